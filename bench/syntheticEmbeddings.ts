@@ -1,0 +1,51 @@
+import { mulberry32 } from '../core/lsh';
+
+/** Seeded standard normal samples (Box–Muller over mulberry32); test data only, not bit-exact. */
+export function gaussian(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => {
+    const u = (next() + 1) / 4294967297;
+    const v = next() / 4294967296;
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}
+
+export interface SyntheticOptions {
+  count: number;
+  dim: number;
+  clusters: number;
+  /** Noise around a cluster centre relative to the centre's spread (0.5 = tight, 1.5 = loose). */
+  spread: number;
+  seed: number;
+  /**
+   * Variance of input dimension j decays like 1/(1+j)^decay, as in CNN features where a few
+   * directions carry most of the variance; 0 = isotropic.
+   */
+  decay?: number;
+}
+
+/** Unit-norm clustered vectors resembling CNN embeddings: cluster id of row i is labels[i]. */
+export function syntheticEmbeddings(o: SyntheticOptions): { embeddings: Float32Array[]; labels: Int32Array } {
+  const g = gaussian(o.seed);
+  const scale = Float64Array.from({ length: o.dim }, (_, j) => 1 / Math.pow(1 + j, (o.decay ?? 0) / 2));
+  const offset = Float64Array.from({ length: o.dim }, () => 3 * Math.abs(g()));
+  const centres = Array.from({ length: o.clusters }, () =>
+    Float64Array.from({ length: o.dim }, (_, j) => g() * scale[j]),
+  );
+  const labels = Int32Array.from({ length: o.count }, (_, i) => i % o.clusters);
+  const rows = Array.from(labels, (c) => {
+    const centre = centres[c];
+    const v = new Float32Array(o.dim);
+    let n2 = 0;
+    for (let j = 0; j < o.dim; j++) {
+      // A shared positive offset mimics post-ReLU features, which the collection mean must remove.
+      const x = offset[j] * scale[j] + centre[j] + o.spread * g() * scale[j];
+      v[j] = x;
+      n2 += x * x;
+    }
+    const inv = 1 / Math.sqrt(n2);
+    for (let j = 0; j < o.dim; j++) v[j] *= inv;
+    return v;
+  });
+  return { embeddings: rows, labels };
+}

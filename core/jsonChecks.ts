@@ -1,0 +1,45 @@
+/** Small validators shared by the JSON formats (manifest, catalog); each throws a message naming the field. */
+
+export type Fail = (path: string, message: string) => never;
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function record(v: unknown, path: string, fail: Fail): Record<string, unknown> {
+  if (!isRecord(v)) fail(path, 'must be an object');
+  return v;
+}
+
+export function nonEmptyString(v: unknown, path: string, fail: Fail): string {
+  if (typeof v !== 'string' || v.length === 0) fail(path, 'must be a non-empty string');
+  return v;
+}
+
+export function nonNegativeInt(v: unknown, path: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail(path, 'must be a non-negative integer');
+  return v;
+}
+
+export function positiveInt(v: unknown, path: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(path, 'must be a positive integer');
+  return v;
+}
+
+/**
+ * A relative path inside the data dir: forward slashes, no empty, '.' or '..' segments, no scheme,
+ * so a manifest or catalog can never point a client outside the data dir.
+ */
+export function relativePath(v: unknown, path: string, fail: Fail): string {
+  const s = nonEmptyString(v, path, fail);
+  if (s.startsWith('/') || s.includes('\\') || s.includes(':') || s.includes('?') || s.includes('#')) {
+    fail(path, `must be a relative path inside the data dir, got ${JSON.stringify(s)}`);
+  }
+  for (const segment of s.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      fail(path, `must be a relative path inside the data dir, got ${JSON.stringify(s)}`);
+    }
+  }
+  return s;
+}

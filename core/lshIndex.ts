@@ -1,0 +1,307 @@
+import { assertLshShape, bucketOf, codeWords, lshCode, lshPlanes, popcount32 } from './lsh';
+import { TopK } from './topK';
+import { assertVectorTransform, type VectorTransform } from './vectorTransform';
+
+export interface SearchHit {
+  row: number;
+  /** Cosine of the int8 vectors, in [-1, 1]; 0 when either vector is all zeros. */
+  score: number;
+}
+
+export interface LshIndex {
+  readonly count: number;
+  readonly dims: number;
+  readonly bits: number;
+  readonly modelId: string;
+  /** Seed of the hyperplanes (core/lsh.ts lshPlanes), so callers can compute query codes. */
+  readonly seed: number;
+  readonly transform: VectorTransform;
+  vector(row: number): Int8Array;
+  code(row: number): Uint32Array;
+  /** The query row itself is left out; k is capped at count − 1. */
+  searchByRow(row: number, k: number): SearchHit[];
+  /** k is capped at count. */
+  searchByVector(v: Int8Array, k: number): SearchHit[];
+}
+
+/** Everything an index holds; rows are ordered by bucket (the first bucketBits bits of their code). */
+export interface LshIndexData {
+  modelId: string;
+  transform: VectorTransform;
+  seed: number;
+  bits: number;
+  bucketBits: number;
+  /** count × bits/32 words. */
+  codes: Uint32Array;
+  /** count × dims. */
+  vectors: Int8Array;
+  /** 2^bucketBits + 1 entries: bucket b holds rows bucketOffsets[b] ..< bucketOffsets[b+1]. */
+  bucketOffsets: Uint32Array;
+}
+
+/**
+ * How a query is answered: `exact` scores every row; `lsh` takes the `candidates` rows nearest in
+ * Hamming distance and re-ranks only those by int8 cosine.
+ */
+export type SearchStrategy = { kind: 'exact' } | { kind: 'lsh'; candidates: number };
+
+/**
+ * Below this many rows a full int8 scan costs about as much as the Hamming scan alone, so LSH would
+ * only lose recall (docs/index-tradeoff.md).
+ */
+export const EXACT_SCAN_MAX_ROWS = 4096;
+/** Candidates re-ranked per query: a fraction of the collection, with a floor (docs/index-tradeoff.md). */
+export const LSH_CANDIDATE_FRACTION = 1 / 16;
+export const LSH_MIN_CANDIDATES = 512;
+
+export function defaultSearchStrategy(count: number, k: number): SearchStrategy {
+  if (count <= EXACT_SCAN_MAX_ROWS) return { kind: 'exact' };
+  const candidates = Math.max(LSH_MIN_CANDIDATES, 8 * k, Math.ceil(count * LSH_CANDIDATE_FRACTION));
+  return candidates >= count ? { kind: 'exact' } : { kind: 'lsh', candidates };
+}
+
+export function assertK(k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+}
+
+/** Checks that the arrays agree with each other; cheap (one pass over the codes' first words). */
+export function assertIndexData(data: LshIndexData): void {
+  const { transform, seed, bits, bucketBits, codes, vectors, bucketOffsets, modelId } = data;
+  if (typeof modelId !== 'string' || modelId.length === 0)
+    throw new RangeError('index modelId must be non-empty');
+  assertVectorTransform(transform);
+  assertLshShape(bits, transform.dims);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`seed ${seed} is not a u32`);
+  const dims = transform.dims;
+  const words = codeWords(bits);
+  if (vectors.length % dims !== 0)
+    throw new RangeError(`vectors length ${vectors.length} is not a multiple of ${dims}`);
+  const count = vectors.length / dims;
+  if (count < 1) throw new RangeError('an index needs at least one row');
+  if (codes.length !== count * words) {
+    throw new RangeError(`codes have ${codes.length} words, expected ${count}×${words}`);
+  }
+  if (!Number.isInteger(bucketBits) || bucketBits < 0 || bucketBits > 24 || bucketBits > bits) {
+    throw new RangeError(`bucketBits must be in 0..24, got ${bucketBits}`);
+  }
+  const buckets = 2 ** bucketBits;
+  if (bucketOffsets.length !== buckets + 1) {
+    throw new RangeError(`bucket directory has ${bucketOffsets.length} entries, expected ${buckets + 1}`);
+  }
+  if (bucketOffsets[0] !== 0 || bucketOffsets[buckets] !== count) {
+    throw new RangeError('bucket directory must start at 0 and end at count');
+  }
+  for (let b = 0; b < buckets; b++) {
+    const start = bucketOffsets[b];
+    const end = bucketOffsets[b + 1];
+    if (end < start) throw new RangeError(`bucket directory decreases at bucket ${b}`);
+    for (let row = start; row < end; row++) {
+      if (bucketOf(codes, row * words, bucketBits) !== b) {
+        throw new RangeError(`row ${row} is stored in bucket ${b} but its code says otherwise`);
+      }
+    }
+  }
+}
+
+/** The searchable in-memory index over typed arrays (views into the index file when decoded). */
+export class InMemoryLshIndex implements LshIndex {
+  readonly count: number;
+  readonly dims: number;
+  readonly bits: number;
+  readonly modelId: string;
+  readonly seed: number;
+  readonly transform: VectorTransform;
+  readonly bucketBits: number;
+  readonly bucketOffsets: Uint32Array;
+  private readonly words: number;
+  private readonly codes: Uint32Array;
+  private readonly vectors: Int8Array;
+  /** 1/‖row‖ (0 for all-zero rows), so a cosine is one dot product and two multiplies. */
+  private readonly invNorms: Float64Array;
+  private readonly planes: Float64Array;
+  // Scratch reused by every query: a worker answers one query at a time.
+  private readonly distances: Uint16Array;
+  private readonly histogram: Int32Array;
+  private readonly candidateRows: Int32Array;
+  private readonly queryCode: Uint32Array;
+
+  constructor(data: LshIndexData) {
+    assertIndexData(data);
+    this.modelId = data.modelId;
+    this.transform = data.transform;
+    this.dims = data.transform.dims;
+    this.bits = data.bits;
+    this.seed = data.seed;
+    this.bucketBits = data.bucketBits;
+    this.bucketOffsets = data.bucketOffsets;
+    this.words = codeWords(data.bits);
+    this.codes = data.codes;
+    this.vectors = data.vectors;
+    this.count = data.vectors.length / this.dims;
+    this.invNorms = new Float64Array(this.count);
+    const { dims, vectors } = this;
+    for (let row = 0, off = 0; row < this.count; row++, off += dims) {
+      let n2 = 0;
+      for (let d = 0; d < dims; d++) n2 += vectors[off + d] * vectors[off + d];
+      this.invNorms[row] = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+    }
+    this.planes = lshPlanes(this.seed, this.bits, this.dims);
+    this.distances = new Uint16Array(this.count);
+    this.histogram = new Int32Array(this.bits + 1);
+    this.candidateRows = new Int32Array(this.count);
+    this.queryCode = new Uint32Array(this.words);
+  }
+
+  private assertRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.count) {
+      throw new RangeError(`row must be an integer in 0..${this.count - 1}, got ${row}`);
+    }
+  }
+
+  vector(row: number): Int8Array {
+    this.assertRow(row);
+    return this.vectors.subarray(row * this.dims, (row + 1) * this.dims);
+  }
+
+  code(row: number): Uint32Array {
+    this.assertRow(row);
+    return this.codes.subarray(row * this.words, (row + 1) * this.words);
+  }
+
+  /** The LSH code of any int8 vector under this index's planes. */
+  codeOf(v: Int8Array): Uint32Array {
+    this.assertQuery(v);
+    return lshCode(this.planes, this.bits, v);
+  }
+
+  searchByRow(row: number, k: number): SearchHit[] {
+    this.assertRow(row);
+    assertK(k);
+    const kk = Math.min(k, this.count - 1);
+    if (kk === 0) return [];
+    return this.run(this.vector(row), kk, defaultSearchStrategy(this.count, kk), row);
+  }
+
+  searchByVector(v: Int8Array, k: number): SearchHit[] {
+    this.assertQuery(v);
+    assertK(k);
+    const kk = Math.min(k, this.count);
+    return this.run(v, kk, defaultSearchStrategy(this.count, kk), -1);
+  }
+
+  /** Like searchByVector/searchByRow but with an explicit strategy (benchmarks, tests). */
+  searchWith(v: Int8Array, k: number, strategy: SearchStrategy, excludeRow = -1): SearchHit[] {
+    this.assertQuery(v);
+    assertK(k);
+    if (excludeRow !== -1) this.assertRow(excludeRow);
+    const kk = Math.min(k, excludeRow === -1 ? this.count : this.count - 1);
+    if (kk === 0) return [];
+    if (strategy.kind === 'lsh' && (!Number.isInteger(strategy.candidates) || strategy.candidates < 1)) {
+      throw new RangeError(`candidates must be a positive integer, got ${strategy.candidates}`);
+    }
+    return this.run(v, kk, strategy, excludeRow);
+  }
+
+  private assertQuery(v: Int8Array): void {
+    if (!(v instanceof Int8Array)) throw new TypeError('query vector must be an Int8Array');
+    if (v.length !== this.dims)
+      throw new RangeError(`query vector has ${v.length} dims, the index has ${this.dims}`);
+  }
+
+  private run(v: Int8Array, k: number, strategy: SearchStrategy, excludeRow: number): SearchHit[] {
+    let qn2 = 0;
+    for (let d = 0; d < this.dims; d++) qn2 += v[d] * v[d];
+    const invQ = qn2 > 0 ? 1 / Math.sqrt(qn2) : 0;
+    const top = new TopK(k);
+    if (strategy.kind === 'exact' || strategy.candidates + (excludeRow === -1 ? 0 : 1) >= this.count) {
+      this.scanExact(v, invQ, excludeRow, top);
+    } else {
+      const n = this.selectCandidates(v, strategy.candidates, excludeRow);
+      this.rerank(v, invQ, n, top);
+    }
+    return top.sorted();
+  }
+
+  private scanExact(v: Int8Array, invQ: number, excludeRow: number, top: TopK): void {
+    const { dims, vectors, invNorms, count } = this;
+    for (let row = 0, off = 0; row < count; row++, off += dims) {
+      if (row === excludeRow) continue;
+      let dot = 0;
+      for (let d = 0; d < dims; d++) dot += v[d] * vectors[off + d];
+      const score = dot * invNorms[row] * invQ;
+      if (top.accepts(row, score)) top.push(row, score);
+    }
+  }
+
+  private rerank(v: Int8Array, invQ: number, n: number, top: TopK): void {
+    const { dims, vectors, invNorms, candidateRows } = this;
+    for (let i = 0; i < n; i++) {
+      const row = candidateRows[i];
+      const off = row * dims;
+      let dot = 0;
+      for (let d = 0; d < dims; d++) dot += v[d] * vectors[off + d];
+      const score = dot * invNorms[row] * invQ;
+      if (top.accepts(row, score)) top.push(row, score);
+    }
+  }
+
+  /**
+   * Fills candidateRows with the `want` rows nearest in Hamming distance (ties at the cut-off taken in
+   * row order) and returns how many it wrote. Distances are small integers, so a histogram finds the
+   * cut-off in O(count) without sorting.
+   */
+  private selectCandidates(v: Int8Array, want: number, excludeRow: number): number {
+    const { words, codes, distances, histogram, candidateRows, count } = this;
+    const q = lshCode(this.planes, this.bits, v, this.queryCode);
+    histogram.fill(0);
+    if (words === 8) {
+      // The default 256-bit code, unrolled: this loop is most of the query time.
+      const q0 = q[0],
+        q1 = q[1],
+        q2 = q[2],
+        q3 = q[3],
+        q4 = q[4],
+        q5 = q[5],
+        q6 = q[6],
+        q7 = q[7];
+      for (let row = 0, off = 0; row < count; row++, off += 8) {
+        const h =
+          popcount32(codes[off] ^ q0) +
+          popcount32(codes[off + 1] ^ q1) +
+          popcount32(codes[off + 2] ^ q2) +
+          popcount32(codes[off + 3] ^ q3) +
+          popcount32(codes[off + 4] ^ q4) +
+          popcount32(codes[off + 5] ^ q5) +
+          popcount32(codes[off + 6] ^ q6) +
+          popcount32(codes[off + 7] ^ q7);
+        distances[row] = h;
+        histogram[h]++;
+      }
+    } else {
+      for (let row = 0, off = 0; row < count; row++, off += words) {
+        let h = 0;
+        for (let w = 0; w < words; w++) h += popcount32(codes[off + w] ^ q[w]);
+        distances[row] = h;
+        histogram[h]++;
+      }
+    }
+    if (excludeRow !== -1) histogram[distances[excludeRow]]--;
+    // Cut-off: rows with distance < cut are all taken; `room` more are taken at distance == cut.
+    let cut = 0;
+    let taken = 0;
+    while (cut < histogram.length && taken + histogram[cut] <= want) taken += histogram[cut++];
+    let room = want - taken;
+    let n = 0;
+    for (let row = 0; row < count; row++) {
+      if (row === excludeRow) continue;
+      const h = distances[row];
+      if (h < cut) candidateRows[n++] = row;
+      else if (h === cut && room > 0) {
+        candidateRows[n++] = row;
+        room--;
+      }
+    }
+    return n;
+  }
+}

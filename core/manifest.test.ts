@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { contentAddressedName, fileRefFor, parseManifest, type Manifest } from './manifest';
+import { sha256Hex } from './sha256';
+
+const spec = {
+  specVersion: 1,
+  id: 'mobilenet_v2-nsfwjs-block13',
+  file: 'mobilenet_v2.onnx',
+  input: {
+    name: 'input',
+    layout: 'NCHW',
+    width: 224,
+    height: 224,
+    fit: 'center-crop',
+    cropFraction: 1,
+    resize: 'bilinear-antialias',
+    scale: 1 / 255,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  },
+  output: { name: 'embedding', dim: 576 },
+};
+
+const hash = 'a'.repeat(64);
+function valid(): Manifest {
+  return structuredClone({
+    format: 'lookalike-manifest',
+    version: 1,
+    createdAt: '2026-11-24T22:00:00.000Z',
+    count: 3,
+    model: { id: spec.id, spec, file: { path: 'model.0123456789abcdef.onnx', bytes: 10, sha256: hash } },
+    index: { path: 'index.0123456789abcdef.bin', bytes: 20, sha256: hash },
+    catalog: { path: 'catalog.0123456789abcdef.json', bytes: 30, sha256: hash },
+  }) as Manifest;
+}
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest and returns a fresh copy', () => {
+    const json = valid();
+    const m: Manifest = parseManifest(JSON.parse(JSON.stringify(json)));
+    expect(m).toEqual(json);
+    expect(m.model.spec.output.dim).toBe(576);
+  });
+
+  it.each([
+    [(m: Manifest) => (m.format = 'other' as never), /format must be 'lookalike-manifest'/],
+    [(m: Manifest) => (m.version = 2 as never), /version must be 1, got 2/],
+    [(m: Manifest) => (m.createdAt = 'yesterday'), /createdAt must be an ISO 8601/],
+    [(m: Manifest) => (m.count = -1), /count must be a non-negative integer/],
+    [(m: Manifest) => (m.model.id = 'other'), /model.id is 'other' but model.spec.id/],
+    [(m: Manifest) => (m.model.spec.specVersion = 9 as never), /model.spec is not a valid model spec/],
+    [(m: Manifest) => (m.index.sha256 = 'ABC'), /index.sha256 must be 64 lowercase hex/],
+    [(m: Manifest) => (m.catalog.bytes = 1.5), /catalog.bytes must be a non-negative integer/],
+    [(m: Manifest) => (m.catalog.path = '../secret.json'), /catalog.path must be a relative path/],
+    [(m: Manifest) => (m.index.path = '/index.bin'), /index.path must be a relative path/],
+    [(m: Manifest) => (m.index.path = 'https://evil/x.bin'), /index.path must be a relative path/],
+    [(m: Manifest) => delete (m.model as Partial<Manifest['model']>).file, /model.file must be an object/],
+  ])('rejects bad field %#', (mutate, message) => {
+    const json = valid();
+    mutate(json);
+    expect(() => parseManifest(json)).toThrow(message);
+  });
+
+  it('rejects non-objects', () => {
+    expect(() => parseManifest(null)).toThrow(/invalid manifest: \(root\) must be an object/);
+    expect(() => parseManifest([])).toThrow(/must be an object/);
+  });
+});
+
+describe('contentAddressedName', () => {
+  it('embeds the first 16 hex digits of the sha256', () => {
+    const bytes = new TextEncoder().encode('hello');
+    expect(contentAddressedName('index', 'bin', bytes)).toBe(`index.${sha256Hex(bytes).slice(0, 16)}.bin`);
+    expect(contentAddressedName('index', 'bin', bytes)).toBe('index.2cf24dba5fb0a30e.bin');
+  });
+
+  it('rejects names that could escape or confuse the data dir', () => {
+    expect(() => contentAddressedName('../x', 'bin', new Uint8Array())).toThrow(/stem/);
+    expect(() => contentAddressedName('index', '.bin', new Uint8Array())).toThrow(/ext/);
+  });
+
+  it('fileRefFor records size and hash', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(fileRefFor('x.bin', bytes)).toEqual({ path: 'x.bin', bytes: 3, sha256: sha256Hex(bytes) });
+  });
+});

@@ -1,0 +1,101 @@
+import { parseModelSpec, type ModelSpec } from './modelSpec';
+import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
+import { sha256Hex } from './sha256';
+
+export const MANIFEST_FORMAT = 'lookalike-manifest';
+export const MANIFEST_VERSION = 1;
+
+/** A file in the data dir, with the size and hash a client verifies after downloading it. */
+export interface FileRef {
+  /** Relative to the manifest. */
+  path: string;
+  bytes: number;
+  /** Lowercase hex SHA-256 of the file. */
+  sha256: string;
+}
+
+/** manifest.json: the entry point of a data dir (docs/index-format.md). */
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: typeof MANIFEST_VERSION;
+  /** ISO 8601 timestamp of the build. */
+  createdAt: string;
+  /** Number of indexed images (= index rows = catalog items). */
+  count: number;
+  model: { id: string; spec: ModelSpec; file: FileRef };
+  index: FileRef;
+  catalog: FileRef;
+}
+
+function fail(path: string, message: string): never {
+  throw new Error(`invalid manifest: ${path} ${message}`);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function fileRef(v: unknown, path: string): FileRef {
+  const r = record(v, path, fail);
+  const sha256 = r.sha256;
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
+    fail(`${path}.sha256`, 'must be 64 lowercase hex digits');
+  return {
+    path: relativePath(r.path, `${path}.path`, fail),
+    bytes: nonNegativeInt(r.bytes, `${path}.bytes`, fail),
+    sha256,
+  };
+}
+
+/** Validates parsed manifest JSON and returns a fresh, well-typed Manifest; throws an Error naming the bad field. */
+export function parseManifest(json: unknown): Manifest {
+  const m = record(json, '(root)', fail);
+  if (m.format !== MANIFEST_FORMAT)
+    fail('format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
+  if (m.version !== MANIFEST_VERSION) {
+    fail(
+      'version',
+      `must be ${MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
+    );
+  }
+  const createdAt = nonEmptyString(m.createdAt, 'createdAt', fail);
+  if (!ISO_DATE.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
+    fail('createdAt', 'must be an ISO 8601 timestamp');
+  const count = nonNegativeInt(m.count, 'count', fail);
+  const model = record(m.model, 'model', fail);
+  const id = nonEmptyString(model.id, 'model.id', fail);
+  let spec: ModelSpec;
+  try {
+    spec = parseModelSpec(model.spec);
+  } catch (e) {
+    fail('model.spec', `is not a valid model spec: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (spec.id !== id) fail('model.id', `is '${id}' but model.spec.id is '${spec.id}'`);
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    createdAt,
+    count,
+    model: { id, spec, file: fileRef(model.file, 'model.file') },
+    index: fileRef(m.index, 'index'),
+    catalog: fileRef(m.catalog, 'catalog'),
+  };
+}
+
+const NAME_PART = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * `<stem>.<first 16 hex of sha256>.<ext>`, e.g. `index.3f2a…9c.bin`: the name changes whenever the
+ * content does, so such files can be cached forever.
+ */
+export function contentAddressedName(stem: string, ext: string, bytes: Uint8Array): string {
+  if (!NAME_PART.test(stem))
+    throw new Error(`contentAddressedName: stem must match ${NAME_PART}, got '${stem}'`);
+  if (!NAME_PART.test(ext))
+    throw new Error(`contentAddressedName: ext must match ${NAME_PART} (no dot), got '${ext}'`);
+  return `${stem}.${sha256Hex(bytes).slice(0, 16)}.${ext}`;
+}
+
+/** A FileRef for bytes that will be written at `path`. */
+export function fileRefFor(path: string, bytes: Uint8Array): FileRef {
+  return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
+}

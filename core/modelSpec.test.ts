@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseModelSpec } from './modelSpec';
+
+const valid = {
+  specVersion: 1,
+  id: 'mobilenet_v2-nsfwjs-block13',
+  file: 'mobilenet_v2.onnx',
+  input: {
+    name: 'input',
+    layout: 'NCHW',
+    width: 224,
+    height: 224,
+    fit: 'center-crop',
+    cropFraction: 1,
+    resize: 'bilinear-antialias',
+    scale: 0.00392156862745098,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  },
+  output: { name: 'embedding', dim: 576 },
+};
+
+function withInput(patch: Record<string, unknown>): unknown {
+  return { ...valid, input: { ...valid.input, ...patch } };
+}
+
+describe('parseModelSpec', () => {
+  it('accepts the documented example and returns an equal copy', () => {
+    const spec = parseModelSpec(JSON.parse(JSON.stringify(valid)));
+    expect(spec).toEqual(valid);
+  });
+
+  it('drops unknown fields', () => {
+    const spec = parseModelSpec({ ...valid, extra: 1, input: { ...valid.input, note: 'x' } });
+    expect(Object.keys(spec)).not.toContain('extra');
+    expect(Object.keys(spec.input)).not.toContain('note');
+  });
+
+  it.each([
+    [null, /must be a JSON object/],
+    [[], /must be a JSON object/],
+    [{ ...valid, specVersion: 2 }, /specVersion must be 1/],
+    [{ ...valid, id: '' }, /id must be a non-empty string/],
+    [{ ...valid, file: 3 }, /file must be a non-empty string/],
+    [{ ...valid, input: undefined }, /input must be an object/],
+    [withInput({ layout: 'CHW' }), /input.layout must be one of 'NCHW', 'NHWC'/],
+    [withInput({ width: 0 }), /input.width must be a positive integer/],
+    [withInput({ height: 2.5 }), /input.height must be a positive integer/],
+    [withInput({ fit: 'cover' }), /input.fit must be one of/],
+    [withInput({ cropFraction: 1.5 }), /input.cropFraction must be in \(0, 1\]/],
+    [withInput({ resize: 'nearest' }), /input.resize must be one of 'bilinear-antialias'/],
+    [withInput({ scale: -1 }), /input.scale must be > 0/],
+    [withInput({ mean: [0, 0] }), /input.mean must be an array of 3 finite numbers/],
+    [withInput({ std: [1, 0, 1] }), /input.std must not contain 0/],
+    [{ ...valid, output: { name: 'embedding', dim: -3 } }, /output.dim must be a positive integer/],
+    [{ ...valid, output: { dim: 3 } }, /output.name must be a non-empty string/],
+  ])('rejects %j', (json, message) => {
+    expect(() => parseModelSpec(json)).toThrow(message);
+  });
+});

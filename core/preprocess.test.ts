@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelSpec } from './modelSpec';
+import { preprocess, preprocessBatch } from './preprocess';
+import type { RgbaImage } from './rgbaImage';
+
+type Input = ModelSpec['input'];
+
+function spec(over: Partial<Input> = {}): Input {
+  return {
+    name: 'input',
+    layout: 'NCHW',
+    width: 4,
+    height: 4,
+    fit: 'stretch',
+    cropFraction: 1,
+    resize: 'bilinear-antialias',
+    scale: 1,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    ...over,
+  };
+}
+
+function image(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number, number],
+) {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
+  return { width, height, data } satisfies RgbaImage;
+}
+
+/** Channel c of the NCHW output at (x, y). */
+function at(out: Float32Array, s: Input, c: number, x: number, y: number): number {
+  return out[c * s.width * s.height + y * s.width + x];
+}
+
+// Independent reference: the triangle filter written as a dense sum over every source pixel.
+function referenceAxisWeights(inSize: number, outSize: number, in0: number, in1: number): number[][] {
+  const scale = (in1 - in0) / outSize;
+  const fs = Math.max(scale, 1);
+  return Array.from({ length: outSize }, (_, o) => {
+    const center = in0 + (o + 0.5) * scale;
+    const w = Array.from({ length: inSize }, (_, i) => Math.max(0, 1 - Math.abs((i + 0.5 - center) / fs)));
+    const total = w.reduce((a, b) => a + b, 0);
+    return w.map((v) => v / total);
+  });
+}
+
+describe('preprocess', () => {
+  it('keeps pixels unchanged when the size already matches', () => {
+    const img = image(4, 4, (x, y) => [x * 10, y * 20, x + y, 255]);
+    const s = spec();
+    const out = preprocess(img, s);
+    expect(out.length).toBe(3 * 16);
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) {
+        expect(at(out, s, 0, x, y)).toBe(x * 10);
+        expect(at(out, s, 1, x, y)).toBe(y * 20);
+        expect(at(out, s, 2, x, y)).toBe(x + y);
+      }
+  });
+
+  it('composites alpha over white', () => {
+    const s = spec({ width: 2, height: 2 });
+    const clear = preprocess(
+      image(2, 2, () => [0, 0, 0, 0]),
+      s,
+    );
+    expect(Array.from(clear)).toEqual(new Array(12).fill(255));
+    const half = preprocess(
+      image(2, 2, () => [0, 100, 255, 51]),
+      s,
+    );
+    // 20% opaque: v = c*0.2 + 255*0.8
+    expect(at(half, s, 0, 0, 0)).toBeCloseTo(204, 4);
+    expect(at(half, s, 1, 1, 1)).toBeCloseTo(224, 4);
+    expect(at(half, s, 2, 1, 0)).toBeCloseTo(255, 4);
+  });
+
+  it('applies (v*scale - mean)/std per channel', () => {
+    const s = spec({ width: 1, height: 1, scale: 1 / 255, mean: [0.5, 0.25, 0], std: [0.5, 0.25, 2] });
+    const out = preprocess(
+      image(1, 1, () => [255, 0, 51, 255]),
+      s,
+    );
+    expect(out[0]).toBeCloseTo(1, 6);
+    expect(out[1]).toBeCloseTo(-1, 6);
+    expect(out[2]).toBeCloseTo(0.1, 6);
+  });
+
+  it('downscales 4→2 with the antialiasing triangle filter (support scales with the factor)', () => {
+    const s = spec({ width: 2, height: 1 });
+    const out = preprocess(
+      image(4, 1, (x) => [[0, 100, 200, 40][x], 0, 0, 255]),
+      s,
+    );
+    // Output 0 is centred at 1.0 with support 2: taps x=0,1,2 weigh 0.75, 0.75, 0.25.
+    expect(at(out, s, 0, 0, 0)).toBeCloseTo((0 * 0.75 + 100 * 0.75 + 200 * 0.25) / 1.75, 4);
+    expect(at(out, s, 0, 1, 0)).toBeCloseTo((100 * 0.25 + 200 * 0.75 + 40 * 0.75) / 1.75, 4);
+  });
+
+  it('matches a dense reference implementation for down- and upscaling', () => {
+    const src = image(37, 23, (x, y) => [(x * 7 + y * 3) % 256, (x * y) % 256, (255 - x * 5) & 255, 255]);
+    for (const [W, H] of [
+      [10, 6],
+      [64, 50],
+      [37, 9],
+    ]) {
+      const s = spec({ width: W, height: H });
+      const out = preprocess(src, s);
+      const wx = referenceAxisWeights(37, W, 0, 37);
+      const wy = referenceAxisWeights(23, H, 0, 23);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          for (let c = 0; c < 3; c++) {
+            let v = 0;
+            for (let sy = 0; sy < 23; sy++)
+              for (let sx = 0; sx < 37; sx++) v += wy[y][sy] * wx[x][sx] * src.data[(sy * 37 + sx) * 4 + c];
+            expect(at(out, s, c, x, y)).toBeCloseTo(v, 3);
+          }
+    }
+  });
+
+  it('center-crop keeps the centre of the image, scaled so the short side covers the target', () => {
+    // 300×100: red | green | blue thirds.
+    const src = image(300, 100, (x) =>
+      x < 100 ? [255, 0, 0, 255] : x < 200 ? [0, 255, 0, 255] : [0, 0, 255, 255],
+    );
+    const s = spec({ width: 10, height: 10, fit: 'center-crop' });
+    const out = preprocess(src, s);
+    for (let y = 0; y < 10; y++)
+      for (let x = 1; x < 9; x++) {
+        expect(at(out, s, 1, x, y)).toBeCloseTo(255, 3);
+        expect(at(out, s, 0, x, y)).toBeCloseTo(0, 3);
+      }
+    // cropFraction 0.5 zooms in: even the border columns come only from green pixels.
+    const zoom = spec({ width: 10, height: 10, fit: 'center-crop', cropFraction: 0.5 });
+    const zoomed = preprocess(src, zoom);
+    for (let y = 0; y < 10; y++) expect(at(zoomed, zoom, 1, 0, y)).toBeCloseTo(255, 3);
+  });
+
+  it('center-crop equals resizing the whole image and cropping its centre', () => {
+    const src = image(60, 20, (x, y) => [x * 4, y * 12, (x * y) % 256, 255]);
+    const s = spec({ width: 5, height: 5, fit: 'center-crop' });
+    const out = preprocess(src, s);
+    // The short side 20 → 5 makes the whole image 15×5; its centre 5 columns start at 5.
+    const full = spec({ width: 15, height: 5 });
+    const whole = preprocess(src, full);
+    for (let y = 0; y < 5; y++)
+      for (let x = 0; x < 5; x++)
+        for (let c = 0; c < 3; c++) expect(at(out, s, c, x, y)).toBeCloseTo(at(whole, full, c, x + 5, y), 3);
+  });
+
+  it('letterbox pads with white around the centred image', () => {
+    const src = image(20, 10, () => [255, 0, 0, 255]);
+    const s = spec({ width: 10, height: 10, fit: 'letterbox' });
+    const out = preprocess(src, s);
+    for (let y = 0; y < 10; y++) {
+      const inside = y >= 2 && y < 7;
+      for (let x = 0; x < 10; x++) {
+        expect(at(out, s, 0, x, y)).toBeCloseTo(255, 4);
+        expect(at(out, s, 1, x, y)).toBeCloseTo(inside ? 0 : 255, 4);
+      }
+    }
+  });
+
+  it('stretch ignores the aspect ratio', () => {
+    const src = image(4, 1, (x) => [x * 50, 0, 0, 255]);
+    const s = spec({ width: 4, height: 3 });
+    const out = preprocess(src, s);
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 4; x++) expect(at(out, s, 0, x, y)).toBeCloseTo(x * 50, 4);
+  });
+
+  it('NHWC is the transpose of NCHW', () => {
+    const src = image(13, 9, (x, y) => [x * 19, y * 27, (x + y) * 11, 200]);
+    const nchw = preprocess(src, spec({ width: 5, height: 3 }));
+    const nhwc = preprocess(src, spec({ width: 5, height: 3, layout: 'NHWC' }));
+    for (let i = 0; i < 15; i++) for (let c = 0; c < 3; c++) expect(nhwc[i * 3 + c]).toBe(nchw[c * 15 + i]);
+  });
+
+  it('stacks a batch in order', () => {
+    const a = image(3, 3, () => [10, 20, 30, 255]);
+    const b = image(5, 2, () => [40, 50, 60, 255]);
+    const s = spec({ width: 2, height: 2 });
+    const batch = preprocessBatch([a, b], s);
+    expect(batch.length).toBe(24);
+    expect(Array.from(batch.subarray(0, 12))).toEqual(Array.from(preprocess(a, s)));
+    expect(Array.from(batch.subarray(12))).toEqual(Array.from(preprocess(b, s)));
+  });
+
+  it('gives identical results for Uint8Array and Uint8ClampedArray data', () => {
+    const a = image(31, 17, (x, y) => [x * 8, y * 15, 77, 128 + x]);
+    const b = { ...a, data: new Uint8ClampedArray(a.data) };
+    const s = spec({ width: 7, height: 7, fit: 'center-crop', cropFraction: 0.875 });
+    expect(Array.from(preprocess(b, s))).toEqual(Array.from(preprocess(a, s)));
+  });
+
+  it('rejects bad images and specs with clear errors', () => {
+    const s = spec();
+    expect(() => preprocess({ width: 2, height: 2, data: new Uint8Array(15) }, s)).toThrow(/expected 16/);
+    expect(() => preprocess({ width: 0, height: 2, data: new Uint8Array(0) }, s)).toThrow(
+      /positive integers/,
+    );
+    expect(() => preprocessBatch([], s)).toThrow(/no images/);
+    expect(() =>
+      preprocess(
+        image(2, 2, () => [0, 0, 0, 255]),
+        spec({ cropFraction: 0 }),
+      ),
+    ).toThrow(/cropFraction/);
+  });
+});

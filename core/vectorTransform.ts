@@ -1,0 +1,75 @@
+/**
+ * Embedding → compact int8 vector. The parameters are fitted on the collection by the index builder
+ * (index-builder/fitTransform.ts) and travel inside the index, so queries are transformed exactly
+ * like the rows.
+ */
+export interface VectorTransform {
+  inputDim: number;
+  dims: number;
+  /** Collection mean of the embeddings (inputDim). */
+  mean: Float32Array;
+  /** dims × inputDim, row-major: PCA components with the whitening already folded in. */
+  projection: Float32Array;
+  /** A unit-length projected vector times quantScale, rounded, is the int8 vector. */
+  quantScale: number;
+}
+
+export function assertVectorTransform(t: VectorTransform): void {
+  const { inputDim, dims, mean, projection, quantScale } = t;
+  if (!Number.isInteger(inputDim) || inputDim < 1)
+    throw new RangeError(`transform inputDim ${inputDim} is invalid`);
+  if (!Number.isInteger(dims) || dims < 1 || dims > 65536)
+    throw new RangeError(`transform dims ${dims} is invalid`);
+  if (mean.length !== inputDim)
+    throw new RangeError(`transform mean has ${mean.length} values, expected ${inputDim}`);
+  if (projection.length !== dims * inputDim) {
+    throw new RangeError(
+      `transform projection has ${projection.length} values, expected ${dims}×${inputDim}`,
+    );
+  }
+  if (!Number.isFinite(quantScale) || quantScale <= 0) {
+    throw new RangeError(`transform quantScale must be a positive finite number, got ${quantScale}`);
+  }
+}
+
+/** Centres, projects and L2-normalises; the float vector before quantization (zero if it has no norm). */
+export function projectEmbedding(t: VectorTransform, embedding: Float32Array): Float64Array {
+  const { inputDim, dims, mean, projection } = t;
+  if (embedding.length !== inputDim) {
+    throw new RangeError(`embedding has ${embedding.length} values, the index expects ${inputDim}`);
+  }
+  const centred = new Float64Array(inputDim);
+  for (let i = 0; i < inputDim; i++) {
+    const x = embedding[i];
+    if (!Number.isFinite(x)) throw new RangeError(`embedding value ${i} is not finite (${x})`);
+    centred[i] = x - mean[i];
+  }
+  const out = new Float64Array(dims);
+  let norm2 = 0;
+  for (let d = 0; d < dims; d++) {
+    const base = d * inputDim;
+    let s = 0;
+    for (let i = 0; i < inputDim; i++) s += projection[base + i] * centred[i];
+    out[d] = s;
+    norm2 += s * s;
+  }
+  if (norm2 > 0) {
+    const inv = 1 / Math.sqrt(norm2);
+    for (let d = 0; d < dims; d++) out[d] *= inv;
+  }
+  return out;
+}
+
+/** Quantizes a unit vector to int8; values beyond the collection's range clamp to ±127. */
+export function quantize(unit: Float64Array, quantScale: number): Int8Array {
+  const q = new Int8Array(unit.length);
+  for (let d = 0; d < unit.length; d++) {
+    const v = Math.round(unit[d] * quantScale);
+    q[d] = v > 127 ? 127 : v < -127 ? -127 : v;
+  }
+  return q;
+}
+
+export function compactVector(t: VectorTransform, embedding: Float32Array): Int8Array {
+  return quantize(projectEmbedding(t, embedding), t.quantScale);
+}

@@ -1,0 +1,162 @@
+import {
+  GetBucketCorsCommand,
+  GetBucketPolicyCommand,
+  GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketCorsCommand,
+  PutBucketPolicyCommand,
+  PutBucketWebsiteCommand,
+  PutPublicAccessBlockCommand,
+  type CORSRule,
+  type PublicAccessBlockConfiguration,
+  type S3Client,
+  type WebsiteConfiguration,
+} from '@aws-sdk/client-s3';
+import {
+  decideWebsite,
+  mergeCorsRules,
+  mergePolicy,
+  publicAccessBlockFor,
+  publicReadStatement,
+} from './bucketSettings';
+
+export interface BucketConfigTarget {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  region: string;
+  dryRun: boolean;
+  log: (line: string) => void;
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code ?? '';
+}
+
+/** S3-compatible servers (s3rver, some gateways) lack some bucket APIs; AWS itself has them all. */
+function isUnsupported(err: unknown): boolean {
+  return ['NotImplemented', 'MethodNotAllowed', 'XNotImplemented'].includes(errorName(err));
+}
+
+/** Reads a bucket setting; `missing` error names mean "not set", an unsupported API gives `unsupported`. */
+async function readSetting<T>(
+  read: () => Promise<T>,
+  missing: string[],
+): Promise<{ value: T | undefined; unsupported: boolean }> {
+  try {
+    return { value: await read(), unsupported: false };
+  } catch (err) {
+    if (missing.includes(errorName(err))) return { value: undefined, unsupported: false };
+    if (isUnsupported(err)) return { value: undefined, unsupported: true };
+    throw err;
+  }
+}
+
+async function write(t: BucketConfigTarget, what: string, put: () => Promise<unknown>): Promise<void> {
+  if (t.dryRun) {
+    t.log(`would ${what}`);
+    return;
+  }
+  try {
+    await put();
+    t.log(what);
+  } catch (err) {
+    if (!isUnsupported(err)) throw err;
+    t.log(`warning: this endpoint does not implement the API to ${what}; skipped`);
+  }
+}
+
+async function configureWebsite(t: BucketConfigTarget): Promise<void> {
+  const { value, unsupported } = await readSetting<WebsiteConfiguration>(async () => {
+    const r = await t.client.send(new GetBucketWebsiteCommand({ Bucket: t.bucket }));
+    return {
+      IndexDocument: r.IndexDocument,
+      ErrorDocument: r.ErrorDocument,
+      RedirectAllRequestsTo: r.RedirectAllRequestsTo,
+    };
+  }, ['NoSuchWebsiteConfiguration']);
+  if (unsupported) {
+    t.log('warning: this endpoint does not implement website hosting; skipped');
+    return;
+  }
+  const decision = decideWebsite(value, t.prefix);
+  if (decision.action === 'keep') {
+    t.log('website hosting already serves index.html: left as it is');
+    return;
+  }
+  await write(
+    t,
+    `enable website hosting (index index.html, error ${decision.config.ErrorDocument?.Key})`,
+    () =>
+      t.client.send(new PutBucketWebsiteCommand({ Bucket: t.bucket, WebsiteConfiguration: decision.config })),
+  );
+}
+
+async function configureCors(t: BucketConfigTarget): Promise<void> {
+  const { value, unsupported } = await readSetting<CORSRule[]>(
+    async () => (await t.client.send(new GetBucketCorsCommand({ Bucket: t.bucket }))).CORSRules ?? [],
+    ['NoSuchCORSConfiguration'],
+  );
+  if (unsupported) {
+    t.log('warning: this endpoint does not implement CORS configuration; skipped');
+    return;
+  }
+  const { rules, changed } = mergeCorsRules(value ?? []);
+  if (!changed) {
+    t.log('CORS rule for GET/HEAD with Range already present');
+    return;
+  }
+  await write(t, 'add a CORS rule for GET/HEAD with Range from any origin', () =>
+    t.client.send(new PutBucketCorsCommand({ Bucket: t.bucket, CORSConfiguration: { CORSRules: rules } })),
+  );
+}
+
+async function configurePolicy(t: BucketConfigTarget): Promise<void> {
+  const statement = publicReadStatement(t.bucket, t.prefix, t.region);
+  const block = await readSetting<PublicAccessBlockConfiguration>(
+    async () =>
+      (await t.client.send(new GetPublicAccessBlockCommand({ Bucket: t.bucket })))
+        .PublicAccessBlockConfiguration ?? {},
+    ['NoSuchPublicAccessBlockConfiguration'],
+  );
+  const unblocked = publicAccessBlockFor(block.value);
+  if (unblocked) {
+    // Only the two policy switches: ACL-based public access stays blocked.
+    await write(
+      t,
+      `allow public bucket policies on ${t.bucket} (BlockPublicPolicy, RestrictPublicBuckets off)`,
+      () =>
+        t.client.send(
+          new PutPublicAccessBlockCommand({ Bucket: t.bucket, PublicAccessBlockConfiguration: unblocked }),
+        ),
+    );
+  }
+  const current = await readSetting<string>(
+    async () => (await t.client.send(new GetBucketPolicyCommand({ Bucket: t.bucket }))).Policy ?? '',
+    ['NoSuchBucketPolicy'],
+  );
+  if (current.unsupported) {
+    t.log(
+      'warning: this endpoint does not implement bucket policies; skipped (objects must be readable some other way)',
+    );
+    return;
+  }
+  const { policy, changed } = mergePolicy(current.value || undefined, statement);
+  if (!changed) {
+    t.log(`bucket policy already allows public GetObject on ${statement.Resource}`);
+    return;
+  }
+  await write(t, `allow public GetObject on ${statement.Resource} in the bucket policy`, () =>
+    t.client.send(new PutBucketPolicyCommand({ Bucket: t.bucket, Policy: policy })),
+  );
+}
+
+/**
+ * Website hosting, CORS and the public-read policy of the deploy's own bucket. It is done before any
+ * upload so that a permission problem stops the deploy before it has changed anything visible.
+ */
+export async function configureBucket(t: BucketConfigTarget): Promise<void> {
+  await configureWebsite(t);
+  await configureCors(t);
+  await configurePolicy(t);
+}

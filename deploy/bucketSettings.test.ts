@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CORS_RULE,
+  decideWebsite,
+  mergeCorsRules,
+  mergePolicy,
+  publicAccessBlockFor,
+  publicReadStatement,
+} from './bucketSettings';
+
+describe('bucket policy', () => {
+  it('grants anonymous GetObject on the prefix only', () => {
+    const s = publicReadStatement('pics', 'demo', 'eu-west-1');
+    expect(s).toMatchObject({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::pics/demo/*',
+    });
+    expect(publicReadStatement('pics', '', 'us-east-1').Resource).toBe('arn:aws:s3:::pics/*');
+    expect(publicReadStatement('pics', 'demo', 'cn-north-1').Resource).toBe('arn:aws-cn:s3:::pics/demo/*');
+    expect(publicReadStatement('pics', 'a', 'us-east-1').Sid).not.toBe(
+      publicReadStatement('pics', 'b', 'us-east-1').Sid,
+    );
+  });
+
+  it('keeps other statements, replaces its own, and is idempotent', () => {
+    const other = {
+      Sid: 'Backup',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::1:root' },
+      Action: 's3:*',
+      Resource: '*',
+    };
+    const existing = JSON.stringify({ Version: '2012-10-17', Statement: [other] });
+    const ours = publicReadStatement('pics', 'demo', 'us-east-1');
+    const first = mergePolicy(existing, ours);
+    expect(first.changed).toBe(true);
+    expect(JSON.parse(first.policy).Statement).toEqual([other, ours]);
+    const second = mergePolicy(first.policy, ours);
+    expect(second).toEqual({ policy: first.policy, changed: false });
+    expect(JSON.parse(mergePolicy(undefined, ours).policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [ours],
+    });
+    expect(() => mergePolicy('{not json', ours)).toThrow(/--no-configure/);
+  });
+
+  it('lifts only the policy switches of Block Public Access', () => {
+    const all = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    };
+    expect(publicAccessBlockFor(all)).toEqual({
+      ...all,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    });
+    expect(
+      publicAccessBlockFor({ ...all, BlockPublicPolicy: false, RestrictPublicBuckets: false }),
+    ).toBeUndefined();
+    expect(publicAccessBlockFor(undefined)).toBeUndefined();
+  });
+});
+
+describe('CORS and website', () => {
+  it('adds its rule next to existing ones once', () => {
+    const other = { ID: 'uploads', AllowedMethods: ['PUT'], AllowedOrigins: ['https://a.example'] };
+    const merged = mergeCorsRules([other]);
+    expect(merged).toEqual({ rules: [other, CORS_RULE], changed: true });
+    expect(mergeCorsRules(merged.rules).changed).toBe(false);
+  });
+
+  it('enables hosting when absent, keeps a compatible setup, refuses to overwrite a foreign one', () => {
+    expect(decideWebsite(undefined, 'demo')).toEqual({
+      action: 'put',
+      config: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'demo/index.html' } },
+    });
+    expect(decideWebsite({ IndexDocument: { Suffix: 'index.html' } }, 'demo')).toEqual({ action: 'keep' });
+    expect(() => decideWebsite({ IndexDocument: { Suffix: 'default.htm' } }, 'demo')).toThrow(
+      /--no-configure/,
+    );
+    expect(() => decideWebsite({ RedirectAllRequestsTo: { HostName: 'example.org' } }, '')).toThrow(
+      /redirects/,
+    );
+  });
+});

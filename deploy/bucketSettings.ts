@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { CORSRule, PublicAccessBlockConfiguration, WebsiteConfiguration } from '@aws-sdk/client-s3';
+
+/**
+ * Pure decisions about bucket-level settings: what a deploy wants and how to merge it into what the
+ * bucket already has without disturbing anyone else's settings on that bucket.
+ */
+
+export function partitionFor(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: '*';
+  Action: 's3:GetObject';
+  Resource: string;
+}
+
+/** Anonymous read of this deploy's prefix and nothing else: no listing, no other prefix, no writes. */
+export function publicReadStatement(bucket: string, prefix: string, region: string): PolicyStatement {
+  const id = createHash('sha256').update(prefix).digest('hex').slice(0, 12);
+  return {
+    Sid: `LookalikePublicRead${id}`,
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: `arn:${partitionFor(region)}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`,
+  };
+}
+
+/** Adds or replaces our statement (by Sid) and keeps every other statement as it was. */
+export function mergePolicy(
+  existing: string | undefined,
+  statement: PolicyStatement,
+): { policy: string; changed: boolean } {
+  let doc: { Version?: string; Statement?: unknown };
+  try {
+    doc = existing ? (JSON.parse(existing) as typeof doc) : {};
+  } catch (err) {
+    throw new Error('the bucket policy is not valid JSON; fix it or pass --no-configure', { cause: err });
+  }
+  const statements = (
+    Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : []
+  ) as Record<string, unknown>[];
+  const index = statements.findIndex((s) => s.Sid === statement.Sid);
+  const changed = index < 0 || JSON.stringify(statements[index]) !== JSON.stringify(statement);
+  const next =
+    index < 0 ? [...statements, statement] : statements.map((s, i) => (i === index ? statement : s));
+  return {
+    policy: JSON.stringify({ ...doc, Version: doc.Version ?? '2012-10-17', Statement: next }),
+    changed,
+  };
+}
+
+export const CORS_RULE_ID = 'lookalike-data';
+
+/** Lets pages on other origins (a dev server, a CDN copy of the app) read the data, with Range. */
+export const CORS_RULE: CORSRule = {
+  ID: CORS_RULE_ID,
+  AllowedOrigins: ['*'],
+  AllowedMethods: ['GET', 'HEAD'],
+  AllowedHeaders: ['Range'],
+  ExposeHeaders: ['Content-Length', 'Content-Range', 'Content-Encoding', 'Accept-Ranges', 'ETag'],
+  MaxAgeSeconds: 3600,
+};
+
+function sameCorsRule(a: CORSRule, b: CORSRule): boolean {
+  const norm = (r: CORSRule) =>
+    JSON.stringify([
+      r.ID,
+      r.AllowedOrigins ?? [],
+      r.AllowedMethods ?? [],
+      r.AllowedHeaders ?? [],
+      r.ExposeHeaders ?? [],
+      r.MaxAgeSeconds,
+    ]);
+  return norm(a) === norm(b);
+}
+
+export function mergeCorsRules(existing: CORSRule[]): { rules: CORSRule[]; changed: boolean } {
+  const index = existing.findIndex((r) => r.ID === CORS_RULE_ID);
+  if (index >= 0 && sameCorsRule(existing[index], CORS_RULE)) return { rules: existing, changed: false };
+  const rules = index < 0 ? [...existing, CORS_RULE] : existing.map((r, i) => (i === index ? CORS_RULE : r));
+  return { rules, changed: true };
+}
+
+export type WebsiteDecision = { action: 'keep' } | { action: 'put'; config: WebsiteConfiguration };
+
+/**
+ * Website hosting is one setting per bucket. A bucket that already serves `index.html` as its index
+ * document keeps its configuration (another site may own the error document); one that redirects or
+ * uses another index document is someone else's setup, which we refuse to overwrite.
+ */
+export function decideWebsite(existing: WebsiteConfiguration | undefined, prefix: string): WebsiteDecision {
+  if (!existing) {
+    return {
+      action: 'put',
+      config: {
+        IndexDocument: { Suffix: 'index.html' },
+        ErrorDocument: { Key: prefix ? `${prefix}/index.html` : 'index.html' },
+      },
+    };
+  }
+  if (existing.RedirectAllRequestsTo) {
+    throw new Error(
+      `the bucket's website hosting redirects every request to ${existing.RedirectAllRequestsTo.HostName}; ` +
+        'deploy to another bucket, or pass --no-configure to leave it as it is',
+    );
+  }
+  if (existing.IndexDocument?.Suffix !== 'index.html') {
+    throw new Error(
+      `the bucket's website hosting uses index document '${existing.IndexDocument?.Suffix}', not 'index.html'; ` +
+        'pass --no-configure to leave it as it is (the site then opens at …/index.html)',
+    );
+  }
+  return { action: 'keep' };
+}
+
+/** Public policies are refused while BlockPublicPolicy is on and ignored while RestrictPublicBuckets is. */
+export function publicAccessBlockFor(
+  existing: PublicAccessBlockConfiguration | undefined,
+): PublicAccessBlockConfiguration | undefined {
+  if (!existing || (!existing.BlockPublicPolicy && !existing.RestrictPublicBuckets)) return undefined;
+  return { ...existing, BlockPublicPolicy: false, RestrictPublicBuckets: false };
+}

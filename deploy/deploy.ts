@@ -1,0 +1,216 @@
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { resolve } from 'node:path';
+import { configureBucket } from './bucketConfig';
+import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
+import { deployStateKey, readDeployState, writeDeployState } from './deployState';
+import { formatBytes } from './formatBytes';
+import { DEFAULT_PART_SIZE } from './objectUpload';
+import { uploadInPhases } from './phasedUpload';
+import { PHASE_NAMES } from './publishRules';
+import { assertDataDirReady } from './publishedDataSet';
+import { describePublication } from './publication';
+import { listObjects } from './remoteObjects';
+import { DEFAULT_FILE_RETRY, type RetryPolicy } from './retry';
+import { s3ClientFor } from './s3ClientFor';
+import { ensureSiteBuilt } from './siteBuild';
+import { listingPrefix } from './sitePrefix';
+import { siteUrls, type SiteUrls } from './siteUrls';
+import { deleteKeys } from './staleDeletion';
+import { createUploadProgress } from './uploadProgress';
+
+export interface DeployOptions {
+  bucket: string;
+  /** Already normalised by parseSitePrefix. */
+  prefix: string;
+  region?: string;
+  endpoint?: string;
+  siteDir: string;
+  dataDir: string;
+  /** Run `npm run build` in projectDir when siteDir has no index.html (only for the project's own dist/). */
+  buildSiteIfMissing: boolean;
+  projectDir: string;
+  dryRun: boolean;
+  deleteStale: boolean;
+  configure: boolean;
+  concurrency: number;
+  fileRetry?: RetryPolicy;
+  sdkMaxAttempts?: number;
+  partSize?: number;
+  log: (line: string) => void;
+  /** Where a progress bar may be drawn; a non-TTY (or none) gets one line per file. */
+  progressStream?: NodeJS.WriteStream;
+}
+
+export interface DeployReport {
+  plan: DeployPlan;
+  urls: SiteUrls;
+  region: string;
+  /** Bytes of the uploaded files on disk, and as stored (after gzip). */
+  uploadedBytes: number;
+  storedBytes: number;
+  gzip: { files: number; bytes: number; storedBytes: number };
+  deleted: string[];
+  refusedDeletes: { key: string; message: string }[];
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Confirms the bucket is there and ours to write, and finds the region its URLs are in. */
+async function bucketRegion(client: S3Client, bucket: string, fallback: string): Promise<string> {
+  try {
+    const r = await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return r.BucketRegion ?? fallback;
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (name === 'NotFound' || name === 'NoSuchBucket' || status === 404) {
+      throw new Error(
+        `bucket '${bucket}' does not exist; create it first, e.g. aws s3 mb s3://${bucket} --region ${fallback}`,
+        { cause: err },
+      );
+    }
+    if (status === 403) {
+      throw new Error(`the current AWS credentials may not access bucket '${bucket}'`, { cause: err });
+    }
+    if (name === 'CredentialsProviderError') {
+      throw new Error(`no AWS credentials found (${describeError(err)}); see docs/deploy.md`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function clientRegion(client: S3Client): Promise<string> {
+  try {
+    return await client.config.region();
+  } catch (err) {
+    throw new Error('no AWS region: pass --region or set AWS_REGION', { cause: err });
+  }
+}
+
+export async function runDeploy(o: DeployOptions): Promise<DeployReport> {
+  const log = o.log;
+  const siteDir = resolve(o.siteDir);
+  const dataDir = resolve(o.dataDir);
+  await assertDataDirReady(dataDir);
+  const siteReady = await ensureSiteBuilt({
+    siteDir,
+    buildable: o.buildSiteIfMissing,
+    projectDir: o.projectDir,
+    dryRun: o.dryRun,
+    log,
+  });
+
+  const files = await describePublication({
+    siteDir: siteReady ? siteDir : undefined,
+    dataDir,
+    prefix: o.prefix,
+    concurrency: o.concurrency,
+    log,
+  });
+
+  let client = s3ClientFor({ region: o.region, endpoint: o.endpoint, maxAttempts: o.sdkMaxAttempts ?? 5 });
+  try {
+    const configuredRegion = await clientRegion(client);
+    const region = await bucketRegion(client, o.bucket, configuredRegion);
+    if (region !== configuredRegion && !o.endpoint) {
+      log(`bucket '${o.bucket}' is in ${region}; using that region`);
+      client.destroy();
+      client = s3ClientFor({ region, endpoint: o.endpoint, maxAttempts: o.sdkMaxAttempts ?? 5 });
+    }
+    return await publish(o, client, region, files, siteReady);
+  } finally {
+    // Frees keep-alive sockets, so that a caller (or a test's server) is not held open by them.
+    client.destroy();
+  }
+}
+
+async function publish(
+  o: DeployOptions,
+  client: S3Client,
+  region: string,
+  files: PlannedFile[],
+  siteReady: boolean,
+): Promise<DeployReport> {
+  const log = o.log;
+  const where = `s3://${o.bucket}/${listingPrefix(o.prefix)}`;
+  log(
+    `${o.dryRun ? 'dry run: ' : ''}deploying ${files.length} files to ${where}${o.endpoint ? ` at ${o.endpoint}` : ''}`,
+  );
+
+  if (o.configure)
+    await configureBucket({ client, bucket: o.bucket, prefix: o.prefix, region, dryRun: o.dryRun, log });
+
+  const listed = await listObjects(client, o.bucket, listingPrefix(o.prefix));
+  const plan = await planDeploy({
+    client,
+    bucket: o.bucket,
+    files,
+    listed,
+    state: await readDeployState(client, o.bucket, o.prefix),
+    reserved: new Set([deployStateKey(o.prefix)]),
+    // Without the site's file list every site key would look stale.
+    withDeletes: o.deleteStale && siteReady,
+    concurrency: o.concurrency,
+  });
+
+  const uploadedBytes = plan.uploads.reduce((n, f) => n + f.size, 0);
+  const storedBytes = plan.uploads.reduce((n, f) => n + f.storedSize, 0);
+  const gzipped = plan.uploads.filter((f) => f.contentEncoding === 'gzip');
+  const gzip = {
+    files: gzipped.length,
+    bytes: gzipped.reduce((n, f) => n + f.size, 0),
+    storedBytes: gzipped.reduce((n, f) => n + f.storedSize, 0),
+  };
+  const report: DeployReport = {
+    plan,
+    urls: siteUrls({ bucket: o.bucket, region, prefix: o.prefix, endpoint: o.endpoint }),
+    region,
+    uploadedBytes,
+    storedBytes,
+    gzip,
+    deleted: [],
+    refusedDeletes: [],
+  };
+
+  if (o.dryRun) {
+    for (const f of plan.uploads) {
+      const enc = f.contentEncoding ? `, gzip ${formatBytes(f.storedSize)}` : '';
+      log(`would upload ${f.key} (${f.reason}, ${formatBytes(f.size)}${enc}; ${PHASE_NAMES[f.rule.phase]})`);
+    }
+    for (const f of plan.skips) log(`would skip ${f.key} (unchanged)`);
+    for (const key of plan.deletes) log(`would delete ${key} (stale)`);
+    for (const key of plan.foreign) log(`would keep ${key} (stale, but not written by a deploy)`);
+    if (!o.deleteStale && listed.size > 0) log('stale keys are kept (no --delete)');
+    return report;
+  }
+
+  const progress = createUploadProgress(o.progressStream, log);
+  progress.start(plan.uploads.length, storedBytes);
+  try {
+    await uploadInPhases(
+      {
+        client,
+        bucket: o.bucket,
+        concurrency: o.concurrency,
+        retry: o.fileRetry ?? DEFAULT_FILE_RETRY,
+        partSize: o.partSize ?? DEFAULT_PART_SIZE,
+        progress,
+      },
+      plan.uploads,
+    );
+  } finally {
+    progress.stop();
+  }
+
+  if (plan.deletes.length > 0) {
+    report.refusedDeletes = await deleteKeys(client, o.bucket, plan.deletes);
+    const refused = new Set(report.refusedDeletes.map((r) => r.key));
+    report.deleted = plan.deletes.filter((k) => !refused.has(k));
+  }
+  for (const key of plan.foreign) log(`kept ${key}: stale, but not written by a deploy`);
+  const after = await listObjects(client, o.bucket, listingPrefix(o.prefix));
+  await writeDeployState({ client, bucket: o.bucket, prefix: o.prefix, files, listed: after });
+  return report;
+}

@@ -1,0 +1,105 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDeploy, type DeployReport } from './deploy';
+import { formatBytes } from './formatBytes';
+import { parseSitePrefix } from './sitePrefix';
+
+const projectDir = fileURLToPath(new URL('..', import.meta.url));
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function endpointUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://127.0.0.1:4568');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('must be http(s)');
+  return value.replace(/\/+$/, '');
+}
+
+function summary(r: DeployReport, dryRun: boolean): string[] {
+  const verb = dryRun ? 'would upload' : 'uploaded';
+  const lines = [
+    `${verb} ${r.plan.uploads.length} files (${formatBytes(r.uploadedBytes)} on disk, ` +
+      `${formatBytes(r.storedBytes)} stored), ${r.plan.skips.length} unchanged`,
+  ];
+  if (r.gzip.files > 0) {
+    const saved = r.gzip.bytes - r.gzip.storedBytes;
+    lines.push(
+      `gzip on ${r.gzip.files} files: ${formatBytes(r.gzip.bytes)} → ${formatBytes(r.gzip.storedBytes)} ` +
+        `(saves ${formatBytes(saved)}, ${((100 * saved) / r.gzip.bytes).toFixed(0)} %)`,
+    );
+  }
+  if (dryRun) lines.push(`would delete ${r.plan.deletes.length} stale keys`);
+  else if (r.deleted.length > 0 || r.refusedDeletes.length > 0)
+    lines.push(`deleted ${r.deleted.length} stale keys`);
+  for (const refused of r.refusedDeletes) lines.push(`could not delete ${refused.key}: ${refused.message}`);
+  const secure = r.urls.https.startsWith('https:') ? '  (HTTPS: offline mode works here)' : '';
+  lines.push('', `open  ${r.urls.website}`, `  or  ${r.urls.https}${secure}`);
+  return lines;
+}
+
+const program = new Command()
+  .name('npm run deploy --')
+  .description('Publish the site (dist/) and a data dir to an S3 bucket, served as a static website.')
+  .requiredOption('--bucket <name>', 'target bucket (must exist)')
+  .option('--prefix <prefix>', 'key prefix to publish under (default: bucket root)', '')
+  .option('--region <region>', 'AWS region (default: AWS_REGION / profile; the bucket region wins)')
+  .option('--endpoint <url>', 'S3-compatible endpoint (path-style), e.g. http://127.0.0.1:4568', endpointUrl)
+  .option('--site <dir>', 'built site', 'dist')
+  .option('--data <dir>', 'data dir written by npm run build-index', 'generated/demo-data')
+  .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
+  .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
+  .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
+  .option('--concurrency <n>', 'parallel uploads', positiveInt, 8)
+  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt, 3)
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const opts = program.opts<{
+    bucket: string;
+    prefix: string;
+    region?: string;
+    endpoint?: string;
+    site: string;
+    data: string;
+    dryRun: boolean;
+    delete: boolean;
+    configure: boolean;
+    concurrency: number;
+    retries: number;
+  }>();
+  const siteDir = resolve(opts.site);
+  const report = await runDeploy({
+    bucket: opts.bucket,
+    prefix: parseSitePrefix(opts.prefix),
+    region: opts.region,
+    endpoint: opts.endpoint,
+    siteDir,
+    dataDir: resolve(opts.data),
+    buildSiteIfMissing: siteDir === resolve(projectDir, 'dist'),
+    projectDir,
+    dryRun: opts.dryRun,
+    deleteStale: opts.delete,
+    configure: opts.configure,
+    concurrency: opts.concurrency,
+    fileRetry: { attempts: opts.retries, baseDelayMs: 1000 },
+    log: (line) => console.log(line),
+    progressStream: process.stderr,
+  });
+  for (const line of summary(report, opts.dryRun)) console.log(line);
+}
+
+main().catch((err: unknown) => {
+  console.error(`deploy failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

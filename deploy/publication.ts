@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { describeFiles, type PlannedFile } from './deployPlan';
+import { collectLocalFiles } from './localFiles';
+import { readPublishedDataSet, verifyManifestHashes } from './publishedDataSet';
+import { DATA_DIR } from './publishRules';
+
+/**
+ * Everything a deploy would publish, described and checked locally before the bucket is contacted:
+ * the site's files (none when `siteDir` is undefined) and the part of the data dir the manifest reaches.
+ */
+export async function describePublication(o: {
+  siteDir: string | undefined;
+  dataDir: string;
+  prefix: string;
+  concurrency: number;
+  log: (line: string) => void;
+}): Promise<PlannedFile[]> {
+  const collected = await collectLocalFiles(o.siteDir, o.dataDir);
+  if (
+    collected.shadowedSiteFiles.length > 0 &&
+    o.siteDir !== undefined &&
+    resolve(o.siteDir, DATA_DIR) !== o.dataDir
+  ) {
+    o.log(
+      `note: ${collected.shadowedSiteFiles.length} file(s) under ${o.siteDir}/data are not published: ${o.dataDir} is`,
+    );
+  }
+  const inData = (sitePath: string) => sitePath.startsWith(`${DATA_DIR}/`);
+  const dataPath = (sitePath: string) => sitePath.slice(DATA_DIR.length + 1);
+  const dataSet = await readPublishedDataSet(
+    o.dataDir,
+    new Set(collected.files.filter((f) => inData(f.sitePath)).map((f) => dataPath(f.sitePath))),
+  );
+  const unpublished = collected.files.filter(
+    (f) => inData(f.sitePath) && !dataSet.paths.has(dataPath(f.sitePath)),
+  );
+  if (unpublished.length > 0) {
+    const names = unpublished.slice(0, 3).map((f) => dataPath(f.sitePath));
+    o.log(
+      `not published (the manifest does not reach them): ${names.join(', ')}${unpublished.length > 3 ? ', …' : ''}`,
+    );
+  }
+  const toPublish = collected.files.filter(
+    (f) => !inData(f.sitePath) || dataSet.paths.has(dataPath(f.sitePath)),
+  );
+  const files = await describeFiles(toPublish, o.prefix, Math.min(o.concurrency, 4));
+  verifyManifestHashes(
+    o.dataDir,
+    dataSet.manifest,
+    new Map(files.filter((f) => inData(f.file.sitePath)).map((f) => [dataPath(f.file.sitePath), f.sha256])),
+  );
+
+  return files;
+}

@@ -1,0 +1,96 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCatalog } from '../core/catalog';
+import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+
+const BUILD_HINT =
+  'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
+export const MANIFEST_FILE = 'manifest.json';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readJson(dataDir: string, path: string): Promise<unknown> {
+  const text = await readFile(join(dataDir, path), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${join(dataDir, path)} is not valid JSON (${(err as Error).message}): ${BUILD_HINT}`, {
+      cause: err,
+    });
+  }
+}
+
+/** What of a data dir gets published: the manifest and exactly the files reachable from it. */
+export interface PublishedDataSet {
+  manifest: Manifest;
+  /** Data-dir-relative paths, manifest.json included. */
+  paths: Set<string>;
+}
+
+/** Checked first, before anything is built or read: there is a finished data dir to publish. */
+export async function assertDataDirReady(dataDir: string): Promise<void> {
+  if (!(await exists(join(dataDir, MANIFEST_FILE)))) {
+    throw new Error(`${dataDir} has no ${MANIFEST_FILE}: ${BUILD_HINT}`);
+  }
+  if (await exists(join(dataDir, '.build.lock'))) {
+    throw new Error(`a build is writing ${dataDir} (.build.lock is there); deploy once it has finished`);
+  }
+}
+
+/**
+ * Reads the manifest and the catalog and returns the files the app can reach. Anything else in the
+ * data dir (build-report.json, which names the source, notes, leftovers) stays private.
+ * Fails when they name files that are not in `presentPaths` (what is on disk).
+ */
+export async function readPublishedDataSet(
+  dataDir: string,
+  presentPaths: Set<string>,
+): Promise<PublishedDataSet> {
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(await readJson(dataDir, MANIFEST_FILE));
+  } catch (err) {
+    throw new Error(`${join(dataDir, MANIFEST_FILE)}: ${(err as Error).message}`, { cause: err });
+  }
+  const refs = [manifest.index, manifest.catalog, manifest.model.file];
+  const paths = new Set([MANIFEST_FILE, ...refs.map((r) => r.path)]);
+  const missingRef = refs.find((r) => !presentPaths.has(r.path));
+  if (missingRef)
+    throw new Error(`${dataDir}: ${missingRef.path}, named by the manifest, is missing: ${BUILD_HINT}`);
+  let items;
+  try {
+    items = parseCatalog(await readJson(dataDir, manifest.catalog.path), manifest.count).items;
+  } catch (err) {
+    throw new Error(`${join(dataDir, manifest.catalog.path)}: ${(err as Error).message}`, { cause: err });
+  }
+  const missing: string[] = [];
+  for (const item of items) {
+    for (const path of [item.thumb, item.original]) {
+      if (presentPaths.has(path)) paths.add(path);
+      else missing.push(path);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `${dataDir}: ${missing.length} files the catalog names are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
+    );
+  }
+  return { manifest, paths };
+}
+
+/** The app verifies these hashes after downloading; a mismatch here would publish a site that cannot load. */
+export function verifyManifestHashes(dataDir: string, manifest: Manifest, hashes: Map<string, string>): void {
+  const refs: FileRef[] = [manifest.index, manifest.catalog, manifest.model.file];
+  for (const ref of refs) {
+    if (hashes.get(ref.path) !== ref.sha256) {
+      throw new Error(
+        `${dataDir}: ${ref.path} does not match the sha256 in the manifest; rebuild the data dir`,
+      );
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The key prefix a site is published under: `''` for the bucket root, else segments joined by `/`
+ * with no leading or trailing slash. Rejects anything that could escape or alias another prefix.
+ */
+export function parseSitePrefix(input: string | undefined): string {
+  const trimmed = (input ?? '').replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return '';
+  for (const segment of trimmed.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      throw new Error(`--prefix '${input}' has an empty, '.' or '..' segment`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\\\u0000-\u001f\u007f]/.test(segment)) {
+      throw new Error(`--prefix '${input}' contains a backslash or a control character`);
+    }
+  }
+  return trimmed;
+}
+
+/** The object key of a site path under the prefix. */
+export function objectKey(prefix: string, sitePath: string): string {
+  return prefix ? `${prefix}/${sitePath}` : sitePath;
+}
+
+/** What ListObjectsV2 is asked for: `prefix/`, so that `app` never matches `app2/…`. */
+export function listingPrefix(prefix: string): string {
+  return prefix ? `${prefix}/` : '';
+}

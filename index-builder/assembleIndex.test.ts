@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
+import { decodeIndex } from '../core/indexFormat';
+import { lshCode, lshPlanes } from '../core/lsh';
+import { compactVector } from '../core/vectorTransform';
+import { DEFAULT_BITS, DEFAULT_DIMS, assembleIndex, bucketBitsFor } from './assembleIndex';
+
+describe('assembleIndex', () => {
+  it('builds a decodable index whose row i is embeddings[order[i]]', () => {
+    const { embeddings } = syntheticEmbeddings({
+      count: 700,
+      dim: 128,
+      clusters: 35,
+      spread: 1,
+      seed: 5,
+      decay: 1,
+    });
+    const { bytes, order } = assembleIndex(embeddings, { modelId: 'synthetic', seed: 12345 });
+    const index = decodeIndex(bytes);
+    expect(index.count).toBe(700);
+    expect(index.dims).toBe(DEFAULT_DIMS);
+    expect(index.bits).toBe(DEFAULT_BITS);
+    expect(index.seed).toBe(12345);
+    expect(index.modelId).toBe('synthetic');
+    expect([...order].sort((a, b) => a - b)).toEqual(embeddings.map((_, i) => i));
+    const planes = lshPlanes(12345, index.bits, index.dims);
+    for (const row of [0, 1, 350, 699]) {
+      const query = compactVector(index.transform, embeddings[order[row]]);
+      expect(index.vector(row)).toEqual(query);
+      expect(index.code(row)).toEqual(lshCode(planes, index.bits, query));
+      expect(index.searchByVector(query, 1)[0]).toEqual({ row, score: expect.closeTo(1, 9) });
+    }
+    expect(bytes.length / 700).toBeLessThan(DEFAULT_DIMS + DEFAULT_BITS / 8 + 400); // + the transform, amortised
+  });
+
+  it('finds same-cluster neighbours', () => {
+    const { embeddings, labels } = syntheticEmbeddings({
+      count: 600,
+      dim: 64,
+      clusters: 30,
+      spread: 0.8,
+      seed: 6,
+      decay: 1,
+    });
+    const { bytes, order } = assembleIndex(embeddings, { modelId: 'synthetic', dims: 32 });
+    const index = decodeIndex(bytes);
+    let same = 0;
+    for (let row = 0; row < index.count; row++) {
+      if (labels[order[index.searchByRow(row, 1)[0].row]] === labels[order[row]]) same++;
+    }
+    expect(same / index.count).toBeGreaterThan(0.9);
+  });
+
+  it('works for collections of 1, 2 and 12 images', () => {
+    const { embeddings } = syntheticEmbeddings({ count: 12, dim: 576, clusters: 3, spread: 1, seed: 7 });
+    for (const n of [1, 2, 12]) {
+      const { bytes, order } = assembleIndex(embeddings.slice(0, n), { modelId: 'tiny' });
+      const index = decodeIndex(bytes);
+      expect(index.count).toBe(n);
+      expect(index.dims).toBe(Math.max(1, n - 1));
+      expect(order).toHaveLength(n);
+      expect(index.searchByRow(0, 20)).toHaveLength(n - 1);
+    }
+  });
+
+  it('is deterministic', () => {
+    const { embeddings } = syntheticEmbeddings({ count: 50, dim: 40, clusters: 5, spread: 1, seed: 9 });
+    expect(assembleIndex(embeddings, { modelId: 'm' })).toEqual(assembleIndex(embeddings, { modelId: 'm' }));
+  });
+
+  it('rejects bad options', () => {
+    const { embeddings } = syntheticEmbeddings({ count: 5, dim: 8, clusters: 1, spread: 1, seed: 1 });
+    expect(() => assembleIndex(embeddings, { modelId: '' })).toThrow(/modelId/);
+    expect(() => assembleIndex(embeddings, { modelId: 'm', bits: 100 })).toThrow(/multiple of 32/);
+    expect(() => assembleIndex([], { modelId: 'm' })).toThrow(/at least one/);
+  });
+});
+
+describe('bucketBitsFor', () => {
+  it('aims at about 128 rows per bucket', () => {
+    expect(bucketBitsFor(1)).toBe(0);
+    expect(bucketBitsFor(128)).toBe(0);
+    expect(bucketBitsFor(30_000)).toBe(8);
+    expect(bucketBitsFor(1_000_000)).toBe(13);
+    expect(bucketBitsFor(1e9)).toBe(16);
+  });
+});

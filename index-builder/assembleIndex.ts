@@ -1,0 +1,86 @@
+import { encodeIndex } from '../core/indexFormat';
+import { bucketOf, codeWords, lshCode, lshPlanes } from '../core/lsh';
+import { compactVector, type VectorTransform } from '../core/vectorTransform';
+import { fitTransform } from './fitTransform';
+
+/** Defaults chosen in docs/index-tradeoff.md: 96 B vector + 32 B code = 128 B per image. */
+export const DEFAULT_DIMS = 96;
+export const DEFAULT_BITS = 256;
+export const DEFAULT_SEED = 0x6c6b6c6b;
+/** Buckets are sized so a range-load of one bucket is a few KB (see bucketBitsFor). */
+const ROWS_PER_BUCKET = 128;
+const MAX_BUCKET_BITS = 16;
+
+export interface AssembleIndexOptions {
+  modelId: string;
+  dims?: number;
+  bits?: number;
+  seed?: number;
+}
+
+/** Bucket bits for a collection: about ROWS_PER_BUCKET rows per bucket, 0 (one bucket) for small ones. */
+export function bucketBitsFor(count: number): number {
+  if (count <= ROWS_PER_BUCKET) return 0;
+  return Math.min(MAX_BUCKET_BITS, Math.round(Math.log2(count / ROWS_PER_BUCKET)));
+}
+
+/**
+ * Fits the transform on the collection, computes int8 vectors and LSH codes, orders rows by bucket and
+ * encodes index v1. order[row] = position in `embeddings`; the catalog must be written in this order.
+ */
+export function assembleIndex(
+  embeddings: Float32Array[],
+  opts: AssembleIndexOptions,
+): { bytes: Uint8Array; order: number[] } {
+  const { modelId, dims = DEFAULT_DIMS, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
+  if (typeof modelId !== 'string' || modelId.length === 0)
+    throw new Error('assembleIndex: modelId is required');
+  const transform = fitTransform(embeddings, { dims, seed });
+  const vectors = embeddings.map((e) => compactVector(transform, e));
+  return packIndex(vectors, transform, { modelId, bits, seed });
+}
+
+/**
+ * The second half of assembleIndex, for an already fitted transform and its int8 vectors: computes
+ * codes, orders rows by bucket and encodes. order[row] = position in `vectors`.
+ */
+export function packIndex(
+  vectors: Int8Array[],
+  transform: VectorTransform,
+  opts: { modelId: string; bits?: number; seed?: number },
+): { bytes: Uint8Array; order: number[] } {
+  const { modelId, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
+  const count = vectors.length;
+  const words = codeWords(bits);
+  const planes = lshPlanes(seed, bits, transform.dims);
+  const codes = vectors.map((v) => lshCode(planes, bits, v));
+
+  const bucketBits = bucketBitsFor(count);
+  const buckets = 2 ** bucketBits;
+  const bucket = codes.map((c) => bucketOf(c, 0, bucketBits));
+  const bucketOffsets = new Uint32Array(buckets + 1);
+  for (const b of bucket) bucketOffsets[b + 1]++;
+  for (let b = 0; b < buckets; b++) bucketOffsets[b + 1] += bucketOffsets[b];
+  // Counting sort, stable: rows keep their input order within a bucket.
+  const next = bucketOffsets.slice(0, buckets);
+  const order = new Array<number>(count);
+  bucket.forEach((b, i) => (order[next[b]++] = i));
+
+  const packedCodes = new Uint32Array(count * words);
+  const packedVectors = new Int8Array(count * transform.dims);
+  order.forEach((src, row) => {
+    packedCodes.set(codes[src], row * words);
+    packedVectors.set(vectors[src], row * transform.dims);
+  });
+  const bytes = encodeIndex({
+    modelId,
+    transform,
+    seed,
+    bits,
+    bucketBits,
+    codes: packedCodes,
+    vectors: packedVectors,
+    bucketOffsets,
+  });
+  return { bytes, order };
+}

@@ -1,0 +1,65 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseManifest } from '../core/manifest';
+import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
+import { contentHash } from './contentHash';
+import { MANIFEST_FILE } from './dataDirWriter';
+import type { SourceListing } from './imageSource';
+
+/** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
+const BUILDER_FORMAT = 1;
+
+export interface FingerprintInputs {
+  source: string;
+  listing: SourceListing;
+  modelId: string;
+  /** SHA-256 of the model file: a retrained model with the same id still counts as a change. */
+  modelSha256: string;
+  options: Record<string, number | undefined>;
+}
+
+/** Hash of everything a build depends on: names, sizes, versions (mtime/ETag), model and options. */
+export function buildFingerprint(inputs: FingerprintInputs): string {
+  const { source, listing, modelId, modelSha256, options } = inputs;
+  const text = JSON.stringify({
+    builder: BUILDER_FORMAT,
+    source,
+    entries: listing.entries.map((e) => [e.key, e.size, e.version]),
+    meta: listing.metaFile ?? null,
+    model: [modelId, modelSha256],
+    options,
+  });
+  return contentHash(Buffer.from(text, 'utf8'));
+}
+
+/**
+ * The report of the build in `outDir` if that build is complete and was made from exactly this
+ * fingerprint (so rebuilding would change nothing); undefined otherwise. Reads no image.
+ */
+export async function findUpToDateBuild(
+  outDir: string,
+  fingerprint: string,
+): Promise<BuildReport | undefined> {
+  const report = parseBuildReport(await readFile(join(outDir, BUILD_REPORT_FILE), 'utf8').catch(() => ''));
+  if (report === undefined || report.fingerprint !== fingerprint) return undefined;
+  try {
+    const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
+    if (contentHash(manifestBytes) !== report.manifestSha256) return undefined;
+    const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
+    for (const ref of [manifest.index, manifest.catalog, manifest.model.file]) {
+      if ((await stat(join(outDir, ref.path))).size !== ref.bytes) return undefined;
+    }
+    const catalog = JSON.parse(await readFile(join(outDir, manifest.catalog.path), 'utf8')) as {
+      items: { thumb: string; original: string }[];
+    };
+    const present = new Set<string>();
+    for (const sub of ['thumbs', 'originals']) {
+      for (const name of await readdir(join(outDir, sub))) present.add(`${sub}/${name}`);
+    }
+    return catalog.items.every((it) => present.has(it.thumb) && present.has(it.original))
+      ? report
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

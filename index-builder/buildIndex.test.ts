@@ -1,0 +1,262 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex, type BuildIndexOptions } from './buildIndex';
+import { itemIdFor } from './contentHash';
+import { THUMBNAIL_SIZE } from './decodeImage';
+import { FIXTURE_KEYS, badInputs, emojiPng, makeFixtureCollection, shapePng } from './fixtures/makeFixtures';
+import { FolderSource } from './folderSource';
+import { loadModel, type LoadedModel } from './loadModel';
+import { REPO_ROOT, ownedFiles, verifyDataDir } from './testHelpers';
+
+let root: string;
+let model: LoadedModel;
+let fixture: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'build-index-'));
+  model = await loadModel();
+  fixture = join(root, 'fixture');
+  await makeFixtureCollection(fixture);
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** A fresh copy of the 12-image fixture to change, and an out dir and cache of its own. */
+async function workspace(name: string): Promise<{ src: string; out: string; cache: string }> {
+  const dir = join(root, name);
+  await cp(fixture, join(dir, 'src'), { recursive: true });
+  return { src: join(dir, 'src'), out: join(dir, 'out'), cache: join(dir, 'cache') };
+}
+
+function build(src: string, out: string, cache: string, extra: Partial<BuildIndexOptions> = {}) {
+  return buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir: cache, ...extra });
+}
+
+describe('buildIndex', () => {
+  it('writes a manifest whose files exist and match their hashes, with stable ids and source meta', async () => {
+    const { src, out, cache } = await workspace('full');
+    const { upToDate, report } = await build(src, out, cache);
+    expect(upToDate).toBe(false);
+    expect(report.counts).toMatchObject({ listed: 12, indexed: 12, featurized: 12, cached: 0, skipped: 0 });
+
+    const data = await verifyDataDir(out);
+    expect(data.manifest.count).toBe(12);
+    expect(data.index.count).toBe(12);
+    expect(data.manifest.model.id).toBe(model.spec.id);
+    const byKey = new Map(data.catalog.items.map((it) => [`${it.album}/${it.name}`, it]));
+    expect([...byKey.keys()].sort()).toEqual(FIXTURE_KEYS);
+    for (const [key, it] of byKey) {
+      expect(it.id).toBe(itemIdFor(key));
+      expect(it.meta?.vendor).toBe(key.split('/').pop()?.split('_')[0]);
+      expect([it.width, it.height]).toEqual([64, 64]);
+    }
+    expect(data.catalog.albums.map((a) => [a.name, a.count])).toEqual([
+      ['animals', 4],
+      ['faces', 4],
+      ['food', 4],
+    ]);
+    const thumb = await sharp(join(out, data.catalog.items[0].thumb)).metadata();
+    expect(thumb.format).toBe('webp');
+    expect(Math.max(thumb.width ?? 0, thumb.height ?? 0)).toBeLessThanOrEqual(THUMBNAIL_SIZE);
+    const report2 = JSON.parse(await readFile(join(out, 'build-report.json'), 'utf8'));
+    expect(report2.fingerprint).toBe(report.fingerprint);
+    // Nothing but the manifest's files (and the report) is left behind.
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('says an unchanged source is up to date, and rebuilds when a file or option changes', async () => {
+    const { src, out, cache } = await workspace('unchanged');
+    const first = await build(src, out, cache);
+    const again = await build(src, out, cache);
+    expect(again.upToDate).toBe(true);
+    expect(again.report.manifestSha256).toBe(first.report.manifestSha256);
+    const otherDims = await build(src, out, cache, { dims: 4 });
+    expect(otherDims.upToDate).toBe(false);
+    expect(otherDims.report.counts).toMatchObject({ featurized: 0, cached: 12 });
+    expect((await verifyDataDir(out)).index.dims).toBe(4);
+  });
+
+  it('after adding one image and one corrupt file featurizes only the new image and lists the corrupt one', async () => {
+    const { src, out, cache } = await workspace('incremental');
+    await build(src, out, cache);
+    const before = await ownedFiles(out);
+    await cp(emojiPng('twitter', '1f436.png'), join(src, 'animals', 'twitter_dog.png'));
+    const png = await shapePng(5);
+    await writeFile(join(src, 'food', 'broken.png'), png.subarray(0, png.length - 40));
+
+    const { report } = await build(src, out, cache);
+    expect(report.counts).toMatchObject({ listed: 14, indexed: 13, featurized: 1, cached: 12, skipped: 1 });
+    expect(report.counts.thumbnailsWritten).toBe(1);
+    expect(report.counts.originalsWritten).toBe(1);
+    expect(report.skipped).toEqual([
+      { key: 'food/broken.png', reason: 'corrupt', message: expect.any(String) },
+    ]);
+    const data = await verifyDataDir(out);
+    expect(data.catalog.items.some((it) => it.id === itemIdFor('animals/twitter_dog.png'))).toBe(true);
+    // The old index and catalog were replaced and deleted; thumbnails and originals were kept.
+    const after = await ownedFiles(out);
+    const keptMedia = before.filter((f) => f.startsWith('thumbs/') || f.startsWith('originals/'));
+    expect(after).toEqual(expect.arrayContaining(keptMedia));
+    expect(after.filter((f) => f.startsWith('index.'))).toEqual([data.manifest.index.path]);
+  });
+
+  it('catalogs the upright size of the original and copies it with its real format', async () => {
+    const { src, out, cache } = await workspace('sizes');
+    const photo = sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#468' } });
+    // Stored landscape, EXIF says rotate 90°: the site shows it portrait. Misleading name on purpose.
+    await writeFile(
+      join(src, 'faces', 'rotated.png'),
+      await photo.jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+    );
+    await build(src, out, cache);
+    const data = await verifyDataDir(out);
+    const item = data.catalog.items.find((it) => it.name === 'rotated.png');
+    expect([item?.width, item?.height]).toEqual([1200, 1600]);
+    expect(item?.original).toMatch(/^originals\/[0-9a-f]{16}\.jpg$/);
+    const thumb = await sharp(join(out, item?.thumb ?? '')).metadata();
+    expect([thumb.width, thumb.height]).toEqual([192, THUMBNAIL_SIZE]);
+  });
+
+  it('does not reuse cached embeddings for a changed model file that kept its id', async () => {
+    const { src, out, cache } = await workspace('model-changed');
+    await build(src, out, cache);
+    // Same graph, one more protobuf field (ModelProto.doc_string): other bytes, same spec id.
+    const changed = join(root, 'model-changed', 'model.onnx');
+    const docString = Buffer.from('retrained');
+    await writeFile(
+      changed,
+      Buffer.concat([await readFile(model.onnxPath), Buffer.from([0x32, docString.length]), docString]),
+    );
+    const { upToDate, report } = await build(src, out, cache, {
+      model: { spec: model.spec, onnxPath: changed },
+    });
+    expect(upToDate).toBe(false);
+    expect(report.counts).toMatchObject({ featurized: 12, cached: 0 });
+  });
+
+  it('skips every kind of bad input with its reason and indexes the rest', async () => {
+    const { src, out, cache } = await workspace('bad-inputs');
+    await mkdir(join(src, 'bad'));
+    const bad = await badInputs();
+    for (const b of bad) await writeFile(join(src, 'bad', b.name), b.bytes);
+    // Over the --max-pixels limit though a perfectly good image.
+    await writeFile(join(src, 'bad', 'large.png'), await shapePng(6, 120));
+    const { report } = await build(src, out, cache, { maxPixels: 100 * 100 });
+    const reasons = Object.fromEntries(report.skipped.map((s) => [s.key, s.reason]));
+    expect(reasons).toEqual({
+      ...Object.fromEntries(bad.map((b) => [`bad/${b.name}`, b.reason])),
+      'bad/large.png': 'too-large',
+    });
+    expect(report.counts).toMatchObject({ indexed: 12, skipped: bad.length + 1 });
+    for (const s of report.skipped) expect(s.message.length).toBeGreaterThan(0);
+    expect((await verifyDataDir(out)).catalog.albums.map((a) => a.name)).not.toContain('bad');
+  });
+
+  it('puts files at the source root in an album named after the source, and deletes what is no longer used', async () => {
+    const { src, out, cache } = await workspace('root-files');
+    await build(src, out, cache);
+    await cp(emojiPng('google', '1f431.png'), join(src, 'loose_cat.png'));
+    await rm(join(src, 'food'), { recursive: true });
+    const { report } = await build(src, out, cache);
+    expect(report.counts).toMatchObject({ indexed: 9, featurized: 1, cached: 8 });
+    const data = await verifyDataDir(out);
+    expect(data.catalog.albums.map((a) => a.name)).toEqual(['animals', 'faces', 'src']);
+    expect((await ownedFiles(out)).filter((f) => f.startsWith('thumbs/'))).toHaveLength(9);
+    expect(report.counts.filesDeleted).toBeGreaterThanOrEqual(4 * 2 + 2);
+  });
+
+  it('fails without touching the previous build when nothing is usable or the metadata file is broken', async () => {
+    const { src, out, cache } = await workspace('failures');
+    await build(src, out, cache);
+    const manifest = await readFile(join(out, 'manifest.json'));
+    const files = await ownedFiles(out);
+
+    await writeFile(join(src, 'lookalike-meta.json'), '{"faces/apple_joy.png": {"vendor": 1}}');
+    await expect(build(src, out, cache)).rejects.toThrow(/"faces\/apple_joy.png".vendor must be a string/);
+    await writeFile(join(src, 'lookalike-meta.json'), '{ nope');
+    await expect(build(src, out, cache)).rejects.toThrow(/lookalike-meta.json is not valid JSON/);
+
+    const empty = join(root, 'failures', 'nothing-usable');
+    await mkdir(join(empty, 'album'), { recursive: true });
+    await writeFile(join(empty, 'album', 'x.png'), '');
+    await expect(build(empty, out, cache)).rejects.toThrow(/no usable images.*previous build is kept/);
+
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
+    expect(await ownedFiles(out)).toEqual(files);
+    await verifyDataDir(out);
+  });
+
+  it('a build that fails after it started writing leaves the previous build intact', async () => {
+    const { src, out, cache } = await workspace('injected-failure');
+    await build(src, out, cache);
+    const manifest = await readFile(join(out, 'manifest.json'));
+    for (let i = 0; i < 5; i++) await writeFile(join(src, 'faces', `shape${i}.png`), await shapePng(100 + i));
+    // The new images need the model, which is unloadable: thumbnails are written, then inference fails.
+    const brokenModel = join(root, 'injected-failure', 'broken.onnx');
+    await writeFile(brokenModel, 'not an onnx model');
+    await expect(
+      build(src, out, cache, { model: { spec: model.spec, onnxPath: brokenModel } }),
+    ).rejects.toThrow(/cannot load model/);
+    expect((await ownedFiles(out)).filter((f) => f.startsWith('thumbs/')).length).toBeGreaterThan(12);
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
+    expect((await verifyDataDir(out)).index.count).toBe(12);
+    // The failed build released its lock and staging; the next one finishes the job from the cache.
+    const { report } = await build(src, out, cache);
+    expect(report.counts).toMatchObject({ indexed: 17, featurized: 5, cached: 12 });
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('a build killed midway leaves the previous manifest and every file it references intact', async () => {
+    const { src, out, cache } = await workspace('killed');
+    await build(src, out, cache);
+    const manifest = await readFile(join(out, 'manifest.json'));
+    const before = new Set(await ownedFiles(out));
+    await mkdir(join(src, 'shapes'));
+    for (let i = 0; i < 80; i++) await writeFile(join(src, 'shapes', `s${i}.png`), await shapePng(200 + i));
+
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'index-builder/buildIndexCli.ts',
+        '--source',
+        src,
+        '--out',
+        out,
+        '--cache',
+        cache,
+        '--batch-size',
+        '8',
+      ],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('close', (_code, signal) => resolve(signal)),
+    );
+    // Kill it as soon as it has written something new into the data dir.
+    const deadline = Date.now() + 90_000;
+    let newFiles: string[] = [];
+    while (Date.now() < deadline && child.exitCode === null) {
+      newFiles = (await ownedFiles(out)).filter((f) => !before.has(f));
+      if (newFiles.length > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(newFiles.length).toBeGreaterThan(0);
+
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
+    const data = await verifyDataDir(out);
+    expect(data.index.count).toBe(12);
+
+    const { report } = await build(src, out, cache);
+    expect(report.counts.indexed).toBe(92);
+    // Whatever the killed build featurized was kept in the cache.
+    expect(report.counts.featurized + report.counts.cached).toBe(92);
+    expect((await verifyDataDir(out)).index.count).toBe(92);
+  });
+});

@@ -1,0 +1,244 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalogFromItems, type CatalogItem } from '../core/catalog';
+import { decodeIndex } from '../core/indexFormat';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  contentAddressedName,
+  fileRefFor,
+  parseManifest,
+  type Manifest,
+} from '../core/manifest';
+import { assembleIndex } from './assembleIndex';
+import { buildFingerprint, findUpToDateBuild } from './buildFingerprint';
+import { BUILD_REPORT_FILE, type BuildReport, type SkippedFile } from './buildReport';
+import { contentHash, hash16, itemIdFor } from './contentHash';
+import { DataDirWriter } from './dataDirWriter';
+import { DEFAULT_MAX_PIXELS } from './decodeImage';
+import { EmbeddingCache } from './embeddingCache';
+import { runImagePipeline } from './imagePipeline';
+import type { ImageSource, SourceEntry } from './imageSource';
+import type { LoadedModel } from './loadModel';
+import { silentProgress, type ProgressReporter } from './progressReporter';
+import { parseSourceMeta } from './sourceMeta';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BuildIndexOptions {
+  source: ImageSource;
+  outDir: string;
+  model: LoadedModel;
+  /** Compact vector dimensions and LSH bits; assembleIndex's defaults when omitted. */
+  dims?: number;
+  bits?: number;
+  /** Folder of the embedding cache; default generated/cache/embeddings/<modelId>/. */
+  cacheDir?: string;
+  maxPixels?: number;
+  /** Images per inference call. */
+  batchSize?: number;
+  /** Inference threads; default one per core. */
+  threads?: number;
+  /** Rebuild even when the source and options are unchanged. */
+  force?: boolean;
+  progress?: ProgressReporter;
+}
+
+export interface BuildIndexResult {
+  /** True when nothing changed since the last build, which was kept as it is. */
+  upToDate: boolean;
+  report: BuildReport;
+}
+
+/** Per second, one decimal. */
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 10000) / 10 : 0;
+}
+
+function safeFileName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function defaultCacheDir(modelId: string): string {
+  return join(REPO_ROOT, 'generated', 'cache', 'embeddings', safeFileName(modelId));
+}
+
+/**
+ * Builds (or incrementally rebuilds) a data dir from an image source. Bad files are skipped and
+ * reported; anything else that goes wrong throws and leaves the previous build untouched.
+ */
+export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndexResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const { source, model } = options;
+  const outDir = resolve(options.outDir);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const { spec } = model;
+
+  const listing = await source.list();
+  const listMs = performance.now() - t0;
+  const modelBytes = await readFile(model.onnxPath).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read model file ${model.onnxPath}: ${err.code ?? err.message}`);
+  });
+  const modelSha256 = contentHash(modelBytes);
+  const fingerprint = buildFingerprint({
+    source: source.description,
+    listing,
+    modelId: spec.id,
+    modelSha256,
+    options: { dims: options.dims, bits: options.bits, maxPixels },
+  });
+  if (options.force !== true) {
+    const previous = await findUpToDateBuild(outDir, fingerprint);
+    if (previous !== undefined) return { upToDate: true, report: previous };
+  }
+  const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
+
+  const writer = new DataDirWriter(outDir);
+  await writer.open();
+  try {
+    const cacheDir = options.cacheDir ?? defaultCacheDir(spec.id);
+    // Named after the model's bytes too: a spec whose id stays the same over new weights must not
+    // be served the old weights' embeddings.
+    const cache = await EmbeddingCache.open(
+      join(cacheDir, `${safeFileName(spec.id)}.${hash16(modelSha256)}.embeddings`),
+      spec.id,
+      spec.output.dim,
+    );
+
+    // A root file and a sub-folder named like the source can claim the same key.
+    const skipped: SkippedFile[] = [];
+    const seenKeys = new Set<string>();
+    const entries: SourceEntry[] = [];
+    for (const e of listing.entries) {
+      if (seenKeys.has(e.key)) {
+        skipped.push({ key: e.key, reason: 'duplicate-key', message: `another file is also ${e.key}` });
+      } else {
+        seenKeys.add(e.key);
+        entries.push(e);
+      }
+    }
+
+    const processed = await runImagePipeline({
+      entries,
+      source,
+      writer,
+      cache,
+      model,
+      maxPixels,
+      batchSize: options.batchSize ?? 32,
+      threads: options.threads,
+      progress: options.progress ?? silentProgress,
+    });
+    const images = processed.images;
+    skipped.push(...processed.skipped);
+    if (images.length === 0) {
+      throw new Error(
+        `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
+      );
+    }
+
+    const assembleStart = performance.now();
+    const { bytes: indexBytes, order } = assembleIndex(
+      images.map((u) => u.embedding),
+      { modelId: spec.id, dims: options.dims, bits: options.bits },
+    );
+    // Never publish an index the site could not load.
+    const index = decodeIndex(indexBytes);
+    if (index.count !== images.length) {
+      throw new Error(`assembled index has ${index.count} rows, expected ${images.length}`);
+    }
+    const items: CatalogItem[] = order.map((i) => {
+      const u = images[i];
+      const item: CatalogItem = {
+        id: itemIdFor(u.entry.key),
+        album: u.entry.album,
+        name: u.entry.path,
+        thumb: `thumbs/${hash16(u.hash)}.webp`,
+        original: `originals/${hash16(u.hash)}.${u.ext}`,
+        width: u.width,
+        height: u.height,
+      };
+      const m = meta.get(u.entry.key);
+      if (m !== undefined) item.meta = m;
+      return item;
+    });
+    const catalog = catalogFromItems(items);
+    const catalogBytes = Buffer.from(JSON.stringify(catalog), 'utf8');
+    const assembleMs = performance.now() - assembleStart;
+
+    const writeStart = performance.now();
+    const indexName = contentAddressedName('index', 'bin', indexBytes);
+    const catalogName = contentAddressedName('catalog', 'json', catalogBytes);
+    const modelName = contentAddressedName('model', 'onnx', modelBytes);
+    await writer.putContentAddressed(indexName, indexBytes);
+    await writer.putContentAddressed(catalogName, catalogBytes);
+    await writer.putContentAddressed(modelName, modelBytes);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      createdAt: startedAt.toISOString(),
+      count: index.count,
+      model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
+      index: fileRefFor(indexName, indexBytes),
+      catalog: fileRefFor(catalogName, catalogBytes),
+    };
+    parseManifest(manifest);
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+    await writer.putManifest(manifestBytes);
+    const referenced = new Set<string>([indexName, catalogName, modelName]);
+    for (const it of items) {
+      referenced.add(it.thumb);
+      referenced.add(it.original);
+    }
+    const filesDeleted = await writer.collectGarbage(referenced);
+    const writeMs = performance.now() - writeStart;
+
+    const report: BuildReport = {
+      reportVersion: 1,
+      source: source.description,
+      fingerprint,
+      manifestSha256: contentHash(manifestBytes),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      modelId: spec.id,
+      dims: index.dims,
+      bits: index.bits,
+      counts: {
+        listed: listing.entries.length,
+        indexed: index.count,
+        featurized: processed.featurized,
+        cached: images.length - processed.featurized,
+        skipped: skipped.length,
+        thumbnailsWritten: processed.thumbnailsWritten,
+        originalsWritten: processed.originalsWritten,
+        filesDeleted,
+      },
+      skipped: skipped.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      timings: {
+        listMs: Math.round(listMs),
+        processMs: Math.round(processed.processMs),
+        modelLoadMs: Math.round(processed.modelLoadMs),
+        modelWaitMs: Math.round(processed.modelWaitMs),
+        assembleMs: Math.round(assembleMs),
+        writeMs: Math.round(writeMs),
+        totalMs: Math.round(performance.now() - t0),
+      },
+      featurizedPerSecond: rate(processed.featurized, processed.processMs - processed.modelLoadMs),
+      bytes: {
+        index: indexBytes.length,
+        catalog: catalogBytes.length,
+        model: modelBytes.length,
+        indexPerImage: Math.round((indexBytes.length / index.count) * 10) / 10,
+      },
+    };
+    await writer.replaceAtomically(
+      BUILD_REPORT_FILE,
+      Buffer.from(`${JSON.stringify(report, null, 2)}\n`, 'utf8'),
+    );
+    return { upToDate: false, report };
+  } finally {
+    await writer.close();
+  }
+}

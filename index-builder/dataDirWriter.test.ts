@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataDirWriter } from './dataDirWriter';
+
+describe('DataDirWriter', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'data-dir-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses a second writer while the first holds the lock, and releases it on close', async () => {
+    const a = new DataDirWriter(dir);
+    await a.open();
+    const lock = join(dir, '.build.lock');
+    // Another live process holds it (this test process stands in for that other build).
+    await writeFile(lock, `${process.ppid}\n`);
+    await expect(new DataDirWriter(dir).open()).rejects.toThrow(/another build \(pid \d+\) is writing/);
+    await writeFile(lock, `${process.pid}\n`);
+    await a.close();
+    expect(await readdir(dir)).not.toContain('.build.lock');
+  });
+
+  it('takes over the lock and clears the staging a dead build left', async () => {
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    await writeFile(join(dir, '.build.lock'), `${dead}\n`);
+    await mkdir(join(dir, '.staging'));
+    await writeFile(join(dir, '.staging', 'half-written'), 'x');
+    const w = new DataDirWriter(dir);
+    await w.open();
+    expect(await readdir(join(dir, '.staging'))).toEqual([]);
+    expect((await readFile(join(dir, '.build.lock'), 'utf8')).trim()).toBe(String(process.pid));
+    await w.close();
+  });
+
+  it('never replaces an existing content-addressed file and replaces the manifest atomically', async () => {
+    const w = new DataDirWriter(dir);
+    await w.open();
+    await w.putContentAddressed('thumbs/abc.webp', Buffer.from('first'));
+    await w.putContentAddressed('thumbs/abc.webp', Buffer.from('second'));
+    expect(await readFile(join(dir, 'thumbs/abc.webp'), 'utf8')).toBe('first');
+    await w.putManifest(Buffer.from('{"a":1}'));
+    await w.putManifest(Buffer.from('{"a":2}'));
+    expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe('{"a":2}');
+    await w.close();
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'originals', 'thumbs']);
+  });
+
+  it('deletes only builder-owned files that nothing references', async () => {
+    const w = new DataDirWriter(dir);
+    await w.open();
+    const names = [
+      'index.0123456789abcdef.bin',
+      'index.fedcba9876543210.bin',
+      'catalog.0123456789abcdef.json',
+      'model.0123456789abcdef.onnx',
+      'thumbs/keep.webp',
+      'thumbs/old.webp',
+      'originals/old.png',
+    ];
+    for (const n of names) await w.putContentAddressed(n, Buffer.from(n));
+    await writeFile(join(dir, 'README.md'), 'not ours');
+    await writeFile(join(dir, 'index.html'), 'not ours either');
+    const removed = await w.collectGarbage(
+      new Set(['index.0123456789abcdef.bin', 'catalog.0123456789abcdef.json', 'thumbs/keep.webp']),
+    );
+    expect(removed).toBe(4);
+    expect((await readdir(dir)).sort()).toEqual([
+      '.build.lock',
+      '.staging',
+      'README.md',
+      'catalog.0123456789abcdef.json',
+      'index.0123456789abcdef.bin',
+      'index.html',
+      'originals',
+      'thumbs',
+    ]);
+    expect(await readdir(join(dir, 'thumbs'))).toEqual(['keep.webp']);
+    await w.close();
+  });
+});

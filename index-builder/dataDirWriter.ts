@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+const STAGING_DIR = '.staging';
+const LOCK_FILE = '.build.lock';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** File names the builder owns in a data dir; anything else there (reports, notes) is left alone. */
+const OWNED_TOP_LEVEL = /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx)$/;
+const OWNED_SUBDIRS = ['thumbs', 'originals'];
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Writes a data dir so that readers only ever see a complete build: content-addressed files are
+ * written to a staging dir and renamed into place (an existing name already has that content and is
+ * kept), manifest.json is replaced last by an atomic rename, and only then are files that the new
+ * manifest does not reference deleted.
+ */
+export class DataDirWriter {
+  private readonly staging: string;
+  private locked = false;
+
+  constructor(readonly dir: string) {
+    this.staging = join(dir, STAGING_DIR);
+  }
+
+  /** Takes the build lock and clears what a killed build may have left in staging. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const lock = join(this.dir, LOCK_FILE);
+    for (let attempt = 0; attempt < 2 && !this.locked; attempt++) {
+      try {
+        const fh = await open(lock, 'wx');
+        await fh.writeFile(`${process.pid}\n`);
+        await fh.close();
+        this.locked = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+        if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+          throw new Error(
+            `another build (pid ${holder}) is writing ${this.dir}; remove ${lock} if it is not`,
+            { cause: err },
+          );
+        }
+        await rm(lock, { force: true }); // left by a build that died
+      }
+    }
+    if (!this.locked) throw new Error(`cannot take the build lock ${lock}`);
+    await rm(this.staging, { recursive: true, force: true });
+    await mkdir(this.staging, { recursive: true });
+    for (const sub of OWNED_SUBDIRS) await mkdir(join(this.dir, sub), { recursive: true });
+  }
+
+  async close(): Promise<void> {
+    await rm(this.staging, { recursive: true, force: true });
+    if (this.locked) await rm(join(this.dir, LOCK_FILE), { force: true });
+    this.locked = false;
+  }
+
+  /** True if a content-addressed file of that name is already in place (and so need not be produced). */
+  has(name: string): Promise<boolean> {
+    return exists(join(this.dir, name));
+  }
+
+  /**
+   * Puts a content-addressed file in place unless that name already exists; true if it wrote it. `durable` fsyncs first;
+   * thousands of thumbnails skip that (a kill cannot tear them, only a power cut could).
+   */
+  async putContentAddressed(name: string, bytes: Uint8Array, durable = true): Promise<boolean> {
+    const target = join(this.dir, name);
+    if (await exists(target)) return false;
+    await mkdir(dirname(target), { recursive: true });
+    const temp = await this.stage(bytes, durable);
+    await rename(temp, target);
+    return true;
+  }
+
+  /** Atomically replaces manifest.json: the switch from the previous build to this one. */
+  async putManifest(bytes: Uint8Array): Promise<void> {
+    await this.replaceAtomically(MANIFEST_FILE, bytes);
+  }
+
+  /** Atomic replace for small mutable files next to the manifest (e.g. the build report). */
+  async replaceAtomically(name: string, bytes: Uint8Array): Promise<void> {
+    const temp = await this.stage(bytes, true);
+    await rename(temp, join(this.dir, name));
+  }
+
+  /** Deletes builder-owned files the current manifest does not reference; returns how many. */
+  async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.dir)) {
+      if (OWNED_TOP_LEVEL.test(name) && !referenced.has(name)) {
+        await unlink(join(this.dir, name));
+        removed++;
+      }
+    }
+    for (const sub of OWNED_SUBDIRS) {
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        const rel = `${sub}/${name}`;
+        if (!referenced.has(rel)) {
+          await rm(join(this.dir, rel), { force: true, recursive: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  // Written and fsynced in staging (same filesystem), so the rename publishes complete bytes only.
+  private async stage(bytes: Uint8Array, durable: boolean): Promise<string> {
+    const temp = join(this.staging, randomBytes(8).toString('hex'));
+    const fh = await open(temp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return temp;
+  }
+}

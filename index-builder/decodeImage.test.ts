@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import {
+  ImageDecodeError,
+  MAX_DECODE_SIDE,
+  THUMBNAIL_SIZE,
+  decodeImage,
+  makeThumbnail,
+  readImageInfo,
+} from './decodeImage';
+import { badInputs, emojiPng, shapePng } from './fixtures/makeFixtures';
+
+async function reasonOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    return (err as ImageDecodeError).reason;
+  }
+  return 'decoded';
+}
+
+describe('decodeImage', () => {
+  it('decodes PNG with alpha to RGBA at its own size', async () => {
+    const { image, format } = await decodeImage(await readFile(emojiPng('apple', '1f600.png')));
+    expect(format).toBe('png');
+    expect([image.width, image.height, image.data.length]).toEqual([64, 64, 64 * 64 * 4]);
+    // Emoji have transparent corners: alpha must survive for preprocess to composite over white.
+    expect(image.data[3]).toBe(0);
+  });
+
+  it('decodes JPEG, WebP, GIF and AVIF, and turns grey images into RGBA', async () => {
+    const png = await shapePng(1, 40);
+    for (const [fmt, bytes] of [
+      ['jpeg', await sharp(png).jpeg().toBuffer()],
+      ['webp', await sharp(png).webp().toBuffer()],
+      ['gif', await sharp(png).gif().toBuffer()],
+      ['heif', await sharp(png).avif().toBuffer()],
+      ['png', await sharp(png).greyscale().png().toBuffer()],
+    ] as const) {
+      const { image, format } = await decodeImage(bytes);
+      expect(format).toBe(fmt);
+      expect([image.width, image.height, image.data.length]).toEqual([40, 40, 40 * 40 * 4]);
+    }
+  });
+
+  it('applies EXIF orientation', async () => {
+    const wide = await sharp({ create: { width: 30, height: 10, channels: 3, background: '#f00' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const { image } = await decodeImage(wide);
+    expect([image.width, image.height]).toEqual([10, 30]);
+    expect(await readImageInfo(wide)).toMatchObject({ format: 'jpeg', width: 10, height: 30 });
+  });
+
+  it('shrinks large images to MAX_DECODE_SIDE on the long side, keeping the aspect ratio', async () => {
+    const big = await sharp({ create: { width: 3000, height: 1000, channels: 3, background: '#00f' } })
+      .png()
+      .toBuffer();
+    const { image } = await decodeImage(big);
+    expect([image.width, image.height]).toEqual([MAX_DECODE_SIDE, Math.round(MAX_DECODE_SIDE / 3)]);
+    expect(await readImageInfo(big)).toMatchObject({ width: 3000, height: 1000 });
+  });
+
+  it('takes the first frame of an animated GIF', async () => {
+    const frames = Buffer.alloc(8 * 16 * 4);
+    frames.fill(255); // frame 1 white, frame 2 black below
+    frames.fill(0, 8 * 8 * 4);
+    for (let i = 3; i < frames.length; i += 4) frames[i] = 255;
+    const gif = await sharp(frames, { raw: { width: 8, height: 16, channels: 4, pageHeight: 8 } })
+      .gif()
+      .toBuffer();
+    expect((await sharp(gif).metadata()).pages).toBe(2);
+    const { image } = await decodeImage(gif);
+    expect([image.width, image.height]).toEqual([8, 8]);
+    expect(image.data[0]).toBeGreaterThan(200);
+  });
+
+  it('classifies each kind of bad input', async () => {
+    for (const bad of await badInputs()) {
+      expect(`${bad.name}: ${await reasonOf(decodeImage(bad.bytes))}`).toBe(`${bad.name}: ${bad.reason}`);
+      expect(`${bad.name}: ${await reasonOf(makeThumbnail(bad.bytes))}`).toBe(`${bad.name}: ${bad.reason}`);
+    }
+  });
+
+  it('rejects images over the pixel limit before decoding them', async () => {
+    const png = await shapePng(2, 100);
+    expect(await reasonOf(decodeImage(png, 100 * 100 - 1))).toBe('too-large');
+    expect(await reasonOf(readImageInfo(png, 100 * 100 - 1))).toBe('too-large');
+    expect(await reasonOf(decodeImage(png, 100 * 100))).toBe('decoded');
+  });
+});
+
+describe('makeThumbnail', () => {
+  it('makes a WebP no longer than THUMBNAIL_SIZE on its long side and never enlarges', async () => {
+    const big = await sharp({ create: { width: 600, height: 300, channels: 3, background: '#0a0' } })
+      .png()
+      .toBuffer();
+    const md = await sharp(await makeThumbnail(big)).metadata();
+    expect([md.format, md.width, md.height]).toEqual(['webp', THUMBNAIL_SIZE, THUMBNAIL_SIZE / 2]);
+    const small = await sharp(
+      await makeThumbnail(await readFile(emojiPng('google', '1f436.png'))),
+    ).metadata();
+    expect([small.width, small.height, small.hasAlpha]).toEqual([64, 64, true]);
+  });
+});

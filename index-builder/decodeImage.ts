@@ -1,0 +1,126 @@
+import sharp, { type Sharp } from 'sharp';
+import type { RgbaImage } from '../core/rgbaImage';
+
+/** Why an input file could not be used; stable strings, written into build reports. */
+export type SkipReason = 'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'unreadable';
+
+/** A file that is not a usable image. `reason` classifies it, `message` is what the decoder said. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly reason: SkipReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/** Large enough for a 100-megapixel photo, small enough that a decompression bomb cannot exhaust memory. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/**
+ * Decoded images are shrunk to this long side, like the site shrinks query images
+ * (src/decodeImage.ts MAX_QUERY_SIDE): the model sees 224 px, and a phone photo at full size is
+ * ~48 MB of RGBA per image in flight. Far above the model's own antialiased resize.
+ */
+export const MAX_DECODE_SIDE = 1024;
+
+export interface DecodedImage {
+  image: RgbaImage;
+  /** sharp's name of the container format, e.g. 'jpeg', 'png', 'heif'. */
+  format: string;
+}
+
+function classify(err: unknown): ImageDecodeError {
+  const full = err instanceof Error ? err.message : String(err);
+  // libvips repeats its complaints line after line; the first and last lines carry the meaning.
+  const lines = full.split('\n').filter((l) => l.trim() !== '');
+  const message = lines.length > 1 ? `${lines[0]} … ${lines[lines.length - 1]}` : full;
+  if (/pixel limit/i.test(full)) return new ImageDecodeError('too-large', message);
+  if (/unsupported image format|not a known file format/i.test(full)) {
+    return new ImageDecodeError('unsupported', message);
+  }
+  // HEIC with HEVC and similar: sharp recognises the container but was built without the codec.
+  if (/has not been built in|unsupported (codec|feature|compression)/i.test(full)) {
+    return new ImageDecodeError('unsupported', message);
+  }
+  return new ImageDecodeError('corrupt', message);
+}
+
+function open(bytes: Uint8Array, maxPixels: number): Sharp {
+  if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
+  // failOn 'warning' rejects truncated files instead of silently returning grey padding.
+  return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', animated: false, autoOrient: true });
+}
+
+/**
+ * Decodes any image sharp can read (JPEG, PNG, WebP, GIF first frame, AVIF, TIFF, …) to RGBA8,
+ * upright according to its EXIF orientation, long side at most `maxSide`. Throws ImageDecodeError
+ * for anything unusable.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  maxPixels = DEFAULT_MAX_PIXELS,
+  maxSide = MAX_DECODE_SIDE,
+): Promise<DecodedImage> {
+  const pipeline = open(bytes, maxPixels);
+  try {
+    const { format } = await pipeline.metadata();
+    pipeline.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
+    // Grey and CMYK sources would otherwise come out with 2 or 5 channels.
+    const { data, info } = await pipeline
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels, expected RGBA`);
+    const image: RgbaImage = {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
+    return { image, format: format ?? 'unknown' };
+  } catch (err) {
+    throw err instanceof ImageDecodeError ? err : classify(err);
+  }
+}
+
+export interface ImageInfo {
+  format: string;
+  /** heif only: 'av1' (AVIF) or 'hevc' (HEIC). */
+  compression?: string;
+  /** Upright size, after EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+/** Reads only the header: format and upright size. Cheap; does not prove the pixel data is intact. */
+export async function readImageInfo(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<ImageInfo> {
+  try {
+    const md = await open(bytes, maxPixels).metadata();
+    const width = md.autoOrient?.width ?? md.width;
+    const height = md.autoOrient?.height ?? md.height;
+    if (!width || !height) throw new ImageDecodeError('corrupt', 'image header has no size');
+    if (width * height > maxPixels) {
+      throw new ImageDecodeError('too-large', `${width}×${height} exceeds the pixel limit of ${maxPixels}`);
+    }
+    return { format: md.format ?? 'unknown', compression: md.compression, width, height };
+  } catch (err) {
+    throw err instanceof ImageDecodeError ? err : classify(err);
+  }
+}
+
+/** The long side of a thumbnail, in pixels. */
+export const THUMBNAIL_SIZE = 256;
+
+/** A WebP thumbnail whose long side is at most THUMBNAIL_SIZE (smaller images keep their size). */
+export async function makeThumbnail(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
+  try {
+    return await open(bytes, maxPixels)
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80, alphaQuality: 90, effort: 4 })
+      .toBuffer();
+  } catch (err) {
+    throw err instanceof ImageDecodeError ? err : classify(err);
+  }
+}

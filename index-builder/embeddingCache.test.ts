@@ -1,0 +1,64 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentHash } from './contentHash';
+import { EmbeddingCache } from './embeddingCache';
+
+const DIM = 5;
+const hashOf = (s: string) => contentHash(Buffer.from(s));
+const vec = (x: number) => Float32Array.from({ length: DIM }, (_, i) => x + i / 10);
+
+describe('EmbeddingCache', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emb-cache-'));
+    file = join(dir, 'sub', 'm.embeddings');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps embeddings across reopen, in one file', async () => {
+    const a = await EmbeddingCache.open(file, 'model-a', DIM);
+    a.set(hashOf('x'), vec(1));
+    a.set(hashOf('y'), vec(2));
+    a.set(hashOf('x'), vec(9)); // same content: first embedding wins, no second record
+    await a.flush();
+    const b = await EmbeddingCache.open(file, 'model-a', DIM);
+    expect(b.size).toBe(2);
+    expect(b.get(hashOf('x'))).toEqual(vec(1));
+    expect(b.get(hashOf('y'))).toEqual(vec(2));
+    expect(b.get(hashOf('z'))).toBeUndefined();
+    const header = 8 + 8 + 'model-a'.length;
+    expect((await stat(file)).size).toBe(header + 2 * (16 + 4 * DIM));
+  });
+
+  it('drops a torn last record (a killed build) and appends after the good ones', async () => {
+    const a = await EmbeddingCache.open(file, 'm', DIM);
+    a.set(hashOf('x'), vec(1));
+    await a.flush();
+    const bytes = await readFile(file);
+    await writeFile(file, Buffer.concat([bytes, Buffer.alloc(7, 1)]));
+    const b = await EmbeddingCache.open(file, 'm', DIM);
+    expect(b.size).toBe(1);
+    b.set(hashOf('y'), vec(2));
+    await b.flush();
+    const c = await EmbeddingCache.open(file, 'm', DIM);
+    expect(c.get(hashOf('y'))).toEqual(vec(2));
+    expect(c.size).toBe(2);
+  });
+
+  it('starts afresh for another model or dimension instead of mixing vectors', async () => {
+    const a = await EmbeddingCache.open(file, 'm', DIM);
+    a.set(hashOf('x'), vec(1));
+    await a.flush();
+    expect((await EmbeddingCache.open(file, 'other', DIM)).size).toBe(0);
+    expect((await EmbeddingCache.open(file, 'other', DIM + 1)).size).toBe(0);
+  });
+
+  it('rejects embeddings of the wrong length and non-hex keys', async () => {
+    const a = await EmbeddingCache.open(file, 'm', DIM);
+    expect(() => a.set(hashOf('x'), new Float32Array(DIM + 1))).toThrow(/6 values/);
+    expect(() => a.set('not-a-hash', vec(1))).toThrow(/hex/);
+  });
+});

@@ -1,0 +1,142 @@
+import { Matrix } from 'ml-matrix';
+import { describe, expect, it } from 'vitest';
+import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
+import { compactVector } from '../core/vectorTransform';
+import { fitTransform, topEigen } from './fitTransform';
+
+function covariance(rows: Float32Array[]): Matrix {
+  const n = rows.length;
+  const dim = rows[0].length;
+  const mean = new Float64Array(dim);
+  for (const r of rows) for (let j = 0; j < dim; j++) mean[j] += r[j] / n;
+  const x = new Matrix(rows.map((r) => Array.from(r, (v, j) => v - mean[j])));
+  return x.transpose().mmul(x).div(n);
+}
+
+/** Projected (whitened, not normalised) coordinates of every row. */
+function projected(rows: Float32Array[], t: ReturnType<typeof fitTransform>): number[][] {
+  return rows.map((r) =>
+    Array.from({ length: t.dims }, (_, c) => {
+      let s = 0;
+      for (let j = 0; j < t.inputDim; j++) s += t.projection[c * t.inputDim + j] * (r[j] - t.mean[j]);
+      return s;
+    }),
+  );
+}
+
+describe('fitTransform', () => {
+  const { embeddings } = syntheticEmbeddings({
+    count: 400,
+    dim: 24,
+    clusters: 20,
+    spread: 1,
+    seed: 4,
+    decay: 1,
+  });
+
+  it('fully whitens with ε = 0: the projected collection has identity covariance', () => {
+    const t = fitTransform(embeddings, { dims: 10, whitenEpsilon: 0 });
+    expect(t.dims).toBe(10);
+    const p = projected(embeddings, t);
+    for (let a = 0; a < 10; a++) {
+      for (let b = 0; b < 10; b++) {
+        const c = p.reduce((s, row) => s + row[a] * row[b], 0) / p.length;
+        expect(c).toBeCloseTo(a === b ? 1 : 0, 4);
+      }
+    }
+  });
+
+  it('regularised whitening shrinks weak components: variances λ/(λ+ε·mean λ), decreasing', () => {
+    const t = fitTransform(embeddings, { dims: 10, whitenEpsilon: 0.5 });
+    const p = projected(embeddings, t);
+    const variances = Array.from(
+      { length: 10 },
+      (_, c) => p.reduce((s, row) => s + row[c] ** 2, 0) / p.length,
+    );
+    for (let c = 1; c < 10; c++) expect(variances[c]).toBeLessThan(variances[c - 1]);
+    for (const v of variances) expect(v).toBeLessThan(1);
+  });
+
+  it('projects onto the top eigenvectors of the covariance, by either route (n > dim and n ≤ dim)', () => {
+    for (const rows of [embeddings, embeddings.slice(0, 15)]) {
+      const cov = covariance(rows);
+      const t = fitTransform(rows, { dims: 8, whitenEpsilon: 0 });
+      const values = topEigen(cov, 8, 1, 'full').values;
+      for (let c = 0; c < t.dims; c++) {
+        const row = Matrix.rowVector(Array.from(t.projection.subarray(c * t.inputDim, (c + 1) * t.inputDim)));
+        const lambda = 1 / row.norm() ** 2;
+        expect(lambda / values[c]).toBeCloseTo(1, 3);
+        const u = row.div(row.norm()).transpose();
+        expect(cov.mmul(u).sub(u.mul(lambda)).norm()).toBeLessThan(1e-5 * values[0]);
+      }
+    }
+  });
+
+  it('caps dims at samples − 1 and handles collections of 1, 2 and 12', () => {
+    const one = fitTransform(embeddings.slice(0, 1), { dims: 96 });
+    expect(one.dims).toBe(1);
+    expect(Array.from(compactVector(one, embeddings[0]))).toEqual([0]);
+    const two = fitTransform(embeddings.slice(0, 2), { dims: 96 });
+    expect(two.dims).toBe(1);
+    const [a, b] = embeddings.slice(0, 2).map((e) => compactVector(two, e)[0]);
+    expect(Math.abs(a)).toBeGreaterThan(100);
+    expect(b).toBe(-a);
+    const twelve = fitTransform(embeddings.slice(0, 12), { dims: 96 });
+    expect(twelve.dims).toBe(11);
+    for (const e of embeddings.slice(0, 12)) expect(compactVector(twelve, e).some((x) => x !== 0)).toBe(true);
+  });
+
+  it('drops components without variance (duplicate images)', () => {
+    const t = fitTransform([embeddings[0], embeddings[1], embeddings[0], embeddings[1]], { dims: 96 });
+    expect(t.dims).toBe(1);
+  });
+
+  it('uses most of the int8 range without clipping the bulk', () => {
+    const t = fitTransform(embeddings, { dims: 16 });
+    let max = 0;
+    let clipped = 0;
+    for (const e of embeddings) {
+      for (const x of compactVector(t, e)) {
+        max = Math.max(max, Math.abs(x));
+        if (Math.abs(x) === 127) clipped++;
+      }
+    }
+    expect(max).toBe(127);
+    expect(clipped / (embeddings.length * 16)).toBeLessThan(0.001);
+  });
+
+  it('is deterministic, including when it samples rows', () => {
+    const a = fitTransform(embeddings, { dims: 8, maxFitRows: 100 });
+    expect(fitTransform(embeddings, { dims: 8, maxFitRows: 100 })).toEqual(a);
+  });
+
+  it('rejects bad input with clear errors', () => {
+    expect(() => fitTransform([], { dims: 4 })).toThrow(/at least one embedding/);
+    expect(() => fitTransform([new Float32Array(3), new Float32Array(4)], { dims: 4 })).toThrow(
+      /embedding 1 has 4/,
+    );
+    expect(() => fitTransform([new Float32Array([1, NaN])], { dims: 4 })).toThrow(/not finite/);
+    expect(() => fitTransform(embeddings, { dims: 0 })).toThrow(/dims/);
+  });
+});
+
+describe('topEigen', () => {
+  it('subspace iteration agrees with the full decomposition on a decaying spectrum', () => {
+    const { embeddings } = syntheticEmbeddings({
+      count: 300,
+      dim: 120,
+      clusters: 30,
+      spread: 1,
+      seed: 8,
+      decay: 1.5,
+    });
+    const cov = covariance(embeddings);
+    const full = topEigen(cov, 10, 1, 'full');
+    const sub = topEigen(cov, 10, 1, 'subspace');
+    for (let c = 0; c < 10; c++) {
+      expect(sub.values[c] / full.values[c]).toBeCloseTo(1, 4);
+      const dot = sub.vectors.getColumnVector(c).transpose().mmul(full.vectors.getColumnVector(c)).get(0, 0);
+      expect(Math.abs(dot)).toBeCloseTo(1, 3);
+    }
+  });
+});

@@ -1,0 +1,231 @@
+import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import { mulberry32 } from '../core/lsh';
+import type { VectorTransform } from '../core/vectorTransform';
+
+export interface FitTransformOptions {
+  /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
+  dims: number;
+  /**
+   * Whitening regulariser: component i is divided by sqrt(λ_i + ε·mean(λ)) with the mean over the
+   * kept components. 0 = full whitening; large = plain PCA. Keeps tiny collections from blowing
+   * up noise directions to unit variance.
+   */
+  whitenEpsilon?: number;
+  /** The covariance is estimated from at most this many rows (seeded sample) to bound build time. */
+  maxFitRows?: number;
+  /** Seed of the row sample. */
+  seed?: number;
+}
+
+export const DEFAULT_WHITEN_EPSILON = 0.1;
+export const DEFAULT_MAX_FIT_ROWS = 10_000;
+/** Above this input dim a full eigendecomposition is too slow in JS (576 takes ~2 s, 2048 ~2 min). */
+const FULL_EIGEN_MAX_DIM = 1024;
+/** Enough for the leading components of CNN features, whose spectrum decays fast. */
+const SUBSPACE_ITERATIONS = 16;
+/** quantScale maps this quantile of |component| to 127; the rare larger values clamp. */
+const QUANT_QUANTILE = 0.9999;
+
+function assertEmbeddings(embeddings: Float32Array[]): number {
+  if (!Array.isArray(embeddings) || embeddings.length === 0)
+    throw new Error('fitTransform: need at least one embedding');
+  const dim = embeddings[0].length;
+  if (dim < 1) throw new Error('fitTransform: embeddings must not be empty');
+  embeddings.forEach((e, i) => {
+    if (!(e instanceof Float32Array))
+      throw new TypeError(`fitTransform: embedding ${i} is not a Float32Array`);
+    if (e.length !== dim)
+      throw new Error(`fitTransform: embedding ${i} has ${e.length} values, expected ${dim}`);
+    for (let j = 0; j < dim; j++) {
+      if (!Number.isFinite(e[j])) throw new Error(`fitTransform: embedding ${i} value ${j} is not finite`);
+    }
+  });
+  return dim;
+}
+
+/** A seeded sample of row indices (all rows when there are few enough), in ascending order. */
+function sampleRows(n: number, max: number, seed: number): number[] {
+  const rows = Array.from({ length: n }, (_, i) => i);
+  if (n <= max) return rows;
+  const next = mulberry32(seed);
+  for (let i = 0; i < max; i++) {
+    const j = i + (next() % (n - i));
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  return rows.slice(0, max).sort((a, b) => a - b);
+}
+
+/** Top eigenpairs of a symmetric matrix, largest first: [values, vectors as columns]. */
+export function topEigen(
+  sym: Matrix,
+  k: number,
+  seed: number,
+  method: 'full' | 'subspace' = sym.rows <= FULL_EIGEN_MAX_DIM ? 'full' : 'subspace',
+): { values: number[]; vectors: Matrix } {
+  const n = sym.rows;
+  if (method === 'full') {
+    const e = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
+    const order = e.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+    const picked = order.slice(0, k);
+    return {
+      values: picked.map(([v]) => v),
+      vectors: e.eigenvectorMatrix.subMatrixColumn(picked.map(([, i]) => i)),
+    };
+  }
+  // Subspace iteration with a Rayleigh–Ritz step: only the top k directions are needed.
+  const block = Math.min(n, k + 16);
+  const next = mulberry32(seed ^ 0x9e3779b9);
+  let q = new QrDecomposition(
+    Matrix.from1DArray(
+      n,
+      block,
+      Array.from({ length: n * block }, () => next() / 2 ** 32 - 0.5),
+    ),
+  ).orthogonalMatrix;
+  for (let iter = 0; iter < SUBSPACE_ITERATIONS; iter++)
+    q = new QrDecomposition(sym.mmul(q)).orthogonalMatrix;
+  const small = q.transpose().mmul(sym).mmul(q);
+  const inner = topEigen(small, k, seed, 'full');
+  return { values: inner.values, vectors: q.mmul(inner.vectors) };
+}
+
+/**
+ * Fits the compact-vector transform on a collection: mean, PCA projection with regularised whitening
+ * folded in, and the int8 quantization scale.
+ */
+export function fitTransform(embeddings: Float32Array[], options: FitTransformOptions): VectorTransform {
+  const inputDim = assertEmbeddings(embeddings);
+  const {
+    dims: requested,
+    whitenEpsilon = DEFAULT_WHITEN_EPSILON,
+    maxFitRows = DEFAULT_MAX_FIT_ROWS,
+    seed = 1,
+  } = options;
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new RangeError(`fitTransform: dims must be ≥ 1, got ${requested}`);
+  if (!(whitenEpsilon >= 0) || !Number.isFinite(whitenEpsilon))
+    throw new RangeError('fitTransform: whitenEpsilon must be ≥ 0');
+  if (!Number.isInteger(maxFitRows) || maxFitRows < 2)
+    throw new RangeError('fitTransform: maxFitRows must be ≥ 2');
+
+  const rows = sampleRows(embeddings.length, maxFitRows, seed);
+  const n = rows.length;
+  const mean = new Float64Array(inputDim);
+  for (const e of embeddings) for (let j = 0; j < inputDim; j++) mean[j] += e[j];
+  for (let j = 0; j < inputDim; j++) mean[j] /= embeddings.length;
+  const centredRows = rows.map((r) => {
+    const e = embeddings[r];
+    const row = new Float64Array(inputDim);
+    for (let j = 0; j < inputDim; j++) row[j] = e[j] - mean[j];
+    return row;
+  });
+
+  // Principal directions (columns of `directions`) and covariance eigenvalues, largest first. With
+  // fewer samples than dims, the n×n Gram matrix has the same non-zero spectrum and is cheaper.
+  const maxDims = Math.max(1, Math.min(requested, n - 1, inputDim));
+  let values: number[];
+  let directions: Matrix;
+  if (n <= inputDim) {
+    const centred = new Matrix(centredRows.map((row) => Array.from(row)));
+    const gram = centred.mmul(centred.transpose());
+    const eig = topEigen(gram, maxDims, seed);
+    values = eig.values.map((v) => Math.max(0, v) / n);
+    directions = centred.transpose().mmul(eig.vectors);
+    for (let c = 0; c < maxDims; c++) {
+      const norm = directions.getColumnVector(c).norm();
+      if (norm > 0) for (let r = 0; r < inputDim; r++) directions.set(r, c, directions.get(r, c) / norm);
+    }
+  } else {
+    const cov = covarianceOf(centredRows);
+    const eig = topEigen(cov, maxDims, seed);
+    values = eig.values.map((v) => Math.max(0, v));
+    directions = eig.vectors;
+  }
+
+  // Components without variance carry no information about the collection; keep at least one.
+  const tiny = 1e-12 * Math.max(values[0], Number.MIN_VALUE);
+  let dims = values.filter((v) => v > tiny).length;
+  if (dims === 0) {
+    dims = 1;
+    values = [0];
+    directions = Matrix.zeros(inputDim, 1);
+    directions.set(0, 0, 1);
+  }
+  const meanValue = values.slice(0, dims).reduce((a, b) => a + b, 0) / dims;
+  const floor = meanValue > 0 ? whitenEpsilon * meanValue : 1;
+
+  const projection = new Float32Array(dims * inputDim);
+  for (let c = 0; c < dims; c++) {
+    const weight = 1 / Math.sqrt(values[c] + floor);
+    // Eigenvector signs are arbitrary; fixing them makes rebuilds byte-identical.
+    let sign = 1;
+    let biggest = 0;
+    for (let r = 0; r < inputDim; r++) {
+      const v = directions.get(r, c);
+      if (Math.abs(v) > biggest) {
+        biggest = Math.abs(v);
+        sign = v < 0 ? -1 : 1;
+      }
+    }
+    for (let r = 0; r < inputDim; r++) projection[c * inputDim + r] = sign * weight * directions.get(r, c);
+  }
+
+  return {
+    inputDim,
+    dims,
+    mean: Float32Array.from(mean),
+    projection,
+    quantScale: quantScaleFor(centredRows, projection, dims),
+  };
+}
+
+/**
+ * (1/n)·XᵀX of centred rows over flat typed arrays: ml-matrix's generic mmul is ~10× slower here, and
+ * this is the builder's most expensive step (n × dim² / 2 multiply-adds).
+ */
+function covarianceOf(centredRows: Float64Array[]): Matrix {
+  const dim = centredRows[0].length;
+  const acc = new Float64Array(dim * dim);
+  for (const x of centredRows) {
+    for (let i = 0; i < dim; i++) {
+      const xi = x[i];
+      if (xi === 0) continue;
+      const base = i * dim;
+      for (let j = i; j < dim; j++) acc[base + j] += xi * x[j];
+    }
+  }
+  const cov = new Matrix(dim, dim);
+  const n = centredRows.length;
+  for (let i = 0; i < dim; i++) {
+    for (let j = i; j < dim; j++) {
+      const v = acc[i * dim + j] / n;
+      cov.set(i, j, v);
+      cov.set(j, i, v);
+    }
+  }
+  return cov;
+}
+
+/** 127 / (a high quantile of |component|) over the fitted rows' unit-length projections. */
+function quantScaleFor(centredRows: Float64Array[], projection: Float32Array, dims: number): number {
+  const inputDim = projection.length / dims;
+  const magnitudes = new Float64Array(centredRows.length * dims);
+  const out = new Float64Array(dims);
+  for (let i = 0; i < centredRows.length; i++) {
+    const row = centredRows[i];
+    let norm2 = 0;
+    for (let c = 0; c < dims; c++) {
+      let s = 0;
+      const base = c * inputDim;
+      for (let j = 0; j < inputDim; j++) s += projection[base + j] * row[j];
+      out[c] = s;
+      norm2 += s * s;
+    }
+    const inv = norm2 > 0 ? 1 / Math.sqrt(norm2) : 0;
+    for (let c = 0; c < dims; c++) magnitudes[i * dims + c] = Math.abs(out[c] * inv);
+  }
+  magnitudes.sort();
+  const q = magnitudes[Math.min(magnitudes.length - 1, Math.floor(QUANT_QUANTILE * magnitudes.length))];
+  // All-zero projections (a single image) have no range to fit; any scale gives zero vectors.
+  return q > 0 ? 127 / q : 127;
+}

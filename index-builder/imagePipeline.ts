@@ -1,0 +1,236 @@
+import pLimit from 'p-limit';
+import { featurize } from '../core/featurize';
+import type { RgbaImage } from '../core/rgbaImage';
+import type { SkippedFile } from './buildReport';
+import { contentHash, hash16 } from './contentHash';
+import type { DataDirWriter } from './dataDirWriter';
+import {
+  ImageDecodeError,
+  decodeImage,
+  makeThumbnail,
+  readImageInfo,
+  type DecodedImage,
+  type ImageInfo,
+} from './decodeImage';
+import type { EmbeddingCache } from './embeddingCache';
+import type { ImageSource, SourceEntry } from './imageSource';
+import type { LoadedModel } from './loadModel';
+import type { OnnxModelRunner } from './onnxModelRunner';
+import type { ProgressReporter } from './progressReporter';
+import { createWorkerModelRunner } from './workerModelRunner';
+
+/** An image that made it: its embedding plus what the catalog needs. */
+export interface ProcessedImage {
+  entry: SourceEntry;
+  /** SHA-256 of the file's bytes. */
+  hash: string;
+  width: number;
+  height: number;
+  /** Extension of `originals/<hash16>.<ext>`. */
+  ext: string;
+  embedding: Float32Array;
+}
+
+export interface ImagePipelineOptions {
+  entries: SourceEntry[];
+  source: ImageSource;
+  writer: DataDirWriter;
+  cache: EmbeddingCache;
+  model: LoadedModel;
+  maxPixels: number;
+  batchSize: number;
+  threads?: number;
+  progress: ProgressReporter;
+}
+
+export interface ImagePipelineResult {
+  /** In the order of `entries`. */
+  images: ProcessedImage[];
+  skipped: SkippedFile[];
+  featurized: number;
+  thumbnailsWritten: number;
+  originalsWritten: number;
+  processMs: number;
+  modelLoadMs: number;
+  modelWaitMs: number;
+}
+
+/** An image on its way through the pipeline; `pixels` is set while it waits for the model. */
+interface InProgress extends Omit<ProcessedImage, 'embedding'> {
+  embedding?: Float32Array;
+  pixels?: RgbaImage;
+}
+
+/** Image kinds the data dir stores originals as; the extension comes from the decoded format, not the name. */
+function originalExtension(format: string, compression: string | undefined): string {
+  switch (format) {
+    case 'jpeg':
+      return 'jpg';
+    case 'heif':
+      return compression === 'av1' ? 'avif' : 'heic';
+    default:
+      return format;
+  }
+}
+
+// Promises started ahead are awaited later; a no-op handler keeps an early rejection from counting
+// as unhandled (it is still thrown where the promise is awaited).
+function ahead<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/**
+ * Reads, hashes, thumbnails, copies and featurizes every entry. Embeddings come from the cache when
+ * the content is known; bad images are skipped with a reason. Three stages overlap: chunk i+2 is read
+ * and decoded (sharp, libuv pool), chunk i+1 is preprocessed (main thread) and chunk i runs through
+ * the model (worker thread). Failing to write the data dir or to run the model throws.
+ */
+export async function runImagePipeline(opts: ImagePipelineOptions): Promise<ImagePipelineResult> {
+  const { source, writer, cache, model, maxPixels, progress } = opts;
+  const { spec } = model;
+  const result: ImagePipelineResult = {
+    images: [],
+    skipped: [],
+    featurized: 0,
+    thumbnailsWritten: 0,
+    originalsWritten: 0,
+    processMs: 0,
+    modelLoadMs: 0,
+    modelWaitMs: 0,
+  };
+
+  const skip = (entry: SourceEntry, err: ImageDecodeError): undefined => {
+    result.skipped.push({ key: entry.key, reason: err.reason, message: err.message });
+    progress.tick();
+    return undefined;
+  };
+
+  // Everything that does not need the model. Bad images are skipped; failures to write the data
+  // dir are not the image's fault and fail the build.
+  const prepare = async (entry: SourceEntry): Promise<InProgress | undefined> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read(entry);
+    } catch (err) {
+      return skip(entry, new ImageDecodeError('unreadable', (err as Error).message));
+    }
+    const hash = contentHash(bytes);
+    const embedding = cache.get(hash);
+    const thumbName = `thumbs/${hash16(hash)}.webp`;
+    const needThumb = !(await writer.has(thumbName));
+    let info: ImageInfo;
+    let decoded: DecodedImage | undefined;
+    let thumb: Buffer | undefined;
+    try {
+      if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
+      info = await readImageInfo(bytes, maxPixels);
+      // Decoding fully both validates the pixels and feeds the model; cached images skip it.
+      if (embedding === undefined) decoded = await decodeImage(bytes, maxPixels);
+      if (needThumb) thumb = await makeThumbnail(bytes, maxPixels);
+    } catch (err) {
+      if (err instanceof ImageDecodeError) return skip(entry, err);
+      throw err;
+    }
+    const ext = originalExtension(info.format, info.compression);
+    if (thumb !== undefined && (await writer.putContentAddressed(thumbName, thumb, false))) {
+      result.thumbnailsWritten++;
+    }
+    if (await writer.putContentAddressed(`originals/${hash16(hash)}.${ext}`, bytes, false)) {
+      result.originalsWritten++;
+    }
+    // The catalog gives the original's size; the decoded pixels may be shrunk.
+    return { entry, hash, width: info.width, height: info.height, ext, embedding, pixels: decoded?.image };
+  };
+
+  // Started on first use: a build with everything cached never loads the model.
+  let runner: Promise<OnnxModelRunner> | undefined;
+  const loadRunner = async (): Promise<OnnxModelRunner> => {
+    const t = performance.now();
+    const r = await createWorkerModelRunner(model.onnxPath, spec, opts.threads);
+    result.modelLoadMs = performance.now() - t;
+    return r;
+  };
+
+  const embed = async (batch: InProgress[]): Promise<void> => {
+    const waiting = batch.filter((u) => u.embedding === undefined && u.pixels !== undefined);
+    if (waiting.length === 0) return;
+    runner ??= loadRunner();
+    const r = await runner;
+    let rows: (Float32Array | Error)[];
+    try {
+      rows = await featurize(
+        r,
+        spec,
+        waiting.map((u) => u.pixels as RgbaImage),
+      );
+    } catch (batchError) {
+      // One odd image must not sink its batch: retry one by one and skip only what still fails.
+      rows = [];
+      for (const u of waiting) {
+        rows.push(
+          await featurize(r, spec, [u.pixels as RgbaImage]).then(
+            (out) => out[0],
+            (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+          ),
+        );
+      }
+      if (rows.every((row) => row instanceof Error)) throw batchError;
+    }
+    waiting.forEach((u, i) => {
+      const row = rows[i];
+      u.pixels = undefined;
+      if (row instanceof Error) {
+        result.skipped.push({ key: u.entry.key, reason: 'featurize-failed', message: row.message });
+        progress.tick();
+      } else {
+        u.embedding = row;
+        cache.set(u.hash, row);
+        result.featurized++;
+      }
+    });
+    await cache.flush();
+  };
+
+  const collect = (batch: InProgress[]) => {
+    for (const u of batch) {
+      if (u.embedding === undefined) continue;
+      const { entry, hash, width, height, ext, embedding } = u;
+      result.images.push({ entry, hash, width, height, ext, embedding });
+      progress.tick();
+    }
+  };
+  const awaitModel = async (inFlight: { batch: InProgress[]; done: Promise<void> }) => {
+    const t = performance.now();
+    await inFlight.done;
+    result.modelWaitMs += performance.now() - t;
+    collect(inFlight.batch);
+  };
+
+  const start = performance.now();
+  progress.start(opts.entries.length);
+  const limit = pLimit(4);
+  const prepareChunk = (chunk: SourceEntry[]) => Promise.all(chunk.map((e) => limit(() => prepare(e))));
+  const chunks: SourceEntry[][] = [];
+  for (let i = 0; i < opts.entries.length; i += opts.batchSize) {
+    chunks.push(opts.entries.slice(i, i + opts.batchSize));
+  }
+  try {
+    let next = ahead(chunks.length > 0 ? prepareChunk(chunks[0]) : Promise.resolve([]));
+    let inFlight: { batch: InProgress[]; done: Promise<void> } | undefined;
+    for (let c = 0; c < chunks.length; c++) {
+      const batch = (await next).filter((u): u is InProgress => u !== undefined);
+      if (c + 1 < chunks.length) next = ahead(prepareChunk(chunks[c + 1]));
+      const done = ahead(embed(batch));
+      if (inFlight !== undefined) await awaitModel(inFlight);
+      inFlight = { batch, done };
+    }
+    if (inFlight !== undefined) await awaitModel(inFlight);
+  } finally {
+    progress.stop();
+    const loaded = await runner?.catch(() => undefined);
+    await loaded?.release();
+  }
+  result.processMs = performance.now() - start;
+  return result;
+}

@@ -1,0 +1,54 @@
+/** One file of a source collection. */
+export interface SourceEntry {
+  /** Top-level folder (or key prefix) the file is in; files at the root get the source's own name. */
+  album: string;
+  /** Path inside the album, '/'-separated. */
+  path: string;
+  /** `album/path`: unique within the source and stable across rebuilds. */
+  key: string;
+  /** Where the source finds the file: a path under the folder, or an object key. */
+  location: string;
+  size: number;
+  /** Changes whenever the content may have changed: mtime for folders, ETag for S3. */
+  version: string;
+}
+
+export interface SourceListing {
+  entries: SourceEntry[];
+  /** Size and version of the optional metadata file, so that editing it counts as a change. */
+  metaFile?: { size: number; version: string };
+}
+
+/** Where the builder reads images from. Sources are read-only. */
+export interface ImageSource {
+  /** For messages, e.g. the folder path or s3:// URL. */
+  readonly description: string;
+  /** Sorted by key. */
+  list(): Promise<SourceListing>;
+  read(entry: SourceEntry): Promise<Uint8Array>;
+  /** The parsed metadata file at the source root, or undefined when there is none. */
+  readMeta(): Promise<unknown>;
+}
+
+/** Optional file at the source root: `{ "<album>/<path>": { "<field>": "<value>", … }, … }`. */
+export const META_FILE_NAME = 'lookalike-meta.json';
+
+/** Files and folders starting with '.' are never part of a collection (.DS_Store, .git, …). */
+export function isHidden(name: string): boolean {
+  return name.startsWith('.');
+}
+
+/** Turns a file's position under the source root into an entry's album and path. */
+export function placeInAlbum(
+  relative: string,
+  rootAlbum: string,
+): { album: string; path: string; key: string } {
+  const slash = relative.indexOf('/');
+  const album = slash < 0 ? rootAlbum : relative.slice(0, slash);
+  const path = slash < 0 ? relative : relative.slice(slash + 1);
+  return { album, path, key: `${album}/${path}` };
+}
+
+export function byKey(a: SourceEntry, b: SourceEntry): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { intInRange } from './cliOptions';
+import { loadDataDir } from './loadDataDir';
+import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
+import { queryById, queryByImage, type QueryOutcome } from './queryDataDir';
+
+interface CliOptions {
+  index: string;
+  k: number;
+  json?: boolean;
+  id: string[];
+}
+
+function printText(outcome: QueryOutcome): void {
+  const what = 'query' in outcome ? outcome.query : `id ${outcome.id}`;
+  if ('error' in outcome) {
+    console.log(`${what}: error: ${outcome.error}`);
+    return;
+  }
+  console.log(`${what}:`);
+  outcome.results.forEach((r, i) => {
+    console.log(`  ${String(i + 1).padStart(2)}. ${r.score.toFixed(4)}  ${r.album}/${r.name}  (${r.id})`);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('query')
+    .description('Find the k most similar indexed images for each query image (or indexed id)')
+    .requiredOption('--index <dir>', 'data dir written by build-index')
+    .option('--k <n>', 'results per query', intInRange(1, 1000), 10)
+    .option('--json', 'one JSON line per query')
+    .option(
+      '--id <id>',
+      'query by an indexed item id (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .argument('[images...]', 'query image files')
+    .parse(argv);
+  const opts = program.opts<CliOptions>();
+  const images = program.args;
+  if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
+
+  const data = await loadDataDir(opts.index);
+  const print = opts.json ? (o: QueryOutcome) => console.log(JSON.stringify(o)) : printText;
+  const outcomes: QueryOutcome[] = [];
+  for (const id of opts.id) {
+    const o = queryById(data, id, opts.k);
+    outcomes.push(o);
+    print(o);
+  }
+  if (images.length > 0) {
+    let runner: OnnxModelRunner | undefined;
+    try {
+      runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec);
+      for (const path of images) {
+        const o = await queryByImage(data, runner, path, opts.k);
+        outcomes.push(o);
+        print(o);
+      }
+    } finally {
+      await runner?.release();
+    }
+  }
+  return outcomes.every((o) => 'error' in o) ? 1 : 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`query: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { featurize } from '../core/featurize';
+import type { SearchHit } from '../core/lshIndex';
+import { compactVector } from '../core/vectorTransform';
+import { decodeImage } from './decodeImage';
+import type { LoadedDataDir } from './loadDataDir';
+import type { OnnxModelRunner } from './onnxModelRunner';
+
+export interface QueryResult {
+  id: string;
+  album: string;
+  name: string;
+  score: number;
+}
+
+/** One answered (or failed) query; exactly one of results / error is set. */
+export type QueryOutcome =
+  | { query: string; results: QueryResult[] }
+  | { id: string; results: QueryResult[] }
+  | { query: string; error: string }
+  | { id: string; error: string };
+
+function describe(data: LoadedDataDir, hits: SearchHit[]): QueryResult[] {
+  return hits.map(({ row, score }) => {
+    const item = data.catalog.items[row];
+    return { id: item.id, album: item.album, name: item.name, score };
+  });
+}
+
+/** Searches with an image file: decode → featurize → compact vector → searchByVector. */
+export async function queryByImage(
+  data: LoadedDataDir,
+  runner: OnnxModelRunner,
+  path: string,
+  k: number,
+): Promise<QueryOutcome> {
+  try {
+    const bytes = await readFile(path);
+    const { image } = await decodeImage(bytes);
+    const [embedding] = await featurize(runner, data.model.spec, [image]);
+    const vector = compactVector(data.index.transform, embedding);
+    return { query: path, results: describe(data, data.index.searchByVector(vector, k)) };
+  } catch (err) {
+    return { query: path, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Searches with an indexed image's stored vector, as the site does for album images. */
+export function queryById(data: LoadedDataDir, id: string, k: number): QueryOutcome {
+  const row = data.catalog.items.findIndex((it) => it.id === id);
+  if (row < 0) return { id, error: `no item with id '${id}' in the index` };
+  return { id, results: describe(data, data.index.searchByRow(row, k)) };
+}

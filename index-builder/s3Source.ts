@@ -1,0 +1,109 @@
+import { GetObjectCommand, ListObjectsV2Command, S3Client, NoSuchKey } from '@aws-sdk/client-s3';
+import {
+  META_FILE_NAME,
+  byKey,
+  isHidden,
+  placeInAlbum,
+  type ImageSource,
+  type SourceEntry,
+  type SourceListing,
+} from './imageSource';
+
+export interface S3Location {
+  bucket: string;
+  /** '' or ends with '/'. */
+  prefix: string;
+}
+
+/** Parses `s3://bucket[/prefix]`; throws a clear Error for anything else. */
+export function parseS3Url(url: string): S3Location {
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
+  if (m === null || m[1] === undefined)
+    throw new Error(`not an S3 URL (expected s3://bucket/prefix): ${url}`);
+  const bucket = m[1];
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new Error(`invalid S3 bucket name: ${bucket}`);
+  const raw = (m[2] ?? '').replace(/^\/+/, '');
+  return { bucket, prefix: raw === '' || raw.endsWith('/') ? raw : `${raw}/` };
+}
+
+export interface S3SourceOptions {
+  /** For S3-compatible stores (MinIO, s3rver, …); switches to path-style addressing. */
+  endpoint?: string;
+  region?: string;
+}
+
+/**
+ * A bucket prefix: the first key segment below the prefix is the album. Read-only (List + Get);
+ * credentials come from the standard AWS chain (env, profile, instance role).
+ */
+export class S3Source implements ImageSource {
+  readonly description: string;
+  private readonly location: S3Location;
+  private readonly client: S3Client;
+  private readonly rootAlbum: string;
+
+  constructor(url: string, options: S3SourceOptions = {}) {
+    this.location = parseS3Url(url);
+    this.description = `s3://${this.location.bucket}/${this.location.prefix}`;
+    const segments = this.location.prefix.split('/').filter((s) => s !== '');
+    this.rootAlbum = segments.length > 0 ? segments[segments.length - 1] : this.location.bucket;
+    this.client = new S3Client({
+      region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    });
+  }
+
+  async list(): Promise<SourceListing> {
+    const { bucket, prefix } = this.location;
+    const entries: SourceEntry[] = [];
+    let metaFile: SourceListing['metaFile'];
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+        .catch((err: Error) => {
+          throw new Error(`cannot list ${this.description}: ${err.name}: ${err.message}`);
+        });
+      for (const obj of page.Contents ?? []) {
+        if (obj.Key === undefined || obj.Key.endsWith('/')) continue; // folder markers
+        const rel = obj.Key.slice(prefix.length);
+        if (rel.split('/').some(isHidden)) continue;
+        const size = obj.Size ?? 0;
+        const version = obj.ETag ?? `${obj.LastModified?.getTime() ?? ''}`;
+        if (rel === META_FILE_NAME) metaFile = { size, version };
+        else entries.push({ ...placeInAlbum(rel, this.rootAlbum), location: obj.Key, size, version });
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    entries.sort(byKey);
+    return { entries, metaFile };
+  }
+
+  async read(entry: SourceEntry): Promise<Uint8Array> {
+    return this.get(entry.location);
+  }
+
+  async readMeta(): Promise<unknown> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.get(this.location.prefix + META_FILE_NAME);
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (err) {
+      throw new Error(`${this.description}${META_FILE_NAME} is not valid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async get(key: string): Promise<Uint8Array> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
+    if (out.Body === undefined) throw new Error(`s3://${this.location.bucket}/${key} has no body`);
+    return out.Body.transformToByteArray();
+  }
+}

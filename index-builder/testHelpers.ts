@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contentHash } from './contentHash';
+import { loadDataDir, type LoadedDataDir } from './loadDataDir';
+
+/** Helpers shared by the builder's integration tests. */
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one of the builder's CLIs (a .ts file under index-builder/) through tsx. */
+export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'index-builder', script), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+/**
+ * Loads a data dir exactly as the site would (manifest → verified index, catalog, model) and also
+ * checks that every thumbnail and original the catalog names is there, and that nothing else is.
+ */
+export async function verifyDataDir(dir: string): Promise<LoadedDataDir> {
+  const data = await loadDataDir(dir);
+  const referenced = new Set<string>();
+  for (const it of data.catalog.items) {
+    referenced.add(it.thumb);
+    referenced.add(it.original);
+  }
+  const present = new Set<string>();
+  for (const sub of ['thumbs', 'originals']) {
+    for (const name of await readdir(join(dir, sub))) present.add(`${sub}/${name}`);
+  }
+  const missing = [...referenced].filter((p) => !present.has(p));
+  if (missing.length > 0) throw new Error(`${dir} is missing ${missing.join(', ')}`);
+  const originals = data.catalog.items.map((it) => it.original);
+  for (const path of originals) {
+    const hash = contentHash(await readFile(join(dir, path)));
+    if (!path.includes(hash.slice(0, 16))) throw new Error(`${path} does not hold the content its name says`);
+  }
+  return data;
+}
+
+/** Builder-owned files in a data dir, for comparing before and after. */
+export async function ownedFiles(dir: string): Promise<string[]> {
+  const top = (await readdir(dir)).filter((n) => /^(index|catalog|model)\./.test(n));
+  const subs: string[] = [];
+  for (const sub of ['thumbs', 'originals']) {
+    for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) subs.push(`${sub}/${name}`);
+  }
+  return [...top, ...subs].sort();
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { parseModelSpec } from '../core/modelSpec';
+import { buildModel, buildStamp } from './buildModel';
+import { ensureDefaultModel } from './ensureModel';
+import type { NsfwjsModelName } from './nsfwjsModel';
+
+describe('buildModel', () => {
+  it('writes a ≤ 4 MB ONNX model, its spec and its stamp', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'build-model-'));
+    const built = buildModel({ outDir: out, quiet: true });
+    expect(built.onnxPath).toBe(path.join(out, 'mobilenet_v2.onnx'));
+    expect(statSync(built.onnxPath).size).toBeLessThanOrEqual(4_000_000);
+    const spec = parseModelSpec(JSON.parse(readFileSync(path.join(out, 'mobilenet_v2.json'), 'utf8')));
+    expect(spec).toEqual(built.spec);
+    expect(spec.file).toBe('mobilenet_v2.onnx');
+    expect(spec.id).toMatch(/^mobilenet_v2-nsfwjs-.+-float16-[0-9a-f]{8}$/);
+    expect(readFileSync(path.join(out, 'mobilenet_v2.stamp'), 'utf8')).toBe(
+      buildStamp('mobilenet_v2', 'float16'),
+    );
+
+    const session = await ort.InferenceSession.create(built.onnxPath);
+    expect(session.inputNames).toEqual([spec.input.name]);
+    expect(session.outputNames).toEqual([spec.output.name]);
+    // Dynamic batch: two images in, two unit rows out.
+    const x = new Float32Array(2 * 3 * 224 * 224).map((_, i) => Math.sin(i) * 0.5);
+    const y = (await session.run({ [spec.input.name]: new ort.Tensor('float32', x, [2, 3, 224, 224]) }))[
+      spec.output.name
+    ];
+    expect(y.dims).toEqual([2, spec.output.dim]);
+    const data = y.data as Float32Array;
+    for (let r = 0; r < 2; r++) {
+      const row = data.subarray(r * spec.output.dim, (r + 1) * spec.output.dim);
+      expect(Math.sqrt(row.reduce((s, v) => s + v * v, 0))).toBeCloseTo(1, 5);
+    }
+    await session.release();
+  });
+
+  it('gives the same id for the same bytes (the id keys embedding caches)', async () => {
+    const a = buildModel({ outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')), quiet: true });
+    const { spec } = await ensureDefaultModel({ quiet: true });
+    expect(spec.id).toBe(a.spec.id);
+    const int8 = buildModel({
+      outDir: mkdtempSync(path.join(tmpdir(), 'build-model-b-')),
+      weights: 'int8',
+      quiet: true,
+    });
+    expect(int8.spec.id).not.toBe(a.spec.id);
+    expect(path.basename(int8.onnxPath)).toBe('mobilenet_v2.int8.onnx');
+  });
+
+  it('rejects unknown models', () => {
+    expect(() => buildModel({ model: 'resnet' as NsfwjsModelName, quiet: true })).toThrow(
+      /unknown model 'resnet'/,
+    );
+  });
+});

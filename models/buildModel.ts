@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
+import { kerasToOnnx, type WeightEncoding } from './kerasToOnnx';
+import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
+import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsModelName } from './nsfwjsModel';
+
+/*
+ * npm run build-model [-- --model inception_v3] [--weights float32|float16|int8] [--out dir]
+ * Converts an nsfwjs Keras model to generated/models/<model>.onnx + <model>.json (the model spec)
+ * + <model>.stamp (what it was built from, so ensureModel can tell when to rebuild).
+ */
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '..');
+export const GENERATED_MODELS_DIR = path.join(REPO_ROOT, 'generated', 'models');
+
+// Every file whose change alters the built model.
+const CONVERTER_SOURCES = [
+  'nsfwjsModel.ts',
+  'onnxGraph.ts',
+  'kerasToOnnx.ts',
+  'nsfwjsEmbeddings.ts',
+  'buildModel.ts',
+];
+
+export interface BuildModelOptions {
+  model?: NsfwjsModelName;
+  outDir?: string;
+  /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
+  weights?: WeightEncoding;
+  quiet?: boolean;
+}
+
+export interface BuiltModel {
+  specPath: string;
+  onnxPath: string;
+  spec: ModelSpec;
+  bytes: number;
+}
+
+/** Identifies the inputs of a build: nsfwjs version, converter sources, model and encoding. */
+export function buildStamp(model: NsfwjsModelName, weights: WeightEncoding): string {
+  const hash = createHash('sha256');
+  for (const file of CONVERTER_SOURCES) hash.update(file).update(readFileSync(path.join(here, file)));
+  return JSON.stringify({
+    nsfwjs: nsfwjsVersion(),
+    model,
+    weights,
+    converter: hash.digest('hex').slice(0, 16),
+  });
+}
+
+export function modelFileBase(model: NsfwjsModelName, weights: WeightEncoding): string {
+  return weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
+  const model = opts.model ?? 'mobilenet_v2';
+  if (!NSFWJS_MODELS.includes(model))
+    throw new Error(`unknown model '${model}': expected ${NSFWJS_MODELS.join(' or ')}`);
+  const choice = NSFWJS_EMBEDDINGS[model];
+  const weights = opts.weights ?? choice.weights;
+  const outDir = path.resolve(opts.outDir ?? GENERATED_MODELS_DIR);
+  const started = Date.now();
+  const keras = loadNsfwjsModel(model);
+  const converted = kerasToOnnx(keras.topology, keras.weights, {
+    layers: choice.layers,
+    output: 'embedding',
+    weights,
+    graphName: choice.id,
+  });
+  const [, height, width] = converted.inputShape;
+  if (width !== choice.input.width || height !== choice.input.height) {
+    throw new Error(
+      `${model}: model input is ${width}×${height}, the embedding choice says ${choice.input.width}×${choice.input.height}`,
+    );
+  }
+  const base = modelFileBase(model, weights);
+  const spec = parseModelSpec({
+    specVersion: 1,
+    // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
+    id: `${choice.id}-${weights}-${createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8)}`,
+    file: `${base}.onnx`,
+    input: { ...choice.input, name: converted.inputName },
+    output: converted.outputs[0],
+  });
+  mkdirSync(outDir, { recursive: true });
+  const onnxPath = path.join(outDir, `${base}.onnx`);
+  const specPath = path.join(outDir, `${base}.json`);
+  writeAtomic(onnxPath, converted.onnx);
+  writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
+  // The stamp goes last: a build interrupted before it is rebuilt next time.
+  writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights));
+  if (!opts.quiet) {
+    const mb = (converted.onnx.length / 1e6).toFixed(2);
+    console.log(
+      `built ${path.relative(process.cwd(), onnxPath)} (${mb} MB, ${weights} weights, ${spec.output.dim}-d ${spec.output.name}) in ${Date.now() - started} ms`,
+    );
+  }
+  return { specPath, onnxPath, spec, bytes: converted.onnx.length };
+}
+
+function main(argv: string[]): void {
+  const program = new Command()
+    .name('build-model')
+    .description('Convert an nsfwjs Keras model into an ONNX embedding model + spec')
+    .addOption(
+      new Option('--model <name>', 'which nsfwjs model').choices(NSFWJS_MODELS).default('mobilenet_v2'),
+    )
+    .addOption(
+      new Option('--weights <encoding>', "weight storage (default: the model's choice)").choices([
+        'float32',
+        'float16',
+        'int8',
+      ]),
+    )
+    .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
+    .parse(argv);
+  const o = program.opts<{ model: NsfwjsModelName; weights?: WeightEncoding; out: string }>();
+  buildModel({ model: o.model, weights: o.weights, outDir: o.out });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main(process.argv);
+  } catch (err) {
+    console.error(`build-model: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

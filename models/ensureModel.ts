@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
+import { buildModel, buildStamp, GENERATED_MODELS_DIR, modelFileBase } from './buildModel';
+import type { WeightEncoding } from './kerasToOnnx';
+import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
+import type { NsfwjsModelName } from './nsfwjsModel';
+
+export interface EnsuredModel {
+  specPath: string;
+  onnxPath: string;
+  spec: ModelSpec;
+}
+
+/**
+ * generated/models/<model>.{onnx,json}, built first if missing or if its stamp (nsfwjs version, converter
+ * sources, weight encoding) differs from what the current sources would build.
+ */
+export async function ensureNsfwjsModel(
+  model: NsfwjsModelName,
+  opts: { quiet?: boolean; weights?: WeightEncoding } = {},
+): Promise<EnsuredModel> {
+  const weights = opts.weights ?? NSFWJS_EMBEDDINGS[model].weights;
+  const base = path.join(GENERATED_MODELS_DIR, modelFileBase(model, weights));
+  const specPath = `${base}.json`;
+  const onnxPath = `${base}.onnx`;
+  const stampPath = `${base}.stamp`;
+  const upToDate =
+    existsSync(stampPath) &&
+    existsSync(specPath) &&
+    existsSync(onnxPath) &&
+    readFileSync(stampPath, 'utf8') === buildStamp(model, weights);
+  if (upToDate) {
+    return { specPath, onnxPath, spec: parseModelSpec(JSON.parse(readFileSync(specPath, 'utf8'))) };
+  }
+  if (!opts.quiet) console.log(`building ${path.basename(onnxPath)} (missing or stale)…`);
+  const built = buildModel({ model, weights, quiet: opts.quiet });
+  return { specPath: built.specPath, onnxPath: built.onnxPath, spec: built.spec };
+}
+
+/** The default model, mobilenet_v2 (see docs/model.md). */
+export function ensureDefaultModel(opts: { quiet?: boolean } = {}): Promise<EnsuredModel> {
+  return ensureNsfwjsModel('mobilenet_v2', opts);
+}

@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './serve';
+
+describe('startServer', () => {
+  let root: string;
+  let server: RunningServer;
+  const wasm = new Uint8Array(1000).map((_, i) => i % 251);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'lookalike-serve-'));
+    mkdirSync(join(root, 'dist/assets'), { recursive: true });
+    mkdirSync(join(root, 'data/thumbs'), { recursive: true });
+    writeFileSync(join(root, 'dist/index.html'), '<!doctype html><title>t</title>');
+    writeFileSync(join(root, 'dist/assets/ort-abc.wasm'), wasm);
+    writeFileSync(join(root, 'data/manifest.json'), '{"a":1}');
+    writeFileSync(join(root, 'data/index.0123456789abcdef.bin'), 'index');
+    writeFileSync(join(root, 'data/thumbs/0123456789abcdef.webp'), 'thumb');
+    server = await startServer({ distDir: join(root, 'dist'), dataDir: join(root, 'data'), port: 0 });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('serves the site at / and the data dir at /data/', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const manifest = await fetch(new URL('data/manifest.json', server.url));
+    expect(await manifest.text()).toBe('{"a":1}');
+    expect(manifest.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('marks content-addressed files immutable and wasm as application/wasm', async () => {
+    const index = await fetch(new URL('data/index.0123456789abcdef.bin', server.url));
+    expect(index.headers.get('cache-control')).toContain('immutable');
+    const thumb = await fetch(new URL('data/thumbs/0123456789abcdef.webp', server.url));
+    expect(thumb.headers.get('cache-control')).toContain('immutable');
+    const res = await fetch(new URL('assets/ort-abc.wasm', server.url));
+    expect(res.headers.get('content-type')).toBe('application/wasm');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(wasm);
+  });
+
+  it('answers byte ranges', async () => {
+    const res = await fetch(new URL('assets/ort-abc.wasm', server.url), {
+      headers: { Range: 'bytes=10-19' },
+    });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe('bytes 10-19/1000');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(wasm.slice(10, 20));
+  });
+
+  it('answers 404 for missing files and sends no isolation headers unless asked', async () => {
+    const res = await fetch(new URL('data/nothing.json', server.url));
+    expect(res.status).toBe(404);
+    expect(res.headers.get('cross-origin-embedder-policy')).toBeNull();
+  });
+
+  it('sends COOP/COEP when asked', async () => {
+    const isolated = await startServer({
+      distDir: join(root, 'dist'),
+      dataDir: join(root, 'data'),
+      port: 0,
+      isolationHeaders: true,
+    });
+    try {
+      const res = await fetch(isolated.url);
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  it('refuses a site dir without index.html', async () => {
+    await expect(startServer({ distDir: join(root, 'data'), dataDir: join(root, 'data') })).rejects.toThrow(
+      /no index.html/,
+    );
+  });
+});

@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import sirv from 'sirv';
+
+/*
+ * Serves a built site at / and a data dir at /data/, the layout of a published deployment
+ * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting. Cache headers follow
+ * the data dir's rules: manifest.json and the page are revalidated, content-addressed files are immutable.
+ */
+
+export interface ServeOptions {
+  distDir: string;
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /**
+   * Send COOP/COEP so the page is cross-origin isolated from the first visit. Off imitates S3, where
+   * only the service worker can add them.
+   */
+  isolationHeaders?: boolean;
+  /** Stop by itself after this many milliseconds (unattended runs). */
+  exitAfterMs?: number;
+  /** Called for every request with its method and path (tests count what a visit downloads). */
+  onRequest?: (request: { method: string; path: string }) => void;
+}
+
+export interface RunningServer {
+  /** Base URL of the site, ending in '/'. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const REVALIDATE = 'no-cache';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Data files whose names carry their content hash (index.<hash>.bin, thumbs/<hash>.webp, …). */
+const CONTENT_ADDRESSED = /(^|\/)(index|catalog|model)\.[0-9a-f]{16}\.\w+$|^\/(thumbs|originals)\//;
+
+function siteHeaders(res: ServerResponse, pathname: string): void {
+  if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', IMMUTABLE);
+  else res.setHeader('Cache-Control', REVALIDATE);
+  if (pathname.endsWith('.wasm')) res.setHeader('Content-Type', 'application/wasm');
+  if (pathname.endsWith('.mjs')) res.setHeader('Content-Type', 'text/javascript');
+}
+
+function dataHeaders(res: ServerResponse, pathname: string): void {
+  res.setHeader('Cache-Control', CONTENT_ADDRESSED.test(pathname) ? IMMUTABLE : REVALIDATE);
+  if (pathname.endsWith('.onnx') || pathname.endsWith('.bin'))
+    res.setHeader('Content-Type', 'application/octet-stream');
+}
+
+function notFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 404;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end('not found\n');
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const distDir = resolve(options.distDir);
+  const dataDir = resolve(options.dataDir);
+  if (!existsSync(resolve(distDir, 'index.html'))) {
+    throw new Error(`${distDir} has no index.html: run \`npm run build\` first`);
+  }
+  if (!existsSync(dataDir))
+    throw new Error(`data dir ${dataDir} does not exist: build an index into it first`);
+  const host = options.host ?? '127.0.0.1';
+  // dev mode looks files up per request, so rebuilding the site or the data needs no restart.
+  const site = sirv(distDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: siteHeaders });
+  const data = sirv(dataDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: dataHeaders });
+
+  const server = createServer((req, res) => {
+    options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    if (options.isolationHeaders) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.statusCode = 405;
+      res.setHeader('Allow', 'GET, HEAD');
+      res.end();
+      return;
+    }
+    const url = req.url ?? '/';
+    if (url === '/data' || url.startsWith('/data/') || url.startsWith('/data?')) {
+      req.url = url.slice('/data'.length) || '/';
+      data(req, res);
+    } else {
+      site(req, res);
+    }
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, host, () => done());
+  });
+  const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
+  if (options.exitAfterMs !== undefined) setTimeout(() => void close(), options.exitAfterMs).unref();
+  return { url: `http://${host}:${port}/`, port, close };
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('serve')
+    .description('Serve a built site at / and a data dir at /data/')
+    .option('--dist <dir>', 'built site', 'dist')
+    .option('--data <dir>', 'data dir (built by build-index)', 'generated/demo-data')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '4173')
+    .option('--no-isolation-headers', 'do not send COOP/COEP (imitates S3: the service worker adds them)')
+    .option('--exit-after <seconds>', 'stop by itself after this many seconds')
+    .parse();
+  const o = program.opts<{
+    dist: string;
+    data: string;
+    host: string;
+    port: string;
+    isolationHeaders: boolean;
+    exitAfter?: string;
+  }>();
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got '${o.port}'`);
+  const exitAfter = o.exitAfter === undefined ? undefined : Number(o.exitAfter);
+  if (exitAfter !== undefined && !(exitAfter > 0))
+    throw new Error(`--exit-after must be a positive number, got '${o.exitAfter}'`);
+  const server = await startServer({
+    distDir: o.dist,
+    dataDir: o.data,
+    host: o.host,
+    port,
+    isolationHeaders: o.isolationHeaders,
+    exitAfterMs: exitAfter === undefined ? undefined : exitAfter * 1000,
+  });
+  console.log(`Lookalike is being served at ${server.url}  (data: ${resolve(o.data)})`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(`serve: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,122 @@
+import { useCallback, useEffect, useReducer, useSyncExternalStore } from 'react';
+import type { LoadProgress } from '../workers/searchApi';
+import { DismissibleAlert } from './common/DismissibleAlert';
+import { ErrorPanel } from './common/ErrorPanel';
+import { AppHeader } from './header/AppHeader';
+import { LoadProgressList } from './header/LoadProgressList';
+import { StatusLine } from './header/StatusLine';
+import { statusNotices } from './header/statusNotices';
+import { applyProgress } from './loading/loadProgressState';
+import { PageSkeleton } from './loading/PageSkeleton';
+import { useSearchIndex } from './loading/useSearchIndex';
+import { useWorkerStatus } from './loading/useWorkerStatus';
+import { getOfflineStatus, subscribeOfflineStatus } from './offlineSupport';
+import { DropOverlay } from './ownImage/DropOverlay';
+import { OwnImageControls } from './ownImage/OwnImageControls';
+import { useClipboardImage } from './ownImage/useClipboardImage';
+import { useLastUpload } from './ownImage/useLastUpload';
+import { useOwnImagePicker } from './ownImage/useOwnImagePicker';
+import { useWindowImageDrop } from './ownImage/useWindowImageDrop';
+import { PageForRoute } from './PageForRoute';
+import { pageTitle } from './routing/pageTitle';
+import { formatHash, withK } from './routing/route';
+import { replaceHash, useHashRoute } from './routing/useHashRoute';
+import { useFocusOnNavigation } from './routing/useFocusOnNavigation';
+import { useScrollRestoration } from './routing/useScrollRestoration';
+
+export function App() {
+  const route = useHashRoute();
+  // dispatch is stable, so hooks that take it as their progress callback do not re-run.
+  const [progress, reportProgress] = useReducer(applyProgress, {});
+  const index = useSearchIndex(reportProgress);
+  const ready = index.state.status === 'ready' ? index.state : null;
+  const worker = useWorkerStatus(ready !== null, reportProgress);
+  const offline = useSyncExternalStore(subscribeOfflineStatus, getOfflineStatus);
+  const upload = useLastUpload();
+  const picker = useOwnImagePicker(route.k);
+
+  const refreshWorkerStatus = worker.refresh;
+  const onSearchProgress = useCallback(
+    (p: LoadProgress) => {
+      reportProgress(p);
+      // The model may have come up (or been retried) during an own-image search.
+      if (p.stage === 'runtime' && p.done) refreshWorkerStatus();
+    },
+    [refreshWorkerStatus],
+  );
+
+  const { pick } = picker;
+  const onFile = useCallback((file: File) => void pick(file, file.name || 'Pasted image'), [pick]);
+  const dragging = useWindowImageDrop(onFile);
+  useClipboardImage(onFile);
+
+  const onKChange = useCallback((k: number) => replaceHash(formatHash(withK(route, k))), [route]);
+
+  const pageKey = formatHash(withK(route, 1));
+  useScrollRestoration(pageKey);
+  useFocusOnNavigation(pageKey, 'main');
+  useEffect(() => {
+    document.title = pageTitle(route, (id) => ready?.view.itemById.get(id)?.name);
+  }, [route, ready]);
+
+  const notices = statusNotices({
+    imageCount: ready ? ready.info.count : null,
+    fromCache: ready ? ready.info.fromCache : false,
+    memoryOnly: ready ? ready.info.memoryOnly : false,
+    worker: worker.status,
+    offline,
+  });
+
+  return (
+    <>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The hash is the router's: move focus without navigating.
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
+      <AppHeader
+        k={route.k}
+        search={<OwnImageControls onImage={(blob, name) => void pick(blob, name)} busy={picker.decoding} />}
+        progress={<LoadProgressList progress={progress} />}
+      />
+      <StatusLine notices={notices} />
+      <main id="main" tabIndex={-1}>
+        {picker.error && picker.error.hash === window.location.hash && (
+          <DismissibleAlert
+            message={picker.error.message}
+            onDismiss={picker.dismissError}
+            testId="image-error"
+          />
+        )}
+        {index.state.status === 'failed' ? (
+          <ErrorPanel
+            title="The collection could not be loaded"
+            message={index.state.message}
+            testId="index-error"
+          >
+            <button type="button" className="button button-primary" onClick={index.retry}>
+              Try again
+            </button>
+          </ErrorPanel>
+        ) : ready ? (
+          <PageForRoute
+            route={route}
+            view={ready.view}
+            upload={upload}
+            onKChange={onKChange}
+            onProgress={onSearchProgress}
+          />
+        ) : (
+          <PageSkeleton page={route.page} />
+        )}
+      </main>
+      {dragging && <DropOverlay />}
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { CatalogItem } from '../../core/catalog';
+import { dataFileUrl } from '../catalog/dataUrl';
+import { searchHref } from '../routing/route';
+import { nextGridIndex } from './gridKeyboard';
+import { columnsFor, GRID_GAP, useGridGeometry } from './useGridGeometry';
+
+interface ThumbnailGridProps {
+  items: readonly CatalogItem[];
+  k: number;
+  label: string;
+}
+
+/**
+ * A virtualised grid of thumbnails: only the rows near the viewport are in the DOM, so an album of
+ * 11k images scrolls like one of 50. The page (window) scrolls, not an inner box. One cell is in the
+ * tab order; arrow keys, Page Up/Down, Home and End move focus, Enter opens the image.
+ */
+export function ThumbnailGrid({ items, k, label }: ThumbnailGridProps) {
+  const gridRef = useRef<HTMLDivElement>(null);
+  const { width, documentTop } = useGridGeometry(gridRef);
+  const columns = columnsFor(width);
+  const cellSize = width > 0 ? (width - GRID_GAP * (columns - 1)) / columns : 150;
+  const rowHeight = cellSize + GRID_GAP;
+  const rowCount = Math.ceil(items.length / columns);
+
+  const virtualizer = useWindowVirtualizer({
+    count: rowCount,
+    estimateSize: () => rowHeight,
+    overscan: 4,
+    scrollMargin: documentTop,
+  });
+  // Row height follows the width; cached sizes of the old width would leave gaps or overlaps.
+  useEffect(() => {
+    virtualizer.measure();
+  }, [virtualizer, rowHeight]);
+
+  const [activeIndex, setActiveIndex] = useState(0);
+  const pendingFocus = useRef<number | null>(null);
+  // After a key moves focus to a cell that was off screen, the cell exists only once its row renders.
+  useEffect(() => {
+    const target = pendingFocus.current;
+    if (target === null) return;
+    const cell = gridRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`);
+    if (cell) {
+      pendingFocus.current = null;
+      cell.focus({ preventScroll: true });
+    }
+  });
+
+  const rows = virtualizer.getVirtualItems();
+  const firstRendered = rows.length > 0 ? rows[0].index * columns : 0;
+  const lastRendered =
+    rows.length > 0 ? Math.min(items.length, (rows[rows.length - 1].index + 1) * columns) - 1 : -1;
+  // Keep one cell tabbable even when the active one has scrolled out of the DOM.
+  const tabbable = activeIndex >= firstRendered && activeIndex <= lastRendered ? activeIndex : firstRendered;
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const from = Number((e.target as HTMLElement).dataset.index ?? Number.NaN);
+    if (!Number.isInteger(from)) return;
+    const rowsPerPage = Math.max(1, Math.floor(window.innerHeight / rowHeight) - 1);
+    const next = nextGridIndex(e.key, from, items.length, columns, rowsPerPage);
+    if (next === null) return;
+    e.preventDefault();
+    setActiveIndex(next);
+    pendingFocus.current = next;
+    virtualizer.scrollToIndex(Math.floor(next / columns), { align: 'auto' });
+  };
+
+  return (
+    <div
+      ref={gridRef}
+      className="thumbnail-grid"
+      role="grid"
+      aria-label={label}
+      aria-rowcount={rowCount}
+      aria-colcount={columns}
+      data-testid="thumbnail-grid"
+      style={{ height: virtualizer.getTotalSize() }}
+      onKeyDown={onKeyDown}
+    >
+      {rows.map((row) => {
+        const start = row.index * columns;
+        const rowItems = items.slice(start, start + columns);
+        return (
+          <div
+            key={row.key}
+            role="row"
+            aria-rowindex={row.index + 1}
+            className="thumbnail-row"
+            style={{
+              transform: `translateY(${row.start - documentTop}px)`,
+              gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+              gap: GRID_GAP,
+              height: cellSize,
+            }}
+          >
+            {rowItems.map((item, i) => {
+              const index = start + i;
+              return (
+                <div role="gridcell" key={item.id} aria-colindex={i + 1}>
+                  <a
+                    href={searchHref(item.id, k)}
+                    className="thumbnail-cell"
+                    data-index={index}
+                    data-id={item.id}
+                    data-testid="grid-cell"
+                    tabIndex={index === tabbable ? 0 : -1}
+                    title={item.name}
+                    onFocus={() => setActiveIndex(index)}
+                  >
+                    <img
+                      src={dataFileUrl(item.thumb)}
+                      alt={item.name}
+                      loading="lazy"
+                      decoding="async"
+                      draggable={false}
+                    />
+                  </a>
+                </div>
+              );
+            })}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

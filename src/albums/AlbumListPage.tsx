@@ -1,0 +1,38 @@
+import type { CatalogView } from '../catalog/catalogView';
+import { AlbumCard } from './AlbumCard';
+
+interface AlbumListPageProps {
+  view: CatalogView;
+  k: number;
+}
+
+const countFormat = new Intl.NumberFormat();
+
+/** `#/`: every album with its cover, name and size. */
+export function AlbumListPage({ view, k }: AlbumListPageProps) {
+  const { albums, items } = view.catalog;
+  if (albums.length === 0) {
+    return (
+      <section className="empty-state" data-testid="no-albums">
+        <h2>This collection is empty</h2>
+        <p>The index was built from a folder without images. Rebuild it with some images in it.</p>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="albums-heading">
+      <div className="section-bar">
+        <h1 id="albums-heading">Albums</h1>
+        <p className="section-note">
+          {countFormat.format(items.length)} images in {albums.length}{' '}
+          {albums.length === 1 ? 'album' : 'albums'}
+        </p>
+      </div>
+      <ul className="album-grid" data-testid="albums">
+        {albums.map((album) => (
+          <AlbumCard key={album.name} album={album} cover={view.itemById.get(album.cover)} k={k} />
+        ))}
+      </ul>
+    </section>
+  );
+}

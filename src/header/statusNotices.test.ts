@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkerStatus } from '../../workers/searchApi';
+import { statusNotices, type StatusInputs } from './statusNotices';
+
+const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
+  indexLoaded: true,
+  model: 'idle',
+  modelError: null,
+  executionProvider: null,
+  threads: 0,
+  crossOriginIsolated: false,
+  hashImplementation: 'webcrypto',
+  ...over,
+});
+
+const base: StatusInputs = {
+  imageCount: 1234,
+  fromCache: false,
+  memoryOnly: false,
+  worker: null,
+  offline: { state: 'installing' },
+};
+const ids = (s: StatusInputs) => statusNotices(s).map((n) => n.id);
+
+describe('statusNotices', () => {
+  it('says only how many images there are when all is well', () => {
+    const [notice, ...rest] = statusNotices(base);
+    expect(rest).toEqual([]);
+    expect(notice.text).toContain('1,234 images');
+  });
+
+  it('says nothing before the index has loaded', () => {
+    expect(statusNotices({ ...base, imageCount: null })).toEqual([]);
+  });
+
+  it('warns that offline use needs HTTPS on an insecure page', () => {
+    expect(ids({ ...base, offline: { state: 'unavailable', reason: 'insecure-context' } })).toEqual([
+      'offline-needs-https',
+      'ready',
+    ]);
+    expect(ids({ ...base, offline: { state: 'unavailable', reason: 'development' } })).toEqual(['ready']);
+  });
+
+  it('says when the app works offline and when setting that up failed', () => {
+    expect(statusNotices({ ...base, offline: { state: 'ready' } })[0].text).toContain('works offline');
+    const failed = statusNotices({ ...base, offline: { state: 'failed', message: 'quota' } });
+    expect(failed[0].id).toBe('offline-failed');
+    expect(failed[0].text).toContain('quota');
+  });
+
+  it('warns when storage fell back to memory', () => {
+    expect(ids({ ...base, memoryOnly: true })).toEqual(['memory-only', 'ready']);
+  });
+
+  it('puts a model failure first, with its reason', () => {
+    const notices = statusNotices({ ...base, worker: worker({ model: 'failed', modelError: 'HTTP 404' }) });
+    expect(notices[0].id).toBe('model-failed');
+    expect(notices[0].text).toContain('HTTP 404');
+  });
+
+  it('names the execution provider once the model runs', () => {
+    const text = statusNotices({ ...base, worker: worker({ executionProvider: 'wasm', threads: 2 }) })[0]
+      .text;
+    expect(text).toContain('WebAssembly (2 threads)');
+  });
+
+  it('mentions the cache when the index came from it', () => {
+    expect(statusNotices({ ...base, fromCache: true })[0].text).toContain('cache');
+  });
+});

@@ -1,0 +1,68 @@
+import type { WorkerStatus } from '../../workers/searchApi';
+import type { OfflineStatus } from '../offlineSupport';
+
+export interface StatusNotice {
+  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'memory-only' | 'model-failed';
+  tone: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+export interface StatusInputs {
+  /** Number of images once the index has loaded, else null. */
+  imageCount: number | null;
+  fromCache: boolean;
+  memoryOnly: boolean;
+  worker: WorkerStatus | null;
+  offline: OfflineStatus;
+}
+
+const countFormat = new Intl.NumberFormat('en');
+
+function runtimeText(worker: WorkerStatus | null): string {
+  if (!worker?.executionProvider) return '';
+  if (worker.executionProvider === 'webgpu') return ' · model on WebGPU';
+  return ` · model on WebAssembly (${worker.threads} ${worker.threads === 1 ? 'thread' : 'threads'})`;
+}
+
+/** What the status line says, most important first. */
+export function statusNotices(s: StatusInputs): StatusNotice[] {
+  const notices: StatusNotice[] = [];
+  if (s.worker?.model === 'failed') {
+    notices.push({
+      id: 'model-failed',
+      tone: 'error',
+      text: `Searching with your own image is unavailable: the model failed to load (${s.worker.modelError ?? 'unknown error'}). Album search still works.`,
+    });
+  }
+  if (s.memoryOnly) {
+    notices.push({
+      id: 'memory-only',
+      tone: 'warning',
+      text: 'Browser storage is full or unavailable, so the collection is kept in memory only and downloads again on your next visit.',
+    });
+  }
+  if (s.offline.state === 'unavailable' && s.offline.reason === 'insecure-context') {
+    notices.push({
+      id: 'offline-needs-https',
+      tone: 'warning',
+      text: 'Offline use needs the HTTPS address of this site: over plain HTTP the browser will not keep the app for offline use.',
+    });
+  }
+  if (s.offline.state === 'failed') {
+    notices.push({
+      id: 'offline-failed',
+      tone: 'warning',
+      text: `Offline use could not be set up (${s.offline.message}); the app works while you are online.`,
+    });
+  }
+  if (s.imageCount !== null) {
+    const offline = s.offline.state === 'ready' ? ' · works offline' : '';
+    const cache = s.fromCache ? ' · loaded from this browser’s cache' : '';
+    notices.push({
+      id: 'ready',
+      tone: 'info',
+      text: `${countFormat.format(s.imageCount)} images, searched on this device${cache}${offline}${runtimeText(s.worker)}`,
+    });
+  }
+  return notices;
+}

@@ -1,0 +1,41 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { LoadProgress, WorkerStatus } from '../../workers/searchApi';
+import { searchClient } from '../searchClient';
+
+export interface WorkerStatusHandle {
+  status: WorkerStatus | null;
+  refresh: () => void;
+}
+
+/**
+ * Once the index is in, loads the model in the background, so the first own-image search is quick and the
+ * model is cached for offline use, and keeps the worker's status (model state, runtime) for the status line.
+ */
+export function useWorkerStatus(
+  indexReady: boolean,
+  onProgress: (p: LoadProgress) => void,
+): WorkerStatusHandle {
+  const [status, setStatus] = useState<WorkerStatus | null>(null);
+
+  const refresh = useCallback(() => {
+    searchClient.status().then(setStatus, (error: unknown) => {
+      console.warn('search worker status unavailable', error);
+    });
+  }, []);
+
+  useEffect(() => {
+    if (!indexReady) return;
+    let cancelled = false;
+    const refreshUnlessCancelled = () => {
+      if (!cancelled) refresh();
+    };
+    refreshUnlessCancelled();
+    // A failed preload is not thrown at anyone: the status says "failed" and explains it.
+    searchClient.preloadModel(onProgress).then(refreshUnlessCancelled, refreshUnlessCancelled);
+    return () => {
+      cancelled = true;
+    };
+  }, [indexReady, onProgress, refresh]);
+
+  return { status, refresh };
+}

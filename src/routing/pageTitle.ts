@@ -1,0 +1,16 @@
+import type { Route } from './route';
+
+/** Document title per page, so tabs, history and bookmarks say what they hold. */
+export function pageTitle(route: Route, itemName: (id: string) => string | undefined): string {
+  switch (route.page) {
+    case 'home':
+      return 'Lookalike';
+    case 'album':
+      return `${route.album} · Lookalike`;
+    case 'search':
+      if (route.query.kind === 'upload') return 'Your image · Lookalike';
+      return `Like ${itemName(route.query.id) ?? route.query.id} · Lookalike`;
+    case 'notFound':
+      return 'Not found · Lookalike';
+  }
+}

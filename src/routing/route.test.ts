@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { albumHref, clampK, formatHash, parseHash, searchHref, uploadHref, withK } from './route';
+
+describe('parseHash', () => {
+  it('reads the home page with and without a hash', () => {
+    expect(parseHash('')).toEqual({ page: 'home', k: 5 });
+    expect(parseHash('#/')).toEqual({ page: 'home', k: 5 });
+    expect(parseHash('#/?k=8')).toEqual({ page: 'home', k: 8 });
+  });
+
+  it('reads an album with an encoded name and k', () => {
+    expect(parseHash('#/album/Smileys%20%26%20Emotion?k=7')).toEqual({
+      page: 'album',
+      album: 'Smileys & Emotion',
+      k: 7,
+    });
+  });
+
+  it('keeps a slash inside an encoded album name', () => {
+    expect(parseHash(albumHref('a/b', 3))).toEqual({ page: 'album', album: 'a/b', k: 3 });
+  });
+
+  it('reads an id search and the upload search', () => {
+    expect(parseHash('#/search/abc123?k=7')).toEqual({
+      page: 'search',
+      query: { kind: 'id', id: 'abc123' },
+      k: 7,
+    });
+    expect(parseHash('#/search/upload?k=2')).toEqual({ page: 'search', query: { kind: 'upload' }, k: 2 });
+  });
+
+  it('clamps k to 1..10 and falls back to 5 on garbage', () => {
+    expect(parseHash('#/search/x?k=0').k).toBe(1);
+    expect(parseHash('#/search/x?k=99').k).toBe(10);
+    expect(parseHash('#/search/x?k=seven').k).toBe(5);
+    expect(parseHash('#/search/x?k=').k).toBe(5);
+  });
+
+  it('reports unknown and malformed paths as not found', () => {
+    expect(parseHash('#/nowhere')).toEqual({ page: 'notFound', path: '/nowhere', k: 5 });
+    expect(parseHash('#/album/')).toMatchObject({ page: 'notFound' });
+    expect(parseHash('#/album/%E0%A4%A')).toMatchObject({ page: 'notFound' });
+    expect(parseHash('#/search/a/b')).toMatchObject({ page: 'notFound' });
+  });
+});
+
+describe('formatHash', () => {
+  it('round-trips every page', () => {
+    for (const hash of [
+      '#/',
+      '#/?k=9',
+      albumHref('Animals & Nature', 5),
+      searchHref('0f3a9c', 7),
+      uploadHref(10),
+    ]) {
+      expect(formatHash(parseHash(hash))).toBe(hash);
+    }
+  });
+
+  it('always writes k into album and search URLs', () => {
+    expect(albumHref('x', 5)).toBe('#/album/x?k=5');
+    expect(searchHref('id', 5)).toBe('#/search/id?k=5');
+  });
+});
+
+describe('k helpers', () => {
+  it('clampK accepts numbers and strings', () => {
+    expect(clampK(3)).toBe(3);
+    expect(clampK('4')).toBe(4);
+    expect(clampK(7.9)).toBe(7);
+    expect(clampK(null)).toBe(5);
+  });
+
+  it('withK changes only k', () => {
+    expect(withK({ page: 'album', album: 'a', k: 5 }, 12)).toEqual({ page: 'album', album: 'a', k: 10 });
+  });
+});

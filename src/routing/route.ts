@@ -1,0 +1,81 @@
+// Hash routes, so any static host serves every page from one index.html.
+//   #/                        home: the albums
+//   #/album/<name>?k=5        one album's thumbnails
+//   #/search/<id>?k=7         an album image and its k nearest neighbours
+//   #/search/upload?k=7       the user's own image (held in memory only) and its neighbours
+
+export const DEFAULT_K = 5;
+export const MIN_K = 1;
+export const MAX_K = 10;
+
+/** The id of the own-image search page; catalog ids are content hashes, so it cannot collide. */
+export const UPLOAD_QUERY = 'upload';
+
+export type SearchQuery = { kind: 'id'; id: string } | { kind: 'upload' };
+
+export type Route =
+  | { page: 'home'; k: number }
+  | { page: 'album'; album: string; k: number }
+  | { page: 'search'; query: SearchQuery; k: number }
+  | { page: 'notFound'; path: string; k: number };
+
+/** Any k from a URL becomes a valid one: out-of-range values clamp, garbage falls back to the default. */
+export function clampK(value: unknown): number {
+  const n = typeof value === 'number' ? value : Number.parseInt(String(value ?? ''), 10);
+  if (!Number.isFinite(n)) return DEFAULT_K;
+  return Math.min(MAX_K, Math.max(MIN_K, Math.trunc(n)));
+}
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+export function parseHash(hash: string): Route {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  const queryStart = raw.indexOf('?');
+  const path = queryStart === -1 ? raw : raw.slice(0, queryStart);
+  const params = new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1));
+  const k = params.has('k') ? clampK(params.get('k')) : DEFAULT_K;
+  const segments = path.split('/').filter((s) => s !== '');
+
+  if (segments.length === 0) return { page: 'home', k };
+  const [head, ...rest] = segments;
+  // Names may themselves contain '/' once decoded; the encoded form never does.
+  const tail = rest.length === 1 ? safeDecode(rest[0]) : null;
+  if (head === 'album' && tail !== null && tail !== '') return { page: 'album', album: tail, k };
+  if (head === 'search' && tail !== null && tail !== '') {
+    const query: SearchQuery = tail === UPLOAD_QUERY ? { kind: 'upload' } : { kind: 'id', id: tail };
+    return { page: 'search', query, k };
+  }
+  return { page: 'notFound', path, k };
+}
+
+export function formatHash(route: Route): string {
+  switch (route.page) {
+    case 'home':
+      return route.k === DEFAULT_K ? '#/' : `#/?k=${route.k}`;
+    case 'album':
+      return `#/album/${encodeURIComponent(route.album)}?k=${route.k}`;
+    case 'search': {
+      const target = route.query.kind === 'upload' ? UPLOAD_QUERY : encodeURIComponent(route.query.id);
+      return `#/search/${target}?k=${route.k}`;
+    }
+    case 'notFound':
+      return `#/${route.path.replace(/^\/+/, '')}`;
+  }
+}
+
+export const homeHref = (k: number): string => formatHash({ page: 'home', k });
+export const albumHref = (album: string, k: number): string => formatHash({ page: 'album', album, k });
+export const searchHref = (id: string, k: number): string =>
+  formatHash({ page: 'search', query: { kind: 'id', id }, k });
+export const uploadHref = (k: number): string => formatHash({ page: 'search', query: { kind: 'upload' }, k });
+
+/** The same page with another k. */
+export function withK(route: Route, k: number): Route {
+  return { ...route, k: clampK(k) };
+}

@@ -1,0 +1,36 @@
+import type { LoadProgress } from '../../workers/searchApi';
+import type { CatalogView } from '../catalog/catalogView';
+import { KSelector } from './KSelector';
+import { ResultList } from './ResultList';
+import { useSearchResults, type SearchRequest } from './useSearchResults';
+
+interface SimilarImagesProps {
+  /** Keep referentially stable: a new object searches again. */
+  request: SearchRequest;
+  k: number;
+  view: CatalogView;
+  onKChange: (k: number) => void;
+  onProgress: (p: LoadProgress) => void;
+}
+
+/** The "Similar images" section under a query image: the k selector and the results. */
+export function SimilarImages({ request, k, view, onKChange, onProgress }: SimilarImagesProps) {
+  const { state, stale } = useSearchResults(request, k, onProgress);
+  return (
+    <section className="similar" aria-labelledby="similar-heading">
+      <div className="section-bar">
+        <h2 id="similar-heading">Most similar</h2>
+        <KSelector k={k} onChange={onKChange} />
+      </div>
+      <ResultList
+        state={state}
+        stale={stale}
+        searchingLabel={
+          request.kind === 'upload' ? 'Reading your image with the model…' : 'Searching for similar images…'
+        }
+        view={view}
+        k={k}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,54 @@
+import { useMemo } from 'react';
+import type { LoadProgress } from '../../workers/searchApi';
+import type { CatalogView } from '../catalog/catalogView';
+import { homeHref } from '../routing/route';
+import type { LastUpload } from '../ownImage/lastUpload';
+import { QueryImage } from './QueryImage';
+import { SimilarImages } from './SimilarImages';
+import type { SearchRequest } from './useSearchResults';
+
+interface UploadSearchPageProps {
+  upload: LastUpload | null;
+  k: number;
+  view: CatalogView;
+  onKChange: (k: number) => void;
+  onProgress: (p: LoadProgress) => void;
+}
+
+/** `#/search/upload`: the person's own image (kept in memory only) and the most similar album images. */
+export function UploadSearchPage({ upload, k, view, onKChange, onProgress }: UploadSearchPageProps) {
+  const request = useMemo<SearchRequest | null>(() => (upload ? { kind: 'upload', upload } : null), [upload]);
+  if (!upload || !request) {
+    return (
+      <section className="empty-state" data-testid="upload-missing">
+        <h2>Your image is not here any more</h2>
+        <p>
+          Images you search with stay in this tab's memory only and are never uploaded, so a reload or a
+          shared link cannot bring them back. Choose, drop or paste the image again.
+        </p>
+        <a className="button" href={homeHref(k)}>
+          Browse the albums
+        </a>
+      </section>
+    );
+  }
+  return (
+    <article className="search-page">
+      <QueryImage
+        src={upload.url}
+        alt={`Your image: ${upload.name}`}
+        width={upload.pixels.width}
+        height={upload.pixels.height}
+        caption={
+          <>
+            <span className="query-name" data-testid="query-name">
+              {upload.name}
+            </span>
+            <span className="query-detail">Your image · stays on this device</span>
+          </>
+        }
+      />
+      <SimilarImages request={request} k={k} view={view} onKChange={onKChange} onProgress={onProgress} />
+    </article>
+  );
+}

@@ -1,0 +1,100 @@
+import * as Comlink from 'comlink';
+import type {
+  LoadInfo,
+  LoadProgress,
+  QueryPixels,
+  SearchApi,
+  SearchResponse,
+  WorkerStatus,
+} from '../workers/searchApi';
+import { decodeImage } from './decodeImage';
+import { getOfflineStatus, whenOfflineSettled, type OfflineStatus } from './offlineSupport';
+
+export { decodeImage };
+
+/** The page's handle on the search worker: the SearchApi, with callbacks proxied and pixel buffers transferred. */
+export interface SearchClient {
+  /** `dataUrl` may be relative to the page (e.g. './data/'). */
+  load(dataUrl: string, onProgress?: (p: LoadProgress) => void): Promise<LoadInfo>;
+  searchById(id: string, k: number): Promise<SearchResponse>;
+  /** Transfers `pixels.data`: the caller's buffer is detached afterwards. */
+  searchByPixels(
+    pixels: QueryPixels,
+    k: number,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SearchResponse>;
+  preloadModel(onProgress?: (p: LoadProgress) => void): Promise<void>;
+  /** Transfers `pixels.data` like searchByPixels. */
+  embed(pixels: QueryPixels): Promise<Float32Array>;
+  status(): Promise<WorkerStatus>;
+}
+
+interface RunningWorker {
+  api: Comlink.Remote<SearchApi>;
+  /** Rejects if the worker script cannot start (missing file, syntax error, CSP). */
+  failed: Promise<never>;
+}
+
+function startWorker(): RunningWorker {
+  const worker = new Worker(new URL('../workers/searchWorker.ts', import.meta.url), {
+    type: 'module',
+    name: 'lookalike-search',
+  });
+  const failed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (event) => {
+      reject(new Error(`the search worker failed to start${event.message ? `: ${event.message}` : ''}`));
+    });
+  });
+  // Only calls racing it observe the rejection; an idle failure is not an unhandled one.
+  failed.catch(() => {});
+  return { api: Comlink.wrap<SearchApi>(worker), failed };
+}
+
+function callback(fn?: (p: LoadProgress) => void) {
+  return fn ? Comlink.proxy(fn) : undefined;
+}
+
+function transferPixels(pixels: QueryPixels): QueryPixels {
+  return Comlink.transfer(pixels, [pixels.data.buffer]);
+}
+
+/** A client whose worker starts on the first call. */
+export function createSearchClient(): SearchClient {
+  let running: RunningWorker | null = null;
+  const call = <T>(invoke: (api: Comlink.Remote<SearchApi>) => Promise<T>): Promise<T> => {
+    running ??= startWorker();
+    return Promise.race([invoke(running.api), running.failed]);
+  };
+  // Calls that may start the model runtime wait until the service worker has its copy of it (first visit).
+  const callWithRuntime = <T>(invoke: (api: Comlink.Remote<SearchApi>) => Promise<T>): Promise<T> =>
+    whenOfflineSettled().then(() => call(invoke));
+  return {
+    load: (dataUrl, onProgress) =>
+      call((api) => api.load(new URL(dataUrl, document.baseURI).href, callback(onProgress))),
+    searchById: (id, k) => call((api) => api.searchById(id, k)),
+    searchByPixels: (pixels, k, onProgress) =>
+      callWithRuntime((api) => api.searchByPixels(transferPixels(pixels), k, callback(onProgress))),
+    preloadModel: (onProgress) => callWithRuntime((api) => api.preloadModel(callback(onProgress))),
+    embed: (pixels) => callWithRuntime((api) => api.embed(transferPixels(pixels))),
+    status: () => call((api) => api.status()),
+  };
+}
+
+/** The app's one search worker. */
+export const searchClient: SearchClient = createSearchClient();
+
+declare global {
+  interface Window {
+    /** Present only in builds made with VITE_EXPOSE_SEARCH_API=true (the e2e build). */
+    __lookalike?: {
+      searchClient: SearchClient;
+      decodeImage: typeof decodeImage;
+      offlineStatus: () => OfflineStatus;
+    };
+  }
+}
+
+// End-to-end tests drive the worker directly (cache, parity, offline) without going through the UI.
+if (import.meta.env.VITE_EXPOSE_SEARCH_API === 'true') {
+  window.__lookalike = { searchClient, decodeImage, offlineStatus: getOfflineStatus };
+}

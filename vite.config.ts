@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import sirv from 'sirv';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/** Headers that make the page cross-origin isolated (multi-threaded WASM); the service worker adds them on static hosts. */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** In `vite` dev mode, serves a data dir at ./data/ as the published site has it (LOOKALIKE_DATA_DIR). */
+function devDataDir(): Plugin {
+  const dir = resolve(process.env.LOOKALIKE_DATA_DIR ?? 'generated/demo-data');
+  return {
+    name: 'lookalike-dev-data',
+    apply: 'serve',
+    configureServer(server) {
+      if (!existsSync(dir)) {
+        server.config.logger.warn(
+          `no data dir at ${dir}: build one with npm run build-index (or set LOOKALIKE_DATA_DIR)`,
+        );
+      }
+      server.middlewares.use('/data', sirv(dir, { dev: true, etag: true }));
+    },
+  };
+}
+
+export default defineConfig({
+  // Relative asset URLs: the built site works under any S3 prefix or sub-path.
+  base: './',
+  resolve: {
+    // onnxruntime-web's "extern wasm" builds keep the emscripten glue out of our bundle; the worker
+    // points ORT at the glue's own URL (workers/ortRuntime.ts).
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+  },
+  // Pre-bundling would move onnxruntime-web away from the files it loads next to itself (dev server only).
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 1024 },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  plugins: [
+    react(),
+    devDataDir(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'workers',
+      filename: 'serviceWorker.ts',
+      // src/offlineSupport.ts registers it, and only in secure contexts.
+      injectRegister: false,
+      manifest: {
+        name: 'Lookalike',
+        short_name: 'Lookalike',
+        description: 'Find similar images, entirely in your browser',
+        start_url: './',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#1f2937',
+        icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml' }],
+      },
+      injectManifest: {
+        rollupFormat: 'iife',
+        globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
+        // The WebGPU runtime (28 MB) is cached on first use by browsers that have WebGPU, not precached for all.
+        globIgnores: ['**/*jsep*', '**/ort.webgpu*'],
+        // The plain WASM runtime is 14 MB and must be available offline.
+        maximumFileSizeToCacheInBytes: 20 * 1024 * 1024,
+      },
+    }),
+  ],
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../core/sha256';
+import { CACHE_FORMAT_VERSION, DataCache, fileKey, type KeyValueBackend } from './dataCache';
+
+/** An in-memory stand-in for IndexedDB that clones values like IndexedDB does. */
+function mapBackend(options: { failSetWith?: DOMException } = {}) {
+  const map = new Map<string, unknown>();
+  const backend: KeyValueBackend = {
+    get: async (key) => structuredClone(map.get(key)),
+    set: async (key, value) => {
+      if (options.failSetWith) throw options.failSetWith;
+      map.set(key, structuredClone(value));
+    },
+    del: async (key) => void map.delete(key),
+    keys: async () => [...map.keys()],
+  };
+  return { map, backend };
+}
+
+function bytesOf(text: string): { buffer: ArrayBuffer; sha256: string } {
+  const view = new TextEncoder().encode(text);
+  return { buffer: view.buffer.slice(0) as ArrayBuffer, sha256: sha256Hex(view) };
+}
+
+describe('DataCache', () => {
+  it('returns stored bytes after verifying them, by full hash or 16-digit prefix', async () => {
+    const { backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('index bytes');
+    await cache.writeFile(file.sha256, file.buffer);
+    const hit = await cache.readFile(file.sha256);
+    expect(hit.outcome).toBe('hit');
+    if (hit.outcome === 'hit') expect(new TextDecoder().decode(hit.bytes)).toBe('index bytes');
+    expect(cache.memoryOnly).toBe(false);
+    expect(await cache.readFile('0'.repeat(64))).toEqual({ outcome: 'miss' });
+  });
+
+  it('drops an entry whose bytes no longer match their hash', async () => {
+    const { map, backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('catalog bytes');
+    await cache.writeFile(file.sha256, file.buffer);
+    const entry = map.get(fileKey(file.sha256)) as { bytes: ArrayBuffer };
+    new Uint8Array(entry.bytes)[0] ^= 1;
+    const read = await cache.readFile(file.sha256);
+    expect(read.outcome).toBe('dropped');
+    if (read.outcome === 'dropped') expect(read.reason).toMatch(/sha256 mismatch/);
+    expect(map.has(fileKey(file.sha256))).toBe(false);
+  });
+
+  it('drops entries of another cache format and malformed entries', async () => {
+    const { map, backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('model bytes');
+    await cache.writeFile(file.sha256, file.buffer);
+    (map.get(fileKey(file.sha256)) as { formatVersion: number }).formatVersion = CACHE_FORMAT_VERSION + 1;
+    expect(await cache.readFile(file.sha256)).toEqual({
+      outcome: 'dropped',
+      reason: `cache format ${CACHE_FORMAT_VERSION + 1}`,
+    });
+    map.set(fileKey(file.sha256), 'not an entry');
+    expect(await cache.readFile(file.sha256)).toEqual({ outcome: 'dropped', reason: 'malformed entry' });
+    expect(map.size).toBe(0);
+  });
+
+  it('keeps working in memory when the quota is exceeded', async () => {
+    const { backend } = mapBackend({ failSetWith: new DOMException('full', 'QuotaExceededError') });
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('too big for the quota');
+    await cache.writeFile(file.sha256, file.buffer);
+    expect(cache.memoryOnly).toBe(true);
+    expect(cache.memoryOnlyReason).toBe('storage quota exceeded');
+    expect((await cache.readFile(file.sha256)).outcome).toBe('hit');
+  });
+
+  it('is memory-only where IndexedDB does not exist', async () => {
+    expect(typeof indexedDB).toBe('undefined');
+    const cache = await DataCache.open();
+    expect(cache.memoryOnly).toBe(true);
+    expect(cache.memoryOnlyReason).toBe('IndexedDB is not available');
+    await cache.writeManifest('https://example.test/data/', '{"v":1}');
+    expect(await cache.readManifest('https://example.test/data/')).toBe('{"v":1}');
+  });
+
+  it('stores the last manifest per data URL', async () => {
+    const { backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    await cache.writeManifest('https://a.test/data/', 'A');
+    expect(await cache.readManifest('https://a.test/data/')).toBe('A');
+    expect(await cache.readManifest('https://b.test/data/')).toBeNull();
+  });
+
+  it('retainFiles deletes files of older builds and keeps manifests', async () => {
+    const { map, backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const keep = bytesOf('current index');
+    const old = bytesOf('previous index');
+    await cache.writeFile(keep.sha256, keep.buffer);
+    await cache.writeFile(old.sha256, old.buffer);
+    await cache.writeManifest('https://a.test/data/', 'A');
+    await cache.retainFiles([keep.sha256]);
+    expect([...map.keys()].sort()).toEqual([fileKey(keep.sha256), 'manifest:https://a.test/data/'].sort());
+  });
+
+  it('falls back to memory when the store cannot be opened', async () => {
+    const backend: KeyValueBackend = {
+      get: () => Promise.reject(new DOMException('denied', 'InvalidStateError')),
+      set: () => Promise.resolve(),
+      del: () => Promise.resolve(),
+      keys: () => Promise.resolve([]),
+    };
+    const cache = await DataCache.open(backend);
+    expect(cache.memoryOnly).toBe(true);
+    expect(cache.memoryOnlyReason).toMatch(/cannot be opened.*InvalidStateError/);
+  });
+});

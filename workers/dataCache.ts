@@ -1,0 +1,224 @@
+import { createStore, del, get, keys, set } from 'idb-keyval';
+import { digestMatches, sha256HexOf } from './contentHash';
+
+/*
+ * Content-addressed store for the data files (index, catalog, model) and the last manifest, in IndexedDB.
+ * Every read is verified against the expected sha256, so a corrupt or tampered entry is dropped and the
+ * caller refetches. When IndexedDB is missing or full, entries live in memory for this session only.
+ */
+
+export const CACHE_DB_NAME = 'lookalike';
+export const CACHE_STORE_NAME = 'files';
+/** Bumped when the entry layout changes; entries of other versions are dropped on read. */
+export const CACHE_FORMAT_VERSION = 1;
+
+interface FileEntry {
+  formatVersion: number;
+  kind: 'file';
+  sha256: string;
+  bytes: ArrayBuffer;
+  storedAt: number;
+}
+
+interface ManifestEntry {
+  formatVersion: number;
+  kind: 'manifest';
+  dataUrl: string;
+  text: string;
+  storedAt: number;
+}
+
+type Entry = FileEntry | ManifestEntry;
+
+export function fileKey(sha256: string): string {
+  return `file:${sha256.toLowerCase()}`;
+}
+
+export function manifestKey(dataUrl: string): string {
+  return `manifest:${dataUrl}`;
+}
+
+/** What a verified read found: the bytes, nothing, or an entry that was dropped and why. */
+export type CacheRead =
+  { outcome: 'hit'; bytes: ArrayBuffer } | { outcome: 'miss' } | { outcome: 'dropped'; reason: string };
+
+function isFileEntry(v: unknown): v is FileEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<FileEntry>;
+  return e.kind === 'file' && typeof e.sha256 === 'string' && e.bytes instanceof ArrayBuffer;
+}
+
+function isManifestEntry(v: unknown): v is ManifestEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<ManifestEntry>;
+  return e.kind === 'manifest' && typeof e.dataUrl === 'string' && typeof e.text === 'string';
+}
+
+/** The key-value operations the cache needs; IndexedDB (idb-keyval) in browsers, anything in tests. */
+export interface KeyValueBackend {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+  keys(): Promise<IDBValidKey[]>;
+}
+
+function indexedDbBackend(): KeyValueBackend {
+  const store = createStore(CACHE_DB_NAME, CACHE_STORE_NAME);
+  return {
+    get: (key) => get(key, store),
+    set: (key, value) => set(key, value, store),
+    del: (key) => del(key, store),
+    keys: () => keys(store),
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export class DataCache {
+  private readonly memory = new Map<string, Entry>();
+  private store: KeyValueBackend | null;
+  private fallbackReason: string | null;
+
+  private constructor(store: KeyValueBackend | null, fallbackReason: string | null) {
+    this.store = store;
+    this.fallbackReason = fallbackReason;
+  }
+
+  /**
+   * Opens the IndexedDB store (or `backend`); never throws: without a usable store the cache is
+   * memory-only.
+   */
+  static async open(backend?: KeyValueBackend): Promise<DataCache> {
+    if (!backend && typeof indexedDB === 'undefined')
+      return new DataCache(null, 'IndexedDB is not available');
+    try {
+      const store = backend ?? indexedDbBackend();
+      // Opening is lazy; probe once so a blocked database (private mode, disabled storage) shows up now.
+      await store.get('probe');
+      return new DataCache(store, null);
+    } catch (err) {
+      return new DataCache(null, `IndexedDB cannot be opened (${describe(err)})`);
+    }
+  }
+
+  /** True when entries are kept in memory only (nothing survives a reload). */
+  get memoryOnly(): boolean {
+    return this.store === null;
+  }
+
+  /** Why the cache is memory-only, or null. */
+  get memoryOnlyReason(): string | null {
+    return this.fallbackReason;
+  }
+
+  /** Reads a file by its expected sha256 (full or 16-digit prefix) and verifies the bytes. */
+  async readFile(sha256: string): Promise<CacheRead> {
+    const key = fileKey(sha256);
+    const raw = await this.read(key);
+    if (raw === undefined) return { outcome: 'miss' };
+    let reason: string;
+    if (!isFileEntry(raw)) reason = 'malformed entry';
+    else if (raw.formatVersion !== CACHE_FORMAT_VERSION) reason = `cache format ${raw.formatVersion}`;
+    else {
+      const actual = await sha256HexOf(raw.bytes);
+      if (digestMatches(actual, sha256)) return { outcome: 'hit', bytes: raw.bytes };
+      reason = `sha256 mismatch (stored bytes hash to ${actual.slice(0, 16)})`;
+    }
+    await this.remove(key);
+    return { outcome: 'dropped', reason };
+  }
+
+  async writeFile(sha256: string, bytes: ArrayBuffer): Promise<void> {
+    const entry: FileEntry = {
+      formatVersion: CACHE_FORMAT_VERSION,
+      kind: 'file',
+      sha256: sha256.toLowerCase(),
+      bytes,
+      storedAt: Date.now(),
+    };
+    await this.write(fileKey(sha256), entry);
+  }
+
+  /** The manifest text last stored for this data URL, for offline starts. */
+  async readManifest(dataUrl: string): Promise<string | null> {
+    const key = manifestKey(dataUrl);
+    const raw = await this.read(key);
+    if (raw === undefined) return null;
+    if (!isManifestEntry(raw) || raw.formatVersion !== CACHE_FORMAT_VERSION || raw.dataUrl !== dataUrl) {
+      await this.remove(key);
+      return null;
+    }
+    return raw.text;
+  }
+
+  async writeManifest(dataUrl: string, text: string): Promise<void> {
+    const entry: ManifestEntry = {
+      formatVersion: CACHE_FORMAT_VERSION,
+      kind: 'manifest',
+      dataUrl,
+      text,
+      storedAt: Date.now(),
+    };
+    await this.write(manifestKey(dataUrl), entry);
+  }
+
+  /** Deletes stored files whose hash is not in `keep` (files of older builds). */
+  async retainFiles(keep: Iterable<string>): Promise<void> {
+    const wanted = new Set(Array.from(keep, fileKey));
+    const all = new Set<string>(this.memory.keys());
+    if (this.store) {
+      try {
+        for (const k of await this.store.keys()) if (typeof k === 'string') all.add(k);
+      } catch (err) {
+        this.fallBackToMemory(err);
+      }
+    }
+    for (const k of all) if (k.startsWith('file:') && !wanted.has(k)) await this.remove(k);
+  }
+
+  private async read(key: string): Promise<unknown> {
+    if (this.memory.has(key)) return this.memory.get(key);
+    if (!this.store) return undefined;
+    try {
+      return await this.store.get(key);
+    } catch (err) {
+      // A value that cannot be deserialised is as good as missing; a dead database means memory from now on.
+      if (err instanceof DOMException && err.name === 'DataCloneError') {
+        await this.remove(key);
+        return undefined;
+      }
+      this.fallBackToMemory(err);
+      return undefined;
+    }
+  }
+
+  private async write(key: string, entry: Entry): Promise<void> {
+    if (this.store) {
+      try {
+        await this.store.set(key, entry);
+        return;
+      } catch (err) {
+        this.fallBackToMemory(err);
+      }
+    }
+    this.memory.set(key, entry);
+  }
+
+  private async remove(key: string): Promise<void> {
+    this.memory.delete(key);
+    if (!this.store) return;
+    try {
+      await this.store.del(key);
+    } catch (err) {
+      this.fallBackToMemory(err);
+    }
+  }
+
+  private fallBackToMemory(err: unknown): void {
+    const quota = err instanceof DOMException && err.name === 'QuotaExceededError';
+    this.fallbackReason = quota ? 'storage quota exceeded' : `IndexedDB failed (${describe(err)})`;
+    this.store = null;
+  }
+}

@@ -1,0 +1,87 @@
+/** Thrown when a data file cannot be fetched; `offline` says the network itself failed (no HTTP response). */
+export class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly offline: boolean,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'FetchError';
+  }
+}
+
+export interface FetchProgress {
+  loadedBytes: number;
+  totalBytes: number | null;
+}
+
+/**
+ * Fetches a whole file into one ArrayBuffer, reporting bytes as they stream in. `expectedBytes` (from the
+ * manifest) is the total when known: Content-Length is the compressed size when the host gzips.
+ */
+export async function fetchWithProgress(
+  url: string,
+  init: RequestInit,
+  expectedBytes: number | null,
+  onProgress?: (p: FetchProgress) => void,
+): Promise<ArrayBuffer> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (cause) {
+    throw new FetchError(`cannot reach ${url} (offline?): ${String(cause)}`, url, true, null);
+  }
+  if (!response.ok) {
+    throw new FetchError(
+      `${url}: HTTP ${response.status} ${response.statusText}`,
+      url,
+      false,
+      response.status,
+    );
+  }
+  const totalBytes = expectedBytes ?? contentLength(response);
+  onProgress?.({ loadedBytes: 0, totalBytes });
+  if (!response.body) {
+    const buffer = await response.arrayBuffer();
+    onProgress?.({ loadedBytes: buffer.byteLength, totalBytes });
+    return buffer;
+  }
+  const chunks: Uint8Array[] = [];
+  let loadedBytes = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loadedBytes += value.byteLength;
+      onProgress?.({ loadedBytes, totalBytes });
+    }
+  } catch (cause) {
+    throw new FetchError(
+      `download of ${url} broke off after ${loadedBytes} bytes: ${String(cause)}`,
+      url,
+      true,
+      null,
+    );
+  }
+  return concat(chunks, loadedBytes).buffer as ArrayBuffer;
+}
+
+function contentLength(response: Response): number | null {
+  // Compressed transfers report the compressed size, which would make progress overshoot 100%.
+  if (response.headers.get('content-encoding')) return null;
+  const n = Number(response.headers.get('content-length'));
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

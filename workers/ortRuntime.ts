@@ -1,0 +1,68 @@
+import type * as Ort from 'onnxruntime-web';
+// The runtime's files are served by this site (never a CDN): Vite emits them as assets and these are their URLs.
+import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import jsepBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import jsepGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+
+/*
+ * Loads onnxruntime-web on demand. The plain WASM build (14 MB .wasm) is the default; the JSEP build
+ * (28 MB, WebGPU) is imported only when the browser offers a WebGPU adapter, so other visitors never
+ * download it. Vite resolves 'onnxruntime-web/*' with the 'onnxruntime-web-use-extern-wasm' condition,
+ * which keeps the emscripten glue (.mjs) out of the bundle: it is loaded from its own URL, and that
+ * URL is also what the pthread workers start from.
+ */
+
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+export interface OrtRuntime {
+  ort: typeof Ort;
+  executionProvider: ExecutionProvider;
+  threads: number;
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/** True when WebGPU is exposed and actually yields an adapter (headless and blocklisted GPUs yield none). */
+export async function webGpuAvailable(): Promise<boolean> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GpuLike }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Threads only work with SharedArrayBuffer, i.e. when the page is cross-origin isolated. */
+export function wasmThreadCount(): number {
+  if (!globalThis.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(4, globalThis.navigator.hardwareConcurrency || 1));
+}
+
+function absolute(url: string): string {
+  return new URL(url, globalThis.location.href).href;
+}
+
+function configure(ort: typeof Ort, binaryUrl: string, glueUrl: string, threads: number): void {
+  ort.env.wasm.wasmPaths = { wasm: absolute(binaryUrl), mjs: absolute(glueUrl) };
+  ort.env.wasm.numThreads = threads;
+  // We already run in a worker; ORT's own proxy worker would only add a copy of every tensor.
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+}
+
+/** Imports and configures the build for `provider`. */
+export async function loadOrtRuntime(provider: ExecutionProvider): Promise<OrtRuntime> {
+  const threads = wasmThreadCount();
+  if (provider === 'webgpu') {
+    const ort = await import('onnxruntime-web/webgpu');
+    configure(ort, jsepBinaryUrl, jsepGlueUrl, threads);
+    return { ort, executionProvider: 'webgpu', threads };
+  }
+  const ort = await import('onnxruntime-web/wasm');
+  configure(ort, wasmBinaryUrl, wasmGlueUrl, threads);
+  return { ort, executionProvider: 'wasm', threads };
+}

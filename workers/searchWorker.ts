@@ -1,0 +1,297 @@
+import * as Comlink from 'comlink';
+import { parseCatalog, type Catalog } from '../core/catalog';
+import { featurize } from '../core/featurize';
+import { decodeIndex } from '../core/indexFormat';
+import type { LshIndex, SearchHit } from '../core/lshIndex';
+import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { compactVector } from '../core/vectorTransform';
+import { digestMatches, hashImplementation, sha256HexOf } from './contentHash';
+import { DataCache } from './dataCache';
+import { FetchError, fetchWithProgress } from './fetchWithProgress';
+import { openModelSession, type ModelSession } from './modelSession';
+import { throttledProgress } from './progressThrottle';
+import type {
+  LoadInfo,
+  LoadProgress,
+  LoadStage,
+  QueryPixels,
+  SearchApi,
+  SearchResponse,
+  WorkerStatus,
+} from './searchApi';
+
+/** The data set currently searched: everything load() verified and decoded. */
+interface LoadedData {
+  dataUrl: string;
+  manifest: Manifest;
+  index: LshIndex;
+  catalog: Catalog;
+  rowOfId: Map<string, number>;
+}
+
+type Report = (p: LoadProgress) => void;
+
+let cachePromise: Promise<DataCache> | null = null;
+let data: LoadedData | null = null;
+let loading: { dataUrl: string; promise: Promise<LoadInfo> } | null = null;
+let model: { sha256: string; promise: Promise<ModelSession> } | null = null;
+let modelSession: ModelSession | null = null;
+let modelState: WorkerStatus['model'] = 'idle';
+let modelError: string | null = null;
+
+function openCache(): Promise<DataCache> {
+  cachePromise ??= DataCache.open();
+  return cachePromise;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function normaliseDataUrl(dataUrl: string): string {
+  const url = new URL(dataUrl, self.location.href);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.href;
+}
+
+/** The current manifest: from the network when reachable, else the last one this browser stored. */
+async function loadManifest(
+  dataUrl: string,
+  cache: DataCache,
+  report: Report,
+): Promise<{ manifest: Manifest; fetchedBytes: number }> {
+  const url = new URL('manifest.json', dataUrl).href;
+  report({ stage: 'manifest', loadedBytes: 0, totalBytes: null, fromCache: false, done: false });
+  let text: string;
+  let fromCache = false;
+  try {
+    // no-cache: revalidate with the host every time, the manifest is what switches to a new build.
+    const bytes = await fetchWithProgress(url, { cache: 'no-cache' }, null);
+    text = new TextDecoder().decode(bytes);
+  } catch (err) {
+    if (!(err instanceof FetchError && err.offline)) throw err;
+    const stored = await cache.readManifest(dataUrl);
+    if (stored === null) {
+      throw new Error(
+        `cannot reach ${url} and no earlier copy is stored in this browser: connect once to load the collection`,
+        { cause: err },
+      );
+    }
+    text = stored;
+    fromCache = true;
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`${url}: ${message(err)}`, { cause: err });
+  }
+  if (!fromCache) await cache.writeManifest(dataUrl, text);
+  const size = new TextEncoder().encode(text).byteLength;
+  report({ stage: 'manifest', loadedBytes: size, totalBytes: size, fromCache, done: true });
+  return { manifest, fetchedBytes: fromCache ? 0 : size };
+}
+
+/** A content-addressed data file: verified from IndexedDB, or downloaded, verified and stored. */
+async function loadFile(
+  dataUrl: string,
+  ref: FileRef,
+  stage: LoadStage,
+  cache: DataCache,
+  report: Report,
+): Promise<{ bytes: ArrayBuffer; fromCache: boolean }> {
+  const cached = await cache.readFile(ref.sha256);
+  if (cached.outcome === 'hit') {
+    report({ stage, loadedBytes: ref.bytes, totalBytes: ref.bytes, fromCache: true, done: true });
+    return { bytes: cached.bytes, fromCache: true };
+  }
+  if (cached.outcome === 'dropped')
+    console.warn(`cached ${ref.path} dropped: ${cached.reason}; downloading again`);
+  const url = new URL(ref.path, dataUrl).href;
+  const download = (init: RequestInit) =>
+    fetchWithProgress(url, init, ref.bytes, ({ loadedBytes, totalBytes }) =>
+      report({ stage, loadedBytes, totalBytes, fromCache: false, done: false }),
+    );
+  let bytes = await download({});
+  let actual = await sha256HexOf(bytes);
+  if (!digestMatches(actual, ref.sha256)) {
+    // A stale or damaged HTTP cache (or proxy) entry: ask the host itself once more.
+    bytes = await download({ cache: 'reload' });
+    actual = await sha256HexOf(bytes);
+  }
+  if (!digestMatches(actual, ref.sha256)) {
+    throw new Error(
+      `${url} does not match the manifest (sha256 ${actual.slice(0, 16)}…, expected ${ref.sha256.slice(0, 16)}…): ` +
+        'the data dir is being replaced or is damaged; reload in a minute',
+    );
+  }
+  await cache.writeFile(ref.sha256, bytes);
+  report({ stage, loadedBytes: bytes.byteLength, totalBytes: ref.bytes, fromCache: false, done: true });
+  return { bytes, fromCache: false };
+}
+
+function parseCatalogBytes(bytes: ArrayBuffer, count: number, what: string): Catalog {
+  try {
+    return parseCatalog(JSON.parse(new TextDecoder().decode(bytes)), count);
+  } catch (err) {
+    throw new Error(`${what}: ${message(err)}`, { cause: err });
+  }
+}
+
+async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
+  const cache = await openCache();
+  const { manifest, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+  const [indexFile, catalogFile] = await Promise.all([
+    loadFile(dataUrl, manifest.index, 'index', cache, report),
+    loadFile(dataUrl, manifest.catalog, 'catalog', cache, report),
+  ]);
+  let index: LshIndex;
+  try {
+    index = decodeIndex(new Uint8Array(indexFile.bytes));
+  } catch (err) {
+    throw new Error(`${manifest.index.path}: ${message(err)}`, { cause: err });
+  }
+  if (index.modelId !== manifest.model.id) {
+    throw new Error(
+      `${manifest.index.path} was built with model '${index.modelId}' but the manifest names '${manifest.model.id}'`,
+    );
+  }
+  const catalog = parseCatalogBytes(catalogFile.bytes, index.count, manifest.catalog.path);
+  const rowOfId = new Map<string, number>();
+  catalog.items.forEach((item, row) => rowOfId.set(item.id, row));
+
+  // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
+  await cache.retainFiles([manifest.index.sha256, manifest.catalog.sha256, manifest.model.file.sha256]);
+  if (model && model.sha256 !== manifest.model.file.sha256) resetModel();
+  data = { dataUrl, manifest, index, catalog, rowOfId };
+  const fromCache = indexFile.fromCache && catalogFile.fromCache;
+  const fetchedBytes =
+    manifestBytes +
+    (indexFile.fromCache ? 0 : indexFile.bytes.byteLength) +
+    (catalogFile.fromCache ? 0 : catalogFile.bytes.byteLength);
+  return {
+    count: index.count,
+    modelId: index.modelId,
+    catalog,
+    fromCache,
+    fetchedBytes,
+    memoryOnly: cache.memoryOnly,
+  };
+}
+
+function resetModel(): void {
+  model = null;
+  modelSession = null;
+  modelState = 'idle';
+  modelError = null;
+}
+
+function requireData(): LoadedData {
+  if (!data) throw new Error('no collection loaded: call load() first');
+  return data;
+}
+
+/** Model + runtime, loaded once per model hash; a failure is reported and retried on the next call. */
+function ensureModel(report: Report): Promise<ModelSession> {
+  const current = requireData();
+  const ref = current.manifest.model.file;
+  if (model && model.sha256 === ref.sha256) return model.promise;
+  modelState = 'loading';
+  modelError = null;
+  const promise = (async () => {
+    const cache = await openCache();
+    const file = await loadFile(current.dataUrl, ref, 'model', cache, report);
+    report({ stage: 'runtime', loadedBytes: 0, totalBytes: null, fromCache: false, done: false });
+    const session = await openModelSession(new Uint8Array(file.bytes), current.manifest.model.spec);
+    report({ stage: 'runtime', loadedBytes: 0, totalBytes: null, fromCache: false, done: true });
+    return session;
+  })();
+  const entry = { sha256: ref.sha256, promise };
+  model = entry;
+  promise.then(
+    (session) => {
+      if (model !== entry) return;
+      modelSession = session;
+      modelState = 'ready';
+    },
+    (err: unknown) => {
+      if (model !== entry) return;
+      model = null;
+      modelState = 'failed';
+      modelError = message(err);
+    },
+  );
+  return promise;
+}
+
+function toResponse(current: LoadedData, hits: SearchHit[], started: number): SearchResponse {
+  return {
+    results: hits.map((h) => ({ id: current.catalog.items[h.row].id, row: h.row, score: h.score })),
+    elapsedMs: performance.now() - started,
+  };
+}
+
+async function embedPixels(pixels: QueryPixels, report: Report): Promise<Float32Array> {
+  const current = requireData();
+  const session = await ensureModel(report);
+  const [embedding] = await featurize(session.runner, current.manifest.model.spec, [pixels]);
+  return embedding;
+}
+
+const api: SearchApi = {
+  async load(dataUrl, onProgress) {
+    const url = normaliseDataUrl(dataUrl);
+    const report = throttledProgress(onProgress);
+    if (loading && loading.dataUrl === url) return loading.promise;
+    const promise = loadData(url, report);
+    const entry = { dataUrl: url, promise };
+    loading = entry;
+    try {
+      return await promise;
+    } finally {
+      if (loading === entry) loading = null;
+    }
+  },
+
+  async searchById(id, k) {
+    const started = performance.now();
+    const current = requireData();
+    const row = current.rowOfId.get(id);
+    if (row === undefined) throw new Error(`no image with id '${id}' in this collection`);
+    return toResponse(current, current.index.searchByRow(row, k), started);
+  },
+
+  async searchByPixels(pixels, k, onProgress) {
+    const current = requireData();
+    const report = throttledProgress(onProgress);
+    // Model loading is not search time; the clock starts once the model is ready.
+    await ensureModel(report);
+    const started = performance.now();
+    const embedding = await embedPixels(pixels, report);
+    const vector = compactVector(current.index.transform, embedding);
+    return toResponse(current, current.index.searchByVector(vector, k), started);
+  },
+
+  async preloadModel(onProgress) {
+    await ensureModel(throttledProgress(onProgress));
+  },
+
+  async embed(pixels) {
+    const embedding = await embedPixels(pixels, () => {});
+    return Comlink.transfer(embedding, [embedding.buffer]);
+  },
+
+  async status() {
+    return {
+      indexLoaded: data !== null,
+      model: modelState,
+      modelError,
+      executionProvider: modelSession?.executionProvider ?? null,
+      threads: modelSession?.threads ?? 0,
+      crossOriginIsolated: self.crossOriginIsolated,
+      hashImplementation: hashImplementation(),
+    };
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,163 @@
+/*
+ * The site's service worker (built by vite-plugin-pwa's injectManifest, which fills in __WB_MANIFEST).
+ *  - Precaches the app shell and the onnxruntime WASM build so the site starts offline.
+ *  - Caches thumbnails/originals on first view and the lazily loaded runtime chunks (hashed, immutable).
+ *  - Adds COOP/COEP to every response it serves, so static hosts that cannot set headers (S3) still get
+ *    a cross-origin isolated page, which multi-threaded WASM needs (SharedArrayBuffer).
+ * manifest.json, index, catalog and model pass through: the search worker keeps those in IndexedDB.
+ */
+
+interface PrecacheEntry {
+  url: string;
+  revision: string | null;
+}
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+const PRECACHE: PrecacheEntry[] = (self as unknown as { __WB_MANIFEST: PrecacheEntry[] }).__WB_MANIFEST;
+
+const SHELL_PREFIX = 'lookalike-shell-';
+const RUNTIME_CACHE = 'lookalike-runtime-v1';
+const IMAGE_CACHE = 'lookalike-images-v1';
+/** Thumbnails are ~10 KB; past this many the oldest are dropped so the cache cannot grow without bound. */
+const MAX_CACHED_IMAGES = 5000;
+/** Inside each shell cache: the entries it was filled from, so the next version can reuse unchanged files. */
+const REVISIONS_KEY = '__lookalike-precache-revisions.json';
+
+const scope = new URL(sw.registration.scope);
+const indexHtml = new URL('index.html', scope).href;
+
+function absolute(url: string): string {
+  return new URL(url, scope).href;
+}
+
+let shellName: Promise<string> | null = null;
+
+/** Named after a digest of the precache list, so every build version has its own cache. */
+function shellCacheName(): Promise<string> {
+  shellName ??= (async () => {
+    const text = JSON.stringify(PRECACHE);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+    return SHELL_PREFIX + Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  })();
+  return shellName;
+}
+
+/** A response of an earlier shell cache that is still valid for `entry`, if any. */
+async function reusable(entry: PrecacheEntry, previous: Cache[]): Promise<Response | undefined> {
+  for (const cache of previous) {
+    const revisions = await cache.match(REVISIONS_KEY);
+    if (!revisions) continue;
+    const known = (await revisions.json()) as Record<string, string | null>;
+    const url = absolute(entry.url);
+    if (url in known && known[url] === entry.revision) {
+      const hit = await cache.match(url);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+async function install(): Promise<void> {
+  const name = await shellCacheName();
+  const names = await caches.keys();
+  const previous = await Promise.all(
+    names.filter((n) => n.startsWith(SHELL_PREFIX) && n !== name).map((n) => caches.open(n)),
+  );
+  const cache = await caches.open(name);
+  const revisions: Record<string, string | null> = {};
+  for (const entry of PRECACHE) {
+    const url = absolute(entry.url);
+    revisions[url] = entry.revision;
+    if (await cache.match(url)) continue;
+    const old = await reusable(entry, previous);
+    if (old) {
+      await cache.put(url, old);
+      continue;
+    }
+    // Hashed file names are immutable, so a copy the page already put in the HTTP cache is as good as
+    // a download (the 14 MB runtime is then fetched once, not twice); revisioned ones must be fresh.
+    const response = await fetch(url, { cache: entry.revision === null ? 'default' : 'no-cache' });
+    if (!response.ok) throw new Error(`precache: ${url} answered HTTP ${response.status}`);
+    await cache.put(url, response);
+  }
+  await cache.put(
+    REVISIONS_KEY,
+    new Response(JSON.stringify(revisions), { headers: { 'content-type': 'application/json' } }),
+  );
+}
+
+async function activate(): Promise<void> {
+  const name = await shellCacheName();
+  for (const n of await caches.keys()) if (n.startsWith(SHELL_PREFIX) && n !== name) await caches.delete(n);
+  await sw.clients.claim();
+}
+
+/** Copies a response with the headers that make the page cross-origin isolated. */
+function withIsolationHeaders(response: Response): Response {
+  // Opaque and error responses cannot be rebuilt; they are passed on as they are.
+  if (response.status === 0 || response.type === 'opaqueredirect') return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+async function trim(cache: Cache, max: number): Promise<void> {
+  const keys = await cache.keys();
+  for (let i = 0; i < keys.length - max; i++) await cache.delete(keys[i]);
+}
+
+async function cacheFirst(request: Request, cacheName: string, maxEntries?: number): Promise<Response> {
+  const cache = await caches.open(cacheName);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok && response.status === 200) {
+    await cache.put(request, response.clone());
+    if (maxEntries !== undefined) await trim(cache, maxEntries);
+  }
+  return response;
+}
+
+async function fromShell(url: string): Promise<Response | undefined> {
+  const name = await shellCacheName();
+  const cache = await caches.open(name);
+  return (await cache.match(url)) ?? (await caches.match(url));
+}
+
+async function respond(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  url.hash = '';
+  const path = url.pathname.slice(scope.pathname.length);
+  // Routes live in the hash, so the page is always the scope root; other navigations (an original image
+  // opened in a tab) are ordinary requests.
+  if (request.mode === 'navigate' && (path === '' || path === 'index.html')) {
+    const shell = await fromShell(indexHtml);
+    return withIsolationHeaders(shell ?? (await fetch(request)));
+  }
+  const shell = await fromShell(url.href);
+  if (shell) return withIsolationHeaders(shell);
+  if (path.startsWith('data/thumbs/') || path.startsWith('data/originals/')) {
+    return withIsolationHeaders(await cacheFirst(request, IMAGE_CACHE, MAX_CACHED_IMAGES));
+  }
+  // Hashed build assets not precached (the WebGPU runtime, fetched only by browsers that use it).
+  if (path.startsWith('assets/')) return withIsolationHeaders(await cacheFirst(request, RUNTIME_CACHE));
+  return withIsolationHeaders(await fetch(request));
+}
+
+sw.addEventListener('install', (event) => {
+  event.waitUntil(install().then(() => sw.skipWaiting()));
+});
+
+sw.addEventListener('activate', (event) => {
+  event.waitUntil(activate());
+});
+
+sw.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET' || new URL(request.url).origin !== scope.origin) return;
+  // Byte ranges are for media; caching or rewriting them is not worth the complexity here.
+  if (request.headers.has('range')) return;
+  if (!request.url.startsWith(scope.href)) return;
+  event.respondWith(respond(request));
+});
