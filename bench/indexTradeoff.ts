@@ -42,6 +42,7 @@ const DOCS = path.join(import.meta.dirname, '..', 'docs');
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 interface Split {
+  modelId: string;
   queryVendor: string;
   gallery: Float32Array[];
   galleryLabels: string[];
@@ -109,6 +110,7 @@ async function emojiSplits(): Promise<Split[]> {
     const stride = Math.max(1, Math.floor(all.length / QUERIES_PER_VENDOR));
     const picked = all.filter((_, j) => j % stride === 0).slice(0, QUERIES_PER_VENDOR);
     return {
+      modelId: e.modelId,
       queryVendor: qv,
       gallery,
       galleryLabels,
@@ -211,7 +213,14 @@ async function emojiSweep(splits: Split[]) {
       }
     }
   }
-  return { rawQuality, rows, totalQueries, galleryCount: splits.map((s) => s.gallery.length) };
+  return {
+    rawQuality,
+    rawDim: splits[0].gallery[0].length,
+    modelId: splits[0].modelId,
+    rows,
+    totalQueries,
+    galleryCount: splits.map((s) => s.gallery.length),
+  };
 }
 
 async function epsilonSweep(splits: Split[]) {
@@ -323,7 +332,7 @@ async function writeReport(
         .map((r) => ({ x: r.bytesPerImage, y: r.quality })),
     })),
     {
-      label: 'raw 576-d float32 (2304 B)',
+      label: `raw ${sweep.rawDim}-d float32 (${4 * sweep.rawDim} B)`,
       color: '#9467bd',
       reference: true,
       points: [{ x: 0, y: rawQuality }],
@@ -369,7 +378,7 @@ async function writeReport(
   );
   if (def && defExact) {
     lines.push(
-      `  On the emoji task it finds the same emoji in the top 10 for ${pct(defExact.quality)} % of queries with an exact int8 scan and ${pct(def.quality)} % with LSH + 512 re-ranked candidates (recall@10 vs exact ${pct(def.recall)} %), against ${pct(rawQuality)} % for exact search over the raw 576-d float32 embeddings (2304 B per image).`,
+      `  On the emoji task it finds the same emoji in the top 10 for ${pct(defExact.quality)} % of queries with an exact int8 scan and ${pct(def.quality)} % with LSH + 512 re-ranked candidates (recall@10 vs exact ${pct(def.recall)} %), against ${pct(rawQuality)} % for exact search over the raw ${sweep.rawDim}-d float32 embeddings (${4 * sweep.rawDim} B per image) of model \`${sweep.modelId}\`.`,
     );
   }
   lines.push(
@@ -387,7 +396,7 @@ async function writeReport(
   lines.push('## Cross-vendor emoji sweep');
   lines.push('');
   lines.push(
-    `Queries: ${sweep.totalQueries} images (${QUERIES_PER_VENDOR} per vendor, evenly spaced); each vendor's queries search an index of the other two vendors (${sweep.galleryCount.join(' / ')} images, skin variations included) fitted on that index. *quality* = fraction of queries with the same \`unified\` in the top ${K}. *recall* = overlap of the top ${K} with the exact int8 scan's top ${K}. Raw float32 576-d exact search: **${pct(rawQuality)} %**.`,
+    `Queries: ${sweep.totalQueries} images (${QUERIES_PER_VENDOR} per vendor, evenly spaced); each vendor's queries search an index of the other two vendors (${sweep.galleryCount.join(' / ')} images, skin variations included) fitted on that index. *quality* = fraction of queries with the same \`unified\` in the top ${K}. *recall* = overlap of the top ${K} with the exact int8 scan's top ${K}. Raw float32 ${sweep.rawDim}-d exact search: **${pct(rawQuality)} %**.`,
   );
   lines.push('');
   lines.push(

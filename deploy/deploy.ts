@@ -205,7 +205,7 @@ async function publish(
   }
 
   if (plan.deletes.length > 0) {
-    report.refusedDeletes = await deleteKeys(client, o.bucket, plan.deletes);
+    report.refusedDeletes = await deleteKeys(client, o.bucket, plan.deletes, Math.min(o.concurrency, 4));
     const refused = new Set(report.refusedDeletes.map((r) => r.key));
     report.deleted = plan.deletes.filter((k) => !refused.has(k));
   }

@@ -11,12 +11,21 @@ import { startServer } from './serve';
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SITE_SOURCES = ['src', 'workers', 'core', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+const SITE_SOURCES = [
+  'src',
+  'workers',
+  'core',
+  'public',
+  'index.html',
+  'vite.config.ts',
+  'package-lock.json',
+];
 
 function run(script: string): void {
   console.log(`\n> npm run ${script}`);
   const result = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`npm run ${script} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`npm run ${script} failed (exit ${result.status ?? result.signal})`);
 }
 
 function newestMtime(path: string): number {
