@@ -79,10 +79,13 @@ describe.skipIf(!appPresent)('the deployed site, served from s3rver, in Chromium
     if (!existsSync(join(siteDir, 'index.html'))) {
       // Not into dist/: other people's runs may be serving it.
       siteDir = join(tmp, 'dist');
-      run('vite build', join(projectDir, 'node_modules/.bin/vite'), [
-        'build',
-        ...['--outDir', siteDir, '--emptyOutDir', '--logLevel', 'warn'],
-      ]);
+      // Vitest sets NODE_ENV=test, which would make Vite build a development bundle (no service worker).
+      run(
+        'vite build',
+        join(projectDir, 'node_modules/.bin/vite'),
+        ['build', ...['--outDir', siteDir, '--emptyOutDir', '--logLevel', 'warn']],
+        { NODE_ENV: 'production' },
+      );
     }
     s3 = await startS3rver();
     const client = new S3Client({

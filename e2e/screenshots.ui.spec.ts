@@ -4,11 +4,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT, serverUrl } from './harness';
 
 /*
- * Writes the README's screenshots of the home, album and results pages from the fixture collection, so
- * they always show the current UI. Each step also checks the page rendered what it should.
+ * Screenshots of the home, album and results pages from the fixture collection; each step also checks
+ * the page rendered what it should. `UPDATE_SCREENSHOTS=1 npm run test:e2e -- screenshots` refreshes
+ * the committed ones in docs/screenshots/; ordinary test runs write to test-results/ and leave the tree clean.
  */
 
-const SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
+const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS
+  ? join(REPO_ROOT, 'docs', 'screenshots')
+  : join(REPO_ROOT, 'test-results', 'screenshots');
 
 async function settle(page: Page): Promise<void> {
   // No hover highlight on whatever the last click left the mouse over.

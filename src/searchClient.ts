@@ -1,33 +1,15 @@
 import * as Comlink from 'comlink';
-import type {
-  LoadInfo,
-  LoadProgress,
-  QueryPixels,
-  SearchApi,
-  SearchResponse,
-  WorkerStatus,
-} from '../workers/searchApi';
+import type { LoadProgress, QueryPixels, SearchApi } from '../workers/searchApi';
 import { decodeImage } from './decodeImage';
 import { getOfflineStatus, whenOfflineSettled, type OfflineStatus } from './offlineSupport';
 
 export { decodeImage };
 
-/** The page's handle on the search worker: the SearchApi, with callbacks proxied and pixel buffers transferred. */
-export interface SearchClient {
-  /** `dataUrl` may be relative to the page (e.g. './data/'). */
-  load(dataUrl: string, onProgress?: (p: LoadProgress) => void): Promise<LoadInfo>;
-  searchById(id: string, k: number): Promise<SearchResponse>;
-  /** Transfers `pixels.data`: the caller's buffer is detached afterwards. */
-  searchByPixels(
-    pixels: QueryPixels,
-    k: number,
-    onProgress?: (p: LoadProgress) => void,
-  ): Promise<SearchResponse>;
-  preloadModel(onProgress?: (p: LoadProgress) => void): Promise<void>;
-  /** Transfers `pixels.data` like searchByPixels. */
-  embed(pixels: QueryPixels): Promise<Float32Array>;
-  status(): Promise<WorkerStatus>;
-}
+/**
+ * The page's handle on the search worker: the SearchApi itself, with callbacks proxied and the pixel
+ * buffers of searchByPixels and embed transferred (the caller's buffer is detached afterwards).
+ */
+export type SearchClient = SearchApi;
 
 interface RunningWorker {
   api: Comlink.Remote<SearchApi>;
