@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../e2e/harness';
+import type { BuildReport } from '../index-builder/buildReport';
+import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
+
+export interface BuilderRun {
+  images: number;
+  wallMs: number;
+  maxRssBytes: number;
+  featurized: number;
+  cached: number;
+  imagesPerSecond: number;
+  timings: BuildReport['timings'];
+}
+
+export interface BuilderResult {
+  /** A fresh build: empty embedding cache, empty output dir. */
+  full: BuilderRun;
+  /** The same build again after adding 1 % more images (the cache and the previous output kept). */
+  incremental: BuilderRun;
+  added: number;
+}
+
+function run(source: string, out: string, cache: string): BuilderRun {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'builderRun.ts'), source, out, cache],
+    { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
+  );
+  if (r.status !== 0) throw new Error(`builder run failed:\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  const { wallMs, maxRssBytes, report } = JSON.parse(line) as {
+    wallMs: number;
+    maxRssBytes: number;
+    report: BuildReport;
+  };
+  return {
+    images: report.counts.indexed,
+    wallMs,
+    maxRssBytes,
+    featurized: report.counts.featurized,
+    cached: report.counts.cached,
+    imagesPerSecond: report.counts.indexed / (wallMs / 1000),
+    timings: report.timings,
+  };
+}
+
+/**
+ * The builder on `count` emoji images (the demo's images, evenly picked across vendors, one album per
+ * vendor; all of them when `count` is undefined), then an incremental rebuild after 1 % more are added.
+ */
+export function builderBench(work: string, count?: number): BuilderResult {
+  const all = EMOJI_VENDORS.flatMap((v) => emojiImages(v));
+  if (count === undefined) count = Math.floor(all.length / 1.01);
+  const added = Math.max(1, Math.ceil(count / 100));
+  const picked = Array.from(
+    { length: count + added },
+    (_, i) => all[Math.floor((i * all.length) / (count + added))],
+  );
+  const source = path.join(work, 'builder-source');
+  const copy = (from: number, to: number) => {
+    for (const im of picked.slice(from, to)) {
+      mkdirSync(path.join(source, im.vendor), { recursive: true });
+      copyFileSync(im.file, path.join(source, im.vendor, path.basename(im.file)));
+    }
+  };
+  // Every (count + added)-th slot held back first, so the added images are spread like the others.
+  const initial = picked.filter((_, i) => i % Math.ceil(picked.length / added) !== 0);
+  const extra = picked.filter((_, i) => i % Math.ceil(picked.length / added) === 0);
+  picked.splice(0, picked.length, ...initial, ...extra);
+  copy(0, initial.length);
+  const out = path.join(work, 'builder-out');
+  const cache = path.join(work, 'builder-cache');
+  const full = run(source, out, cache);
+  copy(initial.length, picked.length);
+  const incremental = run(source, out, cache);
+  return { full, incremental, added: extra.length };
+}

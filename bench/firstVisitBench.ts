@@ -1,0 +1,136 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { parseCatalog } from '../core/catalog';
+import { parseManifest } from '../core/manifest';
+import { waitForOfflineReady } from '../e2e/harness';
+import { startServer } from '../scripts/serve';
+
+export interface VisitResult {
+  /** From navigation start to the first result tile on the page (the page's performance.now()). */
+  msToFirstResult: number;
+  /** Bytes the server sent before the first result appeared (file sizes; the server does not compress). */
+  bytesToFirstResult: number;
+  requestsToFirstResult: number;
+  /** bytesToFirstResult split by what the files are. */
+  bytesByKind: Record<string, number>;
+}
+
+/** What a served path is, for the byte breakdown. */
+function kind(p: string): string {
+  if (p.endsWith('.wasm') || /\/assets\/ort/.test(p)) return 'onnxruntime';
+  if (/^\/data\/model\./.test(p)) return 'model';
+  if (/^\/data\/index\./.test(p)) return 'index';
+  if (/^\/data\/catalog\./.test(p)) return 'catalog';
+  if (/^\/data\/(thumbs|originals)\//.test(p)) return 'images';
+  if (p.startsWith('/data/')) return 'manifest';
+  return 'app shell';
+}
+
+export interface FirstVisitResult {
+  collection: number;
+  url: string;
+  first: VisitResult;
+  /** First visit until the service worker has precached the shell (what makes later visits offline-capable). */
+  bytesUntilOfflineReady: number;
+  /** A new tab in the same browser profile after the server has been stopped. */
+  repeatOffline: VisitResult;
+}
+
+async function timeToFirstResult(page: Page, url: string, stage: string): Promise<number> {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  try {
+    await page.goto(url);
+    const handle = await page.waitForFunction(
+      () => (document.querySelector('[data-testid="result"]') ? performance.now() : 0),
+      undefined,
+      { polling: 'raf', timeout: 30_000 },
+    );
+    return (await handle.jsonValue()) as number;
+  } catch (err) {
+    const body = (
+      await page
+        .locator('body')
+        .innerText()
+        .catch(() => '')
+    ).slice(0, 300);
+    throw new Error(`${stage}: ${(err as Error).message}\npage: ${body}\n${problems.join('\n')}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * A first visit (fresh profile: empty HTTP cache, no service worker, empty IndexedDB) straight to an
+ * album image's results, against a repeat visit in the same profile with the host gone.
+ */
+export async function firstVisitBench(
+  browser: Browser,
+  distDir: string,
+  dataDir: string,
+): Promise<FirstVisitResult> {
+  const manifest = parseManifest(JSON.parse(readFileSync(path.join(dataDir, 'manifest.json'), 'utf8')));
+  const catalog = parseCatalog(JSON.parse(readFileSync(path.join(dataDir, manifest.catalog.path), 'utf8')));
+  const paths: string[] = [];
+  const server = await startServer({
+    distDir,
+    dataDir,
+    port: 0,
+    exitAfterMs: 10 * 60_000,
+    onRequest: ({ method, path: p }) => {
+      if (method === 'GET') paths.push(p);
+    },
+  });
+  const bytes = (ps: string[]) =>
+    [...new Set(ps)].reduce((sum, p) => {
+      const clean = decodeURIComponent(p.split(/[?#]/)[0]);
+      const file = clean.startsWith('/data/')
+        ? path.join(dataDir, clean.slice('/data/'.length))
+        : path.join(distDir, clean === '/' ? 'index.html' : clean.slice(1));
+      try {
+        return sum + statSync(file).size;
+      } catch {
+        return sum; // a 404 sends a few bytes of text
+      }
+    }, 0);
+  const visit = (ms: number, ps: string[]): VisitResult => {
+    const bytesByKind: Record<string, number> = {};
+    for (const p of new Set(ps)) bytesByKind[kind(p)] = (bytesByKind[kind(p)] ?? 0) + bytes([p]);
+    return {
+      msToFirstResult: ms,
+      bytesToFirstResult: bytes(ps),
+      requestsToFirstResult: ps.length,
+      bytesByKind,
+    };
+  };
+  const id = catalog.items[Math.floor(catalog.items.length / 2)].id;
+  const url = `${server.url}#/search/${encodeURIComponent(id)}?k=10`;
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const firstMs = await timeToFirstResult(page, url, 'first visit');
+    const firstPaths = [...paths];
+    await waitForOfflineReady(page);
+    // Let the worker finish writing the data to IndexedDB before the host goes away.
+    await page.evaluate(() => window.__lookalike!.searchClient.load('./data/'));
+    const offlineReadyBytes = bytes(paths);
+    await server.close();
+    paths.splice(0);
+    const page2 = await context.newPage();
+    const repeatMs = await timeToFirstResult(page2, url, 'repeat visit, offline');
+    return {
+      collection: catalog.items.length,
+      url: '#/search/<id>?k=10',
+      first: visit(firstMs, firstPaths),
+      bytesUntilOfflineReady: offlineReadyBytes,
+      repeatOffline: visit(repeatMs, paths),
+    };
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}

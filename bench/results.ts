@@ -1,0 +1,41 @@
+import type { AlbumQueryResult } from './albumQueryBench';
+import type { AnnResult } from './annBench';
+import type { FirstVisitResult } from './firstVisitBench';
+import type { MachineInfo } from './machine';
+import type { BuilderResult } from './builderBench';
+import type { OwnImageResult } from './ownImageBench';
+import type { QualityResult } from './qualityBench';
+
+/** The shape of bench/results.json. Every area is always present: measured data or why it is missing. */
+
+export type Section<T> =
+  { ok: true; seconds: number; data: T } | { ok: false; seconds: number; error: string };
+
+export interface AlbumQuerySection {
+  k: number;
+  /** The server design's quoted per-query time, for comparison (not measured here). */
+  serverDesignSeconds: { min: number; max: number };
+  rows: AlbumQueryResult[];
+}
+
+export const BENCH_SECTIONS = [
+  'albumQuery',
+  'ownImage',
+  'builder',
+  'quality',
+  'firstVisit',
+  'annLibraries',
+] as const;
+
+export interface BenchResults {
+  version: 1;
+  mode: 'quick' | 'full';
+  machine: MachineInfo;
+  totalSeconds: number;
+  albumQuery: Section<AlbumQuerySection>;
+  ownImage: Section<{ k: number; rows: OwnImageResult[] }>;
+  builder: Section<BuilderResult>;
+  quality: Section<QualityResult>;
+  firstVisit: Section<FirstVisitResult>;
+  annLibraries: Section<AnnResult>;
+}

@@ -1,0 +1,248 @@
+/**
+ * Lookalike benchmark (issue 7):
+ * `npx tsx bench/runBench.ts [--quick] [--out <dir>] [--ann-dir <dir>] [--report <results.json>]`.
+ *
+ * Measures, in one run on this machine, each area against its baseline (docs/benchmarks.md says
+ * what each compares) and writes <out>/results.json; the default out is bench/, which also rewrites
+ * docs/benchmarks.md and the SVG plots in docs/. `--quick` uses small synthetic and fixture data and
+ * needs no generated/demo-data (the test suite runs it); the full run uses the demo when present.
+ * `--ann-dir` names a folder where ANN libraries from npm are installed (area 6; not dependencies).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as prettier from 'prettier';
+import { parseManifest } from '../core/manifest';
+import { writeFixtureImages } from '../e2e/fixtureImages';
+import { emojiImages } from '../models/emojiDataset';
+import { ensureDefaultModel } from '../models/ensureModel';
+import { albumQueryBench, type AlbumQueryResult } from './albumQueryBench';
+import { buildBenchSite, launchBrowser } from './benchSite';
+import { annBench } from './annBench';
+import { builderBench } from './builderBench';
+import { firstVisitBench } from './firstVisitBench';
+import { qualityBench } from './qualityBench';
+import { DEMO_DATA_DIR, demoAlbumInput } from './demoDataDir';
+import { loadEmojiEmbeddings } from './emojiEmbeddings';
+import { buildModelDataDir, preparedResnet50 } from './modelDataDir';
+import { ownImageBench, type OwnImageResult } from './ownImageBench';
+import { machineInfo } from './machine';
+import { writeReport } from './report';
+import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
+import { syntheticEmbeddings } from './syntheticEmbeddings';
+import { writeDataDir } from './syntheticDataDir';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outArg = args.indexOf('--out');
+const outDir = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(import.meta.dirname));
+const writeDocs = outArg < 0;
+/** Synthetic vectors have the size of a CLIP ViT-B/32 embedding, what client-side flat scans store. */
+const SYNTHETIC_DIM = 512;
+
+const reportArg = args.indexOf('--report');
+if (reportArg >= 0) {
+  const saved = JSON.parse(readFileSync(path.resolve(args[reportArg + 1]), 'utf8')) as BenchResults;
+  await writeReport(saved);
+  console.log('rewrote docs/benchmarks.md and its plots');
+  process.exit(0);
+}
+
+const started = performance.now();
+const log = (m: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`);
+
+/** Runs one area; a failure is recorded in the results instead of losing the other areas. */
+async function section<T>(name: string, run: () => Promise<T>): Promise<Section<T>> {
+  const t = performance.now();
+  log(`${name}…`);
+  try {
+    const data = await run();
+    log(`${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    return { ok: true, seconds: (performance.now() - t) / 1000, data };
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log(`${name} FAILED: ${message}`);
+    return { ok: false, seconds: (performance.now() - t) / 1000, error: message };
+  }
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'lookalike-bench-'));
+const distDir = path.join(work, 'dist');
+try {
+  const machine = machineInfo();
+  log(`${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.chromium}`);
+  const model = await ensureDefaultModel({ quiet: true });
+  buildBenchSite(distDir);
+  const browser = await launchBrowser();
+  try {
+    const albumQuery = await section('album-image query in Chromium', async () => {
+      const rows: AlbumQueryResult[] = [];
+      const queries = quick ? 200 : 300;
+      if (!quick) {
+        const demo = await demoAlbumInput(path.join(work, 'demo-data'), log);
+        if (demo) {
+          const r = await albumQueryBench(browser, distDir, demo.input, queries, demo.indexBytes);
+          log(
+            `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}`,
+          );
+          rows.push(r);
+        }
+      }
+      const sizes = quick ? [1_000, 30_000] : [30_000, 100_000];
+      for (const count of sizes) {
+        const { embeddings } = syntheticEmbeddings({
+          count,
+          dim: SYNTHETIC_DIM,
+          clusters: Math.max(2, Math.round(count / 50)),
+          spread: 1,
+          seed: count,
+          decay: 1,
+        });
+        const written = await writeDataDir(path.join(work, `synthetic-${count}`), embeddings, model);
+        embeddings.length = 0;
+        const r = await albumQueryBench(
+          browser,
+          distDir,
+          { label: `synthetic ${count}`, ...written },
+          queries,
+          written.indexBytes,
+        );
+        rmSync(written.dir, { recursive: true, force: true });
+        log(
+          `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}`,
+        );
+        rows.push(r);
+      }
+      return { k: 10, serverDesignSeconds: { min: 9.5, max: 25 }, rows };
+    });
+    const fixtureImages = path.join(work, 'fixture-images');
+    writeFixtureImages(fixtureImages);
+
+    // The MobileNetV2 collection of the browser areas: the demo in full mode, else the 30 fixture images.
+    let mobilenetData: Promise<{ dir: string; modelId: string; modelBytes: number }> | undefined;
+    const mobilenetDataDir = () =>
+      (mobilenetData ??= (async () => {
+        const demoManifest = path.join(DEMO_DATA_DIR, 'manifest.json');
+        if (!quick && existsSync(demoManifest)) {
+          const m = parseManifest(JSON.parse(readFileSync(demoManifest, 'utf8')));
+          return { dir: DEMO_DATA_DIR, modelId: m.model.id, modelBytes: m.model.file.bytes };
+        }
+        const dir = path.join(work, 'mobilenet-data');
+        return { dir, ...(await buildModelDataDir(fixtureImages, dir)) };
+      })());
+
+    const ownImage = await section('own-image query in Chromium', async () => {
+      const { dir: mobilenetDir, ...mobilenet } = await mobilenetDataDir();
+      const resnetSpec = await preparedResnet50(path.join(work, 'resnet50-model'));
+      const resnetDir = path.join(work, 'resnet50-data');
+      const resnet = await buildModelDataDir(fixtureImages, resnetDir, resnetSpec);
+      // Query images the collections do not hold: Google's art, every n-th emoji.
+      const pool = emojiImages('google');
+      const pick = (n: number) =>
+        Array.from({ length: n }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / n)].file);
+      const configs = [
+        { label: 'MobileNetV2 (default)', dir: mobilenetDir, info: mobilenet, files: pick(quick ? 12 : 100) },
+        { label: 'ResNet-50 int8 (generated)', dir: resnetDir, info: resnet, files: pick(quick ? 3 : 30) },
+      ];
+      const rows: OwnImageResult[] = [];
+      for (const c of configs) {
+        for (const isolated of [false, true]) {
+          const r = await ownImageBench(
+            browser,
+            distDir,
+            c.dir,
+            { label: c.label, ...c.info },
+            c.files,
+            isolated,
+          );
+          log(
+            `  ${c.label}, ${r.threads} thread(s), ${r.executionProvider}: p50 ${r.roundTrip.p50.toFixed(1)} ms`,
+          );
+          rows.push(r);
+        }
+      }
+      return { k: 10, rows };
+    });
+
+    const builder = await section('builder', async () => {
+      const r = builderBench(work, quick ? 60 : undefined);
+      log(
+        `  ${r.full.images} images: ${r.full.imagesPerSecond.toFixed(1)} images/s, peak RSS ${(r.full.maxRssBytes / 2 ** 20).toFixed(0)} MiB; +${r.added}: ${(r.incremental.wallMs / 1000).toFixed(1)} s`,
+      );
+      return r;
+    });
+
+    const quality = await section('retrieval quality', async () => {
+      const r = await qualityBench(quick, log);
+      for (const x of r.rows) log(`  ${x.method}: recall@10 ${x.mean.toFixed(3)}`);
+      return r;
+    });
+
+    const firstVisit = await section('first and repeat visit', async () => {
+      const r = await firstVisitBench(browser, distDir, (await mobilenetDataDir()).dir);
+      log(
+        `  first: ${r.first.msToFirstResult.toFixed(0)} ms, ${r.first.bytesToFirstResult} B; repeat offline: ${r.repeatOffline.msToFirstResult.toFixed(0)} ms, ${r.repeatOffline.bytesToFirstResult} B`,
+      );
+      return r;
+    });
+
+    const annLibraries = await section('ANN libraries', async () => {
+      // Real embeddings when the demo exists (full mode), else synthetic ones of the album-query benchmark.
+      let vectors: Float32Array[];
+      let source: string;
+      if (!quick && existsSync(path.join(DEMO_DATA_DIR, 'manifest.json'))) {
+        const e = await loadEmojiEmbeddings(log);
+        vectors = e.unified.map((_, i) => e.vectors.slice(i * e.dim, (i + 1) * e.dim));
+        source = `demo emoji embeddings (${e.modelId})`;
+      } else {
+        const count = quick ? 5_000 : 30_000;
+        vectors = syntheticEmbeddings({
+          count,
+          dim: SYNTHETIC_DIM,
+          clusters: Math.max(2, Math.round(count / 50)),
+          spread: 1,
+          seed: count,
+          decay: 1,
+        }).embeddings;
+        source = 'synthetic clustered vectors';
+      }
+      const annDirArg = args.indexOf('--ann-dir');
+      const r = annBench(
+        vectors,
+        source,
+        quick ? 100 : 200,
+        annDirArg >= 0 ? args[annDirArg + 1] : undefined,
+      );
+      for (const x of r.rows)
+        log(
+          `  ${x.library}: ${x.bytesPerImage.toFixed(0)} B/image, p50 ${x.query.p50.toFixed(3)} ms, recall ${x.recall.toFixed(3)}`,
+        );
+      for (const [name, why] of Object.entries(r.unavailable)) log(`  ${name}: ${why}`);
+      return r;
+    });
+
+    const results: BenchResults = {
+      version: 1,
+      mode: quick ? 'quick' : 'full',
+      machine,
+      totalSeconds: 0,
+      albumQuery,
+      ownImage,
+      builder,
+      quality,
+      firstVisit,
+      annLibraries,
+    };
+    results.totalSeconds = (performance.now() - started) / 1000;
+    mkdirSync(outDir, { recursive: true });
+    // Formatted like the rest of the repo, so `prettier --check .` accepts the committed bench/results.json.
+    const resultsPath = path.join(outDir, 'results.json');
+    writeFileSync(resultsPath, await prettier.format(JSON.stringify(results), { filepath: resultsPath }));
+    if (writeDocs) await writeReport(results);
+    log(`wrote ${resultsPath} (${BENCH_SECTIONS.length} sections)`);
+  } finally {
+    await browser.close();
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
