@@ -5,9 +5,10 @@
  * Measures, in one run on this machine, each area against its baseline (docs/benchmarks.md says
  * what each compares) and writes <out>/results.json; the default out is bench/, which also rewrites
  * docs/benchmarks.md and the SVG plots in docs/. `--quick` uses small synthetic and fixture data and
- * needs no generated/demo-data (the test suite runs it); the full run uses the demo when present.
+ * needs no generated/demo-data (the test suite runs it); the full run builds the demo when it is missing.
  * `--ann-dir` names a folder where ANN libraries from npm are installed (area 6; not dependencies).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,13 @@ try {
   const machine = machineInfo();
   log(`${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.chromium}`);
   const model = await ensureDefaultModel({ quiet: true });
+  if (!quick && !existsSync(path.join(DEMO_DATA_DIR, 'manifest.json'))) {
+    // The full run reports on the 11k demo; from a clean clone that means building it first (~2-5 min).
+    log('no generated/demo-data yet: building it (npm run demo-data)');
+    const built = spawnSync('npm', ['run', '--silent', 'demo-data'], { stdio: 'inherit' });
+    if (built.status !== 0)
+      throw new Error(`npm run demo-data failed (exit ${built.status ?? built.signal})`);
+  }
   buildBenchSite(distDir);
   const browser = await launchBrowser();
   try {
