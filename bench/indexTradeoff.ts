@@ -25,7 +25,7 @@ import { EMOJI_VENDORS } from '../models/emojiDataset';
 import { recallAtK } from '../models/retrievalRecall';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 import { svgPanels, type Series } from './svgPlot';
-import { syntheticEmbeddings } from './syntheticEmbeddings';
+import { clusteredEmbeddings } from './syntheticEmbeddings';
 
 const quick = process.argv.includes('--quick');
 const skipMillion = process.argv.includes('--skip-million') || quick;
@@ -257,14 +257,7 @@ interface ScaleRow {
 }
 
 function scaleRun(count: number, inputDim: number, queriesWanted: number): ScaleRow {
-  const { embeddings } = syntheticEmbeddings({
-    count,
-    dim: inputDim,
-    clusters: Math.max(2, Math.round(count / 50)),
-    spread: 1,
-    seed: count,
-    decay: 1,
-  });
+  const embeddings = clusteredEmbeddings(count, inputDim);
   return scaleRunOn(`${count}`, embeddings, queriesWanted);
 }
 

@@ -30,7 +30,7 @@ import { ownImageBench, type OwnImageResult } from './ownImageBench';
 import { machineInfo } from './machine';
 import { writeReport } from './report';
 import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
-import { syntheticEmbeddings } from './syntheticEmbeddings';
+import { clusteredEmbeddings } from './syntheticEmbeddings';
 import { writeDataDir } from './syntheticDataDir';
 
 const args = process.argv.slice(2);
@@ -98,14 +98,7 @@ try {
       }
       const sizes = quick ? [1_000, 30_000] : [30_000, 100_000];
       for (const count of sizes) {
-        const { embeddings } = syntheticEmbeddings({
-          count,
-          dim: SYNTHETIC_DIM,
-          clusters: Math.max(2, Math.round(count / 50)),
-          spread: 1,
-          seed: count,
-          decay: 1,
-        });
+        const embeddings = clusteredEmbeddings(count, SYNTHETIC_DIM);
         const written = await writeDataDir(path.join(work, `synthetic-${count}`), embeddings, model);
         embeddings.length = 0;
         const r = await albumQueryBench(
@@ -204,14 +197,7 @@ try {
         source = `demo emoji embeddings (${e.modelId})`;
       } else {
         const count = quick ? 5_000 : 30_000;
-        vectors = syntheticEmbeddings({
-          count,
-          dim: SYNTHETIC_DIM,
-          clusters: Math.max(2, Math.round(count / 50)),
-          spread: 1,
-          seed: count,
-          decay: 1,
-        }).embeddings;
+        vectors = clusteredEmbeddings(count, SYNTHETIC_DIM);
         source = 'synthetic clustered vectors';
       }
       const annDirArg = args.indexOf('--ann-dir');

@@ -49,3 +49,15 @@ export function syntheticEmbeddings(o: SyntheticOptions): { embeddings: Float32A
   });
   return { embeddings: rows, labels };
 }
+
+/** The benches' standard synthetic collection: clusters of about 50 near-duplicates, seeded by size. */
+export function clusteredEmbeddings(count: number, dim: number): Float32Array[] {
+  return syntheticEmbeddings({
+    count,
+    dim,
+    clusters: Math.max(2, Math.round(count / 50)),
+    spread: 1,
+    seed: count,
+    decay: 1,
+  }).embeddings;
+}
