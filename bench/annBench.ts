@@ -7,9 +7,9 @@ import { assembleIndex } from '../index-builder/assembleIndex';
 import { summarize, type LatencySummary } from './stats';
 
 /*
- * Lookalike's index against ANN libraries from npm on the same vectors, all in this Node process. The
- * libraries are not dependencies of the repo: they are loaded from a folder given with --ann-dir
- * (e.g. after `npm install --prefix /tmp/ann usearch hnswlib-node`), and whichever loads is measured.
+ * Lookalike's index against ANN libraries from npm on the same vectors, all in this Node process:
+ * usearch and hnswlib-node (dev dependencies, native addons), or another install named with --ann-dir;
+ * whichever loads is measured, and one that does not is reported with its error.
  */
 
 export interface AnnRow {
@@ -132,13 +132,13 @@ export function annBench(
         recall: recall(q.results, exact),
       });
     }
+    // The project's own dev dependencies, unless --ann-dir names another install (other versions).
+    const requireFrom = createRequire(
+      annDir ? path.join(path.resolve(annDir), 'package.json') : import.meta.url,
+    );
     const load = <T>(name: string): T | undefined => {
-      if (!annDir) {
-        unavailable[name] = 'no --ann-dir given';
-        return undefined;
-      }
       try {
-        return createRequire(path.join(path.resolve(annDir), 'package.json'))(name) as T;
+        return requireFrom(name) as T;
       } catch (err) {
         unavailable[name] = `not installed: ${(err as Error).message.split('\n')[0]}`;
         return undefined;

@@ -6,7 +6,7 @@
  * what each compares) and writes <out>/results.json; the default out is bench/, which also rewrites
  * docs/benchmarks.md and the SVG plots in docs/. `--quick` uses small synthetic and fixture data and
  * needs no generated/demo-data (the test suite runs it); the full run builds the demo when it is missing.
- * `--ann-dir` names a folder where ANN libraries from npm are installed (area 6; not dependencies).
+ * Area 6 compares with usearch and hnswlib-node (dev dependencies); `--ann-dir` names another install of them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
