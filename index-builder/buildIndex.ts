@@ -1,26 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalogFromItems, type CatalogItem } from '../core/catalog';
-import { decodeIndex } from '../core/indexFormat';
-import {
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  contentAddressedName,
-  fileRefFor,
-  parseManifest,
-  type Manifest,
-} from '../core/manifest';
-import { assembleIndex } from './assembleIndex';
 import { buildFingerprint, findUpToDateBuild } from './buildFingerprint';
 import { BUILD_REPORT_FILE, type BuildReport, type SkippedFile } from './buildReport';
-import { contentHash, hash16, itemIdFor } from './contentHash';
+import { contentHash, hash16 } from './contentHash';
 import { DataDirWriter } from './dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from './decodeImage';
 import { EmbeddingCache } from './embeddingCache';
 import { runImagePipeline } from './imagePipeline';
 import type { ImageSource, SourceEntry } from './imageSource';
 import type { LoadedModel } from './loadModel';
+import { publishBuild } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
 
@@ -139,81 +129,37 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       );
     }
 
-    const assembleStart = performance.now();
-    const { bytes: indexBytes, order } = assembleIndex(
-      images.map((u) => u.embedding),
-      { modelId: spec.id, dims: options.dims, bits: options.bits },
-    );
-    // Never publish an index the site could not load.
-    const index = decodeIndex(indexBytes);
-    if (index.count !== images.length) {
-      throw new Error(`assembled index has ${index.count} rows, expected ${images.length}`);
-    }
-    const items: CatalogItem[] = order.map((i) => {
-      const u = images[i];
-      const item: CatalogItem = {
-        id: itemIdFor(u.entry.key),
-        album: u.entry.album,
-        name: u.entry.path,
-        thumb: `thumbs/${hash16(u.hash)}.webp`,
-        original: `originals/${hash16(u.hash)}.${u.ext}`,
-        width: u.width,
-        height: u.height,
-      };
-      const m = meta.get(u.entry.key);
-      if (m !== undefined) item.meta = m;
-      return item;
+    const published = await publishBuild({
+      writer,
+      images,
+      meta,
+      spec,
+      modelBytes,
+      startedAt,
+      dims: options.dims,
+      bits: options.bits,
     });
-    const catalog = catalogFromItems(items);
-    const catalogBytes = Buffer.from(JSON.stringify(catalog), 'utf8');
-    const assembleMs = performance.now() - assembleStart;
-
-    const writeStart = performance.now();
-    const indexName = contentAddressedName('index', 'bin', indexBytes);
-    const catalogName = contentAddressedName('catalog', 'json', catalogBytes);
-    const modelName = contentAddressedName('model', 'onnx', modelBytes);
-    await writer.putContentAddressed(indexName, indexBytes);
-    await writer.putContentAddressed(catalogName, catalogBytes);
-    await writer.putContentAddressed(modelName, modelBytes);
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      version: MANIFEST_VERSION,
-      createdAt: startedAt.toISOString(),
-      count: index.count,
-      model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
-      index: fileRefFor(indexName, indexBytes),
-      catalog: fileRefFor(catalogName, catalogBytes),
-    };
-    parseManifest(manifest);
-    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-    await writer.putManifest(manifestBytes);
-    const referenced = new Set<string>([indexName, catalogName, modelName]);
-    for (const it of items) {
-      referenced.add(it.thumb);
-      referenced.add(it.original);
-    }
-    const filesDeleted = await writer.collectGarbage(referenced);
-    const writeMs = performance.now() - writeStart;
+    const { bytes } = published;
 
     const report: BuildReport = {
       reportVersion: 1,
       source: source.description,
       fingerprint,
-      manifestSha256: contentHash(manifestBytes),
+      manifestSha256: contentHash(published.manifestBytes),
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       modelId: spec.id,
-      dims: index.dims,
-      bits: index.bits,
+      dims: published.dims,
+      bits: published.bits,
       counts: {
         listed: listing.entries.length,
-        indexed: index.count,
+        indexed: published.count,
         featurized: processed.featurized,
         cached: images.length - processed.featurized,
         skipped: skipped.length,
         thumbnailsWritten: processed.thumbnailsWritten,
         originalsWritten: processed.originalsWritten,
-        filesDeleted,
+        filesDeleted: published.filesDeleted,
       },
       skipped: skipped.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
       timings: {
@@ -221,16 +167,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
         processMs: Math.round(processed.processMs),
         modelLoadMs: Math.round(processed.modelLoadMs),
         modelWaitMs: Math.round(processed.modelWaitMs),
-        assembleMs: Math.round(assembleMs),
-        writeMs: Math.round(writeMs),
+        assembleMs: Math.round(published.assembleMs),
+        writeMs: Math.round(published.writeMs),
         totalMs: Math.round(performance.now() - t0),
       },
       featurizedPerSecond: rate(processed.featurized, processed.processMs - processed.modelLoadMs),
       bytes: {
-        index: indexBytes.length,
-        catalog: catalogBytes.length,
-        model: modelBytes.length,
-        indexPerImage: Math.round((indexBytes.length / index.count) * 10) / 10,
+        ...bytes,
+        indexPerImage: Math.round((bytes.index / published.count) * 10) / 10,
       },
     };
     await writer.replaceAtomically(
