@@ -46,7 +46,8 @@ function meta(v: unknown, path: string): Record<string, string> {
   return out;
 }
 
-function item(v: unknown, path: string): CatalogItem {
+/** Validates one catalog item (also used for the items of sharded catalogs). */
+export function parseCatalogItem(v: unknown, path: string): CatalogItem {
   const r = record(v, path, fail);
   const out: CatalogItem = {
     id: nonEmptyString(r.id, `${path}.id`, fail),
@@ -100,7 +101,7 @@ export function parseCatalog(json: unknown, expectedCount?: number): Catalog {
       cover: nonEmptyString(r.cover, `albums[${i}].cover`, fail),
     };
   });
-  const items = c.items.map((v, i) => item(v, `items[${i}]`));
+  const items = c.items.map((v, i) => parseCatalogItem(v, `items[${i}]`));
   if (expectedCount !== undefined && items.length !== expectedCount) {
     fail('items', `has ${items.length} entries but the index has ${expectedCount} rows`);
   }

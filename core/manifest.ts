@@ -4,6 +4,8 @@ import { sha256Hex } from './sha256';
 
 export const MANIFEST_FORMAT = 'lookalike-manifest';
 export const MANIFEST_VERSION = 1;
+/** Version 2 is the sharded layout: index v2 range-loaded by cell, catalog split into shards. */
+export const SHARDED_MANIFEST_VERSION = 2;
 
 /** A file in the data dir, with the size and hash a client verifies after downloading it. */
 export interface FileRef {
@@ -15,9 +17,22 @@ export interface FileRef {
 }
 
 /** manifest.json: the entry point of a data dir (docs/index-format.md). */
-export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+export type Manifest = ResidentManifest | ShardedManifest;
+
+/** Index v1 and the whole catalog, each downloaded in one piece. */
+export interface ResidentManifest extends ManifestCommon {
   version: typeof MANIFEST_VERSION;
+}
+
+/** Index v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
+export interface ShardedManifest extends ManifestCommon {
+  version: typeof SHARDED_MANIFEST_VERSION;
+  layout: 'sharded';
+  index: FileRef & { headBytes: number };
+}
+
+interface ManifestCommon {
+  format: typeof MANIFEST_FORMAT;
   /** ISO 8601 timestamp of the build. */
   createdAt: string;
   /** Number of indexed images (= index rows = catalog items). */
@@ -51,10 +66,10 @@ export function parseManifest(json: unknown): Manifest {
   const m = record(json, '(root)', fail);
   if (m.format !== MANIFEST_FORMAT)
     fail('format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
-  if (m.version !== MANIFEST_VERSION) {
+  if (m.version !== MANIFEST_VERSION && m.version !== SHARDED_MANIFEST_VERSION) {
     fail(
       'version',
-      `must be ${MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
+      `must be ${MANIFEST_VERSION} or ${SHARDED_MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
     );
   }
   const createdAt = nonEmptyString(m.createdAt, 'createdAt', fail);
@@ -70,15 +85,20 @@ export function parseManifest(json: unknown): Manifest {
     fail('model.spec', `is not a valid model spec: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (spec.id !== id) fail('model.id', `is '${id}' but model.spec.id is '${spec.id}'`);
-  return {
+  const common = {
     format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
     createdAt,
     count,
     model: { id, spec, file: fileRef(model.file, 'model.file') },
-    index: fileRef(m.index, 'index'),
     catalog: fileRef(m.catalog, 'catalog'),
-  };
+  } as const;
+  if (m.version === MANIFEST_VERSION)
+    return { ...common, version: MANIFEST_VERSION, index: fileRef(m.index, 'index') };
+  if (m.layout !== 'sharded') fail('layout', "must be 'sharded' in a version 2 manifest");
+  const index = fileRef(m.index, 'index');
+  const headBytes = nonNegativeInt(record(m.index, 'index', fail).headBytes, 'index.headBytes', fail);
+  if (headBytes < 1 || headBytes > index.bytes) fail('index.headBytes', `must be in 1..${index.bytes}`);
+  return { ...common, version: SHARDED_MANIFEST_VERSION, layout: 'sharded', index: { ...index, headBytes } };
 }
 
 const NAME_PART = /^[A-Za-z0-9_-]+$/;
@@ -98,4 +118,14 @@ export function contentAddressedName(stem: string, ext: string, bytes: Uint8Arra
 /** A FileRef for bytes that will be written at `path`. */
 export function fileRefFor(path: string, bytes: Uint8Array): FileRef {
   return { path, bytes: bytes.length, sha256: sha256Hex(bytes) };
+}
+
+export function isShardedManifest(m: Manifest): m is ShardedManifest {
+  return m.version === SHARDED_MANIFEST_VERSION;
+}
+
+/** For callers that handle only the resident layout (tools and tests over small data dirs). */
+export function residentManifest(m: Manifest): ResidentManifest {
+  if (isShardedManifest(m)) throw new Error('expected a resident (version 1) manifest, got a sharded one');
+  return m;
 }

@@ -76,7 +76,8 @@ const COMPRESSIBLE = new Set([
   '.css',
   '.json',
   '.onnx',
-  '.bin',
+  // Not '.bin': index files are read with Range requests, and the ranges of a gzip-encoded object
+  // are ranges of its compressed bytes.
   '.html',
   '.svg',
   '.webmanifest',
@@ -89,6 +90,8 @@ const COMPRESSIBLE = new Set([
 const VITE_HASHED = /-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$/;
 const WORKBOX_RUNTIME = /^workbox-[0-9a-f]{8}\.js$/;
 const HEX16_NAME = /(^|\.)[0-9a-f]{16}\.[A-Za-z0-9]+$/;
+/** Catalog shards live in a folder named after the hash of all of them. */
+const HEX16_FOLDER = /^shards\.[0-9a-f]{16}\//;
 
 function extension(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -107,7 +110,10 @@ export function contentTypeFor(path: string): string {
  */
 export function isContentAddressed(path: string): boolean {
   const base = path.slice(path.lastIndexOf('/') + 1);
-  if (path.startsWith(`${DATA_DIR}/`)) return path !== DATA_MANIFEST && HEX16_NAME.test(base);
+  if (path.startsWith(`${DATA_DIR}/`)) {
+    if (HEX16_FOLDER.test(path.slice(DATA_DIR.length + 1))) return true;
+    return path !== DATA_MANIFEST && HEX16_NAME.test(base);
+  }
   if (path.startsWith('assets/')) return VITE_HASHED.test(base);
   return WORKBOX_RUNTIME.test(base);
 }

@@ -1,7 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCatalog } from '../core/catalog';
-import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { readShardedCatalog } from '../index-builder/readShardedCatalog';
 
 const BUILD_HINT =
   'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
@@ -62,9 +63,18 @@ export async function readPublishedDataSet(
   const missingRef = refs.find((r) => !presentPaths.has(r.path));
   if (missingRef)
     throw new Error(`${dataDir}: ${missingRef.path}, named by the manifest, is missing: ${BUILD_HINT}`);
-  let items;
+  let items: { thumb: string; original: string }[];
   try {
-    items = parseCatalog(await readJson(dataDir, manifest.catalog.path), manifest.count).items;
+    if (isShardedManifest(manifest)) {
+      const catalog = await readShardedCatalog(dataDir, manifest);
+      items = catalog.items;
+      for (const path of catalog.shardPaths) {
+        if (!presentPaths.has(path)) throw new Error(`catalog shard ${path} is missing: ${BUILD_HINT}`);
+        paths.add(path);
+      }
+    } else {
+      items = parseCatalog(await readJson(dataDir, manifest.catalog.path), manifest.count).items;
+    }
   } catch (err) {
     throw new Error(`${join(dataDir, manifest.catalog.path)}: ${(err as Error).message}`, { cause: err });
   }

@@ -2,7 +2,13 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { catalogFromItems, parseCatalog, type CatalogItem } from '../core/catalog';
-import { contentAddressedName, fileRefFor, parseManifest, type Manifest } from '../core/manifest';
+import {
+  contentAddressedName,
+  fileRefFor,
+  parseManifest,
+  residentManifest,
+  type ResidentManifest as Manifest,
+} from '../core/manifest';
 import { assembleIndex } from '../index-builder/assembleIndex';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { E2E_DATA_DIR, E2E_DIST_DIR, E2E_DIR } from './harness';
@@ -32,8 +38,8 @@ function randomUnitVectors(count: number, dim: number): Float32Array[] {
 }
 
 function writeBigDataDir(): void {
-  const manifest: Manifest = parseManifest(
-    JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8')),
+  const manifest: Manifest = residentManifest(
+    parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8'))),
   );
   const fixture = parseCatalog(JSON.parse(readFileSync(join(E2E_DATA_DIR, manifest.catalog.path), 'utf8')));
   rmSync(BIG_DATA_DIR, { recursive: true, force: true });

@@ -2,7 +2,13 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parseCatalog } from '../core/catalog';
-import { contentAddressedName, fileRefFor, parseManifest, type Manifest } from '../core/manifest';
+import {
+  contentAddressedName,
+  fileRefFor,
+  parseManifest,
+  residentManifest,
+  type ResidentManifest as Manifest,
+} from '../core/manifest';
 import { startServer } from '../scripts/serve';
 import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR, loadCollection, searchById, workerStatus } from './harness';
 
@@ -12,7 +18,7 @@ import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR, loadCollection, searchById, worker
  */
 
 function readManifest(dir: string): Manifest {
-  return parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  return residentManifest(parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))));
 }
 
 /** A private copy of the fixture data dir that a test may change. */

@@ -15,7 +15,7 @@ export interface FingerprintInputs {
   modelId: string;
   /** SHA-256 of the model file: a retrained model with the same id still counts as a change. */
   modelSha256: string;
-  options: Record<string, number | undefined>;
+  options: Record<string, number | string | undefined>;
 }
 
 /** Hash of everything a build depends on: names, sizes, versions (mtime/ETag), model and options. */

@@ -10,7 +10,7 @@ import { EmbeddingCache } from './embeddingCache';
 import { runImagePipeline } from './imagePipeline';
 import type { ImageSource, SourceEntry } from './imageSource';
 import type { LoadedModel } from './loadModel';
-import { publishBuild } from './publishBuild';
+import { publishBuild, type IndexLayout } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
 
@@ -23,6 +23,11 @@ export interface BuildIndexOptions {
   /** Compact vector dimensions and LSH bits; assembleIndex's defaults when omitted. */
   dims?: number;
   bits?: number;
+  /** Resident (one index file + one catalog) or sharded (range-loaded cells + catalog shards); default auto. */
+  layout?: IndexLayout;
+  /** Sharded layout tuning (tests use small values to get many cells and shards from few images). */
+  rowsPerCell?: number;
+  shardSize?: number;
   /** Folder of the embedding cache; default generated/cache/embeddings/<modelId>/. */
   cacheDir?: string;
   maxPixels?: number;
@@ -77,7 +82,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     listing,
     modelId: spec.id,
     modelSha256,
-    options: { dims: options.dims, bits: options.bits, maxPixels },
+    options: {
+      dims: options.dims,
+      bits: options.bits,
+      maxPixels,
+      layout: options.layout ?? 'auto',
+      rowsPerCell: options.rowsPerCell,
+      shardSize: options.shardSize,
+    },
   });
   if (options.force !== true) {
     const previous = await findUpToDateBuild(outDir, fingerprint);
@@ -138,6 +150,9 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       startedAt,
       dims: options.dims,
       bits: options.bits,
+      layout: options.layout,
+      rowsPerCell: options.rowsPerCell,
+      shardSize: options.shardSize,
     });
     const { bytes } = published;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 const STAGING_DIR = '.staging';
@@ -7,7 +7,8 @@ const LOCK_FILE = '.build.lock';
 export const MANIFEST_FILE = 'manifest.json';
 
 /** File names the builder owns in a data dir; anything else there (reports, notes) is left alone. */
-const OWNED_TOP_LEVEL = /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx)$/;
+const OWNED_TOP_LEVEL =
+  /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|shards\.[0-9a-f]{16})$/;
 const OWNED_SUBDIRS = ['thumbs', 'originals'];
 
 function isAlive(pid: number): boolean {
@@ -108,7 +109,8 @@ export class DataDirWriter {
     let removed = 0;
     for (const name of await readdir(this.dir)) {
       if (OWNED_TOP_LEVEL.test(name) && !referenced.has(name)) {
-        await unlink(join(this.dir, name));
+        // A shards.<hash> folder goes whole.
+        await rm(join(this.dir, name), { force: true, recursive: true });
         removed++;
       }
     }

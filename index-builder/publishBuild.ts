@@ -1,18 +1,22 @@
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
+import { decodeCellIndexHead } from '../core/cellIndexFormat';
 import { decodeIndex } from '../core/indexFormat';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  SHARDED_MANIFEST_VERSION,
   contentAddressedName,
   fileRefFor,
   parseManifest,
   type Manifest,
 } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import { assembleCellIndex } from './assembleCellIndex';
 import { assembleIndex } from './assembleIndex';
 import { hash16, itemIdFor } from './contentHash';
 import type { DataDirWriter } from './dataDirWriter';
 import type { ProcessedImage } from './imagePipeline';
+import { buildShardedCatalog } from './shardedCatalog';
 import type { SourceMeta } from './sourceMeta';
 
 export interface PublishBuildOptions {
@@ -25,6 +29,25 @@ export interface PublishBuildOptions {
   startedAt: Date;
   dims?: number;
   bits?: number;
+  /** 'auto' shards collections above SHARDED_LAYOUT_MIN_IMAGES. */
+  layout?: IndexLayout;
+  /** Sharded layout only: rows per cell and items per catalog shard (small values for tests). */
+  rowsPerCell?: number;
+  shardSize?: number;
+}
+
+export type IndexLayout = 'resident' | 'sharded' | 'auto';
+
+/**
+ * Above this a resident index and catalog would be tens of MB before the first result; below it the
+ * one-file layout is faster (one request, exact scan) and works on any static host.
+ */
+export const SHARDED_LAYOUT_MIN_IMAGES = 50_000;
+
+export function resolveLayout(layout: IndexLayout | undefined, count: number): 'resident' | 'sharded' {
+  if (layout === undefined || layout === 'auto')
+    return count >= SHARDED_LAYOUT_MIN_IMAGES ? 'sharded' : 'resident';
+  return layout;
 }
 
 export interface PublishedBuild {
@@ -44,6 +67,7 @@ export interface PublishedBuild {
  * referenced. Same images in, same bytes out.
  */
 export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBuild> {
+  if (resolveLayout(o.layout, o.images.length) === 'sharded') return publishSharded(o);
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
   const { bytes: indexBytes, order } = assembleIndex(
@@ -55,21 +79,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   if (index.count !== images.length) {
     throw new Error(`assembled index has ${index.count} rows, expected ${images.length}`);
   }
-  const items: CatalogItem[] = order.map((i) => {
-    const u = images[i];
-    const item: CatalogItem = {
-      id: itemIdFor(u.entry.key),
-      album: u.entry.album,
-      name: u.entry.path,
-      thumb: `thumbs/${hash16(u.hash)}.webp`,
-      original: `originals/${hash16(u.hash)}.${u.ext}`,
-      width: u.width,
-      height: u.height,
-    };
-    const m = meta.get(u.entry.key);
-    if (m !== undefined) item.meta = m;
-    return item;
-  });
+  const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
   const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
   const assembleMs = performance.now() - assembleStart;
 
@@ -104,6 +114,97 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     dims: index.dims,
     bits: index.bits,
     bytes: { index: indexBytes.length, catalog: catalogBytes.length, model: modelBytes.length },
+    filesDeleted,
+    assembleMs,
+    writeMs: performance.now() - writeStart,
+  };
+}
+
+function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
+  const item: CatalogItem = {
+    id: itemIdFor(u.entry.key),
+    album: u.entry.album,
+    name: u.entry.path,
+    thumb: `thumbs/${hash16(u.hash)}.webp`,
+    original: `originals/${hash16(u.hash)}.${u.ext}`,
+    width: u.width,
+    height: u.height,
+  };
+  const m = meta.get(u.entry.key);
+  if (m !== undefined) item.meta = m;
+  return item;
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The sharded layout: index v2 + catalog index + item and id shards (docs/index-format.md). */
+async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
+  const { writer, images, meta, spec, modelBytes } = o;
+  const assembleStart = performance.now();
+  // Positions: albums sorted by name, listing order inside an album (a stable sort keeps it).
+  const byPosition = images
+    .map((_, i) => i)
+    .sort((a, b) => byName(images[a].entry.album, images[b].entry.album));
+  const positionOf = new Uint32Array(images.length);
+  byPosition.forEach((i, p) => (positionOf[i] = p));
+  const { bytes: indexBytes, order } = assembleCellIndex(
+    images.map((u) => u.embedding),
+    positionOf,
+    { modelId: spec.id, dims: o.dims, rowsPerCell: o.rowsPerCell },
+  );
+  const head = decodeCellIndexHead(indexBytes);
+  if (head.count !== images.length)
+    throw new Error(`assembled index has ${head.count} rows, expected ${images.length}`);
+  const rowOfPosition = new Uint32Array(images.length);
+  order.forEach((i, row) => (rowOfPosition[positionOf[i]] = row));
+  const catalog = buildShardedCatalog(
+    byPosition.map((i) => catalogItem(images[i], meta)),
+    rowOfPosition,
+    o.shardSize,
+  );
+  const assembleMs = performance.now() - assembleStart;
+
+  const writeStart = performance.now();
+  const indexName = contentAddressedName('index', 'bin', indexBytes);
+  const catalogName = contentAddressedName('catalog', 'json', catalog.indexBytes);
+  const modelName = contentAddressedName('model', 'onnx', modelBytes);
+  for (const [path, bytes] of catalog.files) await writer.putContentAddressed(path, bytes, false);
+  await writer.putContentAddressed(indexName, indexBytes);
+  await writer.putContentAddressed(catalogName, catalog.indexBytes);
+  await writer.putContentAddressed(modelName, modelBytes);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    version: SHARDED_MANIFEST_VERSION,
+    layout: 'sharded',
+    createdAt: o.startedAt.toISOString(),
+    count: head.count,
+    model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
+    index: { ...fileRefFor(indexName, indexBytes), headBytes: head.headBytes },
+    catalog: fileRefFor(catalogName, catalog.indexBytes),
+  };
+  parseManifest(manifest);
+  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  await writer.putManifest(manifestBytes);
+  const referenced = new Set<string>([
+    indexName,
+    catalogName,
+    modelName,
+    catalog.index.dir.replace(/\/$/, ''),
+  ]);
+  for (const i of byPosition) {
+    const it = catalogItem(images[i], meta);
+    referenced.add(it.thumb);
+    referenced.add(it.original);
+  }
+  const filesDeleted = await writer.collectGarbage(referenced);
+  let catalogBytes = catalog.indexBytes.length;
+  for (const b of catalog.files.values()) catalogBytes += b.length;
+  return {
+    manifestBytes,
+    count: head.count,
+    dims: head.dims,
+    bits: 0,
+    bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
     filesDeleted,
     assembleMs,
     writeMs: performance.now() - writeStart,

@@ -1,0 +1,142 @@
+import { parseCatalogItem, type CatalogItem } from './catalog';
+import { nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
+
+/**
+ * The sharded catalog (docs/index-format.md): a small catalog index (albums, shard checksums) plus
+ * item shards in album order and id shards by id prefix, so a page never downloads a million names.
+ * A sharded item's position is its place in album order; `row` is its row in the sharded index.
+ */
+export const CATALOG_INDEX_FORMAT = 'lookalike-catalog-index';
+export const CATALOG_INDEX_VERSION = 1;
+
+export interface ShardedAlbum {
+  name: string;
+  count: number;
+  /** Position of the album's first item; its items are positions start ..< start + count. */
+  start: number;
+  cover: { id: string; thumb: string };
+}
+
+export interface CatalogIndex {
+  format: typeof CATALOG_INDEX_FORMAT;
+  version: typeof CATALOG_INDEX_VERSION;
+  count: number;
+  /** Items per item shard: shard s holds positions s·shardSize ..< (s+1)·shardSize. */
+  shardSize: number;
+  /** Folder of the shards, relative to the manifest, ending in '/'. */
+  dir: string;
+  /** Hex digits of the id that name its id shard (0 = one shard). */
+  idPrefixDigits: number;
+  albums: ShardedAlbum[];
+  /** CRC-32 of each item shard file `<dir>items/<s>.json`. */
+  itemShardCrc: number[];
+  /** CRC-32 of each id shard file `<dir>ids/<prefix>.json`, in prefix order. */
+  idShardCrc: number[];
+}
+
+export interface ShardedItem extends CatalogItem {
+  position: number;
+  row: number;
+}
+
+function fail(path: string, message: string): never {
+  throw new Error(`invalid sharded catalog: ${path} ${message}`);
+}
+
+function crcList(v: unknown, path: string, length: number): number[] {
+  if (!Array.isArray(v) || v.length !== length) fail(path, `must be an array of ${length} CRC-32 values`);
+  return v.map((x, i) => {
+    if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > 0xffffffff)
+      fail(`${path}[${i}]`, 'is not a u32');
+    return x as number;
+  });
+}
+
+export function itemShardCount(index: Pick<CatalogIndex, 'count' | 'shardSize'>): number {
+  return Math.ceil(index.count / index.shardSize);
+}
+
+export function itemShardPath(index: Pick<CatalogIndex, 'dir'>, shard: number): string {
+  return `${index.dir}items/${shard}.json`;
+}
+
+export function idShardPrefix(index: Pick<CatalogIndex, 'idPrefixDigits'>, id: string): string {
+  return id.slice(0, index.idPrefixDigits);
+}
+
+export function idShardPath(index: Pick<CatalogIndex, 'dir'>, prefix: string): string {
+  return `${index.dir}ids/${prefix === '' ? '_' : prefix}.json`;
+}
+
+export function parseCatalogIndex(json: unknown, expectedCount?: number): CatalogIndex {
+  const c = record(json, '(root)', fail);
+  if (c.format !== CATALOG_INDEX_FORMAT) fail('format', `must be '${CATALOG_INDEX_FORMAT}'`);
+  if (c.version !== CATALOG_INDEX_VERSION) fail('version', `must be ${CATALOG_INDEX_VERSION}`);
+  const count = positiveInt(c.count, 'count', fail);
+  if (expectedCount !== undefined && count !== expectedCount)
+    fail('count', `is ${count} but the index has ${expectedCount} rows`);
+  const shardSize = positiveInt(c.shardSize, 'shardSize', fail);
+  if (typeof c.dir !== 'string' || !c.dir.endsWith('/')) fail('dir', "must be a folder path ending in '/'");
+  const dir = `${relativePath(c.dir.slice(0, -1), 'dir', fail)}/`;
+  const idPrefixDigits = nonNegativeInt(c.idPrefixDigits, 'idPrefixDigits', fail);
+  if (idPrefixDigits > 6) fail('idPrefixDigits', 'must be ≤ 6');
+  if (!Array.isArray(c.albums) || c.albums.length === 0) fail('albums', 'must be a non-empty array');
+  let next = 0;
+  const albums = c.albums.map((v, i): ShardedAlbum => {
+    const r = record(v, `albums[${i}]`, fail);
+    const cover = record(r.cover, `albums[${i}].cover`, fail);
+    const album: ShardedAlbum = {
+      name: nonEmptyString(r.name, `albums[${i}].name`, fail),
+      count: positiveInt(r.count, `albums[${i}].count`, fail),
+      start: nonNegativeInt(r.start, `albums[${i}].start`, fail),
+      cover: {
+        id: nonEmptyString(cover.id, `albums[${i}].cover.id`, fail),
+        thumb: relativePath(cover.thumb, `albums[${i}].cover.thumb`, fail),
+      },
+    };
+    // Albums tile the positions in order: that is what lets an album page map to item shards.
+    if (album.start !== next) fail(`albums[${i}].start`, `is ${album.start}, expected ${next}`);
+    next += album.count;
+    return album;
+  });
+  if (next !== count) fail('albums', `cover ${next} positions but count is ${count}`);
+  const index = { count, shardSize, dir, idPrefixDigits };
+  return {
+    format: CATALOG_INDEX_FORMAT,
+    version: CATALOG_INDEX_VERSION,
+    ...index,
+    albums,
+    itemShardCrc: crcList(c.itemShardCrc, 'itemShardCrc', itemShardCount(index)),
+    idShardCrc: crcList(c.idShardCrc, 'idShardCrc', 16 ** idPrefixDigits),
+  };
+}
+
+/** Validates an item shard: the items at positions shard·shardSize onwards, in order. */
+export function parseItemShard(json: unknown, index: CatalogIndex, shard: number): ShardedItem[] {
+  const path = `items/${shard}`;
+  const s = record(json, path, fail);
+  const start = shard * index.shardSize;
+  const expected = Math.min(index.shardSize, index.count - start);
+  if (!Array.isArray(s.items) || s.items.length !== expected)
+    fail(`${path}.items`, `must hold ${expected} items`);
+  return s.items.map((v, i) => {
+    const r = record(v, `${path}.items[${i}]`, fail);
+    const row = nonNegativeInt(r.row, `${path}.items[${i}].row`, fail);
+    if (row >= index.count) fail(`${path}.items[${i}].row`, `${row} is not a row of the index`);
+    return { ...parseCatalogItem(v, `${path}.items[${i}]`), position: start + i, row };
+  });
+}
+
+/** Validates an id shard: { id: position } for every item whose id starts with the prefix. */
+export function parseIdShard(json: unknown, index: CatalogIndex, prefix: string): Map<string, number> {
+  const path = `ids/${prefix}`;
+  const s = record(json, path, fail);
+  const out = new Map<string, number>();
+  for (const [id, position] of Object.entries(record(s.ids, `${path}.ids`, fail))) {
+    if (!id.startsWith(prefix)) fail(`${path}.ids`, `'${id}' does not start with '${prefix}'`);
+    if (!Number.isInteger(position) || (position as number) < 0 || (position as number) >= index.count)
+      fail(`${path}.ids.${id}`, 'is not a position');
+    out.set(id, position as number);
+  }
+  return out;
+}

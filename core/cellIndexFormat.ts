@@ -1,0 +1,297 @@
+import { crc32 } from './crc32';
+import { INDEX_MAGIC, IndexFormatError } from './indexFormat';
+import { sha256Bytes } from './sha256';
+import { assertVectorTransform, type VectorTransform } from './vectorTransform';
+
+/**
+ * Index v2, the sharded layout (docs/index-format.md): rows grouped by cell, so a client that holds
+ * the small head (header + centroids + cell directory) fetches only the cells a query probes, with
+ * HTTP Range requests. The head is SHA-256-checked, each cell CRC-32-checked, the transform (only
+ * own-image queries need it) SHA-256-checked on its own.
+ */
+export const CELL_INDEX_VERSION = 2;
+export const CELL_HEADER_BYTES = 160;
+const ALIGN = 8;
+const CHECKSUMMED_FROM = 48;
+const MAX_MODEL_ID_BYTES = 1024;
+/** Past this a head stops being "small": the writer caps the cell count well below it. */
+const MAX_CELLS = 1 << 20;
+
+const O = {
+  magic: 0,
+  version: 8,
+  headBytes: 12,
+  headChecksum: 16,
+  count: 48,
+  inputDim: 52,
+  dims: 56,
+  cells: 60,
+  rowBytes: 64,
+  modelIdBytes: 68,
+  quantScale: 72,
+  transformOffset: 80,
+  transformBytes: 88,
+  transformChecksum: 96,
+  rowsOffset: 128,
+  totalBytes: 136,
+} as const;
+
+/** What a client keeps in memory: everything but the transform and the rows. */
+export interface CellIndexHead {
+  modelId: string;
+  count: number;
+  inputDim: number;
+  dims: number;
+  cells: number;
+  /** Bytes per row: the int8 vector padded to 4 bytes, then the u32 catalog position. */
+  rowBytes: number;
+  quantScale: number;
+  headBytes: number;
+  /** cells × dims; unit centroid directions scaled to ±127. */
+  centroids: Int8Array;
+  /** cells + 1 entries: cell c holds rows cellRows[c] ..< cellRows[c+1]. */
+  cellRows: Uint32Array;
+  cellCrc: Uint32Array;
+  transformOffset: number;
+  transformBytes: number;
+  transformChecksum: Uint8Array;
+  rowsOffset: number;
+  totalBytes: number;
+}
+
+/** Rows of one cell: views into the fetched bytes. */
+export interface CellRows {
+  cell: number;
+  /** Index row of the first row. */
+  firstRow: number;
+  count: number;
+  vectors: Int8Array;
+  /** Catalog position of each row. */
+  positions: Uint32Array;
+}
+
+export interface CellIndexData {
+  modelId: string;
+  transform: VectorTransform;
+  centroids: Int8Array;
+  cellRows: Uint32Array;
+  /** count × dims, rows grouped by cell. */
+  vectors: Int8Array;
+  /** count: the catalog position of each row. */
+  positions: Uint32Array;
+}
+
+function align(n: number, to = ALIGN): number {
+  return Math.ceil(n / to) * to;
+}
+
+export function rowBytesFor(dims: number): number {
+  return align(dims, 4) + 4;
+}
+
+function fail(message: string): never {
+  throw new IndexFormatError(`invalid sharded index: ${message}`);
+}
+
+function directoryLayout(modelIdBytes: number, cells: number, dims: number) {
+  const centroids = align(CELL_HEADER_BYTES + modelIdBytes);
+  const cellRows = align(centroids + cells * dims);
+  const cellCrc = cellRows + (cells + 1) * 4;
+  const headBytes = align(cellCrc + cells * 4);
+  return { centroids, cellRows, cellCrc, headBytes };
+}
+
+/** Byte range [start, end) of cell c's rows in the file. */
+export function cellByteRange(head: CellIndexHead, cell: number): [number, number] {
+  return [
+    head.rowsOffset + head.cellRows[cell] * head.rowBytes,
+    head.rowsOffset + head.cellRows[cell + 1] * head.rowBytes,
+  ];
+}
+
+export function encodeCellIndex(data: CellIndexData): Uint8Array {
+  const { transform, centroids, cellRows, vectors, positions } = data;
+  assertVectorTransform(transform);
+  const { dims, inputDim } = transform;
+  const modelId = new TextEncoder().encode(data.modelId);
+  if (modelId.length < 1 || modelId.length > MAX_MODEL_ID_BYTES)
+    throw new RangeError(`modelId must be 1..${MAX_MODEL_ID_BYTES} bytes`);
+  const count = positions.length;
+  const cells = cellRows.length - 1;
+  if (count < 1) throw new RangeError('a sharded index needs at least one row');
+  if (cells < 1 || cells > MAX_CELLS) throw new RangeError(`cell count ${cells} is out of range`);
+  if (centroids.length !== cells * dims) throw new RangeError('centroids do not match cells × dims');
+  if (vectors.length !== count * dims) throw new RangeError('vectors do not match count × dims');
+  if (cellRows[0] !== 0 || cellRows[cells] !== count) throw new RangeError('cellRows must span 0..count');
+  for (let c = 0; c < cells; c++)
+    if (cellRows[c + 1] < cellRows[c]) throw new RangeError(`cellRows decreases at cell ${c}`);
+
+  const rowBytes = rowBytesFor(dims);
+  const dir = directoryLayout(modelId.length, cells, dims);
+  const transformOffset = dir.headBytes;
+  const transformBytes = (inputDim + dims * inputDim) * 4;
+  const rowsOffset = align(transformOffset + transformBytes);
+  const totalBytes = align(rowsOffset + count * rowBytes);
+  if (totalBytes > 2 ** 52) throw new RangeError('index too large');
+
+  const out = new Uint8Array(totalBytes);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(INDEX_MAGIC), O.magic);
+  view.setUint32(O.version, CELL_INDEX_VERSION, true);
+  view.setUint32(O.headBytes, dir.headBytes, true);
+  view.setUint32(O.count, count, true);
+  view.setUint32(O.inputDim, inputDim, true);
+  view.setUint32(O.dims, dims, true);
+  view.setUint32(O.cells, cells, true);
+  view.setUint32(O.rowBytes, rowBytes, true);
+  view.setUint32(O.modelIdBytes, modelId.length, true);
+  view.setFloat64(O.quantScale, transform.quantScale, true);
+  view.setFloat64(O.transformOffset, transformOffset, true);
+  view.setUint32(O.transformBytes, transformBytes, true);
+  view.setFloat64(O.rowsOffset, rowsOffset, true);
+  view.setFloat64(O.totalBytes, totalBytes, true);
+  out.set(modelId, CELL_HEADER_BYTES);
+  out.set(new Uint8Array(centroids.buffer, centroids.byteOffset, centroids.byteLength), dir.centroids);
+  for (let c = 0; c <= cells; c++) view.setUint32(dir.cellRows + c * 4, cellRows[c], true);
+
+  let at = transformOffset;
+  for (let i = 0; i < inputDim; i++, at += 4) view.setFloat32(at, transform.mean[i], true);
+  for (let i = 0; i < dims * inputDim; i++, at += 4) view.setFloat32(at, transform.projection[i], true);
+  out.set(sha256Bytes(out.subarray(transformOffset, transformOffset + transformBytes)), O.transformChecksum);
+
+  const vecBytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+  for (let row = 0; row < count; row++) {
+    const off = rowsOffset + row * rowBytes;
+    out.set(vecBytes.subarray(row * dims, (row + 1) * dims), off);
+    view.setUint32(off + rowBytes - 4, positions[row], true);
+  }
+  for (let c = 0; c < cells; c++) {
+    const start = rowsOffset + cellRows[c] * rowBytes;
+    const end = rowsOffset + cellRows[c + 1] * rowBytes;
+    view.setUint32(dir.cellCrc + c * 4, crc32(out.subarray(start, end)), true);
+  }
+  out.set(sha256Bytes(out.subarray(CHECKSUMMED_FROM, dir.headBytes)), O.headChecksum);
+  return out;
+}
+
+/** The head size a client must fetch, read from the first 16 bytes (or taken from the manifest). */
+export function cellIndexHeadBytes(prefix: Uint8Array): number {
+  checkMagicAndVersion(prefix);
+  return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(O.headBytes, true);
+}
+
+function checkMagicAndVersion(bytes: Uint8Array): void {
+  if (bytes.length < 16) fail(`need at least 16 bytes, got ${bytes.length}`);
+  for (let i = 0; i < INDEX_MAGIC.length; i++)
+    if (bytes[i] !== INDEX_MAGIC.charCodeAt(i)) fail('wrong magic, this is not a Lookalike index');
+  const version = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(O.version, true);
+  if (version !== CELL_INDEX_VERSION) fail(`version ${version}, expected ${CELL_INDEX_VERSION}`);
+}
+
+/** Decodes and verifies the head from the file's first headBytes bytes (more is fine). */
+export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
+  checkMagicAndVersion(input);
+  const bytes = input.byteOffset % ALIGN === 0 ? input : input.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const headBytes = u32(O.headBytes);
+  if (headBytes < CELL_HEADER_BYTES || headBytes > bytes.length)
+    fail(`head is ${headBytes} bytes but ${bytes.length} were given (truncated?)`);
+  const expected = sha256Bytes(bytes.subarray(CHECKSUMMED_FROM, headBytes));
+  for (let i = 0; i < 32; i++)
+    if (expected[i] !== bytes[O.headChecksum + i]) fail('head checksum mismatch, the file is corrupted');
+  const count = u32(O.count);
+  const inputDim = u32(O.inputDim);
+  const dims = u32(O.dims);
+  const cells = u32(O.cells);
+  const rowBytes = u32(O.rowBytes);
+  const modelIdBytes = u32(O.modelIdBytes);
+  const quantScale = view.getFloat64(O.quantScale, true);
+  if (count < 1) fail('count must be ≥ 1');
+  if (dims < 1 || dims > 65536 || inputDim < 1 || inputDim > 65536) fail('dims out of range');
+  if (cells < 1 || cells > MAX_CELLS) fail(`cell count ${cells} is out of range`);
+  if (rowBytes !== rowBytesFor(dims)) fail(`row size ${rowBytes}, expected ${rowBytesFor(dims)}`);
+  if (!(quantScale > 0 && Number.isFinite(quantScale))) fail('quantScale must be positive');
+  if (modelIdBytes < 1 || modelIdBytes > MAX_MODEL_ID_BYTES) fail('model id length out of range');
+  const dir = directoryLayout(modelIdBytes, cells, dims);
+  if (dir.headBytes !== headBytes) fail(`head size ${headBytes} does not match its directory`);
+  let modelId: string;
+  try {
+    modelId = new TextDecoder('utf-8', { fatal: true }).decode(
+      bytes.subarray(CELL_HEADER_BYTES, CELL_HEADER_BYTES + modelIdBytes),
+    );
+  } catch {
+    fail('model id is not valid UTF-8');
+  }
+  const at = bytes.byteOffset;
+  const cellRows = new Uint32Array(bytes.buffer, at + dir.cellRows, cells + 1).slice();
+  if (cellRows[0] !== 0 || cellRows[cells] !== count) fail('cell directory must span 0..count');
+  for (let c = 0; c < cells; c++) if (cellRows[c + 1] < cellRows[c]) fail(`cell directory decreases at ${c}`);
+  const transformOffset = view.getFloat64(O.transformOffset, true);
+  const transformBytes = u32(O.transformBytes);
+  const rowsOffset = view.getFloat64(O.rowsOffset, true);
+  const totalBytes = view.getFloat64(O.totalBytes, true);
+  if (transformOffset !== headBytes || transformBytes !== (inputDim + dims * inputDim) * 4)
+    fail('transform section is misplaced');
+  if (rowsOffset !== align(transformOffset + transformBytes)) fail('rows section is misplaced');
+  if (totalBytes !== align(rowsOffset + count * rowBytes)) fail('total size does not match the rows');
+  return {
+    modelId,
+    count,
+    inputDim,
+    dims,
+    cells,
+    rowBytes,
+    quantScale,
+    headBytes,
+    centroids: new Int8Array(bytes.buffer, at + dir.centroids, cells * dims).slice(),
+    cellRows,
+    cellCrc: new Uint32Array(bytes.buffer, at + dir.cellCrc, cells).slice(),
+    transformOffset,
+    transformBytes,
+    transformChecksum: bytes.slice(O.transformChecksum, O.transformChecksum + 32),
+    rowsOffset,
+    totalBytes,
+  };
+}
+
+/** Decodes the transform section (bytes transformOffset ..< +transformBytes), verifying its SHA-256. */
+export function decodeCellTransform(head: CellIndexHead, bytes: Uint8Array): VectorTransform {
+  if (bytes.length !== head.transformBytes)
+    fail(`transform is ${bytes.length} bytes, expected ${head.transformBytes}`);
+  const sum = sha256Bytes(bytes);
+  for (let i = 0; i < 32; i++) if (sum[i] !== head.transformChecksum[i]) fail('transform checksum mismatch');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { inputDim, dims } = head;
+  const mean = new Float32Array(inputDim);
+  const projection = new Float32Array(dims * inputDim);
+  for (let i = 0; i < inputDim; i++) mean[i] = view.getFloat32(i * 4, true);
+  for (let i = 0; i < projection.length; i++) projection[i] = view.getFloat32((inputDim + i) * 4, true);
+  const transform = { inputDim, dims, mean, projection, quantScale: head.quantScale };
+  try {
+    assertVectorTransform(transform);
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  return transform;
+}
+
+/** Checks one cell's bytes against the head's CRC and returns views of its rows. */
+export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array): CellRows {
+  if (!Number.isInteger(cell) || cell < 0 || cell >= head.cells) fail(`cell ${cell} does not exist`);
+  const firstRow = head.cellRows[cell];
+  const count = head.cellRows[cell + 1] - firstRow;
+  if (input.length !== count * head.rowBytes)
+    fail(`cell ${cell} is ${input.length} bytes, expected ${count * head.rowBytes}`);
+  if (crc32(input) !== head.cellCrc[cell]) fail(`cell ${cell} checksum mismatch, the data is corrupted`);
+  const { dims, rowBytes } = head;
+  const vectors = new Int8Array(count * dims);
+  const positions = new Uint32Array(count);
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  for (let r = 0; r < count; r++) {
+    vectors.set(new Int8Array(input.buffer, input.byteOffset + r * rowBytes, dims), r * dims);
+    positions[r] = view.getUint32(r * rowBytes + rowBytes - 4, true);
+    if (positions[r] >= head.count) fail(`cell ${cell} row ${r} names position ${positions[r]} ≥ count`);
+  }
+  return { cell, firstRow, count, vectors, positions };
+}

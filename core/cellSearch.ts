@@ -1,0 +1,88 @@
+import type { CellIndexHead, CellRows } from './cellIndexFormat';
+import { assertK } from './lshIndex';
+import { TopK } from './topK';
+
+/** A result of a sharded-index query; `position` is the item's place in the sharded catalog. */
+export interface CellHit {
+  row: number;
+  position: number;
+  /** Cosine of the int8 vectors, as the resident index computes it. */
+  score: number;
+}
+
+/**
+ * Rows a query gathers before re-ranking: a fraction of the collection with a floor and a cap, so a
+ * cold query stays within a few megabytes at a million images (docs/index-tradeoff.md, sharded).
+ */
+export const PROBE_ROW_FRACTION = 1 / 40;
+export const PROBE_MIN_ROWS = 2048;
+export const PROBE_MAX_ROWS = 32768;
+
+export function defaultProbeRows(count: number): number {
+  return Math.min(
+    count,
+    Math.max(PROBE_MIN_ROWS, Math.min(PROBE_MAX_ROWS, Math.ceil(count * PROBE_ROW_FRACTION))),
+  );
+}
+
+/**
+ * The cells to read for a query, nearest centroid first, until they hold at least `minRows` rows
+ * (multi-probe: the query's own cell alone misses neighbours that fell just across a border).
+ */
+export function probeCells(head: CellIndexHead, q: Int8Array, minRows: number): number[] {
+  const { cells, dims, centroids, cellRows } = head;
+  if (q.length !== dims) throw new RangeError(`query has ${q.length} dims, the index has ${dims}`);
+  const scores = new Float64Array(cells);
+  for (let c = 0, off = 0; c < cells; c++, off += dims) {
+    let dot = 0;
+    for (let d = 0; d < dims; d++) dot += q[d] * centroids[off + d];
+    scores[c] = dot;
+  }
+  const order = Array.from({ length: cells }, (_, c) => c).sort((a, b) => scores[b] - scores[a] || a - b);
+  const out: number[] = [];
+  let rows = 0;
+  for (const c of order) {
+    if (rows >= minRows) break;
+    const n = cellRows[c + 1] - cellRows[c];
+    if (n === 0) continue;
+    out.push(c);
+    rows += n;
+  }
+  return out;
+}
+
+/**
+ * Exact int8 cosine over the rows of the given cells; the same arithmetic as the resident index, so
+ * a cell holding the true neighbours yields the same scores. Ties go to the lower catalog position.
+ */
+export function searchCells(q: Int8Array, cells: readonly CellRows[], k: number, excludeRow = -1): CellHit[] {
+  assertK(k);
+  const dims = q.length;
+  let qn2 = 0;
+  for (let d = 0; d < dims; d++) qn2 += q[d] * q[d];
+  const invQ = qn2 > 0 ? 1 / Math.sqrt(qn2) : 0;
+  const top = new TopK(k);
+  const rowOf = new Map<number, number>();
+  for (const cell of cells) {
+    const { vectors, positions } = cell;
+    if (vectors.length !== cell.count * dims)
+      throw new RangeError(`cell ${cell.cell} has other dims than the query`);
+    for (let r = 0, off = 0; r < cell.count; r++, off += dims) {
+      const row = cell.firstRow + r;
+      if (row === excludeRow) continue;
+      let dot = 0;
+      let n2 = 0;
+      for (let d = 0; d < dims; d++) {
+        const x = vectors[off + d];
+        dot += q[d] * x;
+        n2 += x * x;
+      }
+      const score = n2 > 0 ? dot * (1 / Math.sqrt(n2)) * invQ : 0;
+      if (top.accepts(positions[r], score)) {
+        top.push(positions[r], score);
+        rowOf.set(positions[r], row);
+      }
+    }
+  }
+  return top.sorted().map((h) => ({ position: h.row, row: rowOf.get(h.row) ?? -1, score: h.score }));
+}

@@ -1,0 +1,22 @@
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DataSource } from '../core/shardedCollection';
+
+/** A DataSource over a local data dir (the query CLI, tests), reading only the requested bytes. */
+export function fileDataSource(dataDir: string): DataSource {
+  return {
+    async file(path) {
+      return new Uint8Array(await readFile(join(dataDir, path)));
+    },
+    async range(path, start, end) {
+      const fh = await open(join(dataDir, path), 'r');
+      try {
+        const out = new Uint8Array(end - start);
+        const { bytesRead } = await fh.read(out, 0, out.length, start);
+        return out.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
