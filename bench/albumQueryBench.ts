@@ -58,13 +58,13 @@ export async function albumQueryBench(
         for (let i = 0; i < warmup; i++) await client.searchById(queryIds[i % queryIds.length], k);
         const roundTrip: number[] = [];
         const inWorker: number[] = [];
-        const results: number[][] = [];
+        const results: string[][] = [];
         for (const id of queryIds) {
           const t = performance.now();
           const r = await client.searchById(id, k);
           roundTrip.push(performance.now() - t);
           inWorker.push(r.elapsedMs);
-          results.push(r.results.map((h) => h.row));
+          results.push(r.results.map((h) => h.id));
         }
         return { roundTrip, inWorker, results };
       },
@@ -100,10 +100,11 @@ export async function albumQueryBench(
       },
       [FLOAT_SCAN_WORKER_SOURCE, FLAT_EMBEDDINGS_FILE, input.dim, flatRows, K, Math.min(WARMUP, 5)] as const,
     );
+    const flatRowOfId = new Map(input.ids.map((id, row) => [id, input.flatRowOf[row]]));
     let found = 0;
     let wanted = 0;
     float.results.forEach((exact, i) => {
-      const got = new Set(lookalike.results[i].map((r) => input.flatRowOf[r]));
+      const got = new Set(lookalike.results[i].map((id) => flatRowOfId.get(id)));
       wanted += exact.length;
       for (const r of exact) if (got.has(r)) found++;
     });

@@ -27,10 +27,13 @@ import type { VectorTransform } from './vectorTransform';
 
 /** Where a sharded data dir's bytes come from: HTTP with Range requests, or local files. */
 export interface DataSource {
-  /** A whole (small) file, relative to the manifest. */
-  file(path: string): Promise<Uint8Array>;
+  /**
+   * A whole (small) file, relative to the manifest. `fresh`: the copy given before failed its
+   * checksum, so skip any cache this source keeps.
+   */
+  file(path: string, fresh?: boolean): Promise<Uint8Array>;
   /** Bytes [start, end) of a file. */
-  range(path: string, start: number, end: number): Promise<Uint8Array>;
+  range(path: string, start: number, end: number, fresh?: boolean): Promise<Uint8Array>;
 }
 
 /** Persistent store of verified cells (IndexedDB in the browser); entries are re-verified on read. */
@@ -63,6 +66,8 @@ export interface ShardedSearch {
 export const COALESCE_GAP_BYTES = 64 * 1024;
 const MAX_PARALLEL_REQUESTS = 6;
 const SHARD_CACHE_ENTRIES = 64;
+/** Decoded cells kept in memory (about 13 KB each at the default size): enough for many queries. */
+const MAX_MEMORY_CELLS = 4096;
 
 class CorruptDataError extends Error {}
 
@@ -92,20 +97,30 @@ export class ShardedCollection {
     store?: CellStore,
   ): Promise<ShardedCollection> {
     const counting = { requests: 0, bytes: 0 };
-    const [headBytes, catalogBytes] = await Promise.all([
-      source.range(manifest.index.path, 0, manifest.index.headBytes),
-      source.file(manifest.catalog.path),
+    // A cached copy that fails its check is fetched once more, bypassing the cache.
+    const readHead = async (fresh: boolean) => {
+      const bytes = await source.range(manifest.index.path, 0, manifest.index.headBytes, fresh);
+      counting.requests++;
+      counting.bytes += bytes.length;
+      const head = decodeCellIndexHead(bytes);
+      if (head.count !== manifest.count || head.modelId !== manifest.model.id)
+        throw new CorruptDataError(
+          `index head does not match the manifest (count ${head.count}, model ${head.modelId})`,
+        );
+      return head;
+    };
+    const readCatalog = async (fresh: boolean) => {
+      const bytes = await source.file(manifest.catalog.path, fresh);
+      counting.requests++;
+      counting.bytes += bytes.length;
+      if (sha256Hex(bytes) !== manifest.catalog.sha256)
+        throw new CorruptDataError(`${manifest.catalog.path} does not match the manifest's sha256`);
+      return parseCatalogIndex(JSON.parse(new TextDecoder().decode(bytes)), manifest.count);
+    };
+    const [head, catalog] = await Promise.all([
+      readHead(false).catch(() => readHead(true)),
+      readCatalog(false).catch(() => readCatalog(true)),
     ]);
-    counting.requests += 2;
-    counting.bytes += headBytes.length + catalogBytes.length;
-    const head = decodeCellIndexHead(headBytes);
-    if (head.count !== manifest.count || head.modelId !== manifest.model.id)
-      throw new CorruptDataError(
-        `index head does not match the manifest (count ${head.count}, model ${head.modelId})`,
-      );
-    if (sha256Hex(catalogBytes) !== manifest.catalog.sha256)
-      throw new CorruptDataError(`${manifest.catalog.path} does not match the manifest's sha256`);
-    const catalog = parseCatalogIndex(JSON.parse(new TextDecoder().decode(catalogBytes)), manifest.count);
     const c = new ShardedCollection(manifest, head, catalog, source, store);
     c.stats.requests += counting.requests;
     c.stats.bytes += counting.bytes;
@@ -220,33 +235,43 @@ export class ShardedCollection {
 
   /** Memory, then the store (verified), then the network in merged Range requests (verified). */
   private async loadCells(wanted: number[]): Promise<CellRows[]> {
-    const missing = wanted.filter((c) => !this.cells.has(c));
+    const got = new Map<number, CellRows>();
+    for (const c of wanted) {
+      const cached = this.cells.get(c);
+      if (cached !== undefined) got.set(c, cached);
+    }
+    const keep = (c: number, rows: CellRows) => {
+      got.set(c, rows);
+      this.cells.set(c, rows);
+      if (this.cells.size > MAX_MEMORY_CELLS) this.cells.delete(this.cells.keys().next().value as number);
+    };
+    const missing = wanted.filter((c) => !got.has(c));
     if (this.store !== undefined && missing.length > 0) {
+      const store = this.store;
       const stored = await Promise.all(
-        missing.map((c) => this.store?.get(this.storeKey(c)).catch(() => undefined)),
+        missing.map((c) => store.get(this.storeKey(c)).catch(() => undefined)),
       );
       stored.forEach((bytes, i) => {
         if (bytes === undefined) return;
         const c = missing[i];
         try {
-          this.cells.set(c, decodeCell(this.head, c, bytes));
+          keep(c, decodeCell(this.head, c, bytes));
           this.stats.cellsFromStore++;
         } catch {
           // A damaged entry is dropped and fetched again below.
-          void this.store?.delete(this.storeKey(c)).catch(() => undefined);
+          void store.delete(this.storeKey(c)).catch(() => undefined);
         }
       });
     }
-    const toFetch = wanted.filter((c) => !this.cells.has(c)).sort((a, b) => a - b);
+    const toFetch = wanted.filter((c) => !got.has(c)).sort((a, b) => a - b);
     const groups: number[][] = [];
     for (const c of toFetch) {
       const last = groups[groups.length - 1];
-      if (
-        last !== undefined &&
-        cellByteRange(this.head, c)[0] - cellByteRange(this.head, last[last.length - 1])[1] <=
-          COALESCE_GAP_BYTES
-      )
-        last.push(c);
+      const gap =
+        last === undefined
+          ? Infinity
+          : cellByteRange(this.head, c)[0] - cellByteRange(this.head, last[last.length - 1])[1];
+      if (last !== undefined && gap <= COALESCE_GAP_BYTES) last.push(c);
       else groups.push([c]);
     }
     let next = 0;
@@ -259,14 +284,14 @@ export class ShardedCollection {
         for (const c of group) {
           const [s, e] = cellByteRange(this.head, c);
           const cellBytes = bytes.slice(s - start, e - start);
-          this.cells.set(c, decodeCell(this.head, c, cellBytes));
+          keep(c, decodeCell(this.head, c, cellBytes));
           if (this.store !== undefined)
             void this.store.set(this.storeKey(c), cellBytes).catch(() => undefined);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, groups.length) }, worker));
-    return wanted.map((c) => this.cells.get(c) as CellRows);
+    return wanted.map((c) => got.get(c) as CellRows);
   }
 
   private async fetchRange(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -293,12 +318,13 @@ export class ShardedCollection {
   }
 
   private async verifiedJson(path: string, crc: number): Promise<unknown> {
-    const bytes = await this.source.file(path);
-    this.stats.requests++;
-    this.stats.bytes += bytes.length;
-    if (crc32(bytes) !== crc)
-      throw new CorruptDataError(`${path} does not match its checksum in the catalog index`);
-    return JSON.parse(new TextDecoder().decode(bytes));
+    for (const fresh of [false, true]) {
+      const bytes = await this.source.file(path, fresh);
+      this.stats.requests++;
+      this.stats.bytes += bytes.length;
+      if (crc32(bytes) === crc) return JSON.parse(new TextDecoder().decode(bytes));
+    }
+    throw new CorruptDataError(`${path} does not match its checksum in the catalog index`);
   }
 
   /** A bounded memory cache; a failed load is forgotten so the next use retries. */

@@ -28,10 +28,23 @@ interface ManifestEntry {
   storedAt: number;
 }
 
-type Entry = FileEntry | ManifestEntry;
+/** A piece of a range-loaded (sharded) build: index head, cell, catalog shard. Verified by the reader. */
+interface PartEntry {
+  formatVersion: number;
+  kind: 'part';
+  bytes: ArrayBuffer;
+  storedAt: number;
+}
+
+type Entry = FileEntry | ManifestEntry | PartEntry;
 
 export function fileKey(sha256: string): string {
   return `file:${sha256.toLowerCase()}`;
+}
+
+/** Parts are grouped by build (`scope`: the index sha256), so an old build's parts can go at once. */
+export function partKey(scope: string, name: string): string {
+  return `part:${scope}:${name}`;
 }
 
 export function manifestKey(dataUrl: string): string {
@@ -141,6 +154,34 @@ export class DataCache {
     await this.write(fileKey(sha256), entry);
   }
 
+  /**
+   * A stored part, unverified: parts carry their own checksums (CRC-32 in the index head and the
+   * catalog index) and the reader drops them with deletePart when they fail.
+   */
+  async readPart(scope: string, name: string): Promise<Uint8Array | undefined> {
+    const raw = await this.read(partKey(scope, name));
+    if (raw === undefined) return undefined;
+    const e = raw as Partial<PartEntry>;
+    if (e.kind === 'part' && e.formatVersion === CACHE_FORMAT_VERSION && e.bytes instanceof ArrayBuffer)
+      return new Uint8Array(e.bytes);
+    await this.remove(partKey(scope, name));
+    return undefined;
+  }
+
+  async writePart(scope: string, name: string, bytes: Uint8Array): Promise<void> {
+    const copy = bytes.slice().buffer;
+    await this.write(partKey(scope, name), {
+      formatVersion: CACHE_FORMAT_VERSION,
+      kind: 'part',
+      bytes: copy,
+      storedAt: Date.now(),
+    });
+  }
+
+  deletePart(scope: string, name: string): Promise<void> {
+    return this.remove(partKey(scope, name));
+  }
+
   /** The manifest text last stored for this data URL, for offline starts. */
   async readManifest(dataUrl: string): Promise<string | null> {
     const key = manifestKey(dataUrl);
@@ -164,9 +205,13 @@ export class DataCache {
     await this.write(manifestKey(dataUrl), entry);
   }
 
-  /** Deletes stored files whose hash is not in `keep` (files of older builds). */
-  async retainFiles(keep: Iterable<string>): Promise<void> {
+  /**
+   * Deletes stored files whose hash is not in `keep` (files of older builds), and parts of any build
+   * but `partScope` (none when it is null).
+   */
+  async retainFiles(keep: Iterable<string>, partScope: string | null = null): Promise<void> {
     const wanted = new Set(Array.from(keep, fileKey));
+    const partPrefix = partScope === null ? null : `part:${partScope}:`;
     const all = new Set<string>(this.memory.keys());
     if (this.store) {
       try {
@@ -175,7 +220,10 @@ export class DataCache {
         this.fallBackToMemory(err);
       }
     }
-    for (const k of all) if (k.startsWith('file:') && !wanted.has(k)) await this.remove(k);
+    for (const k of all) {
+      if (k.startsWith('file:') && !wanted.has(k)) await this.remove(k);
+      if (k.startsWith('part:') && (partPrefix === null || !k.startsWith(partPrefix))) await this.remove(k);
+    }
   }
 
   private async read(key: string): Promise<unknown> {

@@ -1,5 +1,5 @@
 // The one interface the search worker exposes through comlink. The UI only talks to this.
-import type { Catalog } from '../core/catalog';
+import type { CatalogItem } from '../core/catalog';
 
 export type LoadStage = 'manifest' | 'index' | 'catalog' | 'model' | 'runtime';
 
@@ -13,11 +13,23 @@ export interface LoadProgress {
   done: boolean;
 }
 
+/** An album as the album list shows it, without its items. */
+export interface AlbumSummary {
+  name: string;
+  count: number;
+  cover: { id: string; thumb: string };
+}
+
 export interface LoadInfo {
   count: number;
   modelId: string;
-  /** Catalog: albums and items; item i is index row i. */
-  catalog: Catalog;
+  /**
+   * 'resident': index and catalog loaded whole; 'sharded': only the index head and the catalog index,
+   * items and index cells are fetched as pages and queries need them (HTTP Range requests).
+   */
+  layout: 'resident' | 'sharded';
+  /** Albums sorted by name; their items come from albumItems(). */
+  albums: AlbumSummary[];
   /** Whether the index came from cache, and bytes fetched over the network for this load. */
   fromCache: boolean;
   fetchedBytes: number;
@@ -27,14 +39,16 @@ export interface LoadInfo {
 
 export interface SearchResult {
   id: string;
-  row: number;
   score: number;
+  item: CatalogItem;
 }
 
 export interface SearchResponse {
   results: SearchResult[];
-  /** Milliseconds spent in the worker (featurize + search). */
+  /** Milliseconds spent in the worker (featurize + search), incl. fetching cells when sharded. */
   elapsedMs: number;
+  /** Bytes this query fetched over the network (sharded: cells and catalog shards; resident: 0). */
+  fetchedBytes: number;
 }
 
 /** Pixels of the user's own image, decoded on the page; `data` is transferred, not copied. */
@@ -58,6 +72,13 @@ export interface WorkerStatus {
 export interface SearchApi {
   /** Fetches (or reads from cache, verifying sha256) manifest, index and catalog under `dataUrl`. */
   load(dataUrl: string, onProgress?: (p: LoadProgress) => void): Promise<LoadInfo>;
+  /**
+   * Items start ..< start + count of an album, in album order (clamped to the album). Resident
+   * collections answer from memory; sharded ones fetch (and cache) the catalog shards that hold them.
+   */
+  albumItems(album: string, start: number, count: number): Promise<CatalogItem[]>;
+  /** The item with this id, or null when the collection has none. */
+  item(id: string): Promise<CatalogItem | null>;
   /** Album-image query: uses the vector stored in the index; needs no model. */
   searchById(id: string, k: number): Promise<SearchResponse>;
   /** Own-image query: featurizes in the worker (loads model and runtime on first use). */

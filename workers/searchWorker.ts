@@ -2,14 +2,24 @@ import * as Comlink from 'comlink';
 import { parseCatalog, type Catalog } from '../core/catalog';
 import { featurize } from '../core/featurize';
 import { decodeIndex } from '../core/indexFormat';
-import type { LshIndex, SearchHit } from '../core/lshIndex';
-import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import type { LshIndex } from '../core/lshIndex';
+import {
+  isShardedManifest,
+  parseManifest,
+  type FileRef,
+  type Manifest,
+  type ResidentManifest,
+  type ShardedManifest,
+} from '../core/manifest';
 import { compactVector } from '../core/vectorTransform';
+import type { Collection, CollectionSearch } from './collection';
 import { digestMatches, hashImplementation, sha256HexOf } from './contentHash';
 import { DataCache } from './dataCache';
 import { FetchError, fetchWithProgress } from './fetchWithProgress';
 import { openModelSession, type ModelSession } from './modelSession';
 import { throttledProgress } from './progressThrottle';
+import { RangeCollection } from './rangeCollection';
+import { ResidentCollection } from './residentCollection';
 import type {
   LoadInfo,
   LoadProgress,
@@ -24,9 +34,7 @@ import type {
 interface LoadedData {
   dataUrl: string;
   manifest: Manifest;
-  index: LshIndex;
-  catalog: Catalog;
-  rowOfId: Map<string, number>;
+  collection: Collection;
 }
 
 type Report = (p: LoadProgress) => void;
@@ -138,9 +146,12 @@ function parseCatalogBytes(bytes: ArrayBuffer, count: number, what: string): Cat
   }
 }
 
-async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
-  const cache = await openCache();
-  const { manifest, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+async function loadResident(
+  dataUrl: string,
+  manifest: ResidentManifest,
+  cache: DataCache,
+  report: Report,
+): Promise<{ collection: Collection; fromCache: boolean; fetchedBytes: number }> {
   const [indexFile, catalogFile] = await Promise.all([
     loadFile(dataUrl, manifest.index, 'index', cache, report),
     loadFile(dataUrl, manifest.catalog, 'catalog', cache, report),
@@ -157,24 +168,57 @@ async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
     );
   }
   const catalog = parseCatalogBytes(catalogFile.bytes, index.count, manifest.catalog.path);
-  const rowOfId = new Map<string, number>();
-  catalog.items.forEach((item, row) => rowOfId.set(item.id, row));
-
   // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
   await cache.retainFiles([manifest.index.sha256, manifest.catalog.sha256, manifest.model.file.sha256]);
-  if (model && model.sha256 !== manifest.model.file.sha256) resetModel();
-  data = { dataUrl, manifest, index, catalog, rowOfId };
-  const fromCache = indexFile.fromCache && catalogFile.fromCache;
-  const fetchedBytes =
-    manifestBytes +
-    (indexFile.fromCache ? 0 : indexFile.bytes.byteLength) +
-    (catalogFile.fromCache ? 0 : catalogFile.bytes.byteLength);
   return {
-    count: index.count,
-    modelId: index.modelId,
-    catalog,
-    fromCache,
-    fetchedBytes,
+    collection: new ResidentCollection(index, catalog),
+    fromCache: indexFile.fromCache && catalogFile.fromCache,
+    fetchedBytes:
+      (indexFile.fromCache ? 0 : indexFile.bytes.byteLength) +
+      (catalogFile.fromCache ? 0 : catalogFile.bytes.byteLength),
+  };
+}
+
+/** Only the index head and the catalog index now; cells and shards come as pages and queries need them. */
+async function loadSharded(
+  dataUrl: string,
+  manifest: ShardedManifest,
+  cache: DataCache,
+  report: Report,
+): Promise<{ collection: Collection; fromCache: boolean; fetchedBytes: number }> {
+  const head = manifest.index.headBytes;
+  report({ stage: 'index', loadedBytes: 0, totalBytes: head, fromCache: false, done: false });
+  let collection: RangeCollection;
+  try {
+    collection = await RangeCollection.open(dataUrl, manifest, cache);
+  } catch (err) {
+    throw new Error(`${manifest.index.path}: ${message(err)}`, { cause: err });
+  }
+  const fetchedBytes = collection.networkBytes;
+  const fromCache = fetchedBytes === 0;
+  report({ stage: 'index', loadedBytes: head, totalBytes: head, fromCache, done: true });
+  const catalogBytes = manifest.catalog.bytes;
+  report({ stage: 'catalog', loadedBytes: catalogBytes, totalBytes: catalogBytes, fromCache, done: true });
+  await cache.retainFiles([manifest.model.file.sha256], manifest.index.sha256);
+  return { collection, fromCache, fetchedBytes };
+}
+
+async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
+  const cache = await openCache();
+  const { manifest, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+  const loaded = isShardedManifest(manifest)
+    ? await loadSharded(dataUrl, manifest, cache, report)
+    : await loadResident(dataUrl, manifest, cache, report);
+  if (model && model.sha256 !== manifest.model.file.sha256) resetModel();
+  const { collection } = loaded;
+  data = { dataUrl, manifest, collection };
+  return {
+    count: collection.count,
+    modelId: collection.modelId,
+    layout: collection.layout,
+    albums: collection.albums,
+    fromCache: loaded.fromCache,
+    fetchedBytes: manifestBytes + loaded.fetchedBytes,
     memoryOnly: cache.memoryOnly,
   };
 }
@@ -224,11 +268,8 @@ function ensureModel(report: Report): Promise<ModelSession> {
   return promise;
 }
 
-function toResponse(current: LoadedData, hits: SearchHit[], started: number): SearchResponse {
-  return {
-    results: hits.map((h) => ({ id: current.catalog.items[h.row].id, row: h.row, score: h.score })),
-    elapsedMs: performance.now() - started,
-  };
+function toResponse(found: CollectionSearch, started: number): SearchResponse {
+  return { ...found, elapsedMs: performance.now() - started };
 }
 
 async function embedPixels(pixels: QueryPixels, report: Report): Promise<Float32Array> {
@@ -253,12 +294,17 @@ const api: SearchApi = {
     }
   },
 
+  async albumItems(album, start, count) {
+    return requireData().collection.albumItems(album, start, count);
+  },
+
+  async item(id) {
+    return requireData().collection.item(id);
+  },
+
   async searchById(id, k) {
     const started = performance.now();
-    const current = requireData();
-    const row = current.rowOfId.get(id);
-    if (row === undefined) throw new Error(`no image with id '${id}' in this collection`);
-    return toResponse(current, current.index.searchByRow(row, k), started);
+    return toResponse(await requireData().collection.searchById(id, k), started);
   },
 
   async searchByPixels(pixels, k, onProgress) {
@@ -267,9 +313,12 @@ const api: SearchApi = {
     // Model loading is not search time; the clock starts once the model is ready.
     await ensureModel(report);
     const started = performance.now();
-    const embedding = await embedPixels(pixels, report);
-    const vector = compactVector(current.index.transform, embedding);
-    return toResponse(current, current.index.searchByVector(vector, k), started);
+    const [embedding, transform] = await Promise.all([
+      embedPixels(pixels, report),
+      current.collection.transform(),
+    ]);
+    const vector = compactVector(transform, embedding);
+    return toResponse(await current.collection.searchByVector(vector, k), started);
   },
 
   async preloadModel(onProgress) {
