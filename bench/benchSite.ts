@@ -43,6 +43,7 @@ export async function openSite(
   distDir: string,
   dataDir: string,
   isolated: boolean,
+  onRequest?: (request: { method: string; path: string }) => void,
 ): Promise<OpenSite> {
   // Stops by itself in case the run is killed before close().
   const server = await startServer({
@@ -51,6 +52,7 @@ export async function openSite(
     port: 0,
     isolationHeaders: isolated,
     exitAfterMs: 20 * 60_000,
+    onRequest,
   });
   const context = await browser.newContext();
   // tsx (esbuild keepNames) wraps functions in __name(); functions passed to page.evaluate need it defined.

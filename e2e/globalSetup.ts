@@ -7,14 +7,16 @@ import {
   DIST_DIR_ENV,
   E2E_DATA_DIR,
   E2E_DIR,
+  E2E_SHARDED_DATA_DIR,
   FIXTURE_IMAGES_DIR,
   REPO_ROOT,
   SERVER_URL_ENV,
 } from './harness';
 
 /*
- * Builds what the e2e tests run against and serves it: (a) the fixture collection and its data dir
- * (npm run build-index, which skips work when nothing changed), (b) the site (vite build with the test
+ * Builds what the e2e tests run against and serves it: (a) the fixture collection and its data dirs,
+ * resident (npm run build-index) and sharded (e2e/buildShardedFixture.ts), both skipping work when
+ * nothing changed, (b) the site (vite build with the test
  * hook exposed) into a per-run dir, removed afterwards, (c) a static server on a free port without
  * COOP/COEP headers, like S3.
  */
@@ -45,6 +47,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     '--out',
     E2E_DATA_DIR,
     '--quiet',
+  ]);
+  run('build sharded fixture', bin('tsx'), [
+    'e2e/buildShardedFixture.ts',
+    FIXTURE_IMAGES_DIR,
+    E2E_SHARDED_DATA_DIR,
   ]);
   const distDir = join(E2E_DIR, `dist-${process.pid}`);
   run('vite build', bin('vite'), ['build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], {

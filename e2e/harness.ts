@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../scripts/serve';
+import type { CatalogItem } from '../core/catalog';
 import type { LoadInfo, SearchResponse, WorkerStatus } from '../workers/searchApi';
 
 /*
@@ -15,6 +16,8 @@ export const E2E_DIR = join(REPO_ROOT, 'generated', 'e2e');
 export const FIXTURE_IMAGES_DIR = join(E2E_DIR, 'images');
 /** The data dir built from FIXTURE_IMAGES_DIR by `npm run build-index`. */
 export const E2E_DATA_DIR = join(E2E_DIR, 'data');
+/** The same images as a sharded data dir (cells of 3 rows, catalog shards of 4 items); e2e/buildShardedFixture.ts. */
+export const E2E_SHARDED_DATA_DIR = join(E2E_DIR, 'data-sharded');
 /** Env var naming this run's `vite build` output (globalSetup builds into a per-run dir). */
 export const DIST_DIR_ENV = 'LOOKALIKE_E2E_DIST';
 
@@ -77,6 +80,15 @@ export async function waitForSearchApi(page: Page): Promise<void> {
 export async function loadCollection(page: Page): Promise<LoadInfo> {
   await waitForSearchApi(page);
   return page.evaluate(() => window.__lookalike!.searchClient.load('./data/'));
+}
+
+/** Every item of the loaded collection, album by album, through the worker's paged albumItems(). */
+export function allItems(page: Page, info: LoadInfo): Promise<CatalogItem[]> {
+  return page.evaluate(async (albums) => {
+    const client = window.__lookalike!.searchClient;
+    const perAlbum = await Promise.all(albums.map((a) => client.albumItems(a.name, 0, a.count)));
+    return perAlbum.flat();
+  }, info.albums);
 }
 
 export function searchById(page: Page, id: string, k: number): Promise<SearchResponse> {

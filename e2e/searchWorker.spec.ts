@@ -10,9 +10,11 @@ import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { queryById } from '../index-builder/queryDataDir';
 import { CACHE_DB_NAME, CACHE_FORMAT_VERSION, CACHE_STORE_NAME, fileKey } from '../workers/dataCache';
 import { listFixtureImages } from './fixtureImages';
+import type { CatalogItem } from '../core/catalog';
 import {
   E2E_DATA_DIR,
   FIXTURE_IMAGES_DIR,
+  allItems,
   embedInPage,
   insecureHostArgs,
   launchBrowser,
@@ -31,12 +33,8 @@ function readManifest(): Manifest {
 }
 
 /** The catalog id of a fixture image (catalog items are named after the file). */
-function idOf(
-  catalog: { items: { id: string; album: string; name: string }[] },
-  album: string,
-  emoji: string,
-): string {
-  const item = catalog.items.find((it) => it.album === album && it.name.replace(/\.png$/, '') === emoji);
+function idOf(items: CatalogItem[], album: string, emoji: string): string {
+  const item = items.find((it) => it.album === album && it.name.replace(/\.png$/, '') === emoji);
   if (!item) throw new Error(`fixture ${album}/${emoji} is not in the catalog`);
   return item.id;
 }
@@ -107,13 +105,19 @@ test('album-image search in the browser gives the same neighbours as the Node bu
   expect(info.count).toBe(fixtures.length);
   expect(info.memoryOnly).toBe(false);
   const data = await loadDataDir(E2E_DATA_DIR);
-  for (const item of info.catalog.items) {
+  const items = await allItems(page, info);
+  expect(items).toHaveLength(info.count);
+  expect(info.layout).toBe('resident');
+  for (const item of items) {
     const inBrowser = await searchById(page, item.id, 5);
     const inNode = queryById(data, item.id, 5);
     if (!('results' in inNode)) throw new Error(`node query failed: ${JSON.stringify(inNode)}`);
     expect(inBrowser.results.map((r) => r.id)).toEqual(inNode.results.map((r) => r.id));
     inBrowser.results.forEach((r, i) => expect(r.score).toBeCloseTo(inNode.results[i].score, 6));
     expect(inBrowser.results.map((r) => r.id)).not.toContain(item.id);
+    // Each result carries its catalog item, the same one the Node reader has for its row.
+    for (const r of inBrowser.results)
+      expect(r.item).toEqual(data.catalog.items.find((it) => it.id === r.id));
   }
 });
 
@@ -122,7 +126,7 @@ test('the browser computes the same embeddings as Node (cosine ≥ 0.999) and fi
 }) => {
   test.setTimeout(180_000);
   await page.goto(serverUrl());
-  const info = await loadCollection(page);
+  const items = await allItems(page, await loadCollection(page));
   const data = await loadDataDir(E2E_DATA_DIR);
   const runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec, 1);
   try {
@@ -138,7 +142,7 @@ test('the browser computes the same embeddings as Node (cosine ≥ 0.999) and fi
       console.log(`${fixture.album}/${fixture.emoji}: browser vs node cosine ${similarity.toFixed(6)}`);
       expect(similarity).toBeGreaterThanOrEqual(0.999);
       const response = await searchByImageInPage(page, file, 3);
-      expect(response.results[0].id).toBe(idOf(info.catalog, fixture.album, fixture.emoji));
+      expect(response.results[0].id).toBe(idOf(items, fixture.album, fixture.emoji));
     }
   } finally {
     await runner.release();
@@ -160,14 +164,15 @@ test('after a first visit the app starts and searches offline, cross-origin isol
     // Served without COOP/COEP (like S3): not isolated until the service worker answers.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
     const online = await loadCollection(page);
+    const [first] = await allItems(page, online);
     await page.evaluate(() => window.__lookalike!.searchClient.preloadModel());
     await waitForOfflineReady(page);
-    const queryId = online.catalog.items[0].id;
+    const queryId = first.id;
     const onlineAlbumSearch = await searchById(page, queryId, 5);
     const ownImage = readFileSync(listFixtureImages(FIXTURE_IMAGES_DIR)[4].path);
     const onlineOwnSearch = await searchByImageInPage(page, ownImage, 5);
     // A thumbnail seen online is kept by the service worker.
-    const thumbUrl = `data/${online.catalog.items[0].thumb}`;
+    const thumbUrl = `data/${first.thumb}`;
     expect(await page.evaluate(async (u) => (await fetch(u)).status, thumbUrl)).toBe(200);
 
     // Truly offline: the host is gone, and the page's own network is cut too.
@@ -206,7 +211,7 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
     const page = await context.newPage();
     await page.goto(server.url);
     const info = await loadCollection(page);
-    const queryId = info.catalog.items[3].id;
+    const queryId = (await allItems(page, info))[3].id;
     const before = await searchById(page, queryId, 5);
 
     await tamperCacheEntry(page, fileKey(manifest.index.sha256), 'flip-byte');
@@ -257,11 +262,12 @@ test('plain HTTP on a non-localhost host: search works with pure-JS sha256 and o
       state: 'unavailable',
       reason: 'insecure-context',
     });
-    const response = await searchById(page, info.catalog.items[0].id, 4);
+    const items = await allItems(page, info);
+    const response = await searchById(page, items[0].id, 4);
     expect(response.results).toHaveLength(4);
     const fixture = listFixtureImages(FIXTURE_IMAGES_DIR)[7];
     const own = await searchByImageInPage(page, readFileSync(fixture.path), 3);
-    expect(own.results[0].id).toBe(idOf(info.catalog, fixture.album, fixture.emoji));
+    expect(own.results[0].id).toBe(idOf(items, fixture.album, fixture.emoji));
   } finally {
     await browser.close();
   }

@@ -1,10 +1,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseManifest } from '../core/manifest';
+import { isShardedManifest, parseManifest } from '../core/manifest';
 import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
 import { contentHash } from './contentHash';
 import { MANIFEST_FILE } from './dataDirWriter';
 import type { SourceListing } from './imageSource';
+import { readShardedCatalog } from './readShardedCatalog';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
 const BUILDER_FORMAT = 1;
@@ -49,16 +50,14 @@ export async function findUpToDateBuild(
     for (const ref of [manifest.index, manifest.catalog, manifest.model.file]) {
       if ((await stat(join(outDir, ref.path))).size !== ref.bytes) return undefined;
     }
-    const catalog = JSON.parse(await readFile(join(outDir, manifest.catalog.path), 'utf8')) as {
-      items: { thumb: string; original: string }[];
-    };
+    const items: { thumb: string; original: string }[] = isShardedManifest(manifest)
+      ? (await readShardedCatalog(outDir, manifest)).items
+      : (JSON.parse(await readFile(join(outDir, manifest.catalog.path), 'utf8')) as { items: [] }).items;
     const present = new Set<string>();
     for (const sub of ['thumbs', 'originals']) {
       for (const name of await readdir(join(outDir, sub))) present.add(`${sub}/${name}`);
     }
-    return catalog.items.every((it) => present.has(it.thumb) && present.has(it.original))
-      ? report
-      : undefined;
+    return items.every((it) => present.has(it.thumb) && present.has(it.original)) ? report : undefined;
   } catch {
     return undefined;
   }

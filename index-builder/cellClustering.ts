@@ -24,7 +24,7 @@ export interface CellClustering {
   order: Uint32Array;
 }
 
-export const DEFAULT_ROWS_PER_CELL = 128;
+export const DEFAULT_ROWS_PER_CELL = 256;
 export const DEFAULT_MAX_CELLS = 8192;
 const ITERATIONS = 10;
 /** k-means is fitted on a sample of this many rows per centroid; assignment then covers every row. */

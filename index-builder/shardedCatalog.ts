@@ -12,7 +12,7 @@ import { crc32 } from '../core/crc32';
 import { sha256Hex } from '../core/sha256';
 
 /** Items per item shard: an album page or a result list touches few shards of a few tens of KB. */
-export const DEFAULT_SHARD_SIZE = 256;
+export const DEFAULT_SHARD_SIZE = 128;
 /** Ids per id shard the prefix length aims at. */
 const IDS_PER_SHARD = 256;
 

@@ -25,8 +25,11 @@ export interface ServeOptions {
   isolationHeaders?: boolean;
   /** Stop by itself after this many milliseconds (unattended runs). */
   exitAfterMs?: number;
-  /** Called for every request with its method and path (tests count what a visit downloads). */
-  onRequest?: (request: { method: string; path: string }) => void;
+  /**
+   * Called for every request with its method, path and Range header if any (tests count what a visit
+   * downloads, and check that sharded indexes are only read in byte ranges).
+   */
+  onRequest?: (request: { method: string; path: string; range?: string }) => void;
 }
 
 export interface RunningServer {
@@ -75,7 +78,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const data = sirv(dataDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: dataHeaders });
 
   const server = createServer((req, res) => {
-    options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range });
     if (options.isolationHeaders) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');

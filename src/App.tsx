@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useReducer, useSyncExternalStore } from 'react';
 import type { LoadProgress } from '../workers/searchApi';
+import { useCatalogItem } from './catalog/useCatalogItem';
 import { DismissibleAlert } from './common/DismissibleAlert';
 import { ErrorPanel } from './common/ErrorPanel';
 import { AppHeader } from './header/AppHeader';
@@ -34,6 +35,10 @@ export function App() {
   const offline = useSyncExternalStore(subscribeOfflineStatus, getOfflineStatus);
   const upload = useLastUpload();
   const picker = useOwnImagePicker(route.k);
+  const queryItem = useCatalogItem(
+    route.page === 'search' && route.query.kind === 'id' ? route.query.id : null,
+    ready ? ready.info : null,
+  );
 
   const refreshWorkerStatus = worker.refresh;
   const onSearchProgress = useCallback(
@@ -56,8 +61,9 @@ export function App() {
   useScrollRestoration(pageKey);
   useFocusOnNavigation(pageKey, 'main');
   useEffect(() => {
-    document.title = pageTitle(route, (id) => ready?.view.itemById.get(id)?.name);
-  }, [route, ready]);
+    const name = queryItem.status === 'found' && !queryItem.stale ? queryItem.item.name : undefined;
+    document.title = pageTitle(route, () => name);
+  }, [route, queryItem]);
 
   const notices = statusNotices({
     imageCount: ready ? ready.info.count : null,
@@ -107,7 +113,8 @@ export function App() {
         ) : ready ? (
           <PageForRoute
             route={route}
-            view={ready.view}
+            collection={ready.info}
+            queryItem={queryItem}
             upload={upload}
             onKChange={onKChange}
             onProgress={onSearchProgress}

@@ -1,7 +1,7 @@
-import type { LoadProgress } from '../workers/searchApi';
+import type { LoadInfo, LoadProgress } from '../workers/searchApi';
 import { AlbumPage } from './album/AlbumPage';
 import { AlbumListPage } from './albums/AlbumListPage';
-import type { CatalogView } from './catalog/catalogView';
+import type { ItemLookup } from './catalog/useCatalogItem';
 import { ErrorPanel } from './common/ErrorPanel';
 import type { LastUpload } from './ownImage/lastUpload';
 import { homeHref, type Route } from './routing/route';
@@ -10,36 +10,39 @@ import { UploadSearchPage } from './search/UploadSearchPage';
 
 interface PageForRouteProps {
   route: Route;
-  view: CatalogView;
+  collection: LoadInfo;
+  /** The image a `#/search/<id>` route names, looked up by the app (the page title needs it too). */
+  queryItem: ItemLookup;
   upload: LastUpload | null;
   onKChange: (k: number) => void;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** The page a URL names, once the collection has loaded. */
-export function PageForRoute({ route, view, upload, onKChange, onProgress }: PageForRouteProps) {
+export function PageForRoute({
+  route,
+  collection,
+  queryItem,
+  upload,
+  onKChange,
+  onProgress,
+}: PageForRouteProps) {
   switch (route.page) {
     case 'home':
-      return <AlbumListPage view={view} k={route.k} />;
+      return <AlbumListPage albums={collection.albums} count={collection.count} k={route.k} />;
     case 'album':
-      return <AlbumPage album={route.album} k={route.k} view={view} onKChange={onKChange} />;
+      return <AlbumPage album={route.album} k={route.k} albums={collection.albums} onKChange={onKChange} />;
     case 'search':
       return route.query.kind === 'id' ? (
         <ImageSearchPage
           id={route.query.id}
+          lookup={queryItem}
           k={route.k}
-          view={view}
           onKChange={onKChange}
           onProgress={onProgress}
         />
       ) : (
-        <UploadSearchPage
-          upload={upload}
-          k={route.k}
-          view={view}
-          onKChange={onKChange}
-          onProgress={onProgress}
-        />
+        <UploadSearchPage upload={upload} k={route.k} onKChange={onKChange} onProgress={onProgress} />
       );
     case 'notFound':
       return (

@@ -53,6 +53,8 @@ export function createSearchClient(): SearchClient {
   return {
     load: (dataUrl, onProgress) =>
       call((api) => api.load(new URL(dataUrl, document.baseURI).href, callback(onProgress))),
+    albumItems: (album, start, count) => call((api) => api.albumItems(album, start, count)),
+    item: (id) => call((api) => api.item(id)),
     searchById: (id, k) => call((api) => api.searchById(id, k)),
     searchByPixels: (pixels, k, onProgress) =>
       callWithRuntime((api) => api.searchByPixels(transferPixels(pixels), k, callback(onProgress))),

@@ -1,22 +1,22 @@
-import type { CatalogView } from '../catalog/catalogView';
+import type { AlbumSummary } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { homeHref } from '../routing/route';
 import { KSelector } from '../search/KSelector';
-import { ThumbnailGrid } from './ThumbnailGrid';
+import { AlbumItemsGrid } from './AlbumItemsGrid';
 
 interface AlbumPageProps {
   album: string;
   k: number;
-  view: CatalogView;
+  albums: readonly AlbumSummary[];
   onKChange: (k: number) => void;
 }
 
 const countFormat = new Intl.NumberFormat();
 
 /** `#/album/<name>`: every image of one album; choosing one searches for its k most similar. */
-export function AlbumPage({ album, k, view, onKChange }: AlbumPageProps) {
-  const items = view.itemsByAlbum.get(album);
-  if (!items) {
+export function AlbumPage({ album, k, albums, onKChange }: AlbumPageProps) {
+  const summary = albums.find((a) => a.name === album);
+  if (!summary) {
     return (
       <ErrorPanel
         title="Album not found"
@@ -38,13 +38,13 @@ export function AlbumPage({ album, k, view, onKChange }: AlbumPageProps) {
         <div>
           <h1 id="album-heading">{album}</h1>
           <p className="section-note">
-            {countFormat.format(items.length)} {items.length === 1 ? 'image' : 'images'} · choose one to see
+            {countFormat.format(summary.count)} {summary.count === 1 ? 'image' : 'images'} · choose one to see
             the ones most like it
           </p>
         </div>
         <KSelector k={k} onChange={onKChange} />
       </div>
-      <ThumbnailGrid key={album} items={items} k={k} label={`Images in ${album}`} />
+      <AlbumItemsGrid key={album} album={album} count={summary.count} k={k} />
     </section>
   );
 }

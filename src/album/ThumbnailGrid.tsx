@@ -1,13 +1,17 @@
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CatalogItem } from '../../core/catalog';
-import { dataFileUrl } from '../catalog/dataUrl';
-import { searchHref } from '../routing/route';
 import { nextGridIndex } from './gridKeyboard';
+import { ThumbnailCell } from './ThumbnailCell';
 import { columnsFor, GRID_GAP, useGridGeometry } from './useGridGeometry';
 
 interface ThumbnailGridProps {
-  items: readonly CatalogItem[];
+  /** Cells in the grid: the album's size, known before any of its items. */
+  count: number;
+  /** The item at a position, or undefined while it loads (the cell shows a placeholder). */
+  itemAt: (index: number) => CatalogItem | undefined;
+  /** Called with the positions whose cells are in the DOM, so their items can be fetched. */
+  onRendered: (first: number, last: number) => void;
   k: number;
   label: string;
 }
@@ -15,15 +19,16 @@ interface ThumbnailGridProps {
 /**
  * A virtualised grid of thumbnails: only the rows near the viewport are in the DOM, so an album of
  * 11k images scrolls like one of 50. The page (window) scrolls, not an inner box. One cell is in the
- * tab order; arrow keys, Page Up/Down, Home and End move focus, Enter opens the image.
+ * tab order; arrow keys, Page Up/Down, Home and End move focus, Enter opens the image. Items come
+ * from `itemAt` as their pages arrive; the grid itself never needs the whole album.
  */
-export function ThumbnailGrid({ items, k, label }: ThumbnailGridProps) {
+export function ThumbnailGrid({ count, itemAt, onRendered, k, label }: ThumbnailGridProps) {
   const gridRef = useRef<HTMLDivElement>(null);
   const { width, documentTop } = useGridGeometry(gridRef);
   const columns = columnsFor(width);
   const cellSize = width > 0 ? (width - GRID_GAP * (columns - 1)) / columns : 150;
   const rowHeight = cellSize + GRID_GAP;
-  const rowCount = Math.ceil(items.length / columns);
+  const rowCount = Math.ceil(count / columns);
 
   const virtualizer = useWindowVirtualizer({
     count: rowCount,
@@ -52,16 +57,20 @@ export function ThumbnailGrid({ items, k, label }: ThumbnailGridProps) {
   const rows = virtualizer.getVirtualItems();
   const firstRendered = rows.length > 0 ? rows[0].index * columns : 0;
   const lastRendered =
-    rows.length > 0 ? Math.min(items.length, (rows[rows.length - 1].index + 1) * columns) - 1 : -1;
+    rows.length > 0 ? Math.min(count, (rows[rows.length - 1].index + 1) * columns) - 1 : -1;
   // Keep one cell tabbable even when the active one has scrolled out of the DOM.
   const tabbable = activeIndex >= firstRendered && activeIndex <= lastRendered ? activeIndex : firstRendered;
+
+  useEffect(() => {
+    if (lastRendered >= firstRendered) onRendered(firstRendered, lastRendered);
+  }, [onRendered, firstRendered, lastRendered]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const from = Number((e.target as HTMLElement).dataset.index ?? Number.NaN);
     if (!Number.isInteger(from)) return;
     const rowsPerPage = Math.max(1, Math.floor(window.innerHeight / rowHeight) - 1);
-    const next = nextGridIndex(e.key, from, items.length, columns, rowsPerPage);
+    const next = nextGridIndex(e.key, from, count, columns, rowsPerPage);
     if (next === null) return;
     e.preventDefault();
     setActiveIndex(next);
@@ -83,7 +92,7 @@ export function ThumbnailGrid({ items, k, label }: ThumbnailGridProps) {
     >
       {rows.map((row) => {
         const start = row.index * columns;
-        const rowItems = items.slice(start, start + columns);
+        const cells = Math.min(columns, count - start);
         return (
           <div
             key={row.key}
@@ -97,31 +106,17 @@ export function ThumbnailGrid({ items, k, label }: ThumbnailGridProps) {
               height: cellSize,
             }}
           >
-            {rowItems.map((item, i) => {
-              const index = start + i;
-              return (
-                <div role="gridcell" key={item.id} aria-colindex={i + 1}>
-                  <a
-                    href={searchHref(item.id, k)}
-                    className="thumbnail-cell"
-                    data-index={index}
-                    data-id={item.id}
-                    data-testid="grid-cell"
-                    tabIndex={index === tabbable ? 0 : -1}
-                    title={item.name}
-                    onFocus={() => setActiveIndex(index)}
-                  >
-                    <img
-                      src={dataFileUrl(item.thumb)}
-                      alt={item.name}
-                      loading="lazy"
-                      decoding="async"
-                      draggable={false}
-                    />
-                  </a>
-                </div>
-              );
-            })}
+            {Array.from({ length: cells }, (_, column) => (
+              <ThumbnailCell
+                key={column}
+                index={start + column}
+                column={column}
+                item={itemAt(start + column)}
+                k={k}
+                tabbable={start + column === tabbable}
+                onFocus={setActiveIndex}
+              />
+            ))}
           </div>
         );
       })}

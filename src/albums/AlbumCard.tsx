@@ -1,30 +1,25 @@
-import type { CatalogAlbum, CatalogItem } from '../../core/catalog';
+import type { AlbumSummary } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { albumHref } from '../routing/route';
 
 interface AlbumCardProps {
-  album: CatalogAlbum;
-  cover: CatalogItem | undefined;
+  album: AlbumSummary;
   k: number;
 }
 
 const countFormat = new Intl.NumberFormat();
 
-export function AlbumCard({ album, cover, k }: AlbumCardProps) {
+export function AlbumCard({ album, k }: AlbumCardProps) {
   return (
     <li className="album-card" data-testid="album" data-album={album.name}>
       <a href={albumHref(album.name, k)} className="album-link">
         <span className="thumb-frame album-cover">
-          {cover && (
-            <img
-              src={dataFileUrl(cover.thumb)}
-              alt={`Cover of ${album.name}: ${cover.name}`}
-              loading="lazy"
-              decoding="async"
-              width={cover.width}
-              height={cover.height}
-            />
-          )}
+          <img
+            src={dataFileUrl(album.cover.thumb)}
+            alt={`Cover of ${album.name}`}
+            loading="lazy"
+            decoding="async"
+          />
         </span>
         <span className="album-name">{album.name}</span>
         <span className="album-count">

@@ -1,16 +1,17 @@
-import type { CatalogView } from '../catalog/catalogView';
+import type { AlbumSummary } from '../../workers/searchApi';
 import { AlbumCard } from './AlbumCard';
 
 interface AlbumListPageProps {
-  view: CatalogView;
+  albums: readonly AlbumSummary[];
+  /** Images in the whole collection. */
+  count: number;
   k: number;
 }
 
 const countFormat = new Intl.NumberFormat();
 
 /** `#/`: every album with its cover, name and size. */
-export function AlbumListPage({ view, k }: AlbumListPageProps) {
-  const { albums, items } = view.catalog;
+export function AlbumListPage({ albums, count, k }: AlbumListPageProps) {
   if (albums.length === 0) {
     return (
       <section className="empty-state" data-testid="no-albums">
@@ -23,14 +24,13 @@ export function AlbumListPage({ view, k }: AlbumListPageProps) {
     <section aria-labelledby="albums-heading">
       <div className="section-bar">
         <h1 id="albums-heading">Albums</h1>
-        <p className="section-note">
-          {countFormat.format(items.length)} images in {albums.length}{' '}
-          {albums.length === 1 ? 'album' : 'albums'}
+        <p className="section-note" data-testid="collection-summary">
+          {countFormat.format(count)} images in {albums.length} {albums.length === 1 ? 'album' : 'albums'}
         </p>
       </div>
       <ul className="album-grid" data-testid="albums">
         {albums.map((album) => (
-          <AlbumCard key={album.name} album={album} cover={view.itemById.get(album.cover)} k={k} />
+          <AlbumCard key={album.name} album={album} k={k} />
         ))}
       </ul>
     </section>

@@ -1,21 +1,21 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { LoadInfo, LoadProgress } from '../../workers/searchApi';
-import { buildCatalogView, type CatalogView } from '../catalog/catalogView';
 import { DATA_URL } from '../catalog/dataUrl';
 import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 
 export type IndexState =
-  | { status: 'loading' }
-  | { status: 'ready'; info: LoadInfo; view: CatalogView }
-  | { status: 'failed'; message: string };
+  { status: 'loading' } | { status: 'ready'; info: LoadInfo } | { status: 'failed'; message: string };
 
 export interface SearchIndex {
   state: IndexState;
   retry: () => void;
 }
 
-/** Loads manifest, index and catalog once (the worker reads them from cache when it can). */
+/**
+ * Loads the collection once (the worker reads it from cache when it can). The page gets the albums and
+ * counts only; items come from the worker a page or an id at a time, whatever the collection's layout.
+ */
 export function useSearchIndex(onProgress: (p: LoadProgress) => void): SearchIndex {
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<IndexState>({ status: 'loading' });
@@ -28,7 +28,7 @@ export function useSearchIndex(onProgress: (p: LoadProgress) => void): SearchInd
       })
       .then(
         (info) => {
-          if (!cancelled) setState({ status: 'ready', info, view: buildCatalogView(info.catalog) });
+          if (!cancelled) setState({ status: 'ready', info });
         },
         (error: unknown) => {
           if (!cancelled) setState({ status: 'failed', message: errorMessage(error) });

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { LoadProgress } from '../../workers/searchApi';
-import type { CatalogView } from '../catalog/catalogView';
 import { dataFileUrl } from '../catalog/dataUrl';
+import type { ItemLookup } from '../catalog/useCatalogItem';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { albumHref, homeHref } from '../routing/route';
 import { ItemMeta } from './ItemMeta';
@@ -11,31 +11,49 @@ import type { SearchRequest } from './useSearchResults';
 
 interface ImageSearchPageProps {
   id: string;
+  /** The image with this id, as the worker found it (it may first fetch the shard that holds it). */
+  lookup: ItemLookup;
   k: number;
-  view: CatalogView;
   onKChange: (k: number) => void;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** `#/search/<id>`: an image of the collection, large, with its k most similar images beneath it. */
-export function ImageSearchPage({ id, k, view, onKChange, onProgress }: ImageSearchPageProps) {
+export function ImageSearchPage({ id, lookup, k, onKChange, onProgress }: ImageSearchPageProps) {
   const request = useMemo<SearchRequest>(() => ({ kind: 'id', id }), [id]);
-  const item = view.itemById.get(id);
-  if (!item) {
-    return (
-      <ErrorPanel
-        title="Image not found"
-        message={`No image with id “${id}” is in this collection. The link may be from an older version of it.`}
-        testId="image-not-found"
-      >
-        <a className="button" href={homeHref(k)}>
-          Browse the albums
-        </a>
-      </ErrorPanel>
-    );
+  const browse = (
+    <a className="button" href={homeHref(k)}>
+      Browse the albums
+    </a>
+  );
+  switch (lookup.status) {
+    case 'loading':
+      return <div className="skeleton skeleton-query" aria-busy="true" data-testid="query-loading" />;
+    case 'missing':
+      return (
+        <ErrorPanel
+          title="Image not found"
+          message={`No image with id “${id}” is in this collection. The link may be from an older version of it.`}
+          testId="image-not-found"
+        >
+          {browse}
+        </ErrorPanel>
+      );
+    case 'failed':
+      return (
+        <ErrorPanel
+          title="The image could not be loaded"
+          message={lookup.message}
+          testId="image-lookup-error"
+        >
+          {browse}
+        </ErrorPanel>
+      );
   }
+  // A stale item (the previous image's, while this one's is fetched) keeps the page and its results in place.
+  const { item, stale } = lookup;
   return (
-    <article className="search-page">
+    <article className="search-page" aria-busy={stale}>
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <a href={homeHref(k)}>Albums</a>
         <span aria-hidden="true">›</span>
@@ -58,7 +76,7 @@ export function ImageSearchPage({ id, k, view, onKChange, onProgress }: ImageSea
           </>
         }
       />
-      <SimilarImages request={request} k={k} view={view} onKChange={onKChange} onProgress={onProgress} />
+      <SimilarImages request={request} k={k} onKChange={onKChange} onProgress={onProgress} />
     </article>
   );
 }

@@ -1,4 +1,3 @@
-import type { CatalogView } from '../catalog/catalogView';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { ResultCard } from './ResultCard';
 import type { SearchState } from './useSearchResults';
@@ -8,12 +7,11 @@ interface ResultListProps {
   stale: boolean;
   /** What the wait is for, read out while searching (an own image may first need the model). */
   searchingLabel: string;
-  view: CatalogView;
   k: number;
 }
 
 /** The k nearest images under the query, with a skeleton while the worker searches. */
-export function ResultList({ state, stale, searchingLabel, view, k }: ResultListProps) {
+export function ResultList({ state, stale, searchingLabel, k }: ResultListProps) {
   if (state.status === 'failed') {
     return <ErrorPanel title="The search failed" message={state.message} testId="search-error" />;
   }
@@ -48,18 +46,9 @@ export function ResultList({ state, stale, searchingLabel, view, k }: ResultList
         aria-busy={stale}
         data-testid="results"
       >
-        {results.map((result, i) => {
-          const item = view.itemById.get(result.id);
-          // The worker and the page read the same catalog, so a missing id means a mismatch worth showing.
-          if (!item) {
-            return (
-              <li key={result.id} className="result-card result-missing">
-                Unknown image {result.id}
-              </li>
-            );
-          }
-          return <ResultCard key={result.id} item={item} score={result.score} rank={i + 1} k={k} />;
-        })}
+        {results.map((result, i) => (
+          <ResultCard key={result.id} item={result.item} score={result.score} rank={i + 1} k={k} />
+        ))}
       </ol>
     </>
   );

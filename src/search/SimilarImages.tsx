@@ -1,5 +1,4 @@
 import type { LoadProgress } from '../../workers/searchApi';
-import type { CatalogView } from '../catalog/catalogView';
 import { KSelector } from './KSelector';
 import { ResultList } from './ResultList';
 import { useSearchResults, type SearchRequest } from './useSearchResults';
@@ -8,13 +7,12 @@ interface SimilarImagesProps {
   /** Keep referentially stable: a new object searches again. */
   request: SearchRequest;
   k: number;
-  view: CatalogView;
   onKChange: (k: number) => void;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** The "Similar images" section under a query image: the k selector and the results. */
-export function SimilarImages({ request, k, view, onKChange, onProgress }: SimilarImagesProps) {
+export function SimilarImages({ request, k, onKChange, onProgress }: SimilarImagesProps) {
   const { state, stale } = useSearchResults(request, k, onProgress);
   return (
     <section className="similar" aria-labelledby="similar-heading">
@@ -28,7 +26,6 @@ export function SimilarImages({ request, k, view, onKChange, onProgress }: Simil
         searchingLabel={
           request.kind === 'upload' ? 'Reading your image with the model…' : 'Searching for similar images…'
         }
-        view={view}
         k={k}
       />
     </section>

@@ -1,6 +1,5 @@
 import { useMemo } from 'react';
 import type { LoadProgress } from '../../workers/searchApi';
-import type { CatalogView } from '../catalog/catalogView';
 import { homeHref } from '../routing/route';
 import type { LastUpload } from '../ownImage/lastUpload';
 import { QueryImage } from './QueryImage';
@@ -10,13 +9,12 @@ import type { SearchRequest } from './useSearchResults';
 interface UploadSearchPageProps {
   upload: LastUpload | null;
   k: number;
-  view: CatalogView;
   onKChange: (k: number) => void;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** `#/search/upload`: the person's own image (kept in memory only) and the most similar album images. */
-export function UploadSearchPage({ upload, k, view, onKChange, onProgress }: UploadSearchPageProps) {
+export function UploadSearchPage({ upload, k, onKChange, onProgress }: UploadSearchPageProps) {
   const request = useMemo<SearchRequest | null>(() => (upload ? { kind: 'upload', upload } : null), [upload]);
   if (!upload || !request) {
     return (
@@ -48,7 +46,7 @@ export function UploadSearchPage({ upload, k, view, onKChange, onProgress }: Upl
           </>
         }
       />
-      <SimilarImages request={request} k={k} view={view} onKChange={onKChange} onProgress={onProgress} />
+      <SimilarImages request={request} k={k} onKChange={onKChange} onProgress={onProgress} />
     </article>
   );
 }

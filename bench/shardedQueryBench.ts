@@ -1,0 +1,157 @@
+import type { Browser } from '@playwright/test';
+import { ShardedCollection } from '../core/shardedCollection';
+import { fileDataSource } from '../index-builder/fileDataSource';
+import { openSite } from './benchSite';
+import type { ShardedDataDir } from './shardedDataDir';
+import { summarize, type LatencySummary } from './stats';
+
+/** Area 7: album-image queries through the sharded, range-loaded path, in Chromium. */
+export interface ShardedQueryResult {
+  count: number;
+  cells: number;
+  indexFileBytes: number;
+  headBytes: number;
+  catalogIndexBytes: number;
+  /** Seconds to cluster and encode the synthetic collection (0 when reused). */
+  buildSeconds: number;
+  /** Fresh origin (empty caches): load() fetches the head and catalog index; then one query. */
+  cold: {
+    samples: number;
+    loadMs: LatencySummary;
+    loadBytes: number;
+    queryMs: LatencySummary;
+    totalBytes: LatencySummary;
+  };
+  /** Directory loaded, cells not yet seen: what most queries on a big collection cost. */
+  warmDirectory: { latency: LatencySummary; bytes: LatencySummary; requests: LatencySummary };
+  /** The same queries again: cells and shards already in the worker. */
+  repeat: LatencySummary;
+  /** Share of the exact int8 top-10 (all cells scanned in Node) that the browser returned. */
+  recallAt10: number;
+  /** Queries whose browser results equal Node's ShardedCollection over the same files. */
+  sameAsNode: number;
+  crossOriginIsolated: boolean;
+}
+
+const K = 10;
+
+export async function shardedQueryBench(
+  browser: Browser,
+  distDir: string,
+  data: ShardedDataDir,
+  queryCount: number,
+  coldSamples: number,
+  log: (m: string) => void,
+): Promise<ShardedQueryResult> {
+  const { manifest, dir, count } = data;
+  const node = await ShardedCollection.open(manifest, fileDataSource(dir));
+  const positions = Array.from({ length: queryCount }, (_, i) =>
+    Math.floor(((i + 0.5) * count) / queryCount),
+  );
+  const items = await Promise.all(positions.map((p) => node.itemsAt(p, 1).then((it) => it[0])));
+  log(`  exact top-${K} in Node for ${queryCount} queries (every cell)`);
+  const exact: string[][] = [];
+  const nodeDefault: string[][] = [];
+  for (const item of items) {
+    exact.push((await node.searchByItem(item, K, count)).hits.map((h) => h.item.id));
+    const fresh = await ShardedCollection.open(manifest, fileDataSource(dir));
+    nodeDefault.push((await fresh.searchByItem(item, K)).hits.map((h) => h.item.id));
+  }
+  const ids = items.map((it) => it.id);
+  const indexPath = `/data/${manifest.index.path}`;
+
+  const coldLoadMs: number[] = [];
+  const coldQueryMs: number[] = [];
+  const coldTotal: number[] = [];
+  let loadBytes = 0;
+  for (let s = 0; s < coldSamples; s++) {
+    const site = await openSite(browser, distDir, dir, true);
+    try {
+      const r = await site.page.evaluate(
+        async ([id, k]) => {
+          const t = performance.now();
+          const res = await window.__lookalike!.searchClient.searchById(id, k);
+          return { ms: performance.now() - t, bytes: res.fetchedBytes };
+        },
+        [ids[(s * 7) % ids.length], K] as const,
+      );
+      coldLoadMs.push(site.loadMs);
+      coldQueryMs.push(r.ms);
+      loadBytes = site.load.fetchedBytes;
+      coldTotal.push(site.load.fetchedBytes + r.bytes);
+    } finally {
+      await site.close();
+    }
+  }
+
+  let requests = 0;
+  const site = await openSite(browser, distDir, dir, true, (req) => {
+    if (req.path.startsWith(indexPath)) requests++;
+  });
+  try {
+    const perQueryRequests: number[] = [];
+    const ms: number[] = [];
+    const bytes: number[] = [];
+    const got: string[][] = [];
+    for (const id of ids) {
+      const before = requests;
+      const r = await site.page.evaluate(
+        async ([qid, k]) => {
+          const t = performance.now();
+          const res = await window.__lookalike!.searchClient.searchById(qid, k);
+          return { ms: performance.now() - t, bytes: res.fetchedBytes, ids: res.results.map((h) => h.id) };
+        },
+        [id, K] as const,
+      );
+      perQueryRequests.push(requests - before);
+      ms.push(r.ms);
+      bytes.push(r.bytes);
+      got.push(r.ids);
+    }
+    const repeat = await site.page.evaluate(
+      async ([qids, k]) => {
+        const out: number[] = [];
+        for (const qid of qids) {
+          const t = performance.now();
+          await window.__lookalike!.searchClient.searchById(qid, k);
+          out.push(performance.now() - t);
+        }
+        return out;
+      },
+      [ids, K] as const,
+    );
+    let found = 0;
+    let same = 0;
+    got.forEach((g, i) => {
+      const want = new Set(exact[i]);
+      for (const id of g) if (want.has(id)) found++;
+      if (g.join() === nodeDefault[i].join()) same++;
+    });
+    return {
+      count,
+      cells: node.head.cells,
+      indexFileBytes: manifest.index.bytes,
+      headBytes: manifest.index.headBytes,
+      catalogIndexBytes: manifest.catalog.bytes,
+      buildSeconds: data.buildSeconds,
+      cold: {
+        samples: coldSamples,
+        loadMs: summarize(coldLoadMs),
+        loadBytes,
+        queryMs: summarize(coldQueryMs),
+        totalBytes: summarize(coldTotal),
+      },
+      warmDirectory: {
+        latency: summarize(ms),
+        bytes: summarize(bytes),
+        requests: summarize(perQueryRequests),
+      },
+      repeat: summarize(repeat),
+      recallAt10: found / (got.length * K),
+      sameAsNode: same / got.length,
+      crossOriginIsolated: site.status.crossOriginIsolated,
+    };
+  } finally {
+    await site.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { ThumbnailGrid } from './ThumbnailGrid';
+import { useAlbumPages } from './useAlbumPages';
+
+interface AlbumItemsGridProps {
+  album: string;
+  count: number;
+  k: number;
+}
+
+/** The album's thumbnail grid, fed page by page from the worker; a failed page can be tried again. */
+export function AlbumItemsGrid({ album, count, k }: AlbumItemsGridProps) {
+  const { pages, snapshot } = useAlbumPages(album, count);
+  return (
+    <>
+      {snapshot.error !== null && (
+        <div className="alert" role="alert" data-testid="album-items-error">
+          <p>Some images of this album could not be loaded: {snapshot.error}</p>
+          <button type="button" className="button" onClick={pages.retry}>
+            Try again
+          </button>
+        </div>
+      )}
+      <ThumbnailGrid
+        count={count}
+        itemAt={snapshot.itemAt}
+        onRendered={pages.request}
+        k={k}
+        label={`Images in ${album}`}
+      />
+    </>
+  );
+}
