@@ -5,6 +5,8 @@ import type { MachineInfo } from './machine';
 import type { BuilderResult } from './builderBench';
 import type { OwnImageResult } from './ownImageBench';
 import type { QualityResult } from './qualityBench';
+import type { ShardedQueryResult } from './shardedQueryBench';
+import type { DistributedBuildResult } from './distributedBench';
 
 /** The shape of bench/results.json. Every area is always present: measured data or why it is missing. */
 
@@ -25,6 +27,8 @@ export const BENCH_SECTIONS = [
   'quality',
   'firstVisit',
   'annLibraries',
+  'sharded',
+  'distributedBuild',
 ] as const;
 
 export interface BenchResults {
@@ -38,4 +42,6 @@ export interface BenchResults {
   quality: Section<QualityResult>;
   firstVisit: Section<FirstVisitResult>;
   annLibraries: Section<AnnResult>;
+  sharded: Section<ShardedQueryResult>;
+  distributedBuild: Section<DistributedBuildResult>;
 }

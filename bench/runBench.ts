@@ -32,6 +32,9 @@ import { writeReport } from './report';
 import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
 import { clusteredEmbeddings } from './syntheticEmbeddings';
 import { writeDataDir } from './syntheticDataDir';
+import { distributedBench } from './distributedBench';
+import { shardedDataDir } from './shardedDataDir';
+import { shardedQueryBench } from './shardedQueryBench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -215,6 +218,27 @@ try {
       return r;
     });
 
+    const sharded = await section('sharded collection in Chromium', async () => {
+      const count = quick ? 20_000 : 1_000_000;
+      // The million-image collection takes minutes to cluster: kept between runs under generated/.
+      const dir = quick
+        ? path.join(work, 'sharded')
+        : path.join(import.meta.dirname, '..', 'generated', 'bench', `sharded-${count}`);
+      const data = await shardedDataDir(dir, count, model, log);
+      const r = await shardedQueryBench(browser, distDir, data, quick ? 20 : 100, quick ? 2 : 5, log);
+      log(
+        `  ${count}: cold ${(r.cold.totalBytes.p50 / 1e6).toFixed(2)} MB, warm-directory p50 ${r.warmDirectory.latency.p50.toFixed(1)} ms, recall ${r.recallAt10.toFixed(3)}`,
+      );
+      return r;
+    });
+
+    const distributedBuild = await section('distributed build', async () => {
+      if (quick) throw new Error('full run only (npm run bench)');
+      const r = await distributedBench(400, 64, log);
+      for (const x of r.rows) log(`  ${x.workers} worker(s): ${(x.totalMs / 1000).toFixed(1)} s`);
+      return r;
+    });
+
     const results: BenchResults = {
       version: 1,
       mode: quick ? 'quick' : 'full',
@@ -226,6 +250,8 @@ try {
       quality,
       firstVisit,
       annLibraries,
+      sharded,
+      distributedBuild,
     };
     results.totalSeconds = (performance.now() - started) / 1000;
     mkdirSync(outDir, { recursive: true });

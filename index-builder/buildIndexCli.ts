@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { buildIndex } from './buildIndex';
 import type { BuildReport } from './buildReport';
 import { intInRange } from './cliOptions';
+import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import { openSource } from './openSource';
 import { createProgressReporter, silentProgress } from './progressReporter';
@@ -21,6 +22,9 @@ interface CliOptions {
   threads?: number;
   force?: boolean;
   quiet?: boolean;
+  queue?: string;
+  work?: string;
+  jobSize?: number;
 }
 
 const MAX_SKIPPED_SHOWN = 20;
@@ -57,8 +61,62 @@ async function main(argv: string[]): Promise<void> {
     .option('--threads <n>', 'inference threads (default: one per core)', intInRange(1, 256))
     .option('--force', 'rebuild even if nothing changed')
     .option('--quiet', 'no progress output')
+    .option('--queue <redis-url>', 'distributed build: queue jobs on this Redis for `npm run build-worker`')
+    .option(
+      '--work <s3-url>',
+      'distributed build: scratch prefix (default s3://<source bucket>/.lookalike-work/)',
+    )
+    .option(
+      '--job-size <n>',
+      `distributed build: images per job (default ${DEFAULT_JOB_SIZE})`,
+      intInRange(1, 100_000),
+    )
     .parse(argv);
   const opts = program.opts<CliOptions>();
+  const progress = opts.quiet ? silentProgress : createProgressReporter('featurizing');
+
+  if (opts.queue !== undefined) {
+    // Workers featurize with their own caches and threads; these options would silently do nothing.
+    for (const [flag, value] of [
+      ['--cache', opts.cache],
+      ['--threads', opts.threads],
+    ] as const) {
+      if (value !== undefined)
+        throw new Error(`${flag} applies to workers in a distributed build: pass it to build-worker`);
+    }
+    const { upToDate, report, phases } = await runCoordinator({
+      sourceUrl: opts.source,
+      access: { endpoint: opts.endpoint, region: opts.region },
+      workUrl: opts.work,
+      redisUrl: opts.queue,
+      outDir: opts.out,
+      model: await loadModel(opts.model),
+      bits: opts.bits,
+      dims: opts.dims,
+      maxPixels: opts.maxPixels,
+      batchSize: opts.batchSize,
+      jobSize: opts.jobSize,
+      force: opts.force,
+      progress,
+      log: (line) => console.log(line),
+    });
+    if (upToDate) {
+      console.log(
+        `up to date: ${opts.out} already holds ${report.counts.indexed} images from ${report.source} ` +
+          `(built ${report.finishedAt}); use --force to rebuild`,
+      );
+      return;
+    }
+    for (const line of summary(report, opts.out)) console.log(line);
+    const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `  distributed: listing ${sec(phases.listMs)}, jobs ${sec(phases.queueMs)}, merge ${sec(phases.mergeMs)}`,
+    );
+    return;
+  }
+  if (opts.work !== undefined || opts.jobSize !== undefined) {
+    throw new Error('--work and --job-size apply to a distributed build: add --queue redis://host:port');
+  }
 
   const source = openSource(opts.source, { endpoint: opts.endpoint, region: opts.region });
   const model = await loadModel(opts.model);
@@ -73,7 +131,7 @@ async function main(argv: string[]): Promise<void> {
     batchSize: opts.batchSize,
     threads: opts.threads,
     force: opts.force,
-    progress: opts.quiet ? silentProgress : createProgressReporter('featurizing'),
+    progress,
   });
   if (upToDate) {
     console.log(

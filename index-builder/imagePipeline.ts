@@ -3,7 +3,6 @@ import { featurize } from '../core/featurize';
 import type { RgbaImage } from '../core/rgbaImage';
 import type { SkippedFile } from './buildReport';
 import { contentHash, hash16 } from './contentHash';
-import type { DataDirWriter } from './dataDirWriter';
 import {
   ImageDecodeError,
   decodeImage,
@@ -31,15 +30,31 @@ export interface ProcessedImage {
   embedding: Float32Array;
 }
 
+/**
+ * Where the pipeline puts thumbnails and originals under their content-addressed names: the data dir
+ * (a DataDirWriter) for a single-machine build, a build's work prefix in S3 for a distributed worker.
+ */
+export interface MediaSink {
+  /** True if that name is already stored, so the pipeline need not make it. */
+  has(name: string): Promise<boolean>;
+  /** Stores the bytes unless that name is already there; true if it wrote them. */
+  putContentAddressed(name: string, bytes: Uint8Array, durable?: boolean): Promise<boolean>;
+}
+
 export interface ImagePipelineOptions {
   entries: SourceEntry[];
   source: ImageSource;
-  writer: DataDirWriter;
+  writer: MediaSink;
   cache: EmbeddingCache;
   model: LoadedModel;
   maxPixels: number;
   batchSize: number;
   threads?: number;
+  /**
+   * Where to get the model runner instead of starting one of its own (the caller releases it): a
+   * worker serving many jobs loads the model once, not once per job.
+   */
+  sharedRunner?: () => Promise<OnnxModelRunner>;
   progress: ProgressReporter;
 }
 
@@ -107,7 +122,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   };
 
   // Everything that does not need the model. Bad images are skipped; failures to write the data
-  // dir are not the image's fault and fail the build.
+  // dir (or the work prefix) are not the image's fault and fail the build.
   const prepare = async (entry: SourceEntry): Promise<InProgress | undefined> => {
     let bytes: Uint8Array;
     try {
@@ -147,7 +162,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   let runner: Promise<OnnxModelRunner> | undefined;
   const loadRunner = async (): Promise<OnnxModelRunner> => {
     const t = performance.now();
-    const r = await createWorkerModelRunner(model.onnxPath, spec, opts.threads);
+    const r = await (opts.sharedRunner?.() ?? createWorkerModelRunner(model.onnxPath, spec, opts.threads));
     result.modelLoadMs = performance.now() - t;
     return r;
   };
@@ -228,8 +243,9 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     if (inFlight !== undefined) await awaitModel(inFlight);
   } finally {
     progress.stop();
+    // Settled either way, so that a shared runner still loading is handed over, not lost.
     const loaded = await runner?.catch(() => undefined);
-    await loaded?.release();
+    if (opts.sharedRunner === undefined) await loaded?.release();
   }
   result.processMs = performance.now() - start;
   return result;

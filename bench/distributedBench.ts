@@ -1,0 +1,120 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { parseManifest } from '../core/manifest';
+import { S3RVER_CREDENTIALS, startS3rver } from '../deploy/s3rverForTests';
+import { buildIndex } from '../index-builder/buildIndex';
+import { startRedisForTests } from '../index-builder/distributed/redisForTests';
+import { runDistributedBuild } from '../index-builder/distributed/runDistributedBuild';
+import { loadModel } from '../index-builder/loadModel';
+import { S3Source } from '../index-builder/s3Source';
+import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
+
+/** Area 8: the BullMQ build with 1 and 2 worker processes against a single-machine build. */
+export interface DistributedBuildResult {
+  images: number;
+  jobSize: number;
+  threadsPerWorker: number;
+  singleMachine: { totalMs: number; imagesPerSecond: number };
+  rows: {
+    workers: number;
+    listMs: number;
+    queueMs: number;
+    mergeMs: number;
+    totalMs: number;
+    imagesPerSecond: number;
+  }[];
+  /** Index and catalog bytes of every distributed build equal the single-machine build's. */
+  equalToSingleMachine: boolean;
+}
+
+const BUCKET = 'lookalike-bench';
+const PREFIX = 'collection';
+
+async function indexAndCatalog(dir: string): Promise<string> {
+  const m = parseManifest(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')));
+  return `${m.index.sha256}:${m.catalog.sha256}`;
+}
+
+export async function distributedBench(
+  imagesPerVendor: number,
+  jobSize: number,
+  log: (m: string) => void,
+): Promise<DistributedBuildResult> {
+  const work = await mkdtemp(path.join(tmpdir(), 'lookalike-distributed-bench-'));
+  const s3 = await startS3rver();
+  const redis = await startRedisForTests();
+  const savedEnv = { ...process.env };
+  Object.assign(process.env, S3RVER_CREDENTIALS, { AWS_REGION: 'us-east-1' });
+  try {
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const files = EMOJI_VENDORS.flatMap((v) =>
+      emojiImages(v)
+        .slice(0, imagesPerVendor)
+        .map((e) => ({ key: `${PREFIX}/${v}/${e.unified}.png`, file: e.file })),
+    );
+    log(`  uploading ${files.length} emoji to s3rver`);
+    const limit = pLimit(8);
+    await Promise.all(
+      files.map((f) =>
+        limit(() =>
+          client.send(new PutObjectCommand({ Bucket: BUCKET, Key: f.key, Body: readFileSync(f.file) })),
+        ),
+      ),
+    );
+    client.destroy();
+    const sourceUrl = `s3://${BUCKET}/${PREFIX}`;
+    const model = await loadModel();
+
+    log('  single-machine build');
+    const single = path.join(work, 'single');
+    const t = performance.now();
+    const { report } = await buildIndex({
+      source: new S3Source(sourceUrl, { endpoint: s3.endpoint }),
+      outDir: single,
+      model,
+      cacheDir: path.join(work, 'cache'),
+      force: true,
+    });
+    const singleMs = performance.now() - t;
+    const expected = await indexAndCatalog(single);
+
+    const rows: DistributedBuildResult['rows'] = [];
+    let equal = true;
+    for (const workers of [1, 2]) {
+      log(`  distributed build, ${workers} worker(s)`);
+      const outDir = path.join(work, `distributed-${workers}`);
+      const r = await runDistributedBuild({
+        sourceUrl,
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        outDir,
+        redisUrl: redis.url,
+        workers,
+        jobSize,
+        threads: 1,
+        workUrl: `s3://${BUCKET}/work-${workers}`,
+        model,
+      });
+      rows.push({ workers, ...r });
+      if ((await indexAndCatalog(outDir)) !== expected) equal = false;
+    }
+    return {
+      images: report.counts.indexed,
+      jobSize,
+      threadsPerWorker: 1,
+      singleMachine: { totalMs: singleMs, imagesPerSecond: (report.counts.indexed / singleMs) * 1000 },
+      rows,
+      equalToSingleMachine: equal,
+    };
+  } finally {
+    process.env = savedEnv;
+    await redis.stop();
+    await s3.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}

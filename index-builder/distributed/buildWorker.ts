@@ -1,0 +1,233 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hash16 } from '../contentHash';
+import { EmbeddingCache } from '../embeddingCache';
+import type { ProgressReporter } from '../progressReporter';
+import {
+  bullConnection,
+  connectRedis,
+  type BuildJobData,
+  type BuildJobResult,
+  type StallPolicy,
+} from './buildQueue';
+import { BuildRegistry } from './buildRegistry';
+import { runBuildJob } from './runBuildJob';
+import { RunnerPool } from './runnerPool';
+import { ModelCache } from './sharedModel';
+import type { S3Access } from './workStore';
+
+export interface BuildWorkerOptions {
+  redisUrl: string;
+  access: S3Access;
+  /** Jobs this process runs at once. */
+  concurrency: number;
+  /** Inference threads per job; default one per core. */
+  threads?: number;
+  stall: StallPolicy;
+  /** Where verified model files are kept between runs. */
+  modelCacheDir: string;
+  /** Return from run() as soon as no registered build has jobs left, instead of waiting for more. */
+  exitWhenIdle: boolean;
+  /** How often to look for builds and check on the one being served. */
+  pollMs: number;
+  log(line: string): void;
+}
+
+type BuildJob = Job<BuildJobData, BuildJobResult>;
+
+/** Sends a job's image count to its coordinator (the progress bar), at most every `everyMs`. */
+function jobProgress(job: BuildJob, everyMs = 500): ProgressReporter {
+  let done = 0;
+  let sentAt = 0;
+  const send = () => {
+    sentAt = performance.now();
+    job.updateProgress(done).catch(() => undefined);
+  };
+  return {
+    start() {},
+    tick() {
+      done++;
+      if (performance.now() - sentAt >= everyMs) send();
+    },
+    stop: send,
+  };
+}
+
+/**
+ * A worker process's main loop: finds registered builds with jobs left (oldest build first), serves
+ * one at a time with a BullMQ worker until it has no waiting, delayed or active job, and moves on.
+ * Staying while other workers' jobs are active keeps the stalled-job check running, so the job of a
+ * worker that was killed goes back to the queue and is done here.
+ */
+export class BuildWorker {
+  private stopping = false;
+  private wake = () => {};
+  private readonly queues = new Map<string, Queue>();
+  private readonly embeddingCaches = new Map<string, Promise<EmbeddingCache>>();
+  private readonly models: ModelCache;
+  private readonly runners: RunnerPool;
+  private readonly registry: BuildRegistry;
+  private readonly name = `${hostname()}:${process.pid}`;
+
+  private constructor(
+    private readonly o: BuildWorkerOptions,
+    private readonly redis: Redis,
+    private readonly scratch: string,
+  ) {
+    this.registry = new BuildRegistry(redis);
+    this.models = new ModelCache(o.modelCacheDir);
+    this.runners = new RunnerPool(o.threads);
+  }
+
+  static async connect(o: BuildWorkerOptions): Promise<BuildWorker> {
+    const redis = await connectRedis(o.redisUrl);
+    // Embeddings are kept for this process's life only: enough for a job that is retried here, and
+    // no cache file shared by two processes.
+    const scratch = await mkdtemp(join(tmpdir(), 'lookalike-worker-'));
+    return new BuildWorker(o, redis, scratch);
+  }
+
+  /** Serves builds until stop() (or, with exitWhenIdle, until there is nothing to do). */
+  async run(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        // A Redis outage should pause a long-running worker, not end it.
+        const queueName = await this.nextBuild().catch((err: Error) => {
+          this.o.log(`cannot look for builds (${err.message}); trying again`);
+          return null;
+        });
+        if (queueName === null) await this.sleep(this.o.pollMs);
+        else if (queueName !== undefined) await this.serve(queueName);
+        else if (this.o.exitWhenIdle) break;
+        else await this.sleep(this.o.pollMs);
+      }
+    } finally {
+      for (const q of this.queues.values()) await q.close();
+      await this.runners.releaseAll();
+      await rm(this.scratch, { recursive: true, force: true });
+      this.redis.disconnect();
+    }
+  }
+
+  /** Lets the running jobs finish, then makes run() return. */
+  stop(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (q === undefined) {
+      q = new Queue(name, { connection: bullConnection(this.o.redisUrl) });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  private async hasJobsLeft(name: string): Promise<boolean> {
+    const counts = await this.queue(name).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return Object.values(counts).some((n) => n > 0);
+  }
+
+  private async nextBuild(): Promise<string | undefined> {
+    const { live, abandoned } = await this.registry.list();
+    for (const name of abandoned) {
+      // Its coordinator is gone and nobody will merge the results: free Redis of it.
+      await this.registry.deregister(name);
+      await this.queue(name).obliterate({ force: true });
+      this.o.log(`dropped build queue ${name}: its coordinator stopped sending heartbeats`);
+    }
+    for (const [name, q] of this.queues) {
+      if (!live.includes(name)) {
+        this.queues.delete(name);
+        await q.close();
+      }
+    }
+    for (const name of live) if (await this.hasJobsLeft(name)) return name;
+    return undefined;
+  }
+
+  private async stillServing(name: string): Promise<boolean> {
+    const { live } = await this.registry.list();
+    return live.includes(name) && (await this.hasJobsLeft(name));
+  }
+
+  private async serve(queueName: string): Promise<void> {
+    const { stall } = this.o;
+    const worker = new Worker<BuildJobData, BuildJobResult>(queueName, (job) => this.process(job), {
+      connection: bullConnection(this.o.redisUrl),
+      concurrency: this.o.concurrency,
+      lockDuration: stall.lockDurationMs,
+      stalledInterval: stall.stalledIntervalMs,
+      maxStalledCount: stall.maxStalledCount,
+    });
+    worker.on('failed', (job, err) => {
+      if (job === undefined) return;
+      const { attemptsMade, opts } = job;
+      this.o.log(
+        `job ${queueName}/${job.data.jobId} attempt ${attemptsMade} of ${opts.attempts ?? 1} failed: ${err.message}`,
+      );
+    });
+    worker.on('stalled', (jobId) =>
+      this.o.log(`job ${queueName}/${jobId} stalled (its worker stopped renewing it): back in the queue`),
+    );
+    worker.on('error', (err) => this.o.log(`worker on ${queueName}: ${err.message}`));
+    try {
+      while (!this.stopping) {
+        await this.sleep(this.o.pollMs);
+        const serving = await this.stillServing(queueName).catch((err: Error) => {
+          this.o.log(`cannot check on ${queueName} (${err.message}); staying`);
+          return true;
+        });
+        if (!this.stopping && !serving) break;
+      }
+    } finally {
+      await worker.close();
+    }
+  }
+
+  private async process(job: BuildJob): Promise<BuildJobResult> {
+    const { data } = job;
+    const label = `job ${job.queueName}/${data.jobId}`;
+    this.o.log(
+      `${label} started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${data.entries.length} images`,
+    );
+    const t = performance.now();
+    const result = await runBuildJob(data, {
+      access: this.o.access,
+      models: this.models,
+      embeddings: (d) => this.embeddingCache(d),
+      runners: this.runners,
+      progress: jobProgress(job),
+      workerName: this.name,
+    });
+    this.o.log(
+      `${label} done: ${result.images} images, ${result.skipped} skipped, ${result.featurized} featurized ` +
+        `in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    return result;
+  }
+
+  private embeddingCache(data: BuildJobData): Promise<EmbeddingCache> {
+    const { sha256, spec } = data.model;
+    let c = this.embeddingCaches.get(sha256);
+    if (c === undefined) {
+      c = EmbeddingCache.open(join(this.scratch, `${hash16(sha256)}.embeddings`), spec.id, spec.output.dim);
+      this.embeddingCaches.set(sha256, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intInRange } from '../cliOptions';
+import { DEFAULT_STALL } from './buildQueue';
+import { BuildWorker } from './buildWorker';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface CliOptions {
+  queue: string;
+  endpoint?: string;
+  region?: string;
+  concurrency: number;
+  threads?: number;
+  modelCache: string;
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalled: number;
+  poll: number;
+  exitWhenIdle?: boolean;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('build-worker')
+    .description('Featurize jobs of distributed builds (build-index --queue) from a Redis queue')
+    .requiredOption('--queue <redis-url>', 'the Redis the coordinators queue jobs on, e.g. redis://host:6379')
+    .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)')
+    .option('--region <region>', 'S3 region')
+    .option('--concurrency <n>', 'jobs at once', intInRange(1, 64), 1)
+    .option('--threads <n>', 'inference threads per job (default: one per core)', intInRange(1, 256))
+    .option(
+      '--model-cache <dir>',
+      'where fetched model files are kept',
+      join(REPO_ROOT, 'generated', 'cache', 'worker-models'),
+    )
+    .option(
+      '--lock-duration <ms>',
+      'a job whose worker stops renewing it for this long is taken back',
+      intInRange(500, 3_600_000),
+      DEFAULT_STALL.lockDurationMs,
+    )
+    .option(
+      '--stalled-interval <ms>',
+      'how often to look for such jobs',
+      intInRange(200, 3_600_000),
+      DEFAULT_STALL.stalledIntervalMs,
+    )
+    .option(
+      '--max-stalled <n>',
+      'times a job may be taken back before it fails',
+      intInRange(1, 100),
+      DEFAULT_STALL.maxStalledCount,
+    )
+    .option('--poll <ms>', 'how often to look for builds', intInRange(50, 60_000), 1000)
+    .option('--exit-when-idle', 'exit once no build has jobs left instead of waiting for more')
+    .parse(argv);
+  const opts = program.opts<CliOptions>();
+
+  const log = (line: string) => console.log(`build-worker: ${line}`);
+  const worker = await BuildWorker.connect({
+    redisUrl: opts.queue,
+    access: { endpoint: opts.endpoint, region: opts.region },
+    concurrency: opts.concurrency,
+    threads: opts.threads,
+    stall: {
+      lockDurationMs: opts.lockDuration,
+      stalledIntervalMs: opts.stalledInterval,
+      maxStalledCount: opts.maxStalled,
+    },
+    modelCacheDir: opts.modelCache,
+    exitWhenIdle: opts.exitWhenIdle === true,
+    pollMs: opts.poll,
+    log,
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log(`${signal} again: leaving now; a job left unfinished goes back to the queue once its lock expires`);
+      process.exit(130);
+    }
+    log(`${signal}: finishing the running job, then exiting (send it again to leave at once)`);
+    worker.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  log(`waiting for jobs on ${opts.queue}`);
+  await worker.run();
+  log('stopped');
+}
+
+main(process.argv).catch((err: unknown) => {
+  console.error(`build-worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

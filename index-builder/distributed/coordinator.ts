@@ -1,0 +1,326 @@
+import { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildFingerprint, findUpToDateBuild } from '../buildFingerprint';
+import type { BuildIndexOptions, BuildIndexResult } from '../buildIndex';
+import { BUILD_REPORT_FILE, type BuildReport, type SkippedFile } from '../buildReport';
+import { contentHash, hash16 } from '../contentHash';
+import { DataDirWriter } from '../dataDirWriter';
+import { DEFAULT_MAX_PIXELS } from '../decodeImage';
+import type { SourceEntry } from '../imageSource';
+import type { LoadedModel } from '../loadModel';
+import { silentProgress, type ProgressReporter } from '../progressReporter';
+import { publishBuild } from '../publishBuild';
+import { S3Source, parseS3Url } from '../s3Source';
+import { parseSourceMeta } from '../sourceMeta';
+import {
+  BUILD_JOB_VERSION,
+  DEFAULT_RETRY,
+  bullConnection,
+  connectRedis,
+  jobIdFor,
+  jobOptions,
+  queueNameFor,
+  type BuildJobData,
+  type BuildJobResult,
+  type RetryPolicy,
+} from './buildQueue';
+import { BuildRegistry, DEFAULT_HEARTBEAT, type Heartbeat } from './buildRegistry';
+import { JobWatcher } from './jobWatcher';
+import { mergeShards, type FinishedJob } from './mergeShards';
+import { publishModel } from './sharedModel';
+import { WorkStore, type S3Access } from './workStore';
+
+export const DEFAULT_JOB_SIZE = 256;
+
+/** How the index is laid out: passed to publishBuild, and fingerprinted, exactly as buildIndex does. */
+type PublishSettings = Pick<BuildIndexOptions, 'dims' | 'bits' | 'layout' | 'rowsPerCell' | 'shardSize'>;
+
+export interface CoordinatorOptions extends PublishSettings {
+  /** `s3://bucket/prefix`: every worker reads the images itself. */
+  sourceUrl: string;
+  access: S3Access;
+  /** Scratch prefix shared with the workers; default `s3://<source bucket>/.lookalike-work/`. */
+  workUrl?: string;
+  redisUrl: string;
+  outDir: string;
+  model: LoadedModel;
+  maxPixels?: number;
+  /** Images per inference call on the workers. */
+  batchSize?: number;
+  /** Images per job. */
+  jobSize?: number;
+  retry?: RetryPolicy;
+  heartbeat?: Heartbeat;
+  /** Rebuild even when the source and options are unchanged. */
+  force?: boolean;
+  progress?: ProgressReporter;
+  /** Called (and awaited) once the jobs are on the queue, e.g. to start workers. */
+  onQueued?(queued: { queueName: string; jobs: number }): void | Promise<void>;
+  log?(line: string): void;
+}
+
+export interface DistributedBuildResult extends BuildIndexResult {
+  /** Wall-clock phases: listing, all jobs on the queue until the last finished, merge and publish. */
+  phases: { listMs: number; queueMs: number; mergeMs: number; totalMs: number };
+}
+
+/** Per second, one decimal (as the single-machine report). */
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 10000) / 10 : 0;
+}
+
+function byKey(a: SkippedFile, b: SkippedFile): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Runs cleanup steps after a build whatever happened; a failing step must not hide the build's own error. */
+async function bestEffort(log: (line: string) => void, what: string, step: () => Promise<unknown>) {
+  try {
+    await step();
+  } catch (err) {
+    log(`could not ${what}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The coordinator of a distributed build: lists the source, publishes the model to the work prefix,
+ * puts jobs of `jobSize` images on a queue of the build's own, waits for workers (buildWorker.ts) to
+ * finish them all, then merges their partial shards and publishes exactly as the single-machine
+ * build does, with the images in the same order, so the data dir comes out the same. Until the
+ * manifest is written the previous build stays in place; a failed job fails the whole build.
+ */
+export async function runCoordinator(o: CoordinatorOptions): Promise<DistributedBuildResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  if (!o.sourceUrl.startsWith('s3://')) {
+    throw new Error(
+      `a distributed build needs a source every worker can read: --source must be s3://bucket/prefix, not ${o.sourceUrl}`,
+    );
+  }
+  const source = new S3Source(o.sourceUrl, o.access);
+  const workUrl = o.workUrl ?? `s3://${parseS3Url(o.sourceUrl).bucket}/.lookalike-work/`;
+  const outDir = resolve(o.outDir);
+  const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const { spec } = o.model;
+
+  const listing = await source.list();
+  const listMs = performance.now() - t0;
+  const modelBytes = await readFile(o.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read model file ${o.model.onnxPath}: ${err.code ?? err.message}`);
+  });
+  const modelSha256 = contentHash(modelBytes);
+  // The same fingerprint as a single-machine build: either kind of build finds the other up to date.
+  const fingerprint = buildFingerprint({
+    source: source.description,
+    listing,
+    modelId: spec.id,
+    modelSha256,
+    options: {
+      dims: o.dims,
+      bits: o.bits,
+      maxPixels,
+      layout: o.layout ?? 'auto',
+      rowsPerCell: o.rowsPerCell,
+      shardSize: o.shardSize,
+    },
+  });
+  if (o.force !== true) {
+    const previous = await findUpToDateBuild(outDir, fingerprint);
+    if (previous !== undefined) {
+      const totalMs = performance.now() - t0;
+      return { upToDate: true, report: previous, phases: { listMs, queueMs: 0, mergeMs: 0, totalMs } };
+    }
+  }
+  const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
+
+  // A root file and a sub-folder named like the source can claim the same key (as in buildIndex).
+  const skipped: SkippedFile[] = [];
+  const seenKeys = new Set<string>();
+  const entries: SourceEntry[] = [];
+  for (const e of listing.entries) {
+    if (seenKeys.has(e.key)) {
+      skipped.push({ key: e.key, reason: 'duplicate-key', message: `another file is also ${e.key}` });
+    } else {
+      seenKeys.add(e.key);
+      entries.push(e);
+    }
+  }
+
+  const redis = await connectRedis(o.redisUrl);
+  const writer = new DataDirWriter(outDir);
+  try {
+    await writer.open();
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const store = new WorkStore(workUrl, o.access);
+  const registry = new BuildRegistry(redis);
+  const heartbeat = o.heartbeat ?? DEFAULT_HEARTBEAT;
+  const buildId = `${hash16(fingerprint).slice(0, 8)}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const queueName = queueNameFor(buildId);
+  const queue = new Queue<BuildJobData, BuildJobResult>(queueName, {
+    connection: bullConnection(o.redisUrl),
+  });
+  let watcher: JobWatcher | undefined;
+  let beating: { stop(): void } | undefined;
+  let registered = false;
+  let released = false;
+  // Once every job's outcome is read the queue has nothing more to give: free Redis before merging.
+  const releaseQueue = async () => {
+    if (released) return;
+    released = true;
+    beating?.stop();
+    if (registered) await bestEffort(log, `deregister ${queueName}`, () => registry.deregister(queueName));
+    await bestEffort(log, `remove queue ${queueName}`, () => queue.obliterate({ force: true }));
+    await bestEffort(log, 'close the queue', () => Promise.all([queue.close(), watcher?.close()]));
+    redis.disconnect();
+  };
+  try {
+    const modelKey = await publishModel(store, modelBytes, modelSha256);
+    log(`model ${spec.id} is at ${store.describe(modelKey)}`);
+
+    const jobSize = o.jobSize ?? DEFAULT_JOB_SIZE;
+    const jobs: BuildJobData[] = [];
+    for (let i = 0; i < entries.length; i += jobSize) {
+      jobs.push({
+        jobVersion: BUILD_JOB_VERSION,
+        buildId,
+        jobId: jobIdFor(jobs.length),
+        source: source.description,
+        work: store.url,
+        model: { sha256: modelSha256, spec },
+        maxPixels,
+        batchSize: o.batchSize ?? 32,
+        entries: entries.slice(i, i + jobSize),
+      });
+    }
+    const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
+    watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress);
+    const queueStart = performance.now();
+    const retry = o.retry ?? DEFAULT_RETRY;
+    await queue.addBulk(
+      jobs.map((data) => ({ name: 'featurize', data, opts: jobOptions(data.jobId, retry) })),
+    );
+    // Registered only once every job is there: a worker that finds the build finds all its work.
+    await registry.register(queueName, heartbeat);
+    registered = true;
+    beating = registry.keepAlive(queueName, heartbeat);
+    log(
+      `queued ${jobs.length} jobs of up to ${jobSize} images (${entries.length} images) on ${queueName}; ` +
+        `workers: npm run build-worker -- --queue ${o.redisUrl}`,
+    );
+    await o.onQueued?.({ queueName, jobs: jobs.length });
+
+    await watcher.waitForAll(queue, 250);
+    const queueMs = performance.now() - queueStart;
+    // Every job must have completed; only completed jobs' shards are merged.
+    const results = await Promise.all(
+      jobs.map(async (data) => {
+        const job = await queue.getJob(data.jobId);
+        const result = job?.returnvalue;
+        if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
+          throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
+        }
+        return result;
+      }),
+    );
+    await releaseQueue();
+    const finished: FinishedJob[] = jobs.map((data, i) => ({
+      jobId: data.jobId,
+      entries: data.entries,
+      shardKey: results[i].shardKey,
+    }));
+    const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0 };
+    for (const r of results) {
+      stats.featurized += r.featurized;
+      stats.modelLoadMs += r.modelLoadMs;
+      stats.modelWaitMs += r.modelWaitMs;
+    }
+
+    const mergeStart = performance.now();
+    const merged = await mergeShards({
+      store,
+      buildId,
+      modelSha256,
+      dim: spec.output.dim,
+      jobs: finished,
+      writer,
+    });
+    skipped.push(...merged.skipped);
+    const { images } = merged;
+    if (images.length === 0) {
+      throw new Error(
+        `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
+      );
+    }
+    const published = await publishBuild({
+      writer,
+      images,
+      meta,
+      spec,
+      modelBytes,
+      startedAt,
+      dims: o.dims,
+      bits: o.bits,
+      layout: o.layout,
+      rowsPerCell: o.rowsPerCell,
+      shardSize: o.shardSize,
+    });
+    const { bytes } = published;
+    const report: BuildReport = {
+      reportVersion: 1,
+      source: source.description,
+      fingerprint,
+      manifestSha256: contentHash(published.manifestBytes),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      modelId: spec.id,
+      dims: published.dims,
+      bits: published.bits,
+      counts: {
+        listed: listing.entries.length,
+        indexed: published.count,
+        featurized: stats.featurized,
+        cached: images.length - stats.featurized,
+        skipped: skipped.length,
+        thumbnailsWritten: merged.thumbnailsWritten,
+        originalsWritten: merged.originalsWritten,
+        filesDeleted: published.filesDeleted,
+      },
+      skipped: skipped.sort(byKey),
+      // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
+      timings: {
+        listMs: Math.round(listMs),
+        processMs: Math.round(queueMs),
+        modelLoadMs: stats.modelLoadMs,
+        modelWaitMs: stats.modelWaitMs,
+        assembleMs: Math.round(published.assembleMs),
+        writeMs: Math.round(published.writeMs),
+        totalMs: Math.round(performance.now() - t0),
+      },
+      featurizedPerSecond: rate(stats.featurized, queueMs),
+      bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },
+    };
+    await writer.replaceAtomically(
+      BUILD_REPORT_FILE,
+      Buffer.from(`${JSON.stringify(report, null, 2)}\n`, 'utf8'),
+    );
+    const totalMs = performance.now() - t0;
+    return {
+      upToDate: false,
+      report,
+      phases: { listMs, queueMs, mergeMs: performance.now() - mergeStart, totalMs },
+    };
+  } finally {
+    await releaseQueue();
+    await bestEffort(log, `delete ${store.describe(WorkStore.buildPrefix(buildId))}`, () =>
+      store.deleteUnder(WorkStore.buildPrefix(buildId)),
+    );
+    store.destroy();
+    await writer.close();
+  }
+}

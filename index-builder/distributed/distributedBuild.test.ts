@@ -1,0 +1,284 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../deploy/s3rverForTests';
+import { listObjects } from '../../deploy/remoteObjects';
+import { buildIndex } from '../buildIndex';
+import { contentHash } from '../contentHash';
+import { emojiPng, shapePng } from '../fixtures/makeFixtures';
+import { loadModel, type LoadedModel } from '../loadModel';
+import { S3Source } from '../s3Source';
+import { ownedFiles, verifyDataDir } from '../testHelpers';
+import { startCli, type CliProcess } from './cliProcess';
+import { runCoordinator, type CoordinatorOptions } from './coordinator';
+import { startRedisForTests, type RunningRedis } from './redisForTests';
+import { WorkStore } from './workStore';
+
+const BUCKET = 'lookalike-distributed';
+const SOURCE = `s3://${BUCKET}/photos`;
+const WORK = `s3://${BUCKET}/scratch`;
+const ENV = { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' };
+const JOB_SIZE = 8;
+const WORKER_CLI = 'index-builder/distributed/buildWorkerCli.ts';
+// Short enough that a killed worker's job is back in the queue within a few seconds; lenient enough
+// (locks renewed every 1.5 s, several stalls allowed) for a 2-core machine busy with other tests.
+const STALL_ARGS = '--lock-duration 3000 --stalled-interval 1000 --max-stalled 5 --poll 200'.split(' ');
+
+let root: string;
+let s3: RunningS3rver;
+let redis: RunningRedis;
+let model: LoadedModel;
+const saved: Record<string, string | undefined> = {};
+const children: CliProcess[] = [];
+
+/** 40 emoji in two albums, two broken files, and metadata for a few. */
+async function uploadCollection(client: S3Client): Promise<void> {
+  const dir = dirname(emojiPng('apple', '1f600.png'));
+  const files: [string, Uint8Array][] = [];
+  for (const [i, name] of (await readdir(dir)).sort().slice(600, 640).entries()) {
+    files.push([`${i < 20 ? 'smileys' : 'things'}/${name}`, await readFile(join(dir, name))]);
+  }
+  const png = await shapePng(7);
+  files.push(
+    ['things/broken.png', png.subarray(0, png.length - 40)],
+    ['things/empty.png', new Uint8Array(0)],
+  );
+  const meta = { [files[0][0]]: { note: 'first' }, [files[25][0]]: { note: 'another' } };
+  files.push(['lookalike-meta.json', Buffer.from(JSON.stringify(meta))]);
+  for (const [key, body] of files) {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `photos/${key}`, Body: body }));
+  }
+}
+
+function startWorker(name: string): CliProcess {
+  const args = ['--queue', redis.url, '--endpoint', s3.endpoint, '--threads', '1', '--exit-when-idle'];
+  const w = startCli(
+    WORKER_CLI,
+    [...args, ...STALL_ARGS, '--model-cache', join(root, `models-${name}`)],
+    ENV,
+  );
+  children.push(w);
+  return w;
+}
+
+function coordinatorOptions(outDir: string, over: Partial<CoordinatorOptions>): CoordinatorOptions {
+  return {
+    sourceUrl: SOURCE,
+    access: { endpoint: s3.endpoint },
+    workUrl: WORK,
+    redisUrl: redis.url,
+    outDir,
+    model,
+    jobSize: JOB_SIZE,
+    ...over,
+  };
+}
+
+/** The model object in the work prefix, replaced by bytes that do not match its name. */
+async function damageModel(): Promise<() => Promise<void>> {
+  const bytes = await readFile(model.onnxPath);
+  const store = new WorkStore(WORK, { endpoint: s3.endpoint });
+  const key = WorkStore.modelKey(contentHash(bytes));
+  await store.put(key, Buffer.from('not the model'));
+  return async () => {
+    await store.put(key, bytes);
+    store.destroy();
+  };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'distributed-build-'));
+  for (const [k, v] of Object.entries(ENV)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  [s3, redis, model] = await Promise.all([startS3rver(), startRedisForTests(), loadModel()]);
+  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await uploadCollection(client);
+  client.destroy();
+});
+
+afterAll(async () => {
+  for (const c of children)
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await redis?.stop();
+  await s3?.stop();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('distributed build', () => {
+  it('with a worker killed mid-job equals the single-machine build of the same source', async () => {
+    const single = join(root, 'single');
+    const { report: singleReport } = await buildIndex({
+      source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
+      outDir: single,
+      model,
+      cacheDir: join(root, 'cache-single'),
+    });
+    expect(singleReport.counts).toMatchObject({ listed: 42, indexed: 40, skipped: 2 });
+
+    const out = join(root, 'distributed');
+    const coordinatorArgs = [
+      '--queue',
+      redis.url,
+      '--source',
+      SOURCE,
+      '--endpoint',
+      s3.endpoint,
+      '--out',
+      out,
+    ];
+    const coordinator = startCli(
+      'index-builder/buildIndexCli.ts',
+      [...coordinatorArgs, '--work', WORK, '--job-size', String(JOB_SIZE)],
+      ENV,
+    );
+    children.push(coordinator);
+    const [, jobs] = await coordinator.waitForLine(/queued (\d+) jobs/);
+    expect(Number(jobs)).toBe(Math.ceil(42 / JOB_SIZE));
+
+    // The doomed worker is up first, so it surely gets a job before the survivor can take them all.
+    const doomed = startWorker('doomed');
+    await doomed.waitForLine(/waiting for jobs/);
+    const survivor = startWorker('survivor');
+    const [, killedJob] = await doomed.waitForLine(/job \S+\/(job-\d+) started/);
+    doomed.child.kill('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
+
+    const { code } = await coordinator.exited;
+    expect(coordinator.output()).not.toMatch(/build-index:/);
+    expect(code).toBe(0);
+    expect(coordinator.output()).toMatch(/indexed 40 images \(40 featurized, 0 cached\), 2 skipped/);
+    // Progress came from the workers, through the queue, into the same display as a local build.
+    expect(coordinator.output()).toMatch(/^featurizing: 42\/42 \(100%\)/m);
+    expect((await survivor.exited).code).toBe(0);
+    // The killed worker's job went back to the queue and the other worker did it.
+    expect(survivor.output()).toMatch(new RegExp(`job \\S+/${killedJob} stalled`));
+    expect(survivor.output()).toMatch(new RegExp(`job \\S+/${killedJob} done`));
+    expect(doomed.output()).not.toMatch(new RegExp(`${killedJob} done`));
+
+    const a = await verifyDataDir(single);
+    const b = await verifyDataDir(out);
+    expect(b.catalog.items.map((it) => it.id)).toEqual(a.catalog.items.map((it) => it.id));
+    expect(b.manifest.index).toEqual(a.manifest.index);
+    expect(b.manifest.catalog).toEqual(a.manifest.catalog);
+    expect({ ...b.manifest, createdAt: '' }).toEqual({ ...a.manifest, createdAt: '' });
+    expect(await readFile(join(out, b.manifest.index.path))).toEqual(
+      await readFile(join(single, a.manifest.index.path)),
+    );
+    for (let row = 0; row < a.index.count; row++) expect(b.index.code(row)).toEqual(a.index.code(row));
+    expect(await ownedFiles(out)).toEqual(await ownedFiles(single));
+
+    const report = JSON.parse(await readFile(join(out, 'build-report.json'), 'utf8'));
+    expect(report.fingerprint).toBe(singleReport.fingerprint);
+    expect(report.counts).toEqual(singleReport.counts);
+    expect(report.skipped).toEqual(singleReport.skipped);
+    expect(report.skipped.map((s: { key: string }) => s.key)).toEqual([
+      'things/broken.png',
+      'things/empty.png',
+    ]);
+
+    // Either kind of build finds the other's result up to date.
+    const again = startCli('index-builder/buildIndexCli.ts', [...coordinatorArgs, '--quiet'], ENV);
+    children.push(again);
+    await again.exited;
+    expect(again.output()).toMatch(/^up to date/m);
+    // Nothing of the build is left in the work prefix but the shared model.
+    const left = await listObjects(
+      new S3Client({ endpoint: s3.endpoint, forcePathStyle: true }),
+      BUCKET,
+      'scratch/',
+    );
+    expect([...left.keys()].filter((k) => !k.startsWith('scratch/models/'))).toEqual([]);
+  });
+
+  it('retries a job that failed, here on a worker that could not store the model', async () => {
+    // A file where the worker's model folder should be: its tries fail until the file is gone.
+    const blocked = join(root, 'models-retry');
+    await writeFile(blocked, 'in the way');
+    let worker: CliProcess | undefined;
+    const out = join(root, 'retried');
+    const built = runCoordinator(
+      coordinatorOptions(out, {
+        retry: { attempts: 4, backoffMs: 300 },
+        onQueued: () => {
+          worker = startWorker('retry');
+        },
+      }),
+    );
+    await expect.poll(() => worker, { timeout: 60_000 }).toBeDefined();
+    const w = worker as CliProcess;
+    await w.waitForLine(/job-00000 attempt 1 of 4 failed: cannot keep the model in \S+models-retry/);
+    await rm(blocked);
+    const { report } = await built;
+    expect(report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+    expect((await w.exited).code).toBe(0);
+    expect(w.output()).toMatch(/job-00000 started \(attempt 2 of 4\)/);
+    const single = await verifyDataDir(join(root, 'single'));
+    expect((await verifyDataDir(out)).manifest.index).toEqual(single.manifest.index);
+  });
+
+  it('fails naming the job and its images when a job fails for good, and leaves the data dir as it was', async () => {
+    const out = join(root, 'distributed');
+    const manifest = await readFile(join(out, 'manifest.json'));
+    const files = await ownedFiles(out);
+    let worker: CliProcess | undefined;
+    let restore = async () => {};
+    const built = runCoordinator(
+      coordinatorOptions(out, {
+        force: true,
+        retry: { attempts: 2, backoffMs: 100 },
+        onQueued: async () => {
+          restore = await damageModel();
+          worker = startWorker('doomed-build');
+        },
+      }),
+    );
+    await expect(built).rejects.toThrow(
+      /jobs failed for good; the data dir was not changed\njob job-\d+ failed after 2 attempt\(s\): model .* does not match its name[^\n]*\n {2}its \d+ images: (smileys|things)\//,
+    );
+    await restore();
+    expect((await (worker as CliProcess).exited).code).toBe(0);
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
+    expect(await ownedFiles(out)).toEqual(files);
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+    await verifyDataDir(out);
+  });
+
+  it('a worker stopped with SIGTERM finishes the job it is running, then exits', async () => {
+    let first: CliProcess | undefined;
+    const built = runCoordinator(
+      coordinatorOptions(join(root, 'retried'), {
+        force: true,
+        onQueued: () => {
+          // Not idle-exiting: only the signal may stop it.
+          first = startCli(
+            WORKER_CLI,
+            ['--queue', redis.url, '--endpoint', s3.endpoint, '--threads', '1'],
+            ENV,
+          );
+          children.push(first);
+        },
+      }),
+    );
+    await expect.poll(() => first, { timeout: 60_000 }).toBeDefined();
+    const w = first as CliProcess;
+    const [, jobId] = await w.waitForLine(/job \S+\/(job-\d+) started/);
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+    expect(w.output()).toMatch(new RegExp(`${jobId} done[^]*SIGTERM|SIGTERM[^]*${jobId} done`));
+    expect(w.output()).toMatch(/build-worker: stopped/);
+    // Whatever it left is done by the next worker.
+    const next = startWorker('after-sigterm');
+    expect((await built).report.counts.indexed).toBe(40);
+    expect(next.output()).not.toMatch(new RegExp(`${jobId} started`));
+    expect((await next.exited).code).toBe(0);
+  });
+});

@@ -1,0 +1,86 @@
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { ProgressReporter } from '../progressReporter';
+import { bullConnection, type BuildJobData, type BuildJobResult } from './buildQueue';
+
+const KEYS_NAMED = 20;
+
+function describeFailure(job: Job<BuildJobData, BuildJobResult>): string {
+  const keys = job.data.entries.map((e) => e.key);
+  const named =
+    keys.slice(0, KEYS_NAMED).join(', ') +
+    (keys.length > KEYS_NAMED ? `, … ${keys.length - KEYS_NAMED} more` : '');
+  return (
+    `job ${job.data.jobId} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}\n` +
+    `  its ${keys.length} images: ${named}`
+  );
+}
+
+/**
+ * Follows a build's jobs until every one has completed, showing images done (workers report
+ * progress per job) on `progress` from waitForAll() until close(). Throws as soon as a job has failed for good, naming it and its
+ * images. Counts come from the queue itself, so a missed event only delays the bar.
+ */
+export class JobWatcher {
+  private readonly done = new Map<string, number>();
+  private showing = false;
+
+  private constructor(
+    private readonly events: QueueEvents,
+    private readonly sizes: ReadonlyMap<string, number>,
+    private readonly progress: ProgressReporter,
+  ) {
+    events.on('progress', ({ jobId, data }) => {
+      if (typeof data === 'number') this.advance(jobId, data);
+    });
+    events.on('completed', ({ jobId }) => this.advance(jobId, this.sizes.get(jobId) ?? 0));
+  }
+
+  /** Starts listening before the jobs are added, so no progress is missed. */
+  static async listen(
+    queueName: string,
+    redisUrl: string,
+    sizes: ReadonlyMap<string, number>,
+    progress: ProgressReporter,
+  ): Promise<JobWatcher> {
+    const events = new QueueEvents(queueName, { connection: bullConnection(redisUrl) });
+    await events.waitUntilReady();
+    return new JobWatcher(events, sizes, progress);
+  }
+
+  async waitForAll(queue: Queue<BuildJobData, BuildJobResult>, pollMs: number): Promise<void> {
+    let total = 0;
+    let doneSoFar = 0;
+    for (const n of this.sizes.values()) total += n;
+    for (const n of this.done.values()) doneSoFar += n;
+    this.progress.start(total);
+    for (let i = 0; i < doneSoFar; i++) this.progress.tick();
+    this.showing = true;
+    for (;;) {
+      const counts = await queue.getJobCounts('completed', 'failed');
+      if (counts.failed > 0) {
+        const failed = await queue.getJobs(['failed'], 0, 4);
+        throw new Error(
+          `${counts.failed} of ${this.sizes.size} jobs failed for good; the data dir was not changed\n` +
+            failed.map(describeFailure).join('\n'),
+        );
+      }
+      if (counts.completed === this.sizes.size) return;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Stops listening and ends the progress display. */
+  close(): Promise<void> {
+    if (this.showing) this.progress.stop();
+    this.showing = false;
+    return this.events.close();
+  }
+
+  // A retried job starts again from 0: the bar keeps what it showed rather than going back.
+  private advance(jobId: string, imagesDone: number): void {
+    const before = this.done.get(jobId) ?? 0;
+    if (imagesDone <= before) return;
+    this.done.set(jobId, imagesDone);
+    if (this.showing) for (let i = 0; i < imagesDone - before; i++) this.progress.tick();
+  }
+}

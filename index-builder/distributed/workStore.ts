@@ -1,0 +1,107 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from '../../deploy/remoteObjects';
+import { s3ClientFor } from '../../deploy/s3ClientFor';
+import { deleteKeys } from '../../deploy/staleDeletion';
+import { parseS3Url, type S3Location } from '../s3Source';
+
+/** How a process reaches S3: the same meaning as build-index's --endpoint and --region. */
+export interface S3Access {
+  endpoint?: string;
+  region?: string;
+}
+
+export function s3Client(access: S3Access): S3Client {
+  return s3ClientFor({
+    endpoint: access.endpoint,
+    region: access.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    maxAttempts: 4,
+  });
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return name === 'NotFound' || name === 'NoSuchKey';
+}
+
+/**
+ * The scratch prefix a distributed build shares between coordinator and workers:
+ *
+ *   models/<sha256>.onnx                    model files, content-addressed, shared by builds
+ *   builds/<buildId>/shards/<jobId>.lkshard partial shards (partialShard.ts)
+ *   builds/<buildId>/media/thumbs/…         thumbnails and originals the workers made, under
+ *   builds/<buildId>/media/originals/…      their data-dir names
+ *
+ * Keys given to the methods are relative to the prefix.
+ */
+export class WorkStore {
+  readonly url: string;
+  private readonly location: S3Location;
+  private readonly client: S3Client;
+
+  constructor(url: string, access: S3Access) {
+    this.location = parseS3Url(url);
+    this.url = `s3://${this.location.bucket}/${this.location.prefix}`;
+    this.client = s3Client(access);
+  }
+
+  static modelKey(sha256: string): string {
+    return `models/${sha256}.onnx`;
+  }
+
+  static buildPrefix(buildId: string): string {
+    return `builds/${buildId}/`;
+  }
+
+  static shardKey(buildId: string, jobId: string): string {
+    return `${WorkStore.buildPrefix(buildId)}shards/${jobId}.lkshard`;
+  }
+
+  static mediaPrefix(buildId: string): string {
+    return `${WorkStore.buildPrefix(buildId)}media/`;
+  }
+
+  /** The object's s3:// URL, for messages. */
+  describe(key: string): string {
+    return `${this.url}${key}`;
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    await this.client
+      .send(
+        new PutObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key, Body: bytes }),
+      )
+      .catch((err: Error) => {
+        throw new Error(`cannot write ${this.describe(key)}: ${err.name}: ${err.message}`, { cause: err });
+      });
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key }),
+      );
+      if (out.Body === undefined) throw new Error('no body');
+      return await out.Body.transformToByteArray();
+    } catch (err) {
+      const e = err as Error;
+      const why = isNotFound(err) ? 'no such object' : `${e.name}: ${e.message}`;
+      throw new Error(`cannot read ${this.describe(key)}: ${why}`, { cause: err });
+    }
+  }
+
+  /** Deletes every object under `keyPrefix`; returns how many. */
+  async deleteUnder(keyPrefix: string): Promise<number> {
+    const listed = await listObjects(this.client, this.location.bucket, this.location.prefix + keyPrefix);
+    const refused = await deleteKeys(this.client, this.location.bucket, [...listed.keys()], 4);
+    if (refused.length > 0) {
+      throw new Error(
+        `cannot delete ${refused.length} objects under ${this.describe(keyPrefix)}, e.g. ${refused[0].key}: ${refused[0].message}`,
+      );
+    }
+    return listed.size;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
