@@ -36,10 +36,14 @@ export interface DataSource {
   range(path: string, start: number, end: number, fresh?: boolean): Promise<Uint8Array>;
 }
 
-/** Persistent store of verified cells (IndexedDB in the browser); entries are re-verified on read. */
+/**
+ * Persistent store of verified cells (IndexedDB in the browser); entries are re-verified on read.
+ * Batched: a query touches dozens of cells, and one IndexedDB transaction per cell costs more than
+ * the search itself.
+ */
 export interface CellStore {
-  get(key: string): Promise<Uint8Array | undefined>;
-  set(key: string, bytes: Uint8Array): Promise<void>;
+  getMany(keys: string[]): Promise<(Uint8Array | undefined)[]>;
+  setMany(entries: [string, Uint8Array][]): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
@@ -68,6 +72,7 @@ const MAX_PARALLEL_REQUESTS = 6;
 const SHARD_CACHE_ENTRIES = 64;
 /** Decoded cells kept in memory (about 13 KB each at the default size): enough for many queries. */
 const MAX_MEMORY_CELLS = 4096;
+const MAX_SEEN_IDS = 200_000;
 
 class CorruptDataError extends Error {}
 
@@ -81,6 +86,8 @@ export class ShardedCollection {
   private readonly cells = new Map<number, CellRows>();
   private readonly itemShards = new Map<number, Promise<ShardedItem[]>>();
   private readonly idShards = new Map<string, Promise<Map<string, number>>>();
+  /** Positions of ids seen in item shards: an item shown on an album page needs no id shard. */
+  private readonly seenPositions = new Map<string, number>();
   private transformPromise: Promise<VectorTransform> | undefined;
 
   private constructor(
@@ -150,6 +157,8 @@ export class ShardedCollection {
 
   async itemById(id: string): Promise<ShardedItem | undefined> {
     if (!/^[0-9a-f]+$/.test(id) || id.length < this.catalog.idPrefixDigits) return undefined;
+    const seen = this.seenPositions.get(id);
+    if (seen !== undefined) return (await this.itemsAt(seen, 1))[0];
     const prefix = idShardPrefix(this.catalog, id);
     let shard = this.idShards.get(prefix);
     if (shard === undefined) {
@@ -248,9 +257,9 @@ export class ShardedCollection {
     const missing = wanted.filter((c) => !got.has(c));
     if (this.store !== undefined && missing.length > 0) {
       const store = this.store;
-      const stored = await Promise.all(
-        missing.map((c) => store.get(this.storeKey(c)).catch(() => undefined)),
-      );
+      const stored = await store
+        .getMany(missing.map((c) => this.storeKey(c)))
+        .catch(() => missing.map(() => undefined));
       stored.forEach((bytes, i) => {
         if (bytes === undefined) return;
         const c = missing[i];
@@ -275,6 +284,7 @@ export class ShardedCollection {
       else groups.push([c]);
     }
     let next = 0;
+    const fetched: [string, Uint8Array][] = [];
     const worker = async () => {
       while (next < groups.length) {
         const group = groups[next++];
@@ -285,12 +295,14 @@ export class ShardedCollection {
           const [s, e] = cellByteRange(this.head, c);
           const cellBytes = bytes.slice(s - start, e - start);
           keep(c, decodeCell(this.head, c, cellBytes));
-          if (this.store !== undefined)
-            void this.store.set(this.storeKey(c), cellBytes).catch(() => undefined);
+          fetched.push([this.storeKey(c), cellBytes]);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, groups.length) }, worker));
+    // Stored after the answer, off the query's path.
+    if (this.store !== undefined && fetched.length > 0)
+      void this.store.setMany(fetched).catch(() => undefined);
     return wanted.map((c) => got.get(c) as CellRows);
   }
 
@@ -310,7 +322,12 @@ export class ShardedCollection {
     if (p === undefined) {
       if (shard < 0 || shard >= itemShardCount(this.catalog)) return Promise.resolve([]);
       p = this.verifiedJson(itemShardPath(this.catalog, shard), this.catalog.itemShardCrc[shard]).then(
-        (json) => parseItemShard(json, this.catalog, shard),
+        (json) => {
+          const items = parseItemShard(json, this.catalog, shard);
+          if (this.seenPositions.size > MAX_SEEN_IDS) this.seenPositions.clear();
+          for (const it of items) this.seenPositions.set(it.id, it.position);
+          return items;
+        },
       );
       this.remember(this.itemShards, shard, p);
     }

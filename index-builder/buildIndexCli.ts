@@ -1,10 +1,11 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { relative } from 'node:path';
 import { buildIndex } from './buildIndex';
 import type { BuildReport } from './buildReport';
 import { intInRange } from './cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
+import type { IndexLayout } from './publishBuild';
 import { openSource } from './openSource';
 import { createProgressReporter, silentProgress } from './progressReporter';
 
@@ -14,6 +15,7 @@ interface CliOptions {
   model?: string;
   bits?: number;
   dims?: number;
+  layout: IndexLayout;
   endpoint?: string;
   region?: string;
   cache?: string;
@@ -53,6 +55,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--model <spec.json>', 'model spec file (default: the built-in MobileNetV2 model)')
     .option('--bits <n>', 'LSH code bits', intInRange(8, 1024))
     .option('--dims <n>', 'compact vector dimensions', intInRange(1, 4096))
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'resident: one index + one catalog file; sharded: cells and catalog shards loaded on demand with HTTP Range requests (docs/index-format.md); auto: sharded from 50,000 images',
+      )
+        .choices(['auto', 'resident', 'sharded'])
+        .default('auto'),
+    )
     .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'S3 region')
     .option('--cache <dir>', 'embedding cache folder (default generated/cache/embeddings/<modelId>/)')
@@ -93,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
       model: await loadModel(opts.model),
       bits: opts.bits,
       dims: opts.dims,
+      layout: opts.layout,
       maxPixels: opts.maxPixels,
       batchSize: opts.batchSize,
       jobSize: opts.jobSize,
@@ -126,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
     model,
     bits: opts.bits,
     dims: opts.dims,
+    layout: opts.layout,
     cacheDir: opts.cache,
     maxPixels: opts.maxPixels,
     batchSize: opts.batchSize,

@@ -3,6 +3,7 @@ import { intInRange } from './cliOptions';
 import { loadDataDir } from './loadDataDir';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { queryById, queryByImage, type QueryOutcome } from './queryDataDir';
+import { openShardedDataDir, queryShardedById, queryShardedByImage } from './queryShardedDataDir';
 
 interface CliOptions {
   index: string;
@@ -41,20 +42,27 @@ async function main(argv: string[]): Promise<number> {
   const images = program.args;
   if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
 
-  const data = await loadDataDir(opts.index);
+  // A sharded build is read the way the site reads it; a resident one is loaded whole.
+  const sharded = await openShardedDataDir(opts.index).catch(() => undefined);
+  const data = sharded === undefined ? await loadDataDir(opts.index) : undefined;
+  const model = sharded?.model ?? data!.model;
+  const byId = (id: string) =>
+    sharded ? queryShardedById(sharded, id, opts.k) : Promise.resolve(queryById(data!, id, opts.k));
+  const byImage = (runner: OnnxModelRunner, path: string) =>
+    sharded ? queryShardedByImage(sharded, runner, path, opts.k) : queryByImage(data!, runner, path, opts.k);
   const print = opts.json ? (o: QueryOutcome) => console.log(JSON.stringify(o)) : printText;
   const outcomes: QueryOutcome[] = [];
   for (const id of opts.id) {
-    const o = queryById(data, id, opts.k);
+    const o = await byId(id);
     outcomes.push(o);
     print(o);
   }
   if (images.length > 0) {
     let runner: OnnxModelRunner | undefined;
     try {
-      runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec);
+      runner = await createOnnxModelRunner(model.onnxPath, model.spec);
       for (const path of images) {
-        const o = await queryByImage(data, runner, path, opts.k);
+        const o = await byImage(runner, path);
         outcomes.push(o);
         print(o);
       }

@@ -20,6 +20,7 @@ import { loadDataDir, type LoadedDataDir } from './loadDataDir';
 import { loadModel } from './loadModel';
 import { queryById } from './queryDataDir';
 import { readShardedCatalog } from './readShardedCatalog';
+import { runCli } from './testHelpers';
 
 /*
  * The sharded layout against the resident one, over the same images: built both ways, the sharded one
@@ -188,12 +189,13 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
 
     const stored = new Map<string, Uint8Array>();
     const store: CellStore = {
-      get: async (key) => stored.get(key),
-      set: async (key, value) => void stored.set(key, value),
+      getMany: async (keys) => keys.map((key) => stored.get(key)),
+      setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
       delete: async (key) => void stored.delete(key),
     };
     const first = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
     const good = await first.searchByItem(item!, 3, 1);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // cells are stored after the answer
     expect(stored.size).toBeGreaterThan(0);
     for (const value of stored.values()) value[0] ^= 0xff; // every stored cell damaged
     const second = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
@@ -202,6 +204,20 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect(again.hits).toEqual(good.hits);
     const third = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
     expect((await third.searchByItem(item!, 3, 1)).fetched.cellsFromStore).toBeGreaterThan(0);
+  });
+
+  it('npm run query reads a sharded data dir like the page does', async () => {
+    const local = await ShardedCollection.open(manifest, fileDataSource(shardedDir));
+    const item = (await local.itemsAt(25, 1))[0];
+    const run = await runCli('queryCli.ts', ['--index', shardedDir, '--json', '--k', '4', '--id', item.id]);
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      results: { id: string; score: number }[];
+    };
+    const expected = await local.searchByItem(item, 4);
+    expect(printed.results.map((r) => [r.id, r.score])).toEqual(
+      expected.hits.map((h) => [h.item.id, h.score]),
+    );
   });
 
   it('refuses a host that ignores Range instead of downloading whole files', async () => {

@@ -13,16 +13,25 @@ export interface CachedDataSource extends DataSource {
   readonly networkBytes: number;
 }
 
-export function cachedDataSource(network: DataSource, cache: DataCache, scope: string): CachedDataSource {
+export async function openCachedDataSource(
+  network: DataSource,
+  cache: DataCache,
+  scope: string,
+): Promise<CachedDataSource> {
   let networkBytes = 0;
+  // Listed once: a query then never waits on IndexedDB for a part that is not there (most cells).
+  const stored = await cache.partNames(scope);
   const through = async (name: string, fresh: boolean | undefined, load: () => Promise<Uint8Array>) => {
-    if (fresh !== true) {
-      const stored = await cache.readPart(scope, name);
-      if (stored !== undefined) return stored;
+    if (fresh !== true && stored.has(name)) {
+      const bytes = await cache.readPart(scope, name);
+      if (bytes !== undefined) return bytes;
+      stored.delete(name);
     }
     const bytes = await load();
     networkBytes += bytes.length;
-    await cache.writePart(scope, name, bytes);
+    stored.add(name);
+    // Stored in the background: the caller has what it needs.
+    void cache.writePart(scope, name, bytes).catch(() => stored.delete(name));
     return bytes;
   };
   return {
@@ -38,9 +47,21 @@ export function cachedDataSource(network: DataSource, cache: DataCache, scope: s
       return bytes;
     },
     cellStore: {
-      get: (key) => cache.readPart(scope, key),
-      set: (key, bytes) => cache.writePart(scope, key, bytes),
-      delete: (key) => cache.deletePart(scope, key),
+      async getMany(keys) {
+        const known = keys.filter((k) => stored.has(k));
+        if (known.length === 0) return keys.map(() => undefined);
+        const found = new Map<string, Uint8Array | undefined>();
+        (await cache.readParts(scope, known)).forEach((bytes, i) => found.set(known[i], bytes));
+        return keys.map((k) => found.get(k));
+      },
+      async setMany(entries) {
+        for (const [k] of entries) stored.add(k);
+        await cache.writeParts(scope, entries);
+      },
+      async delete(key) {
+        stored.delete(key);
+        await cache.deletePart(scope, key);
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createStore, del, get, keys, set } from 'idb-keyval';
+import { createStore, del, get, getMany, keys, set, setMany } from 'idb-keyval';
 import { digestMatches, sha256HexOf } from './contentHash';
 
 /*
@@ -71,6 +71,9 @@ function isManifestEntry(v: unknown): v is ManifestEntry {
 export interface KeyValueBackend {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
+  /** One transaction for many keys, when the backend has it. */
+  getMany?(keys: string[]): Promise<unknown[]>;
+  setMany?(entries: [string, unknown][]): Promise<void>;
   del(key: string): Promise<void>;
   keys(): Promise<IDBValidKey[]>;
 }
@@ -80,8 +83,19 @@ function indexedDbBackend(): KeyValueBackend {
   return {
     get: (key) => get(key, store),
     set: (key, value) => set(key, value, store),
+    getMany: (keyList) => getMany(keyList, store),
+    setMany: (entries) => setMany(entries, store),
     del: (key) => del(key, store),
     keys: () => keys(store),
+  };
+}
+
+function partEntry(bytes: Uint8Array): PartEntry {
+  return {
+    formatVersion: CACHE_FORMAT_VERSION,
+    kind: 'part',
+    bytes: bytes.slice().buffer,
+    storedAt: Date.now(),
   };
 }
 
@@ -169,13 +183,57 @@ export class DataCache {
   }
 
   async writePart(scope: string, name: string, bytes: Uint8Array): Promise<void> {
-    const copy = bytes.slice().buffer;
-    await this.write(partKey(scope, name), {
-      formatVersion: CACHE_FORMAT_VERSION,
-      kind: 'part',
-      bytes: copy,
-      storedAt: Date.now(),
+    await this.write(partKey(scope, name), partEntry(bytes));
+  }
+
+  /** Names of the parts stored for `scope`, so callers can skip reads that would miss. */
+  async partNames(scope: string): Promise<Set<string>> {
+    const prefix = partKey(scope, '');
+    const names = new Set<string>();
+    for (const k of this.memory.keys()) if (k.startsWith(prefix)) names.add(k.slice(prefix.length));
+    if (this.store) {
+      try {
+        for (const k of await this.store.keys())
+          if (typeof k === 'string' && k.startsWith(prefix)) names.add(k.slice(prefix.length));
+      } catch (err) {
+        this.fallBackToMemory(err);
+      }
+    }
+    return names;
+  }
+
+  /** readPart for many parts in one IndexedDB transaction. */
+  async readParts(scope: string, names: string[]): Promise<(Uint8Array | undefined)[]> {
+    const store = this.store;
+    if (store?.getMany === undefined) return Promise.all(names.map((n) => this.readPart(scope, n)));
+    const keyList = names.map((n) => partKey(scope, n));
+    let raw: unknown[];
+    try {
+      raw = await store.getMany(keyList);
+    } catch (err) {
+      this.fallBackToMemory(err);
+      return Promise.all(names.map((n) => this.readPart(scope, n)));
+    }
+    return raw.map((v, i) => {
+      const e = (v ?? this.memory.get(keyList[i])) as Partial<PartEntry> | undefined;
+      return e?.kind === 'part' && e.formatVersion === CACHE_FORMAT_VERSION && e.bytes instanceof ArrayBuffer
+        ? new Uint8Array(e.bytes)
+        : undefined;
     });
+  }
+
+  /** writePart for many parts in one IndexedDB transaction. */
+  async writeParts(scope: string, parts: [string, Uint8Array][]): Promise<void> {
+    const entries = parts.map(([n, b]): [string, Entry] => [partKey(scope, n), partEntry(b)]);
+    if (this.store?.setMany !== undefined) {
+      try {
+        await this.store.setMany(entries);
+        return;
+      } catch (err) {
+        this.fallBackToMemory(err);
+      }
+    }
+    for (const [key, entry] of entries) await this.write(key, entry);
   }
 
   deletePart(scope: string, name: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { ShardedItem } from '../core/catalogShards';
 import { httpDataSource } from '../core/httpDataSource';
 import type { ShardedManifest } from '../core/manifest';
 import { ShardedCollection, type ShardedSearch } from '../core/shardedCollection';
-import { cachedDataSource, type CachedDataSource } from './cachedDataSource';
+import { openCachedDataSource, type CachedDataSource } from './cachedDataSource';
 import { UnknownItemError, type Collection, type CollectionSearch } from './collection';
 import type { DataCache } from './dataCache';
 import type { AlbumSummary } from './searchApi';
@@ -21,7 +21,7 @@ export class RangeCollection implements Collection {
   }
 
   static async open(dataUrl: string, manifest: ShardedManifest, cache: DataCache): Promise<RangeCollection> {
-    const source = cachedDataSource(httpDataSource(dataUrl), cache, manifest.index.sha256);
+    const source = await openCachedDataSource(httpDataSource(dataUrl), cache, manifest.index.sha256);
     const collection = await ShardedCollection.open(manifest, source, source.cellStore);
     return new RangeCollection(collection, source);
   }
