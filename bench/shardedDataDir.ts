@@ -36,7 +36,7 @@ export interface ShardedDataDir {
   reused: boolean;
 }
 
-const STAMP = 'sharded-bench-v2';
+const STAMP = 'sharded-bench-v3';
 const ALBUMS = 100;
 
 /** Ids like the builder's (12 hex digits), spread evenly over the id shards. */
@@ -70,7 +70,9 @@ export async function shardedDataDir(
   // Embedding i is image i; albums are consecutive runs, which is the catalog's position order.
   const positions = Uint32Array.from({ length: count }, (_, i) => i);
   log('  clustering into cells and encoding index v2');
-  const { bytes, order } = assembleCellIndex(embeddings, positions, { modelId: model.spec.id });
+  const { bytes, order, vectors, dims } = assembleCellIndex(embeddings, positions, {
+    modelId: model.spec.id,
+  });
   embeddings.length = 0;
   const rowOfPosition = new Uint32Array(count);
   order.forEach((i, row) => (rowOfPosition[i] = row));
@@ -85,7 +87,9 @@ export async function shardedDataDir(
     height: 1,
   }));
   log('  writing catalog shards');
-  const catalog = buildShardedCatalog(items, rowOfPosition);
+  const catalog = buildShardedCatalog(items, rowOfPosition, (row) =>
+    vectors.subarray(row * dims, (row + 1) * dims),
+  );
   const buildSeconds = (performance.now() - t) / 1000;
   const thumb = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
     .webp()

@@ -37,6 +37,25 @@ export interface CatalogIndex {
 export interface ShardedItem extends CatalogItem {
   position: number;
   row: number;
+  /**
+   * The item's int8 index vector (as in its index row), base64, so an album-image query needs no
+   * extra fetch; decoded (decodeVector) only when the item is queried.
+   */
+  vector: string;
+}
+
+/** int8 vector ↔ base64 of its bytes: 128 characters for 96 dims. */
+export function encodeVector(v: Int8Array): string {
+  let binary = '';
+  for (let i = 0; i < v.length; i++) binary += String.fromCharCode(v[i] & 0xff);
+  return btoa(binary);
+}
+
+export function decodeVector(text: string): Int8Array {
+  const binary = atob(text);
+  const out = new Int8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = (binary.charCodeAt(i) << 24) >> 24;
+  return out;
 }
 
 function fail(path: string, message: string): never {
@@ -123,7 +142,15 @@ export function parseItemShard(json: unknown, index: CatalogIndex, shard: number
     const r = record(v, `${path}.items[${i}]`, fail);
     const row = nonNegativeInt(r.row, `${path}.items[${i}].row`, fail);
     if (row >= index.count) fail(`${path}.items[${i}].row`, `${row} is not a row of the index`);
-    return { ...parseCatalogItem(v, `${path}.items[${i}]`), position: start + i, row };
+    if (typeof r.vector !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(r.vector))
+      fail(`${path}.items[${i}].vector`, 'must be base64');
+    const { vector: _vector, row: _row, ...item } = r;
+    return {
+      ...parseCatalogItem(item, `${path}.items[${i}]`),
+      position: start + i,
+      row,
+      vector: r.vector,
+    };
   });
 }
 

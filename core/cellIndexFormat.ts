@@ -288,9 +288,11 @@ export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array)
   const vectors = new Int8Array(count * dims);
   const positions = new Uint32Array(count);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  for (let r = 0; r < count; r++) {
-    vectors.set(new Int8Array(input.buffer, input.byteOffset + r * rowBytes, dims), r * dims);
-    positions[r] = view.getUint32(r * rowBytes + rowBytes - 4, true);
+  const src = new Int8Array(input.buffer, input.byteOffset, input.byteLength);
+  // A plain loop: a query decodes tens of thousands of rows, a view per row would cost more.
+  for (let r = 0, from = 0, to = 0; r < count; r++, from += rowBytes, to += dims) {
+    for (let d = 0; d < dims; d++) vectors[to + d] = src[from + d];
+    positions[r] = view.getUint32(from + rowBytes - 4, true);
     if (positions[r] >= head.count) fail(`cell ${cell} row ${r} names position ${positions[r]} ≥ count`);
   }
   return { cell, firstRow, count, vectors, positions };

@@ -7,7 +7,9 @@ export class RangeNotSupportedError extends Error {
 /**
  * A DataSource over HTTP: plain GETs for shards, `Range: bytes=a-b` for the index. A server that
  * answers a Range request with the whole file (200) is reported, not tolerated: at a million images
- * that would be a 100 MB download per query.
+ * that would be a 100 MB download per query. Ranges skip the HTTP cache (`no-store`): the reader keeps
+ * what it fetched in its own verified store, and a browser's partial-content cache entries of a
+ * 100 MB file only cost disk work.
  */
 export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch): DataSource {
   const url = (path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
@@ -19,7 +21,10 @@ export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch)
     },
     async range(path, start, end) {
       if (end <= start) return new Uint8Array(0);
-      const res = await fetchImpl(url(path), { headers: { Range: `bytes=${start}-${end - 1}` } });
+      const res = await fetchImpl(url(path), {
+        headers: { Range: `bytes=${start}-${end - 1}` },
+        cache: 'no-store',
+      });
       if (res.status === 200) {
         await res.body?.cancel();
         throw new RangeNotSupportedError(

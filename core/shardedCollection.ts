@@ -8,6 +8,7 @@ import {
 } from './cellIndexFormat';
 import { defaultProbeRows, probeCells, searchCells } from './cellSearch';
 import {
+  decodeVector,
   idShardPath,
   idShardPrefix,
   itemShardCount,
@@ -172,14 +173,12 @@ export class ShardedCollection {
     return position === undefined ? undefined : (await this.itemsAt(position, 1))[0];
   }
 
-  /** Album-image query: the item's own vector, read from its cell; the item itself is left out. */
+  /** Album-image query: the item's own vector (carried by its catalog shard); the item is left out. */
   async searchByItem(item: ShardedItem, k: number, probeRows?: number): Promise<ShardedSearch> {
-    const before = { ...this.stats };
-    const cell = this.cellOfRow(item.row);
-    const [rows] = await this.loadCells([cell]);
-    const r = item.row - rows.firstRow;
-    const q = rows.vectors.slice(r * this.head.dims, (r + 1) * this.head.dims);
-    return this.search(q, k, item.row, probeRows, before);
+    const q = decodeVector(item.vector);
+    if (q.length !== this.head.dims)
+      throw new CorruptDataError(`item ${item.id} has a ${q.length}-d vector, the index ${this.head.dims}-d`);
+    return this.search(q, k, item.row, probeRows, { ...this.stats });
   }
 
   /** Own-image query: q is the compact int8 vector (see transform()). */
@@ -222,20 +221,6 @@ export class ShardedCollection {
         cellsFromStore: this.stats.cellsFromStore - before.cellsFromStore,
       },
     };
-  }
-
-  private cellOfRow(row: number): number {
-    const { cellRows, cells } = this.head;
-    if (!Number.isInteger(row) || row < 0 || row >= this.head.count)
-      throw new RangeError(`row ${row} is not in the index`);
-    let lo = 0;
-    let hi = cells - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (cellRows[mid] <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   private storeKey(cell: number): string {
@@ -300,9 +285,10 @@ export class ShardedCollection {
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, groups.length) }, worker));
-    // Stored after the answer, off the query's path.
-    if (this.store !== undefined && fetched.length > 0)
-      void this.store.setMany(fetched).catch(() => undefined);
+    // Stored after the answer is out: copying megabytes into IndexedDB is not the query's business.
+    const store = this.store;
+    if (store !== undefined && fetched.length > 0)
+      setTimeout(() => void store.setMany(fetched).catch(() => undefined), 0);
     return wanted.map((c) => got.get(c) as CellRows);
   }
 

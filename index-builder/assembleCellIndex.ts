@@ -11,13 +11,14 @@ export interface AssembleCellIndexOptions extends CellClusteringOptions {
 
 /**
  * Index v2 for the sharded layout: the same transform and int8 vectors as index v1, grouped by cell.
- * positions[i] is the catalog position of embeddings[i]; order[row] = i for the row that stores it.
+ * positions[i] is the catalog position of embeddings[i]; order[row] = i for the row that stores it;
+ * vectors holds the int8 vectors by row (dims each).
  */
 export function assembleCellIndex(
   embeddings: Float32Array[],
   positions: Uint32Array,
   opts: AssembleCellIndexOptions,
-): { bytes: Uint8Array; order: Uint32Array } {
+): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array; dims: number } {
   const { modelId, dims = DEFAULT_DIMS } = opts;
   if (positions.length !== embeddings.length)
     throw new Error('assembleCellIndex: one position per embedding');
@@ -40,5 +41,5 @@ export function assembleCellIndex(
     vectors,
     positions: rowPositions,
   });
-  return { bytes, order };
+  return { bytes, order, vectors, dims: d };
 }

@@ -147,7 +147,12 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     .sort((a, b) => byName(images[a].entry.album, images[b].entry.album));
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
-  const { bytes: indexBytes, order } = assembleCellIndex(
+  const {
+    bytes: indexBytes,
+    order,
+    vectors,
+    dims,
+  } = assembleCellIndex(
     images.map((u) => u.embedding),
     positionOf,
     { modelId: spec.id, dims: o.dims, rowsPerCell: o.rowsPerCell },
@@ -160,6 +165,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   const catalog = buildShardedCatalog(
     byPosition.map((i) => catalogItem(images[i], meta)),
     rowOfPosition,
+    (row) => vectors.subarray(row * dims, (row + 1) * dims),
     o.shardSize,
   );
   const assembleMs = performance.now() - assembleStart;

@@ -2,6 +2,7 @@ import type { CatalogItem } from '../core/catalog';
 import {
   CATALOG_INDEX_FORMAT,
   CATALOG_INDEX_VERSION,
+  encodeVector,
   idShardPath,
   itemShardPath,
   parseCatalogIndex,
@@ -27,12 +28,14 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 /**
  * Splits a catalog whose items are in position order (albums contiguous, albums sorted by name) into
- * item shards and id shards. rowOfPosition[p] is the sharded-index row of item p. The shard folder is
+ * item shards and id shards. rowOfPosition[p] is the sharded-index row of item p, vectorOfRow its
+ * int8 vector. The shard folder is
  * named after a hash of all shards, so a new build never overwrites files an old page still reads.
  */
 export function buildShardedCatalog(
   items: CatalogItem[],
   rowOfPosition: Uint32Array,
+  vectorOfRow: (row: number) => Int8Array,
   shardSize = DEFAULT_SHARD_SIZE,
 ): ShardedCatalogFiles {
   const count = items.length;
@@ -47,9 +50,10 @@ export function buildShardedCatalog(
   });
   const shardBytes: Uint8Array[] = [];
   for (let start = 0; start < count; start += shardSize) {
-    const shardItems = items
-      .slice(start, start + shardSize)
-      .map((it, i) => ({ ...it, row: rowOfPosition[start + i] }));
+    const shardItems = items.slice(start, start + shardSize).map((it, i) => {
+      const row = rowOfPosition[start + i];
+      return { ...it, row, vector: encodeVector(vectorOfRow(row)) };
+    });
     shardBytes.push(json({ items: shardItems }));
   }
   const idPrefixDigits = Math.max(0, Math.min(6, Math.ceil(Math.log(count / IDS_PER_SHARD) / Math.log(16))));

@@ -31,7 +31,7 @@ export async function openCachedDataSource(
     networkBytes += bytes.length;
     stored.add(name);
     // Stored in the background: the caller has what it needs.
-    void cache.writePart(scope, name, bytes).catch(() => stored.delete(name));
+    setTimeout(() => void cache.writePart(scope, name, bytes).catch(() => stored.delete(name)), 0);
     return bytes;
   };
   return {

@@ -79,6 +79,6 @@ export class RangeCollection implements Collection {
 
 /** The page sees catalog items only; positions and rows are the index's business. */
 function plainItem(it: ShardedItem): CatalogItem {
-  const { position: _position, row: _row, ...item } = it;
+  const { position: _position, row: _row, vector: _vector, ...item } = it;
   return item;
 }
