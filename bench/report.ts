@@ -273,6 +273,7 @@ function sharded(r: BenchResults): string[] {
     `| repeat query (cells in memory) p50 / p95 | ${f(d.repeat.p50, 1)} / ${f(d.repeat.p95, 1)} ms |`,
     `| recall@10 vs exact (every cell scanned) | ${pct(d.recallAt10)} (${d.warmDirectory.latency.n} queries) |`,
     `| browser results equal to Node's over the same files | ${pct(d.sameAsNode)} |`,
+    `| one 100-byte Range request, p50: Chromium / Node | ${f(d.rangeRequestMs.chromium, 1)} / ${f(d.rangeRequestMs.node, 1)} ms |`,
     '',
     `Targets (issue 8): ≤ 50 ms with a warm directory — ${d.warmDirectory.latency.p50 <= 50 ? 'met' : 'not met'} (p50); ≤ 5 MB for a cold query — ${d.cold.totalBytes.max <= 5e6 ? 'met' : 'not met'} (max); recall@10 ≥ 0.9 — ${d.recallAt10 >= 0.9 ? 'met' : 'not met'}.`,
   );

@@ -33,7 +33,22 @@ export interface ShardedQueryResult {
   recallAt10: number;
   /** Queries whose browser results equal Node's ShardedCollection over the same files. */
   sameAsNode: number;
+  /** One 100-byte Range request to the same server, p50: the floor under every cell fetch. */
+  rangeRequestMs: { chromium: number; node: number };
   crossOriginIsolated: boolean;
+}
+
+/** 20 sequential 100-byte Range requests for `url` (runs in the page too: self-contained). */
+async function rangeRoundTrips(url: string): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = 4096 + i * 100_003;
+    const t = performance.now();
+    const res = await fetch(url, { headers: { Range: `bytes=${start}-${start + 99}` }, cache: 'no-store' });
+    await res.arrayBuffer();
+    ms.push(performance.now() - t);
+  }
+  return ms;
 }
 
 const K = 10;
@@ -125,6 +140,11 @@ export async function shardedQueryBench(
       },
       [ids, K] as const,
     );
+    const indexUrl = new URL(`data/${manifest.index.path}`, site.server.url).href;
+    const rangeRequestMs = {
+      chromium: summarize(await site.page.evaluate(rangeRoundTrips, indexUrl)).p50,
+      node: summarize(await rangeRoundTrips(indexUrl)).p50,
+    };
     let found = 0;
     let same = 0;
     got.forEach((g, i) => {
@@ -154,6 +174,7 @@ export async function shardedQueryBench(
       repeat: summarize(repeat),
       recallAt10: found / (got.length * K),
       sameAsNode: same / got.length,
+      rangeRequestMs,
       crossOriginIsolated: site.status.crossOriginIsolated,
     };
   } finally {
