@@ -21,12 +21,12 @@ function nonFinite(value: unknown, at: string): string[] {
   return [];
 }
 
-test('bench --quick writes well-formed results with every area', { timeout: 120_000 }, () => {
+test('bench --quick writes well-formed results with every area', { timeout: 300_000 }, () => {
   const tsx = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
   const run = spawnSync(tsx, ['bench/runBench.ts', '--quick', '--out', out], {
     cwd: path.join(import.meta.dirname, '..'),
     encoding: 'utf8',
-    timeout: 115_000,
+    timeout: 290_000,
   });
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Record<string, unknown>;

@@ -46,7 +46,7 @@ export async function distributedBench(
 ): Promise<DistributedBuildResult> {
   const work = await mkdtemp(path.join(tmpdir(), 'lookalike-distributed-bench-'));
   const s3 = await startS3rver();
-  const redis = await startRedisForTests();
+  const redis = await startRedisForTests({ allowShared: false });
   const savedEnv = { ...process.env };
   Object.assign(process.env, S3RVER_CREDENTIALS, { AWS_REGION: 'us-east-1' });
   try {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { contentAddressedName, fileRefFor, parseManifest, type Manifest } from './manifest';
+import {
+  contentAddressedName,
+  fileRefFor,
+  isShardedManifest,
+  parseManifest,
+  residentManifest,
+  type Manifest,
+} from './manifest';
 import { sha256Hex } from './sha256';
 
 const spec = {
@@ -44,7 +51,8 @@ describe('parseManifest', () => {
 
   it.each([
     [(m: Manifest) => (m.format = 'other' as never), /format must be 'lookalike-manifest'/],
-    [(m: Manifest) => (m.version = 2 as never), /version must be 1, got 2/],
+    [(m: Manifest) => (m.version = 3 as never), /version must be 1 or 2, got 3/],
+    [(m: Manifest) => (m.version = 2 as never), /layout must be 'sharded' in a version 2 manifest/],
     [(m: Manifest) => (m.createdAt = 'yesterday'), /createdAt must be an ISO 8601/],
     [(m: Manifest) => (m.count = -1), /count must be a non-negative integer/],
     [(m: Manifest) => (m.model.id = 'other'), /model.id is 'other' but model.spec.id/],
@@ -59,6 +67,19 @@ describe('parseManifest', () => {
     const json = valid();
     mutate(json);
     expect(() => parseManifest(json)).toThrow(message);
+  });
+
+  it('accepts a sharded (version 2) manifest with the head size of its index', () => {
+    const sharded = { ...valid(), version: 2, layout: 'sharded', index: { ...valid().index, headBytes: 8 } };
+    const m = parseManifest(JSON.parse(JSON.stringify(sharded)));
+    expect(isShardedManifest(m)).toBe(true);
+    expect(m).toEqual(sharded);
+    expect(() => residentManifest(m)).toThrow(/expected a resident/);
+    for (const headBytes of [0, 21, -1, 'x']) {
+      expect(() => parseManifest({ ...sharded, index: { ...sharded.index, headBytes } })).toThrow(
+        /index.headBytes/,
+      );
+    }
   });
 
   it('rejects non-objects', () => {

@@ -34,6 +34,13 @@ describe('publishRuleFor', () => {
       'application/octet-stream',
       IMMUTABLE,
       UploadPhase.ContentAddressed,
+      false, // read with Range requests: stored as is
+    ],
+    [
+      'data/shards.0123456789abcdef/items/12.json',
+      'application/json',
+      IMMUTABLE,
+      UploadPhase.ContentAddressed,
       true,
     ],
     ['data/catalog.0123456789abcdef.json', 'application/json', IMMUTABLE, UploadPhase.ContentAddressed, true],

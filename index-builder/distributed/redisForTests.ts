@@ -37,11 +37,13 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
 /**
  * The Redis for a test: LOOKALIKE_REDIS_URL when set (CI starts one), otherwise a private
  * redis-server on a free 127.0.0.1 port, without persistence, stopped by stop(). Tests on a shared
- * Redis stay apart because every build has a queue of its own.
+ * Redis stay apart because every build has a queue of its own; `allowShared: false` always starts a
+ * private one (the bench starts workers that would serve any build on the shared Redis).
  */
-export async function startRedisForTests(): Promise<RunningRedis> {
+export async function startRedisForTests(options: { allowShared?: boolean } = {}): Promise<RunningRedis> {
   const shared = process.env.LOOKALIKE_REDIS_URL;
-  if (shared !== undefined && shared !== '') return { url: shared, stop: async () => {} };
+  if ((options.allowShared ?? true) && shared !== undefined && shared !== '')
+    return { url: shared, stop: async () => {} };
   const port = await freePort();
   const child = spawn(
     'redis-server',
