@@ -39,6 +39,10 @@ async function indexAndCatalog(dir: string): Promise<string> {
   return `${m.index.sha256}:${m.catalog.sha256}`;
 }
 
+/**
+ * `imagesPerVendor` × 3 emoji: keep it under 1,000 objects, s3rver on Node 20 cannot page a listing
+ * without the legacy OpenSSL provider.
+ */
 export async function distributedBench(
   imagesPerVendor: number,
   jobSize: number,

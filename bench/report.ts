@@ -267,7 +267,8 @@ function sharded(r: BenchResults): string[] {
     `| cold: load (head + catalog index) | ${mb(d.cold.loadBytes)}, p50 ${f(d.cold.loadMs.p50, 0)} ms (${d.cold.samples} fresh origins) |`,
     `| cold: first query, bytes incl. load (p50 / max) | ${mb(d.cold.totalBytes.p50)} / ${mb(d.cold.totalBytes.max)} |`,
     `| cold: first query latency p50 | ${f(d.cold.queryMs.p50, 1)} ms |`,
-    `| warm directory, unseen cells: latency p50 / p95 | ${f(d.warmDirectory.latency.p50, 1)} / ${f(d.warmDirectory.latency.p95, 1)} ms |`,
+    `| warm directory, every query of the session: latency p50 / p95 | ${f(d.warmDirectory.latency.p50, 1)} / ${f(d.warmDirectory.latency.p95, 1)} ms |`,
+    `| warm directory, queries that fetched ≥ half their rows (${d.unseenCells.latency.n}): latency p50 / p95 | ${f(d.unseenCells.latency.p50, 1)} / ${f(d.unseenCells.latency.p95, 1)} ms, ${mb(d.unseenCells.bytes.p50)} each |`,
     `| warm directory: bytes per query p50 / p95 | ${mb(d.warmDirectory.bytes.p50)} / ${mb(d.warmDirectory.bytes.p95)} |`,
     `| warm directory: Range requests per query p50 / p95 | ${f(d.warmDirectory.requests.p50, 0)} / ${f(d.warmDirectory.requests.p95, 0)} |`,
     `| repeat query (cells in memory) p50 / p95 | ${f(d.repeat.p50, 1)} / ${f(d.repeat.p95, 1)} ms |`,
@@ -275,7 +276,7 @@ function sharded(r: BenchResults): string[] {
     `| browser results equal to Node's over the same files | ${pct(d.sameAsNode)} |`,
     `| one 100-byte Range request, p50: Chromium / Node | ${f(d.rangeRequestMs.chromium, 1)} / ${f(d.rangeRequestMs.node, 1)} ms |`,
     '',
-    `Targets (issue 8): ≤ 50 ms with a warm directory — ${d.warmDirectory.latency.p50 <= 50 ? 'met' : 'not met'} (p50); ≤ 5 MB for a cold query — ${d.cold.totalBytes.max <= 5e6 ? 'met' : 'not met'} (max); recall@10 ≥ 0.9 — ${d.recallAt10 >= 0.9 ? 'met' : 'not met'}.`,
+    `Targets (issue 8): ≤ 50 ms with a warm directory — ${d.warmDirectory.latency.p50 <= 50 ? 'met' : 'not met'} over the session (p50), ${d.unseenCells.latency.p50 <= 50 ? 'met' : 'not met'} for queries on unseen cells (p50); ≤ 5 MB for a cold query — ${d.cold.totalBytes.max <= 5e6 ? 'met' : 'not met'} (max); recall@10 ≥ 0.9 — ${d.recallAt10 >= 0.9 ? 'met' : 'not met'}.`,
   );
   return out;
 }

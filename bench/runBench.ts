@@ -233,7 +233,7 @@ try {
     });
 
     const distributedBuild = await section('distributed build', async () => {
-      const r = quick ? await distributedBench(12, 8, log) : await distributedBench(400, 64, log);
+      const r = quick ? await distributedBench(12, 8, log) : await distributedBench(300, 64, log);
       for (const x of r.rows) log(`  ${x.workers} worker(s): ${(x.totalMs / 1000).toFixed(1)} s`);
       return r;
     });

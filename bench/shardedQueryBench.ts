@@ -1,4 +1,5 @@
 import type { Browser } from '@playwright/test';
+import { defaultProbeRows } from '../core/cellSearch';
 import { ShardedCollection } from '../core/shardedCollection';
 import { fileDataSource } from '../index-builder/fileDataSource';
 import { openSite } from './benchSite';
@@ -27,6 +28,11 @@ export interface ShardedQueryResult {
    * query item is known to the worker, as after clicking it on an album page.
    */
   warmDirectory: { latency: LatencySummary; bytes: LatencySummary; requests: LatencySummary };
+  /**
+   * The warm-directory queries that fetched at least half of their rows over the network: the
+   * worker's cell cache fills as a session goes on, these are the queries it did not help.
+   */
+  unseenCells: { latency: LatencySummary; bytes: LatencySummary };
   /** The same queries again: cells and shards already in the worker. */
   repeat: LatencySummary;
   /** Share of the exact int8 top-10 (all cells scanned in Node) that the browser returned. */
@@ -140,6 +146,8 @@ export async function shardedQueryBench(
       },
       [ids, K] as const,
     );
+    const probeBytes = (defaultProbeRows(count) * node.head.rowBytes) / 2;
+    const unseen = ms.flatMap((t, i) => (bytes[i] >= probeBytes ? [i] : []));
     const indexUrl = new URL(`data/${manifest.index.path}`, site.server.url).href;
     const rangeRequestMs = {
       chromium: summarize(await site.page.evaluate(rangeRoundTrips, indexUrl)).p50,
@@ -170,6 +178,10 @@ export async function shardedQueryBench(
         latency: summarize(ms),
         bytes: summarize(bytes),
         requests: summarize(perQueryRequests),
+      },
+      unseenCells: {
+        latency: summarize(unseen.map((i) => ms[i])),
+        bytes: summarize(unseen.map((i) => bytes[i])),
       },
       repeat: summarize(repeat),
       recallAt10: found / (got.length * K),

@@ -14,7 +14,7 @@ export interface CellHit {
  * Rows a query gathers before re-ranking: a fraction of the collection with a floor and a cap, so a
  * cold query stays within a few megabytes at a million images (docs/index-tradeoff.md, sharded).
  */
-export const PROBE_ROW_FRACTION = 1 / 50;
+export const PROBE_ROW_FRACTION = 1 / 32;
 export const PROBE_MIN_ROWS = 4096;
 export const PROBE_MAX_ROWS = 32768;
 
