@@ -5,8 +5,8 @@ import { errorMessage } from '../common/errorMessage';
  * Items per request: the builder's catalog shard size (index-builder/shardedCatalog.ts), so one page
  * touches at most two shards of a sharded collection.
  */
-export const ALBUM_PAGE_SIZE = 256;
-/** Pages kept per album (16k items): far more than a screen, far less than a million-image album. */
+export const ALBUM_PAGE_SIZE = 128;
+/** Pages kept per album (8k items): far more than a screen, far less than a million-image album. */
 export const MAX_ALBUM_PAGES = 64;
 
 /** Items start ..< start + count of the album (the worker's albumItems). */
