@@ -5,6 +5,8 @@ import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildRe
 import { contentHash } from './contentHash';
 import { MANIFEST_FILE } from './dataDirWriter';
 import type { SourceListing } from './imageSource';
+import type { LoadedModel } from './loadModel';
+import type { PublishSettings } from './publishBuild';
 import { readShardedCatalog } from './readShardedCatalog';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
@@ -17,6 +19,32 @@ export interface FingerprintInputs {
   /** SHA-256 of the model file: a retrained model with the same id still counts as a change. */
   modelSha256: string;
   options: Record<string, number | string | undefined>;
+}
+
+/**
+ * Reads the model and fingerprints a build of `listing`: the one definition both the single-machine
+ * and the distributed build use, so either finds the other's result up to date.
+ */
+export async function fingerprintBuild(i: {
+  source: string;
+  listing: SourceListing;
+  model: LoadedModel;
+  maxPixels: number;
+  settings: PublishSettings;
+}): Promise<{ fingerprint: string; modelBytes: Uint8Array; modelSha256: string }> {
+  const modelBytes = await readFile(i.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read model file ${i.model.onnxPath}: ${err.code ?? err.message}`);
+  });
+  const { dims, bits, layout, rowsPerCell, shardSize } = i.settings;
+  const modelSha256 = contentHash(modelBytes);
+  const fingerprint = buildFingerprint({
+    source: i.source,
+    listing: i.listing,
+    modelId: i.model.spec.id,
+    modelSha256,
+    options: { dims, bits, maxPixels: i.maxPixels, layout: layout ?? 'auto', rowsPerCell, shardSize },
+  });
+  return { fingerprint, modelBytes, modelSha256 };
 }
 
 /** Hash of everything a build depends on: names, sizes, versions (mtime/ETag), model and options. */

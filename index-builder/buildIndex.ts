@@ -1,33 +1,25 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFingerprint, findUpToDateBuild } from './buildFingerprint';
-import { BUILD_REPORT_FILE, type BuildReport, type SkippedFile } from './buildReport';
-import { contentHash, hash16 } from './contentHash';
+import { findUpToDateBuild, fingerprintBuild } from './buildFingerprint';
+import { writeBuildReport, type BuildReport, type SkippedFile } from './buildReport';
+import { hash16 } from './contentHash';
 import { DataDirWriter } from './dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from './decodeImage';
 import { EmbeddingCache } from './embeddingCache';
 import { runImagePipeline } from './imagePipeline';
 import type { ImageSource, SourceEntry } from './imageSource';
 import type { LoadedModel } from './loadModel';
-import { publishBuild, type IndexLayout } from './publishBuild';
+import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface BuildIndexOptions {
+/** The publish settings: dims/bits default to assembleIndex's, layout to 'auto'. */
+export interface BuildIndexOptions extends PublishSettings {
   source: ImageSource;
   outDir: string;
   model: LoadedModel;
-  /** Compact vector dimensions and LSH bits; assembleIndex's defaults when omitted. */
-  dims?: number;
-  bits?: number;
-  /** Resident (one index file + one catalog) or sharded (range-loaded cells + catalog shards); default auto. */
-  layout?: IndexLayout;
-  /** Sharded layout tuning (tests use small values to get many cells and shards from few images). */
-  rowsPerCell?: number;
-  shardSize?: number;
   /** Folder of the embedding cache; default generated/cache/embeddings/<modelId>/. */
   cacheDir?: string;
   maxPixels?: number;
@@ -44,11 +36,6 @@ export interface BuildIndexResult {
   /** True when nothing changed since the last build, which was kept as it is. */
   upToDate: boolean;
   report: BuildReport;
-}
-
-/** Per second, one decimal. */
-function rate(n: number, ms: number): number {
-  return ms > 0 ? Math.round((n / ms) * 10000) / 10 : 0;
 }
 
 function safeFileName(id: string): string {
@@ -73,23 +60,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
 
   const listing = await source.list();
   const listMs = performance.now() - t0;
-  const modelBytes = await readFile(model.onnxPath).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read model file ${model.onnxPath}: ${err.code ?? err.message}`);
-  });
-  const modelSha256 = contentHash(modelBytes);
-  const fingerprint = buildFingerprint({
+  const { fingerprint, modelBytes, modelSha256 } = await fingerprintBuild({
     source: source.description,
     listing,
-    modelId: spec.id,
-    modelSha256,
-    options: {
-      dims: options.dims,
-      bits: options.bits,
-      maxPixels,
-      layout: options.layout ?? 'auto',
-      rowsPerCell: options.rowsPerCell,
-      shardSize: options.shardSize,
-    },
+    model,
+    maxPixels,
+    settings: options,
   });
   if (options.force !== true) {
     const previous = await findUpToDateBuild(outDir, fingerprint);
@@ -148,54 +124,29 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       spec,
       modelBytes,
       startedAt,
-      dims: options.dims,
-      bits: options.bits,
-      layout: options.layout,
-      rowsPerCell: options.rowsPerCell,
-      shardSize: options.shardSize,
+      ...publishSettings(options),
     });
-    const { bytes } = published;
-
-    const report: BuildReport = {
-      reportVersion: 1,
+    const report = await writeBuildReport(writer, {
       source: source.description,
       fingerprint,
-      manifestSha256: contentHash(published.manifestBytes),
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      startedAt,
+      t0,
       modelId: spec.id,
-      dims: published.dims,
-      bits: published.bits,
-      counts: {
-        listed: listing.entries.length,
-        indexed: published.count,
-        featurized: processed.featurized,
-        cached: images.length - processed.featurized,
-        skipped: skipped.length,
-        thumbnailsWritten: processed.thumbnailsWritten,
-        originalsWritten: processed.originalsWritten,
-        filesDeleted: published.filesDeleted,
-      },
-      skipped: skipped.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      listed: listing.entries.length,
+      published,
+      featurized: processed.featurized,
+      cached: images.length - processed.featurized,
+      skipped,
+      thumbnailsWritten: processed.thumbnailsWritten,
+      originalsWritten: processed.originalsWritten,
       timings: {
-        listMs: Math.round(listMs),
-        processMs: Math.round(processed.processMs),
-        modelLoadMs: Math.round(processed.modelLoadMs),
-        modelWaitMs: Math.round(processed.modelWaitMs),
-        assembleMs: Math.round(published.assembleMs),
-        writeMs: Math.round(published.writeMs),
-        totalMs: Math.round(performance.now() - t0),
+        listMs,
+        processMs: processed.processMs,
+        modelLoadMs: processed.modelLoadMs,
+        modelWaitMs: processed.modelWaitMs,
       },
-      featurizedPerSecond: rate(processed.featurized, processed.processMs - processed.modelLoadMs),
-      bytes: {
-        ...bytes,
-        indexPerImage: Math.round((bytes.index / published.count) * 10) / 10,
-      },
-    };
-    await writer.replaceAtomically(
-      BUILD_REPORT_FILE,
-      Buffer.from(`${JSON.stringify(report, null, 2)}\n`, 'utf8'),
-    );
+      featurizeMs: processed.processMs - processed.modelLoadMs,
+    });
     return { upToDate: false, report };
   } finally {
     await writer.close();

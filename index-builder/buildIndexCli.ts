@@ -47,6 +47,17 @@ function summary(report: BuildReport, out: string): string[] {
   return lines;
 }
 
+function printOutcome(upToDate: boolean, report: BuildReport, out: string): void {
+  if (upToDate) {
+    console.log(
+      `up to date: ${out} already holds ${report.counts.indexed} images from ${report.source} ` +
+        `(built ${report.finishedAt}); use --force to rebuild`,
+    );
+    return;
+  }
+  for (const line of summary(report, out)) console.log(line);
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command('build-index')
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
@@ -111,14 +122,8 @@ async function main(argv: string[]): Promise<void> {
       progress,
       log: (line) => console.log(line),
     });
-    if (upToDate) {
-      console.log(
-        `up to date: ${opts.out} already holds ${report.counts.indexed} images from ${report.source} ` +
-          `(built ${report.finishedAt}); use --force to rebuild`,
-      );
-      return;
-    }
-    for (const line of summary(report, opts.out)) console.log(line);
+    printOutcome(upToDate, report, opts.out);
+    if (upToDate) return;
     const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
       `  distributed: listing ${sec(phases.listMs)}, jobs ${sec(phases.queueMs)}, merge ${sec(phases.mergeMs)}`,
@@ -145,14 +150,7 @@ async function main(argv: string[]): Promise<void> {
     force: opts.force,
     progress,
   });
-  if (upToDate) {
-    console.log(
-      `up to date: ${opts.out} already holds ${report.counts.indexed} images from ${source.description} ` +
-        `(built ${report.finishedAt}); use --force to rebuild`,
-    );
-    return;
-  }
-  for (const line of summary(report, opts.out)) console.log(line);
+  printOutcome(upToDate, report, opts.out);
 }
 
 main(process.argv).catch((err: unknown) => {

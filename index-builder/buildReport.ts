@@ -1,4 +1,7 @@
+import { contentHash } from './contentHash';
+import type { DataDirWriter } from './dataDirWriter';
 import type { SkipReason } from './decodeImage';
+import type { PublishedBuild } from './publishBuild';
 
 /** Why a listed file is not in the index. */
 export type BuildSkipReason = SkipReason | 'duplicate-key' | 'featurize-failed';
@@ -66,4 +69,73 @@ export function parseBuildReport(text: string): BuildReport | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What a build did, however it featurized; writeBuildReport turns it into build-report.json. */
+export interface BuildOutcome {
+  source: string;
+  fingerprint: string;
+  startedAt: Date;
+  /** performance.now() when the build started. */
+  t0: number;
+  modelId: string;
+  listed: number;
+  published: PublishedBuild;
+  featurized: number;
+  cached: number;
+  skipped: SkippedFile[];
+  thumbnailsWritten: number;
+  originalsWritten: number;
+  timings: Pick<BuildReport['timings'], 'listMs' | 'processMs' | 'modelLoadMs' | 'modelWaitMs'>;
+  /** Wall clock the featurized images took (featurizedPerSecond = featurized / this). */
+  featurizeMs: number;
+}
+
+/** Per second, one decimal. */
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 10000) / 10 : 0;
+}
+
+/** Writes build-report.json next to the manifest the build just published, and returns it. */
+export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): Promise<BuildReport> {
+  const { published } = o;
+  const { bytes } = published;
+  const report: BuildReport = {
+    reportVersion: 1,
+    source: o.source,
+    fingerprint: o.fingerprint,
+    manifestSha256: contentHash(published.manifestBytes),
+    startedAt: o.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    modelId: o.modelId,
+    dims: published.dims,
+    bits: published.bits,
+    counts: {
+      listed: o.listed,
+      indexed: published.count,
+      featurized: o.featurized,
+      cached: o.cached,
+      skipped: o.skipped.length,
+      thumbnailsWritten: o.thumbnailsWritten,
+      originalsWritten: o.originalsWritten,
+      filesDeleted: published.filesDeleted,
+    },
+    skipped: [...o.skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    timings: {
+      listMs: Math.round(o.timings.listMs),
+      processMs: Math.round(o.timings.processMs),
+      modelLoadMs: Math.round(o.timings.modelLoadMs),
+      modelWaitMs: Math.round(o.timings.modelWaitMs),
+      assembleMs: Math.round(published.assembleMs),
+      writeMs: Math.round(published.writeMs),
+      totalMs: Math.round(performance.now() - o.t0),
+    },
+    featurizedPerSecond: rate(o.featurized, o.featurizeMs),
+    bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },
+  };
+  await writer.replaceAtomically(
+    BUILD_REPORT_FILE,
+    Buffer.from(`${JSON.stringify(report, null, 2)}\n`, 'utf8'),
+  );
+  return report;
 }

@@ -19,14 +19,8 @@ import type { ProcessedImage } from './imagePipeline';
 import { buildShardedCatalog } from './shardedCatalog';
 import type { SourceMeta } from './sourceMeta';
 
-export interface PublishBuildOptions {
-  writer: DataDirWriter;
-  /** Featurized images in listing order; their thumbnails and originals are already in the writer. */
-  images: ProcessedImage[];
-  meta: SourceMeta;
-  spec: ModelSpec;
-  modelBytes: Uint8Array;
-  startedAt: Date;
+/** How the index is laid out: what every build passes to publishBuild and fingerprints. */
+export interface PublishSettings {
   dims?: number;
   bits?: number;
   /** 'auto' shards collections above SHARDED_LAYOUT_MIN_IMAGES. */
@@ -34,6 +28,21 @@ export interface PublishBuildOptions {
   /** Sharded layout only: rows per cell and items per catalog shard (small values for tests). */
   rowsPerCell?: number;
   shardSize?: number;
+}
+
+/** Just the publish settings of a larger options object. */
+export function publishSettings(o: PublishSettings): PublishSettings {
+  return { dims: o.dims, bits: o.bits, layout: o.layout, rowsPerCell: o.rowsPerCell, shardSize: o.shardSize };
+}
+
+export interface PublishBuildOptions extends PublishSettings {
+  writer: DataDirWriter;
+  /** Featurized images in listing order; their thumbnails and originals are already in the writer. */
+  images: ProcessedImage[];
+  meta: SourceMeta;
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  startedAt: Date;
 }
 
 export type IndexLayout = 'resident' | 'sharded' | 'auto';

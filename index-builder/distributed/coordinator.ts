@@ -1,17 +1,16 @@
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { buildFingerprint, findUpToDateBuild } from '../buildFingerprint';
-import type { BuildIndexOptions, BuildIndexResult } from '../buildIndex';
-import { BUILD_REPORT_FILE, type BuildReport, type SkippedFile } from '../buildReport';
-import { contentHash, hash16 } from '../contentHash';
+import { findUpToDateBuild, fingerprintBuild } from '../buildFingerprint';
+import type { BuildIndexResult } from '../buildIndex';
+import { writeBuildReport, type SkippedFile } from '../buildReport';
+import { hash16 } from '../contentHash';
 import { DataDirWriter } from '../dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from '../decodeImage';
 import type { SourceEntry } from '../imageSource';
 import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
-import { publishBuild } from '../publishBuild';
+import { publishBuild, publishSettings, type PublishSettings } from '../publishBuild';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
 import {
@@ -33,9 +32,6 @@ import { publishModel } from './sharedModel';
 import { WorkStore, type S3Access } from './workStore';
 
 export const DEFAULT_JOB_SIZE = 256;
-
-/** How the index is laid out: passed to publishBuild, and fingerprinted, exactly as buildIndex does. */
-type PublishSettings = Pick<BuildIndexOptions, 'dims' | 'bits' | 'layout' | 'rowsPerCell' | 'shardSize'>;
 
 export interface CoordinatorOptions extends PublishSettings {
   /** `s3://bucket/prefix`: every worker reads the images itself. */
@@ -64,15 +60,6 @@ export interface CoordinatorOptions extends PublishSettings {
 export interface DistributedBuildResult extends BuildIndexResult {
   /** Wall-clock phases: listing, all jobs on the queue until the last finished, merge and publish. */
   phases: { listMs: number; queueMs: number; mergeMs: number; totalMs: number };
-}
-
-/** Per second, one decimal (as the single-machine report). */
-function rate(n: number, ms: number): number {
-  return ms > 0 ? Math.round((n / ms) * 10000) / 10 : 0;
-}
-
-function byKey(a: SkippedFile, b: SkippedFile): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** Runs cleanup steps after a build whatever happened; a failing step must not hide the build's own error. */
@@ -108,24 +95,13 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
 
   const listing = await source.list();
   const listMs = performance.now() - t0;
-  const modelBytes = await readFile(o.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read model file ${o.model.onnxPath}: ${err.code ?? err.message}`);
-  });
-  const modelSha256 = contentHash(modelBytes);
   // The same fingerprint as a single-machine build: either kind of build finds the other up to date.
-  const fingerprint = buildFingerprint({
+  const { fingerprint, modelBytes, modelSha256 } = await fingerprintBuild({
     source: source.description,
     listing,
-    modelId: spec.id,
-    modelSha256,
-    options: {
-      dims: o.dims,
-      bits: o.bits,
-      maxPixels,
-      layout: o.layout ?? 'auto',
-      rowsPerCell: o.rowsPerCell,
-      shardSize: o.shardSize,
-    },
+    model: o.model,
+    maxPixels,
+    settings: o,
   });
   if (o.force !== true) {
     const previous = await findUpToDateBuild(outDir, fingerprint);
@@ -264,51 +240,25 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       spec,
       modelBytes,
       startedAt,
-      dims: o.dims,
-      bits: o.bits,
-      layout: o.layout,
-      rowsPerCell: o.rowsPerCell,
-      shardSize: o.shardSize,
+      ...publishSettings(o),
     });
-    const { bytes } = published;
-    const report: BuildReport = {
-      reportVersion: 1,
+    // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
+    const report = await writeBuildReport(writer, {
       source: source.description,
       fingerprint,
-      manifestSha256: contentHash(published.manifestBytes),
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      startedAt,
+      t0,
       modelId: spec.id,
-      dims: published.dims,
-      bits: published.bits,
-      counts: {
-        listed: listing.entries.length,
-        indexed: published.count,
-        featurized: stats.featurized,
-        cached: images.length - stats.featurized,
-        skipped: skipped.length,
-        thumbnailsWritten: merged.thumbnailsWritten,
-        originalsWritten: merged.originalsWritten,
-        filesDeleted: published.filesDeleted,
-      },
-      skipped: skipped.sort(byKey),
-      // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
-      timings: {
-        listMs: Math.round(listMs),
-        processMs: Math.round(queueMs),
-        modelLoadMs: stats.modelLoadMs,
-        modelWaitMs: stats.modelWaitMs,
-        assembleMs: Math.round(published.assembleMs),
-        writeMs: Math.round(published.writeMs),
-        totalMs: Math.round(performance.now() - t0),
-      },
-      featurizedPerSecond: rate(stats.featurized, queueMs),
-      bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },
-    };
-    await writer.replaceAtomically(
-      BUILD_REPORT_FILE,
-      Buffer.from(`${JSON.stringify(report, null, 2)}\n`, 'utf8'),
-    );
+      listed: listing.entries.length,
+      published,
+      featurized: stats.featurized,
+      cached: images.length - stats.featurized,
+      skipped,
+      thumbnailsWritten: merged.thumbnailsWritten,
+      originalsWritten: merged.originalsWritten,
+      timings: { listMs, processMs: queueMs, modelLoadMs: stats.modelLoadMs, modelWaitMs: stats.modelWaitMs },
+      featurizeMs: queueMs,
+    });
     const totalMs = performance.now() - t0;
     return {
       upToDate: false,
