@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/harness';
+import { E2E_EXPECT_MS, E2E_TEST_MS } from './scripts/testTimeLimits';
 
 // Several people run e2e tests on one checkout: each run writes its artifacts to its own folder.
 const runId = (process.env.LOOKALIKE_E2E_RUN ??= String(process.pid));
@@ -11,8 +12,9 @@ export default defineConfig({
   globalSetup: './e2e/globalSetup.ts',
   workers: 1,
   fullyParallel: false,
-  timeout: 120_000,
-  expect: { timeout: 30_000 },
+  // Limits catch hangs, not slowness (scripts/testTimeLimits.ts).
+  timeout: E2E_TEST_MS,
+  expect: { timeout: E2E_EXPECT_MS },
   reporter: [['list']],
   outputDir: `test-results/run-${runId}`,
   use: {

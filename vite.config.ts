@@ -4,12 +4,32 @@ import react from '@vitejs/plugin-react';
 import sirv from 'sirv';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { APP_CSP_META } from './scripts/securityHeaders';
 
 /** Headers that make the page cross-origin isolated (multi-threaded WASM); the service worker adds them on static hosts. */
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The built page carries the app's Content-Security-Policy in a <meta http-equiv>: static hosts such
+ * as S3 cannot send it as a header (scripts/securityHeaders.ts). Not in dev mode, whose React refresh
+ * preamble is an inline script.
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'lookalike-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: APP_CSP_META },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
 
 /** In `vite` dev mode, serves a data dir at ./data/ as the published site has it (LOOKALIKE_DATA_DIR). */
 function devDataDir(): Plugin {
@@ -45,6 +65,7 @@ export default defineConfig({
   plugins: [
     react(),
     devDataDir(),
+    contentSecurityPolicyMeta(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'workers',

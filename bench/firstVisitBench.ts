@@ -5,6 +5,7 @@ import { parseCatalog } from '../core/catalog';
 import { parseManifest } from '../core/manifest';
 import { waitForOfflineReady } from '../e2e/harness';
 import { startServer } from '../scripts/serve';
+import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 
 export interface VisitResult {
   /** From navigation start to the first result tile on the page (the page's performance.now()). */
@@ -48,7 +49,7 @@ async function timeToFirstResult(page: Page, url: string, stage: string): Promis
     const handle = await page.waitForFunction(
       () => (document.querySelector('[data-testid="result"]') ? performance.now() : 0),
       undefined,
-      { polling: 'raf', timeout: 30_000 },
+      { polling: 'raf', timeout: E2E_EXPECT_MS },
     );
     return (await handle.jsonValue()) as number;
   } catch (err) {

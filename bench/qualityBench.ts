@@ -7,6 +7,7 @@ import { EMOJI_VENDORS, decodeRgba, emojiImages, type EmojiVendor } from '../mod
 import { ensureDefaultModel } from '../models/ensureModel';
 import { recallAtK } from '../models/retrievalRecall';
 import { colourHistogram } from './colourHistogram';
+import type { DevSetBenchResult } from './devSetBench';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 
 export interface QualityRow {
@@ -22,6 +23,8 @@ export interface QualityResult {
   queriesPerVendor: Record<string, number>;
   modelId: string;
   rows: QualityRow[];
+  /** The development sets (bench/devSetBench.ts) through the real builder and query path, or why not. */
+  devSets?: DevSetBenchResult | { error: string };
 }
 
 const K = 10;

@@ -1,6 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
+import type { DevSetBenchResult } from './devSetBench';
+import {
+  methodKind,
+  metricRows,
+  type DevSetReport,
+  type MethodKind,
+  type MethodResult,
+  type SetResult,
+} from './devSetQuality';
+import type { SetScores } from './devSetMetrics';
+import type { QualityResult } from './qualityBench';
 import type { BenchResults, Section } from './results';
 import { svgPanels, type Series } from './svgPlot';
 
@@ -195,8 +206,170 @@ function quality(r: BenchResults, plots: Record<string, string>): string[] {
     '![recall vs bytes per image](benchmarks-recall-bytes.svg)',
     '',
     'The dims × bits × candidates sweep of the index itself (recall against the exact scan vs bytes per image) is in [index-tradeoff.md](index-tradeoff.md) (`npx tsx bench/indexTradeoff.ts`).',
+    '',
+    ...devSetSection(d.devSets),
   );
   return out;
+}
+
+/** A dev-set pipeline's short name: its spec file's base name, else the model id (older results). */
+function modelName(p: DevSetReport['pipeline']): string {
+  return p.modelSpecPath ? path.basename(p.modelSpecPath, '.json') : p.modelId;
+}
+
+/**
+ * The dev-set tables of area 4 (bench/devSetBench.ts): previous and shipped pipeline side by side.
+ * Results from older runs (no previous pipeline, no method kinds or build counts) render with "–".
+ */
+export function devSetSection(r: QualityResult['devSets']): string[] {
+  const out = ['### Development sets: emoji, edited photos, textures', ''];
+  if (r === undefined) return [...out, '_Not measured in this run._'];
+  if ('error' in r) return [...out, `_Not measured in this run: ${r.error.split('\n')[0]}_`];
+  const d: DevSetBenchResult = r;
+  const shipped = d.report;
+  // Results written before the previous pipeline was measured have no `previous`.
+  const previous = d.previous !== undefined && !('error' in d.previous) ? d.previous : undefined;
+  const previousWhy =
+    d.previous === undefined
+      ? 'not measured in this run'
+      : 'error' in d.previous
+        ? `not measured: ${d.previous.error.split('\n')[0]}`
+        : '';
+  const setOf = (rep: DevSetReport | undefined, set: string) => rep?.sets.find((s) => s.set === set);
+  const method = (s: SetResult | undefined, kind: MethodKind) =>
+    s?.methods.find((m, i) => methodKind(m, i) === kind);
+
+  // Columns: previous | shipped | float scan per model (shipped first) | colour histogram.
+  interface Column {
+    head: string;
+    pick: (set: string) => MethodResult | undefined;
+  }
+  const shippedName = modelName(shipped.pipeline);
+  const columns: Column[] = [
+    {
+      head: previous ? previous.pipeline.label : 'previous',
+      pick: (set) => method(setOf(previous, set), 'pipeline'),
+    },
+    { head: shipped.pipeline.label, pick: (set) => method(setOf(shipped, set), 'pipeline') },
+    { head: `float scan, ${shippedName}`, pick: (set) => method(setOf(shipped, set), 'float') },
+  ];
+  if (previous && previous.sets.some((s) => method(s, 'float')))
+    columns.push({
+      head: `float scan, ${modelName(previous.pipeline)}`,
+      pick: (set) => method(setOf(previous, set), 'float'),
+    });
+  columns.push({ head: 'colour histogram', pick: (set) => method(setOf(shipped, set), 'histogram') });
+
+  const settings = (p: DevSetReport['pipeline']) => {
+    // The bench's own embedding cache (quick mode) is where, not how: left out.
+    const rest = Object.entries(p.settings).filter(([k]) => k !== 'cacheDir');
+    return rest.length === 0
+      ? 'default builder settings'
+      : rest.map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``).join(', ');
+  };
+  const describe = (role: string, p: DevSetReport['pipeline']) =>
+    `- ${role}: model \`${p.modelId}\`${p.modelSpecPath ? ` (${path.basename(p.modelSpecPath)})` : ''}, ${settings(p)}.`;
+  out.push(
+    'What people call similar, measured on sets built by `npm run dev-sets` (scripts/devSets.ts, into the gitignored ' +
+      '`generated/devsets/`; the photos and textures come from Debian packages fetched with `apt-get download`), for ' +
+      'the previous and the shipped default pipeline in the same run. Each gallery is built by `buildIndex` and queried ' +
+      'exactly as `npm run query` does (`queryByImage` for image files, `queryById` for gallery items, k = 10). ' +
+      'Baselines on the same galleries and queries: an exact float32 cosine scan of the raw model embeddings (no ' +
+      'transform, no int8; once per model) and the 8×8×8 colour histogram (the floor). ' +
+      "`npx tsx bench/devSetQuality.ts --model <spec.json> --settings '{…}'` evaluates any other model or builder " +
+      'setting the same way (`--subset N` for a quick look).',
+    '',
+    `Measured ${shipped.createdAt.slice(0, 10)} in ${f((shipped.totalMs + (previous?.totalMs ?? 0)) / 1000, 0)} s.`,
+    '',
+    describe('**shipped**', shipped.pipeline),
+    previous
+      ? describe('**previous**', previous.pipeline)
+      : `- **previous** (the former default, mobilenet_v2 with \`views: 0\`): ${previousWhy}.`,
+    '',
+  );
+  if (d.data === 'tiny')
+    out.push(
+      '_Quick mode: a tiny emoji set made from the emoji packages (no apt); photos and textures are full-mode only._',
+      '',
+    );
+  const sets = shipped.sets;
+  for (const s of sets) {
+    const sizes = Object.entries(s.galleryImages)
+      .map(([k, n]) => (k === s.set ? `${n}` : `${k} ${n}`))
+      .join(', ');
+    out.push(`- **${s.set}** (${s.queries} queries; gallery ${sizes} images): ${s.description}`);
+  }
+  for (const [set, why] of Object.entries(d.unavailable)) out.push(`- **${set}**: not measured (${why}).`);
+  out.push(
+    '',
+    `| set | metric | ${columns.map((c) => c.head).join(' | ')} |`,
+    `|---|---|${columns.map(() => '---:|').join('')}`,
+  );
+  for (const s of sets) {
+    let parent = '';
+    metricRows(s).forEach((row, i) => {
+      const sub = row.name.startsWith('  ');
+      if (!sub) parent = row.name.replace(/ (mean|all)$/, '');
+      const name = sub
+        ? `${parent} ${row.name.trim()}${s.set === 'emoji' ? ' held out' : ''}`
+        : `**${row.name}**`;
+      const cells = columns.map((c) => {
+        const m = c.pick(s.set);
+        // A group the other pipeline's scores lack (another set version) is not measured either.
+        const v = m && Object.keys(m.scores.byGroup).length > 0 ? safeValue(row.value, m) : undefined;
+        return v === undefined ? '–' : f(v, 3);
+      });
+      out.push(`| ${i === 0 ? s.set : ''} | ${name} | ${cells.join(' | ')} |`);
+    });
+  }
+  out.push(
+    '',
+    'emoji: recall@10 = the same emoji (same `unified` code, skin tones distinct) among the top 10, hit@1 = first; ' +
+      'mean over the held-out vendors. photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
+      'area, rotate5 = 5°, crop50 = half the area at a corner, resize200 = long side 200 px, jpeg10 = quality 10, ' +
+      'dark30 = brightness 0.7, desat = saturation 0.5, grey = greyscale, harsh = brightness 0.7 + saturation 0.6 + ' +
+      '200 px + JPEG q15, random = a seeded mix of edits); the gallery holds light/dark variants of the same ' +
+      'wallpaper, which are the hard negatives. textures: P@4 = share of a crop’s top 4 (itself excluded) cut from ' +
+      'the same texture. – = not measured.',
+    '',
+  );
+
+  // Build and query times per pipeline and set.
+  const buildCell = (s: SetResult | undefined) => (s ? f(s.buildMs / 1000, 1) : '–');
+  const work = (s: SetResult | undefined) => (s?.build ? `${s.build.featurized} / ${s.build.views}` : '–');
+  const seconds = (m: MethodResult | undefined) => (m ? f(m.ms / 1000, 1) : '–');
+  const floatHeads = columns.filter((c) => c.head.startsWith('float scan'));
+  out.push(
+    `| set | build s: previous | build s: shipped | featurized / views: previous | featurized / views: shipped | queries s: previous | queries s: shipped | ${floatHeads.map((c) => `${c.head} s`).join(' | ')} | colour histogram s |`,
+    `|---|---:|---:|---:|---:|---:|---:|${floatHeads.map(() => '---:|').join('')}---:|`,
+  );
+  for (const s of sets) {
+    const p = setOf(previous, s.set);
+    out.push(
+      `| ${s.set} | ${buildCell(p)} | ${buildCell(s)} | ${work(p)} | ${work(s)} | ${seconds(method(p, 'pipeline'))} | ${seconds(method(s, 'pipeline'))} | ${floatHeads.map((c) => seconds(c.pick(s.set))).join(' | ')} | ${seconds(method(s, 'histogram'))} |`,
+    );
+  }
+  out.push(
+    '',
+    'Build = `buildIndex` over every split’s gallery, wall clock: decode, featurize what the embedding cache lacks ' +
+      '(featurized = gallery images run through the model, views = edited copies the transform learned from, their ' +
+      'embeddings cached like the images’), fit the transform (from the views for the shipped pipeline, a whitened ' +
+      'PCA for the previous one) and write the data dir. The previous pipeline runs second: when both use the same ' +
+      'model it finds every image in the cache. With a warm cache the difference between the two builds is the cost ' +
+      'of learning from views; with a cold one, of featurizing the views too. Baseline times include featurizing or decoding the queries the first time (cached by content hash ' +
+      'in `generated/devsets/cache/` afterwards).',
+  );
+  return out;
+}
+
+/** A metric of a method's scores, undefined when its scores lack the group the row names. */
+function safeValue(value: (s: SetScores) => number, m: MethodResult): number | undefined {
+  try {
+    const v = value(m.scores);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstVisit(r: BenchResults): string[] {
@@ -308,7 +481,10 @@ function distributedBuild(r: BenchResults): string[] {
   return out;
 }
 
-export async function writeReport(r: BenchResults): Promise<void> {
+/** docs/benchmarks.md (prettier-formatted) and its SVG plots by file name, written nowhere. */
+export async function renderReport(
+  r: BenchResults,
+): Promise<{ markdown: string; plots: Record<string, string> }> {
   const plots: Record<string, string> = {};
   const m = r.machine;
   const lines = [
@@ -341,8 +517,13 @@ export async function writeReport(r: BenchResults): Promise<void> {
     ...distributedBuild(r),
     '',
   ];
-  for (const [name, svg] of Object.entries(plots)) writeFileSync(path.join(DOCS, name), svg);
   const mdPath = path.join(DOCS, 'benchmarks.md');
   const options = (await prettier.resolveConfig(mdPath)) ?? {};
-  writeFileSync(mdPath, await prettier.format(lines.join('\n'), { ...options, filepath: mdPath }));
+  return { markdown: await prettier.format(lines.join('\n'), { ...options, filepath: mdPath }), plots };
+}
+
+export async function writeReport(r: BenchResults): Promise<void> {
+  const { markdown, plots } = await renderReport(r);
+  for (const [name, svg] of Object.entries(plots)) writeFileSync(path.join(DOCS, name), svg);
+  writeFileSync(path.join(DOCS, 'benchmarks.md'), markdown);
 }

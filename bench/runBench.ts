@@ -23,6 +23,7 @@ import { annBench } from './annBench';
 import { builderBench } from './builderBench';
 import { firstVisitBench } from './firstVisitBench';
 import { qualityBench } from './qualityBench';
+import { devSetBench } from './devSetBench';
 import { DEMO_DATA_DIR, demoAlbumInput } from './demoDataDir';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 import { buildModelDataDir, preparedResnet50 } from './modelDataDir';
@@ -179,6 +180,15 @@ try {
     const quality = await section('retrieval quality', async () => {
       const r = await qualityBench(quick, log);
       for (const x of r.rows) log(`  ${x.method}: recall@10 ${x.mean.toFixed(3)}`);
+      // The dev sets (emoji, photos, textures) through the real builder and query path; a failure there
+      // keeps the cross-vendor figure above.
+      try {
+        r.devSets = await devSetBench(quick, work, (m) => log(`  ${m}`));
+      } catch (err) {
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        log(`  dev sets FAILED: ${message}`);
+        r.devSets = { error: message };
+      }
       return r;
     });
 

@@ -16,8 +16,10 @@ import {
   decideWebsite,
   mergeCorsRules,
   mergePolicy,
+  policyKeyPatterns,
   publicAccessBlockFor,
   publicReadStatement,
+  statementResources,
 } from './bucketSettings';
 
 export interface BucketConfigTarget {
@@ -26,6 +28,10 @@ export interface BucketConfigTarget {
   prefix: string;
   region: string;
   dryRun: boolean;
+  /** Site paths the deploy publishes (`index.html`, `assets/…`, `data/…`): the policy covers these only. */
+  sitePaths: string[];
+  /** `--public-bucket`: a bucket-root deploy may make the whole bucket readable, when asked. */
+  publicBucket: boolean;
   log: (line: string) => void;
 }
 
@@ -112,7 +118,15 @@ async function configureCors(t: BucketConfigTarget): Promise<void> {
 }
 
 async function configurePolicy(t: BucketConfigTarget): Promise<void> {
-  const statement = publicReadStatement(t.bucket, t.prefix, t.region);
+  const statement = publicReadStatement(
+    t.bucket,
+    t.prefix,
+    t.region,
+    policyKeyPatterns({ prefix: t.prefix, sitePaths: t.sitePaths, publicBucket: t.publicBucket }),
+  );
+  const resources = statementResources(statement);
+  t.log(`public read policy resources: ${resources.join(', ')}`);
+  if (t.publicBucket) t.log(`warning: --public-bucket: every object in ${t.bucket} is readable by anyone`);
   const block = await readSetting<PublicAccessBlockConfiguration>(
     async () =>
       (await t.client.send(new GetPublicAccessBlockCommand({ Bucket: t.bucket })))
@@ -143,10 +157,10 @@ async function configurePolicy(t: BucketConfigTarget): Promise<void> {
   }
   const { policy, changed } = mergePolicy(current.value || undefined, statement);
   if (!changed) {
-    t.log(`bucket policy already allows public GetObject on ${statement.Resource}`);
+    t.log(`bucket policy already allows public GetObject on ${resources.join(', ')}`);
     return;
   }
-  await write(t, `allow public GetObject on ${statement.Resource} in the bucket policy`, () =>
+  await write(t, `allow public GetObject on ${resources.join(', ')} in the bucket policy`, () =>
     t.client.send(new PutBucketPolicyCommand({ Bucket: t.bucket, Policy: policy })),
   );
 }

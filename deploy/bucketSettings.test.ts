@@ -4,11 +4,60 @@ import {
   decideWebsite,
   mergeCorsRules,
   mergePolicy,
+  policyKeyPatterns,
   publicAccessBlockFor,
   publicReadStatement,
+  siteKeyPatterns,
 } from './bucketSettings';
 
 describe('bucket policy', () => {
+  const sitePaths = [
+    'index.html',
+    'sw.js',
+    'assets/a-12345678.js',
+    'assets/b.css',
+    'data/manifest.json',
+    'data/thumbs/x.webp',
+  ];
+
+  it('covers only the site: top-level files exactly, top-level folders by prefix', () => {
+    expect(siteKeyPatterns('', sitePaths)).toEqual(['assets/*', 'data/*', 'index.html', 'sw.js']);
+    expect(siteKeyPatterns('demo', sitePaths)).toEqual([
+      'demo/assets/*',
+      'demo/data/*',
+      'demo/index.html',
+      'demo/sw.js',
+    ]);
+    const root = publicReadStatement(
+      'pics',
+      '',
+      'us-east-1',
+      policyKeyPatterns({ prefix: '', sitePaths, publicBucket: false }),
+    );
+    expect(root.Resource).toEqual([
+      'arn:aws:s3:::pics/assets/*',
+      'arn:aws:s3:::pics/data/*',
+      'arn:aws:s3:::pics/index.html',
+      'arn:aws:s3:::pics/sw.js',
+    ]);
+    expect(root.Sid).toBe(publicReadStatement('pics', '', 'us-east-1').Sid);
+  });
+
+  it('makes the whole bucket public only with --public-bucket, and only from the bucket root', () => {
+    const all = policyKeyPatterns({ prefix: '', sitePaths, publicBucket: true });
+    expect(publicReadStatement('pics', '', 'us-east-1', all).Resource).toBe('arn:aws:s3:::pics/*');
+    expect(() => policyKeyPatterns({ prefix: 'demo', sitePaths, publicBucket: true })).toThrow(
+      /--public-bucket/,
+    );
+  });
+
+  it('refuses a scoped policy too large for a bucket policy', () => {
+    const many = Array.from({ length: 400 }, (_, i) => `file-${i}.txt`);
+    expect(() => publicReadStatement('pics', '', 'us-east-1', siteKeyPatterns('', many))).toThrow(
+      /too many top-level/,
+    );
+  });
+
   it('grants anonymous GetObject on the prefix only', () => {
     const s = publicReadStatement('pics', 'demo', 'eu-west-1');
     expect(s).toMatchObject({

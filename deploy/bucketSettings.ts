@@ -17,19 +17,80 @@ export interface PolicyStatement {
   Effect: 'Allow';
   Principal: '*';
   Action: 's3:GetObject';
-  Resource: string;
+  Resource: string | string[];
 }
 
-/** Anonymous read of this deploy's prefix and nothing else: no listing, no other prefix, no writes. */
-export function publicReadStatement(bucket: string, prefix: string, region: string): PolicyStatement {
+/**
+ * The object keys a site's public read covers, as policy patterns: each top-level file of the site
+ * exactly (`index.html`, `sw.js`…) and each top-level folder as `folder/*` (`assets/*`, `data/*`),
+ * under the prefix. Nothing else in the bucket, not even other keys under the prefix, becomes public.
+ */
+export function siteKeyPatterns(prefix: string, sitePaths: Iterable<string>): string[] {
+  const under = prefix ? `${prefix}/` : '';
+  const patterns = new Set<string>();
+  for (const path of sitePaths) {
+    const slash = path.indexOf('/');
+    patterns.add(under + (slash < 0 ? path : `${path.slice(0, slash)}/*`));
+  }
+  return [...patterns].sort();
+}
+
+/** Patterns for `--public-bucket`: the whole bucket. Only for a bucket-root deploy, and only when asked. */
+export const WHOLE_BUCKET = ['*'];
+
+/**
+ * What the deploy's public-read statement covers: the site's own keys, or the whole bucket when the
+ * person deploying to the bucket root asked for it with `--public-bucket`.
+ */
+export function policyKeyPatterns(o: {
+  prefix: string;
+  sitePaths: Iterable<string>;
+  publicBucket: boolean;
+}): string[] {
+  if (!o.publicBucket) return siteKeyPatterns(o.prefix, o.sitePaths);
+  if (o.prefix) {
+    throw new Error(
+      `--public-bucket makes the whole bucket public; it is refused with --prefix '${o.prefix}'`,
+    );
+  }
+  return WHOLE_BUCKET;
+}
+
+/** A bucket policy may hold 20 KB; the site's patterns must leave room for other statements. */
+const MAX_STATEMENT_BYTES = 10 * 1024;
+
+/**
+ * Anonymous read of the given key patterns of this deploy (default: everything under its prefix) and
+ * nothing else: no listing, no writes. The Sid depends on the prefix only, so each deploy replaces its
+ * own statement.
+ */
+export function publicReadStatement(
+  bucket: string,
+  prefix: string,
+  region: string,
+  keyPatterns: string[] = [`${prefix ? `${prefix}/` : ''}*`],
+): PolicyStatement {
   const id = createHash('sha256').update(prefix).digest('hex').slice(0, 12);
-  return {
+  const arns = keyPatterns.map((k) => `arn:${partitionFor(region)}:s3:::${bucket}/${k}`);
+  const statement: PolicyStatement = {
     Sid: `LookalikePublicRead${id}`,
     Effect: 'Allow',
     Principal: '*',
     Action: 's3:GetObject',
-    Resource: `arn:${partitionFor(region)}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`,
+    Resource: arns.length === 1 ? arns[0] : arns,
   };
+  if (JSON.stringify(statement).length > MAX_STATEMENT_BYTES) {
+    throw new Error(
+      `the site has too many top-level files for a scoped bucket policy (${keyPatterns.length} patterns); ` +
+        'deploy under a --prefix, or move files into folders',
+    );
+  }
+  return statement;
+}
+
+/** The resources of a statement, as a list (for logs and dry runs). */
+export function statementResources(statement: PolicyStatement): string[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 }
 
 /** Adds or replaces our statement (by Sid) and keeps every other statement as it was. */

@@ -32,6 +32,8 @@ export interface DeployOptions {
   dryRun: boolean;
   deleteStale: boolean;
   configure: boolean;
+  /** `--public-bucket`: let a bucket-root deploy make the whole bucket publicly readable. */
+  publicBucket?: boolean;
   concurrency: number;
   fileRetry?: RetryPolicy;
   sdkMaxAttempts?: number;
@@ -140,16 +142,27 @@ async function publish(
   );
 
   if (o.configure)
-    await configureBucket({ client, bucket: o.bucket, prefix: o.prefix, region, dryRun: o.dryRun, log });
+    await configureBucket({
+      client,
+      bucket: o.bucket,
+      prefix: o.prefix,
+      region,
+      dryRun: o.dryRun,
+      sitePaths: files.map((f) => f.file.sitePath),
+      publicBucket: o.publicBucket ?? false,
+      log,
+    });
 
   const listed = await listObjects(client, o.bucket, listingPrefix(o.prefix));
+  const state = await readDeployState(client, o.bucket, o.prefix);
   const plan = await planDeploy({
     client,
     bucket: o.bucket,
     files,
     listed,
-    state: await readDeployState(client, o.bucket, o.prefix),
+    state,
     reserved: new Set([deployStateKey(o.prefix)]),
+    ownStateKey: deployStateKey(o.prefix),
     // Without the site's file list every site key would look stale.
     withDeletes: o.deleteStale && siteReady,
     concurrency: o.concurrency,
@@ -181,7 +194,8 @@ async function publish(
     }
     for (const f of plan.skips) log(`would skip ${f.key} (unchanged)`);
     for (const key of plan.deletes) log(`would delete ${key} (stale)`);
-    for (const key of plan.foreign) log(`would keep ${key} (stale, but not written by a deploy)`);
+    for (const key of plan.foreign) log(`would keep ${key} (stale, but not recorded by a deploy here)`);
+    for (const p of plan.otherDeploys) log(`would leave ${p} alone (another deploy)`);
     if (!o.deleteStale && listed.size > 0) log('stale keys are kept (no --delete)');
     return report;
   }
@@ -209,8 +223,16 @@ async function publish(
     const refused = new Set(report.refusedDeletes.map((r) => r.key));
     report.deleted = plan.deletes.filter((k) => !refused.has(k));
   }
-  for (const key of plan.foreign) log(`kept ${key}: stale, but not written by a deploy`);
+  for (const key of plan.foreign) log(`kept ${key}: stale, but not recorded by a deploy here`);
+  for (const p of plan.otherDeploys) log(`left ${p} alone: another deploy`);
   const after = await listObjects(client, o.bucket, listingPrefix(o.prefix));
-  await writeDeployState({ client, bucket: o.bucket, prefix: o.prefix, files, listed: after });
+  await writeDeployState({
+    client,
+    bucket: o.bucket,
+    prefix: o.prefix,
+    files,
+    listed: after,
+    previous: state,
+  });
   return report;
 }

@@ -59,6 +59,11 @@ const program = new Command()
   .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
   .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
   .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
+  .option(
+    '--public-bucket',
+    'bucket root only: let the policy make the whole bucket public (default: only the site keys)',
+    false,
+  )
   .option('--concurrency <n>', 'parallel uploads', positiveInt, 8)
   .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt, 3)
   .showHelpAfterError();
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
     dryRun: boolean;
     delete: boolean;
     configure: boolean;
+    publicBucket: boolean;
     concurrency: number;
     retries: number;
   }>();
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
     dryRun: opts.dryRun,
     deleteStale: opts.delete,
     configure: opts.configure,
+    publicBucket: opts.publicBucket,
     concurrency: opts.concurrency,
     fileRetry: { attempts: opts.retries, baseDelayMs: 1000 },
     log: (line) => console.log(line),

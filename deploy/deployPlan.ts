@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { LocalFile } from './localFiles';
 import { prepareBody } from './preparedBody';
 import { publishRuleFor, type PublishRule } from './publishRules';
-import { stateSaysUnchanged, type DeployState } from './deployState';
+import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployState } from './deployState';
 import { headObject, type ListedObject } from './remoteObjects';
 import { objectKey } from './sitePrefix';
 
@@ -25,8 +25,24 @@ export interface DeployPlan {
   skips: PlannedFile[];
   /** Stale keys under the prefix that an earlier deploy wrote (they carry our sha256 metadata). */
   deletes: string[];
-  /** Stale keys under the prefix that no deploy of ours wrote: never deleted. */
+  /** Stale keys under the prefix that this prefix's deploys did not write: never deleted. */
   foreign: string[];
+  /** Key prefixes (`demo/`) of other deploys found under ours: none of their keys is ever touched. */
+  otherDeploys: string[];
+}
+
+/**
+ * Prefixes of the other deploys whose state files the listing shows (a bucket-root deploy lists
+ * every site in the bucket; a deploy to `demo` lists one to `demo/v2`).
+ */
+export function otherDeployPrefixes(keys: Iterable<string>, ownStateKey: string): string[] {
+  const out: string[] = [];
+  for (const key of keys) {
+    if (key !== ownStateKey && key.endsWith(`/${DEPLOY_STATE_FILE}`)) {
+      out.push(key.slice(0, key.length - DEPLOY_STATE_FILE.length));
+    }
+  }
+  return out.sort();
 }
 
 /** Hashes every file and works out its stored body (gzip or not); the bodies themselves are not kept. */
@@ -69,12 +85,14 @@ export async function planDeploy(opts: {
   state: DeployState;
   /** Keys under the prefix that are the deploy's own bookkeeping, never stale. */
   reserved: Set<string>;
+  /** This prefix's deploy state key; other state files mark other deploys' prefixes. */
+  ownStateKey: string;
   withDeletes: boolean;
   concurrency: number;
 }): Promise<DeployPlan> {
   const { client, bucket, files, listed } = opts;
   const limit = pLimit(opts.concurrency);
-  const plan: DeployPlan = { uploads: [], skips: [], deletes: [], foreign: [] };
+  const plan: DeployPlan = { uploads: [], skips: [], deletes: [], foreign: [], otherDeploys: [] };
   const decisions = await Promise.all(
     files.map((f) =>
       limit(async (): Promise<UploadReason | 'unchanged'> => {
@@ -100,19 +118,18 @@ export async function planDeploy(opts: {
   });
   if (opts.withDeletes) {
     const wanted = new Set(files.map((f) => f.key));
-    const stale = [...listed.keys()].filter((k) => !wanted.has(k) && !opts.reserved.has(k)).sort();
-    // Recorded in the deploy state with the listed ETag: ours without asking. Otherwise the
-    // object's sha256 metadata says whether a deploy wrote it.
-    const ours = await Promise.all(
-      stale.map((key) =>
-        limit(async () => {
-          const recorded = opts.state.get(key);
-          if (recorded !== undefined && recorded.etag === listed.get(key)?.etag) return true;
-          return (await headObject(client, bucket, key))?.sha256 !== undefined;
-        }),
-      ),
-    );
-    stale.forEach((key, i) => (ours[i] ? plan.deletes : plan.foreign).push(key));
+    const others = otherDeployPrefixes(listed.keys(), opts.ownStateKey);
+    const stale = [...listed.keys()]
+      .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
+      .sort();
+    // Only what this prefix's own deploy state records, with the ETag it still has: a key written
+    // by anyone or anything else since (another deploy, a hand upload) is never ours to delete.
+    for (const key of stale) {
+      const recorded = opts.state.get(key);
+      const ours = recorded !== undefined && recorded.etag === listed.get(key)?.etag;
+      (ours ? plan.deletes : plan.foreign).push(key);
+    }
+    plan.otherDeploys = others;
   }
   return plan;
 }

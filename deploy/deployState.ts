@@ -77,15 +77,23 @@ export function stateSaysUnchanged(state: DeployState, f: PlannedFile, listed: L
   );
 }
 
-/** Records every published file as now stored, with the ETags of a listing taken after the uploads. */
+/**
+ * Records every published file as now stored, with the ETags of a listing taken after the uploads,
+ * and keeps the entries of earlier deploys whose objects are still there unchanged (stale files a
+ * deploy without --delete left): that record is what a later --delete may remove, and nothing else.
+ */
 export async function writeDeployState(opts: {
   client: S3Client;
   bucket: string;
   prefix: string;
   files: PlannedFile[];
   listed: Map<string, ListedObject>;
+  previous: DeployState;
 }): Promise<void> {
   const objects: Record<string, StoredEntry> = {};
+  for (const [key, entry] of opts.previous) {
+    if (opts.listed.get(key)?.etag === entry.etag) objects[key] = entry;
+  }
   for (const f of opts.files) {
     const etag = opts.listed.get(f.key)?.etag;
     if (etag === undefined) continue;

@@ -9,6 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureImages } from '../e2e/fixtureImages';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
+import { WAIT_MS } from '../scripts/testTimeLimits';
 
 /*
  * The real thing end to end: the production site (dist/, or a fresh `vite build` when there is none)
@@ -131,7 +132,7 @@ describe.skipIf(!appPresent)('the deployed site, served from s3rver, in Chromium
     page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
     try {
       await page.goto(websiteUrl);
-      await page.getByTestId('album').first().waitFor({ timeout: 60_000 });
+      await page.getByTestId('album').first().waitFor({ timeout: WAIT_MS });
       expect(await page.getByTestId('album').count()).toBe(3);
 
       await page.locator('[data-testid="album"][data-album="Google"] a').click();

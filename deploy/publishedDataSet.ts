@@ -7,6 +7,8 @@ import { readShardedCatalog } from '../index-builder/readShardedCatalog';
 const BUILD_HINT =
   'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
 export const MANIFEST_FILE = 'manifest.json';
+/** Thumbnails and originals are published only as image types browsers show and never run. */
+const PLAIN_RASTER = /\.(jpe?g|png|gif|webp|avif)$/i;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -88,6 +90,14 @@ export async function readPublishedDataSet(
   if (missing.length > 0) {
     throw new Error(
       `${dataDir}: ${missing.length} files the catalog names are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
+    );
+  }
+  const active = items.flatMap((it) => [it.thumb, it.original]).filter((p) => !PLAIN_RASTER.test(p));
+  if (active.length > 0) {
+    throw new Error(
+      `${dataDir}: ${active.length} thumbnails or originals are not plain raster images (e.g. ${active[0]}), ` +
+        'which the site would serve as active content from its own origin; rebuild the data dir with this ' +
+        'version of build-index (it stores SVG and other formats as PNG)',
     );
   }
   return { manifest, paths };

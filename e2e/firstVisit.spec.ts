@@ -54,7 +54,6 @@ function isModelPath(path: string, modelPath: string): boolean {
 test('first visit: what is downloaded for the first album result, for offline use and for the model', async ({
   browser,
 }) => {
-  test.setTimeout(180_000);
   const manifest = parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8')));
   const modelPath = manifest.model.file.path;
   const { server, log } = await serveE2eBuild(false);

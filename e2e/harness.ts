@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../scripts/serve';
+import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 import type { CatalogItem } from '../core/catalog';
 import type { LoadInfo, SearchResponse, WorkerStatus } from '../workers/searchApi';
 
@@ -73,7 +74,7 @@ export function onInsecureHost(url: string): string {
 
 /** Waits until the page has exposed the search client (the e2e build). */
 export async function waitForSearchApi(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.__lookalike !== undefined, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => window.__lookalike !== undefined, undefined, { timeout: E2E_EXPECT_MS });
 }
 
 /** Loads the collection in the page's worker, as the app does. */
@@ -150,9 +151,9 @@ export async function serveE2eBuild(
 /** Resolves once a service worker controls the page and the shell is precached. */
 export async function waitForOfflineReady(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__lookalike?.offlineStatus().state === 'ready', undefined, {
-    timeout: 60_000,
+    timeout: E2E_EXPECT_MS,
   });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-    timeout: 30_000,
+    timeout: E2E_EXPECT_MS,
   });
 }

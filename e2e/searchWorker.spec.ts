@@ -124,7 +124,6 @@ test('album-image search in the browser gives the same neighbours as the Node bu
 test('the browser computes the same embeddings as Node (cosine ≥ 0.999) and finds the image itself', async ({
   page,
 }) => {
-  test.setTimeout(180_000);
   await page.goto(serverUrl());
   const items = await allItems(page, await loadCollection(page));
   const data = await loadDataDir(E2E_DATA_DIR);
@@ -155,7 +154,6 @@ test('the browser computes the same embeddings as Node (cosine ≥ 0.999) and fi
 test('after a first visit the app starts and searches offline, cross-origin isolated by the service worker', async ({
   browser,
 }) => {
-  test.setTimeout(180_000);
   const { server } = await serveE2eBuild(false);
   const context = await browser.newContext();
   try {
@@ -248,7 +246,6 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
 });
 
 test('plain HTTP on a non-localhost host: search works with pure-JS sha256 and offline is reported unavailable', async () => {
-  test.setTimeout(180_000);
   const browser = await launchBrowser(insecureHostArgs());
   try {
     const page = await browser.newPage();

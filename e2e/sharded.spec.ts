@@ -193,7 +193,6 @@ test('own image via the file picker: searched in the browser over the range-load
 });
 
 test('after one search online, the same search works offline after a reload', async ({ browser }) => {
-  test.setTimeout(180_000);
   // Its own origin (fresh service worker and IndexedDB), which this test takes off the network.
   const indexGets: (string | undefined)[] = [];
   const own = await serveSharded(indexGets);

@@ -2,11 +2,12 @@ import { encodeCellIndex } from '../core/cellIndexFormat';
 import { compactVector } from '../core/vectorTransform';
 import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
 import { clusterCells, type CellClusteringOptions } from './cellClustering';
-import { fitTransform } from './fitTransform';
+import { fitTransform, type TransformInputs } from './fitTransform';
 
 export interface AssembleCellIndexOptions extends CellClusteringOptions {
   modelId: string;
   dims?: number;
+  transform?: TransformInputs;
 }
 
 /**
@@ -22,7 +23,7 @@ export function assembleCellIndex(
   const { modelId, dims = DEFAULT_DIMS } = opts;
   if (positions.length !== embeddings.length)
     throw new Error('assembleCellIndex: one position per embedding');
-  const transform = fitTransform(embeddings, { dims, seed: DEFAULT_SEED });
+  const transform = fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED });
   const d = transform.dims;
   const compact = new Int8Array(embeddings.length * d);
   embeddings.forEach((e, i) => compact.set(compactVector(transform, e), i * d));

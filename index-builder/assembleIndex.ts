@@ -1,7 +1,7 @@
 import { encodeIndex } from '../core/indexFormat';
 import { bucketOf, codeWords, lshCode, lshPlanes } from '../core/lsh';
 import { compactVector, type VectorTransform } from '../core/vectorTransform';
-import { fitTransform } from './fitTransform';
+import { fitTransform, type TransformInputs } from './fitTransform';
 
 /** Defaults chosen in docs/index-tradeoff.md: 96 B vector + 32 B code = 128 B per image. */
 export const DEFAULT_DIMS = 96;
@@ -16,6 +16,7 @@ export interface AssembleIndexOptions {
   dims?: number;
   bits?: number;
   seed?: number;
+  transform?: TransformInputs;
 }
 
 /** Bucket bits for a collection: about ROWS_PER_BUCKET rows per bucket, 0 (one bucket) for small ones. */
@@ -35,7 +36,7 @@ export function assembleIndex(
   const { modelId, dims = DEFAULT_DIMS, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new Error('assembleIndex: modelId is required');
-  const transform = fitTransform(embeddings, { dims, seed });
+  const transform = fitTransform(embeddings, { ...opts.transform, dims, seed });
   const vectors = embeddings.map((e) => compactVector(transform, e));
   return packIndex(vectors, transform, { modelId, bits, seed });
 }

@@ -10,7 +10,7 @@ import type { PublishSettings } from './publishBuild';
 import { readShardedCatalog } from './readShardedCatalog';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 1;
+const BUILDER_FORMAT = 2;
 
 export interface FingerprintInputs {
   source: string;
@@ -35,14 +35,25 @@ export async function fingerprintBuild(i: {
   const modelBytes = await readFile(i.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read model file ${i.model.onnxPath}: ${err.code ?? err.message}`);
   });
-  const { dims, bits, layout, rowsPerCell, shardSize } = i.settings;
+  const { dims, bits, layout, rowsPerCell, shardSize, views, whitenEpsilon, invarianceRegulariser } =
+    i.settings;
   const modelSha256 = contentHash(modelBytes);
   const fingerprint = buildFingerprint({
     source: i.source,
     listing: i.listing,
     modelId: i.model.spec.id,
     modelSha256,
-    options: { dims, bits, maxPixels: i.maxPixels, layout: layout ?? 'auto', rowsPerCell, shardSize },
+    options: {
+      dims,
+      bits,
+      maxPixels: i.maxPixels,
+      layout: layout ?? 'auto',
+      rowsPerCell,
+      shardSize,
+      views,
+      whitenEpsilon,
+      invarianceRegulariser,
+    },
   });
   return { fingerprint, modelBytes, modelSha256 };
 }
@@ -55,6 +66,8 @@ export function buildFingerprint(inputs: FingerprintInputs): string {
     source,
     entries: listing.entries.map((e) => [e.key, e.size, e.version]),
     meta: listing.metaFile ?? null,
+    // Only when there are any, so that fingerprints of clean listings stay as they were.
+    ...(listing.skipped.length > 0 ? { left: listing.skipped.map((s) => [s.key, s.reason]) } : {}),
     model: [modelId, modelSha256],
     options,
   });

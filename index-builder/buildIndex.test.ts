@@ -67,6 +67,30 @@ describe('buildIndex', () => {
     expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('learns its transform from edited copies of the images, cached like embeddings; --views 0 turns it off', async () => {
+    const { src, out, cache } = await workspace('views');
+    const first = await build(src, out, cache);
+    // 12 images (< 256): every image gets 8 views.
+    expect(first.report.counts.views).toBe(96);
+    const cacheFiles = async () =>
+      Promise.all(
+        (await readdir(cache, { recursive: true })).map((f) => readFile(join(cache, f)).catch(() => '')),
+      );
+    const cachedBytes = (await cacheFiles()).reduce((n, b) => n + b.length, 0);
+    const learned = await verifyDataDir(out);
+
+    // A forced rebuild takes the views from the cache: nothing new is featurized or appended.
+    const again = await build(src, out, cache, { force: true });
+    expect(again.report.counts).toMatchObject({ featurized: 0, views: 96 });
+    expect((await cacheFiles()).reduce((n, b) => n + b.length, 0)).toBe(cachedBytes);
+    expect((await verifyDataDir(out)).manifest.index.sha256).toBe(learned.manifest.index.sha256);
+
+    const plain = await build(src, out, cache, { views: 0 });
+    expect(plain.upToDate).toBe(false);
+    expect(plain.report.counts.views).toBe(0);
+    expect((await verifyDataDir(out)).manifest.index.sha256).not.toBe(learned.manifest.index.sha256);
+  });
+
   it('says an unchanged source is up to date, and rebuilds when a file or option changes', async () => {
     const { src, out, cache } = await workspace('unchanged');
     const first = await build(src, out, cache);
@@ -96,11 +120,14 @@ describe('buildIndex', () => {
     ]);
     const data = await verifyDataDir(out);
     expect(data.catalog.items.some((it) => it.id === itemIdFor('animals/twitter_dog.png'))).toBe(true);
-    // The old index and catalog were replaced and deleted; thumbnails and originals were kept.
+    // The old index and catalog were replaced (and stay for one more build, for tabs still on them);
+    // thumbnails and originals were kept.
     const after = await ownedFiles(out);
     const keptMedia = before.filter((f) => f.startsWith('thumbs/') || f.startsWith('originals/'));
     expect(after).toEqual(expect.arrayContaining(keptMedia));
-    expect(after.filter((f) => f.startsWith('index.'))).toEqual([data.manifest.index.path]);
+    expect(after.filter((f) => f.startsWith('index.'))).toEqual(
+      [...before.filter((f) => f.startsWith('index.')), data.manifest.index.path].sort(),
+    );
   });
 
   it('catalogs the upright size of the original and copies it with its real format', async () => {
@@ -164,8 +191,15 @@ describe('buildIndex', () => {
     expect(report.counts).toMatchObject({ indexed: 9, featurized: 1, cached: 8 });
     const data = await verifyDataDir(out);
     expect(data.catalog.albums.map((a) => a.name)).toEqual(['animals', 'faces', 'src']);
+    // The first build's food images stay for a tab that still shows that build…
+    expect((await ownedFiles(out)).filter((f) => f.startsWith('thumbs/'))).toHaveLength(13);
+    expect(report.counts.filesDeleted).toBe(0);
+    // …until the build after: 4 thumbnails, 4 originals, the first index and catalog.
+    const third = await build(src, out, cache, { dims: 4 });
+    expect(third.upToDate).toBe(false);
+    await verifyDataDir(out);
     expect((await ownedFiles(out)).filter((f) => f.startsWith('thumbs/'))).toHaveLength(9);
-    expect(report.counts.filesDeleted).toBeGreaterThanOrEqual(4 * 2 + 2);
+    expect(third.report.counts.filesDeleted).toBeGreaterThanOrEqual(4 * 2 + 2);
   });
 
   it('fails without touching the previous build when nothing is usable or the metadata file is broken', async () => {

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { augmentPlan } from './augmentedViews';
 import { findUpToDateBuild, fingerprintBuild } from './buildFingerprint';
 import { writeBuildReport, type BuildReport, type SkippedFile } from './buildReport';
 import { hash16 } from './contentHash';
@@ -58,7 +59,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const { spec } = model;
 
-  const listing = await source.list();
+  // A folder source leaves the data dir out when it lies inside it (and reports that).
+  const listing = await source.list({ outDir });
   const listMs = performance.now() - t0;
   const { fingerprint, modelBytes, modelSha256 } = await fingerprintBuild({
     source: source.description,
@@ -86,7 +88,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     );
 
     // A root file and a sub-folder named like the source can claim the same key.
-    const skipped: SkippedFile[] = [];
+    const skipped: SkippedFile[] = [...listing.skipped];
     const seenKeys = new Set<string>();
     const entries: SourceEntry[] = [];
     for (const e of listing.entries) {
@@ -107,6 +109,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       maxPixels,
       batchSize: options.batchSize ?? 32,
       threads: options.threads,
+      augment: augmentPlan(entries.length, options.views),
       progress: options.progress ?? silentProgress,
     });
     const images = processed.images;
@@ -132,7 +135,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       startedAt,
       t0,
       modelId: spec.id,
-      listed: listing.entries.length,
+      listed: listing.entries.length + listing.skipped.length,
       published,
       featurized: processed.featurized,
       cached: images.length - processed.featurized,

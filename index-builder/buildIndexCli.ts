@@ -15,6 +15,7 @@ interface CliOptions {
   model?: string;
   bits?: number;
   dims?: number;
+  views?: number;
   layout: IndexLayout;
   endpoint?: string;
   region?: string;
@@ -63,9 +64,17 @@ async function main(argv: string[]): Promise<void> {
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
     .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums')
     .requiredOption('--out <dir>', 'data dir to write (manifest.json, index, catalog, thumbs, originals)')
-    .option('--model <spec.json>', 'model spec file (default: the built-in MobileNetV2 model)')
+    .option(
+      '--model <spec.json or name>',
+      'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3',
+    )
     .option('--bits <n>', 'LSH code bits', intInRange(8, 1024))
     .option('--dims <n>', 'compact vector dimensions', intInRange(1, 4096))
+    .option(
+      '--views <n>',
+      'edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA)',
+      intInRange(0, 64),
+    )
     .addOption(
       new Option(
         '--layout <layout>',
@@ -114,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
       model: await loadModel(opts.model),
       bits: opts.bits,
       dims: opts.dims,
+      views: opts.views,
       layout: opts.layout,
       maxPixels: opts.maxPixels,
       batchSize: opts.batchSize,
@@ -142,6 +152,7 @@ async function main(argv: string[]): Promise<void> {
     model,
     bits: opts.bits,
     dims: opts.dims,
+    views: opts.views,
     layout: opts.layout,
     cacheDir: opts.cache,
     maxPixels: opts.maxPixels,

@@ -1,13 +1,14 @@
 import { contentHash } from './contentHash';
 import type { DataDirWriter } from './dataDirWriter';
 import type { SkipReason } from './decodeImage';
+import type { ListingSkipReason } from './imageSource';
 import type { PublishedBuild } from './publishBuild';
 
-/** Why a listed file is not in the index. */
-export type BuildSkipReason = SkipReason | 'duplicate-key' | 'featurize-failed';
+/** Why a listed file (or folder, or S3 key) is not in the index. */
+export type BuildSkipReason = SkipReason | ListingSkipReason | 'duplicate-key' | 'featurize-failed';
 
 export interface SkippedFile {
-  /** `album/path` in the source. */
+  /** `album/path` in the source; `folder/path/` for a folder, the raw key below the prefix for a bad S3 key. */
   key: string;
   reason: BuildSkipReason;
   message: string;
@@ -39,6 +40,8 @@ export interface BuildReport {
     thumbnailsWritten: number;
     originalsWritten: number;
     filesDeleted: number;
+    /** Edited copies the transform learned from (0: a plain whitened PCA). */
+    views: number;
   };
   skipped: SkippedFile[];
   timings: {
@@ -119,6 +122,7 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       thumbnailsWritten: o.thumbnailsWritten,
       originalsWritten: o.originalsWritten,
       filesDeleted: published.filesDeleted,
+      views: published.views,
     },
     skipped: [...o.skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     timings: {

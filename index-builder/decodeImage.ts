@@ -2,7 +2,8 @@ import sharp, { type Sharp } from 'sharp';
 import type { RgbaImage } from '../core/rgbaImage';
 
 /** Why an input file could not be used; stable strings, written into build reports. */
-export type SkipReason = 'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'unreadable';
+export type SkipReason =
+  'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'unreadable' | 'not-rasterisable';
 
 /** A file that is not a usable image. `reason` classifies it, `message` is what the decoder said. */
 export class ImageDecodeError extends Error {

@@ -2,7 +2,7 @@ import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
 import { compactVector } from '../core/vectorTransform';
-import { fitTransform, topEigen } from './fitTransform';
+import { MIN_VIEWS, fitTransform, topEigen, type AugmentedView } from './fitTransform';
 
 function covariance(rows: Float32Array[]): Matrix {
   const n = rows.length;
@@ -117,6 +117,57 @@ describe('fitTransform', () => {
     );
     expect(() => fitTransform([new Float32Array([1, NaN])], { dims: 4 })).toThrow(/not finite/);
     expect(() => fitTransform(embeddings, { dims: 0 })).toThrow(/dims/);
+  });
+});
+
+describe('fitTransform with views (learned whitening)', () => {
+  // Images are spread over every dimension; an "edit" moves an image a lot along two nuisance axes
+  // (think brightness and blur), which also carry much of the collection's own variance.
+  const dim = 16;
+  const { embeddings: images } = syntheticEmbeddings({ count: 120, dim, clusters: 120, spread: 0, seed: 9 });
+  const next = (() => {
+    let x = 12345;
+    return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  })();
+  const edited = (e: Float32Array) =>
+    Float32Array.from(e, (v, j) => v + (j === 0 || j === 1 ? 0.6 * next() : 0.01 * next()));
+  const views: AugmentedView[] = images.flatMap((e, row) =>
+    [0, 1, 2].map(() => ({ row, embedding: edited(e) })),
+  );
+  const queries = images.map(edited);
+
+  function hitAt1(t: ReturnType<typeof fitTransform>): number {
+    const gallery = images.map((e) => compactVector(t, e));
+    let hits = 0;
+    queries.forEach((q, i) => {
+      const v = compactVector(t, q);
+      const scores = gallery.map((g) => g.reduce((s, x, j) => s + x * v[j], 0));
+      if (scores.indexOf(Math.max(...scores)) === i) hits++;
+    });
+    return hits / queries.length;
+  }
+
+  it('finds edited copies that the whitened PCA loses', () => {
+    const plain = hitAt1(fitTransform(images, { dims: 8 }));
+    const learned = hitAt1(fitTransform(images, { dims: 8, views }));
+    expect(learned).toBeGreaterThan(plain + 0.2);
+    expect(learned).toBeGreaterThan(0.9);
+  });
+
+  it('is the whitened PCA when there are too few views, and deterministic otherwise', () => {
+    expect(fitTransform(images, { dims: 8, views: views.slice(0, MIN_VIEWS - 1) })).toEqual(
+      fitTransform(images, { dims: 8 }),
+    );
+    expect(fitTransform(images, { dims: 8, views })).toEqual(fitTransform(images, { dims: 8, views }));
+  });
+
+  it('rejects views of rows that do not exist or of the wrong size', () => {
+    expect(() => fitTransform(images, { dims: 8, views: [{ row: 120, embedding: images[0] }] })).toThrow(
+      /view 0 names row 120/,
+    );
+    expect(() =>
+      fitTransform(images, { dims: 8, views: [{ row: 0, embedding: new Float32Array(dim + 1) }] }),
+    ).toThrow(/has 17 values/);
   });
 });
 

@@ -15,7 +15,34 @@ export interface FitTransformOptions {
   maxFitRows?: number;
   /** Seed of the row sample. */
   seed?: number;
+  /**
+   * Edited copies of some rows (index-builder/augmentedViews.ts). With enough of them the projection
+   * is learned: directions along which an image and its edited copies differ are damped, and the
+   * output keeps the directions that separate images most relative to that (learned whitening).
+   */
+  views?: AugmentedView[];
+  /**
+   * How far within-image variation is damped: it is regularised by this fraction of the collection's
+   * mean (whitened) variance. Small = strong invariance; large = the plain whitened PCA.
+   */
+  invarianceRegulariser?: number;
 }
+
+/** What a build adds to the dims when fitting: regularisers and views (publishBuild's transformInputs). */
+export type TransformInputs = Pick<FitTransformOptions, 'whitenEpsilon' | 'invarianceRegulariser' | 'views'>;
+
+/** The embedding of an edited copy of row `row`. */
+export interface AugmentedView {
+  row: number;
+  embedding: Float32Array;
+}
+
+/** Below this many views the within-image scatter is too noisy to learn from: plain whitened PCA. */
+export const MIN_VIEWS = 16;
+/** Chosen on the development sets: stronger (smaller) values trade texture precision for edit robustness. */
+export const DEFAULT_INVARIANCE_REGULARISER = 2;
+/** Learned whitening works in this many leading PCA components (or fewer, for small collections). */
+const INVARIANCE_INNER_DIMS = 256;
 
 export const DEFAULT_WHITEN_EPSILON = 0.1;
 export const DEFAULT_MAX_FIT_ROWS = 10_000;
@@ -100,6 +127,8 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
     whitenEpsilon = DEFAULT_WHITEN_EPSILON,
     maxFitRows = DEFAULT_MAX_FIT_ROWS,
     seed = 1,
+    views = [],
+    invarianceRegulariser = DEFAULT_INVARIANCE_REGULARISER,
   } = options;
   if (!Number.isInteger(requested) || requested < 1)
     throw new RangeError(`fitTransform: dims must be ≥ 1, got ${requested}`);
@@ -107,6 +136,14 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
     throw new RangeError('fitTransform: whitenEpsilon must be ≥ 0');
   if (!Number.isInteger(maxFitRows) || maxFitRows < 2)
     throw new RangeError('fitTransform: maxFitRows must be ≥ 2');
+  if (!(invarianceRegulariser > 0) || !Number.isFinite(invarianceRegulariser))
+    throw new RangeError('fitTransform: invarianceRegulariser must be > 0');
+  views.forEach((v, i) => {
+    if (!Number.isInteger(v.row) || v.row < 0 || v.row >= embeddings.length)
+      throw new RangeError(`fitTransform: view ${i} names row ${v.row}, not one of the embeddings`);
+  });
+  assertEmbeddings([embeddings[0], ...views.map((v) => v.embedding)]);
+  const learn = views.length >= MIN_VIEWS;
 
   const rows = sampleRows(embeddings.length, maxFitRows, seed);
   const n = rows.length;
@@ -122,7 +159,11 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
 
   // Principal directions (columns of `directions`) and covariance eigenvalues, largest first. With
   // fewer samples than dims, the n×n Gram matrix has the same non-zero spectrum and is cheaper.
-  const maxDims = Math.max(1, Math.min(requested, n - 1, inputDim));
+  const outDims = Math.max(1, Math.min(requested, n - 1, inputDim));
+  // Learned whitening needs room beyond the output dims to find directions that survive editing.
+  const maxDims = learn
+    ? Math.max(1, Math.min(Math.max(requested, INVARIANCE_INNER_DIMS), n - 1, inputDim))
+    : outDims;
   let values: number[];
   let directions: Matrix;
   if (n <= inputDim) {
@@ -151,32 +192,132 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
     directions = Matrix.zeros(inputDim, 1);
     directions.set(0, 0, 1);
   }
-  const meanValue = values.slice(0, dims).reduce((a, b) => a + b, 0) / dims;
+  // The regulariser's scale is the mean variance of the components the output keeps.
+  const keptForFloor = Math.min(dims, outDims);
+  const meanValue = values.slice(0, keptForFloor).reduce((a, b) => a + b, 0) / keptForFloor;
   const floor = meanValue > 0 ? whitenEpsilon * meanValue : 1;
 
-  const projection = new Float32Array(dims * inputDim);
+  let basis: Float32Array = new Float32Array(dims * inputDim);
   for (let c = 0; c < dims; c++) {
     const weight = 1 / Math.sqrt(values[c] + floor);
-    // Eigenvector signs are arbitrary; fixing them makes rebuilds byte-identical.
+    for (let r = 0; r < inputDim; r++) basis[c * inputDim + r] = weight * directions.get(r, c);
+  }
+  let outputDims = Math.min(dims, outDims);
+  if (learn && dims > 1) {
+    basis = learnedWhitening(basis, dims, centredRows, embeddings, views, outputDims, invarianceRegulariser);
+  } else {
+    basis = basis.slice(0, outputDims * inputDim);
+  }
+  outputDims = basis.length / inputDim;
+  const projection = withFixedSigns(basis, outputDims, inputDim);
+
+  return {
+    inputDim,
+    dims: outputDims,
+    mean: Float32Array.from(mean),
+    projection,
+    quantScale: quantScaleFor(centredRows, projection, outputDims),
+  };
+}
+
+/** Eigenvector signs are arbitrary; making each row's largest entry positive makes rebuilds byte-identical. */
+function withFixedSigns(rows: Float32Array, count: number, width: number): Float32Array {
+  const out = new Float32Array(count * width);
+  for (let c = 0; c < count; c++) {
     let sign = 1;
     let biggest = 0;
-    for (let r = 0; r < inputDim; r++) {
-      const v = directions.get(r, c);
+    for (let r = 0; r < width; r++) {
+      const v = rows[c * width + r];
       if (Math.abs(v) > biggest) {
         biggest = Math.abs(v);
         sign = v < 0 ? -1 : 1;
       }
     }
-    for (let r = 0; r < inputDim; r++) projection[c * inputDim + r] = sign * weight * directions.get(r, c);
+    for (let r = 0; r < width; r++) out[c * width + r] = sign * rows[c * width + r];
   }
+  return out;
+}
 
-  return {
-    inputDim,
-    dims,
-    mean: Float32Array.from(mean),
-    projection,
-    quantScale: quantScaleFor(centredRows, projection, dims),
-  };
+/** rows (count × width) times a vector. */
+function apply(rows: Float32Array, count: number, x: ArrayLike<number>): Float64Array {
+  const width = x.length;
+  const out = new Float64Array(count);
+  for (let c = 0; c < count; c++) {
+    let s = 0;
+    const base = c * width;
+    for (let j = 0; j < width; j++) s += rows[base + j] * x[j];
+    out[c] = s;
+  }
+  return out;
+}
+
+/** (1/n) Σ v vᵀ of small vectors. */
+function scatter(vectors: Float64Array[], dim: number): Matrix {
+  const m = new Matrix(dim, dim);
+  for (const v of vectors)
+    for (let i = 0; i < dim; i++) {
+      const vi = v[i];
+      for (let j = i; j < dim; j++) m.set(i, j, m.get(i, j) + vi * v[j]);
+    }
+  const n = Math.max(1, vectors.length);
+  for (let i = 0; i < dim; i++)
+    for (let j = i; j < dim; j++) {
+      const v = m.get(i, j) / n;
+      m.set(i, j, v);
+      m.set(j, i, v);
+    }
+  return m;
+}
+
+/**
+ * Learned whitening (Radenović et al. 2016, without labels): in the whitened PCA space `basis`, the
+ * within-image scatter S_w of edited copies against their originals is regularised by ρ × the mean
+ * collection variance, and the output is the top eigenvectors of S⁻½ C S⁻½ (C the collection's
+ * scatter) applied after S⁻½. Without views S ∝ I and this is the whitened PCA itself.
+ */
+function learnedWhitening(
+  basis: Float32Array,
+  inner: number,
+  centredRows: Float64Array[],
+  embeddings: Float32Array[],
+  views: AugmentedView[],
+  outDims: number,
+  rho: number,
+): Float32Array {
+  const inputDim = basis.length / inner;
+  const diffs = views.map((v) => {
+    const original = embeddings[v.row];
+    const d = new Float64Array(inputDim);
+    for (let j = 0; j < inputDim; j++) d[j] = v.embedding[j] - original[j];
+    return apply(basis, inner, d);
+  });
+  const within = scatter(diffs, inner);
+  const collection = scatter(
+    centredRows.map((x) => apply(basis, inner, x)),
+    inner,
+  );
+  let meanVariance = 0;
+  for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;
+  const regularised = within.add(Matrix.eye(inner, inner).mul(rho * Math.max(meanVariance, 1e-12)));
+  const eig = new EigenvalueDecomposition(regularised, { assumeSymmetric: true });
+  const q = eig.eigenvectorMatrix;
+  const invSqrt = Matrix.diag(eig.realEigenvalues.map((v) => 1 / Math.sqrt(Math.max(v, 1e-12))));
+  const sInvHalf = q.mmul(invSqrt).mmul(q.transpose());
+  const between = sInvHalf.mmul(collection).mmul(sInvHalf);
+  // Symmetrise against rounding before the symmetric solver.
+  const sym = between.add(between.transpose()).mul(0.5);
+  const top = topEigen(sym, Math.min(outDims, inner), 7, 'full');
+  // Output row k = v_kᵀ S⁻½ basis.
+  const mix = top.vectors.transpose().mmul(sInvHalf); // outDims × inner
+  const out = new Float32Array(mix.rows * inputDim);
+  for (let k = 0; k < mix.rows; k++)
+    for (let c = 0; c < inner; c++) {
+      const w = mix.get(k, c);
+      if (w === 0) continue;
+      const base = c * inputDim;
+      for (let j = 0; j < inputDim; j++) out[k * inputDim + j] += w * basis[base + j];
+    }
+  return out;
 }
 
 /**

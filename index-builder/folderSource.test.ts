@@ -1,8 +1,23 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderSource } from './folderSource';
+
+/** Whether chmod 000 stops this process from listing a folder (not as root with CAP_DAC_OVERRIDE). */
+async function permissionsBindUs(dir: string): Promise<boolean> {
+  const probe = join(dir, 'probe');
+  await mkdir(probe);
+  await chmod(probe, 0o000);
+  const bound = await readdir(probe).then(
+    () => false,
+    () => true,
+  );
+  await chmod(probe, 0o700);
+  await rm(probe, { recursive: true });
+  return bound;
+}
 
 describe('FolderSource', () => {
   let dir: string;
@@ -34,6 +49,100 @@ describe('FolderSource', () => {
     expect(metaFile?.size).toBeGreaterThan(0);
     expect(Buffer.from(await source.read(entries[2])).toString()).toBe('bb');
     expect(await source.readMeta()).toEqual({ 'beach/a.jpg': { place: 'Nice' } });
+  });
+
+  it('follows links only inside the source, and reports links leading out or round in a loop', async () => {
+    const root = join(dir, 'Holiday');
+    await mkdir(join(root, 'beach', 'day 2'), { recursive: true });
+    await mkdir(join(dir, 'private'));
+    await writeFile(join(dir, 'private', 'secret.jpg'), 'secret');
+    await writeFile(join(root, 'beach', 'a.jpg'), 'a');
+    await writeFile(join(root, 'beach', 'day 2', 'b.jpg'), 'bb');
+    await symlink(join(dir, 'private', 'secret.jpg'), join(root, 'beach', 'escape.jpg'));
+    await symlink('../../private', join(root, 'beach', 'escape-folder'));
+    await symlink('..', join(root, 'beach', 'day 2', 'up')); // back to beach: a loop
+    await symlink('.', join(root, 'beach', 'here')); // itself: a loop
+    await symlink('day 2', join(root, 'beach', 'second day')); // inside, no loop: followed
+    await symlink('nothing', join(root, 'beach', 'dangling.jpg'));
+    await symlink('ring-b', join(root, 'ring-a'));
+    await symlink('ring-a', join(root, 'ring-b'));
+
+    const { entries, skipped } = await new FolderSource(root).list();
+    expect(entries.map((e) => e.key)).toEqual(['beach/a.jpg', 'beach/day 2/b.jpg', 'beach/second day/b.jpg']);
+    expect(skipped.map((s) => [s.key, s.reason])).toEqual([
+      ['beach/dangling.jpg', 'unreadable'],
+      ['beach/day 2/up/', 'symlink-loop'],
+      ['beach/escape-folder', 'outside-source'],
+      ['beach/escape.jpg', 'outside-source'],
+      ['beach/here/', 'symlink-loop'],
+      ['beach/second day/up/', 'symlink-loop'],
+      ['ring-a/', 'symlink-loop'],
+      ['ring-b/', 'symlink-loop'],
+    ]);
+    expect(skipped.find((s) => s.key === 'beach/escape.jpg')?.message).toMatch(/outside the source folder/);
+  });
+
+  it('reports a sub-folder it cannot read and lists the rest (here: a path longer than PATH_MAX)', async () => {
+    // chmod 000 does not stop root, so the folder is made unreadable by its length: two chains of
+    // ten 250-character names, each well under PATH_MAX (4096), one moved to the bottom of the other.
+    const root = join(dir, 'Deep');
+    const name = 'd'.repeat(250);
+    const ten = Array<string>(10).fill(name);
+    await mkdir(join(root, 'album', ...ten), { recursive: true });
+    await mkdir(join(dir, 'chain', ...ten), { recursive: true });
+    await rename(join(dir, 'chain', name), join(root, 'album', ...ten, name));
+    await writeFile(join(root, 'album', 'ok.jpg'), 'ok');
+    try {
+      const { entries, skipped } = await new FolderSource(root).list();
+      expect(entries.map((e) => e.key)).toEqual(['album/ok.jpg']);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]).toMatchObject({ reason: 'unreadable-folder', message: 'cannot list: ENAMETOOLONG' });
+      expect(skipped[0].key).toMatch(new RegExp(`^album/(${name}/){15,}$`));
+    } finally {
+      // fs.rm cannot reach that deep either; rm -r works relative to each folder.
+      execFileSync('rm', ['-rf', root]);
+    }
+  });
+
+  it('reports a sub-folder without read permission and lists the rest', async (ctx) => {
+    if (!(await permissionsBindUs(dir))) {
+      ctx.skip('running as root (CAP_DAC_OVERRIDE): chmod 000 does not stop reads; see the PATH_MAX case');
+    }
+    const root = join(dir, 'Locked');
+    await mkdir(join(root, 'open'), { recursive: true });
+    await mkdir(join(root, 'shut'));
+    await writeFile(join(root, 'open', 'a.jpg'), 'a');
+    await writeFile(join(root, 'shut', 'b.jpg'), 'b');
+    await chmod(join(root, 'shut'), 0o000);
+    try {
+      const { entries, skipped } = await new FolderSource(root).list();
+      expect(entries.map((e) => e.key)).toEqual(['open/a.jpg']);
+      expect(skipped).toEqual([
+        { key: 'shut/', reason: 'unreadable-folder', message: 'cannot list: EACCES' },
+      ]);
+    } finally {
+      await chmod(join(root, 'shut'), 0o700);
+    }
+  });
+
+  it('leaves out the data dir when it lies inside the source, and reports it', async () => {
+    const root = join(dir, 'Photos');
+    await mkdir(join(root, 'site-data', 'thumbs'), { recursive: true });
+    await mkdir(join(root, 'album'));
+    await writeFile(join(root, 'album', 'a.jpg'), 'a');
+    await writeFile(join(root, 'site-data', 'thumbs', 't.webp'), 't');
+    const source = new FolderSource(root);
+    const { entries, skipped } = await source.list({ outDir: join(root, 'site-data') });
+    expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
+    expect(skipped).toEqual([
+      { key: 'site-data/', reason: 'build-output', message: expect.stringMatching(/--out/) },
+    ]);
+    // Not there yet: reported all the same, so the first build and the next list alike.
+    expect((await source.list({ outDir: join(root, 'new-out') })).skipped.map((s) => s.key)).toEqual([
+      'new-out/',
+    ]);
+    await expect(source.list({ outDir: root })).rejects.toThrow(/is the source folder itself/);
+    expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
   });
 
   it('says clearly when the folder is missing or is a file', async () => {

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { featurize } from '../core/featurize';
 import type { RgbaImage } from '../core/rgbaImage';
+import { isSampled, makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
 import type { SkippedFile } from './buildReport';
 import { contentHash, hash16 } from './contentHash';
 import {
@@ -16,6 +17,7 @@ import type { ImageSource, SourceEntry } from './imageSource';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
+import { safeOriginal, type SafeOriginal } from './safeOriginal';
 import { createWorkerModelRunner } from './workerModelRunner';
 
 /** An image that made it: its embedding plus what the catalog needs. */
@@ -28,6 +30,8 @@ export interface ProcessedImage {
   /** Extension of `originals/<hash16>.<ext>`. */
   ext: string;
   embedding: Float32Array;
+  /** Embeddings of edited copies, for images the augment plan picked (index-builder/augmentedViews.ts). */
+  views?: Float32Array[];
 }
 
 /**
@@ -50,6 +54,8 @@ export interface ImagePipelineOptions {
   maxPixels: number;
   batchSize: number;
   threads?: number;
+  /** Which images get edited copies for learning the index transform; none when absent. */
+  augment?: AugmentPlan;
   /**
    * Where to get the model runner instead of starting one of its own (the caller releases it): a
    * worker serving many jobs loads the model once, not once per job.
@@ -74,18 +80,8 @@ export interface ImagePipelineResult {
 interface InProgress extends Omit<ProcessedImage, 'embedding'> {
   embedding?: Float32Array;
   pixels?: RgbaImage;
-}
-
-/** Image kinds the data dir stores originals as; the extension comes from the decoded format, not the name. */
-function originalExtension(format: string, compression: string | undefined): string {
-  switch (format) {
-    case 'jpeg':
-      return 'jpg';
-    case 'heif':
-      return compression === 'av1' ? 'avif' : 'heic';
-    default:
-      return format;
-  }
+  /** Views the plan asks for; `views` is set once all of them are known. */
+  viewCount: number;
 }
 
 // Promises started ahead are awaited later; a no-op handler keeps an early rejection from counting
@@ -132,30 +128,46 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     }
     const hash = contentHash(bytes);
     const embedding = cache.get(hash);
+    const viewCount = opts.augment && isSampled(hash, opts.augment) ? opts.augment.viewsPerImage : 0;
+    const cachedViews = Array.from({ length: viewCount }, (_, v) => cache.get(viewCacheKey(hash, v)));
+    const views = cachedViews.every((v) => v !== undefined) ? cachedViews : undefined;
     const thumbName = `thumbs/${hash16(hash)}.webp`;
     const needThumb = !(await writer.has(thumbName));
     let info: ImageInfo;
     let decoded: DecodedImage | undefined;
     let thumb: Buffer | undefined;
+    let original: SafeOriginal;
     try {
       if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
       info = await readImageInfo(bytes, maxPixels);
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
-      if (embedding === undefined) decoded = await decodeImage(bytes, maxPixels);
+      if (embedding === undefined || views === undefined) decoded = await decodeImage(bytes, maxPixels);
       if (needThumb) thumb = await makeThumbnail(bytes, maxPixels);
+      // Never active content (SVG, documents): index-builder/safeOriginal.ts.
+      original = await safeOriginal(bytes, info, hash, maxPixels);
     } catch (err) {
       if (err instanceof ImageDecodeError) return skip(entry, err);
       throw err;
     }
-    const ext = originalExtension(info.format, info.compression);
+    const { ext } = original;
     if (thumb !== undefined && (await writer.putContentAddressed(thumbName, thumb, false))) {
       result.thumbnailsWritten++;
     }
-    if (await writer.putContentAddressed(`originals/${hash16(hash)}.${ext}`, bytes, false)) {
+    if (await writer.putContentAddressed(`originals/${hash16(hash)}.${ext}`, original.bytes, false)) {
       result.originalsWritten++;
     }
     // The catalog gives the original's size; the decoded pixels may be shrunk.
-    return { entry, hash, width: info.width, height: info.height, ext, embedding, pixels: decoded?.image };
+    return {
+      entry,
+      hash,
+      width: info.width,
+      height: info.height,
+      ext,
+      embedding,
+      pixels: decoded?.image,
+      viewCount,
+      views: viewCount > 0 ? views : undefined,
+    };
   };
 
   // Started on first use: a build with everything cached never loads the model.
@@ -168,10 +180,50 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   };
 
   const embed = async (batch: InProgress[]): Promise<void> => {
-    const waiting = batch.filter((u) => u.embedding === undefined && u.pixels !== undefined);
-    if (waiting.length === 0) return;
+    if (!batch.some((u) => u.pixels !== undefined)) return;
     runner ??= loadRunner();
     const r = await runner;
+    await embedOriginals(
+      r,
+      batch.filter((u) => u.embedding === undefined && u.pixels !== undefined),
+    );
+    await embedViews(r, batch);
+    for (const u of batch) u.pixels = undefined;
+    await cache.flush();
+  };
+
+  // Views of a batch's sampled images go through the model in batches of their own; an image whose
+  // views fail still counts, it just teaches the transform nothing.
+  const embedViews = async (r: OnnxModelRunner, batch: InProgress[]): Promise<void> => {
+    const wanting = batch.filter(
+      (u) => u.viewCount > 0 && u.views === undefined && u.embedding !== undefined && u.pixels !== undefined,
+    );
+    for (let i = 0; i < wanting.length;) {
+      const group: InProgress[] = [];
+      let images = 0;
+      while (i < wanting.length && (group.length === 0 || images + wanting[i].viewCount <= opts.batchSize)) {
+        images += wanting[i].viewCount;
+        group.push(wanting[i++]);
+      }
+      try {
+        const made = await Promise.all(
+          group.map((u) => makeViews(u.pixels as RgbaImage, u.hash, u.viewCount)),
+        );
+        const rows = await featurize(r, spec, made.flat());
+        let at = 0;
+        for (const u of group) {
+          u.views = rows.slice(at, at + u.viewCount);
+          u.views.forEach((row, v) => cache.set(viewCacheKey(u.hash, v), row));
+          at += u.viewCount;
+        }
+      } catch {
+        // Left without views.
+      }
+    }
+  };
+
+  const embedOriginals = async (r: OnnxModelRunner, waiting: InProgress[]): Promise<void> => {
+    if (waiting.length === 0) return;
     let rows: (Float32Array | Error)[];
     try {
       rows = await featurize(
@@ -194,8 +246,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     }
     waiting.forEach((u, i) => {
       const row = rows[i];
-      u.pixels = undefined;
       if (row instanceof Error) {
+        u.pixels = undefined;
         result.skipped.push({ key: u.entry.key, reason: 'featurize-failed', message: row.message });
         progress.tick();
       } else {
@@ -204,14 +256,13 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
         result.featurized++;
       }
     });
-    await cache.flush();
   };
 
   const collect = (batch: InProgress[]) => {
     for (const u of batch) {
       if (u.embedding === undefined) continue;
-      const { entry, hash, width, height, ext, embedding } = u;
-      result.images.push({ entry, hash, width, height, ext, embedding });
+      const { entry, hash, width, height, ext, embedding, views } = u;
+      result.images.push({ entry, hash, width, height, ext, embedding, ...(views ? { views } : {}) });
       progress.tick();
     }
   };

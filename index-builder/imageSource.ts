@@ -13,10 +13,32 @@ export interface SourceEntry {
   version: string;
 }
 
+/**
+ * Why a listing left out something the collection seems to hold: a symbolic link leading out of the
+ * source or round in a loop, a folder that cannot be read, an S3 key that is not a usable path, the
+ * build's own output folder. Each is reported in build-report.json, never dropped silently.
+ */
+export type ListingSkipReason =
+  'outside-source' | 'symlink-loop' | 'unreadable-folder' | 'bad-key' | 'build-output';
+
+/** Something listed but left out: `key` is `album/path` for a file, `folder/path/` for a folder. */
+export interface ListingSkip {
+  key: string;
+  reason: ListingSkipReason | 'unreadable';
+  message: string;
+}
+
 export interface SourceListing {
   entries: SourceEntry[];
   /** Size and version of the optional metadata file, so that editing it counts as a change. */
   metaFile?: { size: number; version: string };
+  /** What the listing left out and why, sorted by key. */
+  skipped: ListingSkip[];
+}
+
+export interface ListOptions {
+  /** The build's data dir: a folder source inside which it lies leaves it out (and reports that). */
+  outDir?: string;
 }
 
 /** Where the builder reads images from. Sources are read-only. */
@@ -24,7 +46,7 @@ export interface ImageSource {
   /** For messages, e.g. the folder path or s3:// URL. */
   readonly description: string;
   /** Sorted by key. */
-  list(): Promise<SourceListing>;
+  list(options?: ListOptions): Promise<SourceListing>;
   read(entry: SourceEntry): Promise<Uint8Array>;
   /** The parsed metadata file at the source root, or undefined when there is none. */
   readMeta(): Promise<unknown>;
@@ -49,6 +71,6 @@ export function placeInAlbum(
   return { album, path, key: `${album}/${path}` };
 }
 
-export function byKey(a: SourceEntry, b: SourceEntry): number {
+export function byKey(a: { key: string }, b: { key: string }): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

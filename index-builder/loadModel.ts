@@ -1,17 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
-import { ensureDefaultModel } from '../models/ensureModel';
+import { ensureDefaultModel, ensureNsfwjsModel } from '../models/ensureModel';
+import { NSFWJS_MODELS, type NsfwjsAnyModelName } from '../models/nsfwjsModel';
 
 export interface LoadedModel {
   spec: ModelSpec;
   onnxPath: string;
 }
 
-/** Reads a model spec file (its `file` is relative to it), or builds/finds the default model. */
+/**
+ * Reads a model spec file (its `file` is relative to it), or builds/finds a built-in model by name
+ * (`mobilenet_v2_mid`, `mobilenet_v2`, `inception_v3`), or the default model when none is given.
+ */
 export async function loadModel(specPath?: string): Promise<LoadedModel> {
-  if (specPath === undefined) {
-    const { spec, onnxPath } = await ensureDefaultModel();
+  if (specPath === undefined || (NSFWJS_MODELS as readonly string[]).includes(specPath)) {
+    const { spec, onnxPath } = await (specPath === undefined
+      ? ensureDefaultModel()
+      : ensureNsfwjsModel(specPath as NsfwjsAnyModelName));
     return { spec, onnxPath };
   }
   let text: string;

@@ -13,6 +13,7 @@ import {
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleCellIndex } from './assembleCellIndex';
 import { assembleIndex } from './assembleIndex';
+import { MIN_VIEWS, type TransformInputs } from './fitTransform';
 import { hash16, itemIdFor } from './contentHash';
 import type { DataDirWriter } from './dataDirWriter';
 import type { ProcessedImage } from './imagePipeline';
@@ -28,11 +29,40 @@ export interface PublishSettings {
   /** Sharded layout only: rows per cell and items per catalog shard (small values for tests). */
   rowsPerCell?: number;
   shardSize?: number;
+  /** Edited copies per sampled image for learning the transform (augmentedViews.ts); 0 turns it off. */
+  views?: number;
+  /** The transform's regularisers (fitTransform.ts). */
+  whitenEpsilon?: number;
+  invarianceRegulariser?: number;
 }
 
 /** Just the publish settings of a larger options object. */
 export function publishSettings(o: PublishSettings): PublishSettings {
-  return { dims: o.dims, bits: o.bits, layout: o.layout, rowsPerCell: o.rowsPerCell, shardSize: o.shardSize };
+  return {
+    dims: o.dims,
+    bits: o.bits,
+    layout: o.layout,
+    rowsPerCell: o.rowsPerCell,
+    shardSize: o.shardSize,
+    views: o.views,
+    whitenEpsilon: o.whitenEpsilon,
+    invarianceRegulariser: o.invarianceRegulariser,
+  };
+}
+
+/** The fitTransform options of a build: its regularisers and the views its images carry. */
+export function transformInputs(o: PublishSettings, images: ProcessedImage[]): TransformInputs {
+  const views = images.flatMap((u, row) => (u.views ?? []).map((embedding) => ({ row, embedding })));
+  return {
+    whitenEpsilon: o.whitenEpsilon,
+    invarianceRegulariser: o.invarianceRegulariser,
+    views,
+  };
+}
+
+function viewsLearnedFrom(images: ProcessedImage[]): number {
+  const n = images.reduce((sum, u) => sum + (u.views?.length ?? 0), 0);
+  return n >= MIN_VIEWS ? n : 0;
 }
 
 export interface PublishBuildOptions extends PublishSettings {
@@ -66,6 +96,8 @@ export interface PublishedBuild {
   bits: number;
   bytes: { index: number; catalog: number; model: number };
   filesDeleted: number;
+  /** Edited copies the transform learned from; 0 when there were too few (fitTransform's MIN_VIEWS). */
+  views: number;
   assembleMs: number;
   writeMs: number;
 }
@@ -81,7 +113,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   const assembleStart = performance.now();
   const { bytes: indexBytes, order } = assembleIndex(
     images.map((u) => u.embedding),
-    { modelId: spec.id, dims: o.dims, bits: o.bits },
+    { modelId: spec.id, dims: o.dims, bits: o.bits, transform: transformInputs(o, images) },
   );
   // Never publish an index the site could not load.
   const index = decodeIndex(indexBytes);
@@ -124,6 +156,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     bits: index.bits,
     bytes: { index: indexBytes.length, catalog: catalogBytes.length, model: modelBytes.length },
     filesDeleted,
+    views: viewsLearnedFrom(images),
     assembleMs,
     writeMs: performance.now() - writeStart,
   };
@@ -164,7 +197,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   } = assembleCellIndex(
     images.map((u) => u.embedding),
     positionOf,
-    { modelId: spec.id, dims: o.dims, rowsPerCell: o.rowsPerCell },
+    { modelId: spec.id, dims: o.dims, rowsPerCell: o.rowsPerCell, transform: transformInputs(o, images) },
   );
   const head = decodeCellIndexHead(indexBytes);
   if (head.count !== images.length)
@@ -221,6 +254,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     bits: 0,
     bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
     filesDeleted,
+    views: viewsLearnedFrom(images),
     assembleMs,
     writeMs: performance.now() - writeStart,
   };

@@ -1,14 +1,20 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import S3rver from 's3rver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildIndex } from './buildIndex';
-import { FIXTURE_KEYS, makeFixtureCollection } from './fixtures/makeFixtures';
+import { FIXTURE_KEYS, emojiPng, makeFixtureCollection } from './fixtures/makeFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { S3Source, parseS3Url } from './s3Source';
+import { S3Source, parseS3Url, unusableKeyProblem } from './s3Source';
 import { runCli, verifyDataDir } from './testHelpers';
 
 // s3rver accepts any signature made with its fixed key pair.
@@ -27,6 +33,18 @@ describe('parseS3Url', () => {
     expect(() => parseS3Url('http://x/y')).toThrow(/not an S3 URL/);
     expect(() => parseS3Url('s3://Bad_Bucket/x')).toThrow(/invalid S3 bucket name/);
     expect(() => parseS3Url('s3://ab')).toThrow(/invalid S3 bucket name/);
+  });
+});
+
+describe('unusableKeyProblem', () => {
+  it('accepts plain paths and names empty, . and .. segments', () => {
+    expect(unusableKeyProblem('faces/joy.png')).toBeUndefined();
+    expect(unusableKeyProblem('faces/..joy.png')).toBeUndefined();
+    expect(unusableKeyProblem('faces//joy.png')).toBe('empty path segment');
+    expect(unusableKeyProblem('/joy.png')).toBe('empty path segment');
+    expect(unusableKeyProblem('faces/../joy.png')).toBe("'..' path segment");
+    expect(unusableKeyProblem('faces/../../joy.png')).toBe("'..' segment leading out of the source prefix");
+    expect(unusableKeyProblem('faces/./joy.png')).toBe("'.' path segment");
   });
 });
 
@@ -109,6 +127,72 @@ describe('S3 source against s3rver', () => {
 
     const again = await runCli('buildIndexCli.ts', [...args, '--cache', join(root, 'cache-s3')], CREDENTIALS);
     expect(again.stdout).toMatch(/^up to date/);
+  });
+
+  it('reports every key that is no usable path, and builds the rest', async () => {
+    // s3rver keeps objects as files, so it cannot hold `a//b` or `..` keys: they are stored with
+    // marker segments, and the listing S3 returns is rewritten to the keys a real bucket can hold.
+    const markers: Record<string, string> = { '~empty~': '', '~up~': '..', '~here~': '.' };
+    const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const put = async (key: string, file: string) =>
+      client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: `bad-keys/${key}`, Body: await readFile(file) }),
+      );
+    await put('faces/ok1.png', emojiPng('apple', '1f600.png'));
+    await put('faces/ok2.png', emojiPng('apple', '1f602.png'));
+    for (const key of [
+      'faces/~empty~/a.png',
+      '~empty~/b.png',
+      'faces/~up~/c.png',
+      '~up~/~up~/d.png',
+      'faces/~here~/e.png',
+    ]) {
+      await put(key, emojiPng('google', '1f436.png'));
+    }
+    client.destroy();
+    const send = S3Client.prototype.send;
+    const spy = vi.spyOn(S3Client.prototype, 'send').mockImplementation(async function (
+      this: S3Client,
+      ...args
+    ) {
+      const out = (await send.apply(
+        this,
+        args as Parameters<typeof send>,
+      )) as unknown as ListObjectsV2CommandOutput;
+      if (args[0] instanceof ListObjectsV2Command) {
+        for (const obj of out.Contents ?? []) {
+          obj.Key = obj.Key?.split('/')
+            .map((seg) => markers[seg] ?? seg)
+            .join('/');
+        }
+      }
+      return out;
+    });
+    try {
+      const source = new S3Source(`s3://${BUCKET}/bad-keys`, { endpoint });
+      const listing = await source.list();
+      expect(listing.entries.map((e) => e.key)).toEqual(['faces/ok1.png', 'faces/ok2.png']);
+      const expected = [
+        ['../../d.png', "'..' segment leading out of the source prefix"],
+        ['/b.png', 'empty path segment'],
+        ['faces/../c.png', "'..' path segment"],
+        ['faces/./e.png', "'.' path segment"],
+        ['faces//a.png', 'empty path segment'],
+      ];
+      expect(listing.skipped.map((s) => [s.key, s.reason, s.message])).toEqual(
+        expected.map(([key, why]) => [key, 'bad-key', `${why}: s3://${BUCKET}/bad-keys/${key}`]),
+      );
+      const { report } = await buildIndex({
+        source,
+        outDir: join(root, 'bad-keys-out'),
+        model: await loadModel(),
+        cacheDir: join(root, 'cache-bad-keys'),
+      });
+      expect(report.counts).toMatchObject({ listed: 7, indexed: 2, skipped: 5 });
+      expect(report.skipped.map((s) => [s.key, s.reason])).toEqual(expected.map(([key]) => [key, 'bad-key']));
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('fails clearly for a bucket that does not exist', async () => {

@@ -5,6 +5,7 @@ import {
   isHidden,
   placeInAlbum,
   type ImageSource,
+  type ListingSkip,
   type SourceEntry,
   type SourceListing,
 } from './imageSource';
@@ -25,6 +26,24 @@ export function parseS3Url(url: string): S3Location {
     throw new Error(`invalid S3 bucket name: ${bucket}`);
   const raw = (m[2] ?? '').replace(/^\/+/, '');
   return { bucket, prefix: raw === '' || raw.endsWith('/') ? raw : `${raw}/` };
+}
+
+/**
+ * Why a key below the source prefix is no usable path (undefined when it is one): an empty segment
+ * (`a//b.jpg`, a leading `/`), or a `.` or `..` segment, which would name another key's place or
+ * leave the prefix. Such keys are reported, never read.
+ */
+export function unusableKeyProblem(relative: string): string | undefined {
+  const segments = relative.split('/');
+  if (segments.some((s) => s === '')) return 'empty path segment';
+  let depth = 0;
+  for (const s of segments) {
+    depth += s === '..' ? -1 : s === '.' ? 0 : 1;
+    if (depth < 0) return "'..' segment leading out of the source prefix";
+  }
+  if (segments.includes('..')) return "'..' path segment";
+  if (segments.includes('.')) return "'.' path segment";
+  return undefined;
 }
 
 export interface S3SourceOptions {
@@ -57,6 +76,7 @@ export class S3Source implements ImageSource {
   async list(): Promise<SourceListing> {
     const { bucket, prefix } = this.location;
     const entries: SourceEntry[] = [];
+    const skipped: ListingSkip[] = [];
     let metaFile: SourceListing['metaFile'];
     let token: string | undefined;
     do {
@@ -68,6 +88,11 @@ export class S3Source implements ImageSource {
       for (const obj of page.Contents ?? []) {
         if (obj.Key === undefined || obj.Key.endsWith('/')) continue; // folder markers
         const rel = obj.Key.slice(prefix.length);
+        const problem = unusableKeyProblem(rel);
+        if (problem !== undefined) {
+          skipped.push({ key: rel, reason: 'bad-key', message: `${problem}: s3://${bucket}/${obj.Key}` });
+          continue;
+        }
         if (rel.split('/').some(isHidden)) continue;
         const size = obj.Size ?? 0;
         const version = obj.ETag ?? `${obj.LastModified?.getTime() ?? ''}`;
@@ -77,7 +102,8 @@ export class S3Source implements ImageSource {
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
     entries.sort(byKey);
-    return { entries, metaFile };
+    skipped.sort(byKey);
+    return { entries, metaFile, skipped };
   }
 
   async read(entry: SourceEntry): Promise<Uint8Array> {

@@ -100,7 +100,7 @@ beforeAll(async () => {
     log: () => {},
   });
   dataUrl = `${s3.endpoint}/${BUCKET}/${PREFIX}/data/`;
-}, 180_000);
+});
 
 afterAll(async () => {
   await s3?.stop();

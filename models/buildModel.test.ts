@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from '../core/modelSpec';
 import { buildModel, buildStamp } from './buildModel';
-import { ensureDefaultModel } from './ensureModel';
+import { ensureDefaultModel, ensureNsfwjsModel } from './ensureModel';
 import type { NsfwjsModelName } from './nsfwjsModel';
 
 describe('buildModel', () => {
@@ -41,8 +41,10 @@ describe('buildModel', () => {
 
   it('gives the same id for the same bytes (the id keys embedding caches)', async () => {
     const a = buildModel({ outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')), quiet: true });
-    const { spec } = await ensureDefaultModel({ quiet: true });
+    const { spec } = await ensureNsfwjsModel('mobilenet_v2', { quiet: true });
     expect(spec.id).toBe(a.spec.id);
+    const { spec: defaultSpec } = await ensureDefaultModel({ quiet: true });
+    expect(defaultSpec.id).toMatch(/^mobilenet_v2_mid-nsfwjs-.+-float16-[0-9a-f]{8}$/);
     const int8 = buildModel({
       outDir: mkdtempSync(path.join(tmpdir(), 'build-model-b-')),
       weights: 'int8',

@@ -4,14 +4,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
-import { kerasToOnnx, type WeightEncoding } from './kerasToOnnx';
+import type { ConvertedModel, WeightEncoding } from './convertShared';
+import { graphToOnnx } from './graphToOnnx';
+import { kerasToOnnx } from './kerasToOnnx';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
-import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsModelName } from './nsfwjsModel';
+import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
 
 /*
- * npm run build-model [-- --model inception_v3] [--weights float32|float16|int8] [--out dir]
- * Converts an nsfwjs Keras model to generated/models/<model>.onnx + <model>.json (the model spec)
- * + <model>.stamp (what it was built from, so ensureModel can tell when to rebuild).
+ * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8] [--out dir]
+ * Converts an nsfwjs model (Keras layers model or TF graph model) to generated/models/<model>.onnx +
+ * <model>.json (the model spec) + <model>.stamp (what it was built from, so ensureModel can tell when to
+ * rebuild).
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,13 +25,15 @@ export const GENERATED_MODELS_DIR = path.join(REPO_ROOT, 'generated', 'models');
 const CONVERTER_SOURCES = [
   'nsfwjsModel.ts',
   'onnxGraph.ts',
+  'convertShared.ts',
   'kerasToOnnx.ts',
+  'graphToOnnx.ts',
   'nsfwjsEmbeddings.ts',
   'buildModel.ts',
 ];
 
 export interface BuildModelOptions {
-  model?: NsfwjsModelName;
+  model?: NsfwjsAnyModelName;
   outDir?: string;
   /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
   weights?: WeightEncoding;
@@ -43,7 +48,7 @@ export interface BuiltModel {
 }
 
 /** Identifies the inputs of a build: nsfwjs version, converter sources, model and encoding. */
-export function buildStamp(model: NsfwjsModelName, weights: WeightEncoding): string {
+export function buildStamp(model: NsfwjsAnyModelName, weights: WeightEncoding): string {
   const hash = createHash('sha256');
   for (const file of CONVERTER_SOURCES) hash.update(file).update(readFileSync(path.join(here, file)));
   return JSON.stringify({
@@ -54,7 +59,7 @@ export function buildStamp(model: NsfwjsModelName, weights: WeightEncoding): str
   });
 }
 
-export function modelFileBase(model: NsfwjsModelName, weights: WeightEncoding): string {
+export function modelFileBase(model: NsfwjsAnyModelName, weights: WeightEncoding): string {
   return weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
 }
 
@@ -62,6 +67,22 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** The model's embedding choice (taps, pooling, input size) converted to ONNX with `weights`. */
+export function convertEmbedding(model: NsfwjsAnyModelName, weights: WeightEncoding): ConvertedModel {
+  const choice = NSFWJS_EMBEDDINGS[model];
+  const head = {
+    output: 'embedding',
+    weights,
+    graphName: choice.id,
+    pooling: choice.pooling,
+    inputSize: choice.inputSize,
+  } as const;
+  const source = loadNsfwjsModel(model);
+  return source.format === 'graph'
+    ? graphToOnnx(source.nodes, source.weights, { taps: choice.layers, ...head })
+    : kerasToOnnx(source.topology, source.weights, { layers: choice.layers, ...head });
 }
 
 export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
@@ -72,13 +93,7 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   const weights = opts.weights ?? choice.weights;
   const outDir = path.resolve(opts.outDir ?? GENERATED_MODELS_DIR);
   const started = Date.now();
-  const keras = loadNsfwjsModel(model);
-  const converted = kerasToOnnx(keras.topology, keras.weights, {
-    layers: choice.layers,
-    output: 'embedding',
-    weights,
-    graphName: choice.id,
-  });
+  const converted = convertEmbedding(model, weights);
   const [, height, width] = converted.inputShape;
   if (width !== choice.input.width || height !== choice.input.height) {
     throw new Error(
@@ -126,7 +141,7 @@ function main(argv: string[]): void {
     )
     .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
     .parse(argv);
-  const o = program.opts<{ model: NsfwjsModelName; weights?: WeightEncoding; out: string }>();
+  const o = program.opts<{ model: NsfwjsAnyModelName; weights?: WeightEncoding; out: string }>();
   buildModel({ model: o.model, weights: o.weights, outDir: o.out });
 }
 

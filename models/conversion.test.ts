@@ -4,7 +4,7 @@ import { featurize } from '../core/featurize';
 import { preprocessBatch } from '../core/preprocess';
 import type { RgbaImage } from '../core/rgbaImage';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
-import { ensureDefaultModel, ensureNsfwjsModel } from './ensureModel';
+import { ensureNsfwjsModel } from './ensureModel';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, type NsfwjsModel } from './nsfwjsModel';
 import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine, onnxPooled, rows } from './parity';
@@ -32,8 +32,8 @@ describe('mobilenet_v2 conversion matches TF.js', () => {
     ]);
   });
 
-  it('the default model (through core/featurize) at its embedding layer', async () => {
-    const { spec, onnxPath } = await ensureDefaultModel({ quiet: true });
+  it('the built mobilenet_v2 model (through core/featurize) at its embedding layer', async () => {
+    const { spec, onnxPath } = await ensureNsfwjsModel('mobilenet_v2', { quiet: true });
     const runner = await createOnnxModelRunner(onnxPath, spec, 1);
     const embeddings = await featurize(runner, spec, images);
     await runner.release();

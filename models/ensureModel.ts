@@ -4,7 +4,7 @@ import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import { buildModel, buildStamp, GENERATED_MODELS_DIR, modelFileBase } from './buildModel';
 import type { WeightEncoding } from './kerasToOnnx';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
-import type { NsfwjsModelName } from './nsfwjsModel';
+import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
 export interface EnsuredModel {
   specPath: string;
@@ -17,7 +17,7 @@ export interface EnsuredModel {
  * sources, weight encoding) differs from what the current sources would build.
  */
 export async function ensureNsfwjsModel(
-  model: NsfwjsModelName,
+  model: NsfwjsAnyModelName,
   opts: { quiet?: boolean; weights?: WeightEncoding } = {},
 ): Promise<EnsuredModel> {
   const weights = opts.weights ?? NSFWJS_EMBEDDINGS[model].weights;
@@ -38,7 +38,10 @@ export async function ensureNsfwjsModel(
   return { specPath: built.specPath, onnxPath: built.onnxPath, spec: built.spec };
 }
 
-/** The default model, mobilenet_v2 (see docs/model.md). */
+/** The model builds use when none is named: chosen on the development sets (docs/model.md). */
+export const DEFAULT_MODEL: NsfwjsAnyModelName = 'mobilenet_v2_mid';
+
+/** The default model, mobilenet_v2_mid (see docs/model.md). */
 export function ensureDefaultModel(opts: { quiet?: boolean } = {}): Promise<EnsuredModel> {
-  return ensureNsfwjsModel('mobilenet_v2', opts);
+  return ensureNsfwjsModel(DEFAULT_MODEL, opts);
 }

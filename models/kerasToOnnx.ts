@@ -1,3 +1,17 @@
+import {
+  clip,
+  convKernelToOihw,
+  convNode,
+  convOutSize,
+  depthwiseKernelToOihw,
+  describeTaps,
+  outputHead,
+  pooledVector,
+  samePads2d,
+  storeWeights,
+  type ConvertedModel,
+  type HeadOptions,
+} from './convertShared';
 import type { DecodedWeight, KerasLayer, KerasTopology } from './nsfwjsModel';
 import { OnnxGraph, valueInfo } from './onnxGraph';
 
@@ -7,31 +21,16 @@ import { OnnxGraph, valueInfo } from './onnxGraph';
  *
  * Folding: BatchNormalization into the preceding convolution, ZeroPadding2D into the following
  * convolution's pads, Dropout to identity. Layers that no requested output depends on are dropped.
+ * The pooling / embedding head is shared with the TF graph converter (convertShared.ts).
  */
 
-/** How convolution and dense weights are stored in the file. */
-export type WeightEncoding = 'float32' | 'int8' | 'float16';
+export type { ConvertedModel, Pooling, WeightEncoding } from './convertShared';
 
-export interface ConvertOptions {
-  /** Keras layers whose pooled activations form the output. */
+export interface ConvertOptions extends HeadOptions {
+  /** Keras layers whose pooled activations form the output (`pooling` is keyed by these names). */
   layers: string[];
-  /**
-   * 'embedding': one output, the L2-normalised concatenation of each layer's L2-normalised pooled vector.
-   * 'pooled': one raw (unnormalised) pooled output per layer, named after the layer (for measurements).
-   */
-  output: 'embedding' | 'pooled';
-  weights: WeightEncoding;
-  inputName?: string;
-  outputName?: string;
-  graphName?: string;
-}
-
-export interface ConvertedModel {
-  onnx: Uint8Array;
-  inputName: string;
-  /** [C, H, W] of the model input (batch is dynamic). */
-  inputShape: [number, number, number];
-  outputs: { name: string; dim: number }[];
+  /** Runs the model at this input size instead of the InputLayer's (only for fully convolutional graphs). */
+  inputSize?: { height: number; width: number };
 }
 
 type Shape = { rank: 4; c: number; h: number; w: number } | { rank: 2; f: number };
@@ -59,67 +58,6 @@ function zeroPadding(layer: KerasLayer): [number, number, number, number] {
   }
   const [h, w] = pair(p, `${layer.name}.padding`);
   return [h, w, h, w];
-}
-
-/** TF 'same' padding along one axis: [before, after]. */
-function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
-function spatialOut(
-  size: number,
-  before: number,
-  after: number,
-  kernel: number,
-  stride: number,
-  dilation = 1,
-) {
-  return Math.floor((size + before + after - ((kernel - 1) * dilation + 1)) / stride) + 1;
-}
-
-/** Keras [kh, kw, cin, cout] → ONNX [cout, cin, kh, kw]. */
-function convKernelToOihw(w: DecodedWeight): Float32Array {
-  const [kh, kw, cin, cout] = w.shape;
-  const out = new Float32Array(w.values.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++)
-          out[((o * cin + i) * kh + y) * kw + x] = w.values[((y * kw + x) * cin + i) * cout + o];
-  return out;
-}
-
-/** Keras depthwise [kh, kw, c, mult] → ONNX grouped [c*mult, 1, kh, kw] (output channel c*mult + m). */
-function depthwiseKernelToOihw(w: DecodedWeight): Float32Array {
-  const [kh, kw, c, mult] = w.shape;
-  const out = new Float32Array(w.values.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < c; i++)
-        for (let m = 0; m < mult; m++)
-          out[((i * mult + m) * kh + y) * kw + x] = w.values[((y * kw + x) * c + i) * mult + m];
-  return out;
-}
-
-/** Symmetric per-channel int8: channel o of `values` is the slice along `axis` of a [rows, cols] or [cout, ...] array. */
-function quantizePerChannel(values: Float32Array, dims: number[], axis: 0 | 1) {
-  const channels = dims[axis];
-  const scales = new Float32Array(channels);
-  const q = new Int8Array(values.length);
-  const inner = axis === 0 ? values.length / channels : 1;
-  const stride = axis === 0 ? 1 : channels;
-  const perChannel = values.length / channels;
-  const index = (ch: number, k: number) => (axis === 0 ? ch * inner + k : k * stride + ch);
-  for (let ch = 0; ch < channels; ch++) {
-    let max = 0;
-    for (let k = 0; k < perChannel; k++) max = Math.max(max, Math.abs(values[index(ch, k)]));
-    const scale = max > 0 ? max / 127 : 1;
-    scales[ch] = scale;
-    for (let k = 0; k < perChannel; k++) q[index(ch, k)] = Math.round(values[index(ch, k)] / scale);
-  }
-  return { q, scales };
 }
 
 class KerasToOnnx {
@@ -205,29 +143,6 @@ class KerasToOnnx {
     return t.shape;
   }
 
-  private storeWeights(base: string, values: Float32Array, dims: number[], channelAxis: 0 | 1): string {
-    switch (this.opts.weights) {
-      case 'float32':
-        return this.graph.initializer(base, 'float32', dims, values);
-      case 'float16': {
-        const half = this.graph.initializer(`${base}_f16`, 'float16', dims, values);
-        return this.graph.node('Cast', [half], base, { to: 1 });
-      }
-      case 'int8': {
-        const { q, scales } = quantizePerChannel(values, dims, channelAxis);
-        const qName = this.graph.initializer(`${base}_q`, 'int8', dims, q);
-        const sName = this.graph.initializer(`${base}_scale`, 'float32', [scales.length], scales);
-        const zName = this.graph.initializer(
-          `${base}_zero`,
-          'int8',
-          [scales.length],
-          new Int8Array(scales.length),
-        );
-        return this.graph.node('DequantizeLinear', [qName, sName, zName], base, { axis: channelAxis });
-      }
-    }
-  }
-
   private activation(t: string, activation: unknown, layer: KerasLayer): string {
     switch (activation) {
       case undefined:
@@ -237,7 +152,7 @@ class KerasToOnnx {
       case 'relu':
         return this.graph.node('Relu', [t], `${layer.name}_relu`);
       case 'relu6':
-        return this.clip(t, 0, 6, `${layer.name}_relu6`);
+        return clip(this.graph, t, 0, 6, `${layer.name}_relu6`);
       case 'sigmoid':
         return this.graph.node('Sigmoid', [t], `${layer.name}_sigmoid`);
       case 'tanh':
@@ -247,12 +162,6 @@ class KerasToOnnx {
       default:
         throw new Error(`layer ${layer.name}: unsupported activation ${JSON.stringify(activation)}`);
     }
-  }
-
-  private clip(t: string, min: number, max: number, base: string): string {
-    const lo = this.graph.initializer(`${base}_min`, 'float32', [], [min]);
-    const hi = this.graph.initializer(`${base}_max`, 'float32', [], [max]);
-    return this.graph.node('Clip', [t, lo, hi], base);
   }
 
   /** The BN layer's per-channel affine y = x*a + b. */
@@ -320,32 +229,26 @@ class KerasToOnnx {
     let pads: [number, number, number, number] = [0, 0, 0, 0];
     if (cfg.padding === 'same') {
       if (src.pendingPad) throw new Error(`layer ${layer.name}: ZeroPadding2D before a 'same' conv`);
-      const [pt, pb] = samePads(shape.h, kh, sh, dh);
-      const [pl, pr] = samePads(shape.w, kw, sw, dw);
-      pads = [pt, pl, pb, pr];
+      pads = samePads2d([shape.h, shape.w], [kh, kw], [sh, sw], [dh, dw]);
     } else if (cfg.padding === 'valid') {
       if (src.pendingPad) pads = src.pendingPad;
     } else throw new Error(`layer ${layer.name}: unsupported padding ${JSON.stringify(cfg.padding)}`);
 
-    const dims = [cout, depthwise ? 1 : cin, kh, kw];
-    const wName = this.storeWeights(`${layer.name}_W`, w, dims, 0);
-    const inputs = [src.name, wName];
-    if (bias) inputs.push(this.graph.initializer(`${layer.name}_B`, 'float32', [cout], bias));
-    let out = this.graph.node('Conv', inputs, outLayer.name, {
-      kernel_shape: [kh, kw],
+    let out = convNode(this.graph, this.opts.weights, {
+      input: src.name,
+      kernel: w,
+      dims: [cout, depthwise ? 1 : cin, kh, kw],
+      bias,
       strides: [sh, sw],
       dilations: [dh, dw],
-      pads: [pads[0], pads[1], pads[2], pads[3]],
+      pads,
       group: depthwise ? cin : 1,
+      base: layer.name,
+      output: outLayer.name,
     });
     out = this.activation(out, cfg.activation, layer);
-    const outShape: Shape = {
-      rank: 4,
-      c: cout,
-      h: spatialOut(shape.h, pads[0], pads[2], kh, sh, dh),
-      w: spatialOut(shape.w, pads[1], pads[3], kw, sw, dw),
-    };
-    const result = { name: out, shape: outShape };
+    const [outH, outW] = convOutSize([shape.h, shape.w], pads, [kh, kw], [sh, sw], [dh, dw]);
+    const result: Tensor = { name: out, shape: { rank: 4, c: cout, h: outH, w: outW } };
     this.tensors.set(layer.name, result);
     if (outLayer !== layer) this.tensors.set(outLayer.name, result);
   }
@@ -357,9 +260,7 @@ class KerasToOnnx {
     const [sh, sw] = pair(layer.config.strides ?? layer.config.pool_size, `${layer.name}.strides`);
     let pads: [number, number, number, number] = [0, 0, 0, 0];
     if (layer.config.padding === 'same') {
-      const [pt, pb] = samePads(shape.h, kh, sh, 1);
-      const [pl, pr] = samePads(shape.w, kw, sw, 1);
-      pads = [pt, pl, pb, pr];
+      pads = samePads2d([shape.h, shape.w], [kh, kw], [sh, sw]);
     } else if (layer.config.padding !== 'valid') {
       throw new Error(`layer ${layer.name}: unsupported padding ${JSON.stringify(layer.config.padding)}`);
     }
@@ -368,15 +269,8 @@ class KerasToOnnx {
     const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [sh, sw], pads };
     if (!max) attrs.count_include_pad = 0;
     const out = this.graph.node(max ? 'MaxPool' : 'AveragePool', [src.name], layer.name, attrs);
-    this.tensors.set(layer.name, {
-      name: out,
-      shape: {
-        rank: 4,
-        c: shape.c,
-        h: spatialOut(shape.h, pads[0], pads[2], kh, sh),
-        w: spatialOut(shape.w, pads[1], pads[3], kw, sw),
-      },
-    });
+    const [h, w] = convOutSize([shape.h, shape.w], pads, [kh, kw], [sh, sw]);
+    this.tensors.set(layer.name, { name: out, shape: { rank: 4, c: shape.c, h, w } });
   }
 
   private convertLayer(layer: KerasLayer): void {
@@ -393,7 +287,8 @@ class KerasToOnnx {
         ) {
           throw new Error(`input ${layer.name}: expected a fixed [N, H, W, C] batch_input_shape`);
         }
-        const [, h, w, c] = shape as [null, number, number, number];
+        const [, fixedH, fixedW, c] = shape as [null, number, number, number];
+        const { height: h, width: w } = this.opts.inputSize ?? { height: fixedH, width: fixedW };
         this.inputShape = [c, h, w];
         this.tensors.set(layer.name, { name: this.graph.fresh(this.inputName), shape: { rank: 4, c, h, w } });
         return;
@@ -443,7 +338,7 @@ class KerasToOnnx {
         }
         const out =
           typeof max === 'number'
-            ? this.clip(src.name, 0, max, layer.name)
+            ? clip(this.graph, src.name, 0, max, layer.name)
             : this.graph.node('Relu', [src.name], layer.name);
         this.tensors.set(layer.name, { name: out, shape: src.shape });
         return;
@@ -523,7 +418,10 @@ class KerasToOnnx {
         const [fin, units] = kernel.shape;
         if (fin !== src.shape.f)
           throw new Error(`layer ${layer.name}: kernel expects ${fin} inputs, got ${src.shape.f}`);
-        const inputs = [src.name, this.storeWeights(`${layer.name}_W`, kernel.values, [fin, units], 1)];
+        const inputs = [
+          src.name,
+          storeWeights(this.graph, this.opts.weights, `${layer.name}_W`, kernel.values, [fin, units], 1),
+        ];
         if (cfg.use_bias !== false) {
           inputs.push(
             this.graph.initializer(
@@ -546,12 +444,14 @@ class KerasToOnnx {
     }
   }
 
-  /** The layer's activation as [N, C]: global average pooled if spatial. */
+  /** The layer's activation as [N, C]: pooled (average by default) if spatial. */
   private pooled(layerName: string): { name: string; dim: number } {
     const t = this.materialized(this.tensors.get(layerName)!);
-    if (t.shape.rank === 2) return { name: t.name, dim: t.shape.f };
-    const pooled = this.graph.node('GlobalAveragePool', [t.name], `${layerName}_gap`);
-    return { name: this.graph.node('Flatten', [pooled], `${layerName}_pooled`, { axis: 1 }), dim: t.shape.c };
+    const tap =
+      t.shape.rank === 2
+        ? { name: t.name, rank: 2 as const, features: t.shape.f }
+        : { name: t.name, rank: 4 as const, channels: t.shape.c };
+    return pooledVector(this.graph, tap, layerName, this.opts.pooling?.[layerName]);
   }
 
   convert(): ConvertedModel {
@@ -563,30 +463,12 @@ class KerasToOnnx {
 
     // The graph runs NCHW while Keras weights expect channels_last; only the input's layout changes.
     const pooled = this.opts.layers.map((name) => this.pooled(name));
-    let outputs: { name: string; dim: number }[];
-    if (this.opts.output === 'pooled') {
-      outputs = pooled.map((p, i) => {
-        const name = this.graph.node('Identity', [p.name], this.opts.layers[i]);
-        return { name, dim: p.dim };
-      });
-    } else {
-      const outName = this.opts.outputName ?? 'embedding';
-      const normalised = pooled.map((p) =>
-        this.graph.node('LpNormalization', [p.name], `${p.name}_l2`, { axis: 1, p: 2 }),
-      );
-      const joined =
-        normalised.length === 1
-          ? normalised[0]
-          : this.graph.node('Concat', normalised, 'embedding_concat', { axis: 1 });
-      const name = this.graph.node('LpNormalization', [joined], outName, { axis: 1, p: 2 });
-      if (name !== outName) throw new Error(`output name ${outName} collides with a layer tensor`);
-      outputs = [{ name, dim: pooled.reduce((n, p) => n + p.dim, 0) }];
-    }
+    const outputs = outputHead(this.graph, pooled, this.opts.layers, this.opts);
     const onnx = this.graph.toBytes({
       name: this.opts.graphName ?? 'embedding',
       inputs: [valueInfo(inputName, ['N', c, h, w])],
       outputs: outputs.map((o) => valueInfo(o.name, ['N', o.dim])),
-      docString: `Converted from Keras by lookalike: pooled ${this.opts.layers.join(', ')} (${this.opts.weights} weights)`,
+      docString: `Converted from Keras by lookalike: pooled ${describeTaps(this.opts.layers, this.opts.pooling)} (${this.opts.weights} weights)`,
     });
     return { onnx, inputName, inputShape: [c, h, w], outputs };
   }

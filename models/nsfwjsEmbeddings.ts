@@ -1,19 +1,28 @@
 import type { ModelSpec } from '../core/modelSpec';
-import type { WeightEncoding } from './kerasToOnnx';
-import type { NsfwjsModelName } from './nsfwjsModel';
+import type { Pooling, WeightEncoding } from './convertShared';
+import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
-/** Which layers of an nsfwjs model make the embedding, and how its input is prepared. */
+/** Which layers of an nsfwjs model make the embedding, how they are pooled, and how its input is prepared. */
 export interface NsfwjsEmbedding {
-  model: NsfwjsModelName;
+  model: NsfwjsAnyModelName;
   id: string;
+  /** The taps: Keras layer names, or graph node names (the part after `predict/` for TF-Hub graphs). */
   layers: string[];
+  /** Pooling per tap; taps not listed are average-pooled. */
+  pooling?: Record<string, Pooling>;
+  /** Convert at this input size instead of the model's own (fully convolutional up to the taps). */
+  inputSize?: { height: number; width: number };
   weights: WeightEncoding;
   input: ModelSpec['input'];
 }
 
 // Keras MobileNetV2 / InceptionV3 preprocessing: x/127.5 - 1, i.e. (v/255 - 0.5)/0.5.
 // The layer choice and the [-1, 1] input range are measured in models/layerChoice.ts (docs/model.md).
-function input(size: number): ModelSpec['input'] {
+const KERAS_RANGE = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
+// [0, 1] pixels, for graphs that map them to [-1, 1] themselves (TF-Hub's hub_input/Mul and Sub: x*2 - 1).
+const UNIT_RANGE = { mean: [0, 0, 0], std: [1, 1, 1] } as const;
+
+function input(size: number, range: typeof KERAS_RANGE | typeof UNIT_RANGE): ModelSpec['input'] {
   return {
     name: 'input',
     layout: 'NCHW',
@@ -23,24 +32,38 @@ function input(size: number): ModelSpec['input'] {
     cropFraction: 1,
     resize: 'bilinear-antialias',
     scale: 1 / 255,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
+    mean: [...range.mean],
+    std: [...range.std],
   };
 }
 
-export const NSFWJS_EMBEDDINGS: Record<NsfwjsModelName, NsfwjsEmbedding> = {
+// Block 12's expansion (816 channels) carries what an image shows; block 6's (288 channels, twice the
+// resolution) its texture and local pattern. Chosen on the development sets (docs/model.md).
+const MID_TAPS = ['MobilenetV2/expanded_conv_6/expand/Relu6', 'MobilenetV2/expanded_conv_12/expand/Relu6'];
+
+export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
   mobilenet_v2: {
     model: 'mobilenet_v2',
     id: 'mobilenet_v2-nsfwjs-b10b13',
     layers: ['block_10_expand_relu', 'block_13_expand_relu'],
     weights: 'float16',
-    input: input(224),
+    input: input(224, KERAS_RANGE),
   },
   inception_v3: {
     model: 'inception_v3',
     id: 'inception_v3-nsfwjs-mixed7',
     layers: ['mixed7'],
     weights: 'float16',
-    input: input(299),
+    input: input(299, KERAS_RANGE),
+  },
+  // TF-Hub MobileNetV2 1.4× (graph model): blocks 6 and 12's expansions, GeM p = 3, at 160 px.
+  mobilenet_v2_mid: {
+    model: 'mobilenet_v2_mid',
+    id: 'mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3',
+    layers: MID_TAPS,
+    pooling: Object.fromEntries(MID_TAPS.map((tap) => [tap, { type: 'gem', p: 3 }])),
+    inputSize: { height: 160, width: 160 },
+    weights: 'float16',
+    input: input(160, UNIT_RANGE),
   },
 };

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_CSP, DATA_CSP } from './securityHeaders';
 import { startServer, type RunningServer } from './serve';
 
 describe('startServer', () => {
@@ -18,6 +19,10 @@ describe('startServer', () => {
     writeFileSync(join(root, 'data/manifest.json'), '{"a":1}');
     writeFileSync(join(root, 'data/index.0123456789abcdef.bin'), 'index');
     writeFileSync(join(root, 'data/thumbs/0123456789abcdef.webp'), 'thumb');
+    writeFileSync(
+      join(root, 'data/stray.svg'),
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
+    );
     server = await startServer({ distDir: join(root, 'dist'), dataDir: join(root, 'data'), port: 0 });
   });
 
@@ -82,5 +87,29 @@ describe('startServer', () => {
     await expect(startServer({ distDir: join(root, 'data'), dataDir: join(root, 'data') })).rejects.toThrow(
       /no index.html/,
     );
+  });
+
+  it('sends nosniff on every response, the app CSP on the site and an inert sandbox CSP on data', async () => {
+    for (const path of [
+      '',
+      'assets/ort-abc.wasm',
+      'data/manifest.json',
+      'data/stray.svg',
+      'data/nothing.json',
+    ]) {
+      const res = await fetch(new URL(path, server.url));
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    for (const path of ['', 'assets/ort-abc.wasm']) {
+      const res = await fetch(new URL(path, server.url));
+      expect(res.headers.get('content-security-policy'), path).toBe(APP_CSP);
+    }
+    expect(APP_CSP).toContain("'wasm-unsafe-eval'");
+    expect(APP_CSP).not.toMatch(/'unsafe-eval'|script-src[^;]*'unsafe-inline'/);
+    for (const path of ['data/manifest.json', 'data/thumbs/0123456789abcdef.webp', 'data/stray.svg']) {
+      const res = await fetch(new URL(path, server.url));
+      expect(res.headers.get('content-security-policy'), path).toBe(DATA_CSP);
+    }
+    expect(DATA_CSP).toMatch(/default-src 'none'.*sandbox/);
   });
 });

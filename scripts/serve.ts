@@ -5,11 +5,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import sirv from 'sirv';
+import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
 
 /*
  * Serves a built site at / and a data dir at /data/, the layout of a published deployment
  * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting. Cache headers follow
  * the data dir's rules: manifest.json and the page are revalidated, content-addressed files are immutable.
+ * Every response is `nosniff`; the site gets the app's CSP, data files a CSP that makes them inert
+ * (scripts/securityHeaders.ts).
  */
 
 export interface ServeOptions {
@@ -45,6 +48,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const CONTENT_ADDRESSED = /(^|\/)(index|catalog|model)\.[0-9a-f]{16}\.\w+$|^\/(thumbs|originals)\//;
 
 function siteHeaders(res: ServerResponse, pathname: string): void {
+  res.setHeader('Content-Security-Policy', APP_CSP);
   if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', IMMUTABLE);
   else res.setHeader('Cache-Control', REVALIDATE);
   if (pathname.endsWith('.wasm')) res.setHeader('Content-Type', 'application/wasm');
@@ -52,6 +56,7 @@ function siteHeaders(res: ServerResponse, pathname: string): void {
 }
 
 function dataHeaders(res: ServerResponse, pathname: string): void {
+  res.setHeader('Content-Security-Policy', DATA_CSP);
   res.setHeader('Cache-Control', CONTENT_ADDRESSED.test(pathname) ? IMMUTABLE : REVALIDATE);
   if (pathname.endsWith('.onnx') || pathname.endsWith('.bin'))
     res.setHeader('Content-Type', 'application/octet-stream');
@@ -61,6 +66,7 @@ function notFound(_req: IncomingMessage, res: ServerResponse): void {
   res.statusCode = 404;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Security-Policy', DATA_CSP);
   res.end('not found\n');
 }
 
@@ -79,6 +85,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const server = createServer((req, res) => {
     options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range });
+    for (const [name, value] of Object.entries(NOSNIFF)) res.setHeader(name, value);
     if (options.isolationHeaders) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');

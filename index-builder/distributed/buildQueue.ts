@@ -1,10 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ModelSpec } from '../../core/modelSpec';
+import type { AugmentPlan } from '../augmentedViews';
 import type { SourceEntry } from '../imageSource';
 
 /** Bump when BuildJobData changes meaning, so a worker refuses jobs it would misread. */
-export const BUILD_JOB_VERSION = 1;
+export const BUILD_JOB_VERSION = 2;
 
 /** One job: a slice of the listing for one worker to featurize into a partial shard. */
 export interface BuildJobData {
@@ -19,6 +20,8 @@ export interface BuildJobData {
   model: { sha256: string; spec: ModelSpec };
   maxPixels: number;
   batchSize: number;
+  /** Which images get edited copies: planned on the whole listing, so every job picks alike. */
+  augment: AugmentPlan;
   /** In listing order; the shard lists its images in this order. */
   entries: SourceEntry[];
 }

@@ -35,6 +35,11 @@ export class BuildRegistry {
     await this.redis.multi().zrem(BUILDS_KEY, queueName).del(aliveKey(queueName)).exec();
   }
 
+  /** Whether the build is in the registry: false once Redis lost its state (or workers dropped it). */
+  async isRegistered(queueName: string): Promise<boolean> {
+    return (await this.redis.zscore(BUILDS_KEY, queueName)) !== null;
+  }
+
   /** Registered builds, oldest first: those whose coordinator is alive, and those abandoned. */
   async list(): Promise<{ live: string[]; abandoned: string[] }> {
     const names = await this.redis.zrange(BUILDS_KEY, '0', '-1');

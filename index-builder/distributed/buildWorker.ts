@@ -17,6 +17,7 @@ import { BuildRegistry } from './buildRegistry';
 import { runBuildJob } from './runBuildJob';
 import { RunnerPool } from './runnerPool';
 import { ModelCache } from './sharedModel';
+import { logErrorsOnce, withinTime } from './timeLimit';
 import type { S3Access } from './workStore';
 
 export interface BuildWorkerOptions {
@@ -56,6 +57,22 @@ function jobProgress(job: BuildJob, everyMs = 500): ProgressReporter {
   };
 }
 
+/** How long closing a connection may wait for Redis, which may be gone. */
+const CLOSE_MS = 3_000;
+/** How long looking for builds may wait for Redis before trying again. */
+const ASK_MS = 10_000;
+
+/**
+ * Waits at most CLOSE_MS for a BullMQ client's `closing`, then drops its connection without waiting
+ * (neither close nor disconnect returns while a lost Redis is being retried).
+ */
+async function closeWithin(client: { disconnect(): Promise<void> }, closing: Promise<void>): Promise<void> {
+  closing.catch(() => undefined);
+  await withinTime(closing, CLOSE_MS, 'close').catch(() => {
+    client.disconnect().catch(() => undefined);
+  });
+}
+
 /**
  * A worker process's main loop: finds registered builds with jobs left (oldest build first), serves
  * one at a time with a BullMQ worker until it has no waiting, delayed or active job, and moves on.
@@ -64,6 +81,8 @@ function jobProgress(job: BuildJob, everyMs = 500): ProgressReporter {
  */
 export class BuildWorker {
   private stopping = false;
+  /** Jobs this process is running now. */
+  private running = 0;
   private wake = () => {};
   private readonly queues = new Map<string, Queue>();
   private readonly embeddingCaches = new Map<string, Promise<EmbeddingCache>>();
@@ -95,7 +114,7 @@ export class BuildWorker {
     try {
       while (!this.stopping) {
         // A Redis outage should pause a long-running worker, not end it.
-        const queueName = await this.nextBuild().catch((err: Error) => {
+        const queueName = await withinTime(this.nextBuild(), ASK_MS, 'no answer').catch((err: Error) => {
           this.o.log(`cannot look for builds (${err.message}); trying again`);
           return null;
         });
@@ -105,11 +124,16 @@ export class BuildWorker {
         else await this.sleep(this.o.pollMs);
       }
     } finally {
-      for (const q of this.queues.values()) await q.close();
+      await Promise.all([...this.queues.values()].map((q) => closeWithin(q, q.close())));
       await this.runners.releaseAll();
       await rm(this.scratch, { recursive: true, force: true });
       this.redis.disconnect();
     }
+  }
+
+  /** True while no job runs here: stopping then need wait for nothing. */
+  get idle(): boolean {
+    return this.running === 0;
   }
 
   /** Lets the running jobs finish, then makes run() return. */
@@ -132,6 +156,7 @@ export class BuildWorker {
     let q = this.queues.get(name);
     if (q === undefined) {
       q = new Queue(name, { connection: bullConnection(this.o.redisUrl) });
+      logErrorsOnce(q, `queue ${name}`, this.o.log);
       this.queues.set(name, q);
     }
     return q;
@@ -153,7 +178,7 @@ export class BuildWorker {
     for (const [name, q] of this.queues) {
       if (!live.includes(name)) {
         this.queues.delete(name);
-        await q.close();
+        await closeWithin(q, q.close());
       }
     }
     for (const name of live) if (await this.hasJobsLeft(name)) return name;
@@ -184,18 +209,33 @@ export class BuildWorker {
     worker.on('stalled', (jobId) =>
       this.o.log(`job ${queueName}/${jobId} stalled (its worker stopped renewing it): back in the queue`),
     );
-    worker.on('error', (err) => this.o.log(`worker on ${queueName}: ${err.message}`));
+    logErrorsOnce(worker, `worker on ${queueName}`, this.o.log);
+    // A BullMQ worker that lost its connection may not take jobs again after the reconnect (its
+    // blocking wait for jobs does not come back): once idle, it is replaced by a fresh one.
+    let lostConnection = false;
+    worker.on('error', () => (lostConnection = true));
     try {
       while (!this.stopping) {
         await this.sleep(this.o.pollMs);
-        const serving = await this.stillServing(queueName).catch((err: Error) => {
-          this.o.log(`cannot check on ${queueName} (${err.message}); staying`);
-          return true;
-        });
+        if (lostConnection && this.idle) {
+          this.o.log(`lost the connection to Redis while serving ${queueName}: starting afresh`);
+          break;
+        }
+        const serving = await withinTime(this.stillServing(queueName), ASK_MS, 'no answer').catch(
+          (err: Error) => {
+            this.o.log(`cannot check on ${queueName} (${err.message}); staying`);
+            return true;
+          },
+        );
         if (!this.stopping && !serving) break;
       }
     } finally {
-      await worker.close();
+      // A running job is finished first (it needs no Redis until it reports); then Redis gets
+      // CLOSE_MS, so that a lost Redis cannot keep the worker from the next build or from exiting.
+      const closing = worker.close();
+      closing.catch(() => undefined);
+      while (!this.idle) await new Promise((resolve) => setTimeout(resolve, 100));
+      await closeWithin(worker, closing);
     }
   }
 
@@ -206,14 +246,20 @@ export class BuildWorker {
       `${label} started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${data.entries.length} images`,
     );
     const t = performance.now();
-    const result = await runBuildJob(data, {
-      access: this.o.access,
-      models: this.models,
-      embeddings: (d) => this.embeddingCache(d),
-      runners: this.runners,
-      progress: jobProgress(job),
-      workerName: this.name,
-    });
+    this.running++;
+    let result: BuildJobResult;
+    try {
+      result = await runBuildJob(data, {
+        access: this.o.access,
+        models: this.models,
+        embeddings: (d) => this.embeddingCache(d),
+        runners: this.runners,
+        progress: jobProgress(job),
+        workerName: this.name,
+      });
+    } finally {
+      this.running--;
+    }
     this.o.log(
       `${label} done: ${result.images} images, ${result.skipped} skipped, ${result.featurized} featurized ` +
         `in ${((performance.now() - t) / 1000).toFixed(1)} s`,

@@ -5,6 +5,9 @@ import { intInRange } from '../cliOptions';
 import { DEFAULT_STALL } from './buildQueue';
 import { BuildWorker } from './buildWorker';
 
+/** An idle worker exits this soon after SIGINT/SIGTERM, whatever Redis does. */
+const IDLE_EXIT_MS = 4_000;
+
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface CliOptions {
@@ -79,7 +82,13 @@ async function main(argv: string[]): Promise<void> {
       log(`${signal} again: leaving now; a job left unfinished goes back to the queue once its lock expires`);
       process.exit(130);
     }
-    log(`${signal}: finishing the running job, then exiting (send it again to leave at once)`);
+    if (worker.idle) {
+      log(`${signal}: no job running, exiting`);
+      // Closing waits a few seconds at most for a Redis that may be gone; never longer than this.
+      setTimeout(() => process.exit(0), IDLE_EXIT_MS).unref();
+    } else {
+      log(`${signal}: finishing the running job, then exiting (send it again to leave at once)`);
+    }
     worker.stop();
   };
   process.on('SIGINT', onSignal);
@@ -87,6 +96,8 @@ async function main(argv: string[]): Promise<void> {
   log(`waiting for jobs on ${opts.queue}`);
   await worker.run();
   log('stopped');
+  // Nothing is left to do; a client still retrying a lost Redis must not keep the process alive.
+  process.exit(0);
 }
 
 main(process.argv).catch((err: unknown) => {

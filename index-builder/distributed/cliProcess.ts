@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT_MS } from '../../scripts/testTimeLimits';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -46,7 +47,7 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
     child,
     output: () => text,
     exited,
-    waitForLine(pattern, timeoutMs = 60_000) {
+    waitForLine(pattern, timeoutMs = WAIT_MS) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {
           const m = findLine(pattern);

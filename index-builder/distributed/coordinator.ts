@@ -10,6 +10,7 @@ import { DEFAULT_MAX_PIXELS } from '../decodeImage';
 import type { SourceEntry } from '../imageSource';
 import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
+import { augmentPlan } from '../augmentedViews';
 import { publishBuild, publishSettings, type PublishSettings } from '../publishBuild';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
@@ -27,8 +28,10 @@ import {
 } from './buildQueue';
 import { BuildRegistry, DEFAULT_HEARTBEAT, type Heartbeat } from './buildRegistry';
 import { JobWatcher } from './jobWatcher';
+import { DEFAULT_QUEUE_CHECK, LostQueueGuard, type QueueCheck } from './lostQueueGuard';
 import { mergeShards, type FinishedJob } from './mergeShards';
 import { publishModel } from './sharedModel';
+import { logErrorsOnce, withinTime } from './timeLimit';
 import { WorkStore, type S3Access } from './workStore';
 
 export const DEFAULT_JOB_SIZE = 256;
@@ -49,6 +52,8 @@ export interface CoordinatorOptions extends PublishSettings {
   jobSize?: number;
   retry?: RetryPolicy;
   heartbeat?: Heartbeat;
+  /** Watching for Redis losing the build (lostQueueGuard.ts); default every 5 s, give up after 2 min. */
+  queueCheck?: QueueCheck;
   /** Rebuild even when the source and options are unchanged. */
   force?: boolean;
   progress?: ProgressReporter;
@@ -62,10 +67,16 @@ export interface DistributedBuildResult extends BuildIndexResult {
   phases: { listMs: number; queueMs: number; mergeMs: number; totalMs: number };
 }
 
-/** Runs cleanup steps after a build whatever happened; a failing step must not hide the build's own error. */
+/** How long a cleanup step may wait for Redis, which may be gone. */
+const CLEANUP_MS = 5_000;
+
+/**
+ * Runs cleanup steps after a build whatever happened, each for at most CLEANUP_MS; a failing step
+ * must not hide the build's own error.
+ */
 async function bestEffort(log: (line: string) => void, what: string, step: () => Promise<unknown>) {
   try {
-    await step();
+    await withinTime(step(), CLEANUP_MS, what);
   } catch (err) {
     log(`could not ${what}: ${(err as Error).message}`);
   }
@@ -113,7 +124,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
 
   // A root file and a sub-folder named like the source can claim the same key (as in buildIndex).
-  const skipped: SkippedFile[] = [];
+  const skipped: SkippedFile[] = [...listing.skipped];
   const seenKeys = new Set<string>();
   const entries: SourceEntry[] = [];
   for (const e of listing.entries) {
@@ -141,7 +152,9 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   const queue = new Queue<BuildJobData, BuildJobResult>(queueName, {
     connection: bullConnection(o.redisUrl),
   });
+  logErrorsOnce(queue, 'job queue', log);
   let watcher: JobWatcher | undefined;
+  let guard: LostQueueGuard | undefined;
   let beating: { stop(): void } | undefined;
   let registered = false;
   let released = false;
@@ -150,9 +163,23 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     if (released) return;
     released = true;
     beating?.stop();
+    if (guard?.gaveUp === true) {
+      // Nothing answers there: drop the connections; waiting on them would wait for Redis.
+      queue.disconnect().catch(() => undefined);
+      await watcher?.close();
+      redis.disconnect();
+      return;
+    }
     if (registered) await bestEffort(log, `deregister ${queueName}`, () => registry.deregister(queueName));
     await bestEffort(log, `remove queue ${queueName}`, () => queue.obliterate({ force: true }));
-    await bestEffort(log, 'close the queue', () => Promise.all([queue.close(), watcher?.close()]));
+    await bestEffort(log, 'close the queue', () =>
+      Promise.all([
+        withinTime(queue.close(), CLEANUP_MS, 'close').catch(() => {
+          queue.disconnect().catch(() => undefined);
+        }),
+        watcher?.close(),
+      ]),
+    );
     redis.disconnect();
   };
   try {
@@ -161,6 +188,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
 
     const jobSize = o.jobSize ?? DEFAULT_JOB_SIZE;
     const jobs: BuildJobData[] = [];
+    const augment = augmentPlan(entries.length, o.views);
     for (let i = 0; i < entries.length; i += jobSize) {
       jobs.push({
         jobVersion: BUILD_JOB_VERSION,
@@ -171,11 +199,12 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         model: { sha256: modelSha256, spec },
         maxPixels,
         batchSize: o.batchSize ?? 32,
+        augment,
         entries: entries.slice(i, i + jobSize),
       });
     }
     const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
-    watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress);
+    watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress, log);
     const queueStart = performance.now();
     const retry = o.retry ?? DEFAULT_RETRY;
     await queue.addBulk(
@@ -191,27 +220,48 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     );
     await o.onQueued?.({ queueName, jobs: jobs.length });
 
-    await watcher.waitForAll(queue, 250);
+    const lossGuard = new LostQueueGuard({
+      queue,
+      queueName,
+      redis,
+      registry,
+      store,
+      redisUrl: o.redisUrl,
+      jobs,
+      retry,
+      heartbeat,
+      check: o.queueCheck ?? DEFAULT_QUEUE_CHECK,
+      log,
+    });
+    guard = lossGuard;
+    await watcher.waitForAll(queue, 250, lossGuard);
     const queueMs = performance.now() - queueStart;
-    // Every job must have completed; only completed jobs' shards are merged.
-    const results = await Promise.all(
-      jobs.map(async (data) => {
-        const job = await queue.getJob(data.jobId);
-        const result = job?.returnvalue;
-        if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
-          throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
-        }
-        return result;
-      }),
-    );
+    // Every job must have completed (or, after Redis lost it, left its shard); only their shards are merged.
+    const readResults = () =>
+      Promise.all(
+        jobs.map(async (data) => {
+          if (lossGuard.doneFromShards.has(data.jobId)) return undefined;
+          const job = await queue.getJob(data.jobId);
+          const result = job?.returnvalue;
+          if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
+            throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
+          }
+          return result;
+        }),
+      );
+    const results = await lossGuard.ask('read the job results', readResults);
+    if (results === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
     await releaseQueue();
     const finished: FinishedJob[] = jobs.map((data, i) => ({
       jobId: data.jobId,
       entries: data.entries,
-      shardKey: results[i].shardKey,
+      shardKey: results[i]?.shardKey ?? WorkStore.shardKey(buildId, data.jobId),
     }));
-    const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0 };
+    // Images of jobs known only by their shards were featurized too; counted after the merge.
+    const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 };
     for (const r of results) {
+      if (r === undefined) continue;
+      stats.resultImages += r.images;
       stats.featurized += r.featurized;
       stats.modelLoadMs += r.modelLoadMs;
       stats.modelWaitMs += r.modelWaitMs;
@@ -228,6 +278,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     });
     skipped.push(...merged.skipped);
     const { images } = merged;
+    stats.featurized += images.length - stats.resultImages;
     if (images.length === 0) {
       throw new Error(
         `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
@@ -249,7 +300,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       startedAt,
       t0,
       modelId: spec.id,
-      listed: listing.entries.length,
+      listed: listing.entries.length + listing.skipped.length,
       published,
       featurized: stats.featurized,
       cached: images.length - stats.featurized,

@@ -15,6 +15,7 @@ import { startCli, type CliProcess } from './cliProcess';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 import { WorkStore } from './workStore';
+import { WAIT_MS } from '../../scripts/testTimeLimits';
 
 const BUCKET = 'lookalike-distributed';
 const SOURCE = `s3://${BUCKET}/photos`;
@@ -213,7 +214,7 @@ describe('distributed build', () => {
         },
       }),
     );
-    await expect.poll(() => worker, { timeout: 60_000 }).toBeDefined();
+    await expect.poll(() => worker, { timeout: WAIT_MS }).toBeDefined();
     const w = worker as CliProcess;
     await w.waitForLine(/job-00000 attempt 1 of 4 failed: cannot keep the model in \S+models-retry/);
     await rm(blocked);
@@ -268,7 +269,7 @@ describe('distributed build', () => {
         },
       }),
     );
-    await expect.poll(() => first, { timeout: 60_000 }).toBeDefined();
+    await expect.poll(() => first, { timeout: WAIT_MS }).toBeDefined();
     const w = first as CliProcess;
     const [, jobId] = await w.waitForLine(/job \S+\/(job-\d+) started/);
     w.child.kill('SIGTERM');

@@ -1,6 +1,8 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
 import type { ProgressReporter } from '../progressReporter';
 import { bullConnection, type BuildJobData, type BuildJobResult } from './buildQueue';
+import type { LostQueueGuard } from './lostQueueGuard';
+import { logErrorsOnce, withinTime } from './timeLimit';
 
 const KEYS_NAMED = 20;
 
@@ -41,13 +43,23 @@ export class JobWatcher {
     redisUrl: string,
     sizes: ReadonlyMap<string, number>,
     progress: ProgressReporter,
+    log: (line: string) => void,
   ): Promise<JobWatcher> {
     const events = new QueueEvents(queueName, { connection: bullConnection(redisUrl) });
+    logErrorsOnce(events, 'job events', log);
     await events.waitUntilReady();
     return new JobWatcher(events, sizes, progress);
   }
 
-  async waitForAll(queue: Queue<BuildJobData, BuildJobResult>, pollMs: number): Promise<void> {
+  /**
+   * Every Redis call goes through `guard`, which also re-queues jobs Redis lost (those it finds
+   * finished in the work prefix count as done) and gives up once Redis stays silent too long.
+   */
+  async waitForAll(
+    queue: Queue<BuildJobData, BuildJobResult>,
+    pollMs: number,
+    guard: LostQueueGuard,
+  ): Promise<void> {
     let total = 0;
     let doneSoFar = 0;
     for (const n of this.sizes.values()) total += n;
@@ -56,15 +68,16 @@ export class JobWatcher {
     for (let i = 0; i < doneSoFar; i++) this.progress.tick();
     this.showing = true;
     for (;;) {
-      const counts = await queue.getJobCounts('completed', 'failed');
-      if (counts.failed > 0) {
-        const failed = await queue.getJobs(['failed'], 0, 4);
+      for (const jobId of await guard.checkIfDue()) this.advance(jobId, this.sizes.get(jobId) ?? 0);
+      const counts = await guard.ask('count finished jobs', () => queue.getJobCounts('completed', 'failed'));
+      if (counts !== undefined && counts.failed > 0) {
+        const failed = (await guard.ask('read failed jobs', () => queue.getJobs(['failed'], 0, 4))) ?? [];
         throw new Error(
           `${counts.failed} of ${this.sizes.size} jobs failed for good; the data dir was not changed\n` +
             failed.map(describeFailure).join('\n'),
         );
       }
-      if (counts.completed === this.sizes.size) return;
+      if (counts !== undefined && counts.completed + guard.doneFromShards.size >= this.sizes.size) return;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
@@ -73,7 +86,10 @@ export class JobWatcher {
   close(): Promise<void> {
     if (this.showing) this.progress.stop();
     this.showing = false;
-    return this.events.close();
+    // Closing waits for Redis; when it is gone, just drop the connection.
+    return withinTime(this.events.close(), 5_000, 'close job events').catch(() => {
+      this.events.disconnect().catch(() => undefined);
+    });
   }
 
   // A retried job starts again from 0: the bar keeps what it showed rather than going back.

@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
 import type { SkippedFile } from '../buildReport';
-import { contentHash, hash16 } from '../contentHash';
+import { hash16 } from '../contentHash';
 import type { DataDirWriter } from '../dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
+import { isOriginalOf } from '../safeOriginal';
 import { decodePartialShard, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
 
@@ -51,8 +52,8 @@ function matchToJob(shard: PartialShard, job: FinishedJob, o: MergeOptions, name
   for (const entry of job.entries) {
     const im = shard.images[next];
     if (im !== undefined && im.key === entry.key) {
-      const { hash, width, height, ext, embedding } = im;
-      images.push({ entry, hash, width, height, ext, embedding });
+      const { hash, width, height, ext, embedding, views } = im;
+      images.push({ entry, hash, width, height, ext, embedding, ...(views ? { views } : {}) });
       next++;
     } else if (!skippedKeys.delete(entry.key)) {
       fail(`${entry.key} is neither among its images (in job order) nor skipped`);
@@ -98,7 +99,7 @@ export async function mergeShards(o: MergeOptions): Promise<MergedShards> {
         if (await o.writer.has(name)) return;
         const key = mediaPrefix + name;
         const bytes = await o.store.get(key);
-        if (hash !== undefined && contentHash(bytes) !== hash) {
+        if (hash !== undefined && !isOriginalOf(bytes, hash)) {
           throw new Error(
             `${o.store.describe(key)} does not hold the image its shard names (sha256 ${hash})`,
           );

@@ -24,6 +24,7 @@ function shard(): PartialShard {
         height: 48,
         ext: 'png',
         embedding: embedding(1),
+        views: [embedding(11), embedding(12)],
       },
       {
         key: 'faces/2.jpg',
@@ -79,7 +80,7 @@ describe('partial shard', () => {
     expect(() => decodePartialShard(Buffer.from('{"images": []}'), 'x')).toThrow(/not a partial shard/);
     const newer = Buffer.from(good);
     newer.writeUInt32LE(PARTIAL_SHARD_VERSION + 1, 8);
-    expect(() => decodePartialShard(newer, 'x')).toThrow(/format version 2; this builder reads version 1/);
+    expect(() => decodePartialShard(newer, 'x')).toThrow(/format version 3; this builder reads version 2/);
   });
 
   it('rejects a well-formed file whose header does not describe its contents', () => {

@@ -5,19 +5,21 @@ import type { BuildSkipReason, SkippedFile } from '../buildReport';
  * What one job of a distributed build hands to the coordinator (docs/distributed-build.md):
  *
  *   0   8 bytes  magic "LKSHARD\n"
- *   8   u32 LE   format version (1)
+ *   8   u32 LE   format version (2)
  *   12  u32 LE   header length H
  *   16  H bytes  header, UTF-8 JSON: buildId, jobId, modelSha256, dim, images (key, hash, width,
- *                height, ext; in job order), skipped (key, reason, message)
+ *                height, ext, views; in job order), skipped (key, reason, message)
  *       0–3      zero bytes, so the embeddings start at a multiple of 4
  *       n×dim    float32 LE embeddings, row i belongs to images[i]
+ *       v×dim    float32 LE embeddings of the images' edited copies (augmentedViews.ts), images[0]'s
+ *                `views` rows first, then images[1]'s, …
  *       32 bytes SHA-256 of everything before it
  *
  * Nothing in it depends on timing or on which worker ran the job, so a re-run job writes the same bytes.
  */
 
 const MAGIC = Buffer.from('LKSHARD\n', 'latin1');
-export const PARTIAL_SHARD_VERSION = 1;
+export const PARTIAL_SHARD_VERSION = 2;
 const FIXED_BYTES = MAGIC.length + 8;
 const CHECKSUM_BYTES = 32;
 
@@ -31,6 +33,8 @@ export interface ShardImage {
   /** Extension of `originals/<hash16>.<ext>`. */
   ext: string;
   embedding: Float32Array;
+  /** Embeddings of edited copies, when the build's augment plan picked this image. */
+  views?: Float32Array[];
 }
 
 export interface PartialShard {
@@ -43,7 +47,9 @@ export interface PartialShard {
   skipped: SkippedFile[];
 }
 
-type ShardHeader = Omit<PartialShard, 'images'> & { images: Omit<ShardImage, 'embedding'>[] };
+type ShardHeader = Omit<PartialShard, 'images'> & {
+  images: (Omit<ShardImage, 'embedding' | 'views'> & { views: number })[];
+};
 
 export class PartialShardError extends Error {
   constructor(name: string, problem: string) {
@@ -59,8 +65,10 @@ function sha256(bytes: Uint8Array): Buffer {
 export function encodePartialShard(shard: PartialShard): Uint8Array {
   const { images, dim } = shard;
   for (const im of images) {
-    if (im.embedding.length !== dim) {
-      throw new Error(`embedding of ${im.key} has ${im.embedding.length} values, the shard holds ${dim}`);
+    for (const e of [im.embedding, ...(im.views ?? [])]) {
+      if (e.length !== dim) {
+        throw new Error(`embedding of ${im.key} has ${e.length} values, the shard holds ${dim}`);
+      }
     }
   }
   const header: ShardHeader = {
@@ -68,19 +76,27 @@ export function encodePartialShard(shard: PartialShard): Uint8Array {
     jobId: shard.jobId,
     modelSha256: shard.modelSha256,
     dim,
-    images: images.map(({ key, hash, width, height, ext }) => ({ key, hash, width, height, ext })),
+    images: images.map(({ key, hash, width, height, ext, views }) => ({
+      key,
+      hash,
+      width,
+      height,
+      ext,
+      views: views?.length ?? 0,
+    })),
     skipped: shard.skipped.map(({ key, reason, message }) => ({ key, reason, message })),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const vectorsAt = FIXED_BYTES + json.length + ((4 - (json.length % 4)) % 4);
-  const out = Buffer.alloc(vectorsAt + images.length * dim * 4 + CHECKSUM_BYTES);
+  const rows = images.reduce((n, im) => n + 1 + (im.views?.length ?? 0), 0);
+  const out = Buffer.alloc(vectorsAt + rows * dim * 4 + CHECKSUM_BYTES);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(PARTIAL_SHARD_VERSION, MAGIC.length);
   out.writeUInt32LE(json.length, MAGIC.length + 4);
   json.copy(out, FIXED_BYTES);
   let at = vectorsAt;
-  for (const im of images) {
-    for (let j = 0; j < dim; j++, at += 4) out.writeFloatLE(im.embedding[j], at);
+  for (const row of [...images.map((im) => im.embedding), ...images.flatMap((im) => im.views ?? [])]) {
+    for (let j = 0; j < dim; j++, at += 4) out.writeFloatLE(row[j], at);
   }
   sha256(out.subarray(0, at)).copy(out, at);
   return out;
@@ -93,8 +109,14 @@ const SKIP_REASONS: Record<BuildSkipReason, true> = {
   unsupported: true,
   'too-large': true,
   unreadable: true,
+  'not-rasterisable': true,
   'duplicate-key': true,
   'featurize-failed': true,
+  'outside-source': true,
+  'symlink-loop': true,
+  'unreadable-folder': true,
+  'bad-key': true,
+  'build-output': true,
 };
 
 function isCount(v: unknown): v is number {
@@ -116,8 +138,9 @@ function checkHeader(value: unknown, fail: (problem: string) => never): ShardHea
       /^[0-9a-f]{64}$/.test(im.hash) &&
       isCount(im.width) &&
       isCount(im.height) &&
-      typeof im.ext === 'string';
-    if (!ok) fail(`image ${i} is not {key, hash (64 hex), width, height, ext}`);
+      typeof im.ext === 'string' &&
+      isCount(im.views);
+    if (!ok) fail(`image ${i} is not {key, hash (64 hex), width, height, ext, views}`);
   });
   h.skipped.forEach((s, i) => {
     const ok =
@@ -154,15 +177,22 @@ export function decodePartialShard(bytes: Uint8Array, name: string): PartialShar
   }
   const header = checkHeader(json, fail);
   const vectorsAt = FIXED_BYTES + jsonLength + ((4 - (jsonLength % 4)) % 4);
-  const expected = vectorsAt + header.images.length * header.dim * 4;
+  const rows = header.images.reduce((n, im) => n + 1 + im.views, 0);
+  const expected = vectorsAt + rows * header.dim * 4;
   if (body.length !== expected) {
     fail(`${body.length} bytes before the checksum, expected ${expected} for ${header.images.length} images`);
   }
   let at = vectorsAt;
-  const images = header.images.map((im) => {
+  const row = () => {
     const embedding = new Float32Array(header.dim);
     for (let j = 0; j < header.dim; j++, at += 4) embedding[j] = buf.readFloatLE(at);
-    return { ...im, embedding };
+    return embedding;
+  };
+  const embeddings = header.images.map(row);
+  const images = header.images.map(({ views, ...im }, i) => {
+    const image: ShardImage = { ...im, embedding: embeddings[i] };
+    if (views > 0) image.views = Array.from({ length: views }, row);
+    return image;
   });
   return { ...header, images };
 }

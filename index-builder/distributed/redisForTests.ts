@@ -7,6 +7,14 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
+/** A redis-server of the test's own, which it may kill and bring back (empty) on the same port. */
+export interface PrivateRedis extends RunningRedis {
+  /** SIGKILL: no shutdown, nothing saved (there is no persistence anyway). */
+  crash(): Promise<void>;
+  /** A new, empty redis-server on the same port. */
+  restart(): Promise<void>;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -44,7 +52,10 @@ export async function startRedisForTests(options: { allowShared?: boolean } = {}
   const shared = process.env.LOOKALIKE_REDIS_URL;
   if ((options.allowShared ?? true) && shared !== undefined && shared !== '')
     return { url: shared, stop: async () => {} };
-  const port = await freePort();
+  return startPrivateRedis();
+}
+
+async function spawnRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -60,15 +71,29 @@ export async function startRedisForTests(options: { allowShared?: boolean } = {}
     );
   });
   await spawned;
-  const url = `redis://127.0.0.1:${port}`;
-  await waitUntilUp(url, child, () => output);
+  await waitUntilUp(`redis://127.0.0.1:${port}`, child, () => output);
+  return child;
+}
+
+function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+/** Always a redis-server of its own (never LOOKALIKE_REDIS_URL), without persistence. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child = await spawnRedis(port);
   return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => ended(child, 'SIGTERM'),
+    crash: () => ended(child, 'SIGKILL'),
+    async restart() {
+      await ended(child, 'SIGKILL');
+      child = await spawnRedis(port);
+    },
   };
 }

@@ -49,6 +49,7 @@ export async function runBuildJob(data: BuildJobData, ctx: BuildJobContext): Pro
       model: { spec, onnxPath },
       maxPixels: data.maxPixels,
       batchSize: data.batchSize,
+      augment: data.augment,
       sharedRunner: async () => (runner = await ctx.runners.take(sha256, onnxPath, spec)),
       progress: ctx.progress,
     });
@@ -65,6 +66,7 @@ export async function runBuildJob(data: BuildJobData, ctx: BuildJobContext): Pro
         height: u.height,
         ext: u.ext,
         embedding: u.embedding,
+        ...(u.views ? { views: u.views } : {}),
       })),
       skipped: processed.skipped,
     });

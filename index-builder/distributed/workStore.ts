@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listObjects } from '../../deploy/remoteObjects';
 import { s3ClientFor } from '../../deploy/s3ClientFor';
 import { deleteKeys } from '../../deploy/staleDeletion';
@@ -86,6 +86,20 @@ export class WorkStore {
       const e = err as Error;
       const why = isNotFound(err) ? 'no such object' : `${e.name}: ${e.message}`;
       throw new Error(`cannot read ${this.describe(key)}: ${why}`, { cause: err });
+    }
+  }
+
+  /** Whether the object is there (a finished job's shard, say). */
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key }),
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      const e = err as Error;
+      throw new Error(`cannot look for ${this.describe(key)}: ${e.name}: ${e.message}`, { cause: err });
     }
   }
 

@@ -1,0 +1,179 @@
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentAddressedName, fileRefFor } from '../core/manifest';
+import { runDeploy, type DeployOptions } from './deploy';
+import { writeFixtureData, writeFixtureSite } from './deployFixture';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
+
+/*
+ * One bucket, several sites (issue 13 item 2): a deploy never deletes what it did not record itself,
+ * a bucket-root deploy never touches the sites under `demo/` and `demo2/`, and its public-read policy
+ * names the site's keys, not the bucket, unless --public-bucket asks for that.
+ */
+
+const projectDir = fileURLToPath(new URL('..', import.meta.url));
+const BUCKET = 'shared-sites';
+
+let s3: RunningS3rver;
+let client: S3Client;
+let tmp: string;
+const versions: { site: string; data: string }[] = [];
+
+function options(over: Partial<DeployOptions> & { lines?: string[] }): DeployOptions {
+  const lines = over.lines ?? [];
+  return {
+    bucket: BUCKET,
+    prefix: '',
+    endpoint: s3.endpoint,
+    siteDir: versions[0].site,
+    dataDir: versions[0].data,
+    buildSiteIfMissing: false,
+    projectDir,
+    dryRun: false,
+    deleteStale: false,
+    configure: true,
+    concurrency: 4,
+    sdkMaxAttempts: 2,
+    fileRetry: { attempts: 2, baseDelayMs: 10 },
+    log: (line) => lines.push(line),
+    ...over,
+  };
+}
+
+/** Every key with its ETag: a site is untouched when its entries are exactly the same. */
+async function listing(keyPrefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: keyPrefix || undefined, ContinuationToken: token }),
+    );
+    for (const o of r.Contents ?? []) out.push(`${o.Key} ${o.ETag}`);
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  return out.sort();
+}
+
+beforeAll(async () => {
+  Object.assign(process.env, S3RVER_CREDENTIALS);
+  tmp = await mkdtemp(join(tmpdir(), 'lookalike-shared-bucket-'));
+  s3 = await startS3rver();
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  for (const v of [1, 2]) {
+    const site = join(tmp, `site-v${v}`);
+    const data = join(tmp, `data-v${v}`);
+    await writeFixtureSite(site, v);
+    await writeFixtureData(data, v);
+    versions.push({ site, data });
+  }
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('a bucket shared by several sites (s3rver)', () => {
+  it('a bucket-root deploy with --delete leaves the sites under demo/ and demo2/ and hand-made keys alone', async () => {
+    const [v1, v2] = versions;
+    await runDeploy(options({ prefix: 'demo', siteDir: v1.site, dataDir: v1.data }));
+    await runDeploy(options({ prefix: 'demo2', siteDir: v2.site, dataDir: v2.data }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'notes/readme.txt', Body: 'mine' }));
+    const demo = await listing('demo/');
+    const demo2 = await listing('demo2/');
+    expect(demo.length).toBeGreaterThan(10);
+    expect(demo2.length).toBeGreaterThan(10);
+
+    await runDeploy(options({ siteDir: v1.site, dataDir: v1.data, deleteStale: true }));
+    const lines: string[] = [];
+    const root = await runDeploy(options({ siteDir: v2.site, dataDir: v2.data, deleteStale: true, lines }));
+
+    // Its own stale keys (v1's data and app bundle at the root) go; nothing else does.
+    expect(root.deleted.length).toBeGreaterThan(0);
+    for (const key of root.deleted) expect(key).not.toMatch(/^(demo2?|notes)\//);
+    expect(root.plan.otherDeploys).toEqual(['demo/', 'demo2/']);
+    expect(root.plan.foreign).toEqual(['notes/readme.txt']);
+    expect(lines).toContain('left demo/ alone: another deploy');
+    expect(await listing('demo/')).toEqual(demo);
+    expect(await listing('demo2/')).toEqual(demo2);
+    expect(await listing('notes/')).toHaveLength(1);
+  });
+
+  it('--delete removes only keys its own deploy state records, not other keys a deploy once wrote', async () => {
+    const [v1, v2] = versions;
+    // A key under the prefix that carries a deploy's sha256 metadata but is not in this prefix's state
+    // (copied from another site, or left by an older tool): not ours to delete.
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'solo/data/copied.json',
+        Body: '{}',
+        Metadata: { sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+      }),
+    );
+    await runDeploy(options({ prefix: 'solo', siteDir: v1.site, dataDir: v1.data }));
+    const report = await runDeploy(
+      options({ prefix: 'solo', siteDir: v2.site, dataDir: v2.data, deleteStale: true }),
+    );
+    expect(report.deleted.length).toBeGreaterThan(0);
+    expect(report.deleted).not.toContain('solo/data/copied.json');
+    expect(report.plan.foreign).toContain('solo/data/copied.json');
+  });
+
+  it('scopes the root policy to the site keys; the whole bucket only with --public-bucket (dry run prints it)', async () => {
+    const lines: string[] = [];
+    await runDeploy(options({ dryRun: true, lines }));
+    const scoped = lines.find((l) => l.startsWith('public read policy resources: '));
+    expect(scoped).toBeDefined();
+    const resources = scoped!.slice('public read policy resources: '.length).split(', ');
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        `arn:aws:s3:::${BUCKET}/index.html`,
+        `arn:aws:s3:::${BUCKET}/assets/*`,
+        `arn:aws:s3:::${BUCKET}/data/*`,
+      ]),
+    );
+    expect(resources).not.toContain(`arn:aws:s3:::${BUCKET}/*`);
+    for (const r of resources) expect(r).not.toMatch(/\/(demo2?|notes)\//);
+
+    const publicLines: string[] = [];
+    await runDeploy(options({ dryRun: true, publicBucket: true, lines: publicLines }));
+    expect(publicLines).toContain(`public read policy resources: arn:aws:s3:::${BUCKET}/*`);
+    await expect(runDeploy(options({ prefix: 'demo', dryRun: true, publicBucket: true }))).rejects.toThrow(
+      /--public-bucket/,
+    );
+  });
+
+  it('refuses a data dir whose originals are not plain raster images, before touching the bucket', async () => {
+    const before = await listing();
+    const data = join(tmp, 'data-svg');
+    const fixture = await writeFixtureData(data, 3);
+    const catalogPath = join(data, fixture.manifest.catalog.path);
+    const original = fixture.referenced.find((p) => p.startsWith('originals/'))!;
+    const svg = original.replace(/\.png$/, '.svg');
+    await writeFile(join(data, svg), await readFile(join(data, original)));
+    // A catalog naming an .svg original, as an older builder wrote it (and the manifest pointing at it).
+    const catalog = (await readFile(catalogPath, 'utf8')).replace(original, svg);
+    const bytes = Buffer.from(catalog);
+    const name = contentAddressedName('catalog', 'json', bytes);
+    await writeFile(join(data, name), bytes);
+    const manifest = { ...fixture.manifest, catalog: fileRefFor(name, bytes) };
+    await writeFile(join(data, 'manifest.json'), JSON.stringify(manifest));
+    await expect(runDeploy(options({ prefix: 'svg', dataDir: data }))).rejects.toThrow(
+      /not plain raster images/,
+    );
+    expect(await listing()).toEqual(before);
+  });
+});

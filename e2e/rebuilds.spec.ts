@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test, type Page } from '@playwright/test';
+import { parseCatalog } from '../core/catalog';
+import { isShardedManifest, parseManifest } from '../core/manifest';
+import { readShardedCatalog } from '../index-builder/readShardedCatalog';
+import { startServer } from '../scripts/serve';
+import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT } from './harness';
+
+/*
+ * A tab stays open while the data dir is rebuilt, twice, with other images each time. The first rebuild
+ * keeps the tab's build on disk (a data dir holds the current and the previous build's files); the
+ * second deletes it. The tab then meets missing files (thumbnails; item shards when sharded), re-reads
+ * the manifest, switches to the newest build, says so, and an album-image search still completes.
+ */
+
+const require = createRequire(import.meta.url);
+const VENDORS = ['apple', 'google'] as const;
+const PER_ALBUM = 10;
+
+interface EmojiRecord {
+  short_name: string;
+  image: string;
+  category: string;
+  sort_order: number;
+  has_img_apple: boolean;
+  has_img_google: boolean;
+}
+
+const vendorDir = (vendor: string) =>
+  join(dirname(require.resolve(`emoji-datasource-${vendor}/package.json`)), 'img', vendor, '64');
+
+/** Smileys both vendors draw, in emoji order: build n uses the n-th run of PER_ALBUM of them. */
+function smileys(): EmojiRecord[] {
+  const all = JSON.parse(
+    readFileSync(require.resolve('emoji-datasource-apple/emoji.json'), 'utf8'),
+  ) as EmojiRecord[];
+  return all
+    .filter((e) => e.category === 'Smileys & Emotion' && e.has_img_apple && e.has_img_google)
+    .filter((e) => VENDORS.every((v) => existsSync(join(vendorDir(v), e.image))))
+    .sort((a, b) => a.sort_order - b.sort_order);
+}
+
+/** Makes `dir` hold exactly the images of build `n`: albums Apple and Google, other emoji each build. */
+function writeImageSet(dir: string, n: number): void {
+  const emoji = smileys().slice(n * PER_ALBUM, (n + 1) * PER_ALBUM);
+  if (emoji.length < PER_ALBUM) throw new Error('the emoji-datasource packages look incomplete');
+  rmSync(dir, { recursive: true, force: true });
+  for (const vendor of VENDORS) {
+    const album = join(dir, vendor[0].toUpperCase() + vendor.slice(1));
+    mkdirSync(album, { recursive: true });
+    for (const e of emoji) copyFileSync(join(vendorDir(vendor), e.image), join(album, `${e.short_name}.png`));
+  }
+}
+
+type Layout = 'resident' | 'sharded';
+
+const run = promisify(execFile);
+const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** A build the way people run it: build-index, or the sharded fixture's small cells and shards. */
+async function build(layout: Layout, images: string, out: string): Promise<void> {
+  const args =
+    layout === 'resident'
+      ? ['index-builder/buildIndexCli.ts', '--source', images, '--out', out, '--quiet']
+      : ['e2e/buildShardedFixture.ts', images, out];
+  await run(tsx, args, { cwd: REPO_ROOT });
+}
+
+/** Ids and thumbnails of the build `out` holds now. */
+async function currentItems(out: string): Promise<{ id: string; thumb: string }[]> {
+  const manifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
+  if (isShardedManifest(manifest)) return (await readShardedCatalog(out, manifest)).items;
+  return parseCatalog(JSON.parse(readFileSync(join(out, manifest.catalog.path), 'utf8')), manifest.count)
+    .items;
+}
+
+const cellIds = (page: Page) =>
+  page.getByTestId('grid-cell').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-id') ?? ''));
+
+for (const layout of ['resident', 'sharded'] as const) {
+  test(`a tab on a ${layout} build switches to the new build after two rebuilds, says so and still searches`, async ({
+    browser,
+  }) => {
+    const dir = join(E2E_DIR, `rebuilds-${layout}-${process.pid}`);
+    const images = join(dir, 'images');
+    const out = join(dir, 'data');
+    rmSync(dir, { recursive: true, force: true });
+    writeImageSet(images, 0);
+    await build(layout, images, out);
+    const first = await currentItems(out);
+    const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: out, port: 0 });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await expect(page.getByTestId('album')).toHaveCount(2);
+
+      // Two rebuilds with other images: the second one deletes what the open tab's build uses.
+      writeImageSet(images, 1);
+      await build(layout, images, out);
+      expect(first.every((it) => existsSync(join(out, it.thumb)))).toBe(true);
+      writeImageSet(images, 2);
+      await build(layout, images, out);
+      expect(first.some((it) => existsSync(join(out, it.thumb)))).toBe(false);
+      const third = new Set((await currentItems(out)).map((it) => it.id));
+      expect(first.some((it) => third.has(it.id))).toBe(false);
+
+      // The album the tab lists is still named in the new build, with other images.
+      await page.locator('[data-album="Apple"] a').click();
+      await expect(page.getByTestId('status-data-updated')).toHaveText(
+        'The collection was updated — showing the new version.',
+      );
+      await expect.poll(() => cellIds(page)).toHaveLength(PER_ALBUM);
+      await expect.poll(async () => (await cellIds(page)).every((id) => third.has(id))).toBe(true);
+
+      await page.getByTestId('grid-cell').first().click();
+      const results = page.getByTestId('result');
+      await expect(results).toHaveCount(5);
+      const resultIds = await results.evaluateAll((cards) =>
+        cards.map((c) => c.getAttribute('data-id') ?? ''),
+      );
+      expect(resultIds.every((id) => third.has(id))).toBe(true);
+      // Their thumbnails are there: nothing broken on the page.
+      await expect
+        .poll(() =>
+          results
+            .locator('img')
+            .evaluateAll((imgs) =>
+              imgs.every(
+                (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
+              ),
+            ),
+        )
+        .toBe(true);
+      await expect(page.getByTestId('index-error')).toHaveCount(0);
+    } finally {
+      await context.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,0 +1,153 @@
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import {
+  META_FILE_NAME,
+  byKey,
+  isHidden,
+  placeInAlbum,
+  type ListingSkip,
+  type SourceEntry,
+  type SourceListing,
+} from './imageSource';
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/** True when `path` is `dir` or lies below it (both real, absolute paths). */
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** The real path of `path`; for a path that does not exist yet, that of its nearest existing parent. */
+async function realOrResolved(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(await realOrResolved(parent), basename(absolute));
+  }
+}
+
+/**
+ * Lists a folder the way FolderSource presents it, reading only what lies inside it:
+ *
+ * - a symbolic link is followed only when its target (fully resolved) is inside the root; one that
+ *   leads out is reported as `outside-source`, one whose target is missing as `unreadable`;
+ * - a linked folder that contains the folder it is reached from (a loop, however many links make it)
+ *   is reported as `symlink-loop` and not walked, so nothing is listed twice through a loop;
+ * - a sub-folder that cannot be read is reported as `unreadable-folder` and the listing goes on
+ *   (only the root itself must be readable);
+ * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`.
+ */
+export async function listFolder(root: string, rootAlbum: string, outDir?: string): Promise<SourceListing> {
+  const rootReal = await realpath(root);
+  const entries: SourceEntry[] = [];
+  const skipped: ListingSkip[] = [];
+  let metaFile: SourceListing['metaFile'];
+
+  let outReal: string | undefined;
+  if (outDir !== undefined) {
+    outReal = await realOrResolved(outDir);
+    if (outReal === rootReal) {
+      throw new Error(`--out ${outDir} is the source folder itself: choose a data dir outside ${root}`);
+    }
+    const rel = outReal.slice(rootReal.length + 1).split(sep);
+    if (isWithin(outReal, rootReal) && !rel.some(isHidden)) {
+      skipped.push({
+        key: `${rel.join('/')}/`,
+        reason: 'build-output',
+        message: 'the data dir this build writes (--out) is inside the source: left out of the listing',
+      });
+    }
+  }
+
+  const fileKey = (rel: string) => placeInAlbum(rel, rootAlbum).key;
+  const addFile = async (rel: string, path: string) => {
+    try {
+      const s = await stat(path);
+      const version = `${s.mtimeMs}`;
+      if (rel === META_FILE_NAME) metaFile = { size: s.size, version };
+      else entries.push({ ...placeInAlbum(rel, rootAlbum), location: rel, size: s.size, version });
+    } catch (err) {
+      skipped.push({ key: fileKey(rel), reason: 'unreadable', message: `cannot stat: ${errorCode(err)}` });
+    }
+  };
+
+  /** `chain`: the real paths of the folders on the way from the root to `rel`, itself last. */
+  const walk = async (rel: string, chain: string[]): Promise<void> => {
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(join(root, rel), { withFileTypes: true });
+    } catch (err) {
+      if (rel === '') {
+        throw new Error(`source folder ${root} cannot be read: ${errorCode(err)}`, { cause: err });
+      }
+      skipped.push({
+        key: `${rel}/`,
+        reason: 'unreadable-folder',
+        message: `cannot list: ${errorCode(err)}`,
+      });
+      return;
+    }
+    const here = chain[chain.length - 1];
+    for (const d of dirents.filter((x) => !isHidden(x.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isDirectory()) {
+        const real = join(here, d.name);
+        if (real !== outReal) await walk(childRel, [...chain, real]);
+      } else if (d.isFile()) {
+        await addFile(childRel, join(root, childRel));
+      } else if (d.isSymbolicLink()) {
+        await followLink(childRel, chain);
+      }
+    }
+  };
+
+  const followLink = async (rel: string, chain: string[]): Promise<void> => {
+    const path = join(root, rel);
+    let target: string;
+    try {
+      target = await realpath(path);
+    } catch (err) {
+      const code = errorCode(err);
+      const [key, reason, message] =
+        code === 'ELOOP'
+          ? [`${rel}/`, 'symlink-loop' as const, 'symbolic links that lead to each other (ELOOP)']
+          : [fileKey(rel), 'unreadable' as const, `symbolic link to nothing (${code})`];
+      skipped.push({ key, reason, message });
+      return;
+    }
+    if (!isWithin(target, rootReal)) {
+      skipped.push({
+        key: fileKey(rel),
+        reason: 'outside-source',
+        message: `symbolic link to ${target}, outside the source folder: not followed`,
+      });
+      return;
+    }
+    const s = await stat(target).catch(() => undefined);
+    if (s?.isDirectory() === true) {
+      if (target === outReal) return;
+      // Walking a folder that holds any folder on the way here would come back here: a loop.
+      if (chain.some((dir) => isWithin(dir, target))) {
+        skipped.push({
+          key: `${rel}/`,
+          reason: 'symlink-loop',
+          message: `symbolic link to ${target.slice(rootReal.length + 1) || '.'}, a folder it lies in: not followed`,
+        });
+        return;
+      }
+      await walk(rel, [...chain, target]);
+    } else if (s?.isFile() === true) {
+      await addFile(rel, path);
+    }
+  };
+
+  await walk('', [rootReal]);
+  entries.sort(byKey);
+  skipped.sort(byKey);
+  return { entries, metaFile, skipped };
+}

@@ -1,0 +1,105 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from './buildIndex';
+import { contentHash } from './contentHash';
+import { ImageDecodeError, readImageInfo } from './decodeImage';
+import { shapePng } from './fixtures/makeFixtures';
+import { SCRIPTED_SVG } from './fixtures/scriptedSvg';
+import { FolderSource } from './folderSource';
+import { loadModel } from './loadModel';
+import { isOriginalOf, rasterisedSourceHash, safeOriginal } from './safeOriginal';
+import { verifyDataDir } from './testHelpers';
+
+async function original(bytes: Uint8Array) {
+  const info = await readImageInfo(bytes);
+  return safeOriginal(bytes, info, contentHash(bytes), 1e8);
+}
+
+describe('safeOriginal', () => {
+  it('keeps plain rasters byte for byte', async () => {
+    const png = await shapePng(1, 32);
+    const jpeg = await sharp(png).jpeg().toBuffer();
+    const webp = await sharp(png).webp().toBuffer();
+    const gif = await sharp(png).gif().toBuffer();
+    for (const [bytes, ext] of [
+      [png, 'png'],
+      [jpeg, 'jpg'],
+      [webp, 'webp'],
+      [gif, 'gif'],
+    ] as const) {
+      const o = await original(bytes);
+      expect([o.ext, o.rasterised, Buffer.from(o.bytes).equals(bytes)]).toEqual([ext, false, true]);
+    }
+  });
+
+  it('turns an SVG with a script into a PNG that names its source and carries no markup', async () => {
+    const o = await original(SCRIPTED_SVG);
+    expect([o.ext, o.rasterised]).toEqual(['png', true]);
+    const md = await sharp(o.bytes).metadata();
+    expect([md.format, md.width, md.height]).toEqual(['png', 40, 30]);
+    expect(Buffer.from(o.bytes).includes('<script')).toBe(false);
+    expect(Buffer.from(o.bytes).includes('<svg')).toBe(false);
+    expect(rasterisedSourceHash(o.bytes)).toBe(contentHash(SCRIPTED_SVG));
+    expect(isOriginalOf(o.bytes, contentHash(SCRIPTED_SVG))).toBe(true);
+    expect(isOriginalOf(o.bytes, contentHash(Buffer.from('other')))).toBe(false);
+  });
+
+  it('rasterises formats browsers do not show as plain images (TIFF)', async () => {
+    const tiff = await sharp(await shapePng(2, 32))
+      .tiff()
+      .toBuffer();
+    const o = await original(tiff);
+    expect([o.ext, o.rasterised]).toEqual(['png', true]);
+  });
+
+  it('rasterises a file whose bytes do not start with its format’s signature', async () => {
+    const png = await shapePng(3, 32);
+    const info = await readImageInfo(png);
+    // What sharp called a JPEG but a browser would not sniff as one.
+    const o = await safeOriginal(png, { ...info, format: 'jpeg' }, contentHash(png), 1e8);
+    expect([o.ext, o.rasterised]).toEqual(['png', true]);
+  });
+
+  it('refuses, with a reason, what cannot be rasterised', async () => {
+    const broken = SCRIPTED_SVG.subarray(0, 60);
+    const err = await safeOriginal(broken, { format: 'svg', width: 40, height: 30 }, 'x', 1e8).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect((err as ImageDecodeError).reason).toBe('not-rasterisable');
+  });
+});
+
+describe('a build with an SVG that has a script', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'safe-original-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('stores a PNG original, and no .svg anywhere in the data dir', async () => {
+    const src = join(root, 'src');
+    await mkdir(join(src, 'mixed'), { recursive: true });
+    await writeFile(join(src, 'mixed', 'a.png'), await shapePng(4));
+    await writeFile(join(src, 'mixed', 'b.png'), await shapePng(5));
+    await writeFile(join(src, 'mixed', 'scripted.svg'), SCRIPTED_SVG);
+    const out = join(root, 'out');
+    const { report } = await buildIndex({
+      source: new FolderSource(src),
+      outDir: out,
+      model: await loadModel(),
+      cacheDir: join(root, 'cache'),
+    });
+    expect(report.counts).toMatchObject({ listed: 3, indexed: 3, skipped: 0 });
+    const data = await verifyDataDir(out);
+    const svgItem = data.catalog.items.find((it) => it.name === 'scripted.svg');
+    expect(svgItem?.original).toMatch(/^originals\/[0-9a-f]{16}\.png$/);
+    const stored = await readFile(join(out, svgItem!.original));
+    expect((await sharp(stored).metadata()).format).toBe('png');
+    const all = [...(await readdir(out)), ...(await readdir(join(out, 'originals')))];
+    expect(all.filter((n) => n.endsWith('.svg'))).toEqual([]);
+  });
+});

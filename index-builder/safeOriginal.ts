@@ -1,0 +1,103 @@
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { contentHash } from './contentHash';
+import { ImageDecodeError, type ImageInfo } from './decodeImage';
+
+/*
+ * Originals are served from the app's own origin, so none may be active content: an SVG (script,
+ * links, foreignObject), a PDF or anything a browser might sniff as a document would run with the
+ * site's privileges when opened. Only plain raster formats that browsers display, and whose bytes
+ * start with that format's own signature, are stored as they are; everything else is rasterised to
+ * PNG (librsvg and the other libvips loaders never run scripts), or refused.
+ */
+
+/** What the data dir stores as `originals/<hash16>.<ext>`. */
+export interface SafeOriginal {
+  ext: string;
+  bytes: Uint8Array;
+  /** True when `bytes` is a PNG rendering of the source, not the source itself. */
+  rasterised: boolean;
+}
+
+const ascii = (bytes: Uint8Array, at: number, length: number) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.max(0, Math.min(length, bytes.length - at))).toString(
+    'latin1',
+  );
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Extension and signature check of the raster formats stored unchanged, by sharp's format name. */
+const PLAIN_RASTERS: Record<string, { ext: string; signed: (b: Uint8Array) => boolean }> = {
+  jpeg: { ext: 'jpg', signed: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  png: { ext: 'png', signed: (b) => PNG_SIGNATURE.equals(Buffer.from(b.subarray(0, 8))) },
+  gif: { ext: 'gif', signed: (b) => ['GIF87a', 'GIF89a'].includes(ascii(b, 0, 6)) },
+  webp: { ext: 'webp', signed: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP' },
+  avif: { ext: 'avif', signed: (b) => ascii(b, 4, 4) === 'ftyp' },
+};
+
+function plainRaster(info: ImageInfo): { ext: string; signed: (b: Uint8Array) => boolean } | undefined {
+  if (info.format === 'heif') return info.compression === 'av1' ? PLAIN_RASTERS.avif : undefined;
+  return Object.hasOwn(PLAIN_RASTERS, info.format) ? PLAIN_RASTERS[info.format] : undefined;
+}
+
+/** PNG text keyword naming the sha256 of the source a rasterised original was made from. */
+export const SOURCE_HASH_KEYWORD = 'lookalike-source-sha256';
+
+/** Inserts a tEXt chunk right after IHDR (which is always 8 + 25 bytes into a PNG). */
+function withTextChunk(png: Uint8Array, keyword: string, text: string): Uint8Array {
+  const data = Buffer.from(`${keyword}\0${text}`, 'latin1');
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write('tEXt', 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  const at = 8 + 25;
+  return Buffer.concat([png.subarray(0, at), chunk, png.subarray(at)]);
+}
+
+/** The source hash a rasterised original carries, if it is one. */
+export function rasterisedSourceHash(bytes: Uint8Array): string | undefined {
+  const at = 8 + 25;
+  if (!PNG_SIGNATURE.equals(Buffer.from(bytes.subarray(0, 8))) || ascii(bytes, at + 4, 4) !== 'tEXt') {
+    return undefined;
+  }
+  const length = Buffer.from(bytes.buffer, bytes.byteOffset).readUInt32BE(at);
+  const [keyword, text] = ascii(bytes, at + 8, length).split('\0');
+  return keyword === SOURCE_HASH_KEYWORD ? text : undefined;
+}
+
+/** True if `bytes` is the stored original of the source with this sha256 (itself, or its PNG). */
+export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
+  return contentHash(bytes) === sourceHash || rasterisedSourceHash(bytes) === sourceHash;
+}
+
+/**
+ * The original to store for a source image: its own bytes when it is a plain raster with a matching
+ * signature, else a PNG rendering (first page or frame, upright) that records the source's sha256.
+ * Throws ImageDecodeError('not-rasterisable') when no raster can be made.
+ */
+export async function safeOriginal(
+  bytes: Uint8Array,
+  info: ImageInfo,
+  sourceHash: string,
+  maxPixels: number,
+): Promise<SafeOriginal> {
+  const raster = plainRaster(info);
+  if (raster?.signed(bytes)) return { ext: raster.ext, bytes, rasterised: false };
+  try {
+    const png = await sharp(bytes, {
+      limitInputPixels: maxPixels,
+      failOn: 'warning',
+      animated: false,
+      autoOrient: true,
+    })
+      .png()
+      .toBuffer();
+    return { ext: 'png', bytes: withTextChunk(png, SOURCE_HASH_KEYWORD, sourceHash), rasterised: true };
+  } catch (err) {
+    throw new ImageDecodeError(
+      'not-rasterisable',
+      `a ${info.format} original is not stored as it is and could not be turned into a PNG: ${(err as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from './buildIndex';
+import type { BuildReport } from './buildReport';
+import { contentHash, hash16 } from './contentHash';
+import { emojiPng } from './fixtures/makeFixtures';
+import { FolderSource } from './folderSource';
+import { loadModel, type LoadedModel } from './loadModel';
+import { runCli, verifyDataDir } from './testHelpers';
+
+// A build reads only what lies inside its source folder, and never its own output.
+let dir: string;
+let model: LoadedModel;
+
+/** Three emoji in album `faces` under `root`. */
+async function threeImages(root: string): Promise<void> {
+  await mkdir(join(root, 'faces'), { recursive: true });
+  for (const name of ['1f600.png', '1f602.png', '1f60d.png']) {
+    await copyFile(emojiPng('apple', name), join(root, 'faces', name));
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'source-boundaries-'));
+  model = await loadModel();
+});
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('a folder build', () => {
+  it('reports a link out of the source and a link loop, and publishes neither', async () => {
+    const root = join(dir, 'linked');
+    await threeImages(root);
+    const secret = emojiPng('google', '1f436.png');
+    await mkdir(join(dir, 'private'));
+    await copyFile(secret, join(dir, 'private', 'dog.png'));
+    await symlink(join(dir, 'private', 'dog.png'), join(root, 'faces', 'escape.png'));
+    await symlink('..', join(root, 'faces', 'loop'));
+    const out = join(dir, 'linked-out');
+
+    const { report } = await buildIndex({
+      source: new FolderSource(root),
+      outDir: out,
+      model,
+      cacheDir: join(dir, 'cache'),
+    });
+    expect(report.counts).toMatchObject({ listed: 5, indexed: 3, skipped: 2 });
+    expect(report.skipped.map((s) => [s.key, s.reason])).toEqual([
+      ['faces/escape.png', 'outside-source'],
+      ['faces/loop/', 'symlink-loop'],
+    ]);
+    const { catalog } = await verifyDataDir(out);
+    expect(catalog.items).toHaveLength(3);
+    const secretName = hash16(contentHash(await readFile(secret)));
+    expect((await readdir(join(out, 'originals'))).filter((f) => f.startsWith(secretName))).toEqual([]);
+    expect((await readdir(join(out, 'thumbs'))).filter((f) => f.startsWith(secretName))).toEqual([]);
+  });
+
+  it('with --out inside --source leaves the data dir out of the listing and says so', async () => {
+    const root = join(dir, 'nested');
+    await threeImages(root);
+    const out = join(root, 'site-data');
+    const args = ['--source', root, '--out', out, '--cache', join(dir, 'cache'), '--quiet'];
+    const first = await runCli('buildIndexCli.ts', args);
+    expect(first.stderr).not.toMatch(/build-index:/);
+    expect(first.stdout).toMatch(/indexed 3 images .*1 skipped/);
+    expect(first.stdout).toMatch(
+      /skipped site-data\/: build-output: the data dir this build writes \(--out\) is inside the source/,
+    );
+    const report = JSON.parse(await readFile(join(out, 'build-report.json'), 'utf8')) as BuildReport;
+    expect(report.skipped).toEqual([expect.objectContaining({ key: 'site-data/', reason: 'build-output' })]);
+    // The thumbnails and originals it wrote are not new images for the next build.
+    const again = await runCli('buildIndexCli.ts', args);
+    expect(again.stdout).toMatch(/^up to date: .* already holds 3 images/);
+  });
+});

@@ -1,0 +1,610 @@
+/**
+ * Development sets for retrieval quality: `npm run dev-sets [-- --sets emoji,photos,textures] [--force]`.
+ *
+ * Writes generated/devsets/ (gitignored), deterministically, skipping sets whose stamp matches:
+ *
+ *  - photos/: the wallpapers of the Debian packages gnome-backgrounds and plasma-workspace-wallpapers
+ *    (re-encoded to long side ≤ 1600 px, JPEG q92) plus distractors, and edited copies of every
+ *    wallpaper made with index-builder/imageEdits.ts, one folder per edit;
+ *  - textures/: five crops of every colobot-common-textures texture;
+ *  - emoji/: leave-one-vendor-out splits of the demo images (generated/demo-images, npm run demo-data).
+ *
+ * Each set has a manifest.json (bench/devSetManifest.ts) that bench/devSetQuality.ts evaluates.
+ * The packages are fetched with `apt-get download` (no install) into generated/devsets/debs/; without
+ * apt the photos and textures sets are skipped with a message and the emoji set is still made.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import pLimit from 'p-limit';
+import {
+  DEV_SET_MANIFEST_VERSION,
+  DEV_SET_NAMES,
+  manifestPath,
+  parseDevSetManifest,
+  type DevSetManifest,
+  type DevSetName,
+  type DevSetQuery,
+} from '../bench/devSetManifest';
+import { encodeEdited, randomEdits, type ImageEdit } from '../index-builder/imageEdits';
+import { decodeRgba } from '../models/emojiDataset';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+export const DEV_SETS_DIR = path.join(REPO_ROOT, 'generated', 'devsets');
+const DEMO_IMAGES = path.join(REPO_ROOT, 'generated', 'demo-images');
+
+const PACKAGES = {
+  gnome: 'gnome-backgrounds',
+  plasma: 'plasma-workspace-wallpapers',
+  colobot: 'colobot-common-textures',
+} as const;
+
+/** Bump to rebuild a set when the recipe changes. */
+const RECIPE = { photos: 'photos-v2', textures: 'textures-v1', emoji: 'emoji-v1' } as const;
+
+const PHOTO_LONG_SIDE = 1600;
+const PHOTO_QUALITY = 92;
+const TEXTURE_MIN_SIDE = 128;
+const TEXTURE_CROP_FRACTION = 0.45;
+const TEXTURE_CROP_SIZE = 256;
+/** A crop whose every channel varies less than this (0–255 std) is flat: its texture is dropped. */
+const FLAT_CROP_STDEV = 3;
+
+const IMAGE_EXT = /\.(png|jpe?g|webp)$/i;
+
+const log = (m: string) => console.log(`[dev-sets] ${m}`);
+
+function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A uint32 seed from a name: stable across runs and independent of the other names. */
+function seedOf(name: string): number {
+  return Number.parseInt(sha256(`devsets:${name}`).slice(0, 8), 16);
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function walkFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byName(a.name, b.name))) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) out.push(...walkFiles(p));
+    else if (d.isFile()) out.push(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- stamps
+
+function stampFile(set: DevSetName): string {
+  return path.join(DEV_SETS_DIR, set, '.stamp.json');
+}
+
+function upToDate(set: DevSetName, inputs: string): boolean {
+  try {
+    const s = JSON.parse(readFileSync(stampFile(set), 'utf8')) as { recipe: string; inputs: string };
+    return s.recipe === RECIPE[set] && s.inputs === inputs && existsSync(manifestPath(DEV_SETS_DIR, set));
+  } catch {
+    return false;
+  }
+}
+
+function writeManifestAndStamp(m: DevSetManifest, inputs: string): void {
+  parseDevSetManifest(m, `${m.set} (about to be written)`);
+  writeFileSync(manifestPath(DEV_SETS_DIR, m.set), `${JSON.stringify(m, null, 1)}\n`);
+  writeFileSync(stampFile(m.set), `${JSON.stringify({ recipe: RECIPE[m.set], inputs }, null, 1)}\n`);
+}
+
+// ---------------------------------------------------------------- Debian packages
+
+const DEBS_DIR = path.join(DEV_SETS_DIR, 'debs');
+
+function run(cmd: string, args: string[], cwd: string): { ok: boolean; output: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim();
+  return { ok: r.status === 0, output };
+}
+
+function findDeb(pkg: string): string | undefined {
+  if (!existsSync(DEBS_DIR)) return undefined;
+  const f = readdirSync(DEBS_DIR)
+    .filter((n) => n.startsWith(`${pkg}_`) && n.endsWith('.deb'))
+    .sort(byName);
+  return f.length > 0 ? path.join(DEBS_DIR, f[f.length - 1]) : undefined;
+}
+
+/**
+ * The extracted package folder, downloading and extracting it when missing; undefined (with a
+ * message saying why) when apt or dpkg-deb is unavailable or fails.
+ */
+function debianPackage(pkg: string): { dir: string; deb: string } | undefined {
+  mkdirSync(DEBS_DIR, { recursive: true });
+  let deb = findDeb(pkg);
+  if (deb === undefined) {
+    log(`apt-get download ${pkg}`);
+    let r = run('apt-get', ['download', pkg], DEBS_DIR);
+    if (!r.ok) {
+      log(`  failed (${lastLine(r.output)}); running apt-get update and retrying`);
+      const u = run('apt-get', ['update'], DEBS_DIR);
+      if (!u.ok) log(`  apt-get update failed: ${lastLine(u.output)}`);
+      r = run('apt-get', ['download', pkg], DEBS_DIR);
+    }
+    deb = findDeb(pkg);
+    if (!r.ok || deb === undefined) {
+      log(`APT UNAVAILABLE: could not download ${pkg}: ${lastLine(r.output)}`);
+      return undefined;
+    }
+  }
+  const dir = path.join(DEBS_DIR, pkg);
+  const stamp = path.join(dir, '.extracted');
+  const debName = path.basename(deb);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== debName) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const x = run('dpkg-deb', ['-x', deb, dir], DEBS_DIR);
+    if (!x.ok) {
+      log(`DPKG-DEB FAILED on ${debName}: ${lastLine(x.output)}`);
+      return undefined;
+    }
+    writeFileSync(stamp, debName);
+  }
+  return { dir, deb: debName };
+}
+
+function lastLine(s: string): string {
+  const lines = s.split('\n').filter((l) => l.trim() !== '');
+  return lines.length > 0 ? lines[lines.length - 1] : 'no output';
+}
+
+// ---------------------------------------------------------------- photos
+
+interface PhotoSource {
+  /** Unique over all originals; the query files are named after it. */
+  name: string;
+  album: 'gnome' | 'plasma';
+  file: string;
+}
+
+/** gnome: every raster background (SVG/XML skipped); -l and -d (light/dark) are separate originals. */
+function gnomeSources(dir: string): PhotoSource[] {
+  const bg = path.join(dir, 'usr', 'share', 'backgrounds');
+  return walkFiles(bg)
+    .filter((f) => IMAGE_EXT.test(f))
+    .map((file) => ({ name: path.basename(file).replace(IMAGE_EXT, ''), album: 'gnome' as const, file }));
+}
+
+/**
+ * plasma: one original per wallpaper and variant (images/ and images_dark/): the largest landscape
+ * rendition. The other renditions (portrait crops, smaller sizes) and screenshot previews are the
+ * same picture and would make "the original" ambiguous, so they are left out.
+ */
+async function plasmaSources(dir: string): Promise<PhotoSource[]> {
+  const root = path.join(dir, 'usr', 'share', 'wallpapers');
+  if (!existsSync(root)) return [];
+  const out: PhotoSource[] = [];
+  for (const wallpaper of readdirSync(root).sort(byName)) {
+    for (const [variant, suffix] of [
+      ['images', ''],
+      ['images_dark', '-dark'],
+    ] as const) {
+      const files = walkFiles(path.join(root, wallpaper, 'contents', variant)).filter((f) =>
+        IMAGE_EXT.test(f),
+      );
+      if (files.length === 0) continue;
+      const sized = await Promise.all(
+        files.map(async (file) => {
+          const m = await sharp(file).metadata();
+          return { file, w: m.width ?? 0, h: m.height ?? 0 };
+        }),
+      );
+      sized.sort(
+        (a, b) => Number(b.w >= b.h) - Number(a.w >= a.h) || b.w * b.h - a.w * a.h || byName(a.file, b.file),
+      );
+      out.push({ name: `${wallpaper}${suffix}`, album: 'plasma', file: sized[0].file });
+    }
+  }
+  return out;
+}
+
+/** The edits of the photo set: name → edit chain (crop50's corner and random's chain depend on the image). */
+export function photoEdits(name: string): Record<string, ImageEdit[]> {
+  const corners = [
+    [0.3, 0.3],
+    [0.7, 0.3],
+    [0.3, 0.7],
+    [0.7, 0.7],
+  ];
+  const [cx, cy] = corners[seedOf(`crop50:${name}`) % corners.length];
+  return {
+    crop90: [{ kind: 'crop', area: 0.9, cx: 0.5, cy: 0.5 }],
+    rotate5: [{ kind: 'rotate', degrees: 5 }],
+    crop50: [{ kind: 'crop', area: 0.5, cx, cy }],
+    resize200: [{ kind: 'resize', longSide: 200 }],
+    jpeg10: [{ kind: 'jpeg', quality: 10 }],
+    dark30: [{ kind: 'colour', brightness: 0.7, contrast: 1, saturation: 1 }],
+    desat: [{ kind: 'colour', brightness: 1, contrast: 1, saturation: 0.5 }],
+    grey: [{ kind: 'greyscale' }],
+    harsh: [
+      { kind: 'colour', brightness: 0.7, contrast: 1, saturation: 0.6 },
+      { kind: 'resize', longSide: 200 },
+      { kind: 'jpeg', quality: 15 },
+    ],
+    random: randomEdits(seedOf(`random:${name}`)),
+  };
+}
+
+async function reencodePhoto(from: string, to: string): Promise<void> {
+  const bytes = await sharp(from, { limitInputPixels: false })
+    .autoOrient()
+    .resize(PHOTO_LONG_SIDE, PHOTO_LONG_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .jpeg({ quality: PHOTO_QUALITY })
+    .toBuffer();
+  mkdirSync(path.dirname(to), { recursive: true });
+  writeFileSync(to, bytes);
+}
+
+/** Keeps the first file of each content hash (sources are in a fixed order). */
+function dedupeByHash<T extends { file: string }>(items: T[], what: string): T[] {
+  const seen = new Map<string, string>();
+  return items.filter((it) => {
+    const h = sha256(readFileSync(it.file));
+    const first = seen.get(h);
+    if (first !== undefined) {
+      log(`  ${what}: ${path.basename(it.file)} is identical to ${path.basename(first)}; skipped`);
+      return false;
+    }
+    seen.set(h, it.file);
+    return true;
+  });
+}
+
+async function buildPhotos(force: boolean): Promise<void> {
+  const gnome = debianPackage(PACKAGES.gnome);
+  const plasma = debianPackage(PACKAGES.plasma);
+  const colobot = debianPackage(PACKAGES.colobot);
+  if (!gnome && !plasma) {
+    log('photos: SKIPPED, neither wallpaper package is available (see the apt message above)');
+    return;
+  }
+  const inputs = [gnome?.deb, plasma?.deb, colobot?.deb].join(' ');
+  if (!force && upToDate('photos', inputs)) {
+    log('photos: up to date');
+    return;
+  }
+  const root = path.join(DEV_SETS_DIR, 'photos');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+
+  const sources = dedupeByHash(
+    [...(gnome ? gnomeSources(gnome.dir) : []), ...(plasma ? await plasmaSources(plasma.dir) : [])],
+    'photos',
+  );
+  const names = new Set<string>();
+  for (const s of sources) {
+    if (names.has(s.name)) throw new Error(`two originals are both named ${s.name}`);
+    names.add(s.name);
+  }
+  log(
+    `photos: ${sources.length} originals (${gnome ? '' : 'no gnome, '}${plasma ? '' : 'no plasma, '}re-encoding)`,
+  );
+
+  // Distractors: the colobot textures as photos (terrain, sky, water, rock, …: the kind of
+  // images a photo collection also holds) and gnome's SVG wallpapers rasterised (same style as the
+  // originals, but none of them is an edit of one).
+  const distractors: { name: string; file: string; svg: boolean }[] = [];
+  if (colobot) {
+    for (const t of textureSources(colobot.dir))
+      distractors.push({ name: `texture-${t.name}`, file: t.file, svg: false });
+  }
+  if (gnome) {
+    for (const f of walkFiles(path.join(gnome.dir, 'usr', 'share', 'backgrounds')).filter((f) =>
+      f.endsWith('.svg'),
+    ))
+      distractors.push({ name: `svg-${path.basename(f, '.svg')}`, file: f, svg: true });
+  }
+
+  const limit = pLimit(2);
+  const labels: Record<string, string> = {};
+  await Promise.all(
+    sources.map((s) =>
+      limit(async () => {
+        const rel = `${s.album}/${s.name}.jpg`;
+        await reencodePhoto(s.file, path.join(root, 'gallery', rel));
+        labels[rel] = s.name;
+      }),
+    ),
+  );
+  let distractorCount = 0;
+  await Promise.all(
+    distractors.map((d) =>
+      limit(async () => {
+        try {
+          if (d.svg) {
+            // Rendered at a density that gives about 1600 px on the long side, then re-encoded.
+            const m = await sharp(d.file).metadata();
+            const long = Math.max(m.width ?? 1, m.height ?? 1);
+            const png = await sharp(d.file, { density: Math.min(2400, (72 * PHOTO_LONG_SIDE) / long) })
+              .png()
+              .toBuffer();
+            const tmp = path.join(root, `.${d.name}.png`);
+            writeFileSync(tmp, png);
+            await reencodePhoto(tmp, path.join(root, 'gallery', 'distractors', `${d.name}.jpg`));
+            rmSync(tmp);
+          } else {
+            await reencodePhoto(d.file, path.join(root, 'gallery', 'distractors', `${d.name}.jpg`));
+          }
+          distractorCount++;
+        } catch (err) {
+          log(`  distractor ${d.name} skipped: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }),
+    ),
+  );
+
+  // Queries: every edit of every original, made from the re-encoded original (what the gallery holds).
+  const queries: DevSetQuery[] = [];
+  let done = 0;
+  await Promise.all(
+    sources.map((s) =>
+      limit(async () => {
+        const image = await decodeRgba(path.join(root, 'gallery', s.album, `${s.name}.jpg`));
+        for (const [edit, chain] of Object.entries(photoEdits(s.name))) {
+          const bytes = await encodeEdited(image, chain);
+          const ext = chain.some((e) => e.kind === 'jpeg') ? 'jpg' : 'png';
+          const rel = `photos/queries/${edit}/${s.name}.${ext}`;
+          mkdirSync(path.dirname(path.join(DEV_SETS_DIR, rel)), { recursive: true });
+          writeFileSync(path.join(DEV_SETS_DIR, rel), bytes);
+          queries.push({ file: rel, label: s.name, group: edit });
+        }
+        if (++done % 10 === 0) log(`  photos: edited ${done}/${sources.length}`);
+      }),
+    ),
+  );
+  queries.sort((a, b) => byName(a.group, b.group) || byName(a.file!, b.file!));
+  const sortedLabels = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => byName(a, b)));
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'photos',
+      description:
+        `${sources.length} wallpapers (gnome-backgrounds, plasma-workspace-wallpapers; light/dark variants kept; ` +
+        `long side ≤ ${PHOTO_LONG_SIDE}, JPEG q${PHOTO_QUALITY}) + ${distractorCount} distractors ` +
+        `(colobot textures and gnome's SVG wallpapers, re-encoded the same way); ${queries.length} queries = ` +
+        `${Object.keys(photoEdits('')).length} edits of each wallpaper (${Object.keys(photoEdits('')).join(', ')}).`,
+      splits: [{ name: 'photos', gallery: 'photos/gallery', labels: sortedLabels, queries }],
+    },
+    inputs,
+  );
+  log(`photos: ${sources.length} originals + ${distractorCount} distractors, ${queries.length} queries`);
+}
+
+// ---------------------------------------------------------------- textures
+
+interface TextureSource {
+  name: string;
+  file: string;
+}
+
+/**
+ * colobot textures (PNG/JPG): the main set, plus a mod's textures unless the main set has one of the
+ * same name (the mod's are redrawn versions of those, too alike to count as different textures).
+ */
+function textureSources(dir: string): TextureSource[] {
+  const base = path.join(dir, 'usr', 'share', 'games', 'colobot');
+  const main = path.join(base, 'textures');
+  const rel = (root: string, f: string) => path.relative(root, f).replace(IMAGE_EXT, '');
+  const out: TextureSource[] = walkFiles(main)
+    .filter((f) => IMAGE_EXT.test(f))
+    .map((f) => ({ name: rel(main, f).replaceAll('/', '-'), file: f }));
+  const mainNames = new Set(out.map((t) => t.name));
+  const mods = path.join(base, 'mods');
+  for (const mod of existsSync(mods) ? readdirSync(mods).sort(byName) : []) {
+    const root = path.join(mods, mod, 'textures');
+    for (const f of walkFiles(root).filter((f) => IMAGE_EXT.test(f))) {
+      const name = rel(root, f).replaceAll('/', '-');
+      if (!mainNames.has(name)) out.push({ name: `${mod}-${name}`, file: f });
+    }
+  }
+  return out;
+}
+
+async function buildTextures(force: boolean): Promise<void> {
+  const colobot = debianPackage(PACKAGES.colobot);
+  if (!colobot) {
+    log('textures: SKIPPED, colobot-common-textures is not available (see the apt message above)');
+    return;
+  }
+  const inputs = colobot.deb;
+  if (!force && upToDate('textures', inputs)) {
+    log('textures: up to date');
+    return;
+  }
+  const root = path.join(DEV_SETS_DIR, 'textures');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const sources = dedupeByHash(textureSources(colobot.dir), 'textures');
+  const labels: Record<string, string> = {};
+  const queries: DevSetQuery[] = [];
+  let small = 0;
+  let flat = 0;
+  const centres = [
+    [0.25, 0.25],
+    [0.75, 0.25],
+    [0.25, 0.75],
+    [0.75, 0.75],
+    [0.5, 0.5],
+  ];
+  const limit = pLimit(2);
+  const kept = await Promise.all(
+    sources.map((t) =>
+      limit(async () => {
+        const m = await sharp(t.file).metadata();
+        const w = m.width ?? 0;
+        const h = m.height ?? 0;
+        if (Math.min(w, h) < TEXTURE_MIN_SIDE) {
+          small++;
+          return undefined;
+        }
+        const side = Math.round(TEXTURE_CROP_FRACTION * Math.min(w, h));
+        const crops: Buffer[] = [];
+        for (const [cx, cy] of centres) {
+          const left = Math.min(w - side, Math.max(0, Math.round(cx * w - side / 2)));
+          const top = Math.min(h - side, Math.max(0, Math.round(cy * h - side / 2)));
+          const img = sharp(t.file)
+            .extract({ left, top, width: side, height: side })
+            .flatten({ background: '#ffffff' })
+            .toColourspace('srgb')
+            .resize(TEXTURE_CROP_SIZE, TEXTURE_CROP_SIZE, { fit: 'fill' });
+          const png = await img.png().toBuffer();
+          const stats = await sharp(png).stats();
+          if (stats.channels.slice(0, 3).every((c) => c.stdev < FLAT_CROP_STDEV)) {
+            flat++;
+            return undefined;
+          }
+          crops.push(png);
+        }
+        return { t, crops };
+      }),
+    ),
+  );
+  let textures = 0;
+  for (const k of kept) {
+    if (!k) continue;
+    textures++;
+    k.crops.forEach((png, i) => {
+      const key = `${k.t.name}/crop${i}.png`;
+      const file = path.join(root, 'gallery', key);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, png);
+      labels[key] = k.t.name;
+      queries.push({ key, label: k.t.name, group: 'crop' });
+    });
+  }
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'textures',
+      description:
+        `${textures} colobot-common-textures textures × ${centres.length} crops (square, ${TEXTURE_CROP_FRACTION} of the ` +
+        `short side, four quadrants + centre, resized to ${TEXTURE_CROP_SIZE} px); ${small} textures under ` +
+        `${TEXTURE_MIN_SIDE} px and ${flat} with a flat crop left out. Each crop queries by id.`,
+      splits: [{ name: 'textures', gallery: 'textures/gallery', labels, queries }],
+    },
+    inputs,
+  );
+  log(
+    `textures: ${textures} textures, ${queries.length} crops (${small} too small, ${flat} with a flat crop)`,
+  );
+}
+
+// ---------------------------------------------------------------- emoji
+
+const VENDORS = ['apple', 'google', 'twitter'] as const;
+
+/** `<vendor>_<unified>.png` → vendor and unified (skin-tone suffix kept: the same label as qualityBench). */
+export function parseEmojiFileName(name: string): { vendor: string; unified: string } | undefined {
+  const m = /^([a-z]+)_([0-9A-Fa-f-]+)\.png$/.exec(name);
+  return m ? { vendor: m[1], unified: m[2] } : undefined;
+}
+
+function linkOrCopy(from: string, to: string): void {
+  mkdirSync(path.dirname(to), { recursive: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+function buildEmoji(force: boolean): void {
+  if (!existsSync(DEMO_IMAGES)) {
+    log(`emoji: SKIPPED, ${DEMO_IMAGES} is missing: run npm run demo-data first`);
+    return;
+  }
+  const images = walkFiles(DEMO_IMAGES)
+    .map((file) => {
+      const rel = path.relative(DEMO_IMAGES, file).split(path.sep);
+      const parsed = rel.length === 2 ? parseEmojiFileName(rel[1]) : undefined;
+      return parsed && { file, album: rel[0], name: rel[1], ...parsed };
+    })
+    .filter((x) => x !== undefined);
+  const inputs = sha256(images.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`).join('\n'));
+  if (!force && upToDate('emoji', inputs)) {
+    log('emoji: up to date');
+    return;
+  }
+  const root = path.join(DEV_SETS_DIR, 'emoji');
+  rmSync(root, { recursive: true, force: true });
+  const splits = VENDORS.map((held) => {
+    const labels: Record<string, string> = {};
+    const queries: DevSetQuery[] = [];
+    for (const im of images) {
+      if (im.vendor === held) {
+        const rel = `emoji/${held}/queries/${im.album}/${im.name}`;
+        linkOrCopy(im.file, path.join(DEV_SETS_DIR, rel));
+        queries.push({ file: rel, label: im.unified, group: held });
+      } else {
+        linkOrCopy(im.file, path.join(root, held, 'gallery', im.album, im.name));
+        labels[`${im.album}/${im.name}`] = im.unified;
+      }
+    }
+    return { name: held, gallery: `emoji/${held}/gallery`, labels, queries };
+  });
+  mkdirSync(root, { recursive: true });
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'emoji',
+      description:
+        `${images.length} demo emoji images (generated/demo-images); each vendor in turn is held out: its images ` +
+        'query a gallery of the other two vendors; a match is the same `unified` code (skin tones distinct).',
+      splits,
+    },
+    inputs,
+  );
+  log(
+    `emoji: ${images.length} images, ${splits.map((s) => `${s.name} ${s.queries.length} queries`).join(', ')}`,
+  );
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(argv: string[]): Promise<void> {
+  const setsArg = argv.indexOf('--sets');
+  const sets = (setsArg >= 0 ? argv[setsArg + 1] : DEV_SET_NAMES.join(',')).split(',') as DevSetName[];
+  for (const s of sets) if (!DEV_SET_NAMES.includes(s)) throw new Error(`unknown set ${s}`);
+  const force = argv.includes('--force');
+  mkdirSync(DEV_SETS_DIR, { recursive: true });
+  const t0 = performance.now();
+  for (const set of sets) {
+    const t = performance.now();
+    if (set === 'emoji') buildEmoji(force);
+    else if (set === 'photos') await buildPhotos(force);
+    else await buildTextures(force);
+    log(`${set}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${DEV_SETS_DIR}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`dev-sets: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+}
