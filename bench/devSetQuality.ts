@@ -32,7 +32,7 @@ import {
   queryShardedByImage,
 } from '../index-builder/queryShardedDataDir';
 import { decodeRgba } from '../models/emojiDataset';
-import { OnnxGraph, valueInfo } from '../models/onnxGraph';
+import { matmulSession } from '../models/retrievalRecall';
 import { colourHistogram } from './colourHistogram';
 import {
   DEV_SET_NAMES,
@@ -177,24 +177,6 @@ async function cachedVectors(
 }
 
 // ---------------------------------------------------------------- exact scan
-
-let matmul: Promise<ort.InferenceSession> | undefined;
-
-function matmulSession(): Promise<ort.InferenceSession> {
-  if (!matmul) {
-    const g = new OnnxGraph();
-    g.fresh('a');
-    g.fresh('b');
-    g.node('MatMul', ['a', 'b'], 'scores');
-    const bytes = g.toBytes({
-      name: 'similarity',
-      inputs: [valueInfo('a', ['Q', 'D']), valueInfo('b', ['D', 'G'])],
-      outputs: [valueInfo('scores', ['Q', 'G'])],
-    });
-    matmul = ort.InferenceSession.create(bytes, { intraOpNumThreads: 2 });
-  }
-  return matmul;
-}
 
 /**
  * Top-k gallery rows of every query by dot product (cosine of unit rows), exact; `exclude[q]` (a

@@ -4,6 +4,17 @@ export class RangeNotSupportedError extends Error {
   override name = 'RangeNotSupportedError';
 }
 
+/** The host answered with an error status (404: the file is not there, e.g. deleted by a later build). */
+export class HttpStatusError extends Error {
+  override name = 'HttpStatusError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * A DataSource over HTTP: plain GETs for shards, `Range: bytes=a-b` for the index. A server that
  * answers a Range request with the whole file (200) is reported, not tolerated: at a million images
@@ -16,7 +27,7 @@ export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch)
   return {
     async file(path) {
       const res = await fetchImpl(url(path));
-      if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+      if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
       return new Uint8Array(await res.arrayBuffer());
     },
     async range(path, start, end) {
@@ -31,7 +42,8 @@ export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch)
           `GET ${path}: the server ignored the Range header (HTTP 200); sharded indexes need a host with Range support (S3, CloudFront, nginx, …)`,
         );
       }
-      if (res.status !== 206) throw new Error(`GET ${path} bytes ${start}-${end - 1}: HTTP ${res.status}`);
+      if (res.status !== 206)
+        throw new HttpStatusError(`GET ${path} bytes ${start}-${end - 1}: HTTP ${res.status}`, res.status);
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.length !== end - start)
         throw new Error(

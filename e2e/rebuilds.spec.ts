@@ -8,7 +8,7 @@ import { parseCatalog } from '../core/catalog';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import { readShardedCatalog } from '../index-builder/readShardedCatalog';
 import { startServer } from '../scripts/serve';
-import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT } from './harness';
+import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT, loadCollection, searchById } from './harness';
 
 /*
  * A tab stays open while the data dir is rebuilt, twice, with other images each time. The first rebuild
@@ -144,3 +144,55 @@ for (const layout of ['resident', 'sharded'] as const) {
     }
   });
 }
+
+test('a sharded worker asked for an album page of a deleted build answers from the new build', async ({
+  browser,
+}) => {
+  const dir = join(E2E_DIR, `rebuilds-worker-${process.pid}`);
+  const images = join(dir, 'images');
+  const out = join(dir, 'data');
+  rmSync(dir, { recursive: true, force: true });
+  writeImageSet(images, 0);
+  await build('sharded', images, out);
+  const firstManifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
+  if (!isShardedManifest(firstManifest)) throw new Error('expected a sharded build');
+  const firstShards = `/data/${(await readShardedCatalog(out, firstManifest)).index.dir}`;
+  const paths: string[] = [];
+  const server = await startServer({
+    distDir: E2E_DIST_DIR,
+    dataDir: out,
+    port: 0,
+    onRequest: ({ method, path }) => {
+      if (method === 'GET') paths.push(path.split('?')[0]);
+    },
+  });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const info = await loadCollection(page);
+    expect(info.layout).toBe('sharded');
+    writeImageSet(images, 1);
+    await build('sharded', images, out);
+    writeImageSet(images, 2);
+    await build('sharded', images, out);
+    const third = new Set((await currentItems(out)).map((it) => it.id));
+    paths.splice(0);
+
+    // The page asks the worker for items it never fetched: their shard is gone, the worker switches.
+    const items = await page.evaluate(() => window.__lookalike!.searchClient.albumItems('Google', 0, 10));
+    expect(items).toHaveLength(PER_ALBUM);
+    expect(items.every((it) => third.has(it.id))).toBe(true);
+    // It asked for the deleted shard once, then re-read the manifest.
+    const missed = paths.findIndex((p) => p.startsWith(firstShards));
+    expect(missed).toBeGreaterThanOrEqual(0);
+    expect(paths.indexOf('/data/manifest.json', missed)).toBeGreaterThan(missed);
+    const { results } = await searchById(page, items[0].id, 3);
+    expect(results).toHaveLength(3);
+    expect(results.every((r) => third.has(r.id))).toBe(true);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

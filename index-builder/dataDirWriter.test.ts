@@ -67,6 +67,8 @@ describe('DataDirWriter', () => {
     for (const n of names) await w.putContentAddressed(n, Buffer.from(n));
     await writeFile(join(dir, 'README.md'), 'not ours');
     await writeFile(join(dir, 'index.html'), 'not ours either');
+    // The first manifest in the dir: no earlier build whose files a reader could still need.
+    await w.putManifest(Buffer.from('{"build":1}'));
     const removed = await w.collectGarbage(
       new Set(['index.0123456789abcdef.bin', 'catalog.0123456789abcdef.json', 'thumbs/keep.webp']),
     );
@@ -78,10 +80,65 @@ describe('DataDirWriter', () => {
       'catalog.0123456789abcdef.json',
       'index.0123456789abcdef.bin',
       'index.html',
+      'manifest.json',
       'originals',
+      'retained-files.json',
       'thumbs',
     ]);
     expect(await readdir(join(dir, 'thumbs'))).toEqual(['keep.webp']);
     await w.close();
+  });
+
+  /** One build the way publishBuild does it: files in, manifest switched, garbage collected. */
+  async function publish(build: number, files: string[]): Promise<number> {
+    const w = new DataDirWriter(dir);
+    await w.open();
+    for (const f of files) await w.putContentAddressed(f, Buffer.from(f));
+    await w.putManifest(Buffer.from(`{"build":${build}}`));
+    const removed = await w.collectGarbage(new Set(files));
+    await w.close();
+    return removed;
+  }
+
+  async function present(): Promise<string[]> {
+    const top = (await readdir(dir)).filter((n) => /^(index|catalog)\./.test(n));
+    const thumbs = (await readdir(join(dir, 'thumbs'))).map((n) => `thumbs/${n}`);
+    return [...top, ...thumbs].sort();
+  }
+
+  const buildFiles = (hex: string, thumbs: string[]) => [
+    `index.${hex.repeat(16)}.bin`,
+    `catalog.${hex.repeat(16)}.json`,
+    ...thumbs.map((t) => `thumbs/${t}.webp`),
+  ];
+
+  it('keeps the previous build for readers still on it, and removes it with the build after', async () => {
+    const first = buildFiles('1', ['a', 'shared']);
+    const second = buildFiles('2', ['b', 'shared']);
+    const third = buildFiles('3', ['c', 'shared']);
+    expect(await publish(1, first)).toBe(0);
+    // Two builds: the first one's files are all still there for a tab that holds its manifest.
+    expect(await publish(2, second)).toBe(0);
+    expect(await present()).toEqual([...new Set([...first, ...second])].sort());
+    // The third build drops the first one's files and keeps the second's.
+    expect(await publish(3, third)).toBe(3);
+    expect(await present()).toEqual([...new Set([...second, ...third])].sort());
+    expect(await publish(4, third)).toBe(3);
+    expect(await present()).toEqual(third.sort());
+  });
+
+  it('deletes nothing when it cannot tell what the previous build used, nor when the manifest did not change', async () => {
+    const first = buildFiles('1', ['a']);
+    const second = buildFiles('2', ['b']);
+    await publish(1, first);
+    // A data dir written before the record existed (or a build killed before it collected).
+    await rm(join(dir, 'retained-files.json'));
+    expect(await publish(2, second)).toBe(0);
+    expect(await present()).toEqual([...first, ...second].sort());
+    // Republishing the same manifest keeps the grace list for the next real switch.
+    expect(await publish(2, second)).toBe(0);
+    expect(await present()).toEqual([...first, ...second].sort());
+    expect(await publish(3, second)).toBe(3);
+    expect(await present()).toEqual(second.sort());
   });
 });

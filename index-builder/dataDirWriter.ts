@@ -1,10 +1,36 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 const STAGING_DIR = '.staging';
 const LOCK_FILE = '.build.lock';
 export const MANIFEST_FILE = 'manifest.json';
+/**
+ * The garbage collector's memory: builder-owned files the current manifest does not reference, kept for
+ * readers of the previous build (and deleted by the next build). Private, like build-report.json.
+ */
+export const RETAINED_FILES = 'retained-files.json';
+
+interface RetainedFiles {
+  version: 1;
+  /** sha256 of the manifest.json these files are not referenced by. */
+  manifestSha256: string;
+  files: string[];
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+function parseRetained(text: string): RetainedFiles | undefined {
+  try {
+    const r = JSON.parse(text) as Partial<RetainedFiles>;
+    if (r.version === 1 && typeof r.manifestSha256 === 'string' && Array.isArray(r.files)) {
+      return { version: 1, manifestSha256: r.manifestSha256, files: r.files.map(String) };
+    }
+  } catch {
+    // unreadable: treated as unknown
+  }
+  return undefined;
+}
 
 /** File names the builder owns in a data dir; anything else there (reports, notes) is left alone. */
 const OWNED_TOP_LEVEL =
@@ -30,12 +56,15 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Writes a data dir so that readers only ever see a complete build: content-addressed files are
  * written to a staging dir and renamed into place (an existing name already has that content and is
- * kept), manifest.json is replaced last by an atomic rename, and only then are files that the new
- * manifest does not reference deleted.
+ * kept), manifest.json is replaced last by an atomic rename, and only then are files that neither the
+ * new manifest nor the one it replaced references deleted. A data dir so holds the current and the
+ * previous build's files: a tab still reading the previous build keeps working until the next build.
  */
 export class DataDirWriter {
   private readonly staging: string;
   private locked = false;
+  /** The manifest.json bytes putManifest replaced (null: there was none); undefined before putManifest. */
+  private replacedManifest: Uint8Array | null | undefined;
 
   constructor(readonly dir: string) {
     this.staging = join(dir, STAGING_DIR);
@@ -95,7 +124,12 @@ export class DataDirWriter {
 
   /** Atomically replaces manifest.json: the switch from the previous build to this one. */
   async putManifest(bytes: Uint8Array): Promise<void> {
+    const previous = await readFile(join(this.dir, MANIFEST_FILE)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
     await this.replaceAtomically(MANIFEST_FILE, bytes);
+    this.replacedManifest = previous;
   }
 
   /** Atomic replace for small mutable files next to the manifest (e.g. the build report). */
@@ -104,24 +138,51 @@ export class DataDirWriter {
     await rename(temp, join(this.dir, name));
   }
 
-  /** Deletes builder-owned files the current manifest does not reference; returns how many. */
+  /**
+   * Called after putManifest with what the new manifest references: deletes the builder-owned files
+   * that neither it nor the manifest it replaced references, and returns how many. What the replaced
+   * manifest references is known from RETAINED_FILES (written by the previous collection): whatever
+   * that build left unreferenced. When that record is missing or belongs to another manifest (an older
+   * data dir, a build killed between switch and collection) nothing is deleted this time.
+   */
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
-    let removed = 0;
+    const unreferenced: string[] = [];
     for (const name of await readdir(this.dir)) {
-      if (OWNED_TOP_LEVEL.test(name) && !referenced.has(name)) {
-        // A shards.<hash> folder goes whole.
-        await rm(join(this.dir, name), { force: true, recursive: true });
-        removed++;
-      }
+      if (OWNED_TOP_LEVEL.test(name) && !referenced.has(name)) unreferenced.push(name);
     }
     for (const sub of OWNED_SUBDIRS) {
       for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
         const rel = `${sub}/${name}`;
-        if (!referenced.has(rel)) {
-          await rm(join(this.dir, rel), { force: true, recursive: true });
-          removed++;
-        }
+        if (!referenced.has(rel)) unreferenced.push(rel);
       }
+    }
+    const current = await readFile(join(this.dir, MANIFEST_FILE)).catch(() => null);
+    const previous = this.replacedManifest;
+    let deletable: (name: string) => boolean;
+    if (previous === null) {
+      deletable = () => true; // no manifest before this one, so no reader of an earlier build
+    } else if (previous === undefined || current === null || sha256(previous) === sha256(current)) {
+      deletable = () => false; // no switch to a new build: keep the grace list as it is
+    } else {
+      const record = parseRetained(await readFile(join(this.dir, RETAINED_FILES), 'utf8').catch(() => ''));
+      // Files the previous manifest did not reference either; anything newer is kept one more build.
+      const stale = record?.manifestSha256 === sha256(previous) ? new Set(record.files) : new Set();
+      deletable = (name) => stale.has(name);
+    }
+    let removed = 0;
+    const kept: string[] = [];
+    for (const name of unreferenced) {
+      if (deletable(name)) {
+        // A shards.<hash> folder goes whole.
+        await rm(join(this.dir, name), { force: true, recursive: true });
+        removed++;
+      } else {
+        kept.push(name);
+      }
+    }
+    if (current !== null) {
+      const record: RetainedFiles = { version: 1, manifestSha256: sha256(current), files: kept };
+      await this.replaceAtomically(RETAINED_FILES, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
     }
     return removed;
   }

@@ -161,6 +161,18 @@ describe('fitTransform with views (learned whitening)', () => {
     expect(fitTransform(images, { dims: 8, views })).toEqual(fitTransform(images, { dims: 8, views }));
   });
 
+  it('degrades gracefully on tiny collections: 2 and 3 images with many views', () => {
+    for (const n of [2, 3]) {
+      const few = images.slice(0, n);
+      const t = fitTransform(few, {
+        dims: 96,
+        views: views.filter((v) => v.row < n).concat(views.slice(0, 20).map((v) => ({ ...v, row: 0 }))),
+      });
+      expect(t.dims).toBe(n - 1);
+      for (const e of few) expect(compactVector(t, e).some((x) => x !== 0)).toBe(true);
+    }
+  });
+
   it('rejects views of rows that do not exist or of the wrong size', () => {
     expect(() => fitTransform(images, { dims: 8, views: [{ row: 120, embedding: images[0] }] })).toThrow(
       /view 0 names row 120/,

@@ -42,7 +42,7 @@ describe('editImage', () => {
 
   it('darkens with brightness < 1 and rotates without leaving a white border', async () => {
     const mean = (im: RgbaImage) =>
-      im.data.reduce((s, v, i) => (i % 4 === 3 ? s : s + v), 0) / ((im.data.length * 3) / 4);
+      Array.from(im.data).reduce((s, v, i) => (i % 4 === 3 ? s : s + v), 0) / ((im.data.length * 3) / 4);
     const dark = await editImage(picture(), [
       { kind: 'colour', brightness: 0.7, contrast: 1, saturation: 1 },
     ]);

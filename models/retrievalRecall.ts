@@ -9,7 +9,8 @@ import { OnnxGraph, valueInfo } from './onnxGraph';
 
 let matmul: Promise<ort.InferenceSession> | undefined;
 
-function matmulSession(): Promise<ort.InferenceSession> {
+/** A session computing `scores = a · b` (queries × dims by dims × gallery); shared by the quality measures. */
+export function matmulSession(): Promise<ort.InferenceSession> {
   if (!matmul) {
     const g = new OnnxGraph();
     g.fresh('a');

@@ -69,6 +69,7 @@ export function App() {
     imageCount: ready ? ready.info.count : null,
     fromCache: ready ? ready.info.fromCache : false,
     memoryOnly: ready ? ready.info.memoryOnly : false,
+    dataUpdated: index.updates > 0,
     worker: worker.status,
     offline,
   });
@@ -112,6 +113,8 @@ export function App() {
           </ErrorPanel>
         ) : ready ? (
           <PageForRoute
+            // A new build of the data dir: every page asks the worker again (items, searches).
+            key={index.updates}
             route={route}
             collection={ready.info}
             queryItem={queryItem}

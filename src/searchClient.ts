@@ -61,6 +61,8 @@ export function createSearchClient(): SearchClient {
     preloadModel: (onProgress) => callWithRuntime((api) => api.preloadModel(callback(onProgress))),
     embed: (pixels) => callWithRuntime((api) => api.embed(transferPixels(pixels))),
     status: () => call((api) => api.status()),
+    checkForUpdate: () => call((api) => api.checkForUpdate()),
+    onDataUpdated: (onUpdate) => call((api) => api.onDataUpdated(Comlink.proxy(onUpdate))),
   };
 }
 

@@ -92,4 +92,13 @@ export interface SearchApi {
   /** The embedding of an image as the browser computes it (for Node/browser parity tests). */
   embed(pixels: QueryPixels): Promise<Float32Array>;
   status(): Promise<WorkerStatus>;
+  /**
+   * Re-reads manifest.json past every cache and, when it names a new build, switches to it: what the
+   * page calls when a thumbnail or original is missing (a rebuild of the data dir deleted it). The
+   * worker does the same by itself when a data file it needs is missing. Returns the new build's
+   * LoadInfo, or null when the manifest is unchanged or unreachable.
+   */
+  checkForUpdate(): Promise<LoadInfo | null>;
+  /** `onUpdate` is called with the new LoadInfo whenever the worker switches to a new build (one listener). */
+  onDataUpdated(onUpdate: (info: LoadInfo) => void): Promise<void>;
 }

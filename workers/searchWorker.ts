@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { parseCatalog, type Catalog } from '../core/catalog';
 import { featurize } from '../core/featurize';
+import { HttpStatusError } from '../core/httpDataSource';
 import { decodeIndex } from '../core/indexFormat';
 import type { LshIndex } from '../core/lshIndex';
 import {
@@ -33,8 +34,11 @@ import type {
 /** The data set currently searched: everything load() verified and decoded. */
 interface LoadedData {
   dataUrl: string;
+  /** manifest.json as read: a different text names another build. */
+  manifestText: string;
   manifest: Manifest;
   collection: Collection;
+  info: LoadInfo;
 }
 
 type Report = (p: LoadProgress) => void;
@@ -46,6 +50,10 @@ let model: { sha256: string; promise: Promise<ModelSession> } | null = null;
 let modelSession: ModelSession | null = null;
 let modelState: WorkerStatus['model'] = 'idle';
 let modelError: string | null = null;
+/** A running re-read of the manifest after a missing file (one at a time). */
+let updating: Promise<void> | null = null;
+/** The page's listener for builds this worker switched to by itself. */
+let dataUpdated: ((info: LoadInfo) => void) | null = null;
 
 function openCache(): Promise<DataCache> {
   cachePromise ??= DataCache.open();
@@ -67,7 +75,7 @@ async function loadManifest(
   dataUrl: string,
   cache: DataCache,
   report: Report,
-): Promise<{ manifest: Manifest; fetchedBytes: number }> {
+): Promise<{ manifest: Manifest; text: string; fetchedBytes: number }> {
   const url = new URL('manifest.json', dataUrl).href;
   report({ stage: 'manifest', loadedBytes: 0, totalBytes: null, fromCache: false, done: false });
   let text: string;
@@ -97,7 +105,34 @@ async function loadManifest(
   if (!fromCache) await cache.writeManifest(dataUrl, text);
   const size = new TextEncoder().encode(text).byteLength;
   report({ stage: 'manifest', loadedBytes: size, totalBytes: size, fromCache, done: true });
-  return { manifest, fetchedBytes: fromCache ? 0 : size };
+  return { manifest, text, fetchedBytes: fromCache ? 0 : size };
+}
+
+/**
+ * The host says a data file is not there: a build that replaced the one this tab holds deleted it (a data
+ * dir keeps only the current and the previous build's files). S3 answers 403 for a missing key when
+ * listing is not public.
+ */
+function isMissingFile(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const status = e instanceof FetchError || e instanceof HttpStatusError ? e.status : null;
+    if (status === 404 || status === 403 || status === 410) return true;
+  }
+  return false;
+}
+
+/** manifest.json straight from the host, past the HTTP cache and any service worker cache; null offline. */
+async function fetchManifestText(dataUrl: string): Promise<string | null> {
+  try {
+    const bytes = await fetchWithProgress(
+      new URL('manifest.json', dataUrl).href,
+      { cache: 'no-store' },
+      null,
+    );
+    return new TextDecoder().decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 /** A content-addressed data file: verified from IndexedDB, or downloaded, verified and stored. */
@@ -203,16 +238,16 @@ async function loadSharded(
   return { collection, fromCache, fetchedBytes };
 }
 
-async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
+async function loadBuild(dataUrl: string, report: Report, seen: { text?: string }): Promise<LoadInfo> {
   const cache = await openCache();
-  const { manifest, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+  const { manifest, text, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+  seen.text = text;
   const loaded = isShardedManifest(manifest)
     ? await loadSharded(dataUrl, manifest, cache, report)
     : await loadResident(dataUrl, manifest, cache, report);
   if (model && model.sha256 !== manifest.model.file.sha256) resetModel();
   const { collection } = loaded;
-  data = { dataUrl, manifest, collection };
-  return {
+  const info: LoadInfo = {
     count: collection.count,
     modelId: collection.modelId,
     layout: collection.layout,
@@ -221,6 +256,62 @@ async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
     fetchedBytes: manifestBytes + loaded.fetchedBytes,
     memoryOnly: cache.memoryOnly,
   };
+  data = { dataUrl, manifestText: text, manifest, collection, info };
+  return info;
+}
+
+async function loadData(dataUrl: string, report: Report): Promise<LoadInfo> {
+  const seen: { text?: string } = {};
+  try {
+    return await loadBuild(dataUrl, report, seen);
+  } catch (err) {
+    // A new build replaced the manifest just read (and, two builds on, deleted its files): load that one.
+    if (!isMissingFile(err) || seen.text === undefined) throw err;
+    const now = await fetchManifestText(dataUrl);
+    if (now === null || now === seen.text) throw err;
+    return loadBuild(dataUrl, report, {});
+  }
+}
+
+/**
+ * After a missing file: re-reads manifest.json past every cache and, if it names another build than
+ * `seen`, loads that one (and tells the page). True when the worker now holds another build than `seen`.
+ */
+async function switchIfUpdated(seen: LoadedData): Promise<boolean> {
+  if (data !== seen) return true;
+  if (updating === null) {
+    const entry = (async () => {
+      const text = await fetchManifestText(seen.dataUrl);
+      if (text === null || text === seen.manifestText || data !== seen) return;
+      const info = await loadData(seen.dataUrl, () => {});
+      if (dataUpdated) void Promise.resolve(dataUpdated(info)).catch(() => {});
+    })();
+    updating = entry;
+    void entry.then(
+      () => {
+        if (updating === entry) updating = null;
+      },
+      () => {
+        if (updating === entry) updating = null;
+      },
+    );
+  }
+  await updating.catch((err: unknown) => console.warn(`cannot switch to the new build: ${message(err)}`));
+  return data !== seen;
+}
+
+/**
+ * Runs `run` on the current build; if a data file it needs is gone because the data dir was rebuilt, runs
+ * it once more on the new build instead of asking again for the deleted file.
+ */
+async function withCurrentBuild<T>(run: (current: LoadedData) => Promise<T>): Promise<T> {
+  const current = requireData();
+  try {
+    return await run(current);
+  } catch (err) {
+    if (!isMissingFile(err) || !(await switchIfUpdated(current))) throw err;
+    return run(requireData());
+  }
 }
 
 function resetModel(): void {
@@ -295,34 +386,47 @@ const api: SearchApi = {
   },
 
   async albumItems(album, start, count) {
-    return requireData().collection.albumItems(album, start, count);
+    return withCurrentBuild((current) => current.collection.albumItems(album, start, count));
   },
 
   async item(id) {
-    return requireData().collection.item(id);
+    return withCurrentBuild((current) => current.collection.item(id));
   },
 
   async searchById(id, k) {
-    const started = performance.now();
-    return toResponse(await requireData().collection.searchById(id, k), started);
+    return withCurrentBuild(async (current) => {
+      const started = performance.now();
+      return toResponse(await current.collection.searchById(id, k), started);
+    });
   },
 
   async searchByPixels(pixels, k, onProgress) {
-    const current = requireData();
     const report = throttledProgress(onProgress);
-    // Model loading is not search time; the clock starts once the model is ready.
-    await ensureModel(report);
-    const started = performance.now();
-    const [embedding, transform] = await Promise.all([
-      embedPixels(pixels, report),
-      current.collection.transform(),
-    ]);
-    const vector = compactVector(transform, embedding);
-    return toResponse(await current.collection.searchByVector(vector, k), started);
+    return withCurrentBuild(async (current) => {
+      // Model loading is not search time; the clock starts once the model is ready.
+      await ensureModel(report);
+      const started = performance.now();
+      const [embedding, transform] = await Promise.all([
+        embedPixels(pixels, report),
+        current.collection.transform(),
+      ]);
+      const vector = compactVector(transform, embedding);
+      return toResponse(await current.collection.searchByVector(vector, k), started);
+    });
   },
 
   async preloadModel(onProgress) {
-    await ensureModel(throttledProgress(onProgress));
+    await withCurrentBuild(() => ensureModel(throttledProgress(onProgress)));
+  },
+
+  async checkForUpdate() {
+    const current = data;
+    if (current === null) return null;
+    return (await switchIfUpdated(current)) && data !== null ? data.info : null;
+  },
+
+  async onDataUpdated(onUpdate) {
+    dataUpdated = onUpdate;
   },
 
   async embed(pixels) {

@@ -17,6 +17,7 @@ const base: StatusInputs = {
   imageCount: 1234,
   fromCache: false,
   memoryOnly: false,
+  dataUpdated: false,
   worker: null,
   offline: { state: 'installing' },
 };
@@ -62,6 +63,11 @@ describe('statusNotices', () => {
     const text = statusNotices({ ...base, worker: worker({ executionProvider: 'wasm', threads: 2 }) })[0]
       .text;
     expect(text).toContain('WebAssembly (2 threads)');
+  });
+
+  it('says when the collection was rebuilt and the app switched to the new version', () => {
+    expect(ids({ ...base, dataUpdated: true })).toEqual(['data-updated', 'ready']);
+    expect(statusNotices({ ...base, dataUpdated: true })[0].text).toContain('collection was updated');
   });
 
   it('mentions the cache when the index came from it', () => {

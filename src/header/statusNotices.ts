@@ -2,7 +2,7 @@ import type { WorkerStatus } from '../../workers/searchApi';
 import type { OfflineStatus } from '../offlineSupport';
 
 export interface StatusNotice {
-  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'memory-only' | 'model-failed';
+  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'memory-only' | 'model-failed' | 'data-updated';
   tone: 'info' | 'warning' | 'error';
   text: string;
 }
@@ -12,6 +12,8 @@ export interface StatusInputs {
   imageCount: number | null;
   fromCache: boolean;
   memoryOnly: boolean;
+  /** The data dir was rebuilt while the tab was open and the app switched to the new build. */
+  dataUpdated: boolean;
   worker: WorkerStatus | null;
   offline: OfflineStatus;
 }
@@ -32,6 +34,13 @@ export function statusNotices(s: StatusInputs): StatusNotice[] {
       id: 'model-failed',
       tone: 'error',
       text: `Searching with your own image is unavailable: the model failed to load (${s.worker.modelError ?? 'unknown error'}). Album search still works.`,
+    });
+  }
+  if (s.dataUpdated) {
+    notices.push({
+      id: 'data-updated',
+      tone: 'info',
+      text: 'The collection was updated — showing the new version.',
     });
   }
   if (s.memoryOnly) {
