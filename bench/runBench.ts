@@ -146,7 +146,12 @@ try {
       const pick = (n: number) =>
         Array.from({ length: n }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / n)].file);
       const configs = [
-        { label: 'MobileNetV2 (default)', dir: mobilenetDir, info: mobilenet, files: pick(quick ? 12 : 100) },
+        {
+          label: 'MobileNetV2 1.4 mid (default)',
+          dir: mobilenetDir,
+          info: mobilenet,
+          files: pick(quick ? 12 : 100),
+        },
         { label: 'ResNet-50 int8 (generated)', dir: resnetDir, info: resnet, files: pick(quick ? 3 : 30) },
       ];
       const rows: OwnImageResult[] = [];

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCatalog } from '../core/catalog';
 import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { RETAINED_FILES, parseRetainedFiles } from '../index-builder/dataDirWriter';
 import { readShardedCatalog } from '../index-builder/readShardedCatalog';
 
 const BUILD_HINT =
@@ -100,7 +102,36 @@ export async function readPublishedDataSet(
         'version of build-index (it stores SVG and other formats as PNG)',
     );
   }
+  for (const path of await retainedPaths(dataDir, presentPaths)) paths.add(path);
   return { manifest, paths };
+}
+
+/**
+ * The previous build's files that the builder keeps for a grace period (RETAINED_FILES, written for
+ * this very manifest), so that tabs still on that build keep working on the host too; `--delete`
+ * removes them once a later build drops them. Only files on disk and of the kinds the builder owns.
+ */
+async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promise<string[]> {
+  const record = parseRetainedFiles(await readFile(join(dataDir, RETAINED_FILES), 'utf8').catch(() => ''));
+  const manifestBytes = await readFile(join(dataDir, MANIFEST_FILE));
+  if (
+    record === undefined ||
+    record.manifestSha256 !== createHash('sha256').update(manifestBytes).digest('hex')
+  )
+    return [];
+  const out: string[] = [];
+  for (const name of record.files) {
+    if (/^(thumbs|originals)\//.test(name)) {
+      if (presentPaths.has(name) && PLAIN_RASTER.test(name)) out.push(name);
+    } else if (/^shards\.[0-9a-f]{16}$/.test(name)) {
+      for (const p of presentPaths) if (p.startsWith(`${name}/`)) out.push(p);
+    } else if (
+      /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx)$/.test(name)
+    ) {
+      if (presentPaths.has(name)) out.push(name);
+    }
+  }
+  return out;
 }
 
 /** The app verifies these hashes after downloading; a mismatch here would publish a site that cannot load. */

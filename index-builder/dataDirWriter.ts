@@ -20,7 +20,8 @@ interface RetainedFiles {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-function parseRetained(text: string): RetainedFiles | undefined {
+/** Reads RETAINED_FILES; undefined when missing or unreadable (then nothing is known to be retained). */
+export function parseRetainedFiles(text: string): RetainedFiles | undefined {
   try {
     const r = JSON.parse(text) as Partial<RetainedFiles>;
     if (r.version === 1 && typeof r.manifestSha256 === 'string' && Array.isArray(r.files)) {
@@ -164,7 +165,9 @@ export class DataDirWriter {
     } else if (previous === undefined || current === null || sha256(previous) === sha256(current)) {
       deletable = () => false; // no switch to a new build: keep the grace list as it is
     } else {
-      const record = parseRetained(await readFile(join(this.dir, RETAINED_FILES), 'utf8').catch(() => ''));
+      const record = parseRetainedFiles(
+        await readFile(join(this.dir, RETAINED_FILES), 'utf8').catch(() => ''),
+      );
       // Files the previous manifest did not reference either; anything newer is kept one more build.
       const stale = record?.manifestSha256 === sha256(previous) ? new Set(record.files) : new Set();
       deletable = (name) => stale.has(name);

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETAINED_FILES } from '../index-builder/dataDirWriter';
+import { writeFixtureData, type FixtureData } from './deployFixture';
+import { readPublishedDataSet } from './publishedDataSet';
+
+let tmp: string;
+let v1: FixtureData;
+let v2: FixtureData;
+const v2Dir = () => join(tmp, 'v2');
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'published-data-set-'));
+  v1 = await writeFixtureData(join(tmp, 'v1'), 1);
+  v2 = await writeFixtureData(v2Dir(), 2);
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+/** What a builder leaves after rebuilding v1 into v2: v1's files kept for a grace period. */
+async function retainV1(manifestSha256?: string): Promise<string[]> {
+  const v1Only = v1.referenced.filter((p) => !v2.referenced.includes(p));
+  for (const p of v1Only) await copyFile(join(tmp, 'v1', p), join(v2Dir(), p));
+  const manifest = await readFile(join(v2Dir(), 'manifest.json'));
+  const sha = manifestSha256 ?? createHash('sha256').update(manifest).digest('hex');
+  await writeFile(
+    join(v2Dir(), RETAINED_FILES),
+    JSON.stringify({ version: 1, manifestSha256: sha, files: [...v1Only, 'originals/evil.svg'] }),
+  );
+  return v1Only;
+}
+
+const present = (extra: string[]) =>
+  new Set(['manifest.json', ...v2.referenced, ...extra, 'originals/evil.svg']);
+
+describe('readPublishedDataSet', () => {
+  it("publishes the previous build's retained files too, so open tabs keep working on the host", async () => {
+    const v1Only = await retainV1();
+    const { paths } = await readPublishedDataSet(v2Dir(), present(v1Only));
+    for (const p of [...v2.referenced, ...v1Only]) expect(paths.has(p)).toBe(true);
+    // Never anything a browser could run, whatever the record says.
+    expect(paths.has('originals/evil.svg')).toBe(false);
+    expect(paths.has(RETAINED_FILES)).toBe(false);
+  });
+
+  it('ignores a record written for another manifest', async () => {
+    const v1Only = await retainV1('0'.repeat(64));
+    const { paths } = await readPublishedDataSet(v2Dir(), present(v1Only));
+    for (const p of v1Only) expect(paths.has(p)).toBe(false);
+    expect([...paths].sort()).toEqual(['manifest.json', ...v2.referenced].sort());
+  });
+});
