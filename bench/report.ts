@@ -494,7 +494,7 @@ export async function renderReport(
       `Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.chromium}, ${m.platform}, ${m.date}. ` +
       'The machine may be shared with other jobs: compare figures within this run (the ratios), not across runs.',
     '',
-    'Run `npm run bench` (full mode, ≤ 15 min on 2 cores) or ' +
+    'Run `npm run bench` (full mode, about 20–30 min on 2 cores: the development sets run two pipelines) or ' +
       '`npm run bench -- --quick` (under 2 min, no demo data needed; `bench/bench.test.ts` runs it in `npm test`). ' +
       '`--out <dir>` writes only `<dir>/results.json`; `--report <results.json>` re-renders this page from a saved run.',
     '',
