@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
 import { ensureDefaultModel, ensureNsfwjsModel, type EnsuredModel } from '../models/ensureModel';
 import {
+  DEV_SETS_DIR,
   DEV_SET_MANIFEST_VERSION,
   DEV_SET_NAMES,
   manifestPath,
@@ -11,13 +12,7 @@ import {
   type DevSetName,
   type DevSetQuery,
 } from './devSetManifest';
-import {
-  DEV_SETS_ROOT,
-  evaluatePipeline,
-  type DevSetReport,
-  type EvaluateOptions,
-  type Pipeline,
-} from './devSetQuality';
+import { evaluatePipeline, type DevSetReport, type EvaluateOptions, type Pipeline } from './devSetQuality';
 
 /*
  * The dev sets in `npm run bench`'s quality area, for two pipelines side by side: the shipped default
@@ -150,7 +145,7 @@ export async function devSetBench(
     );
     return { data: 'tiny', ...both, unavailable: { photos: 'quick mode', textures: 'quick mode' } };
   }
-  const root = DEV_SETS_ROOT;
+  const root = DEV_SETS_DIR;
   const missing = () => DEV_SET_NAMES.filter((s) => !existsSync(manifestPath(root, s)));
   if (missing().length > 0) {
     log(`no dev sets ${missing().join(', ')} yet: making them (npm run dev-sets)`);

@@ -14,6 +14,9 @@ import path from 'node:path';
  * album + name); items without a label (distractors) never count as a match.
  */
 
+/** Where `npm run dev-sets` writes the sets and the harness reads them (gitignored). */
+export const DEV_SETS_DIR = path.join(path.resolve(import.meta.dirname, '..'), 'generated', 'devsets');
+
 export const DEV_SET_NAMES = ['emoji', 'photos', 'textures'] as const;
 export type DevSetName = (typeof DEV_SET_NAMES)[number];
 

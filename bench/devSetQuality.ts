@@ -35,6 +35,7 @@ import { decodeRgba } from '../models/emojiDataset';
 import { matmulSession } from '../models/retrievalRecall';
 import { colourHistogram } from './colourHistogram';
 import {
+  DEV_SETS_DIR,
   DEV_SET_NAMES,
   readDevSetManifest,
   type DevSetName,
@@ -43,8 +44,6 @@ import {
 } from './devSetManifest';
 import { sampleQueries, scoreQueries, topK, type RankedQuery, type SetScores } from './devSetMetrics';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-export const DEV_SETS_ROOT = path.join(REPO_ROOT, 'generated', 'devsets');
 /** Results per query: recall@10 needs 10. */
 const K = 10;
 
@@ -381,7 +380,7 @@ export async function evaluatePipeline(
   opts: EvaluateOptions = {},
 ): Promise<DevSetReport> {
   const t0 = performance.now();
-  const root = opts.root ?? DEV_SETS_ROOT;
+  const root = opts.root ?? DEV_SETS_DIR;
   const log = opts.log ?? ((m: string) => console.log(m));
   const baselines =
     typeof opts.baselines === 'object'

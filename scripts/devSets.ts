@@ -32,6 +32,7 @@ import pLimit from 'p-limit';
 import {
   DEV_SET_MANIFEST_VERSION,
   DEV_SET_NAMES,
+  DEV_SETS_DIR,
   manifestPath,
   parseDevSetManifest,
   type DevSetManifest,
@@ -42,7 +43,6 @@ import { encodeEdited, randomEdits, type ImageEdit } from '../index-builder/imag
 import { decodeRgba } from '../models/emojiDataset';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-export const DEV_SETS_DIR = path.join(REPO_ROOT, 'generated', 'devsets');
 const DEMO_IMAGES = path.join(REPO_ROOT, 'generated', 'demo-images');
 
 const PACKAGES = {

@@ -12,6 +12,7 @@ import { loadModel, type LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { ownedFiles, verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
+import { tearDownTestBed } from './testBedTeardown';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 import { WorkStore } from './workStore';
@@ -102,17 +103,7 @@ beforeAll(async () => {
   client.destroy();
 });
 
-afterAll(async () => {
-  for (const c of children)
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await redis?.stop();
-  await s3?.stop();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => tearDownTestBed({ children, redis, s3, savedEnv: saved, root }));
 
 describe('distributed build', () => {
   it('with a worker killed mid-job equals the single-machine build of the same source', async () => {

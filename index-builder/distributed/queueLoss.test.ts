@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +11,7 @@ import { loadModel, type LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
+import { tearDownTestBed } from './testBedTeardown';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { startPrivateRedis, type PrivateRedis } from './redisForTests';
 
@@ -107,17 +108,7 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  for (const c of children)
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await redis?.stop();
-  await s3?.stop();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => tearDownTestBed({ children, redis, s3, savedEnv: saved, root }));
 
 describe('distributed build when Redis loses its state', () => {
   let worker: CliProcess;

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -11,6 +11,7 @@ import { SCRIPTED_SVG } from '../fixtures/scriptedSvg';
 import { rasterisedSourceHash } from '../safeOriginal';
 import { verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
+import { tearDownTestBed } from './testBedTeardown';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 
 /*
@@ -48,13 +49,7 @@ beforeAll(async () => {
   client.destroy();
 });
 
-afterAll(async () => {
-  for (const c of children)
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await redis?.stop();
-  await s3?.stop();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => tearDownTestBed({ children, redis, s3, root }));
 
 it('a distributed build stores an SVG with a script as a PNG original', async () => {
   const out = join(root, 'out');
