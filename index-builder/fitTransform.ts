@@ -251,24 +251,6 @@ function apply(rows: Float32Array, count: number, x: ArrayLike<number>): Float64
   return out;
 }
 
-/** (1/n) Σ v vᵀ of small vectors. */
-function scatter(vectors: Float64Array[], dim: number): Matrix {
-  const m = new Matrix(dim, dim);
-  for (const v of vectors)
-    for (let i = 0; i < dim; i++) {
-      const vi = v[i];
-      for (let j = i; j < dim; j++) m.set(i, j, m.get(i, j) + vi * v[j]);
-    }
-  const n = Math.max(1, vectors.length);
-  for (let i = 0; i < dim; i++)
-    for (let j = i; j < dim; j++) {
-      const v = m.get(i, j) / n;
-      m.set(i, j, v);
-      m.set(j, i, v);
-    }
-  return m;
-}
-
 /**
  * Learned whitening (Radenović et al. 2016, without labels): in the whitened PCA space `basis`, the
  * within-image scatter S_w of edited copies against their originals is regularised by ρ × the mean
@@ -291,11 +273,8 @@ function learnedWhitening(
     for (let j = 0; j < inputDim; j++) d[j] = v.embedding[j] - original[j];
     return apply(basis, inner, d);
   });
-  const within = scatter(diffs, inner);
-  const collection = scatter(
-    centredRows.map((x) => apply(basis, inner, x)),
-    inner,
-  );
+  const within = covarianceOf(diffs);
+  const collection = covarianceOf(centredRows.map((x) => apply(basis, inner, x)));
   let meanVariance = 0;
   for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;
   const regularised = within.add(Matrix.eye(inner, inner).mul(rho * Math.max(meanVariance, 1e-12)));
