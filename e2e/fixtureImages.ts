@@ -33,7 +33,7 @@ export interface FixtureImage {
 
 const require = createRequire(import.meta.url);
 
-function vendorImageDir(vendor: FixtureVendor): string {
+export function vendorImageDir(vendor: FixtureVendor): string {
   const pkg = require.resolve(`emoji-datasource-${vendor}/package.json`);
   return join(dirname(pkg), 'img', vendor, '64');
 }
@@ -44,6 +44,11 @@ export function albumName(vendor: FixtureVendor): string {
 
 /** The first FIXTURE_EMOJI_PER_ALBUM smileys every vendor draws, in emoji order. */
 export function pickFixtureEmoji(): EmojiRecord[] {
+  return smileysEveryVendorDraws().slice(0, FIXTURE_EMOJI_PER_ALBUM);
+}
+
+/** Every smiley all fixture vendors draw, in emoji order. */
+export function smileysEveryVendorDraws(): EmojiRecord[] {
   const all = JSON.parse(
     readFileSync(require.resolve('emoji-datasource-apple/emoji.json'), 'utf8'),
   ) as EmojiRecord[];
@@ -52,8 +57,7 @@ export function pickFixtureEmoji(): EmojiRecord[] {
       (e) => e.category === 'Smileys & Emotion' && e.has_img_apple && e.has_img_google && e.has_img_twitter,
     )
     .filter((e) => FIXTURE_VENDORS.every((v) => existsSync(join(vendorImageDir(v), e.image))))
-    .sort((a, b) => a.sort_order - b.sort_order)
-    .slice(0, FIXTURE_EMOJI_PER_ALBUM);
+    .sort((a, b) => a.sort_order - b.sort_order);
 }
 
 function sameContent(a: string, b: string): boolean {

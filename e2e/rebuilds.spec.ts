@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
 import { parseCatalog } from '../core/catalog';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import { readShardedCatalog } from '../index-builder/readShardedCatalog';
 import { startServer } from '../scripts/serve';
+import { albumName, smileysEveryVendorDraws, vendorImageDir } from './fixtureImages';
 import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT, loadCollection, searchById } from './harness';
 
 /*
@@ -17,42 +17,19 @@ import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT, loadCollection, searchById } from './
  * the manifest, switches to the newest build, says so, and an album-image search still completes.
  */
 
-const require = createRequire(import.meta.url);
 const VENDORS = ['apple', 'google'] as const;
 const PER_ALBUM = 10;
 
-interface EmojiRecord {
-  short_name: string;
-  image: string;
-  category: string;
-  sort_order: number;
-  has_img_apple: boolean;
-  has_img_google: boolean;
-}
-
-const vendorDir = (vendor: string) =>
-  join(dirname(require.resolve(`emoji-datasource-${vendor}/package.json`)), 'img', vendor, '64');
-
-/** Smileys both vendors draw, in emoji order: build n uses the n-th run of PER_ALBUM of them. */
-function smileys(): EmojiRecord[] {
-  const all = JSON.parse(
-    readFileSync(require.resolve('emoji-datasource-apple/emoji.json'), 'utf8'),
-  ) as EmojiRecord[];
-  return all
-    .filter((e) => e.category === 'Smileys & Emotion' && e.has_img_apple && e.has_img_google)
-    .filter((e) => VENDORS.every((v) => existsSync(join(vendorDir(v), e.image))))
-    .sort((a, b) => a.sort_order - b.sort_order);
-}
-
 /** Makes `dir` hold exactly the images of build `n`: albums Apple and Google, other emoji each build. */
 function writeImageSet(dir: string, n: number): void {
-  const emoji = smileys().slice(n * PER_ALBUM, (n + 1) * PER_ALBUM);
+  const emoji = smileysEveryVendorDraws().slice(n * PER_ALBUM, (n + 1) * PER_ALBUM);
   if (emoji.length < PER_ALBUM) throw new Error('the emoji-datasource packages look incomplete');
   rmSync(dir, { recursive: true, force: true });
   for (const vendor of VENDORS) {
-    const album = join(dir, vendor[0].toUpperCase() + vendor.slice(1));
+    const album = join(dir, albumName(vendor));
     mkdirSync(album, { recursive: true });
-    for (const e of emoji) copyFileSync(join(vendorDir(vendor), e.image), join(album, `${e.short_name}.png`));
+    for (const e of emoji)
+      copyFileSync(join(vendorImageDir(vendor), e.image), join(album, `${e.short_name}.png`));
   }
 }
 
