@@ -103,7 +103,7 @@ test('album-image search in the browser gives the same neighbours as the Node bu
   const info = await loadCollection(page);
   const fixtures = listFixtureImages(FIXTURE_IMAGES_DIR);
   expect(info.count).toBe(fixtures.length);
-  expect(info.memoryOnly).toBe(false);
+  expect((await workerStatus(page)).storage.notKept).toEqual([]);
   const data = await loadDataDir(E2E_DATA_DIR);
   const items = await allItems(page, info);
   expect(items).toHaveLength(info.count);

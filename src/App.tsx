@@ -68,7 +68,6 @@ export function App() {
   const notices = statusNotices({
     imageCount: ready ? ready.info.count : null,
     fromCache: ready ? ready.info.fromCache : false,
-    memoryOnly: ready ? ready.info.memoryOnly : false,
     dataUpdated: index.updates > 0,
     worker: worker.status,
     offline,

@@ -1,3 +1,6 @@
+import type { InstallFailure } from '../workers/serviceWorkerMessages';
+import { formatBytes } from './format/formatBytes';
+
 /*
  * Registers the service worker that makes the site work offline and cross-origin isolated, and tells the
  * UI how that went. Service workers exist only in secure contexts (HTTPS, localhost): on a plain-HTTP
@@ -49,20 +52,82 @@ export function whenOfflineSettled(maxMs = 60_000): Promise<void> {
   });
 }
 
+const INSTALL_FAILED: InstallFailure['type'] = 'lookalike:install-failed';
+
+function isInstallFailure(data: unknown): data is InstallFailure {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as Partial<InstallFailure>).type === INSTALL_FAILED &&
+    typeof (data as Partial<InstallFailure>).name === 'string'
+  );
+}
+
+/** Below this much free space the shell (with the 14 MB runtime) cannot be precached anyway. */
+const SHELL_BYTES = 30e6;
+
+async function freeStorage(): Promise<number | null> {
+  try {
+    const { quota, usage } = await navigator.storage.estimate();
+    return quota === undefined || usage === undefined ? null : Math.max(0, quota - usage);
+  } catch {
+    return null;
+  }
+}
+
+/** Why the install failed, in words: storage is the usual cause, and the one a user can act on. */
+async function failureMessage(reported: InstallFailure | null): Promise<string> {
+  const free = await freeStorage();
+  const short = reported ? reported.name === 'QuotaExceededError' : free !== null && free < SHELL_BYTES;
+  if (short) {
+    const room = free === null ? '' : `: ${formatBytes(free)} free for this site`;
+    return `browser storage is short${room}`;
+  }
+  return reported?.message ?? 'the service worker could not be installed';
+}
+
+function fail(reported: InstallFailure | null): void {
+  void failureMessage(reported).then((message) => {
+    if (status.state !== 'ready') setStatus({ state: 'failed', message });
+  });
+}
+
+/**
+ * `navigator.serviceWorker.ready` resolves only once a worker is active, so an install that fails (a full
+ * quota, a precache download that fails) would leave the app "installing" for ever: follow the installing
+ * worker, and give up when it turns redundant with no other worker left to become active.
+ */
+function followInstall(registration: ServiceWorkerRegistration): void {
+  void navigator.serviceWorker.ready.then(() => setStatus({ state: 'ready' }));
+  const follow = () => {
+    const worker = registration.installing ?? registration.waiting;
+    if (!worker) return;
+    worker.addEventListener('statechange', () => {
+      if (worker.state !== 'redundant') return;
+      if (registration.installing || registration.waiting || registration.active) follow();
+      else fail(null);
+    });
+  };
+  follow();
+  registration.addEventListener('updatefound', follow);
+}
+
 /** Call once at startup. Never throws: every outcome becomes an OfflineStatus. */
 export function registerOfflineSupport(): void {
   if (import.meta.env.DEV) return setStatus({ state: 'unavailable', reason: 'development' });
   if (!window.isSecureContext) return setStatus({ state: 'unavailable', reason: 'insecure-context' });
   if (!('serviceWorker' in navigator))
     return setStatus({ state: 'unavailable', reason: 'no-service-worker' });
+  // The worker says why its install failed (e.g. QuotaExceededError) before it turns redundant.
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (isInstallFailure(event.data)) fail(event.data);
+  });
+  navigator.serviceWorker.startMessages();
   // Relative to the page, so the site works under any path prefix.
   const swUrl = new URL('serviceWorker.js', document.baseURI);
   navigator.serviceWorker
     .register(swUrl, { scope: './' })
-    .then(() => navigator.serviceWorker.ready)
-    .then(
-      () => setStatus({ state: 'ready' }),
-      (err: unknown) =>
-        setStatus({ state: 'failed', message: err instanceof Error ? err.message : String(err) }),
+    .then(followInstall, (err: unknown) =>
+      setStatus({ state: 'failed', message: err instanceof Error ? err.message : String(err) }),
     );
 }

@@ -3,12 +3,16 @@ import { sha256Hex } from '../core/sha256';
 import { CACHE_FORMAT_VERSION, DataCache, fileKey, type KeyValueBackend } from './dataCache';
 
 /** An in-memory stand-in for IndexedDB that clones values like IndexedDB does. */
-function mapBackend(options: { failSetWith?: DOMException } = {}) {
+function mapBackend(options: { failSetWith?: DOMException; quotaBytes?: number } = {}) {
   const map = new Map<string, unknown>();
+  const size = (v: unknown) => (v as { bytes?: ArrayBuffer }).bytes?.byteLength ?? 0;
   const backend: KeyValueBackend = {
     get: async (key) => structuredClone(map.get(key)),
     set: async (key, value) => {
       if (options.failSetWith) throw options.failSetWith;
+      const used = [...map.values()].reduce((n: number, v) => n + size(v), 0);
+      if (options.quotaBytes !== undefined && used + size(value) > options.quotaBytes)
+        throw new DOMException('full', 'QuotaExceededError');
       map.set(key, structuredClone(value));
     },
     del: async (key) => void map.delete(key),
@@ -63,13 +67,48 @@ describe('DataCache', () => {
     expect(map.size).toBe(0);
   });
 
-  it('keeps working in memory when the quota is exceeded', async () => {
-    const { backend } = mapBackend({ failSetWith: new DOMException('full', 'QuotaExceededError') });
+  it('holds what does not fit the quota in memory, keeps storing what fits, and says which was not kept', async () => {
+    const { backend, map } = mapBackend({ quotaBytes: 16 });
     const cache = await DataCache.open(backend);
-    const file = bytesOf('too big for the quota');
-    await cache.writeFile(file.sha256, file.buffer);
+    const big = bytesOf('too big for the quota');
+    const small = bytesOf('fits');
+    expect(await cache.writeFile(big.sha256, big.buffer)).toBe(false);
+    expect(await cache.writeFile(small.sha256, small.buffer)).toBe(true);
+    expect(cache.memoryOnly).toBe(false);
+    expect(cache.isKept(big.sha256)).toBe(false);
+    expect(cache.isKept(small.sha256)).toBe(true);
+    expect(cache.notKeptReason).toBe('storage quota exceeded');
+    expect(map.has(fileKey(small.sha256))).toBe(true);
+    // Both are readable this session.
+    expect((await cache.readFile(big.sha256)).outcome).toBe('hit');
+    expect((await cache.readFile(small.sha256)).outcome).toBe('hit');
+  });
+
+  it('tracks parts that did not fit per build', async () => {
+    const { backend } = mapBackend({ quotaBytes: 8 });
+    const cache = await DataCache.open(backend);
+    await cache.writeParts('build-a', [['head', new Uint8Array(4)]]);
+    expect(cache.partsKept('build-a')).toBe(true);
+    await cache.writeParts('build-b', [
+      ['cell:1', new Uint8Array(2)],
+      ['cell:2', new Uint8Array(64)],
+    ]);
+    expect(cache.partsKept('build-a')).toBe(true);
+    expect(cache.partsKept('build-b')).toBe(false);
+    expect(await cache.readParts('build-b', ['cell:1', 'cell:2'])).toEqual([
+      new Uint8Array(2),
+      new Uint8Array(64),
+    ]);
+  });
+
+  it('keeps working in memory when every write is refused', async () => {
+    const { backend } = mapBackend({ failSetWith: new DOMException('broken', 'UnknownError') });
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('not stored');
+    expect(await cache.writeFile(file.sha256, file.buffer)).toBe(false);
     expect(cache.memoryOnly).toBe(true);
-    expect(cache.memoryOnlyReason).toBe('storage quota exceeded');
+    expect(cache.notKeptReason).toMatch(/IndexedDB failed.*UnknownError/);
+    expect(cache.isKept(file.sha256)).toBe(false);
     expect((await cache.readFile(file.sha256)).outcome).toBe('hit');
   });
 

@@ -4,7 +4,9 @@ import { digestMatches, sha256HexOf } from './contentHash';
 /*
  * Content-addressed store for the data files (index, catalog, model) and the last manifest, in IndexedDB.
  * Every read is verified against the expected sha256, so a corrupt or tampered entry is dropped and the
- * caller refetches. When IndexedDB is missing or full, entries live in memory for this session only.
+ * caller refetches. When IndexedDB is missing or broken, entries live in memory for this session only;
+ * when it is full, an entry that does not fit lives in memory and smaller ones are still stored, and the
+ * cache can say which entries were not kept (the app names the features that costs).
  */
 
 export const CACHE_DB_NAME = 'lookalike';
@@ -107,6 +109,9 @@ export class DataCache {
   private readonly memory = new Map<string, Entry>();
   private store: KeyValueBackend | null;
   private fallbackReason: string | null;
+  /** Keys whose entry lives only in memory because the store refused it (quota). */
+  private readonly unkept = new Set<string>();
+  private unkeptReason: string | null = null;
 
   private constructor(store: KeyValueBackend | null, fallbackReason: string | null) {
     this.store = store;
@@ -140,6 +145,24 @@ export class DataCache {
     return this.fallbackReason;
   }
 
+  /** Whether this file survives the session: stored in IndexedDB, not only held in memory. */
+  isKept(sha256: string): boolean {
+    return this.store !== null && !this.unkept.has(fileKey(sha256));
+  }
+
+  /** Whether every part written for `scope` so far survives the session. */
+  partsKept(scope: string): boolean {
+    if (this.store === null) return false;
+    const prefix = partKey(scope, '');
+    for (const k of this.unkept) if (k.startsWith(prefix)) return false;
+    return true;
+  }
+
+  /** Why some entries are not kept (memory-only, or the store refused them), or null when all are. */
+  get notKeptReason(): string | null {
+    return this.fallbackReason ?? (this.unkept.size > 0 ? this.unkeptReason : null);
+  }
+
   /** Reads a file by its expected sha256 (full or 16-digit prefix) and verifies the bytes. */
   async readFile(sha256: string): Promise<CacheRead> {
     const key = fileKey(sha256);
@@ -157,7 +180,8 @@ export class DataCache {
     return { outcome: 'dropped', reason };
   }
 
-  async writeFile(sha256: string, bytes: ArrayBuffer): Promise<void> {
+  /** True when stored for later sessions, false when held in memory only. */
+  async writeFile(sha256: string, bytes: ArrayBuffer): Promise<boolean> {
     const entry: FileEntry = {
       formatVersion: CACHE_FORMAT_VERSION,
       kind: 'file',
@@ -165,7 +189,7 @@ export class DataCache {
       bytes,
       storedAt: Date.now(),
     };
-    await this.write(fileKey(sha256), entry);
+    return this.write(fileKey(sha256), entry);
   }
 
   /**
@@ -182,8 +206,8 @@ export class DataCache {
     return undefined;
   }
 
-  async writePart(scope: string, name: string, bytes: Uint8Array): Promise<void> {
-    await this.write(partKey(scope, name), partEntry(bytes));
+  async writePart(scope: string, name: string, bytes: Uint8Array): Promise<boolean> {
+    return this.write(partKey(scope, name), partEntry(bytes));
   }
 
   /** Names of the parts stored for `scope`, so callers can skip reads that would miss. */
@@ -228,9 +252,11 @@ export class DataCache {
     if (this.store?.setMany !== undefined) {
       try {
         await this.store.setMany(entries);
+        for (const [key] of entries) this.kept(key);
         return;
       } catch (err) {
-        this.fallBackToMemory(err);
+        // Full: store them one by one, so those that fit are kept.
+        if (!isQuotaError(err)) this.fallBackToMemory(err);
       }
     }
     for (const [key, entry] of entries) await this.write(key, entry);
@@ -300,20 +326,35 @@ export class DataCache {
     }
   }
 
-  private async write(key: string, entry: Entry): Promise<void> {
+  /** True when stored for later sessions; false when the entry is held in memory only. */
+  private async write(key: string, entry: Entry): Promise<boolean> {
     if (this.store) {
       try {
         await this.store.set(key, entry);
-        return;
+        this.kept(key);
+        return true;
       } catch (err) {
-        this.fallBackToMemory(err);
+        if (isQuotaError(err)) {
+          // Only this entry does not fit: later, smaller ones may, and what is stored stays readable.
+          this.unkept.add(key);
+          this.unkeptReason = 'storage quota exceeded';
+        } else {
+          this.fallBackToMemory(err);
+        }
       }
     }
     this.memory.set(key, entry);
+    return false;
+  }
+
+  private kept(key: string): void {
+    this.memory.delete(key);
+    this.unkept.delete(key);
   }
 
   private async remove(key: string): Promise<void> {
     this.memory.delete(key);
+    this.unkept.delete(key);
     if (!this.store) return;
     try {
       await this.store.del(key);
@@ -323,8 +364,13 @@ export class DataCache {
   }
 
   private fallBackToMemory(err: unknown): void {
-    const quota = err instanceof DOMException && err.name === 'QuotaExceededError';
-    this.fallbackReason = quota ? 'storage quota exceeded' : `IndexedDB failed (${describe(err)})`;
+    this.fallbackReason = isQuotaError(err)
+      ? 'storage quota exceeded'
+      : `IndexedDB failed (${describe(err)})`;
     this.store = null;
   }
+}
+
+function isQuotaError(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'QuotaExceededError';
 }

@@ -33,8 +33,6 @@ export interface LoadInfo {
   /** Whether the index came from cache, and bytes fetched over the network for this load. */
   fromCache: boolean;
   fetchedBytes: number;
-  /** Storage fell back to memory (quota exceeded, IndexedDB missing). */
-  memoryOnly: boolean;
 }
 
 export interface SearchResult {
@@ -67,6 +65,20 @@ export interface WorkerStatus {
   crossOriginIsolated: boolean;
   /** How data files are verified: WebCrypto in secure contexts, pure JS (@noble/hashes) elsewhere. */
   hashImplementation: 'webcrypto' | 'noble';
+  storage: StorageStatus;
+}
+
+/** What this browser keeps for the next visit. */
+export interface StorageStatus {
+  /**
+   * Held in memory for this session only, because storage refused them (quota) or is missing: the
+   * collection's files (index, catalog, cells and shards seen) and the model (listed once it has loaded).
+   */
+  notKept: ('collection' | 'model')[];
+  /** Why (e.g. "storage quota exceeded"), or null when everything is kept. */
+  reason: string | null;
+  /** What this site may still store, from navigator.storage.estimate(); null when the browser does not say. */
+  freeBytes: number | null;
 }
 
 export interface SearchApi {

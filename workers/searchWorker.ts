@@ -28,6 +28,7 @@ import type {
   QueryPixels,
   SearchApi,
   SearchResponse,
+  StorageStatus,
   WorkerStatus,
 } from './searchApi';
 
@@ -254,7 +255,6 @@ async function loadBuild(dataUrl: string, report: Report, seen: { text?: string 
     albums: collection.albums,
     fromCache: loaded.fromCache,
     fetchedBytes: manifestBytes + loaded.fetchedBytes,
-    memoryOnly: cache.memoryOnly,
   };
   data = { dataUrl, manifestText: text, manifest, collection, info };
   return info;
@@ -359,6 +359,29 @@ function ensureModel(report: Report): Promise<ModelSession> {
   return promise;
 }
 
+async function freeBytes(): Promise<number | null> {
+  try {
+    const { quota, usage } = await navigator.storage.estimate();
+    return quota === undefined || usage === undefined ? null : Math.max(0, quota - usage);
+  } catch {
+    return null;
+  }
+}
+
+async function storageStatus(): Promise<StorageStatus> {
+  const cache = await openCache();
+  const notKept: StorageStatus['notKept'] = [];
+  const manifest = data?.manifest;
+  if (manifest) {
+    const collectionKept = isShardedManifest(manifest)
+      ? cache.partsKept(manifest.index.sha256)
+      : cache.isKept(manifest.index.sha256) && cache.isKept(manifest.catalog.sha256);
+    if (!collectionKept) notKept.push('collection');
+    if (modelState === 'ready' && !cache.isKept(manifest.model.file.sha256)) notKept.push('model');
+  }
+  return { notKept, reason: notKept.length > 0 ? cache.notKeptReason : null, freeBytes: await freeBytes() };
+}
+
 function toResponse(found: CollectionSearch, started: number): SearchResponse {
   return { ...found, elapsedMs: performance.now() - started };
 }
@@ -436,6 +459,7 @@ const api: SearchApi = {
 
   async status() {
     return {
+      storage: await storageStatus(),
       indexLoaded: data !== null,
       model: modelState,
       modelError,

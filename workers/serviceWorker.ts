@@ -7,6 +7,8 @@
  * manifest.json, index, catalog and model pass through: the search worker keeps those in IndexedDB.
  */
 
+import type { InstallFailure } from './serviceWorkerMessages';
+
 interface PrecacheEntry {
   url: string;
   revision: string | null;
@@ -145,8 +147,25 @@ async function respond(request: Request): Promise<Response> {
   return withIsolationHeaders(await fetch(request));
 }
 
+/** Tells the open pages why the install failed; they would otherwise wait for a worker that never comes. */
+async function reportInstallFailure(err: unknown): Promise<void> {
+  const name = err instanceof Error ? err.name : 'Error';
+  const message = err instanceof Error ? err.message : String(err);
+  const failure: InstallFailure = { type: 'lookalike:install-failed', name, message };
+  for (const client of await sw.clients.matchAll({ includeUncontrolled: true, type: 'window' }))
+    client.postMessage(failure);
+}
+
 sw.addEventListener('install', (event) => {
-  event.waitUntil(install().then(() => sw.skipWaiting()));
+  event.waitUntil(
+    install().then(
+      () => sw.skipWaiting(),
+      async (err: unknown) => {
+        await reportInstallFailure(err);
+        throw err;
+      },
+    ),
+  );
 });
 
 sw.addEventListener('activate', (event) => {

@@ -10,13 +10,13 @@ const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   threads: 0,
   crossOriginIsolated: false,
   hashImplementation: 'webcrypto',
+  storage: { notKept: [], reason: null, freeBytes: null },
   ...over,
 });
 
 const base: StatusInputs = {
   imageCount: 1234,
   fromCache: false,
-  memoryOnly: false,
   dataUpdated: false,
   worker: null,
   offline: { state: 'installing' },
@@ -49,8 +49,19 @@ describe('statusNotices', () => {
     expect(failed[0].text).toContain('quota');
   });
 
-  it('warns when storage fell back to memory', () => {
-    expect(ids({ ...base, memoryOnly: true })).toEqual(['memory-only', 'ready']);
+  it('names each feature that storage pressure costs, with the reason and what is free', () => {
+    const short = (notKept: WorkerStatus['storage']['notKept']) =>
+      statusNotices({
+        ...base,
+        worker: worker({ storage: { notKept, reason: 'storage quota exceeded', freeBytes: 1_200_000 } }),
+      });
+    expect(short([]).map((n) => n.id)).toEqual(['ready']);
+    const both = short(['collection', 'model']);
+    expect(both.map((n) => n.id)).toEqual(['storage-short', 'ready']);
+    expect(both[0].text).toContain('storage quota exceeded');
+    expect(both[0].text).toContain('1.20 MB free');
+    expect(both[0].text).toMatch(/collection is not kept.*model is not kept/);
+    expect(short(['model'])[0].text).not.toContain('collection');
   });
 
   it('puts a model failure first, with its reason', () => {

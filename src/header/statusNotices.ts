@@ -1,8 +1,9 @@
-import type { WorkerStatus } from '../../workers/searchApi';
+import type { StorageStatus, WorkerStatus } from '../../workers/searchApi';
+import { formatBytes } from '../format/formatBytes';
 import type { OfflineStatus } from '../offlineSupport';
 
 export interface StatusNotice {
-  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'memory-only' | 'model-failed' | 'data-updated';
+  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'storage-short' | 'model-failed' | 'data-updated';
   tone: 'info' | 'warning' | 'error';
   text: string;
 }
@@ -11,7 +12,6 @@ export interface StatusInputs {
   /** Number of images once the index has loaded, else null. */
   imageCount: number | null;
   fromCache: boolean;
-  memoryOnly: boolean;
   /** The data dir was rebuilt while the tab was open and the app switched to the new build. */
   dataUpdated: boolean;
   worker: WorkerStatus | null;
@@ -24,6 +24,23 @@ function runtimeText(worker: WorkerStatus | null): string {
   if (!worker?.executionProvider) return '';
   if (worker.executionProvider === 'webgpu') return ' · model on WebGPU';
   return ` · model on WebAssembly (${worker.threads} ${worker.threads === 1 ? 'thread' : 'threads'})`;
+}
+
+const NOT_KEPT_TEXT: Record<StorageStatus['notKept'][number], string> = {
+  collection: 'the collection is not kept and downloads again on your next visit',
+  model: 'the model is not kept and downloads again for your next own-image search',
+};
+
+/** Which features storage pressure costs; offline use has its own notice (offline-failed). */
+function storageNotice(storage: StorageStatus | undefined): StatusNotice | null {
+  if (!storage || storage.notKept.length === 0) return null;
+  const free = storage.freeBytes === null ? '' : `, ${formatBytes(storage.freeBytes)} free for this site`;
+  const lost = storage.notKept.map((f) => NOT_KEPT_TEXT[f]).join('; ');
+  return {
+    id: 'storage-short',
+    tone: 'warning',
+    text: `Browser storage is short (${storage.reason ?? 'not available'}${free}): ${lost}. Search works while you are online.`,
+  };
 }
 
 /** What the status line says, most important first. */
@@ -43,13 +60,8 @@ export function statusNotices(s: StatusInputs): StatusNotice[] {
       text: 'The collection was updated — showing the new version.',
     });
   }
-  if (s.memoryOnly) {
-    notices.push({
-      id: 'memory-only',
-      tone: 'warning',
-      text: 'Browser storage is full or unavailable, so the collection is kept in memory only and downloads again on your next visit.',
-    });
-  }
+  const storage = storageNotice(s.worker?.storage);
+  if (storage) notices.push(storage);
   if (s.offline.state === 'unavailable' && s.offline.reason === 'insecure-context') {
     notices.push({
       id: 'offline-needs-https',

@@ -1,0 +1,7 @@
+/** What the service worker posts to the site's pages (src/offlineSupport.ts listens). */
+export interface InstallFailure {
+  type: 'lookalike:install-failed';
+  /** The error's name: QuotaExceededError when storage is short. */
+  name: string;
+  message: string;
+}
