@@ -85,8 +85,8 @@ export default defineConfig({
       injectManifest: {
         rollupFormat: 'iife',
         globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
-        // The WebGPU runtime (28 MB) is cached on first use by browsers that have WebGPU, not precached for all.
-        globIgnores: ['**/*jsep*', '**/ort.webgpu*'],
+        // The WebGPU runtime (27 MB) is cached on first use by browsers that have WebGPU, not precached for all.
+        globIgnores: ['**/*asyncify*', '**/ort.webgpu*'],
         // The plain WASM runtime is 14 MB and must be available offline.
         maximumFileSizeToCacheInBytes: 20 * 1024 * 1024,
       },

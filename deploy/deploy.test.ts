@@ -131,8 +131,8 @@ describe('deploy to a real S3 API (s3rver)', () => {
       ['favicon.svg', 'image/svg+xml', undefined, REVALIDATE],
       ['workbox-4f2a9c1e.js', 'text/javascript', 'gzip', IMMUTABLE],
       ['assets/index-Cq3x_9Lm.css', 'text/css; charset=utf-8', 'gzip', IMMUTABLE],
-      ['assets/ort-wasm-simd-threaded.jsep-B7Kq2xZa.wasm', 'application/wasm', 'gzip', IMMUTABLE],
-      ['assets/ort-wasm-simd-threaded.jsep-D1v8Wn0p.mjs', 'text/javascript', 'gzip', IMMUTABLE],
+      ['assets/ort-wasm-simd-threaded.asyncify-B7Kq2xZa.wasm', 'application/wasm', 'gzip', IMMUTABLE],
+      ['assets/ort-wasm-simd-threaded.asyncify-D1v8Wn0p.mjs', 'text/javascript', 'gzip', IMMUTABLE],
       ['assets/logo-Z9y8X7w6.webp', 'image/webp', undefined, IMMUTABLE],
       ['data/manifest.json', 'application/json', 'gzip', REVALIDATE],
       // Index files are read with Range requests: never gzip-encoded.

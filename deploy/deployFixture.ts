@@ -70,10 +70,10 @@ export async function writeFixtureSite(siteDir: string, version: number): Promis
   const appName = `assets/index-${createHash('sha256').update(appJs).digest('base64url').slice(0, 8)}.js`;
   await put(siteDir, appName, appJs);
   await put(siteDir, 'assets/index-Cq3x_9Lm.css', 'body{margin:0;font-family:system-ui}\n'.repeat(200));
-  await put(siteDir, 'assets/ort-wasm-simd-threaded.jsep-B7Kq2xZa.wasm', modelBytes('wasm', 256 * 1024));
+  await put(siteDir, 'assets/ort-wasm-simd-threaded.asyncify-B7Kq2xZa.wasm', modelBytes('wasm', 256 * 1024));
   await put(
     siteDir,
-    'assets/ort-wasm-simd-threaded.jsep-D1v8Wn0p.mjs',
+    'assets/ort-wasm-simd-threaded.asyncify-D1v8Wn0p.mjs',
     'export const ort = 1;\n'.repeat(500),
   );
   await put(siteDir, 'assets/logo-Z9y8X7w6.webp', seededBytes('logo', 4096));

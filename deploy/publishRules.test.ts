@@ -10,14 +10,14 @@ describe('publishRuleFor', () => {
     ['workbox-4f2a9c1e.js', 'text/javascript', IMMUTABLE, UploadPhase.ContentAddressed, true],
     ['assets/index-Bx3k9a_Z.js', 'text/javascript', IMMUTABLE, UploadPhase.ContentAddressed, true],
     [
-      'assets/ort-wasm-simd-threaded.jsep-B7Kq2xZa.wasm',
+      'assets/ort-wasm-simd-threaded.asyncify-B7Kq2xZa.wasm',
       'application/wasm',
       IMMUTABLE,
       UploadPhase.ContentAddressed,
       true,
     ],
     [
-      'assets/ort-wasm-simd-threaded.jsep-D1v8Wn0p.mjs',
+      'assets/ort-wasm-simd-threaded.asyncify-D1v8Wn0p.mjs',
       'text/javascript',
       IMMUTABLE,
       UploadPhase.ContentAddressed,
@@ -25,7 +25,13 @@ describe('publishRuleFor', () => {
     ],
     ['assets/index-Cq3x_9Lm.css', 'text/css; charset=utf-8', IMMUTABLE, UploadPhase.ContentAddressed, true],
     // Copied from public/ without a hash: must be revalidated even though it sits next to assets.
-    ['ort-wasm-simd-threaded.jsep.wasm', 'application/wasm', REVALIDATE, UploadPhase.MutableSiteFiles, true],
+    [
+      'ort-wasm-simd-threaded.asyncify.wasm',
+      'application/wasm',
+      REVALIDATE,
+      UploadPhase.MutableSiteFiles,
+      true,
+    ],
     ['assets/unhashed.js', 'text/javascript', REVALIDATE, UploadPhase.MutableSiteFiles, true],
     ['favicon.ico', 'image/x-icon', REVALIDATE, UploadPhase.MutableSiteFiles, false],
     ['data/manifest.json', 'application/json', REVALIDATE, UploadPhase.DataManifest, true],

@@ -121,7 +121,7 @@ test('first visit: what is downloaded for the first album result, for offline us
 
   const all = Object.values(report).flatMap((r) => r.paths);
   // The WebGPU runtime is never fetched by a browser without a WebGPU adapter (headless Chromium has none).
-  expect(all.filter((p) => /jsep|webgpu/.test(p))).toEqual([]);
+  expect(all.filter((p) => /asyncify|webgpu/.test(p))).toEqual([]);
   expect(report.firstAlbumResult.paths).toContain(`/data/${manifest.index.path}`);
   expect(report.modelAndRuntime.paths).toContain(`/data/${modelPath}`);
   // The page and the service worker share the one download of the runtime through the HTTP cache.

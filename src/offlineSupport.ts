@@ -32,14 +32,17 @@ export function subscribeOfflineStatus(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
+let settled: Promise<void> | null = null;
+
 /**
- * Resolves once the service worker is set up, has failed, or cannot exist (at the latest after `maxMs`).
- * The model runtime waits for this on a first visit: the service worker is downloading the same 14 MB
- * WASM file to precache it, and starting a second download in parallel would fetch it twice.
+ * Resolves once the service worker is set up, has failed, or cannot exist (at the latest `maxMs` after
+ * the first call; later calls never wait again, so a registration that hangs costs one wait, not one per
+ * search). The model runtime waits for this on a first visit: the service worker is downloading the same
+ * 14 MB WASM file to precache it, and starting a second download in parallel would fetch it twice.
  */
 export function whenOfflineSettled(maxMs = 60_000): Promise<void> {
   if (status.state !== 'installing') return Promise.resolve();
-  return new Promise((resolve) => {
+  settled ??= new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       unsubscribe();
@@ -50,6 +53,7 @@ export function whenOfflineSettled(maxMs = 60_000): Promise<void> {
       if (status.state !== 'installing') done();
     });
   });
+  return settled;
 }
 
 const INSTALL_FAILED: InstallFailure['type'] = 'lookalike:install-failed';
@@ -62,6 +66,9 @@ function isInstallFailure(data: unknown): data is InstallFailure {
     typeof (data as Partial<InstallFailure>).name === 'string'
   );
 }
+
+/** serviceWorker.js is a few KB: a registration still pending after this will not come. */
+const REGISTER_MS = 10_000;
 
 /** Below this much free space the shell (with the 14 MB runtime) cannot be precached anyway. */
 const SHELL_BYTES = 30e6;
@@ -97,7 +104,12 @@ function fail(reported: InstallFailure | null): void {
  * quota, a precache download that fails) would leave the app "installing" for ever: follow the installing
  * worker, and give up when it turns redundant with no other worker left to become active.
  */
-function followInstall(registration: ServiceWorkerRegistration): void {
+function followInstall(registration: ServiceWorkerRegistration | undefined): void {
+  // Blocked (by policy, or by a test harness that stubs register()): no registration, or no worker at all.
+  if (!registration || (!registration.installing && !registration.waiting && !registration.active)) {
+    setStatus({ state: 'failed', message: 'the browser did not start the service worker' });
+    return;
+  }
   void navigator.serviceWorker.ready.then(() => setStatus({ state: 'ready' }));
   const follow = () => {
     const worker = registration.installing ?? registration.waiting;
@@ -125,9 +137,22 @@ export function registerOfflineSupport(): void {
   navigator.serviceWorker.startMessages();
   // Relative to the page, so the site works under any path prefix.
   const swUrl = new URL('serviceWorker.js', document.baseURI);
-  navigator.serviceWorker
-    .register(swUrl, { scope: './' })
-    .then(followInstall, (err: unknown) =>
-      setStatus({ state: 'failed', message: err instanceof Error ? err.message : String(err) }),
-    );
+  // A registration can hang (a blocked or stalled worker script): give up waiting for it, not on it.
+  const stalled = setTimeout(() => {
+    if (status.state === 'installing')
+      setStatus({
+        state: 'failed',
+        message: `the service worker did not start within ${REGISTER_MS / 1000} s`,
+      });
+  }, REGISTER_MS);
+  navigator.serviceWorker.register(swUrl, { scope: './' }).then(
+    (registration) => {
+      clearTimeout(stalled);
+      followInstall(registration);
+    },
+    (err: unknown) => {
+      clearTimeout(stalled);
+      setStatus({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
+    },
+  );
 }

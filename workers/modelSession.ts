@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-web';
-import type { ModelRunner } from '../core/featurize';
+import { featurize, type ModelRunner } from '../core/featurize';
 import type { ModelSpec } from '../core/modelSpec';
 import { loadOrtRuntime, webGpuAvailable, type ExecutionProvider, type OrtRuntime } from './ortRuntime';
 
@@ -8,6 +8,8 @@ export interface ModelSession {
   runner: ModelRunner;
   executionProvider: ExecutionProvider;
   threads: number;
+  /** Why the model runs on WASM although the browser offered WebGPU; null otherwise. */
+  webGpuError: string | null;
 }
 
 function describe(err: unknown): string {
@@ -41,17 +43,29 @@ async function createSession(provider: ExecutionProvider, modelBytes: Uint8Array
   return { runner: runnerFor(runtime, session, spec), executionProvider: provider, threads: runtime.threads };
 }
 
+/** One embedding of a grey image: a provider that cannot run the model fails here, not on a user's query. */
+async function smokeTest(runner: ModelRunner, spec: ModelSpec): Promise<void> {
+  const grey = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(128) };
+  const [out] = await featurize(runner, spec, [grey]);
+  if (out.length === 0 || !out.every(Number.isFinite))
+    throw new Error('the model gives no finite embedding on this provider');
+}
+
 /**
  * Starts the model on WebGPU when the browser has an adapter, else on WASM. A WebGPU failure (driver,
  * unsupported operator) falls back to WASM rather than leaving own-image search broken.
  */
 export async function openModelSession(modelBytes: Uint8Array, spec: ModelSpec): Promise<ModelSession> {
+  let webGpuError: string | null = null;
   if (await webGpuAvailable()) {
     try {
-      return await createSession('webgpu', modelBytes, spec);
+      const session = await createSession('webgpu', modelBytes, spec);
+      await smokeTest(session.runner, spec);
+      return { ...session, webGpuError };
     } catch (err) {
-      console.warn(`WebGPU session failed, using WASM: ${describe(err)}`);
+      webGpuError = describe(err);
+      console.warn(`WebGPU session failed, using WASM: ${webGpuError}`);
     }
   }
-  return createSession('wasm', modelBytes, spec);
+  return { ...(await createSession('wasm', modelBytes, spec)), webGpuError };
 }

@@ -2,12 +2,14 @@ import type * as Ort from 'onnxruntime-web';
 // The runtime's files are served by this site (never a CDN): Vite emits them as assets and these are their URLs.
 import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import jsepBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import jsepGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+// onnxruntime-web 1.30's WebGPU build runs the C++ WebGPU provider in the asyncify build (the JSEP
+// build is what the JS-kernel provider used; its glue lacks webgpuInit).
+import webGpuBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import webGpuGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 
 /*
- * Loads onnxruntime-web on demand. The plain WASM build (14 MB .wasm) is the default; the JSEP build
- * (28 MB, WebGPU) is imported only when the browser offers a WebGPU adapter, so other visitors never
+ * Loads onnxruntime-web on demand. The plain WASM build (14 MB .wasm) is the default; the asyncify build
+ * (27 MB, WebGPU) is imported only when the browser offers a WebGPU adapter, so other visitors never
  * download it. Vite resolves 'onnxruntime-web/*' with the 'onnxruntime-web-use-extern-wasm' condition,
  * which keeps the emscripten glue (.mjs) out of the bundle: it is loaded from its own URL, and that
  * URL is also what the pthread workers start from.
@@ -59,7 +61,7 @@ export async function loadOrtRuntime(provider: ExecutionProvider): Promise<OrtRu
   const threads = wasmThreadCount();
   if (provider === 'webgpu') {
     const ort = await import('onnxruntime-web/webgpu');
-    configure(ort, jsepBinaryUrl, jsepGlueUrl, threads);
+    configure(ort, webGpuBinaryUrl, webGpuGlueUrl, threads);
     return { ort, executionProvider: 'webgpu', threads };
   }
   const ort = await import('onnxruntime-web/wasm');

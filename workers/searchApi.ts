@@ -61,6 +61,8 @@ export interface WorkerStatus {
   model: 'idle' | 'loading' | 'ready' | 'failed';
   modelError: string | null;
   executionProvider: 'webgpu' | 'wasm' | null;
+  /** Why the model fell back to WASM although the browser offered WebGPU; null otherwise. */
+  webGpuError: string | null;
   threads: number;
   crossOriginIsolated: boolean;
   /** How data files are verified: WebCrypto in secure contexts, pure JS (@noble/hashes) elsewhere. */

@@ -464,6 +464,7 @@ const api: SearchApi = {
       model: modelState,
       modelError,
       executionProvider: modelSession?.executionProvider ?? null,
+      webGpuError: modelSession?.webGpuError ?? null,
       threads: modelSession?.threads ?? 0,
       crossOriginIsolated: self.crossOriginIsolated,
       hashImplementation: hashImplementation(),

@@ -7,6 +7,7 @@ const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   model: 'idle',
   modelError: null,
   executionProvider: null,
+  webGpuError: null,
   threads: 0,
   crossOriginIsolated: false,
   hashImplementation: 'webcrypto',
@@ -74,6 +75,13 @@ describe('statusNotices', () => {
     const text = statusNotices({ ...base, worker: worker({ executionProvider: 'wasm', threads: 2 }) })[0]
       .text;
     expect(text).toContain('WebAssembly (2 threads)');
+    expect(statusNotices({ ...base, worker: worker({ executionProvider: 'webgpu' }) })[0].text).toContain(
+      'model on WebGPU',
+    );
+    const fellBack = worker({ executionProvider: 'wasm', threads: 1, webGpuError: 'no adapter' });
+    expect(statusNotices({ ...base, worker: fellBack })[0].text).toContain(
+      'WebAssembly (1 thread; WebGPU failed)',
+    );
   });
 
   it('says when the collection was rebuilt and the app switched to the new version', () => {

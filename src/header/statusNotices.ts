@@ -23,7 +23,9 @@ const countFormat = new Intl.NumberFormat('en');
 function runtimeText(worker: WorkerStatus | null): string {
   if (!worker?.executionProvider) return '';
   if (worker.executionProvider === 'webgpu') return ' · model on WebGPU';
-  return ` · model on WebAssembly (${worker.threads} ${worker.threads === 1 ? 'thread' : 'threads'})`;
+  const threads = `${worker.threads} ${worker.threads === 1 ? 'thread' : 'threads'}`;
+  const fallback = worker.webGpuError === null ? '' : '; WebGPU failed';
+  return ` · model on WebAssembly (${threads}${fallback})`;
 }
 
 const NOT_KEPT_TEXT: Record<StorageStatus['notKept'][number], string> = {

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Browser } from '@playwright/test';
+import { featurize } from '../core/featurize';
+import { decodeImage } from '../index-builder/decodeImage';
+import { loadDataDir } from '../index-builder/loadDataDir';
+import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
+import { cosine } from '../models/parity';
+import { listFixtureImages } from './fixtureImages';
+import {
+  E2E_DATA_DIR,
+  FIXTURE_IMAGES_DIR,
+  embedInPage,
+  launchBrowser,
+  loadCollection,
+  searchByImageInPage,
+  serverUrl,
+  workerStatus,
+} from './harness';
+
+/*
+ * The WebGPU path (issue 15 item 5). Headless Chromium here exposes a software WebGPU adapter
+ * (SwiftShader) with --enable-unsafe-webgpu: enough to prove the model runs through onnxruntime-web's
+ * WebGPU provider and agrees with WASM and Node, and that a failing WebGPU runtime falls back to WASM.
+ * No speed is measured or claimed from a software adapter.
+ */
+
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
+
+let browser: Browser;
+test.beforeAll(async () => {
+  browser = await launchBrowser(WEBGPU_ARGS);
+});
+test.afterAll(async () => {
+  await browser.close();
+});
+
+/** Twelve fixture images spread over the three vendors. */
+function sampleImages(): { name: string; bytes: Uint8Array }[] {
+  const fixtures = listFixtureImages(FIXTURE_IMAGES_DIR);
+  const step = Math.max(1, Math.floor(fixtures.length / 12));
+  return fixtures
+    .filter((_, i) => i % step === 0)
+    .slice(0, 12)
+    .map((f) => ({ name: `${f.album}/${f.emoji}`, bytes: readFileSync(f.path) }));
+}
+
+test('the model runs on WebGPU, agrees with WASM in Node (cosine ≥ 0.999), and the status line says WebGPU', async () => {
+  const context = await browser.newContext();
+  const data = await loadDataDir(E2E_DATA_DIR);
+  const runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec, 1);
+  try {
+    const page = await context.newPage();
+    await page.goto(serverUrl());
+    await loadCollection(page);
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadModel());
+    const status = await workerStatus(page);
+    expect(status.webGpuError).toBeNull();
+    expect(status.executionProvider).toBe('webgpu');
+
+    let worst = 1;
+    for (const image of sampleImages()) {
+      const [inNode] = await featurize(runner, data.model.spec, [(await decodeImage(image.bytes)).image]);
+      const onGpu = await embedInPage(page, image.bytes);
+      const similarity = cosine(onGpu, inNode);
+      worst = Math.min(worst, similarity);
+      expect(similarity, image.name).toBeGreaterThanOrEqual(0.999);
+    }
+    console.log(`WebGPU (SwiftShader) vs onnxruntime-node: worst cosine ${worst.toFixed(6)} over 12 images`);
+
+    const own = sampleImages()[0];
+    const response = await searchByImageInPage(page, own.bytes, 3);
+    expect(response.results[0].item.name.replace(/\.png$/, '')).toBe(own.name.split('/')[1]);
+    await expect(page.getByTestId('status-ready')).toContainText('model on WebGPU');
+  } finally {
+    await runner.release();
+    await context.close();
+  }
+});
+
+test('when the WebGPU runtime fails to load, the model falls back to WASM and the status line says so', async () => {
+  // Requests from the page's workers pass through routes only without a service worker in between.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    await context.route(/ort-wasm-simd-threaded\.asyncify/, (route) => route.abort('failed'));
+    const page = await context.newPage();
+    await page.goto(serverUrl());
+    await loadCollection(page);
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadModel());
+    const status = await workerStatus(page);
+    expect(status.model).toBe('ready');
+    expect(status.executionProvider).toBe('wasm');
+    expect(status.webGpuError).not.toBeNull();
+
+    const own = sampleImages()[1];
+    const response = await searchByImageInPage(page, own.bytes, 3);
+    expect(response.results[0].item.name.replace(/\.png$/, '')).toBe(own.name.split('/')[1]);
+    await expect(page.getByTestId('status-ready')).toContainText('WebAssembly');
+    await expect(page.getByTestId('status-ready')).toContainText('WebGPU failed');
+  } finally {
+    await context.close();
+  }
+});
