@@ -93,9 +93,17 @@ async function failureMessage(reported: InstallFailure | null): Promise<string> 
   return reported?.message ?? 'the service worker could not be installed';
 }
 
+/** The worker's own report of its failed install, which says more than the redundant state alone. */
+let reportedFailure: InstallFailure | null = null;
+
 function fail(reported: InstallFailure | null): void {
-  void failureMessage(reported).then((message) => {
-    if (status.state !== 'ready') setStatus({ state: 'failed', message });
+  if (reported) reportedFailure = reported;
+  const from = reportedFailure;
+  void failureMessage(from).then((message) => {
+    // The report and the state change race; a message built without the report never replaces one built with it.
+    if (status.state === 'ready' || (from === null && reportedFailure !== null && status.state === 'failed'))
+      return;
+    setStatus({ state: 'failed', message });
   });
 }
 
