@@ -99,6 +99,11 @@ function extension(path: string): string {
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }
 
+/** Worth sending gzip-encoded: what deploy stores gzipped on S3 and `npm run serve` compresses. */
+export function isCompressible(path: string): boolean {
+  return COMPRESSIBLE.has(extension(path));
+}
+
 export function contentTypeFor(path: string): string {
   const ext = extension(path);
   return CONTENT_TYPES[ext] ?? (mime.lookup(path) || 'application/octet-stream');
@@ -132,7 +137,7 @@ export function publishRuleFor(path: string): PublishRule {
   return {
     contentType: contentTypeFor(path),
     cacheControl: contentAddressed ? IMMUTABLE : REVALIDATE,
-    compressible: COMPRESSIBLE.has(extension(path)),
+    compressible: isCompressible(path),
     phase: phaseFor(path, contentAddressed),
   };
 }

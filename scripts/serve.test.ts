@@ -52,6 +52,49 @@ describe('startServer', () => {
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(wasm);
   });
 
+  it('sends compressible files gzip-encoded to clients that take gzip, with a stable ETag', async () => {
+    const url = new URL('assets/ort-abc.wasm', server.url);
+    const res = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    expect(res.headers.get('content-type')).toBe('application/wasm');
+    expect(res.headers.get('cache-control')).toContain('immutable');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(wasm);
+    const etag = res.headers.get('etag')!;
+    const again = await fetch(url, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    const manifest = await fetch(new URL('data/manifest.json', server.url), {
+      headers: { 'Accept-Encoding': 'gzip;q=1, br' },
+    });
+    expect(manifest.headers.get('content-encoding')).toBe('gzip');
+    expect(manifest.headers.get('content-security-policy')).toBe(DATA_CSP);
+    expect(await manifest.text()).toBe('{"a":1}');
+  });
+
+  it('sends files as they are without gzip in Accept-Encoding, for ranges and for indexes', async () => {
+    const identity = await fetch(new URL('data/manifest.json', server.url), {
+      headers: { 'Accept-Encoding': 'identity' },
+    });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    const refused = await fetch(new URL('data/manifest.json', server.url), {
+      headers: { 'Accept-Encoding': 'gzip;q=0' },
+    });
+    expect(refused.headers.get('content-encoding')).toBeNull();
+    const range = await fetch(new URL('assets/ort-abc.wasm', server.url), {
+      headers: { 'Accept-Encoding': 'gzip', Range: 'bytes=0-9' },
+    });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('content-encoding')).toBeNull();
+    const index = await fetch(new URL('data/index.0123456789abcdef.bin', server.url), {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    expect(index.headers.get('content-encoding')).toBeNull();
+    const escape = await fetch(new URL('data/..%2f..%2fdist%2findex.html', server.url), {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    expect(escape.status).toBe(404);
+  });
+
   it('answers byte ranges', async () => {
     const res = await fetch(new URL('assets/ort-abc.wasm', server.url), {
       headers: { Range: 'bytes=10-19' },

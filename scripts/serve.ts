@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import sirv from 'sirv';
+import { gzipResponder } from './gzipResponder';
 import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
 
 /*
@@ -12,7 +13,7 @@ import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
  * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting. Cache headers follow
  * the data dir's rules: manifest.json and the page are revalidated, content-addressed files are immutable.
  * Every response is `nosniff`; the site gets the app's CSP, data files a CSP that makes them inert
- * (scripts/securityHeaders.ts).
+ * (scripts/securityHeaders.ts). What deploy stores gzipped on S3 is sent gzipped (scripts/gzipResponder.ts).
  */
 
 export interface ServeOptions {
@@ -82,6 +83,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // dev mode looks files up per request, so rebuilding the site or the data needs no restart.
   const site = sirv(distDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: siteHeaders });
   const data = sirv(dataDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: dataHeaders });
+  const siteGzip = gzipResponder(distDir, siteHeaders);
+  const dataGzip = gzipResponder(dataDir, dataHeaders);
+  const serve = (
+    gzipped: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
+    plain: (req: IncomingMessage, res: ServerResponse) => void,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) =>
+    void gzipped(req, res).then(
+      (done) => {
+        if (!done) plain(req, res);
+      },
+      () => plain(req, res),
+    );
 
   const server = createServer((req, res) => {
     options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range });
@@ -99,9 +114,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = req.url ?? '/';
     if (url === '/data' || url.startsWith('/data/') || url.startsWith('/data?')) {
       req.url = url.slice('/data'.length) || '/';
-      data(req, res);
+      serve(dataGzip, data, req, res);
     } else {
-      site(req, res);
+      serve(siteGzip, site, req, res);
     }
   });
   await new Promise<void>((done, fail) => {
