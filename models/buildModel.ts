@@ -7,11 +7,12 @@ import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import type { ConvertedModel, WeightEncoding } from './convertShared';
 import { graphToOnnx } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
-import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
+import { colourTag, NSFWJS_EMBEDDINGS, type ModelColourBlock } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
 
 /*
  * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8] [--out dir]
+ *     [--colour-bins 4 [--colour-weight 0.3]]
  * Converts an nsfwjs model (Keras layers model or TF graph model) to generated/models/<model>.onnx +
  * <model>.json (the model spec) + <model>.stamp (what it was built from, so ensureModel can tell when to
  * rebuild).
@@ -37,6 +38,11 @@ export interface BuildModelOptions {
   outDir?: string;
   /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
   weights?: WeightEncoding;
+  /**
+   * Appends a colour histogram block to the embedding (convertShared.ts colourHistogramBlock), overriding
+   * the model choice's; the output then gets a suffixed name (e.g. mobilenet_v2_mid.rgb4w0.3).
+   */
+  colour?: ModelColourBlock;
   quiet?: boolean;
 }
 
@@ -48,19 +54,29 @@ export interface BuiltModel {
 }
 
 /** Identifies the inputs of a build: nsfwjs version, converter sources, model and encoding. */
-export function buildStamp(model: NsfwjsAnyModelName, weights: WeightEncoding): string {
+export function buildStamp(
+  model: NsfwjsAnyModelName,
+  weights: WeightEncoding,
+  colour?: ModelColourBlock,
+): string {
   const hash = createHash('sha256');
   for (const file of CONVERTER_SOURCES) hash.update(file).update(readFileSync(path.join(here, file)));
   return JSON.stringify({
     nsfwjs: nsfwjsVersion(),
     model,
     weights,
+    ...(colour ? { colour: { bins: colour.bins, weight: colour.weight } } : {}),
     converter: hash.digest('hex').slice(0, 16),
   });
 }
 
-export function modelFileBase(model: NsfwjsAnyModelName, weights: WeightEncoding): string {
-  return weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
+export function modelFileBase(
+  model: NsfwjsAnyModelName,
+  weights: WeightEncoding,
+  colour?: ModelColourBlock,
+): string {
+  const base = weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
+  return colour ? `${base}.${colourTag(colour)}` : base;
 }
 
 function writeAtomic(file: string, data: string | Uint8Array): void {
@@ -70,14 +86,20 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
 }
 
 /** The model's embedding choice (taps, pooling, input size) converted to ONNX with `weights`. */
-export function convertEmbedding(model: NsfwjsAnyModelName, weights: WeightEncoding): ConvertedModel {
+export function convertEmbedding(
+  model: NsfwjsAnyModelName,
+  weights: WeightEncoding,
+  colour?: ModelColourBlock,
+): ConvertedModel {
   const choice = NSFWJS_EMBEDDINGS[model];
+  const block = colour ?? choice.colour;
   const head = {
     output: 'embedding',
     weights,
     graphName: choice.id,
     pooling: choice.pooling,
     inputSize: choice.inputSize,
+    ...(block ? { colour: { ...block, pixel: { mean: choice.input.mean, std: choice.input.std } } } : {}),
   } as const;
   const source = loadNsfwjsModel(model);
   return source.format === 'graph'
@@ -93,18 +115,21 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   const weights = opts.weights ?? choice.weights;
   const outDir = path.resolve(opts.outDir ?? GENERATED_MODELS_DIR);
   const started = Date.now();
-  const converted = convertEmbedding(model, weights);
+  const colour = opts.colour;
+  const converted = convertEmbedding(model, weights, colour);
+  // The id names the colour block whether the choice has it or the caller added it (same bytes, same id).
+  const block = colour ?? choice.colour;
   const [, height, width] = converted.inputShape;
   if (width !== choice.input.width || height !== choice.input.height) {
     throw new Error(
       `${model}: model input is ${width}×${height}, the embedding choice says ${choice.input.width}×${choice.input.height}`,
     );
   }
-  const base = modelFileBase(model, weights);
+  const base = modelFileBase(model, weights, colour);
   const spec = parseModelSpec({
     specVersion: 1,
     // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
-    id: `${choice.id}-${weights}-${createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8)}`,
+    id: `${choice.id}${block ? `-${colourTag(block)}` : ''}-${weights}-${createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8)}`,
     file: `${base}.onnx`,
     input: { ...choice.input, name: converted.inputName },
     output: converted.outputs[0],
@@ -115,7 +140,7 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   writeAtomic(onnxPath, converted.onnx);
   writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
   // The stamp goes last: a build interrupted before it is rebuilt next time.
-  writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights));
+  writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights, colour));
   if (!opts.quiet) {
     const mb = (converted.onnx.length / 1e6).toFixed(2);
     console.log(
@@ -140,9 +165,21 @@ function main(argv: string[]): void {
       ]),
     )
     .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
+    .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)
+    .option('--colour-weight <w>', 'its weight next to each unit-length tap block (default 0.3)', Number)
     .parse(argv);
-  const o = program.opts<{ model: NsfwjsAnyModelName; weights?: WeightEncoding; out: string }>();
-  buildModel({ model: o.model, weights: o.weights, outDir: o.out });
+  const o = program.opts<{
+    model: NsfwjsAnyModelName;
+    weights?: WeightEncoding;
+    out: string;
+    colourBins?: number;
+    colourWeight?: number;
+  }>();
+  if (o.colourWeight !== undefined && o.colourBins === undefined)
+    throw new Error('--colour-weight needs --colour-bins');
+  const colour =
+    o.colourBins === undefined ? undefined : { bins: o.colourBins, weight: o.colourWeight ?? 0.3 };
+  buildModel({ model: o.model, weights: o.weights, outDir: o.out, colour });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

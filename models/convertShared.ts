@@ -38,9 +38,128 @@ export interface HeadOptions {
   weights: WeightEncoding;
   /** Pooling per tap name; taps not listed are average-pooled. */
   pooling?: Record<string, Pooling>;
+  /** 'embedding' only: append a colour histogram block computed from the input (colourHistogramBlock). */
+  colour?: ColourBlockOptions;
   inputName?: string;
   outputName?: string;
   graphName?: string;
+}
+
+/**
+ * A joint RGB colour histogram of the model input, appended to the embedding (models/colourBlock.test.ts
+ * checks it against a plain JS computation). Each channel has `bins` triangular (linear-interpolation)
+ * memberships max(0, 1 − |v − c_b|·(bins − 1)) at centres c_b = b/(bins − 1) over [0, 1] pixel values,
+ * which sum to 1 per pixel; a pixel's joint bin weights are the products of its three channels'
+ * memberships (bins³ joint bins), averaged over the image. The block is the square root of that
+ * histogram (Hellinger), L2-normalised and scaled by `weight` (each tap's block has length 1).
+ */
+export interface ColourBlockOptions {
+  /** Memberships per channel, ≥ 2 (4 → 64 joint bins, 6 → 216). */
+  bins: number;
+  /** The block's length next to each tap's unit-length block, before the final normalisation. */
+  weight: number;
+  /**
+   * How the input tensor maps back to [0, 1] pixel values: pixel = x·std + mean per channel, i.e. the
+   * inverse of the spec's input normalisation after its 1/255 scale. Default mean 0, std 1.
+   */
+  pixel?: { mean: readonly number[]; std: readonly number[] };
+}
+
+export function checkColourBlock(c: ColourBlockOptions): void {
+  if (!(Number.isInteger(c.bins) && c.bins >= 2 && c.bins <= 16))
+    throw new Error(`colour block: bins ${c.bins} must be an integer in 2..16`);
+  if (!(Number.isFinite(c.weight) && c.weight > 0))
+    throw new Error(`colour block: weight ${c.weight} must be positive`);
+  for (const [k, v] of Object.entries(c.pixel ?? {}))
+    if (v.length !== 3 || !v.every(Number.isFinite))
+      throw new Error(`colour block: pixel.${k} needs 3 numbers`);
+}
+
+/**
+ * The colour block of an NCHW RGB input tensor as [N, bins³] (see ColourBlockOptions), joint bin
+ * index (r·bins + g)·bins + b. Made of opset-13 ops only, so onnxruntime-node and -web agree.
+ */
+export function colourHistogramBlock(
+  graph: OnnxGraph,
+  input: string,
+  c: ColourBlockOptions,
+  base = 'colour',
+): { name: string; dim: number } {
+  checkColourBlock(c);
+  const B = c.bins;
+  const mean = c.pixel?.mean ?? [0, 0, 0];
+  const std = c.pixel?.std ?? [1, 1, 1];
+  let x = input;
+  if (!std.every((s) => s === 1))
+    x = graph.node(
+      'Mul',
+      [x, graph.initializer(`${base}_std`, 'float32', [1, 3, 1, 1], std)],
+      `${base}_unstd`,
+    );
+  if (!mean.every((m) => m === 0))
+    x = graph.node(
+      'Add',
+      [x, graph.initializer(`${base}_mean`, 'float32', [1, 3, 1, 1], mean)],
+      `${base}_unmean`,
+    );
+  x = clip(graph, x, 0, 1, `${base}_pixels`);
+  // Scaled so the centres are the integers 0..bins−1 (exact in float32): max(0, 1 − |v·(bins − 1) − b|).
+  x = graph.node('Mul', [x, graph.initializer(`${base}_slope`, 'float32', [], [B - 1])], `${base}_scaled`);
+  const centres = graph.initializer(
+    `${base}_centres`,
+    'float32',
+    [1, B, 1, 1],
+    Array.from({ length: B }, (_, b) => b),
+  );
+  const one = graph.initializer(`${base}_one`, 'float32', [], [1]);
+  // Memberships of channel ch: [N, B, H, W] → [N, B, H·W].
+  const memberships = (ch: number, name: string) => {
+    const index = graph.initializer(`${base}_${name}_index`, 'int64', [1], [ch]);
+    const v = graph.node('Gather', [x, index], `${base}_${name}`, { axis: 1 });
+    const dist = graph.node(
+      'Abs',
+      [graph.node('Sub', [v, centres], `${base}_${name}_d`)],
+      `${base}_${name}_abs`,
+    );
+    const tri = graph.node(
+      'Relu',
+      [graph.node('Sub', [one, dist], `${base}_${name}_1m`)],
+      `${base}_${name}_m`,
+    );
+    const flat = graph.initializer(`${base}_${name}_shape`, 'int64', [3], [0, B, -1]);
+    return graph.node('Reshape', [tri, flat], `${base}_${name}_flat`);
+  };
+  const r = memberships(0, 'r');
+  const g = memberships(1, 'g');
+  const b = memberships(2, 'b');
+  // rg[n, i, j, p] = r[n, i, p]·g[n, j, p] → [N, B², P]; then · bᵀ over pixels → [N, B², B] / P.
+  const rShape = graph.initializer(`${base}_r_shape4`, 'int64', [4], [0, B, 1, -1]);
+  const gShape = graph.initializer(`${base}_g_shape4`, 'int64', [4], [0, 1, B, -1]);
+  const rg = graph.node(
+    'Mul',
+    [graph.node('Reshape', [r, rShape], `${base}_r4`), graph.node('Reshape', [g, gShape], `${base}_g4`)],
+    `${base}_rg`,
+  );
+  const rgFlat = graph.node(
+    'Reshape',
+    [rg, graph.initializer(`${base}_rg_shape`, 'int64', [3], [0, B * B, -1])],
+    `${base}_rg_flat`,
+  );
+  const counts = graph.node(
+    'MatMul',
+    [rgFlat, graph.node('Transpose', [b], `${base}_bT`, { perm: [0, 2, 1] })],
+    `${base}_counts`,
+  );
+  const joint = graph.node(
+    'Reshape',
+    [counts, graph.initializer(`${base}_joint_shape`, 'int64', [2], [0, B * B * B])],
+    `${base}_joint`,
+  );
+  // Dividing by the pixel count is left to the normalisation: sqrt(h/P) ∝ sqrt(h).
+  const hellinger = graph.node('Sqrt', [joint], `${base}_sqrt`);
+  const unit = graph.node('LpNormalization', [hellinger], `${base}_l2`, { axis: 1, p: 2 });
+  const weight = graph.initializer(`${base}_weight`, 'float32', [], [c.weight]);
+  return { name: graph.node('Mul', [unit, weight], `${base}_weighted`), dim: B * B * B };
 }
 
 /** TF 'same' padding along one axis: [before, after]. */
@@ -245,20 +364,29 @@ export function outputHead(
   graph: OnnxGraph,
   pooled: { name: string; dim: number }[],
   tapNames: string[],
-  opts: Pick<HeadOptions, 'output' | 'outputName'>,
+  opts: Pick<HeadOptions, 'output' | 'outputName' | 'colour'>,
+  input?: string,
 ): { name: string; dim: number }[] {
   if (opts.output === 'pooled') {
+    if (opts.colour) throw new Error("the colour block needs output 'embedding'");
     return pooled.map((p, i) => ({ name: graph.node('Identity', [p.name], tapNames[i]), dim: p.dim }));
   }
   const outName = opts.outputName ?? 'embedding';
   const normalised = pooled.map((p) =>
     graph.node('LpNormalization', [p.name], `${p.name}_l2`, { axis: 1, p: 2 }),
   );
+  let dim = pooled.reduce((n, p) => n + p.dim, 0);
+  if (opts.colour) {
+    if (input === undefined) throw new Error('the colour block needs the input tensor');
+    const block = colourHistogramBlock(graph, input, opts.colour);
+    normalised.push(block.name);
+    dim += block.dim;
+  }
   const joined =
     normalised.length === 1
       ? normalised[0]
       : graph.node('Concat', normalised, 'embedding_concat', { axis: 1 });
   const name = graph.node('LpNormalization', [joined], outName, { axis: 1, p: 2 });
   if (name !== outName) throw new Error(`output name ${outName} collides with a layer tensor`);
-  return [{ name, dim: pooled.reduce((n, p) => n + p.dim, 0) }];
+  return [{ name, dim }];
 }

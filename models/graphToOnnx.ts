@@ -467,7 +467,7 @@ class GraphToOnnx {
           : { name: t.name, rank: 2, features: t.dims[1] };
       return pooledVector(this.graph, tap, taps[i], this.opts.pooling?.[taps[i]]);
     });
-    const outputs = outputHead(this.graph, pooled, taps, this.opts);
+    const outputs = outputHead(this.graph, pooled, taps, this.opts, this.inputName);
     const onnx = this.graph.toBytes({
       name: this.opts.graphName ?? 'embedding',
       inputs: [valueInfo(this.inputName, ['N', c, h, w])],

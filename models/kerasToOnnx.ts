@@ -463,7 +463,7 @@ class KerasToOnnx {
 
     // The graph runs NCHW while Keras weights expect channels_last; only the input's layout changes.
     const pooled = this.opts.layers.map((name) => this.pooled(name));
-    const outputs = outputHead(this.graph, pooled, this.opts.layers, this.opts);
+    const outputs = outputHead(this.graph, pooled, this.opts.layers, this.opts, inputName);
     const onnx = this.graph.toBytes({
       name: this.opts.graphName ?? 'embedding',
       inputs: [valueInfo(inputName, ['N', c, h, w])],

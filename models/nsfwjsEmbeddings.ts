@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../core/modelSpec';
-import type { Pooling, WeightEncoding } from './convertShared';
+import type { ColourBlockOptions, Pooling, WeightEncoding } from './convertShared';
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
 /** Which layers of an nsfwjs model make the embedding, how they are pooled, and how its input is prepared. */
@@ -14,6 +14,16 @@ export interface NsfwjsEmbedding {
   inputSize?: { height: number; width: number };
   weights: WeightEncoding;
   input: ModelSpec['input'];
+  /** Append a colour histogram block (convertShared.ts); its pixel mapping follows `input`. */
+  colour?: ModelColourBlock;
+}
+
+/** The colour block of a model choice: bins and weight (the pixel mapping comes from the input spec). */
+export type ModelColourBlock = Pick<ColourBlockOptions, 'bins' | 'weight'>;
+
+/** "rgb4w0.3": names a colour block in file names and model ids. */
+export function colourTag(c: ModelColourBlock): string {
+  return `rgb${c.bins}w${c.weight}`;
 }
 
 // Keras MobileNetV2 / InceptionV3 preprocessing: x/127.5 - 1, i.e. (v/255 - 0.5)/0.5.
@@ -65,5 +75,8 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     inputSize: { height: 160, width: 160 },
     weights: 'float16',
     input: input(160, UNIT_RANGE),
+    // A 6×6×6 soft RGB histogram at weight 0.1 next to the two unit-length taps: chosen on all three
+    // development sets (docs/model.md#the-colour-block); heavier weights lose harsh photo edits.
+    colour: { bins: 6, weight: 0.1 },
   },
 };
