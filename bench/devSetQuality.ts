@@ -3,7 +3,7 @@
  * real builder and the real query path:
  *
  *   npx tsx bench/devSetQuality.ts [--model <spec.json>] [--label <name>] [--sets emoji,photos,textures]
- *       [--subset N] [--json out.json] [--settings '{"dims":128}'] [--no-baselines]
+ *       [--subset N] [--json out.json] [--settings '{"dims":128}'] [--no-baselines] [--answers out.json]
  *
  * For each set and split: buildIndex over the gallery folder (outDir generated/devsets/builds/<label>/…,
  * the builder's embedding cache reused), loadDataDir, then every query exactly as `npm run query` does
@@ -67,6 +67,18 @@ export interface EvaluateOptions {
    */
   baselines?: boolean | { float?: boolean; histogram?: boolean };
   log?: (m: string) => void;
+  /** Keep the pipeline's per-query outcomes in SetResult.answers (for paired comparisons of two runs). */
+  keepAnswers?: boolean;
+}
+
+/** One pipeline query's outcome: `q` names it (split and file or gallery key), stable across runs. */
+export interface QueryAnswer {
+  q: string;
+  group: string;
+  label: string;
+  hitAt1: number;
+  recallAt10: number;
+  precisionAt4: number;
 }
 
 export type MethodKind = 'pipeline' | 'float' | 'histogram';
@@ -92,6 +104,8 @@ export interface SetResult {
   buildMs: number;
   /** What those builds did, summed over the splits (absent in results written before it was recorded). */
   build?: BuildWork;
+  /** The pipeline's per-query outcomes, with EvaluateOptions.keepAnswers. */
+  answers?: QueryAnswer[];
 }
 
 export interface BuildWork {
@@ -215,6 +229,8 @@ interface SplitRun {
 }
 
 interface SplitAnswers {
+  split: string;
+  queries: DevSetQuery[];
   pipeline: RankedQuery[];
   float: RankedQuery[];
   histogram: RankedQuery[];
@@ -294,6 +310,8 @@ async function runSplit(
   if (failed.length > 0) log(`    ${failed.length} queries failed, e.g. ${failed[0].error}`);
 
   const answers: SplitAnswers = {
+    split: split.name,
+    queries,
     pipeline: pipelineAnswers,
     float: [],
     histogram: [],
@@ -413,6 +431,21 @@ export async function evaluatePipeline(
       }
       const meanOfGroups = set === 'emoji';
       const sum = (f: (a: SplitAnswers) => number) => answers.reduce((s, a) => s + f(a), 0);
+      const pipelineAnswers = (): QueryAnswer[] =>
+        answers.flatMap((a) =>
+          a.pipeline.map((r, j) => {
+            const q = a.queries[j];
+            const m = scoreQueries([r]).overall;
+            return {
+              q: `${a.split}:${q.file ?? q.key}`,
+              group: r.group,
+              label: r.label,
+              hitAt1: m.hitAt1,
+              recallAt10: m.recallAt10,
+              precisionAt4: m.precisionAt4,
+            };
+          }),
+        );
       const methods: MethodResult[] = [
         {
           method: pipeline.label,
@@ -465,6 +498,7 @@ export async function evaluatePipeline(
           processMs: sum((a) => a.build.processMs),
           assembleMs: sum((a) => a.build.assembleMs),
         },
+        ...(opts.keepAnswers ? { answers: pipelineAnswers() } : {}),
       });
       log(formatSet(results[results.length - 1]));
     }
@@ -538,7 +572,7 @@ function argValue(args: string[], name: string): string | undefined {
 
 const USAGE = `usage: npx tsx bench/devSetQuality.ts [--model <spec.json>] [--label <name>]
     [--sets emoji,photos,textures] [--subset N] [--json out.json] [--settings '<BuildIndexOptions JSON>']
-    [--no-baselines]
+    [--no-baselines] [--answers per-query.json]
 Builds each dev set's gallery with buildIndex (generated/devsets/builds/<label>/), queries it like
 npm run query and prints hit@1 / recall@10 / P@4 next to the float-scan and colour-histogram baselines.
 Make the sets first with npm run dev-sets.`;
@@ -566,13 +600,22 @@ async function main(args: string[]): Promise<void> {
       ...(settingsArg ? [settingsArg.replace(/[^A-Za-z0-9.]+/g, '-').replace(/^-|-$/g, '')] : []),
     ].join('_');
   const jsonOut = argValue(args, '--json');
+  const answersOut = argValue(args, '--answers');
   const started = performance.now();
   const log = (m: string) => console.log(m);
   const report = await evaluatePipeline({ label, modelSpecPath, settings }, sets, {
     subset,
     baselines: !args.includes('--no-baselines'),
     log,
+    keepAnswers: answersOut !== undefined,
   });
+  if (answersOut !== undefined) {
+    mkdirSync(path.dirname(path.resolve(answersOut)), { recursive: true });
+    const perSet = Object.fromEntries(report.sets.map((r) => [r.set, r.answers ?? []]));
+    writeFileSync(answersOut, `${JSON.stringify({ label, sets: perSet })}\n`);
+    for (const r of report.sets) delete r.answers;
+    log(`wrote ${answersOut}`);
+  }
   log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (jsonOut !== undefined) {
     mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });

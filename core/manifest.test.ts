@@ -7,6 +7,7 @@ import {
   residentManifest,
   type Manifest,
 } from './manifest';
+import { calibrationFrom } from './calibration';
 import { sha256Hex } from './sha256';
 
 const spec = {
@@ -103,5 +104,19 @@ describe('contentAddressedName', () => {
   it('fileRefFor records size and hash', () => {
     const bytes = new Uint8Array([1, 2, 3]);
     expect(fileRefFor('x.bin', bytes)).toEqual({ path: 'x.bin', bytes: 3, sha256: sha256Hex(bytes) });
+  });
+});
+
+describe('manifest calibration field', () => {
+  const spread = (n: number, lo: number, hi: number) =>
+    Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+
+  it('is optional, and validated when present', () => {
+    expect(parseManifest(valid()).calibration).toBeUndefined();
+    const calibration = calibrationFrom(spread(50, 0.5, 1), spread(3000, 0, 0.3))!;
+    expect(parseManifest({ ...valid(), calibration }).calibration).toEqual(calibration);
+    expect(() => parseManifest({ ...valid(), calibration: { version: 1 } })).toThrow(
+      /calibration\.thresholds/,
+    );
   });
 });

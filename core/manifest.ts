@@ -1,3 +1,4 @@
+import { parseCalibration, type SimilarityCalibration } from './calibration';
 import { parseModelSpec, type ModelSpec } from './modelSpec';
 import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
 import { sha256Hex } from './sha256';
@@ -40,6 +41,11 @@ interface ManifestCommon {
   model: { id: string; spec: ModelSpec; file: FileRef };
   index: FileRef;
   catalog: FileRef;
+  /**
+   * What scores mean in this collection (core/calibration.ts). Optional and ignored by older readers:
+   * absent from builds before it and from builds with too few edited copies to measure it.
+   */
+  calibration?: SimilarityCalibration;
 }
 
 function fail(path: string, message: string): never {
@@ -91,6 +97,7 @@ export function parseManifest(json: unknown): Manifest {
     count,
     model: { id, spec, file: fileRef(model.file, 'model.file') },
     catalog: fileRef(m.catalog, 'catalog'),
+    ...(m.calibration === undefined ? {} : { calibration: parseCalibration(m.calibration) }),
   } as const;
   if (m.version === MANIFEST_VERSION)
     return { ...common, version: MANIFEST_VERSION, index: fileRef(m.index, 'index') };

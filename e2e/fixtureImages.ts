@@ -42,20 +42,25 @@ export function albumName(vendor: FixtureVendor): string {
   return vendor[0].toUpperCase() + vendor.slice(1);
 }
 
-/** The first FIXTURE_EMOJI_PER_ALBUM smileys every vendor draws, in emoji order. */
-export function pickFixtureEmoji(): EmojiRecord[] {
-  return smileysEveryVendorDraws().slice(0, FIXTURE_EMOJI_PER_ALBUM);
+/** The first `perAlbum` emoji every vendor draws, in emoji order: smileys first, then other categories. */
+export function pickFixtureEmoji(perAlbum = FIXTURE_EMOJI_PER_ALBUM): EmojiRecord[] {
+  const smileys = smileysEveryVendorDraws();
+  const others = emojiEveryVendorDraws().filter((e) => e.category !== 'Smileys & Emotion');
+  return [...smileys, ...others].slice(0, perAlbum);
 }
 
 /** Every smiley all fixture vendors draw, in emoji order. */
 export function smileysEveryVendorDraws(): EmojiRecord[] {
+  return emojiEveryVendorDraws().filter((e) => e.category === 'Smileys & Emotion');
+}
+
+/** Every emoji all fixture vendors draw (flags excluded: they are rectangles of stripes), in emoji order. */
+export function emojiEveryVendorDraws(): EmojiRecord[] {
   const all = JSON.parse(
     readFileSync(require.resolve('emoji-datasource-apple/emoji.json'), 'utf8'),
   ) as EmojiRecord[];
   return all
-    .filter(
-      (e) => e.category === 'Smileys & Emotion' && e.has_img_apple && e.has_img_google && e.has_img_twitter,
-    )
+    .filter((e) => e.category !== 'Flags' && e.has_img_apple && e.has_img_google && e.has_img_twitter)
     .filter((e) => FIXTURE_VENDORS.every((v) => existsSync(join(vendorImageDir(v), e.image))))
     .sort((a, b) => a.sort_order - b.sort_order);
 }
@@ -65,14 +70,14 @@ function sameContent(a: string, b: string): boolean {
 }
 
 /**
- * Makes <dir>/<Album>/<short_name>.png exactly the fixture set and lists it. Files already right are left
+ * Makes <dir>/<Album>/<short_name>.png exactly the fixture set (`perAlbum` smileys per vendor) and lists it. Files already right are left
  * alone (concurrent test runs may be indexing them); stray files are removed.
  */
-export function writeFixtureImages(dir: string): FixtureImage[] {
-  const emoji = pickFixtureEmoji();
-  if (emoji.length < FIXTURE_EMOJI_PER_ALBUM) {
+export function writeFixtureImages(dir: string, perAlbum = FIXTURE_EMOJI_PER_ALBUM): FixtureImage[] {
+  const emoji = pickFixtureEmoji(perAlbum);
+  if (emoji.length < perAlbum) {
     throw new Error(
-      `only ${emoji.length} smileys are drawn by every vendor; the emoji-datasource packages look incomplete`,
+      `only ${emoji.length} emoji are drawn by every vendor; the emoji-datasource packages look incomplete`,
     );
   }
   const images: FixtureImage[] = [];

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { startServer } from '../scripts/serve';
 import { writeFixtureImages } from './fixtureImages';
 import {
+  CALIBRATED_EMOJI_PER_ALBUM,
+  CALIBRATED_IMAGES_DIR,
   DIST_DIR_ENV,
+  E2E_CALIBRATED_DATA_DIR,
   E2E_DATA_DIR,
   E2E_DIR,
   E2E_SHARDED_DATA_DIR,
@@ -15,7 +18,8 @@ import {
 
 /*
  * Builds what the e2e tests run against and serves it: (a) the fixture collection and its data dirs,
- * resident (npm run build-index) and sharded (e2e/buildShardedFixture.ts), both skipping work when
+ * resident (npm run build-index) and sharded (e2e/buildShardedFixture.ts), and a 1020-image collection
+ * big enough to be calibrated (e2e/calibration.spec.ts), all skipping work when
  * nothing changed, (b) the site (vite build with the test
  * hook exposed) into a per-run dir, removed afterwards, (c) a static server on a free port without
  * COOP/COEP headers, like S3.
@@ -40,12 +44,21 @@ const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   writeFixtureImages(FIXTURE_IMAGES_DIR);
+  writeFixtureImages(CALIBRATED_IMAGES_DIR, CALIBRATED_EMOJI_PER_ALBUM);
   run('build-index', bin('tsx'), [
     'index-builder/buildIndexCli.ts',
     '--source',
     FIXTURE_IMAGES_DIR,
     '--out',
     E2E_DATA_DIR,
+    '--quiet',
+  ]);
+  run('build-index (calibrated fixture)', bin('tsx'), [
+    'index-builder/buildIndexCli.ts',
+    '--source',
+    CALIBRATED_IMAGES_DIR,
+    '--out',
+    E2E_CALIBRATED_DATA_DIR,
     '--quiet',
   ]);
   run('build sharded fixture', bin('tsx'), [

@@ -19,6 +19,10 @@ export const FIXTURE_IMAGES_DIR = join(E2E_DIR, 'images');
 export const E2E_DATA_DIR = join(E2E_DIR, 'data');
 /** The same images as a sharded data dir (cells of 3 rows, catalog shards of 4 items); e2e/buildShardedFixture.ts. */
 export const E2E_SHARDED_DATA_DIR = join(E2E_DIR, 'data-sharded');
+/** A collection big enough for the builder to calibrate scores (≥ 1000 images): 3 vendors × 340 emoji. */
+export const CALIBRATED_IMAGES_DIR = join(E2E_DIR, 'images-calibrated');
+export const CALIBRATED_EMOJI_PER_ALBUM = 340;
+export const E2E_CALIBRATED_DATA_DIR = join(E2E_DIR, 'data-calibrated');
 /** Env var naming this run's `vite build` output (globalSetup builds into a per-run dir). */
 export const DIST_DIR_ENV = 'LOOKALIKE_E2E_DIST';
 

@@ -1,13 +1,18 @@
+import type { VectorTransform } from '../core/vectorTransform';
 import { encodeCellIndex } from '../core/cellIndexFormat';
-import { compactVector } from '../core/vectorTransform';
-import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
+import { DEFAULT_DIMS, DEFAULT_SEED, storedVectors } from './assembleIndex';
 import { clusterCells, type CellClusteringOptions } from './cellClustering';
 import { fitTransform, type TransformInputs } from './fitTransform';
+import type { NeighbourBlendOptions } from './neighbourBlend';
 
 export interface AssembleCellIndexOptions extends CellClusteringOptions {
   modelId: string;
   dims?: number;
   transform?: TransformInputs;
+  /** Blend each stored row with its nearest neighbours (neighbourBlend.ts); off when absent. */
+  blend?: NeighbourBlendOptions;
+  /** A transform to keep instead of fitting one (a rebuild that did not move it; transformFit.ts). */
+  fitted?: VectorTransform;
 }
 
 /**
@@ -19,14 +24,14 @@ export function assembleCellIndex(
   embeddings: Float32Array[],
   positions: Uint32Array,
   opts: AssembleCellIndexOptions,
-): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array; dims: number } {
+): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array; dims: number; transform: VectorTransform } {
   const { modelId, dims = DEFAULT_DIMS } = opts;
   if (positions.length !== embeddings.length)
     throw new Error('assembleCellIndex: one position per embedding');
-  const transform = fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED });
+  const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED });
   const d = transform.dims;
   const compact = new Int8Array(embeddings.length * d);
-  embeddings.forEach((e, i) => compact.set(compactVector(transform, e), i * d));
+  storedVectors(transform, embeddings, opts.blend).forEach((v, i) => compact.set(v, i * d));
   const { centroids, cellRows, order } = clusterCells(compact, d, opts);
   const vectors = new Int8Array(compact.length);
   const rowPositions = new Uint32Array(order.length);
@@ -42,5 +47,5 @@ export function assembleCellIndex(
     vectors,
     positions: rowPositions,
   });
-  return { bytes, order, vectors, dims: d };
+  return { bytes, order, vectors, dims: d, transform };
 }

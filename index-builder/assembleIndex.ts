@@ -1,7 +1,8 @@
 import { encodeIndex } from '../core/indexFormat';
 import { bucketOf, codeWords, lshCode, lshPlanes } from '../core/lsh';
-import { compactVector, type VectorTransform } from '../core/vectorTransform';
+import { projectEmbedding, quantize, type VectorTransform } from '../core/vectorTransform';
 import { fitTransform, type TransformInputs } from './fitTransform';
+import { neighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 
 /** Defaults chosen in docs/index-tradeoff.md: 96 B vector + 32 B code = 128 B per image. */
 export const DEFAULT_DIMS = 96;
@@ -17,6 +18,24 @@ export interface AssembleIndexOptions {
   bits?: number;
   seed?: number;
   transform?: TransformInputs;
+  /** Blend each stored row with its nearest neighbours (neighbourBlend.ts); off when absent. */
+  blend?: NeighbourBlendOptions;
+  /** A transform to keep instead of fitting one (a rebuild that did not move it; transformFit.ts). */
+  fitted?: VectorTransform;
+}
+
+/**
+ * The int8 rows of a collection under its fitted transform: each embedding projected to a unit vector,
+ * optionally blended with its neighbours (queries never are), then quantized.
+ */
+export function storedVectors(
+  transform: VectorTransform,
+  embeddings: Float32Array[],
+  blend?: NeighbourBlendOptions,
+): Int8Array[] {
+  let unit = embeddings.map((e) => projectEmbedding(transform, e));
+  if (blend !== undefined && blend.neighbours > 0) unit = neighbourBlend(unit, blend);
+  return unit.map((u) => quantize(u, transform.quantScale));
 }
 
 /** Bucket bits for a collection: about ROWS_PER_BUCKET rows per bucket, 0 (one bucket) for small ones. */
@@ -36,8 +55,8 @@ export function assembleIndex(
   const { modelId, dims = DEFAULT_DIMS, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new Error('assembleIndex: modelId is required');
-  const transform = fitTransform(embeddings, { ...opts.transform, dims, seed });
-  const vectors = embeddings.map((e) => compactVector(transform, e));
+  const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed });
+  const vectors = storedVectors(transform, embeddings, opts.blend);
   return packIndex(vectors, transform, { modelId, bits, seed });
 }
 

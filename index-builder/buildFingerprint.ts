@@ -35,8 +35,18 @@ export async function fingerprintBuild(i: {
   const modelBytes = await readFile(i.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read model file ${i.model.onnxPath}: ${err.code ?? err.message}`);
   });
-  const { dims, bits, layout, rowsPerCell, shardSize, views, whitenEpsilon, invarianceRegulariser } =
-    i.settings;
+  const {
+    dims,
+    bits,
+    layout,
+    rowsPerCell,
+    shardSize,
+    views,
+    whitenEpsilon,
+    invarianceRegulariser,
+    blendNeighbours,
+    blendAlpha,
+  } = i.settings;
   const modelSha256 = contentHash(modelBytes);
   const fingerprint = buildFingerprint({
     source: i.source,
@@ -53,6 +63,8 @@ export async function fingerprintBuild(i: {
       views,
       whitenEpsilon,
       invarianceRegulariser,
+      // Only when on, so that fingerprints of builds without it stay as they were.
+      ...(blendNeighbours ? { blendNeighbours, blendAlpha } : {}),
     },
   });
   return { fingerprint, modelBytes, modelSha256 };

@@ -103,6 +103,37 @@ describe('buildIndex', () => {
     expect((await verifyDataDir(out)).index.dims).toBe(4);
   });
 
+  it('keeps the fitted transform across a rebuild that does not move it; --refit and new settings fit again', async () => {
+    const { src, out, cache } = await workspace('transform-reuse');
+    const first = await build(src, out, cache);
+    expect(first.report.transform).toMatchObject({ reused: false, drift: null });
+    const transformOf = async () => (await verifyDataDir(out)).index.transform;
+    const fitted = await transformOf();
+
+    const again = await build(src, out, cache, { force: true });
+    expect(again.report.transform).toMatchObject({ reused: true, drift: 0 });
+    expect(again.report.transform?.reason).toMatch(/^kept: 0 added and 0 removed/);
+    expect(await transformOf()).toEqual(fitted);
+
+    // Removing a quarter of the images is too much to keep the fit.
+    await rm(join(src, 'animals'), { recursive: true });
+    const shrunk = await build(src, out, cache);
+    expect(shrunk.report.transform?.reused).toBe(false);
+    expect(shrunk.report.transform?.reason).toMatch(
+      /^refitted: \d+ of the 12 images it was fitted on are gone/,
+    );
+
+    const refit = await build(src, out, cache, { refit: true });
+    expect(refit.upToDate).toBe(false);
+    expect(refit.report.transform).toMatchObject({ reused: false, reason: expect.stringMatching(/--refit/) });
+
+    const otherDims = await build(src, out, cache, { dims: 4 });
+    expect(otherDims.report.transform).toMatchObject({
+      reused: false,
+      reason: expect.stringMatching(/no earlier fit/),
+    });
+  });
+
   it('after adding one image and one corrupt file featurizes only the new image and lists the corrupt one', async () => {
     const { src, out, cache } = await workspace('incremental');
     await build(src, out, cache);

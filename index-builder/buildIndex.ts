@@ -13,6 +13,7 @@ import type { LoadedModel } from './loadModel';
 import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
+import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +31,8 @@ export interface BuildIndexOptions extends PublishSettings {
   threads?: number;
   /** Rebuild even when the source and options are unchanged. */
   force?: boolean;
+  /** Fit a new transform even when the images added and removed have not moved the current one. */
+  refit?: boolean;
   progress?: ProgressReporter;
 }
 
@@ -69,7 +72,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     maxPixels,
     settings: options,
   });
-  if (options.force !== true) {
+  if (options.force !== true && options.refit !== true) {
     const previous = await findUpToDateBuild(outDir, fingerprint);
     if (previous !== undefined) return { upToDate: true, report: previous };
   }
@@ -120,6 +123,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       );
     }
 
+    const fitKey = fitKeyFor(modelSha256, options);
     const published = await publishBuild({
       writer,
       images,
@@ -128,7 +132,10 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       modelBytes,
       startedAt,
       ...publishSettings(options),
+      previousFit: await readPreviousFit(outDir, fitKey),
+      refit: options.refit,
     });
+    await writeFitRecord(writer, fitKey, published);
     const report = await writeBuildReport(writer, {
       source: source.description,
       fingerprint,

@@ -16,6 +16,7 @@ interface CliOptions {
   bits?: number;
   dims?: number;
   views?: number;
+  blendNeighbours?: number;
   layout: IndexLayout;
   endpoint?: string;
   region?: string;
@@ -24,6 +25,7 @@ interface CliOptions {
   batchSize?: number;
   threads?: number;
   force?: boolean;
+  refit?: boolean;
   quiet?: boolean;
   queue?: string;
   work?: string;
@@ -40,6 +42,7 @@ function summary(report: BuildReport, out: string): string[] {
       (counts.featurized > 0 ? ` (${report.featurizedPerSecond} images/s)` : '') +
       `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
   ];
+  if (report.transform) lines.push(`  transform ${report.transform.reason}`);
   for (const s of report.skipped.slice(0, MAX_SKIPPED_SHOWN))
     lines.push(`  skipped ${s.key}: ${s.reason}: ${s.message}`);
   if (report.skipped.length > MAX_SKIPPED_SHOWN) {
@@ -75,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
       'edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA)',
       intInRange(0, 64),
     )
+    .option(
+      '--blend-neighbours <n>',
+      'store each image as a blend of itself and its n nearest neighbours (database-side augmentation; 0 = off)',
+      intInRange(0, 32),
+    )
     .addOption(
       new Option(
         '--layout <layout>',
@@ -90,6 +98,10 @@ async function main(argv: string[]): Promise<void> {
     .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))
     .option('--threads <n>', 'inference threads (default: one per core)', intInRange(1, 256))
     .option('--force', 'rebuild even if nothing changed')
+    .option(
+      '--refit',
+      'fit a new transform even if the images added and removed since the last build have not moved it',
+    )
     .option('--quiet', 'no progress output')
     .option('--queue <redis-url>', 'distributed build: queue jobs on this Redis for `npm run build-worker`')
     .option(
@@ -124,11 +136,13 @@ async function main(argv: string[]): Promise<void> {
       bits: opts.bits,
       dims: opts.dims,
       views: opts.views,
+      blendNeighbours: opts.blendNeighbours,
       layout: opts.layout,
       maxPixels: opts.maxPixels,
       batchSize: opts.batchSize,
       jobSize: opts.jobSize,
       force: opts.force,
+      refit: opts.refit,
       progress,
       log: (line) => console.log(line),
     });
@@ -153,12 +167,14 @@ async function main(argv: string[]): Promise<void> {
     bits: opts.bits,
     dims: opts.dims,
     views: opts.views,
+    blendNeighbours: opts.blendNeighbours,
     layout: opts.layout,
     cacheDir: opts.cache,
     maxPixels: opts.maxPixels,
     batchSize: opts.batchSize,
     threads: opts.threads,
     force: opts.force,
+    refit: opts.refit,
     progress,
   });
   printOutcome(upToDate, report, opts.out);

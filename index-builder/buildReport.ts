@@ -58,6 +58,8 @@ export interface BuildReport {
   };
   /** featurized / (processMs − modelLoadMs): images per second through the whole pipeline. */
   featurizedPerSecond: number;
+  /** Whether the transform was kept from the previous build (transformFit.ts); absent in older reports. */
+  transform?: { reused: boolean; drift: number | null; reason: string };
   bytes: { index: number; catalog: number; model: number; indexPerImage: number };
 }
 
@@ -135,6 +137,11 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       totalMs: Math.round(performance.now() - o.t0),
     },
     featurizedPerSecond: rate(o.featurized, o.featurizeMs),
+    transform: {
+      reused: published.fit.reused,
+      drift: published.fit.drift === null ? null : Math.round(published.fit.drift * 1e4) / 1e4,
+      reason: published.fit.reason,
+    },
     bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },
   };
   await writer.replaceAtomically(

@@ -15,9 +15,12 @@ import { assembleCellIndex } from './assembleCellIndex';
 import { assembleIndex } from './assembleIndex';
 import { MIN_VIEWS, type TransformInputs } from './fitTransform';
 import { hash16, itemIdFor } from './contentHash';
+import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 import type { DataDirWriter } from './dataDirWriter';
 import type { ProcessedImage } from './imagePipeline';
 import { buildShardedCatalog } from './shardedCatalog';
+import { measureCalibration } from './similarityCalibration';
+import { chooseTransform, type FitOutcome, type PreviousFit } from './transformFit';
 import type { SourceMeta } from './sourceMeta';
 
 /** How the index is laid out: what every build passes to publishBuild and fingerprints. */
@@ -34,6 +37,13 @@ export interface PublishSettings {
   /** The transform's regularisers (fitTransform.ts). */
   whitenEpsilon?: number;
   invarianceRegulariser?: number;
+  /**
+   * Database-side augmentation (neighbourBlend.ts): each stored row becomes a similarity-weighted mean
+   * of itself and this many nearest neighbours; 0 or absent = off. Queries by image are not blended.
+   */
+  blendNeighbours?: number;
+  /** The neighbours' weight is max(0, cos)^blendAlpha (default DEFAULT_BLEND_ALPHA). */
+  blendAlpha?: number;
 }
 
 /** Just the publish settings of a larger options object. */
@@ -47,7 +57,20 @@ export function publishSettings(o: PublishSettings): PublishSettings {
     views: o.views,
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
+    blendNeighbours: o.blendNeighbours,
+    blendAlpha: o.blendAlpha,
   };
+}
+
+/** The neighbour blend of a build, or undefined when off. */
+export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefined {
+  if (o.blendNeighbours === undefined || o.blendNeighbours === 0) {
+    if (o.blendAlpha !== undefined) throw new Error('blendAlpha needs blendNeighbours');
+    return undefined;
+  }
+  const blend = { neighbours: o.blendNeighbours, alpha: o.blendAlpha };
+  checkNeighbourBlend(blend);
+  return blend;
 }
 
 /** The fitTransform options of a build: its regularisers and the views its images carry. */
@@ -73,6 +96,10 @@ export interface PublishBuildOptions extends PublishSettings {
   spec: ModelSpec;
   modelBytes: Uint8Array;
   startedAt: Date;
+  /** The current build's transform and what it was fitted on (transformFit.ts), to keep if still valid. */
+  previousFit?: PreviousFit;
+  /** Fit a new transform even if the previous one is still valid. */
+  refit?: boolean;
 }
 
 export type IndexLayout = 'resident' | 'sharded' | 'auto';
@@ -90,6 +117,8 @@ export function resolveLayout(layout: IndexLayout | undefined, count: number): '
 }
 
 export interface PublishedBuild {
+  /** Whether the transform was kept from the previous build or fitted, and why. */
+  fit: FitOutcome;
   manifestBytes: Uint8Array;
   count: number;
   dims: number;
@@ -111,15 +140,25 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   if (resolveLayout(o.layout, o.images.length) === 'sharded') return publishSharded(o);
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
+  const transform = transformInputs(o, images);
+  const { keep, outcome: fit } = chooseTransform(o.previousFit, images, o.refit === true);
   const { bytes: indexBytes, order } = assembleIndex(
     images.map((u) => u.embedding),
-    { modelId: spec.id, dims: o.dims, bits: o.bits, transform: transformInputs(o, images) },
+    { modelId: spec.id, dims: o.dims, bits: o.bits, transform, blend: blendOptions(o), fitted: keep },
   );
   // Never publish an index the site could not load.
   const index = decodeIndex(indexBytes);
   if (index.count !== images.length) {
     throw new Error(`assembled index has ${index.count} rows, expected ${images.length}`);
   }
+  const rowOfImage = new Uint32Array(images.length);
+  order.forEach((i, row) => (rowOfImage[i] = row));
+  const calibration = measureCalibration({
+    transform: index.transform,
+    count: index.count,
+    vectorOf: (i) => index.vector(rowOfImage[i]),
+    views: transform.views ?? [],
+  });
   const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
   const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
   const assembleMs = performance.now() - assembleStart;
@@ -139,6 +178,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
     index: fileRefFor(indexName, indexBytes),
     catalog: fileRefFor(catalogName, catalogBytes),
+    ...(calibration === null ? {} : { calibration }),
   };
   parseManifest(manifest);
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -150,6 +190,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   }
   const filesDeleted = await writer.collectGarbage(referenced);
   return {
+    fit,
     manifestBytes,
     count: index.count,
     dims: index.dims,
@@ -189,21 +230,39 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     .sort((a, b) => byName(images[a].entry.album, images[b].entry.album));
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
+  const inputs = transformInputs(o, images);
+  const { keep, outcome: fit } = chooseTransform(o.previousFit, images, o.refit === true);
   const {
     bytes: indexBytes,
     order,
     vectors,
     dims,
+    transform,
   } = assembleCellIndex(
     images.map((u) => u.embedding),
     positionOf,
-    { modelId: spec.id, dims: o.dims, rowsPerCell: o.rowsPerCell, transform: transformInputs(o, images) },
+    {
+      modelId: spec.id,
+      dims: o.dims,
+      rowsPerCell: o.rowsPerCell,
+      transform: inputs,
+      blend: blendOptions(o),
+      fitted: keep,
+    },
   );
   const head = decodeCellIndexHead(indexBytes);
   if (head.count !== images.length)
     throw new Error(`assembled index has ${head.count} rows, expected ${images.length}`);
   const rowOfPosition = new Uint32Array(images.length);
   order.forEach((i, row) => (rowOfPosition[positionOf[i]] = row));
+  const rowOfImage = new Uint32Array(images.length);
+  order.forEach((i, row) => (rowOfImage[i] = row));
+  const calibration = measureCalibration({
+    transform,
+    count: head.count,
+    vectorOf: (i) => vectors.subarray(rowOfImage[i] * dims, (rowOfImage[i] + 1) * dims),
+    views: inputs.views ?? [],
+  });
   const catalog = buildShardedCatalog(
     byPosition.map((i) => catalogItem(images[i], meta)),
     rowOfPosition,
@@ -229,6 +288,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
     index: { ...fileRefFor(indexName, indexBytes), headBytes: head.headBytes },
     catalog: fileRefFor(catalogName, catalog.indexBytes),
+    ...(calibration === null ? {} : { calibration }),
   };
   parseManifest(manifest);
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -248,6 +308,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   let catalogBytes = catalog.indexBytes.length;
   for (const b of catalog.files.values()) catalogBytes += b.length;
   return {
+    fit,
     manifestBytes,
     count: head.count,
     dims: head.dims,

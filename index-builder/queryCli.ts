@@ -1,8 +1,9 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { intInRange } from './cliOptions';
 import { loadDataDir } from './loadDataDir';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
-import { queryById, queryByImage, type QueryOutcome } from './queryDataDir';
+import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
 import { openShardedDataDir, queryShardedById, queryShardedByImage } from './queryShardedDataDir';
 
 interface CliOptions {
@@ -10,6 +11,13 @@ interface CliOptions {
   k: number;
   json?: boolean;
   id: string[];
+  min?: SimilarityLabel;
+}
+
+function cutOffLabel(value: string): SimilarityLabel {
+  if (!isSimilarityLabel(value))
+    throw new InvalidArgumentError(`expected one of ${SIMILARITY_LABELS.join(', ')}`);
+  return value;
 }
 
 function printText(outcome: QueryOutcome): void {
@@ -19,8 +27,12 @@ function printText(outcome: QueryOutcome): void {
     return;
   }
   console.log(`${what}:`);
+  if (outcome.results.length === 0) console.log('  no close match');
   outcome.results.forEach((r, i) => {
-    console.log(`  ${String(i + 1).padStart(2)}. ${r.score.toFixed(4)}  ${r.album}/${r.name}  (${r.id})`);
+    const label = r.label === undefined ? '' : `  ${r.label}`;
+    console.log(
+      `  ${String(i + 1).padStart(2)}. ${r.score.toFixed(4)}  ${r.album}/${r.name}  (${r.id})${label}`,
+    );
   });
 }
 
@@ -30,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--index <dir>', 'data dir written by build-index')
     .option('--k <n>', 'results per query', intInRange(1, 1000), 10)
     .option('--json', 'one JSON line per query')
+    .option(
+      '--min <label>',
+      `drop results less similar than this label of the build's calibration (${SIMILARITY_LABELS.join(', ')})`,
+      cutOffLabel,
+    )
     .option(
       '--id <id>',
       'query by an indexed item id (repeatable)',
@@ -46,11 +63,15 @@ async function main(argv: string[]): Promise<number> {
   const sharded = await openShardedDataDir(opts.index).catch(() => undefined);
   const data = sharded === undefined ? await loadDataDir(opts.index) : undefined;
   const model = sharded?.model ?? data!.model;
+  const calibration = sharded ? sharded.calibration : (data!.manifest.calibration ?? null);
+  if (opts.min !== undefined && calibration === null)
+    program.error(`--min needs a build with a calibration; ${opts.index} has none (rebuild it)`);
   const byId = (id: string) =>
     sharded ? queryShardedById(sharded, id, opts.k) : Promise.resolve(queryById(data!, id, opts.k));
   const byImage = (runner: OnnxModelRunner, path: string) =>
     sharded ? queryShardedByImage(sharded, runner, path, opts.k) : queryByImage(data!, runner, path, opts.k);
-  const print = opts.json ? (o: QueryOutcome) => console.log(JSON.stringify(o)) : printText;
+  const show = opts.json ? (o: QueryOutcome) => console.log(JSON.stringify(o)) : printText;
+  const print = (o: QueryOutcome) => show(labelOutcome(o, calibration, opts.min));
   const outcomes: QueryOutcome[] = [];
   for (const id of opts.id) {
     const o = await byId(id);

@@ -1,4 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import {
+  passesCutOff,
+  similarityLabel,
+  type SimilarityCalibration,
+  type SimilarityLabel,
+} from '../core/calibration';
 import { featurize } from '../core/featurize';
 import type { SearchHit } from '../core/lshIndex';
 import { compactVector } from '../core/vectorTransform';
@@ -11,6 +17,8 @@ export interface QueryResult {
   album: string;
   name: string;
   score: number;
+  /** What the score means in this collection (core/calibration.ts); absent without a calibration. */
+  label?: SimilarityLabel;
 }
 
 /** One answered (or failed) query; exactly one of results / error is set. */
@@ -50,4 +58,20 @@ export function queryById(data: LoadedDataDir, id: string, k: number): QueryOutc
   const row = data.catalog.items.findIndex((it) => it.id === id);
   if (row < 0) return { id, error: `no item with id '${id}' in the index` };
   return { id, results: describe(data, data.index.searchByRow(row, k)) };
+}
+
+/**
+ * Labels each result by the build's calibration and drops those below `cutOff` (the site's labels and
+ * cut-off); unchanged without a calibration.
+ */
+export function labelOutcome(
+  outcome: QueryOutcome,
+  calibration: SimilarityCalibration | null,
+  cutOff: SimilarityLabel = 'unrelated',
+): QueryOutcome {
+  if (!calibration || !('results' in outcome)) return outcome;
+  const results = outcome.results
+    .map((r) => ({ ...r, label: similarityLabel(r.score, calibration) }))
+    .filter((r) => passesCutOff(r.label, cutOff));
+  return { ...outcome, results };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { featurize } from '../core/featurize';
+import type { SimilarityCalibration } from '../core/calibration';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { ShardedCollection, type ShardedSearch } from '../core/shardedCollection';
@@ -14,6 +15,7 @@ import type { QueryOutcome, QueryResult } from './queryDataDir';
 export interface ShardedDataDir {
   collection: ShardedCollection;
   model: { spec: ModelSpec; onnxPath: string };
+  calibration: SimilarityCalibration | null;
 }
 
 /** The sharded data dir in `dir`, or undefined when it holds a resident build. */
@@ -23,6 +25,7 @@ export async function openShardedDataDir(dir: string): Promise<ShardedDataDir | 
   return {
     collection: await ShardedCollection.open(manifest, fileDataSource(dir)),
     model: { spec: manifest.model.spec, onnxPath: join(dir, manifest.model.file.path) },
+    calibration: manifest.calibration ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useReducer, useSyncExternalStore } from 'react';
+import type { SimilarityLabel } from '../core/calibration';
 import type { LoadProgress } from '../workers/searchApi';
 import { useCatalogItem } from './catalog/useCatalogItem';
 import { DismissibleAlert } from './common/DismissibleAlert';
@@ -20,7 +21,7 @@ import { useOwnImagePicker } from './ownImage/useOwnImagePicker';
 import { useWindowImageDrop } from './ownImage/useWindowImageDrop';
 import { PageForRoute } from './PageForRoute';
 import { pageTitle } from './routing/pageTitle';
-import { formatHash, withK } from './routing/route';
+import { DEFAULT_CUT_OFF, formatHash, withCutOff, withK } from './routing/route';
 import { replaceHash, useHashRoute } from './routing/useHashRoute';
 import { useFocusOnNavigation } from './routing/useFocusOnNavigation';
 import { useScrollRestoration } from './routing/useScrollRestoration';
@@ -56,8 +57,13 @@ export function App() {
   useClipboardImage(onFile);
 
   const onKChange = useCallback((k: number) => replaceHash(formatHash(withK(route, k))), [route]);
+  const onCutOffChange = useCallback(
+    (cutOff: SimilarityLabel) => replaceHash(formatHash(withCutOff(route, cutOff))),
+    [route],
+  );
 
-  const pageKey = formatHash(withK(route, 1));
+  // k and the cut-off refine the same page: changing them neither moves focus nor resets the scroll.
+  const pageKey = formatHash(withCutOff(withK(route, 1), DEFAULT_CUT_OFF));
   useScrollRestoration(pageKey);
   useFocusOnNavigation(pageKey, 'main');
   useEffect(() => {
@@ -119,6 +125,7 @@ export function App() {
             queryItem={queryItem}
             upload={upload}
             onKChange={onKChange}
+            onCutOffChange={onCutOffChange}
             onProgress={onSearchProgress}
           />
         ) : (

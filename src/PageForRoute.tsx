@@ -4,7 +4,8 @@ import { AlbumListPage } from './albums/AlbumListPage';
 import type { ItemLookup } from './catalog/useCatalogItem';
 import { ErrorPanel } from './common/ErrorPanel';
 import type { LastUpload } from './ownImage/lastUpload';
-import { homeHref, type Route } from './routing/route';
+import type { SimilarityLabel } from '../core/calibration';
+import { DEFAULT_CUT_OFF, homeHref, type Route } from './routing/route';
 import { ImageSearchPage } from './search/ImageSearchPage';
 import { UploadSearchPage } from './search/UploadSearchPage';
 
@@ -15,6 +16,7 @@ interface PageForRouteProps {
   queryItem: ItemLookup;
   upload: LastUpload | null;
   onKChange: (k: number) => void;
+  onCutOffChange: (cutOff: SimilarityLabel) => void;
   onProgress: (p: LoadProgress) => void;
 }
 
@@ -25,6 +27,7 @@ export function PageForRoute({
   queryItem,
   upload,
   onKChange,
+  onCutOffChange,
   onProgress,
 }: PageForRouteProps) {
   switch (route.page) {
@@ -32,18 +35,31 @@ export function PageForRoute({
       return <AlbumListPage albums={collection.albums} count={collection.count} k={route.k} />;
     case 'album':
       return <AlbumPage album={route.album} k={route.k} albums={collection.albums} onKChange={onKChange} />;
-    case 'search':
+    case 'search': {
+      const cutOff = {
+        calibration: collection.calibration,
+        cutOff: route.cutOff ?? DEFAULT_CUT_OFF,
+        onChange: onCutOffChange,
+      };
       return route.query.kind === 'id' ? (
         <ImageSearchPage
           id={route.query.id}
           lookup={queryItem}
           k={route.k}
           onKChange={onKChange}
+          cutOff={cutOff}
           onProgress={onProgress}
         />
       ) : (
-        <UploadSearchPage upload={upload} k={route.k} onKChange={onKChange} onProgress={onProgress} />
+        <UploadSearchPage
+          upload={upload}
+          k={route.k}
+          onKChange={onKChange}
+          cutOff={cutOff}
+          onProgress={onProgress}
+        />
       );
+    }
     case 'notFound':
       return (
         <ErrorPanel

@@ -1,4 +1,5 @@
 // The one interface the search worker exposes through comlink. The UI only talks to this.
+import type { SimilarityCalibration } from '../core/calibration';
 import type { CatalogItem } from '../core/catalog';
 
 export type LoadStage = 'manifest' | 'index' | 'catalog' | 'model' | 'runtime';
@@ -33,6 +34,8 @@ export interface LoadInfo {
   /** Whether the index came from cache, and bytes fetched over the network for this load. */
   fromCache: boolean;
   fetchedBytes: number;
+  /** What scores mean in this collection (labels, cut-off); null for builds without one. */
+  calibration: SimilarityCalibration | null;
 }
 
 export interface SearchResult {

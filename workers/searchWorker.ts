@@ -255,6 +255,7 @@ async function loadBuild(dataUrl: string, report: Report, seen: { text?: string 
     albums: collection.albums,
     fromCache: loaded.fromCache,
     fetchedBytes: manifestBytes + loaded.fetchedBytes,
+    calibration: manifest.calibration ?? null,
   };
   data = { dataUrl, manifestText: text, manifest, collection, info };
   return info;

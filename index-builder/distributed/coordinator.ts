@@ -12,6 +12,7 @@ import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
 import { augmentPlan } from '../augmentedViews';
 import { publishBuild, publishSettings, type PublishSettings } from '../publishBuild';
+import { fitKeyFor, readPreviousFit, writeFitRecord } from '../transformFit';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
 import {
@@ -56,6 +57,8 @@ export interface CoordinatorOptions extends PublishSettings {
   queueCheck?: QueueCheck;
   /** Rebuild even when the source and options are unchanged. */
   force?: boolean;
+  /** Fit a new transform even when the images added and removed have not moved the current one. */
+  refit?: boolean;
   progress?: ProgressReporter;
   /** Called (and awaited) once the jobs are on the queue, e.g. to start workers. */
   onQueued?(queued: { queueName: string; jobs: number }): void | Promise<void>;
@@ -114,7 +117,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     maxPixels,
     settings: o,
   });
-  if (o.force !== true) {
+  if (o.force !== true && o.refit !== true) {
     const previous = await findUpToDateBuild(outDir, fingerprint);
     if (previous !== undefined) {
       const totalMs = performance.now() - t0;
@@ -284,6 +287,8 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
       );
     }
+    // Like the single-machine build: keep the current transform while the collection has not moved it.
+    const fitKey = fitKeyFor(modelSha256, o);
     const published = await publishBuild({
       writer,
       images,
@@ -292,7 +297,10 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       modelBytes,
       startedAt,
       ...publishSettings(o),
+      previousFit: await readPreviousFit(outDir, fitKey),
+      refit: o.refit,
     });
+    await writeFitRecord(writer, fitKey, published);
     // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
     const report = await writeBuildReport(writer, {
       source: source.description,

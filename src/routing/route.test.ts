@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { albumHref, clampK, formatHash, parseHash, searchHref, uploadHref, withK } from './route';
+import { albumHref, clampK, formatHash, parseHash, searchHref, uploadHref, withCutOff, withK } from './route';
 
 describe('parseHash', () => {
   it('reads the home page with and without a hash', () => {
@@ -73,5 +73,30 @@ describe('k helpers', () => {
 
   it('withK changes only k', () => {
     expect(withK({ page: 'album', album: 'a', k: 5 }, 12)).toEqual({ page: 'album', album: 'a', k: 10 });
+  });
+});
+
+describe('the results cut-off in search URLs', () => {
+  it('reads min=<label> and min=any, and ignores it elsewhere or when unknown', () => {
+    expect(parseHash('#/search/abc?k=3&min=similar')).toEqual({
+      page: 'search',
+      query: { kind: 'id', id: 'abc' },
+      k: 3,
+      cutOff: 'similar',
+    });
+    expect(parseHash('#/search/upload?k=3&min=any')).toMatchObject({ cutOff: 'unrelated' });
+    expect(parseHash('#/search/abc?k=3&min=bogus')).not.toHaveProperty('cutOff');
+    expect(parseHash('#/search/abc?k=3&min=loosely-related')).not.toHaveProperty('cutOff');
+    expect(parseHash('#/album/a?k=3&min=similar')).not.toHaveProperty('cutOff');
+  });
+
+  it('writes it only when it is not the default, and keeps it across k changes', () => {
+    expect(searchHref('abc', 4, 'very-similar')).toBe('#/search/abc?k=4&min=very-similar');
+    expect(searchHref('abc', 4, 'unrelated')).toBe('#/search/abc?k=4&min=any');
+    expect(searchHref('abc', 4, 'loosely-related')).toBe('#/search/abc?k=4');
+    const route = parseHash('#/search/abc?k=4&min=similar');
+    expect(formatHash(withK(route, 9))).toBe('#/search/abc?k=9&min=similar');
+    expect(formatHash(withCutOff(route, 'loosely-related'))).toBe('#/search/abc?k=4');
+    expect(formatHash(withCutOff(route, 'near-identical'))).toBe('#/search/abc?k=4&min=near-identical');
   });
 });

@@ -3,8 +3,15 @@
 //   #/album/<name>?k=5        one album's thumbnails
 //   #/search/<id>?k=7         an album image and its k nearest neighbours
 //   #/search/upload?k=7       the user's own image (held in memory only) and its neighbours
+//   …&min=similar             on a search page: hide results less similar than this (core/calibration.ts)
+
+import { isSimilarityLabel, type SimilarityLabel } from '../../core/calibration';
 
 export const DEFAULT_K = 5;
+/** Results the collection's calibration calls unrelated are hidden unless the URL asks for them. */
+export const DEFAULT_CUT_OFF: SimilarityLabel = 'loosely-related';
+/** In URLs the cut-off that hides nothing reads `min=any`. */
+const ANY = 'any';
 export const MIN_K = 1;
 export const MAX_K = 10;
 
@@ -16,7 +23,8 @@ export type SearchQuery = { kind: 'id'; id: string } | { kind: 'upload' };
 export type Route =
   | { page: 'home'; k: number }
   | { page: 'album'; album: string; k: number }
-  | { page: 'search'; query: SearchQuery; k: number }
+  /** cutOff: the least similar label shown; absent = DEFAULT_CUT_OFF. */
+  | { page: 'search'; query: SearchQuery; k: number; cutOff?: SimilarityLabel }
   | { page: 'notFound'; path: string; k: number };
 
 /** Any k from a URL becomes a valid one: out-of-range values clamp, garbage falls back to the default. */
@@ -49,7 +57,11 @@ export function parseHash(hash: string): Route {
   if (head === 'album' && tail !== null && tail !== '') return { page: 'album', album: tail, k };
   if (head === 'search' && tail !== null && tail !== '') {
     const query: SearchQuery = tail === UPLOAD_QUERY ? { kind: 'upload' } : { kind: 'id', id: tail };
-    return { page: 'search', query, k };
+    const min = params.get('min');
+    const cutOff = min === ANY ? 'unrelated' : isSimilarityLabel(min) ? min : undefined;
+    return cutOff === undefined || cutOff === DEFAULT_CUT_OFF
+      ? { page: 'search', query, k }
+      : { page: 'search', query, k, cutOff };
   }
   return { page: 'notFound', path, k };
 }
@@ -62,7 +74,9 @@ export function formatHash(route: Route): string {
       return `#/album/${encodeURIComponent(route.album)}?k=${route.k}`;
     case 'search': {
       const target = route.query.kind === 'upload' ? UPLOAD_QUERY : encodeURIComponent(route.query.id);
-      return `#/search/${target}?k=${route.k}`;
+      const cutOff = route.cutOff ?? DEFAULT_CUT_OFF;
+      const min = cutOff === DEFAULT_CUT_OFF ? '' : `&min=${cutOff === 'unrelated' ? ANY : cutOff}`;
+      return `#/search/${target}?k=${route.k}${min}`;
     }
     case 'notFound':
       return `#/${route.path.replace(/^\/+/, '')}`;
@@ -71,9 +85,16 @@ export function formatHash(route: Route): string {
 
 export const homeHref = (k: number): string => formatHash({ page: 'home', k });
 export const albumHref = (album: string, k: number): string => formatHash({ page: 'album', album, k });
-export const searchHref = (id: string, k: number): string =>
-  formatHash({ page: 'search', query: { kind: 'id', id }, k });
+export const searchHref = (id: string, k: number, cutOff?: SimilarityLabel): string =>
+  formatHash({ page: 'search', query: { kind: 'id', id }, k, cutOff });
 export const uploadHref = (k: number): string => formatHash({ page: 'search', query: { kind: 'upload' }, k });
+
+/** The same search page with another cut-off. */
+export function withCutOff(route: Route, cutOff: SimilarityLabel): Route {
+  if (route.page !== 'search') return route;
+  const { cutOff: _old, ...rest } = route;
+  return cutOff === DEFAULT_CUT_OFF ? rest : { ...rest, cutOff };
+}
 
 /** The same page with another k. */
 export function withK(route: Route, k: number): Route {

@@ -6,6 +6,7 @@ import { ErrorPanel } from '../common/ErrorPanel';
 import { albumHref, homeHref } from '../routing/route';
 import { ItemMeta } from './ItemMeta';
 import { QueryImage } from './QueryImage';
+import type { CutOffControl } from './cutOff';
 import { SimilarImages } from './SimilarImages';
 import type { SearchRequest } from './useSearchResults';
 
@@ -15,11 +16,12 @@ interface ImageSearchPageProps {
   lookup: ItemLookup;
   k: number;
   onKChange: (k: number) => void;
+  cutOff: CutOffControl;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** `#/search/<id>`: an image of the collection, large, with its k most similar images beneath it. */
-export function ImageSearchPage({ id, lookup, k, onKChange, onProgress }: ImageSearchPageProps) {
+export function ImageSearchPage({ id, lookup, k, onKChange, cutOff, onProgress }: ImageSearchPageProps) {
   const request = useMemo<SearchRequest>(() => ({ kind: 'id', id }), [id]);
   const browse = (
     <a className="button" href={homeHref(k)}>
@@ -76,7 +78,7 @@ export function ImageSearchPage({ id, lookup, k, onKChange, onProgress }: ImageS
           </>
         }
       />
-      <SimilarImages request={request} k={k} onKChange={onKChange} onProgress={onProgress} />
+      <SimilarImages request={request} k={k} onKChange={onKChange} cutOff={cutOff} onProgress={onProgress} />
     </article>
   );
 }

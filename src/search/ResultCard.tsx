@@ -1,3 +1,4 @@
+import { labelText, type SimilarityLabel } from '../../core/calibration';
 import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { searchHref } from '../routing/route';
@@ -6,18 +7,23 @@ import { formatScore } from './formatScore';
 interface ResultCardProps {
   item: CatalogItem;
   score: number;
+  /** What the score means in this collection; null without a calibration. */
+  label: SimilarityLabel | null;
   rank: number;
   k: number;
+  /** Carried into the result's own search link. */
+  cutOff: SimilarityLabel;
 }
 
 /** One neighbour: its thumbnail, similarity and album; opening it searches from it. */
-export function ResultCard({ item, score, rank, k }: ResultCardProps) {
+export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardProps) {
+  const meaning = label === null ? '' : `, ${labelText(label)}`;
   return (
     <li className="result-card" data-testid="result" data-id={item.id}>
       <a
-        href={searchHref(item.id, k)}
+        href={searchHref(item.id, k, cutOff)}
         className="result-link"
-        aria-label={`${rank}. ${item.name}, album ${item.album}, similarity ${formatScore(score)}`}
+        aria-label={`${rank}. ${item.name}, album ${item.album}, similarity ${formatScore(score)}${meaning}`}
       >
         <span className="thumb-frame">
           <img
@@ -33,6 +39,15 @@ export function ResultCard({ item, score, rank, k }: ResultCardProps) {
           <span className="result-score" data-testid="result-score" title="Similarity (cosine)">
             {formatScore(score)}
           </span>
+          {label !== null && (
+            <span
+              className={`result-label result-label-${label}`}
+              data-testid="result-label"
+              title="How similar, by this collection's own edited copies and random pairs"
+            >
+              {labelText(label)}
+            </span>
+          )}
           <span className="result-album" data-testid="result-album">
             {item.album}
           </span>

@@ -1,4 +1,6 @@
 import type { LoadProgress } from '../../workers/searchApi';
+import type { CutOffControl } from './cutOff';
+import { CutOffSelector } from './CutOffSelector';
 import { KSelector } from './KSelector';
 import { ResultList } from './ResultList';
 import { useSearchResults, type SearchRequest } from './useSearchResults';
@@ -8,17 +10,21 @@ interface SimilarImagesProps {
   request: SearchRequest;
   k: number;
   onKChange: (k: number) => void;
+  cutOff: CutOffControl;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** The "Similar images" section under a query image: the k selector and the results. */
-export function SimilarImages({ request, k, onKChange, onProgress }: SimilarImagesProps) {
+export function SimilarImages({ request, k, onKChange, cutOff, onProgress }: SimilarImagesProps) {
   const { state, stale } = useSearchResults(request, k, onProgress);
   return (
     <section className="similar" aria-labelledby="similar-heading">
       <div className="section-bar">
         <h2 id="similar-heading">Most similar</h2>
-        <KSelector k={k} onChange={onKChange} />
+        <div className="result-controls">
+          {cutOff.calibration && <CutOffSelector cutOff={cutOff.cutOff} onChange={cutOff.onChange} />}
+          <KSelector k={k} onChange={onKChange} />
+        </div>
       </div>
       <ResultList
         state={state}
@@ -27,6 +33,7 @@ export function SimilarImages({ request, k, onKChange, onProgress }: SimilarImag
           request.kind === 'upload' ? 'Reading your image with the model…' : 'Searching for similar images…'
         }
         k={k}
+        cutOff={cutOff}
       />
     </section>
   );

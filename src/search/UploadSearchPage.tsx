@@ -3,6 +3,7 @@ import type { LoadProgress } from '../../workers/searchApi';
 import { homeHref } from '../routing/route';
 import type { LastUpload } from '../ownImage/lastUpload';
 import { QueryImage } from './QueryImage';
+import type { CutOffControl } from './cutOff';
 import { SimilarImages } from './SimilarImages';
 import type { SearchRequest } from './useSearchResults';
 
@@ -10,11 +11,12 @@ interface UploadSearchPageProps {
   upload: LastUpload | null;
   k: number;
   onKChange: (k: number) => void;
+  cutOff: CutOffControl;
   onProgress: (p: LoadProgress) => void;
 }
 
 /** `#/search/upload`: the person's own image (kept in memory only) and the most similar album images. */
-export function UploadSearchPage({ upload, k, onKChange, onProgress }: UploadSearchPageProps) {
+export function UploadSearchPage({ upload, k, onKChange, cutOff, onProgress }: UploadSearchPageProps) {
   const request = useMemo<SearchRequest | null>(() => (upload ? { kind: 'upload', upload } : null), [upload]);
   if (!upload || !request) {
     return (
@@ -46,7 +48,7 @@ export function UploadSearchPage({ upload, k, onKChange, onProgress }: UploadSea
           </>
         }
       />
-      <SimilarImages request={request} k={k} onKChange={onKChange} onProgress={onProgress} />
+      <SimilarImages request={request} k={k} onKChange={onKChange} cutOff={cutOff} onProgress={onProgress} />
     </article>
   );
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { similarityLabel } from '../core/calibration';
+import { compactVector } from '../core/vectorTransform';
+import { fitTransform } from './fitTransform';
+import { int8Cosine, measureCalibration, MIN_CALIBRATED_IMAGES, samplePairs } from './similarityCalibration';
+
+/** Deterministic pseudo-random unit-ish embeddings. */
+function embeddings(n: number, dim: number, seed: number): Float32Array[] {
+  let s = seed;
+  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return Array.from({ length: n }, () => Float32Array.from({ length: dim }, rand));
+}
+
+describe('measureCalibration', () => {
+  it('samples distinct unordered pairs, all of them when there are few', () => {
+    expect(samplePairs(4, 100)).toHaveLength(6);
+    const many = samplePairs(1000, 500);
+    expect(many).toHaveLength(500);
+    expect(new Set(many.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`)).size).toBe(500);
+    expect(many.every(([a, b]) => a !== b)).toBe(true);
+  });
+
+  it('scores int8 vectors as the search does', () => {
+    expect(int8Cosine(Int8Array.of(3, 4), Int8Array.of(3, 4))).toBeCloseTo(1, 10);
+    expect(int8Cosine(Int8Array.of(1, 0), Int8Array.of(0, 1))).toBe(0);
+  });
+
+  it('labels lightly edited copies near-identical and unrelated images unrelated', () => {
+    const base = embeddings(MIN_CALIBRATED_IMAGES, 64, 7);
+    const noise = embeddings(MIN_CALIBRATED_IMAGES, 64, 99);
+    const views = base.slice(0, 60).map((e, row) => ({
+      row,
+      embedding: e.map((x, d) => x + 0.15 * noise[row][d]),
+    }));
+    const transform = fitTransform(base, { dims: 32, seed: 1, views });
+    const stored = base.map((e) => compactVector(transform, e));
+    const c = measureCalibration({ transform, count: base.length, vectorOf: (i) => stored[i], views });
+    expect(c).not.toBeNull();
+    expect(c!.measured.editedCopies).toBe(60);
+    expect(c!.measured.editedCopy.p50).toBeGreaterThan(c!.measured.randomPair.p999);
+    // A fresh edit of an image is recognised; another image is not.
+    const edited = compactVector(
+      transform,
+      base[100].map((x, d) => x + 0.1 * noise[200][d]),
+    );
+    expect(similarityLabel(int8Cosine(edited, stored[100]), c!)).toMatch(/near-identical|very-similar/);
+    expect(similarityLabel(int8Cosine(stored[5], stored[6]), c!)).toBe('unrelated');
+  });
+
+  it('is null without enough edited copies or images', () => {
+    const base = embeddings(MIN_CALIBRATED_IMAGES, 16, 3);
+    const transform = fitTransform(base, { dims: 8, seed: 1 });
+    const stored = base.map((e) => compactVector(transform, e));
+    const vectorOf = (i: number) => stored[i];
+    const views = base.slice(0, 40).map((embedding, row) => ({ row, embedding }));
+    expect(measureCalibration({ transform, count: base.length, vectorOf, views: [] })).toBeNull();
+    expect(measureCalibration({ transform, count: base.length, vectorOf, views })).not.toBeNull();
+    expect(measureCalibration({ transform, count: MIN_CALIBRATED_IMAGES - 1, vectorOf, views })).toBeNull();
+  });
+});

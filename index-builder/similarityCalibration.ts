@@ -1,0 +1,78 @@
+import { calibrationFrom, type SimilarityCalibration } from '../core/calibration';
+import { mulberry32 } from '../core/lsh';
+import { compactVector, type VectorTransform } from '../core/vectorTransform';
+
+/*
+ * Measures a build's similarity calibration (core/calibration.ts) from what the builder already has:
+ * the edited copies it made of a sample of the images to learn the transform (augmentedViews.ts), each
+ * scored against its original's stored row exactly as an own-image query would be, and random pairs of
+ * stored rows scored as an album-image query would be.
+ */
+
+/**
+ * Smaller collections get no calibration (the site then shows raw scores and no cut-off): their fitted
+ * transform is shaped by too few images, and on a 75-image emoji set the same emoji drawn by another
+ * vendor scored like a random pair, so a cut-off would hide true matches.
+ */
+export const MIN_CALIBRATED_IMAGES = 1000;
+
+/** Enough pairs for a stable 99.9th percentile; all pairs when the collection has fewer. */
+export const RANDOM_PAIRS = 20_000;
+const PAIR_SEED = 0x63616c69;
+
+/** The score a search gives (core/lshIndex.ts): the cosine of two int8 vectors. */
+export function int8Cosine(a: Int8Array, b: Int8Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let d = 0; d < a.length; d++) {
+    dot += a[d] * b[d];
+    na += a[d] * a[d];
+    nb += b[d] * b[d];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/** Up to `max` distinct unordered pairs of 0..count-1 (all of them when there are fewer), seeded. */
+export function samplePairs(count: number, max: number, seed = PAIR_SEED): [number, number][] {
+  const total = (count * (count - 1)) / 2;
+  const pairs: [number, number][] = [];
+  if (total <= max) {
+    for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) pairs.push([a, b]);
+    return pairs;
+  }
+  const next = mulberry32(seed);
+  const seen = new Set<number>();
+  while (pairs.length < max) {
+    const a = next() % count;
+    const b = next() % count;
+    if (a === b) continue;
+    const key = Math.min(a, b) * count + Math.max(a, b);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs.push([a, b]);
+  }
+  return pairs;
+}
+
+export interface CalibrationInputs {
+  transform: VectorTransform;
+  count: number;
+  /** The stored (int8) vector of the image at `position` in the build's input order. */
+  vectorOf: (position: number) => Int8Array;
+  /** The builder's edited copies: the original's position and the copy's embedding. */
+  views: { row: number; embedding: Float32Array }[];
+}
+
+/** The build's calibration, or null when it has too few edited copies or images to measure one. */
+export function measureCalibration(inputs: CalibrationInputs): SimilarityCalibration | null {
+  const { transform, count, vectorOf, views } = inputs;
+  if (count < MIN_CALIBRATED_IMAGES) return null;
+  const editedCopyScores = views.map((v) =>
+    int8Cosine(compactVector(transform, v.embedding), vectorOf(v.row)),
+  );
+  const randomPairScores = samplePairs(count, RANDOM_PAIRS).map(([a, b]) =>
+    int8Cosine(vectorOf(a), vectorOf(b)),
+  );
+  return calibrationFrom(editedCopyScores, randomPairScores);
+}

@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeCellIndexHead, decodeCellTransform } from '../core/cellIndexFormat';
+import { decodeIndexData } from '../core/indexFormat';
+import { isShardedManifest, parseManifest } from '../core/manifest';
+import type { VectorTransform } from '../core/vectorTransform';
+import { DEFAULT_DIMS } from './assembleIndex';
+import { contentHash, hash16 } from './contentHash';
+import { MANIFEST_FILE, type DataDirWriter } from './dataDirWriter';
+import type { PublishSettings } from './publishBuild';
+import { measureDrift, refitReason } from './transformDrift';
+
+/*
+ * Keeping a fitted transform across rebuilds. Next to the manifest the builder keeps transform-fit.json
+ * (private, like build-report.json; never deployed): which settings the transform was fitted with and
+ * a sample of the images it was fitted on. The next build reads the transform back from the current
+ * index, measures how far the images added and removed since then moved it (transformDrift.ts), and
+ * keeps it unless that is too far; the sample is carried forward while the transform is, so many small
+ * rebuilds add up to a refit instead of drifting for ever.
+ */
+
+export const TRANSFORM_FIT_FILE = 'transform-fit.json';
+/** Images the drift is measured on: a hash-uniform sample of at most this many. */
+export const DRIFT_SAMPLE = 20_000;
+
+export interface TransformFitRecord {
+  version: 1;
+  /** transformKey of the settings it was fitted with. */
+  key: string;
+  /** SHA-256 of the manifest whose index holds the transform. */
+  manifestSha256: string;
+  /** An image is in the sample when the first 8 hex digits of its hash, as a number, are below this. */
+  sampleBelow: number;
+  /** hash16 of the sampled images the transform was fitted on. */
+  fittedOn: string[];
+}
+
+/** What a build did with the transform, for the build report and the next build. */
+export interface FitOutcome {
+  reused: boolean;
+  /** The drift measured against the previous fit; null when there was none to compare with. */
+  drift: number | null;
+  /** Why it was refitted, or that it was kept. */
+  reason: string;
+  sampleBelow: number;
+  fittedOn: string[];
+}
+
+/** A previous build's transform, and what it was fitted on. */
+export interface PreviousFit {
+  transform: VectorTransform;
+  sampleBelow: number;
+  fittedOn: Set<string>;
+}
+
+/** Bump when fitTransform changes what it computes from the same inputs. */
+const FIT_FORMAT = 1;
+
+/** The key of a build's fit: its model and the settings fitTransform takes. */
+export function fitKeyFor(modelSha256: string, s: PublishSettings): string {
+  return transformKey({
+    fitFormat: FIT_FORMAT,
+    modelSha256,
+    dims: s.dims ?? DEFAULT_DIMS,
+    views: s.views ?? 'auto',
+    whitenEpsilon: s.whitenEpsilon,
+    invarianceRegulariser: s.invarianceRegulariser,
+  });
+}
+
+/** Everything the fit depends on, hashed: a transform fitted with another key is never reused. */
+export function transformKey(parts: Record<string, string | number | undefined>): string {
+  const sorted = Object.keys(parts)
+    .sort()
+    .map((k) => [k, parts[k] ?? null]);
+  return contentHash(Buffer.from(JSON.stringify(sorted), 'utf8')).slice(0, 32);
+}
+
+function sampleBelowFor(count: number): number {
+  return Math.min(2 ** 32, Math.ceil((2 ** 32 * DRIFT_SAMPLE) / Math.max(1, count)));
+}
+
+function inSample(hash: string, sampleBelow: number): boolean {
+  return Number.parseInt(hash.slice(0, 8), 16) < sampleBelow;
+}
+
+/**
+ * The transform to build with: the previous one when the collection has not moved it (or `refit`
+ * is set), else undefined (fit a new one), and what was decided.
+ */
+export function chooseTransform(
+  previous: PreviousFit | undefined,
+  images: { hash: string; embedding: Float32Array }[],
+  refit: boolean,
+): { keep: VectorTransform | undefined; outcome: FitOutcome } {
+  const fresh = (reason: string, drift: number | null) => {
+    const sampleBelow = sampleBelowFor(images.length);
+    const fittedOn = images.map((u) => hash16(u.hash)).filter((h) => inSample(h, sampleBelow));
+    return { keep: undefined, outcome: { reused: false, drift, reason, sampleBelow, fittedOn } };
+  };
+  if (refit) return fresh('fitted: a refit was asked for (--refit)', null);
+  if (previous === undefined) return fresh('fitted: no earlier fit with these settings to keep', null);
+  const sample = images
+    .map((u) => ({ hash: hash16(u.hash), embedding: u.embedding }))
+    .filter((u) => inSample(u.hash, previous.sampleBelow));
+  const measured = measureDrift(previous.transform, previous.fittedOn, sample);
+  const why = refitReason(measured, previous.fittedOn.size);
+  if (why !== null) return fresh(`refitted: ${why}`, measured.drift);
+  return {
+    keep: previous.transform,
+    outcome: {
+      reused: true,
+      drift: measured.drift,
+      reason: `kept: ${measured.added} added and ${measured.removed} removed (of a ${previous.fittedOn.size}-image sample) moved it by ${(measured.drift * 100).toFixed(2)} %`,
+      sampleBelow: previous.sampleBelow,
+      fittedOn: [...previous.fittedOn],
+    },
+  };
+}
+
+/** Records the fit of the build just published, for the next build. */
+export async function writeFitRecord(
+  writer: DataDirWriter,
+  key: string,
+  published: { manifestBytes: Uint8Array; fit: FitOutcome },
+): Promise<void> {
+  await writer.replaceAtomically(
+    TRANSFORM_FIT_FILE,
+    fitRecordBytes(key, published.manifestBytes, published.fit),
+  );
+}
+
+export function fitRecordBytes(key: string, manifestBytes: Uint8Array, outcome: FitOutcome): Buffer {
+  const record: TransformFitRecord = {
+    version: 1,
+    key,
+    manifestSha256: contentHash(manifestBytes),
+    sampleBelow: outcome.sampleBelow,
+    fittedOn: [...outcome.fittedOn].sort(),
+  };
+  return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+}
+
+/**
+ * The transform of the data dir's current build, if its fit record is for this manifest and these
+ * settings; undefined otherwise (first build, older builder, other settings, a damaged file).
+ */
+export async function readPreviousFit(outDir: string, key: string): Promise<PreviousFit | undefined> {
+  try {
+    const record = JSON.parse(await readFile(join(outDir, TRANSFORM_FIT_FILE), 'utf8')) as TransformFitRecord;
+    if (record.version !== 1 || record.key !== key || !Array.isArray(record.fittedOn)) return undefined;
+    const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
+    if (contentHash(manifestBytes) !== record.manifestSha256) return undefined;
+    const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
+    const indexBytes = await readFile(join(outDir, manifest.index.path));
+    if (contentHash(indexBytes) !== manifest.index.sha256) return undefined;
+    let transform: VectorTransform;
+    if (isShardedManifest(manifest)) {
+      const head = decodeCellIndexHead(indexBytes);
+      const at = head.transformOffset;
+      transform = decodeCellTransform(head, indexBytes.subarray(at, at + head.transformBytes));
+    } else {
+      transform = decodeIndexData(indexBytes).transform;
+    }
+    return { transform, sampleBelow: record.sampleBelow, fittedOn: new Set(record.fittedOn) };
+  } catch {
+    return undefined;
+  }
+}
