@@ -105,11 +105,13 @@ describe('colour histogram block', () => {
   });
 
   it('is appended to the mobilenet_v2_mid embedding, leaving the CNN part as it was', async () => {
+    // The default choice carries a 6³ block at w 0.1; a caller's block replaces it.
+    const chosen = NSFWJS_EMBEDDINGS.mobilenet_v2_mid.colour!;
     const colour = { bins: 4, weight: 0.5 };
     const plain = convertEmbedding('mobilenet_v2_mid', 'float16');
     const withColour = convertEmbedding('mobilenet_v2_mid', 'float16', colour);
-    const cnnDim = plain.outputs[0].dim;
-    expect(withColour.outputs[0].dim).toBe(cnnDim + 64);
+    const cnnDim = withColour.outputs[0].dim - 64;
+    expect(plain.outputs[0].dim).toBe(cnnDim + chosen.bins ** 3);
     expect(modelFileBase('mobilenet_v2_mid', 'float16', colour)).toBe('mobilenet_v2_mid.rgb4w0.5');
     expect(modelFileBase('mobilenet_v2_mid', 'float16')).toBe('mobilenet_v2_mid');
 
@@ -125,7 +127,8 @@ describe('colour histogram block', () => {
     const b = await run(withColour);
     // Two unit tap blocks and a block of length w: the final normalisation divides by sqrt(2 + w²).
     const scale = Math.sqrt(2 + colour.weight ** 2);
-    for (let j = 0; j < cnnDim; j += 7) expect(b[j] * scale).toBeCloseTo(a[j] * Math.SQRT2, 4);
+    const chosenScale = Math.sqrt(2 + chosen.weight ** 2);
+    for (let j = 0; j < cnnDim; j += 7) expect(b[j] * scale).toBeCloseTo(a[j] * chosenScale, 4);
     const pixel = NSFWJS_EMBEDDINGS.mobilenet_v2_mid.input;
     const expected = colourBlockJs(x, h, w, { ...colour, pixel: { mean: pixel.mean, std: pixel.std } });
     for (let j = 0; j < 64; j++) expect(b[cnnDim + j] * scale).toBeCloseTo(expected[j], 4);
