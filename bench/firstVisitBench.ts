@@ -10,7 +10,7 @@ import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 export interface VisitResult {
   /** From navigation start to the first result tile on the page (the page's performance.now()). */
   msToFirstResult: number;
-  /** Bytes the server sent before the first result appeared (file sizes; the server does not compress). */
+  /** Bytes of the files served before the first result appeared (sizes on disk, before any gzip encoding). */
   bytesToFirstResult: number;
   requestsToFirstResult: number;
   /** bytesToFirstResult split by what the files are. */

@@ -381,7 +381,7 @@ function firstVisit(r: BenchResults): string[] {
     ...new Set([...Object.keys(d.first.bytesByKind), ...Object.keys(d.repeatOffline.bytesByKind)]),
   ];
   out.push(
-    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB). Bytes are the served files' sizes (the server does not compress); the app preloads the model in the background, so it may be among the first visit's bytes.`,
+    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB). Bytes are the served files' sizes on disk, uncompressed (\`npm run serve\` and S3 send the compressible ones gzip-encoded, so fewer bytes cross the wire); the app preloads the model in the background, so it may be among the first visit's bytes.`,
     '',
     `| visit | ms to first result | requests | bytes | ${kinds.join(' | ')} |`,
     `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}`,

@@ -77,9 +77,18 @@ try {
   const machine = machineInfo();
   log(`${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.chromium}`);
   const model = await ensureDefaultModel({ quiet: true });
-  if (!quick && !existsSync(path.join(DEMO_DATA_DIR, 'manifest.json'))) {
-    // The full run reports on the 11k demo; from a clean clone that means building it first (~2-5 min).
-    log('no generated/demo-data yet: building it (npm run demo-data)');
+  const demoManifestPath = path.join(DEMO_DATA_DIR, 'manifest.json');
+  const demoModel = existsSync(demoManifestPath)
+    ? parseManifest(JSON.parse(readFileSync(demoManifestPath, 'utf8'))).model.id
+    : null;
+  if (!quick && demoModel !== model.spec.id) {
+    // The full run reports on the 11k demo; from a clean clone (or after a model change) that means
+    // building it first (~2-5 min; npm run demo-data is incremental).
+    log(
+      demoModel === null
+        ? 'no generated/demo-data yet: building it (npm run demo-data)'
+        : `generated/demo-data was built with ${demoModel}: rebuilding it with ${model.spec.id}`,
+    );
     const built = spawnSync('npm', ['run', '--silent', 'demo-data'], { stdio: 'inherit' });
     if (built.status !== 0)
       throw new Error(`npm run demo-data failed (exit ${built.status ?? built.signal})`);
