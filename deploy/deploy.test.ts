@@ -21,6 +21,7 @@ import { startFaultyS3Proxy } from './faultyS3Proxy';
 import { collectLocalFiles } from './localFiles';
 import { DeployInterruptedError } from './phasedUpload';
 import { IMMUTABLE, REVALIDATE } from './publishRules';
+import { s3ClientFor } from './s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
@@ -96,13 +97,8 @@ beforeAll(async () => {
   Object.assign(process.env, S3RVER_CREDENTIALS);
   tmp = await mkdtemp(join(tmpdir(), 'lookalike-deploy-'));
   s3 = await startS3rver();
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // The deploy's own client settings for an S3-compatible endpoint.
+  client = s3ClientFor({ region: 'us-east-1', endpoint: s3.endpoint, maxAttempts: 3 });
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await client.send(new CreateBucketCommand({ Bucket: OTHER_BUCKET }));
   v1 = await writeVersion(1);

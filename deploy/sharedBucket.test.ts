@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { runDeploy, type DeployOptions } from './deploy';
 import { writeFixtureData, writeFixtureSite } from './deployFixture';
+import { s3ClientFor } from './s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
 
 /*
@@ -62,13 +63,8 @@ beforeAll(async () => {
   Object.assign(process.env, S3RVER_CREDENTIALS);
   tmp = await mkdtemp(join(tmpdir(), 'lookalike-shared-bucket-'));
   s3 = await startS3rver();
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // The deploy's own client settings for an S3-compatible endpoint.
+  client = s3ClientFor({ region: 'us-east-1', endpoint: s3.endpoint, maxAttempts: 3 });
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   for (const v of [1, 2]) {
     const site = join(tmp, `site-v${v}`);

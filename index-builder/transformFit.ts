@@ -25,7 +25,7 @@ export const DRIFT_SAMPLE = 20_000;
 
 export interface TransformFitRecord {
   version: 1;
-  /** transformKey of the settings it was fitted with. */
+  /** fitKeyFor the settings it was fitted with. */
   key: string;
   /** SHA-256 of the manifest whose index holds the transform. */
   manifestSha256: string;
@@ -69,7 +69,7 @@ export function fitKeyFor(modelSha256: string, s: PublishSettings): string {
 }
 
 /** Everything the fit depends on, hashed: a transform fitted with another key is never reused. */
-export function transformKey(parts: Record<string, string | number | undefined>): string {
+function transformKey(parts: Record<string, string | number | undefined>): string {
   const sorted = Object.keys(parts)
     .sort()
     .map((k) => [k, parts[k] ?? null]);

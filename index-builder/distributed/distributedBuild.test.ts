@@ -1,18 +1,17 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../deploy/s3rverForTests';
+import type { RunningS3rver } from '../../deploy/s3rverForTests';
 import { listObjects } from '../../deploy/remoteObjects';
 import { buildIndex } from '../buildIndex';
 import { contentHash } from '../contentHash';
 import { emojiPng, shapePng } from '../fixtures/makeFixtures';
-import { loadModel, type LoadedModel } from '../loadModel';
+import type { LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { ownedFiles, verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
-import { tearDownTestBed } from './testBedTeardown';
+import { openTestBed, tearDownTestBed, TEST_BED_ENV } from './testBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 import { WorkStore } from './workStore';
@@ -21,7 +20,7 @@ import { WAIT_MS } from '../../scripts/testTimeLimits';
 const BUCKET = 'lookalike-distributed';
 const SOURCE = `s3://${BUCKET}/photos`;
 const WORK = `s3://${BUCKET}/scratch`;
-const ENV = { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' };
+const ENV = TEST_BED_ENV;
 const JOB_SIZE = 8;
 const WORKER_CLI = 'index-builder/distributed/buildWorkerCli.ts';
 // Short enough that a killed worker's job is back in the queue within a few seconds; lenient enough
@@ -32,7 +31,7 @@ let root: string;
 let s3: RunningS3rver;
 let redis: RunningRedis;
 let model: LoadedModel;
-const saved: Record<string, string | undefined> = {};
+let saved: Record<string, string | undefined> = {};
 const children: CliProcess[] = [];
 
 /** 40 emoji in two albums, two broken files, and metadata for a few. */
@@ -91,16 +90,18 @@ async function damageModel(): Promise<() => Promise<void>> {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'distributed-build-'));
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  [s3, redis, model] = await Promise.all([startS3rver(), startRedisForTests(), loadModel()]);
-  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await uploadCollection(client);
-  client.destroy();
+  ({
+    root,
+    s3,
+    redis,
+    model,
+    savedEnv: saved,
+  } = await openTestBed({
+    prefix: 'distributed-build-',
+    bucket: BUCKET,
+    startRedis: startRedisForTests,
+    upload: uploadCollection,
+  }));
 });
 
 afterAll(() => tearDownTestBed({ children, redis, s3, savedEnv: saved, root }));

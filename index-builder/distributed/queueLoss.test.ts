@@ -1,17 +1,16 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../deploy/s3rverForTests';
+import type { RunningS3rver } from '../../deploy/s3rverForTests';
 import { buildIndex } from '../buildIndex';
 import type { BuildReport } from '../buildReport';
 import { emojiPng } from '../fixtures/makeFixtures';
-import { loadModel, type LoadedModel } from '../loadModel';
+import type { LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
-import { tearDownTestBed } from './testBedTeardown';
+import { openTestBed, tearDownTestBed, TEST_BED_ENV } from './testBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { startPrivateRedis, type PrivateRedis } from './redisForTests';
 
@@ -20,7 +19,7 @@ import { startPrivateRedis, type PrivateRedis } from './redisForTests';
 const BUCKET = 'lookalike-queue-loss';
 const SOURCE = `s3://${BUCKET}/photos`;
 const WORK = `s3://${BUCKET}/scratch`;
-const ENV = { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' };
+const ENV = TEST_BED_ENV;
 const IMAGES = 24;
 const JOB_SIZE = 4;
 const WORKER_CLI = 'index-builder/distributed/buildWorkerCli.ts';
@@ -32,7 +31,7 @@ let s3: RunningS3rver;
 let redis: PrivateRedis;
 let model: LoadedModel;
 let single: BuildReport;
-const saved: Record<string, string | undefined> = {};
+let saved: Record<string, string | undefined> = {};
 const children: CliProcess[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,16 +89,18 @@ function expectNoStackTraces(text: string): void {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'queue-loss-'));
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  [s3, redis, model] = await Promise.all([startS3rver(), startPrivateRedis(), loadModel()]);
-  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await uploadCollection(client);
-  client.destroy();
+  ({
+    root,
+    s3,
+    redis,
+    model,
+    savedEnv: saved,
+  } = await openTestBed({
+    prefix: 'queue-loss-',
+    bucket: BUCKET,
+    startRedis: startPrivateRedis,
+    upload: uploadCollection,
+  }));
   ({ report: single } = await buildIndex({
     source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
     outDir: join(root, 'single'),

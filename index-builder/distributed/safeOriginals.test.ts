@@ -11,7 +11,7 @@ import { SCRIPTED_SVG } from '../fixtures/scriptedSvg';
 import { rasterisedSourceHash } from '../safeOriginal';
 import { verifyDataDir } from '../testHelpers';
 import { startCli, type CliProcess } from './cliProcess';
-import { tearDownTestBed } from './testBedTeardown';
+import { tearDownTestBed } from './testBed';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 
 /*

@@ -1,5 +1,4 @@
 import {
-  labelText,
   passesCutOff,
   similarityLabel,
   type SimilarityCalibration,
@@ -44,5 +43,3 @@ export const CUT_OFF_CHOICES: { value: SimilarityLabel; text: string }[] = [
   { value: 'loosely-related', text: 'Loosely related and closer' },
   { value: 'unrelated', text: 'All results' },
 ];
-
-export { labelText };
