@@ -1,6 +1,7 @@
-import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
+import { multiply, orthonormaliseRows, scatter } from './denseKernels';
 
 export interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
@@ -99,21 +100,34 @@ export function topEigen(
       vectors: e.eigenvectorMatrix.subMatrixColumn(picked.map(([, i]) => i)),
     };
   }
-  // Subspace iteration with a Rayleigh–Ritz step: only the top k directions are needed.
+  // Subspace iteration with a Rayleigh–Ritz step: only the top k directions are needed. The basis is
+  // kept as rows (Qᵀ), so each step is Qᵀ·S = (S·Q)ᵀ (S is symmetric) over contiguous memory.
   const block = Math.min(n, k + 16);
   const next = mulberry32(seed ^ 0x9e3779b9);
-  let q = new QrDecomposition(
-    Matrix.from1DArray(
-      n,
-      block,
-      Array.from({ length: n * block }, () => next() / 2 ** 32 - 0.5),
-    ),
-  ).orthogonalMatrix;
-  for (let iter = 0; iter < SUBSPACE_ITERATIONS; iter++)
-    q = new QrDecomposition(sym.mmul(q)).orthogonalMatrix;
-  const small = q.transpose().mmul(sym).mmul(q);
+  const s = Float64Array.from(sym.to1DArray());
+  let qt: Float64Array = Float64Array.from({ length: block * n }, () => next() / 2 ** 32 - 0.5);
+  orthonormaliseRows(qt, block, n, seed);
+  for (let iter = 0; iter < SUBSPACE_ITERATIONS; iter++) {
+    qt = multiply(qt, block, n, s, n);
+    orthonormaliseRows(qt, block, n, seed + iter + 1);
+  }
+  const qts = multiply(qt, block, n, s, n);
+  const small = new Matrix(block, block);
+  for (let a = 0; a < block; a++)
+    for (let b = a; b < block; b++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += qts[a * n + j] * qt[b * n + j];
+      small.set(a, b, v);
+      small.set(b, a, v);
+    }
   const inner = topEigen(small, k, seed, 'full');
-  return { values: inner.values, vectors: q.mmul(inner.vectors) };
+  // (Q·V)ᵀ = Vᵀ·Qᵀ, transposed back into columns.
+  const vt = Float64Array.from(inner.vectors.transpose().to1DArray());
+  const cols = inner.vectors.columns;
+  const qv = multiply(vt, cols, block, qt, n);
+  const vectors = new Matrix(n, cols);
+  for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) vectors.set(r, c, qv[c * n + r]);
+  return { values: inner.values, vectors };
 }
 
 /**
@@ -299,31 +313,13 @@ function learnedWhitening(
   return out;
 }
 
-/**
- * (1/n)·XᵀX of centred rows over flat typed arrays: ml-matrix's generic mmul is ~10× slower here, and
- * this is the builder's most expensive step (n × dim² / 2 multiply-adds).
- */
+/** (1/n)·XᵀX of centred rows: the builder's most expensive step (n × dim² / 2 multiply-adds). */
 function covarianceOf(centredRows: Float64Array[]): Matrix {
   const dim = centredRows[0].length;
-  const acc = new Float64Array(dim * dim);
-  for (const x of centredRows) {
-    for (let i = 0; i < dim; i++) {
-      const xi = x[i];
-      if (xi === 0) continue;
-      const base = i * dim;
-      for (let j = i; j < dim; j++) acc[base + j] += xi * x[j];
-    }
-  }
-  const cov = new Matrix(dim, dim);
+  const acc = scatter(centredRows, dim);
   const n = centredRows.length;
-  for (let i = 0; i < dim; i++) {
-    for (let j = i; j < dim; j++) {
-      const v = acc[i * dim + j] / n;
-      cov.set(i, j, v);
-      cov.set(j, i, v);
-    }
-  }
-  return cov;
+  for (let i = 0; i < acc.length; i++) acc[i] /= n;
+  return Matrix.from1DArray(dim, dim, acc);
 }
 
 /** 127 / (a high quantile of |component|) over the fitted rows' unit-length projections. */
