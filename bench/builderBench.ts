@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../e2e/harness';
 import type { BuildReport } from '../index-builder/buildReport';
-import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
+import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
 
 export interface BuilderRun {
   images: number;

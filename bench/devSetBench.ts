@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
+import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
 import { ensureDefaultModel, ensureNsfwjsModel, type EnsuredModel } from '../models/ensureModel';
 import {
   DEV_SETS_DIR,

@@ -11,7 +11,7 @@ import { startRedisForTests } from '../index-builder/distributed/redisForTests';
 import { runDistributedBuild } from '../index-builder/distributed/runDistributedBuild';
 import { loadModel } from '../index-builder/loadModel';
 import { S3Source } from '../index-builder/s3Source';
-import { EMOJI_VENDORS, emojiImages } from '../models/emojiDataset';
+import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
 
 /** Area 8: the BullMQ build with 1 and 2 worker processes against a single-machine build. */
 export interface DistributedBuildResult {

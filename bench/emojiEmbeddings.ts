@@ -3,7 +3,7 @@ import path from 'node:path';
 import { featurize } from '../core/featurize';
 import { sha256Hex } from '../core/sha256';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
-import { EMOJI_VENDORS, decodeRgba, emojiImages, type EmojiVendor } from '../models/emojiDataset';
+import { EMOJI_VENDORS, decodeRgba, emojiImages, type EmojiVendor } from '../models/research/emojiDataset';
 import { ensureDefaultModel } from '../models/ensureModel';
 
 /** Embeddings of every emoji image (all vendors, skin variations included) under the default model. */

@@ -21,11 +21,11 @@ import {
 import { compactVector } from '../core/vectorTransform';
 import { DEFAULT_BITS, DEFAULT_DIMS, assembleIndex, packIndex } from '../index-builder/assembleIndex';
 import { DEFAULT_WHITEN_EPSILON, fitTransform } from '../index-builder/fitTransform';
-import { EMOJI_VENDORS } from '../models/emojiDataset';
-import { recallAtK } from '../models/retrievalRecall';
+import { EMOJI_VENDORS } from '../models/research/emojiDataset';
+import { recallAtK } from '../models/research/retrievalRecall';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 import { svgPanels, type Series } from './svgPlot';
-import { clusteredEmbeddings } from './syntheticEmbeddings';
+import { clusteredEmbeddings } from '../testing/syntheticEmbeddings';
 
 const quick = process.argv.includes('--quick');
 const skipMillion = process.argv.includes('--skip-million') || quick;

@@ -8,7 +8,7 @@ import { contentAddressedName, fileRefFor, type ShardedManifest } from '../core/
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleCellIndex } from '../index-builder/assembleCellIndex';
 import { buildShardedCatalog } from '../index-builder/shardedCatalog';
-import { syntheticEmbeddings } from './syntheticEmbeddings';
+import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 
 /**
  * The synthetic collection for the sharded path: clusters of ~50 images whose nearest-neighbour

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
+import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { codeWords, lshCode, lshPlanes } from './lsh';
 import { InMemoryLshIndex, defaultSearchStrategy, type LshIndexData, type SearchHit } from './lshIndex';
 import { quantize } from './vectorTransform';

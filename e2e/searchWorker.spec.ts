@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { featurize } from '../core/featurize';
-import { cosine } from '../models/parity';
+import { cosine } from '../models/research/parity';
 import { parseManifest, type Manifest } from '../core/manifest';
 import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../index-builder/loadDataDir';

@@ -4,7 +4,7 @@ import { featurize } from '../core/featurize';
 import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../index-builder/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
-import { cosine } from '../models/parity';
+import { cosine } from '../models/research/parity';
 import { listFixtureImages } from './fixtureImages';
 import {
   E2E_DATA_DIR,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
+import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { decodeIndex } from '../core/indexFormat';
 import { lshCode, lshPlanes } from '../core/lsh';
 import { compactVector } from '../core/vectorTransform';

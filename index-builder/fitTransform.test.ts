@@ -1,6 +1,6 @@
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { syntheticEmbeddings } from '../bench/syntheticEmbeddings';
+import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { compactVector } from '../core/vectorTransform';
 import { MIN_VIEWS, fitTransform, topEigen, type AugmentedView } from './fitTransform';
 

@@ -7,8 +7,15 @@ import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { ensureNsfwjsModel } from './ensureModel';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, type NsfwjsModel } from './nsfwjsModel';
-import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine, onnxPooled, rows } from './parity';
-import { loadTfjsModel, tfjsPooled } from './tfjsReference';
+import {
+  cosine,
+  embeddingFromPooled,
+  emojiFixtures,
+  minRowCosine,
+  onnxPooled,
+  rows,
+} from './research/parity';
+import { loadTfjsModel, tfjsPooled } from './research/tfjsReference';
 
 /*
  * Parity: the converted ONNX models must give the same pooled activations as TF.js running the original

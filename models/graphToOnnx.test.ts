@@ -23,8 +23,8 @@ import {
   type WeightSpec,
 } from './nsfwjsModel';
 import { onnx } from './onnxGraph';
-import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine } from './parity';
-import { loadTfjsModel, tfjsPooled } from './tfjsReference';
+import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine } from './research/parity';
+import { loadTfjsModel, tfjsPooled } from './research/tfjsReference';
 
 /*
  * Parity of the TF graph converter: the converted ONNX model (onnxruntime-node) must give the same pooled

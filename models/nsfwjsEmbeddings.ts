@@ -27,7 +27,7 @@ export function colourTag(c: ModelColourBlock): string {
 }
 
 // Keras MobileNetV2 / InceptionV3 preprocessing: x/127.5 - 1, i.e. (v/255 - 0.5)/0.5.
-// The layer choice and the [-1, 1] input range are measured in models/layerChoice.ts (docs/model.md).
+// The layer choice and the [-1, 1] input range are measured in models/research/layerChoice.ts (docs/model.md).
 const KERAS_RANGE = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
 // [0, 1] pixels, for graphs that map them to [-1, 1] themselves (TF-Hub's hub_input/Mul and Sub: x*2 - 1).
 const UNIT_RANGE = { mean: [0, 0, 0], std: [1, 1, 1] } as const;

@@ -40,7 +40,7 @@ import {
   type DevSetQuery,
 } from '../bench/devSetManifest';
 import { encodeEdited, randomEdits, type ImageEdit } from '../index-builder/imageEdits';
-import { decodeRgba } from '../models/emojiDataset';
+import { decodeRgba } from '../models/research/emojiDataset';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO_IMAGES = path.join(REPO_ROOT, 'generated', 'demo-images');

@@ -29,7 +29,7 @@ interface GpuLike {
 
 /** True when WebGPU is exposed and actually yields an adapter (headless and blocklisted GPUs yield none). */
 export async function webGpuAvailable(): Promise<boolean> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: GpuLike }).gpu;
+  const gpu = (globalThis.navigator as WorkerNavigator & { gpu?: GpuLike }).gpu;
   if (!gpu) return false;
   try {
     return (await gpu.requestAdapter()) !== null;

@@ -2,18 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import * as ort from 'onnxruntime-node';
-import type { ModelSpec } from '../core/modelSpec';
-import { preprocessBatch } from '../core/preprocess';
-import type { RgbaImage } from '../core/rgbaImage';
-import { REPO_ROOT } from './buildModel';
+import type { ModelSpec } from '../../core/modelSpec';
+import { preprocessBatch } from '../../core/preprocess';
+import type { RgbaImage } from '../../core/rgbaImage';
+import { REPO_ROOT } from '../buildModel';
+import { kerasToOnnx, type WeightEncoding } from '../kerasToOnnx';
+import { NSFWJS_EMBEDDINGS } from '../nsfwjsEmbeddings';
+import { loadNsfwjsModel, NSFWJS_MODELS, type NsfwjsModelName } from '../nsfwjsModel';
 import { decodeRgba, EMOJI_VENDORS, emojiImages, type EmojiImage } from './emojiDataset';
-import { kerasToOnnx, type WeightEncoding } from './kerasToOnnx';
-import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
-import { loadNsfwjsModel, NSFWJS_MODELS, type NsfwjsModelName } from './nsfwjsModel';
 import { normaliseRows, recallAtK } from './retrievalRecall';
 
 /*
- * npx tsx models/layerChoice.ts [--model mobilenet_v2] [--subset N]
+ * npx tsx models/research/layerChoice.ts [--model mobilenet_v2] [--subset N]
  * Measures which layer of an nsfwjs model retrieves best across emoji vendors: for each vendor's images
  * as queries against the other two vendors' images, recall@10 = fraction of queries with an image of the
  * same `unified` emoji in the top 10 by cosine. Prints a markdown table (docs/model.md) and writes JSON

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { OnnxGraph, valueInfo } from './onnxGraph';
+import { OnnxGraph, valueInfo } from '../onnxGraph';
 
 /*
  * Recall@k for cross-vendor retrieval: each query must find an item with the same label among the

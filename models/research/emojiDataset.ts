@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { RgbaImage } from '../core/rgbaImage';
+import type { RgbaImage } from '../../core/rgbaImage';
 
 /*
  * Cross-vendor emoji ground truth from the emoji-datasource-{apple,google,twitter} packages: the same

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NsfwjsModel } from './nsfwjsModel';
+import type { NsfwjsModel } from '../nsfwjsModel';
 
 /*
  * The same Keras model run by TF.js (CPU backend), as the reference the ONNX conversion must match.

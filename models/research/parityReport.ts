@@ -1,12 +1,12 @@
-import { preprocessBatch } from '../core/preprocess';
-import { kerasToOnnx, type WeightEncoding } from './kerasToOnnx';
-import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
-import { loadNsfwjsModel, NSFWJS_MODELS, type NsfwjsModelName } from './nsfwjsModel';
+import { preprocessBatch } from '../../core/preprocess';
+import { kerasToOnnx, type WeightEncoding } from '../kerasToOnnx';
+import { NSFWJS_EMBEDDINGS } from '../nsfwjsEmbeddings';
+import { loadNsfwjsModel, NSFWJS_MODELS, type NsfwjsModelName } from '../nsfwjsModel';
 import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine, onnxPooled } from './parity';
 import { loadTfjsModel, tfjsPooled } from './tfjsReference';
 
 /*
- * npx tsx models/parityReport.ts [mobilenet_v2|inception_v3]
+ * npx tsx models/research/parityReport.ts [mobilenet_v2|inception_v3]
  * Prints, per layer and weight encoding, the worst cosine between our ONNX conversion and TF.js over
  * emoji fixture images, plus the size of the embedding model under each encoding (docs/model.md).
  */

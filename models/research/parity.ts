@@ -1,10 +1,10 @@
 import * as ort from 'onnxruntime-node';
-import type { RgbaImage } from '../core/rgbaImage';
+import type { RgbaImage } from '../../core/rgbaImage';
+import { kerasToOnnx, type WeightEncoding } from '../kerasToOnnx';
+import type { NsfwjsModel } from '../nsfwjsModel';
 import { decodeRgba, emojiImages, type EmojiVendor } from './emojiDataset';
-import { kerasToOnnx, type WeightEncoding } from './kerasToOnnx';
-import type { NsfwjsModel } from './nsfwjsModel';
 
-/* Helpers to compare converted ONNX activations with TF.js's (see conversion.test.ts, parityReport.ts). */
+/* Helpers to compare converted ONNX activations with TF.js's (see ../conversion.test.ts, parityReport.ts). */
 
 export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
