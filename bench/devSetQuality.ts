@@ -31,8 +31,8 @@ import {
   queryShardedById,
   queryShardedByImage,
 } from '../index-builder/queryShardedDataDir';
-import { decodeRgba } from '../models/emojiDataset';
-import { matmulSession } from '../models/retrievalRecall';
+import { decodeRgba } from '../models/research/emojiDataset';
+import { matmulSession } from '../models/research/retrievalRecall';
 import { colourHistogram } from './colourHistogram';
 import {
   DEV_SETS_DIR,
@@ -137,7 +137,7 @@ function safeName(s: string): string {
  * The builder's embedding cache for a model, read without ever writing to it (the same format as
  * index-builder/embeddingCache.ts): content-hash prefix (32 hex) → embedding.
  */
-function readBuilderCache(
+export function readBuilderCache(
   model: LoadedModel,
   modelBytes: Uint8Array,
   cacheDir?: string,

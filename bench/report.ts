@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
 import type { DevSetBenchResult } from './devSetBench';
+import { duplicatesSection } from './duplicateReport';
 import {
   methodKind,
   metricRows,
@@ -496,7 +497,8 @@ export async function renderReport(
     '',
     'Run `npm run bench` (full mode, about 20–30 min on 2 cores: the development sets run two pipelines) or ' +
       '`npm run bench -- --quick` (under 2 min, no demo data needed; `bench/bench.test.ts` runs it in `npm test`). ' +
-      '`--out <dir>` writes only `<dir>/results.json`; `--report <results.json>` re-renders this page from a saved run.',
+      '`--out <dir>` writes only `<dir>/results.json`; `--report <results.json>` re-renders this page from a saved run; ' +
+      '`--only <area>[,<area>]` (e.g. `--only duplicates`) reruns just those areas and merges them into the saved run.',
     '',
     ...targets(r),
     '',
@@ -515,6 +517,8 @@ export async function renderReport(
     ...sharded(r),
     '',
     ...distributedBuild(r),
+    '',
+    ...duplicatesSection(r.duplicates),
     '',
   ];
   const mdPath = path.join(DOCS, 'benchmarks.md');

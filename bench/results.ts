@@ -7,6 +7,7 @@ import type { OwnImageResult } from './ownImageBench';
 import type { QualityResult } from './qualityBench';
 import type { ShardedQueryResult } from './shardedQueryBench';
 import type { DistributedBuildResult } from './distributedBench';
+import type { DuplicateBenchResult } from './duplicateBench';
 
 /** The shape of bench/results.json. Every area is always present: measured data or why it is missing. */
 
@@ -29,6 +30,7 @@ export const BENCH_SECTIONS = [
   'annLibraries',
   'sharded',
   'distributedBuild',
+  'duplicates',
 ] as const;
 
 export interface BenchResults {
@@ -44,4 +46,6 @@ export interface BenchResults {
   annLibraries: Section<AnnResult>;
   sharded: Section<ShardedQueryResult>;
   distributedBuild: Section<DistributedBuildResult>;
+  /** Absent in results written before the area existed. */
+  duplicates?: Section<DuplicateBenchResult>;
 }

@@ -1,12 +1,16 @@
 /**
  * Lookalike benchmark (issue 7):
- * `npx tsx bench/runBench.ts [--quick] [--out <dir>] [--ann-dir <dir>] [--report <results.json>]`.
+ * `npx tsx bench/runBench.ts [--quick] [--out <dir>] [--ann-dir <dir>] [--report <results.json>]
+ *     [--only <area>[,<area>…]]`.
  *
  * Measures, in one run on this machine, each area against its baseline (docs/benchmarks.md says
  * what each compares) and writes <out>/results.json; the default out is bench/, which also rewrites
  * docs/benchmarks.md and the SVG plots in docs/. `--quick` uses small synthetic and fixture data and
  * needs no generated/demo-data (the test suite runs it); the full run builds the demo when it is missing.
  * Area 6 compares with usearch and hnswlib-node (dev dependencies); `--ann-dir` names another install of them.
+ * `--only` runs just the named areas (results.json keys, e.g. `--only duplicates`) and merges them into
+ * the <out>/results.json of an earlier run of the same mode, keeping the other areas as saved, so one
+ * area can be updated without the full run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +19,7 @@ import path from 'node:path';
 import * as prettier from 'prettier';
 import { parseManifest } from '../core/manifest';
 import { writeFixtureImages } from '../e2e/fixtureImages';
-import { emojiImages } from '../models/emojiDataset';
+import { emojiImages } from '../models/research/emojiDataset';
 import { ensureDefaultModel } from '../models/ensureModel';
 import { albumQueryBench, type AlbumQueryResult } from './albumQueryBench';
 import { buildBenchSite, launchBrowser } from './benchSite';
@@ -31,11 +35,12 @@ import { ownImageBench, type OwnImageResult } from './ownImageBench';
 import { machineInfo } from './machine';
 import { writeReport } from './report';
 import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
-import { clusteredEmbeddings } from './syntheticEmbeddings';
+import { clusteredEmbeddings } from '../testing/syntheticEmbeddings';
 import { writeDataDir } from './syntheticDataDir';
 import { distributedBench } from './distributedBench';
 import { shardedDataDir } from './shardedDataDir';
 import { shardedQueryBench } from './shardedQueryBench';
+import { duplicateBench } from './duplicateBench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -44,6 +49,29 @@ const outDir = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(import.me
 const writeDocs = outArg < 0;
 /** Synthetic vectors have the size of a CLIP ViT-B/32 embedding, what client-side flat scans store. */
 const SYNTHETIC_DIM = 512;
+
+type Area = (typeof BENCH_SECTIONS)[number];
+const onlyArg = args.indexOf('--only');
+const only: readonly Area[] | undefined =
+  onlyArg < 0
+    ? undefined
+    : (args[onlyArg + 1] ?? '').split(',').map((a) => {
+        if (!(BENCH_SECTIONS as readonly string[]).includes(a))
+          throw new Error(`--only: unknown area "${a}" (areas: ${BENCH_SECTIONS.join(', ')})`);
+        return a as Area;
+      });
+/** The run that `--only` merges into: the other areas keep these results. */
+let saved: BenchResults | undefined;
+if (only !== undefined) {
+  const savedPath = path.join(outDir, 'results.json');
+  if (!existsSync(savedPath))
+    throw new Error(`--only merges into ${savedPath}, which does not exist: run the full bench first`);
+  saved = JSON.parse(readFileSync(savedPath, 'utf8')) as BenchResults;
+  if (saved.mode !== (quick ? 'quick' : 'full'))
+    throw new Error(`--only: ${savedPath} is from a ${saved.mode} run; rerun with the same mode`);
+}
+/** Areas that read generated/demo-data (full mode builds it when missing or stale). */
+const DEMO_AREAS: readonly Area[] = ['albumQuery', 'ownImage', 'quality', 'firstVisit', 'annLibraries'];
 
 const reportArg = args.indexOf('--report');
 if (reportArg >= 0) {
@@ -56,8 +84,21 @@ if (reportArg >= 0) {
 const started = performance.now();
 const log = (m: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`);
 
-/** Runs one area; a failure is recorded in the results instead of losing the other areas. */
-async function section<T>(name: string, run: () => Promise<T>): Promise<Section<T>> {
+type AreaData<K extends Area> = BenchResults[K] extends Section<infer T> | undefined ? T : never;
+
+/**
+ * Runs one area; a failure is recorded in the results instead of losing the other areas. An area
+ * `--only` leaves out keeps its saved result.
+ */
+async function section<K extends Area>(
+  area: K,
+  name: string,
+  run: () => Promise<AreaData<K>>,
+): Promise<Section<AreaData<K>>> {
+  if (only !== undefined && !only.includes(area)) {
+    const kept = saved?.[area] as Section<AreaData<K>> | undefined;
+    return kept ?? { ok: false, seconds: 0, error: `not in the saved results; run with --only ${area}` };
+  }
   const t = performance.now();
   log(`${name}…`);
   try {
@@ -81,7 +122,8 @@ try {
   const demoModel = existsSync(demoManifestPath)
     ? parseManifest(JSON.parse(readFileSync(demoManifestPath, 'utf8'))).model.id
     : null;
-  if (!quick && demoModel !== model.spec.id) {
+  const needsDemo = only === undefined || only.some((a) => DEMO_AREAS.includes(a));
+  if (!quick && needsDemo && demoModel !== model.spec.id) {
     // The full run reports on the 11k demo; from a clean clone (or after a model change) that means
     // building it first (~2-5 min; npm run demo-data is incremental).
     log(
@@ -93,16 +135,21 @@ try {
     if (built.status !== 0)
       throw new Error(`npm run demo-data failed (exit ${built.status ?? built.signal})`);
   }
-  buildBenchSite(distDir);
-  const browser = await launchBrowser();
+  // The site is built and Chromium launched on first use: areas that need neither run without them.
+  let launched: ReturnType<typeof launchBrowser> | undefined;
+  const browser = () =>
+    (launched ??= (async () => {
+      buildBenchSite(distDir);
+      return launchBrowser();
+    })());
   try {
-    const albumQuery = await section('album-image query in Chromium', async () => {
+    const albumQuery = await section('albumQuery', 'album-image query in Chromium', async () => {
       const rows: AlbumQueryResult[] = [];
       const queries = quick ? 200 : 300;
       if (!quick) {
         const demo = await demoAlbumInput(path.join(work, 'demo-data'), log);
         if (demo) {
-          const r = await albumQueryBench(browser, distDir, demo.input, queries, demo.indexBytes);
+          const r = await albumQueryBench(await browser(), distDir, demo.input, queries, demo.indexBytes);
           log(
             `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}`,
           );
@@ -115,7 +162,7 @@ try {
         const written = await writeDataDir(path.join(work, `synthetic-${count}`), embeddings, model);
         embeddings.length = 0;
         const r = await albumQueryBench(
-          browser,
+          await browser(),
           distDir,
           { label: `synthetic ${count}`, ...written },
           queries,
@@ -145,7 +192,7 @@ try {
         return { dir, ...(await buildModelDataDir(fixtureImages, dir)) };
       })());
 
-    const ownImage = await section('own-image query in Chromium', async () => {
+    const ownImage = await section('ownImage', 'own-image query in Chromium', async () => {
       const { dir: mobilenetDir, ...mobilenet } = await mobilenetDataDir();
       const resnetSpec = await preparedResnet50(path.join(work, 'resnet50-model'));
       const resnetDir = path.join(work, 'resnet50-data');
@@ -167,7 +214,7 @@ try {
       for (const c of configs) {
         for (const isolated of [false, true]) {
           const r = await ownImageBench(
-            browser,
+            await browser(),
             distDir,
             c.dir,
             { label: c.label, ...c.info },
@@ -183,7 +230,7 @@ try {
       return { k: 10, rows };
     });
 
-    const builder = await section('builder', async () => {
+    const builder = await section('builder', 'builder', async () => {
       const r = builderBench(work, quick ? 60 : undefined);
       log(
         `  ${r.full.images} images: ${r.full.imagesPerSecond.toFixed(1)} images/s, peak RSS ${(r.full.maxRssBytes / 2 ** 20).toFixed(0)} MiB; +${r.added}: ${(r.incremental.wallMs / 1000).toFixed(1)} s`,
@@ -191,7 +238,7 @@ try {
       return r;
     });
 
-    const quality = await section('retrieval quality', async () => {
+    const quality = await section('quality', 'retrieval quality', async () => {
       const r = await qualityBench(quick, log);
       for (const x of r.rows) log(`  ${x.method}: recall@10 ${x.mean.toFixed(3)}`);
       // The dev sets (emoji, photos, textures) through the real builder and query path; a failure there
@@ -206,15 +253,15 @@ try {
       return r;
     });
 
-    const firstVisit = await section('first and repeat visit', async () => {
-      const r = await firstVisitBench(browser, distDir, (await mobilenetDataDir()).dir);
+    const firstVisit = await section('firstVisit', 'first and repeat visit', async () => {
+      const r = await firstVisitBench(await browser(), distDir, (await mobilenetDataDir()).dir);
       log(
         `  first: ${r.first.msToFirstResult.toFixed(0)} ms, ${r.first.bytesToFirstResult} B; repeat offline: ${r.repeatOffline.msToFirstResult.toFixed(0)} ms, ${r.repeatOffline.bytesToFirstResult} B`,
       );
       return r;
     });
 
-    const annLibraries = await section('ANN libraries', async () => {
+    const annLibraries = await section('annLibraries', 'ANN libraries', async () => {
       // Real embeddings when the demo exists (full mode), else synthetic ones of the album-query benchmark.
       let vectors: Float32Array[];
       let source: string;
@@ -242,31 +289,36 @@ try {
       return r;
     });
 
-    const sharded = await section('sharded collection in Chromium', async () => {
+    const sharded = await section('sharded', 'sharded collection in Chromium', async () => {
       const count = quick ? 20_000 : 1_000_000;
       // The million-image collection takes minutes to cluster: kept between runs under generated/.
       const dir = quick
         ? path.join(work, 'sharded')
         : path.join(import.meta.dirname, '..', 'generated', 'bench', `sharded-${count}`);
       const data = await shardedDataDir(dir, count, model, log);
-      const r = await shardedQueryBench(browser, distDir, data, quick ? 20 : 100, quick ? 2 : 5, log);
+      const r = await shardedQueryBench(await browser(), distDir, data, quick ? 20 : 100, quick ? 2 : 5, log);
       log(
         `  ${count}: cold ${(r.cold.totalBytes.p50 / 1e6).toFixed(2)} MB, warm-directory p50 ${r.warmDirectory.latency.p50.toFixed(1)} ms, recall ${r.recallAt10.toFixed(3)}`,
       );
       return r;
     });
 
-    const distributedBuild = await section('distributed build', async () => {
+    const distributedBuild = await section('distributedBuild', 'distributed build', async () => {
       const r = quick ? await distributedBench(12, 8, log) : await distributedBench(300, 64, log);
       for (const x of r.rows) log(`  ${x.workers} worker(s): ${(x.totalMs / 1000).toFixed(1)} s`);
       return r;
     });
 
+    const duplicates = await section('duplicates', 'near-duplicates and region search', () =>
+      duplicateBench(quick, work, fixtureImages, (m) => log(`  ${m}`)),
+    );
+
     const results: BenchResults = {
       version: 1,
       mode: quick ? 'quick' : 'full',
-      machine,
-      totalSeconds: 0,
+      // A merged run keeps the machine and length of the run its other areas come from.
+      machine: saved?.machine ?? machine,
+      totalSeconds: saved?.totalSeconds ?? 0,
       albumQuery,
       ownImage,
       builder,
@@ -275,16 +327,19 @@ try {
       annLibraries,
       sharded,
       distributedBuild,
+      duplicates,
     };
-    results.totalSeconds = (performance.now() - started) / 1000;
+    if (saved === undefined) results.totalSeconds = (performance.now() - started) / 1000;
     mkdirSync(outDir, { recursive: true });
     // Formatted like the rest of the repo, so `prettier --check .` accepts the committed bench/results.json.
     const resultsPath = path.join(outDir, 'results.json');
     writeFileSync(resultsPath, await prettier.format(JSON.stringify(results), { filepath: resultsPath }));
     if (writeDocs) await writeReport(results);
-    log(`wrote ${resultsPath} (${BENCH_SECTIONS.length} sections)`);
+    log(
+      `wrote ${resultsPath} (${only ? `${only.join(', ')} measured, the other areas kept` : `${BENCH_SECTIONS.length} sections`})`,
+    );
   } finally {
-    await browser.close();
+    if (launched) await (await launched).close();
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

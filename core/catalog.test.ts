@@ -56,10 +56,19 @@ describe('parseCatalog', () => {
     [(c: Catalog) => (c.items[0].thumb = '../../etc/passwd'), /items\[0\].thumb must be a relative path/],
     [(c: Catalog) => (c.items[1].meta = { vendor: 3 } as never), /items\[1\].meta.vendor must be a string/],
     [(c: Catalog) => (c.items[2].name = ''), /items\[2\].name must be a non-empty string/],
+    [(c: Catalog) => (c.items[0].bytes = -1), /items\[0\].bytes must be a non-negative integer/],
+    [(c: Catalog) => (c.items[0].bytes = 1.5), /items\[0\].bytes must be a non-negative integer/],
   ])('rejects bad field %#', (mutate, message) => {
     const c = valid();
     mutate(c);
     expect(() => parseCatalog(c)).toThrow(message);
+  });
+
+  it("keeps an item's file size when present; catalogs without it stay valid", () => {
+    const c = valid();
+    c.items[0].bytes = 12345;
+    expect(parseCatalog(c).items[0].bytes).toBe(12345);
+    expect(parseCatalog(valid()).items[0]).not.toHaveProperty('bytes');
   });
 
   it('checks the item count against the index', () => {

@@ -1,4 +1,4 @@
-import { isRecord, nonEmptyString, positiveInt, record, relativePath } from './jsonChecks';
+import { isRecord, nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
 
 export const CATALOG_VERSION = 1;
 
@@ -22,6 +22,8 @@ export interface CatalogItem {
   original: string;
   width: number;
   height: number;
+  /** Size of the original file in bytes (absent from catalogs before it). */
+  bytes?: number;
   meta?: Record<string, string>;
 }
 
@@ -58,6 +60,7 @@ export function parseCatalogItem(v: unknown, path: string): CatalogItem {
     width: positiveInt(r.width, `${path}.width`, fail),
     height: positiveInt(r.height, `${path}.height`, fail),
   };
+  if (r.bytes !== undefined) out.bytes = nonNegativeInt(r.bytes, `${path}.bytes`, fail);
   if (r.meta !== undefined) out.meta = meta(r.meta, `${path}.meta`);
   return out;
 }

@@ -120,3 +120,28 @@ describe('manifest calibration field', () => {
     );
   });
 });
+
+describe('manifest duplicates field', () => {
+  const duplicates = {
+    version: 1,
+    groups: { 'near-identical': 2, 'very-similar': 3, similar: 3 },
+    file: { path: 'duplicates.0123456789abcdef.json', bytes: 712, sha256: 'a'.repeat(64) },
+  };
+
+  it('is optional, and validated when present', () => {
+    expect(parseManifest(valid()).duplicates).toBeUndefined();
+    expect(parseManifest({ ...valid(), duplicates }).duplicates).toEqual(duplicates);
+    expect(() => parseManifest({ ...valid(), duplicates: { ...duplicates, version: 2 } })).toThrow(
+      /invalid manifest: duplicates is not valid: .*version must be 1/,
+    );
+    expect(() =>
+      parseManifest({ ...valid(), duplicates: { ...duplicates, groups: { similar: 1 } } }),
+    ).toThrow(/groups\.near-identical/);
+    expect(() =>
+      parseManifest({
+        ...valid(),
+        duplicates: { ...duplicates, file: { ...duplicates.file, path: '../x' } },
+      }),
+    ).toThrow(/duplicates\.file\.path/);
+  });
+});

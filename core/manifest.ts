@@ -1,4 +1,5 @@
 import { parseCalibration, type SimilarityCalibration } from './calibration';
+import { parseDuplicatesSummary, type DuplicatesSummary } from './duplicatesFormat';
 import { parseModelSpec, type ModelSpec } from './modelSpec';
 import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
 import { sha256Hex } from './sha256';
@@ -46,6 +47,11 @@ interface ManifestCommon {
    * absent from builds before it and from builds with too few edited copies to measure it.
    */
   calibration?: SimilarityCalibration;
+  /**
+   * The near-duplicate groups file (core/duplicatesFormat.ts) and its group counts. Optional and ignored
+   * by older readers: absent from builds before it.
+   */
+  duplicates?: DuplicatesSummary & { file: FileRef };
 }
 
 function fail(path: string, message: string): never {
@@ -65,6 +71,15 @@ function fileRef(v: unknown, path: string): FileRef {
     bytes: nonNegativeInt(r.bytes, `${path}.bytes`, fail),
     sha256,
   };
+}
+
+function duplicatesField(v: unknown): DuplicatesSummary & { file: FileRef } {
+  const file = fileRef(record(v, 'duplicates', fail).file, 'duplicates.file');
+  try {
+    return { ...parseDuplicatesSummary(v), file };
+  } catch (e) {
+    fail('duplicates', `is not valid: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** Validates parsed manifest JSON and returns a fresh, well-typed Manifest; throws an Error naming the bad field. */
@@ -98,6 +113,7 @@ export function parseManifest(json: unknown): Manifest {
     model: { id, spec, file: fileRef(model.file, 'model.file') },
     catalog: fileRef(m.catalog, 'catalog'),
     ...(m.calibration === undefined ? {} : { calibration: parseCalibration(m.calibration) }),
+    ...(m.duplicates === undefined ? {} : { duplicates: duplicatesField(m.duplicates) }),
   } as const;
   if (m.version === MANIFEST_VERSION)
     return { ...common, version: MANIFEST_VERSION, index: fileRef(m.index, 'index') };

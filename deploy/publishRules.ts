@@ -90,8 +90,8 @@ const COMPRESSIBLE = new Set([
 const VITE_HASHED = /-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$/;
 const WORKBOX_RUNTIME = /^workbox-[0-9a-f]{8}\.js$/;
 const HEX16_NAME = /(^|\.)[0-9a-f]{16}\.[A-Za-z0-9]+$/;
-/** Catalog shards live in a folder named after the hash of all of them. */
-const HEX16_FOLDER = /^shards\.[0-9a-f]{16}\//;
+/** Catalog and duplicate-group shards live in a folder named after the hash of all of them. */
+const HEX16_FOLDER = /^(shards|duplicates)\.[0-9a-f]{16}\//;
 
 function extension(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duplicatesSummary, encodeDuplicates } from '../core/duplicatesFormat';
+import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { RETAINED_FILES } from '../index-builder/dataDirWriter';
 import { writeFixtureData, type FixtureData } from './deployFixture';
 import { readPublishedDataSet } from './publishedDataSet';
+import { isContentAddressed } from './publishRules';
 
 let tmp: string;
 let v1: FixtureData;
@@ -50,5 +53,44 @@ describe('readPublishedDataSet', () => {
     const { paths } = await readPublishedDataSet(v2Dir(), present(v1Only));
     for (const p of v1Only) expect(paths.has(p)).toBe(false);
     expect([...paths].sort()).toEqual(['manifest.json', ...v2.referenced].sort());
+  });
+
+  it('publishes the duplicate groups file and its shards, immutable, and fails when a shard is missing', async () => {
+    const dir = join(tmp, 'with-duplicates');
+    await writeFixtureData(dir, 2);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number };
+    const level = { threshold: 0.8, groups: [{ members: [0, 1], scores: [1, 0.9], minScore: 0.9 }] };
+    const encoded = encodeDuplicates({
+      count: manifest.count,
+      thresholdSource: 'default',
+      levels: { 'near-identical': level, 'very-similar': level, similar: level },
+      shardSize: 1,
+    });
+    const name = contentAddressedName('duplicates', 'json', encoded.bytes);
+    await writeFile(join(dir, name), encoded.bytes);
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({
+        ...manifest,
+        duplicates: { ...duplicatesSummary(encoded.file), file: fileRefFor(name, encoded.bytes) },
+      }),
+    );
+    for (const [path, bytes] of encoded.shards) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), bytes);
+    }
+    const shards = [...encoded.shards.keys()];
+    expect(shards).toHaveLength(3);
+    const { paths } = await readPublishedDataSet(
+      dir,
+      new Set(['manifest.json', ...v2.referenced, name, ...shards]),
+    );
+    for (const p of [name, ...shards]) {
+      expect(paths.has(p)).toBe(true);
+      expect(isContentAddressed(`data/${p}`)).toBe(true);
+    }
+    await expect(
+      readPublishedDataSet(dir, new Set(['manifest.json', ...v2.referenced, name, ...shards.slice(1)])),
+    ).rejects.toThrow(/duplicates shard .* is missing/);
   });
 });

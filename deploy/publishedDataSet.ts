@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCatalog } from '../core/catalog';
+import { duplicateShardPaths, parseDuplicatesFile } from '../core/duplicatesFormat';
 import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
 import { RETAINED_FILES, parseRetainedFiles } from '../index-builder/dataDirWriter';
 import { readShardedCatalog } from '../index-builder/readShardedCatalog';
@@ -62,7 +63,12 @@ export async function readPublishedDataSet(
   } catch (err) {
     throw new Error(`${join(dataDir, MANIFEST_FILE)}: ${(err as Error).message}`, { cause: err });
   }
-  const refs = [manifest.index, manifest.catalog, manifest.model.file];
+  const refs = [
+    manifest.index,
+    manifest.catalog,
+    manifest.model.file,
+    ...(manifest.duplicates ? [manifest.duplicates.file] : []),
+  ];
   const paths = new Set([MANIFEST_FILE, ...refs.map((r) => r.path)]);
   const missingRef = refs.find((r) => !presentPaths.has(r.path));
   if (missingRef)
@@ -81,6 +87,19 @@ export async function readPublishedDataSet(
     }
   } catch (err) {
     throw new Error(`${join(dataDir, manifest.catalog.path)}: ${(err as Error).message}`, { cause: err });
+  }
+  if (manifest.duplicates) {
+    const path = manifest.duplicates.file.path;
+    let shards: string[];
+    try {
+      shards = duplicateShardPaths(parseDuplicatesFile(await readJson(dataDir, path), manifest.count));
+    } catch (err) {
+      throw new Error(`${join(dataDir, path)}: ${(err as Error).message}`, { cause: err });
+    }
+    for (const shard of shards) {
+      if (!presentPaths.has(shard)) throw new Error(`duplicates shard ${shard} is missing: ${BUILD_HINT}`);
+      paths.add(shard);
+    }
   }
   const missing: string[] = [];
   for (const item of items) {

@@ -1,6 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 
 /*
  * The e2e collection: the same emoji drawn by three vendors, one album per vendor. A face from one
@@ -115,5 +124,80 @@ export function listFixtureImages(dir: string): FixtureImage[] {
       }
     }
   }
+  return images;
+}
+
+/** Album of the edited copies planted in the duplicates fixture (writeDuplicatesFixtureImages). */
+export const PLANTED_COPIES_ALBUM = 'Copies';
+
+/** An edited copy planted next to the fixture: `file` in PLANTED_COPIES_ALBUM copies `source`. */
+export interface PlantedCopy {
+  file: string;
+  source: { album: string; emoji: string };
+  /** How the copy differs from its source, for messages. */
+  edit: string;
+  make: (png: Buffer) => Promise<Buffer>;
+}
+
+/*
+ * Near-duplicates planted next to the fixture. The fixture is too small to calibrate (30 images), and
+ * its transform, fitted on so few images, spreads even light edits far apart (a JPEG or a resize of an
+ * emoji scores 0.2–0.5 against it, as low as unrelated smileys), so the copies are the edits such a
+ * collection can still tell: a lossless re-encode (same pixels, another file) and a slight brightening.
+ */
+const reencode = (png: Buffer) => sharp(png).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
+const brighten = (factor: number) => (png: Buffer) =>
+  sharp(png).modulate({ brightness: factor }).png().toBuffer();
+
+export const PLANTED_COPIES: readonly PlantedCopy[] = [
+  {
+    file: 'upside_down_face_copy.png',
+    source: { album: 'Apple', emoji: 'upside_down_face' },
+    edit: 'lossless re-encode',
+    make: reencode,
+  },
+  {
+    file: 'joy_copy.png',
+    source: { album: 'Google', emoji: 'joy' },
+    edit: 'lossless re-encode',
+    make: reencode,
+  },
+  {
+    file: 'joy_brighter.png',
+    source: { album: 'Google', emoji: 'joy' },
+    edit: 'brightness +4 %',
+    make: brighten(1.04),
+  },
+  {
+    file: 'sweat_smile_brighter.png',
+    source: { album: 'Apple', emoji: 'sweat_smile' },
+    edit: 'brightness +4 %',
+    make: brighten(1.04),
+  },
+];
+
+/**
+ * The fixture (writeFixtureImages) plus PLANTED_COPIES in their own album: a collection whose
+ * duplicate groups are known. Files already right are left alone, so rebuilds find nothing changed.
+ */
+export async function writeDuplicatesFixtureImages(
+  dir: string,
+  perAlbum = FIXTURE_EMOJI_PER_ALBUM,
+): Promise<FixtureImage[]> {
+  const images = writeFixtureImages(dir, perAlbum);
+  const albumDir = join(dir, PLANTED_COPIES_ALBUM);
+  mkdirSync(albumDir, { recursive: true });
+  const wanted = new Set<string>();
+  for (const copy of PLANTED_COPIES) {
+    const source = images.find((f) => f.album === copy.source.album && f.emoji === copy.source.emoji);
+    if (source === undefined)
+      throw new Error(`planted copy ${copy.file}: no fixture image ${copy.source.emoji}`);
+    const bytes = await copy.make(readFileSync(source.path));
+    const path = join(albumDir, copy.file);
+    wanted.add(copy.file);
+    if (!existsSync(path) || !readFileSync(path).equals(bytes)) writeFileSync(path, bytes);
+  }
+  for (const file of readdirSync(albumDir))
+    if (!wanted.has(file)) rmSync(join(albumDir, file), { recursive: true });
   return images;
 }

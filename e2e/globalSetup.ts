@@ -2,14 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../scripts/serve';
-import { writeFixtureImages } from './fixtureImages';
+import { writeDuplicatesFixtureImages, writeFixtureImages } from './fixtureImages';
 import {
   CALIBRATED_EMOJI_PER_ALBUM,
   CALIBRATED_IMAGES_DIR,
   DIST_DIR_ENV,
   E2E_CALIBRATED_DATA_DIR,
+  DUPLICATES_IMAGES_DIR,
   E2E_DATA_DIR,
   E2E_DIR,
+  E2E_DUPLICATES_DATA_DIR,
   E2E_SHARDED_DATA_DIR,
   FIXTURE_IMAGES_DIR,
   REPO_ROOT,
@@ -59,6 +61,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CALIBRATED_IMAGES_DIR,
     '--out',
     E2E_CALIBRATED_DATA_DIR,
+    '--quiet',
+  ]);
+  await writeDuplicatesFixtureImages(DUPLICATES_IMAGES_DIR);
+  run('build-index (duplicates fixture)', bin('tsx'), [
+    'index-builder/buildIndexCli.ts',
+    '--source',
+    DUPLICATES_IMAGES_DIR,
+    '--out',
+    E2E_DUPLICATES_DATA_DIR,
     '--quiet',
   ]);
   run('build sharded fixture', bin('tsx'), [

@@ -4,6 +4,8 @@ import { startServer, type RunningServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 import type { CatalogItem } from '../core/catalog';
 import type { LoadInfo, SearchResponse, WorkerStatus } from '../workers/searchApi';
+// window.__lookalike's type: a global that src/searchClient.ts declares for the e2e build.
+import type {} from '../src/searchClient';
 
 /*
  * Shared by every e2e spec (worker-level and UI-flow): where the fixture build lives, how to launch the
@@ -23,6 +25,12 @@ export const E2E_SHARDED_DATA_DIR = join(E2E_DIR, 'data-sharded');
 export const CALIBRATED_IMAGES_DIR = join(E2E_DIR, 'images-calibrated');
 export const CALIBRATED_EMOJI_PER_ALBUM = 340;
 export const E2E_CALIBRATED_DATA_DIR = join(E2E_DIR, 'data-calibrated');
+/**
+ * The fixture plus planted near-duplicates in an album 'Copies' (e2e/fixtureImages.ts PLANTED_COPIES),
+ * and its data dir: duplicate groups known in advance.
+ */
+export const DUPLICATES_IMAGES_DIR = join(E2E_DIR, 'images-duplicates');
+export const E2E_DUPLICATES_DATA_DIR = join(E2E_DIR, 'data-duplicates');
 /** Env var naming this run's `vite build` output (globalSetup builds into a per-run dir). */
 export const DIST_DIR_ENV = 'LOOKALIKE_E2E_DIST';
 

@@ -10,7 +10,7 @@ import type { PublishSettings } from './publishBuild';
 import { readShardedCatalog } from './readShardedCatalog';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 2;
+const BUILDER_FORMAT = 3;
 
 export interface FingerprintInputs {
   source: string;

@@ -43,6 +43,13 @@ function summary(report: BuildReport, out: string): string[] {
       `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
   ];
   if (report.transform) lines.push(`  transform ${report.transform.reason}`);
+  if (report.duplicates) {
+    const d = report.duplicates;
+    lines.push(
+      `  duplicates: ${d.groups['near-identical']} near-identical / ${d.groups['very-similar']} very similar / ` +
+        `${d.groups.similar} similar groups (thresholds from ${d.thresholdSource}; ${(d.ms / 1000).toFixed(1)} s)`,
+    );
+  }
   for (const s of report.skipped.slice(0, MAX_SKIPPED_SHOWN))
     lines.push(`  skipped ${s.key}: ${s.reason}: ${s.message}`);
   if (report.skipped.length > MAX_SKIPPED_SHOWN) {

@@ -2,6 +2,7 @@ import { contentHash } from './contentHash';
 import type { DataDirWriter } from './dataDirWriter';
 import type { SkipReason } from './decodeImage';
 import type { ListingSkipReason } from './imageSource';
+import type { DuplicatesReport } from './buildDuplicates';
 import type { PublishedBuild } from './publishBuild';
 
 /** Why a listed file (or folder, or S3 key) is not in the index. */
@@ -60,6 +61,8 @@ export interface BuildReport {
   featurizedPerSecond: number;
   /** Whether the transform was kept from the previous build (transformFit.ts); absent in older reports. */
   transform?: { reused: boolean; drift: number | null; reason: string };
+  /** The near-duplicate groups: thresholds and where they came from, counts, cost; absent in older reports. */
+  duplicates?: DuplicatesReport;
   bytes: { index: number; catalog: number; model: number; indexPerImage: number };
 }
 
@@ -142,6 +145,7 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       drift: published.fit.drift === null ? null : Math.round(published.fit.drift * 1e4) / 1e4,
       reason: published.fit.reason,
     },
+    duplicates: published.duplicates,
     bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },
   };
   await writer.replaceAtomically(

@@ -35,7 +35,7 @@ export function parseRetainedFiles(text: string): RetainedFiles | undefined {
 
 /** File names the builder owns in a data dir; anything else there (reports, notes) is left alone. */
 const OWNED_TOP_LEVEL =
-  /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|shards\.[0-9a-f]{16})$/;
+  /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|shards\.[0-9a-f]{16}|duplicates\.[0-9a-f]{16}(\.json)?)$/;
 const OWNED_SUBDIRS = ['thumbs', 'originals'];
 
 function isAlive(pid: number): boolean {

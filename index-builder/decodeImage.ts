@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
+import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { RgbaImage } from '../core/rgbaImage';
 
 /** Why an input file could not be used; stable strings, written into build reports. */
@@ -68,19 +69,47 @@ export async function decodeImage(
   try {
     const { format } = await pipeline.metadata();
     pipeline.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
-    // Grey and CMYK sources would otherwise come out with 2 or 5 channels.
-    const { data, info } = await pipeline
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels, expected RGBA`);
-    const image: RgbaImage = {
-      width: info.width,
-      height: info.height,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    };
-    return { image, format: format ?? 'unknown' };
+    return { image: await toRgba(pipeline), format: format ?? 'unknown' };
+  } catch (err) {
+    throw err instanceof ImageDecodeError ? err : classify(err);
+  }
+}
+
+/** The pipeline's output as sRGB RGBA8, whatever the source's channels (grey, CMYK, no alpha). */
+export async function toRgba(pipeline: Sharp): Promise<RgbaImage> {
+  // Grey and CMYK sources would otherwise come out with 2 or 5 channels.
+  const { data, info } = await pipeline
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels, expected RGBA`);
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+/**
+ * Decodes `region` of an image, as the site does for a region search (src/decodeImage.ts
+ * decodeImageRegion): the crop is core/imageRegion.ts regionPixels() of the upright image at full
+ * resolution, shrunk afterwards to `maxSide` on the long side. `rect` is the crop in source pixels.
+ */
+export async function decodeImageRegion(
+  bytes: Uint8Array,
+  region: ImageRegion,
+  maxPixels = DEFAULT_MAX_PIXELS,
+  maxSide = MAX_DECODE_SIDE,
+): Promise<DecodedImage & { rect: PixelRect }> {
+  const { width, height, format } = await readImageInfo(bytes, maxPixels);
+  const rect = regionPixels(region, width, height);
+  try {
+    // autoOrient is applied first, so extract() takes upright coordinates, like the browser's bitmap.
+    const pipeline = open(bytes, maxPixels)
+      .extract(rect)
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
+    return { image: await toRgba(pipeline), format, rect };
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : classify(err);
   }

@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { mulberry32 } from '../core/lsh';
 import type { RgbaImage } from '../core/rgbaImage';
+import { toRgba } from './decodeImage';
 
 /*
  * The edits people make to photos (and that duplicate finders must see through): crops, downsizing,
@@ -24,19 +25,6 @@ export type ImageEdit =
 
 function raw(image: RgbaImage): Sharp {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
-}
-
-async function toRgba(s: Sharp): Promise<RgbaImage> {
-  const { data, info } = await s
-    .toColourspace('srgb')
-    .ensureAlpha()
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  };
 }
 
 /** Side of the largest axis-aligned rectangle of the same aspect inside a w×h image turned by θ. */

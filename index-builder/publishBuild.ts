@@ -13,6 +13,7 @@ import {
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleCellIndex } from './assembleCellIndex';
 import { assembleIndex } from './assembleIndex';
+import { buildDuplicates, type DuplicatesReport } from './buildDuplicates';
 import { MIN_VIEWS, type TransformInputs } from './fitTransform';
 import { hash16, itemIdFor } from './contentHash';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
@@ -127,6 +128,8 @@ export interface PublishedBuild {
   filesDeleted: number;
   /** Edited copies the transform learned from; 0 when there were too few (fitTransform's MIN_VIEWS). */
   views: number;
+  /** The near-duplicate groups (buildDuplicates.ts); their time is part of assembleMs. */
+  duplicates: DuplicatesReport;
   assembleMs: number;
   writeMs: number;
 }
@@ -161,6 +164,16 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   });
   const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
   const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
+  const rowVectors = new Int8Array(index.count * index.dims);
+  for (let row = 0; row < index.count; row++) rowVectors.set(index.vector(row), row * index.dims);
+  const duplicates = buildDuplicates({
+    vectors: rowVectors,
+    dims: index.dims,
+    positionOf: (row) => row,
+    itemAt: (position) => items[position],
+    calibration,
+    sharded: false,
+  });
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
@@ -170,6 +183,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   await writer.putContentAddressed(indexName, indexBytes);
   await writer.putContentAddressed(catalogName, catalogBytes);
   await writer.putContentAddressed(modelName, modelBytes);
+  for (const [path, bytes] of duplicates.files) await writer.putContentAddressed(path, bytes);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -179,11 +193,12 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     index: fileRefFor(indexName, indexBytes),
     catalog: fileRefFor(catalogName, catalogBytes),
     ...(calibration === null ? {} : { calibration }),
+    duplicates: duplicates.manifestField,
   };
   parseManifest(manifest);
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   await writer.putManifest(manifestBytes);
-  const referenced = new Set<string>([indexName, catalogName, modelName]);
+  const referenced = new Set<string>([indexName, catalogName, modelName, ...duplicates.referenced]);
   for (const it of items) {
     referenced.add(it.thumb);
     referenced.add(it.original);
@@ -198,6 +213,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     bytes: { index: indexBytes.length, catalog: catalogBytes.length, model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
+    duplicates: duplicates.report,
     assembleMs,
     writeMs: performance.now() - writeStart,
   };
@@ -212,6 +228,7 @@ function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
     original: `originals/${hash16(u.hash)}.${u.ext}`,
     width: u.width,
     height: u.height,
+    bytes: u.entry.size,
   };
   const m = meta.get(u.entry.key);
   if (m !== undefined) item.meta = m;
@@ -263,12 +280,22 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     vectorOf: (i) => vectors.subarray(rowOfImage[i] * dims, (rowOfImage[i] + 1) * dims),
     views: inputs.views ?? [],
   });
+  const positionItems = byPosition.map((i) => catalogItem(images[i], meta));
   const catalog = buildShardedCatalog(
-    byPosition.map((i) => catalogItem(images[i], meta)),
+    positionItems,
     rowOfPosition,
     (row) => vectors.subarray(row * dims, (row + 1) * dims),
     o.shardSize,
   );
+  const duplicates = buildDuplicates({
+    vectors,
+    dims,
+    cells: head,
+    positionOf: (row) => positionOf[order[row]],
+    itemAt: (position) => positionItems[position],
+    calibration,
+    sharded: true,
+  });
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
@@ -276,6 +303,9 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   const catalogName = contentAddressedName('catalog', 'json', catalog.indexBytes);
   const modelName = contentAddressedName('model', 'onnx', modelBytes);
   for (const [path, bytes] of catalog.files) await writer.putContentAddressed(path, bytes, false);
+  // Shards like the catalog's (many small files); the duplicates file itself like the index.
+  for (const [path, bytes] of duplicates.files)
+    await writer.putContentAddressed(path, bytes, path.includes('/') ? false : undefined);
   await writer.putContentAddressed(indexName, indexBytes);
   await writer.putContentAddressed(catalogName, catalog.indexBytes);
   await writer.putContentAddressed(modelName, modelBytes);
@@ -289,6 +319,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     index: { ...fileRefFor(indexName, indexBytes), headBytes: head.headBytes },
     catalog: fileRefFor(catalogName, catalog.indexBytes),
     ...(calibration === null ? {} : { calibration }),
+    duplicates: duplicates.manifestField,
   };
   parseManifest(manifest);
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -298,9 +329,9 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     catalogName,
     modelName,
     catalog.index.dir.replace(/\/$/, ''),
+    ...duplicates.referenced,
   ]);
-  for (const i of byPosition) {
-    const it = catalogItem(images[i], meta);
+  for (const it of positionItems) {
     referenced.add(it.thumb);
     referenced.add(it.original);
   }
@@ -316,6 +347,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
+    duplicates: duplicates.report,
     assembleMs,
     writeMs: performance.now() - writeStart,
   };

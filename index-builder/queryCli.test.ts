@@ -14,6 +14,7 @@ interface Line {
   id?: string;
   error?: string;
   results?: { id: string; album: string; name: string; score: number }[];
+  region?: string;
 }
 
 let root: string;
@@ -97,6 +98,44 @@ describe('npm run query', () => {
       expect.stringMatching(/no item with id/),
       expect.stringMatching(/ENOENT/),
     ]);
+  });
+
+  it('--region searches the same crop of an album image by id as of its file, and not the whole image', async () => {
+    const key = 'animals/apple_dog.png';
+    const region = ['--region', '0,0.5,0.6,0.5'];
+    const byId = await query(['--k', '5', ...region, '--id', itemIdFor(key)]);
+    const byFile = await query(['--k', '5', ...region, join(src, key)]);
+    const whole = await query(['--k', '5', join(src, key)]);
+    expect(byId.code).toBe(0);
+    expect(byId.lines).toHaveLength(1);
+    expect(byId.lines[0]).toMatchObject({ id: itemIdFor(key), region: '0,0.5,0.6,0.5' });
+    const ids = (l: Line) => l.results!.map((r) => r.id);
+    // The data dir's original of a PNG is the file itself, so both crop the same pixels.
+    expect(ids(byId.lines[0])).toEqual(ids(byFile.lines[0]));
+    byId.lines[0].results!.forEach((r, i) =>
+      expect(r.score).toBeCloseTo(byFile.lines[0].results![i].score, 6),
+    );
+    // Half of the dog is not the dog: it no longer matches itself perfectly.
+    expect(whole.lines[0].results![0].score).toBeCloseTo(1, 6);
+    expect(byId.lines[0].results![0].score).toBeLessThan(0.99);
+  });
+
+  it('--region covering the whole image gives the plain search', async () => {
+    const file = join(src, 'faces/apple_joy.png');
+    const full = await query(['--k', '4', '--region', '0,0,1,1', file]);
+    const plain = await query(['--k', '4', file]);
+    expect(full.lines[0].results).toEqual(plain.lines[0].results);
+  });
+
+  it('rejects a malformed --region before searching', async () => {
+    for (const bad of ['0.1,0.2,0.3', 'a,b,c,d', '0.1,0.1,0,0.5', '2,2,0.5,0.5']) {
+      const run = await runCli('queryCli.ts', ['--index', out, '--region', bad, '--id', 'x']);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(
+        /--region <x,y,w,h>' argument .* is invalid\. (expected x,y,w,h|x,y,w,h must be numbers|width and height must be positive|the region lies outside)/,
+      );
+      expect(run.stdout).toBe('');
+    }
   });
 
   it('fails clearly for a folder that is not a data dir', async () => {

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
+import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
 import { intInRange } from './cliOptions';
 import { loadDataDir } from './loadDataDir';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
@@ -12,6 +14,15 @@ interface CliOptions {
   json?: boolean;
   id: string[];
   min?: SimilarityLabel;
+  region?: ImageRegion;
+}
+
+function regionOption(value: string): ImageRegion {
+  try {
+    return parseRegion(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function cutOffLabel(value: string): SimilarityLabel {
@@ -48,6 +59,12 @@ async function main(argv: string[]): Promise<number> {
       cutOffLabel,
     )
     .option(
+      '--region <x,y,w,h>',
+      "search only this box of each query image, in fractions of the upright image (as the site's region=); " +
+        "an --id query then crops the item's original at full resolution",
+      regionOption,
+    )
+    .option(
       '--id <id>',
       'query by an indexed item id (repeatable)',
       (v: string, acc: string[]) => [...acc, v],
@@ -66,24 +83,47 @@ async function main(argv: string[]): Promise<number> {
   const calibration = sharded ? sharded.calibration : (data!.manifest.calibration ?? null);
   if (opts.min !== undefined && calibration === null)
     program.error(`--min needs a build with a calibration; ${opts.index} has none (rebuild it)`);
+  const { region } = opts;
   const byId = (id: string) =>
     sharded ? queryShardedById(sharded, id, opts.k) : Promise.resolve(queryById(data!, id, opts.k));
   const byImage = (runner: OnnxModelRunner, path: string) =>
-    sharded ? queryShardedByImage(sharded, runner, path, opts.k) : queryByImage(data!, runner, path, opts.k);
-  const show = opts.json ? (o: QueryOutcome) => console.log(JSON.stringify(o)) : printText;
+    sharded
+      ? queryShardedByImage(sharded, runner, path, opts.k, region)
+      : queryByImage(data!, runner, path, opts.k, region);
+  // A region of an album image is searched like an image file: the item's original, cropped.
+  const regionById = async (runner: OnnxModelRunner, id: string): Promise<QueryOutcome> => {
+    const item = sharded
+      ? await sharded.collection.itemById(id)
+      : data!.catalog.items.find((it) => it.id === id);
+    if (item === undefined) return { id, error: `no item with id '${id}' in the index` };
+    const o = await byImage(runner, join(opts.index, item.original));
+    return 'results' in o ? { id, results: o.results } : { id, error: o.error };
+  };
+  const regionText = region === undefined ? undefined : formatRegion(region);
+  const show = opts.json
+    ? (o: QueryOutcome) =>
+        console.log(JSON.stringify(regionText === undefined ? o : { ...o, region: regionText }))
+    : printText;
   const print = (o: QueryOutcome) => show(labelOutcome(o, calibration, opts.min));
+  if (regionText !== undefined && !opts.json) console.log(`region ${regionText} (x,y,w,h of each image)`);
   const outcomes: QueryOutcome[] = [];
-  for (const id of opts.id) {
-    const o = await byId(id);
-    outcomes.push(o);
-    print(o);
+  if (region === undefined) {
+    for (const id of opts.id) {
+      const o = await byId(id);
+      outcomes.push(o);
+      print(o);
+    }
   }
-  if (images.length > 0) {
+  if (images.length > 0 || region !== undefined) {
     let runner: OnnxModelRunner | undefined;
     try {
       runner = await createOnnxModelRunner(model.onnxPath, model.spec);
-      for (const path of images) {
-        const o = await byImage(runner, path);
+      const queries = [
+        ...(region === undefined ? [] : opts.id.map((id) => () => regionById(runner!, id))),
+        ...images.map((path) => () => byImage(runner!, path)),
+      ];
+      for (const query of queries) {
+        const o = await query();
         outcomes.push(o);
         print(o);
       }

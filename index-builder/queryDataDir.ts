@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   passesCutOff,
   similarityLabel,
@@ -8,9 +7,10 @@ import {
 import { featurize } from '../core/featurize';
 import type { SearchHit } from '../core/lshIndex';
 import { compactVector } from '../core/vectorTransform';
-import { decodeImage } from './decodeImage';
+import type { ImageRegion } from '../core/imageRegion';
 import type { LoadedDataDir } from './loadDataDir';
 import type { OnnxModelRunner } from './onnxModelRunner';
+import { readQueryImage } from './queryImage';
 
 export interface QueryResult {
   id: string;
@@ -35,16 +35,19 @@ function describe(data: LoadedDataDir, hits: SearchHit[]): QueryResult[] {
   });
 }
 
-/** Searches with an image file: decode → featurize → compact vector → searchByVector. */
+/**
+ * Searches with an image file: decode → featurize → compact vector → searchByVector. With `region`,
+ * only that part of the image (core/imageRegion.ts, cropped at full resolution) is searched.
+ */
 export async function queryByImage(
   data: LoadedDataDir,
   runner: OnnxModelRunner,
   path: string,
   k: number,
+  region?: ImageRegion,
 ): Promise<QueryOutcome> {
   try {
-    const bytes = await readFile(path);
-    const { image } = await decodeImage(bytes);
+    const image = await readQueryImage(path, region);
     const [embedding] = await featurize(runner, data.model.spec, [image]);
     const vector = compactVector(data.index.transform, embedding);
     return { query: path, results: describe(data, data.index.searchByVector(vector, k)) };

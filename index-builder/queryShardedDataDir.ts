@@ -2,14 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { featurize } from '../core/featurize';
 import type { SimilarityCalibration } from '../core/calibration';
+import type { ImageRegion } from '../core/imageRegion';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { ShardedCollection, type ShardedSearch } from '../core/shardedCollection';
 import { compactVector } from '../core/vectorTransform';
-import { decodeImage } from './decodeImage';
 import { fileDataSource } from './fileDataSource';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { QueryOutcome, QueryResult } from './queryDataDir';
+import { readQueryImage } from './queryImage';
 
 /** A sharded data dir opened for queries: the same reader (and so the same results) as the site's. */
 export interface ShardedDataDir {
@@ -44,9 +45,10 @@ export async function queryShardedByImage(
   runner: OnnxModelRunner,
   path: string,
   k: number,
+  region?: ImageRegion,
 ): Promise<QueryOutcome> {
   try {
-    const { image } = await decodeImage(await readFile(path));
+    const image = await readQueryImage(path, region);
     const [embedding] = await featurize(runner, data.model.spec, [image]);
     const vector = compactVector(await data.collection.transform(), embedding);
     return { query: path, results: describe(await data.collection.searchByVector(vector, k)) };

@@ -21,7 +21,15 @@ import { useOwnImagePicker } from './ownImage/useOwnImagePicker';
 import { useWindowImageDrop } from './ownImage/useWindowImageDrop';
 import { PageForRoute } from './PageForRoute';
 import { pageTitle } from './routing/pageTitle';
-import { DEFAULT_CUT_OFF, formatHash, withCutOff, withK } from './routing/route';
+import {
+  DEFAULT_CUT_OFF,
+  DEFAULT_STRICTNESS,
+  formatHash,
+  withCutOff,
+  withK,
+  withRegion,
+  withStrictness,
+} from './routing/route';
 import { replaceHash, useHashRoute } from './routing/useHashRoute';
 import { useFocusOnNavigation } from './routing/useFocusOnNavigation';
 import { useScrollRestoration } from './routing/useScrollRestoration';
@@ -62,8 +70,12 @@ export function App() {
     [route],
   );
 
-  // k and the cut-off refine the same page: changing them neither moves focus nor resets the scroll.
-  const pageKey = formatHash(withCutOff(withK(route, 1), DEFAULT_CUT_OFF));
+  // k, the cut-off and the duplicates' strictness refine the same page: changing them neither moves
+  // focus nor resets the scroll.
+  // So does the region searched (its own history entry, but focus stays on the region control).
+  const pageKey = formatHash(
+    withRegion(withStrictness(withCutOff(withK(route, 1), DEFAULT_CUT_OFF), DEFAULT_STRICTNESS), null),
+  );
   useScrollRestoration(pageKey);
   useFocusOnNavigation(pageKey, 'main');
   useEffect(() => {
@@ -94,6 +106,7 @@ export function App() {
       </a>
       <AppHeader
         k={route.k}
+        page={route.page}
         search={<OwnImageControls onImage={(blob, name) => void pick(blob, name)} busy={picker.decoding} />}
         progress={<LoadProgressList progress={progress} />}
       />

@@ -3,9 +3,19 @@ import { AlbumPage } from './album/AlbumPage';
 import { AlbumListPage } from './albums/AlbumListPage';
 import type { ItemLookup } from './catalog/useCatalogItem';
 import { ErrorPanel } from './common/ErrorPanel';
+import { DuplicatesPage } from './duplicates/DuplicatesPage';
 import type { LastUpload } from './ownImage/lastUpload';
 import type { SimilarityLabel } from '../core/calibration';
-import { DEFAULT_CUT_OFF, homeHref, type Route } from './routing/route';
+import type { ImageRegion } from '../core/imageRegion';
+import {
+  DEFAULT_CUT_OFF,
+  formatHash,
+  homeHref,
+  withRegion,
+  withStrictness,
+  type Route,
+} from './routing/route';
+import { navigate, replaceHash } from './routing/useHashRoute';
 import { ImageSearchPage } from './search/ImageSearchPage';
 import { UploadSearchPage } from './search/UploadSearchPage';
 
@@ -32,7 +42,14 @@ export function PageForRoute({
 }: PageForRouteProps) {
   switch (route.page) {
     case 'home':
-      return <AlbumListPage albums={collection.albums} count={collection.count} k={route.k} />;
+      return (
+        <AlbumListPage
+          albums={collection.albums}
+          count={collection.count}
+          duplicates={collection.duplicates}
+          k={route.k}
+        />
+      );
     case 'album':
       return <AlbumPage album={route.album} k={route.k} albums={collection.albums} onKChange={onKChange} />;
     case 'search': {
@@ -40,6 +57,11 @@ export function PageForRoute({
         calibration: collection.calibration,
         cutOff: route.cutOff ?? DEFAULT_CUT_OFF,
         onChange: onCutOffChange,
+      };
+      // A new region is a new search: the back button returns to the previous one.
+      const region = {
+        region: route.region ?? null,
+        onRegionChange: (r: ImageRegion | null) => navigate(formatHash(withRegion(route, r))),
       };
       return route.query.kind === 'id' ? (
         <ImageSearchPage
@@ -49,6 +71,7 @@ export function PageForRoute({
           onKChange={onKChange}
           cutOff={cutOff}
           onProgress={onProgress}
+          {...region}
         />
       ) : (
         <UploadSearchPage
@@ -57,9 +80,20 @@ export function PageForRoute({
           onKChange={onKChange}
           cutOff={cutOff}
           onProgress={onProgress}
+          {...region}
         />
       );
     }
+    case 'duplicates':
+      return (
+        <DuplicatesPage
+          strictness={route.strictness}
+          k={route.k}
+          collection={collection}
+          // Like k and the cut-off, strictness refines the page: the back button skips it.
+          onStrictnessChange={(strictness) => replaceHash(formatHash(withStrictness(route, strictness)))}
+        />
+      );
     case 'notFound':
       return (
         <ErrorPanel

@@ -1,3 +1,4 @@
+import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { QueryPixels } from '../workers/searchApi';
 
 /**
@@ -37,13 +38,7 @@ function canvas2d(
  * browser cannot decode.
  */
 export async function decodeImage(blob: Blob): Promise<QueryPixels> {
-  if (blob.size === 0) throw new Error('the file is empty');
-  let probe: ImageBitmap;
-  try {
-    probe = await createImageBitmap(blob, { imageOrientation: 'from-image' });
-  } catch {
-    throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`);
-  }
+  const probe = await decodeUpright(blob);
   const { width, height } = querySize(probe.width, probe.height);
   let bitmap = probe;
   if (width !== probe.width || height !== probe.height) {
@@ -56,11 +51,63 @@ export async function decodeImage(blob: Blob): Promise<QueryPixels> {
     });
   }
   try {
-    const ctx = canvas2d(width, height);
-    ctx.drawImage(bitmap, 0, 0);
-    const image = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
-    return { width, height, data: image.data };
+    return readPixels(bitmap);
   } finally {
     bitmap.close();
+  }
+}
+
+/** The whole image at full resolution, upright. */
+async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
+  if (blob.size === 0) throw new Error('the file is empty');
+  try {
+    return await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`);
+  }
+}
+
+/** A bitmap's pixels as unpremultiplied sRGB RGBA. */
+function readPixels(bitmap: ImageBitmap): QueryPixels {
+  const { width, height } = bitmap;
+  const ctx = canvas2d(width, height);
+  ctx.drawImage(bitmap, 0, 0);
+  const image = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
+  return { width, height, data: image.data };
+}
+
+/** A region of an image, decoded for a search: its pixels, and where they lie in the source. */
+export interface RegionPixels {
+  pixels: QueryPixels;
+  /** The crop in source pixels (core/imageRegion.ts regionPixels of the upright image). */
+  rect: PixelRect;
+  /** The upright source's size. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/**
+ * Decodes only `region` of an image, as `npm run query --region` does (index-builder/decodeImage.ts
+ * decodeImageRegion): the crop is taken from the upright image at full resolution, then shrunk to
+ * MAX_QUERY_SIDE like any query image. Throws a readable Error for anything the browser cannot decode.
+ */
+export async function decodeImageRegion(blob: Blob, region: ImageRegion): Promise<RegionPixels> {
+  const full = await decodeUpright(blob);
+  try {
+    const rect = regionPixels(region, full.width, full.height);
+    const size = querySize(rect.width, rect.height);
+    // Resizing only when the crop is too large keeps small crops pixel-exact, as in Node.
+    const resize =
+      size.width === rect.width && size.height === rect.height
+        ? {}
+        : { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' as const };
+    const crop = await createImageBitmap(full, rect.left, rect.top, rect.width, rect.height, resize);
+    try {
+      return { pixels: readPixels(crop), rect, sourceWidth: full.width, sourceHeight: full.height };
+    } finally {
+      crop.close();
+    }
+  } finally {
+    full.close();
   }
 }

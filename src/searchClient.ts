@@ -56,6 +56,8 @@ export function createSearchClient(): SearchClient {
     albumItems: (album, start, count) => call((api) => api.albumItems(album, start, count)),
     item: (id) => call((api) => api.item(id)),
     searchById: (id, k) => call((api) => api.searchById(id, k)),
+    duplicateGroups: (strictness, start, count) =>
+      call((api) => api.duplicateGroups(strictness, start, count)),
     searchByPixels: (pixels, k, onProgress) =>
       callWithRuntime((api) => api.searchByPixels(transferPixels(pixels), k, callback(onProgress))),
     preloadModel: (onProgress) => callWithRuntime((api) => api.preloadModel(callback(onProgress))),

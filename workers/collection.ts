@@ -23,6 +23,11 @@ export interface Collection {
   /** The embedding → int8 transform (a sharded index fetches it on first use). */
   transform(): Promise<VectorTransform>;
   searchByVector(vector: Int8Array, k: number): Promise<CollectionSearch>;
+  /**
+   * The items at these catalog positions, in that order (resident: index in the catalog; sharded: the
+   * sharded catalog's position): how the duplicates file names its members.
+   */
+  itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]>;
 }
 
 export class UnknownItemError extends Error {

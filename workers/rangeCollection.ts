@@ -69,6 +69,20 @@ export class RangeCollection implements Collection {
     return this.describe(await this.collection.searchByVector(vector, k), before);
   }
 
+  async itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
+    // Items of one shard share its (cached) fetch.
+    const items = await Promise.all(positions.map((p) => this.collection.itemsAt(p, 1)));
+    return items.map((found, i) => {
+      if (found.length !== 1) throw new RangeError(`no item at catalog position ${positions[i]}`);
+      return plainItem(found[0]);
+    });
+  }
+
+  /** A (small) data file of this build, through the build's IndexedDB store; `fresh` skips the store. */
+  dataFile(path: string, fresh?: boolean): Promise<Uint8Array> {
+    return this.source.file(path, fresh);
+  }
+
   private describe(found: ShardedSearch, networkBefore: number): CollectionSearch {
     return {
       results: found.hits.map((h) => ({ id: h.item.id, score: h.score, item: plainItem(h.item) })),

@@ -59,6 +59,14 @@ export class ResidentCollection implements Collection {
     return this.describe(this.index.searchByVector(vector, k));
   }
 
+  async itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
+    return positions.map((p) => {
+      const item = this.catalog.items[p];
+      if (item === undefined) throw new RangeError(`no item at catalog position ${p}`);
+      return item;
+    });
+  }
+
   private describe(hits: SearchHit[]): CollectionSearch {
     return {
       results: hits.map((h) => {

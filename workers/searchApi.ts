@@ -1,6 +1,7 @@
 // The one interface the search worker exposes through comlink. The UI only talks to this.
 import type { SimilarityCalibration } from '../core/calibration';
 import type { CatalogItem } from '../core/catalog';
+import type { DuplicateGroupsPage, DuplicateStrictness } from '../core/duplicatesReader';
 
 export type LoadStage = 'manifest' | 'index' | 'catalog' | 'model' | 'runtime';
 
@@ -36,7 +37,21 @@ export interface LoadInfo {
   fetchedBytes: number;
   /** What scores mean in this collection (labels, cut-off); null for builds without one. */
   calibration: SimilarityCalibration | null;
+  /** Group counts per strictness, for the home page; null when the build has none. */
+  duplicates: Record<DuplicateStrictness, number> | null;
 }
+
+/*
+ * Duplicate groups (duplicateGroups(), LoadInfo.duplicates): DuplicateStrictness (strictest first, each
+ * mapped to the collection's calibrated threshold), DuplicateMember, DuplicateGroup and
+ * DuplicateGroupsPage are defined next to their reader, which `npm run duplicates` shares.
+ */
+export type {
+  DuplicateGroup,
+  DuplicateGroupsPage,
+  DuplicateMember,
+  DuplicateStrictness,
+} from '../core/duplicatesReader';
 
 export interface SearchResult {
   id: string;
@@ -118,4 +133,13 @@ export interface SearchApi {
   checkForUpdate(): Promise<LoadInfo | null>;
   /** `onUpdate` is called with the new LoadInfo whenever the worker switches to a new build (one listener). */
   onDataUpdated(onUpdate: (info: LoadInfo) => void): Promise<void>;
+  /**
+   * Duplicate groups start ..< start + count at this strictness, largest first; null when the build has
+   * no duplicate groups file (older builds).
+   */
+  duplicateGroups(
+    strictness: DuplicateStrictness,
+    start: number,
+    count: number,
+  ): Promise<DuplicateGroupsPage | null>;
 }

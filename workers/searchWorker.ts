@@ -13,9 +13,11 @@ import {
   type ShardedManifest,
 } from '../core/manifest';
 import { compactVector } from '../core/vectorTransform';
+import type { DuplicatesReader } from '../core/duplicatesReader';
 import type { Collection, CollectionSearch } from './collection';
 import { digestMatches, hashImplementation, sha256HexOf } from './contentHash';
 import { DataCache } from './dataCache';
+import { openDuplicatesReader } from './duplicateGroupsReader';
 import { FetchError, fetchWithProgress } from './fetchWithProgress';
 import { openModelSession, type ModelSession } from './modelSession';
 import { throttledProgress } from './progressThrottle';
@@ -40,6 +42,8 @@ interface LoadedData {
   manifest: Manifest;
   collection: Collection;
   info: LoadInfo;
+  /** The duplicates file's reader, opened on the first duplicateGroups() call. */
+  duplicates?: Promise<DuplicatesReader | null>;
 }
 
 type Report = (p: LoadProgress) => void;
@@ -205,7 +209,12 @@ async function loadResident(
   }
   const catalog = parseCatalogBytes(catalogFile.bytes, index.count, manifest.catalog.path);
   // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
-  await cache.retainFiles([manifest.index.sha256, manifest.catalog.sha256, manifest.model.file.sha256]);
+  await cache.retainFiles([
+    manifest.index.sha256,
+    manifest.catalog.sha256,
+    manifest.model.file.sha256,
+    ...duplicatesFileHash(manifest),
+  ]);
   return {
     collection: new ResidentCollection(index, catalog),
     fromCache: indexFile.fromCache && catalogFile.fromCache,
@@ -235,8 +244,16 @@ async function loadSharded(
   report({ stage: 'index', loadedBytes: head, totalBytes: head, fromCache, done: true });
   const catalogBytes = manifest.catalog.bytes;
   report({ stage: 'catalog', loadedBytes: catalogBytes, totalBytes: catalogBytes, fromCache, done: true });
-  await cache.retainFiles([manifest.model.file.sha256], manifest.index.sha256);
+  await cache.retainFiles(
+    [manifest.model.file.sha256, ...duplicatesFileHash(manifest)],
+    manifest.index.sha256,
+  );
   return { collection, fromCache, fetchedBytes };
+}
+
+/** The duplicates file stays in IndexedDB with its build (none for builds without one). */
+function duplicatesFileHash(manifest: Manifest): string[] {
+  return manifest.duplicates ? [manifest.duplicates.file.sha256] : [];
 }
 
 async function loadBuild(dataUrl: string, report: Report, seen: { text?: string }): Promise<LoadInfo> {
@@ -256,6 +273,7 @@ async function loadBuild(dataUrl: string, report: Report, seen: { text?: string 
     fromCache: loaded.fromCache,
     fetchedBytes: manifestBytes + loaded.fetchedBytes,
     calibration: manifest.calibration ?? null,
+    duplicates: manifest.duplicates?.groups ?? null,
   };
   data = { dataUrl, manifestText: text, manifest, collection, info };
   return info;
@@ -441,6 +459,24 @@ const api: SearchApi = {
 
   async preloadModel(onProgress) {
     await withCurrentBuild(() => ensureModel(throttledProgress(onProgress)));
+  },
+
+  async duplicateGroups(strictness, start, count) {
+    return withCurrentBuild(async (current) => {
+      if (current.duplicates === undefined) {
+        const opened = openDuplicatesReader(current.manifest, current.collection, async (ref) => {
+          const file = await loadFile(current.dataUrl, ref, 'catalog', await openCache(), () => {});
+          return file.bytes;
+        });
+        current.duplicates = opened;
+        // A failed open (network, a damaged file) is retried on the next call.
+        opened.catch(() => {
+          if (current.duplicates === opened) current.duplicates = undefined;
+        });
+      }
+      const reader = await current.duplicates;
+      return reader === null ? null : reader.page(strictness, start, count);
+    });
   },
 
   async checkForUpdate() {

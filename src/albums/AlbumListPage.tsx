@@ -1,17 +1,20 @@
-import type { AlbumSummary } from '../../workers/searchApi';
+import type { AlbumSummary, DuplicateStrictness } from '../../workers/searchApi';
 import { AlbumCard } from './AlbumCard';
+import { DuplicatesSummary } from './DuplicatesSummary';
 
 interface AlbumListPageProps {
   albums: readonly AlbumSummary[];
   /** Images in the whole collection. */
   count: number;
+  /** Duplicate groups per strictness (LoadInfo.duplicates); null for builds without them. */
+  duplicates: Record<DuplicateStrictness, number> | null;
   k: number;
 }
 
 const countFormat = new Intl.NumberFormat();
 
 /** `#/`: every album with its cover, name and size. */
-export function AlbumListPage({ albums, count, k }: AlbumListPageProps) {
+export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPageProps) {
   if (albums.length === 0) {
     return (
       <section className="empty-state" data-testid="no-albums">
@@ -24,8 +27,11 @@ export function AlbumListPage({ albums, count, k }: AlbumListPageProps) {
     <section aria-labelledby="albums-heading">
       <div className="section-bar">
         <h1 id="albums-heading">Albums</h1>
-        <p className="section-note" data-testid="collection-summary">
-          {countFormat.format(count)} images in {albums.length} {albums.length === 1 ? 'album' : 'albums'}
+        <p className="section-note">
+          <span data-testid="collection-summary">
+            {countFormat.format(count)} images in {albums.length} {albums.length === 1 ? 'album' : 'albums'}
+          </span>
+          {duplicates && <DuplicatesSummary counts={duplicates} k={k} />}
         </p>
       </div>
       <ul className="album-grid" data-testid="albums">

@@ -1,14 +1,16 @@
 import type { ReactNode } from 'react';
-import { homeHref } from '../routing/route';
+import { duplicatesHref, homeHref, type Route } from '../routing/route';
 
 interface AppHeaderProps {
   k: number;
+  /** The page shown, so its link in the navigation is marked as the current one. */
+  page: Route['page'];
   /** The own-image controls. */
   search: ReactNode;
   progress: ReactNode;
 }
 
-export function AppHeader({ k, search, progress }: AppHeaderProps) {
+export function AppHeader({ k, page, search, progress }: AppHeaderProps) {
   return (
     <header className="app-header">
       <div className="header-main">
@@ -16,6 +18,15 @@ export function AppHeader({ k, search, progress }: AppHeaderProps) {
           <img className="app-logo" src="./icon.svg" alt="" width="26" height="26" />
           Lookalike
         </a>
+        <nav className="header-nav" aria-label="Pages">
+          <a
+            href={duplicatesHref(k)}
+            aria-current={page === 'duplicates' ? 'page' : undefined}
+            data-testid="nav-duplicates"
+          >
+            Duplicates
+          </a>
+        </nav>
         {search}
       </div>
       {progress}

@@ -10,6 +10,7 @@ describe('pageTitle', () => {
     expect(pageTitle(parseHash('#/album/Apple?k=5'), names)).toBe('Apple · Lookalike');
     expect(pageTitle(parseHash('#/search/abc?k=5'), names)).toBe('Like grin.png · Lookalike');
     expect(pageTitle(parseHash('#/search/upload?k=5'), names)).toBe('Your image · Lookalike');
+    expect(pageTitle(parseHash('#/duplicates?strictness=similar'), names)).toBe('Duplicates · Lookalike');
     expect(pageTitle(parseHash('#/nope'), names)).toBe('Not found · Lookalike');
   });
 

@@ -10,6 +10,8 @@ export function pageTitle(route: Route, itemName: (id: string) => string | undef
     case 'search':
       if (route.query.kind === 'upload') return 'Your image · Lookalike';
       return `Like ${itemName(route.query.id) ?? route.query.id} · Lookalike`;
+    case 'duplicates':
+      return 'Duplicates · Lookalike';
     case 'notFound':
       return 'Not found · Lookalike';
   }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { albumHref, clampK, formatHash, parseHash, searchHref, uploadHref, withCutOff, withK } from './route';
+import {
+  albumHref,
+  clampK,
+  duplicatesHref,
+  formatHash,
+  parseHash,
+  searchHref,
+  uploadHref,
+  withCutOff,
+  withK,
+  withStrictness,
+} from './route';
 
 describe('parseHash', () => {
   it('reads the home page with and without a hash', () => {
@@ -98,5 +109,40 @@ describe('the results cut-off in search URLs', () => {
     expect(formatHash(withK(route, 9))).toBe('#/search/abc?k=9&min=similar');
     expect(formatHash(withCutOff(route, 'loosely-related'))).toBe('#/search/abc?k=4');
     expect(formatHash(withCutOff(route, 'near-identical'))).toBe('#/search/abc?k=4&min=near-identical');
+  });
+});
+
+describe('the duplicates page', () => {
+  it('reads its strictness, falling back to the default when absent or unknown', () => {
+    expect(parseHash('#/duplicates')).toEqual({ page: 'duplicates', k: 5, strictness: 'very-similar' });
+    expect(parseHash('#/duplicates?strictness=similar&k=3')).toEqual({
+      page: 'duplicates',
+      k: 3,
+      strictness: 'similar',
+    });
+    expect(parseHash('#/duplicates?strictness=near-identical')).toMatchObject({
+      strictness: 'near-identical',
+    });
+    expect(parseHash('#/duplicates?strictness=loosely-related')).toMatchObject({
+      strictness: 'very-similar',
+    });
+    expect(parseHash('#/duplicates?strictness=')).toMatchObject({ strictness: 'very-similar' });
+    expect(parseHash('#/duplicates/x')).toMatchObject({ page: 'notFound' });
+  });
+
+  it('writes only what differs from the defaults, and round-trips', () => {
+    expect(duplicatesHref(5)).toBe('#/duplicates');
+    expect(duplicatesHref(5, 'similar')).toBe('#/duplicates?strictness=similar');
+    expect(duplicatesHref(8, 'near-identical')).toBe('#/duplicates?k=8&strictness=near-identical');
+    for (const hash of ['#/duplicates', '#/duplicates?strictness=similar', '#/duplicates?k=2'])
+      expect(formatHash(parseHash(hash))).toBe(hash);
+  });
+
+  it('withStrictness changes only the duplicates page, and k changes keep the strictness', () => {
+    const route = parseHash('#/duplicates?strictness=similar');
+    expect(formatHash(withStrictness(route, 'very-similar'))).toBe('#/duplicates');
+    expect(formatHash(withK(route, 9))).toBe('#/duplicates?k=9&strictness=similar');
+    const album = parseHash('#/album/a?k=3');
+    expect(withStrictness(album, 'similar')).toBe(album);
   });
 });

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
 import type { ItemLookup } from '../catalog/useCatalogItem';
@@ -18,11 +19,44 @@ interface ImageSearchPageProps {
   onKChange: (k: number) => void;
   cutOff: CutOffControl;
   onProgress: (p: LoadProgress) => void;
+  /** The box of the image searched (from the URL); null: the whole image. */
+  region: ImageRegion | null;
+  onRegionChange: (region: ImageRegion | null) => void;
 }
 
 /** `#/search/<id>`: an image of the collection, large, with its k most similar images beneath it. */
-export function ImageSearchPage({ id, lookup, k, onKChange, cutOff, onProgress }: ImageSearchPageProps) {
-  const request = useMemo<SearchRequest>(() => ({ kind: 'id', id }), [id]);
+export function ImageSearchPage({
+  id,
+  lookup,
+  k,
+  onKChange,
+  cutOff,
+  onProgress,
+  region,
+  onRegionChange,
+}: ImageSearchPageProps) {
+  // A region is cut from this id's own item; a stale item (the previous id's) would cut the wrong image.
+  const current = lookup.status === 'found' && lookup.item.id === id ? lookup.item : null;
+  const original = current?.original;
+  const thumb = current?.thumb;
+  const request = useMemo<SearchRequest>(
+    () =>
+      region && original !== undefined && thumb !== undefined
+        ? {
+            kind: 'region',
+            region,
+            // Largest first: the original at full resolution; the thumbnail if the browser cannot read it.
+            image: {
+              key: `id:${id}`,
+              renditions: [
+                { url: dataFileUrl(original), what: 'the original' },
+                { url: dataFileUrl(thumb), what: 'the thumbnail' },
+              ],
+            },
+          }
+        : { kind: 'id', id },
+    [id, region, original, thumb],
+  );
   const browse = (
     <a className="button" href={homeHref(k)}>
       Browse the albums
@@ -66,6 +100,11 @@ export function ImageSearchPage({ id, lookup, k, onKChange, cutOff, onProgress }
         alt={`${item.name} (${item.album})`}
         width={item.width}
         height={item.height}
+        regionControl={{
+          region,
+          onChange: onRegionChange,
+          sourceSize: { width: item.width, height: item.height },
+        }}
         caption={
           <>
             <span className="query-name" data-testid="query-name">

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { RegionSelector, type RegionControl } from './region/RegionSelector';
 
 interface QueryImageProps {
   src: string;
@@ -6,15 +7,21 @@ interface QueryImageProps {
   width?: number;
   height?: number;
   caption: ReactNode;
+  /** Lets the person draw a box on the image and search only that (needs width and height). */
+  regionControl?: RegionControl;
 }
 
 /** The image being searched from, shown large above its neighbours. */
-export function QueryImage({ src, alt, width, height, caption }: QueryImageProps) {
+export function QueryImage({ src, alt, width, height, caption, regionControl }: QueryImageProps) {
   return (
     <figure className="query-image" data-testid="query-image">
-      <div className="query-frame">
-        <img src={src} alt={alt} width={width} height={height} decoding="async" />
-      </div>
+      {regionControl && width !== undefined && height !== undefined ? (
+        <RegionSelector src={src} alt={alt} width={width} height={height} {...regionControl} />
+      ) : (
+        <div className="query-frame">
+          <img src={src} alt={alt} width={width} height={height} decoding="async" />
+        </div>
+      )}
       <figcaption>{caption}</figcaption>
     </figure>
   );

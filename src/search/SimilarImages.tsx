@@ -2,6 +2,7 @@ import type { LoadProgress } from '../../workers/searchApi';
 import type { CutOffControl } from './cutOff';
 import { CutOffSelector } from './CutOffSelector';
 import { KSelector } from './KSelector';
+import { RegionCropNote } from './region/RegionCropNote';
 import { ResultList } from './ResultList';
 import { useSearchResults, type SearchRequest } from './useSearchResults';
 
@@ -26,11 +27,16 @@ export function SimilarImages({ request, k, onKChange, cutOff, onProgress }: Sim
           <KSelector k={k} onChange={onKChange} />
         </div>
       </div>
+      {state.status === 'done' && state.crop && !stale && <RegionCropNote crop={state.crop} />}
       <ResultList
         state={state}
         stale={stale}
         searchingLabel={
-          request.kind === 'upload' ? 'Reading your image with the model…' : 'Searching for similar images…'
+          request.kind === 'upload'
+            ? 'Reading your image with the model…'
+            : request.kind === 'region'
+              ? 'Reading the region with the model…'
+              : 'Searching for similar images…'
         }
         k={k}
         cutOff={cutOff}

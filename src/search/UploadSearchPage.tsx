@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress } from '../../workers/searchApi';
 import { homeHref } from '../routing/route';
 import type { LastUpload } from '../ownImage/lastUpload';
@@ -13,11 +14,28 @@ interface UploadSearchPageProps {
   onKChange: (k: number) => void;
   cutOff: CutOffControl;
   onProgress: (p: LoadProgress) => void;
+  /** The box of the image searched (from the URL); null: the whole image. */
+  region: ImageRegion | null;
+  onRegionChange: (region: ImageRegion | null) => void;
 }
 
 /** `#/search/upload`: the person's own image (kept in memory only) and the most similar album images. */
-export function UploadSearchPage({ upload, k, onKChange, cutOff, onProgress }: UploadSearchPageProps) {
-  const request = useMemo<SearchRequest | null>(() => (upload ? { kind: 'upload', upload } : null), [upload]);
+export function UploadSearchPage({
+  upload,
+  k,
+  onKChange,
+  cutOff,
+  onProgress,
+  region,
+  onRegionChange,
+}: UploadSearchPageProps) {
+  const request = useMemo<SearchRequest | null>(() => {
+    if (!upload) return null;
+    if (!region) return { kind: 'upload', upload };
+    // The file itself (its object URL), not the pixels kept for searching: those are shrunk to 1024 px.
+    const image = { key: `upload:${upload.serial}`, renditions: [{ url: upload.url, what: 'your image' }] };
+    return { kind: 'region', region, image };
+  }, [upload, region]);
   if (!upload || !request) {
     return (
       <section className="empty-state" data-testid="upload-missing">
@@ -39,6 +57,7 @@ export function UploadSearchPage({ upload, k, onKChange, cutOff, onProgress }: U
         alt={`Your image: ${upload.name}`}
         width={upload.pixels.width}
         height={upload.pixels.height}
+        regionControl={{ region, onChange: onRegionChange }}
         caption={
           <>
             <span className="query-name" data-testid="query-name">

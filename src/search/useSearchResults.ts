@@ -1,15 +1,21 @@
 import { useEffect, useState } from 'react';
+import { formatRegion, type ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress, SearchResponse } from '../../workers/searchApi';
 import { errorMessage } from '../common/errorMessage';
 import { copyPixels, type LastUpload } from '../ownImage/lastUpload';
 import { searchClient } from '../searchClient';
+import { cropRegion, type RegionCrop, type RegionImage } from './region/regionSource';
 
-/** What to search for: an image of the collection by id, or the user's own image. */
-export type SearchRequest = { kind: 'id'; id: string } | { kind: 'upload'; upload: LastUpload };
+/** What to search for: an image of the collection by id, the user's own image, or a region of either. */
+export type SearchRequest =
+  | { kind: 'id'; id: string }
+  | { kind: 'upload'; upload: LastUpload }
+  | { kind: 'region'; image: RegionImage; region: ImageRegion };
 
 export type SearchState =
   | { status: 'searching' }
-  | { status: 'done'; response: SearchResponse }
+  /** crop: for a region search, what was cut out and from which rendition. */
+  | { status: 'done'; response: SearchResponse; crop?: Omit<RegionCrop, 'pixels'> }
   | { status: 'failed'; message: string };
 
 export interface SearchResults {
@@ -19,7 +25,31 @@ export interface SearchResults {
 }
 
 function requestKey(request: SearchRequest, k: number): string {
-  return request.kind === 'id' ? `id:${request.id}:${k}` : `upload:${request.upload.serial}:${k}`;
+  switch (request.kind) {
+    case 'id':
+      return `id:${request.id}:${k}`;
+    case 'upload':
+      return `upload:${request.upload.serial}:${k}`;
+    case 'region':
+      return `region:${request.image.key}:${formatRegion(request.region)}:${k}`;
+  }
+}
+
+/**
+ * Cuts the region out on the page and searches its pixels in the worker (the buffer is transferred).
+ * The page, not the worker, cuts it: it holds the own image's file, decodes with the browser's own
+ * decoder (EXIF orientation, colour space, every format the browser reads) as for any own image, and
+ * the worker's searchByPixels is the path already proven equal to `npm run query`. Only the crop, at
+ * most 1024 px on a side, crosses to the worker.
+ */
+async function searchRegion(
+  request: Extract<SearchRequest, { kind: 'region' }>,
+  k: number,
+  onProgress: (p: LoadProgress) => void,
+): Promise<SearchState> {
+  const { pixels, ...crop } = await cropRegion(request.image, request.region);
+  const response = await searchClient.searchByPixels(pixels, k, onProgress);
+  return { status: 'done', response, crop };
 }
 
 /**
@@ -36,13 +66,16 @@ export function useSearchResults(
 
   useEffect(() => {
     let cancelled = false;
+    const done = (response: SearchResponse): SearchState => ({ status: 'done', response });
     const search =
       request.kind === 'id'
-        ? searchClient.searchById(request.id, k)
-        : searchClient.searchByPixels(copyPixels(request.upload.pixels), k, onProgress);
+        ? searchClient.searchById(request.id, k).then(done)
+        : request.kind === 'upload'
+          ? searchClient.searchByPixels(copyPixels(request.upload.pixels), k, onProgress).then(done)
+          : searchRegion(request, k, onProgress);
     search.then(
-      (response) => {
-        if (!cancelled) setSettled({ key, state: { status: 'done', response } });
+      (state) => {
+        if (!cancelled) setSettled({ key, state });
       },
       (error: unknown) => {
         if (!cancelled) setSettled({ key, state: { status: 'failed', message: errorMessage(error) } });

@@ -1,0 +1,100 @@
+import type { SimilarityCalibration } from '../core/calibration';
+import {
+  DEFAULT_DUPLICATE_SHARD_SIZE,
+  DUPLICATE_STRICTNESS,
+  duplicatesSummary,
+  encodeDuplicates,
+  type DuplicateStrictness,
+  type DuplicatesSummary,
+  type ThresholdSource,
+} from '../core/duplicatesFormat';
+import { contentAddressedName, fileRefFor, type FileRef } from '../core/manifest';
+import { duplicateThresholds, findDuplicateGroups, type RowCells } from './duplicateDetection';
+
+/*
+ * The duplicates step of publishBuild, the same for every build (single-machine or distributed,
+ * resident or sharded): thresholds, groups, the encoded file (and shards), and what the build report
+ * says about it.
+ */
+
+/** What build-report.json says about the duplicate groups. */
+export interface DuplicatesReport {
+  /** Where the thresholds came from: the calibration, or the documented constants without one. */
+  thresholdSource: ThresholdSource;
+  thresholds: Record<DuplicateStrictness, number>;
+  groups: Record<DuplicateStrictness, number>;
+  images: Record<DuplicateStrictness, number>;
+  /** Candidate pairs at the loosest threshold, and int8 dot products computed to find them. */
+  pairs: number;
+  comparisons: number;
+  /** Bytes of the file plus its shards. */
+  bytes: number;
+  ms: number;
+}
+
+export interface BuiltDuplicates {
+  /** Files to write (the duplicates file first, then shards), by path relative to the data dir. */
+  files: [string, Uint8Array][];
+  /** What the data dir must keep: the file's name and, sharded, its shard folder. */
+  referenced: string[];
+  manifestField: DuplicatesSummary & { file: FileRef };
+  report: DuplicatesReport;
+}
+
+export interface BuildDuplicatesInput {
+  /** Int8 vectors by index row, `dims` each. */
+  vectors: Int8Array;
+  dims: number;
+  /** The sharded index's cells (rows grouped by cell); a resident build clusters its rows itself. */
+  cells?: RowCells;
+  positionOf: (row: number) => number;
+  itemAt: (position: number) => { id: string; width: number; height: number };
+  /** Where the thresholds come from (duplicateDetection.ts has the constants for builds without one). */
+  calibration: SimilarityCalibration | null;
+  /** Sharded layout: the groups go into shard files of this many groups (default 256). */
+  sharded: boolean;
+  shardSize?: number;
+}
+
+export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
+  const started = performance.now();
+  const count = o.vectors.length / o.dims;
+  const { thresholds, source } = duplicateThresholds(o.calibration);
+  const found = findDuplicateGroups({
+    vectors: o.vectors,
+    dims: o.dims,
+    cells: o.cells,
+    positionOf: o.positionOf,
+    itemAt: o.itemAt,
+    thresholds,
+  });
+  const encoded = encodeDuplicates({
+    count,
+    thresholdSource: source,
+    levels: found.levels,
+    shardSize: o.sharded ? (o.shardSize ?? DEFAULT_DUPLICATE_SHARD_SIZE) : undefined,
+  });
+  const name = contentAddressedName('duplicates', 'json', encoded.bytes);
+  const files: [string, Uint8Array][] = [[name, encoded.bytes], ...encoded.shards];
+  const groups = {} as Record<DuplicateStrictness, number>;
+  const images = {} as Record<DuplicateStrictness, number>;
+  for (const s of DUPLICATE_STRICTNESS) {
+    groups[s] = encoded.file.levels[s].groups;
+    images[s] = encoded.file.levels[s].images;
+  }
+  return {
+    files,
+    referenced: encoded.file.dir === undefined ? [name] : [name, encoded.file.dir.replace(/\/$/, '')],
+    manifestField: { ...duplicatesSummary(encoded.file), file: fileRefFor(name, encoded.bytes) },
+    report: {
+      thresholdSource: source,
+      thresholds,
+      groups,
+      images,
+      pairs: found.pairs,
+      comparisons: found.comparisons,
+      bytes: files.reduce((n, [, b]) => n + b.length, 0),
+      ms: Math.round(performance.now() - started),
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { labelText, similarityLabel, type SimilarityCalibration } from '../../core/calibration';
+import type { DuplicateMember } from '../../workers/searchApi';
+import { dataFileUrl } from '../catalog/dataUrl';
+import { formatBytes } from '../format/formatBytes';
+import { searchHref } from '../routing/route';
+import { formatScore } from '../search/formatScore';
+
+interface DuplicateMemberCardProps {
+  member: DuplicateMember;
+  group: number;
+  index: number;
+  k: number;
+  calibration: SimilarityCalibration | null;
+  tabbable: boolean;
+  onFocus: (group: number, member: number) => void;
+}
+
+/**
+ * One image of a group: what a person needs to pick the copy to keep. The first member is the group's
+ * reference (its largest image); the others show their score against it and what that score means in
+ * this collection. Opening one searches from it.
+ */
+export function DuplicateMemberCard({
+  member: { item, score },
+  group,
+  index,
+  k,
+  calibration,
+  tabbable,
+  onFocus,
+}: DuplicateMemberCardProps) {
+  const reference = index === 0;
+  const label = !reference && calibration ? similarityLabel(score, calibration) : null;
+  const size = item.bytes === undefined ? null : formatBytes(item.bytes);
+  const pixels = `${item.width}×${item.height}`;
+  const closeness = reference
+    ? 'reference image of the group'
+    : `similarity ${formatScore(score)}${label ? `, ${labelText(label)}` : ''}`;
+  return (
+    <div role="gridcell" className="dup-cell">
+      <a
+        href={searchHref(item.id, k)}
+        className="dup-member"
+        data-testid="duplicate-member"
+        data-id={item.id}
+        data-group={group}
+        data-member={index}
+        tabIndex={tabbable ? 0 : -1}
+        aria-label={`${item.name}, album ${item.album}, ${item.width} by ${item.height} pixels${
+          size ? `, ${size}` : ''
+        }, ${closeness}`}
+        onFocus={() => onFocus(group, index)}
+      >
+        <span className="thumb-frame">
+          <img
+            src={dataFileUrl(item.thumb)}
+            alt=""
+            loading="lazy"
+            decoding="async"
+            draggable={false}
+            width={item.width}
+            height={item.height}
+          />
+        </span>
+        <span className="dup-name" title={item.name} data-testid="duplicate-name">
+          {item.name}
+        </span>
+        <span className="result-meta">
+          {reference ? (
+            <span className="dup-reference" title="The group's largest image; scores are against it">
+              Reference
+            </span>
+          ) : (
+            <span className="result-score" data-testid="duplicate-score" title="Similarity to the reference">
+              {formatScore(score)}
+            </span>
+          )}
+          {label !== null && (
+            <span className={`result-label result-label-${label}`} data-testid="duplicate-label">
+              {labelText(label)}
+            </span>
+          )}
+        </span>
+        <span className="dup-detail" data-testid="duplicate-album">
+          {item.album}
+        </span>
+        <span className="dup-detail">
+          <span data-testid="duplicate-pixels">{pixels}</span>
+          {size && (
+            <>
+              {' · '}
+              <span data-testid="duplicate-bytes">{size}</span>
+            </>
+          )}
+        </span>
+      </a>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import type { ImageRegion } from '../../../core/imageRegion';
+import { errorMessage } from '../../common/errorMessage';
+import { decodeImageRegion, type RegionPixels } from '../../decodeImage';
+
+/** One stored picture of the query image, e.g. an album item's original or its thumbnail. */
+export interface Rendition {
+  url: string;
+  /** What it is, in words: "the original", "the thumbnail", "your image". */
+  what: string;
+}
+
+/** The image a region is cut from: renditions largest first; `key` names the image for caching searches. */
+export interface RegionImage {
+  key: string;
+  renditions: Rendition[];
+}
+
+export interface RegionCrop extends RegionPixels {
+  /** The rendition the crop was cut from. */
+  from: Rendition;
+  /** Why larger renditions could not be used (empty when the first one was). */
+  skipped: string[];
+}
+
+async function fetchBlob(url: string): Promise<Blob> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  return response.blob();
+}
+
+/**
+ * The region's pixels, cut at full resolution from the largest rendition this browser can fetch and
+ * decode (an original in a format the browser cannot read falls back to the thumbnail). The pixel buffer
+ * is fresh, so the caller may transfer it to the worker.
+ */
+export async function cropRegion(image: RegionImage, region: ImageRegion): Promise<RegionCrop> {
+  const failures: string[] = [];
+  for (const from of image.renditions) {
+    try {
+      return { ...(await decodeImageRegion(await fetchBlob(from.url), region)), from, skipped: failures };
+    } catch (error) {
+      failures.push(`${from.what} could not be used (${errorMessage(error)})`);
+    }
+  }
+  throw new Error(`The region could not be cut from the image: ${failures.join('; ')}.`);
+}
