@@ -4,7 +4,10 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import { layersPlugin } from './scripts/eslintLayerRule.js';
 
 const TESTS = ['**/*.test.ts', '**/*.test.tsx'];
-const PRODUCT_FOLDERS = ['core', 'workers', 'src', 'index-builder', 'deploy', 'models'];
+const PRODUCT_FOLDERS = ['core', 'workers', 'src', 'index-builder', 'deploy', 'storage', 'models'];
+// scripts/ too: it holds the test suites' time limits and the dev server, neither of which product code may lean on.
+const NODE_PRODUCT_FORBIDS = ['bench', 'e2e', 'testing', 'scripts', 'src', 'workers', 'models/research'];
+const NODE_PRODUCT_WHY = 'Product code stays out of measurements, tests, dev scripts and browser code';
 
 /*
  * Which folder may import what (the compiler half is the tsconfig per runtime, tsconfig.layers.json).
@@ -60,15 +63,41 @@ const layerRules = [
     },
   },
   {
-    files: ['index-builder/**/*.ts', 'deploy/**/*.ts', 'models/**/*.ts'],
+    files: ['models/**/*.ts'],
     ignores: [...TESTS, 'models/research/**'],
+    plugins: { layers: layersPlugin },
+    rules: {
+      'layers/imports': ['error', { forbid: NODE_PRODUCT_FORBIDS, why: NODE_PRODUCT_WHY }],
+    },
+  },
+  // The builder and deploy meet only in storage/ (data dir, S3), so either can change without the other.
+  ...[
+    ['index-builder', 'deploy'],
+    ['deploy', 'index-builder'],
+  ].map(([folder, other]) => ({
+    files: [`${folder}/**/*.ts`],
+    ignores: TESTS,
     plugins: { layers: layersPlugin },
     rules: {
       'layers/imports': [
         'error',
         {
-          forbid: ['bench', 'e2e', 'testing', 'src', 'workers', 'models/research'],
-          why: 'Product code stays out of measurements, tests and browser code',
+          forbid: [...NODE_PRODUCT_FORBIDS, other],
+          why: `${NODE_PRODUCT_WHY}; deploy/ and index-builder/ do not import each other (shared code lives in storage/)`,
+        },
+      ],
+    },
+  })),
+  {
+    files: ['storage/**/*.ts'],
+    ignores: TESTS,
+    plugins: { layers: layersPlugin },
+    rules: {
+      'layers/imports': [
+        'error',
+        {
+          allow: ['storage', 'core'],
+          why: 'storage/ is what the builder and deploy share, so it imports neither',
         },
       ],
     },
@@ -84,17 +113,26 @@ const layerRules = [
     },
   },
   {
-    // Known exceptions until e2e/fixtureImages.ts (being edited for the duplicates feature) moves to testing/.
-    files: [
-      'deploy/deployedSite.test.ts',
-      'index-builder/shardedLayout.test.ts',
-      'index-builder/duplicatesCli.test.ts',
-    ],
+    files: ['bench/**/*.ts'],
     plugins: { layers: layersPlugin },
     rules: {
       'layers/imports': [
         'error',
-        { forbid: ['bench'], why: 'Helpers shared with the bench belong in testing/' },
+        {
+          forbid: ['e2e'],
+          why: 'What the bench shares with e2e (browser, page waits, fixtures) belongs in testing/',
+        },
+      ],
+    },
+  },
+  {
+    // testing/ is imported by the tests, e2e and the bench, so it depends on none of them.
+    files: ['testing/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: {
+      'layers/imports': [
+        'error',
+        { forbid: ['bench', 'e2e'], why: 'testing/ holds what the tests, e2e and the bench share' },
       ],
     },
   },

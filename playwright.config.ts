@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/harness';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './testing/chromium';
 import { E2E_EXPECT_MS, E2E_TEST_MS } from './scripts/testTimeLimits';
 
 // Several people run e2e tests on one checkout: each run writes its artifacts to its own folder.

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{core,models,index-builder,workers,src,scripts,deploy,bench}/**/*.test.ts'],
+    include: ['{core,models,index-builder,workers,src,scripts,deploy,storage,bench}/**/*.test.ts'],
     globalSetup: ['scripts/testGlobalSetup.ts'],
     // Limits catch hangs, not slowness: UNIT_TEST_MS and UNIT_HOOK_MS in scripts/testTimeLimits.ts
     // (written out here: Vite's config loader warns about extensionless imports).

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import { REPO_ROOT, launchBrowser, waitForSearchApi } from '../e2e/harness';
+import { launchBrowser } from '../testing/chromium';
+import { waitForSearchApi } from '../testing/pageReadiness';
+import { REPO_ROOT } from '../testing/repoRoot';
 import { startServer, type RunningServer } from '../scripts/serve';
 import type { LoadInfo, WorkerStatus } from '../workers/searchApi';
 

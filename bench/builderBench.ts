@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../e2e/harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 import type { BuildReport } from '../index-builder/buildReport';
 import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
 

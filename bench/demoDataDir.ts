@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import { parseCatalog } from '../core/catalog';
 import { parseManifest } from '../core/manifest';
-import { REPO_ROOT } from '../e2e/harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 import type { AlbumBenchInput } from './albumQueryBench';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 import { FLAT_EMBEDDINGS_FILE } from './syntheticDataDir';

@@ -17,7 +17,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { featurize } from '../core/featurize';
 import { defaultCacheDir, buildIndex, type BuildIndexOptions } from '../index-builder/buildIndex';
-import { contentHash, hash16, itemIdFor } from '../index-builder/contentHash';
+import { contentHash, hash16 } from '../index-builder/contentAddress';
+import { itemIdFor } from '../index-builder/itemId';
 import { decodeImage } from '../index-builder/decodeImage';
 import { EmbeddingCache } from '../index-builder/embeddingCache';
 import { FolderSource } from '../index-builder/folderSource';
@@ -25,7 +26,7 @@ import { loadDataDir } from '../index-builder/loadDataDir';
 import { loadModel, type LoadedModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner, type OnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';
-import { queryById, queryByImage, type QueryOutcome } from '../index-builder/queryDataDir';
+import { queryById, queryByImage, type QueryOutcome } from '../index-builder/queryResidentDataDir';
 import {
   openShardedDataDir,
   queryShardedById,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { parseManifest } from '../core/manifest';
-import { S3RVER_CREDENTIALS, startS3rver } from '../deploy/s3rverForTests';
+import { S3RVER_CREDENTIALS, startS3rver } from '../testing/s3rverForTests';
 import { buildIndex } from '../index-builder/buildIndex';
 import { startRedisForTests } from '../index-builder/distributed/redisForTests';
 import { runDistributedBuild } from '../index-builder/distributed/runDistributedBuild';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { DUPLICATE_STRICTNESS } from '../core/duplicatesFormat';
-import { writeFixtureImages } from '../e2e/fixtureImages';
+import { writeFixtureImages } from '../testing/fixtureImages';
 import { mulberry32 } from '../core/lsh';
 import {
   COPIES_PER_ORIGINAL,

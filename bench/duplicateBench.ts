@@ -12,14 +12,14 @@ import { MAX_GROUPS_PER_PAGE } from '../core/duplicatesReader';
 import type { ImageRegion } from '../core/imageRegion';
 import { mulberry32 } from '../core/lsh';
 import { buildIndex } from '../index-builder/buildIndex';
-import { contentHash } from '../index-builder/contentHash';
+import { contentHash } from '../index-builder/contentAddress';
 import { MIN_CALIBRATED_IMAGES } from '../index-builder/similarityCalibration';
 import { FolderSource } from '../index-builder/folderSource';
 import { loadDataDir } from '../index-builder/loadDataDir';
 import { loadModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';
-import { queryByImage } from '../index-builder/queryDataDir';
+import { queryByImage } from '../index-builder/queryResidentDataDir';
 import { readQueryImage } from '../index-builder/queryImage';
 import { openDuplicates } from '../index-builder/readDuplicates';
 import { ensureDefaultModel } from '../models/ensureModel';
@@ -224,7 +224,7 @@ export async function measureDuplicates(input: DuplicateBenchInput): Promise<Dup
     if (l === undefined) throw new Error(`indexed item ${key} is not in the collection`);
     return l;
   };
-  // Resident index rows are catalog positions (queryDataDir reads catalog.items[row] the same way).
+  // Resident index rows are catalog positions (queryResidentDataDir reads catalog.items[row] the same way).
   const labels = items.map((it) => labelOfKey(keyOf(it)));
   const row = new Map(items.map((it, i) => [it.id, i]));
   const originalRow = new Map<string, number>();

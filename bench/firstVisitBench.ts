@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { parseCatalog } from '../core/catalog';
 import { parseManifest } from '../core/manifest';
-import { waitForOfflineReady } from '../e2e/harness';
+import { waitForOfflineReady } from '../testing/pageReadiness';
 import { startServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 

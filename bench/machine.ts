@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { CHROMIUM_PATH } from '../e2e/harness';
+import { CHROMIUM_PATH } from '../testing/chromium';
 
 /** What the numbers were measured on, recorded with every run: times only compare within one machine. */
 export interface MachineInfo {

@@ -5,7 +5,7 @@ import { silentProgress } from '../index-builder/progressReporter';
 import { openSource } from '../index-builder/openSource';
 import { prepareModel } from '../models/prepareModel';
 import { ensureResnet50Synthetic } from '../models/resnet50Generator';
-import { REPO_ROOT } from '../e2e/harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /** The ResNet-50 spec whose layer names the generated stand-in model shares (docs/model.md). */
 const RESNET50_SPEC = path.join(REPO_ROOT, 'models', 'specs', 'resnet50-v1-12-qdq.json');

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
 import { parseManifest } from '../core/manifest';
-import { writeFixtureImages } from '../e2e/fixtureImages';
+import { writeFixtureImages } from '../testing/fixtureImages';
 import { emojiImages } from '../models/research/emojiDataset';
 import { ensureDefaultModel } from '../models/ensureModel';
 import { albumQueryBench, type AlbumQueryResult } from './albumQueryBench';

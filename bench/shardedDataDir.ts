@@ -1,13 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { CatalogItem } from '../core/catalog';
-import { decodeCellIndexHead } from '../core/cellIndexFormat';
 import { mulberry32 } from '../core/lsh';
-import { contentAddressedName, fileRefFor, type ShardedManifest } from '../core/manifest';
+import { isShardedManifest, type ShardedManifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleCellIndex } from '../index-builder/assembleCellIndex';
 import { buildShardedCatalog } from '../index-builder/shardedCatalog';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { SHARED_THUMB, publishFixture } from './publishFixture';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 
 /**
@@ -58,11 +58,9 @@ export async function shardedDataDir(
   const stampFile = path.join(dir, 'bench-stamp.json');
   const stamp = JSON.stringify({ STAMP, count, model: model.spec.id });
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ShardedManifest;
+    const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as ShardedManifest;
     return { dir, count, manifest, buildSeconds: 0, reused: true };
   }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, 'thumbs'), { recursive: true });
   log(`  generating ${count} synthetic embeddings`);
   const embeddings = calibratedEmbeddings(count);
   const t = performance.now();
@@ -76,13 +74,12 @@ export async function shardedDataDir(
   embeddings.length = 0;
   const rowOfPosition = new Uint32Array(count);
   order.forEach((i, row) => (rowOfPosition[i] = row));
-  const thumbPath = 'thumbs/shared.webp';
   const items = Array.from({ length: count }, (_, i): CatalogItem => ({
     id: syntheticId(i),
     album: `Album ${String(Math.floor(i / perAlbum)).padStart(3, '0')}`,
     name: `image-${i}.jpg`,
-    thumb: thumbPath,
-    original: thumbPath,
+    thumb: SHARED_THUMB,
+    original: SHARED_THUMB,
     width: 1,
     height: 1,
   }));
@@ -91,36 +88,12 @@ export async function shardedDataDir(
     vectors.subarray(row * dims, (row + 1) * dims),
   );
   const buildSeconds = (performance.now() - t) / 1000;
-  const thumb = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
-    .webp()
-    .toBuffer();
-  writeFileSync(path.join(dir, thumbPath), thumb);
-  for (const [p, b] of catalog.files) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), b);
-  }
-  const modelBytes = new Uint8Array(readFileSync(model.onnxPath));
-  const indexPath = contentAddressedName('index', 'bin', bytes);
-  const catalogPath = contentAddressedName('catalog', 'json', catalog.indexBytes);
-  const modelPath = contentAddressedName('model', 'onnx', modelBytes);
-  writeFileSync(path.join(dir, indexPath), bytes);
-  writeFileSync(path.join(dir, catalogPath), catalog.indexBytes);
-  copyFileSync(model.onnxPath, path.join(dir, modelPath));
-  const manifest: ShardedManifest = {
-    format: 'lookalike-manifest',
-    version: 2,
-    layout: 'sharded',
-    createdAt: new Date().toISOString(),
-    count,
-    model: {
-      id: model.spec.id,
-      spec: { ...model.spec, file: modelPath },
-      file: fileRefFor(modelPath, modelBytes),
-    },
-    index: { ...fileRefFor(indexPath, bytes), headBytes: decodeCellIndexHead(bytes).headBytes },
-    catalog: fileRefFor(catalogPath, catalog.indexBytes),
-  };
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  const { manifest } = await publishFixture(
+    dir,
+    { layout: 'sharded', count, index: bytes, catalog: catalog.indexBytes, catalogShards: catalog.files },
+    model,
+  );
+  if (!isShardedManifest(manifest)) throw new Error('the sharded bench data dir has a resident manifest');
   writeFileSync(stampFile, stamp);
   return { dir, count, manifest, buildSeconds, reused: false };
 }

@@ -1,7 +1,7 @@
 import type { Browser } from '@playwright/test';
 import { defaultProbeRows } from '../core/cellSearch';
 import { ShardedCollection } from '../core/shardedCollection';
-import { fileDataSource } from '../index-builder/fileDataSource';
+import { fileDataSource } from '../storage/fileDataSource';
 import { openSite } from './benchSite';
 import type { ShardedDataDir } from './shardedDataDir';
 import { summarize, type LatencySummary } from './stats';

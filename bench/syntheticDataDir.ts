@@ -1,10 +1,9 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
-import { contentAddressedName, fileRefFor, type Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleIndex } from '../index-builder/assembleIndex';
+import { SHARED_THUMB, publishFixture } from './publishFixture';
 
 /** The flat float32 embedding file written next to the index: what a client-side exact scan downloads. */
 export const FLAT_EMBEDDINGS_FILE = 'embeddings.f32';
@@ -34,8 +33,6 @@ export async function writeDataDir(
 ): Promise<WrittenDataDir> {
   const count = embeddings.length;
   const dim = embeddings[0].length;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, 'thumbs'), { recursive: true });
 
   const flat = new Float32Array(count * dim);
   embeddings.forEach((e, i) => flat.set(e, i * dim));
@@ -43,41 +40,18 @@ export async function writeDataDir(
   const { bytes: indexBytes, order } = assembleIndex(embeddings, { modelId: model.spec.id });
   const assembleMs = performance.now() - t;
 
-  const thumb = new Uint8Array(
-    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
-      .webp()
-      .toBuffer(),
-  );
-  const thumbPath = 'thumbs/shared.webp';
-  writeFileSync(path.join(dir, thumbPath), thumb);
   const items = order.map((position): CatalogItem => ({
     id: `s${position}`,
     album: `Album ${position % 10}`,
     name: `Image ${position}`,
-    thumb: thumbPath,
-    original: thumbPath,
+    thumb: SHARED_THUMB,
+    original: SHARED_THUMB,
     width: 1,
     height: 1,
   }));
-  const catalogBytes = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
-  const modelBytes = new Uint8Array(readFileSync(model.onnxPath));
-  const indexPath = contentAddressedName('index', 'bin', indexBytes);
-  const catalogPath = contentAddressedName('catalog', 'json', catalogBytes);
-  const modelPath = contentAddressedName('model', 'onnx', modelBytes);
-  writeFileSync(path.join(dir, indexPath), indexBytes);
-  writeFileSync(path.join(dir, catalogPath), catalogBytes);
-  copyFileSync(model.onnxPath, path.join(dir, modelPath));
+  const catalog = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
+  await publishFixture(dir, { layout: 'resident', count, index: indexBytes, catalog }, model);
   writeFileSync(path.join(dir, FLAT_EMBEDDINGS_FILE), new Uint8Array(flat.buffer));
-  const manifest: Manifest = {
-    format: 'lookalike-manifest',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    count,
-    model: { id: model.spec.id, spec: model.spec, file: fileRefFor(modelPath, modelBytes) },
-    index: fileRefFor(indexPath, indexBytes),
-    catalog: fileRefFor(catalogPath, catalogBytes),
-  };
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return {
     dir,
     count,

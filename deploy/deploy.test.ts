@@ -21,8 +21,8 @@ import { startFaultyS3Proxy } from './faultyS3Proxy';
 import { collectLocalFiles } from './localFiles';
 import { DeployInterruptedError } from './phasedUpload';
 import { IMMUTABLE, REVALIDATE } from './publishRules';
-import { s3ClientFor } from './s3ClientFor';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
+import { s3ClientFor } from '../storage/s3ClientFor';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'lookalike-site';

@@ -1,21 +1,21 @@
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
+import { deleteKeys } from '../storage/s3Deletion';
+import { listObjects } from '../storage/s3Listing';
+import { s3ClientFor } from '../storage/s3ClientFor';
 import { configureBucket } from './bucketConfig';
 import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
 import { deployStateKey, readDeployState, writeDeployState } from './deployState';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../core/formatBytes';
 import { DEFAULT_PART_SIZE } from './objectUpload';
 import { uploadInPhases } from './phasedUpload';
 import { PHASE_NAMES } from './publishRules';
 import { assertDataDirReady } from './publishedDataSet';
 import { describePublication } from './publication';
-import { listObjects } from './remoteObjects';
 import { DEFAULT_FILE_RETRY, type RetryPolicy } from './retry';
-import { s3ClientFor } from './s3ClientFor';
 import { ensureSiteBuilt } from './siteBuild';
 import { listingPrefix } from './sitePrefix';
 import { siteUrls, type SiteUrls } from './siteUrls';
-import { deleteKeys } from './staleDeletion';
 import { createUploadProgress } from './uploadProgress';
 
 export interface DeployOptions {

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDeploy, type DeployReport } from './deploy';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../core/formatBytes';
 import { parseSitePrefix } from './sitePrefix';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));

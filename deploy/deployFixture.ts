@@ -2,14 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
-import {
-  contentAddressedName,
-  fileRefFor,
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  type Manifest,
-} from '../core/manifest';
+import type { Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import { DataDirWriter } from '../storage/dataDirWriter';
+import { publishDataDir } from '../storage/publishDataDir';
 
 /**
  * A small but complete published layout for deploy tests: a Vite-like site (hashed assets, ORT
@@ -108,56 +104,52 @@ export interface FixtureData {
 }
 
 export async function writeFixtureData(dataDir: string, version: number): Promise<FixtureData> {
-  const items: CatalogItem[] = [];
-  const referenced: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    // Item 0 keeps its image across versions, as most of a real collection does.
-    const seed = i === 0 ? 'img0' : `img${i}-v${version}`;
-    const original = i === 1 ? seededBytes(seed, FIXTURE_BIG_ORIGINAL_BYTES) : seededBytes(seed, 20_000);
-    const id = createHash('sha256').update(original).digest('hex').slice(0, 16);
-    const thumb = seededBytes(`thumb-${seed}`, 3000);
-    const thumbPath = `thumbs/${id}.webp`;
-    const originalPath = `originals/${id}.png`;
-    await put(dataDir, thumbPath, thumb);
-    await put(dataDir, originalPath, original);
-    referenced.push(thumbPath, originalPath);
-    items.push({
-      id,
-      album: i < 2 ? 'Cats' : 'Dogs',
-      name: `image ${i}`,
-      thumb: thumbPath,
-      original: originalPath,
-      width: 64,
-      height: 48,
+  const writer = new DataDirWriter(dataDir);
+  await writer.open();
+  try {
+    const items: CatalogItem[] = [];
+    const media: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // Item 0 keeps its image across versions, as most of a real collection does.
+      const seed = i === 0 ? 'img0' : `img${i}-v${version}`;
+      const original = i === 1 ? seededBytes(seed, FIXTURE_BIG_ORIGINAL_BYTES) : seededBytes(seed, 20_000);
+      const id = createHash('sha256').update(original).digest('hex').slice(0, 16);
+      const thumbPath = `thumbs/${id}.webp`;
+      const originalPath = `originals/${id}.png`;
+      await writer.putContentAddressed(thumbPath, seededBytes(`thumb-${seed}`, 3000), false);
+      await writer.putContentAddressed(originalPath, original, false);
+      media.push(thumbPath, originalPath);
+      items.push({
+        id,
+        album: i < 2 ? 'Cats' : 'Dogs',
+        name: `image ${i}`,
+        thumb: thumbPath,
+        original: originalPath,
+        width: 64,
+        height: 48,
+      });
+    }
+    // Builder bookkeeping that names the private source: it must stay out of the bucket.
+    await put(
+      dataDir,
+      'build-report.json',
+      JSON.stringify({ reportVersion: 1, source: '/home/me/private-photos' }),
+    );
+    // The index is opaque to deploy: bytes of the right size, not a decodable index.
+    const { manifest } = await publishDataDir(writer, {
+      layout: 'resident',
+      createdAt: new Date(Date.UTC(2026, 0, version)),
+      count: items.length,
+      model: { spec: SPEC, bytes: modelBytes('model', FIXTURE_MODEL_BYTES) },
+      index: Buffer.concat([Buffer.from(`LKIX v${version}`), Buffer.alloc(64 * 1024, version)]),
+      catalog: Buffer.from(JSON.stringify(catalogFromItems(items))),
+      media,
     });
+    return {
+      manifest,
+      referenced: [...media, manifest.index.path, manifest.catalog.path, manifest.model.file.path],
+    };
+  } finally {
+    await writer.close();
   }
-  const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)));
-  const indexBytes = Buffer.concat([Buffer.from(`LKIX v${version}`), Buffer.alloc(64 * 1024, version)]);
-  const model = modelBytes('model', FIXTURE_MODEL_BYTES);
-  const files = {
-    index: contentAddressedName('index', 'bin', indexBytes),
-    catalog: contentAddressedName('catalog', 'json', catalogBytes),
-    model: contentAddressedName('model', 'onnx', model),
-  };
-  await put(dataDir, files.index, indexBytes);
-  await put(dataDir, files.catalog, catalogBytes);
-  await put(dataDir, files.model, model);
-  referenced.push(files.index, files.catalog, files.model);
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
-    createdAt: new Date(Date.UTC(2026, 0, version)).toISOString(),
-    count: items.length,
-    model: { id: SPEC.id, spec: SPEC, file: fileRefFor(files.model, model) },
-    index: fileRefFor(files.index, indexBytes),
-    catalog: fileRefFor(files.catalog, catalogBytes),
-  };
-  // Builder bookkeeping that names the private source: it must stay out of the bucket.
-  await put(
-    dataDir,
-    'build-report.json',
-    JSON.stringify({ reportVersion: 1, source: '/home/me/private-photos' }),
-  );
-  await put(dataDir, 'manifest.json', JSON.stringify(manifest, null, 2));
-  return { manifest, referenced };
 }

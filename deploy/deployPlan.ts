@@ -4,7 +4,8 @@ import type { LocalFile } from './localFiles';
 import { prepareBody } from './preparedBody';
 import { publishRuleFor, type PublishRule } from './publishRules';
 import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployState } from './deployState';
-import { headObject, type ListedObject } from './remoteObjects';
+import type { ListedObject } from '../storage/s3Listing';
+import { headObject } from './storedHeaders';
 import { objectKey } from './sitePrefix';
 
 /** A local file with everything needed to decide whether, and how, it is uploaded. */

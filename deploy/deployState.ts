@@ -1,6 +1,6 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PlannedFile } from './deployPlan';
-import type { ListedObject } from './remoteObjects';
+import type { ListedObject } from '../storage/s3Listing';
 import { objectKey } from './sitePrefix';
 
 /**

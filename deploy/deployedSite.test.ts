@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureImages } from '../e2e/fixtureImages';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
+import { writeFixtureImages } from '../testing/fixtureImages';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 import { WAIT_MS } from '../scripts/testTimeLimits';
 
 /*

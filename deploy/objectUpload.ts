@@ -6,7 +6,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SHA256_METADATA } from './remoteObjects';
+import { SHA256_METADATA } from './storedHeaders';
 
 export interface ObjectToUpload {
   bucket: string;

@@ -6,7 +6,7 @@ import { prepareBody } from './preparedBody';
 import { PHASE_NAMES, UploadPhase } from './publishRules';
 import { withRetry, type RetryPolicy } from './retry';
 import type { UploadProgress } from './uploadProgress';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../core/formatBytes';
 
 export interface UploadSettings {
   client: S3Client;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duplicatesSummary, encodeDuplicates } from '../core/duplicatesFormat';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
-import { RETAINED_FILES } from '../index-builder/dataDirWriter';
+import { RETAINED_FILES } from '../storage/dataDirNames';
 import { writeFixtureData, type FixtureData } from './deployFixture';
 import { readPublishedDataSet } from './publishedDataSet';
 import { isContentAddressed } from './publishRules';
@@ -55,31 +55,51 @@ describe('readPublishedDataSet', () => {
     expect([...paths].sort()).toEqual(['manifest.json', ...v2.referenced].sort());
   });
 
-  it('publishes the duplicate groups file and its shards, immutable, and fails when a shard is missing', async () => {
-    const dir = join(tmp, 'with-duplicates');
-    await writeFixtureData(dir, 2);
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number };
+  /** Writes a sharded duplicates file and its shards into `dir`; returns its name, shard paths and field. */
+  async function writeDuplicates(dir: string, count: number) {
     const level = { threshold: 0.8, groups: [{ members: [0, 1], scores: [1, 0.9], minScore: 0.9 }] };
     const encoded = encodeDuplicates({
-      count: manifest.count,
+      count,
       thresholdSource: 'default',
       levels: { 'near-identical': level, 'very-similar': level, similar: level },
       shardSize: 1,
     });
     const name = contentAddressedName('duplicates', 'json', encoded.bytes);
     await writeFile(join(dir, name), encoded.bytes);
-    await writeFile(
-      join(dir, 'manifest.json'),
-      JSON.stringify({
-        ...manifest,
-        duplicates: { ...duplicatesSummary(encoded.file), file: fileRefFor(name, encoded.bytes) },
-      }),
-    );
     for (const [path, bytes] of encoded.shards) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), bytes);
     }
-    const shards = [...encoded.shards.keys()];
+    const field = { ...duplicatesSummary(encoded.file), file: fileRefFor(name, encoded.bytes) };
+    return { name, folder: encoded.file.dir!.replace(/\/$/, ''), shards: [...encoded.shards.keys()], field };
+  }
+
+  it("publishes the previous build's duplicate groups too (retained like its index)", async () => {
+    const dir = join(tmp, 'retained-duplicates');
+    await writeFixtureData(dir, 2);
+    const manifest = await readFile(join(dir, 'manifest.json'));
+    const old = await writeDuplicates(dir, 4);
+    await writeFile(
+      join(dir, RETAINED_FILES),
+      JSON.stringify({
+        version: 1,
+        manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+        files: [old.name, old.folder],
+      }),
+    );
+    const { paths } = await readPublishedDataSet(
+      dir,
+      new Set(['manifest.json', ...v2.referenced, old.name, ...old.shards]),
+    );
+    for (const p of [old.name, ...old.shards]) expect(paths.has(p)).toBe(true);
+  });
+
+  it('publishes the duplicate groups file and its shards, immutable, and fails when a shard is missing', async () => {
+    const dir = join(tmp, 'with-duplicates');
+    await writeFixtureData(dir, 2);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { count: number };
+    const { name, shards, field } = await writeDuplicates(dir, manifest.count);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, duplicates: field }));
     expect(shards).toHaveLength(3);
     const { paths } = await readPublishedDataSet(
       dir,

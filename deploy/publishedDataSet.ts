@@ -4,12 +4,18 @@ import { join } from 'node:path';
 import { parseCatalog } from '../core/catalog';
 import { duplicateShardPaths, parseDuplicatesFile } from '../core/duplicatesFormat';
 import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
-import { RETAINED_FILES, parseRetainedFiles } from '../index-builder/dataDirWriter';
-import { readShardedCatalog } from '../index-builder/readShardedCatalog';
+import {
+  BUILD_LOCK_FILE,
+  MANIFEST_FILE,
+  MEDIA_FOLDERS,
+  RETAINED_FILES,
+  ownedTopLevel,
+  parseRetainedFiles,
+} from '../storage/dataDirNames';
+import { readShardedCatalog } from '../storage/readShardedCatalog';
 
 const BUILD_HINT =
   'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
-export const MANIFEST_FILE = 'manifest.json';
 /** Thumbnails and originals are published only as image types browsers show and never run. */
 const PLAIN_RASTER = /\.(jpe?g|png|gif|webp|avif)$/i;
 
@@ -43,8 +49,10 @@ export async function assertDataDirReady(dataDir: string): Promise<void> {
   if (!(await exists(join(dataDir, MANIFEST_FILE)))) {
     throw new Error(`${dataDir} has no ${MANIFEST_FILE}: ${BUILD_HINT}`);
   }
-  if (await exists(join(dataDir, '.build.lock'))) {
-    throw new Error(`a build is writing ${dataDir} (.build.lock is there); deploy once it has finished`);
+  if (await exists(join(dataDir, BUILD_LOCK_FILE))) {
+    throw new Error(
+      `a build is writing ${dataDir} (${BUILD_LOCK_FILE} is there); deploy once it has finished`,
+    );
   }
 }
 
@@ -140,13 +148,12 @@ async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promis
     return [];
   const out: string[] = [];
   for (const name of record.files) {
-    if (/^(thumbs|originals)\//.test(name)) {
+    const owned = ownedTopLevel(name);
+    if (MEDIA_FOLDERS.some((folder) => name.startsWith(`${folder}/`))) {
       if (presentPaths.has(name) && PLAIN_RASTER.test(name)) out.push(name);
-    } else if (/^shards\.[0-9a-f]{16}$/.test(name)) {
+    } else if (owned === 'folder') {
       for (const p of presentPaths) if (p.startsWith(`${name}/`)) out.push(p);
-    } else if (
-      /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx)$/.test(name)
-    ) {
+    } else if (owned === 'file') {
       if (presentPaths.has(name)) out.push(name);
     }
   }

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { runDeploy, type DeployOptions } from './deploy';
 import { writeFixtureData, writeFixtureSite } from './deployFixture';
-import { s3ClientFor } from './s3ClientFor';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
+import { s3ClientFor } from '../storage/s3ClientFor';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 
 /*
  * One bucket, several sites (issue 13 item 2): a deploy never deletes what it did not record itself,

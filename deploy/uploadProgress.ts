@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../core/formatBytes';
 
 /** Progress of the upload pass: a bar on a terminal, one line per file otherwise (CI logs, pipes). */
 export interface UploadProgress {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { listFixtureImages, type FixtureImage } from './fixtureImages';
-import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, REPO_ROOT, serverUrl } from './harness';
+import { listFixtureImages, type FixtureImage } from '../testing/fixtureImages';
+import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, serverUrl } from './harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * The UI flows a person goes through, against the production build and the fixture collection
@@ -293,7 +294,7 @@ test('a model that fails to load disables own-image search only', async ({ page,
 test('the header shows download sizes on the first visit and "from cache" on the next', async ({ page }) => {
   await openHome(page);
   const index = page.getByTestId('progress-index');
-  await expect(index).toContainText(/Index\s+[\d.]+ KB · done/);
+  await expect(index).toContainText(/Index\s+[\d.]+ kB · done/);
   await expect(page.getByTestId('progress-model')).toContainText(/Model\s+[\d.]+ MB/);
   await page.reload();
   await expect(page.getByTestId('album')).toHaveCount(3);

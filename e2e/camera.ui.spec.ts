@@ -1,5 +1,6 @@
 import { expect, test, type Browser } from '@playwright/test';
-import { insecureHostArgs, launchBrowser, onInsecureHost, serverUrl } from './harness';
+import { insecureHostArgs, onInsecureHost, serverUrl } from './harness';
+import { launchBrowser } from '../testing/chromium';
 
 /*
  * The camera path with Chromium's fake capture device (a generated test pattern), a denied permission,

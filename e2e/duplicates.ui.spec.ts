@@ -14,16 +14,11 @@ import type { DuplicateGroupsPage } from '../core/duplicatesReader';
 import { parseManifest } from '../core/manifest';
 import { openDuplicates } from '../index-builder/readDuplicates';
 import { startServer, type RunningServer } from '../scripts/serve';
-import { formatBytes } from '../src/format/formatBytes';
+import { formatBytes } from '../core/formatBytes';
 import { formatScore } from '../src/search/formatScore';
 import { GROUPS_PER_PAGE } from '../src/duplicates/duplicateList';
-import {
-  E2E_CALIBRATED_DATA_DIR,
-  E2E_DATA_DIR,
-  E2E_DIST_DIR,
-  E2E_DUPLICATES_DATA_DIR,
-  REPO_ROOT,
-} from './harness';
+import { E2E_CALIBRATED_DATA_DIR, E2E_DATA_DIR, E2E_DIST_DIR, E2E_DUPLICATES_DATA_DIR } from './harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 import { parseCsv } from '../testing/parseCsv';
 
 /*

@@ -3,15 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import { parseManifest } from '../core/manifest';
-import {
-  E2E_DATA_DIR,
-  E2E_DIST_DIR,
-  REPO_ROOT,
-  loadCollection,
-  searchById,
-  serveE2eBuild,
-  waitForOfflineReady,
-} from './harness';
+import { E2E_DATA_DIR, E2E_DIST_DIR, loadCollection, searchById, serveE2eBuild } from './harness';
+import { waitForOfflineReady } from '../testing/pageReadiness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * Measures what a first visit downloads, from the server's request log (every GET, deduplicated by

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../scripts/serve';
-import { writeDuplicatesFixtureImages, writeFixtureImages } from './fixtureImages';
+import { writeDuplicatesFixtureImages, writeFixtureImages } from '../testing/fixtureImages';
 import {
   CALIBRATED_EMOJI_PER_ALBUM,
   CALIBRATED_IMAGES_DIR,
@@ -14,9 +14,9 @@ import {
   E2E_DUPLICATES_DATA_DIR,
   E2E_SHARDED_DATA_DIR,
   FIXTURE_IMAGES_DIR,
-  REPO_ROOT,
   SERVER_URL_ENV,
 } from './harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * Builds what the e2e tests run against and serves it: (a) the fixture collection and its data dirs,

@@ -1,21 +1,22 @@
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../scripts/serve';
-import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
+import { waitForSearchApi } from '../testing/pageReadiness';
+import { REPO_ROOT } from '../testing/repoRoot';
 import type { CatalogItem } from '../core/catalog';
 import type { LoadInfo, SearchResponse, WorkerStatus } from '../workers/searchApi';
 // window.__lookalike's type: a global that src/searchClient.ts declares for the e2e build.
 import type {} from '../src/searchClient';
 
 /*
- * Shared by every e2e spec (worker-level and UI-flow): where the fixture build lives, how to launch the
- * system Chromium, where the site is served, and small page helpers that drive window.__lookalike (the
- * e2e build is made with VITE_EXPOSE_SEARCH_API=true).
+ * Shared by every e2e spec (worker-level and UI-flow): where the fixture build lives, where the site is
+ * served, and small page helpers that drive window.__lookalike (the e2e build is made with
+ * VITE_EXPOSE_SEARCH_API=true). What the bench shares with e2e (the browser, page waits, the repo root)
+ * is in testing/.
  */
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const E2E_DIR = join(REPO_ROOT, 'generated', 'e2e');
-/** <Album>/<emoji>.png, 3 albums (Apple, Google, Twitter) × 10 smileys; see e2e/fixtureImages.ts. */
+/** <Album>/<emoji>.png, 3 albums (Apple, Google, Twitter) × 10 smileys; see testing/fixtureImages.ts. */
 export const FIXTURE_IMAGES_DIR = join(E2E_DIR, 'images');
 /** The data dir built from FIXTURE_IMAGES_DIR by `npm run build-index`. */
 export const E2E_DATA_DIR = join(E2E_DIR, 'data');
@@ -26,7 +27,7 @@ export const CALIBRATED_IMAGES_DIR = join(E2E_DIR, 'images-calibrated');
 export const CALIBRATED_EMOJI_PER_ALBUM = 340;
 export const E2E_CALIBRATED_DATA_DIR = join(E2E_DIR, 'data-calibrated');
 /**
- * The fixture plus planted near-duplicates in an album 'Copies' (e2e/fixtureImages.ts PLANTED_COPIES),
+ * The fixture plus planted near-duplicates in an album 'Copies' (testing/fixtureImages.ts PLANTED_COPIES),
  * and its data dir: duplicate groups known in advance.
  */
 export const DUPLICATES_IMAGES_DIR = join(E2E_DIR, 'images-duplicates');
@@ -39,13 +40,6 @@ export const DIST_DIR_ENV = 'LOOKALIKE_E2E_DIST';
  * workers through DIST_DIR_ENV, so runs by several people on one checkout never serve a half-written site.
  */
 export const E2E_DIST_DIR = process.env[DIST_DIR_ENV] ?? join(E2E_DIR, 'dist');
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
 
 /** A host name that is not localhost, hence not a secure context over plain HTTP. */
 export const INSECURE_HOST = 'lookalike.test';
@@ -63,15 +57,6 @@ export function serverUrl(): string {
   return url;
 }
 
-/** The system Chromium with the flags this machine needs, plus `extraArgs`. */
-export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
-  });
-}
-
 /** Chromium flag that resolves INSECURE_HOST to the local server. */
 export function insecureHostArgs(): string[] {
   return [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`];
@@ -82,11 +67,6 @@ export function onInsecureHost(url: string): string {
   const u = new URL(url);
   u.hostname = INSECURE_HOST;
   return u.href;
-}
-
-/** Waits until the page has exposed the search client (the e2e build). */
-export async function waitForSearchApi(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.__lookalike !== undefined, undefined, { timeout: E2E_EXPECT_MS });
 }
 
 /** Loads the collection in the page's worker, as the app does. */
@@ -158,14 +138,4 @@ export async function serveE2eBuild(
     },
   });
   return { server, log: { paths, clear: () => void paths.splice(0) } };
-}
-
-/** Resolves once a service worker controls the page and the shell is precached. */
-export async function waitForOfflineReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.__lookalike?.offlineStatus().state === 'ready', undefined, {
-    timeout: E2E_EXPECT_MS,
-  });
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-    timeout: E2E_EXPECT_MS,
-  });
 }

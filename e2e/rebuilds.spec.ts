@@ -5,10 +5,11 @@ import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
 import { parseCatalog } from '../core/catalog';
 import { isShardedManifest, parseManifest } from '../core/manifest';
-import { readShardedCatalog } from '../index-builder/readShardedCatalog';
+import { readShardedCatalog } from '../storage/readShardedCatalog';
 import { startServer } from '../scripts/serve';
-import { albumName, smileysEveryVendorDraws, vendorImageDir } from './fixtureImages';
-import { E2E_DIR, E2E_DIST_DIR, REPO_ROOT, loadCollection, searchById } from './harness';
+import { albumName, smileysEveryVendorDraws, vendorImageDir } from '../testing/fixtureImages';
+import { E2E_DIR, E2E_DIST_DIR, loadCollection, searchById } from './harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * A tab stays open while the data dir is rebuilt, twice, with other images each time. The first rebuild

@@ -1,9 +1,9 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { formatRegion } from '../core/imageRegion';
 import { loadDataDir } from '../index-builder/loadDataDir';
-import { runCli } from '../index-builder/testHelpers';
+import { runCli } from '../testing/builderCli';
 import { parseHash } from '../src/routing/route';
-import { listFixtureImages } from './fixtureImages';
+import { listFixtureImages } from '../testing/fixtureImages';
 import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, serverUrl } from './harness';
 
 /*

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { REPO_ROOT, serverUrl } from './harness';
+import { serverUrl } from './harness';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * Screenshots of the home, album and results pages from the fixture collection; each step also checks

@@ -7,9 +7,9 @@ import { parseManifest, type Manifest } from '../core/manifest';
 import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../index-builder/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
-import { queryById } from '../index-builder/queryDataDir';
+import { queryById } from '../index-builder/queryResidentDataDir';
 import { CACHE_DB_NAME, CACHE_FORMAT_VERSION, CACHE_STORE_NAME, fileKey } from '../workers/dataCache';
-import { listFixtureImages } from './fixtureImages';
+import { listFixtureImages } from '../testing/fixtureImages';
 import type { CatalogItem } from '../core/catalog';
 import {
   E2E_DATA_DIR,
@@ -17,16 +17,16 @@ import {
   allItems,
   embedInPage,
   insecureHostArgs,
-  launchBrowser,
   loadCollection,
   onInsecureHost,
   searchById,
   searchByImageInPage,
   serveE2eBuild,
   serverUrl,
-  waitForOfflineReady,
   workerStatus,
 } from './harness';
+import { launchBrowser } from '../testing/chromium';
+import { waitForOfflineReady } from '../testing/pageReadiness';
 
 function readManifest(): Manifest {
   return parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8')));

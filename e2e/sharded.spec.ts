@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/manifest';
 import { ShardedCollection } from '../core/shardedCollection';
-import { fileDataSource } from '../index-builder/fileDataSource';
+import { fileDataSource } from '../storage/fileDataSource';
 import { startServer, type RunningServer } from '../scripts/serve';
-import { listFixtureImages } from './fixtureImages';
+import { listFixtureImages } from '../testing/fixtureImages';
 import {
   E2E_DIST_DIR,
   E2E_SHARDED_DATA_DIR,
   FIXTURE_IMAGES_DIR,
   loadCollection,
   searchById,
-  waitForOfflineReady,
 } from './harness';
+import { waitForOfflineReady } from '../testing/pageReadiness';
 
 /*
  * The app over a sharded data dir (index v2 range-loaded by cell, catalog in shards): the fixture's

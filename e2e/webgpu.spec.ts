@@ -5,17 +5,17 @@ import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../index-builder/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { cosine } from '../models/research/parity';
-import { listFixtureImages } from './fixtureImages';
+import { listFixtureImages } from '../testing/fixtureImages';
 import {
   E2E_DATA_DIR,
   FIXTURE_IMAGES_DIR,
   embedInPage,
-  launchBrowser,
   loadCollection,
   searchByImageInPage,
   serverUrl,
   workerStatus,
 } from './harness';
+import { launchBrowser } from '../testing/chromium';
 
 /*
  * The WebGPU path (issue 15 item 5). Headless Chromium here exposes a software WebGPU adapter

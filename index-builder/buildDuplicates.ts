@@ -35,8 +35,6 @@ export interface DuplicatesReport {
 export interface BuiltDuplicates {
   /** Files to write (the duplicates file first, then shards), by path relative to the data dir. */
   files: [string, Uint8Array][];
-  /** What the data dir must keep: the file's name and, sharded, its shard folder. */
-  referenced: string[];
   manifestField: DuplicatesSummary & { file: FileRef };
   report: DuplicatesReport;
 }
@@ -84,7 +82,6 @@ export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
   }
   return {
     files,
-    referenced: encoded.file.dir === undefined ? [name] : [name, encoded.file.dir.replace(/\/$/, '')],
     manifestField: { ...duplicatesSummary(encoded.file), file: fileRefFor(name, encoded.bytes) },
     report: {
       thresholdSource: source,

@@ -2,12 +2,12 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
-import { contentHash } from './contentHash';
-import { MANIFEST_FILE } from './dataDirWriter';
+import { contentHash } from './contentAddress';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
 import type { PublishSettings } from './publishBuild';
-import { readShardedCatalog } from './readShardedCatalog';
+import { readShardedCatalog } from '../storage/readShardedCatalog';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
 const BUILDER_FORMAT = 3;

@@ -5,12 +5,19 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex, type BuildIndexOptions } from './buildIndex';
-import { itemIdFor } from './contentHash';
+import { itemIdFor } from './itemId';
 import { THUMBNAIL_SIZE } from './decodeImage';
-import { FIXTURE_KEYS, badInputs, emojiPng, makeFixtureCollection, shapePng } from './fixtures/makeFixtures';
+import {
+  FIXTURE_KEYS,
+  badInputs,
+  emojiPng,
+  makeFixtureCollection,
+  shapePng,
+} from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel, type LoadedModel } from './loadModel';
-import { REPO_ROOT, ownedFiles, verifyDataDir } from './testHelpers';
+import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 let root: string;
 let model: LoadedModel;

@@ -2,18 +2,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { augmentPlan } from './augmentedViews';
 import { findUpToDateBuild, fingerprintBuild } from './buildFingerprint';
-import { writeBuildReport, type BuildReport, type SkippedFile } from './buildReport';
-import { hash16 } from './contentHash';
-import { DataDirWriter } from './dataDirWriter';
+import type { BuildReport } from './buildReport';
+import { hash16 } from './contentAddress';
+import { DataDirWriter } from '../storage/dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from './decodeImage';
 import { EmbeddingCache } from './embeddingCache';
 import { runImagePipeline } from './imagePipeline';
-import type { ImageSource, SourceEntry } from './imageSource';
+import type { ImageSource } from './imageSource';
 import type { LoadedModel } from './loadModel';
-import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
+import { finishBuild } from './finishBuild';
+import type { PublishSettings } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
-import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
+import { uniqueEntries } from './uniqueEntries';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -90,18 +91,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       spec.output.dim,
     );
 
-    // A root file and a sub-folder named like the source can claim the same key.
-    const skipped: SkippedFile[] = [...listing.skipped];
-    const seenKeys = new Set<string>();
-    const entries: SourceEntry[] = [];
-    for (const e of listing.entries) {
-      if (seenKeys.has(e.key)) {
-        skipped.push({ key: e.key, reason: 'duplicate-key', message: `another file is also ${e.key}` });
-      } else {
-        seenKeys.add(e.key);
-        entries.push(e);
-      }
-    }
+    const { entries, skipped } = uniqueEntries(listing);
 
     const processed = await runImagePipeline({
       entries,
@@ -115,37 +105,21 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       augment: augmentPlan(entries.length, options.views),
       progress: options.progress ?? silentProgress,
     });
-    const images = processed.images;
     skipped.push(...processed.skipped);
-    if (images.length === 0) {
-      throw new Error(
-        `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
-      );
-    }
-
-    const fitKey = fitKeyFor(modelSha256, options);
-    const published = await publishBuild({
+    const report = await finishBuild({
       writer,
-      images,
+      settings: options,
+      images: processed.images,
       meta,
       spec,
       modelBytes,
-      startedAt,
-      ...publishSettings(options),
-      previousFit: await readPreviousFit(outDir, fitKey),
-      refit: options.refit,
-    });
-    await writeFitRecord(writer, fitKey, published);
-    const report = await writeBuildReport(writer, {
+      modelSha256,
       source: source.description,
       fingerprint,
       startedAt,
       t0,
-      modelId: spec.id,
       listed: listing.entries.length + listing.skipped.length,
-      published,
       featurized: processed.featurized,
-      cached: images.length - processed.featurized,
       skipped,
       thumbnailsWritten: processed.thumbnailsWritten,
       originalsWritten: processed.originalsWritten,

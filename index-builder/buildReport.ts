@@ -1,5 +1,5 @@
-import { contentHash } from './contentHash';
-import type { DataDirWriter } from './dataDirWriter';
+import { contentHash } from './contentAddress';
+import type { DataDirWriter } from '../storage/dataDirWriter';
 import type { SkipReason } from './decodeImage';
 import type { ListingSkipReason } from './imageSource';
 import type { DuplicatesReport } from './buildDuplicates';

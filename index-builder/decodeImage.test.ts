@@ -9,7 +9,7 @@ import {
   makeThumbnail,
   readImageInfo,
 } from './decodeImage';
-import { badInputs, emojiPng, shapePng } from './fixtures/makeFixtures';
+import { badInputs, emojiPng, shapePng } from '../testing/builderFixtures';
 
 async function reasonOf(p: Promise<unknown>): Promise<string> {
   try {

@@ -2,16 +2,17 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLANTED_COPIES, PLANTED_COPIES_ALBUM, writeDuplicatesFixtureImages } from '../e2e/fixtureImages';
+import { formatBytes } from '../core/formatBytes';
+import { PLANTED_COPIES, PLANTED_COPIES_ALBUM, writeDuplicatesFixtureImages } from '../testing/fixtureImages';
 import { buildIndex } from './buildIndex';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from './duplicateDetection';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { runCli } from './testHelpers';
+import { runCli } from '../testing/builderCli';
 
 /*
  * npm run duplicates on the e2e duplicates fixture (30 emoji + the planted copies of
- * e2e/fixtureImages.ts), built resident and sharded: the planted groups and nothing else, the same
+ * testing/fixtureImages.ts), built resident and sharded: the planted groups and nothing else, the same
  * from both layouts, and clear errors for what is not a build with duplicate groups.
  */
 
@@ -129,7 +130,12 @@ describe('npm run duplicates', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^similar: 3 groups, 7 images \(score ≥ 0\.75, from the builder's defaults/);
     expect(lines[1]).toMatch(/^group 1: 3 images, lowest score 0\.\d{4}$/);
-    expect(lines[2]).toMatch(/^ {2}1\.0000 {2}\S+\/\S+\.png {2}64×64 {2}\d+\.\d KB {2}\([0-9a-f]+\)$/);
+    const member = lines[2].match(
+      /^ {2}1\.0000 {2}(\S+\/\S+\.png) {2}64×64 {2}(\d+(?:\.\d+)? kB) {2}\([0-9a-f]+\)$/,
+    );
+    expect(member).not.toBeNull();
+    // The size as the #/duplicates page shows it (one formatter, SI units) for the same file.
+    expect(member![2]).toBe(formatBytes((await stat(join(images, member![1]))).size));
   });
 
   it('says what is wrong with a missing dir, an older build and a bad strictness', async () => {

@@ -6,6 +6,7 @@ import {
   type DuplicateStrictness,
 } from '../core/duplicatesFormat';
 import { MAX_GROUPS_PER_PAGE, type DuplicateGroup, type DuplicateGroupsPage } from '../core/duplicatesReader';
+import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
 
 /*
@@ -32,10 +33,7 @@ function memberRecord(m: DuplicateGroup['members'][number]) {
 }
 
 function fileSize(bytes: number | null): string {
-  if (bytes === null) return 'size unknown';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes === null ? 'size unknown' : formatBytes(bytes);
 }
 
 async function allGroups(

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contentHash } from './contentHash';
+import { contentHash } from './contentAddress';
 import { EmbeddingCache } from './embeddingCache';
 
 const DIM = 5;

@@ -3,7 +3,7 @@ import { featurize } from '../core/featurize';
 import type { RgbaImage } from '../core/rgbaImage';
 import { isSampled, makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
 import type { SkippedFile } from './buildReport';
-import { contentHash, hash16 } from './contentHash';
+import { contentHash, hash16 } from './contentAddress';
 import {
   ImageDecodeError,
   decodeImage,

@@ -4,8 +4,8 @@ import { parseCatalog, type Catalog } from '../core/catalog';
 import { decodeIndex } from '../core/indexFormat';
 import type { LshIndex } from '../core/lshIndex';
 import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
-import { contentHash } from './contentHash';
-import { MANIFEST_FILE } from './dataDirWriter';
+import { contentHash } from './contentAddress';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { LoadedModel } from './loadModel';
 
 /** A data dir read back the way the site reads it: manifest first, then verified index and catalog. */

@@ -1,23 +1,16 @@
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
 import { decodeCellIndexHead } from '../core/cellIndexFormat';
 import { decodeIndex } from '../core/indexFormat';
-import {
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  SHARDED_MANIFEST_VERSION,
-  contentAddressedName,
-  fileRefFor,
-  parseManifest,
-  type Manifest,
-} from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import type { DataDirWriter } from '../storage/dataDirWriter';
+import { publishDataDir, type BuildToPublish } from '../storage/publishDataDir';
 import { assembleCellIndex } from './assembleCellIndex';
 import { assembleIndex } from './assembleIndex';
 import { buildDuplicates, type DuplicatesReport } from './buildDuplicates';
 import { MIN_VIEWS, type TransformInputs } from './fitTransform';
-import { hash16, itemIdFor } from './contentHash';
+import { hash16 } from './contentAddress';
+import { itemIdFor } from './itemId';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
-import type { DataDirWriter } from './dataDirWriter';
 import type { ProcessedImage } from './imagePipeline';
 import { buildShardedCatalog } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
@@ -177,33 +170,17 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
-  const indexName = contentAddressedName('index', 'bin', indexBytes);
-  const catalogName = contentAddressedName('catalog', 'json', catalogBytes);
-  const modelName = contentAddressedName('model', 'onnx', modelBytes);
-  await writer.putContentAddressed(indexName, indexBytes);
-  await writer.putContentAddressed(catalogName, catalogBytes);
-  await writer.putContentAddressed(modelName, modelBytes);
-  for (const [path, bytes] of duplicates.files) await writer.putContentAddressed(path, bytes);
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
-    createdAt: o.startedAt.toISOString(),
+  const { manifestBytes, filesDeleted } = await publishDataDir(writer, {
+    layout: 'resident',
+    createdAt: o.startedAt,
     count: index.count,
-    model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
-    index: fileRefFor(indexName, indexBytes),
-    catalog: fileRefFor(catalogName, catalogBytes),
-    ...(calibration === null ? {} : { calibration }),
-    duplicates: duplicates.manifestField,
-  };
-  parseManifest(manifest);
-  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  await writer.putManifest(manifestBytes);
-  const referenced = new Set<string>([indexName, catalogName, modelName, ...duplicates.referenced]);
-  for (const it of items) {
-    referenced.add(it.thumb);
-    referenced.add(it.original);
-  }
-  const filesDeleted = await writer.collectGarbage(referenced);
+    model: { spec, bytes: modelBytes },
+    index: indexBytes,
+    catalog: catalogBytes,
+    calibration,
+    duplicates,
+    media: mediaOf(items),
+  });
   return {
     fit,
     manifestBytes,
@@ -233,6 +210,11 @@ function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
   const m = meta.get(u.entry.key);
   if (m !== undefined) item.meta = m;
   return item;
+}
+
+/** The thumbnails and originals of a catalog's items: what the data dir must keep for it. */
+function mediaOf(items: CatalogItem[]): BuildToPublish['media'] {
+  return items.flatMap((it) => [it.thumb, it.original]);
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -268,8 +250,6 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     },
   );
   const head = decodeCellIndexHead(indexBytes);
-  if (head.count !== images.length)
-    throw new Error(`assembled index has ${head.count} rows, expected ${images.length}`);
   const rowOfPosition = new Uint32Array(images.length);
   order.forEach((i, row) => (rowOfPosition[positionOf[i]] = row));
   const rowOfImage = new Uint32Array(images.length);
@@ -299,43 +279,18 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
-  const indexName = contentAddressedName('index', 'bin', indexBytes);
-  const catalogName = contentAddressedName('catalog', 'json', catalog.indexBytes);
-  const modelName = contentAddressedName('model', 'onnx', modelBytes);
-  for (const [path, bytes] of catalog.files) await writer.putContentAddressed(path, bytes, false);
-  // Shards like the catalog's (many small files); the duplicates file itself like the index.
-  for (const [path, bytes] of duplicates.files)
-    await writer.putContentAddressed(path, bytes, path.includes('/') ? false : undefined);
-  await writer.putContentAddressed(indexName, indexBytes);
-  await writer.putContentAddressed(catalogName, catalog.indexBytes);
-  await writer.putContentAddressed(modelName, modelBytes);
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    version: SHARDED_MANIFEST_VERSION,
+  const { manifestBytes, filesDeleted } = await publishDataDir(writer, {
     layout: 'sharded',
-    createdAt: o.startedAt.toISOString(),
-    count: head.count,
-    model: { id: spec.id, spec: { ...spec, file: modelName }, file: fileRefFor(modelName, modelBytes) },
-    index: { ...fileRefFor(indexName, indexBytes), headBytes: head.headBytes },
-    catalog: fileRefFor(catalogName, catalog.indexBytes),
-    ...(calibration === null ? {} : { calibration }),
-    duplicates: duplicates.manifestField,
-  };
-  parseManifest(manifest);
-  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  await writer.putManifest(manifestBytes);
-  const referenced = new Set<string>([
-    indexName,
-    catalogName,
-    modelName,
-    catalog.index.dir.replace(/\/$/, ''),
-    ...duplicates.referenced,
-  ]);
-  for (const it of positionItems) {
-    referenced.add(it.thumb);
-    referenced.add(it.original);
-  }
-  const filesDeleted = await writer.collectGarbage(referenced);
+    createdAt: o.startedAt,
+    count: images.length,
+    model: { spec, bytes: modelBytes },
+    index: indexBytes,
+    catalog: catalog.indexBytes,
+    catalogShards: catalog.files,
+    calibration,
+    duplicates,
+    media: mediaOf(positionItems),
+  });
   let catalogBytes = catalog.indexBytes.length;
   for (const b of catalog.files.values()) catalogBytes += b.length;
   return {

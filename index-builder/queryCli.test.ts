@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from './buildIndex';
-import { itemIdFor } from './contentHash';
-import { emojiPng, makeFixtureCollection, shapePng } from './fixtures/makeFixtures';
+import { itemIdFor } from './itemId';
+import { emojiPng, makeFixtureCollection, shapePng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { runCli } from './testHelpers';
+import { runCli } from '../testing/builderCli';
 
 interface Line {
   query?: string;

@@ -5,7 +5,7 @@ import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion
 import { intInRange } from './cliOptions';
 import { loadDataDir } from './loadDataDir';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
-import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
+import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryResidentDataDir';
 import { openShardedDataDir, queryShardedById, queryShardedByImage } from './queryShardedDataDir';
 
 interface CliOptions {

@@ -7,9 +7,9 @@ import { isShardedManifest, parseManifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { ShardedCollection, type ShardedSearch } from '../core/shardedCollection';
 import { compactVector } from '../core/vectorTransform';
-import { fileDataSource } from './fileDataSource';
+import { fileDataSource } from '../storage/fileDataSource';
 import type { OnnxModelRunner } from './onnxModelRunner';
-import type { QueryOutcome, QueryResult } from './queryDataDir';
+import type { QueryOutcome, QueryResult } from './queryResidentDataDir';
 import { readQueryImage } from './queryImage';
 
 /** A sharded data dir opened for queries: the same reader (and so the same results) as the site's. */

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { DuplicatesReader } from '../core/duplicatesReader';
 import { isShardedManifest, parseManifest, type Manifest } from '../core/manifest';
 import { ShardedCollection } from '../core/shardedCollection';
-import { contentHash } from './contentHash';
-import { MANIFEST_FILE } from './dataDirWriter';
-import { fileDataSource } from './fileDataSource';
+import { contentHash } from './contentAddress';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { fileDataSource } from '../storage/fileDataSource';
 import { loadDataDir } from './loadDataDir';
 
 /*

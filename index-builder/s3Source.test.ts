@@ -11,11 +11,12 @@ import { join, relative } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildIndex } from './buildIndex';
-import { FIXTURE_KEYS, emojiPng, makeFixtureCollection } from './fixtures/makeFixtures';
+import { FIXTURE_KEYS, emojiPng, makeFixtureCollection } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { S3Source, parseS3Url, unusableKeyProblem } from './s3Source';
-import { runCli, verifyDataDir } from './testHelpers';
+import { runCli } from '../testing/builderCli';
+import { verifyDataDir } from '../testing/dataDirChecks';
 
 // s3rver accepts any signature made with its fixed key pair.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from './buildIndex';
-import { contentHash } from './contentHash';
+import { contentHash } from './contentAddress';
 import { ImageDecodeError, readImageInfo } from './decodeImage';
-import { shapePng } from './fixtures/makeFixtures';
-import { SCRIPTED_SVG } from './fixtures/scriptedSvg';
+import { shapePng } from '../testing/builderFixtures';
+import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { isOriginalOf, rasterisedSourceHash, safeOriginal } from './safeOriginal';
-import { verifyDataDir } from './testHelpers';
+import { verifyDataDir } from '../testing/dataDirChecks';
 
 async function original(bytes: Uint8Array) {
   const info = await readImageInfo(bytes);

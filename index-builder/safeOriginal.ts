@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { contentHash } from './contentHash';
+import { contentHash } from './contentAddress';
 import { ImageDecodeError, type ImageInfo } from './decodeImage';
 
 /*

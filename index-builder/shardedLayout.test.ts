@@ -11,16 +11,16 @@ import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/
 import { ShardedCollection, type CellStore } from '../core/shardedCollection';
 import { runDeploy } from '../deploy/deploy';
 import { writeFixtureSite } from '../deploy/deployFixture';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../deploy/s3rverForTests';
-import { writeFixtureImages } from '../e2e/fixtureImages';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { writeFixtureImages } from '../testing/fixtureImages';
 import { buildIndex } from './buildIndex';
-import { fileDataSource } from './fileDataSource';
+import { fileDataSource } from '../storage/fileDataSource';
 import { FolderSource } from './folderSource';
 import { loadDataDir, type LoadedDataDir } from './loadDataDir';
 import { loadModel } from './loadModel';
-import { queryById } from './queryDataDir';
-import { readShardedCatalog } from './readShardedCatalog';
-import { runCli } from './testHelpers';
+import { queryById } from './queryResidentDataDir';
+import { readShardedCatalog } from '../storage/readShardedCatalog';
+import { runCli } from '../testing/builderCli';
 
 /*
  * The sharded layout against the resident one, over the same images: built both ways, the sharded one

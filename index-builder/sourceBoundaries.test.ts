@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from './buildIndex';
 import type { BuildReport } from './buildReport';
-import { contentHash, hash16 } from './contentHash';
-import { emojiPng } from './fixtures/makeFixtures';
+import { contentHash, hash16 } from './contentAddress';
+import { emojiPng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel, type LoadedModel } from './loadModel';
-import { runCli, verifyDataDir } from './testHelpers';
+import { runCli } from '../testing/builderCli';
+import { verifyDataDir } from '../testing/dataDirChecks';
 
 // A build reads only what lies inside its source folder, and never its own output.
 let dir: string;

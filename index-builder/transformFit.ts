@@ -5,8 +5,9 @@ import { decodeIndexData } from '../core/indexFormat';
 import { isShardedManifest, parseManifest } from '../core/manifest';
 import type { VectorTransform } from '../core/vectorTransform';
 import { DEFAULT_DIMS } from './assembleIndex';
-import { contentHash, hash16 } from './contentHash';
-import { MANIFEST_FILE, type DataDirWriter } from './dataDirWriter';
+import { contentHash, hash16 } from './contentAddress';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
+import type { DataDirWriter } from '../storage/dataDirWriter';
 import type { PublishSettings } from './publishBuild';
 import { measureDrift, refitReason } from './transformDrift';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurize } from '../core/featurize';
 import { decodeImage } from './decodeImage';
-import { emojiPng } from './fixtures/makeFixtures';
+import { emojiPng } from '../testing/builderFixtures';
 import { loadModel, type LoadedModel } from './loadModel';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { createWorkerModelRunner } from './workerModelRunner';

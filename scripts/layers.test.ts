@@ -122,12 +122,36 @@ describe('npm run lint: layers/imports', () => {
       refused: ["import { searchClient } from '../src/searchClient';"],
     },
     {
-      rule: 'Node product code stays out of bench/ and e2e/',
+      rule: 'Node product code stays out of bench/, e2e/ and scripts/; the builder does not import deploy/',
       file: 'index-builder/planted.ts',
-      ok: ["import { retry } from '../deploy/retry';"],
+      ok: ["import { DataDirWriter } from '../storage/dataDirWriter';"],
       refused: [
         "import { summarise } from '../bench/stats';",
         "import type { RunningSite } from '../e2e/harness';",
+        "import { WAIT_MS } from '../scripts/testTimeLimits';",
+        "import { retry } from '../deploy/retry';",
+        "import type { S3Target } from '../deploy/deploy';",
+      ],
+    },
+    {
+      rule: 'deploy/ does not import the builder; both use storage/',
+      file: 'deploy/planted.ts',
+      ok: [
+        "import { listObjects } from '../storage/s3Listing';",
+        "import { parseManifest } from '../core/manifest';",
+      ],
+      refused: [
+        "import { readShardedCatalog } from '../index-builder/readShardedCatalog';",
+        "import { summarise } from '../bench/stats';",
+      ],
+    },
+    {
+      rule: 'storage/ imports only core/: it is what the builder and deploy share',
+      file: 'storage/planted.ts',
+      ok: ["import { parseManifest } from '../core/manifest';", "import { mkdir } from 'node:fs/promises';"],
+      refused: [
+        "import { publishBuild } from '../index-builder/publishBuild';",
+        "import { runDeploy } from '../deploy/deploy';",
       ],
     },
     {
@@ -156,6 +180,18 @@ describe('npm run lint: layers/imports', () => {
         "import { gaussian } from '../testing/syntheticEmbeddings';",
       ],
       refused: ["import { summarise } from '../bench/stats';", "import { REPO_ROOT } from '../e2e/harness';"],
+    },
+    {
+      rule: 'the bench takes what it shares with e2e from testing/',
+      file: 'bench/planted.ts',
+      ok: ["import { launchBrowser } from '../testing/chromium';", "import { summarise } from './stats';"],
+      refused: ["import { serverUrl } from '../e2e/harness';"],
+    },
+    {
+      rule: 'testing/ depends on neither the bench nor e2e',
+      file: 'testing/planted.ts',
+      ok: ["import { loadDataDir } from '../index-builder/loadDataDir';"],
+      refused: ["import { summarise } from '../bench/stats';", "import { serverUrl } from '../e2e/harness';"],
     },
   ];
 

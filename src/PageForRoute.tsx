@@ -1,6 +1,6 @@
 import type { LoadInfo, LoadProgress } from '../workers/searchApi';
-import { AlbumPage } from './album/AlbumPage';
-import { AlbumListPage } from './albums/AlbumListPage';
+import { AlbumPage } from './albumPage/AlbumPage';
+import { AlbumListPage } from './albumList/AlbumListPage';
 import type { ItemLookup } from './catalog/useCatalogItem';
 import { ErrorPanel } from './common/ErrorPanel';
 import { DuplicatesPage } from './duplicates/DuplicatesPage';

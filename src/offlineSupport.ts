@@ -1,5 +1,5 @@
 import type { InstallFailure } from '../workers/serviceWorkerMessages';
-import { formatBytes } from './format/formatBytes';
+import { formatBytes } from '../core/formatBytes';
 
 /*
  * Registers the service worker that makes the site work offline and cross-origin isolated, and tells the

@@ -1,5 +1,5 @@
 import { createStore, del, get, getMany, keys, set, setMany } from 'idb-keyval';
-import { digestMatches, sha256HexOf } from './contentHash';
+import { digestMatches, sha256HexOf } from './downloadDigest';
 
 /*
  * Content-addressed store for the data files (index, catalog, model) and the last manifest, in IndexedDB.

@@ -1,7 +1,12 @@
 import type { InferenceSession } from 'onnxruntime-web';
 import { featurize, type ModelRunner } from '../core/featurize';
+import type { Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import type { RgbaImage } from '../core/rgbaImage';
+import { errorMessage } from './errorMessage';
 import { loadOrtRuntime, webGpuAvailable, type ExecutionProvider, type OrtRuntime } from './ortRuntime';
+import type { ReportProgress } from './progressThrottle';
+import type { WorkerStatus } from './searchApi';
 
 /** A ready onnxruntime-web session for the index's model, wrapped as core's ModelRunner. */
 export interface ModelSession {
@@ -10,10 +15,6 @@ export interface ModelSession {
   threads: number;
   /** Why the model runs on WASM although the browser offered WebGPU; null otherwise. */
   webGpuError: string | null;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function runnerFor(runtime: OrtRuntime, session: InferenceSession, spec: ModelSpec): ModelRunner {
@@ -63,9 +64,96 @@ export async function openModelSession(modelBytes: Uint8Array, spec: ModelSpec):
       await smokeTest(session.runner, spec);
       return { ...session, webGpuError };
     } catch (err) {
-      webGpuError = describe(err);
+      webGpuError = errorMessage(err);
       console.warn(`WebGPU session failed, using WASM: ${webGpuError}`);
     }
   }
   return { ...(await createSession('wasm', modelBytes, spec)), webGpuError };
+}
+
+/** Where a build's model comes from: the manifest's entry for it and a reader of its verified bytes. */
+export interface ModelSource {
+  readonly model: Manifest['model'];
+  readModel(report: ReportProgress): Promise<ArrayBuffer>;
+}
+
+/** What status() says about the model. */
+export type ModelStatus = Pick<
+  WorkerStatus,
+  'model' | 'modelError' | 'executionProvider' | 'webGpuError' | 'threads'
+>;
+
+/**
+ * The model own-image queries run through: model file + runtime loaded on first use, once per model file
+ * (by its sha256); a failure is reported in status and retried on the next call.
+ */
+export class QueryModel {
+  private loading: { sha256: string; promise: Promise<ModelSession> } | null = null;
+  private session: ModelSession | null = null;
+  private state: WorkerStatus['model'] = 'idle';
+  private error: string | null = null;
+
+  constructor(private readonly open: typeof openModelSession = openModelSession) {}
+
+  /** The ready session for `source`'s model, loading it (reported as 'model' then 'runtime') if needed. */
+  ready(source: ModelSource, report: ReportProgress): Promise<ModelSession> {
+    const { file, spec } = source.model;
+    if (this.loading && this.loading.sha256 === file.sha256) return this.loading.promise;
+    this.state = 'loading';
+    this.error = null;
+    const promise = (async () => {
+      const bytes = await source.readModel(report);
+      report({ stage: 'runtime', loadedBytes: 0, totalBytes: null, fromCache: false, done: false });
+      const session = await this.open(new Uint8Array(bytes), spec);
+      report({ stage: 'runtime', loadedBytes: 0, totalBytes: null, fromCache: false, done: true });
+      return session;
+    })();
+    const entry = { sha256: file.sha256, promise };
+    this.loading = entry;
+    promise.then(
+      (session) => {
+        if (this.loading !== entry) return;
+        this.session = session;
+        this.state = 'ready';
+      },
+      (err: unknown) => {
+        if (this.loading !== entry) return;
+        this.loading = null;
+        this.state = 'failed';
+        this.error = errorMessage(err);
+      },
+    );
+    return promise;
+  }
+
+  /** The embedding of one image by `source`'s model (L2-normalised, as core's featurize gives it). */
+  async embed(source: ModelSource, image: RgbaImage, report: ReportProgress): Promise<Float32Array> {
+    const session = await this.ready(source, report);
+    const [embedding] = await featurize(session.runner, source.model.spec, [image]);
+    return embedding;
+  }
+
+  /** Forgets a session started for another model file: a build with another model starts from 'idle'. */
+  keepOnly(sha256: string): void {
+    if (this.loading === null || this.loading.sha256 === sha256) return;
+    this.loading = null;
+    this.session = null;
+    this.state = 'idle';
+    this.error = null;
+  }
+
+  /** Whether the model has loaded (its file is then one the browser should keep). */
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  status(): ModelStatus {
+    return {
+      model: this.state,
+      modelError: this.error,
+      executionProvider: this.session?.executionProvider ?? null,
+      webGpuError: this.session?.webGpuError ?? null,
+      threads: this.session?.threads ?? 0,
+    };
+  }
 }

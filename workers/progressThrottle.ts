@@ -1,10 +1,13 @@
 import type { LoadProgress } from './searchApi';
 
+/** Where a load reports its progress (throttled on its way to the page). */
+export type ReportProgress = (p: LoadProgress) => void;
+
 /** Progress crosses a thread boundary on every call, so intermediate updates are limited to one per interval. */
 export function throttledProgress(
   onProgress: ((p: LoadProgress) => void) | undefined,
   intervalMs = 100,
-): (p: LoadProgress) => void {
+): ReportProgress {
   if (!onProgress) return () => {};
   let last = 0;
   return (p) => {

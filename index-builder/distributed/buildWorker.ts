@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hash16 } from '../contentHash';
+import { hash16 } from '../contentAddress';
 import { EmbeddingCache } from '../embeddingCache';
 import type { ProgressReporter } from '../progressReporter';
 import {

@@ -3,18 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { findUpToDateBuild, fingerprintBuild } from '../buildFingerprint';
 import type { BuildIndexResult } from '../buildIndex';
-import { writeBuildReport, type SkippedFile } from '../buildReport';
-import { hash16 } from '../contentHash';
-import { DataDirWriter } from '../dataDirWriter';
+import { hash16 } from '../contentAddress';
+import { DataDirWriter } from '../../storage/dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from '../decodeImage';
-import type { SourceEntry } from '../imageSource';
 import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
 import { augmentPlan } from '../augmentedViews';
-import { publishBuild, publishSettings, type PublishSettings } from '../publishBuild';
-import { fitKeyFor, readPreviousFit, writeFitRecord } from '../transformFit';
+import { finishBuild } from '../finishBuild';
+import type { PublishSettings } from '../publishBuild';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
+import { uniqueEntries } from '../uniqueEntries';
 import {
   BUILD_JOB_VERSION,
   DEFAULT_RETRY,
@@ -126,18 +125,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   }
   const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
 
-  // A root file and a sub-folder named like the source can claim the same key (as in buildIndex).
-  const skipped: SkippedFile[] = [...listing.skipped];
-  const seenKeys = new Set<string>();
-  const entries: SourceEntry[] = [];
-  for (const e of listing.entries) {
-    if (seenKeys.has(e.key)) {
-      skipped.push({ key: e.key, reason: 'duplicate-key', message: `another file is also ${e.key}` });
-    } else {
-      seenKeys.add(e.key);
-      entries.push(e);
-    }
-  }
+  const { entries, skipped } = uniqueEntries(listing);
 
   const redis = await connectRedis(o.redisUrl);
   const writer = new DataDirWriter(outDir);
@@ -280,38 +268,22 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       writer,
     });
     skipped.push(...merged.skipped);
-    const { images } = merged;
-    stats.featurized += images.length - stats.resultImages;
-    if (images.length === 0) {
-      throw new Error(
-        `no usable images in ${source.description} (${skipped.length} skipped); the previous build is kept`,
-      );
-    }
-    // Like the single-machine build: keep the current transform while the collection has not moved it.
-    const fitKey = fitKeyFor(modelSha256, o);
-    const published = await publishBuild({
+    stats.featurized += merged.images.length - stats.resultImages;
+    // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
+    const report = await finishBuild({
       writer,
-      images,
+      settings: o,
+      images: merged.images,
       meta,
       spec,
       modelBytes,
-      startedAt,
-      ...publishSettings(o),
-      previousFit: await readPreviousFit(outDir, fitKey),
-      refit: o.refit,
-    });
-    await writeFitRecord(writer, fitKey, published);
-    // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
-    const report = await writeBuildReport(writer, {
+      modelSha256,
       source: source.description,
       fingerprint,
       startedAt,
       t0,
-      modelId: spec.id,
       listed: listing.entries.length + listing.skipped.length,
-      published,
       featurized: stats.featurized,
-      cached: images.length - stats.featurized,
       skipped,
       thumbnailsWritten: merged.thumbnailsWritten,
       originalsWritten: merged.originalsWritten,

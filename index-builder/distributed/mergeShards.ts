@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { SkippedFile } from '../buildReport';
-import { hash16 } from '../contentHash';
-import type { DataDirWriter } from '../dataDirWriter';
+import { hash16 } from '../contentAddress';
+import type { DataDirWriter } from '../../storage/dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
 import { isOriginalOf } from '../safeOriginal';

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../deploy/s3rverForTests';
-import { contentHash } from '../contentHash';
-import { shapePng } from '../fixtures/makeFixtures';
-import { SCRIPTED_SVG } from '../fixtures/scriptedSvg';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../testing/s3rverForTests';
+import { contentHash } from '../contentAddress';
+import { shapePng } from '../../testing/builderFixtures';
+import { SCRIPTED_SVG } from '../../testing/scriptedSvg';
 import { rasterisedSourceHash } from '../safeOriginal';
-import { verifyDataDir } from '../testHelpers';
+import { verifyDataDir } from '../../testing/dataDirChecks';
 import { startCli, type CliProcess } from './cliProcess';
-import { tearDownTestBed } from './testBed';
+import { tearDownTestBed } from '../../testing/distributedTestBed';
 import { startRedisForTests, type RunningRedis } from './redisForTests';
 
 /*

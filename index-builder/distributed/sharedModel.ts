@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentHash } from '../contentHash';
+import { contentHash } from '../contentAddress';
 import { WorkStore } from './workStore';
 
 /**

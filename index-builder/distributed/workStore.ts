@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listObjects } from '../../deploy/remoteObjects';
-import { s3ClientFor } from '../../deploy/s3ClientFor';
-import { deleteKeys } from '../../deploy/staleDeletion';
+import { s3ClientFor } from '../../storage/s3ClientFor';
+import { deleteKeys } from '../../storage/s3Deletion';
+import { listObjects } from '../../storage/s3Listing';
 import { parseS3Url, type S3Location } from '../s3Source';
 
 /** How a process reaches S3: the same meaning as build-index's --endpoint and --region. */

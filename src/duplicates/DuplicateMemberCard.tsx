@@ -1,7 +1,7 @@
 import { labelText, similarityLabel, type SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateMember } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
-import { formatBytes } from '../format/formatBytes';
+import { formatBytes } from '../../core/formatBytes';
 import { searchHref } from '../routing/route';
 import { formatScore } from '../search/formatScore';
 

@@ -1,5 +1,6 @@
 import type { LoadProgress } from '../../workers/searchApi';
-import { formatBytes, formatPercent } from '../format/formatBytes';
+import { formatBytes } from '../../core/formatBytes';
+import { formatPercent } from '../format/formatPercent';
 import { STAGE_LABELS } from '../loading/loadProgressState';
 
 interface StageProgressProps {

@@ -1,5 +1,5 @@
 import type { StorageStatus, WorkerStatus } from '../../workers/searchApi';
-import { formatBytes } from '../format/formatBytes';
+import { formatBytes } from '../../core/formatBytes';
 import type { OfflineStatus } from '../offlineSupport';
 
 export interface StatusNotice {

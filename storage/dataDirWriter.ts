@@ -1,42 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import {
+  BUILD_LOCK_FILE,
+  MANIFEST_FILE,
+  MEDIA_FOLDERS,
+  RETAINED_FILES,
+  ownedTopLevel,
+  parseRetainedFiles,
+  type RetainedFiles,
+} from './dataDirNames';
 
 const STAGING_DIR = '.staging';
-const LOCK_FILE = '.build.lock';
-export const MANIFEST_FILE = 'manifest.json';
-/**
- * The garbage collector's memory: builder-owned files the current manifest does not reference, kept for
- * readers of the previous build (and deleted by the next build). Private, like build-report.json.
- */
-export const RETAINED_FILES = 'retained-files.json';
-
-interface RetainedFiles {
-  version: 1;
-  /** sha256 of the manifest.json these files are not referenced by. */
-  manifestSha256: string;
-  files: string[];
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Reads RETAINED_FILES; undefined when missing or unreadable (then nothing is known to be retained). */
-export function parseRetainedFiles(text: string): RetainedFiles | undefined {
-  try {
-    const r = JSON.parse(text) as Partial<RetainedFiles>;
-    if (r.version === 1 && typeof r.manifestSha256 === 'string' && Array.isArray(r.files)) {
-      return { version: 1, manifestSha256: r.manifestSha256, files: r.files.map(String) };
-    }
-  } catch {
-    // unreadable: treated as unknown
-  }
-  return undefined;
-}
-
-/** File names the builder owns in a data dir; anything else there (reports, notes) is left alone. */
-const OWNED_TOP_LEVEL =
-  /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|shards\.[0-9a-f]{16}|duplicates\.[0-9a-f]{16}(\.json)?)$/;
-const OWNED_SUBDIRS = ['thumbs', 'originals'];
 
 function isAlive(pid: number): boolean {
   try {
@@ -74,7 +51,7 @@ export class DataDirWriter {
   /** Takes the build lock and clears what a killed build may have left in staging. */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const lock = join(this.dir, LOCK_FILE);
+    const lock = join(this.dir, BUILD_LOCK_FILE);
     for (let attempt = 0; attempt < 2 && !this.locked; attempt++) {
       try {
         const fh = await open(lock, 'wx');
@@ -96,12 +73,12 @@ export class DataDirWriter {
     if (!this.locked) throw new Error(`cannot take the build lock ${lock}`);
     await rm(this.staging, { recursive: true, force: true });
     await mkdir(this.staging, { recursive: true });
-    for (const sub of OWNED_SUBDIRS) await mkdir(join(this.dir, sub), { recursive: true });
+    for (const sub of MEDIA_FOLDERS) await mkdir(join(this.dir, sub), { recursive: true });
   }
 
   async close(): Promise<void> {
     await rm(this.staging, { recursive: true, force: true });
-    if (this.locked) await rm(join(this.dir, LOCK_FILE), { force: true });
+    if (this.locked) await rm(join(this.dir, BUILD_LOCK_FILE), { force: true });
     this.locked = false;
   }
 
@@ -149,9 +126,9 @@ export class DataDirWriter {
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
     const unreferenced: string[] = [];
     for (const name of await readdir(this.dir)) {
-      if (OWNED_TOP_LEVEL.test(name) && !referenced.has(name)) unreferenced.push(name);
+      if (ownedTopLevel(name) !== undefined && !referenced.has(name)) unreferenced.push(name);
     }
-    for (const sub of OWNED_SUBDIRS) {
+    for (const sub of MEDIA_FOLDERS) {
       for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
         const rel = `${sub}/${name}`;
         if (!referenced.has(rel)) unreferenced.push(rel);

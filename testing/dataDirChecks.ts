@@ -1,42 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { contentHash } from './contentHash';
-import { loadDataDir, type LoadedDataDir } from './loadDataDir';
-import { rasterisedSourceHash } from './safeOriginal';
+import { join } from 'node:path';
+import { contentHash } from '../index-builder/contentAddress';
+import { loadDataDir, type LoadedDataDir } from '../index-builder/loadDataDir';
+import { rasterisedSourceHash } from '../index-builder/safeOriginal';
 
-/** Helpers shared by the builder's integration tests. */
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one of the builder's CLIs (a .ts file under index-builder/) through tsx. */
-export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'index-builder', script), ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-  });
-}
+/* Checks of a built data dir, shared by the builder's integration tests. */
 
 /**
  * Loads a data dir exactly as the site would (manifest → verified index, catalog, model) and also

@@ -22,7 +22,7 @@ export async function startS3rver(): Promise<RunningS3rver> {
     endpoint: `http://127.0.0.1:${address.port}`,
     async stop() {
       // Keep-alive sockets (SDK clients, fetch) would otherwise hold close() open. httpServer is
-      // set by run() but not in the shared type declaration (index-builder/s3rver.d.ts).
+      // set by run() but not in the shared type declaration (testing/s3rver.d.ts).
       (server as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -1,5 +1,10 @@
 import { sha256Hex } from '../core/sha256';
 
+/*
+ * How the worker checks a downloaded file (index, catalog, shard, model) against the sha256 that the
+ * manifest or the file's content-addressed name gives for it (the builder's side: index-builder/contentAddress.ts).
+ */
+
 /** Which implementation hashed the bytes; reported in status so tests can see the insecure-origin path ran. */
 export type HashImplementation = 'webcrypto' | 'noble';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../core/sha256';
-import { digestMatches, sha256HexOf } from './contentHash';
+import { digestMatches, sha256HexOf } from './downloadDigest';
 
-describe('contentHash', () => {
+describe('downloadDigest', () => {
   it('hashes like core sha256Hex', async () => {
     const bytes = new Uint8Array(100_003).map((_, i) => (i * 31) & 0xff);
     expect(await sha256HexOf(bytes.buffer)).toBe(sha256Hex(bytes));

@@ -1,0 +1,63 @@
+import type { ModelSpec } from '../core/modelSpec';
+import type { DataDirWriter } from '../storage/dataDirWriter';
+import { writeBuildReport, type BuildOutcome, type BuildReport } from './buildReport';
+import type { ProcessedImage } from './imagePipeline';
+import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
+import type { SourceMeta } from './sourceMeta';
+import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
+
+/** A featurized build, whoever featurized it (this machine or a queue of workers), ready to publish. */
+export interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
+  /** Open on the data dir; its thumbnails and originals are already written. */
+  writer: DataDirWriter;
+  settings: PublishSettings & { refit?: boolean };
+  /** In listing order. */
+  images: ProcessedImage[];
+  meta: SourceMeta;
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  modelSha256: string;
+}
+
+/**
+ * The tail every build shares: publishes the images (keeping the current transform while the
+ * collection has not moved it), records the fit for the next build and writes build-report.json.
+ * With no usable image it throws before anything is published, so the previous build stays.
+ */
+export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
+  const { writer, images, settings } = b;
+  if (images.length === 0) {
+    throw new Error(
+      `no usable images in ${b.source} (${b.skipped.length} skipped); the previous build is kept`,
+    );
+  }
+  const fitKey = fitKeyFor(b.modelSha256, settings);
+  const published = await publishBuild({
+    writer,
+    images,
+    meta: b.meta,
+    spec: b.spec,
+    modelBytes: b.modelBytes,
+    startedAt: b.startedAt,
+    ...publishSettings(settings),
+    previousFit: await readPreviousFit(writer.dir, fitKey),
+    refit: settings.refit,
+  });
+  await writeFitRecord(writer, fitKey, published);
+  return writeBuildReport(writer, {
+    source: b.source,
+    fingerprint: b.fingerprint,
+    startedAt: b.startedAt,
+    t0: b.t0,
+    modelId: b.spec.id,
+    listed: b.listed,
+    published,
+    featurized: b.featurized,
+    cached: images.length - b.featurized,
+    skipped: b.skipped,
+    thumbnailsWritten: b.thumbnailsWritten,
+    originalsWritten: b.originalsWritten,
+    timings: b.timings,
+    featurizeMs: b.featurizeMs,
+  });
+}

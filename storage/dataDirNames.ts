@@ -1,0 +1,52 @@
+/**
+ * The names in a data dir that more than one program relies on: the builder writes and garbage-collects
+ * them (dataDirWriter.ts), deploy publishes them (deploy/publishedDataSet.ts), readers open the manifest.
+ */
+
+/** The entry point; never content-addressed, replaced last by each build. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Present while a build writes the data dir (it holds the builder's pid). */
+export const BUILD_LOCK_FILE = '.build.lock';
+
+/**
+ * The garbage collector's memory: builder-owned files the current manifest does not reference, kept for
+ * readers of the previous build (and deleted by the next build). Private, like build-report.json.
+ */
+export const RETAINED_FILES = 'retained-files.json';
+
+export interface RetainedFiles {
+  version: 1;
+  /** sha256 of the manifest.json these files are not referenced by. */
+  manifestSha256: string;
+  files: string[];
+}
+
+/** Reads RETAINED_FILES; undefined when missing or unreadable (then nothing is known to be retained). */
+export function parseRetainedFiles(text: string): RetainedFiles | undefined {
+  try {
+    const r = JSON.parse(text) as Partial<RetainedFiles>;
+    if (r.version === 1 && typeof r.manifestSha256 === 'string' && Array.isArray(r.files)) {
+      return { version: 1, manifestSha256: r.manifestSha256, files: r.files.map(String) };
+    }
+  } catch {
+    // unreadable: treated as unknown
+  }
+  return undefined;
+}
+
+/** A build's content-addressed files at the top of the data dir (docs/architecture.md "Data dir"). */
+const BUILD_FILE =
+  /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|duplicates\.[0-9a-f]{16}\.json)$/;
+/** A build's content-addressed folders of many small files: catalog shards, duplicate-group shards. */
+const BUILD_FOLDER = /^(shards|duplicates)\.[0-9a-f]{16}$/;
+
+/** Folders of thumbnails and originals, named by image content and shared between builds. */
+export const MEDIA_FOLDERS = ['thumbs', 'originals'] as const;
+
+/** What a top-level name in a data dir is to the builder; undefined: not the builder's (reports, notes). */
+export function ownedTopLevel(name: string): 'file' | 'folder' | undefined {
+  if (BUILD_FILE.test(name)) return 'file';
+  if (BUILD_FOLDER.test(name)) return 'folder';
+  return undefined;
+}

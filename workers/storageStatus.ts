@@ -1,0 +1,32 @@
+import { isShardedManifest, type Manifest } from '../core/manifest';
+import type { DataCache } from './dataCache';
+import type { StorageStatus } from './searchApi';
+
+/**
+ * What of the build described by `manifest` this browser keeps for the next visit: its collection's
+ * files, and the model once it has loaded.
+ */
+export async function storageStatus(
+  cache: DataCache,
+  manifest: Manifest | undefined,
+  modelLoaded: boolean,
+): Promise<StorageStatus> {
+  const notKept: StorageStatus['notKept'] = [];
+  if (manifest) {
+    const collectionKept = isShardedManifest(manifest)
+      ? cache.partsKept(manifest.index.sha256)
+      : cache.isKept(manifest.index.sha256) && cache.isKept(manifest.catalog.sha256);
+    if (!collectionKept) notKept.push('collection');
+    if (modelLoaded && !cache.isKept(manifest.model.file.sha256)) notKept.push('model');
+  }
+  return { notKept, reason: notKept.length > 0 ? cache.notKeptReason : null, freeBytes: await freeBytes() };
+}
+
+async function freeBytes(): Promise<number | null> {
+  try {
+    const { quota, usage } = await navigator.storage.estimate();
+    return quota === undefined || usage === undefined ? null : Math.max(0, quota - usage);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,89 @@
+import * as Comlink from 'comlink';
+import { compactVector } from '../core/vectorTransform';
+import type { BuildLoader } from './buildLoader';
+import type { CollectionSearch } from './collection';
+import { hashImplementation } from './downloadDigest';
+import type { QueryModel } from './modelSession';
+import { throttledProgress } from './progressThrottle';
+import type { SearchApi, SearchResponse } from './searchApi';
+import { storageStatus } from './storageStatus';
+
+function toResponse(found: CollectionSearch, started: number): SearchResponse {
+  return { ...found, elapsedMs: performance.now() - started };
+}
+
+/**
+ * The worker's API as the page sees it through comlink: each call runs on the build the loader holds
+ * (once more on the new build when a rebuild deleted a file it needed) and the model it names.
+ */
+export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
+  return {
+    async load(dataUrl, onProgress) {
+      return builds.load(dataUrl, throttledProgress(onProgress));
+    },
+
+    async albumItems(album, start, count) {
+      return builds.withCurrentBuild((current) => current.collection.albumItems(album, start, count));
+    },
+
+    async item(id) {
+      return builds.withCurrentBuild((current) => current.collection.item(id));
+    },
+
+    async searchById(id, k) {
+      return builds.withCurrentBuild(async (current) => {
+        const started = performance.now();
+        return toResponse(await current.collection.searchById(id, k), started);
+      });
+    },
+
+    async searchByPixels(pixels, k, onProgress) {
+      const report = throttledProgress(onProgress);
+      return builds.withCurrentBuild(async (current) => {
+        // Model loading is not search time; the clock starts once the model is ready.
+        await model.ready(current, report);
+        const started = performance.now();
+        const [embedding, transform] = await Promise.all([
+          model.embed(current, pixels, report),
+          current.collection.transform(),
+        ]);
+        const vector = compactVector(transform, embedding);
+        return toResponse(await current.collection.searchByVector(vector, k), started);
+      });
+    },
+
+    async preloadModel(onProgress) {
+      const report = throttledProgress(onProgress);
+      await builds.withCurrentBuild((current) => model.ready(current, report));
+    },
+
+    async duplicateGroups(strictness, start, count) {
+      return builds.withCurrentBuild((current) => current.duplicateGroups(strictness, start, count));
+    },
+
+    async checkForUpdate() {
+      return builds.checkForUpdate();
+    },
+
+    async onDataUpdated(onUpdate) {
+      builds.onSwitchedByItself(onUpdate);
+    },
+
+    async embed(pixels) {
+      const embedding = await model.embed(builds.current, pixels, () => {});
+      return Comlink.transfer(embedding, [embedding.buffer]);
+    },
+
+    async status() {
+      const cache = await builds.cache();
+      const storage = await storageStatus(cache, builds.loaded?.manifest, model.isReady);
+      return {
+        storage,
+        indexLoaded: builds.loaded !== null,
+        ...model.status(),
+        crossOriginIsolated: self.crossOriginIsolated,
+        hashImplementation: hashImplementation(),
+      };
+    },
+  };
+}
