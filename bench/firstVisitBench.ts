@@ -4,6 +4,7 @@ import type { Browser, Page } from '@playwright/test';
 import { parseCatalog } from '../core/catalog';
 import { parseManifest } from '../core/manifest';
 import { waitForOfflineReady } from '../testing/pageReadiness';
+import { fileKind, meterWireBytes } from './wireBytes';
 import { startServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 
@@ -15,17 +16,20 @@ export interface VisitResult {
   requestsToFirstResult: number;
   /** bytesToFirstResult split by what the files are. */
   bytesByKind: Record<string, number>;
+  /** Bytes on the wire before the first result (Chromium's encoded byte counts: headers + encoded bodies). Absent in older results. */
+  wireBytesToFirstResult?: number;
+  wireBytesByKind?: Record<string, number>;
+  /** From navigation start until the first image of the page (query image or result tile) has loaded inside the viewport. */
+  msToFirstThumbnail?: number;
 }
 
-/** What a served path is, for the byte breakdown. */
-function kind(p: string): string {
-  if (p.endsWith('.wasm') || /\/assets\/ort/.test(p)) return 'onnxruntime';
-  if (/^\/data\/model\./.test(p)) return 'model';
-  if (/^\/data\/index\./.test(p)) return 'index';
-  if (/^\/data\/catalog\./.test(p)) return 'catalog';
-  if (/^\/data\/(thumbs|originals)\//.test(p)) return 'images';
-  if (p.startsWith('/data/')) return 'manifest';
-  return 'app shell';
+/** A first visit straight to an album page, until its first thumbnail is visible. */
+export interface AlbumVisitResult {
+  url: string;
+  msToFirstThumbnail: number;
+  wireBytes: number;
+  requests: number;
+  wireBytesByKind: Record<string, number>;
 }
 
 export interface FirstVisitResult {
@@ -36,6 +40,33 @@ export interface FirstVisitResult {
   bytesUntilOfflineReady: number;
   /** A new tab in the same browser profile after the server has been stopped. */
   repeatOffline: VisitResult;
+  /** A fresh profile navigating straight to an album page. Absent in older results. */
+  firstAlbumPage?: AlbumVisitResult;
+}
+
+/**
+ * What "the first thumbnail visible" means: an album grid image, a result tile's image, or — since in the
+ * bench's 1280×720 viewport the result tiles start below the fold — the query image above them.
+ */
+const THUMBNAILS =
+  '[data-testid="results"] img, [data-testid="thumbnail-grid"] img, [data-testid="query-image"] img';
+
+/** The page's clock when the first thumbnail has loaded and lies inside the viewport. */
+async function timeToFirstThumbnail(page: Page): Promise<number> {
+  const handle = await page.waitForFunction(
+    (selector) => {
+      for (const img of document.querySelectorAll<HTMLImageElement>(selector)) {
+        if (!img.complete || img.naturalWidth === 0) continue;
+        const r = img.getBoundingClientRect();
+        if (r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth)
+          return performance.now();
+      }
+      return 0;
+    },
+    THUMBNAILS,
+    { polling: 'raf', timeout: E2E_EXPECT_MS },
+  );
+  return (await handle.jsonValue()) as number;
 }
 
 async function timeToFirstResult(page: Page, url: string, stage: string): Promise<number> {
@@ -100,7 +131,7 @@ export async function firstVisitBench(
     }, 0);
   const visit = (ms: number, ps: string[]): VisitResult => {
     const bytesByKind: Record<string, number> = {};
-    for (const p of new Set(ps)) bytesByKind[kind(p)] = (bytesByKind[kind(p)] ?? 0) + bytes([p]);
+    for (const p of new Set(ps)) bytesByKind[fileKind(p)] = (bytesByKind[fileKind(p)] ?? 0) + bytes([p]);
     return {
       msToFirstResult: ms,
       bytesToFirstResult: bytes(ps),
@@ -110,15 +141,25 @@ export async function firstVisitBench(
   };
   const id = catalog.items[Math.floor(catalog.items.length / 2)].id;
   const url = `${server.url}#/search/${encodeURIComponent(id)}?k=10`;
+  const album = catalog.items[0].album;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
+    const wire = await meterWireBytes(page);
     const firstMs = await timeToFirstResult(page, url, 'first visit');
+    const firstWire = await wire.snapshot();
     const firstPaths = [...paths];
+    const firstThumbnailMs = await timeToFirstThumbnail(page);
     await waitForOfflineReady(page);
     // Let the worker finish writing the data to IndexedDB before the host goes away.
     await page.evaluate(() => window.__lookalike!.searchClient.load('./data/'));
     const offlineReadyBytes = bytes(paths);
+    await wire.cdp.detach();
+    // A separate fresh profile for the album page, while the server is still up.
+    const firstAlbumPage = await albumVisit(
+      browser,
+      `${server.url}#/album/${encodeURIComponent(album)}?k=10`,
+    );
     await server.close();
     paths.splice(0);
     const page2 = await context.newPage();
@@ -126,12 +167,39 @@ export async function firstVisitBench(
     return {
       collection: catalog.items.length,
       url: '#/search/<id>?k=10',
-      first: visit(firstMs, firstPaths),
+      first: {
+        ...visit(firstMs, firstPaths),
+        wireBytesToFirstResult: firstWire.bytes,
+        wireBytesByKind: firstWire.byKind,
+        msToFirstThumbnail: firstThumbnailMs,
+      },
       bytesUntilOfflineReady: offlineReadyBytes,
       repeatOffline: visit(repeatMs, paths),
+      firstAlbumPage,
     };
   } finally {
     await context.close();
     await server.close();
+  }
+}
+
+/** A fresh profile navigating straight to an album page: time and wire bytes to its first visible thumbnail. */
+async function albumVisit(browser: Browser, url: string): Promise<AlbumVisitResult> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const wire = await meterWireBytes(page);
+    await page.goto(url);
+    const ms = await timeToFirstThumbnail(page);
+    const w = await wire.snapshot();
+    return {
+      url: '#/album/<name>?k=10',
+      msToFirstThumbnail: ms,
+      wireBytes: w.bytes,
+      requests: w.requests,
+      wireBytesByKind: w.byKind,
+    };
+  } finally {
+    await context.close();
   }
 }

@@ -258,6 +258,9 @@ try {
       log(
         `  first: ${r.first.msToFirstResult.toFixed(0)} ms, ${r.first.bytesToFirstResult} B; repeat offline: ${r.repeatOffline.msToFirstResult.toFixed(0)} ms, ${r.repeatOffline.bytesToFirstResult} B`,
       );
+      log(
+        `  on the wire: ${r.first.wireBytesToFirstResult} B to the first result, first thumbnail at ${r.first.msToFirstThumbnail?.toFixed(0)} ms; album page: ${r.firstAlbumPage?.wireBytes} B, first thumbnail at ${r.firstAlbumPage?.msToFirstThumbnail.toFixed(0)} ms`,
+      );
       return r;
     });
 

@@ -3,6 +3,7 @@ import type { DataDirWriter } from '../storage/dataDirWriter';
 import type { SkipReason } from './decodeImage';
 import type { ListingSkipReason } from './imageSource';
 import type { DuplicatesReport } from './buildDuplicates';
+import type { AssembleParts } from './publishBuild';
 import type { PublishedBuild } from './publishBuild';
 
 /** Why a listed file (or folder, or S3 key) is not in the index. */
@@ -54,6 +55,8 @@ export interface BuildReport {
     /** Part of processMs the pipeline spent waiting for the model (low = decoding is the bottleneck). */
     modelWaitMs: number;
     assembleMs: number;
+    /** assembleMs by step; absent in older reports. */
+    assembleParts?: AssembleParts;
     writeMs: number;
     totalMs: number;
   };
@@ -136,6 +139,11 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       modelLoadMs: Math.round(o.timings.modelLoadMs),
       modelWaitMs: Math.round(o.timings.modelWaitMs),
       assembleMs: Math.round(published.assembleMs),
+      assembleParts: {
+        indexMs: Math.round(published.assembleParts.indexMs),
+        calibrationMs: Math.round(published.assembleParts.calibrationMs),
+        duplicatesMs: Math.round(published.assembleParts.duplicatesMs),
+      },
       writeMs: Math.round(published.writeMs),
       totalMs: Math.round(performance.now() - o.t0),
     },

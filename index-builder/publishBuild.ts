@@ -124,7 +124,15 @@ export interface PublishedBuild {
   /** The near-duplicate groups (buildDuplicates.ts); their time is part of assembleMs. */
   duplicates: DuplicatesReport;
   assembleMs: number;
+  /** Where assembleMs went: the transform (kept or fitted) and the index, the calibration, the duplicate groups. */
+  assembleParts: AssembleParts;
   writeMs: number;
+}
+
+export interface AssembleParts {
+  indexMs: number;
+  calibrationMs: number;
+  duplicatesMs: number;
 }
 
 /**
@@ -149,12 +157,15 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   }
   const rowOfImage = new Uint32Array(images.length);
   order.forEach((i, row) => (rowOfImage[i] = row));
+  const indexMs = performance.now() - assembleStart;
+  const calibrationStart = performance.now();
   const calibration = measureCalibration({
     transform: index.transform,
     count: index.count,
     vectorOf: (i) => index.vector(rowOfImage[i]),
     views: transform.views ?? [],
   });
+  const calibrationMs = performance.now() - calibrationStart;
   const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
   const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
   const rowVectors = new Int8Array(index.count * index.dims);
@@ -192,6 +203,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,
     assembleMs,
+    assembleParts: { indexMs, calibrationMs, duplicatesMs: duplicates.report.ms },
     writeMs: performance.now() - writeStart,
   };
 }
@@ -254,12 +266,15 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   order.forEach((i, row) => (rowOfPosition[positionOf[i]] = row));
   const rowOfImage = new Uint32Array(images.length);
   order.forEach((i, row) => (rowOfImage[i] = row));
+  const indexMs = performance.now() - assembleStart;
+  const calibrationStart = performance.now();
   const calibration = measureCalibration({
     transform,
     count: head.count,
     vectorOf: (i) => vectors.subarray(rowOfImage[i] * dims, (rowOfImage[i] + 1) * dims),
     views: inputs.views ?? [],
   });
+  const calibrationMs = performance.now() - calibrationStart;
   const positionItems = byPosition.map((i) => catalogItem(images[i], meta));
   const catalog = buildShardedCatalog(
     positionItems,
@@ -304,6 +319,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,
     assembleMs,
+    assembleParts: { indexMs, calibrationMs, duplicatesMs: duplicates.report.ms },
     writeMs: performance.now() - writeStart,
   };
 }

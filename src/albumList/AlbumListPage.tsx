@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import type { AlbumSummary, DuplicateStrictness } from '../../workers/searchApi';
+import { firstContent } from '../loading/firstContent';
 import { AlbumCard } from './AlbumCard';
 import { DuplicatesSummary } from './DuplicatesSummary';
 
@@ -15,6 +17,8 @@ const countFormat = new Intl.NumberFormat();
 
 /** `#/`: every album with its cover, name and size. */
 export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPageProps) {
+  // The list is drawn as soon as the page mounts: its first content is on screen.
+  useEffect(() => firstContent.raise(), []);
   if (albums.length === 0) {
     return (
       <section className="empty-state" data-testid="no-albums">

@@ -1,5 +1,6 @@
 import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
+import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
 
 interface ThumbnailCellProps {
@@ -38,6 +39,7 @@ export function ThumbnailCell({ index, column, item, k, tabbable, onFocus }: Thu
             alt={item.name}
             loading="lazy"
             decoding="async"
+            onLoad={firstContent.raise}
             draggable={false}
           />
         )}

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { errorMessage } from '../common/errorMessage';
 import { uploadHref } from '../routing/route';
 import { navigate } from '../routing/useHashRoute';
+import { firstContent } from '../loading/firstContent';
 import { decodeImage } from '../searchClient';
 import { setLastUpload } from './lastUpload';
 
@@ -26,6 +27,8 @@ export function useOwnImagePicker(k: number): OwnImagePicker {
 
   const pick = useCallback(
     async (blob: Blob, name: string) => {
+      // An own-image search needs the model: stop holding its background load back.
+      firstContent.raise();
       setDecoding(true);
       setError(null);
       try {

@@ -1,6 +1,7 @@
 import { labelText, type SimilarityLabel } from '../../core/calibration';
 import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
+import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
 import { formatScore } from './formatScore';
 
@@ -31,6 +32,7 @@ export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardPr
             alt={`${item.name} (${item.album})`}
             loading="lazy"
             decoding="async"
+            onLoad={firstContent.raise}
             width={item.width}
             height={item.height}
           />
