@@ -6,7 +6,7 @@
  *       [--subset N] [--json out.json] [--settings '{"dims":128}'] [--no-baselines] [--answers out.json]
  *
  * For each set and split: buildIndex over the gallery folder (outDir generated/devsets/builds/<label>/…,
- * the builder's embedding cache reused), loadDataDir, then every query exactly as `npm run query` does
+ * the builder's embedding cache reused), openDataDir, then every query exactly as `npm run query` does
  * (queryByImage for files, queryById for gallery items) with one onnxruntime session. Baselines on the
  * same galleries and queries: an exact cosine scan of the raw model embeddings (no transform, no int8)
  * and the 8×8×8 colour histogram (bench/colourHistogram.ts).
@@ -22,16 +22,11 @@ import { itemIdFor } from '../index-builder/itemId';
 import { decodeImage } from '../index-builder/decodeImage';
 import { EmbeddingCache } from '../index-builder/embeddingCache';
 import { FolderSource } from '../index-builder/folderSource';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { openDataDir } from '../index-builder/openDataDir';
 import { loadModel, type LoadedModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner, type OnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';
-import { queryById, queryByImage, type QueryOutcome } from '../index-builder/queryResidentDataDir';
-import {
-  openShardedDataDir,
-  queryShardedById,
-  queryShardedByImage,
-} from '../index-builder/queryShardedDataDir';
+import { queryById, queryByImage, type QueryOutcome } from '../index-builder/queryDataDir';
 import { decodeRgba } from '../models/research/emojiDataset';
 import { matmulSession } from '../models/research/retrievalRecall';
 import { colourHistogram } from './colourHistogram';
@@ -281,9 +276,8 @@ async function runSplit(
       `(${report.counts.featurized} featurized, ${report.counts.skipped} skipped)`,
   );
 
-  // Query exactly as npm run query does: the sharded reader for a sharded build, else loadDataDir.
-  const sharded = await openShardedDataDir(outDir).catch(() => undefined);
-  const data = sharded === undefined ? await loadDataDir(outDir) : undefined;
+  // Query exactly as npm run query does: core's Collection of either layout over the dir's files.
+  const { collection, model: builtModel } = await openDataDir(outDir);
   const label = (r: { album: string; name: string }) => split.labels[`${r.album}/${r.name}`];
   const t1 = performance.now();
   const pipelineAnswers: RankedQuery[] = [];
@@ -292,12 +286,10 @@ async function runSplit(
     if (q.file !== undefined) {
       const file = path.join(root, q.file);
       const runner = await ctx.runner();
-      o = sharded
-        ? await queryShardedByImage(sharded, runner, file, K)
-        : await queryByImage(data!, runner, file, K);
+      o = await queryByImage(collection, { spec: builtModel.spec, runner }, file, K);
     } else {
       const id = itemIdFor(q.key!);
-      o = sharded ? await queryShardedById(sharded, id, K) : queryById(data!, id, K);
+      o = await queryById(collection, id, K);
     }
     pipelineAnswers.push(
       'error' in o

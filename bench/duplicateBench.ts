@@ -19,7 +19,7 @@ import { loadDataDir } from '../index-builder/loadDataDir';
 import { loadModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';
-import { queryByImage } from '../index-builder/queryResidentDataDir';
+import { queryByImage } from '../index-builder/queryDataDir';
 import { readQueryImage } from '../index-builder/queryImage';
 import { openDuplicates } from '../index-builder/readDuplicates';
 import { ensureDefaultModel } from '../models/ensureModel';
@@ -224,7 +224,7 @@ export async function measureDuplicates(input: DuplicateBenchInput): Promise<Dup
     if (l === undefined) throw new Error(`indexed item ${key} is not in the collection`);
     return l;
   };
-  // Resident index rows are catalog positions (queryResidentDataDir reads catalog.items[row] the same way).
+  // Resident index rows are catalog positions (ResidentCollection reads catalog.items[row] the same way).
   const labels = items.map((it) => labelOfKey(keyOf(it)));
   const row = new Map(items.map((it, i) => [it.id, i]));
   const originalRow = new Map<string, number>();
@@ -293,7 +293,7 @@ export async function measureDuplicates(input: DuplicateBenchInput): Promise<Dup
       const next = mulberry32(REGION_SEED + i);
       for (let c = 0; c < CROPS_PER_ORIGINAL; c++) {
         const region = randomRegion(next, REGION_AREA.min, REGION_AREA.max);
-        const outcome = await queryByImage(data, runner, o.file, 1, region);
+        const outcome = await queryByImage(data.collection, { spec: model.spec, runner }, o.file, 1, region);
         if ('error' in outcome) throw new Error(`region query of ${o.file}: ${outcome.error}`);
         const image = await readQueryImage(o.file, region);
         const [embedding] = await featurize(runner, model.spec, [image]);

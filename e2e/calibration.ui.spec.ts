@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { labelText } from '../core/calibration';
 import { loadDataDir, type LoadedDataDir } from '../index-builder/loadDataDir';
-import { labelOutcome, queryById, type QueryResult } from '../index-builder/queryResidentDataDir';
+import { labelOutcome, queryById, type QueryResult } from '../index-builder/queryDataDir';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { E2E_CALIBRATED_DATA_DIR, E2E_DATA_DIR, E2E_DIST_DIR } from './harness';
 
@@ -29,16 +29,18 @@ test.afterAll(async () => {
   await server.close();
 });
 
-function labelled(id: string): QueryResult[] {
-  const outcome = labelOutcome(queryById(data, id, K), data.manifest.calibration ?? null);
+async function labelled(id: string): Promise<QueryResult[]> {
+  const outcome = labelOutcome(await queryById(data.collection, id, K), data.manifest.calibration ?? null);
   if (!('results' in outcome)) throw new Error(`query ${id} failed`);
   return outcome.results;
 }
 
 /** The first item (in catalog order) whose K results satisfy `wanted`. */
-function findQuery(wanted: (results: QueryResult[]) => boolean): { id: string; results: QueryResult[] } {
+async function findQuery(
+  wanted: (results: QueryResult[]) => boolean,
+): Promise<{ id: string; results: QueryResult[] }> {
   for (const item of data.catalog.items) {
-    const results = labelled(item.id);
+    const results = await labelled(item.id);
     if (wanted(results)) return { id: item.id, results };
   }
   throw new Error('no query in the calibrated fixture has the wanted results');
@@ -50,7 +52,7 @@ test('results carry the calibrated label; the cut-off hides the rest and survive
 }) => {
   expect(data.manifest.calibration).toBeDefined();
   // A query whose results span close matches and unrelated ones.
-  const { id, results } = findQuery(
+  const { id, results } = await findQuery(
     (rs) =>
       rs.some((r) => r.label === 'near-identical' || r.label === 'very-similar') &&
       rs.some((r) => r.label === 'unrelated'),
@@ -88,7 +90,7 @@ test('results carry the calibrated label; the cut-off hides the rest and survive
 test('when nothing passes the cut-off the page says "no close match", and can show the results anyway', async ({
   page,
 }) => {
-  const { id } = findQuery((rs) => rs.every((r) => r.label !== 'near-identical'));
+  const { id } = await findQuery((rs) => rs.every((r) => r.label !== 'near-identical'));
   await page.goto(`${server.url}#/search/${id}?k=${K}&min=near-identical`);
   await expect(page.getByTestId('no-close-match')).toBeVisible();
   await expect(page.getByTestId('result')).toHaveCount(0);

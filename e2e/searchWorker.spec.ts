@@ -7,7 +7,8 @@ import { parseManifest, type Manifest } from '../core/manifest';
 import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../index-builder/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
-import { queryById } from '../index-builder/queryResidentDataDir';
+import { openDataDir } from '../index-builder/openDataDir';
+import { queryById } from '../index-builder/queryDataDir';
 import { CACHE_DB_NAME, CACHE_FORMAT_VERSION, CACHE_STORE_NAME, fileKey } from '../workers/dataCache';
 import { listFixtureImages } from '../testing/fixtureImages';
 import type { CatalogItem } from '../core/catalog';
@@ -104,20 +105,21 @@ test('album-image search in the browser gives the same neighbours as the Node bu
   const fixtures = listFixtureImages(FIXTURE_IMAGES_DIR);
   expect(info.count).toBe(fixtures.length);
   expect((await workerStatus(page)).storage.notKept).toEqual([]);
-  const data = await loadDataDir(E2E_DATA_DIR);
+  // npm run query's reader: core/openCollection.ts over the data dir's files, as the worker over HTTP.
+  const { collection } = await openDataDir(E2E_DATA_DIR);
+  expect(collection.layout).toBe('resident');
   const items = await allItems(page, info);
   expect(items).toHaveLength(info.count);
   expect(info.layout).toBe('resident');
   for (const item of items) {
     const inBrowser = await searchById(page, item.id, 5);
-    const inNode = queryById(data, item.id, 5);
+    const inNode = await queryById(collection, item.id, 5);
     if (!('results' in inNode)) throw new Error(`node query failed: ${JSON.stringify(inNode)}`);
     expect(inBrowser.results.map((r) => r.id)).toEqual(inNode.results.map((r) => r.id));
     inBrowser.results.forEach((r, i) => expect(r.score).toBeCloseTo(inNode.results[i].score, 6));
     expect(inBrowser.results.map((r) => r.id)).not.toContain(item.id);
     // Each result carries its catalog item, the same one the Node reader has for its row.
-    for (const r of inBrowser.results)
-      expect(r.item).toEqual(data.catalog.items.find((it) => it.id === r.id));
+    for (const r of inBrowser.results) expect(r.item).toEqual(await collection.item(r.id));
   }
 });
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/manifest';
-import { ShardedCollection } from '../core/shardedCollection';
-import { fileDataSource } from '../storage/fileDataSource';
+import { openDataDir } from '../index-builder/openDataDir';
+import { queryById } from '../index-builder/queryDataDir';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { listFixtureImages } from '../testing/fixtureImages';
 import {
@@ -19,7 +19,8 @@ import { waitForOfflineReady } from '../testing/pageReadiness';
  * The app over a sharded data dir (index v2 range-loaded by cell, catalog in shards): the fixture's
  * 30 images with cells of 3 rows and catalog shards of 4 items (globalSetup builds it). The page goes
  * through the same UI code as for the resident layout; the expected results come from the Node reader
- * of the same data dir (ShardedCollection over local files), not from numbers written down here.
+ * of the same data dir (`npm run query`'s openDataDir → core/openCollection.ts over local files, the
+ * reader the worker opens over HTTP), not from numbers written down here.
  */
 
 function readManifest(): ShardedManifest {
@@ -32,15 +33,15 @@ function readManifest(): ShardedManifest {
 
 const manifest = readManifest();
 const indexPath = `/data/${manifest.index.path}`;
-const openInNode = () => ShardedCollection.open(manifest, fileDataSource(E2E_SHARDED_DATA_DIR));
+const openInNode = async () => (await openDataDir(E2E_SHARDED_DATA_DIR)).collection;
 
-/** The Node reader's k nearest neighbours of an album image. */
+/** `npm run query --id`'s k nearest neighbours of an album image. */
 async function expectedById(id: string, k: number): Promise<{ id: string; score: number; album: string }[]> {
   const collection = await openInNode();
-  const item = await collection.itemById(id);
-  if (!item) throw new Error(`no item ${id} in the sharded fixture`);
-  const { hits } = await collection.searchByItem(item, k);
-  return hits.map((h) => ({ id: h.item.id, score: h.score, album: h.item.album }));
+  expect(collection.layout).toBe('sharded');
+  const outcome = await queryById(collection, id, k);
+  if (!('results' in outcome)) throw new Error(`node query failed: ${JSON.stringify(outcome)}`);
+  return outcome.results;
 }
 
 /** Every request the context makes for the index file (page, its worker and the service worker). */
@@ -109,7 +110,7 @@ test('home → album → image: albums, the grid and the k results the Node read
   // The album's items, in album order, as the Node reader has them (they span several catalog shards).
   const inNode = await openInNode();
   const google = inNode.albums.find((a) => a.name === 'Google')!;
-  const googleItems = await inNode.itemsAt(google.start, google.count);
+  const googleItems = await inNode.albumItems('Google', 0, google.count);
   expect(await cells.evaluateAll((els) => els.map((el) => el.getAttribute('data-id')))).toEqual(
     googleItems.map((it) => it.id),
   );
@@ -154,7 +155,7 @@ test('a shared result URL works in a fresh browser context without browsing firs
   browser,
 }) => {
   const inNode = await openInNode();
-  const [query] = await inNode.itemsAt(inNode.albums[2].start + 4, 1);
+  const [query] = await inNode.albumItems(inNode.albums[2].name, 4, 1);
   const url = `${server.url}#/search/${query.id}?k=6`;
   await page.goto(url);
   await expect(results(page)).toHaveCount(6);
@@ -181,7 +182,7 @@ test('own image via the file picker: searched in the browser over the range-load
   )!;
   const inNode = await openInNode();
   const twitter = inNode.albums.find((a) => a.name === 'Twitter')!;
-  const itself = (await inNode.itemsAt(twitter.start, twitter.count)).find((it) => it.name === 'joy.png')!;
+  const itself = (await inNode.albumItems('Twitter', 0, twitter.count)).find((it) => it.name === 'joy.png')!;
   await page.goto(server.url);
   await expect(page.getByTestId('album')).toHaveCount(3);
   await page.getByTestId('own-image-input').setInputFiles(image.path);
@@ -199,7 +200,7 @@ test('after one search online, the same search works offline after a reload', as
   const context = await browser.newContext();
   try {
     const inNode = await openInNode();
-    const [query] = await inNode.itemsAt(inNode.albums[0].start + 7, 1);
+    const [query] = await inNode.albumItems(inNode.albums[0].name, 7, 1);
     const page = await context.newPage();
     await page.goto(`${own.url}#/search/${query.id}?k=5`);
     await expect(results(page)).toHaveCount(5);

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
 import { intInRange } from './cliOptions';
-import { loadDataDir } from './loadDataDir';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
-import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryResidentDataDir';
-import { openShardedDataDir, queryShardedById, queryShardedByImage } from './queryShardedDataDir';
+import { openDataDir } from './openDataDir';
+import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
 
 interface CliOptions {
   index: string;
@@ -76,26 +75,17 @@ async function main(argv: string[]): Promise<number> {
   const images = program.args;
   if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
 
-  // A sharded build is read the way the site reads it; a resident one is loaded whole.
-  const sharded = await openShardedDataDir(opts.index).catch(() => undefined);
-  const data = sharded === undefined ? await loadDataDir(opts.index) : undefined;
-  const model = sharded?.model ?? data!.model;
-  const calibration = sharded ? sharded.calibration : (data!.manifest.calibration ?? null);
+  // Either layout is read the way the site reads it: core's Collection over the dir's files.
+  const { collection, model, calibration } = await openDataDir(opts.index);
   if (opts.min !== undefined && calibration === null)
     program.error(`--min needs a build with a calibration; ${opts.index} has none (rebuild it)`);
   const { region } = opts;
-  const byId = (id: string) =>
-    sharded ? queryShardedById(sharded, id, opts.k) : Promise.resolve(queryById(data!, id, opts.k));
   const byImage = (runner: OnnxModelRunner, path: string) =>
-    sharded
-      ? queryShardedByImage(sharded, runner, path, opts.k, region)
-      : queryByImage(data!, runner, path, opts.k, region);
+    queryByImage(collection, { spec: model.spec, runner }, path, opts.k, region);
   // A region of an album image is searched like an image file: the item's original, cropped.
   const regionById = async (runner: OnnxModelRunner, id: string): Promise<QueryOutcome> => {
-    const item = sharded
-      ? await sharded.collection.itemById(id)
-      : data!.catalog.items.find((it) => it.id === id);
-    if (item === undefined) return { id, error: `no item with id '${id}' in the index` };
+    const item = await collection.item(id);
+    if (item === null) return { id, error: `no item with id '${id}' in the index` };
     const o = await byImage(runner, join(opts.index, item.original));
     return 'results' in o ? { id, results: o.results } : { id, error: o.error };
   };
@@ -109,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   const outcomes: QueryOutcome[] = [];
   if (region === undefined) {
     for (const id of opts.id) {
-      const o = await byId(id);
+      const o = await queryById(collection, id, opts.k);
       outcomes.push(o);
       print(o);
     }

@@ -12,13 +12,10 @@ import { ShardedCollection, type CellStore } from '../core/shardedCollection';
 import { runDeploy } from '../deploy/deploy';
 import { writeFixtureSite } from '../deploy/deployFixture';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
-import { writeFixtureImages } from '../testing/fixtureImages';
-import { buildIndex } from './buildIndex';
+import { buildBothLayouts } from '../testing/bothLayouts';
 import { fileDataSource } from '../storage/fileDataSource';
-import { FolderSource } from './folderSource';
 import { loadDataDir, type LoadedDataDir } from './loadDataDir';
-import { loadModel } from './loadModel';
-import { queryById } from './queryResidentDataDir';
+import { queryById } from './queryDataDir';
 import { readShardedCatalog } from '../storage/readShardedCatalog';
 import { runCli } from '../testing/builderCli';
 
@@ -47,29 +44,9 @@ async function readManifest(dir: string): Promise<ShardedManifest> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'lookalike-sharded-'));
-  const images = join(tmp, 'images');
-  writeFixtureImages(images);
-  const model = await loadModel();
-  const cacheDir = join(tmp, 'cache');
-  await buildIndex({
-    source: new FolderSource(images),
-    outDir: join(tmp, 'resident'),
-    model,
-    cacheDir,
-    layout: 'resident',
-  });
-  shardedDir = join(tmp, 'sharded');
-  // Tiny cells and shards, so 30 images make many of each.
-  await buildIndex({
-    source: new FolderSource(images),
-    outDir: shardedDir,
-    model,
-    cacheDir,
-    layout: 'sharded',
-    rowsPerCell: 3,
-    shardSize: 4,
-  });
-  resident = await loadDataDir(join(tmp, 'resident'));
+  let residentDir: string;
+  ({ residentDir, shardedDir } = await buildBothLayouts(tmp));
+  resident = await loadDataDir(residentDir);
   manifest = await readManifest(shardedDir);
 
   s3 = await startS3rver();
@@ -128,7 +105,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect(all).toHaveLength(30);
     for (const item of all) {
       const sharded = await remote.searchByItem(item, K, remote.count);
-      const expected = queryById(resident, item.id, K);
+      const expected = await queryById(resident.collection, item.id, K);
       if (!('results' in expected)) throw new Error(`resident query failed for ${item.id}`);
       expect(sharded.hits.map((h) => h.score)).toEqual(expected.results.map((r) => r.score));
       // Equal scores may come in another order: rows are numbered differently in the two layouts.

@@ -1,8 +1,8 @@
+import { collectionDuplicates } from '../core/collectionDuplicates';
+import type { Collection } from '../core/collection';
 import type { DuplicateGroupsPage, DuplicateStrictness, DuplicatesReader } from '../core/duplicatesReader';
 import type { FileRef, Manifest } from '../core/manifest';
-import type { Collection } from './collection';
 import type { DataCache } from './dataCache';
-import { openDuplicatesReader } from './duplicateGroupsReader';
 import type { ModelSource } from './modelSession';
 import type { ReportProgress } from './progressThrottle';
 import type { LoadInfo, LoadStage } from './searchApi';
@@ -47,9 +47,7 @@ export class LoadedBuild implements ModelSource {
     count: number,
   ): Promise<DuplicateGroupsPage | null> {
     if (this.duplicates === undefined) {
-      const opened = openDuplicatesReader(this.manifest, this.collection, async (ref) => {
-        return (await this.readFile(ref, 'catalog', () => {})).bytes;
-      });
+      const opened = this.openDuplicates();
       this.duplicates = opened;
       // A failed open (network, a damaged file) is retried on the next call.
       opened.catch(() => {
@@ -58,5 +56,16 @@ export class LoadedBuild implements ModelSource {
     }
     const reader = await this.duplicates;
     return reader === null ? null : reader.page(strictness, start, count);
+  }
+
+  /**
+   * The duplicates file, downloaded and verified like every data file (kept in IndexedDB), read through
+   * the collection; null when the build has none (older builds).
+   */
+  private async openDuplicates(): Promise<DuplicatesReader | null> {
+    const ref = this.manifest.duplicates?.file;
+    if (ref === undefined) return null;
+    const { bytes } = await this.readFile(ref, 'catalog', () => {});
+    return collectionDuplicates(new Uint8Array(bytes), ref.path, this.collection);
   }
 }

@@ -1,18 +1,19 @@
-import { parseCatalog, type Catalog } from '../core/catalog';
-import { decodeIndex } from '../core/indexFormat';
-import type { LshIndex } from '../core/lshIndex';
+import type { Collection } from '../core/collection';
+import { httpDataSource } from '../core/httpDataSource';
 import {
   isShardedManifest,
+  type FileRef,
   type Manifest,
   type ResidentManifest,
   type ShardedManifest,
 } from '../core/manifest';
-import type { Collection } from './collection';
+import { openCollection as openCoreCollection } from '../core/openCollection';
+import type { DataSource } from '../core/shardedCollection';
+import { openCachedDataSource } from './cachedDataSource';
 import type { DataCache } from './dataCache';
 import { errorMessage } from './errorMessage';
 import type { ReportProgress } from './progressThrottle';
-import { RangeCollection } from './rangeCollection';
-import { ResidentCollection } from './residentCollection';
+import type { LoadStage } from './searchApi';
 import { loadVerifiedFile } from './verifiedFile';
 
 /** A collection as a build's manifest describes it, with what its load cost. */
@@ -25,7 +26,8 @@ export interface OpenedCollection {
 }
 
 /**
- * Opens the manifest's collection, verified, and tells the cache to keep this build's files (and, for the
+ * Opens the manifest's collection with core's reader (core/openCollection.ts, the one `npm run query`
+ * uses) over HTTP with IndexedDB in front, and tells the cache to keep this build's files (and, for the
  * sharded layout, its parts) and drop earlier builds'.
  */
 export function openCollection(
@@ -39,28 +41,34 @@ export function openCollection(
     : openResident(dataUrl, manifest, cache, report);
 }
 
+/** Index and catalog whole, each verified and kept in IndexedDB by loadVerifiedFile. */
 async function openResident(
   dataUrl: string,
   manifest: ResidentManifest,
   cache: DataCache,
   report: ReportProgress,
 ): Promise<OpenedCollection> {
-  const [indexFile, catalogFile] = await Promise.all([
-    loadVerifiedFile(dataUrl, manifest.index, 'index', cache, report),
-    loadVerifiedFile(dataUrl, manifest.catalog, 'catalog', cache, report),
+  const files = new Map<string, [FileRef, LoadStage]>([
+    [manifest.index.path, [manifest.index, 'index']],
+    [manifest.catalog.path, [manifest.catalog, 'catalog']],
   ]);
-  let index: LshIndex;
-  try {
-    index = decodeIndex(new Uint8Array(indexFile.bytes));
-  } catch (err) {
-    throw new Error(`${manifest.index.path}: ${errorMessage(err)}`, { cause: err });
-  }
-  if (index.modelId !== manifest.model.id) {
-    throw new Error(
-      `${manifest.index.path} was built with model '${index.modelId}' but the manifest names '${manifest.model.id}'`,
-    );
-  }
-  const catalog = parseCatalogBytes(catalogFile.bytes, index.count, manifest.catalog.path);
+  let fromCache = true;
+  let fetchedBytes = 0;
+  const source: DataSource = {
+    async file(path) {
+      const file = files.get(path);
+      if (file === undefined) throw new Error(`${path} is not a file of this build's manifest`);
+      const loaded = await loadVerifiedFile(dataUrl, file[0], file[1], cache, report);
+      if (!loaded.fromCache) {
+        fromCache = false;
+        fetchedBytes += loaded.bytes.byteLength;
+      }
+      return new Uint8Array(loaded.bytes);
+    },
+    range: (path) => Promise.reject(new Error(`${path}: a resident build is read whole`)),
+  };
+  // loadVerifiedFile checked each file's sha256, from the network or from IndexedDB.
+  const collection = await openCoreCollection(manifest, source, { sourceVerifies: true });
   // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
   await cache.retainFiles([
     manifest.index.sha256,
@@ -68,13 +76,7 @@ async function openResident(
     manifest.model.file.sha256,
     ...duplicatesFileHash(manifest),
   ]);
-  return {
-    collection: new ResidentCollection(index, catalog),
-    fromCache: indexFile.fromCache && catalogFile.fromCache,
-    fetchedBytes:
-      (indexFile.fromCache ? 0 : indexFile.bytes.byteLength) +
-      (catalogFile.fromCache ? 0 : catalogFile.bytes.byteLength),
-  };
+  return { collection, fromCache, fetchedBytes };
 }
 
 /** Only the index head and the catalog index now; cells and shards come as pages and queries need them. */
@@ -86,13 +88,18 @@ async function openSharded(
 ): Promise<OpenedCollection> {
   const head = manifest.index.headBytes;
   report({ stage: 'index', loadedBytes: 0, totalBytes: head, fromCache: false, done: false });
-  let collection: RangeCollection;
+  let collection: Collection;
+  let fetchedBytes: number;
   try {
-    collection = await RangeCollection.open(dataUrl, manifest, cache);
+    const source = await openCachedDataSource(httpDataSource(dataUrl), cache, manifest.index.sha256);
+    collection = await openCoreCollection(manifest, source, {
+      cellStore: source.cellStore,
+      networkBytes: () => source.networkBytes,
+    });
+    fetchedBytes = source.networkBytes;
   } catch (err) {
     throw new Error(`${manifest.index.path}: ${errorMessage(err)}`, { cause: err });
   }
-  const fetchedBytes = collection.networkBytes;
   const fromCache = fetchedBytes === 0;
   report({ stage: 'index', loadedBytes: head, totalBytes: head, fromCache, done: true });
   const catalogBytes = manifest.catalog.bytes;
@@ -102,14 +109,6 @@ async function openSharded(
     manifest.index.sha256,
   );
   return { collection, fromCache, fetchedBytes };
-}
-
-function parseCatalogBytes(bytes: ArrayBuffer, count: number, what: string): Catalog {
-  try {
-    return parseCatalog(JSON.parse(new TextDecoder().decode(bytes)), count);
-  } catch (err) {
-    throw new Error(`${what}: ${errorMessage(err)}`, { cause: err });
-  }
 }
 
 /** The duplicates file stays in IndexedDB with its build (none for builds without one). */

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { compactVector } from '../core/vectorTransform';
 import type { BuildLoader } from './buildLoader';
-import type { CollectionSearch } from './collection';
+import type { CollectionSearch } from '../core/collection';
 import { hashImplementation } from './downloadDigest';
 import type { QueryModel } from './modelSession';
 import { throttledProgress } from './progressThrottle';

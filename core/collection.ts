@@ -1,0 +1,53 @@
+import type { CatalogItem } from './catalog';
+import type { VectorTransform } from './vectorTransform';
+
+/** An album as the album list shows it, without its items. */
+export interface CollectionAlbum {
+  name: string;
+  count: number;
+  cover: { id: string; thumb: string };
+}
+
+export interface CollectionHit {
+  id: string;
+  score: number;
+  item: CatalogItem;
+}
+
+export interface CollectionSearch {
+  results: CollectionHit[];
+  /** Bytes fetched over the network for this query. */
+  fetchedBytes: number;
+}
+
+/**
+ * A build's images, whatever the layout: a resident index and catalog in memory, or a sharded one read
+ * piecewise. The worker's API and `npm run query` only talk to this (core/openCollection.ts opens one),
+ * so the browser and Node answer a query with the same code.
+ */
+export interface Collection {
+  readonly layout: 'resident' | 'sharded';
+  readonly count: number;
+  readonly modelId: string;
+  readonly albums: CollectionAlbum[];
+  albumItems(album: string, start: number, count: number): Promise<CatalogItem[]>;
+  item(id: string): Promise<CatalogItem | null>;
+  /** Throws UnknownItemError for an id that is not in the collection. */
+  searchById(id: string, k: number): Promise<CollectionSearch>;
+  /** The embedding → int8 transform (a sharded index fetches it on first use). */
+  transform(): Promise<VectorTransform>;
+  searchByVector(vector: Int8Array, k: number): Promise<CollectionSearch>;
+  /**
+   * The items at these catalog positions, in that order (resident: index in the catalog; sharded: the
+   * sharded catalog's position): how the duplicates file names its members.
+   */
+  itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]>;
+  /** A (small) part file of a sharded build (duplicates shards); a resident build has none. */
+  dataFile(path: string, fresh?: boolean): Promise<Uint8Array>;
+}
+
+export class UnknownItemError extends Error {
+  constructor(id: string) {
+    super(`no image with id '${id}' in this collection`);
+  }
+}

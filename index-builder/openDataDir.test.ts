@@ -1,0 +1,104 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isShardedManifest, type ResidentManifest } from '../core/manifest';
+import { ResidentCollection } from '../core/residentCollection';
+import type { DataSource } from '../core/shardedCollection';
+import { fileDataSource } from '../storage/fileDataSource';
+import { buildBothLayouts } from '../testing/bothLayouts';
+import { openDataDir, readDataDirManifest } from './openDataDir';
+import { queryById } from './queryDataDir';
+
+/*
+ * openDataDir (what `npm run query` opens) reads both layouts through core/openCollection.ts, the reader
+ * the site's worker opens over HTTP, and refuses damaged files as the worker does.
+ */
+
+const K = 5;
+let tmp: string;
+let residentDir: string;
+let shardedDir: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'lookalike-open-data-dir-'));
+  ({ residentDir, shardedDir } = await buildBothLayouts(tmp));
+}, 300_000);
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** A copy of the resident data dir with one byte of `file` (a manifest entry) flipped. */
+async function damagedCopy(file: 'index' | 'catalog'): Promise<string> {
+  const dir = await mkdtemp(join(tmp, `damaged-${file}-`));
+  await cp(residentDir, dir, { recursive: true });
+  const manifest = (await readDataDirManifest(dir)) as ResidentManifest;
+  const path = join(dir, manifest[file].path);
+  const bytes = await readFile(path);
+  bytes[bytes.length - 9] ^= 0x40;
+  await writeFile(path, bytes);
+  return dir;
+}
+
+describe('openDataDir', () => {
+  it('opens each layout with its reader, and both answer every album-image query alike', async () => {
+    const resident = await openDataDir(residentDir);
+    const sharded = await openDataDir(shardedDir);
+    expect(resident.collection.layout).toBe('resident');
+    expect(sharded.collection.layout).toBe('sharded');
+    expect(sharded.collection.count).toBe(resident.collection.count);
+    expect(sharded.collection.albums.map((a) => [a.name, a.count])).toEqual(
+      resident.collection.albums.map((a) => [a.name, a.count]),
+    );
+    let queries = 0;
+    for (const album of resident.collection.albums) {
+      for (const item of await resident.collection.albumItems(album.name, 0, album.count)) {
+        const a = await queryById(resident.collection, item.id, K);
+        const b = await queryById(sharded.collection, item.id, K);
+        if (!('results' in a) || !('results' in b)) throw new Error(`query ${item.id} failed`);
+        expect(a.results).toHaveLength(K);
+        // Equal scores may come in another order: rows are numbered differently in the two layouts.
+        const key = (r: { id: string; score: number }) => `${r.score}:${r.id}`;
+        expect(new Set(b.results.map(key))).toEqual(new Set(a.results.map(key)));
+        queries++;
+      }
+    }
+    expect(queries).toBe(resident.collection.count);
+    expect(await queryById(sharded.collection, '0123456789ab', K)).toEqual({
+      id: '0123456789ab',
+      error: "no item with id '0123456789ab' in the index",
+    });
+  });
+
+  it.each(['index', 'catalog'] as const)('refuses a damaged %s file of a resident build', async (file) => {
+    const dir = await damagedCopy(file);
+    const manifest = (await readDataDirManifest(dir)) as ResidentManifest;
+    await expect(openDataDir(dir)).rejects.toThrow(
+      `${manifest[file].path} does not match its manifest entry (size or SHA-256)`,
+    );
+  });
+
+  it('reads a file whose cached copy is damaged once more, fresh, and names the file it cannot decode', async () => {
+    const manifest = await readDataDirManifest(residentDir);
+    if (isShardedManifest(manifest)) throw new Error('expected a resident build');
+    const files = fileDataSource(residentDir);
+    const freshReads: string[] = [];
+    const staleCache: DataSource = {
+      async file(path, fresh) {
+        const bytes = await files.file(path);
+        if (fresh) freshReads.push(path);
+        else bytes[bytes.length - 9] ^= 0x40;
+        return bytes;
+      },
+      range: files.range,
+    };
+    const collection = await ResidentCollection.open(manifest, staleCache);
+    expect(collection.count).toBe(manifest.count);
+    expect(freshReads.sort()).toEqual([manifest.catalog.path, manifest.index.path].sort());
+    // A source that vouches for its bytes (the worker's verified loader) is not checked twice.
+    await expect(ResidentCollection.open(manifest, staleCache, true)).rejects.toThrow(
+      new RegExp(`^${manifest.index.path.replaceAll('.', '\\.')}: `),
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SimilarityCalibration } from '../core/calibration';
+import type { Collection } from '../core/collection';
+import { parseManifest, type Manifest } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { fileDataSource } from '../storage/fileDataSource';
+import { contentHash } from './contentAddress';
+import type { LoadedModel } from './loadModel';
+
+/** A data dir opened the way the site opens it: manifest first, then core's reader of its layout. */
+export interface OpenedDataDir {
+  manifest: Manifest;
+  /** The same Collection (core/openCollection.ts) the site's worker searches, over the dir's files. */
+  collection: Collection;
+  /** The model that made the vectors, for featurizing query images. */
+  model: LoadedModel;
+  calibration: SimilarityCalibration | null;
+}
+
+export async function openDataDir(dir: string): Promise<OpenedDataDir> {
+  const manifest = await readDataDirManifest(dir);
+  const collection = await openCollection(manifest, fileDataSource(dir));
+  await checkModelFile(dir, manifest);
+  return {
+    manifest,
+    collection,
+    model: { spec: manifest.model.spec, onnxPath: join(dir, manifest.model.file.path) },
+    calibration: manifest.calibration ?? null,
+  };
+}
+
+/** The data dir's manifest, parsed; a missing or invalid one says what `dir` should be. */
+export async function readDataDirManifest(dir: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${dir} has no ${MANIFEST_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}): is it a data dir written by npm run build-index?`,
+      { cause: err },
+    );
+  }
+  try {
+    return parseManifest(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`${join(dir, MANIFEST_FILE)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The model is only run for image queries, but a damaged one is reported when the dir is opened. */
+async function checkModelFile(dir: string, manifest: Manifest): Promise<void> {
+  const ref = manifest.model.file;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, ref.path));
+  } catch (err) {
+    throw new Error(
+      `model ${ref.path} is missing from ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      { cause: err },
+    );
+  }
+  if (bytes.length !== ref.bytes || contentHash(bytes) !== ref.sha256) {
+    throw new Error(`model ${ref.path} in ${dir} does not match its manifest entry (size or SHA-256)`);
+  }
+}
