@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { LabelledSelect } from '../common/LabelledSelect';
 import type { DuplicateStrictness } from '../../workers/searchApi';
 import { DUPLICATE_STRICTNESS } from '../../core/duplicatesFormat';
 
@@ -19,23 +19,18 @@ const countFormat = new Intl.NumberFormat();
 
 /** How close images must be to group, by the collection's calibrated thresholds; kept in the URL. */
 export function StrictnessSelector({ strictness, counts, onChange }: StrictnessSelectorProps) {
-  const id = useId();
+  const choices = DUPLICATE_STRICTNESS.map((s) => ({
+    value: s,
+    text: `${TEXT[s]} (${countFormat.format(counts[s])} ${counts[s] === 1 ? 'group' : 'groups'})`,
+  }));
   return (
-    <div className="k-selector">
-      <label htmlFor={id}>Strictness</label>
-      <select
-        id={id}
-        value={strictness}
-        onChange={(e) => onChange(e.currentTarget.value as DuplicateStrictness)}
-        data-testid="strictness-select"
-      >
-        {DUPLICATE_STRICTNESS.map((s) => (
-          <option key={s} value={s}>
-            {TEXT[s]} ({countFormat.format(counts[s])} {counts[s] === 1 ? 'group' : 'groups'})
-          </option>
-        ))}
-      </select>
-    </div>
+    <LabelledSelect
+      label="Strictness"
+      value={strictness}
+      choices={choices}
+      onChange={onChange}
+      testId="strictness-select"
+    />
   );
 }
 

@@ -1,5 +1,5 @@
-import { useId } from 'react';
 import type { SimilarityLabel } from '../../core/calibration';
+import { LabelledSelect } from '../common/LabelledSelect';
 import { CUT_OFF_CHOICES } from './cutOff';
 
 interface CutOffSelectorProps {
@@ -9,22 +9,13 @@ interface CutOffSelectorProps {
 
 /** Which results to show by how similar this collection's calibration says they are; kept in the URL. */
 export function CutOffSelector({ cutOff, onChange }: CutOffSelectorProps) {
-  const id = useId();
   return (
-    <div className="k-selector">
-      <label htmlFor={id}>Show</label>
-      <select
-        id={id}
-        value={cutOff}
-        onChange={(e) => onChange(e.currentTarget.value as SimilarityLabel)}
-        data-testid="cut-off-select"
-      >
-        {CUT_OFF_CHOICES.map((c) => (
-          <option key={c.value} value={c.value}>
-            {c.text}
-          </option>
-        ))}
-      </select>
-    </div>
+    <LabelledSelect
+      label="Show"
+      value={cutOff}
+      choices={CUT_OFF_CHOICES}
+      onChange={onChange}
+      testId="cut-off-select"
+    />
   );
 }
