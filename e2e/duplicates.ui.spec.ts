@@ -20,6 +20,7 @@ import { GROUPS_PER_PAGE } from '../src/duplicates/duplicateList';
 import { E2E_CALIBRATED_DATA_DIR, E2E_DATA_DIR, E2E_DIST_DIR, E2E_DUPLICATES_DATA_DIR } from './harness';
 import { REPO_ROOT } from '../testing/repoRoot';
 import { parseCsv } from '../testing/parseCsv';
+import { PLANTED_COPIES, PLANTED_COPIES_ALBUM } from '../testing/fixtureImages';
 
 /*
  * The duplicates page (issue 14 item 1) on the fixture with planted near-duplicates: what it lists,
@@ -69,6 +70,40 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await server.close();
+});
+
+/** A group as a sorted list of `album/name`, so groups compare as sets. */
+function memberKeys(members: readonly { album: string; name: string }[]): string[] {
+  return members.map((m) => `${m.album}/${m.name}`).sort();
+}
+
+/** The planted families: each source image with every copy planted from it. */
+function plantedFamilies(): string[][] {
+  const bySource = new Map<string, string[]>();
+  for (const c of PLANTED_COPIES) {
+    const source = `${c.source.album}/${c.source.emoji}.png`;
+    bySource.set(source, [...(bySource.get(source) ?? [source]), `${PLANTED_COPIES_ALBUM}/${c.file}`]);
+  }
+  return [...bySource.values()].map((f) => f.sort());
+}
+
+test('the groups are the planted copies: exactly their families at the loosest strictness, never anything else', () => {
+  const families = plantedFamilies();
+  const loosest = DUPLICATE_STRICTNESS[DUPLICATE_STRICTNESS.length - 1];
+  const sortGroups = (gs: string[][]) => [...gs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  expect(sortGroups(cli[loosest].groups.map((g) => memberKeys(g.members)))).toEqual(sortGroups(families));
+  for (const s of DUPLICATE_STRICTNESS) {
+    for (const g of cli[s].groups) {
+      const keys = memberKeys(g.members);
+      // A stricter level may split a family, never join images from different ones.
+      expect(families.some((f) => keys.every((k) => f.includes(k)))).toBe(true);
+    }
+    // A lossless re-encode has the same pixels: it is grouped with its source at every strictness.
+    for (const c of PLANTED_COPIES.filter((p) => p.edit === 'lossless re-encode')) {
+      const pair = [`${c.source.album}/${c.source.emoji}.png`, `${PLANTED_COPIES_ALBUM}/${c.file}`];
+      expect(cli[s].groups.some((g) => pair.every((k) => memberKeys(g.members).includes(k)))).toBe(true);
+    }
+  }
 });
 
 /** What a member card shows, read from the page. */
