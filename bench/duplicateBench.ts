@@ -15,7 +15,7 @@ import { buildIndex } from '../index-builder/buildIndex';
 import { contentHash } from '../index-builder/contentAddress';
 import { MIN_CALIBRATED_IMAGES } from '../index-builder/similarityCalibration';
 import { FolderSource } from '../index-builder/folderSource';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir } from '../testing/loadDataDir';
 import { loadModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';

@@ -1,5 +1,6 @@
 import type { Browser } from '@playwright/test';
 import { defaultProbeRows } from '../core/cellSearch';
+import { openCollection } from '../core/openCollection';
 import { ShardedCollection } from '../core/shardedCollection';
 import { fileDataSource } from '../storage/fileDataSource';
 import { openSite } from './benchSite';
@@ -37,7 +38,7 @@ export interface ShardedQueryResult {
   repeat: LatencySummary;
   /** Share of the exact int8 top-10 (all cells scanned in Node) that the browser returned. */
   recallAt10: number;
-  /** Queries whose browser results equal Node's ShardedCollection over the same files. */
+  /** Queries whose browser results equal Node's (core/openCollection.ts over the same files). */
   sameAsNode: number;
   /** One 100-byte Range request to the same server, p50: the floor under every cell fetch. */
   rangeRequestMs: { chromium: number; node: number };
@@ -68,7 +69,11 @@ export async function shardedQueryBench(
   log: (m: string) => void,
 ): Promise<ShardedQueryResult> {
   const { manifest, dir, count } = data;
-  const node = await ShardedCollection.open(manifest, fileDataSource(dir));
+  // Node reads the build as `npm run query` does (core/openCollection.ts); the exact top-10 comes from
+  // the same reader told to probe every cell.
+  const opened = await openCollection(manifest, fileDataSource(dir));
+  if (!(opened instanceof ShardedCollection)) throw new Error(`${dir} is not a sharded build`);
+  const node = opened.reader;
   const positions = Array.from({ length: queryCount }, (_, i) =>
     Math.floor(((i + 0.5) * count) / queryCount),
   );
@@ -78,8 +83,8 @@ export async function shardedQueryBench(
   const nodeDefault: string[][] = [];
   for (const item of items) {
     exact.push((await node.searchByItem(item, K, count)).hits.map((h) => h.item.id));
-    const fresh = await ShardedCollection.open(manifest, fileDataSource(dir));
-    nodeDefault.push((await fresh.searchByItem(item, K)).hits.map((h) => h.item.id));
+    const fresh = await openCollection(manifest, fileDataSource(dir));
+    nodeDefault.push((await fresh.searchById(item.id, K)).results.map((r) => r.id));
   }
   const ids = items.map((it) => it.id);
   const indexPath = `/data/${manifest.index.path}`;

@@ -87,6 +87,21 @@ export function idShardPath(index: Pick<CatalogIndex, 'dir'>, prefix: string): s
   return `${index.dir}ids/${prefix === '' ? '_' : prefix}.json`;
 }
 
+/** Every id-shard prefix of a catalog with ids split on their first `idPrefixDigits` hex digits. */
+export function idShardPrefixes(idPrefixDigits: number): string[] {
+  return Array.from({ length: 16 ** idPrefixDigits }, (_, i) =>
+    idPrefixDigits === 0 ? '' : i.toString(16).padStart(idPrefixDigits, '0'),
+  );
+}
+
+/** Every shard file of a catalog: item shards in order, then id shards. */
+export function catalogShardPaths(index: CatalogIndex): string[] {
+  return [
+    ...Array.from({ length: itemShardCount(index) }, (_, s) => itemShardPath(index, s)),
+    ...idShardPrefixes(index.idPrefixDigits).map((prefix) => idShardPath(index, prefix)),
+  ];
+}
+
 export function parseCatalogIndex(json: unknown, expectedCount?: number): CatalogIndex {
   const c = record(json, '(root)', fail);
   if (c.format !== CATALOG_INDEX_FORMAT) fail('format', `must be '${CATALOG_INDEX_FORMAT}'`);

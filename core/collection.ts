@@ -42,6 +42,13 @@ export interface Collection {
    * sharded catalog's position): how the duplicates file names its members.
    */
   itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]>;
+  /**
+   * Every item, in catalog order (deploy and tools that must see the whole catalog; a sharded build
+   * reads and verifies every item shard for it).
+   */
+  everyItem(): Promise<CatalogItem[]>;
+  /** The data-dir-relative files the catalog consists of (a sharded one: its index and shards). */
+  catalogFiles(): string[];
   /** A (small) part file of a sharded build (duplicates shards); a resident build has none. */
   dataFile(path: string, fresh?: boolean): Promise<Uint8Array>;
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from './shardedCollection';
+import type { DataSource } from './dataSource';
 
 export class RangeNotSupportedError extends Error {
   override name = 'RangeNotSupportedError';

@@ -1,8 +1,9 @@
 import type { Collection } from './collection';
 import { isShardedManifest, type Manifest } from './manifest';
 import { ResidentCollection } from './residentCollection';
-import { ShardedCollection, type CellStore, type DataSource } from './shardedCollection';
-import { ShardedLayoutCollection } from './shardedLayoutCollection';
+import type { DataSource } from './dataSource';
+import { ShardedReader, type CellStore } from './shardedReader';
+import { ShardedCollection } from './shardedCollection';
 
 export interface OpenCollectionOptions {
   /** Sharded: where verified cells persist between sessions (IndexedDB in the worker). */
@@ -23,6 +24,6 @@ export async function openCollection(
   options: OpenCollectionOptions = {},
 ): Promise<Collection> {
   if (!isShardedManifest(manifest)) return ResidentCollection.open(manifest, source, options.sourceVerifies);
-  const reader = await ShardedCollection.open(manifest, source, options.cellStore);
-  return new ShardedLayoutCollection(reader, source, options.networkBytes);
+  const reader = await ShardedReader.open(manifest, source, options.cellStore);
+  return new ShardedCollection(reader, source, options.networkBytes);
 }

@@ -4,7 +4,7 @@ import { decodeIndex } from './indexFormat';
 import type { LshIndex, SearchHit } from './lshIndex';
 import type { FileRef, ResidentManifest } from './manifest';
 import { sha256Hex } from './sha256';
-import type { DataSource } from './shardedCollection';
+import type { DataSource } from './dataSource';
 
 /** Index v1 and the whole catalog in memory: every call is answered without the network. */
 export class ResidentCollection implements Collection {
@@ -16,6 +16,7 @@ export class ResidentCollection implements Collection {
   constructor(
     readonly index: LshIndex,
     readonly catalog: Catalog,
+    private readonly catalogPath: string,
   ) {
     catalog.items.forEach((item, row) => {
       this.rowOfId.set(item.id, row);
@@ -50,7 +51,7 @@ export class ResidentCollection implements Collection {
     const catalog = withPath(manifest.catalog.path, () =>
       parseCatalog(JSON.parse(new TextDecoder().decode(catalogBytes)), index.count),
     );
-    return new ResidentCollection(index, catalog);
+    return new ResidentCollection(index, catalog, manifest.catalog.path);
   }
 
   get count(): number {
@@ -64,6 +65,14 @@ export class ResidentCollection implements Collection {
   async albumItems(album: string, start: number, count: number): Promise<CatalogItem[]> {
     const rows = this.rowsOfAlbum.get(album) ?? [];
     return rows.slice(Math.max(0, start), Math.max(0, start + count)).map((r) => this.catalog.items[r]);
+  }
+
+  async everyItem(): Promise<CatalogItem[]> {
+    return this.catalog.items;
+  }
+
+  catalogFiles(): string[] {
+    return [this.catalogPath];
   }
 
   async item(id: string): Promise<CatalogItem | null> {

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDeploy, type DeployOptions } from './deploy';
-import { writeFixtureData, writeFixtureSite, type FixtureData } from './deployFixture';
-import { startFaultyS3Proxy } from './faultyS3Proxy';
+import { writeFixtureData, writeFixtureSite, type FixtureData } from '../testing/deployFixture';
+import { startFaultyS3Proxy } from '../testing/faultyS3Proxy';
 import { collectLocalFiles } from './localFiles';
 import { DeployInterruptedError } from './phasedUpload';
 import { IMMUTABLE, REVALIDATE } from './publishRules';
@@ -318,7 +318,7 @@ describe('deploy to a real S3 API (s3rver)', () => {
     const fixture = await writeFixtureData(broken, 3);
     await writeFile(join(broken, fixture.manifest.index.path), 'truncated');
     await expect(runDeploy(options({ dataDir: broken }))).rejects.toThrow(
-      /does not match the sha256 in the manifest/,
+      /does not match its manifest entry/,
     );
     await expect(runDeploy(options({ dataDir: join(tmp, 'nowhere') }))).rejects.toThrow(
       /npm run build-index/,

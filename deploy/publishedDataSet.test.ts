@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duplicatesSummary, encodeDuplicates } from '../core/duplicatesFormat';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { RETAINED_FILES } from '../storage/dataDirNames';
-import { writeFixtureData, type FixtureData } from './deployFixture';
+import { writeFixtureData, type FixtureData } from '../testing/deployFixture';
 import { readPublishedDataSet } from './publishedDataSet';
 import { isContentAddressed } from './publishRules';
 

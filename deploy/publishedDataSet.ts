@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCatalog } from '../core/catalog';
 import { duplicateShardPaths, parseDuplicatesFile } from '../core/duplicatesFormat';
-import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
 import {
   BUILD_LOCK_FILE,
   MANIFEST_FILE,
@@ -12,7 +12,7 @@ import {
   ownedTopLevel,
   parseRetainedFiles,
 } from '../storage/dataDirNames';
-import { readShardedCatalog } from '../storage/readShardedCatalog';
+import { fileDataSource } from '../storage/fileDataSource';
 
 const BUILD_HINT =
   'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
@@ -81,20 +81,21 @@ export async function readPublishedDataSet(
   const missingRef = refs.find((r) => !presentPaths.has(r.path));
   if (missingRef)
     throw new Error(`${dataDir}: ${missingRef.path}, named by the manifest, is missing: ${BUILD_HINT}`);
+  // The same reader as the site and `npm run query` (core/openCollection.ts): what it cannot read, the
+  // site could not either.
   let items: { thumb: string; original: string }[];
+  let catalogFiles: string[];
   try {
-    if (isShardedManifest(manifest)) {
-      const catalog = await readShardedCatalog(dataDir, manifest);
-      items = catalog.items;
-      for (const path of catalog.shardPaths) {
-        if (!presentPaths.has(path)) throw new Error(`catalog shard ${path} is missing: ${BUILD_HINT}`);
-        paths.add(path);
-      }
-    } else {
-      items = parseCatalog(await readJson(dataDir, manifest.catalog.path), manifest.count).items;
-    }
+    const collection = await openCollection(manifest, fileDataSource(dataDir));
+    items = await collection.everyItem();
+    catalogFiles = collection.catalogFiles();
   } catch (err) {
-    throw new Error(`${join(dataDir, manifest.catalog.path)}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${dataDir}: ${(err as Error).message}: ${BUILD_HINT}`, { cause: err });
+  }
+  for (const path of catalogFiles) {
+    if (!presentPaths.has(path))
+      throw new Error(`${dataDir}: catalog file ${path} is missing: ${BUILD_HINT}`);
+    paths.add(path);
   }
   if (manifest.duplicates) {
     const path = manifest.duplicates.file.path;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { runDeploy, type DeployOptions } from './deploy';
-import { writeFixtureData, writeFixtureSite } from './deployFixture';
+import { writeFixtureData, writeFixtureSite } from '../testing/deployFixture';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 

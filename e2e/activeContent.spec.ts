@@ -5,7 +5,7 @@ import { buildIndex } from '../index-builder/buildIndex';
 import { shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG, SCRIPT_MARK } from '../testing/scriptedSvg';
 import { FolderSource } from '../index-builder/folderSource';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir } from '../testing/loadDataDir';
 import { loadModel } from '../index-builder/loadModel';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { APP_CSP_META } from '../scripts/securityHeaders';

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { labelText } from '../core/calibration';
-import { loadDataDir, type LoadedDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir, type LoadedDataDir } from '../testing/loadDataDir';
 import { labelOutcome, queryById, type QueryResult } from '../index-builder/queryDataDir';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { E2E_CALIBRATED_DATA_DIR, E2E_DATA_DIR, E2E_DIST_DIR } from './harness';

@@ -3,9 +3,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
-import { parseCatalog } from '../core/catalog';
-import { isShardedManifest, parseManifest } from '../core/manifest';
-import { readShardedCatalog } from '../storage/readShardedCatalog';
+import { openCollection } from '../core/openCollection';
+import { ShardedCollection } from '../core/shardedCollection';
+import { parseManifest } from '../core/manifest';
+import { fileDataSource } from '../storage/fileDataSource';
 import { startServer } from '../scripts/serve';
 import { albumName, smileysEveryVendorDraws, vendorImageDir } from '../testing/fixtureImages';
 import { E2E_DIR, E2E_DIST_DIR, loadCollection, searchById } from './harness';
@@ -51,9 +52,7 @@ async function build(layout: Layout, images: string, out: string): Promise<void>
 /** Ids and thumbnails of the build `out` holds now. */
 async function currentItems(out: string): Promise<{ id: string; thumb: string }[]> {
   const manifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
-  if (isShardedManifest(manifest)) return (await readShardedCatalog(out, manifest)).items;
-  return parseCatalog(JSON.parse(readFileSync(join(out, manifest.catalog.path), 'utf8')), manifest.count)
-    .items;
+  return (await openCollection(manifest, fileDataSource(out))).everyItem();
 }
 
 const cellIds = (page: Page) =>
@@ -133,8 +132,9 @@ test('a sharded worker asked for an album page of a deleted build answers from t
   writeImageSet(images, 0);
   await build('sharded', images, out);
   const firstManifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
-  if (!isShardedManifest(firstManifest)) throw new Error('expected a sharded build');
-  const firstShards = `/data/${(await readShardedCatalog(out, firstManifest)).index.dir}`;
+  const firstBuild = await openCollection(firstManifest, fileDataSource(out));
+  if (!(firstBuild instanceof ShardedCollection)) throw new Error('expected a sharded build');
+  const firstShards = `/data/${firstBuild.reader.catalog.dir}`;
   const paths: string[] = [];
   const server = await startServer({
     distDir: E2E_DIST_DIR,

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { formatRegion } from '../core/imageRegion';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir } from '../testing/loadDataDir';
 import { runCli } from '../testing/builderCli';
 import { parseHash } from '../src/routing/route';
 import { listFixtureImages } from '../testing/fixtureImages';

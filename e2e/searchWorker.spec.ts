@@ -5,7 +5,7 @@ import { featurize } from '../core/featurize';
 import { cosine } from '../models/research/parity';
 import { parseManifest, type Manifest } from '../core/manifest';
 import { decodeImage } from '../index-builder/decodeImage';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir } from '../testing/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { openDataDir } from '../index-builder/openDataDir';
 import { queryById } from '../index-builder/queryDataDir';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Browser } from '@playwright/test';
 import { featurize } from '../core/featurize';
 import { decodeImage } from '../index-builder/decodeImage';
-import { loadDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir } from '../testing/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { cosine } from '../models/research/parity';
 import { listFixtureImages } from '../testing/fixtureImages';

@@ -1,13 +1,14 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isShardedManifest, parseManifest } from '../core/manifest';
+import { parseManifest } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
 import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
 import { contentHash } from './contentAddress';
 import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
 import type { PublishSettings } from './publishBuild';
-import { readShardedCatalog } from '../storage/readShardedCatalog';
+import { fileDataSource } from '../storage/fileDataSource';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
 const BUILDER_FORMAT = 3;
@@ -103,9 +104,7 @@ export async function findUpToDateBuild(
     for (const ref of [manifest.index, manifest.catalog, manifest.model.file]) {
       if ((await stat(join(outDir, ref.path))).size !== ref.bytes) return undefined;
     }
-    const items: { thumb: string; original: string }[] = isShardedManifest(manifest)
-      ? (await readShardedCatalog(outDir, manifest)).items
-      : (JSON.parse(await readFile(join(outDir, manifest.catalog.path), 'utf8')) as { items: [] }).items;
+    const items = await (await openCollection(manifest, fileDataSource(outDir))).everyItem();
     const present = new Set<string>();
     for (const sub of ['thumbs', 'originals']) {
       for (const name of await readdir(join(outDir, sub))) present.add(`${sub}/${name}`);

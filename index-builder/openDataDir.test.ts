@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isShardedManifest, type ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
-import type { DataSource } from '../core/shardedCollection';
+import type { DataSource } from '../core/dataSource';
 import { fileDataSource } from '../storage/fileDataSource';
 import { buildBothLayouts } from '../testing/bothLayouts';
 import { openDataDir, readDataDirManifest } from './openDataDir';
@@ -69,6 +69,27 @@ describe('openDataDir', () => {
       id: '0123456789ab',
       error: "no item with id '0123456789ab' in the index",
     });
+  });
+
+  it('lists every item and every catalog file of either layout (what deploy publishes)', async () => {
+    const resident = (await openDataDir(residentDir)).collection;
+    const sharded = (await openDataDir(shardedDir)).collection;
+    const residentItems = await resident.everyItem();
+    const shardedItems = await sharded.everyItem();
+    expect(residentItems).toHaveLength(resident.count);
+    const byId = (items: { id: string }[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
+    expect(byId(shardedItems)).toEqual(byId(residentItems));
+    // In album order, as the album pages list them.
+    const firstAlbum = sharded.albums[0];
+    expect(shardedItems.slice(0, firstAlbum.count)).toEqual(
+      await sharded.albumItems(firstAlbum.name, 0, firstAlbum.count),
+    );
+    const residentManifest = await readDataDirManifest(residentDir);
+    expect(resident.catalogFiles()).toEqual([residentManifest.catalog.path]);
+    const shardedFiles = sharded.catalogFiles();
+    expect(shardedFiles.filter((f) => f.includes('/items/')).length).toBeGreaterThan(1);
+    expect(shardedFiles.filter((f) => f.includes('/ids/')).length).toBeGreaterThan(0);
+    for (const f of shardedFiles) await expect(readFile(join(shardedDir, f))).resolves.toBeInstanceOf(Buffer);
   });
 
   it.each(['index', 'catalog'] as const)('refuses a damaged %s file of a resident build', async (file) => {

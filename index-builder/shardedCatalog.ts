@@ -1,5 +1,6 @@
 import type { CatalogItem } from '../core/catalog';
 import {
+  idShardPrefixes,
   CATALOG_INDEX_FORMAT,
   CATALOG_INDEX_VERSION,
   encodeVector,
@@ -57,9 +58,7 @@ export function buildShardedCatalog(
     shardBytes.push(json({ items: shardItems }));
   }
   const idPrefixDigits = Math.max(0, Math.min(6, Math.ceil(Math.log(count / IDS_PER_SHARD) / Math.log(16))));
-  const prefixes = Array.from({ length: 16 ** idPrefixDigits }, (_, i) =>
-    idPrefixDigits === 0 ? '' : i.toString(16).padStart(idPrefixDigits, '0'),
-  );
+  const prefixes = idShardPrefixes(idPrefixDigits);
   const idMaps = new Map(prefixes.map((p) => [p, {} as Record<string, number>]));
   items.forEach((it, p) => {
     const map = idMaps.get(it.id.slice(0, idPrefixDigits));

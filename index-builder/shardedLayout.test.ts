@@ -8,15 +8,15 @@ import { IndexFormatError } from '../core/indexFormat';
 import { cellByteRange } from '../core/cellIndexFormat';
 import { httpDataSource, RangeNotSupportedError } from '../core/httpDataSource';
 import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/manifest';
-import { ShardedCollection, type CellStore } from '../core/shardedCollection';
+import { openCollection } from '../core/openCollection';
+import { ShardedReader, type CellStore } from '../core/shardedReader';
 import { runDeploy } from '../deploy/deploy';
-import { writeFixtureSite } from '../deploy/deployFixture';
+import { writeFixtureSite } from '../testing/deployFixture';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 import { buildBothLayouts } from '../testing/bothLayouts';
 import { fileDataSource } from '../storage/fileDataSource';
-import { loadDataDir, type LoadedDataDir } from './loadDataDir';
+import { loadDataDir, type LoadedDataDir } from '../testing/loadDataDir';
 import { queryById } from './queryDataDir';
-import { readShardedCatalog } from '../storage/readShardedCatalog';
 import { runCli } from '../testing/builderCli';
 
 /*
@@ -86,7 +86,7 @@ afterAll(async () => {
 
 describe('a sharded data dir served from s3rver with Range requests', () => {
   it('is what the builder wrote: many cells, item shards and an index head far smaller than the file', async () => {
-    const c = await ShardedCollection.open(manifest, fileDataSource(shardedDir));
+    const c = await ShardedReader.open(manifest, fileDataSource(shardedDir));
     expect(c.count).toBe(30);
     expect(c.head.cells).toBeGreaterThanOrEqual(6);
     expect(c.catalog.itemShardCrc.length).toBe(8);
@@ -95,12 +95,12 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
       ['Google', 10, 10],
       ['Twitter', 20, 10],
     ]);
-    const { items } = await readShardedCatalog(shardedDir, manifest);
+    const items = await (await openCollection(manifest, fileDataSource(shardedDir))).everyItem();
     expect(items.map((it) => it.id).sort()).toEqual(resident.catalog.items.map((it) => it.id).sort());
   });
 
   it('gives the resident index results for every album image, probing every cell', async () => {
-    const remote = await ShardedCollection.open(manifest, httpDataSource(dataUrl));
+    const remote = await ShardedReader.open(manifest, httpDataSource(dataUrl));
     const all = await remote.itemsAt(0, remote.count);
     expect(all).toHaveLength(30);
     for (const item of all) {
@@ -119,8 +119,8 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
   });
 
   it('reads only the probed cells, and the same cells over HTTP and from disk give the same results', async () => {
-    const remote = await ShardedCollection.open(manifest, httpDataSource(dataUrl));
-    const local = await ShardedCollection.open(manifest, fileDataSource(shardedDir));
+    const remote = await ShardedReader.open(manifest, httpDataSource(dataUrl));
+    const local = await ShardedReader.open(manifest, fileDataSource(shardedDir));
     const headOnly = remote.stats.bytes;
     const item = (await remote.itemsAt(12, 1))[0];
     const partial = await remote.searchByItem(item, 5, 6);
@@ -138,7 +138,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
   });
 
   it('answers an own-image vector query with the transform fetched on demand', async () => {
-    const remote = await ShardedCollection.open(manifest, httpDataSource(dataUrl));
+    const remote = await ShardedReader.open(manifest, httpDataSource(dataUrl));
     const transform = await remote.transform();
     expect(transform.inputDim).toBe(resident.index.transform.inputDim);
     expect(Array.from(transform.mean)).toEqual(Array.from(resident.index.transform.mean));
@@ -156,7 +156,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     await import('node:fs/promises').then((fs) => fs.cp(shardedDir, corruptDir, { recursive: true }));
     const indexPath = join(corruptDir, manifest.index.path);
     const bytes = await readFile(indexPath);
-    const c = await ShardedCollection.open(manifest, fileDataSource(corruptDir));
+    const c = await ShardedReader.open(manifest, fileDataSource(corruptDir));
     const [start] = cellByteRange(c.head, 0);
     bytes[start + 1] ^= 0x40;
     await writeFile(indexPath, bytes);
@@ -170,21 +170,21 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
       setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
       delete: async (key) => void stored.delete(key),
     };
-    const first = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
+    const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     const good = await first.searchByItem(item!, 3, 1);
     await new Promise((resolve) => setTimeout(resolve, 10)); // cells are stored after the answer
     expect(stored.size).toBeGreaterThan(0);
     for (const value of stored.values()) value[0] ^= 0xff; // every stored cell damaged
-    const second = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
+    const second = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     const again = await second.searchByItem(item!, 3, 1);
     expect(again.fetched.cellsFromStore).toBe(0);
     expect(again.hits).toEqual(good.hits);
-    const third = await ShardedCollection.open(manifest, httpDataSource(dataUrl), store);
+    const third = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     expect((await third.searchByItem(item!, 3, 1)).fetched.cellsFromStore).toBeGreaterThan(0);
   });
 
   it('npm run query reads a sharded data dir like the page does', async () => {
-    const local = await ShardedCollection.open(manifest, fileDataSource(shardedDir));
+    const local = await ShardedReader.open(manifest, fileDataSource(shardedDir));
     const item = (await local.itemsAt(25, 1))[0];
     const run = await runCli('queryCli.ts', ['--index', shardedDir, '--json', '--k', '4', '--id', item.id]);
     expect(run.code).toBe(0);
@@ -203,7 +203,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
       headers.delete('Range');
       return fetch(input, { ...init, headers });
     };
-    await expect(ShardedCollection.open(manifest, httpDataSource(dataUrl, noRange))).rejects.toThrow(
+    await expect(ShardedReader.open(manifest, httpDataSource(dataUrl, noRange))).rejects.toThrow(
       RangeNotSupportedError,
     );
   });

@@ -141,7 +141,7 @@ describe('npm run lint: layers/imports', () => {
         "import { parseManifest } from '../core/manifest';",
       ],
       refused: [
-        "import { readShardedCatalog } from '../index-builder/readShardedCatalog';",
+        "import { openDataDir } from '../index-builder/openDataDir';",
         "import { summarise } from '../bench/stats';",
       ],
     },
@@ -190,7 +190,7 @@ describe('npm run lint: layers/imports', () => {
     {
       rule: 'testing/ depends on neither the bench nor e2e',
       file: 'testing/planted.ts',
-      ok: ["import { loadDataDir } from '../index-builder/loadDataDir';"],
+      ok: ["import { loadDataDir } from './loadDataDir';"],
       refused: ["import { summarise } from '../bench/stats';", "import { serverUrl } from '../e2e/harness';"],
     },
   ];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import playwrightConfig from '../playwright.config';
 import vitestConfig from '../vitest.config';
-import { DEFAULT_LINE_WAIT_MS } from '../index-builder/distributed/cliProcess';
+import { DEFAULT_LINE_WAIT_MS } from '../testing/cliProcess';
 import {
   E2E_EXPECT_MS,
   E2E_TEST_MS,

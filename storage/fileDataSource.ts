@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataSource } from '../core/shardedCollection';
+import type { DataSource } from '../core/dataSource';
 
 /** A DataSource over a local data dir (the query CLI, tests), reading only the requested bytes. */
 export function fileDataSource(dataDir: string): DataSource {

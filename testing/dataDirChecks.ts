@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contentHash } from '../index-builder/contentAddress';
-import { loadDataDir, type LoadedDataDir } from '../index-builder/loadDataDir';
+import { loadDataDir, type LoadedDataDir } from './loadDataDir';
 import { rasterisedSourceHash } from '../index-builder/safeOriginal';
 
 /* Checks of a built data dir, shared by the builder's integration tests. */

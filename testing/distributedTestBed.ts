@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './s3rverForTests';
 import { loadModel, type LoadedModel } from '../index-builder/loadModel';
-import type { CliProcess } from '../index-builder/distributed/cliProcess';
+import type { CliProcess } from './cliProcess';
 
 /** What the distributed-build tests' processes need in their environment to reach s3rver. */
 export const TEST_BED_ENV = { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' };

@@ -1,4 +1,5 @@
-import type { CellStore, DataSource } from '../core/shardedCollection';
+import type { DataSource } from '../core/dataSource';
+import type { CellStore } from '../core/shardedReader';
 import type { DataCache } from './dataCache';
 
 /**

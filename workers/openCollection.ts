@@ -8,7 +8,7 @@ import {
   type ShardedManifest,
 } from '../core/manifest';
 import { openCollection as openCoreCollection } from '../core/openCollection';
-import type { DataSource } from '../core/shardedCollection';
+import type { DataSource } from '../core/dataSource';
 import { openCachedDataSource } from './cachedDataSource';
 import type { DataCache } from './dataCache';
 import { errorMessage } from './errorMessage';

@@ -10,10 +10,10 @@ import { emojiPng, shapePng } from '../../testing/builderFixtures';
 import type { LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { ownedFiles, verifyDataDir } from '../../testing/dataDirChecks';
-import { startCli, type CliProcess } from './cliProcess';
+import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { openTestBed, tearDownTestBed, TEST_BED_ENV } from '../../testing/distributedTestBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
-import { startRedisForTests, type RunningRedis } from './redisForTests';
+import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 import { WorkStore } from './workStore';
 import { WAIT_MS } from '../../scripts/testTimeLimits';
 

@@ -9,10 +9,10 @@ import { emojiPng } from '../../testing/builderFixtures';
 import type { LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { verifyDataDir } from '../../testing/dataDirChecks';
-import { startCli, type CliProcess } from './cliProcess';
+import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { openTestBed, tearDownTestBed, TEST_BED_ENV } from '../../testing/distributedTestBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
-import { startPrivateRedis, type PrivateRedis } from './redisForTests';
+import { startPrivateRedis, type PrivateRedis } from '../../testing/redisForTests';
 
 // Redis losing its state mid-build (docs/distributed-build.md, "When Redis loses its state"): the
 // coordinator re-queues what was lost, workers find builds again, and SIGTERM still works.

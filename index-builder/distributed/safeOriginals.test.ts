@@ -10,9 +10,9 @@ import { shapePng } from '../../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../../testing/scriptedSvg';
 import { rasterisedSourceHash } from '../safeOriginal';
 import { verifyDataDir } from '../../testing/dataDirChecks';
-import { startCli, type CliProcess } from './cliProcess';
+import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { tearDownTestBed } from '../../testing/distributedTestBed';
-import { startRedisForTests, type RunningRedis } from './redisForTests';
+import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 
 /*
  * The distributed build stores originals through the same pipeline as one machine: an SVG with a

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { connectRedis } from './buildQueue';
+import { connectRedis } from '../index-builder/distributed/buildQueue';
 
 export interface RunningRedis {
   url: string;

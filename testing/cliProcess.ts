@@ -2,17 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * How long waitForLine waits when not told: a builder CLI silent this long is taken to have hung. Product
- * code keeps its own figure instead of importing the test suites' limits (scripts/testTimeLimits.ts),
- * which exist for the tests' sake; the distributed tests wait with this default, so
- * scripts/testTimeLimits.test.ts checks it is at least their WAIT_MS.
+ * How long waitForLine waits when not told: a builder CLI silent this long is taken to have hung. The
+ * bench waits with it too, so it is a figure of its own; scripts/testTimeLimits.test.ts checks it is at
+ * least the tests' WAIT_MS.
  */
 export const DEFAULT_LINE_WAIT_MS = 5 * 60_000;
 
-/** A running CLI of the builder whose output can be waited on line by line. */
+/** A running CLI of the builder (tests, the distributed bench) whose output can be waited on line by line. */
 export interface CliProcess {
   readonly child: ChildProcess;
   /** stdout and stderr so far, interleaved as they arrived. */

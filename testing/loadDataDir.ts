@@ -2,8 +2,8 @@ import type { Catalog } from '../core/catalog';
 import type { LshIndex } from '../core/lshIndex';
 import type { ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
-import type { LoadedModel } from './loadModel';
-import { openDataDir } from './openDataDir';
+import type { LoadedModel } from '../index-builder/loadModel';
+import { openDataDir } from '../index-builder/openDataDir';
 
 /** A resident data dir's index and catalog in memory, for tests and benches that look inside them. */
 export interface LoadedDataDir {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
 import type { Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import { assembleIndex } from '../index-builder/assembleIndex';
 import { DataDirWriter } from '../storage/dataDirWriter';
 import { publishDataDir } from '../storage/publishDataDir';
 
@@ -135,14 +136,20 @@ export async function writeFixtureData(dataDir: string, version: number): Promis
       'build-report.json',
       JSON.stringify({ reportVersion: 1, source: '/home/me/private-photos' }),
     );
-    // The index is opaque to deploy: bytes of the right size, not a decodable index.
+    // A real index (deploy opens the build with the site's own reader), over vectors that change with
+    // the version as a rebuild's would; the catalog follows the index's row order.
+    const embeddings = items.map((_, i) => {
+      const noise = seededBytes(`vector${i}-v${version}`, SPEC.output.dim);
+      return Float32Array.from(noise, (b) => b / 128 - 1);
+    });
+    const index = assembleIndex(embeddings, { modelId: SPEC.id, dims: 4 });
     const { manifest } = await publishDataDir(writer, {
       layout: 'resident',
       createdAt: new Date(Date.UTC(2026, 0, version)),
       count: items.length,
       model: { spec: SPEC, bytes: modelBytes('model', FIXTURE_MODEL_BYTES) },
-      index: Buffer.concat([Buffer.from(`LKIX v${version}`), Buffer.alloc(64 * 1024, version)]),
-      catalog: Buffer.from(JSON.stringify(catalogFromItems(items))),
+      index: index.bytes,
+      catalog: Buffer.from(JSON.stringify(catalogFromItems(index.order.map((i) => items[i])))),
       media,
     });
     return {

@@ -1,6 +1,6 @@
-import { loadModel, type LoadedModel } from '../loadModel';
-import { startCli, type CliProcess } from './cliProcess';
-import { runCoordinator } from './coordinator';
+import { loadModel, type LoadedModel } from '../index-builder/loadModel';
+import { startCli, type CliProcess } from '../testing/cliProcess';
+import { runCoordinator } from '../index-builder/distributed/coordinator';
 
 export interface DistributedBuildRun {
   /** `s3://bucket/prefix` of the images. */
