@@ -14,6 +14,8 @@ export interface AlbumBenchInput {
   ids: string[];
   /** Index row → row of the same image in the flat file. */
   flatRowOf: Int32Array;
+  /** The build's neighbour lists, all shards (what album-image queries read instead of the index). */
+  neighboursBytes: number;
 }
 
 export interface AlbumQueryResult {
@@ -32,6 +34,8 @@ export interface AlbumQueryResult {
   indexLoadMs: number;
   floatLoadMs: number;
   indexBytes: number;
+  /** All neighbour-list shards; a query reads one. */
+  neighboursBytes: number;
   floatBytes: number;
   crossOriginIsolated: boolean;
 }
@@ -120,6 +124,7 @@ export async function albumQueryBench(
       indexLoadMs: site.loadMs,
       floatLoadMs: float.loadMs,
       indexBytes,
+      neighboursBytes: input.neighboursBytes,
       floatBytes: float.bytes,
       crossOriginIsolated: site.status.crossOriginIsolated,
     };

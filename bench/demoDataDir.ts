@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCatalog } from '../core/catalog';
-import { parseManifest } from '../core/manifest';
+import { isShardedManifest, parseManifest } from '../core/manifest';
 import { REPO_ROOT } from '../testing/repoRoot';
 import type { AlbumBenchInput } from './albumQueryBench';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
@@ -44,8 +44,17 @@ export async function demoAlbumInput(
     flat.set(emoji.vectors.subarray(at * dim, (at + 1) * dim), row * dim);
   });
   mkdirSync(dir, { recursive: true });
-  for (const f of [manifest.index.path, manifest.catalog.path, manifest.model.file.path, 'manifest.json'])
+  const neighbourShards = isShardedManifest(manifest) ? [] : (manifest.neighbours?.shards ?? []);
+  for (const f of [
+    manifest.index.path,
+    manifest.catalog.path,
+    manifest.model.file.path,
+    'manifest.json',
+    ...neighbourShards.map((ref) => ref.path),
+  ]) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     copyFileSync(path.join(DEMO_DATA_DIR, f), path.join(dir, f));
+  }
   writeFileSync(path.join(dir, FLAT_EMBEDDINGS_FILE), new Uint8Array(flat.buffer));
   return {
     input: {
@@ -55,6 +64,7 @@ export async function demoAlbumInput(
       dim,
       ids: catalog.items.map((it) => it.id),
       flatRowOf: Int32Array.from(catalog.items, (_, i) => i),
+      neighboursBytes: neighbourShards.reduce((n, ref) => n + ref.bytes, 0),
     },
     indexBytes: manifest.index.bytes,
   };

@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { catalogFromItems, type CatalogItem } from '../core/catalog';
 import type { ModelSpec } from '../core/modelSpec';
+import { decodeIndex } from '../core/indexFormat';
 import { assembleIndex } from '../index-builder/assembleIndex';
+import { neighbourLists } from '../index-builder/neighbourLists';
 import { SHARED_THUMB, publishFixture } from './publishFixture';
 
 /** The flat float32 embedding file written next to the index: what a client-side exact scan downloads. */
@@ -19,6 +21,9 @@ export interface WrittenDataDir {
   indexBytes: number;
   flatBytes: number;
   assembleMs: number;
+  /** Building every image's neighbour list (index-builder/neighbourLists.ts). */
+  neighboursMs: number;
+  neighboursBytes: number;
 }
 
 /**
@@ -50,7 +55,9 @@ export async function writeDataDir(
     height: 1,
   }));
   const catalog = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
-  await publishFixture(dir, { layout: 'resident', count, index: indexBytes, catalog }, model);
+  // As the builder publishes a resident build: with every image's neighbour list.
+  const neighbours = neighbourLists(decodeIndex(indexBytes));
+  await publishFixture(dir, { layout: 'resident', count, index: indexBytes, catalog, neighbours }, model);
   writeFileSync(path.join(dir, FLAT_EMBEDDINGS_FILE), new Uint8Array(flat.buffer));
   return {
     dir,
@@ -61,5 +68,7 @@ export async function writeDataDir(
     indexBytes: indexBytes.length,
     flatBytes: flat.byteLength,
     assembleMs,
+    neighboursMs: neighbours.ms,
+    neighboursBytes: neighbours.files.reduce((n, [, bytes]) => n + bytes.length, 0),
   };
 }

@@ -8,6 +8,9 @@ export interface CollectionAlbum {
   cover: { id: string; thumb: string };
 }
 
+/** The most results a query of the site asks for (the page's k choices are 1..MAX_K). */
+export const MAX_K = 10;
+
 export interface CollectionHit {
   id: string;
   score: number;

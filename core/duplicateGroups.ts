@@ -38,7 +38,7 @@ class MergeHeap {
     return this.items.length;
   }
 
-  private static before(
+  static before(
     x: { score: number; a: number; b: number },
     y: { score: number; a: number; b: number },
   ): boolean {
@@ -57,6 +57,10 @@ class MergeHeap {
       [h[i], h[parent]] = [h[parent], h[i]];
       i = parent;
     }
+  }
+
+  peek(): { score: number; a: number; b: number; va: number; vb: number } | undefined {
+    return this.items[0];
   }
 
   pop(): { score: number; a: number; b: number; va: number; vb: number } | undefined {
@@ -113,11 +117,22 @@ export function completeLinkMerges(pairs: ScoredPairs, minScore: number): Merge[
   }
   // Versions invalidate heap entries of clusters that have changed since they were pushed.
   const version = new Map<number, number>();
+  // The pairs as given wait in one sorted list (sorting once is cheaper than a heap of all of them);
+  // the heap holds only the linkages merges make. Each step takes whichever comes first in the heap's
+  // order, so the merges are those of one heap holding everything.
+  const initial: { score: number; a: number; b: number; va: number; vb: number }[] = [];
+  for (const [a, m] of links)
+    for (const [b, s] of m) if (a < b) initial.push({ score: s, a, b, va: 0, vb: 0 });
+  initial.sort((x, y) => (MergeHeap.before(x, y) ? -1 : MergeHeap.before(y, x) ? 1 : 0));
+  let next = 0;
   const heap = new MergeHeap();
-  for (const [a, m] of links) for (const [b, s] of m) if (a < b) heap.push({ score: s, a, b, va: 0, vb: 0 });
   const merges: Merge[] = [];
-  while (heap.size > 0) {
-    const top = heap.pop()!;
+  while (next < initial.length || heap.size > 0) {
+    const fromHeap = heap.peek();
+    const top =
+      fromHeap !== undefined && (next === initial.length || MergeHeap.before(fromHeap, initial[next]))
+        ? heap.pop()!
+        : initial[next++];
     const { a, b } = top;
     if ((version.get(a) ?? 0) !== top.va || (version.get(b) ?? 0) !== top.vb) continue;
     const la = links.get(a);

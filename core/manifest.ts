@@ -1,5 +1,6 @@
 import { parseCalibration, type SimilarityCalibration } from './calibration';
 import { parseDuplicatesSummary, type DuplicatesSummary } from './duplicatesFormat';
+import { parseNeighboursField, type NeighboursField } from './neighboursFormat';
 import { parseModelSpec, type ModelSpec } from './modelSpec';
 import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
 import { sha256Hex } from './sha256';
@@ -24,6 +25,11 @@ export type Manifest = ResidentManifest | ShardedManifest;
 /** Index v1 and the whole catalog, each downloaded in one piece. */
 export interface ResidentManifest extends ManifestCommon {
   version: typeof MANIFEST_VERSION;
+  /**
+   * Each image's nearest images, in shards (core/neighboursFormat.ts): album-image queries read these
+   * instead of the index. Optional and ignored by older readers: absent from builds before it.
+   */
+  neighbours?: NeighboursField;
 }
 
 /** Index v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
@@ -116,7 +122,14 @@ export function parseManifest(json: unknown): Manifest {
     ...(m.duplicates === undefined ? {} : { duplicates: duplicatesField(m.duplicates) }),
   } as const;
   if (m.version === MANIFEST_VERSION)
-    return { ...common, version: MANIFEST_VERSION, index: fileRef(m.index, 'index') };
+    return {
+      ...common,
+      version: MANIFEST_VERSION,
+      index: fileRef(m.index, 'index'),
+      ...(m.neighbours === undefined
+        ? {}
+        : { neighbours: parseNeighboursField(m.neighbours, count, fileRef) }),
+    };
   if (m.layout !== 'sharded') fail('layout', "must be 'sharded' in a version 2 manifest");
   const index = fileRef(m.index, 'index');
   const headBytes = nonNegativeInt(record(m.index, 'index', fail).headBytes, 'index.headBytes', fail);

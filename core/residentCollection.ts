@@ -1,22 +1,35 @@
 import { parseCatalog, type Catalog, type CatalogItem } from './catalog';
 import { UnknownItemError, type Collection, type CollectionAlbum, type CollectionSearch } from './collection';
 import { decodeIndex } from './indexFormat';
-import type { LshIndex, SearchHit } from './lshIndex';
+import { assertK, type LshIndex, type SearchHit } from './lshIndex';
+import {
+  decodeNeighbourShard,
+  neighbourShardOf,
+  neighboursOf,
+  type NeighbourShard,
+  type NeighboursField,
+} from './neighboursFormat';
 import type { FileRef, ResidentManifest } from './manifest';
 import { sha256Hex } from './sha256';
 import type { DataSource } from './dataSource';
 
-/** Index v1 and the whole catalog in memory: every call is answered without the network. */
+/**
+ * Index v1 and the whole catalog in memory. The catalog is read on open; the index only when a query
+ * needs it — an own-image query, or an album-image query in a build without neighbour lists (or with
+ * k beyond them) — since album-image queries read one small neighbour shard instead.
+ */
 export class ResidentCollection implements Collection {
   readonly layout = 'resident';
   readonly albums: CollectionAlbum[];
   private readonly rowOfId = new Map<string, number>();
   private readonly rowsOfAlbum = new Map<string, number[]>();
+  private indexPromise: Promise<LshIndex> | undefined;
+  private readonly shards = new Map<number, Promise<NeighbourShard>>();
 
-  constructor(
-    readonly index: LshIndex,
+  private constructor(
+    readonly manifest: ResidentManifest,
     readonly catalog: Catalog,
-    private readonly catalogPath: string,
+    private readonly read: (ref: FileRef) => Promise<Uint8Array>,
   ) {
     catalog.items.forEach((item, row) => {
       this.rowOfId.set(item.id, row);
@@ -32,8 +45,9 @@ export class ResidentCollection implements Collection {
   }
 
   /**
-   * Reads the manifest's index and catalog from `source`, checks them against the manifest (unless
-   * `sourceVerifies`: the worker's loader has checked each file's sha256 already) and decodes them.
+   * Reads the manifest's catalog from `source`, checks it against the manifest (unless
+   * `sourceVerifies`: the worker's loader checks each file's sha256 already) and decodes it; the index
+   * and neighbour shards are read, checked the same way, when first needed.
    */
   static async open(
     manifest: ResidentManifest,
@@ -41,25 +55,38 @@ export class ResidentCollection implements Collection {
     sourceVerifies = false,
   ): Promise<ResidentCollection> {
     const read = (ref: FileRef) => (sourceVerifies ? source.file(ref.path) : readVerified(source, ref));
-    const [indexBytes, catalogBytes] = await Promise.all([read(manifest.index), read(manifest.catalog)]);
-    const index = withPath(manifest.index.path, () => decodeIndex(indexBytes));
-    if (index.modelId !== manifest.model.id) {
-      throw new Error(
-        `${manifest.index.path} was built with model '${index.modelId}' but the manifest names '${manifest.model.id}'`,
-      );
-    }
+    const catalogBytes = await read(manifest.catalog);
     const catalog = withPath(manifest.catalog.path, () =>
-      parseCatalog(JSON.parse(new TextDecoder().decode(catalogBytes)), index.count),
+      parseCatalog(JSON.parse(new TextDecoder().decode(catalogBytes)), manifest.count),
     );
-    return new ResidentCollection(index, catalog, manifest.catalog.path);
+    return new ResidentCollection(manifest, catalog, read);
   }
 
   get count(): number {
-    return this.index.count;
+    return this.manifest.count;
   }
 
   get modelId(): string {
-    return this.index.modelId;
+    return this.manifest.model.id;
+  }
+
+  /** The index, read and decoded on first use (a failed read is tried again on the next call). */
+  index(): Promise<LshIndex> {
+    this.indexPromise ??= this.read(this.manifest.index).then((bytes) => {
+      const index = withPath(this.manifest.index.path, () => decodeIndex(bytes));
+      if (index.modelId !== this.manifest.model.id) {
+        throw new Error(
+          `${this.manifest.index.path} was built with model '${index.modelId}' but the manifest names '${this.manifest.model.id}'`,
+        );
+      }
+      if (index.count !== this.manifest.count)
+        throw new Error(
+          `${this.manifest.index.path} has ${index.count} rows, the manifest ${this.manifest.count}`,
+        );
+      return index;
+    });
+    this.indexPromise.catch(() => (this.indexPromise = undefined));
+    return this.indexPromise;
   }
 
   async albumItems(album: string, start: number, count: number): Promise<CatalogItem[]> {
@@ -72,7 +99,7 @@ export class ResidentCollection implements Collection {
   }
 
   catalogFiles(): string[] {
-    return [this.catalogPath];
+    return [this.manifest.catalog.path];
   }
 
   async item(id: string): Promise<CatalogItem | null> {
@@ -83,15 +110,21 @@ export class ResidentCollection implements Collection {
   async searchById(id: string, k: number): Promise<CollectionSearch> {
     const row = this.rowOfId.get(id);
     if (row === undefined) throw new UnknownItemError(id);
-    return this.describe(this.index.searchByRow(row, k));
+    assertK(k);
+    const field = this.manifest.neighbours;
+    if (field !== undefined && k <= field.k) {
+      const found = neighboursOf(await this.neighbourShard(field, row), row, k);
+      return this.describe(found.map((n) => ({ row: n.position, score: n.score })));
+    }
+    return this.describe((await this.index()).searchByRow(row, k));
   }
 
   async transform() {
-    return this.index.transform;
+    return (await this.index()).transform;
   }
 
   async searchByVector(vector: Int8Array, k: number): Promise<CollectionSearch> {
-    return this.describe(this.index.searchByVector(vector, k));
+    return this.describe((await this.index()).searchByVector(vector, k));
   }
 
   async itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
@@ -104,6 +137,20 @@ export class ResidentCollection implements Collection {
 
   dataFile(path: string): Promise<Uint8Array> {
     return Promise.reject(new Error(`a resident build has no part files (asked for ${path})`));
+  }
+
+  private neighbourShard(field: NeighboursField, row: number): Promise<NeighbourShard> {
+    const at = neighbourShardOf(field, this.count, row);
+    let shard = this.shards.get(at.shard);
+    if (shard === undefined) {
+      const ref = field.shards[at.shard];
+      shard = this.read(ref).then((bytes) =>
+        withPath(ref.path, () => decodeNeighbourShard(bytes, { ...at, k: field.k, count: this.count })),
+      );
+      shard.catch(() => this.shards.delete(at.shard));
+      this.shards.set(at.shard, shard);
+    }
+    return shard;
   }
 
   private describe(hits: SearchHit[]): CollectionSearch {

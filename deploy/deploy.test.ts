@@ -318,7 +318,7 @@ describe('deploy to a real S3 API (s3rver)', () => {
     const fixture = await writeFixtureData(broken, 3);
     await writeFile(join(broken, fixture.manifest.index.path), 'truncated');
     await expect(runDeploy(options({ dataDir: broken }))).rejects.toThrow(
-      /does not match its manifest entry/,
+      /does not match the sha256 in the manifest/,
     );
     await expect(runDeploy(options({ dataDir: join(tmp, 'nowhere') }))).rejects.toThrow(
       /npm run build-index/,

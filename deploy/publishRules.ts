@@ -1,4 +1,5 @@
 import mime from 'mime-types';
+import { inBuildFolder } from '../storage/dataDirNames';
 
 /**
  * How one published file is served and when it is uploaded. Paths are relative to the published
@@ -90,8 +91,6 @@ const COMPRESSIBLE = new Set([
 const VITE_HASHED = /-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$/;
 const WORKBOX_RUNTIME = /^workbox-[0-9a-f]{8}\.js$/;
 const HEX16_NAME = /(^|\.)[0-9a-f]{16}\.[A-Za-z0-9]+$/;
-/** Catalog and duplicate-group shards live in a folder named after the hash of all of them. */
-const HEX16_FOLDER = /^(shards|duplicates)\.[0-9a-f]{16}\//;
 
 function extension(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -116,7 +115,7 @@ export function contentTypeFor(path: string): string {
 export function isContentAddressed(path: string): boolean {
   const base = path.slice(path.lastIndexOf('/') + 1);
   if (path.startsWith(`${DATA_DIR}/`)) {
-    if (HEX16_FOLDER.test(path.slice(DATA_DIR.length + 1))) return true;
+    if (inBuildFolder(path.slice(DATA_DIR.length + 1))) return true;
     return path !== DATA_MANIFEST && HEX16_NAME.test(base);
   }
   if (path.startsWith('assets/')) return VITE_HASHED.test(base);

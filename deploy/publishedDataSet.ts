@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { duplicateShardPaths, parseDuplicatesFile } from '../core/duplicatesFormat';
-import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
+import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
 import {
   BUILD_LOCK_FILE,
@@ -110,6 +110,10 @@ export async function readPublishedDataSet(
       paths.add(shard);
     }
   }
+  for (const ref of neighbourShards(manifest)) {
+    if (!presentPaths.has(ref.path)) throw new Error(`neighbour shard ${ref.path} is missing: ${BUILD_HINT}`);
+    paths.add(ref.path);
+  }
   const missing: string[] = [];
   for (const item of items) {
     for (const path of [item.thumb, item.original]) {
@@ -163,7 +167,12 @@ async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promis
 
 /** The app verifies these hashes after downloading; a mismatch here would publish a site that cannot load. */
 export function verifyManifestHashes(dataDir: string, manifest: Manifest, hashes: Map<string, string>): void {
-  const refs: FileRef[] = [manifest.index, manifest.catalog, manifest.model.file];
+  const refs: FileRef[] = [
+    manifest.index,
+    manifest.catalog,
+    manifest.model.file,
+    ...neighbourShards(manifest),
+  ];
   for (const ref of refs) {
     if (hashes.get(ref.path) !== ref.sha256) {
       throw new Error(
@@ -171,4 +180,8 @@ export function verifyManifestHashes(dataDir: string, manifest: Manifest, hashes
       );
     }
   }
+}
+
+function neighbourShards(manifest: Manifest): FileRef[] {
+  return isShardedManifest(manifest) ? [] : (manifest.neighbours?.shards ?? []);
 }

@@ -268,13 +268,19 @@ test.describe('failures of the data dir', () => {
     await expect(page.getByTestId('album')).toHaveCount(3);
   });
 
-  test('a corrupt index is refused with a clear message', async ({ page }) => {
+  test('a corrupt index costs own-image search only, with a clear message', async ({ page }) => {
     await page.route('**/data/index.*.bin', (route) =>
       route.fulfill({ status: 200, body: Buffer.alloc(4096, 7), contentType: 'application/octet-stream' }),
     );
     await page.goto(serverUrl());
-    await expect(page.getByTestId('index-error')).toContainText('index.');
-    await expect(page.getByTestId('album')).toHaveCount(0);
+    // Albums and album-image searches need only the catalog and the neighbour lists.
+    await page.locator('[data-testid="album"][data-album="Apple"] a').click();
+    await page.getByTestId('grid-cell').first().click();
+    await expect(results(page)).toHaveCount(5);
+    // The index, preloaded for own-image search, is refused and the status line says so.
+    await expect(page.getByTestId('status-index-failed')).toContainText('index.');
+    await page.getByTestId('own-image-input').setInputFiles(fixture('Apple', 'grin').path);
+    await expect(page.getByTestId('search-error')).toContainText('index.');
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { featurize } from '../core/featurize';
 import { cosine } from '../models/research/parity';
-import { parseManifest, type Manifest } from '../core/manifest';
+import { isShardedManifest, parseManifest, type Manifest } from '../core/manifest';
 import { decodeImage } from '../index-builder/decodeImage';
 import { loadDataDir } from '../testing/loadDataDir';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
@@ -165,7 +165,7 @@ test('after a first visit the app starts and searches offline, cross-origin isol
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
     const online = await loadCollection(page);
     const [first] = await allItems(page, online);
-    await page.evaluate(() => window.__lookalike!.searchClient.preloadModel());
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
     await waitForOfflineReady(page);
     const queryId = first.id;
     const onlineAlbumSearch = await searchById(page, queryId, 5);
@@ -213,20 +213,23 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
     const info = await loadCollection(page);
     const queryId = (await allItems(page, info))[3].id;
     const before = await searchById(page, queryId, 5);
+    // The album-image search read its neighbour-list shard (30 images: one shard), not the index.
+    if (isShardedManifest(manifest) || !manifest.neighbours) throw new Error('expected neighbour lists');
+    const shard = manifest.neighbours.shards[0];
 
-    await tamperCacheEntry(page, fileKey(manifest.index.sha256), 'flip-byte');
+    await tamperCacheEntry(page, fileKey(shard.sha256), 'flip-byte');
     await tamperCacheEntry(page, fileKey(manifest.catalog.sha256), 'old-format');
-    expect(await cacheEntryState(page, fileKey(manifest.index.sha256))).not.toMatchObject({
-      sha256: manifest.index.sha256,
+    expect(await cacheEntryState(page, fileKey(shard.sha256))).not.toMatchObject({
+      sha256: shard.sha256,
     });
     await page.reload();
     const after = await loadCollection(page);
     expect(after.count).toBe(info.count);
     expect((await searchById(page, queryId, 5)).results).toEqual(before.results);
     // The bad entries were replaced by verified downloads (from the host or its HTTP cache).
-    expect(await cacheEntryState(page, fileKey(manifest.index.sha256))).toEqual({
+    expect(await cacheEntryState(page, fileKey(shard.sha256))).toEqual({
       formatVersion: CACHE_FORMAT_VERSION,
-      sha256: manifest.index.sha256,
+      sha256: shard.sha256,
     });
     expect(await cacheEntryState(page, fileKey(manifest.catalog.sha256))).toEqual({
       formatVersion: CACHE_FORMAT_VERSION,
@@ -238,9 +241,8 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
     await page.reload();
     const third = await loadCollection(page);
     expect(third.fromCache).toBe(true);
-    expect(log.paths.filter((p) => p.startsWith('/data/index.') || p.startsWith('/data/catalog.'))).toEqual(
-      [],
-    );
+    expect((await searchById(page, queryId, 5)).results).toEqual(before.results);
+    expect(log.paths.filter((p) => /^\/data\/(catalog|neighbours)\./.test(p))).toEqual([]);
   } finally {
     await context.close();
     await server.close();

@@ -13,6 +13,8 @@ export interface AssembleCellIndexOptions extends CellClusteringOptions {
   blend?: NeighbourBlendOptions;
   /** A transform to keep instead of fitting one (a rebuild that did not move it; transformFit.ts). */
   fitted?: VectorTransform;
+  /** With `fitted`: projectEmbedding of embeddings[i] under it, as assembleIndex takes it. */
+  project?: (i: number) => Float64Array;
 }
 
 /**
@@ -31,7 +33,9 @@ export function assembleCellIndex(
   const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED });
   const d = transform.dims;
   const compact = new Int8Array(embeddings.length * d);
-  storedVectors(transform, embeddings, opts.blend).forEach((v, i) => compact.set(v, i * d));
+  storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project).forEach((v, i) =>
+    compact.set(v, i * d),
+  );
   const { centroids, cellRows, order } = clusterCells(compact, d, opts);
   const vectors = new Int8Array(compact.length);
   const rowPositions = new Uint32Array(order.length);

@@ -22,18 +22,25 @@ export interface AssembleIndexOptions {
   blend?: NeighbourBlendOptions;
   /** A transform to keep instead of fitting one (a rebuild that did not move it; transformFit.ts). */
   fitted?: VectorTransform;
+  /**
+   * With `fitted`: projectEmbedding of embeddings[i] under it, where the caller has it already
+   * (projectionCache.ts); the rows are the same either way.
+   */
+  project?: (i: number) => Float64Array;
 }
 
 /**
- * The int8 rows of a collection under its fitted transform: each embedding projected to a unit vector,
- * optionally blended with its neighbours (queries never are), then quantized.
+ * The int8 rows of a collection under its fitted transform: each embedding projected to a unit vector
+ * (by `project` when given: the same vectors, already computed), optionally blended with its
+ * neighbours (queries never are), then quantized.
  */
 export function storedVectors(
   transform: VectorTransform,
   embeddings: Float32Array[],
   blend?: NeighbourBlendOptions,
+  project: (i: number) => Float64Array = (i) => projectEmbedding(transform, embeddings[i]),
 ): Int8Array[] {
-  let unit = embeddings.map((e) => projectEmbedding(transform, e));
+  let unit = embeddings.map((_, i) => project(i));
   if (blend !== undefined && blend.neighbours > 0) unit = neighbourBlend(unit, blend);
   return unit.map((u) => quantize(u, transform.quantScale));
 }
@@ -56,7 +63,7 @@ export function assembleIndex(
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new Error('assembleIndex: modelId is required');
   const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed });
-  const vectors = storedVectors(transform, embeddings, opts.blend);
+  const vectors = storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project);
   return packIndex(vectors, transform, { modelId, bits, seed });
 }
 

@@ -9,7 +9,14 @@ import {
   type ThresholdSource,
 } from '../core/duplicatesFormat';
 import { contentAddressedName, fileRefFor, type FileRef } from '../core/manifest';
-import { duplicateThresholds, findDuplicateGroups, type RowCells } from './duplicateDetection';
+import {
+  duplicateThresholds,
+  findDuplicateGroups,
+  loosestThreshold,
+  type RowCells,
+} from './duplicateDetection';
+import { residentPairs } from './duplicatePairReuse';
+import type { PairState } from './duplicatePairsFile';
 
 /*
  * The duplicates step of publishBuild, the same for every build (single-machine or distributed,
@@ -27,6 +34,8 @@ export interface DuplicatesReport {
   /** Candidate pairs at the loosest threshold, and int8 dot products computed to find them. */
   pairs: number;
   comparisons: number;
+  /** Rows whose pairs this build scanned; a resident rebuild takes the others' from the previous build. */
+  rowsScanned: number;
   /** Bytes of the file plus its shards. */
   bytes: number;
   ms: number;
@@ -37,6 +46,8 @@ export interface BuiltDuplicates {
   files: [string, Uint8Array][];
   manifestField: DuplicatesSummary & { file: FileRef };
   report: DuplicatesReport;
+  /** A resident build's pair scan, for the next build (duplicatePairReuse.ts). */
+  pairState?: PairState;
 }
 
 export interface BuildDuplicatesInput {
@@ -52,12 +63,26 @@ export interface BuildDuplicatesInput {
   /** Sharded layout: the groups go into shard files of this many groups (default 256). */
   sharded: boolean;
   shardSize?: number;
+  /**
+   * A resident build without `cells`: each row's content hash and the key of what its rows depend on,
+   * and the previous build's pair scan, to reuse where still valid (duplicatePairReuse.ts).
+   */
+  reuse?: { hashes: string[]; key: Buffer; previous?: PairState };
 }
 
 export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
   const started = performance.now();
   const count = o.vectors.length / o.dims;
   const { thresholds, source } = duplicateThresholds(o.calibration);
+  const resident =
+    o.reuse && o.cells === undefined
+      ? residentPairs({
+          vectors: o.vectors,
+          dims: o.dims,
+          threshold: loosestThreshold(thresholds),
+          ...o.reuse,
+        })
+      : undefined;
   const found = findDuplicateGroups({
     vectors: o.vectors,
     dims: o.dims,
@@ -65,6 +90,7 @@ export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
     positionOf: o.positionOf,
     itemAt: o.itemAt,
     thresholds,
+    pairs: resident?.pairs,
   });
   const encoded = encodeDuplicates({
     count,
@@ -90,8 +116,10 @@ export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
       images,
       pairs: found.pairs,
       comparisons: found.comparisons,
+      rowsScanned: resident?.scanned ?? count,
       bytes: files.reduce((n, [, b]) => n + b.length, 0),
       ms: Math.round(performance.now() - started),
     },
+    pairState: resident?.state,
   };
 }

@@ -14,6 +14,7 @@ import { finishBuild } from './finishBuild';
 import type { PublishSettings } from './publishBuild';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
+import { SOURCE_FILES_FILE, readSourceFileRecords, sourceFileRecordsBytes } from './sourceFileRecords';
 import { uniqueEntries } from './uniqueEntries';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,6 +93,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     );
 
     const { entries, skipped } = uniqueEntries(listing);
+    const records = await readSourceFileRecords(outDir, maxPixels);
 
     const processed = await runImagePipeline({
       entries,
@@ -103,6 +105,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       batchSize: options.batchSize ?? 32,
       threads: options.threads,
       augment: augmentPlan(entries.length, options.views),
+      known: (entry) => records.lookup(entry),
       progress: options.progress ?? silentProgress,
     });
     skipped.push(...processed.skipped);
@@ -131,6 +134,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       },
       featurizeMs: processed.processMs - processed.modelLoadMs,
     });
+    // Only after the build is published: the records speak for the images it holds.
+    await writer.replaceAtomically(
+      SOURCE_FILES_FILE,
+      sourceFileRecordsBytes(processed.images, maxPixels, startedAt.getTime()),
+    );
     return { upToDate: false, report };
   } finally {
     await writer.close();

@@ -63,7 +63,13 @@ export interface BuildReport {
   /** featurized / (processMs − modelLoadMs): images per second through the whole pipeline. */
   featurizedPerSecond: number;
   /** Whether the transform was kept from the previous build (transformFit.ts); absent in older reports. */
-  transform?: { reused: boolean; drift: number | null; reason: string };
+  transform?: {
+    reused: boolean;
+    drift: number | null;
+    reason: string;
+    /** Images projected under it by this build; the others' projections were kept (projectionCache.ts). */
+    projected?: number;
+  };
   /** The near-duplicate groups: thresholds and where they came from, counts, cost; absent in older reports. */
   duplicates?: DuplicatesReport;
   bytes: { index: number; catalog: number; model: number; indexPerImage: number };
@@ -152,6 +158,7 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       reused: published.fit.reused,
       drift: published.fit.drift === null ? null : Math.round(published.fit.drift * 1e4) / 1e4,
       reason: published.fit.reason,
+      projected: published.projections.computed,
     },
     duplicates: published.duplicates,
     bytes: { ...bytes, indexPerImage: Math.round((bytes.index / published.count) * 10) / 10 },

@@ -7,6 +7,7 @@ import {
   type ThresholdSource,
 } from '../core/duplicatesFormat';
 import { clusterCells } from './cellClustering';
+import { PairBuffer, laidOut, probeMasks, scanPairs, type RowCells } from './pairScan';
 import { int8Cosine } from './similarityCalibration';
 
 /*
@@ -72,11 +73,7 @@ export function duplicateThresholds(
   };
 }
 
-/** Rows grouped into cells: cell c holds rows cellRows[c] ..< cellRows[c+1]; centroids cells × dims int8. */
-export interface RowCells {
-  cellRows: Uint32Array;
-  centroids: Int8Array;
-}
+export type { RowCells } from './pairScan';
 
 export interface CandidatePairs {
   a: Uint32Array;
@@ -84,53 +81,6 @@ export interface CandidatePairs {
   score: Float64Array;
   /** Dot products computed: the cost. */
   comparisons: number;
-}
-
-/** Growable typed arrays for pairs. */
-class PairBuffer {
-  a = new Uint32Array(1024);
-  b = new Uint32Array(1024);
-  score = new Float64Array(1024);
-  length = 0;
-
-  push(a: number, b: number, score: number): void {
-    if (this.length === this.a.length) {
-      const grow = <T extends Uint32Array | Float64Array>(x: T): T => {
-        const y = new (x.constructor as new (n: number) => T)(x.length * 2);
-        y.set(x);
-        return y;
-      };
-      this.a = grow(this.a);
-      this.b = grow(this.b);
-      this.score = grow(this.score);
-    }
-    this.a[this.length] = a;
-    this.b[this.length] = b;
-    this.score[this.length] = score;
-    this.length++;
-  }
-}
-
-/** Cells a row chooses its probes from: the cells nearest its own cell's centroid. */
-const NEIGHBOUR_CELLS = 32;
-
-/** For each cell: itself, then the nearest other cells by centroid, NEIGHBOUR_CELLS in all. */
-function nearCells(cells: RowCells, dims: number): Uint32Array[] {
-  const count = cells.cellRows.length - 1;
-  const { centroids } = cells;
-  const dots = new Float64Array(count);
-  const out: Uint32Array[] = [];
-  for (let c = 0; c < count; c++) {
-    for (let d = 0; d < count; d++) {
-      let dot = 0;
-      for (let k = 0; k < dims; k++) dot += centroids[c * dims + k] * centroids[d * dims + k];
-      dots[d] = d === c ? Infinity : dot;
-    }
-    const order = Uint32Array.from({ length: count }, (_, d) => d);
-    order.sort((x, y) => dots[y] - dots[x] || x - y);
-    out.push(order.slice(0, Math.min(count, NEIGHBOUR_CELLS)));
-  }
-  return out;
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -161,73 +111,8 @@ export function candidatePairs(
     v = new Int8Array(vectors.length);
     c.order.forEach((src, row) => v.set(vectors.subarray(src * dims, (src + 1) * dims), row * dims));
   }
-  const { cellRows, centroids } = grouped;
-  const norms = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    let s = 0;
-    for (let d = 0; d < dims; d++) s += v[r * dims + d] * v[r * dims + d];
-    norms[r] = Math.sqrt(s);
-  }
-  const near = nearCells(grouped, dims);
-  const found = new PairBuffer();
-  let comparisons = 0;
-  const compare = (r: number, s: number) => {
-    comparisons++;
-    if (norms[r] === 0 || norms[s] === 0) return;
-    let dot = 0;
-    const ro = r * dims;
-    const so = s * dims;
-    for (let d = 0; d < dims; d++) dot += v[ro + d] * v[so + d];
-    const score = dot / (norms[r] * norms[s]);
-    if (score >= threshold) found.push(Math.min(r, s), Math.max(r, s), score);
-  };
-  // Pass 1: the cells each row probes, as a bit mask over its cell's near list (NEIGHBOUR_CELLS ≤ 32).
-  const probes = new Uint32Array(n);
-  const cellDots = new Float64Array(NEIGHBOUR_CELLS);
-  for (let c = 0; c + 1 < cellRows.length; c++) {
-    const candidates = near[c];
-    const order = Array.from(candidates.keys());
-    for (let r = cellRows[c]; r < cellRows[c + 1]; r++) {
-      candidates.forEach((d, i) => {
-        let dot = 0;
-        for (let k = 0; k < dims; k++) dot += v[r * dims + k] * centroids[d * dims + k];
-        cellDots[i] = dot;
-      });
-      // Its own cell first, then the nearest cells to this row; always the nearest other one, so a
-      // row on the border of a full cell still sees across it.
-      order.sort((x, y) => (x === 0 ? -1 : y === 0 ? 1 : cellDots[y] - cellDots[x] || x - y));
-      let rows = 0;
-      let mask = 0;
-      for (const [taken, i] of order.entries()) {
-        if (rows >= probeRows && taken >= 2) break;
-        const d = candidates[i];
-        rows += cellRows[d + 1] - cellRows[d];
-        mask |= 1 << i;
-      }
-      probes[r] = mask >>> 0;
-    }
-  }
-  // Pass 2: each pair at most once. Inside a cell, r with the rows after it; across cells c and d, from
-  // the lower cell's side, or from the side that probes when the other does not probe back.
-  const slotOf = near.map((list) => new Map(Array.from(list, (d, i) => [d, i])));
-  for (let c = 0; c + 1 < cellRows.length; c++) {
-    const candidates = near[c];
-    for (let r = cellRows[c]; r < cellRows[c + 1]; r++) {
-      for (let i = 0; i < candidates.length; i++) {
-        if (((probes[r] >>> i) & 1) === 0) continue;
-        const d = candidates[i];
-        if (d === c) {
-          for (let s = r + 1; s < cellRows[c + 1]; s++) compare(r, s);
-          continue;
-        }
-        const back = slotOf[d].get(c);
-        for (let s = cellRows[d]; s < cellRows[d + 1]; s++) {
-          const probedBack = back !== undefined && ((probes[s] >>> back) & 1) === 1;
-          if (c < d || !probedBack) compare(r, s);
-        }
-      }
-    }
-  }
+  const rows = laidOut(v, dims, grouped);
+  const { found, comparisons } = scanPairs(rows, probeMasks(rows, probeRows), threshold);
   return capPerImage(found, rowOf, comparisons);
 }
 
@@ -235,7 +120,11 @@ export function candidatePairs(
  * Keeps a pair while it is among the best MAX_CANDIDATES_PER_IMAGE of either image, and maps rows back
  * to input positions. Only images over the cap need the pairs ranked, so usually nothing is sorted.
  */
-function capPerImage(found: PairBuffer, rowOf: Uint32Array | undefined, comparisons: number): CandidatePairs {
+export function capPerImage(
+  found: PairBuffer,
+  rowOf: Uint32Array | undefined,
+  comparisons: number,
+): CandidatePairs {
   const n = found.length;
   let maxRow = 0;
   for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, found.b[i]);
@@ -324,6 +213,11 @@ export function componentMerges(pairs: CandidatePairs, count: number, minScore: 
   return merges;
 }
 
+/** The threshold candidate pairs are found at: the loosest strictness's. */
+export function loosestThreshold(thresholds: Record<DuplicateStrictness, number>): number {
+  return Math.min(...DUPLICATE_STRICTNESS.map((s) => thresholds[s]));
+}
+
 export interface DuplicateGroupsInput {
   /** Int8 vectors by row, `dims` each. */
   vectors: Int8Array;
@@ -334,6 +228,11 @@ export interface DuplicateGroupsInput {
   /** The item at a catalog position: its id and pixel size pick and order the groups. */
   itemAt: (position: number) => { id: string; width: number; height: number };
   thresholds: Record<DuplicateStrictness, number>;
+  /**
+   * The candidate pairs at the loosest threshold when the caller has them (a resident build's, maybe
+   * reusing the previous build's: duplicatePairReuse.ts); computed here from `cells` otherwise.
+   */
+  pairs?: CandidatePairs;
 }
 
 export interface DuplicateGroupsResult {
@@ -345,8 +244,8 @@ export interface DuplicateGroupsResult {
 /** Every level's groups in page order (largest, then tightest, then by the first member's id). */
 export function findDuplicateGroups(input: DuplicateGroupsInput): DuplicateGroupsResult {
   const { vectors, dims, thresholds, positionOf, itemAt } = input;
-  const loosest = Math.min(...DUPLICATE_STRICTNESS.map((s) => thresholds[s]));
-  const pairs = candidatePairs(vectors, dims, loosest, input.cells);
+  const loosest = loosestThreshold(thresholds);
+  const pairs = input.pairs ?? candidatePairs(vectors, dims, loosest, input.cells);
   const merges = componentMerges(pairs, vectors.length / dims, loosest);
   const rowVector = (row: number) => vectors.subarray(row * dims, (row + 1) * dims);
   const levels = {} as DuplicateGroupsResult['levels'];

@@ -2,6 +2,8 @@ import type { ModelSpec } from '../core/modelSpec';
 import type { DataDirWriter } from '../storage/dataDirWriter';
 import { writeBuildReport, type BuildOutcome, type BuildReport } from './buildReport';
 import type { ProcessedImage } from './imagePipeline';
+import { PROJECTIONS_FILE } from './projectionCache';
+import { DUPLICATE_PAIRS_FILE, encodePairState, readPairState } from './duplicatePairsFile';
 import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
 import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
@@ -41,9 +43,15 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     startedAt: b.startedAt,
     ...publishSettings(settings),
     previousFit: await readPreviousFit(writer.dir, fitKey),
+    fitKey,
+    previousPairs: await readPairState(writer.dir),
     refit: settings.refit,
   });
   await writeFitRecord(writer, fitKey, published);
+  await writer.replaceAtomically(PROJECTIONS_FILE, published.projections.encode());
+  if (published.pairState !== undefined) {
+    await writer.replaceAtomically(DUPLICATE_PAIRS_FILE, encodePairState(published.pairState));
+  }
   return writeBuildReport(writer, {
     source: b.source,
     fingerprint: b.fingerprint,

@@ -68,9 +68,12 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
   const addFile = async (rel: string, path: string) => {
     try {
       const s = await stat(path);
-      const version = `${s.mtimeMs}`;
+      // ctime too: rewriting a file and setting its mtime back still moves its ctime (as git checks).
+      const version = `${s.mtimeMs}:${s.ctimeMs}`;
+      const modifiedMs = Math.max(s.mtimeMs, s.ctimeMs);
       if (rel === META_FILE_NAME) metaFile = { size: s.size, version };
-      else entries.push({ ...placeInAlbum(rel, rootAlbum), location: rel, size: s.size, version });
+      else
+        entries.push({ ...placeInAlbum(rel, rootAlbum), location: rel, size: s.size, version, modifiedMs });
     } catch (err) {
       skipped.push({ key: fileKey(rel), reason: 'unreadable', message: `cannot stat: ${errorCode(err)}` });
     }
@@ -93,17 +96,21 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       return;
     }
     const here = chain[chain.length - 1];
+    // A folder's files are stat'ed together (the listing is sorted at the end): one at a time, the
+    // stats of a large collection took most of a rebuild's listing.
+    const files: Promise<void>[] = [];
     for (const d of dirents.filter((x) => !isHidden(x.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
       if (d.isDirectory()) {
         const real = join(here, d.name);
         if (real !== outReal) await walk(childRel, [...chain, real]);
       } else if (d.isFile()) {
-        await addFile(childRel, join(root, childRel));
+        files.push(addFile(childRel, join(root, childRel)));
       } else if (d.isSymbolicLink()) {
         await followLink(childRel, chain);
       }
     }
+    await Promise.all(files);
   };
 
   const followLink = async (rel: string, chain: string[]): Promise<void> => {

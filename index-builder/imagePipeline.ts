@@ -18,6 +18,7 @@ import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
 import { safeOriginal, type SafeOriginal } from './safeOriginal';
+import type { KnownFile } from './sourceFileRecords';
 import { createWorkerModelRunner } from './workerModelRunner';
 
 /** An image that made it: its embedding plus what the catalog needs. */
@@ -61,6 +62,12 @@ export interface ImagePipelineOptions {
    * worker serving many jobs loads the model once, not once per job.
    */
   sharedRunner?: () => Promise<OnnxModelRunner>;
+  /**
+   * What an earlier build learned from a file that has not changed since (sourceFileRecords.ts): such a
+   * file is not read again when its embedding (and views) are cached and its thumbnail and original
+   * are already stored.
+   */
+  known?: (entry: SourceEntry) => KnownFile | undefined;
   progress: ProgressReporter;
 }
 
@@ -117,9 +124,44 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     return undefined;
   };
 
+  const viewCountOf = (hash: string) =>
+    opts.augment && isSampled(hash, opts.augment) ? opts.augment.viewsPerImage : 0;
+  const cachedViews = (hash: string, viewCount: number) => {
+    const views = Array.from({ length: viewCount }, (_, v) => cache.get(viewCacheKey(hash, v)));
+    return views.every((v) => v !== undefined) ? views : undefined;
+  };
+
+  // An unchanged file with everything it yields already made: nothing to read, decode or write.
+  const recall = async (entry: SourceEntry): Promise<InProgress | undefined> => {
+    const known = opts.known?.(entry);
+    if (known === undefined) return undefined;
+    const { hash, width, height, ext } = known;
+    const embedding = cache.get(hash);
+    const viewCount = viewCountOf(hash);
+    const views = cachedViews(hash, viewCount);
+    if (embedding === undefined || views === undefined) return undefined;
+    const stored = await Promise.all([
+      writer.has(`thumbs/${hash16(hash)}.webp`),
+      writer.has(`originals/${hash16(hash)}.${ext}`),
+    ]);
+    if (!stored.every(Boolean)) return undefined;
+    return {
+      entry,
+      hash,
+      width,
+      height,
+      ext,
+      embedding,
+      viewCount,
+      views: viewCount > 0 ? views : undefined,
+    };
+  };
+
   // Everything that does not need the model. Bad images are skipped; failures to write the data
   // dir (or the work prefix) are not the image's fault and fail the build.
   const prepare = async (entry: SourceEntry): Promise<InProgress | undefined> => {
+    const recalled = await recall(entry);
+    if (recalled !== undefined) return recalled;
     let bytes: Uint8Array;
     try {
       bytes = await source.read(entry);
@@ -128,9 +170,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     }
     const hash = contentHash(bytes);
     const embedding = cache.get(hash);
-    const viewCount = opts.augment && isSampled(hash, opts.augment) ? opts.augment.viewsPerImage : 0;
-    const cachedViews = Array.from({ length: viewCount }, (_, v) => cache.get(viewCacheKey(hash, v)));
-    const views = cachedViews.every((v) => v !== undefined) ? cachedViews : undefined;
+    const viewCount = viewCountOf(hash);
+    const views = cachedViews(hash, viewCount);
     const thumbName = `thumbs/${hash16(hash)}.webp`;
     const needThumb = !(await writer.has(thumbName));
     let info: ImageInfo;

@@ -9,8 +9,13 @@ export interface SourceEntry {
   /** Where the source finds the file: a path under the folder, or an object key. */
   location: string;
   size: number;
-  /** Changes whenever the content may have changed: mtime for folders, ETag for S3. */
+  /** Changes whenever the content may have changed: mtime and ctime for folders, ETag for S3. */
   version: string;
+  /**
+   * When the file last changed (ms since the epoch), where the version is a timestamp that a change
+   * within the same clock tick would leave as it is (folders); absent when it is not (S3's ETag).
+   */
+  modifiedMs?: number;
 }
 
 /**

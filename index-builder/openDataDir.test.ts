@@ -59,7 +59,8 @@ describe('openDataDir', () => {
         if (!('results' in a) || !('results' in b)) throw new Error(`query ${item.id} failed`);
         expect(a.results).toHaveLength(K);
         // Equal scores may come in another order: rows are numbered differently in the two layouts.
-        const key = (r: { id: string; score: number }) => `${r.score}:${r.id}`;
+        // Resident album-image scores come from the neighbour lists, stored as float32.
+        const key = (r: { id: string; score: number }) => `${Math.fround(r.score)}:${r.id}`;
         expect(new Set(b.results.map(key))).toEqual(new Set(a.results.map(key)));
         queries++;
       }
@@ -92,12 +93,45 @@ describe('openDataDir', () => {
     for (const f of shardedFiles) await expect(readFile(join(shardedDir, f))).resolves.toBeInstanceOf(Buffer);
   });
 
+  it('answers album-image queries of a resident build from its neighbour lists: the index search, unread', async () => {
+    const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
+    expect(manifest.neighbours?.k).toBe(10);
+    const files = fileDataSource(residentDir);
+    const reads: string[] = [];
+    const spy: DataSource = {
+      file: (path, fresh) => (reads.push(path), files.file(path, fresh)),
+      range: files.range,
+    };
+    const collection = await ResidentCollection.open(manifest, spy);
+    const items = await collection.everyItem();
+    const answers = new Map<string, { id: string; score: number }[]>();
+    for (const item of items) answers.set(item.id, (await collection.searchById(item.id, 10)).results);
+    expect(reads).not.toContain(manifest.index.path);
+    expect(new Set(reads)).toEqual(
+      new Set([manifest.catalog.path, ...manifest.neighbours!.shards.map((s) => s.path)]),
+    );
+    // What the index itself answers for every row, scores to float32 precision; a smaller k is a prefix.
+    const index = await collection.index();
+    for (const [row, item] of items.entries()) {
+      const fromIndex = index.searchByRow(row, 10);
+      const fromLists = answers.get(item.id)!;
+      expect(fromLists.map((r) => r.id)).toEqual(fromIndex.map((h) => items[h.row].id));
+      fromLists.forEach((r, i) => expect(r.score).toBeCloseTo(fromIndex[i].score, 6));
+      expect((await collection.searchById(item.id, 3)).results).toEqual(fromLists.slice(0, 3));
+    }
+    // Beyond the lists' k, the index answers.
+    expect((await collection.searchById(items[0].id, 12)).results).toHaveLength(
+      Math.min(12, items.length - 1),
+    );
+  });
+
   it.each(['index', 'catalog'] as const)('refuses a damaged %s file of a resident build', async (file) => {
     const dir = await damagedCopy(file);
     const manifest = (await readDataDirManifest(dir)) as ResidentManifest;
-    await expect(openDataDir(dir)).rejects.toThrow(
-      `${manifest[file].path} does not match its manifest entry (size or SHA-256)`,
-    );
+    const message = `${manifest[file].path} does not match its manifest entry (size or SHA-256)`;
+    // The catalog is read on open; the index when a query first needs it.
+    if (file === 'catalog') await expect(openDataDir(dir)).rejects.toThrow(message);
+    else await expect((await openDataDir(dir)).collection.transform()).rejects.toThrow(message);
   });
 
   it('reads a file whose cached copy is damaged once more, fresh, and names the file it cannot decode', async () => {
@@ -116,9 +150,18 @@ describe('openDataDir', () => {
     };
     const collection = await ResidentCollection.open(manifest, staleCache);
     expect(collection.count).toBe(manifest.count);
+    await collection.index();
     expect(freshReads.sort()).toEqual([manifest.catalog.path, manifest.index.path].sort());
     // A source that vouches for its bytes (the worker's verified loader) is not checked twice.
-    await expect(ResidentCollection.open(manifest, staleCache, true)).rejects.toThrow(
+    const trusting = await ResidentCollection.open(
+      manifest,
+      {
+        file: (path) => (path === manifest.index.path ? staleCache.file(path) : files.file(path)),
+        range: files.range,
+      },
+      true,
+    );
+    await expect(trusting.index()).rejects.toThrow(
       new RegExp(`^${manifest.index.path.replaceAll('.', '\\.')}: `),
     );
   });

@@ -4,18 +4,23 @@ import { decodeIndex } from '../core/indexFormat';
 import type { ModelSpec } from '../core/modelSpec';
 import type { DataDirWriter } from '../storage/dataDirWriter';
 import { publishDataDir, type BuildToPublish } from '../storage/publishDataDir';
+import { neighbourLists } from './neighbourLists';
 import { assembleCellIndex } from './assembleCellIndex';
-import { assembleIndex } from './assembleIndex';
+import { viewCacheKey } from './augmentedViews';
+import { DEFAULT_DIMS, DEFAULT_SEED, assembleIndex } from './assembleIndex';
 import { buildDuplicates, type DuplicatesReport } from './buildDuplicates';
-import { MIN_VIEWS, type TransformInputs } from './fitTransform';
+import { pairStateKey, type PairState } from './duplicatePairsFile';
+import { MIN_VIEWS, fitTransform, type TransformInputs } from './fitTransform';
 import { hash16 } from './contentAddress';
 import { itemIdFor } from './itemId';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 import type { ProcessedImage } from './imagePipeline';
+import { freshProjections, type Projections } from './projectionCache';
 import { buildShardedCatalog } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
 import { chooseTransform, type FitOutcome, type PreviousFit } from './transformFit';
 import type { SourceMeta } from './sourceMeta';
+import type { VectorTransform } from '../core/vectorTransform';
 
 /** How the index is laid out: what every build passes to publishBuild and fingerprints. */
 export interface PublishSettings {
@@ -92,6 +97,10 @@ export interface PublishBuildOptions extends PublishSettings {
   startedAt: Date;
   /** The current build's transform and what it was fitted on (transformFit.ts), to keep if still valid. */
   previousFit?: PreviousFit;
+  /** transformFit.ts's fitKeyFor these settings: what the projections written for the next build are for. */
+  fitKey: string;
+  /** The current build's duplicate pair scan (duplicatePairReuse.ts), to reuse where still valid. */
+  previousPairs?: PairState;
   /** Fit a new transform even if the previous one is still valid. */
   refit?: boolean;
 }
@@ -113,6 +122,10 @@ export function resolveLayout(layout: IndexLayout | undefined, count: number): '
 export interface PublishedBuild {
   /** Whether the transform was kept from the previous build or fitted, and why. */
   fit: FitOutcome;
+  /** The images' projections under the published transform, to keep for the next build. */
+  projections: Projections;
+  /** A resident build's duplicate pair scan, to keep for the next build. */
+  pairState?: PairState;
   manifestBytes: Uint8Array;
   count: number;
   dims: number;
@@ -133,6 +146,8 @@ export interface AssembleParts {
   indexMs: number;
   calibrationMs: number;
   duplicatesMs: number;
+  /** Resident builds: every image's neighbour list (neighbourLists.ts). */
+  neighboursMs?: number;
 }
 
 /**
@@ -145,10 +160,17 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
   const transform = transformInputs(o, images);
-  const { keep, outcome: fit } = chooseTransform(o.previousFit, images, o.refit === true);
+  const { fitted, fit, projections } = resolveTransform(o, transform);
   const { bytes: indexBytes, order } = assembleIndex(
     images.map((u) => u.embedding),
-    { modelId: spec.id, dims: o.dims, bits: o.bits, transform, blend: blendOptions(o), fitted: keep },
+    {
+      modelId: spec.id,
+      dims: o.dims,
+      bits: o.bits,
+      blend: blendOptions(o),
+      fitted,
+      project: (i) => projections.of(images[i].hash, images[i].embedding),
+    },
   );
   // Never publish an index the site could not load.
   const index = decodeIndex(indexBytes);
@@ -164,6 +186,7 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     count: index.count,
     vectorOf: (i) => index.vector(rowOfImage[i]),
     views: transform.views ?? [],
+    viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
   const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
@@ -177,7 +200,13 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     itemAt: (position) => items[position],
     calibration,
     sharded: false,
+    reuse: {
+      hashes: order.map((i) => images[i].hash),
+      key: pairStateKey(projections.key, blendOptions(o)),
+      previous: o.previousPairs,
+    },
   });
+  const neighbours = neighbourLists(index);
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
@@ -190,10 +219,13 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     catalog: catalogBytes,
     calibration,
     duplicates,
+    neighbours,
     media: mediaOf(items),
   });
   return {
     fit,
+    projections,
+    pairState: duplicates.pairState,
     manifestBytes,
     count: index.count,
     dims: index.dims,
@@ -203,9 +235,45 @@ export async function publishBuild(o: PublishBuildOptions): Promise<PublishedBui
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,
     assembleMs,
-    assembleParts: { indexMs, calibrationMs, duplicatesMs: duplicates.report.ms },
+    assembleParts: {
+      indexMs,
+      calibrationMs,
+      duplicatesMs: duplicates.report.ms,
+      neighboursMs: neighbours.ms,
+    },
     writeMs: performance.now() - writeStart,
   };
+}
+
+/**
+ * The transform to build with: the previous one while the collection has not moved it, else one fitted
+ * here; and the images' projections under it, the previous build's where the transform was kept.
+ */
+function resolveTransform(
+  o: PublishBuildOptions,
+  inputs: TransformInputs,
+): { fitted: VectorTransform; fit: FitOutcome; projections: Projections } {
+  const { keep, outcome: fit } = chooseTransform(o.previousFit, o.images, o.refit === true);
+  if (keep !== undefined && o.previousFit?.projections !== undefined) {
+    return { fitted: keep, fit, projections: o.previousFit.projections };
+  }
+  const fitted =
+    keep ??
+    fitTransform(
+      o.images.map((u) => u.embedding),
+      { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
+    );
+  return { fitted, fit, projections: freshProjections(o.fitKey, fitted) };
+}
+
+/**
+ * The projections of the images' edited copies, in transformInputs' order, kept with the images'
+ * under the views' cache keys.
+ */
+function viewProjections(images: ProcessedImage[], projections: Projections): (i: number) => Float64Array {
+  const keys = images.flatMap((u) => (u.views ?? []).map((_, v) => viewCacheKey(u.hash, v)));
+  const embeddings = images.flatMap((u) => u.views ?? []);
+  return (i) => projections.of(keys[i], embeddings[i]);
 }
 
 function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
@@ -242,7 +310,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
   const inputs = transformInputs(o, images);
-  const { keep, outcome: fit } = chooseTransform(o.previousFit, images, o.refit === true);
+  const { fitted, fit, projections } = resolveTransform(o, inputs);
   const {
     bytes: indexBytes,
     order,
@@ -256,9 +324,9 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
       modelId: spec.id,
       dims: o.dims,
       rowsPerCell: o.rowsPerCell,
-      transform: inputs,
       blend: blendOptions(o),
-      fitted: keep,
+      fitted,
+      project: (i) => projections.of(images[i].hash, images[i].embedding),
     },
   );
   const head = decodeCellIndexHead(indexBytes);
@@ -273,6 +341,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
     count: head.count,
     vectorOf: (i) => vectors.subarray(rowOfImage[i] * dims, (rowOfImage[i] + 1) * dims),
     views: inputs.views ?? [],
+    viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
   const positionItems = byPosition.map((i) => catalogItem(images[i], meta));
@@ -310,6 +379,7 @@ async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   for (const b of catalog.files.values()) catalogBytes += b.length;
   return {
     fit,
+    projections,
     manifestBytes,
     count: head.count,
     dims: head.dims,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { similarityLabel } from '../core/calibration';
-import { compactVector } from '../core/vectorTransform';
+import { compactVector, projectEmbedding } from '../core/vectorTransform';
 import { fitTransform } from './fitTransform';
 import { int8Cosine, measureCalibration, MIN_CALIBRATED_IMAGES, samplePairs } from './similarityCalibration';
 
@@ -36,6 +36,17 @@ describe('measureCalibration', () => {
     const stored = base.map((e) => compactVector(transform, e));
     const c = measureCalibration({ transform, count: base.length, vectorOf: (i) => stored[i], views });
     expect(c).not.toBeNull();
+    // The copies' projections given (kept from the previous build) change nothing.
+    const viewProjection = (i: number) => projectEmbedding(transform, views[i].embedding);
+    expect(
+      measureCalibration({
+        transform,
+        count: base.length,
+        vectorOf: (i) => stored[i],
+        views,
+        viewProjection,
+      }),
+    ).toEqual(c);
     expect(c!.measured.editedCopies).toBe(60);
     expect(c!.measured.editedCopy.p50).toBeGreaterThan(c!.measured.randomPair.p999);
     // A fresh edit of an image is recognised; another image is not.

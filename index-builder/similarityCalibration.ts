@@ -1,6 +1,6 @@
 import { calibrationFrom, type SimilarityCalibration } from '../core/calibration';
 import { mulberry32 } from '../core/lsh';
-import { compactVector, type VectorTransform } from '../core/vectorTransform';
+import { compactVector, quantize, type VectorTransform } from '../core/vectorTransform';
 
 /*
  * Measures a build's similarity calibration (core/calibration.ts) from what the builder already has:
@@ -62,15 +62,20 @@ export interface CalibrationInputs {
   vectorOf: (position: number) => Int8Array;
   /** The builder's edited copies: the original's position and the copy's embedding. */
   views: { row: number; embedding: Float32Array }[];
+  /** projectEmbedding of views[i] under `transform`, where the caller has it (projectionCache.ts). */
+  viewProjection?: (i: number) => Float64Array;
 }
 
 /** The build's calibration, or null when it has too few edited copies or images to measure one. */
 export function measureCalibration(inputs: CalibrationInputs): SimilarityCalibration | null {
-  const { transform, count, vectorOf, views } = inputs;
+  const { transform, count, vectorOf, views, viewProjection } = inputs;
   if (count < MIN_CALIBRATED_IMAGES) return null;
-  const editedCopyScores = views.map((v) =>
-    int8Cosine(compactVector(transform, v.embedding), vectorOf(v.row)),
-  );
+  // Scored as an own-image query would be: the copy's embedding through the transform, quantized.
+  const stored = (i: number) =>
+    viewProjection === undefined
+      ? compactVector(transform, views[i].embedding)
+      : quantize(viewProjection(i), transform.quantScale);
+  const editedCopyScores = views.map((v, i) => int8Cosine(stored(i), vectorOf(v.row)));
   const randomPairScores = samplePairs(count, RANDOM_PAIRS).map(([a, b]) =>
     int8Cosine(vectorOf(a), vectorOf(b)),
   );

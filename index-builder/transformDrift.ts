@@ -46,19 +46,21 @@ function secondMoments(vectors: Float64Array[], dims: number): Float64Array {
 
 /**
  * The drift of `transform` (fitted on the images whose content hashes are `fittedOn`) over the new
- * collection `images` (content hash + embedding).
+ * collection `images` (content hash + embedding). `project` gives images[i]'s projectEmbedding under
+ * `transform` when the caller already has it (projectionCache.ts).
  */
 export function measureDrift(
   transform: VectorTransform,
   fittedOn: ReadonlySet<string>,
   images: { hash: string; embedding: Float32Array }[],
+  project: (i: number) => Float64Array = (i) => projectEmbedding(transform, images[i].embedding),
 ): DriftMeasure {
   const { dims } = transform;
   const all: Float64Array[] = [];
   const kept: Float64Array[] = [];
   const present = new Set<string>();
-  for (const image of images) {
-    const v = projectEmbedding(transform, image.embedding);
+  for (const [i, image] of images.entries()) {
+    const v = project(i);
     all.push(v);
     if (fittedOn.has(image.hash)) {
       kept.push(v);

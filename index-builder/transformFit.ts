@@ -10,6 +10,7 @@ import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { DataDirWriter } from '../storage/dataDirWriter';
 import type { PublishSettings } from './publishBuild';
 import { measureDrift, refitReason } from './transformDrift';
+import { openProjections, type Projections } from './projectionCache';
 
 /*
  * Keeping a fitted transform across rebuilds. Next to the manifest the builder keeps transform-fit.json
@@ -52,6 +53,8 @@ export interface PreviousFit {
   transform: VectorTransform;
   sampleBelow: number;
   fittedOn: Set<string>;
+  /** Its images' projections under it, as far as the previous build kept them (projectionCache.ts). */
+  projections?: Projections;
 }
 
 /** Bump when fitTransform changes what it computes from the same inputs. */
@@ -101,10 +104,15 @@ export function chooseTransform(
   };
   if (refit) return fresh('fitted: a refit was asked for (--refit)', null);
   if (previous === undefined) return fresh('fitted: no earlier fit with these settings to keep', null);
-  const sample = images
-    .map((u) => ({ hash: hash16(u.hash), embedding: u.embedding }))
-    .filter((u) => inSample(u.hash, previous.sampleBelow));
-  const measured = measureDrift(previous.transform, previous.fittedOn, sample);
+  const sampled = images.filter((u) => inSample(u.hash, previous.sampleBelow));
+  const sample = sampled.map((u) => ({ hash: hash16(u.hash), embedding: u.embedding }));
+  const { projections } = previous;
+  const measured = measureDrift(
+    previous.transform,
+    previous.fittedOn,
+    sample,
+    projections && ((i) => projections.of(sampled[i].hash, sampled[i].embedding)),
+  );
   const why = refitReason(measured, previous.fittedOn.size);
   if (why !== null) return fresh(`refitted: ${why}`, measured.drift);
   return {
@@ -163,7 +171,12 @@ export async function readPreviousFit(outDir: string, key: string): Promise<Prev
     } else {
       transform = decodeIndexData(indexBytes).transform;
     }
-    return { transform, sampleBelow: record.sampleBelow, fittedOn: new Set(record.fittedOn) };
+    return {
+      transform,
+      sampleBelow: record.sampleBelow,
+      fittedOn: new Set(record.fittedOn),
+      projections: await openProjections(outDir, key, transform),
+    };
   } catch {
     return undefined;
   }

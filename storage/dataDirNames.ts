@@ -38,8 +38,17 @@ export function parseRetainedFiles(text: string): RetainedFiles | undefined {
 /** A build's content-addressed files at the top of the data dir (docs/architecture.md "Data dir"). */
 const BUILD_FILE =
   /^(index\.[0-9a-f]{16}\.bin|catalog\.[0-9a-f]{16}\.json|model\.[0-9a-f]{16}\.onnx|duplicates\.[0-9a-f]{16}\.json)$/;
-/** A build's content-addressed folders of many small files: catalog shards, duplicate-group shards. */
-const BUILD_FOLDER = /^(shards|duplicates)\.[0-9a-f]{16}$/;
+/**
+ * A build's content-addressed folders of many small files (catalog, duplicate-group and neighbour
+ * shards), each named after the hash of all of them.
+ */
+const BUILD_FOLDER = /^(shards|duplicates|neighbours)\.[0-9a-f]{16}$/;
+
+/** Whether a data-dir path lies in one of a build's content-addressed folders. */
+export function inBuildFolder(path: string): boolean {
+  const slash = path.indexOf('/');
+  return slash > 0 && BUILD_FOLDER.test(path.slice(0, slash));
+}
 
 /** Folders of thumbnails and originals, named by image content and shared between builds. */
 export const MEDIA_FOLDERS = ['thumbs', 'originals'] as const;

@@ -141,4 +141,20 @@ describe('DataDirWriter', () => {
     expect(await publish(3, second)).toBe(3);
     expect(await present()).toEqual(second.sort());
   });
+
+  it('knows which thumbnails and originals are stored, from one listing and from the disk for later ones', async () => {
+    await mkdir(join(dir, 'thumbs'), { recursive: true });
+    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), 'x');
+    const w = new DataDirWriter(dir);
+    await w.open();
+    expect(await w.has('thumbs/aaaaaaaaaaaaaaaa.webp')).toBe(true);
+    expect(await w.has('thumbs/bbbbbbbbbbbbbbbb.webp')).toBe(false);
+    // Written after the listing, by this writer or another: still seen.
+    await w.putContentAddressed('originals/bbbbbbbbbbbbbbbb.png', new Uint8Array([1]), false);
+    await writeFile(join(dir, 'thumbs', 'bbbbbbbbbbbbbbbb.webp'), 'x');
+    expect(await w.has('originals/bbbbbbbbbbbbbbbb.png')).toBe(true);
+    expect(await w.has('thumbs/bbbbbbbbbbbbbbbb.webp')).toBe(true);
+    expect(await w.has('manifest.json')).toBe(false);
+    await w.close();
+  });
 });

@@ -43,6 +43,8 @@ export class DataDirWriter {
   private locked = false;
   /** The manifest.json bytes putManifest replaced (null: there was none); undefined before putManifest. */
   private replacedManifest: Uint8Array | null | undefined;
+  /** Names in the media folders, listed on the first has() (see there). */
+  private media: Promise<Set<string>> | undefined;
 
   constructor(readonly dir: string) {
     this.staging = join(dir, STAGING_DIR);
@@ -82,9 +84,29 @@ export class DataDirWriter {
     this.locked = false;
   }
 
-  /** True if a content-addressed file of that name is already in place (and so need not be produced). */
-  has(name: string): Promise<boolean> {
+  /**
+   * True if a content-addressed file of that name is already in place (and so need not be produced).
+   * Thumbnails and originals are looked up in one listing of their folders instead of a stat each (a
+   * rebuild asks for every image); a name not in it is still checked on disk, so only a file removed
+   * by hand during the build could be missed.
+   */
+  async has(name: string): Promise<boolean> {
+    const folder = name.slice(0, Math.max(0, name.indexOf('/')));
+    if ((MEDIA_FOLDERS as readonly string[]).includes(folder)) {
+      this.media ??= this.listMedia();
+      if ((await this.media).has(name)) return true;
+    }
     return exists(join(this.dir, name));
+  }
+
+  private async listMedia(): Promise<Set<string>> {
+    const names = new Set<string>();
+    for (const sub of MEDIA_FOLDERS) {
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        names.add(`${sub}/${name}`);
+      }
+    }
+    return names;
   }
 
   /**
@@ -124,6 +146,7 @@ export class DataDirWriter {
    * data dir, a build killed between switch and collection) nothing is deleted this time.
    */
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
+    this.media = undefined; // files are about to be deleted
     const unreferenced: string[] = [];
     for (const name of await readdir(this.dir)) {
       if (ownedTopLevel(name) !== undefined && !referenced.has(name)) unreferenced.push(name);

@@ -12,6 +12,7 @@ import {
   type Manifest,
 } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import type { NeighboursField } from '../core/neighboursFormat';
 import type { DataDirWriter } from './dataDirWriter';
 
 /** A build's bytes, assembled by whoever built it (the builder, the distributed coordinator, bench fixtures). */
@@ -33,6 +34,11 @@ export interface BuildToPublish {
     files: Iterable<[string, Uint8Array]>;
     manifestField: DuplicatesSummary & { file: FileRef };
   };
+  /** Resident: every image's neighbour list, its shards by data-dir path and the manifest's field. */
+  neighbours?: {
+    files: Iterable<[string, Uint8Array]>;
+    manifestField: NeighboursField;
+  };
   /** Thumbnails and originals the catalog names, already in the writer's data dir. */
   media: Iterable<string>;
 }
@@ -52,6 +58,7 @@ export interface PublishedDataDir {
  */
 export async function publishDataDir(writer: DataDirWriter, b: BuildToPublish): Promise<PublishedDataDir> {
   const sharded = b.layout === 'sharded';
+  if (sharded && b.neighbours) throw new Error('neighbour lists are part of resident builds only');
   let headBytes = 0;
   if (sharded) {
     const head = decodeCellIndexHead(b.index);
@@ -64,6 +71,7 @@ export async function publishDataDir(writer: DataDirWriter, b: BuildToPublish): 
   const files: [string, Uint8Array][] = [
     ...(b.catalogShards ?? []),
     ...(b.duplicates?.files ?? []),
+    ...(b.neighbours?.files ?? []),
     [indexName, b.index],
     [catalogName, b.catalog],
     [modelName, b.model.bytes],
@@ -95,6 +103,7 @@ export async function publishDataDir(writer: DataDirWriter, b: BuildToPublish): 
         index: fileRefFor(indexName, b.index),
         catalog: fileRefFor(catalogName, b.catalog),
         ...optional,
+        ...(b.neighbours ? { neighbours: b.neighbours.manifestField } : {}),
       };
   parseManifest(manifest);
 

@@ -24,7 +24,7 @@ export async function loadDataDir(dir: string): Promise<LoadedDataDir> {
   return {
     manifest: manifest as ResidentManifest,
     collection,
-    index: collection.index,
+    index: await collection.index(),
     catalog: collection.catalog,
     model,
   };

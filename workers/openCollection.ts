@@ -41,16 +41,21 @@ export function openCollection(
     : openResident(dataUrl, manifest, cache, report);
 }
 
-/** Index and catalog whole, each verified and kept in IndexedDB by loadVerifiedFile. */
+/**
+ * The catalog now; the index and neighbour shards when queries need them (core/residentCollection.ts).
+ * Each file is verified and kept in IndexedDB by loadVerifiedFile.
+ */
 async function openResident(
   dataUrl: string,
   manifest: ResidentManifest,
   cache: DataCache,
   report: ReportProgress,
 ): Promise<OpenedCollection> {
-  const files = new Map<string, [FileRef, LoadStage]>([
+  const files = new Map<string, [FileRef, LoadStage | null]>([
     [manifest.index.path, [manifest.index, 'index']],
     [manifest.catalog.path, [manifest.catalog, 'catalog']],
+    // Shards of a few tens of KB, fetched one per query at most: not worth a progress line.
+    ...(manifest.neighbours?.shards ?? []).map((ref): [string, [FileRef, null]] => [ref.path, [ref, null]]),
   ]);
   let fromCache = true;
   let fetchedBytes = 0;
@@ -58,7 +63,14 @@ async function openResident(
     async file(path) {
       const file = files.get(path);
       if (file === undefined) throw new Error(`${path} is not a file of this build's manifest`);
-      const loaded = await loadVerifiedFile(dataUrl, file[0], file[1], cache, report);
+      const [ref, stage] = file;
+      const loaded = await loadVerifiedFile(
+        dataUrl,
+        ref,
+        stage ?? 'catalog',
+        cache,
+        stage ? report : () => {},
+      );
       if (!loaded.fromCache) {
         fromCache = false;
         fetchedBytes += loaded.bytes.byteLength;
@@ -75,6 +87,7 @@ async function openResident(
     manifest.catalog.sha256,
     manifest.model.file.sha256,
     ...duplicatesFileHash(manifest),
+    ...(manifest.neighbours?.shards ?? []).map((ref) => ref.sha256),
   ]);
   return { collection, fromCache, fetchedBytes };
 }

@@ -78,6 +78,11 @@ export interface WorkerStatus {
   indexLoaded: boolean;
   model: 'idle' | 'loading' | 'ready' | 'failed';
   modelError: string | null;
+  /**
+   * Why the index (which own-image queries need; album-image queries read neighbour lists) failed to load
+   * in the background; null otherwise.
+   */
+  indexError: string | null;
   executionProvider: 'webgpu' | 'wasm' | null;
   /** Why the model fell back to WASM although the browser offered WebGPU; null otherwise. */
   webGpuError: string | null;
@@ -119,8 +124,8 @@ export interface SearchApi {
     k: number,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<SearchResponse>;
-  /** Starts loading model + runtime in the background so the first own-image query is quick. */
-  preloadModel(onProgress?: (p: LoadProgress) => void): Promise<void>;
+  /** Starts loading model, runtime and the index's transform in the background so the first own-image query is quick. */
+  preloadOwnImageSearch(onProgress?: (p: LoadProgress) => void): Promise<void>;
   /** The embedding of an image as the browser computes it (for Node/browser parity tests). */
   embed(pixels: QueryPixels): Promise<Float32Array>;
   status(): Promise<WorkerStatus>;

@@ -4,19 +4,25 @@ import { digestMatches, sha256HexOf } from './downloadDigest';
 import type { DataCache } from './dataCache';
 import { FetchError, fetchWithProgress } from './fetchWithProgress';
 import type { ReportProgress } from './progressThrottle';
-import type { LoadStage } from './searchApi';
+import type { LoadProgress, LoadStage } from './searchApi';
 
-/** A content-addressed data file: verified from IndexedDB, or downloaded, verified and stored. */
+/**
+ * A content-addressed data file: verified from IndexedDB, or downloaded, verified and stored. Progress is
+ * reported under `stage`; null for small files that get no progress line.
+ */
 export async function loadVerifiedFile(
   dataUrl: string,
   ref: FileRef,
-  stage: LoadStage,
+  stage: LoadStage | null,
   cache: DataCache,
-  report: ReportProgress,
+  reportStage: ReportProgress,
 ): Promise<{ bytes: ArrayBuffer; fromCache: boolean }> {
+  const report = (p: Omit<LoadProgress, 'stage'>) => {
+    if (stage !== null) reportStage({ stage, ...p });
+  };
   const cached = await cache.readFile(ref.sha256);
   if (cached.outcome === 'hit') {
-    report({ stage, loadedBytes: ref.bytes, totalBytes: ref.bytes, fromCache: true, done: true });
+    report({ loadedBytes: ref.bytes, totalBytes: ref.bytes, fromCache: true, done: true });
     return { bytes: cached.bytes, fromCache: true };
   }
   if (cached.outcome === 'dropped')
@@ -24,7 +30,7 @@ export async function loadVerifiedFile(
   const url = new URL(ref.path, dataUrl).href;
   const download = (init: RequestInit) =>
     fetchWithProgress(url, init, ref.bytes, ({ loadedBytes, totalBytes }) =>
-      report({ stage, loadedBytes, totalBytes, fromCache: false, done: false }),
+      report({ loadedBytes, totalBytes, fromCache: false, done: false }),
     );
   let bytes = await download({});
   let actual = await sha256HexOf(bytes);
@@ -40,7 +46,7 @@ export async function loadVerifiedFile(
     );
   }
   await cache.writeFile(ref.sha256, bytes);
-  report({ stage, loadedBytes: bytes.byteLength, totalBytes: ref.bytes, fromCache: false, done: true });
+  report({ loadedBytes: bytes.byteLength, totalBytes: ref.bytes, fromCache: false, done: true });
   return { bytes, fromCache: false };
 }
 

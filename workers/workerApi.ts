@@ -1,6 +1,8 @@
 import * as Comlink from 'comlink';
 import { compactVector } from '../core/vectorTransform';
 import type { BuildLoader } from './buildLoader';
+import { errorMessage } from './errorMessage';
+import type { LoadedBuild } from './loadedBuild';
 import type { CollectionSearch } from '../core/collection';
 import { hashImplementation } from './downloadDigest';
 import type { QueryModel } from './modelSession';
@@ -17,6 +19,8 @@ function toResponse(found: CollectionSearch, started: number): SearchResponse {
  * (once more on the new build when a rebuild deleted a file it needed) and the model it names.
  */
 export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
+  /** The last background index load that failed, and for which build. */
+  let indexFailure: { build: LoadedBuild; message: string } | null = null;
   return {
     async load(dataUrl, onProgress) {
       return builds.load(dataUrl, throttledProgress(onProgress));
@@ -52,9 +56,19 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
       });
     },
 
-    async preloadModel(onProgress) {
+    async preloadOwnImageSearch(onProgress) {
       const report = throttledProgress(onProgress);
-      await builds.withCurrentBuild((current) => model.ready(current, report));
+      // The model, and the transform that maps its embedding into the index (a resident build's index).
+      await builds.withCurrentBuild(async (current) => {
+        const index = current.collection.transform().then(
+          () => (indexFailure = null),
+          (err: unknown) => {
+            indexFailure = { build: current, message: errorMessage(err) };
+            throw err;
+          },
+        );
+        await Promise.all([model.ready(current, report), index]);
+      });
     },
 
     async duplicateGroups(strictness, start, count) {
@@ -80,6 +94,8 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
       return {
         storage,
         indexLoaded: builds.loaded !== null,
+        indexError:
+          indexFailure !== null && indexFailure.build === builds.loaded ? indexFailure.message : null,
         ...model.status(),
         crossOriginIsolated: self.crossOriginIsolated,
         hashImplementation: hashImplementation(),

@@ -6,6 +6,7 @@ const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   indexLoaded: true,
   model: 'idle',
   modelError: null,
+  indexError: null,
   executionProvider: null,
   webGpuError: null,
   threads: 0,
@@ -69,6 +70,18 @@ describe('statusNotices', () => {
     const notices = statusNotices({ ...base, worker: worker({ model: 'failed', modelError: 'HTTP 404' }) });
     expect(notices[0].id).toBe('model-failed');
     expect(notices[0].text).toContain('HTTP 404');
+  });
+
+  it('says own-image search is unavailable when the index failed to load, once', () => {
+    const notices = statusNotices({ ...base, worker: worker({ indexError: 'index.0123.bin: wrong magic' }) });
+    expect(notices[0].id).toBe('index-failed');
+    expect(notices[0].text).toMatch(/own image is unavailable.*wrong magic.*Album search still works/);
+    // A model failure says the same to the user already.
+    const both = statusNotices({
+      ...base,
+      worker: worker({ model: 'failed', modelError: 'HTTP 404', indexError: 'wrong magic' }),
+    });
+    expect(both.map((n) => n.id)).not.toContain('index-failed');
   });
 
   it('names the execution provider once the model runs', () => {

@@ -3,7 +3,14 @@ import { formatBytes } from '../../core/formatBytes';
 import type { OfflineStatus } from '../offlineSupport';
 
 export interface StatusNotice {
-  id: 'ready' | 'offline-needs-https' | 'offline-failed' | 'storage-short' | 'model-failed' | 'data-updated';
+  id:
+    | 'ready'
+    | 'offline-needs-https'
+    | 'offline-failed'
+    | 'storage-short'
+    | 'model-failed'
+    | 'index-failed'
+    | 'data-updated';
   tone: 'info' | 'warning' | 'error';
   text: string;
 }
@@ -53,6 +60,13 @@ export function statusNotices(s: StatusInputs): StatusNotice[] {
       id: 'model-failed',
       tone: 'error',
       text: `Searching with your own image is unavailable: the model failed to load (${s.worker.modelError ?? 'unknown error'}). Album search still works.`,
+    });
+  }
+  if (s.worker?.indexError && s.worker.model !== 'failed') {
+    notices.push({
+      id: 'index-failed',
+      tone: 'error',
+      text: `Searching with your own image is unavailable: the index failed to load (${s.worker.indexError}). Album search still works.`,
     });
   }
   if (s.dataUpdated) {

@@ -10,6 +10,7 @@
 //   #/duplicates?strictness=similar   groups of near-duplicates at a strictness (default: very-similar)
 
 import { isSimilarityLabel, type SimilarityLabel } from '../../core/calibration';
+import { MAX_K } from '../../core/collection';
 import { formatRegion, regionFromParam, type ImageRegion } from '../../core/imageRegion';
 import {
   DEFAULT_DUPLICATE_STRICTNESS,
@@ -23,7 +24,7 @@ export const DEFAULT_CUT_OFF: SimilarityLabel = 'loosely-related';
 /** In URLs the cut-off that hides nothing reads `min=any`. */
 const ANY = 'any';
 export const MIN_K = 1;
-export const MAX_K = 10;
+export { MAX_K };
 
 /** The id of the own-image search page; catalog ids are content hashes, so it cannot collide. */
 export const UPLOAD_QUERY = 'upload';

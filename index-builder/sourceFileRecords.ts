@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SourceEntry } from './imageSource';
+
+/*
+ * What the builder learned from each source file's bytes, by the file's listing identity, so that a
+ * rebuild need not read, hash and probe the files that did not change (issue 15: a +1 % rebuild spent
+ * most of its featurize step re-reading the 99 % it had cached). The same idea as git's index: a file
+ * whose key, size and version (folders: mtime and ctime; S3: the ETag) are what they were is taken
+ * to hold what it held. Anything that differs falls back to reading the file.
+ *
+ * source-files.json sits next to the manifest, private like build-report.json (never deployed),
+ * rewritten after each successful build with the images it published (docs/index-format.md).
+ */
+
+export const SOURCE_FILES_FILE = 'source-files.json';
+
+/**
+ * Bump when what the builder derives from a file's bytes changes (readImageInfo's size, safeOriginal's
+ * format): older records are then ignored.
+ */
+const RECORD_FORMAT = 1;
+
+/**
+ * A file changed this close before the listing that recorded it could change again within the same
+ * timestamp tick, keeping its version (git's "racily clean" entries): such files are not recorded and
+ * are read again next time. Whole-second timestamps mean a coarse file system (FAT: 2 s, HFS+ and
+ * ext3: 1 s); others tick every few milliseconds at most (Linux's coarse clock: one jiffy, ≤ 10 ms).
+ */
+export const RACY_MS = { coarse: 3000, fine: 100 } as const;
+
+/** True when a file changed at `modifiedMs` may still change unseen after a listing at `listedAt`. */
+export function isRacy(modifiedMs: number, listedAt: number): boolean {
+  const window = modifiedMs % 1000 === 0 ? RACY_MS.coarse : RACY_MS.fine;
+  return modifiedMs >= listedAt - window;
+}
+
+/** What a file's bytes told the builder: its content hash and what the catalog needs. */
+export interface KnownFile {
+  hash: string;
+  width: number;
+  height: number;
+  ext: string;
+}
+
+/** [key, size, version, hash, width, height, ext] */
+type Row = [string, number, string, string, number, number, string];
+
+interface SourceFilesRecord {
+  version: 1;
+  /** What the facts depend on besides the bytes (recordSettings). */
+  settings: string;
+  files: Row[];
+}
+
+function recordSettings(maxPixels: number): string {
+  return `format=${RECORD_FORMAT};maxPixels=${maxPixels}`;
+}
+
+function isRow(r: unknown): r is Row {
+  if (!Array.isArray(r) || r.length !== 7) return false;
+  const [key, size, version, hash, width, height, ext] = r as unknown[];
+  return (
+    typeof key === 'string' &&
+    Number.isSafeInteger(size) &&
+    typeof version === 'string' &&
+    typeof hash === 'string' &&
+    /^[0-9a-f]{64}$/.test(hash) &&
+    Number.isSafeInteger(width) &&
+    (width as number) > 0 &&
+    Number.isSafeInteger(height) &&
+    (height as number) > 0 &&
+    typeof ext === 'string' &&
+    /^[a-z0-9]{1,8}$/.test(ext)
+  );
+}
+
+/** The previous build's records, looked up by a listing entry. */
+export class SourceFileRecords {
+  constructor(private readonly byKey: ReadonlyMap<string, Row> = new Map()) {}
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** What the file held when last read, if its size and version are still what they were. */
+  lookup(entry: SourceEntry): KnownFile | undefined {
+    const row = this.byKey.get(entry.key);
+    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version) return undefined;
+    return { hash: row[3], width: row[4], height: row[5], ext: row[6] };
+  }
+}
+
+/**
+ * The data dir's records for builds with this maxPixels; none when the file is missing, from other
+ * settings or damaged in any way (then every file is read, as on a first build).
+ */
+export async function readSourceFileRecords(outDir: string, maxPixels: number): Promise<SourceFileRecords> {
+  try {
+    const record = JSON.parse(await readFile(join(outDir, SOURCE_FILES_FILE), 'utf8')) as SourceFilesRecord;
+    if (record.version !== 1 || record.settings !== recordSettings(maxPixels)) return new SourceFileRecords();
+    if (!Array.isArray(record.files) || !record.files.every(isRow)) return new SourceFileRecords();
+    return new SourceFileRecords(new Map(record.files.map((r) => [r[0], r])));
+  } catch {
+    return new SourceFileRecords();
+  }
+}
+
+/**
+ * The records of a build's images. `listedAt` is when their listing started (ms since the epoch):
+ * files changed just before it (isRacy) are left out.
+ */
+export function sourceFileRecordsBytes(
+  images: readonly ({ entry: SourceEntry } & KnownFile)[],
+  maxPixels: number,
+  listedAt: number,
+): Uint8Array {
+  const files: Row[] = images
+    .filter((u) => u.entry.modifiedMs === undefined || !isRacy(u.entry.modifiedMs, listedAt))
+    .map((u) => [u.entry.key, u.entry.size, u.entry.version, u.hash, u.width, u.height, u.ext]);
+  const record: SourceFilesRecord = { version: 1, settings: recordSettings(maxPixels), files };
+  return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+}
