@@ -56,7 +56,11 @@ export async function writeDataDir(
   }));
   const catalog = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
   // As the builder publishes a resident build: with every image's neighbour list.
-  const neighbours = neighbourLists(decodeIndex(indexBytes));
+  const index = decodeIndex(indexBytes);
+  const vectors = new Int8Array(count * index.dims);
+  for (let row = 0; row < count; row++) vectors.set(index.vector(row), row * index.dims);
+  const ids = items.map((it) => it.id);
+  const neighbours = neighbourLists({ vectors, dims: index.dims, ids, hashes: ids });
   await publishFixture(dir, { layout: 'resident', count, index: indexBytes, catalog, neighbours }, model);
   writeFileSync(path.join(dir, FLAT_EMBEDDINGS_FILE), new Uint8Array(flat.buffer));
   return {

@@ -7,11 +7,11 @@ import { contentHash } from './contentAddress';
 import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
-import type { PublishSettings } from './publishBuild';
+import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 4;
+const BUILDER_FORMAT = 5;
 
 export interface FingerprintInputs {
   source: string;

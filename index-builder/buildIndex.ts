@@ -11,7 +11,7 @@ import { runImagePipeline } from './imagePipeline';
 import type { ImageSource } from './imageSource';
 import type { LoadedModel } from './loadModel';
 import { finishBuild } from './finishBuild';
-import type { PublishSettings } from './publishBuild';
+import type { PublishSettings } from './publishSettings';
 import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
 import { SOURCE_FILES_FILE, readSourceFileRecords, sourceFileRecordsBytes } from './sourceFileRecords';

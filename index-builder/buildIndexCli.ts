@@ -5,7 +5,7 @@ import type { BuildReport } from './buildReport';
 import { intInRange } from './cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
-import type { IndexLayout } from './publishBuild';
+import type { IndexLayout } from './publishSettings';
 import { openSource } from './openSource';
 import { createProgressReporter, silentProgress } from './progressReporter';
 

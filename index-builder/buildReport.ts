@@ -149,6 +149,12 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
         indexMs: Math.round(published.assembleParts.indexMs),
         calibrationMs: Math.round(published.assembleParts.calibrationMs),
         duplicatesMs: Math.round(published.assembleParts.duplicatesMs),
+        ...(published.assembleParts.neighboursMs === undefined
+          ? {}
+          : {
+              neighboursMs: Math.round(published.assembleParts.neighboursMs),
+              neighboursScanned: published.assembleParts.neighboursScanned,
+            }),
       },
       writeMs: Math.round(published.writeMs),
       totalMs: Math.round(performance.now() - o.t0),

@@ -4,7 +4,9 @@ import { writeBuildReport, type BuildOutcome, type BuildReport } from './buildRe
 import type { ProcessedImage } from './imagePipeline';
 import { PROJECTIONS_FILE } from './projectionCache';
 import { DUPLICATE_PAIRS_FILE, encodePairState, readPairState } from './duplicatePairsFile';
-import { publishBuild, publishSettings, type PublishSettings } from './publishBuild';
+import { NEIGHBOUR_LISTS_FILE, encodeSavedLists, readSavedLists } from './neighbourListsFile';
+import { publishBuild } from './publishBuild';
+import { publishSettings, type PublishSettings } from './publishSettings';
 import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 
@@ -45,10 +47,14 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     previousFit: await readPreviousFit(writer.dir, fitKey),
     fitKey,
     previousPairs: await readPairState(writer.dir),
+    previousLists: await readSavedLists(writer.dir),
     refit: settings.refit,
   });
   await writeFitRecord(writer, fitKey, published);
   await writer.replaceAtomically(PROJECTIONS_FILE, published.projections.encode());
+  if (published.savedLists !== undefined) {
+    await writer.replaceAtomically(NEIGHBOUR_LISTS_FILE, encodeSavedLists(published.savedLists));
+  }
   if (published.pairState !== undefined) {
     await writer.replaceAtomically(DUPLICATE_PAIRS_FILE, encodePairState(published.pairState));
   }

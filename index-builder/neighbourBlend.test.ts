@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeIndexData } from '../core/indexFormat';
 import { compactVector } from '../core/vectorTransform';
 import { assembleIndex } from './assembleIndex';
-import { blendOptions } from './publishBuild';
+import { blendOptions } from './publishSettings';
 import { neighbourBlend } from './neighbourBlend';
 
 const unit = (...v: number[]) => {

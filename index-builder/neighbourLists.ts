@@ -1,5 +1,4 @@
 import { MAX_K } from '../core/collection';
-import type { LshIndex } from '../core/lshIndex';
 import { fileRefFor } from '../core/manifest';
 import {
   NO_NEIGHBOUR,
@@ -9,33 +8,267 @@ import {
 } from '../core/neighboursFormat';
 import { sha256Hex } from '../core/sha256';
 
+/*
+ * Every row's k nearest rows by exact int8 cosine — the score the index gives (core/lshIndex.ts) — for
+ * the manifest's neighbour lists (core/neighboursFormat.ts). Ties go to the smaller item id, so a list
+ * does not depend on row order, and a rebuild can start from the previous build's lists: when the rows'
+ * vectors are the same (the transform kept, no neighbour blend), only new rows are scored against all
+ * rows and only rows that lost a neighbour are scanned again, which gives exactly the lists a scan from
+ * scratch would.
+ */
+
+export interface ListRows {
+  /** Int8 rows, `dims` each, in index row order. */
+  vectors: Int8Array;
+  dims: number;
+  /** Catalog item id of each row: unique, stable across builds. */
+  ids: string[];
+  /** Content hash of each row's image: an id whose hash changed is a new row. */
+  hashes: string[];
+}
+
+/** A build's lists, by row, with exact (float64) scores: what the next build starts from. */
+export interface ListState {
+  k: number;
+  ids: string[];
+  hashes: string[];
+  /** rows × k: neighbour rows (NO_NEIGHBOUR past the end), best first. */
+  rows: Uint32Array;
+  scores: Float64Array;
+}
+
 export interface NeighbourLists {
+  state: ListState;
   /** The shards by data-dir path, all in one content-addressed folder. */
   files: [string, Uint8Array][];
   manifestField: NeighboursField;
+  /** Rows whose whole list was computed by a scan (all of them without a usable previous state). */
+  scanned: number;
   ms: number;
 }
 
 /**
- * Every row's MAX_K nearest rows by the index's own search (LshIndex.searchByRow, the query an album
- * image would run), in shards for the manifest's `neighbours` field (core/neighboursFormat.ts). Rows are
- * catalog positions: a resident catalog is in index row order.
+ * The lists of `rows`; from `previous` where it is valid — the caller vouches that every row whose id
+ * and hash match had the same vector then.
  */
-export function neighbourLists(index: LshIndex, k = MAX_K): NeighbourLists {
+export function neighbourLists(rows: ListRows, previous?: ListState, k = MAX_K): NeighbourLists {
   const started = performance.now();
-  const shardRows = neighbourShardRows(index.count);
-  const shards: Uint8Array[] = [];
-  for (let firstRow = 0; firstRow < index.count; firstRow += shardRows) {
-    const rows = Math.min(shardRows, index.count - firstRow);
-    const positions = new Uint32Array(rows * k).fill(NO_NEIGHBOUR);
-    const scores = new Float32Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      index.searchByRow(firstRow + r, k).forEach((hit, i) => {
-        positions[r * k + i] = hit.row;
-        scores[r * k + i] = hit.score;
-      });
+  const lists = new Lists(rows, k);
+  const reusable = previous !== undefined && previous.k === k ? previous : undefined;
+  const scanned = reusable ? lists.update(reusable) : lists.scanAll();
+  const state: ListState = { k, ids: rows.ids, hashes: rows.hashes, rows: lists.rows, scores: lists.scores };
+  return { state, ...shardFiles(state), scanned, ms: performance.now() - started };
+}
+
+class Lists {
+  readonly count: number;
+  readonly rows: Uint32Array;
+  readonly scores: Float64Array;
+  private readonly sizes: Uint8Array;
+  private readonly invNorms: Float64Array;
+  /** Rank of each row's id: the tie-break. */
+  private readonly rank: Uint32Array;
+
+  constructor(
+    private readonly data: ListRows,
+    readonly k: number,
+  ) {
+    const { vectors, dims, ids } = data;
+    this.count = ids.length;
+    if (vectors.length !== this.count * dims) throw new RangeError('neighbour lists: rows and ids disagree');
+    this.rows = new Uint32Array(this.count * k).fill(NO_NEIGHBOUR);
+    this.scores = new Float64Array(this.count * k).fill(-Infinity);
+    this.sizes = new Uint8Array(this.count);
+    this.invNorms = new Float64Array(this.count);
+    for (let r = 0, off = 0; r < this.count; r++, off += dims) {
+      let n2 = 0;
+      for (let d = 0; d < dims; d++) n2 += vectors[off + d] * vectors[off + d];
+      this.invNorms[r] = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
     }
-    shards.push(encodeNeighbourShard({ firstRow, rows, k, positions, scores }));
+    this.rank = new Uint32Array(this.count);
+    const byId = Array.from({ length: this.count }, (_, r) => r).sort((a, b) =>
+      ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b,
+    );
+    byId.forEach((r, i) => (this.rank[r] = i));
+  }
+
+  /** The cosine of rows a and b; the same bits whichever comes first (IEEE products commute). */
+  private score(dot: number, a: number, b: number): number {
+    return dot * (this.invNorms[a] * this.invNorms[b]);
+  }
+
+  /** Offers `b` at `score` to row a's list. */
+  private offer(a: number, b: number, score: number): void {
+    const { k, rows, scores, rank } = this;
+    const base = a * k;
+    let i = this.sizes[a];
+    if (i === k) {
+      const last = base + k - 1;
+      if (score < scores[last] || (score === scores[last] && rank[b] > rank[rows[last]])) return;
+      i = k - 1;
+    } else this.sizes[a]++;
+    // Insertion: lists are short.
+    while (i > 0) {
+      const prev = base + i - 1;
+      if (scores[prev] > score || (scores[prev] === score && rank[rows[prev]] < rank[b])) break;
+      rows[base + i] = rows[prev];
+      scores[base + i] = scores[prev];
+      i--;
+    }
+    rows[base + i] = b;
+    scores[base + i] = score;
+  }
+
+  private clear(a: number): void {
+    this.sizes[a] = 0;
+    this.rows.fill(NO_NEIGHBOUR, a * this.k, (a + 1) * this.k);
+    this.scores.fill(-Infinity, a * this.k, (a + 1) * this.k);
+  }
+
+  /** Every pair once, in 4 × 4 blocks (each loaded value serves four products). */
+  scanAll(): number {
+    const { count } = this;
+    const { vectors: v, dims } = this.data;
+    const whole = count - (count % 4);
+    for (let a = 0; a < whole; a += 4) {
+      const a0 = a * dims;
+      const a1 = a0 + dims;
+      const a2 = a1 + dims;
+      const a3 = a2 + dims;
+      for (let b = a + 4; b < whole; b += 4) {
+        const b0 = b * dims;
+        const b1 = b0 + dims;
+        const b2 = b1 + dims;
+        const b3 = b2 + dims;
+        let s00 = 0,
+          s01 = 0,
+          s02 = 0,
+          s03 = 0,
+          s10 = 0,
+          s11 = 0,
+          s12 = 0,
+          s13 = 0;
+        let s20 = 0,
+          s21 = 0,
+          s22 = 0,
+          s23 = 0,
+          s30 = 0,
+          s31 = 0,
+          s32 = 0,
+          s33 = 0;
+        // prettier-ignore
+        for (let d = 0; d < dims; d++) {
+          const x0 = v[a0 + d], x1 = v[a1 + d], x2 = v[a2 + d], x3 = v[a3 + d];
+          const y0 = v[b0 + d], y1 = v[b1 + d], y2 = v[b2 + d], y3 = v[b3 + d];
+          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+          s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+          s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+        }
+        // prettier-ignore
+        {
+          this.pair(a, b, s00); this.pair(a, b + 1, s01); this.pair(a, b + 2, s02); this.pair(a, b + 3, s03);
+          this.pair(a + 1, b, s10); this.pair(a + 1, b + 1, s11); this.pair(a + 1, b + 2, s12); this.pair(a + 1, b + 3, s13);
+          this.pair(a + 2, b, s20); this.pair(a + 2, b + 1, s21); this.pair(a + 2, b + 2, s22); this.pair(a + 2, b + 3, s23);
+          this.pair(a + 3, b, s30); this.pair(a + 3, b + 1, s31); this.pair(a + 3, b + 2, s32); this.pair(a + 3, b + 3, s33);
+        }
+      }
+      // Pairs inside the block, and with the rows past the last whole block.
+      for (let i = 0; i < 4; i++) {
+        for (let j = i + 1; j < 4; j++) this.pair(a + i, a + j, this.dot(a + i, a + j));
+        for (let b = whole; b < count; b++) this.pair(a + i, b, this.dot(a + i, b));
+      }
+    }
+    for (let a = whole; a < count; a++) for (let b = a + 1; b < count; b++) this.pair(a, b, this.dot(a, b));
+    return count;
+  }
+
+  /**
+   * Starts each kept row from its previous list; rows whose list lost a member are scanned again, new
+   * rows are scanned and offered to every other row. Returns the rows scanned.
+   */
+  update(previous: ListState): number {
+    const { count, k } = this;
+    const { ids, hashes } = this.data;
+    const previousRow = new Map(previous.ids.map((id, r) => [id, r]));
+    // previous row → current row, where the image is the same.
+    const now = new Int32Array(previous.ids.length).fill(-1);
+    const kept = new Uint8Array(count);
+    for (let r = 0; r < count; r++) {
+      const p = previousRow.get(ids[r]);
+      if (p !== undefined && previous.hashes[p] === hashes[r]) {
+        now[p] = r;
+        kept[r] = 1;
+      }
+    }
+    const rescan: number[] = [];
+    for (let r = 0; r < count; r++) {
+      if (!kept[r]) continue;
+      const p = previousRow.get(ids[r]) as number;
+      let whole = true;
+      let size = 0;
+      for (let i = 0; i < previous.k; i++) {
+        const q = previous.rows[p * previous.k + i];
+        if (q === NO_NEIGHBOUR) break;
+        size++;
+        if (now[q] === -1) whole = false;
+      }
+      // A list of fewer than k was every other image: it stays complete only while none left.
+      if (!whole) rescan.push(r);
+      else
+        for (let i = 0; i < size; i++)
+          this.offer(r, now[previous.rows[p * k + i]], previous.scores[p * k + i]);
+    }
+    const fresh: number[] = [];
+    for (let r = 0; r < count; r++) if (!kept[r]) fresh.push(r);
+    // New rows enter kept rows' lists where they beat them; their own lists are scans.
+    for (const x of fresh) {
+      for (let r = 0; r < count; r++) {
+        if (r === x) continue;
+        const s = this.score(this.dot(x, r), x, r);
+        this.offer(x, r, s);
+        if (kept[r]) this.offer(r, x, s);
+      }
+    }
+    for (const r of rescan) {
+      this.clear(r);
+      for (let b = 0; b < count; b++) if (b !== r) this.offer(r, b, this.score(this.dot(r, b), r, b));
+    }
+    return fresh.length + rescan.length;
+  }
+
+  private pair(a: number, b: number, dot: number): void {
+    const s = this.score(dot, a, b);
+    this.offer(a, b, s);
+    this.offer(b, a, s);
+  }
+
+  private dot(a: number, b: number): number {
+    const { vectors: v, dims } = this.data;
+    let s = 0;
+    for (let d = 0, oa = a * dims, ob = b * dims; d < dims; d++) s += v[oa + d] * v[ob + d];
+    return s;
+  }
+}
+
+/** The published shards: positions (= rows) and float32 scores. */
+function shardFiles(state: ListState): { files: [string, Uint8Array][]; manifestField: NeighboursField } {
+  const count = state.ids.length;
+  const { k } = state;
+  const shardRows = neighbourShardRows(count);
+  const shards: Uint8Array[] = [];
+  for (let firstRow = 0; firstRow < count; firstRow += shardRows) {
+    const rows = Math.min(shardRows, count - firstRow);
+    const span = [firstRow * k, (firstRow + rows) * k] as const;
+    shards.push(
+      encodeNeighbourShard({
+        firstRow,
+        rows,
+        k,
+        positions: state.rows.slice(...span),
+        scores: Float32Array.from(state.scores.subarray(...span), (s) => (Number.isFinite(s) ? s : 0)),
+      }),
+    );
   }
   // The folder is named by every shard's content, so a changed list is a new folder.
   const folder = `neighbours.${sha256Hex(new TextEncoder().encode(shards.map((s) => sha256Hex(s)).join(''))).slice(0, 16)}`;
@@ -43,6 +276,5 @@ export function neighbourLists(index: LshIndex, k = MAX_K): NeighbourLists {
   return {
     files,
     manifestField: { k, shardRows, shards: files.map(([path, bytes]) => fileRefFor(path, bytes)) },
-    ms: performance.now() - started,
   };
 }

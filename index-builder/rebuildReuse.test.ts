@@ -9,6 +9,7 @@ import { FolderSource } from './folderSource';
 import type { SourceEntry } from './imageSource';
 import { loadModel, type LoadedModel } from './loadModel';
 import { DUPLICATE_PAIRS_FILE } from './duplicatePairsFile';
+import { NEIGHBOUR_LISTS_FILE } from './neighbourListsFile';
 import { PROJECTIONS_FILE } from './projectionCache';
 import { RACY_MS, SOURCE_FILES_FILE } from './sourceFileRecords';
 
@@ -68,7 +69,7 @@ function settle(): Promise<void> {
 /** A copy of the data dir `out` with nothing a rebuild could reuse but the transform. */
 async function withoutReuse(out: string, copy: string): Promise<string> {
   await cp(out, copy, { recursive: true });
-  for (const f of [SOURCE_FILES_FILE, PROJECTIONS_FILE, DUPLICATE_PAIRS_FILE])
+  for (const f of [SOURCE_FILES_FILE, PROJECTIONS_FILE, DUPLICATE_PAIRS_FILE, NEIGHBOUR_LISTS_FILE])
     await rm(join(copy, f), { force: true });
   return copy;
 }
@@ -81,6 +82,7 @@ async function published(out: string) {
     catalog: manifest.catalog.sha256,
     duplicates: manifest.duplicates?.file.sha256,
     calibration: manifest.calibration,
+    neighbours: 'neighbours' in manifest ? manifest.neighbours?.shards.map((s) => s.sha256) : undefined,
   };
 }
 
@@ -101,10 +103,13 @@ describe('rebuild reuse', () => {
     const kept = await build(src, out, { force: true });
     expect(kept.report.transform).toMatchObject({ reused: true, projected: 0 });
     expect(kept.report.duplicates?.rowsScanned).toBe(0);
+    // …and every neighbour list: no row's list lost a member, none is new.
+    expect(kept.report.timings.assembleParts?.neighboursScanned).toBe(0);
     expect(kept.reads).toEqual([]);
     const keptRecomputed = await build(src, keptBare, { force: true });
     expect(keptRecomputed.report.transform).toMatchObject({ reused: true, projected: 13 });
     expect(keptRecomputed.report.duplicates?.rowsScanned).toBe(13);
+    expect(keptRecomputed.report.timings.assembleParts?.neighboursScanned).toBe(13);
     expect(await published(out)).toEqual(await published(keptBare));
   });
 

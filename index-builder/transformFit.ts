@@ -8,7 +8,7 @@ import { DEFAULT_DIMS } from './assembleIndex';
 import { contentHash, hash16 } from './contentAddress';
 import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { DataDirWriter } from '../storage/dataDirWriter';
-import type { PublishSettings } from './publishBuild';
+import type { PublishSettings } from './publishSettings';
 import { measureDrift, refitReason } from './transformDrift';
 import { openProjections, type Projections } from './projectionCache';
 

@@ -10,7 +10,7 @@ import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
 import { augmentPlan } from '../augmentedViews';
 import { finishBuild } from '../finishBuild';
-import type { PublishSettings } from '../publishBuild';
+import type { PublishSettings } from '../publishSettings';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
 import { uniqueEntries } from '../uniqueEntries';

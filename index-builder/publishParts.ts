@@ -1,0 +1,76 @@
+import type { CatalogItem } from '../core/catalog';
+import type { VectorTransform } from '../core/vectorTransform';
+import type { BuildToPublish } from '../storage/publishDataDir';
+import { viewCacheKey } from './augmentedViews';
+import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
+import { hash16 } from './contentAddress';
+import { MIN_VIEWS, fitTransform, type TransformInputs } from './fitTransform';
+import type { ProcessedImage } from './imagePipeline';
+import { itemIdFor } from './itemId';
+import { freshProjections, type Projections } from './projectionCache';
+import type { PublishBuildOptions } from './publishBuild';
+import type { SourceMeta } from './sourceMeta';
+import { chooseTransform, type FitOutcome } from './transformFit';
+
+/* What both layouts' publishers make of the featurized images: the transform, catalog items, media. */
+
+/**
+ * The transform to build with: the previous one while the collection has not moved it, else one fitted
+ * here; and the images' projections under it, the previous build's where the transform was kept.
+ */
+export function resolveTransform(
+  o: PublishBuildOptions,
+  inputs: TransformInputs,
+): { fitted: VectorTransform; fit: FitOutcome; projections: Projections } {
+  const { keep, outcome: fit } = chooseTransform(o.previousFit, o.images, o.refit === true);
+  if (keep !== undefined && o.previousFit?.projections !== undefined) {
+    return { fitted: keep, fit, projections: o.previousFit.projections };
+  }
+  const fitted =
+    keep ??
+    fitTransform(
+      o.images.map((u) => u.embedding),
+      { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
+    );
+  return { fitted, fit, projections: freshProjections(o.fitKey, fitted) };
+}
+
+/**
+ * The projections of the images' edited copies, in transformInputs' order, kept with the images'
+ * under the views' cache keys.
+ */
+export function viewProjections(
+  images: ProcessedImage[],
+  projections: Projections,
+): (i: number) => Float64Array {
+  const keys = images.flatMap((u) => (u.views ?? []).map((_, v) => viewCacheKey(u.hash, v)));
+  const embeddings = images.flatMap((u) => u.views ?? []);
+  return (i) => projections.of(keys[i], embeddings[i]);
+}
+
+export function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
+  const item: CatalogItem = {
+    id: itemIdFor(u.entry.key),
+    album: u.entry.album,
+    name: u.entry.path,
+    thumb: `thumbs/${hash16(u.hash)}.webp`,
+    original: `originals/${hash16(u.hash)}.${u.ext}`,
+    width: u.width,
+    height: u.height,
+    bytes: u.entry.size,
+  };
+  const m = meta.get(u.entry.key);
+  if (m !== undefined) item.meta = m;
+  return item;
+}
+
+/** The thumbnails and originals of a catalog's items: what the data dir must keep for it. */
+export function mediaOf(items: CatalogItem[]): BuildToPublish['media'] {
+  return items.flatMap((it) => [it.thumb, it.original]);
+}
+
+/** Edited copies the transform learned from; 0 when too few to learn from (fitTransform's MIN_VIEWS). */
+export function viewsLearnedFrom(images: ProcessedImage[]): number {
+  const n = images.reduce((sum, u) => sum + (u.views?.length ?? 0), 0);
+  return n >= MIN_VIEWS ? n : 0;
+}

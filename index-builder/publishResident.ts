@@ -1,0 +1,124 @@
+import { catalogFromItems, type CatalogItem } from '../core/catalog';
+import { decodeIndex } from '../core/indexFormat';
+import { publishDataDir } from '../storage/publishDataDir';
+import { assembleIndex } from './assembleIndex';
+import { buildDuplicates } from './buildDuplicates';
+import { contentHash } from './contentAddress';
+import { pairStateKey } from './duplicatePairsFile';
+import type { NeighbourBlendOptions } from './neighbourBlend';
+import { neighbourLists } from './neighbourLists';
+import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
+import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
+import { blendOptions, transformInputs } from './publishSettings';
+import { measureCalibration } from './similarityCalibration';
+
+/**
+ * The resident layout: index v1, one catalog and every image's neighbour list (docs/index-format.md).
+ */
+export async function publishResident(o: PublishBuildOptions): Promise<PublishedBuild> {
+  const { writer, images, meta, spec, modelBytes } = o;
+  const assembleStart = performance.now();
+  const transform = transformInputs(o, images);
+  const { fitted, fit, projections } = resolveTransform(o, transform);
+  const { bytes: indexBytes, order } = assembleIndex(
+    images.map((u) => u.embedding),
+    {
+      modelId: spec.id,
+      dims: o.dims,
+      bits: o.bits,
+      blend: blendOptions(o),
+      fitted,
+      project: (i) => projections.of(images[i].hash, images[i].embedding),
+    },
+  );
+  // Never publish an index the site could not load.
+  const index = decodeIndex(indexBytes);
+  if (index.count !== images.length) {
+    throw new Error(`assembled index has ${index.count} rows, expected ${images.length}`);
+  }
+  const rowOfImage = new Uint32Array(images.length);
+  order.forEach((i, row) => (rowOfImage[i] = row));
+  const indexMs = performance.now() - assembleStart;
+  const calibrationStart = performance.now();
+  const calibration = measureCalibration({
+    transform: index.transform,
+    count: index.count,
+    vectorOf: (i) => index.vector(rowOfImage[i]),
+    views: transform.views ?? [],
+    viewProjection: viewProjections(images, projections),
+  });
+  const calibrationMs = performance.now() - calibrationStart;
+  const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
+  const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
+  const rowVectors = new Int8Array(index.count * index.dims);
+  for (let row = 0; row < index.count; row++) rowVectors.set(index.vector(row), row * index.dims);
+  const duplicates = buildDuplicates({
+    vectors: rowVectors,
+    dims: index.dims,
+    positionOf: (row) => row,
+    itemAt: (position) => items[position],
+    calibration,
+    sharded: false,
+    reuse: {
+      hashes: order.map((i) => images[i].hash),
+      key: pairStateKey(projections.key, blendOptions(o)),
+      previous: o.previousPairs,
+    },
+  });
+  const neighbours = neighbourLists(
+    {
+      vectors: rowVectors,
+      dims: index.dims,
+      ids: items.map((it) => it.id),
+      hashes: order.map((i) => images[i].hash),
+    },
+    // A blend moves rows with their neighbours: then no row is known to be as it was.
+    blendOptions(o) === undefined && o.previousLists?.key.equals(listsKey(projections.key, undefined))
+      ? o.previousLists.state
+      : undefined,
+  );
+  const assembleMs = performance.now() - assembleStart;
+
+  const writeStart = performance.now();
+  const { manifestBytes, filesDeleted } = await publishDataDir(writer, {
+    layout: 'resident',
+    createdAt: o.startedAt,
+    count: index.count,
+    model: { spec, bytes: modelBytes },
+    index: indexBytes,
+    catalog: catalogBytes,
+    calibration,
+    duplicates,
+    neighbours,
+    media: mediaOf(items),
+  });
+  return {
+    fit,
+    projections,
+    pairState: duplicates.pairState,
+    savedLists: { key: listsKey(projections.key, blendOptions(o)), state: neighbours.state },
+    manifestBytes,
+    count: index.count,
+    dims: index.dims,
+    bits: index.bits,
+    bytes: { index: indexBytes.length, catalog: catalogBytes.length, model: modelBytes.length },
+    filesDeleted,
+    views: viewsLearnedFrom(images),
+    duplicates: duplicates.report,
+    assembleMs,
+    assembleParts: {
+      indexMs,
+      calibrationMs,
+      duplicatesMs: duplicates.report.ms,
+      neighboursMs: neighbours.ms,
+      neighboursScanned: neighbours.scanned,
+    },
+    writeMs: performance.now() - writeStart,
+  };
+}
+
+/** What a build's rows are for its neighbour lists: the projected vectors' key and the blend. */
+function listsKey(projectionsKey: Buffer, blend: NeighbourBlendOptions | undefined): Buffer {
+  const recipe = `neighbour-lists-1;blend=${JSON.stringify(blend ?? null)}`;
+  return Buffer.from(contentHash(Buffer.concat([projectionsKey, Buffer.from(recipe, 'utf8')])), 'hex');
+}

@@ -1,0 +1,77 @@
+import type { TransformInputs } from './fitTransform';
+import type { ProcessedImage } from './imagePipeline';
+import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
+
+/** How the index is laid out: what every build passes to publishBuild and fingerprints. */
+export interface PublishSettings {
+  dims?: number;
+  bits?: number;
+  /** 'auto' shards collections above SHARDED_LAYOUT_MIN_IMAGES. */
+  layout?: IndexLayout;
+  /** Sharded layout only: rows per cell and items per catalog shard (small values for tests). */
+  rowsPerCell?: number;
+  shardSize?: number;
+  /** Edited copies per sampled image for learning the transform (augmentedViews.ts); 0 turns it off. */
+  views?: number;
+  /** The transform's regularisers (fitTransform.ts). */
+  whitenEpsilon?: number;
+  invarianceRegulariser?: number;
+  /**
+   * Database-side augmentation (neighbourBlend.ts): each stored row becomes a similarity-weighted mean
+   * of itself and this many nearest neighbours; 0 or absent = off. Queries by image are not blended.
+   */
+  blendNeighbours?: number;
+  /** The neighbours' weight is max(0, cos)^blendAlpha (default DEFAULT_BLEND_ALPHA). */
+  blendAlpha?: number;
+}
+
+/** Just the publish settings of a larger options object. */
+export function publishSettings(o: PublishSettings): PublishSettings {
+  return {
+    dims: o.dims,
+    bits: o.bits,
+    layout: o.layout,
+    rowsPerCell: o.rowsPerCell,
+    shardSize: o.shardSize,
+    views: o.views,
+    whitenEpsilon: o.whitenEpsilon,
+    invarianceRegulariser: o.invarianceRegulariser,
+    blendNeighbours: o.blendNeighbours,
+    blendAlpha: o.blendAlpha,
+  };
+}
+
+/** The neighbour blend of a build, or undefined when off. */
+export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefined {
+  if (o.blendNeighbours === undefined || o.blendNeighbours === 0) {
+    if (o.blendAlpha !== undefined) throw new Error('blendAlpha needs blendNeighbours');
+    return undefined;
+  }
+  const blend = { neighbours: o.blendNeighbours, alpha: o.blendAlpha };
+  checkNeighbourBlend(blend);
+  return blend;
+}
+
+/** The fitTransform options of a build: its regularisers and the views its images carry. */
+export function transformInputs(o: PublishSettings, images: ProcessedImage[]): TransformInputs {
+  const views = images.flatMap((u, row) => (u.views ?? []).map((embedding) => ({ row, embedding })));
+  return {
+    whitenEpsilon: o.whitenEpsilon,
+    invarianceRegulariser: o.invarianceRegulariser,
+    views,
+  };
+}
+
+export type IndexLayout = 'resident' | 'sharded' | 'auto';
+
+/**
+ * Above this a resident index and catalog would be tens of MB before the first result; below it the
+ * one-file layout is faster (one request, exact scan) and works on any static host.
+ */
+export const SHARDED_LAYOUT_MIN_IMAGES = 50_000;
+
+export function resolveLayout(layout: IndexLayout | undefined, count: number): 'resident' | 'sharded' {
+  if (layout === undefined || layout === 'auto')
+    return count >= SHARDED_LAYOUT_MIN_IMAGES ? 'sharded' : 'resident';
+  return layout;
+}
