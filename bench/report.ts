@@ -80,7 +80,10 @@ function albumQuery(r: BenchResults, plots: Record<string, string>): string[] {
       'ranking is close to arbitrary, so their recall against it is a lower bound; the demo row measures recall on ' +
       'real embeddings. Recall here is agreement with the raw float ranking, not retrieval quality: the index ranks by ' +
       'PCA-whitened int8 vectors, and area 4 measures which of the two finds the right images. Times use the page ' +
-      'clock, 5 µs resolution in a cross-origin isolated page.',
+      'clock, 5 µs resolution in a cross-origin isolated page. A build with neighbour lists (every resident build ' +
+      'since they exist: the "neighbour lists" column) answers these queries from them — each image\'s exact int8 ' +
+      "top 10, one shard of about 80 bytes per image read per query (docs/index-format.md) — so Lookalike's time is " +
+      'a lookup, and a shard fetch for the first query of each shard; rows without the column searched the index.',
   );
   const synthetic = d.rows.filter((x) => x.label.startsWith('synthetic'));
   if (synthetic.length > 0) {

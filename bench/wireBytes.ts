@@ -6,8 +6,11 @@ export function fileKind(p: string): string {
   if (/^\/data\/model\./.test(p)) return 'model';
   if (/^\/data\/index\./.test(p)) return 'index';
   if (/^\/data\/catalog\./.test(p)) return 'catalog';
+  if (/^\/data\/neighbours\./.test(p)) return 'neighbour lists';
+  if (/^\/data\/duplicates\./.test(p)) return 'duplicates';
   if (/^\/data\/(thumbs|originals)\//.test(p)) return 'images';
-  if (p.startsWith('/data/')) return 'manifest';
+  if (p === '/data/manifest.json') return 'manifest';
+  if (p.startsWith('/data/')) return 'other data';
   return 'app shell';
 }
 

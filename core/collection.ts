@@ -52,6 +52,11 @@ export interface Collection {
   everyItem(): Promise<CatalogItem[]>;
   /** The data-dir-relative files the catalog consists of (a sharded one: its index and shards). */
   catalogFiles(): string[];
+  /**
+   * Reads ahead what later album-image queries read, so that they are quick and work offline: a resident
+   * build's neighbour-list shards (a sharded build's cells are too many: they come per query).
+   */
+  prefetch(): Promise<void>;
   /** A (small) part file of a sharded build (duplicates shards); a resident build has none. */
   dataFile(path: string, fresh?: boolean): Promise<Uint8Array>;
 }

@@ -135,6 +135,12 @@ export class ResidentCollection implements Collection {
     });
   }
 
+  async prefetch(): Promise<void> {
+    const field = this.manifest.neighbours;
+    if (field === undefined) return;
+    for (let row = 0; row < this.count; row += field.shardRows) await this.neighbourShard(field, row);
+  }
+
   dataFile(path: string): Promise<Uint8Array> {
     return Promise.reject(new Error(`a resident build has no part files (asked for ${path})`));
   }

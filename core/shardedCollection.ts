@@ -81,6 +81,8 @@ export class ShardedCollection implements Collection {
     });
   }
 
+  async prefetch(): Promise<void> {}
+
   /** A (small) data file of this build, through the source (and so its cache); `fresh` skips the cache. */
   dataFile(path: string, fresh?: boolean): Promise<Uint8Array> {
     return this.source.file(path, fresh);

@@ -109,7 +109,7 @@ test('without its model file the collection still loads and album search works; 
     const [first] = await allItems(page, await loadCollection(page));
     expect((await searchById(page, first.id, 3)).results).toHaveLength(3);
     const error = await page.evaluate(() =>
-      window.__lookalike!.searchClient.preloadOwnImageSearch().then(
+      window.__lookalike!.searchClient.preloadInBackground().then(
         () => null,
         (e: unknown) => (e instanceof Error ? e.message : String(e)),
       ),

@@ -79,7 +79,7 @@ test('first visit: what is downloaded for the first album result, for offline us
     const page2 = await normal.newPage();
     await page2.goto(server.url);
     await loadCollection(page2);
-    await page2.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
+    await page2.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     await waitForOfflineReady(page2);
     record('firstVisitWithServiceWorker', log.paths);
     record(
@@ -92,7 +92,7 @@ test('first visit: what is downloaded for the first album result, for offline us
     log.clear();
     await page2.reload();
     await loadCollection(page2);
-    await page2.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
+    await page2.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     record('secondVisit', log.paths);
     await normal.close();
   } finally {

@@ -165,7 +165,7 @@ test('after a first visit the app starts and searches offline, cross-origin isol
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
     const online = await loadCollection(page);
     const [first] = await allItems(page, online);
-    await page.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     await waitForOfflineReady(page);
     const queryId = first.id;
     const onlineAlbumSearch = await searchById(page, queryId, 5);

@@ -52,7 +52,7 @@ test('the model runs on WebGPU, agrees with WASM in Node (cosine ≥ 0.999), and
     const page = await context.newPage();
     await page.goto(serverUrl());
     await loadCollection(page);
-    await page.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     const status = await workerStatus(page);
     expect(status.webGpuError).toBeNull();
     expect(status.executionProvider).toBe('webgpu');
@@ -85,7 +85,7 @@ test('when the WebGPU runtime fails to load, the model falls back to WASM and th
     const page = await context.newPage();
     await page.goto(serverUrl());
     await loadCollection(page);
-    await page.evaluate(() => window.__lookalike!.searchClient.preloadOwnImageSearch());
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     const status = await workerStatus(page);
     expect(status.model).toBe('ready');
     expect(status.executionProvider).toBe('wasm');

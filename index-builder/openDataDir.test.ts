@@ -129,6 +129,30 @@ describe('openDataDir', () => {
     );
   });
 
+  it('reads every neighbour shard ahead on prefetch, so album-image queries then need no source', async () => {
+    const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
+    const files = fileDataSource(residentDir);
+    let online = true;
+    const reads: string[] = [];
+    const source: DataSource = {
+      file: (path, fresh) => {
+        if (!online) return Promise.reject(new Error(`offline: ${path}`));
+        reads.push(path);
+        return files.file(path, fresh);
+      },
+      range: files.range,
+    };
+    const collection = await ResidentCollection.open(manifest, source);
+    await collection.prefetch();
+    expect(reads.sort()).toEqual(
+      [manifest.catalog.path, ...manifest.neighbours!.shards.map((r) => r.path)].sort(),
+    );
+    online = false;
+    for (const item of await collection.everyItem())
+      expect((await collection.searchById(item.id, 10)).results.length).toBeGreaterThan(0);
+    await expect(collection.transform()).rejects.toThrow(/offline/);
+  });
+
   it.each(['index', 'catalog'] as const)('refuses a damaged %s file of a resident build', async (file) => {
     const dir = await damagedCopy(file);
     const manifest = (await readDataDirManifest(dir)) as ResidentManifest;

@@ -60,8 +60,8 @@ export function createSearchClient(): SearchClient {
       call((api) => api.duplicateGroups(strictness, start, count)),
     searchByPixels: (pixels, k, onProgress) =>
       callWithRuntime((api) => api.searchByPixels(transferPixels(pixels), k, callback(onProgress))),
-    preloadOwnImageSearch: (onProgress) =>
-      callWithRuntime((api) => api.preloadOwnImageSearch(callback(onProgress))),
+    preloadInBackground: (onProgress) =>
+      callWithRuntime((api) => api.preloadInBackground(callback(onProgress))),
     embed: (pixels) => callWithRuntime((api) => api.embed(transferPixels(pixels))),
     status: () => call((api) => api.status()),
     checkForUpdate: () => call((api) => api.checkForUpdate()),

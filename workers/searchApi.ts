@@ -124,8 +124,8 @@ export interface SearchApi {
     k: number,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<SearchResponse>;
-  /** Starts loading model, runtime and the index's transform in the background so the first own-image query is quick. */
-  preloadOwnImageSearch(onProgress?: (p: LoadProgress) => void): Promise<void>;
+  /** Loads in the background what later searches need (model, runtime, index, neighbour lists): quick, and offline. */
+  preloadInBackground(onProgress?: (p: LoadProgress) => void): Promise<void>;
   /** The embedding of an image as the browser computes it (for Node/browser parity tests). */
   embed(pixels: QueryPixels): Promise<Float32Array>;
   status(): Promise<WorkerStatus>;

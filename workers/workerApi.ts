@@ -56,9 +56,10 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
       });
     },
 
-    async preloadOwnImageSearch(onProgress) {
+    async preloadInBackground(onProgress) {
       const report = throttledProgress(onProgress);
-      // The model, and the transform that maps its embedding into the index (a resident build's index).
+      // The model and the transform that maps its embedding into the index (a resident build's index), and
+      // what album-image queries read, so later searches are quick and work offline.
       await builds.withCurrentBuild(async (current) => {
         const index = current.collection.transform().then(
           () => (indexFailure = null),
@@ -67,7 +68,11 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
             throw err;
           },
         );
-        await Promise.all([model.ready(current, report), index]);
+        // Neighbour-list shards not read ahead are read when a query needs them: no failure to report.
+        const lists = current.collection.prefetch().catch((err: unknown) => {
+          console.warn(`neighbour lists not read ahead: ${errorMessage(err)}`);
+        });
+        await Promise.all([model.ready(current, report), index, lists]);
       });
     },
 

@@ -37,7 +37,7 @@ export function useWorkerStatus(
     void firstContent.shown(FIRST_CONTENT_FALLBACK_MS).then(() => {
       if (cancelled) return;
       // A failed preload is not thrown at anyone: the status says "failed" and explains it.
-      searchClient.preloadOwnImageSearch(onProgress).then(refreshUnlessCancelled, refreshUnlessCancelled);
+      searchClient.preloadInBackground(onProgress).then(refreshUnlessCancelled, refreshUnlessCancelled);
     });
     return () => {
       cancelled = true;
