@@ -119,7 +119,7 @@ test('without its model file the collection still loads and album search works; 
     const status = await workerStatus(page);
     expect(status.model).toBe('failed');
     expect(status.modelError).toContain('404');
-    expect(status.indexLoaded).toBe(true);
+    expect(status.collectionLoaded).toBe(true);
   } finally {
     await context.close();
     await server.close();

@@ -140,22 +140,9 @@ class Lists {
         const b1 = b0 + dims;
         const b2 = b1 + dims;
         const b3 = b2 + dims;
-        let s00 = 0,
-          s01 = 0,
-          s02 = 0,
-          s03 = 0,
-          s10 = 0,
-          s11 = 0,
-          s12 = 0,
-          s13 = 0;
-        let s20 = 0,
-          s21 = 0,
-          s22 = 0,
-          s23 = 0,
-          s30 = 0,
-          s31 = 0,
-          s32 = 0,
-          s33 = 0;
+        // prettier-ignore
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0,
+          s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
         // prettier-ignore
         for (let d = 0; d < dims; d++) {
           const x0 = v[a0 + d], x1 = v[a1 + d], x2 = v[a2 + d], x3 = v[a3 + d];
@@ -207,8 +194,8 @@ class Lists {
       const p = previousRow.get(ids[r]) as number;
       let whole = true;
       let size = 0;
-      for (let i = 0; i < previous.k; i++) {
-        const q = previous.rows[p * previous.k + i];
+      for (let i = 0; i < k; i++) {
+        const q = previous.rows[p * k + i];
         if (q === NO_NEIGHBOUR) break;
         size++;
         if (now[q] === -1) whole = false;

@@ -64,13 +64,7 @@ async function openResident(
       const file = files.get(path);
       if (file === undefined) throw new Error(`${path} is not a file of this build's manifest`);
       const [ref, stage] = file;
-      const loaded = await loadVerifiedFile(
-        dataUrl,
-        ref,
-        stage ?? 'catalog',
-        cache,
-        stage ? report : () => {},
-      );
+      const loaded = await loadVerifiedFile(dataUrl, ref, stage, cache, report);
       if (!loaded.fromCache) {
         fromCache = false;
         fetchedBytes += loaded.bytes.byteLength;

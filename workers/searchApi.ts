@@ -75,7 +75,8 @@ export interface QueryPixels {
 }
 
 export interface WorkerStatus {
-  indexLoaded: boolean;
+  /** A build is open (its catalog read); a resident index loads later, on first need. */
+  collectionLoaded: boolean;
   model: 'idle' | 'loading' | 'ready' | 'failed';
   modelError: string | null;
   /**

@@ -15,7 +15,9 @@ export async function storageStatus(
   if (manifest) {
     const collectionKept = isShardedManifest(manifest)
       ? cache.partsKept(manifest.index.sha256)
-      : cache.isKept(manifest.index.sha256) && cache.isKept(manifest.catalog.sha256);
+      : [manifest.index, manifest.catalog, ...(manifest.neighbours?.shards ?? [])].every((ref) =>
+          cache.isKept(ref.sha256),
+        );
     if (!collectionKept) notKept.push('collection');
     if (modelLoaded && !cache.isKept(manifest.model.file.sha256)) notKept.push('model');
   }

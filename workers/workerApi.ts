@@ -98,7 +98,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
       const storage = await storageStatus(cache, builds.loaded?.manifest, model.isReady);
       return {
         storage,
-        indexLoaded: builds.loaded !== null,
+        collectionLoaded: builds.loaded !== null,
         indexError:
           indexFailure !== null && indexFailure.build === builds.loaded ? indexFailure.message : null,
         ...model.status(),

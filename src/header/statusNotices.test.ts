@@ -3,7 +3,7 @@ import type { WorkerStatus } from '../../workers/searchApi';
 import { statusNotices, type StatusInputs } from './statusNotices';
 
 const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
-  indexLoaded: true,
+  collectionLoaded: true,
   model: 'idle',
   modelError: null,
   indexError: null,
