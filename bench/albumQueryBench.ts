@@ -1,6 +1,7 @@
 import type { Browser } from '@playwright/test';
 import { openSite } from './benchSite';
 import { FLOAT_SCAN_WORKER_SOURCE } from './floatScanWorker';
+import { hnswWasmPeer, type HnswWasmResult } from './hnswWasmPeer';
 import { summarize, type LatencySummary } from './stats';
 import { FLAT_EMBEDDINGS_FILE } from './syntheticDataDir';
 
@@ -32,11 +33,17 @@ export interface AlbumQueryResult {
   /** Share of the exact float top-k that Lookalike's top-k contains. */
   recallVsFloat: number;
   indexLoadMs: number;
+  /** The app's background preload (model, catalog shards, neighbour lists), awaited before timing. */
+  preloadMs?: number;
   floatLoadMs: number;
   indexBytes: number;
   /** All neighbour-list shards; a query reads one. */
   neighboursBytes: number;
   floatBytes: number;
+  /** hnswlib-wasm over the same flat file, same browser and run; absent in older results and rows run without it. */
+  hnswWasm?: HnswWasmResult;
+  /** Why the hnswlib-wasm peer has no figures for this row, when it failed (the other peers still count). */
+  hnswWasmError?: string;
   crossOriginIsolated: boolean;
 }
 
@@ -49,6 +56,8 @@ export async function albumQueryBench(
   input: AlbumBenchInput,
   queryCount: number,
   indexBytes: number,
+  /** Also build and time the hnswlib-wasm peer (minutes at 100k rows). */
+  withHnswWasm = true,
 ): Promise<AlbumQueryResult> {
   // Isolated: Chromium's performance.now() is then coarsened to 5 µs instead of 100 µs.
   const site = await openSite(browser, distDir, input.dir, true);
@@ -59,6 +68,12 @@ export async function albumQueryBench(
     const lookalike = await site.page.evaluate(
       async ([queryIds, k, warmup]) => {
         const client = window.__lookalike!.searchClient;
+        // The steady state a visitor reaches: the app preloads the catalog shards and neighbour lists
+        // (with the model) in the background after its first content; the first queries before that
+        // fetch their shards, which the cold-visit bench measures.
+        const t0 = performance.now();
+        await client.preloadInBackground();
+        const preloadMs = performance.now() - t0;
         for (let i = 0; i < warmup; i++) await client.searchById(queryIds[i % queryIds.length], k);
         const roundTrip: number[] = [];
         const inWorker: number[] = [];
@@ -70,7 +85,7 @@ export async function albumQueryBench(
           inWorker.push(r.elapsedMs);
           results.push(r.results.map((h) => h.id));
         }
-        return { roundTrip, inWorker, results };
+        return { roundTrip, inWorker, results, preloadMs };
       },
       [ids, K, WARMUP] as const,
     );
@@ -105,13 +120,35 @@ export async function albumQueryBench(
       [FLOAT_SCAN_WORKER_SOURCE, FLAT_EMBEDDINGS_FILE, input.dim, flatRows, K, Math.min(WARMUP, 5)] as const,
     );
     const flatRowOfId = new Map(input.ids.map((id, row) => [id, input.flatRowOf[row]]));
-    let found = 0;
-    let wanted = 0;
-    float.results.forEach((exact, i) => {
-      const got = new Set(lookalike.results[i].map((id) => flatRowOfId.get(id)));
-      wanted += exact.length;
-      for (const r of exact) if (got.has(r)) found++;
-    });
+    /** Share of the exact float top-k (flat rows) that each query's results contain. */
+    const recallVsFloat = (results: (number | undefined)[][]) => {
+      let found = 0;
+      let wanted = 0;
+      float.results.forEach((exact, i) => {
+        const got = new Set(results[i]);
+        wanted += exact.length;
+        for (const r of exact) if (got.has(r)) found++;
+      });
+      return wanted ? found / wanted : 0;
+    };
+    // A failing peer is recorded on its row: Lookalike's and the float scan's figures still count.
+    let hnswWasm: HnswWasmResult | undefined;
+    let hnswWasmError: string | undefined;
+    if (withHnswWasm) {
+      try {
+        hnswWasm = await hnswWasmPeer(site.page, {
+          flatFile: FLAT_EMBEDDINGS_FILE,
+          count: input.count,
+          dim: input.dim,
+          queryRows: flatRows,
+          k: K,
+          warmup: WARMUP,
+          recallOf: recallVsFloat,
+        });
+      } catch (err) {
+        hnswWasmError = err instanceof Error ? err.message : String(err);
+      }
+    }
     return {
       label: input.label,
       count: input.count,
@@ -120,12 +157,15 @@ export async function albumQueryBench(
       lookalike: summarize(lookalike.roundTrip),
       lookalikeInWorker: summarize(lookalike.inWorker),
       floatScan: summarize(float.ms),
-      recallVsFloat: wanted ? found / wanted : 0,
+      recallVsFloat: recallVsFloat(lookalike.results.map((ids) => ids.map((id) => flatRowOfId.get(id)))),
       indexLoadMs: site.loadMs,
+      preloadMs: lookalike.preloadMs,
       floatLoadMs: float.loadMs,
       indexBytes,
       neighboursBytes: input.neighboursBytes,
       floatBytes: float.bytes,
+      hnswWasm,
+      hnswWasmError,
       crossOriginIsolated: site.status.crossOriginIsolated,
     };
   } finally {

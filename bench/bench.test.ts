@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { QUICK_BENCH_MS } from '../scripts/testTimeLimits';
-import { BENCH_SECTIONS } from './results';
+import type { AlbumQueryResult } from './albumQueryBench';
+import { renderReport } from './report';
+import { BENCH_SECTIONS, type BenchResults } from './results';
 
 /*
  * `bench/runBench.ts --quick` end to end: small synthetic and fixture data, real Chromium. Checks the
@@ -44,4 +46,101 @@ test('bench --quick writes well-formed results with every area', { timeout: QUIC
     expect(s.data, name).toBeDefined();
   }
   expect(nonFinite(results, 'results')).toEqual([]);
+  // The quick run times the hnswlib-wasm peer on its small row, the same queries as the other peers.
+  const albumRows = (results.albumQuery as { data: { rows: AlbumQueryResult[] } }).data.rows;
+  const peer = albumRows.find((x) => x.hnswWasm)?.hnswWasm;
+  expect(peer, 'an album-query row with the hnswlib-wasm peer').toBeDefined();
+  expect(peer!.latency.n).toBe(albumRows.find((x) => x.hnswWasm)!.queries);
+  expect(peer!.indexBytes).toBeGreaterThan(0);
+  expect(peer!.libraryBytes).toBeGreaterThan(0);
+  expect(peer!.sweep.at(-1)).toEqual({ ef: peer!.ef, recall: peer!.recallVsFloat });
+});
+
+test('the album-query section renders the hnswlib-wasm peer, and results without it', async () => {
+  const saved = JSON.parse(
+    readFileSync(path.join(import.meta.dirname, 'results.json'), 'utf8'),
+  ) as BenchResults;
+  if (!saved.albumQuery.ok) throw new Error('bench/results.json has no album-query figures');
+  const rows = saved.albumQuery.data.rows.map((x) => ({ ...x, hnswWasm: undefined }));
+  const without = await renderReport({
+    ...saved,
+    albumQuery: { ...saved.albumQuery, data: { ...saved.albumQuery.data, rows } },
+  });
+  expect(without.markdown).toContain('## 1. Album-image query in the browser');
+  expect(without.markdown).not.toContain('hnswlib-wasm');
+
+  const synthetic = rows.find((x) => x.label.startsWith('synthetic'));
+  if (!synthetic) throw new Error('bench/results.json has no synthetic album-query row');
+  const row: AlbumQueryResult = {
+    ...synthetic,
+    lookalike: { ...synthetic.lookalike, p50: 0.1 },
+    neighboursBytes: 1_000_000,
+    indexBytes: 3_000_000,
+    hnswWasm: {
+      library: 'hnswlib-wasm 0.8.2',
+      latency: { n: 300, p50: 0.5, p95: 0.9, mean: 0.55, min: 0.3, max: 2 },
+      m: 16,
+      efConstruction: 200,
+      ef: 24,
+      sweep: [
+        { ef: 12, recall: 0.9 },
+        { ef: 16, recall: 0.94 },
+        { ef: 24, recall: 0.96 },
+      ],
+      recallVsFloat: 0.96,
+      buildMs: 81_500,
+      startMs: 60,
+      indexBytes: 29_000_000,
+      indexBytesFrom: 'writeIndex',
+      libraryBytes: 1_000_000,
+      crossOriginIsolated: true,
+    },
+  };
+  const { markdown, plots } = await renderReport({
+    ...saved,
+    albumQuery: { ...saved.albumQuery, data: { ...saved.albumQuery.data, rows: [row] } },
+  });
+  const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.label} `) && l.includes('5.0×'));
+  // p50 0.5 ÷ 0.1; 1 MB and 3 MB against 29 MB + 1 MB of HNSW; build 81.5 s.
+  expect(
+    line
+      ?.split('|')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  ).toEqual([
+    row.label,
+    String(row.count),
+    '0.50',
+    '0.90',
+    '5.0×',
+    '24',
+    '96.0 %',
+    '81.5',
+    '29.0 MB',
+    '1.0 MB',
+    '1/30',
+    '1/10',
+  ]);
+  expect(markdown).toContain('12 (90.0 %), 16 (94.0 %), 24 (96.0 %)');
+  expect(plots['benchmarks-latency.svg']).toContain('hnswlib-wasm p50');
+  expect(markdown).not.toContain("hnswlib's saved-file layout");
+
+  // A size from the file layout is marked; a row whose peer failed says why.
+  const layout = { ...row, hnswWasm: { ...row.hnswWasm!, indexBytesFrom: 'layout' as const } };
+  const failed = {
+    ...row,
+    label: 'synthetic 5',
+    hnswWasm: undefined,
+    hnswWasmError: 'out of memory\n    at wasm-function[7]',
+  };
+  const marked = (
+    await renderReport({
+      ...saved,
+      albumQuery: { ...saved.albumQuery, data: { ...saved.albumQuery.data, rows: [layout, failed] } },
+    })
+  ).markdown;
+  expect(marked).toContain('29.0 MB \\*');
+  expect(marked).toContain("\\* hnswlib's saved-file layout");
+  expect(marked).toContain('hnswlib-wasm failed on synthetic 5: out of memory');
+  expect(marked).not.toContain('wasm-function[7]');
 });

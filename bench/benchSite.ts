@@ -26,6 +26,9 @@ export function buildBenchSite(outDir: string): void {
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/** tsx (esbuild keepNames) wraps functions in __name(); functions passed to page.evaluate need it defined. */
+export const KEEP_NAMES_INIT_SCRIPT = 'globalThis.__name = globalThis.__name || ((f) => f);';
+
 export interface OpenSite {
   server: RunningServer;
   page: Page;
@@ -57,8 +60,7 @@ export async function openSite(
     onRequest,
   });
   const context = await browser.newContext();
-  // tsx (esbuild keepNames) wraps functions in __name(); functions passed to page.evaluate need it defined.
-  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
+  await context.addInitScript({ content: KEEP_NAMES_INIT_SCRIPT });
   const page = await context.newPage();
   try {
     await page.goto(server.url);

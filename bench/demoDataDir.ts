@@ -1,7 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCatalog } from '../core/catalog';
 import { isShardedManifest, parseManifest } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
+import { ResidentCollection } from '../core/residentCollection';
+import { fileDataSource } from '../storage/fileDataSource';
 import { REPO_ROOT } from '../testing/repoRoot';
 import type { AlbumBenchInput } from './albumQueryBench';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
@@ -24,10 +26,10 @@ export async function demoAlbumInput(
     return undefined;
   }
   const manifest = parseManifest(JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, 'manifest.json'), 'utf8')));
-  const catalog = parseCatalog(
-    JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, manifest.catalog.path), 'utf8')),
-    manifest.count,
-  );
+  const collection = await openCollection(manifest, fileDataSource(DEMO_DATA_DIR));
+  if (!(collection instanceof ResidentCollection))
+    throw new Error('the demo is expected to be a resident build');
+  const catalog = { items: await collection.itemsInRowOrder() };
   const emoji = await loadEmojiEmbeddings(log);
   if (emoji.modelId !== manifest.model.id) {
     log(
@@ -47,7 +49,7 @@ export async function demoAlbumInput(
   const neighbourShards = isShardedManifest(manifest) ? [] : (manifest.neighbours?.shards ?? []);
   for (const f of [
     manifest.index.path,
-    manifest.catalog.path,
+    ...collection.catalogFiles(),
     manifest.model.file.path,
     'manifest.json',
     ...neighbourShards.map((ref) => ref.path),

@@ -1,8 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import { parseCatalog } from '../core/catalog';
 import { parseManifest } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
+import { ResidentCollection } from '../core/residentCollection';
+import { fileDataSource } from '../storage/fileDataSource';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 import { fileKind, meterWireBytes } from './wireBytes';
 import { startServer } from '../scripts/serve';
@@ -106,7 +108,12 @@ export async function firstVisitBench(
   dataDir: string,
 ): Promise<FirstVisitResult> {
   const manifest = parseManifest(JSON.parse(readFileSync(path.join(dataDir, 'manifest.json'), 'utf8')));
-  const catalog = parseCatalog(JSON.parse(readFileSync(path.join(dataDir, manifest.catalog.path), 'utf8')));
+  const collection = await openCollection(manifest, fileDataSource(dataDir));
+  // A resident build's items in index-row order, so the query image is the one earlier runs used.
+  const items =
+    collection instanceof ResidentCollection
+      ? await collection.itemsInRowOrder()
+      : await collection.everyItem();
   const paths: string[] = [];
   const server = await startServer({
     distDir,
@@ -139,9 +146,9 @@ export async function firstVisitBench(
       bytesByKind,
     };
   };
-  const id = catalog.items[Math.floor(catalog.items.length / 2)].id;
+  const id = items[Math.floor(items.length / 2)].id;
   const url = `${server.url}#/search/${encodeURIComponent(id)}?k=10`;
-  const album = catalog.items[0].album;
+  const album = items[0].album;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -165,7 +172,7 @@ export async function firstVisitBench(
     const page2 = await context.newPage();
     const repeatMs = await timeToFirstResult(page2, url, 'repeat visit, offline');
     return {
-      collection: catalog.items.length,
+      collection: items.length,
       url: '#/search/<id>?k=10',
       first: {
         ...visit(firstMs, firstPaths),

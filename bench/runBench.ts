@@ -8,6 +8,7 @@
  * docs/benchmarks.md and the SVG plots in docs/. `--quick` uses small synthetic and fixture data and
  * needs no generated/demo-data (the test suite runs it); the full run builds the demo when it is missing.
  * Area 6 compares with usearch and hnswlib-node (dev dependencies); `--ann-dir` names another install of them.
+ * Area 1 times hnswlib-wasm (dev dependency) in the browser next to Lookalike (bench/hnswWasmPeer.ts).
  * `--only` runs just the named areas (results.json keys, e.g. `--only duplicates`) and merges them into
  * the <out>/results.json of an earlier run of the same mode, keeping the other areas as saved, so one
  * area can be updated without the full run.
@@ -84,6 +85,18 @@ if (reportArg >= 0) {
 const started = performance.now();
 const log = (m: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`);
 
+function logAlbumQuery(r: AlbumQueryResult): void {
+  const h = r.hnswWasm;
+  log(
+    `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}` +
+      (h
+        ? `; hnswlib-wasm p50 ${h.latency.p50.toFixed(2)} ms at ef ${h.ef}, recall ${h.recallVsFloat.toFixed(3)}, build ${(h.buildMs / 1000).toFixed(1)} s, ${h.indexBytes + h.libraryBytes} B`
+        : r.hnswWasmError
+          ? `; hnswlib-wasm FAILED: ${r.hnswWasmError.split('\n')[0]}`
+          : ''),
+  );
+}
+
 type AreaData<K extends Area> = BenchResults[K] extends Section<infer T> | undefined ? T : never;
 
 /**
@@ -150,9 +163,7 @@ try {
         const demo = await demoAlbumInput(path.join(work, 'demo-data'), log);
         if (demo) {
           const r = await albumQueryBench(await browser(), distDir, demo.input, queries, demo.indexBytes);
-          log(
-            `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}`,
-          );
+          logAlbumQuery(r);
           rows.push(r);
         }
       }
@@ -167,11 +178,11 @@ try {
           { label: `synthetic ${count}`, ...written },
           queries,
           written.indexBytes,
+          // Quick runs keep the HNSW peer to the small row: its build takes minutes at 30k rows.
+          !quick || count <= 1_000,
         );
         rmSync(written.dir, { recursive: true, force: true });
-        log(
-          `  ${r.label}: lookalike p50 ${r.lookalike.p50.toFixed(2)} ms, float scan p50 ${r.floatScan.p50.toFixed(2)} ms, recall ${r.recallVsFloat.toFixed(3)}`,
-        );
+        logAlbumQuery(r);
         rows.push(r);
       }
       return { k: 10, serverDesignSeconds: { min: 9.5, max: 25 }, rows };

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogFromItems, type CatalogItem } from '../core/catalog';
+import type { CatalogItem } from '../core/catalog';
 import type { ModelSpec } from '../core/modelSpec';
 import { decodeIndex } from '../core/indexFormat';
 import { assembleIndex } from '../index-builder/assembleIndex';
 import { neighbourLists } from '../index-builder/neighbourLists';
+import { buildResidentCatalog } from '../index-builder/shardedCatalog';
 import { SHARED_THUMB, publishFixture } from './publishFixture';
 
 /** The flat float32 embedding file written next to the index: what a client-side exact scan downloads. */
@@ -45,29 +46,45 @@ export async function writeDataDir(
   const { bytes: indexBytes, order } = assembleIndex(embeddings, { modelId: model.spec.id });
   const assembleMs = performance.now() - t;
 
-  const items = order.map((position): CatalogItem => ({
-    id: `s${position}`,
-    album: `Album ${position % 10}`,
-    name: `Image ${position}`,
+  // Items in embedding order; index row r holds embedding order[r].
+  const rowOfItem = new Uint32Array(count);
+  order.forEach((item, row) => (rowOfItem[item] = row));
+  const sourceItems = embeddings.map((_, i): CatalogItem => ({
+    id: `s${i}`,
+    album: `Album ${i % 10}`,
+    name: `Image ${i}`,
     thumb: SHARED_THUMB,
     original: SHARED_THUMB,
     width: 1,
     height: 1,
   }));
-  const catalog = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
-  // As the builder publishes a resident build: with every image's neighbour list.
+  // As the builder publishes a resident build: the sharded catalog, every image's neighbour list by
+  // catalog position.
+  const catalog = buildResidentCatalog(sourceItems, rowOfItem);
   const index = decodeIndex(indexBytes);
   const vectors = new Int8Array(count * index.dims);
-  for (let row = 0; row < count; row++) vectors.set(index.vector(row), row * index.dims);
-  const ids = items.map((it) => it.id);
-  const neighbours = neighbourLists({ vectors, dims: index.dims, ids, hashes: ids });
-  await publishFixture(dir, { layout: 'resident', count, index: indexBytes, catalog, neighbours }, model);
+  for (let row = 0; row < count; row++)
+    vectors.set(index.vector(row), catalog.positionOfRow[row] * index.dims);
+  const positionIds = catalog.positionItems.map((it) => it.id);
+  const neighbours = neighbourLists({ vectors, dims: index.dims, ids: positionIds, hashes: positionIds });
+  await publishFixture(
+    dir,
+    {
+      layout: 'resident',
+      count,
+      index: indexBytes,
+      catalog: catalog.indexBytes,
+      catalogShards: catalog.files,
+      neighbours,
+    },
+    model,
+  );
   writeFileSync(path.join(dir, FLAT_EMBEDDINGS_FILE), new Uint8Array(flat.buffer));
   return {
     dir,
     count,
     dim,
-    ids: items.map((it) => it.id),
+    ids: Array.from(order, (item) => sourceItems[item].id),
     flatRowOf: Int32Array.from(order),
     indexBytes: indexBytes.length,
     flatBytes: flat.byteLength,

@@ -5,7 +5,8 @@ export function fileKind(p: string): string {
   if (p.endsWith('.wasm') || /\/assets\/ort/.test(p)) return 'onnxruntime';
   if (/^\/data\/model\./.test(p)) return 'model';
   if (/^\/data\/index\./.test(p)) return 'index';
-  if (/^\/data\/catalog\./.test(p)) return 'catalog';
+  // The catalog index and its shards' folder (both layouts).
+  if (/^\/data\/(catalog|shards)\./.test(p)) return 'catalog';
   if (/^\/data\/neighbours\./.test(p)) return 'neighbour lists';
   if (/^\/data\/duplicates\./.test(p)) return 'duplicates';
   if (/^\/data\/(thumbs|originals)\//.test(p)) return 'images';

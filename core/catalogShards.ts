@@ -2,9 +2,10 @@ import { parseCatalogItem, type CatalogItem } from './catalog';
 import { nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
 
 /**
- * The sharded catalog (docs/index-format.md): a small catalog index (albums, shard checksums) plus
- * item shards in album order and id shards by id prefix, so a page never downloads a million names.
- * A sharded item's position is its place in album order; `row` is its row in the sharded index.
+ * The sharded catalog (docs/index-format.md), the catalog of both layouts: a small catalog index
+ * (albums, shard checksums) plus item shards in album order and id shards by id prefix, so a page never
+ * downloads the whole catalog for its first screen. An item's position is its place in album order;
+ * `row` is its row in the build's index (index v2 for the sharded layout, index v1 for the resident one).
  */
 export const CATALOG_INDEX_FORMAT = 'lookalike-catalog-index';
 export const CATALOG_INDEX_VERSION = 1;
@@ -32,16 +33,28 @@ export interface CatalogIndex {
   itemShardCrc: number[];
   /** CRC-32 of each id shard file `<dir>ids/<prefix>.json`, in prefix order. */
   idShardCrc: number[];
+  /**
+   * Resident layout only: CRC-32 of `<dir>positions.bin`, the catalog position of each index v1 row
+   * (u32 LE): index v1 orders rows by LSH bucket, and its search answers with rows.
+   */
+  positionsCrc?: number;
 }
+
+/**
+ * Which layout a catalog belongs to decides two fields: a sharded build's items carry their index
+ * vector (its album-image query has no index to take it from) and it has no positions file; a resident
+ * build's items carry no vector (its index holds them) and it has one.
+ */
+export type CatalogLayout = 'resident' | 'sharded';
 
 export interface ShardedItem extends CatalogItem {
   position: number;
   row: number;
   /**
-   * The item's int8 index vector (as in its index row), base64, so an album-image query needs no
-   * extra fetch; decoded (decodeVector) only when the item is queried.
+   * Sharded layout only: the item's int8 index vector (as in its index row), base64, so an album-image
+   * query needs no extra fetch; decoded (decodeVector) only when the item is queried.
    */
-  vector: string;
+  vector?: string;
 }
 
 /** int8 vector ↔ base64 of its bytes: 128 characters for 96 dims. */
@@ -62,13 +75,14 @@ function fail(path: string, message: string): never {
   throw new Error(`invalid sharded catalog: ${path} ${message}`);
 }
 
+function u32(v: unknown, path: string): number {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) fail(path, 'is not a u32');
+  return v as number;
+}
+
 function crcList(v: unknown, path: string, length: number): number[] {
   if (!Array.isArray(v) || v.length !== length) fail(path, `must be an array of ${length} CRC-32 values`);
-  return v.map((x, i) => {
-    if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > 0xffffffff)
-      fail(`${path}[${i}]`, 'is not a u32');
-    return x as number;
-  });
+  return v.map((x, i) => u32(x, `${path}[${i}]`));
 }
 
 export function itemShardCount(index: Pick<CatalogIndex, 'count' | 'shardSize'>): number {
@@ -94,15 +108,27 @@ export function idShardPrefixes(idPrefixDigits: number): string[] {
   );
 }
 
-/** Every shard file of a catalog: item shards in order, then id shards. */
+export function positionsPath(index: Pick<CatalogIndex, 'dir'>): string {
+  return `${index.dir}positions.bin`;
+}
+
+/** Every shard file of a catalog: item shards in order, then id shards, then the positions file if any. */
 export function catalogShardPaths(index: CatalogIndex): string[] {
   return [
     ...Array.from({ length: itemShardCount(index) }, (_, s) => itemShardPath(index, s)),
     ...idShardPrefixes(index.idPrefixDigits).map((prefix) => idShardPath(index, prefix)),
+    ...(index.positionsCrc === undefined ? [] : [positionsPath(index)]),
   ];
 }
 
-export function parseCatalogIndex(json: unknown, expectedCount?: number): CatalogIndex {
+/** What a reader knows before it reads the catalog index: the manifest's count and layout. */
+export interface CatalogExpectation {
+  count?: number;
+  layout: CatalogLayout;
+}
+
+export function parseCatalogIndex(json: unknown, expected: CatalogExpectation): CatalogIndex {
+  const expectedCount = expected.count;
   const c = record(json, '(root)', fail);
   if (c.format !== CATALOG_INDEX_FORMAT) fail('format', `must be '${CATALOG_INDEX_FORMAT}'`);
   if (c.version !== CATALOG_INDEX_VERSION) fail('version', `must be ${CATALOG_INDEX_VERSION}`);
@@ -135,6 +161,10 @@ export function parseCatalogIndex(json: unknown, expectedCount?: number): Catalo
   });
   if (next !== count) fail('albums', `cover ${next} positions but count is ${count}`);
   const index = { count, shardSize, dir, idPrefixDigits };
+  if (expected.layout === 'sharded' && c.positionsCrc !== undefined)
+    fail('positionsCrc', 'is for resident builds only (a sharded index names the position of each row)');
+  if (expected.layout === 'resident' && c.positionsCrc === undefined)
+    fail('positionsCrc', 'is missing (a resident build maps its index rows to catalog positions)');
   return {
     format: CATALOG_INDEX_FORMAT,
     version: CATALOG_INDEX_VERSION,
@@ -142,7 +172,13 @@ export function parseCatalogIndex(json: unknown, expectedCount?: number): Catalo
     albums,
     itemShardCrc: crcList(c.itemShardCrc, 'itemShardCrc', itemShardCount(index)),
     idShardCrc: crcList(c.idShardCrc, 'idShardCrc', 16 ** idPrefixDigits),
+    ...(c.positionsCrc === undefined ? {} : { positionsCrc: u32(c.positionsCrc, 'positionsCrc') }),
   };
+}
+
+/** The layout a parsed catalog index was written for. */
+export function catalogLayout(index: CatalogIndex): CatalogLayout {
+  return index.positionsCrc === undefined ? 'sharded' : 'resident';
 }
 
 /** Validates an item shard: the items at positions shard·shardSize onwards, in order. */
@@ -157,16 +193,46 @@ export function parseItemShard(json: unknown, index: CatalogIndex, shard: number
     const r = record(v, `${path}.items[${i}]`, fail);
     const row = nonNegativeInt(r.row, `${path}.items[${i}].row`, fail);
     if (row >= index.count) fail(`${path}.items[${i}].row`, `${row} is not a row of the index`);
-    if (typeof r.vector !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(r.vector))
+    const { vector, row: _row, ...item } = r;
+    const parsed = { ...parseCatalogItem(item, `${path}.items[${i}]`), position: start + i, row };
+    if (catalogLayout(index) === 'resident') {
+      if (vector !== undefined)
+        fail(
+          `${path}.items[${i}].vector`,
+          'must be absent in a resident build (its index holds the vectors)',
+        );
+      return parsed;
+    }
+    if (vector === undefined)
+      fail(`${path}.items[${i}].vector`, "is missing (a sharded build's items carry their index vector)");
+    if (typeof vector !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(vector))
       fail(`${path}.items[${i}].vector`, 'must be base64');
-    const { vector: _vector, row: _row, ...item } = r;
-    return {
-      ...parseCatalogItem(item, `${path}.items[${i}]`),
-      position: start + i,
-      row,
-      vector: r.vector,
-    };
+    return { ...parsed, vector };
   });
+}
+
+/** Validates a positions file: u32 LE per index row, each a catalog position, every position once. */
+export function parsePositions(bytes: Uint8Array, index: CatalogIndex): Uint32Array {
+  if (bytes.length !== index.count * 4)
+    fail('positions.bin', `has ${bytes.length} bytes, expected ${index.count * 4} (4 per row)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Uint32Array(index.count);
+  const seen = new Uint8Array(index.count);
+  for (let row = 0; row < index.count; row++) {
+    const p = view.getUint32(row * 4, true);
+    if (p >= index.count || seen[p] === 1)
+      fail(`positions.bin[${row}]`, `${p} is not a position or is given twice`);
+    seen[p] = 1;
+    out[row] = p;
+  }
+  return out;
+}
+
+export function encodePositions(positionOfRow: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(positionOfRow.length * 4);
+  const view = new DataView(bytes.buffer);
+  positionOfRow.forEach((p, row) => view.setUint32(row * 4, p, true));
+  return bytes;
 }
 
 /** Validates an id shard: { id: position } for every item whose id starts with the prefix. */

@@ -24,8 +24,8 @@ export interface CollectionSearch {
 }
 
 /**
- * A build's images, whatever the layout: a resident index and catalog in memory, or a sharded one read
- * piecewise. The worker's API and `npm run query` only talk to this (core/openCollection.ts opens one),
+ * A build's images, whatever the layout: a resident index in memory, or a sharded one read piecewise;
+ * the catalog is read piecewise in both (core/catalogReader.ts). The worker's API and `npm run query` only talk to this (core/openCollection.ts opens one),
  * so the browser and Node answer a query with the same code.
  */
 export interface Collection {
@@ -41,8 +41,8 @@ export interface Collection {
   transform(): Promise<VectorTransform>;
   searchByVector(vector: Int8Array, k: number): Promise<CollectionSearch>;
   /**
-   * The items at these catalog positions, in that order (resident: index in the catalog; sharded: the
-   * sharded catalog's position): how the duplicates file names its members.
+   * The items at these catalog positions, in that order (the sharded catalog's positions, album order;
+   * a manifest v1 resident build's: index rows): how the duplicates file names its members.
    */
   itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]>;
   /**
@@ -50,11 +50,12 @@ export interface Collection {
    * reads and verifies every item shard for it).
    */
   everyItem(): Promise<CatalogItem[]>;
-  /** The data-dir-relative files the catalog consists of (a sharded one: its index and shards). */
+  /** The data-dir-relative files the catalog consists of: its index and shards (manifest v1: one file). */
   catalogFiles(): string[];
   /**
-   * Reads ahead what later album-image queries read, so that they are quick and work offline: a resident
-   * build's neighbour-list shards (a sharded build's cells are too many: they come per query).
+   * Reads ahead what later album pages and album-image queries read, so that they are quick and work
+   * offline: a resident build's catalog and neighbour-list shards (a sharded build's cells are too many:
+   * they come per query).
    */
   prefetch(): Promise<void>;
   /** A (small) part file of a sharded build (duplicates shards); a resident build has none. */

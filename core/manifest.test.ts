@@ -52,7 +52,7 @@ describe('parseManifest', () => {
 
   it.each([
     [(m: Manifest) => (m.format = 'other' as never), /format must be 'lookalike-manifest'/],
-    [(m: Manifest) => (m.version = 3 as never), /version must be 1 or 2, got 3/],
+    [(m: Manifest) => (m.version = 4 as never), /version must be 1, 2 or 3, got 4 \(a newer build/],
     [(m: Manifest) => (m.version = 2 as never), /layout must be 'sharded' in a version 2 manifest/],
     [(m: Manifest) => (m.createdAt = 'yesterday'), /createdAt must be an ISO 8601/],
     [(m: Manifest) => (m.count = -1), /count must be a non-negative integer/],
@@ -68,6 +68,14 @@ describe('parseManifest', () => {
     const json = valid();
     mutate(json);
     expect(() => parseManifest(json)).toThrow(message);
+  });
+
+  it('reads resident manifests of both catalogs: version 3 (sharded catalog) and 1 (whole catalog)', () => {
+    for (const version of [1, 3]) {
+      const m = parseManifest({ ...valid(), version });
+      expect(isShardedManifest(m)).toBe(false);
+      expect(residentManifest(m).version).toBe(version);
+    }
   });
 
   it('accepts a sharded (version 2) manifest with the head size of its index', () => {

@@ -6,9 +6,16 @@ import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChec
 import { sha256Hex } from './sha256';
 
 export const MANIFEST_FORMAT = 'lookalike-manifest';
-export const MANIFEST_VERSION = 1;
+/** Version 1 is the resident layout with one whole catalog file (builders before the sharded catalog). */
+export const WHOLE_CATALOG_MANIFEST_VERSION = 1;
 /** Version 2 is the sharded layout: index v2 range-loaded by cell, catalog split into shards. */
 export const SHARDED_MANIFEST_VERSION = 2;
+/**
+ * Version 3 is the resident layout with the sharded catalog (`catalog` names its catalog index): index
+ * v1 as in version 1. A new number so that a page that knows only v1 says it is too old instead of
+ * misreading the catalog index as a whole catalog; this reader still reads v1.
+ */
+export const RESIDENT_MANIFEST_VERSION = 3;
 
 /** A file in the data dir, with the size and hash a client verifies after downloading it. */
 export interface FileRef {
@@ -22,9 +29,9 @@ export interface FileRef {
 /** manifest.json: the entry point of a data dir (docs/index-format.md). */
 export type Manifest = ResidentManifest | ShardedManifest;
 
-/** Index v1 and the whole catalog, each downloaded in one piece. */
+/** Index v1, downloaded in one piece when a query needs it, and the catalog (v3: sharded; v1: whole). */
 export interface ResidentManifest extends ManifestCommon {
-  version: typeof MANIFEST_VERSION;
+  version: typeof WHOLE_CATALOG_MANIFEST_VERSION | typeof RESIDENT_MANIFEST_VERSION;
   /**
    * Each image's nearest images, in shards (core/neighboursFormat.ts): album-image queries read these
    * instead of the index. Optional and ignored by older readers: absent from builds before it.
@@ -93,10 +100,14 @@ export function parseManifest(json: unknown): Manifest {
   const m = record(json, '(root)', fail);
   if (m.format !== MANIFEST_FORMAT)
     fail('format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
-  if (m.version !== MANIFEST_VERSION && m.version !== SHARDED_MANIFEST_VERSION) {
+  if (
+    m.version !== WHOLE_CATALOG_MANIFEST_VERSION &&
+    m.version !== SHARDED_MANIFEST_VERSION &&
+    m.version !== RESIDENT_MANIFEST_VERSION
+  ) {
     fail(
       'version',
-      `must be ${MANIFEST_VERSION} or ${SHARDED_MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
+      `must be ${WHOLE_CATALOG_MANIFEST_VERSION}, ${SHARDED_MANIFEST_VERSION} or ${RESIDENT_MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
     );
   }
   const createdAt = nonEmptyString(m.createdAt, 'createdAt', fail);
@@ -121,10 +132,10 @@ export function parseManifest(json: unknown): Manifest {
     ...(m.calibration === undefined ? {} : { calibration: parseCalibration(m.calibration) }),
     ...(m.duplicates === undefined ? {} : { duplicates: duplicatesField(m.duplicates) }),
   } as const;
-  if (m.version === MANIFEST_VERSION)
+  if (m.version === WHOLE_CATALOG_MANIFEST_VERSION || m.version === RESIDENT_MANIFEST_VERSION)
     return {
       ...common,
-      version: MANIFEST_VERSION,
+      version: m.version,
       index: fileRef(m.index, 'index'),
       ...(m.neighbours === undefined
         ? {}
@@ -162,6 +173,7 @@ export function isShardedManifest(m: Manifest): m is ShardedManifest {
 
 /** For callers that handle only the resident layout (tools and tests over small data dirs). */
 export function residentManifest(m: Manifest): ResidentManifest {
-  if (isShardedManifest(m)) throw new Error('expected a resident (version 1) manifest, got a sharded one');
+  if (isShardedManifest(m))
+    throw new Error('expected a resident (version 1 or 3) manifest, got a sharded one');
   return m;
 }

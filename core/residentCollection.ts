@@ -1,7 +1,8 @@
-import { parseCatalog, type Catalog, type CatalogItem } from './catalog';
+import { CatalogReader } from './catalogReader';
+import type { CatalogItem } from './catalog';
 import { UnknownItemError, type Collection, type CollectionAlbum, type CollectionSearch } from './collection';
 import { decodeIndex } from './indexFormat';
-import { assertK, type LshIndex, type SearchHit } from './lshIndex';
+import { assertK, type LshIndex } from './lshIndex';
 import {
   decodeNeighbourShard,
   neighbourShardOf,
@@ -9,56 +10,62 @@ import {
   type NeighbourShard,
   type NeighboursField,
 } from './neighboursFormat';
-import type { FileRef, ResidentManifest } from './manifest';
-import { sha256Hex } from './sha256';
+import { WHOLE_CATALOG_MANIFEST_VERSION, type FileRef, type ResidentManifest } from './manifest';
+import { shardedResidentCatalog, wholeResidentCatalog, type ResidentCatalog } from './residentCatalog';
 import type { DataSource } from './dataSource';
+import { readVerified, withPath } from './verifiedRead';
 
 /**
- * Index v1 and the whole catalog in memory. The catalog is read on open; the index only when a query
- * needs it — an own-image query, or an album-image query in a build without neighbour lists (or with
- * k beyond them) — since album-image queries read one small neighbour shard instead.
+ * Index v1, read only when a query needs it — an own-image query, or an album-image query in a build
+ * without neighbour lists (or with k beyond them) — since album-image queries read one small neighbour
+ * shard instead; and the catalog read piecewise (core/catalogReader.ts): the catalog index on open, item
+ * shards for the items shown. Data dirs of builders before the sharded catalog (manifest v1) have one
+ * whole catalog file, read on open.
  */
 export class ResidentCollection implements Collection {
   readonly layout = 'resident';
   readonly albums: CollectionAlbum[];
-  private readonly rowOfId = new Map<string, number>();
-  private readonly rowsOfAlbum = new Map<string, number[]>();
   private indexPromise: Promise<LshIndex> | undefined;
   private readonly shards = new Map<number, Promise<NeighbourShard>>();
 
   private constructor(
     readonly manifest: ResidentManifest,
-    readonly catalog: Catalog,
+    private readonly catalog: ResidentCatalog,
     private readonly read: (ref: FileRef) => Promise<Uint8Array>,
   ) {
-    catalog.items.forEach((item, row) => {
-      this.rowOfId.set(item.id, row);
-      const rows = this.rowsOfAlbum.get(item.album);
-      if (rows) rows.push(row);
-      else this.rowsOfAlbum.set(item.album, [row]);
-    });
-    this.albums = catalog.albums.map((a) => ({
-      name: a.name,
-      count: a.count,
-      cover: { id: a.cover, thumb: catalog.items[this.rowOfId.get(a.cover) as number].thumb },
-    }));
+    this.albums = catalog.albums;
   }
 
   /**
-   * Reads the manifest's catalog from `source`, checks it against the manifest (unless
-   * `sourceVerifies`: the worker's loader checks each file's sha256 already) and decodes it; the index
-   * and neighbour shards are read, checked the same way, when first needed.
+   * Reads the manifest's catalog index (or whole catalog) from `source`, checks it against the manifest
+   * (unless `sourceVerifies`: the worker's loader checks each manifest file's sha256 already) and decodes
+   * it; the index and neighbour shards (checked the same way) and catalog shards (against the catalog
+   * index's CRC-32s) are read when first needed.
    */
   static async open(
     manifest: ResidentManifest,
     source: DataSource,
     sourceVerifies = false,
   ): Promise<ResidentCollection> {
-    const read = (ref: FileRef) => (sourceVerifies ? source.file(ref.path) : readVerified(source, ref));
-    const catalogBytes = await read(manifest.catalog);
-    const catalog = withPath(manifest.catalog.path, () =>
-      parseCatalog(JSON.parse(new TextDecoder().decode(catalogBytes)), manifest.count),
-    );
+    const read = (ref: FileRef) => readVerified(source, ref, undefined, sourceVerifies);
+    let catalog: ResidentCatalog;
+    if (manifest.version === WHOLE_CATALOG_MANIFEST_VERSION) {
+      const bytes = await read(manifest.catalog);
+      catalog = withPath(manifest.catalog.path, () =>
+        wholeResidentCatalog(
+          manifest.catalog.path,
+          JSON.parse(new TextDecoder().decode(bytes)),
+          manifest.count,
+        ),
+      );
+    } else {
+      const reader = await CatalogReader.open(manifest.catalog, source, {
+        count: manifest.count,
+        layout: 'resident',
+        sourceVerifies,
+      });
+      catalog = shardedResidentCatalog(reader);
+    }
     return new ResidentCollection(manifest, catalog, read);
   }
 
@@ -89,34 +96,45 @@ export class ResidentCollection implements Collection {
     return this.indexPromise;
   }
 
-  async albumItems(album: string, start: number, count: number): Promise<CatalogItem[]> {
-    const rows = this.rowsOfAlbum.get(album) ?? [];
-    return rows.slice(Math.max(0, start), Math.max(0, start + count)).map((r) => this.catalog.items[r]);
+  albumItems(album: string, start: number, count: number): Promise<CatalogItem[]> {
+    return this.catalog.albumItems(album, start, count);
   }
 
-  async everyItem(): Promise<CatalogItem[]> {
-    return this.catalog.items;
+  everyItem(): Promise<CatalogItem[]> {
+    return this.catalog.everyItem();
+  }
+
+  /** Every item in index-row order (tools and tests that pair the index's rows with their items). */
+  itemsInRowOrder(): Promise<CatalogItem[]> {
+    return this.catalog.itemsAtRows(Array.from({ length: this.count }, (_, row) => row));
   }
 
   catalogFiles(): string[] {
-    return [this.manifest.catalog.path];
+    return this.catalog.files();
   }
 
   async item(id: string): Promise<CatalogItem | null> {
-    const row = this.rowOfId.get(id);
-    return row === undefined ? null : this.catalog.items[row];
+    return (await this.catalog.find(id))?.item ?? null;
   }
 
   async searchById(id: string, k: number): Promise<CollectionSearch> {
-    const row = this.rowOfId.get(id);
-    if (row === undefined) throw new UnknownItemError(id);
     assertK(k);
+    const found = await this.catalog.find(id);
+    if (found === undefined) throw new UnknownItemError(id);
     const field = this.manifest.neighbours;
     if (field !== undefined && k <= field.k) {
-      const found = neighboursOf(await this.neighbourShard(field, row), row, k);
-      return this.describe(found.map((n) => ({ row: n.position, score: n.score })));
+      // Neighbour lists are by catalog position, in shards of consecutive positions.
+      const near = neighboursOf(await this.neighbourShard(field, found.position), found.position, k);
+      return this.results(
+        await this.catalog.itemsAtPositions(near.map((n) => n.position)),
+        near.map((n) => n.score),
+      );
     }
-    return this.describe((await this.index()).searchByRow(row, k));
+    const hits = (await this.index()).searchByRow(found.row, k);
+    return this.results(
+      await this.catalog.itemsAtRows(hits.map((h) => h.row)),
+      hits.map((h) => h.score),
+    );
   }
 
   async transform() {
@@ -124,29 +142,33 @@ export class ResidentCollection implements Collection {
   }
 
   async searchByVector(vector: Int8Array, k: number): Promise<CollectionSearch> {
-    return this.describe((await this.index()).searchByVector(vector, k));
+    const hits = (await this.index()).searchByVector(vector, k);
+    return this.results(
+      await this.catalog.itemsAtRows(hits.map((h) => h.row)),
+      hits.map((h) => h.score),
+    );
   }
 
-  async itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
-    return positions.map((p) => {
-      const item = this.catalog.items[p];
-      if (item === undefined) throw new RangeError(`no item at catalog position ${p}`);
-      return item;
-    });
+  itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
+    return this.catalog.itemsAtPositions(positions);
   }
 
+  /** Every catalog shard and neighbour shard, so that album browsing and album-image queries work offline. */
   async prefetch(): Promise<void> {
     const field = this.manifest.neighbours;
-    if (field === undefined) return;
-    for (let row = 0; row < this.count; row += field.shardRows) await this.neighbourShard(field, row);
+    const lists = async () => {
+      if (field === undefined) return;
+      for (let p = 0; p < this.count; p += field.shardRows) await this.neighbourShard(field, p);
+    };
+    await Promise.all([this.catalog.readAll(), lists()]);
   }
 
   dataFile(path: string): Promise<Uint8Array> {
     return Promise.reject(new Error(`a resident build has no part files (asked for ${path})`));
   }
 
-  private neighbourShard(field: NeighboursField, row: number): Promise<NeighbourShard> {
-    const at = neighbourShardOf(field, this.count, row);
+  private neighbourShard(field: NeighboursField, position: number): Promise<NeighbourShard> {
+    const at = neighbourShardOf(field, this.count, position);
     let shard = this.shards.get(at.shard);
     if (shard === undefined) {
       const ref = field.shards[at.shard];
@@ -159,31 +181,7 @@ export class ResidentCollection implements Collection {
     return shard;
   }
 
-  private describe(hits: SearchHit[]): CollectionSearch {
-    return {
-      results: hits.map((h) => {
-        const item = this.catalog.items[h.row];
-        return { id: item.id, score: h.score, item };
-      }),
-      fetchedBytes: 0,
-    };
-  }
-}
-
-/** A file whose size or sha256 is not the manifest's is read once more past any cache, then refused. */
-async function readVerified(source: DataSource, ref: FileRef): Promise<Uint8Array> {
-  for (const fresh of [false, true]) {
-    const bytes = await source.file(ref.path, fresh);
-    if (bytes.length === ref.bytes && sha256Hex(bytes) === ref.sha256) return bytes;
-  }
-  throw new Error(`${ref.path} does not match its manifest entry (size or SHA-256)`);
-}
-
-/** Decoding errors name the file they are about. */
-function withPath<T>(path: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  private results(items: CatalogItem[], scores: number[]): CollectionSearch {
+    return { results: items.map((item, i) => ({ id: item.id, score: scores[i], item })), fetchedBytes: 0 };
   }
 }

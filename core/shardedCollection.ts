@@ -1,5 +1,5 @@
 import type { CatalogItem } from './catalog';
-import { catalogShardPaths, type ShardedItem } from './catalogShards';
+import { plainItem } from './catalogReader';
 import { UnknownItemError, type Collection, type CollectionAlbum, type CollectionSearch } from './collection';
 import type { DataSource } from './dataSource';
 import type { ShardedReader, ShardedSearch } from './shardedReader';
@@ -30,25 +30,15 @@ export class ShardedCollection implements Collection {
   }
 
   async albumItems(album: string, start: number, count: number): Promise<CatalogItem[]> {
-    const a = this.reader.albums.find((x) => x.name === album);
-    if (a === undefined) return [];
-    const from = Math.max(0, start);
-    const to = Math.min(a.count, start + count);
-    if (to <= from) return [];
-    return (await this.reader.itemsAt(a.start + from, to - from)).map(plainItem);
+    return (await this.reader.items.albumItems(album, start, count)).map(plainItem);
   }
 
   async everyItem(): Promise<CatalogItem[]> {
-    const out: CatalogItem[] = [];
-    // One shard at a time: a million-image catalog is read in order, not with thousands of reads at once.
-    for (let start = 0; start < this.reader.count; start += this.reader.catalog.shardSize)
-      for (const it of await this.reader.itemsAt(start, this.reader.catalog.shardSize))
-        out.push(plainItem(it));
-    return out;
+    return (await this.reader.items.everyItem()).map(plainItem);
   }
 
   catalogFiles(): string[] {
-    return [this.reader.manifest.catalog.path, ...catalogShardPaths(this.reader.catalog)];
+    return this.reader.items.files();
   }
 
   async item(id: string): Promise<CatalogItem | null> {
@@ -73,12 +63,7 @@ export class ShardedCollection implements Collection {
   }
 
   async itemsAtPositions(positions: readonly number[]): Promise<CatalogItem[]> {
-    // Items of one shard share its (cached) fetch.
-    const items = await Promise.all(positions.map((p) => this.reader.itemsAt(p, 1)));
-    return items.map((found, i) => {
-      if (found.length !== 1) throw new RangeError(`no item at catalog position ${positions[i]}`);
-      return plainItem(found[0]);
-    });
+    return (await this.reader.items.itemsAtPositions(positions)).map(plainItem);
   }
 
   async prefetch(): Promise<void> {}
@@ -94,10 +79,4 @@ export class ShardedCollection implements Collection {
       fetchedBytes: this.networkBytes() - networkBefore,
     };
   }
-}
-
-/** The page sees catalog items only; positions and rows are the index's business. */
-export function plainItem(it: ShardedItem): CatalogItem {
-  const { position: _position, row: _row, vector: _vector, ...item } = it;
-  return item;
 }

@@ -7,23 +7,10 @@ import {
   type CellRows,
 } from './cellIndexFormat';
 import { defaultProbeRows, probeCells, searchCells } from './cellSearch';
-import {
-  decodeVector,
-  idShardPath,
-  idShardPrefix,
-  itemShardCount,
-  itemShardPath,
-  parseCatalogIndex,
-  parseIdShard,
-  parseItemShard,
-  type CatalogIndex,
-  type ShardedAlbum,
-  type ShardedItem,
-} from './catalogShards';
-import { crc32 } from './crc32';
+import { CatalogReader } from './catalogReader';
+import { decodeVector, type CatalogIndex, type ShardedAlbum, type ShardedItem } from './catalogShards';
 import { assertK } from './lshIndex';
 import type { ShardedManifest } from './manifest';
-import { sha256Hex } from './sha256';
 import type { DataSource } from './dataSource';
 import type { VectorTransform } from './vectorTransform';
 
@@ -60,10 +47,8 @@ export interface ShardedSearch {
 /** Ranges closer than this are fetched as one request: a few KB extra beat another round trip. */
 export const COALESCE_GAP_BYTES = 64 * 1024;
 const MAX_PARALLEL_REQUESTS = 6;
-const SHARD_CACHE_ENTRIES = 64;
 /** Decoded cells kept in memory (about 13 KB each at the default size): enough for many queries. */
 const MAX_MEMORY_CELLS = 4096;
-const MAX_SEEN_IDS = 200_000;
 
 class CorruptDataError extends Error {}
 
@@ -73,33 +58,35 @@ class CorruptDataError extends Error {}
  * the browser run this same code, so a query gives the same result in both.
  */
 export class ShardedReader {
-  readonly stats: FetchStats = { requests: 0, bytes: 0, cellsFromStore: 0 };
   private readonly cells = new Map<number, CellRows>();
-  private readonly itemShards = new Map<number, Promise<ShardedItem[]>>();
-  private readonly idShards = new Map<string, Promise<Map<string, number>>>();
-  /** Positions of ids seen in item shards: an item shown on an album page needs no id shard. */
-  private readonly seenPositions = new Map<string, number>();
   private transformPromise: Promise<VectorTransform> | undefined;
+  /** The catalog index, as `items` read it. */
+  readonly catalog: CatalogIndex;
 
   private constructor(
     readonly manifest: ShardedManifest,
     readonly head: CellIndexHead,
-    readonly catalog: CatalogIndex,
+    /** The catalog (item and id shards), read through the same source; its reads count in `stats`. */
+    readonly items: CatalogReader,
     private readonly source: DataSource,
     private readonly store: CellStore | undefined,
-  ) {}
+    /** Requests and bytes so far (catalog reads included), and cells read from the store. */
+    readonly stats: FetchStats,
+  ) {
+    this.catalog = items.index;
+  }
 
   static async open(
     manifest: ShardedManifest,
     source: DataSource,
     store?: CellStore,
   ): Promise<ShardedReader> {
-    const counting = { requests: 0, bytes: 0 };
+    const stats: FetchStats = { requests: 0, bytes: 0, cellsFromStore: 0 };
     // A cached copy that fails its check is fetched once more, bypassing the cache.
     const readHead = async (fresh: boolean) => {
       const bytes = await source.range(manifest.index.path, 0, manifest.index.headBytes, fresh);
-      counting.requests++;
-      counting.bytes += bytes.length;
+      stats.requests++;
+      stats.bytes += bytes.length;
       const head = decodeCellIndexHead(bytes);
       if (head.count !== manifest.count || head.modelId !== manifest.model.id)
         throw new CorruptDataError(
@@ -107,22 +94,15 @@ export class ShardedReader {
         );
       return head;
     };
-    const readCatalog = async (fresh: boolean) => {
-      const bytes = await source.file(manifest.catalog.path, fresh);
-      counting.requests++;
-      counting.bytes += bytes.length;
-      if (sha256Hex(bytes) !== manifest.catalog.sha256)
-        throw new CorruptDataError(`${manifest.catalog.path} does not match the manifest's sha256`);
-      return parseCatalogIndex(JSON.parse(new TextDecoder().decode(bytes)), manifest.count);
-    };
-    const [head, catalog] = await Promise.all([
+    const [head, items] = await Promise.all([
       readHead(false).catch(() => readHead(true)),
-      readCatalog(false).catch(() => readCatalog(true)),
+      CatalogReader.open(manifest.catalog, source, {
+        count: manifest.count,
+        layout: 'sharded',
+        counter: stats,
+      }),
     ]);
-    const c = new ShardedReader(manifest, head, catalog, source, store);
-    c.stats.requests += counting.requests;
-    c.stats.bytes += counting.bytes;
-    return c;
+    return new ShardedReader(manifest, head, items, source, store, stats);
   }
 
   get count(): number {
@@ -134,37 +114,17 @@ export class ShardedReader {
   }
 
   /** Items at positions start ..< start + count (clamped to the collection). */
-  async itemsAt(start: number, count: number): Promise<ShardedItem[]> {
-    const end = Math.min(this.catalog.count, start + count);
-    if (!Number.isInteger(start) || start < 0 || end <= start) return [];
-    const size = this.catalog.shardSize;
-    const shards: Promise<ShardedItem[]>[] = [];
-    for (let s = Math.floor(start / size); s <= Math.floor((end - 1) / size); s++)
-      shards.push(this.itemShard(s));
-    const items = (await Promise.all(shards)).flat();
-    const first = Math.floor(start / size) * size;
-    return items.slice(start - first, end - first);
+  itemsAt(start: number, count: number): Promise<ShardedItem[]> {
+    return this.items.itemsAt(start, count);
   }
 
-  async itemById(id: string): Promise<ShardedItem | undefined> {
-    if (!/^[0-9a-f]+$/.test(id) || id.length < this.catalog.idPrefixDigits) return undefined;
-    const seen = this.seenPositions.get(id);
-    if (seen !== undefined) return (await this.itemsAt(seen, 1))[0];
-    const prefix = idShardPrefix(this.catalog, id);
-    let shard = this.idShards.get(prefix);
-    if (shard === undefined) {
-      const index = parseInt(prefix === '' ? '0' : prefix, 16);
-      shard = this.verifiedJson(idShardPath(this.catalog, prefix), this.catalog.idShardCrc[index]).then(
-        (json) => parseIdShard(json, this.catalog, prefix),
-      );
-      this.remember(this.idShards, prefix, shard);
-    }
-    const position = (await shard).get(id);
-    return position === undefined ? undefined : (await this.itemsAt(position, 1))[0];
+  itemById(id: string): Promise<ShardedItem | undefined> {
+    return this.items.itemById(id);
   }
 
   /** Album-image query: the item's own vector (carried by its catalog shard); the item is left out. */
   async searchByItem(item: ShardedItem, k: number, probeRows?: number): Promise<ShardedSearch> {
+    if (item.vector === undefined) throw new CorruptDataError(`item ${item.id} carries no index vector`);
     const q = decodeVector(item.vector);
     if (q.length !== this.head.dims)
       throw new CorruptDataError(`item ${item.id} has a ${q.length}-d vector, the index ${this.head.dims}-d`);
@@ -291,39 +251,5 @@ export class ShardedReader {
         `${path} bytes ${start}–${end}: got ${bytes.length} bytes, expected ${end - start}`,
       );
     return bytes;
-  }
-
-  private itemShard(shard: number): Promise<ShardedItem[]> {
-    let p = this.itemShards.get(shard);
-    if (p === undefined) {
-      if (shard < 0 || shard >= itemShardCount(this.catalog)) return Promise.resolve([]);
-      p = this.verifiedJson(itemShardPath(this.catalog, shard), this.catalog.itemShardCrc[shard]).then(
-        (json) => {
-          const items = parseItemShard(json, this.catalog, shard);
-          if (this.seenPositions.size > MAX_SEEN_IDS) this.seenPositions.clear();
-          for (const it of items) this.seenPositions.set(it.id, it.position);
-          return items;
-        },
-      );
-      this.remember(this.itemShards, shard, p);
-    }
-    return p;
-  }
-
-  private async verifiedJson(path: string, crc: number): Promise<unknown> {
-    for (const fresh of [false, true]) {
-      const bytes = await this.source.file(path, fresh);
-      this.stats.requests++;
-      this.stats.bytes += bytes.length;
-      if (crc32(bytes) === crc) return JSON.parse(new TextDecoder().decode(bytes));
-    }
-    throw new CorruptDataError(`${path} does not match its checksum in the catalog index`);
-  }
-
-  /** A bounded memory cache; a failed load is forgotten so the next use retries. */
-  private remember<K, V>(map: Map<K, Promise<V>>, key: K, value: Promise<V>): void {
-    map.set(key, value);
-    value.catch(() => map.delete(key));
-    if (map.size > SHARD_CACHE_ENTRIES) map.delete(map.keys().next().value as K);
   }
 }

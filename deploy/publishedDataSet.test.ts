@@ -25,12 +25,17 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
 /** What a builder leaves after rebuilding v1 into v2: v1's files kept for a grace period. */
 async function retainV1(manifestSha256?: string): Promise<string[]> {
   const v1Only = v1.referenced.filter((p) => !v2.referenced.includes(p));
-  for (const p of v1Only) await copyFile(join(tmp, 'v1', p), join(v2Dir(), p));
+  for (const p of v1Only) {
+    await mkdir(dirname(join(v2Dir(), p)), { recursive: true });
+    await copyFile(join(tmp, 'v1', p), join(v2Dir(), p));
+  }
   const manifest = await readFile(join(v2Dir(), 'manifest.json'));
   const sha = manifestSha256 ?? createHash('sha256').update(manifest).digest('hex');
+  // The builder records top-level names: a shard folder (the catalog's) by its name.
+  const topLevel = [...new Set(v1Only.map((p) => (p.startsWith('shards.') ? p.split('/')[0] : p)))];
   await writeFile(
     join(v2Dir(), RETAINED_FILES),
-    JSON.stringify({ version: 1, manifestSha256: sha, files: [...v1Only, 'originals/evil.svg'] }),
+    JSON.stringify({ version: 1, manifestSha256: sha, files: [...topLevel, 'originals/evil.svg'] }),
   );
   return v1Only;
 }

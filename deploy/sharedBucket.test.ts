@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogFromItems } from '../core/catalog';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
+import { ResidentCollection } from '../core/residentCollection';
+import { fileDataSource } from '../storage/fileDataSource';
 import { runDeploy, type DeployOptions } from './deploy';
 import { writeFixtureData, writeFixtureSite } from '../testing/deployFixture';
 import { s3ClientFor } from '../storage/s3ClientFor';
@@ -156,16 +159,21 @@ describe('a bucket shared by several sites (s3rver)', () => {
     const before = await listing();
     const data = join(tmp, 'data-svg');
     const fixture = await writeFixtureData(data, 3);
-    const catalogPath = join(data, fixture.manifest.catalog.path);
     const original = fixture.referenced.find((p) => p.startsWith('originals/'))!;
     const svg = original.replace(/\.png$/, '.svg');
     await writeFile(join(data, svg), await readFile(join(data, original)));
-    // A catalog naming an .svg original, as an older builder wrote it (and the manifest pointing at it).
-    const catalog = (await readFile(catalogPath, 'utf8')).replace(original, svg);
-    const bytes = Buffer.from(catalog);
+    // A whole catalog naming an .svg original, as an older builder wrote it (manifest v1 pointing at it).
+    if (fixture.manifest.version !== 3) throw new Error('expected a resident fixture');
+    const items = await (
+      await ResidentCollection.open(fixture.manifest, fileDataSource(data))
+    ).itemsInRowOrder();
+    const catalog = catalogFromItems(
+      items.map((it) => (it.original === original ? { ...it, original: svg } : it)),
+    );
+    const bytes = Buffer.from(JSON.stringify(catalog));
     const name = contentAddressedName('catalog', 'json', bytes);
     await writeFile(join(data, name), bytes);
-    const manifest = { ...fixture.manifest, catalog: fileRefFor(name, bytes) };
+    const manifest = { ...fixture.manifest, version: 1, catalog: fileRefFor(name, bytes) };
     await writeFile(join(data, 'manifest.json'), JSON.stringify(manifest));
     await expect(runDeploy(options({ prefix: 'svg', dataDir: data }))).rejects.toThrow(
       /not plain raster images/,

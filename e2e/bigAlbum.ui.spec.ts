@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { catalogFromItems, parseCatalog, type CatalogItem } from '../core/catalog';
+import type { CatalogItem } from '../core/catalog';
 import {
   contentAddressedName,
   fileRefFor,
@@ -9,7 +9,10 @@ import {
   residentManifest,
   type ResidentManifest as Manifest,
 } from '../core/manifest';
+import { openCollection } from '../core/openCollection';
 import { assembleIndex } from '../index-builder/assembleIndex';
+import { buildResidentCatalog } from '../index-builder/shardedCatalog';
+import { fileDataSource } from '../storage/fileDataSource';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { E2E_DATA_DIR, E2E_DIST_DIR, E2E_DIR } from './harness';
 
@@ -37,11 +40,11 @@ function randomUnitVectors(count: number, dim: number): Float32Array[] {
   });
 }
 
-function writeBigDataDir(): void {
+async function writeBigDataDir(): Promise<void> {
   const manifest: Manifest = residentManifest(
     parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8'))),
   );
-  const fixture = parseCatalog(JSON.parse(readFileSync(join(E2E_DATA_DIR, manifest.catalog.path), 'utf8')));
+  const fixture = await (await openCollection(manifest, fileDataSource(E2E_DATA_DIR))).everyItem();
   rmSync(BIG_DATA_DIR, { recursive: true, force: true });
   mkdirSync(BIG_DATA_DIR, { recursive: true });
   for (const dir of ['thumbs', 'originals'])
@@ -51,22 +54,29 @@ function writeBigDataDir(): void {
   const { bytes: indexBytes, order } = assembleIndex(randomUnitVectors(COUNT, 128), {
     modelId: manifest.model.id,
   });
-  const items = order.map((position): CatalogItem => {
-    const source = fixture.items[position % fixture.items.length];
-    return { ...source, id: `big-${position}`, album: ALBUM, name: `Image ${position + 1}` };
+  // Ids are hex, as the catalog's id shards need; listed in vector order, each at its index row.
+  const items = Array.from({ length: COUNT }, (_, i): CatalogItem => {
+    const source = fixture[i % fixture.length];
+    return { ...source, id: `b${i.toString(16).padStart(11, '0')}`, album: ALBUM, name: `Image ${i + 1}` };
   });
-  const catalogBytes = new TextEncoder().encode(JSON.stringify(catalogFromItems(items)));
+  const rowOf = new Uint32Array(COUNT);
+  order.forEach((i, row) => (rowOf[i] = row));
+  const catalog = buildResidentCatalog(items, rowOf);
   const indexPath = contentAddressedName('index', 'bin', indexBytes);
-  const catalogPath = contentAddressedName('catalog', 'json', catalogBytes);
+  const catalogPath = contentAddressedName('catalog', 'json', catalog.indexBytes);
   writeFileSync(join(BIG_DATA_DIR, indexPath), indexBytes);
-  writeFileSync(join(BIG_DATA_DIR, catalogPath), catalogBytes);
+  writeFileSync(join(BIG_DATA_DIR, catalogPath), catalog.indexBytes);
+  for (const [path, bytes] of catalog.files) {
+    mkdirSync(dirname(join(BIG_DATA_DIR, path)), { recursive: true });
+    writeFileSync(join(BIG_DATA_DIR, path), bytes);
+  }
   const big: Manifest = {
     ...manifest,
     // Album-image queries of this test search the index: the fixture's neighbour lists are for 30 images.
     neighbours: undefined,
     count: COUNT,
     index: fileRefFor(indexPath, indexBytes),
-    catalog: fileRefFor(catalogPath, catalogBytes),
+    catalog: fileRefFor(catalogPath, catalog.indexBytes),
   };
   writeFileSync(join(BIG_DATA_DIR, 'manifest.json'), JSON.stringify(big, null, 2));
 }
@@ -74,7 +84,7 @@ function writeBigDataDir(): void {
 let server: RunningServer;
 
 test.beforeAll(async () => {
-  writeBigDataDir();
+  await writeBigDataDir();
   server = await startServer({ distDir: E2E_DIST_DIR, dataDir: BIG_DATA_DIR, port: 0 });
 });
 
@@ -118,7 +128,7 @@ test('an album of 11,000 images keeps a small DOM while scrolling and from end t
   await page.keyboard.press('ArrowUp');
   await expect(page.locator(`[data-testid="grid-cell"][data-index="${COUNT - 1 - columns}"]`)).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(/#\/search\/big-\d+\?k=5$/);
+  await expect(page).toHaveURL(/#\/search\/b[0-9a-f]{11}\?k=5$/);
   await expect(page.getByTestId('result')).toHaveCount(5);
 
   // Back returns to the same place in the album, not to its top.

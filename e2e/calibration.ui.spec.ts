@@ -110,9 +110,9 @@ test('a collection too small to calibrate shows raw scores and no cut-off contro
     const catalog = (await (
       await fetch(new URL('data/' + (manifest as { catalog: { path: string } }).catalog.path, small.url))
     ).json()) as {
-      items: { id: string }[];
+      albums: { cover: { id: string } }[];
     };
-    await page.goto(`${small.url}#/search/${catalog.items[0].id}?k=5`);
+    await page.goto(`${small.url}#/search/${catalog.albums[0].cover.id}?k=5`);
     await expect(page.getByTestId('result')).toHaveCount(5);
     await expect(page.getByTestId('result-label')).toHaveCount(0);
     await expect(page.getByTestId('cut-off-select')).toHaveCount(0);

@@ -1,7 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { parseCatalog } from '../core/catalog';
 import {
   contentAddressedName,
   fileRefFor,
@@ -9,6 +8,9 @@ import {
   residentManifest,
   type ResidentManifest as Manifest,
 } from '../core/manifest';
+import { ResidentCollection } from '../core/residentCollection';
+import { buildResidentCatalog } from '../index-builder/shardedCatalog';
+import { openDataDir } from '../index-builder/openDataDir';
 import { startServer } from '../scripts/serve';
 import {
   E2E_DATA_DIR,
@@ -51,11 +53,21 @@ test('a new build of the data dir replaces the cached one, and files of the old 
 
     // Publish a new build the way the builder does: new content-addressed catalog, manifest last.
     const manifest = readManifest(dir);
-    const catalog = parseCatalog(JSON.parse(readFileSync(join(dir, manifest.catalog.path), 'utf8')));
-    const renamed = { ...catalog, items: catalog.items.map((it) => ({ ...it, name: `renamed ${it.name}` })) };
-    const bytes = new TextEncoder().encode(JSON.stringify(renamed));
+    const { collection } = await openDataDir(dir);
+    if (!(collection instanceof ResidentCollection)) throw new Error('the fixture is a resident build');
+    const rowOf = new Map((await collection.itemsInRowOrder()).map((it, row) => [it.id, row]));
+    const items = await collection.everyItem();
+    const catalog = buildResidentCatalog(
+      items.map((it) => ({ ...it, name: `renamed ${it.name}` })),
+      items.map((it) => rowOf.get(it.id)!),
+    );
+    const bytes = catalog.indexBytes;
     const path = contentAddressedName('catalog', 'json', bytes);
     writeFileSync(join(dir, path), bytes);
+    for (const [shard, shardBytes] of catalog.files) {
+      mkdirSync(dirname(join(dir, shard)), { recursive: true });
+      writeFileSync(join(dir, shard), shardBytes);
+    }
     const next: Manifest = {
       ...manifest,
       createdAt: new Date().toISOString(),
@@ -67,7 +79,7 @@ test('a new build of the data dir replaces the cached one, and files of the old 
     const second = await loadCollection(page);
     const secondItems = await allItems(page, second);
     expect(secondItems.map((it) => it.name)).toEqual(firstItems.map((it) => `renamed ${it.name}`));
-    // The index did not change, so only the manifest and the new catalog were downloaded.
+    // The index did not change, so only the manifest and the new catalog index were downloaded on load.
     expect(second.fetchedBytes).toBeLessThan(bytes.length + 10_000);
     const id = secondItems[2].id;
     const { results } = await searchById(page, id, 3);

@@ -59,8 +59,9 @@ test('first visit: what is downloaded for the first album result, for offline us
     // (1) No service worker: what the app fetches on a first visit that opens an album image's results.
     const plain = await browser.newContext({ serviceWorkers: 'block' });
     const page = await plain.newPage();
+    // The first album's cover: the catalog index names it (the item itself is in a catalog shard).
     const queryId = (await (await fetch(new URL('data/' + manifest.catalog.path, server.url))).json())
-      .items[0].id as string;
+      .albums[0].cover.id as string;
     log.clear();
     await page.goto(`${server.url}#/search/${encodeURIComponent(queryId)}?k=5`);
     await loadCollection(page);

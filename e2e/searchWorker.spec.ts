@@ -242,7 +242,7 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
     const third = await loadCollection(page);
     expect(third.fromCache).toBe(true);
     expect((await searchById(page, queryId, 5)).results).toEqual(before.results);
-    expect(log.paths.filter((p) => /^\/data\/(catalog|neighbours)\./.test(p))).toEqual([]);
+    expect(log.paths.filter((p) => /^\/data\/(catalog|shards|neighbours)\./.test(p))).toEqual([]);
   } finally {
     await context.close();
     await server.close();

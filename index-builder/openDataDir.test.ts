@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIndex } from '../core/indexFormat';
-import { isShardedManifest, type ResidentManifest } from '../core/manifest';
+import { catalogFromItems } from '../core/catalog';
+import { contentAddressedName, fileRefFor, isShardedManifest, type ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
 import type { DataSource } from '../core/dataSource';
 import { fileDataSource } from '../storage/fileDataSource';
@@ -86,12 +87,23 @@ describe('openDataDir', () => {
     expect(shardedItems.slice(0, firstAlbum.count)).toEqual(
       await sharded.albumItems(firstAlbum.name, 0, firstAlbum.count),
     );
+    expect(residentItems.slice(0, resident.albums[0].count)).toEqual(
+      await resident.albumItems(resident.albums[0].name, 0, resident.albums[0].count),
+    );
+    // Both layouts: the catalog index, then item shards, id shards (and a resident build's positions).
     const residentManifest = await readDataDirManifest(residentDir);
-    expect(resident.catalogFiles()).toEqual([residentManifest.catalog.path]);
-    const shardedFiles = sharded.catalogFiles();
-    expect(shardedFiles.filter((f) => f.includes('/items/')).length).toBeGreaterThan(1);
-    expect(shardedFiles.filter((f) => f.includes('/ids/')).length).toBeGreaterThan(0);
-    for (const f of shardedFiles) await expect(readFile(join(shardedDir, f))).resolves.toBeInstanceOf(Buffer);
+    const shardedManifest = await readDataDirManifest(shardedDir);
+    for (const [collection, manifest, dir] of [
+      [resident, residentManifest, residentDir],
+      [sharded, shardedManifest, shardedDir],
+    ] as const) {
+      const files = collection.catalogFiles();
+      expect(files[0]).toBe(manifest.catalog.path);
+      expect(files.filter((f) => f.includes('/items/')).length).toBeGreaterThan(1);
+      expect(files.filter((f) => f.includes('/ids/')).length).toBeGreaterThan(0);
+      expect(files.filter((f) => f.endsWith('/positions.bin'))).toHaveLength(collection === resident ? 1 : 0);
+      for (const f of files) await expect(readFile(join(dir, f))).resolves.toBeInstanceOf(Buffer);
+    }
   });
 
   it('answers album-image queries of a resident build from its neighbour lists: exact, the index unread', async () => {
@@ -104,12 +116,20 @@ describe('openDataDir', () => {
       range: files.range,
     };
     const collection = await ResidentCollection.open(manifest, spy);
-    const items = await collection.everyItem();
+    // Opening reads the catalog index only; a query reads catalog shards, never the whole catalog.
+    expect(reads).toEqual([manifest.catalog.path]);
+    const first = await collection.searchById(collection.albums[0].cover.id, 10);
+    expect(first.results).toHaveLength(10);
+    expect(reads.filter((p) => p.endsWith('positions.bin') || p === manifest.index.path)).toEqual([]);
+    // Rows pair the index's vectors with their items (index v1 orders rows by bucket, the catalog by album).
+    const items = await collection.itemsInRowOrder();
     const answers = new Map<string, { id: string; score: number }[]>();
     for (const item of items) answers.set(item.id, (await collection.searchById(item.id, 10)).results);
+    // Neighbour lists are by catalog position: neither the index nor the rows' positions are read.
     expect(reads).not.toContain(manifest.index.path);
+    expect(reads.some((p) => p.endsWith('positions.bin'))).toBe(true); // itemsInRowOrder read it
     expect(new Set(reads)).toEqual(
-      new Set([manifest.catalog.path, ...manifest.neighbours!.shards.map((s) => s.path)]),
+      new Set([...collection.catalogFiles(), ...manifest.neighbours!.shards.map((s) => s.path)]),
     );
     // The exact int8 top 10 of every row (the index's exact scan; ties may come in another order), scores
     // to float32 precision; a smaller k is a prefix.
@@ -142,15 +162,32 @@ describe('openDataDir', () => {
       },
       range: files.range,
     };
-    const collection = await ResidentCollection.open(manifest, source);
+    // A cache behind the source (the worker's IndexedDB) keeps what was read.
+    const cached = new Map<string, Uint8Array>();
+    const caching: DataSource = {
+      file: async (path, fresh) => cached.get(path) ?? (await source.file(path, fresh)),
+      range: files.range,
+    };
+    const remember: DataSource = {
+      file: async (path, fresh) => {
+        const bytes = await caching.file(path, fresh);
+        cached.set(path, bytes);
+        return bytes;
+      },
+      range: files.range,
+    };
+    const collection = await ResidentCollection.open(manifest, remember);
     await collection.prefetch();
     expect(reads.sort()).toEqual(
-      [manifest.catalog.path, ...manifest.neighbours!.shards.map((r) => r.path)].sort(),
+      [...collection.catalogFiles(), ...manifest.neighbours!.shards.map((r) => r.path)].sort(),
     );
     online = false;
-    for (const item of await collection.everyItem())
-      expect((await collection.searchById(item.id, 10)).results.length).toBeGreaterThan(0);
-    await expect(collection.transform()).rejects.toThrow(/offline/);
+    const again = await ResidentCollection.open(manifest, remember);
+    for (const album of again.albums)
+      expect(await again.albumItems(album.name, 0, album.count)).toHaveLength(album.count);
+    for (const item of await again.everyItem())
+      expect((await again.searchById(item.id, 10)).results.length).toBeGreaterThan(0);
+    await expect(again.transform()).rejects.toThrow(/offline/);
   });
 
   it.each(['index', 'catalog'] as const)('refuses a damaged %s file of a resident build', async (file) => {
@@ -160,6 +197,49 @@ describe('openDataDir', () => {
     // The catalog is read on open; the index when a query first needs it.
     if (file === 'catalog') await expect(openDataDir(dir)).rejects.toThrow(message);
     else await expect((await openDataDir(dir)).collection.transform()).rejects.toThrow(message);
+  });
+
+  it('refuses a damaged catalog shard of a resident build, naming the file', async () => {
+    const dir = await mkdtemp(join(tmp, 'damaged-shard-'));
+    await cp(residentDir, dir, { recursive: true });
+    const { collection } = await openDataDir(dir);
+    const shard = collection.catalogFiles().find((f) => f.endsWith('/items/0.json'))!;
+    const bytes = await readFile(join(dir, shard));
+    bytes[bytes.length - 9] ^= 0x01;
+    await writeFile(join(dir, shard), bytes);
+    const album = collection.albums[0];
+    const opened = (await openDataDir(dir)).collection;
+    await expect(opened.albumItems(album.name, 0, 1)).rejects.toThrow(
+      `${shard} does not match its checksum in the catalog index`,
+    );
+    await expect(opened.everyItem()).rejects.toThrow(shard);
+  });
+
+  it('reads a data dir of a builder before the sharded catalog: manifest v1 with one whole catalog', async () => {
+    const current = (await openDataDir(residentDir)).collection as ResidentCollection;
+    const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
+    const dir = await mkdtemp(join(tmp, 'whole-catalog-'));
+    await cp(residentDir, dir, { recursive: true });
+    // What older builders wrote: items in index-row order, no neighbour lists (they were by row).
+    const catalog = Buffer.from(JSON.stringify(catalogFromItems(await current.itemsInRowOrder())));
+    const catalogPath = contentAddressedName('catalog', 'json', catalog);
+    await writeFile(join(dir, catalogPath), catalog);
+    const { neighbours: _lists, ...rest } = manifest;
+    const old = { ...rest, version: 1, catalog: fileRefFor(catalogPath, catalog) };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(old));
+    const legacy = (await openDataDir(dir)).collection;
+    expect(legacy.catalogFiles()).toEqual([catalogPath]);
+    expect(legacy.albums).toEqual(
+      // Album order and counts agree; a cover is its album's first item in either catalog's order.
+      current.albums.map((a) => ({ ...a, cover: legacy.albums.find((b) => b.name === a.name)!.cover })),
+    );
+    expect(new Set((await legacy.everyItem()).map((it) => it.id))).toEqual(
+      new Set((await current.everyItem()).map((it) => it.id)),
+    );
+    const id = current.albums[0].cover.id;
+    expect(await legacy.item(id)).toEqual(await current.item(id));
+    // Both answer from the same index (k beyond the lists, so the current build uses it too).
+    expect((await legacy.searchById(id, 12)).results).toEqual((await current.searchById(id, 12)).results);
   });
 
   it('reads a file whose cached copy is damaged once more, fresh, and names the file it cannot decode', async () => {

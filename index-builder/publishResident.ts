@@ -1,4 +1,3 @@
-import { catalogFromItems, type CatalogItem } from '../core/catalog';
 import { decodeIndex } from '../core/indexFormat';
 import { publishDataDir } from '../storage/publishDataDir';
 import { assembleIndex } from './assembleIndex';
@@ -10,10 +9,13 @@ import { neighbourLists } from './neighbourLists';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
 import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
+import { buildResidentCatalog } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
 
 /**
- * The resident layout: index v1, one catalog and every image's neighbour list (docs/index-format.md).
+ * The resident layout: index v1, the sharded catalog (with a positions file: index v1 orders rows by
+ * LSH bucket, the catalog by album) and every image's neighbour list by catalog position
+ * (docs/index-format.md).
  */
 export async function publishResident(o: PublishBuildOptions): Promise<PublishedBuild> {
   const { writer, images, meta, spec, modelBytes } = o;
@@ -48,15 +50,25 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
-  const items: CatalogItem[] = order.map((i) => catalogItem(images[i], meta));
-  const catalogBytes = Buffer.from(JSON.stringify(catalogFromItems(items)), 'utf8');
+  const catalog = buildResidentCatalog(
+    images.map((u) => catalogItem(u, meta)),
+    rowOfImage,
+    o.shardSize,
+  );
+  const { positionOfRow, positionItems } = catalog;
+  const imageAt = new Uint32Array(index.count);
+  order.forEach((i, row) => (imageAt[positionOfRow[row]] = i));
   const rowVectors = new Int8Array(index.count * index.dims);
-  for (let row = 0; row < index.count; row++) rowVectors.set(index.vector(row), row * index.dims);
+  const positionVectors = new Int8Array(index.count * index.dims);
+  for (let row = 0; row < index.count; row++) {
+    rowVectors.set(index.vector(row), row * index.dims);
+    positionVectors.set(index.vector(row), positionOfRow[row] * index.dims);
+  }
   const duplicates = buildDuplicates({
     vectors: rowVectors,
     dims: index.dims,
-    positionOf: (row) => row,
-    itemAt: (position) => items[position],
+    positionOf: (row) => positionOfRow[row],
+    itemAt: (position) => positionItems[position],
     calibration,
     sharded: false,
     reuse: {
@@ -65,12 +77,13 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
       previous: o.previousPairs,
     },
   });
+  // By catalog position, as the lists are read: an item's position comes with it from its catalog shard.
   const neighbours = neighbourLists(
     {
-      vectors: rowVectors,
+      vectors: positionVectors,
       dims: index.dims,
-      ids: items.map((it) => it.id),
-      hashes: order.map((i) => images[i].hash),
+      ids: positionItems.map((it) => it.id),
+      hashes: Array.from(imageAt, (i) => images[i].hash),
     },
     // A blend moves rows with their neighbours: then no row is known to be as it was.
     blendOptions(o) === undefined && o.previousLists?.key.equals(listsKey(projections.key, undefined))
@@ -86,12 +99,15 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     count: index.count,
     model: { spec, bytes: modelBytes },
     index: indexBytes,
-    catalog: catalogBytes,
+    catalog: catalog.indexBytes,
+    catalogShards: catalog.files,
     calibration,
     duplicates,
     neighbours,
-    media: mediaOf(items),
+    media: mediaOf(positionItems),
   });
+  let catalogBytes = catalog.indexBytes.length;
+  for (const b of catalog.files.values()) catalogBytes += b.length;
   return {
     fit,
     projections,
@@ -101,7 +117,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     count: index.count,
     dims: index.dims,
     bits: index.bits,
-    bytes: { index: indexBytes.length, catalog: catalogBytes.length, model: modelBytes.length },
+    bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,

@@ -8,7 +8,7 @@ export interface PublishSettings {
   bits?: number;
   /** 'auto' shards collections above SHARDED_LAYOUT_MIN_IMAGES. */
   layout?: IndexLayout;
-  /** Sharded layout only: rows per cell and items per catalog shard (small values for tests). */
+  /** Rows per cell (sharded layout) and items per catalog shard (both layouts); small values for tests. */
   rowsPerCell?: number;
   shardSize?: number;
   /** Edited copies per sampled image for learning the transform (augmentedViews.ts); 0 turns it off. */

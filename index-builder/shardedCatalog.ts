@@ -3,10 +3,12 @@ import {
   idShardPrefixes,
   CATALOG_INDEX_FORMAT,
   CATALOG_INDEX_VERSION,
+  encodePositions,
   encodeVector,
   idShardPath,
   itemShardPath,
   parseCatalogIndex,
+  positionsPath,
   type CatalogIndex,
   type ShardedAlbum,
 } from '../core/catalogShards';
@@ -15,6 +17,12 @@ import { sha256Hex } from '../core/sha256';
 
 /** Items per item shard: an album page or a result list touches few shards of a few tens of KB. */
 export const DEFAULT_SHARD_SIZE = 128;
+/**
+ * A resident build's item shards: 64 items are about 20 KB (3.5 KB gzipped) for the demo, so an album
+ * page of 128 (src/albumPage/albumPages.ts) reads 2–3 of them and a result list of 10 at most 10 — a few
+ * to a few tens of KB gzipped. Its items carry no vector (index v1 holds them).
+ */
+export const RESIDENT_SHARD_SIZE = 64;
 /** Ids per id shard the prefix length aims at. */
 const IDS_PER_SHARD = 256;
 
@@ -28,16 +36,56 @@ export interface ShardedCatalogFiles {
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 /**
- * Splits a catalog whose items are in position order (albums contiguous, albums sorted by name) into
- * item shards and id shards. rowOfPosition[p] is the sharded-index row of item p, vectorOfRow its
- * int8 vector. The shard folder is
- * named after a hash of all shards, so a new build never overwrites files an old page still reads.
+ * A sharded build's catalog: items in position order (albums contiguous, albums sorted by name),
+ * rowOfPosition[p] the index v2 row of item p, vectorOfRow its int8 vector (carried by its item).
  */
 export function buildShardedCatalog(
   items: CatalogItem[],
   rowOfPosition: Uint32Array,
   vectorOfRow: (row: number) => Int8Array,
   shardSize = DEFAULT_SHARD_SIZE,
+): ShardedCatalogFiles {
+  return writeCatalog(items, rowOfPosition, vectorOfRow, shardSize);
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A resident build's catalog: `items` in the order an album lists them (the source listing),
+ * rowOfItem[i] the index v1 row of items[i]. Positions are albums sorted by name, each in that order;
+ * `positionOfRow` (also written as the catalog's positions file) and `items` by position are returned
+ * for what else the build numbers by position (neighbour lists, duplicates).
+ */
+export function buildResidentCatalog(
+  items: CatalogItem[],
+  rowOfItem: ArrayLike<number>,
+  shardSize = RESIDENT_SHARD_SIZE,
+): ShardedCatalogFiles & { positionOfRow: Uint32Array; positionItems: CatalogItem[] } {
+  // A stable sort keeps the listing order inside an album.
+  const byPosition = items.map((_, i) => i).sort((a, b) => byName(items[a].album, items[b].album));
+  const rowOfPosition = Uint32Array.from(byPosition, (i) => rowOfItem[i]);
+  const positionOfRow = new Uint32Array(items.length).fill(0xffffffff);
+  rowOfPosition.forEach((row, p) => {
+    if (row >= items.length || positionOfRow[row] !== 0xffffffff)
+      throw new Error(`index row ${row} is not a row or is given to two items`);
+    positionOfRow[row] = p;
+  });
+  const positionItems = byPosition.map((i) => items[i]);
+  const files = writeCatalog(positionItems, rowOfPosition, undefined, shardSize, positionOfRow);
+  return { ...files, positionOfRow, positionItems };
+}
+
+/**
+ * Splits a catalog whose items are in position order into item shards and id shards (and, resident,
+ * the positions file). The shard folder is named after a hash of all its files, so a new build never
+ * overwrites files an old page still reads.
+ */
+function writeCatalog(
+  items: CatalogItem[],
+  rowOfPosition: Uint32Array,
+  vectorOfRow: ((row: number) => Int8Array) | undefined,
+  shardSize: number,
+  positionOfRow?: Uint32Array,
 ): ShardedCatalogFiles {
   const count = items.length;
   const albums: ShardedAlbum[] = [];
@@ -53,7 +101,9 @@ export function buildShardedCatalog(
   for (let start = 0; start < count; start += shardSize) {
     const shardItems = items.slice(start, start + shardSize).map((it, i) => {
       const row = rowOfPosition[start + i];
-      return { ...it, row, vector: encodeVector(vectorOfRow(row)) };
+      return vectorOfRow === undefined
+        ? { ...it, row }
+        : { ...it, row, vector: encodeVector(vectorOfRow(row)) };
     });
     shardBytes.push(json({ items: shardItems }));
   }
@@ -67,10 +117,12 @@ export function buildShardedCatalog(
     map[it.id] = p;
   });
   const idBytes = prefixes.map((p) => json({ ids: idMaps.get(p) }));
+  const positionsBytes = positionOfRow && encodePositions(positionOfRow);
 
-  const all = new Uint8Array([...shardBytes, ...idBytes].reduce((n, b) => n + b.length + 1, 0));
+  const everyFile = [...shardBytes, ...idBytes, ...(positionsBytes ? [positionsBytes] : [])];
+  const all = new Uint8Array(everyFile.reduce((n, b) => n + b.length + 1, 0));
   let at = 0;
-  for (const b of [...shardBytes, ...idBytes]) {
+  for (const b of everyFile) {
     all.set(b, at);
     at += b.length + 1; // a separator, so moving bytes between shards changes the hash
   }
@@ -85,10 +137,12 @@ export function buildShardedCatalog(
     albums,
     itemShardCrc: shardBytes.map(crc32),
     idShardCrc: idBytes.map(crc32),
+    ...(positionsBytes ? { positionsCrc: crc32(positionsBytes) } : {}),
   };
-  parseCatalogIndex(index);
+  parseCatalogIndex(index, { count, layout: positionsBytes ? 'resident' : 'sharded' });
   const files = new Map<string, Uint8Array>();
   shardBytes.forEach((b, s) => files.set(itemShardPath(index, s), b));
   idBytes.forEach((b, i) => files.set(idShardPath(index, prefixes[i]), b));
+  if (positionsBytes) files.set(positionsPath(index), positionsBytes);
   return { index, indexBytes: json(index), files };
 }

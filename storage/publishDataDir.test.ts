@@ -61,6 +61,14 @@ describe('publishDataDir', () => {
     expect(filesDeleted).toBe(0);
   });
 
+  it('writes a resident build with catalog shards as manifest v3 (v1 is a whole catalog)', async () => {
+    const shards: [string, Uint8Array][] = [['shards.0123456789abcdef/items/0.json', encoder.encode('{}')]];
+    const { manifest } = await publishDataDir(writer, { ...residentBuild(1), catalogShards: shards });
+    expect(manifest.version).toBe(3);
+    expect(isShardedManifest(manifest)).toBe(false);
+    expect(existsSync(join(dir, shards[0][0]))).toBe(true);
+  });
+
   it("keeps the previous build's files one build long, then deletes them", async () => {
     const first = await publishDataDir(writer, residentBuild(1));
     await publishDataDir(writer, residentBuild(2));

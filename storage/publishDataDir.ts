@@ -3,7 +3,8 @@ import { decodeCellIndexHead } from '../core/cellIndexFormat';
 import type { DuplicatesSummary } from '../core/duplicatesFormat';
 import {
   MANIFEST_FORMAT,
-  MANIFEST_VERSION,
+  WHOLE_CATALOG_MANIFEST_VERSION,
+  RESIDENT_MANIFEST_VERSION,
   SHARDED_MANIFEST_VERSION,
   contentAddressedName,
   fileRefFor,
@@ -17,7 +18,11 @@ import type { DataDirWriter } from './dataDirWriter';
 
 /** A build's bytes, assembled by whoever built it (the builder, the distributed coordinator, bench fixtures). */
 export interface BuildToPublish {
-  /** Resident: index v1 and one catalog. Sharded: index v2 and a catalog index over `catalogShards`. */
+  /**
+   * Resident: index v1 and a catalog index over `catalogShards` (manifest v3), or without shards one whole
+   * catalog as builders before the sharded catalog wrote it (manifest v1). Sharded: index v2 and a
+   * catalog index over `catalogShards`.
+   */
   layout: 'resident' | 'sharded';
   createdAt: Date;
   /** Images in the index and the catalog. */
@@ -25,7 +30,7 @@ export interface BuildToPublish {
   model: { spec: ModelSpec; bytes: Uint8Array };
   index: Uint8Array;
   catalog: Uint8Array;
-  /** Sharded: the item and id shards, by data-dir path (all under one content-addressed folder). */
+  /** The catalog's shards, by data-dir path (all under one content-addressed folder). */
   catalogShards?: Iterable<[string, Uint8Array]>;
   /** What scores mean in this collection; null or absent when too few edited copies measured it. */
   calibration?: SimilarityCalibration | null;
@@ -99,7 +104,7 @@ export async function publishDataDir(writer: DataDirWriter, b: BuildToPublish): 
       }
     : {
         ...common,
-        version: MANIFEST_VERSION,
+        version: b.catalogShards === undefined ? WHOLE_CATALOG_MANIFEST_VERSION : RESIDENT_MANIFEST_VERSION,
         index: fileRefFor(indexName, b.index),
         catalog: fileRefFor(catalogName, b.catalog),
         ...optional,

@@ -5,8 +5,9 @@ import { loadModel } from '../index-builder/loadModel';
 import { writeFixtureImages } from './fixtureImages';
 
 /**
- * The fixture images built both ways under `tmp`: `resident/` and `sharded/`, the sharded one with tiny
- * cells and shards, so 30 images make many of each (tests comparing the two layouts' readers).
+ * The fixture images built both ways under `tmp`: `resident/` and `sharded/`, both with tiny catalog
+ * shards and the sharded one with tiny cells, so 30 images make many of each (tests comparing the two
+ * layouts' readers).
  */
 export async function buildBothLayouts(tmp: string): Promise<{ residentDir: string; shardedDir: string }> {
   const images = join(tmp, 'images');
@@ -21,6 +22,7 @@ export async function buildBothLayouts(tmp: string): Promise<{ residentDir: stri
     model,
     cacheDir,
     layout: 'resident',
+    shardSize: 4,
   });
   await buildIndex({
     source: new FolderSource(images),

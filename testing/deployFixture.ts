@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { catalogFromItems, type CatalogItem } from '../core/catalog';
+import type { CatalogItem } from '../core/catalog';
 import type { Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import { assembleIndex } from '../index-builder/assembleIndex';
+import { buildResidentCatalog } from '../index-builder/shardedCatalog';
 import { DataDirWriter } from '../storage/dataDirWriter';
 import { publishDataDir } from '../storage/publishDataDir';
 
@@ -143,18 +144,29 @@ export async function writeFixtureData(dataDir: string, version: number): Promis
       return Float32Array.from(noise, (b) => b / 128 - 1);
     });
     const index = assembleIndex(embeddings, { modelId: SPEC.id, dims: 4 });
+    const rowOf = new Uint32Array(items.length);
+    index.order.forEach((i, row) => (rowOf[i] = row));
+    // Shards of 2 items, so that the data dir has several (deploy must publish each).
+    const catalog = buildResidentCatalog(items, rowOf, 2);
     const { manifest } = await publishDataDir(writer, {
       layout: 'resident',
       createdAt: new Date(Date.UTC(2026, 0, version)),
       count: items.length,
       model: { spec: SPEC, bytes: modelBytes('model', FIXTURE_MODEL_BYTES) },
       index: index.bytes,
-      catalog: Buffer.from(JSON.stringify(catalogFromItems(index.order.map((i) => items[i])))),
+      catalog: catalog.indexBytes,
+      catalogShards: catalog.files,
       media,
     });
     return {
       manifest,
-      referenced: [...media, manifest.index.path, manifest.catalog.path, manifest.model.file.path],
+      referenced: [
+        ...media,
+        manifest.index.path,
+        manifest.catalog.path,
+        manifest.model.file.path,
+        ...catalog.files.keys(),
+      ],
     };
   } finally {
     await writer.close();

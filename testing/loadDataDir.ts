@@ -1,4 +1,4 @@
-import type { Catalog } from '../core/catalog';
+import { CATALOG_VERSION, type Catalog } from '../core/catalog';
 import type { LshIndex } from '../core/lshIndex';
 import type { ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
@@ -11,6 +11,7 @@ export interface LoadedDataDir {
   /** core's reader of the build (what `npm run query` and the site search); index and catalog are its. */
   collection: ResidentCollection;
   index: LshIndex;
+  /** Every item, `items[i]` the item of index row i (read from the build's catalog shards). */
   catalog: Catalog;
   /** The model that made the vectors, for featurizing query images. */
   model: LoadedModel;
@@ -25,7 +26,11 @@ export async function loadDataDir(dir: string): Promise<LoadedDataDir> {
     manifest: manifest as ResidentManifest,
     collection,
     index: await collection.index(),
-    catalog: collection.catalog,
+    catalog: {
+      version: CATALOG_VERSION,
+      albums: collection.albums.map((a) => ({ name: a.name, count: a.count, cover: a.cover.id })),
+      items: await collection.itemsInRowOrder(),
+    },
     model,
   };
 }

@@ -1,6 +1,7 @@
 import type { Collection } from '../core/collection';
 import { httpDataSource } from '../core/httpDataSource';
 import {
+  WHOLE_CATALOG_MANIFEST_VERSION,
   isShardedManifest,
   type FileRef,
   type Manifest,
@@ -42,8 +43,10 @@ export function openCollection(
 }
 
 /**
- * The catalog now; the index and neighbour shards when queries need them (core/residentCollection.ts).
- * Each file is verified and kept in IndexedDB by loadVerifiedFile.
+ * The catalog index now; catalog shards, the index and neighbour shards when pages and queries need them
+ * (core/residentCollection.ts). Each manifest file is verified and kept in IndexedDB by loadVerifiedFile;
+ * catalog shards (checked by the catalog reader against the catalog index's CRC-32s) are kept as parts
+ * of the build's catalog, as a sharded build's are.
  */
 async function openResident(
   dataUrl: string,
@@ -59,10 +62,17 @@ async function openResident(
   ]);
   let fromCache = true;
   let fetchedBytes = 0;
+  // Manifest v1 (builders before the sharded catalog) has one whole catalog file and no parts.
+  const partScope = manifest.version === WHOLE_CATALOG_MANIFEST_VERSION ? null : manifest.catalog.sha256;
+  const parts =
+    partScope === null ? null : await openCachedDataSource(httpDataSource(dataUrl), cache, partScope);
   const source: DataSource = {
-    async file(path) {
+    async file(path, fresh) {
       const file = files.get(path);
-      if (file === undefined) throw new Error(`${path} is not a file of this build's manifest`);
+      if (file === undefined) {
+        if (parts === null) throw new Error(`${path} is not a file of this build's manifest`);
+        return parts.file(path, fresh);
+      }
       const [ref, stage] = file;
       const loaded = await loadVerifiedFile(dataUrl, ref, stage, cache, report);
       if (!loaded.fromCache) {
@@ -76,13 +86,16 @@ async function openResident(
   // loadVerifiedFile checked each file's sha256, from the network or from IndexedDB.
   const collection = await openCoreCollection(manifest, source, { sourceVerifies: true });
   // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
-  await cache.retainFiles([
-    manifest.index.sha256,
-    manifest.catalog.sha256,
-    manifest.model.file.sha256,
-    ...duplicatesFileHash(manifest),
-    ...(manifest.neighbours?.shards ?? []).map((ref) => ref.sha256),
-  ]);
+  await cache.retainFiles(
+    [
+      manifest.index.sha256,
+      manifest.catalog.sha256,
+      manifest.model.file.sha256,
+      ...duplicatesFileHash(manifest),
+      ...(manifest.neighbours?.shards ?? []).map((ref) => ref.sha256),
+    ],
+    partScope,
+  );
   return { collection, fromCache, fetchedBytes };
 }
 

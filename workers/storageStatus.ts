@@ -13,11 +13,12 @@ export async function storageStatus(
 ): Promise<StorageStatus> {
   const notKept: StorageStatus['notKept'] = [];
   if (manifest) {
+    // A resident build's catalog shards are parts under its catalog's sha256 (workers/openCollection.ts).
     const collectionKept = isShardedManifest(manifest)
       ? cache.partsKept(manifest.index.sha256)
       : [manifest.index, manifest.catalog, ...(manifest.neighbours?.shards ?? [])].every((ref) =>
           cache.isKept(ref.sha256),
-        );
+        ) && cache.partsKept(manifest.catalog.sha256);
     if (!collectionKept) notKept.push('collection');
     if (modelLoaded && !cache.isKept(manifest.model.file.sha256)) notKept.push('model');
   }

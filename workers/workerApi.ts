@@ -68,9 +68,10 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
             throw err;
           },
         );
-        // Neighbour-list shards not read ahead are read when a query needs them: no failure to report.
+        // Catalog and neighbour-list shards not read ahead are read when a page or query needs them: no
+        // failure to report.
         const lists = current.collection.prefetch().catch((err: unknown) => {
-          console.warn(`neighbour lists not read ahead: ${errorMessage(err)}`);
+          console.warn(`catalog and neighbour lists not read ahead: ${errorMessage(err)}`);
         });
         await Promise.all([model.ready(current, report), index, lists]);
       });
