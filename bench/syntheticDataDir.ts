@@ -50,7 +50,7 @@ export async function writeDataDir(
   const rowOfItem = new Uint32Array(count);
   order.forEach((item, row) => (rowOfItem[item] = row));
   const sourceItems = embeddings.map((_, i): CatalogItem => ({
-    id: `s${i}`,
+    id: scatteredHexId(i),
     album: `Album ${i % 10}`,
     name: `Image ${i}`,
     thumb: SHARED_THUMB,
@@ -92,4 +92,12 @@ export async function writeDataDir(
     neighboursMs: neighbours.ms,
     neighboursBytes: neighbours.files.reduce((n, [, bytes]) => n + bytes.length, 0),
   };
+}
+
+/**
+ * A unique hex id for item i, spread over the id shards as the builder's content hashes are (the
+ * catalog's id shards are by hex prefix): an odd multiplier is a bijection on 32 bits.
+ */
+function scatteredHexId(i: number): string {
+  return (Math.imul(i, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0');
 }
