@@ -21,7 +21,12 @@ import type { DataSource } from './dataSource';
 import type { FileRef } from './manifest';
 import { readVerified, withPath, type ReadCounter } from './verifiedRead';
 
-const SHARD_CACHE_ENTRIES = 64;
+/**
+ * Shards a sharded (million-image) catalog keeps in memory. A resident build keeps every shard it has
+ * read, as it used to keep its whole catalog: its album-image queries look up an id shard and up to ten
+ * item shards each, and after the background preload (readAll) they must not go back to IndexedDB.
+ */
+const SHARDED_CACHE_ENTRIES = 64;
 const MAX_SEEN_IDS = 200_000;
 /** Shards read at once by readAll: enough to hide latency, few enough to leave room for the page. */
 const READ_ALL_PARALLEL = 4;
@@ -53,6 +58,7 @@ export class CatalogReader {
     readonly index: CatalogIndex,
     private readonly source: DataSource,
     private readonly counter: ReadCounter,
+    private readonly cacheEntries: number,
   ) {}
 
   /** Reads and checks the catalog index `ref` names (size and sha256 against the manifest). */
@@ -62,7 +68,8 @@ export class CatalogReader {
     const index = withPath(ref.path, () =>
       parseCatalogIndex(JSON.parse(new TextDecoder().decode(bytes)), { count: o.count, layout: o.layout }),
     );
-    return new CatalogReader(ref, index, source, counter);
+    const cacheEntries = o.layout === 'resident' ? Infinity : SHARDED_CACHE_ENTRIES;
+    return new CatalogReader(ref, index, source, counter, cacheEntries);
   }
 
   get albums(): readonly ShardedAlbum[] {
@@ -191,7 +198,7 @@ export class CatalogReader {
   private remember<K, V>(map: Map<K, Promise<V>>, key: K, value: Promise<V>): void {
     map.set(key, value);
     value.catch(() => map.delete(key));
-    if (map.size > SHARD_CACHE_ENTRIES) map.delete(map.keys().next().value as K);
+    if (map.size > this.cacheEntries) map.delete(map.keys().next().value as K);
   }
 }
 

@@ -114,6 +114,27 @@ describe('buildResidentCatalog', () => {
     expect(reader.files()).toEqual(['catalog.0123456789abcdef.json', ...written.files.keys()]);
   });
 
+  it('keeps every shard it read in memory: after readAll, lookups read nothing more', async () => {
+    // One item per shard: more shards than a sharded catalog keeps, as in any collection past 64 × 64 items.
+    const many = Array.from({ length: 150 }, (_, i) => ({
+      ...listed[0],
+      id: hex(i * 104729 + 1),
+      name: `n${i}`,
+    }));
+    const manyWritten = buildResidentCatalog(
+      many,
+      many.map((_, i) => i),
+      1,
+    );
+    const ref = fileRefFor('catalog.0123456789abcdef.json', manyWritten.indexBytes);
+    const source = memorySource(manyWritten, ref.path);
+    const reader = await CatalogReader.open(ref, source, { count: many.length, layout: 'resident' });
+    await reader.readAll();
+    const after = source.reads.length;
+    for (const it of many) expect((await reader.itemById(it.id))?.name).toBe(it.name);
+    expect(source.reads.length).toBe(after);
+  });
+
   it('refuses a damaged shard or positions file, naming it, after one fresh read', async () => {
     const path = [...written.files.keys()].find((p) => p.endsWith('items/1.json'))!;
     const damaged = new Map(written.files);
