@@ -495,7 +495,7 @@ function onTheWire(d: FirstVisitResult): string[] {
   const kinds = [...new Set([...Object.keys(w), ...Object.keys(a?.wireBytesByKind ?? {})])];
   const out = [
     '',
-    `On the wire (fresh profile): Chromium's encoded byte counts (response headers + bodies as sent, gzip-encoded where \`npm run serve\` compresses), up to the first result tile of \`${d.url}\` and up to the first visible thumbnail of an album page (\`${a?.url ?? '#/album/<name>'}\`). "ms to first thumbnail": navigation start until the first image of the page has loaded inside the 1280×720 viewport (album grid; on the results page the query image, since the result tiles start below the fold).`,
+    `On the wire (each page in its own fresh profile, the album page first, alone in the browser): Chromium's encoded byte counts (response headers + bodies as sent, gzip-encoded where \`npm run serve\` compresses), up to the first result tile of \`${d.url}\` and up to the first visible thumbnail of an album page (\`${a?.url ?? '#/album/<name>'}\`). "ms to first thumbnail": navigation start until the first image of the page has loaded inside the 1280×720 viewport (album grid; on the results page the query image, since the result tiles start below the fold).`,
     '',
     `| first visit to | ms to first thumbnail | requests | bytes on the wire | ${kinds.join(' | ')} |`,
     `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}`,

@@ -236,7 +236,9 @@ test('a corrupted or outdated cache entry is detected, downloaded again and work
       sha256: manifest.catalog.sha256,
     });
 
-    // The next load is served from the repaired cache without touching the host.
+    // The next load is served from the repaired cache without touching the host, once the background
+    // preload has read (and cached) every catalog and neighbour shard.
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     log.clear();
     await page.reload();
     const third = await loadCollection(page);
