@@ -9,7 +9,7 @@ import { neighbourLists } from './neighbourLists';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
 import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
-import { buildResidentCatalog } from './shardedCatalog';
+import { buildResidentCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
 
 /**
@@ -106,8 +106,6 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     neighbours,
     media: mediaOf(positionItems),
   });
-  let catalogBytes = catalog.indexBytes.length;
-  for (const b of catalog.files.values()) catalogBytes += b.length;
   return {
     fit,
     projections,
@@ -117,7 +115,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     count: index.count,
     dims: index.dims,
     bits: index.bits,
-    bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
+    bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,

@@ -5,7 +5,7 @@ import { buildDuplicates } from './buildDuplicates';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
 import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
-import { buildShardedCatalog } from './shardedCatalog';
+import { buildShardedCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -86,8 +86,6 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     duplicates,
     media: mediaOf(positionItems),
   });
-  let catalogBytes = catalog.indexBytes.length;
-  for (const b of catalog.files.values()) catalogBytes += b.length;
   return {
     fit,
     projections,
@@ -95,7 +93,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     count: head.count,
     dims: head.dims,
     bits: 0,
-    bytes: { index: indexBytes.length, catalog: catalogBytes, model: modelBytes.length },
+    bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
     duplicates: duplicates.report,

@@ -33,6 +33,13 @@ export interface ShardedCatalogFiles {
   files: Map<string, Uint8Array>;
 }
 
+/** Bytes of a written catalog: its index and every shard (the build report's catalog size). */
+export function catalogBytes(catalog: ShardedCatalogFiles): number {
+  let bytes = catalog.indexBytes.length;
+  for (const b of catalog.files.values()) bytes += b.length;
+  return bytes;
+}
+
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 /**
