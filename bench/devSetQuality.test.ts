@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseEmojiFileName, photoEdits } from '../scripts/devSets';
+import { isSurfaceTexture, parseEmojiFileName, photoEdits, textureLabel } from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
 import { devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
 import { parseDevSetManifest, type DevSetManifest } from './devSetManifest';
@@ -114,6 +114,30 @@ describe('dev-set manifest', () => {
     ])
       expect(edits[k].length, k).toBeGreaterThan(0);
     expect(edits.harsh.map((e) => e.kind)).toEqual(['colour', 'resize', 'jpeg']);
+  });
+
+  test("colobot's sprite sheets, atlases and terrain maps are not textures", () => {
+    for (const name of ['mars001', 'cloud09', 'water12', 'roca2', 'dirty08', 'back22', 'terra002'])
+      expect(isSurfaceTexture(name), name).toBe(true);
+    for (const name of [
+      'objects-ant',
+      'AltTextures-objects-apollo',
+      'interface-button1',
+      'planets-planet-earth',
+      'planet01',
+      'effect02',
+      'AltTextures-effect03',
+      'lens1',
+      'relief20',
+      'res01',
+      'resas',
+    ])
+      expect(isSurfaceTexture(name), name).toBe(false);
+    expect(textureLabel('mars003')).toBe(textureLabel('mars008'));
+    expect(textureLabel('desert6')).toBe(textureLabel('desert4'));
+    expect(textureLabel('dirty09')).toBe(textureLabel('dirty06'));
+    expect(textureLabel('dirty01')).not.toBe(textureLabel('dirty06'));
+    expect(textureLabel('mars103')).not.toBe(textureLabel('mars001'));
   });
 });
 
