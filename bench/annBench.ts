@@ -96,12 +96,12 @@ interface HnswlibModule {
   };
 }
 
-export function annBench(
+export async function annBench(
   embeddings: Float32Array[],
   source: string,
   queryCount: number,
   annDir: string | undefined,
-): AnnResult {
+): Promise<AnnResult> {
   const count = embeddings.length;
   const dim = embeddings[0].length;
   const flat = new Float32Array(count * dim);
@@ -117,7 +117,7 @@ export function annBench(
   try {
     {
       let t = performance.now();
-      const { bytes, order } = assembleIndex(embeddings, { modelId: 'ann-bench' });
+      const { bytes, order } = await assembleIndex(embeddings, { modelId: 'ann-bench' });
       const buildMs = performance.now() - t;
       t = performance.now();
       const index = decodeIndex(bytes);

@@ -149,14 +149,16 @@ async function emojiSweep(splits: Split[]) {
 
   const rows: SweepRow[] = [];
   for (const dims of quick ? [64, 96] : DIMS) {
-    const perSplit = splits.map((sp) => {
-      const transform = fitTransform(sp.gallery, { dims });
-      return {
-        transform,
-        vectors: sp.gallery.map((g) => compactVector(transform, g)),
-        queries: sp.queries.map((q) => compactVector(transform, q)),
-      };
-    });
+    const perSplit = await Promise.all(
+      splits.map(async (sp) => {
+        const transform = await fitTransform(sp.gallery, { dims });
+        return {
+          transform,
+          vectors: sp.gallery.map((g) => compactVector(transform, g)),
+          queries: sp.queries.map((q) => compactVector(transform, q)),
+        };
+      }),
+    );
     let exactResults: number[][][] = [];
     let exactMs: number[] = [];
     for (const bits of quick ? [128, 256] : BITS) {
@@ -228,8 +230,8 @@ async function epsilonSweep(splits: Split[]) {
   const out: { epsilon: number; quality: number }[] = [];
   for (const epsilon of EPSILONS) {
     let hits = 0;
-    splits.forEach((sp) => {
-      const transform = fitTransform(sp.gallery, { dims: DEFAULT_DIMS, whitenEpsilon: epsilon });
+    for (const sp of splits) {
+      const transform = await fitTransform(sp.gallery, { dims: DEFAULT_DIMS, whitenEpsilon: epsilon });
       const { bytes, order } = packIndex(
         sp.gallery.map((g) => compactVector(transform, g)),
         transform,
@@ -238,7 +240,7 @@ async function epsilonSweep(splits: Split[]) {
       const index = decodeIndex(bytes);
       const queries = sp.queries.map((q) => compactVector(transform, q));
       hits += quality(runQueries(index, order, queries, { kind: 'exact' }).results, sp);
-    });
+    }
     out.push({ epsilon, quality: hits / totalQueries });
     log(`whitening ε ${epsilon}: quality ${(hits / totalQueries).toFixed(4)}`);
   }
@@ -256,16 +258,20 @@ interface ScaleRow {
   decodeMs: number;
 }
 
-function scaleRun(count: number, inputDim: number, queriesWanted: number): ScaleRow {
+function scaleRun(count: number, inputDim: number, queriesWanted: number): Promise<ScaleRow> {
   const embeddings = clusteredEmbeddings(count, inputDim);
   return scaleRunOn(`${count}`, embeddings, queriesWanted);
 }
 
 /** Builds the default index over `embeddings` and compares the default LSH rule with an exact scan. */
-function scaleRunOn(label: string, embeddings: Float32Array[], queriesWanted: number): ScaleRow {
+async function scaleRunOn(
+  label: string,
+  embeddings: Float32Array[],
+  queriesWanted: number,
+): Promise<ScaleRow> {
   const count = embeddings.length;
   let t = performance.now();
-  const { bytes, order } = assembleIndex(embeddings, { modelId: 'synthetic' });
+  const { bytes, order } = await assembleIndex(embeddings, { modelId: 'synthetic' });
   const buildMs = performance.now() - t;
   embeddings.length = 0;
   t = performance.now();
@@ -441,14 +447,14 @@ const scale: ScaleRow[] = [];
 {
   const e = await loadEmojiEmbeddings(log);
   const all = e.unified.map((_, i) => e.vectors.slice(i * e.dim, (i + 1) * e.dim));
-  scale.push(scaleRunOn(`${all.length} (real: all emoji)`, all, 500));
+  scale.push(await scaleRunOn(`${all.length} (real: all emoji)`, all, 500));
   const s = scale[0];
   log(
     `emoji ${s.count}: recall ${s.recall.toFixed(4)}, lsh ${s.lshP50.toFixed(3)} ms, exact ${s.exactP50.toFixed(3)} ms`,
   );
 }
 for (const count of SCALE_COUNTS) {
-  scale.push(scaleRun(count, 128, SCALE_QUERIES));
+  scale.push(await scaleRun(count, 128, SCALE_QUERIES));
   const s = scale[scale.length - 1];
   log(
     `scale ${count}: build ${(s.buildMs / 1000).toFixed(1)} s, recall ${s.recall.toFixed(4)}, lsh ${s.lshP50.toFixed(3)} ms, exact ${s.exactP50.toFixed(3)} ms`,
@@ -456,7 +462,7 @@ for (const count of SCALE_COUNTS) {
 }
 let million: ScaleRow | undefined;
 if (!skipMillion) {
-  million = scaleRun(1_000_000, 96, 100);
+  million = await scaleRun(1_000_000, 96, 100);
   log(
     `1M: build ${(million.buildMs / 1000).toFixed(1)} s, lsh ${million.lshP50.toFixed(2)} ms, recall ${million.recall}`,
   );

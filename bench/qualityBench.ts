@@ -93,14 +93,16 @@ function flat(rs: ArrayLike<number>[], dim: number): Float32Array {
 async function crossVendor(
   set: EmojiSet,
   vectors: Float32Array[],
-  transformPerSplit?: (gallery: Float32Array[]) => (v: Float32Array) => Float32Array,
+  transformPerSplit?: (gallery: Float32Array[]) => Promise<(v: Float32Array) => Float32Array>,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const qv of EMOJI_VENDORS) {
     const qi = set.vendors.flatMap((v, i) => (v === qv ? [i] : []));
     const gi = set.vendors.flatMap((v, i) => (v !== qv ? [i] : []));
     // The index is fitted on the collection (the gallery), as the builder does.
-    const map = transformPerSplit ? transformPerSplit(gi.map((i) => vectors[i])) : (v: Float32Array) => v;
+    const map = transformPerSplit
+      ? await transformPerSplit(gi.map((i) => vectors[i]))
+      : (v: Float32Array) => v;
     const q = qi.map((i) => map(vectors[i]));
     const g = gi.map((i) => map(vectors[i]));
     const dim = q[0].length;
@@ -124,8 +126,8 @@ export async function qualityBench(quick: boolean, log: (m: string) => void): Pr
   const model = rows(set.vectors, set.dim);
   const histograms: Float32Array[] = [];
   for (const file of set.files) histograms.push(colourHistogram(await decodeRgba(file)));
-  const int8 = (gallery: Float32Array[]) => {
-    const t = fitTransform(gallery, { dims: DEFAULT_DIMS });
+  const int8 = async (gallery: Float32Array[]) => {
+    const t = await fitTransform(gallery, { dims: DEFAULT_DIMS });
     return (v: Float32Array) => Float32Array.from(compactVector(t, v));
   };
   const result: QualityRow[] = [

@@ -289,7 +289,7 @@ try {
         source = 'synthetic clustered vectors';
       }
       const annDirArg = args.indexOf('--ann-dir');
-      const r = annBench(
+      const r = await annBench(
         vectors,
         source,
         quick ? 100 : 200,

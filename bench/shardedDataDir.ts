@@ -68,7 +68,7 @@ export async function shardedDataDir(
   // Embedding i is image i; albums are consecutive runs, which is the catalog's position order.
   const positions = Uint32Array.from({ length: count }, (_, i) => i);
   log('  clustering into cells and encoding index v2');
-  const { bytes, order, vectors, dims } = assembleCellIndex(embeddings, positions, {
+  const { bytes, order, vectors, dims } = await assembleCellIndex(embeddings, positions, {
     modelId: model.spec.id,
   });
   embeddings.length = 0;

@@ -174,7 +174,7 @@ if (existsSync(demoManifest)) {
   );
 }
 const embeddings = calibratedEmbeddings(syntheticCount);
-const transform = fitTransform(embeddings, { dims: DIMS, seed: DEFAULT_SEED });
+const transform = await fitTransform(embeddings, { dims: DIMS, seed: DEFAULT_SEED });
 const synthetic = new Int8Array(syntheticCount * DIMS);
 embeddings.forEach((e, i) => synthetic.set(compactVector(transform, e), i * DIMS));
 embeddings.length = 0;

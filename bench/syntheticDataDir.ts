@@ -43,7 +43,7 @@ export async function writeDataDir(
   const flat = new Float32Array(count * dim);
   embeddings.forEach((e, i) => flat.set(e, i * dim));
   const t = performance.now();
-  const { bytes: indexBytes, order } = assembleIndex(embeddings, { modelId: model.spec.id });
+  const { bytes: indexBytes, order } = await assembleIndex(embeddings, { modelId: model.spec.id });
   const assembleMs = performance.now() - t;
 
   // Items in embedding order; index row r holds embedding order[r].

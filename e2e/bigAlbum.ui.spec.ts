@@ -51,7 +51,7 @@ async function writeBigDataDir(): Promise<void> {
     cpSync(join(E2E_DATA_DIR, dir), join(BIG_DATA_DIR, dir), { recursive: true });
   cpSync(join(E2E_DATA_DIR, manifest.model.file.path), join(BIG_DATA_DIR, manifest.model.file.path));
 
-  const { bytes: indexBytes, order } = assembleIndex(randomUnitVectors(COUNT, 128), {
+  const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(COUNT, 128), {
     modelId: manifest.model.id,
   });
   // Ids are hex, as the catalog's id shards need; listed in vector order, each at its index row.

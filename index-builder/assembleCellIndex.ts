@@ -22,15 +22,22 @@ export interface AssembleCellIndexOptions extends CellClusteringOptions {
  * positions[i] is the catalog position of embeddings[i]; order[row] = i for the row that stores it;
  * vectors holds the int8 vectors by row (dims each).
  */
-export function assembleCellIndex(
+export async function assembleCellIndex(
   embeddings: Float32Array[],
   positions: Uint32Array,
   opts: AssembleCellIndexOptions,
-): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array; dims: number; transform: VectorTransform } {
+): Promise<{
+  bytes: Uint8Array;
+  order: Uint32Array;
+  vectors: Int8Array;
+  dims: number;
+  transform: VectorTransform;
+}> {
   const { modelId, dims = DEFAULT_DIMS } = opts;
   if (positions.length !== embeddings.length)
     throw new Error('assembleCellIndex: one position per embedding');
-  const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED });
+  const transform =
+    opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED }));
   const d = transform.dims;
   const compact = new Int8Array(embeddings.length * d);
   storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project).forEach((v, i) =>

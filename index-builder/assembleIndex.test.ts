@@ -6,7 +6,7 @@ import { compactVector } from '../core/vectorTransform';
 import { DEFAULT_BITS, DEFAULT_DIMS, assembleIndex, bucketBitsFor } from './assembleIndex';
 
 describe('assembleIndex', () => {
-  it('builds a decodable index whose row i is embeddings[order[i]]', () => {
+  it('builds a decodable index whose row i is embeddings[order[i]]', async () => {
     const { embeddings } = syntheticEmbeddings({
       count: 700,
       dim: 128,
@@ -15,7 +15,7 @@ describe('assembleIndex', () => {
       seed: 5,
       decay: 1,
     });
-    const { bytes, order } = assembleIndex(embeddings, { modelId: 'synthetic', seed: 12345 });
+    const { bytes, order } = await assembleIndex(embeddings, { modelId: 'synthetic', seed: 12345 });
     const index = decodeIndex(bytes);
     expect(index.count).toBe(700);
     expect(index.dims).toBe(DEFAULT_DIMS);
@@ -33,7 +33,7 @@ describe('assembleIndex', () => {
     expect(bytes.length / 700).toBeLessThan(DEFAULT_DIMS + DEFAULT_BITS / 8 + 400); // + the transform, amortised
   });
 
-  it('finds same-cluster neighbours', () => {
+  it('finds same-cluster neighbours', async () => {
     const { embeddings, labels } = syntheticEmbeddings({
       count: 600,
       dim: 64,
@@ -42,7 +42,7 @@ describe('assembleIndex', () => {
       seed: 6,
       decay: 1,
     });
-    const { bytes, order } = assembleIndex(embeddings, { modelId: 'synthetic', dims: 32 });
+    const { bytes, order } = await assembleIndex(embeddings, { modelId: 'synthetic', dims: 32 });
     const index = decodeIndex(bytes);
     let same = 0;
     for (let row = 0; row < index.count; row++) {
@@ -51,10 +51,10 @@ describe('assembleIndex', () => {
     expect(same / index.count).toBeGreaterThan(0.9);
   });
 
-  it('works for collections of 1, 2 and 12 images', () => {
+  it('works for collections of 1, 2 and 12 images', async () => {
     const { embeddings } = syntheticEmbeddings({ count: 12, dim: 576, clusters: 3, spread: 1, seed: 7 });
     for (const n of [1, 2, 12]) {
-      const { bytes, order } = assembleIndex(embeddings.slice(0, n), { modelId: 'tiny' });
+      const { bytes, order } = await assembleIndex(embeddings.slice(0, n), { modelId: 'tiny' });
       const index = decodeIndex(bytes);
       expect(index.count).toBe(n);
       expect(index.dims).toBe(Math.max(1, n - 1));
@@ -63,21 +63,23 @@ describe('assembleIndex', () => {
     }
   });
 
-  it('is deterministic', () => {
+  it('is deterministic', async () => {
     const { embeddings } = syntheticEmbeddings({ count: 50, dim: 40, clusters: 5, spread: 1, seed: 9 });
-    expect(assembleIndex(embeddings, { modelId: 'm' })).toEqual(assembleIndex(embeddings, { modelId: 'm' }));
+    expect(await assembleIndex(embeddings, { modelId: 'm' })).toEqual(
+      await assembleIndex(embeddings, { modelId: 'm' }),
+    );
   });
 
-  it('rejects bad options', () => {
+  it('rejects bad options', async () => {
     const { embeddings } = syntheticEmbeddings({ count: 5, dim: 8, clusters: 1, spread: 1, seed: 1 });
-    expect(() => assembleIndex(embeddings, { modelId: '' })).toThrow(/modelId/);
-    expect(() => assembleIndex(embeddings, { modelId: 'm', bits: 100 })).toThrow(/multiple of 32/);
-    expect(() => assembleIndex([], { modelId: 'm' })).toThrow(/at least one/);
+    await expect(assembleIndex(embeddings, { modelId: '' })).rejects.toThrow(/modelId/);
+    await expect(assembleIndex(embeddings, { modelId: 'm', bits: 100 })).rejects.toThrow(/multiple of 32/);
+    await expect(assembleIndex([], { modelId: 'm' })).rejects.toThrow(/at least one/);
   });
 });
 
 describe('bucketBitsFor', () => {
-  it('aims at about 128 rows per bucket', () => {
+  it('aims at about 128 rows per bucket', async () => {
     expect(bucketBitsFor(1)).toBe(0);
     expect(bucketBitsFor(128)).toBe(0);
     expect(bucketBitsFor(30_000)).toBe(8);

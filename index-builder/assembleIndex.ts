@@ -55,14 +55,14 @@ export function bucketBitsFor(count: number): number {
  * Fits the transform on the collection, computes int8 vectors and LSH codes, orders rows by bucket and
  * encodes index v1. order[row] = position in `embeddings`; the catalog must be written in this order.
  */
-export function assembleIndex(
+export async function assembleIndex(
   embeddings: Float32Array[],
   opts: AssembleIndexOptions,
-): { bytes: Uint8Array; order: number[] } {
+): Promise<{ bytes: Uint8Array; order: number[] }> {
   const { modelId, dims = DEFAULT_DIMS, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new Error('assembleIndex: modelId is required');
-  const transform = opts.fitted ?? fitTransform(embeddings, { ...opts.transform, dims, seed });
+  const transform = opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed }));
   const vectors = storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project);
   return packIndex(vectors, transform, { modelId, bits, seed });
 }

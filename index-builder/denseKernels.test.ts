@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multiply, orthonormaliseRows, scatter } from './denseKernels';
+import { dense, orthonormalised, orthonormaliseRows, product } from './denseKernels';
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -15,39 +15,44 @@ function randomArray(length: number, seed: number): Float64Array {
 }
 
 describe('dense kernels', () => {
-  it('multiply equals the textbook product for every row count modulo the blocking', () => {
-    for (const [n, m, p] of [
+  it('product equals the textbook product, with either operand transposed', async () => {
+    for (const [n, k, m] of [
       [1, 3, 2],
       [2, 5, 7],
-      [3, 4, 1],
-      [4, 6, 3],
       [9, 11, 5],
+      [40, 33, 17],
     ]) {
-      const a = randomArray(n * m, n);
-      const b = randomArray(m * p, p);
-      const got = multiply(a, n, m, b, p);
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < p; j++) {
-          let want = 0;
-          for (let k = 0; k < m; k++) want += a[i * m + k] * b[k * p + j];
-          expect(got[i * p + j]).toBeCloseTo(want, 12);
-        }
+      const a = randomArray(n * k, n);
+      const b = randomArray(k * m, m);
+      const want = (i: number, j: number) => {
+        let s = 0;
+        for (let t = 0; t < k; t++) s += a[i * k + t] * b[t * m + j];
+        return s;
+      };
+      // The same values stored transposed, to ask for op(a) = aᵀ and op(b) = bᵀ.
+      const at = Float64Array.from({ length: n * k }, (_, x) => a[(x % n) * k + Math.floor(x / n)]);
+      const bt = Float64Array.from({ length: k * m }, (_, x) => b[(x % k) * m + Math.floor(x / k)]);
+      for (const [left, right, opts] of [
+        [dense(a, n, k), dense(b, k, m), {}],
+        [dense(at, k, n), dense(b, k, m), { transA: true }],
+        [dense(a, n, k), dense(bt, m, k), { transB: true }],
+        [dense(at, k, n), dense(bt, m, k), { transA: true, transB: true }],
+      ] as const) {
+        const got = await product(left, right, opts);
+        expect([got.rows, got.cols]).toEqual([n, m]);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < m; j++) expect(got.data[i * m + j]).toBeCloseTo(want(i, j), 12);
+      }
     }
-    expect(() => multiply(new Float64Array(6), 2, 3, new Float64Array(5), 2)).toThrow(/shapes/);
   });
 
-  it('scatter equals XᵀX for row counts that are not a multiple of the block', () => {
-    const dim = 5;
-    for (const n of [1, 7, 8, 19]) {
-      const rows = Array.from({ length: n }, (_, i) => randomArray(dim, 100 + i));
-      const got = scatter(rows, dim);
-      for (let i = 0; i < dim; i++)
-        for (let j = 0; j < dim; j++) {
-          let want = 0;
-          for (const r of rows) want += r[i] * r[j];
-          expect(got[i * dim + j]).toBeCloseTo(want, 12);
-        }
-    }
+  it('product refuses shapes that do not match, and handles empty ones', async () => {
+    await expect(product(dense(new Float64Array(6), 2, 3), dense(new Float64Array(4), 2, 2))).rejects.toThrow(
+      /shapes do not match/,
+    );
+    expect(() => dense(new Float64Array(5), 2, 3)).toThrow(/5 values for a 2 × 3/);
+    const empty = await product(dense(new Float64Array(0), 3, 0), dense(new Float64Array(0), 0, 2));
+    expect(Array.from(empty.data)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('orthonormalises rows, keeping the span of the leading ones and filling in dependent rows', () => {
@@ -71,5 +76,33 @@ describe('dense kernels', () => {
       norm += first[j] * first[j];
     }
     expect(cos / Math.sqrt(norm)).toBeCloseTo(1, 12);
+  });
+
+  it('orthonormalised keeps nested spans (as Gram–Schmidt does), also for dependent rows', async () => {
+    const width = 30;
+    const count = 8;
+    const gramSchmidt = (rows: Float64Array) => {
+      const out = Float64Array.from(rows);
+      orthonormaliseRows(out, count, width, 5);
+      return out;
+    };
+    const independent = randomArray(count * width, 11);
+    // Rows scaled apart by 10⁴, as a power step leaves them: still one answer.
+    for (let r = 0; r < count; r++)
+      for (let j = 0; j < width; j++) independent[r * width + j] *= 10 ** (-r / 2);
+    const dependent = Float64Array.from(independent);
+    for (let j = 0; j < width; j++) dependent[3 * width + j] = dependent[j] - 2 * dependent[width + j];
+    for (const rows of [independent, dependent]) {
+      const got = (await orthonormalised(dense(rows, count, width), 5)).data;
+      for (let a = 0; a < count; a++)
+        for (let b = 0; b < count; b++) {
+          let d = 0;
+          for (let j = 0; j < width; j++) d += got[a * width + j] * got[b * width + j];
+          expect(d).toBeCloseTo(a === b ? 1 : 0, 10);
+        }
+      // Row i spans what rows 0…i span: the same rows as Gram–Schmidt's, up to rounding.
+      const want = gramSchmidt(rows);
+      for (let j = 0; j < count * width; j++) expect(got[j]).toBeCloseTo(want[j], 8);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
-import { compactVector } from '../core/vectorTransform';
+import { compactVector, type VectorTransform } from '../core/vectorTransform';
 import { MIN_VIEWS, fitTransform, topEigen, type AugmentedView } from './fitTransform';
 
 function covariance(rows: Float32Array[]): Matrix {
@@ -14,7 +14,7 @@ function covariance(rows: Float32Array[]): Matrix {
 }
 
 /** Projected (whitened, not normalised) coordinates of every row. */
-function projected(rows: Float32Array[], t: ReturnType<typeof fitTransform>): number[][] {
+function projected(rows: Float32Array[], t: VectorTransform): number[][] {
   return rows.map((r) =>
     Array.from({ length: t.dims }, (_, c) => {
       let s = 0;
@@ -34,8 +34,8 @@ describe('fitTransform', () => {
     decay: 1,
   });
 
-  it('fully whitens with ε = 0: the projected collection has identity covariance', () => {
-    const t = fitTransform(embeddings, { dims: 10, whitenEpsilon: 0 });
+  it('fully whitens with ε = 0: the projected collection has identity covariance', async () => {
+    const t = await fitTransform(embeddings, { dims: 10, whitenEpsilon: 0 });
     expect(t.dims).toBe(10);
     const p = projected(embeddings, t);
     for (let a = 0; a < 10; a++) {
@@ -46,8 +46,8 @@ describe('fitTransform', () => {
     }
   });
 
-  it('regularised whitening shrinks weak components: variances λ/(λ+ε·mean λ), decreasing', () => {
-    const t = fitTransform(embeddings, { dims: 10, whitenEpsilon: 0.5 });
+  it('regularised whitening shrinks weak components: variances λ/(λ+ε·mean λ), decreasing', async () => {
+    const t = await fitTransform(embeddings, { dims: 10, whitenEpsilon: 0.5 });
     const p = projected(embeddings, t);
     const variances = Array.from(
       { length: 10 },
@@ -57,11 +57,11 @@ describe('fitTransform', () => {
     for (const v of variances) expect(v).toBeLessThan(1);
   });
 
-  it('projects onto the top eigenvectors of the covariance, by either route (n > dim and n ≤ dim)', () => {
+  it('projects onto the top eigenvectors of the covariance, by either route (n > dim and n ≤ dim)', async () => {
     for (const rows of [embeddings, embeddings.slice(0, 15)]) {
       const cov = covariance(rows);
-      const t = fitTransform(rows, { dims: 8, whitenEpsilon: 0 });
-      const values = topEigen(cov, 8, 1, 'full').values;
+      const t = await fitTransform(rows, { dims: 8, whitenEpsilon: 0 });
+      const { values } = await topEigen(cov, 8, 1, 'full');
       for (let c = 0; c < t.dims; c++) {
         const row = Matrix.rowVector(Array.from(t.projection.subarray(c * t.inputDim, (c + 1) * t.inputDim)));
         const lambda = 1 / row.norm() ** 2;
@@ -72,27 +72,27 @@ describe('fitTransform', () => {
     }
   });
 
-  it('caps dims at samples − 1 and handles collections of 1, 2 and 12', () => {
-    const one = fitTransform(embeddings.slice(0, 1), { dims: 96 });
+  it('caps dims at samples − 1 and handles collections of 1, 2 and 12', async () => {
+    const one = await fitTransform(embeddings.slice(0, 1), { dims: 96 });
     expect(one.dims).toBe(1);
     expect(Array.from(compactVector(one, embeddings[0]))).toEqual([0]);
-    const two = fitTransform(embeddings.slice(0, 2), { dims: 96 });
+    const two = await fitTransform(embeddings.slice(0, 2), { dims: 96 });
     expect(two.dims).toBe(1);
     const [a, b] = embeddings.slice(0, 2).map((e) => compactVector(two, e)[0]);
     expect(Math.abs(a)).toBeGreaterThan(100);
     expect(b).toBe(-a);
-    const twelve = fitTransform(embeddings.slice(0, 12), { dims: 96 });
+    const twelve = await fitTransform(embeddings.slice(0, 12), { dims: 96 });
     expect(twelve.dims).toBe(11);
     for (const e of embeddings.slice(0, 12)) expect(compactVector(twelve, e).some((x) => x !== 0)).toBe(true);
   });
 
-  it('drops components without variance (duplicate images)', () => {
-    const t = fitTransform([embeddings[0], embeddings[1], embeddings[0], embeddings[1]], { dims: 96 });
+  it('drops components without variance (duplicate images)', async () => {
+    const t = await fitTransform([embeddings[0], embeddings[1], embeddings[0], embeddings[1]], { dims: 96 });
     expect(t.dims).toBe(1);
   });
 
-  it('uses most of the int8 range without clipping the bulk', () => {
-    const t = fitTransform(embeddings, { dims: 16 });
+  it('uses most of the int8 range without clipping the bulk', async () => {
+    const t = await fitTransform(embeddings, { dims: 16 });
     let max = 0;
     let clipped = 0;
     for (const e of embeddings) {
@@ -105,18 +105,18 @@ describe('fitTransform', () => {
     expect(clipped / (embeddings.length * 16)).toBeLessThan(0.001);
   });
 
-  it('is deterministic, including when it samples rows', () => {
-    const a = fitTransform(embeddings, { dims: 8, maxFitRows: 100 });
-    expect(fitTransform(embeddings, { dims: 8, maxFitRows: 100 })).toEqual(a);
+  it('is deterministic, including when it samples rows', async () => {
+    const a = await fitTransform(embeddings, { dims: 8, maxFitRows: 100 });
+    expect(await fitTransform(embeddings, { dims: 8, maxFitRows: 100 })).toEqual(a);
   });
 
-  it('rejects bad input with clear errors', () => {
-    expect(() => fitTransform([], { dims: 4 })).toThrow(/at least one embedding/);
-    expect(() => fitTransform([new Float32Array(3), new Float32Array(4)], { dims: 4 })).toThrow(
+  it('rejects bad input with clear errors', async () => {
+    await expect(fitTransform([], { dims: 4 })).rejects.toThrow(/at least one embedding/);
+    await expect(fitTransform([new Float32Array(3), new Float32Array(4)], { dims: 4 })).rejects.toThrow(
       /embedding 1 has 4/,
     );
-    expect(() => fitTransform([new Float32Array([1, NaN])], { dims: 4 })).toThrow(/not finite/);
-    expect(() => fitTransform(embeddings, { dims: 0 })).toThrow(/dims/);
+    await expect(fitTransform([new Float32Array([1, NaN])], { dims: 4 })).rejects.toThrow(/not finite/);
+    await expect(fitTransform(embeddings, { dims: 0 })).rejects.toThrow(/dims/);
   });
 });
 
@@ -136,7 +136,7 @@ describe('fitTransform with views (learned whitening)', () => {
   );
   const queries = images.map(edited);
 
-  function hitAt1(t: ReturnType<typeof fitTransform>): number {
+  function hitAt1(t: VectorTransform): number {
     const gallery = images.map((e) => compactVector(t, e));
     let hits = 0;
     queries.forEach((q, i) => {
@@ -147,24 +147,26 @@ describe('fitTransform with views (learned whitening)', () => {
     return hits / queries.length;
   }
 
-  it('finds edited copies that the whitened PCA loses', () => {
-    const plain = hitAt1(fitTransform(images, { dims: 8 }));
-    const learned = hitAt1(fitTransform(images, { dims: 8, views }));
+  it('finds edited copies that the whitened PCA loses', async () => {
+    const plain = hitAt1(await fitTransform(images, { dims: 8 }));
+    const learned = hitAt1(await fitTransform(images, { dims: 8, views }));
     expect(learned).toBeGreaterThan(plain + 0.2);
     expect(learned).toBeGreaterThan(0.9);
   });
 
-  it('is the whitened PCA when there are too few views, and deterministic otherwise', () => {
-    expect(fitTransform(images, { dims: 8, views: views.slice(0, MIN_VIEWS - 1) })).toEqual(
-      fitTransform(images, { dims: 8 }),
+  it('is the whitened PCA when there are too few views, and deterministic otherwise', async () => {
+    expect(await fitTransform(images, { dims: 8, views: views.slice(0, MIN_VIEWS - 1) })).toEqual(
+      await fitTransform(images, { dims: 8 }),
     );
-    expect(fitTransform(images, { dims: 8, views })).toEqual(fitTransform(images, { dims: 8, views }));
+    expect(await fitTransform(images, { dims: 8, views })).toEqual(
+      await fitTransform(images, { dims: 8, views }),
+    );
   });
 
-  it('degrades gracefully on tiny collections: 2 and 3 images with many views', () => {
+  it('degrades gracefully on tiny collections: 2 and 3 images with many views', async () => {
     for (const n of [2, 3]) {
       const few = images.slice(0, n);
-      const t = fitTransform(few, {
+      const t = await fitTransform(few, {
         dims: 96,
         views: views.filter((v) => v.row < n).concat(views.slice(0, 20).map((v) => ({ ...v, row: 0 }))),
       });
@@ -173,18 +175,18 @@ describe('fitTransform with views (learned whitening)', () => {
     }
   });
 
-  it('rejects views of rows that do not exist or of the wrong size', () => {
-    expect(() => fitTransform(images, { dims: 8, views: [{ row: 120, embedding: images[0] }] })).toThrow(
-      /view 0 names row 120/,
-    );
-    expect(() =>
+  it('rejects views of rows that do not exist or of the wrong size', async () => {
+    await expect(
+      fitTransform(images, { dims: 8, views: [{ row: 120, embedding: images[0] }] }),
+    ).rejects.toThrow(/view 0 names row 120/);
+    await expect(
       fitTransform(images, { dims: 8, views: [{ row: 0, embedding: new Float32Array(dim + 1) }] }),
-    ).toThrow(/has 17 values/);
+    ).rejects.toThrow(/has 17 values/);
   });
 });
 
 describe('topEigen', () => {
-  it('subspace iteration agrees with the full decomposition on a decaying spectrum', () => {
+  it('subspace iteration agrees with the full decomposition on a decaying spectrum', async () => {
     const { embeddings } = syntheticEmbeddings({
       count: 300,
       dim: 120,
@@ -194,8 +196,8 @@ describe('topEigen', () => {
       decay: 1.5,
     });
     const cov = covariance(embeddings);
-    const full = topEigen(cov, 10, 1, 'full');
-    const sub = topEigen(cov, 10, 1, 'subspace');
+    const full = await topEigen(cov, 10, 1, 'full');
+    const sub = await topEigen(cov, 10, 1, 'subspace');
     for (let c = 0; c < 10; c++) {
       expect(sub.values[c] / full.values[c]).toBeCloseTo(1, 4);
       const dot = sub.vectors.getColumnVector(c).transpose().mmul(full.vectors.getColumnVector(c)).get(0, 0);

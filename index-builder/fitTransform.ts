@@ -1,7 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
-import { multiply, orthonormaliseRows, scatter } from './denseKernels';
+import { dense, orthonormalised, product, type Dense } from './denseKernels';
 
 export interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
@@ -84,57 +84,68 @@ function sampleRows(n: number, max: number, seed: number): number[] {
 }
 
 /** Top eigenpairs of a symmetric matrix, largest first: [values, vectors as columns]. */
-export function topEigen(
+export async function topEigen(
   sym: Matrix,
   k: number,
   seed: number,
   method: 'full' | 'subspace' = sym.rows <= FULL_EIGEN_MAX_DIM ? 'full' : 'subspace',
-): { values: number[]; vectors: Matrix } {
+): Promise<{ values: number[]; vectors: Matrix }> {
   const n = sym.rows;
-  if (method === 'full') {
-    const e = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
-    const order = e.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
-    const picked = order.slice(0, k);
-    return {
-      values: picked.map(([v]) => v),
-      vectors: e.eigenvectorMatrix.subMatrixColumn(picked.map(([, i]) => i)),
-    };
-  }
+  if (method === 'full') return fullTopEigen(sym, k);
   // Subspace iteration with a Rayleigh–Ritz step: only the top k directions are needed. The basis is
   // kept as rows (Qᵀ), so each step is Qᵀ·S = (S·Q)ᵀ (S is symmetric) over contiguous memory.
   const block = Math.min(n, k + 16);
   const next = mulberry32(seed ^ 0x9e3779b9);
-  const s = Float64Array.from(sym.to1DArray());
-  let qt: Float64Array = Float64Array.from({ length: block * n }, () => next() / 2 ** 32 - 0.5);
-  orthonormaliseRows(qt, block, n, seed);
-  for (let iter = 0; iter < SUBSPACE_ITERATIONS; iter++) {
-    qt = multiply(qt, block, n, s, n);
-    orthonormaliseRows(qt, block, n, seed + iter + 1);
-  }
-  const qts = multiply(qt, block, n, s, n);
-  const small = new Matrix(block, block);
-  for (let a = 0; a < block; a++)
-    for (let b = a; b < block; b++) {
-      let v = 0;
-      for (let j = 0; j < n; j++) v += qts[a * n + j] * qt[b * n + j];
-      small.set(a, b, v);
-      small.set(b, a, v);
-    }
-  const inner = topEigen(small, k, seed, 'full');
+  const s = dense(Float64Array.from(sym.to1DArray()), n, n);
+  let qt = dense(
+    Float64Array.from({ length: block * n }, () => next() / 2 ** 32 - 0.5),
+    block,
+    n,
+  );
+  qt = await orthonormalised(qt, seed);
+  for (let iter = 0; iter < SUBSPACE_ITERATIONS; iter++)
+    qt = await orthonormalised(await product(qt, s), seed + iter + 1);
+  // Qᵀ S Q, block × block.
+  const small = await product(await product(qt, s), qt, { transB: true });
+  const inner = fullTopEigen(symmetric(small), k);
   // (Q·V)ᵀ = Vᵀ·Qᵀ, transposed back into columns.
-  const vt = Float64Array.from(inner.vectors.transpose().to1DArray());
-  const cols = inner.vectors.columns;
-  const qv = multiply(vt, cols, block, qt, n);
-  const vectors = new Matrix(n, cols);
-  for (let c = 0; c < cols; c++) for (let r = 0; r < n; r++) vectors.set(r, c, qv[c * n + r]);
+  const vt = dense(Float64Array.from(inner.vectors.transpose().to1DArray()), inner.vectors.columns, block);
+  const qv = await product(vt, qt);
+  const vectors = new Matrix(n, qv.rows);
+  for (let c = 0; c < qv.rows; c++) for (let r = 0; r < n; r++) vectors.set(r, c, qv.data[c * n + r]);
   return { values: inner.values, vectors };
+}
+
+function fullTopEigen(sym: Matrix, k: number): { values: number[]; vectors: Matrix } {
+  const e = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
+  const order = e.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+  const picked = order.slice(0, k);
+  return {
+    values: picked.map(([v]) => v),
+    vectors: e.eigenvectorMatrix.subMatrixColumn(picked.map(([, i]) => i)),
+  };
+}
+
+/** (M + Mᵀ) / 2 of a square product, against rounding before the symmetric solver. */
+function symmetric(m: Dense): Matrix {
+  const out = new Matrix(m.rows, m.rows);
+  for (let a = 0; a < m.rows; a++)
+    for (let b = a; b < m.rows; b++) {
+      const v = (m.data[a * m.rows + b] + m.data[b * m.rows + a]) / 2;
+      out.set(a, b, v);
+      out.set(b, a, v);
+    }
+  return out;
 }
 
 /**
  * Fits the compact-vector transform on a collection: mean, PCA projection with regularised whitening
  * folded in, and the int8 quantization scale.
  */
-export function fitTransform(embeddings: Float32Array[], options: FitTransformOptions): VectorTransform {
+export async function fitTransform(
+  embeddings: Float32Array[],
+  options: FitTransformOptions,
+): Promise<VectorTransform> {
   const inputDim = assertEmbeddings(embeddings);
   const {
     dims: requested,
@@ -164,11 +175,11 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
   const mean = new Float64Array(inputDim);
   for (const e of embeddings) for (let j = 0; j < inputDim; j++) mean[j] += e[j];
   for (let j = 0; j < inputDim; j++) mean[j] /= embeddings.length;
-  const centredRows = rows.map((r) => {
+  // The sampled rows minus the mean, n × inputDim.
+  const centred = dense(new Float64Array(n * inputDim), n, inputDim);
+  rows.forEach((r, i) => {
     const e = embeddings[r];
-    const row = new Float64Array(inputDim);
-    for (let j = 0; j < inputDim; j++) row[j] = e[j] - mean[j];
-    return row;
+    for (let j = 0; j < inputDim; j++) centred.data[i * inputDim + j] = e[j] - mean[j];
   });
 
   // Principal directions (columns of `directions`) and covariance eigenvalues, largest first. With
@@ -181,18 +192,20 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
   let values: number[];
   let directions: Matrix;
   if (n <= inputDim) {
-    const centred = new Matrix(centredRows.map((row) => Array.from(row)));
-    const gram = centred.mmul(centred.transpose());
-    const eig = topEigen(gram, maxDims, seed);
+    const gram = symmetric(await product(centred, centred, { transB: true }));
+    const eig = await topEigen(gram, maxDims, seed);
     values = eig.values.map((v) => Math.max(0, v) / n);
-    directions = centred.transpose().mmul(eig.vectors);
+    const v = eig.vectors;
+    const cols = await product(centred, dense(Float64Array.from(v.to1DArray()), v.rows, v.columns), {
+      transA: true,
+    });
+    directions = Matrix.from1DArray(inputDim, maxDims, cols.data);
     for (let c = 0; c < maxDims; c++) {
       const norm = directions.getColumnVector(c).norm();
       if (norm > 0) for (let r = 0; r < inputDim; r++) directions.set(r, c, directions.get(r, c) / norm);
     }
   } else {
-    const cov = covarianceOf(centredRows);
-    const eig = topEigen(cov, maxDims, seed);
+    const eig = await topEigen(await covarianceOf(centred), maxDims, seed);
     values = eig.values.map((v) => Math.max(0, v));
     directions = eig.vectors;
   }
@@ -218,7 +231,15 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
   }
   let outputDims = Math.min(dims, outDims);
   if (learn && dims > 1) {
-    basis = learnedWhitening(basis, dims, centredRows, embeddings, views, outputDims, invarianceRegulariser);
+    basis = await learnedWhitening(
+      basis,
+      dims,
+      centred,
+      embeddings,
+      views,
+      outputDims,
+      invarianceRegulariser,
+    );
   } else {
     basis = basis.slice(0, outputDims * inputDim);
   }
@@ -230,7 +251,7 @@ export function fitTransform(embeddings: Float32Array[], options: FitTransformOp
     dims: outputDims,
     mean: Float32Array.from(mean),
     projection,
-    quantScale: quantScaleFor(centredRows, projection, outputDims),
+    quantScale: await quantScaleFor(centred, projection, outputDims),
   };
 }
 
@@ -252,17 +273,8 @@ function withFixedSigns(rows: Float32Array, count: number, width: number): Float
   return out;
 }
 
-/** rows (count × width) times a vector. */
-function apply(rows: Float32Array, count: number, x: ArrayLike<number>): Float64Array {
-  const width = x.length;
-  const out = new Float64Array(count);
-  for (let c = 0; c < count; c++) {
-    let s = 0;
-    const base = c * width;
-    for (let j = 0; j < width; j++) s += rows[base + j] * x[j];
-    out[c] = s;
-  }
-  return out;
+function asDense(rows: Float32Array, count: number): Dense {
+  return dense(Float64Array.from(rows), count, rows.length / count);
 }
 
 /**
@@ -271,24 +283,24 @@ function apply(rows: Float32Array, count: number, x: ArrayLike<number>): Float64
  * collection variance, and the output is the top eigenvectors of S⁻½ C S⁻½ (C the collection's
  * scatter) applied after S⁻½. Without views S ∝ I and this is the whitened PCA itself.
  */
-function learnedWhitening(
+async function learnedWhitening(
   basis: Float32Array,
   inner: number,
-  centredRows: Float64Array[],
+  centred: Dense,
   embeddings: Float32Array[],
   views: AugmentedView[],
   outDims: number,
   rho: number,
-): Float32Array {
+): Promise<Float32Array> {
   const inputDim = basis.length / inner;
-  const diffs = views.map((v) => {
+  const b = asDense(basis, inner);
+  const diffs = dense(new Float64Array(views.length * inputDim), views.length, inputDim);
+  views.forEach((v, i) => {
     const original = embeddings[v.row];
-    const d = new Float64Array(inputDim);
-    for (let j = 0; j < inputDim; j++) d[j] = v.embedding[j] - original[j];
-    return apply(basis, inner, d);
+    for (let j = 0; j < inputDim; j++) diffs.data[i * inputDim + j] = v.embedding[j] - original[j];
   });
-  const within = covarianceOf(diffs);
-  const collection = covarianceOf(centredRows.map((x) => apply(basis, inner, x)));
+  const within = await covarianceOf(await product(diffs, b, { transB: true }));
+  const collection = await covarianceOf(await product(centred, b, { transB: true }));
   let meanVariance = 0;
   for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;
   const regularised = within.add(Matrix.eye(inner, inner).mul(rho * Math.max(meanVariance, 1e-12)));
@@ -299,46 +311,29 @@ function learnedWhitening(
   const between = sInvHalf.mmul(collection).mmul(sInvHalf);
   // Symmetrise against rounding before the symmetric solver.
   const sym = between.add(between.transpose()).mul(0.5);
-  const top = topEigen(sym, Math.min(outDims, inner), 7, 'full');
+  const top = await topEigen(sym, Math.min(outDims, inner), 7, 'full');
   // Output row k = v_kᵀ S⁻½ basis.
   const mix = top.vectors.transpose().mmul(sInvHalf); // outDims × inner
-  const out = new Float32Array(mix.rows * inputDim);
-  for (let k = 0; k < mix.rows; k++)
-    for (let c = 0; c < inner; c++) {
-      const w = mix.get(k, c);
-      if (w === 0) continue;
-      const base = c * inputDim;
-      for (let j = 0; j < inputDim; j++) out[k * inputDim + j] += w * basis[base + j];
-    }
-  return out;
+  const out = await product(dense(Float64Array.from(mix.to1DArray()), mix.rows, inner), b);
+  return Float32Array.from(out.data);
 }
 
-/** (1/n)·XᵀX of centred rows: the builder's most expensive step (n × dim² / 2 multiply-adds). */
-function covarianceOf(centredRows: Float64Array[]): Matrix {
-  const dim = centredRows[0].length;
-  const acc = scatter(centredRows, dim);
-  const n = centredRows.length;
-  for (let i = 0; i < acc.length; i++) acc[i] /= n;
-  return Matrix.from1DArray(dim, dim, acc);
+/** (1/n)·XᵀX of centred rows (n × dim): the fit's largest product. */
+async function covarianceOf(centred: Dense): Promise<Matrix> {
+  const acc = await product(centred, centred, { transA: true });
+  for (let i = 0; i < acc.data.length; i++) acc.data[i] /= centred.rows;
+  return symmetric(acc);
 }
 
 /** 127 / (a high quantile of |component|) over the fitted rows' unit-length projections. */
-function quantScaleFor(centredRows: Float64Array[], projection: Float32Array, dims: number): number {
-  const inputDim = projection.length / dims;
-  const magnitudes = new Float64Array(centredRows.length * dims);
-  const out = new Float64Array(dims);
-  for (let i = 0; i < centredRows.length; i++) {
-    const row = centredRows[i];
+async function quantScaleFor(centred: Dense, projection: Float32Array, dims: number): Promise<number> {
+  const projected = await product(centred, asDense(projection, dims), { transB: true });
+  const magnitudes = new Float64Array(centred.rows * dims);
+  for (let i = 0; i < centred.rows; i++) {
     let norm2 = 0;
-    for (let c = 0; c < dims; c++) {
-      let s = 0;
-      const base = c * inputDim;
-      for (let j = 0; j < inputDim; j++) s += projection[base + j] * row[j];
-      out[c] = s;
-      norm2 += s * s;
-    }
+    for (let c = 0; c < dims; c++) norm2 += projected.data[i * dims + c] ** 2;
     const inv = norm2 > 0 ? 1 / Math.sqrt(norm2) : 0;
-    for (let c = 0; c < dims; c++) magnitudes[i * dims + c] = Math.abs(out[c] * inv);
+    for (let c = 0; c < dims; c++) magnitudes[i * dims + c] = Math.abs(projected.data[i * dims + c] * inv);
   }
   magnitudes.sort();
   const q = magnitudes[Math.min(magnitudes.length - 1, Math.floor(QUANT_QUANTILE * magnitudes.length))];

@@ -19,7 +19,7 @@ function seededEmbeddings(count: number, dim: number, seed: number): Float32Arra
 describe('neighbourBlend', () => {
   const rows = [unit(1, 0, 0), unit(0.8, 0.6, 0), unit(0, 0, 1), unit(0, 0.1, 1)];
 
-  it('blends each row with its nearest other rows, weighted by cos^alpha, and re-normalises', () => {
+  it('blends each row with its nearest other rows, weighted by cos^alpha, and re-normalises', async () => {
     const out = neighbourBlend(rows, { neighbours: 1, alpha: 2 });
     const expected = (i: number, j: number) => {
       let cos = 0;
@@ -35,7 +35,7 @@ describe('neighbourBlend', () => {
     });
   });
 
-  it('finds the neighbours among the unblended rows and leaves the input unchanged', () => {
+  it('finds the neighbours among the unblended rows and leaves the input unchanged', async () => {
     const copy = rows.map((r) => Float64Array.from(r));
     const a = neighbourBlend(rows, { neighbours: 2 });
     expect(rows).toEqual(copy);
@@ -45,7 +45,7 @@ describe('neighbourBlend', () => {
     a[0].forEach((v, d) => expect(v).toBeCloseTo(e[d], 6));
   });
 
-  it('ignores dissimilar neighbours, keeps zero rows zero, and is the identity at 0 neighbours', () => {
+  it('ignores dissimilar neighbours, keeps zero rows zero, and is the identity at 0 neighbours', async () => {
     const opposite = [unit(1, 0), unit(-1, 0.01), new Float64Array(2)];
     const out = neighbourBlend(opposite, { neighbours: 2 });
     out[0].forEach((v, d) => expect(v).toBeCloseTo(opposite[0][d], 12));
@@ -54,7 +54,7 @@ describe('neighbourBlend', () => {
     expect(neighbourBlend([unit(1, 0)], { neighbours: 3 })).toEqual([unit(1, 0)]);
   });
 
-  it('rejects bad options', () => {
+  it('rejects bad options', async () => {
     expect(() => neighbourBlend(rows, { neighbours: -1 })).toThrow(/neighbours/);
     expect(() => neighbourBlend(rows, { neighbours: 1.5 })).toThrow(/neighbours/);
     expect(() => neighbourBlend(rows, { neighbours: 1, alpha: -1 })).toThrow(/alpha/);
@@ -64,18 +64,20 @@ describe('neighbourBlend', () => {
     expect(blendOptions({ blendNeighbours: 2, blendAlpha: 1 })).toEqual({ neighbours: 2, alpha: 1 });
   });
 
-  it('changes only the stored rows of an index, not its transform (queries stay unblended)', () => {
+  it('changes only the stored rows of an index, not its transform (queries stay unblended)', async () => {
     const embeddings = seededEmbeddings(300, 24, 5);
     // Near-duplicate pairs: row 2i+1 is row 2i plus a little noise.
     for (let i = 0; i + 1 < embeddings.length; i += 2)
       embeddings[i + 1] = embeddings[i].map((v, d) => v + 0.3 * Math.sin(i * 7 + d));
     const opts = { modelId: 'test', dims: 16, bits: 64 };
-    const plain = decodeIndexData(assembleIndex(embeddings, opts).bytes);
-    const blended = decodeIndexData(assembleIndex(embeddings, { ...opts, blend: { neighbours: 1 } }).bytes);
+    const plain = decodeIndexData((await assembleIndex(embeddings, opts)).bytes);
+    const blended = decodeIndexData(
+      (await assembleIndex(embeddings, { ...opts, blend: { neighbours: 1 } })).bytes,
+    );
     expect(blended.transform).toEqual(plain.transform);
     expect(blended.vectors).not.toEqual(plain.vectors);
     // Unblended rows are what compactVector gives; blending pulls each pair's rows together.
-    const { order } = assembleIndex(embeddings, opts);
+    const { order } = await assembleIndex(embeddings, opts);
     const row0 = order.indexOf(0);
     expect(Array.from(plain.vectors.subarray(row0 * 16, row0 * 16 + 16))).toEqual(
       Array.from(compactVector(plain.transform, embeddings[0])),
@@ -84,7 +86,7 @@ describe('neighbourBlend', () => {
       const r = order.indexOf(i);
       return Array.from(idx.vectors.subarray(r * 16, (r + 1) * 16));
     };
-    const blendedOrder = assembleIndex(embeddings, { ...opts, blend: { neighbours: 1 } }).order;
+    const blendedOrder = (await assembleIndex(embeddings, { ...opts, blend: { neighbours: 1 } })).order;
     const dot = (a: number[], b: number[]) => a.reduce((s, v, d) => s + v * b[d], 0);
     let plainSum = 0;
     let blendedSum = 0;

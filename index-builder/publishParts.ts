@@ -18,20 +18,20 @@ import { chooseTransform, type FitOutcome } from './transformFit';
  * The transform to build with: the previous one while the collection has not moved it, else one fitted
  * here; and the images' projections under it, the previous build's where the transform was kept.
  */
-export function resolveTransform(
+export async function resolveTransform(
   o: PublishBuildOptions,
   inputs: TransformInputs,
-): { fitted: VectorTransform; fit: FitOutcome; projections: Projections } {
+): Promise<{ fitted: VectorTransform; fit: FitOutcome; projections: Projections }> {
   const { keep, outcome: fit } = chooseTransform(o.previousFit, o.images, o.refit === true);
   if (keep !== undefined && o.previousFit?.projections !== undefined) {
     return { fitted: keep, fit, projections: o.previousFit.projections };
   }
   const fitted =
     keep ??
-    fitTransform(
+    (await fitTransform(
       o.images.map((u) => u.embedding),
       { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
-    );
+    ));
   return { fitted, fit, projections: freshProjections(o.fitKey, fitted) };
 }
 

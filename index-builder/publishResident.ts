@@ -21,8 +21,8 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
   const transform = transformInputs(o, images);
-  const { fitted, fit, projections } = resolveTransform(o, transform);
-  const { bytes: indexBytes, order } = assembleIndex(
+  const { fitted, fit, projections } = await resolveTransform(o, transform);
+  const { bytes: indexBytes, order } = await assembleIndex(
     images.map((u) => u.embedding),
     {
       modelId: spec.id,

@@ -21,14 +21,14 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
   const inputs = transformInputs(o, images);
-  const { fitted, fit, projections } = resolveTransform(o, inputs);
+  const { fitted, fit, projections } = await resolveTransform(o, inputs);
   const {
     bytes: indexBytes,
     order,
     vectors,
     dims,
     transform,
-  } = assembleCellIndex(
+  } = await assembleCellIndex(
     images.map((u) => u.embedding),
     positionOf,
     {

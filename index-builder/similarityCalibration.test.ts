@@ -12,7 +12,7 @@ function embeddings(n: number, dim: number, seed: number): Float32Array[] {
 }
 
 describe('measureCalibration', () => {
-  it('samples distinct unordered pairs, all of them when there are few', () => {
+  it('samples distinct unordered pairs, all of them when there are few', async () => {
     expect(samplePairs(4, 100)).toHaveLength(6);
     const many = samplePairs(1000, 500);
     expect(many).toHaveLength(500);
@@ -20,19 +20,19 @@ describe('measureCalibration', () => {
     expect(many.every(([a, b]) => a !== b)).toBe(true);
   });
 
-  it('scores int8 vectors as the search does', () => {
+  it('scores int8 vectors as the search does', async () => {
     expect(int8Cosine(Int8Array.of(3, 4), Int8Array.of(3, 4))).toBeCloseTo(1, 10);
     expect(int8Cosine(Int8Array.of(1, 0), Int8Array.of(0, 1))).toBe(0);
   });
 
-  it('labels lightly edited copies near-identical and unrelated images unrelated', () => {
+  it('labels lightly edited copies near-identical and unrelated images unrelated', async () => {
     const base = embeddings(MIN_CALIBRATED_IMAGES, 64, 7);
     const noise = embeddings(MIN_CALIBRATED_IMAGES, 64, 99);
     const views = base.slice(0, 60).map((e, row) => ({
       row,
       embedding: e.map((x, d) => x + 0.15 * noise[row][d]),
     }));
-    const transform = fitTransform(base, { dims: 32, seed: 1, views });
+    const transform = await fitTransform(base, { dims: 32, seed: 1, views });
     const stored = base.map((e) => compactVector(transform, e));
     const c = measureCalibration({ transform, count: base.length, vectorOf: (i) => stored[i], views });
     expect(c).not.toBeNull();
@@ -58,9 +58,9 @@ describe('measureCalibration', () => {
     expect(similarityLabel(int8Cosine(stored[5], stored[6]), c!)).toBe('unrelated');
   });
 
-  it('is null without enough edited copies or images', () => {
+  it('is null without enough edited copies or images', async () => {
     const base = embeddings(MIN_CALIBRATED_IMAGES, 16, 3);
-    const transform = fitTransform(base, { dims: 8, seed: 1 });
+    const transform = await fitTransform(base, { dims: 8, seed: 1 });
     const stored = base.map((e) => compactVector(transform, e));
     const vectorOf = (i: number) => stored[i];
     const views = base.slice(0, 40).map((embedding, row) => ({ row, embedding }));

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { VectorTransform } from '../core/vectorTransform';
 import { fitTransform } from './fitTransform';
 import { measureDrift, refitReason } from './transformDrift';
 
@@ -16,20 +17,24 @@ const named = (vs: Float32Array[], prefix: string) =>
 
 describe('transform drift', () => {
   const old = named(cloud(1000, 48, 1), 'a');
-  const transform = fitTransform(
+  const fitted = fitTransform(
     old.map((o) => o.embedding),
     { dims: 16, seed: 3 },
   );
+  let transform: VectorTransform;
+  beforeAll(async () => {
+    transform = await fitted;
+  });
   const fittedOn = new Set(old.map((o) => o.hash));
 
-  it('keeps the transform when 1 % more images of the same kind arrive', () => {
+  it('keeps the transform when 1 % more images of the same kind arrive', async () => {
     const m = measureDrift(transform, fittedOn, [...old, ...named(cloud(10, 48, 2), 'b')]);
     expect(m).toMatchObject({ kept: 1000, added: 10, removed: 0 });
     expect(m.drift).toBeLessThan(0.05);
     expect(refitReason(m, 1000)).toBeNull();
   });
 
-  it('refits when the new images are of another kind, or when many fitted images are gone', () => {
+  it('refits when the new images are of another kind, or when many fitted images are gone', async () => {
     const other = named(cloud(300, 48, 5, 4, 0.2), 'c');
     const moved = measureDrift(transform, fittedOn, [...old, ...other]);
     expect(moved.drift).toBeGreaterThan(0.05);

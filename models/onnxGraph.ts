@@ -13,10 +13,11 @@ export const OPSET = 13;
 const IR_VERSION = 8;
 
 export type AttributeValue = number | number[] | string;
-export type DataType = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64' | 'float16';
+export type DataType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64' | 'float16';
 
 const DATA_TYPES: Record<DataType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int8: onnx.TensorProto.DataType.INT8,
   uint8: onnx.TensorProto.DataType.UINT8,
   int32: onnx.TensorProto.DataType.INT32,
@@ -39,12 +40,16 @@ function attribute(name: string, value: AttributeValue | FloatAttr): onnxProto.o
   return { name, type: T.INT, i: value };
 }
 
-/** A float tensor's name and type; `dims` omitted leaves the shape to onnxruntime's inference. */
-export function valueInfo(name: string, dims?: (number | string)[]): onnxProto.onnx.IValueInfoProto {
+/** A tensor's name and type (float32 unless told); `dims` omitted leaves the shape to onnxruntime's inference. */
+export function valueInfo(
+  name: string,
+  dims?: (number | string)[],
+  type: DataType = 'float32',
+): onnxProto.onnx.IValueInfoProto {
   const shape = dims && { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) };
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, ...(shape ? { shape } : {}) } },
+    type: { tensorType: { elemType: DATA_TYPES[type], ...(shape ? { shape } : {}) } },
   };
 }
 
@@ -52,6 +57,8 @@ export function tensorBytes(type: DataType, values: ArrayLike<number>): Uint8Arr
   switch (type) {
     case 'float32':
       return new Uint8Array(Float32Array.from(values).buffer);
+    case 'float64':
+      return new Uint8Array(Float64Array.from(values).buffer);
     case 'int8':
       return new Uint8Array(Int8Array.from(values).buffer);
     case 'uint8':

@@ -36,20 +36,20 @@ describe('publishDataDir', () => {
   });
 
   /** A resident build whose catalog is just `version` (the publisher does not read it). */
-  function residentBuild(version: number): BuildToPublish {
+  async function residentBuild(version: number): Promise<BuildToPublish> {
     return {
       layout: 'resident',
       createdAt: new Date(Date.UTC(2026, 0, version)),
       count: embeddings.length,
       model: { spec: SPEC, bytes: encoder.encode('model') },
-      index: assembleIndex(embeddings, { modelId: SPEC.id }).bytes,
+      index: (await assembleIndex(embeddings, { modelId: SPEC.id })).bytes,
       catalog: encoder.encode(`{"version":${version}}`),
       media: [],
     };
   }
 
   it('writes the files under content-addressed names and the manifest naming them, last', async () => {
-    const { manifest, manifestBytes, filesDeleted } = await publishDataDir(writer, residentBuild(1));
+    const { manifest, manifestBytes, filesDeleted } = await publishDataDir(writer, await residentBuild(1));
     expect(await readFile(join(dir, MANIFEST_FILE))).toEqual(Buffer.from(manifestBytes));
     expect(parseManifest(JSON.parse(new TextDecoder().decode(manifestBytes)))).toEqual(manifest);
     expect(manifest.version).toBe(1);
@@ -63,35 +63,41 @@ describe('publishDataDir', () => {
 
   it('writes a resident build with catalog shards as manifest v3 (v1 is a whole catalog)', async () => {
     const shards: [string, Uint8Array][] = [['shards.0123456789abcdef/items/0.json', encoder.encode('{}')]];
-    const { manifest } = await publishDataDir(writer, { ...residentBuild(1), catalogShards: shards });
+    const { manifest } = await publishDataDir(writer, { ...(await residentBuild(1)), catalogShards: shards });
     expect(manifest.version).toBe(3);
     expect(isShardedManifest(manifest)).toBe(false);
     expect(existsSync(join(dir, shards[0][0]))).toBe(true);
   });
 
   it("keeps the previous build's files one build long, then deletes them", async () => {
-    const first = await publishDataDir(writer, residentBuild(1));
-    await publishDataDir(writer, residentBuild(2));
+    const first = await publishDataDir(writer, await residentBuild(1));
+    await publishDataDir(writer, await residentBuild(2));
     const firstCatalog = join(dir, first.manifest.catalog.path);
     expect(existsSync(firstCatalog)).toBe(true);
-    const third = await publishDataDir(writer, residentBuild(3));
+    const third = await publishDataDir(writer, await residentBuild(3));
     expect(existsSync(firstCatalog)).toBe(false);
     expect(third.filesDeleted).toBe(1);
   });
 
   it('writes a sharded build with its head size and keeps its shard folder whole', async () => {
     const positions = Uint32Array.from(embeddings, (_, i) => i);
-    const index = assembleCellIndex(embeddings, positions, { modelId: SPEC.id, rowsPerCell: 8 }).bytes;
+    const index = (await assembleCellIndex(embeddings, positions, { modelId: SPEC.id, rowsPerCell: 8 }))
+      .bytes;
     const shards: [string, Uint8Array][] = [
       ['shards.0123456789abcdef/items/0.json', encoder.encode('[]')],
       ['shards.0123456789abcdef/ids/0.json', encoder.encode('{}')],
     ];
-    const build: BuildToPublish = { ...residentBuild(1), layout: 'sharded', index, catalogShards: shards };
+    const build: BuildToPublish = {
+      ...(await residentBuild(1)),
+      layout: 'sharded',
+      index,
+      catalogShards: shards,
+    };
     const { manifest } = await publishDataDir(writer, build);
     expect(isShardedManifest(manifest) && manifest.index.headBytes).toBeGreaterThan(0);
     for (const [path] of shards) expect(existsSync(join(dir, path))).toBe(true);
-    await publishDataDir(writer, residentBuild(2));
-    await publishDataDir(writer, residentBuild(3));
+    await publishDataDir(writer, await residentBuild(2));
+    await publishDataDir(writer, await residentBuild(3));
     expect(existsSync(join(dir, 'shards.0123456789abcdef'))).toBe(false);
 
     await expect(publishDataDir(writer, { ...build, count: build.count + 1 })).rejects.toThrow(

@@ -143,7 +143,7 @@ export async function writeFixtureData(dataDir: string, version: number): Promis
       const noise = seededBytes(`vector${i}-v${version}`, SPEC.output.dim);
       return Float32Array.from(noise, (b) => b / 128 - 1);
     });
-    const index = assembleIndex(embeddings, { modelId: SPEC.id, dims: 4 });
+    const index = await assembleIndex(embeddings, { modelId: SPEC.id, dims: 4 });
     const rowOf = new Uint32Array(items.length);
     index.order.forEach((i, row) => (rowOf[i] = row));
     // Shards of 2 items, so that the data dir has several (deploy must publish each).
