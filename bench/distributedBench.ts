@@ -29,6 +29,22 @@ export interface DistributedBuildResult {
   }[];
   /** Index and catalog bytes of every distributed build equal the single-machine build's. */
   equalToSingleMachine: boolean;
+  /**
+   * 1 % more images added to the source, then the 1-worker build's data dir rebuilt with 1 worker:
+   * only the new images are queued, and the merge publishes as an incremental single-machine build.
+   */
+  incremental?: {
+    added: number;
+    images: number;
+    featurized: number;
+    listMs: number;
+    queueMs: number;
+    mergeMs: number;
+    totalMs: number;
+    /** The single-machine build rebuilt from its own previous build over the same source. */
+    singleMachineMs: number;
+    equalToSingleMachine: boolean;
+  };
 }
 
 const BUCKET = 'lookalike-bench';
@@ -56,34 +72,39 @@ export async function distributedBench(
   try {
     const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const files = EMOJI_VENDORS.flatMap((v) =>
-      emojiImages(v)
-        .slice(0, imagesPerVendor)
-        .map((e) => ({ key: `${PREFIX}/${v}/${e.unified}.png`, file: e.file })),
-    );
-    log(`  uploading ${files.length} emoji to s3rver`);
+    const emoji = (start: number, end: number) =>
+      EMOJI_VENDORS.flatMap((v) =>
+        emojiImages(v)
+          .slice(start, end)
+          .map((e) => ({ key: `${PREFIX}/${v}/${e.unified}.png`, file: e.file })),
+      );
     const limit = pLimit(8);
-    await Promise.all(
-      files.map((f) =>
-        limit(() =>
-          client.send(new PutObjectCommand({ Bucket: BUCKET, Key: f.key, Body: readFileSync(f.file) })),
+    const upload = (files: { key: string; file: string }[]) =>
+      Promise.all(
+        files.map((f) =>
+          limit(() =>
+            client.send(new PutObjectCommand({ Bucket: BUCKET, Key: f.key, Body: readFileSync(f.file) })),
+          ),
         ),
-      ),
-    );
-    client.destroy();
+      );
+    const files = emoji(0, imagesPerVendor);
+    log(`  uploading ${files.length} emoji to s3rver`);
+    await upload(files);
     const sourceUrl = `s3://${BUCKET}/${PREFIX}`;
     const model = await loadModel();
 
     log('  single-machine build');
     const single = path.join(work, 'single');
     const t = performance.now();
-    const { report } = await buildIndex({
-      source: new S3Source(sourceUrl, { endpoint: s3.endpoint }),
-      outDir: single,
-      model,
-      cacheDir: path.join(work, 'cache'),
-      force: true,
-    });
+    const buildSingle = () =>
+      buildIndex({
+        source: new S3Source(sourceUrl, { endpoint: s3.endpoint }),
+        outDir: single,
+        model,
+        cacheDir: path.join(work, 'cache'),
+        force: true,
+      });
+    const { report } = await buildSingle();
     const singleMs = performance.now() - t;
     const expected = await indexAndCatalog(single);
 
@@ -103,10 +124,34 @@ export async function distributedBench(
         threads: 1,
         workUrl: `s3://${BUCKET}/work-${workers}`,
         model,
+        cacheDir: path.join(work, `coordinator-cache-${workers}`),
       });
       rows.push({ workers, ...r });
       if ((await indexAndCatalog(outDir)) !== expected) equal = false;
     }
+
+    // +1 %: the 1-worker build's data dir and coordinator cache, a few more emoji of each vendor.
+    const more = Math.max(1, Math.round(imagesPerVendor / 100));
+    const added = emoji(imagesPerVendor, imagesPerVendor + more);
+    await upload(added);
+    log(`  +${added.length} images: single-machine rebuild, then distributed rebuild with 1 worker`);
+    const ts = performance.now();
+    await buildSingle();
+    const singleMachineMs = performance.now() - ts;
+    const again = await runDistributedBuild({
+      sourceUrl,
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      outDir: path.join(work, 'distributed-1'),
+      redisUrl: redis.url,
+      workers: 1,
+      jobSize,
+      threads: 1,
+      workUrl: `s3://${BUCKET}/work-1`,
+      model,
+      cacheDir: path.join(work, 'coordinator-cache-1'),
+    });
+    client.destroy();
     return {
       images: report.counts.indexed,
       jobSize,
@@ -114,6 +159,18 @@ export async function distributedBench(
       singleMachine: { totalMs: singleMs, imagesPerSecond: (report.counts.indexed / singleMs) * 1000 },
       rows,
       equalToSingleMachine: equal,
+      incremental: {
+        added: added.length,
+        images: again.indexed,
+        featurized: again.featurized,
+        listMs: again.listMs,
+        queueMs: again.queueMs,
+        mergeMs: again.mergeMs,
+        totalMs: again.totalMs,
+        singleMachineMs,
+        equalToSingleMachine:
+          (await indexAndCatalog(path.join(work, 'distributed-1'))) === (await indexAndCatalog(single)),
+      },
     };
   } finally {
     process.env = savedEnv;

@@ -584,6 +584,17 @@ function distributedBuild(r: BenchResults): string[] {
     '',
     `Same index and catalog bytes as the single-machine build: ${d.equalToSingleMachine ? 'yes' : 'NO'}.`,
   );
+  const inc = d.incremental;
+  if (inc !== undefined) {
+    const fresh = one?.mergeMs;
+    out.push(
+      '',
+      `**Rebuild after adding 1 %.** ${inc.added} more images in the source, then the 1-worker build's data dir rebuilt by 1 worker with the coordinator's embedding cache (\`--cache\`): ` +
+        `${inc.featurized} images featurized and ${inc.images - inc.featurized} recalled; total ${f(inc.totalMs / 1000, 1)} s, jobs ${f(inc.queueMs / 1000, 1)} s, ` +
+        `merge ${f(inc.mergeMs / 1000, 1)} s${fresh ? ` (${f((inc.mergeMs / fresh) * 100, 0)} % of the fresh build's merge)` : ''}. ` +
+        `The single-machine build rebuilt the same way: ${f(inc.singleMachineMs / 1000, 1)} s. Same index and catalog bytes as it: ${inc.equalToSingleMachine ? 'yes' : 'NO'}.`,
+    );
+  }
   return out;
 }
 

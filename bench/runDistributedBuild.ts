@@ -17,6 +17,8 @@ export interface DistributedBuildRun {
   /** Inference threads per worker; default one per core each. */
   threads?: number;
   model?: LoadedModel;
+  /** The coordinator's embedding cache: with it, a rebuild queues only new and changed images. */
+  cacheDir?: string;
 }
 
 export interface DistributedBuildTimings {
@@ -28,6 +30,8 @@ export interface DistributedBuildTimings {
   /** Indexed images over totalMs. */
   imagesPerSecond: number;
   indexed: number;
+  /** Images the workers featurized. */
+  featurized: number;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function runDistributedBuild(run: DistributedBuildRun): Promise<Dis
       outDir: run.outDir,
       model,
       jobSize: run.jobSize,
+      cacheDir: run.cacheDir,
       force: true,
       onQueued: () => {
         for (let i = 0; i < run.workers; i++) {
@@ -69,6 +74,7 @@ export async function runDistributedBuild(run: DistributedBuildRun): Promise<Dis
       totalMs: Math.round(phases.totalMs),
       imagesPerSecond: Math.round((report.counts.indexed / phases.totalMs) * 10000) / 10,
       indexed: report.counts.indexed,
+      featurized: report.counts.featurized,
     };
   } finally {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_PIXELS } from './decodeImage';
 import { EmbeddingCache } from './embeddingCache';
 import { runImagePipeline } from './imagePipeline';
 import type { ImageSource } from './imageSource';
+import type { ModelSpec } from '../core/modelSpec';
 import type { LoadedModel } from './loadModel';
 import { finishBuild } from './finishBuild';
 import type { PublishSettings } from './publishSettings';
@@ -52,6 +53,21 @@ export function defaultCacheDir(modelId: string): string {
   return join(REPO_ROOT, 'generated', 'cache', 'embeddings', safeFileName(modelId));
 }
 
+/** The embedding cache of one model's weights, in `cacheDir` (default: defaultCacheDir). */
+export function openModelCache(
+  cacheDir: string | undefined,
+  spec: ModelSpec,
+  modelSha256: string,
+): Promise<EmbeddingCache> {
+  // Named after the model's bytes too: a spec whose id stays the same over new weights must not
+  // be served the old weights' embeddings.
+  return EmbeddingCache.open(
+    join(cacheDir ?? defaultCacheDir(spec.id), `${safeFileName(spec.id)}.${hash16(modelSha256)}.embeddings`),
+    spec.id,
+    spec.output.dim,
+  );
+}
+
 /**
  * Builds (or incrementally rebuilds) a data dir from an image source. Bad files are skipped and
  * reported; anything else that goes wrong throws and leaves the previous build untouched.
@@ -83,14 +99,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   const writer = new DataDirWriter(outDir);
   await writer.open();
   try {
-    const cacheDir = options.cacheDir ?? defaultCacheDir(spec.id);
-    // Named after the model's bytes too: a spec whose id stays the same over new weights must not
-    // be served the old weights' embeddings.
-    const cache = await EmbeddingCache.open(
-      join(cacheDir, `${safeFileName(spec.id)}.${hash16(modelSha256)}.embeddings`),
-      spec.id,
-      spec.output.dim,
-    );
+    const cache = await openModelCache(options.cacheDir, spec, modelSha256);
 
     const { entries, skipped } = uniqueEntries(listing);
     const records = await readSourceFileRecords(outDir, maxPixels);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { relative } from 'node:path';
-import { buildIndex } from './buildIndex';
+import { buildIndex, defaultCacheDir } from './buildIndex';
 import type { BuildReport } from './buildReport';
 import { intInRange } from './cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
@@ -100,7 +100,10 @@ async function main(argv: string[]): Promise<void> {
     )
     .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'S3 region')
-    .option('--cache <dir>', 'embedding cache folder (default generated/cache/embeddings/<modelId>/)')
+    .option(
+      '--cache <dir>',
+      'embedding cache folder (default generated/cache/embeddings/<modelId>/); in a distributed build, where the coordinator keeps what the workers computed, so a rebuild queues only new and changed images',
+    )
     .option('--max-pixels <n>', 'skip images with more pixels than this', intInRange(1, 2 ** 31))
     .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))
     .option('--threads <n>', 'inference threads (default: one per core)', intInRange(1, 256))
@@ -125,21 +128,19 @@ async function main(argv: string[]): Promise<void> {
   const progress = opts.quiet ? silentProgress : createProgressReporter('featurizing');
 
   if (opts.queue !== undefined) {
-    // Workers featurize with their own caches and threads; these options would silently do nothing.
-    for (const [flag, value] of [
-      ['--cache', opts.cache],
-      ['--threads', opts.threads],
-    ] as const) {
-      if (value !== undefined)
-        throw new Error(`${flag} applies to workers in a distributed build: pass it to build-worker`);
-    }
+    // Workers featurize with their own threads; this option would silently do nothing.
+    if (opts.threads !== undefined)
+      throw new Error('--threads applies to workers in a distributed build: pass it to build-worker');
+    const loaded = await loadModel(opts.model);
     const { upToDate, report, phases } = await runCoordinator({
       sourceUrl: opts.source,
       access: { endpoint: opts.endpoint, region: opts.region },
       workUrl: opts.work,
       redisUrl: opts.queue,
       outDir: opts.out,
-      model: await loadModel(opts.model),
+      model: loaded,
+      // The coordinator's record of what workers computed: a rebuild queues only new images.
+      cacheDir: opts.cache ?? defaultCacheDir(loaded.spec.id),
       bits: opts.bits,
       dims: opts.dims,
       views: opts.views,

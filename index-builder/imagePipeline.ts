@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { featurize } from '../core/featurize';
 import type { RgbaImage } from '../core/rgbaImage';
-import { isSampled, makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
+import { makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
 import type { SkippedFile } from './buildReport';
 import { contentHash, hash16 } from './contentAddress';
 import {
@@ -19,6 +19,7 @@ import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
 import { safeOriginal, type SafeOriginal } from './safeOriginal';
 import type { KnownFile } from './sourceFileRecords';
+import { cachedViews, recallUnchanged, viewCountFor } from './unchangedImage';
 import { createWorkerModelRunner } from './workerModelRunner';
 
 /** An image that made it: its embedding plus what the catalog needs. */
@@ -124,37 +125,17 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     return undefined;
   };
 
-  const viewCountOf = (hash: string) =>
-    opts.augment && isSampled(hash, opts.augment) ? opts.augment.viewsPerImage : 0;
-  const cachedViews = (hash: string, viewCount: number) => {
-    const views = Array.from({ length: viewCount }, (_, v) => cache.get(viewCacheKey(hash, v)));
-    return views.every((v) => v !== undefined) ? views : undefined;
-  };
+  const viewCountOf = (hash: string) => viewCountFor(hash, opts.augment);
 
   // An unchanged file with everything it yields already made: nothing to read, decode or write.
   const recall = async (entry: SourceEntry): Promise<InProgress | undefined> => {
-    const known = opts.known?.(entry);
-    if (known === undefined) return undefined;
-    const { hash, width, height, ext } = known;
-    const embedding = cache.get(hash);
-    const viewCount = viewCountOf(hash);
-    const views = cachedViews(hash, viewCount);
-    if (embedding === undefined || views === undefined) return undefined;
-    const stored = await Promise.all([
-      writer.has(`thumbs/${hash16(hash)}.webp`),
-      writer.has(`originals/${hash16(hash)}.${ext}`),
-    ]);
-    if (!stored.every(Boolean)) return undefined;
-    return {
-      entry,
-      hash,
-      width,
-      height,
-      ext,
-      embedding,
-      viewCount,
-      views: viewCount > 0 ? views : undefined,
-    };
+    const image = await recallUnchanged(entry, {
+      known: opts.known,
+      cache,
+      media: writer,
+      augment: opts.augment,
+    });
+    return image && { ...image, viewCount: viewCountOf(image.hash) };
   };
 
   // Everything that does not need the model. Bad images are skipped; failures to write the data
@@ -171,7 +152,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     const hash = contentHash(bytes);
     const embedding = cache.get(hash);
     const viewCount = viewCountOf(hash);
-    const views = cachedViews(hash, viewCount);
+    const views = cachedViews(cache, hash, viewCount);
     const thumbName = `thumbs/${hash16(hash)}.webp`;
     const needThumb = !(await writer.has(thumbName));
     let info: ImageInfo;

@@ -2,18 +2,25 @@ import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { findUpToDateBuild, fingerprintBuild } from '../buildFingerprint';
-import type { BuildIndexResult } from '../buildIndex';
+import { openModelCache, type BuildIndexResult } from '../buildIndex';
 import { hash16 } from '../contentAddress';
 import { DataDirWriter } from '../../storage/dataDirWriter';
 import { DEFAULT_MAX_PIXELS } from '../decodeImage';
 import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
-import { augmentPlan } from '../augmentedViews';
+import { augmentPlan, type AugmentPlan } from '../augmentedViews';
+import type { EmbeddingCache } from '../embeddingCache';
+import type { SourceEntry } from '../imageSource';
+import type { ModelSpec } from '../../core/modelSpec';
 import { finishBuild } from '../finishBuild';
 import type { PublishSettings } from '../publishSettings';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
+import { SOURCE_FILES_FILE, readSourceFileRecords, sourceFileRecordsBytes } from '../sourceFileRecords';
+import { recallUnchanged, rememberEmbeddings } from '../unchangedImage';
 import { uniqueEntries } from '../uniqueEntries';
+import type { ProcessedImage } from '../imagePipeline';
+import pLimit from 'p-limit';
 import {
   BUILD_JOB_VERSION,
   DEFAULT_RETRY,
@@ -54,6 +61,12 @@ export interface CoordinatorOptions extends PublishSettings {
   heartbeat?: Heartbeat;
   /** Watching for Redis losing the build (lostQueueGuard.ts); default every 5 s, give up after 2 min. */
   queueCheck?: QueueCheck;
+  /**
+   * Where the coordinator keeps the embeddings its workers computed (buildIndex.ts openModelCache), so
+   * that a rebuild queues only the images added or changed since the last build; the rest are
+   * recalled as the single-machine build recalls them. Without it every image is queued.
+   */
+  cacheDir?: string;
   /** Rebuild even when the source and options are unchanged. */
   force?: boolean;
   /** Fit a new transform even when the images added and removed have not moved the current one. */
@@ -177,10 +190,13 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     const modelKey = await publishModel(store, modelBytes, modelSha256);
     log(`model ${spec.id} is at ${store.describe(modelKey)}`);
 
+    const augment = augmentPlan(entries.length, o.views);
+    // Files unchanged since the last build, with everything they yield kept, need no worker.
+    const recalled = await recallKnown(o, outDir, maxPixels, entries, writer, augment, spec, modelSha256);
+    const queued = entries.filter((_, i) => recalled.images[i] === undefined);
     const jobSize = o.jobSize ?? DEFAULT_JOB_SIZE;
     const jobs: BuildJobData[] = [];
-    const augment = augmentPlan(entries.length, o.views);
-    for (let i = 0; i < entries.length; i += jobSize) {
+    for (let i = 0; i < queued.length; i += jobSize) {
       jobs.push({
         jobVersion: BUILD_JOB_VERSION,
         buildId,
@@ -191,72 +207,86 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         maxPixels,
         batchSize: o.batchSize ?? 32,
         augment,
-        entries: entries.slice(i, i + jobSize),
+        entries: queued.slice(i, i + jobSize),
       });
     }
-    const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
-    watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress, log);
-    const queueStart = performance.now();
-    const retry = o.retry ?? DEFAULT_RETRY;
-    await queue.addBulk(
-      jobs.map((data) => ({ name: 'featurize', data, opts: jobOptions(data.jobId, retry) })),
-    );
-    // Registered only once every job is there: a worker that finds the build finds all its work.
-    await registry.register(queueName, heartbeat);
-    registered = true;
-    beating = registry.keepAlive(queueName, heartbeat);
-    log(
-      `queued ${jobs.length} jobs of up to ${jobSize} images (${entries.length} images) on ${queueName}; ` +
-        `workers: npm run build-worker -- --queue ${o.redisUrl}`,
-    );
-    await o.onQueued?.({ queueName, jobs: jobs.length });
-
-    const lossGuard = new LostQueueGuard({
-      queue,
-      queueName,
-      redis,
-      registry,
-      store,
-      redisUrl: o.redisUrl,
-      jobs,
-      retry,
-      heartbeat,
-      check: o.queueCheck ?? DEFAULT_QUEUE_CHECK,
-      log,
-    });
-    guard = lossGuard;
-    await watcher.waitForAll(queue, 250, lossGuard);
-    const queueMs = performance.now() - queueStart;
-    // Every job must have completed (or, after Redis lost it, left its shard); only their shards are merged.
-    const readResults = () =>
-      Promise.all(
-        jobs.map(async (data) => {
-          if (lossGuard.doneFromShards.has(data.jobId)) return undefined;
-          const job = await queue.getJob(data.jobId);
-          const result = job?.returnvalue;
-          if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
-            throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
-          }
-          return result;
-        }),
+    const featurizeOnWorkers = async () => {
+      const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
+      watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress, log);
+      const queueStart = performance.now();
+      const retry = o.retry ?? DEFAULT_RETRY;
+      await queue.addBulk(
+        jobs.map((data) => ({ name: 'featurize', data, opts: jobOptions(data.jobId, retry) })),
       );
-    const results = await lossGuard.ask('read the job results', readResults);
-    if (results === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
-    await releaseQueue();
-    const finished: FinishedJob[] = jobs.map((data, i) => ({
-      jobId: data.jobId,
-      entries: data.entries,
-      shardKey: results[i]?.shardKey ?? WorkStore.shardKey(buildId, data.jobId),
-    }));
-    // Images of jobs known only by their shards were featurized too; counted after the merge.
-    const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 };
-    for (const r of results) {
-      if (r === undefined) continue;
-      stats.resultImages += r.images;
-      stats.featurized += r.featurized;
-      stats.modelLoadMs += r.modelLoadMs;
-      stats.modelWaitMs += r.modelWaitMs;
-    }
+      // Registered only once every job is there: a worker that finds the build finds all its work.
+      await registry.register(queueName, heartbeat);
+      registered = true;
+      beating = registry.keepAlive(queueName, heartbeat);
+      log(
+        `queued ${jobs.length} jobs of up to ${jobSize} images (${queued.length} images; ` +
+          `${entries.length - queued.length} unchanged) on ${queueName}; ` +
+          `workers: npm run build-worker -- --queue ${o.redisUrl}`,
+      );
+      await o.onQueued?.({ queueName, jobs: jobs.length });
+
+      const lossGuard = new LostQueueGuard({
+        queue,
+        queueName,
+        redis,
+        registry,
+        store,
+        redisUrl: o.redisUrl,
+        jobs,
+        retry,
+        heartbeat,
+        check: o.queueCheck ?? DEFAULT_QUEUE_CHECK,
+        log,
+      });
+      guard = lossGuard;
+      await watcher.waitForAll(queue, 250, lossGuard);
+      const queueMs = performance.now() - queueStart;
+      // Every job must have completed (or, after Redis lost it, left its shard); only their shards are merged.
+      const readResults = () =>
+        Promise.all(
+          jobs.map(async (data) => {
+            if (lossGuard.doneFromShards.has(data.jobId)) return undefined;
+            const job = await queue.getJob(data.jobId);
+            const result = job?.returnvalue;
+            if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
+              throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
+            }
+            return result;
+          }),
+        );
+      const results = await lossGuard.ask('read the job results', readResults);
+      if (results === undefined)
+        throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
+      await releaseQueue();
+      const finished: FinishedJob[] = jobs.map((data, i) => ({
+        jobId: data.jobId,
+        entries: data.entries,
+        shardKey: results[i]?.shardKey ?? WorkStore.shardKey(buildId, data.jobId),
+      }));
+      // Images of jobs known only by their shards were featurized too; counted after the merge.
+      const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 };
+      for (const r of results) {
+        if (r === undefined) continue;
+        stats.resultImages += r.images;
+        stats.featurized += r.featurized;
+        stats.modelLoadMs += r.modelLoadMs;
+        stats.modelWaitMs += r.modelWaitMs;
+      }
+      return { finished, stats, queueMs };
+    };
+    const { finished, stats, queueMs } =
+      jobs.length > 0
+        ? await featurizeOnWorkers()
+        : {
+            finished: [],
+            stats: { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 },
+            queueMs: 0,
+          };
+    if (jobs.length === 0) log(`all ${entries.length} images are unchanged: no jobs to queue`);
 
     const mergeStart = performance.now();
     const merged = await mergeShards({
@@ -269,11 +299,21 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     });
     skipped.push(...merged.skipped);
     stats.featurized += merged.images.length - stats.resultImages;
+    if (recalled.cache !== undefined) {
+      for (const image of merged.images) rememberEmbeddings(recalled.cache, image);
+      await recalled.cache.flush();
+    }
+    // In listing order, as the single-machine pipeline returns them.
+    const fromWorkers = new Map(merged.images.map((u) => [u.entry.key, u]));
+    const images = entries.flatMap((e, i) => {
+      const image = recalled.images[i] ?? fromWorkers.get(e.key);
+      return image === undefined ? [] : [image];
+    });
     // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
     const report = await finishBuild({
       writer,
       settings: o,
-      images: merged.images,
+      images,
       meta,
       spec,
       modelBytes,
@@ -290,6 +330,12 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       timings: { listMs, processMs: queueMs, modelLoadMs: stats.modelLoadMs, modelWaitMs: stats.modelWaitMs },
       featurizeMs: queueMs,
     });
+    // Only after the build is published: the records speak for the images it holds.
+    if (recalled.cache !== undefined)
+      await writer.replaceAtomically(
+        SOURCE_FILES_FILE,
+        sourceFileRecordsBytes(images, maxPixels, startedAt.getTime()),
+      );
     const totalMs = performance.now() - t0;
     return {
       upToDate: false,
@@ -304,4 +350,30 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     store.destroy();
     await writer.close();
   }
+}
+
+/**
+ * The images of `entries` (by index) that the last build already made, from the coordinator's cache
+ * and source file records; none without a cache.
+ */
+async function recallKnown(
+  o: CoordinatorOptions,
+  outDir: string,
+  maxPixels: number,
+  entries: SourceEntry[],
+  writer: DataDirWriter,
+  augment: AugmentPlan,
+  spec: ModelSpec,
+  modelSha256: string,
+): Promise<{ images: (ProcessedImage | undefined)[]; cache?: EmbeddingCache }> {
+  if (o.cacheDir === undefined) return { images: entries.map(() => undefined) };
+  const cache = await openModelCache(o.cacheDir, spec, modelSha256);
+  const records = await readSourceFileRecords(outDir, maxPixels);
+  const limit = pLimit(32);
+  const images = await Promise.all(
+    entries.map((entry) =>
+      limit(() => recallUnchanged(entry, { known: (e) => records.lookup(e), cache, media: writer, augment })),
+    ),
+  );
+  return { images, cache };
 }

@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,8 @@ describe('distributed build', () => {
       s3.endpoint,
       '--out',
       out,
+      '--cache',
+      join(root, 'cache-coordinator'),
     ];
     const coordinator = startCli(
       'index-builder/buildIndexCli.ts',
@@ -149,6 +151,7 @@ describe('distributed build', () => {
     expect(coordinator.output()).not.toMatch(/build-index:/);
     expect(code).toBe(0);
     expect(coordinator.output()).toMatch(/indexed 40 images \(40 featurized, 0 cached\), 2 skipped/);
+    expect(coordinator.output()).toMatch(/\(42 images; 0 unchanged\)/);
     // Progress came from the workers, through the queue, into the same display as a local build.
     expect(coordinator.output()).toMatch(/^featurizing: 42\/42 \(100%\)/m);
     expect((await survivor.exited).code).toBe(0);
@@ -273,5 +276,82 @@ describe('distributed build', () => {
     expect((await built).report.counts.indexed).toBe(40);
     expect(next.output()).not.toMatch(new RegExp(`${jobId} started`));
     expect((await next.exited).code).toBe(0);
+  });
+
+  it('a rebuild after adding images queues only those, and equals the single-machine rebuild', async () => {
+    const out = join(root, 'incremental');
+    const cacheDir = join(root, 'cache-incremental');
+    const build = (name: string, queued: number[]) =>
+      runCoordinator(
+        coordinatorOptions(out, {
+          cacheDir,
+          onQueued: ({ jobs }) => {
+            queued.push(jobs);
+            startWorker(name);
+          },
+        }),
+      );
+    const first: number[] = [];
+    expect((await build('incremental-1', first)).report.counts).toMatchObject({
+      indexed: 40,
+      featurized: 40,
+    });
+    expect(first).toEqual([Math.ceil(42 / JOB_SIZE)]);
+
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true });
+    const dir = dirname(emojiPng('apple', '1f600.png'));
+    const added = (await readdir(dir)).sort().slice(640, 643);
+    for (const name of added)
+      await client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `photos/things/${name}`,
+          Body: await readFile(join(dir, name)),
+        }),
+      );
+    try {
+      const second: number[] = [];
+      const { report, phases } = await build('incremental-2', second);
+      // One job: the three new images and the two broken files (skipped, so never recorded, so asked
+      // again); the 40 unchanged images are recalled, not queued.
+      expect(second).toEqual([1]);
+      expect(report.counts).toMatchObject({ indexed: 43, featurized: 3, skipped: 2 });
+      expect(phases.mergeMs).toBeGreaterThan(0);
+
+      // The single-machine build of the same source, rebuilt from its own previous build the same way.
+      const single = join(root, 'single-incremental');
+      const source = new S3Source(SOURCE, { endpoint: s3.endpoint });
+      const singleCache = join(root, 'cache-single-incremental');
+      for (const name of added)
+        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `photos/things/${name}` }));
+      await buildIndex({ source, outDir: single, model, cacheDir: singleCache });
+      for (const name of added)
+        await client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `photos/things/${name}`,
+            Body: await readFile(join(dir, name)),
+          }),
+        );
+      const { report: singleReport } = await buildIndex({
+        source,
+        outDir: single,
+        model,
+        cacheDir: singleCache,
+      });
+      expect(singleReport.counts).toMatchObject({ indexed: 43, featurized: 3 });
+      expect(report.transform).toEqual(singleReport.transform);
+      const a = await verifyDataDir(single);
+      const b = await verifyDataDir(out);
+      expect({ ...b.manifest, createdAt: '' }).toEqual({ ...a.manifest, createdAt: '' });
+      expect(await readFile(join(out, b.manifest.index.path))).toEqual(
+        await readFile(join(single, a.manifest.index.path)),
+      );
+      expect(await ownedFiles(out)).toEqual(await ownedFiles(single));
+    } finally {
+      for (const name of added)
+        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `photos/things/${name}` }));
+      client.destroy();
+    }
   });
 });
