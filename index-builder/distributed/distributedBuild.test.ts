@@ -301,14 +301,21 @@ describe('distributed build', () => {
     const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true });
     const dir = dirname(emojiPng('apple', '1f600.png'));
     const added = (await readdir(dir)).sort().slice(640, 643);
-    for (const name of added)
-      await client.send(
-        new PutObjectCommand({
-          Bucket: BUCKET,
-          Key: `photos/things/${name}`,
-          Body: await readFile(join(dir, name)),
-        }),
-      );
+    const putAdded = async () => {
+      for (const name of added)
+        await client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `photos/things/${name}`,
+            Body: await readFile(join(dir, name)),
+          }),
+        );
+    };
+    const deleteAdded = async () => {
+      for (const name of added)
+        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `photos/things/${name}` }));
+    };
+    await putAdded();
     try {
       const second: number[] = [];
       const { report, phases } = await build('incremental-2', second);
@@ -322,17 +329,9 @@ describe('distributed build', () => {
       const single = join(root, 'single-incremental');
       const source = new S3Source(SOURCE, { endpoint: s3.endpoint });
       const singleCache = join(root, 'cache-single-incremental');
-      for (const name of added)
-        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `photos/things/${name}` }));
+      await deleteAdded();
       await buildIndex({ source, outDir: single, model, cacheDir: singleCache });
-      for (const name of added)
-        await client.send(
-          new PutObjectCommand({
-            Bucket: BUCKET,
-            Key: `photos/things/${name}`,
-            Body: await readFile(join(dir, name)),
-          }),
-        );
+      await putAdded();
       const { report: singleReport } = await buildIndex({
         source,
         outDir: single,
@@ -349,8 +348,7 @@ describe('distributed build', () => {
       );
       expect(await ownedFiles(out)).toEqual(await ownedFiles(single));
     } finally {
-      for (const name of added)
-        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `photos/things/${name}` }));
+      await deleteAdded();
       client.destroy();
     }
   });
