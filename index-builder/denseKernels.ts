@@ -6,8 +6,8 @@ import { OnnxGraph, valueInfo } from '../models/onnxGraph';
  * The dense products the transform fit spends its time in. They run as an ONNX Gemm in float64 through
  * onnxruntime (its CPU provider, every core): JS loops over Float64Arrays took 8.4 s for the 1320² scatter
  * of 10,000 rows that this does in 0.25 s, and the fit, 28 s of a fresh demo build. Float64 keeps the
- * eigenvectors as accurate as the loops did. Results are deterministic: each output element is summed
- * by one thread in a fixed order.
+ * eigenvectors as accurate as the loops did. Repeated fits give the same bytes (fitTransform.test.ts,
+ * and the distributed build's equality with the single-machine one), which rebuilds rely on.
  */
 
 /** A row-major matrix. */
