@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
+import { EMOJI_VENDORS, emojiImages, skinToneFacet } from '../models/research/emojiDataset';
 import { ensureDefaultModel, ensureNsfwjsModel, type EnsuredModel } from '../models/ensureModel';
 import {
   DEV_SETS_DIR,
@@ -110,7 +110,7 @@ export function writeTinyEmojiDevSet(root: string, perVendor: number): DevSetMan
         const rel = vi === hi ? `emoji/${held}/queries/${name}` : `emoji/${held}/gallery/${vendor}/${name}`;
         mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
         copyFileSync(fileOf(vi, u), path.join(root, rel));
-        if (vi === hi) queries.push({ file: rel, label: u, group: held });
+        if (vi === hi) queries.push({ file: rel, label: u, group: held, facet: skinToneFacet(u) });
         else labels[`${vendor}/${name}`] = u;
       }
     });

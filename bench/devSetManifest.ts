@@ -31,6 +31,11 @@ export interface DevSetQuery {
   label: string;
   /** What the query is reported under: the held-out vendor, the edit, … */
   group: string;
+  /**
+   * A second breakdown across the groups, pooled over them (emoji: whether the emoji carries a
+   * skin-tone modifier, whose variants differ only in skin colour).
+   */
+  facet?: string;
 }
 
 export interface DevSetSplit {
@@ -96,7 +101,10 @@ export function parseDevSetManifest(json: unknown, where = 'manifest'): DevSetMa
       if ((q.file === undefined) === (q.key === undefined)) fail(qa, 'needs exactly one of file and key');
       if (typeof q.label !== 'string' || q.label.length === 0) fail(qa, 'label must be a non-empty string');
       if (typeof q.group !== 'string' || q.group.length === 0) fail(qa, 'group must be a non-empty string');
+      if (q.facet !== undefined && (typeof q.facet !== 'string' || q.facet.length === 0))
+        fail(qa, 'facet must be a non-empty string when present');
       const out: DevSetQuery = { label: q.label, group: q.group };
+      if (q.facet !== undefined) out.facet = q.facet;
       if (q.file !== undefined) out.file = relPath(q.file, `${qa}.file`);
       else {
         if (typeof q.key !== 'string' || !(q.key in labels))

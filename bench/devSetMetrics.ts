@@ -9,6 +9,7 @@ import type { DevSetQuery } from './devSetManifest';
 /** One answered query: its ground truth and the labels of its results, best first (undefined = distractor). */
 export interface RankedQuery {
   group: string;
+  facet?: string;
   label: string;
   ranked: (string | undefined)[];
   /** Set when the query failed (decode error, …): it counts as a miss. */
@@ -30,6 +31,8 @@ export interface SetScores {
   overall: Metrics;
   overallIsMeanOfGroups: boolean;
   byGroup: Record<string, Metrics>;
+  /** Pooled over the queries of each facet, when the set's queries have facets. */
+  byFacet?: Record<string, Metrics>;
   failed: number;
 }
 
@@ -53,15 +56,22 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * unweighted mean of the groups (the emoji set's mean over held-out vendors, as qualityBench reports it).
  */
 export function scoreQueries(qs: RankedQuery[], meanOfGroups = false): SetScores {
-  const groups = new Map<string, RankedQuery[]>();
-  for (const q of qs) {
-    const g = groups.get(q.group);
-    if (g) g.push(q);
-    else groups.set(q.group, [q]);
-  }
-  const byGroup = Object.fromEntries(
-    [...groups.keys()].sort(byName).map((g) => [g, metricsOf(groups.get(g)!)]),
-  );
+  const partition = (key: (q: RankedQuery) => string | undefined) => {
+    const parts = new Map<string, RankedQuery[]>();
+    for (const q of qs) {
+      const k = key(q);
+      if (k === undefined) continue;
+      const part = parts.get(k);
+      if (part) part.push(q);
+      else parts.set(k, [q]);
+    }
+    return parts;
+  };
+  const groups = partition((q) => q.group);
+  const facets = partition((q) => q.facet);
+  const metricsBy = (parts: Map<string, RankedQuery[]>) =>
+    Object.fromEntries([...parts.keys()].sort(byName).map((k) => [k, metricsOf(parts.get(k)!)]));
+  const byGroup = metricsBy(groups);
   let overall = metricsOf(qs);
   if (meanOfGroups && groups.size > 0) {
     const values = Object.values(byGroup);
@@ -73,7 +83,13 @@ export function scoreQueries(qs: RankedQuery[], meanOfGroups = false): SetScores
       precisionAt4: mean((m) => m.precisionAt4),
     };
   }
-  return { overall, overallIsMeanOfGroups: meanOfGroups, byGroup, failed: qs.filter((q) => q.error).length };
+  return {
+    overall,
+    overallIsMeanOfGroups: meanOfGroups,
+    byGroup,
+    ...(facets.size > 0 ? { byFacet: metricsBy(facets) } : {}),
+    failed: qs.filter((q) => q.error).length,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { skinToneFacet } from '../models/research/emojiDataset';
 import { isSurfaceTexture, parseEmojiFileName, photoEdits, textureLabel } from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
 import { devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
@@ -31,6 +32,23 @@ describe('metrics', () => {
     expect(s.overall.hitAt1).toBeCloseTo(1 / 3);
     expect(s.overall.recallAt10).toBeCloseTo(2 / 3);
     expect(s.overallIsMeanOfGroups).toBe(false);
+  });
+
+  test('facets are scored pooled over the groups; without facets there is no breakdown', () => {
+    const s = scoreQueries(
+      [
+        { ...q('a', 'x', ['x']), facet: 'skin tone' },
+        { ...q('b', 'x', ['y']), facet: 'skin tone' },
+        { ...q('b', 'x', ['x']), facet: 'no skin tone' },
+      ],
+      true,
+    );
+    expect(s.byFacet).toEqual({
+      'no skin tone': { queries: 1, hitAt1: 1, recallAt10: 1, precisionAt4: 0.25 },
+      'skin tone': { queries: 2, hitAt1: 0.5, recallAt10: 0.5, precisionAt4: 0.125 },
+    });
+    expect(s.overall.hitAt1).toBe(0.75);
+    expect(scoreQueries([q('a', 'x', ['x'])]).byFacet).toBeUndefined();
   });
 
   test('mean over groups weighs each group equally; failed queries are misses', () => {
@@ -94,11 +112,21 @@ describe('dev-set manifest', () => {
       /exactly one of file and key/,
     );
     bad((m) => ({ ...m, splits: [m.splits[0], m.splits[0]] }), /duplicate split name/);
+    bad(
+      (m) => (
+        (m.splits[0].queries = [{ key: 'rock/crop0.png', label: 'rock', group: 'crop', facet: 3 } as never]),
+        m
+      ),
+      /facet must be a non-empty string/,
+    );
   });
 
   test('emoji file names and photo edits', () => {
     expect(parseEmojiFileName('apple_1F44B-1F3FB.png')).toEqual({ vendor: 'apple', unified: '1F44B-1F3FB' });
     expect(parseEmojiFileName('lookalike-meta.json')).toBeUndefined();
+    expect(skinToneFacet('1F44B-1F3FB')).toBe('skin tone');
+    expect(skinToneFacet('1F9D1-1F3FD-200D-1F91D-200D-1F9D1-1F3FF')).toBe('skin tone');
+    expect(skinToneFacet('1F44B')).toBe('no skin tone');
     const edits = photoEdits('Flow-dark');
     expect(edits).toEqual(photoEdits('Flow-dark'));
     for (const k of [

@@ -38,7 +38,14 @@ import {
   type DevSetQuery,
   type DevSetSplit,
 } from './devSetManifest';
-import { sampleQueries, scoreQueries, topK, type RankedQuery, type SetScores } from './devSetMetrics';
+import {
+  sampleQueries,
+  scoreQueries,
+  topK,
+  type Metrics,
+  type RankedQuery,
+  type SetScores,
+} from './devSetMetrics';
 
 /** Results per query: recall@10 needs 10. */
 const K = 10;
@@ -293,8 +300,8 @@ async function runSplit(
     }
     pipelineAnswers.push(
       'error' in o
-        ? { group: q.group, label: q.label, ranked: [], error: o.error }
-        : { group: q.group, label: q.label, ranked: o.results.map(label) },
+        ? { group: q.group, facet: q.facet, label: q.label, ranked: [], error: o.error }
+        : { group: q.group, facet: q.facet, label: q.label, ranked: o.results.map(label) },
     );
     if (pipelineAnswers.length % 500 === 0) log(`    ${pipelineAnswers.length}/${queries.length} queries`);
   }
@@ -337,6 +344,7 @@ async function runSplit(
   const scan = async (galleryVectors: Float32Array[], queryVectors: Float32Array[]) =>
     (await exactScan(queryVectors, galleryVectors, K, exclude)).map((rows, i) => ({
       group: queries[i].group,
+      facet: queries[i].facet,
       label: queries[i].label,
       ranked: rows.map((r) => galleryLabels[r]),
     }));
@@ -519,16 +527,31 @@ export function methodKind(m: MethodResult, index: number): MethodKind {
   return m.kind ?? (['pipeline', 'float', 'histogram'] as const)[Math.min(index, 2)];
 }
 
+/**
+ * A report row. Indented names break the row above them down by group; `facet` rows break it down by
+ * facet instead, pooled over the groups.
+ */
+export interface MetricRow {
+  name: string;
+  value: (s: SetScores) => number;
+  facet?: boolean;
+}
+
 /** The metric rows each set reports, with the group breakdown that matters for it. */
-export function metricRows(r: SetResult): { name: string; value: (s: SetScores) => number }[] {
+export function metricRows(r: SetResult): MetricRow[] {
   const groups = Object.keys(r.methods[0].scores.byGroup);
+  const facets = Object.keys(r.methods[0].scores.byFacet ?? {});
   if (r.set === 'textures') return [{ name: 'P@4', value: (s) => s.overall.precisionAt4 }];
   if (r.set === 'emoji') {
+    const breakdown = (metric: (m: Metrics) => number): MetricRow[] => [
+      ...groups.map((g) => ({ name: `  ${g}`, value: (s: SetScores) => metric(s.byGroup[g]) })),
+      ...facets.map((f) => ({ name: `  ${f}`, value: (s: SetScores) => metric(s.byFacet![f]), facet: true })),
+    ];
     return [
       { name: 'recall@10 mean', value: (s) => s.overall.recallAt10 },
-      ...groups.map((g) => ({ name: `  ${g}`, value: (s: SetScores) => s.byGroup[g].recallAt10 })),
+      ...breakdown((m) => m.recallAt10),
       { name: 'hit@1 mean', value: (s) => s.overall.hitAt1 },
-      ...groups.map((g) => ({ name: `  ${g}`, value: (s: SetScores) => s.byGroup[g].hitAt1 })),
+      ...breakdown((m) => m.hitAt1),
     ];
   }
   return [

@@ -397,7 +397,7 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       const sub = row.name.startsWith('  ');
       if (!sub) parent = row.name.replace(/ (mean|all)$/, '');
       const name = sub
-        ? `${parent} ${row.name.trim()}${s.set === 'emoji' ? ' held out' : ''}`
+        ? `${parent} ${row.name.trim()}${s.set === 'emoji' && !row.facet ? ' held out' : ''}`
         : `**${row.name}**`;
       const cells = columns.map((c) => {
         const m = c.pick(s.set);
@@ -411,7 +411,8 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
   out.push(
     '',
     'emoji: recall@10 = the same emoji (same `unified` code, skin tones distinct) among the top 10, hit@1 = first; ' +
-      'mean over the held-out vendors. photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
+      'mean over the held-out vendors; "skin tone" = the queries whose emoji carries a skin-tone modifier (its ' +
+      'variants differ only in skin colour), "no skin tone" = the rest, each pooled over the vendors. photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
       'area, rotate5 = 5°, crop50 = half the area at a corner, resize200 = long side 200 px, jpeg10 = quality 10, ' +
       'dark30 = brightness 0.7, desat = saturation 0.5, grey = greyscale, harsh = brightness 0.7 + saturation 0.6 + ' +
       '200 px + JPEG q15, random = a seeded mix of edits); the gallery holds light/dark variants of the same ' +

@@ -41,7 +41,7 @@ import {
   type DevSetQuery,
 } from '../bench/devSetManifest';
 import { encodeEdited, randomEdits, type ImageEdit } from '../index-builder/imageEdits';
-import { decodeRgba } from '../models/research/emojiDataset';
+import { decodeRgba, skinToneFacet } from '../models/research/emojiDataset';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO_IMAGES = path.join(REPO_ROOT, 'generated', 'demo-images');
@@ -53,7 +53,7 @@ const PACKAGES = {
 } as const;
 
 /** Bump to rebuild a set when the recipe changes. */
-const RECIPE = { photos: 'photos-v2', textures: 'textures-v3', emoji: 'emoji-v1' } as const;
+const RECIPE = { photos: 'photos-v2', textures: 'textures-v3', emoji: 'emoji-v2' } as const;
 
 const PHOTO_LONG_SIDE = 1600;
 const PHOTO_QUALITY = 92;
@@ -603,7 +603,7 @@ function buildEmoji(force: boolean): void {
       if (im.vendor === held) {
         const rel = `emoji/${held}/queries/${im.album}/${im.name}`;
         linkOrCopy(im.file, path.join(DEV_SETS_DIR, rel));
-        queries.push({ file: rel, label: im.unified, group: held });
+        queries.push({ file: rel, label: im.unified, group: held, facet: skinToneFacet(im.unified) });
       } else {
         linkOrCopy(im.file, path.join(root, held, 'gallery', im.album, im.name));
         labels[`${im.album}/${im.name}`] = im.unified;

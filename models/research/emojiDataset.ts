@@ -57,3 +57,16 @@ export async function decodeRgba(file: string): Promise<RgbaImage> {
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
 }
+
+/** Unicode's skin-tone modifiers, U+1F3FB–U+1F3FF (Fitzpatrick types 1-2 to 6). */
+const SKIN_TONE_CODES = new Set(['1F3FB', '1F3FC', '1F3FD', '1F3FE', '1F3FF']);
+
+/**
+ * Emoji with a skin-tone modifier have up to four siblings that differ only in skin colour, which
+ * makes them the hardest queries: the report breaks the set down by it.
+ */
+export function skinToneFacet(unified: string): string {
+  return unified.split('-').some((code) => SKIN_TONE_CODES.has(code.toUpperCase()))
+    ? 'skin tone'
+    : 'no skin tone';
+}
