@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexFormatError } from '../core/indexFormat';
 import { cellByteRange } from '../core/cellIndexFormat';
+import { itemShardPath } from '../core/catalogShards';
+import type { DataSource } from '../core/dataSource';
 import { httpDataSource, RangeNotSupportedError } from '../core/httpDataSource';
 import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
@@ -182,6 +184,44 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect(again.hits).toEqual(good.hits);
     const third = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     expect((await third.searchByItem(item!, 3, 1)).fetched.cellsFromStore).toBeGreaterThan(0);
+  });
+
+  it("starts loading the likely results' item shards before the far cells arrive", async () => {
+    const stored = new Map<string, Uint8Array>();
+    const store: CellStore = {
+      getMany: async (keys) => keys.map((key) => stored.get(key)),
+      setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
+      delete: async (key) => void stored.delete(key),
+    };
+    // The store holds the cells nearest to the query (a first search that read half the rows).
+    const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
+    const item = (await first.itemsAt(12, 1))[0];
+    await first.searchByItem(item, 5, first.count / 2);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // cells are stored after the answer
+    expect(stored.size).toBeGreaterThan(0);
+
+    // A new reader (nothing in memory, no item shard loaded) asked to read every cell.
+    const calls: string[] = [];
+    const http = httpDataSource(dataUrl);
+    const logged: DataSource = {
+      file: (path, fresh) => (calls.push(`file ${path}`), http.file(path, fresh)),
+      range: (path, start, end, fresh) => (calls.push(`range ${path}`), http.range(path, start, end, fresh)),
+    };
+    const second = await ShardedReader.open(manifest, logged, store);
+    calls.length = 0;
+    const found = await second.searchByItem(item, 5, second.count);
+    const cellRequest = calls.indexOf(`range ${manifest.index.path}`);
+    const shardRequests = found.hits.map((h) =>
+      calls.indexOf(
+        `file ${itemShardPath(second.catalog, Math.floor(h.item.position / second.catalog.shardSize))}`,
+      ),
+    );
+    expect(cellRequest).toBeGreaterThan(0);
+    expect(Math.min(...shardRequests)).toBeGreaterThanOrEqual(0);
+    expect(Math.min(...shardRequests)).toBeLessThan(cellRequest);
+    // The answer is the one a reader with nothing cached gives.
+    const plain = await ShardedReader.open(manifest, httpDataSource(dataUrl));
+    expect(found.hits).toEqual((await plain.searchByItem(item, 5, plain.count)).hits);
   });
 
   it('npm run query reads a sharded data dir like the page does', async () => {
