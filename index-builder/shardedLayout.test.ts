@@ -86,6 +86,17 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+/** A CellStore in a Map, as the worker's IndexedDB one behaves; `stored` to look at or damage it. */
+function memoryCellStore(): { stored: Map<string, Uint8Array>; store: CellStore } {
+  const stored = new Map<string, Uint8Array>();
+  const store: CellStore = {
+    getMany: async (keys) => keys.map((key) => stored.get(key)),
+    setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
+    delete: async (key) => void stored.delete(key),
+  };
+  return { stored, store };
+}
+
 describe('a sharded data dir served from s3rver with Range requests', () => {
   it('is what the builder wrote: many cells, item shards and an index head far smaller than the file', async () => {
     const c = await ShardedReader.open(manifest, fileDataSource(shardedDir));
@@ -167,12 +178,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     await expect(c.searchByItem(item!, 3, 1)).rejects.toThrow(IndexFormatError);
     await expect(c.searchByItem(item!, 3, 1)).rejects.toThrow(/cell 0 checksum mismatch/);
 
-    const stored = new Map<string, Uint8Array>();
-    const store: CellStore = {
-      getMany: async (keys) => keys.map((key) => stored.get(key)),
-      setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
-      delete: async (key) => void stored.delete(key),
-    };
+    const { stored, store } = memoryCellStore();
     const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     const good = await first.searchByItem(item!, 3, 1);
     await new Promise((resolve) => setTimeout(resolve, 10)); // cells are stored after the answer
@@ -187,12 +193,7 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
   });
 
   it("starts loading the likely results' item shards before the far cells arrive", async () => {
-    const stored = new Map<string, Uint8Array>();
-    const store: CellStore = {
-      getMany: async (keys) => keys.map((key) => stored.get(key)),
-      setMany: async (entries) => entries.forEach(([key, value]) => stored.set(key, value)),
-      delete: async (key) => void stored.delete(key),
-    };
+    const { stored, store } = memoryCellStore();
     // The store holds the cells nearest to the query (a first search that read half the rows).
     const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
     const item = (await first.itemsAt(12, 1))[0];
