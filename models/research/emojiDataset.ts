@@ -62,8 +62,9 @@ export async function decodeRgba(file: string): Promise<RgbaImage> {
 const SKIN_TONE_CODES = new Set(['1F3FB', '1F3FC', '1F3FD', '1F3FE', '1F3FF']);
 
 /**
- * Emoji with a skin-tone modifier have up to four siblings that differ only in skin colour, which
- * makes them the hardest queries: the report breaks the set down by it.
+ * An emoji with a skin-tone modifier has up to five siblings that differ only in skin colour (the
+ * other tones and the default yellow), which makes these the hardest queries: the report breaks the
+ * set down by it.
  */
 export function skinToneFacet(unified: string): string {
   return unified.split('-').some((code) => SKIN_TONE_CODES.has(code.toUpperCase()))
