@@ -59,6 +59,13 @@ export function App() {
     [refreshWorkerStatus],
   );
 
+  // A failed offline setup lets go of the room its app shell took: what the worker could not keep may now
+  // be stored, and the status line should say so.
+  const offlineFailed = offline.state === 'failed';
+  useEffect(() => {
+    if (offlineFailed) refreshWorkerStatus();
+  }, [offlineFailed, refreshWorkerStatus]);
+
   const { pick } = picker;
   const onFile = useCallback((file: File) => void pick(file, file.name || 'Pasted image'), [pick]);
   const dragging = useWindowImageDrop(onFile);

@@ -84,6 +84,35 @@ describe('DataCache', () => {
     expect((await cache.readFile(small.sha256)).outcome).toBe('hit');
   });
 
+  it('stores what the quota refused once room comes free, smallest first, not what the room cannot hold', async () => {
+    const { backend, map } = mapBackend({ quotaBytes: 32 });
+    const cache = await DataCache.open(backend);
+    const other = bytesOf('sixteen bytes...');
+    await cache.writeFile(other.sha256, other.buffer);
+    const small = bytesOf('eight b.');
+    const large = bytesOf('twenty bytes, twenty');
+    expect(await cache.writeFile(large.sha256, large.buffer)).toBe(false);
+    expect(await cache.writeFile(small.sha256, small.buffer)).toBe(true);
+    await cache.writeParts('build', [['cell:1', new Uint8Array(12)]]);
+    expect(cache.partsKept('build')).toBe(false);
+
+    // Nothing fits in what the browser says is left: nothing is tried.
+    expect(await cache.storeUnkept(4)).toBe(false);
+    // Room comes free (another store let go of 16 bytes): the part fits, the large file still does not.
+    map.delete(fileKey(other.sha256));
+    expect(await cache.storeUnkept(null)).toBe(true);
+    expect(cache.partsKept('build')).toBe(true);
+    expect(cache.isKept(large.sha256)).toBe(false);
+    expect(cache.notKeptReason).toBe('storage quota exceeded');
+    expect((await cache.readFile(large.sha256)).outcome).toBe('hit');
+    // And once it does fit, nothing is left out.
+    map.delete(fileKey(small.sha256));
+    expect(await cache.storeUnkept(8)).toBe(false);
+    expect(await cache.storeUnkept(32)).toBe(true);
+    expect(cache.isKept(large.sha256)).toBe(true);
+    expect(cache.notKeptReason).toBeNull();
+  });
+
   it('tracks parts that did not fit per build', async () => {
     const { backend } = mapBackend({ quotaBytes: 8 });
     const cache = await DataCache.open(backend);

@@ -310,6 +310,28 @@ export class DataCache {
     }
   }
 
+  /**
+   * Tries again to store the entries the store refused for quota, smallest first, while they fit in
+   * `freeBytes` (what the browser says is left, or null when it cannot say). Space comes free when a
+   * failed offline setup drops its partial app-shell cache, or an older build's files go: what was
+   * refused during a first visit's race for the quota is then kept after all. True when any was stored.
+   */
+  async storeUnkept(freeBytes: number | null): Promise<boolean> {
+    if (!this.store) return false;
+    const waiting = [...this.unkept]
+      .map((key) => ({ key, entry: this.memory.get(key) }))
+      .filter((w): w is { key: string; entry: Entry } => w.entry !== undefined)
+      .sort((a, b) => entrySize(a.entry) - entrySize(b.entry));
+    let left = freeBytes ?? Infinity;
+    let stored = false;
+    for (const { key, entry } of waiting) {
+      if (entrySize(entry) > left || !(await this.write(key, entry))) break;
+      left -= entrySize(entry);
+      stored = true;
+    }
+    return stored;
+  }
+
   private async read(key: string): Promise<unknown> {
     if (this.memory.has(key)) return this.memory.get(key);
     if (!this.store) return undefined;
@@ -369,6 +391,10 @@ export class DataCache {
       : `IndexedDB failed (${describe(err)})`;
     this.store = null;
   }
+}
+
+function entrySize(entry: Entry): number {
+  return entry.kind === 'manifest' ? entry.text.length * 2 : entry.bytes.byteLength;
 }
 
 function isQuotaError(err: unknown): boolean {

@@ -66,6 +66,17 @@ async function install(): Promise<void> {
     names.filter((n) => n.startsWith(SHELL_PREFIX) && n !== name).map((n) => caches.open(n)),
   );
   const cache = await caches.open(name);
+  try {
+    await precache(cache, previous);
+  } catch (err) {
+    // A shell that cannot fit never will: its part would only take the room the collection could use.
+    if (err instanceof DOMException && err.name === 'QuotaExceededError' && !names.includes(name))
+      await caches.delete(name);
+    throw err;
+  }
+}
+
+async function precache(cache: Cache, previous: Cache[]): Promise<void> {
   const revisions: Record<string, string | null> = {};
   for (const entry of PRECACHE) {
     const url = absolute(entry.url);

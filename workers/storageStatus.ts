@@ -4,13 +4,16 @@ import type { StorageStatus } from './searchApi';
 
 /**
  * What of the build described by `manifest` this browser keeps for the next visit: its collection's
- * files, and the model once it has loaded.
+ * files, and the model once it has loaded. Entries refused for quota are first tried again, as space
+ * may have come free since.
  */
 export async function storageStatus(
   cache: DataCache,
   manifest: Manifest | undefined,
   modelLoaded: boolean,
 ): Promise<StorageStatus> {
+  let free = await freeBytes();
+  if (await cache.storeUnkept(free)) free = await freeBytes();
   const notKept: StorageStatus['notKept'] = [];
   if (manifest) {
     // A resident build's catalog shards are parts under its catalog's sha256 (workers/openCollection.ts).
@@ -22,7 +25,7 @@ export async function storageStatus(
     if (!collectionKept) notKept.push('collection');
     if (modelLoaded && !cache.isKept(manifest.model.file.sha256)) notKept.push('model');
   }
-  return { notKept, reason: notKept.length > 0 ? cache.notKeptReason : null, freeBytes: await freeBytes() };
+  return { notKept, reason: notKept.length > 0 ? cache.notKeptReason : null, freeBytes: free };
 }
 
 async function freeBytes(): Promise<number | null> {
