@@ -74,9 +74,7 @@ test('a small storage quota: degraded features are named, own-image search does 
       await route.continue();
     });
     await page.goto(server.url);
-    await expect
-      .poll(() => page.evaluate(() => window.__lookalike?.offlineStatus().state), { timeout: 60_000 })
-      .toBe('failed');
+    await expect.poll(() => page.evaluate(() => window.__lookalike?.offlineStatus().state)).toBe('failed');
     expect(heldRequests).toBeGreaterThan(0);
     // The part of the app shell that fitted is not left taking the room.
     expect(await page.evaluate(() => caches.keys())).toEqual([]);
