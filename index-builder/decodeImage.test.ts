@@ -7,6 +7,7 @@ import {
   THUMBNAIL_SIZE,
   decodeImage,
   makeThumbnail,
+  makeThumbnailFromPixels,
   readImageInfo,
 } from './decodeImage';
 import { badInputs, emojiPng, shapePng } from '../testing/builderFixtures';
@@ -104,5 +105,41 @@ describe('makeThumbnail', () => {
       await makeThumbnail(await readFile(emojiPng('google', '1f436.png'))),
     ).metadata();
     expect([small.width, small.height, small.hasAlpha]).toEqual([64, 64, true]);
+  });
+});
+
+describe('makeThumbnailFromPixels', () => {
+  it('equals the thumbnail of the file: size, alpha, and pixels within WebP noise', async () => {
+    // A rotated (EXIF 6) wide photo: the decoded pixels are upright, as the file's thumbnail is.
+    const photo = await sharp({ create: { width: 1600, height: 800, channels: 3, background: '#c83' } })
+      .composite([
+        {
+          input: Buffer.from(
+            '<svg width="400" height="800"><rect width="400" height="800" fill="#14a"/></svg>',
+          ),
+        },
+      ])
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    const emoji = await readFile(emojiPng('google', '1f436.png'));
+    for (const bytes of [photo, emoji]) {
+      const fromFile = makeThumbnail(bytes);
+      const fromPixels = makeThumbnailFromPixels((await decodeImage(bytes)).image);
+      const [a, b] = await Promise.all(
+        [fromFile, fromPixels].map(async (t) =>
+          sharp(await t)
+            .ensureAlpha()
+            .raw()
+            .toBuffer({ resolveWithObject: true }),
+        ),
+      );
+      expect(b.info).toEqual(a.info);
+      let worst = 0;
+      for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+      expect(worst).toBeLessThan(48);
+      const mean = a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
+      expect(mean).toBeLessThan(3);
+    }
   });
 });

@@ -143,14 +143,28 @@ export async function readImageInfo(bytes: Uint8Array, maxPixels = DEFAULT_MAX_P
 /** The long side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;
 
+function thumbnailOf(pipeline: Sharp): Promise<Buffer> {
+  return pipeline
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80, alphaQuality: 90, effort: 4 })
+    .toBuffer();
+}
+
 /** A WebP thumbnail whose long side is at most THUMBNAIL_SIZE (smaller images keep their size). */
 export async function makeThumbnail(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
   try {
-    return await open(bytes, maxPixels)
-      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80, alphaQuality: 90, effort: 4 })
-      .toBuffer();
+    return await thumbnailOf(open(bytes, maxPixels));
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : classify(err);
   }
+}
+
+/**
+ * makeThumbnail from pixels decodeImage already made (upright sRGB, long side ≤ MAX_DECODE_SIDE, far
+ * above THUMBNAIL_SIZE): the file is not decoded a second time, which was a third of a small image's
+ * build cost.
+ */
+export function makeThumbnailFromPixels(image: RgbaImage): Promise<Buffer> {
+  const { width, height, data } = image;
+  return thumbnailOf(sharp(data, { raw: { width, height, channels: 4 } }));
 }

@@ -8,6 +8,7 @@ import {
   ImageDecodeError,
   decodeImage,
   makeThumbnail,
+  makeThumbnailFromPixels,
   readImageInfo,
   type DecodedImage,
   type ImageInfo,
@@ -164,7 +165,10 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       info = await readImageInfo(bytes, maxPixels);
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
       if (embedding === undefined || views === undefined) decoded = await decodeImage(bytes, maxPixels);
-      if (needThumb) thumb = await makeThumbnail(bytes, maxPixels);
+      if (needThumb)
+        thumb = decoded
+          ? await makeThumbnailFromPixels(decoded.image)
+          : await makeThumbnail(bytes, maxPixels);
       // Never active content (SVG, documents): index-builder/safeOriginal.ts.
       original = await safeOriginal(bytes, info, hash, maxPixels);
     } catch (err) {
