@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../testing/repoRoot';
 import type { BuildReport } from '../index-builder/buildReport';
+import type { IndexLayout } from '../index-builder/publishSettings';
 import { EMOJI_VENDORS, emojiImages } from '../models/research/emojiDataset';
 
 export interface BuilderRun {
@@ -21,12 +22,14 @@ export interface BuilderResult {
   /** The same build again after adding 1 % more images (the cache and the previous output kept). */
   incremental: BuilderRun;
   added: number;
+  /** The same two runs in the sharded layout (absent in results written before it was measured). */
+  sharded?: { full: BuilderRun; incremental: BuilderRun };
 }
 
-function run(source: string, out: string, cache: string): BuilderRun {
+function run(source: string, out: string, cache: string, layout: IndexLayout): BuilderRun {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'builderRun.ts'), source, out, cache],
+    ['--import', 'tsx', path.join(import.meta.dirname, 'builderRun.ts'), source, out, cache, layout],
     { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
   );
   if (r.status !== 0) throw new Error(`builder run failed:\n${r.stderr}`);
@@ -49,7 +52,8 @@ function run(source: string, out: string, cache: string): BuilderRun {
 
 /**
  * The builder on `count` emoji images (the demo's images, evenly picked across vendors, one album per
- * vendor; all of them when `count` is undefined), then an incremental rebuild after 1 % more are added.
+ * vendor; all of them when `count` is undefined), then an incremental rebuild after 1 % more are added;
+ * in the resident layout, then in the sharded one (its own source, output and empty cache).
  */
 export function builderBench(work: string, count?: number): BuilderResult {
   const all = EMOJI_VENDORS.flatMap((v) => emojiImages(v));
@@ -59,8 +63,7 @@ export function builderBench(work: string, count?: number): BuilderResult {
     { length: count + added },
     (_, i) => all[Math.floor((i * all.length) / (count + added))],
   );
-  const source = path.join(work, 'builder-source');
-  const copy = (from: number, to: number) => {
+  const copy = (source: string, from: number, to: number) => {
     for (const im of picked.slice(from, to)) {
       mkdirSync(path.join(source, im.vendor), { recursive: true });
       copyFileSync(im.file, path.join(source, im.vendor, path.basename(im.file)));
@@ -70,11 +73,16 @@ export function builderBench(work: string, count?: number): BuilderResult {
   const initial = picked.filter((_, i) => i % Math.ceil(picked.length / added) !== 0);
   const extra = picked.filter((_, i) => i % Math.ceil(picked.length / added) === 0);
   picked.splice(0, picked.length, ...initial, ...extra);
-  copy(0, initial.length);
-  const out = path.join(work, 'builder-out');
-  const cache = path.join(work, 'builder-cache');
-  const full = run(source, out, cache);
-  copy(initial.length, picked.length);
-  const incremental = run(source, out, cache);
-  return { full, incremental, added: extra.length };
+  const fullThenIncremental = (layout: IndexLayout, suffix: string) => {
+    const source = path.join(work, `builder-source${suffix}`);
+    const out = path.join(work, `builder-out${suffix}`);
+    const cache = path.join(work, `builder-cache${suffix}`);
+    copy(source, 0, initial.length);
+    const full = run(source, out, cache, layout);
+    copy(source, initial.length, picked.length);
+    return { full, incremental: run(source, out, cache, layout) };
+  };
+  const resident = fullThenIncremental('resident', '');
+  const sharded = fullThenIncremental('sharded', '-sharded');
+  return { ...resident, added: extra.length, sharded };
 }

@@ -16,7 +16,7 @@ import {
 } from './devSetQuality';
 import type { SetScores } from './devSetMetrics';
 import type { QualityResult } from './qualityBench';
-import type { BenchResults, Section } from './results';
+import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
 import { svgPanels, type Series } from './svgPlot';
 
 /*
@@ -232,8 +232,14 @@ function builder(r: BenchResults): string[] {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     runRow('fresh build', d.full),
     runRow(`+${d.added} images (incremental)`, d.incremental),
+    ...(d.sharded
+      ? [
+          runRow('sharded layout: fresh build', d.sharded.full),
+          runRow(`sharded layout: +${d.added} images (incremental)`, d.sharded.incremental),
+        ]
+      : []),
     '',
-    `Incremental rebuild ÷ fresh build wall time: ${pct(d.incremental.wallMs / d.full.wallMs)}.`,
+    `Incremental rebuild ÷ fresh build wall time: ${pct(d.incremental.wallMs / d.full.wallMs)}${d.sharded ? `; sharded layout (its own empty cache and output dir): ${pct(d.sharded.incremental.wallMs / d.sharded.full.wallMs)}` : ''}.`,
   );
   const parts = (x: typeof d.full) => x.timings.assembleParts;
   if (parts(d.full) && parts(d.incremental)) {
@@ -249,7 +255,18 @@ function builder(r: BenchResults): string[] {
       '|---|---:|---:|---:|---:|',
       partRow('fresh build', d.full),
       partRow(`+${d.added} images (incremental)`, d.incremental),
+      ...(d.sharded && parts(d.sharded.full) && parts(d.sharded.incremental)
+        ? [
+            partRow('sharded layout: fresh build', d.sharded.full),
+            partRow(`sharded layout: +${d.added} images (incremental)`, d.sharded.incremental),
+          ]
+        : []),
     );
+    if (d.sharded)
+      out.push(
+        '',
+        "In the sharded layout the duplicate pair scan clusters the rows into the index's cells, so its time includes that clustering; a rebuild that keeps the transform keeps those cells (new rows go to the nearest centroid) and scans only the new rows' pairs.",
+      );
   }
   return out;
 }
@@ -600,6 +617,17 @@ function distributedBuild(r: BenchResults): string[] {
 }
 
 /** docs/benchmarks.md (prettier-formatted) and its SVG plots by file name, written nowhere. */
+/** The areas a later `--only` run measured, whose figures compare with each other, not with the rest. */
+function remeasured(r: BenchResults): string {
+  const later = BENCH_SECTIONS.flatMap((area) => {
+    const s = r[area];
+    return s?.ok && s.measuredAt ? [`${area} (${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC)`] : [];
+  });
+  return later.length === 0
+    ? ''
+    : ` Re-measured alone later with \`--only\`, so compare them within their own area: ${later.join(', ')}.`;
+}
+
 export async function renderReport(
   r: BenchResults,
 ): Promise<{ markdown: string; plots: Record<string, string> }> {
@@ -610,7 +638,8 @@ export async function renderReport(
     '',
     `Written by \`npm run bench\` (bench/runBench.ts, ${r.mode} mode, ${f(r.totalSeconds / 60, 1)} min) from bench/results.json. ` +
       `Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.chromium}, ${m.platform}, ${m.date}. ` +
-      'The machine may be shared with other jobs: compare figures within this run (the ratios), not across runs.',
+      'The machine may be shared with other jobs: compare figures within this run (the ratios), not across runs.' +
+      remeasured(r),
     '',
     'Run `npm run bench` (full mode, about 20–30 min on 2 cores: the development sets run two pipelines) or ' +
       '`npm run bench -- --quick` (under 2 min, no demo data needed; `bench/bench.test.ts` runs it in `npm test`). ' +

@@ -11,8 +11,9 @@ import type { DuplicateBenchResult } from './duplicateBench';
 
 /** The shape of bench/results.json. Every area is always present: measured data or why it is missing. */
 
+/** `measuredAt`: when an area was measured by a later `--only` run than the rest of the file (ISO time). */
 export type Section<T> =
-  { ok: true; seconds: number; data: T } | { ok: false; seconds: number; error: string };
+  { ok: true; seconds: number; data: T; measuredAt?: string } | { ok: false; seconds: number; error: string };
 
 export interface AlbumQuerySection {
   k: number;

@@ -1,12 +1,11 @@
 import type { VectorTransform } from '../core/vectorTransform';
 import { encodeCellIndex } from '../core/cellIndexFormat';
 import { DEFAULT_DIMS, DEFAULT_SEED, storedVectors } from './assembleIndex';
-import { clusterCells, type CellClusteringOptions } from './cellClustering';
+import { clusterCells, type CellClustering, type CellClusteringOptions } from './cellClustering';
 import { fitTransform, type TransformInputs } from './fitTransform';
 import type { NeighbourBlendOptions } from './neighbourBlend';
 
-export interface AssembleCellIndexOptions extends CellClusteringOptions {
-  modelId: string;
+export interface CellIndexRowsOptions {
   dims?: number;
   transform?: TransformInputs;
   /** Blend each stored row with its nearest neighbours (neighbourBlend.ts); off when absent. */
@@ -17,10 +16,61 @@ export interface AssembleCellIndexOptions extends CellClusteringOptions {
   project?: (i: number) => Float64Array;
 }
 
+export interface AssembleCellIndexOptions extends CellClusteringOptions, CellIndexRowsOptions {
+  modelId: string;
+}
+
+/** The transform and each embedding's int8 row (`dims` each, in input order), as index v1 stores them. */
+export async function cellIndexRows(
+  embeddings: Float32Array[],
+  opts: CellIndexRowsOptions,
+): Promise<{ transform: VectorTransform; rows: Int8Array; dims: number }> {
+  const { dims = DEFAULT_DIMS } = opts;
+  const transform =
+    opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED }));
+  const d = transform.dims;
+  const rows = new Int8Array(embeddings.length * d);
+  storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project).forEach((v, i) =>
+    rows.set(v, i * d),
+  );
+  return { transform, rows, dims: d };
+}
+
 /**
- * Index v2 for the sharded layout: the same transform and int8 vectors as index v1, grouped by cell.
- * positions[i] is the catalog position of embeddings[i]; order[row] = i for the row that stores it;
- * vectors holds the int8 vectors by row (dims each).
+ * Index v2 from int8 rows (input order) grouped into `cells`. positions[i] is the catalog position of
+ * row i; order[row] = i for the index row that stores it; vectors holds the int8 vectors by index row.
+ */
+export function encodeCellRows(
+  rows: Int8Array,
+  dims: number,
+  positions: Uint32Array,
+  cells: CellClustering,
+  modelId: string,
+  transform: VectorTransform,
+): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array } {
+  const { centroids, cellRows, order } = cells;
+  if (positions.length * dims !== rows.length || order.length !== positions.length)
+    throw new Error('encodeCellRows: one position and one cell row per input row');
+  const vectors = new Int8Array(rows.length);
+  const rowPositions = new Uint32Array(order.length);
+  order.forEach((src, row) => {
+    vectors.set(rows.subarray(src * dims, (src + 1) * dims), row * dims);
+    rowPositions[row] = positions[src];
+  });
+  const bytes = encodeCellIndex({
+    modelId,
+    transform,
+    centroids,
+    cellRows,
+    vectors,
+    positions: rowPositions,
+  });
+  return { bytes, order, vectors };
+}
+
+/**
+ * Index v2 for the sharded layout with freshly clustered cells (the bench and tests; a build takes its
+ * cells from the duplicate pair scan, which keeps them across rebuilds: publishSharded.ts).
  */
 export async function assembleCellIndex(
   embeddings: Float32Array[],
@@ -33,30 +83,9 @@ export async function assembleCellIndex(
   dims: number;
   transform: VectorTransform;
 }> {
-  const { modelId, dims = DEFAULT_DIMS } = opts;
   if (positions.length !== embeddings.length)
     throw new Error('assembleCellIndex: one position per embedding');
-  const transform =
-    opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED }));
-  const d = transform.dims;
-  const compact = new Int8Array(embeddings.length * d);
-  storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project).forEach((v, i) =>
-    compact.set(v, i * d),
-  );
-  const { centroids, cellRows, order } = clusterCells(compact, d, opts);
-  const vectors = new Int8Array(compact.length);
-  const rowPositions = new Uint32Array(order.length);
-  order.forEach((src, row) => {
-    vectors.set(compact.subarray(src * d, (src + 1) * d), row * d);
-    rowPositions[row] = positions[src];
-  });
-  const bytes = encodeCellIndex({
-    modelId,
-    transform,
-    centroids,
-    cellRows,
-    vectors,
-    positions: rowPositions,
-  });
-  return { bytes, order, vectors, dims: d, transform };
+  const { transform, rows, dims } = await cellIndexRows(embeddings, opts);
+  const cells = clusterCells(rows, dims, opts);
+  return { ...encodeCellRows(rows, dims, positions, cells, opts.modelId, transform), dims, transform };
 }

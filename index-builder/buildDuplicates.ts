@@ -9,13 +9,9 @@ import {
   type ThresholdSource,
 } from '../core/duplicatesFormat';
 import { contentAddressedName, fileRefFor, type FileRef } from '../core/manifest';
-import {
-  duplicateThresholds,
-  findDuplicateGroups,
-  loosestThreshold,
-  type RowCells,
-} from './duplicateDetection';
-import { residentPairs } from './duplicatePairReuse';
+import { duplicateThresholds, findDuplicateGroups, loosestThreshold } from './duplicateDetection';
+import { reusablePairs } from './duplicatePairReuse';
+import type { CellClustering } from './cellClustering';
 import type { PairState } from './duplicatePairsFile';
 
 /*
@@ -34,7 +30,7 @@ export interface DuplicatesReport {
   /** Candidate pairs at the loosest threshold, and int8 dot products computed to find them. */
   pairs: number;
   comparisons: number;
-  /** Rows whose pairs this build scanned; a resident rebuild takes the others' from the previous build. */
+  /** Rows whose pairs this build scanned; a rebuild takes the others' from the previous build. */
   rowsScanned: number;
   /** Bytes of the file plus its shards. */
   bytes: number;
@@ -46,16 +42,16 @@ export interface BuiltDuplicates {
   files: [string, Uint8Array][];
   manifestField: DuplicatesSummary & { file: FileRef };
   report: DuplicatesReport;
-  /** A resident build's pair scan, for the next build (duplicatePairReuse.ts). */
-  pairState?: PairState;
+  /** This build's pair scan, for the next build (duplicatePairReuse.ts). */
+  pairState: PairState;
+  /** The cells the scan used, kept from the previous build where it could (a sharded index's cells). */
+  cells: CellClustering;
 }
 
 export interface BuildDuplicatesInput {
-  /** Int8 vectors by index row, `dims` each. */
+  /** Int8 vectors, `dims` each, in an order the build keeps (index rows, or the listing for sharded). */
   vectors: Int8Array;
   dims: number;
-  /** The sharded index's cells (rows grouped by cell); a resident build clusters its rows itself. */
-  cells?: RowCells;
   positionOf: (row: number) => number;
   itemAt: (position: number) => { id: string; width: number; height: number };
   /** Where the thresholds come from (duplicateDetection.ts has the constants for builds without one). */
@@ -64,33 +60,29 @@ export interface BuildDuplicatesInput {
   sharded: boolean;
   shardSize?: number;
   /**
-   * A resident build without `cells`: each row's content hash and the key of what its rows depend on,
-   * and the previous build's pair scan, to reuse where still valid (duplicatePairReuse.ts).
+   * Each row's content hash, the key of what its rows depend on (pairStateKey), and the previous
+   * build's pair scan, to reuse where still valid (duplicatePairReuse.ts); the cell size to cluster at.
    */
-  reuse?: { hashes: string[]; key: Buffer; previous?: PairState };
+  reuse: { hashes: string[]; key: Buffer; previous?: PairState; rowsPerCell?: number };
 }
 
 export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
   const started = performance.now();
   const count = o.vectors.length / o.dims;
   const { thresholds, source } = duplicateThresholds(o.calibration);
-  const resident =
-    o.reuse && o.cells === undefined
-      ? residentPairs({
-          vectors: o.vectors,
-          dims: o.dims,
-          threshold: loosestThreshold(thresholds),
-          ...o.reuse,
-        })
-      : undefined;
+  const scan = reusablePairs({
+    vectors: o.vectors,
+    dims: o.dims,
+    threshold: loosestThreshold(thresholds),
+    ...o.reuse,
+  });
   const found = findDuplicateGroups({
     vectors: o.vectors,
     dims: o.dims,
-    cells: o.cells,
     positionOf: o.positionOf,
     itemAt: o.itemAt,
     thresholds,
-    pairs: resident?.pairs,
+    pairs: scan.pairs,
   });
   const encoded = encodeDuplicates({
     count,
@@ -116,10 +108,11 @@ export function buildDuplicates(o: BuildDuplicatesInput): BuiltDuplicates {
       images,
       pairs: found.pairs,
       comparisons: found.comparisons,
-      rowsScanned: resident?.scanned ?? count,
+      rowsScanned: scan.scanned,
       bytes: files.reduce((n, [, b]) => n + b.length, 0),
       ms: Math.round(performance.now() - started),
     },
-    pairState: resident?.state,
+    pairState: scan.state,
+    cells: scan.cells,
   };
 }

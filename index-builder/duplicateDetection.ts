@@ -15,8 +15,8 @@ import { int8Cosine } from './similarityCalibration';
  * search scores them (int8 cosine), grouped by complete link (core/duplicateGroups.ts) at the
  * loosest threshold and cut at each stricter one.
  *
- * Candidates are cell-local: rows are grouped into cells of similar rows (the sharded index's own
- * cells, or the same k-means for a resident build), and each row is compared with its own cell and
+ * Candidates are cell-local: rows are grouped into cells of similar rows (the k-means the sharded
+ * index uses for its cells), and each row is compared with its own cell and
  * the cells nearest to it until PROBE_ROWS rows are covered, as a query probes cells. A near-duplicate
  * pair scores far above the collection's typical pair, so it almost always shares a cell or lands in a
  * neighbouring one; the cost is under count × PROBE_ROWS int8 dot products (about 0.85× that measured)
@@ -73,8 +73,6 @@ export function duplicateThresholds(
   };
 }
 
-export type { RowCells } from './pairScan';
-
 export interface CandidatePairs {
   a: Uint32Array;
   b: Uint32Array;
@@ -87,8 +85,8 @@ const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /**
  * Pairs of rows scoring at least `threshold` (int8 cosine, as a search scores them), each pair once
- * with a < b, each row keeping its MAX_CANDIDATES_PER_IMAGE best. `cells` groups the rows (the
- * sharded index's cells); without it the rows are clustered here the same way. Each row probes the
+ * with a < b, each row keeping its MAX_CANDIDATES_PER_IMAGE best. `cells` groups the rows (cells a
+ * build kept: duplicatePairReuse.ts); without it the rows are clustered here. Each row probes the
  * cells nearest to itself (among those near its cell) until `probeRows` rows, as a query does: a row
  * at the edge of its cell reaches the neighbour on that side.
  */
@@ -222,15 +220,14 @@ export interface DuplicateGroupsInput {
   /** Int8 vectors by row, `dims` each. */
   vectors: Int8Array;
   dims: number;
-  cells?: RowCells;
-  /** Catalog position of a row (resident: the row itself). */
+  /** Catalog position of a row. */
   positionOf: (row: number) => number;
   /** The item at a catalog position: its id and pixel size pick and order the groups. */
   itemAt: (position: number) => { id: string; width: number; height: number };
   thresholds: Record<DuplicateStrictness, number>;
   /**
-   * The candidate pairs at the loosest threshold when the caller has them (a resident build's, maybe
-   * reusing the previous build's: duplicatePairReuse.ts); computed here from `cells` otherwise.
+   * The candidate pairs at the loosest threshold when the caller has them (a build's, maybe reusing
+   * the previous build's: duplicatePairReuse.ts); computed here otherwise.
    */
   pairs?: CandidatePairs;
 }
@@ -245,7 +242,7 @@ export interface DuplicateGroupsResult {
 export function findDuplicateGroups(input: DuplicateGroupsInput): DuplicateGroupsResult {
   const { vectors, dims, thresholds, positionOf, itemAt } = input;
   const loosest = loosestThreshold(thresholds);
-  const pairs = input.pairs ?? candidatePairs(vectors, dims, loosest, input.cells);
+  const pairs = input.pairs ?? candidatePairs(vectors, dims, loosest);
   const merges = componentMerges(pairs, vectors.length / dims, loosest);
   const rowVector = (row: number) => vectors.subarray(row * dims, (row + 1) * dims);
   const levels = {} as DuplicateGroupsResult['levels'];

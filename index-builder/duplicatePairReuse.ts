@@ -13,17 +13,17 @@ import {
 } from './pairScan';
 
 /*
- * Candidate pairs of a resident build that reuse the previous build's (issue 15: duplicate grouping
- * recomputed 20 M int8 dot products over the whole collection on every rebuild).
+ * Candidate pairs of a build that reuse the previous build's (issue 15: duplicate grouping
+ * recomputed 20 M int8 dot products over the whole collection on every rebuild), in either layout.
  *
- * A resident build clusters its rows into cells for the pair scan (duplicateDetection.ts). A rebuild
+ * A build clusters its rows into cells for the pair scan (duplicateDetection.ts). A rebuild
  * whose rows did not change (the transform was kept, no blend) keeps those cells: unchanged rows stay
  * in their cell, new rows go to the nearest centroid, and each row's probes count the rows of a cell as
  * they were when it was clustered (RowCells.probeSizes). Then whether two unchanged rows are compared,
  * and their score, is what it was, so their pairs are taken from duplicate-pairs.bin and only pairs
  * with a new row are scored. The result is exactly what candidatePairs gives on the same rows with the
- * same cells (duplicatePairReuse.test.ts); refitting the transform, too many new rows or anything odd
- * about the file clusters afresh.
+ * same cells (duplicatePairReuse.test.ts); refitting the transform, too many rows placed since the
+ * cells were clustered, or anything odd about the file clusters afresh.
  */
 
 /**
@@ -31,11 +31,14 @@ import {
  * threshold a little, and pairs below the kept ones cannot be recovered without scanning again.
  */
 export const PAIR_MARGIN = 0.05;
-/** More new rows than this share of the clustered ones, and the cells are clustered again. */
+/**
+ * More rows placed in kept cells (this rebuild's new ones and earlier rebuilds') than this share of
+ * the clustered ones, and the cells are clustered again.
+ */
 export const MAX_NEW_SHARE = 0.1;
 
-export interface ResidentPairsInput {
-  /** Int8 rows in index order, `dims` each. */
+export interface ReusablePairsInput {
+  /** Int8 rows, `dims` each: index rows (resident layout) or images in listing order (sharded). */
   vectors: Int8Array;
   dims: number;
   /** The loosest duplicate threshold of this build. */
@@ -49,19 +52,19 @@ export interface ResidentPairsInput {
   rowsPerCell?: number;
 }
 
-export interface ResidentPairs {
-  /** What findDuplicateGroups groups: pairs ≥ threshold, capped per image, in index rows. */
+export interface ReusablePairs {
+  /** What findDuplicateGroups groups: pairs ≥ threshold, capped per image, in the input's rows. */
   pairs: CandidatePairs;
   /** For the next build. */
   state: PairState;
-  /** The cells the scan used (rows in cell order: `order[cellRow]` = index row), for tests. */
+  /** The cells the scan used (rows in cell order: `order[cellRow]` = input row); a sharded index is laid out by them. */
   cells: RowCells & { order: Uint32Array };
   /** Rows whose pairs were scanned afresh (all of them when nothing was reused). */
   scanned: number;
 }
 
-/** The candidate pairs of a resident build, reusing `previous` where it is valid for these rows. */
-export function residentPairs(o: ResidentPairsInput): ResidentPairs {
+/** The candidate pairs of a build, reusing `previous` where it is valid for these rows. */
+export function reusablePairs(o: ReusablePairsInput): ReusablePairs {
   return reusePairs(o) ?? scanAll(o);
 }
 
@@ -96,7 +99,8 @@ function arrange(vectors: Int8Array, dims: number, rowCells: Uint32Array, cells:
 }
 
 function stateOf(
-  o: ResidentPairsInput,
+  o: ReusablePairsInput,
+  placed: number,
   threshold: number,
   cells: RowCells & { probeSizes: Uint32Array },
   rowCells: Uint32Array,
@@ -118,6 +122,7 @@ function stateOf(
   return {
     key: o.key,
     dims: o.dims,
+    placed,
     threshold,
     centroids: cells.centroids,
     probeSizes: cells.probeSizes,
@@ -128,7 +133,7 @@ function stateOf(
   };
 }
 
-/** The pairs ≥ threshold of `raw` (cell rows), capped per image and in index rows. */
+/** The pairs ≥ threshold of `raw` (cell rows), capped per image and in input rows. */
 function grouped(
   raw: PairBuffer,
   threshold: number,
@@ -142,7 +147,7 @@ function grouped(
 }
 
 /** A first build, or one that cannot reuse: cluster, scan every row, keep the pairs down to the margin. */
-function scanAll(o: ResidentPairsInput): ResidentPairs {
+function scanAll(o: ReusablePairsInput): ReusablePairs {
   const { vectors, dims } = o;
   const n = vectors.length / dims;
   const clustering = clusterCells(vectors, dims, { rowsPerCell: o.rowsPerCell });
@@ -162,7 +167,7 @@ function scanAll(o: ResidentPairsInput): ResidentPairs {
   order.forEach((src, row) => (byIndexRow[src] = probes[row]));
   return {
     pairs: grouped(found, o.threshold, order, comparisons),
-    state: stateOf(o, floor, cells, rowCells, byIndexRow, found, order),
+    state: stateOf(o, 0, floor, cells, rowCells, byIndexRow, found, order),
     cells: { ...cells, order },
     scanned: n,
   };
@@ -184,7 +189,7 @@ function nearestCentroid(v: Int8Array, dims: number, r: number, centroids: Int8A
 }
 
 /** Undefined when `previous` cannot serve these rows. */
-function reusePairs(o: ResidentPairsInput): ResidentPairs | undefined {
+function reusePairs(o: ReusablePairsInput): ReusablePairs | undefined {
   const p = o.previous;
   const { vectors, dims } = o;
   const n = vectors.length / dims;
@@ -195,7 +200,7 @@ function reusePairs(o: ResidentPairsInput): ResidentPairs | undefined {
   const keys = o.hashes.map(keyOf);
   const now = uniqueKeys(keys);
   const before = uniqueKeys(p.rowKeys);
-  // oldRow[r]: the previous build's row of index row r, -1 for a new (or repeated) one.
+  // oldRow[r]: the previous build's row of input row r, -1 for a new (or repeated) one.
   const oldRow = new Int32Array(n).fill(-1);
   let fresh = 0;
   for (let r = 0; r < n; r++) {
@@ -203,7 +208,8 @@ function reusePairs(o: ResidentPairsInput): ResidentPairs | undefined {
     if (i === undefined) fresh++;
     else oldRow[r] = i;
   }
-  if (fresh > MAX_NEW_SHARE * clustered) return undefined;
+  const placed = p.placed + fresh;
+  if (placed > MAX_NEW_SHARE * clustered) return undefined;
   const rowCells = new Uint32Array(n);
   for (let r = 0; r < n; r++)
     rowCells[r] = oldRow[r] >= 0 ? p.rowCells[oldRow[r]] : nearestCentroid(vectors, dims, r, p.centroids);
@@ -235,7 +241,7 @@ function reusePairs(o: ResidentPairsInput): ResidentPairs | undefined {
   order.forEach((src, row) => (byIndexRow[src] = probes[row]));
   return {
     pairs: grouped(raw, o.threshold, order, comparisons),
-    state: stateOf(o, p.threshold, cells, rowCells, byIndexRow, raw, order),
+    state: stateOf(o, placed, p.threshold, cells, rowCells, byIndexRow, raw, order),
     cells: { ...cells, order },
     scanned: fresh,
   };

@@ -55,9 +55,7 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
   if (published.savedLists !== undefined) {
     await writer.replaceAtomically(NEIGHBOUR_LISTS_FILE, encodeSavedLists(published.savedLists));
   }
-  if (published.pairState !== undefined) {
-    await writer.replaceAtomically(DUPLICATE_PAIRS_FILE, encodePairState(published.pairState));
-  }
+  await writer.replaceAtomically(DUPLICATE_PAIRS_FILE, encodePairState(published.pairState));
   return writeBuildReport(writer, {
     source: b.source,
     fingerprint: b.fingerprint,

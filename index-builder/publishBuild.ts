@@ -36,8 +36,8 @@ export interface PublishedBuild {
   fit: FitOutcome;
   /** The images' projections under the published transform, to keep for the next build. */
   projections: Projections;
-  /** A resident build's duplicate pair scan, to keep for the next build. */
-  pairState?: PairState;
+  /** The build's duplicate pair scan, to keep for the next build. */
+  pairState: PairState;
   /** A resident build's neighbour lists, to keep for the next build. */
   savedLists?: SavedLists;
   manifestBytes: Uint8Array;

@@ -8,6 +8,7 @@ import { buildIndex, type BuildIndexOptions } from './buildIndex';
 import { FolderSource } from './folderSource';
 import type { SourceEntry } from './imageSource';
 import { loadModel, type LoadedModel } from './loadModel';
+import { openDataDir } from './openDataDir';
 import { DUPLICATE_PAIRS_FILE } from './duplicatePairsFile';
 import { NEIGHBOUR_LISTS_FILE } from './neighbourListsFile';
 import { PROJECTIONS_FILE } from './projectionCache';
@@ -50,12 +51,15 @@ async function build(src: string, out: string, extra: Partial<BuildIndexOptions>
 }
 
 /** A copy of the fixture built once, then one more image added. */
-async function builtOnce(name: string): Promise<{ src: string; out: string }> {
+async function builtOnce(
+  name: string,
+  extra: Partial<BuildIndexOptions> = {},
+): Promise<{ src: string; out: string }> {
   const src = join(root, name, 'src');
   const out = join(root, name, 'out');
   await cp(fixture, src, { recursive: true });
   await settle();
-  await build(src, out);
+  await build(src, out, extra);
   await cp(emojiPng('twitter', '1f436.png'), join(src, 'animals', 'twitter_dog.png'));
   await settle();
   return { src, out };
@@ -76,7 +80,8 @@ async function withoutReuse(out: string, copy: string): Promise<string> {
 
 /** The files that make a build what it is (the manifest itself also holds its creation time). */
 async function published(out: string) {
-  const { manifest } = await verifyDataDir(out);
+  const { manifest, collection } = await openDataDir(out);
+  if (collection.layout === 'resident') await verifyDataDir(out);
   return {
     index: manifest.index.sha256,
     catalog: manifest.catalog.sha256,
@@ -111,6 +116,19 @@ describe('rebuild reuse', () => {
     expect(keptRecomputed.report.duplicates?.rowsScanned).toBe(13);
     expect(keptRecomputed.report.timings.assembleParts?.neighboursScanned).toBe(13);
     expect(await published(out)).toEqual(await published(keptBare));
+  });
+
+  it('takes the duplicate pairs of a sharded rebuild from the previous build, with the same result', async () => {
+    const sharded = { layout: 'sharded' } as const;
+    const { src, out } = await builtOnce('sharded', sharded);
+    await build(src, out, sharded);
+    const bare = await withoutReuse(out, join(root, 'sharded', 'bare'));
+    const kept = await build(src, out, { ...sharded, force: true });
+    expect(kept.report.transform).toMatchObject({ reused: true, projected: 0 });
+    expect(kept.report.duplicates?.rowsScanned).toBe(0);
+    const recomputed = await build(src, bare, { ...sharded, force: true });
+    expect(recomputed.report.duplicates?.rowsScanned).toBe(13);
+    expect(await published(out)).toEqual(await published(bare));
   });
 
   it('reads a file again whose content changed though its size and mtime were put back', async () => {
