@@ -19,7 +19,8 @@ import { evaluatePipeline, type DevSetReport, type EvaluateOptions, type Pipelin
  * (ensureDefaultModel(), default builder settings: the transform learned from edited views) and the
  * previous default (nsfwjs mobilenet_v2, `views: 0`: the plain whitened PCA). Baselines in the same run:
  * the exact float scan of the raw embeddings once per model, the colour histogram once. Full mode: the
- * three sets of generated/devsets (made by npm run dev-sets when missing; photos and textures need apt).
+ * sets of generated/devsets (made by npm run dev-sets when missing; photos and textures need apt,
+ * emoji-facebook the npm registry).
  * Quick mode (npm test): a tiny leave-one-vendor-out emoji set made from the emoji packages in the run's
  * work folder; no apt, no generated data.
  */

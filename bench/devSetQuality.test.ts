@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { skinToneFacet } from '../models/research/emojiDataset';
-import { isSurfaceTexture, parseEmojiFileName, photoEdits, textureLabel } from '../scripts/devSets';
+import {
+  isSurfaceTexture,
+  parseEmojiFileName,
+  photoEdits,
+  textureLabel,
+  unifiedByImage,
+} from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
 import { devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
 import { parseDevSetManifest, type DevSetManifest } from './devSetManifest';
@@ -127,6 +133,18 @@ describe('dev-set manifest', () => {
     expect(skinToneFacet('1F44B-1F3FB')).toBe('skin tone');
     expect(skinToneFacet('1F9D1-1F3FD-200D-1F91D-200D-1F9D1-1F3FF')).toBe('skin tone');
     expect(skinToneFacet('1F44B')).toBe('no skin tone');
+    // A fourth vendor's images are named by emoji.json's `image`, which is not always the code.
+    const byImage = unifiedByImage([
+      { unified: '0023-FE0F-20E3', image: '0023-fe0f-20e3.png' },
+      {
+        unified: '1F44B',
+        image: '1f44b.png',
+        skin_variations: { '1F3FB': { unified: '1F44B-1F3FB', image: '1f44b-1f3fb.png' } },
+      },
+    ]);
+    expect(byImage.get('1f44b-1f3fb.png')).toBe('1F44B-1F3FB');
+    expect(byImage.get('0023-fe0f-20e3.png')).toBe('0023-FE0F-20E3');
+    expect(byImage.size).toBe(3);
     const edits = photoEdits('Flow-dark');
     expect(edits).toEqual(photoEdits('Flow-dark'));
     for (const k of [

@@ -542,7 +542,7 @@ export function metricRows(r: SetResult): MetricRow[] {
   const groups = Object.keys(r.methods[0].scores.byGroup);
   const facets = Object.keys(r.methods[0].scores.byFacet ?? {});
   if (r.set === 'textures') return [{ name: 'P@4', value: (s) => s.overall.precisionAt4 }];
-  if (r.set === 'emoji') {
+  if (r.set === 'emoji' || r.set === 'emoji-facebook') {
     const breakdown = (metric: (m: Metrics) => number): MetricRow[] => [
       ...groups.map((g) => ({ name: `  ${g}`, value: (s: SetScores) => metric(s.byGroup[g]) })),
       ...facets.map((f) => ({ name: `  ${f}`, value: (s: SetScores) => metric(s.byFacet![f]), facet: true })),

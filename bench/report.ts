@@ -374,7 +374,8 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
     `- ${role}: model \`${p.modelId}\`${p.modelSpecPath ? ` (${path.basename(p.modelSpecPath)})` : ''}, ${settings(p)}.`;
   out.push(
     'What people call similar, measured on sets built by `npm run dev-sets` (scripts/devSets.ts, into the gitignored ' +
-      '`generated/devsets/`; the photos and textures come from Debian packages fetched with `apt-get download`), for ' +
+      '`generated/devsets/`; the photos and textures come from Debian packages fetched with `apt-get download`, ' +
+      'the Facebook emoji from an npm package fetched with `npm pack`), for ' +
       'the previous and the shipped default pipeline in the same run. Each gallery is built by `buildIndex` and queried ' +
       'exactly as `npm run query` does (`queryByImage` for image files, `queryById` for gallery items, k = 10). ' +
       'Baselines on the same galleries and queries: an exact float32 cosine scan of the raw model embeddings (no ' +
@@ -429,7 +430,8 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
     '',
     'emoji: recall@10 = the same emoji (same `unified` code, skin tones distinct) among the top 10, hit@1 = first; ' +
       'mean over the held-out vendors; "skin tone" = the queries whose emoji carries a skin-tone modifier (its ' +
-      'variants differ only in skin colour), "no skin tone" = the rest, each pooled over the vendors. photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
+      'variants differ only in skin colour), "no skin tone" = the rest, each pooled over the vendors. emoji-facebook: the ' +
+      'same metrics for a fourth vendor querying the whole demo. photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
       'area, rotate5 = 5°, crop50 = half the area at a corner, resize200 = long side 200 px, jpeg10 = quality 10, ' +
       'dark30 = brightness 0.7, desat = saturation 0.5, grey = greyscale, harsh = brightness 0.7 + saturation 0.6 + ' +
       '200 px + JPEG q15, random = a seeded mix of edits); the gallery holds light/dark variants of the same ' +

@@ -256,7 +256,7 @@ try {
     const quality = await section('quality', 'retrieval quality', async () => {
       const r = await qualityBench(quick, log);
       for (const x of r.rows) log(`  ${x.method}: recall@10 ${x.mean.toFixed(3)}`);
-      // The dev sets (emoji, photos, textures) through the real builder and query path; a failure there
+      // The dev sets (emoji, emoji-facebook, photos, textures) through the real builder and query path; a failure there
       // keeps the cross-vendor figure above.
       try {
         r.devSets = await devSetBench(quick, work, (m) => log(`  ${m}`));

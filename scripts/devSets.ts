@@ -8,11 +8,14 @@
  *    wallpaper made with index-builder/imageEdits.ts, one folder per edit;
  *  - textures/: five crops of every colobot-common-textures surface texture, with the package's
  *    sprite sheets and terrain maps cropped the same way as distractors;
- *  - emoji/: leave-one-vendor-out splits of the demo images (generated/demo-images, npm run demo-data).
+ *  - emoji/: leave-one-vendor-out splits of the demo images (generated/demo-images, npm run demo-data);
+ *  - emoji-facebook/: a fourth vendor's art (npm emoji-datasource-facebook, fetched with `npm pack`, not
+ *    installed) querying the whole demo, as a user's own emoji would: a vendor no other set contains.
  *
  * Each set has a manifest.json (bench/devSetManifest.ts) that bench/devSetQuality.ts evaluates.
  * The packages are fetched with `apt-get download` (no install) into generated/devsets/debs/; without
- * apt the photos and textures sets are skipped with a message and the emoji set is still made.
+ * apt the photos and textures sets are skipped with a message and the emoji sets are still made (without
+ * the npm registry, emoji-facebook is skipped the same way).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,7 +56,12 @@ const PACKAGES = {
 } as const;
 
 /** Bump to rebuild a set when the recipe changes. */
-const RECIPE = { photos: 'photos-v2', textures: 'textures-v3', emoji: 'emoji-v2' } as const;
+const RECIPE = {
+  photos: 'photos-v2',
+  textures: 'textures-v3',
+  emoji: 'emoji-v2',
+  'emoji-facebook': 'emoji-facebook-v1',
+} as const;
 
 const PHOTO_LONG_SIDE = 1600;
 const PHOTO_QUALITY = 92;
@@ -628,6 +636,126 @@ function buildEmoji(force: boolean): void {
   );
 }
 
+// ---------------------------------------------------------------- emoji-facebook
+
+/** A vendor the demo does not hold; pinned, so the set is the same on every machine. */
+const FACEBOOK_PACKAGE = 'emoji-datasource-facebook@16.0.0';
+const NPM_DIR = path.join(DEV_SETS_DIR, 'npm');
+
+/**
+ * The package's 64 px images and emoji.json, fetched with `npm pack` (the registry is this machine's
+ * only network) and extracted once; undefined (with a message saying why) when either step fails.
+ */
+function facebookPackage(): { imageDir: string; emojiJson: string; tgz: string } | undefined {
+  mkdirSync(NPM_DIR, { recursive: true });
+  const tgzName = `${FACEBOOK_PACKAGE.replace('@', '-')}.tgz`;
+  const tgz = path.join(NPM_DIR, tgzName);
+  if (!existsSync(tgz)) {
+    log(`npm pack ${FACEBOOK_PACKAGE}`);
+    const r = run('npm', ['pack', FACEBOOK_PACKAGE, '--silent', '--pack-destination', NPM_DIR], NPM_DIR);
+    if (!r.ok || !existsSync(tgz)) {
+      log(`NPM REGISTRY UNAVAILABLE: could not fetch ${FACEBOOK_PACKAGE}: ${lastLine(r.output)}`);
+      return undefined;
+    }
+  }
+  const dir = path.join(NPM_DIR, 'emoji-datasource-facebook');
+  const stamp = path.join(dir, '.extracted');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== tgzName) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const x = run('tar', ['xzf', tgz, '-C', dir, 'package/emoji.json', 'package/img/facebook/64'], NPM_DIR);
+    if (!x.ok) {
+      log(`TAR FAILED on ${tgzName}: ${lastLine(x.output)}`);
+      return undefined;
+    }
+    writeFileSync(stamp, tgzName);
+  }
+  const pkg = path.join(dir, 'package');
+  return {
+    imageDir: path.join(pkg, 'img', 'facebook', '64'),
+    emojiJson: path.join(pkg, 'emoji.json'),
+    tgz: tgzName,
+  };
+}
+
+interface EmojiRecord {
+  unified: string;
+  image: string;
+  skin_variations?: Record<string, { unified: string; image: string }>;
+}
+
+/** Image file name → `unified` code, skin-tone variations included (file names are not always the code). */
+export function unifiedByImage(records: EmojiRecord[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of records) {
+    out.set(e.image, e.unified);
+    for (const v of Object.values(e.skin_variations ?? {})) out.set(v.image, v.unified);
+  }
+  return out;
+}
+
+function buildEmojiFacebook(force: boolean): void {
+  if (!existsSync(DEMO_IMAGES)) {
+    log(`emoji-facebook: SKIPPED, ${DEMO_IMAGES} is missing: run npm run demo-data first`);
+    return;
+  }
+  const fb = facebookPackage();
+  if (fb === undefined) {
+    log('emoji-facebook: SKIPPED (the package could not be fetched)');
+    return;
+  }
+  const demo = walkFiles(DEMO_IMAGES)
+    .map((file) => {
+      const rel = path.relative(DEMO_IMAGES, file).split(path.sep);
+      const parsed = rel.length === 2 ? parseEmojiFileName(rel[1]) : undefined;
+      return parsed && { file, album: rel[0], name: rel[1], ...parsed };
+    })
+    .filter((x) => x !== undefined);
+  const inputs = sha256(
+    [fb.tgz, ...demo.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`)].join('\n'),
+  );
+  if (!force && upToDate('emoji-facebook', inputs)) {
+    log('emoji-facebook: up to date');
+    return;
+  }
+  const root = path.join(DEV_SETS_DIR, 'emoji-facebook');
+  rmSync(root, { recursive: true, force: true });
+  const labels: Record<string, string> = {};
+  for (const im of demo) {
+    linkOrCopy(im.file, path.join(root, 'gallery', im.album, im.name));
+    labels[`${im.album}/${im.name}`] = im.unified;
+  }
+  const held = new Set(Object.values(labels));
+  const unified = unifiedByImage(JSON.parse(readFileSync(fb.emojiJson, 'utf8')) as EmojiRecord[]);
+  const queries: DevSetQuery[] = [];
+  let notInDemo = 0;
+  for (const name of readdirSync(fb.imageDir).sort(byName)) {
+    const code = unified.get(name);
+    if (code === undefined || !held.has(code)) {
+      notInDemo++;
+      continue;
+    }
+    const rel = `emoji-facebook/queries/facebook_${code}.png`;
+    linkOrCopy(path.join(fb.imageDir, name), path.join(DEV_SETS_DIR, rel));
+    queries.push({ file: rel, label: code, group: 'facebook', facet: skinToneFacet(code) });
+  }
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'emoji-facebook',
+      description:
+        `Facebook's 64 px art (npm ${FACEBOOK_PACKAGE}, a vendor the demo and the emoji set do not hold): ` +
+        `each image whose \`unified\` code the demo holds queries all ${demo.length} demo images, as a user's own ` +
+        'emoji would; a match is the same code (skin tones distinct).',
+      splits: [{ name: 'facebook', gallery: 'emoji-facebook/gallery', labels, queries }],
+    },
+    inputs,
+  );
+  log(
+    `emoji-facebook: ${queries.length} queries (${notInDemo} images the demo does not hold), gallery ${demo.length}`,
+  );
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(argv: string[]): Promise<void> {
@@ -640,6 +768,7 @@ async function main(argv: string[]): Promise<void> {
   for (const set of sets) {
     const t = performance.now();
     if (set === 'emoji') buildEmoji(force);
+    else if (set === 'emoji-facebook') buildEmojiFacebook(force);
     else if (set === 'photos') await buildPhotos(force);
     else await buildTextures(force);
     log(`${set}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
