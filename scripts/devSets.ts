@@ -585,18 +585,23 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
-function buildEmoji(force: boolean): void {
-  if (!existsSync(DEMO_IMAGES)) {
-    log(`emoji: SKIPPED, ${DEMO_IMAGES} is missing: run npm run demo-data first`);
-    return;
-  }
-  const images = walkFiles(DEMO_IMAGES)
+/** The demo's images (generated/demo-images/<album>/<vendor>_<unified>.png) with vendor and code. */
+function demoEmoji() {
+  return walkFiles(DEMO_IMAGES)
     .map((file) => {
       const rel = path.relative(DEMO_IMAGES, file).split(path.sep);
       const parsed = rel.length === 2 ? parseEmojiFileName(rel[1]) : undefined;
       return parsed && { file, album: rel[0], name: rel[1], ...parsed };
     })
     .filter((x) => x !== undefined);
+}
+
+function buildEmoji(force: boolean): void {
+  if (!existsSync(DEMO_IMAGES)) {
+    log(`emoji: SKIPPED, ${DEMO_IMAGES} is missing: run npm run demo-data first`);
+    return;
+  }
+  const images = demoEmoji();
   const inputs = sha256(images.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`).join('\n'));
   if (!force && upToDate('emoji', inputs)) {
     log('emoji: up to date');
@@ -704,13 +709,7 @@ function buildEmojiFacebook(force: boolean): void {
     log('emoji-facebook: SKIPPED (the package could not be fetched)');
     return;
   }
-  const demo = walkFiles(DEMO_IMAGES)
-    .map((file) => {
-      const rel = path.relative(DEMO_IMAGES, file).split(path.sep);
-      const parsed = rel.length === 2 ? parseEmojiFileName(rel[1]) : undefined;
-      return parsed && { file, album: rel[0], name: rel[1], ...parsed };
-    })
-    .filter((x) => x !== undefined);
+  const demo = demoEmoji();
   const inputs = sha256(
     [fb.tgz, ...demo.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`)].join('\n'),
   );
