@@ -33,6 +33,19 @@ describe('EmbeddingCache', () => {
     expect((await stat(file)).size).toBe(header + 2 * (16 + 4 * DIM));
   });
 
+  it('reads back exactly whatever the header length (each alignment of the records in the file)', async () => {
+    for (const id of ['m', 'mo', 'mod', 'mode']) {
+      const f = join(dir, `${id}.embeddings`);
+      const a = await EmbeddingCache.open(f, id, DIM);
+      a.set(hashOf(`${id}1`), vec(1.5));
+      a.set(hashOf(`${id}2`), vec(-2.25));
+      await a.flush();
+      const b = await EmbeddingCache.open(f, id, DIM);
+      expect(b.get(hashOf(`${id}1`))).toEqual(vec(1.5));
+      expect(b.get(hashOf(`${id}2`))).toEqual(vec(-2.25));
+    }
+  });
+
   it('drops a torn last record (a killed build) and appends after the good ones', async () => {
     const a = await EmbeddingCache.open(file, 'm', DIM);
     a.set(hashOf('x'), vec(1));

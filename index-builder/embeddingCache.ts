@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { mkdir, open, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const MAGIC = 'LKEMBED1';
@@ -25,12 +25,10 @@ export class EmbeddingCache {
     const cache = new EmbeddingCache(file, modelId, dim);
     await mkdir(dirname(file), { recursive: true });
     const header = cache.header();
-    let bytes: Buffer | undefined;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    // Read so that every record's vector starts 4-byte aligned in memory, and the entries can be views
+    // into the one buffer: copying each record out took as long as reading the file (100 MB: 0.5 s).
+    const pad = (4 - ((header.length + KEY_BYTES) % 4)) % 4;
+    const bytes = await readPadded(file, pad);
     if (
       bytes === undefined ||
       bytes.length < header.length ||
@@ -45,11 +43,8 @@ export class EmbeddingCache {
     const whole = Math.floor((bytes.length - header.length) / recordBytes);
     for (let i = 0; i < whole; i++) {
       const at = header.length + i * recordBytes;
-      const key = bytes.toString('hex', at, at + KEY_BYTES);
-      // Copy: the file buffer is not 4-byte aligned and should not stay alive.
-      const vec = new Float32Array(dim);
-      new Uint8Array(vec.buffer).set(bytes.subarray(at + KEY_BYTES, at + recordBytes));
-      cache.entries.set(key, vec);
+      const vector = new Float32Array(bytes.buffer, bytes.byteOffset + at + KEY_BYTES, dim);
+      cache.entries.set(bytes.toString('hex', at, at + KEY_BYTES), vector);
     }
     const valid = header.length + whole * recordBytes;
     if (valid !== bytes.length) await truncate(file, valid);
@@ -104,5 +99,29 @@ export class EmbeddingCache {
     h.writeUInt32LE(id.length, MAGIC.length + 4);
     id.copy(h, MAGIC.length + 8);
     return h;
+  }
+}
+
+/** The file's bytes after `pad` unused bytes of a fresh buffer (undefined when there is no file). */
+async function readPadded(file: string, pad: number): Promise<Buffer | undefined> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    const bytes = Buffer.from(new ArrayBuffer(pad + size), pad, size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(bytes, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    await fh.close();
   }
 }
