@@ -60,7 +60,7 @@ const RECIPE = {
   photos: 'photos-v2',
   textures: 'textures-v3',
   emoji: 'emoji-v2',
-  'emoji-facebook': 'emoji-facebook-v1',
+  'emoji-facebook': 'emoji-facebook-v2',
 } as const;
 
 const PHOTO_LONG_SIDE = 1600;
@@ -746,7 +746,7 @@ function buildEmojiFacebook(force: boolean): void {
         `Facebook's 64 px art (npm ${FACEBOOK_PACKAGE}, a vendor the demo and the emoji set do not hold): ` +
         `each image whose \`unified\` code the demo holds queries all ${demo.length} demo images, as a user's own ` +
         'emoji would; a match is the same code (skin tones distinct).',
-      splits: [{ name: 'facebook', gallery: 'emoji-facebook/gallery', labels, queries }],
+      splits: [{ name: 'emoji-facebook', gallery: 'emoji-facebook/gallery', labels, queries }],
     },
     inputs,
   );
