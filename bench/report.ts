@@ -618,7 +618,6 @@ function distributedBuild(r: BenchResults): string[] {
   return out;
 }
 
-/** docs/benchmarks.md (prettier-formatted) and its SVG plots by file name, written nowhere. */
 /** The areas a later `--only` run measured, whose figures compare with each other, not with the rest. */
 function remeasured(r: BenchResults): string {
   const later = BENCH_SECTIONS.flatMap((area) => {
@@ -630,6 +629,7 @@ function remeasured(r: BenchResults): string {
     : ` Re-measured alone later with \`--only\`, so compare them within their own area: ${later.join(', ')}.`;
 }
 
+/** docs/benchmarks.md (prettier-formatted) and its SVG plots by file name, written nowhere. */
 export async function renderReport(
   r: BenchResults,
 ): Promise<{ markdown: string; plots: Record<string, string> }> {

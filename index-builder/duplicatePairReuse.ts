@@ -47,8 +47,9 @@ export interface ReusablePairsInput {
   hashes: string[];
   key: Buffer;
   previous?: PairState;
-  /** The scan's probe budget and cell size (small collections in tests); `key` must cover them. */
+  /** The scan's probe budget (small collections in tests); `key` must cover it. */
   probeRows?: number;
+  /** The cell size to cluster at (a sharded build's `rowsPerCell`); `key` must cover it. */
   rowsPerCell?: number;
 }
 
