@@ -13,7 +13,7 @@ import { NEIGHBOUR_CELLS } from './pairScan';
  *   "LKPAIR02"; dims, cells, rows, pairs, placed (uint32 each); threshold (float64); key (32 bytes)
  *   centroids: cells × dims int8, then zero bytes to a multiple of 4
  *   probeSizes: cells × uint32
- *   rows × (16-byte content-hash prefix, cell uint32, probe mask uint32), in index row order
+ *   rows × (16-byte content-hash prefix, cell uint32, probe mask uint32), in the order the build scanned
  *   pairs × (a uint32, b uint32, score float64): every compared pair scoring ≥ threshold, a < b
  *   sha256 of everything above (32 bytes)
  */
