@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeLinkMerges, cutMerges, type ScoredPairs } from './duplicateGroups';
+import { completeLinkMerges, cutMerges, type Merge, type ScoredPairs } from './duplicateGroups';
 import { mulberry32 } from './lsh';
 
 function pairs(list: [number, number, number][]): ScoredPairs {
@@ -114,6 +114,44 @@ describe('completeLinkMerges / cutMerges', () => {
       { a: 2, b: 3, score: 0.9 },
       { a: 0, b: 2, score: 0.6 },
     ]);
+  });
+
+  it('makes the merges of plain complete-link clustering, ties broken by score, then cluster ids', () => {
+    /** Every step: the most similar two clusters (every pair across present), named by their smallest id. */
+    const reference = (list: [number, number, number][], minScore: number): Merge[] => {
+      const score = new Map(list.map(([a, b, s]) => [`${Math.min(a, b)}-${Math.max(a, b)}`, s]));
+      const clusters = [...new Set(list.filter((p) => p[2] >= minScore).flatMap((p) => [p[0], p[1]]))]
+        .sort((x, y) => x - y)
+        .map((id) => [id]);
+      const merges: Merge[] = [];
+      for (;;) {
+        let best: { score: number; i: number; j: number } | undefined;
+        for (let i = 0; i < clusters.length; i++)
+          for (let j = i + 1; j < clusters.length; j++) {
+            let link = Infinity;
+            for (const x of clusters[i])
+              for (const y of clusters[j])
+                link = Math.min(link, score.get(`${Math.min(x, y)}-${Math.max(x, y)}`) ?? -Infinity);
+            if (link < minScore) continue;
+            // Clusters stay sorted by their smallest id, so (i, j) order is (a, b) order.
+            if (best === undefined || link > best.score) best = { score: link, i, j };
+          }
+        if (best === undefined) return merges;
+        const [a, b] = [clusters[best.i], clusters[best.j]];
+        merges.push({ a: a[0], b: b[0], score: best.score });
+        a.push(...b);
+        clusters.splice(best.j, 1);
+      }
+    };
+    for (const seed of [3, 5, 8]) {
+      // Scores in steps of 0.01 over 40 nodes: many ties.
+      const list = randomPairs(seed, 40, 300).map(([a, b, s]): [number, number, number] => [
+        a,
+        b,
+        Math.round(s * 100) / 100,
+      ]);
+      expect(completeLinkMerges(pairs(list), 0.2)).toEqual(reference(list, 0.2));
+    }
   });
 
   it('rejects self pairs, repeated pairs and bad ids', () => {

@@ -30,59 +30,90 @@ export interface NodeGroup {
   minScore: number;
 }
 
-/** A max-heap of candidate merges ordered by score, then by the cluster ids (deterministic ties). */
+/**
+ * A max-heap of candidate merges (cluster indices a < b, linkage score) ordered by score, then by a,
+ * then by b (deterministic ties), in parallel typed arrays: a component with large clusters pushes
+ * hundreds of thousands of them.
+ */
 class MergeHeap {
-  private readonly items: { score: number; a: number; b: number; va: number; vb: number }[] = [];
+  size = 0;
+  private score = new Float64Array(1024);
+  private a = new Int32Array(1024);
+  private b = new Int32Array(1024);
 
-  get size(): number {
-    return this.items.length;
+  /** Whether entry i comes before entry j. */
+  private before(i: number, j: number): boolean {
+    const { score, a, b } = this;
+    if (score[i] !== score[j]) return score[i] > score[j];
+    if (a[i] !== a[j]) return a[i] < a[j];
+    return b[i] < b[j];
   }
 
-  static before(
-    x: { score: number; a: number; b: number },
-    y: { score: number; a: number; b: number },
-  ): boolean {
-    if (x.score !== y.score) return x.score > y.score;
-    if (x.a !== y.a) return x.a < y.a;
-    return x.b < y.b;
+  private swap(i: number, j: number): void {
+    const { score, a, b } = this;
+    const s = score[i];
+    score[i] = score[j];
+    score[j] = s;
+    const x = a[i];
+    a[i] = a[j];
+    a[j] = x;
+    const y = b[i];
+    b[i] = b[j];
+    b[j] = y;
   }
 
-  push(item: { score: number; a: number; b: number; va: number; vb: number }): void {
-    const h = this.items;
-    h.push(item);
-    let i = h.length - 1;
+  push(score: number, a: number, b: number): void {
+    if (this.size === this.score.length) {
+      const grow = <T extends Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
+        const next = make(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.score = grow(this.score, (n) => new Float64Array(n));
+      this.a = grow(this.a, (n) => new Int32Array(n));
+      this.b = grow(this.b, (n) => new Int32Array(n));
+    }
+    let i = this.size++;
+    this.score[i] = score;
+    this.a[i] = a;
+    this.b[i] = b;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!MergeHeap.before(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
+      if (!this.before(i, parent)) break;
+      this.swap(i, parent);
       i = parent;
     }
   }
 
-  peek(): { score: number; a: number; b: number; va: number; vb: number } | undefined {
-    return this.items[0];
+  /** Whether the top entry comes before (score, a, b). */
+  topBefore(score: number, a: number, b: number): boolean {
+    const s = this.score[0];
+    if (s !== score) return s > score;
+    if (this.a[0] !== a) return this.a[0] < a;
+    return this.b[0] < b;
   }
 
-  pop(): { score: number; a: number; b: number; va: number; vb: number } | undefined {
-    const h = this.items;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < h.length && MergeHeap.before(h[l], h[best])) best = l;
-        if (r < h.length && MergeHeap.before(h[r], h[best])) best = r;
-        if (best === i) break;
-        [h[i], h[best]] = [h[best], h[i]];
-        i = best;
-      }
+  /** Removes the top entry and returns it in `out`. */
+  pop(out: { score: number; a: number; b: number }): void {
+    out.score = this.score[0];
+    out.a = this.a[0];
+    out.b = this.b[0];
+    const last = --this.size;
+    if (last === 0) return;
+    this.score[0] = this.score[last];
+    this.a[0] = this.a[last];
+    this.b[0] = this.b[last];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < last && this.before(l, best)) best = l;
+      if (r < last && this.before(r, best)) best = r;
+      if (best === i) break;
+      this.swap(i, best);
+      i = best;
     }
-    return top;
   }
 }
 
@@ -96,72 +127,88 @@ export function completeLinkMerges(pairs: ScoredPairs, minScore: number): Merge[
   const n = pairs.a.length;
   if (pairs.b.length !== n || pairs.score.length !== n)
     throw new RangeError('pairs: a, b and score must have the same length');
-  const links = new Map<number, Map<number, number>>();
-  const linksOf = (id: number) => {
-    let m = links.get(id);
-    if (m === undefined) links.set(id, (m = new Map()));
-    return m;
-  };
   for (let p = 0; p < n; p++) {
     const a = pairs.a[p];
     const b = pairs.b[p];
-    const s = pairs.score[p];
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)
       throw new RangeError(`pair ${p}: node ids must be non-negative integers`);
     if (a === b) throw new RangeError(`pair ${p}: node ${a} paired with itself`);
-    if (Number.isNaN(s)) throw new RangeError(`pair ${p}: score is not a number`);
-    if (s < minScore) continue;
-    if (linksOf(a).has(b)) throw new RangeError(`pair ${a}–${b} is given more than once`);
-    linksOf(a).set(b, s);
-    linksOf(b).set(a, s);
+    if (Number.isNaN(pairs.score[p])) throw new RangeError(`pair ${p}: score is not a number`);
   }
-  // Versions invalidate heap entries of clusters that have changed since they were pushed.
-  const version = new Map<number, number>();
+  // Clusters are indices 0..m-1 of the nodes in ascending id order, so comparing indices compares ids.
+  const kept: number[] = [];
+  for (let p = 0; p < n; p++) if (pairs.score[p] >= minScore) kept.push(p);
+  const nodes = new Set<number>();
+  for (const p of kept) nodes.add(pairs.a[p]).add(pairs.b[p]);
+  const ids = Float64Array.from(nodes).sort();
+  const indexOf = new Map<number, number>();
+  ids.forEach((id, i) => indexOf.set(id, i));
+  // links[c]: cluster c's completely linked neighbours and their linkage; undefined once merged away.
+  const links: (Map<number, number> | undefined)[] = Array.from(ids, () => new Map());
+  const pa = new Int32Array(kept.length);
+  const pb = new Int32Array(kept.length);
+  const ps = new Float64Array(kept.length);
+  kept.forEach((p, k) => {
+    const x = indexOf.get(pairs.a[p])!;
+    const y = indexOf.get(pairs.b[p])!;
+    const s = pairs.score[p];
+    if (links[x]!.has(y)) throw new RangeError(`pair ${pairs.a[p]}–${pairs.b[p]} is given more than once`);
+    links[x]!.set(y, s);
+    links[y]!.set(x, s);
+    pa[k] = Math.min(x, y);
+    pb[k] = Math.max(x, y);
+    ps[k] = s;
+  });
   // The pairs as given wait in one sorted list (sorting once is cheaper than a heap of all of them);
-  // the heap holds only the linkages merges make. Each step takes whichever comes first in the heap's
-  // order, so the merges are those of one heap holding everything.
-  const initial: { score: number; a: number; b: number; va: number; vb: number }[] = [];
-  for (const [a, m] of links)
-    for (const [b, s] of m) if (a < b) initial.push({ score: s, a, b, va: 0, vb: 0 });
-  initial.sort((x, y) => (MergeHeap.before(x, y) ? -1 : MergeHeap.before(y, x) ? 1 : 0));
+  // the heap holds only the linkages merges lower. Each step takes whichever comes first in the heap's
+  // order, so the merges are those of one heap holding everything. An entry is current while its
+  // clusters both exist and are still linked at its score: a linkage only ever falls, so an entry
+  // whose linkage is unchanged by a merge is still waiting and needs no copy.
+  const initial = Uint32Array.from(kept.keys()).sort(
+    (i, j) => ps[j] - ps[i] || pa[i] - pa[j] || pb[i] - pb[j],
+  );
   let next = 0;
   const heap = new MergeHeap();
+  const top = { score: 0, a: 0, b: 0 };
   const merges: Merge[] = [];
   while (next < initial.length || heap.size > 0) {
-    const fromHeap = heap.peek();
-    const top =
-      fromHeap !== undefined && (next === initial.length || MergeHeap.before(fromHeap, initial[next]))
-        ? heap.pop()!
-        : initial[next++];
-    const { a, b } = top;
-    if ((version.get(a) ?? 0) !== top.va || (version.get(b) ?? 0) !== top.vb) continue;
-    const la = links.get(a);
-    const lb = links.get(b);
-    if (la === undefined || lb === undefined || !la.has(b)) continue;
-    merges.push({ a, b, score: top.score });
-    // The merged cluster keeps the smaller id, a; b is gone.
-    const merged = new Map<number, number>();
+    if (
+      heap.size > 0 &&
+      (next === initial.length || heap.topBefore(ps[initial[next]], pa[initial[next]], pb[initial[next]]))
+    ) {
+      heap.pop(top);
+    } else {
+      const p = initial[next++];
+      top.score = ps[p];
+      top.a = pa[p];
+      top.b = pb[p];
+    }
+    const { a, b, score } = top;
+    const la = links[a];
+    const lb = links[b];
+    if (la === undefined || lb === undefined || la.get(b) !== score) continue;
+    merges.push({ a: ids[a], b: ids[b], score });
+    // The merged cluster keeps the smaller index, a; b is gone. Map entries may be deleted and
+    // overwritten while iterating.
+    la.delete(b);
     for (const [w, sa] of la) {
-      if (w === b) continue;
+      const lw = links[w]!;
       const sb = lb.get(w);
-      const lw = links.get(w)!;
-      lw.delete(a);
+      if (sb === undefined) {
+        la.delete(w);
+        lw.delete(a);
+        continue;
+      }
       lw.delete(b);
-      if (sb === undefined) continue;
-      const s = Math.min(sa, sb);
-      merged.set(w, s);
-      lw.set(a, s);
+      if (sb < sa) {
+        la.set(w, sb);
+        lw.set(a, sb);
+        if (a < w) heap.push(sb, a, w);
+        else heap.push(sb, w, a);
+      }
     }
-    for (const w of lb.keys()) if (w !== a && !la.has(w)) links.get(w)!.delete(b);
-    links.delete(b);
-    version.set(b, -1);
-    const va = (version.get(a) ?? 0) + 1;
-    version.set(a, va);
-    links.set(a, merged);
-    for (const [w, s] of merged) {
-      const vw = version.get(w) ?? 0;
-      heap.push(a < w ? { score: s, a, b: w, va, vb: vw } : { score: s, a: w, b: a, va: vw, vb: va });
-    }
+    for (const w of lb.keys()) if (w !== a) links[w]!.delete(b);
+    links[b] = undefined;
   }
   return merges;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { VectorTransform } from '../core/vectorTransform';
+import { projectEmbedding, type VectorTransform } from '../core/vectorTransform';
 import { fitTransform } from './fitTransform';
 import { measureDrift, refitReason } from './transformDrift';
 
@@ -32,6 +32,25 @@ describe('transform drift', () => {
     expect(m).toMatchObject({ kept: 1000, added: 10, removed: 0 });
     expect(m.drift).toBeLessThan(0.05);
     expect(refitReason(m, 1000)).toBeNull();
+  });
+
+  it('equals ‖M_all − M_kept‖ / ‖M_kept‖ of the projected second moments, computed directly', () => {
+    const images = [...old.slice(0, 997), ...named(cloud(41, 48, 7, 0.5), 'd')];
+    const moments = (vs: Float64Array[]) => {
+      const m = new Float64Array(16 * 16);
+      for (const v of vs)
+        for (let a = 0; a < 16; a++) for (let b = 0; b < 16; b++) m[a * 16 + b] += v[a] * v[b];
+      return m.map((x) => x / vs.length);
+    };
+    const projected = images.map((im) => projectEmbedding(transform, im.embedding));
+    const mAll = moments(projected);
+    const mKept = moments(projected.filter((_, i) => fittedOn.has(images[i].hash)));
+    const norm = (m: Float64Array) => Math.sqrt(m.reduce((s, x) => s + x * x, 0));
+    const expected = norm(mAll.map((x, i) => x - mKept[i])) / norm(mKept);
+    const m = measureDrift(transform, fittedOn, images);
+    expect(m).toMatchObject({ kept: 997, added: 41, removed: 3 });
+    expect(m.drift).toBeGreaterThan(0);
+    expect(m.drift).toBeCloseTo(expected, 12);
   });
 
   it('refits when the new images are of another kind, or when many fitted images are gone', async () => {

@@ -24,24 +24,31 @@ export interface DriftMeasure {
   removed: number;
 }
 
-function secondMoments(vectors: Float64Array[], dims: number): Float64Array {
-  const m = new Float64Array(dims * dims);
-  for (const v of vectors) {
+/**
+ * Adds v·vᵀ of each vector to the upper triangle of `m` (dims × dims), four vectors per pass over `m`
+ * so that its 74 kB (96 dims) is read and written a quarter as often.
+ */
+function addOuterProducts(m: Float64Array, vectors: Float64Array[], dims: number): void {
+  let i = 0;
+  for (; i + 4 <= vectors.length; i += 4) {
+    const [v0, v1, v2, v3] = [vectors[i], vectors[i + 1], vectors[i + 2], vectors[i + 3]];
     for (let a = 0; a < dims; a++) {
-      const va = v[a];
-      if (va === 0) continue;
+      const x0 = v0[a];
+      const x1 = v1[a];
+      const x2 = v2[a];
+      const x3 = v3[a];
       const row = a * dims;
-      for (let b = a; b < dims; b++) m[row + b] += va * v[b];
+      for (let b = a; b < dims; b++) m[row + b] += x0 * v0[b] + x1 * v1[b] + x2 * v2[b] + x3 * v3[b];
     }
   }
-  const inv = vectors.length > 0 ? 1 / vectors.length : 0;
-  for (let a = 0; a < dims; a++)
-    for (let b = a; b < dims; b++) {
-      const x = m[a * dims + b] * inv;
-      m[a * dims + b] = x;
-      m[b * dims + a] = x;
+  for (; i < vectors.length; i++) {
+    const v = vectors[i];
+    for (let a = 0; a < dims; a++) {
+      const x = v[a];
+      const row = a * dims;
+      for (let b = a; b < dims; b++) m[row + b] += x * v[b];
     }
-  return m;
+  }
 }
 
 /**
@@ -56,29 +63,40 @@ export function measureDrift(
   project: (i: number) => Float64Array = (i) => projectEmbedding(transform, images[i].embedding),
 ): DriftMeasure {
   const { dims } = transform;
-  const all: Float64Array[] = [];
   const kept: Float64Array[] = [];
+  const added: Float64Array[] = [];
   const present = new Set<string>();
   for (const [i, image] of images.entries()) {
     const v = project(i);
-    all.push(v);
     if (fittedOn.has(image.hash)) {
       kept.push(v);
       present.add(image.hash);
-    }
+    } else added.push(v);
   }
-  const mAll = secondMoments(all, dims);
-  const mKept = secondMoments(kept, dims);
+  // M_kept = S_kept / k and M_all = (S_kept + S_added) / n, from the sums over the kept and the added
+  // vectors: each vector is visited once. Only the upper triangle is summed (the matrices are symmetric;
+  // off-diagonal terms count twice in the Frobenius norms).
+  const sKept = new Float64Array(dims * dims);
+  const sAdded = new Float64Array(dims * dims);
+  addOuterProducts(sKept, kept, dims);
+  addOuterProducts(sAdded, added, dims);
+  const n = images.length;
+  const k = kept.length;
   let diff = 0;
   let base = 0;
-  for (let i = 0; i < mAll.length; i++) {
-    diff += (mAll[i] - mKept[i]) ** 2;
-    base += mKept[i] ** 2;
-  }
+  for (let a = 0; a < dims; a++)
+    for (let b = a; b < dims; b++) {
+      const i = a * dims + b;
+      const mKept = k > 0 ? sKept[i] / k : 0;
+      const mAll = n > 0 ? (sKept[i] + sAdded[i]) / n : 0;
+      const weight = a === b ? 1 : 2;
+      diff += weight * (mAll - mKept) ** 2;
+      base += weight * mKept ** 2;
+    }
   return {
     drift: base > 0 ? Math.sqrt(diff / base) : Infinity,
     kept: kept.length,
-    added: images.length - kept.length,
+    added: added.length,
     removed: fittedOn.size - present.size,
   };
 }
