@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Bytes, sha256Hex } from './sha256';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256Bytes, sha256Hex, useSha256 } from './sha256';
 
 describe('sha256Hex', () => {
   it('matches the FIPS 180-2 test vectors', () => {
@@ -19,5 +20,19 @@ describe('sha256Hex', () => {
 
   it('rejects non-bytes', () => {
     expect(() => sha256Hex('abc' as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  it('uses the digest a runtime supplies', () => {
+    const seen: number[] = [];
+    useSha256((bytes) => {
+      seen.push(bytes.length);
+      return new Uint8Array(32).fill(7);
+    });
+    try {
+      expect(sha256Hex(new Uint8Array(5))).toBe('07'.repeat(32));
+      expect(seen).toEqual([5]);
+    } finally {
+      useSha256(sha256);
+    }
   });
 });
