@@ -189,23 +189,26 @@ export function componentMerges(pairs: CandidatePairs, count: number, minScore: 
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   }
   // Pairs bucketed by component (counting sort on the component's root).
+  const rootOf = new Int32Array(n);
   const start = new Uint32Array(count + 1);
-  for (let i = 0; i < n; i++) start[find(pairs.a[i]) + 1]++;
+  for (let i = 0; i < n; i++) start[(rootOf[i] = find(pairs.a[i])) + 1]++;
   for (let r = 0; r < count; r++) start[r + 1] += start[r];
   const next = start.slice(0, count);
-  const byComponent = new Uint32Array(n);
-  for (let i = 0; i < n; i++) byComponent[next[find(pairs.a[i])]++] = i;
+  const a = new Uint32Array(n);
+  const b = new Uint32Array(n);
+  const score = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = next[rootOf[i]]++;
+    a[at] = pairs.a[i];
+    b[at] = pairs.b[i];
+    score[at] = pairs.score[i];
+  }
   const merges: Merge[] = [];
   for (let r = 0; r < count; r++) {
     const from = start[r];
     const to = start[r + 1];
     if (to === from) continue;
-    const ids = byComponent.subarray(from, to);
-    const component = {
-      a: Uint32Array.from(ids, (i) => pairs.a[i]),
-      b: Uint32Array.from(ids, (i) => pairs.b[i]),
-      score: Float64Array.from(ids, (i) => pairs.score[i]),
-    };
+    const component = { a: a.subarray(from, to), b: b.subarray(from, to), score: score.subarray(from, to) };
     for (const m of completeLinkMerges(component, minScore)) merges.push(m);
   }
   return merges;
