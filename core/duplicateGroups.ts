@@ -30,6 +30,13 @@ export interface NodeGroup {
   minScore: number;
 }
 
+/** The merge order: the higher linkage first, then the smaller a, then the smaller b. */
+function comesBefore(s: number, a: number, b: number, t: number, c: number, d: number): boolean {
+  if (s !== t) return s > t;
+  if (a !== c) return a < c;
+  return b < d;
+}
+
 /**
  * A max-heap of candidate merges (cluster indices a < b, linkage score) ordered by score, then by a,
  * then by b (deterministic ties), in parallel typed arrays: a component with large clusters pushes
@@ -44,9 +51,7 @@ class MergeHeap {
   /** Whether entry i comes before entry j. */
   private before(i: number, j: number): boolean {
     const { score, a, b } = this;
-    if (score[i] !== score[j]) return score[i] > score[j];
-    if (a[i] !== a[j]) return a[i] < a[j];
-    return b[i] < b[j];
+    return comesBefore(score[i], a[i], b[i], score[j], a[j], b[j]);
   }
 
   private swap(i: number, j: number): void {
@@ -87,10 +92,7 @@ class MergeHeap {
 
   /** Whether the top entry comes before (score, a, b). */
   topBefore(score: number, a: number, b: number): boolean {
-    const s = this.score[0];
-    if (s !== score) return s > score;
-    if (this.a[0] !== a) return this.a[0] < a;
-    return this.b[0] < b;
+    return comesBefore(this.score[0], this.a[0], this.b[0], score, a, b);
   }
 
   /** Removes the top entry and returns it in `out`. */
