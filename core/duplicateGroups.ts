@@ -166,8 +166,8 @@ export function completeLinkMerges(pairs: ScoredPairs, minScore: number): Merge[
   // order, so the merges are those of one heap holding everything. An entry is current while its
   // clusters both exist and are still linked at its score: a linkage only ever falls, so an entry
   // whose linkage is unchanged by a merge is still waiting and needs no copy.
-  const initial = Uint32Array.from(kept.keys()).sort(
-    (i, j) => ps[j] - ps[i] || pa[i] - pa[j] || pb[i] - pb[j],
+  const initial = Uint32Array.from(kept.keys()).sort((i, j) =>
+    i === j ? 0 : comesBefore(ps[i], pa[i], pb[i], ps[j], pa[j], pb[j]) ? -1 : 1,
   );
   let next = 0;
   const heap = new MergeHeap();
