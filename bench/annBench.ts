@@ -125,7 +125,7 @@ export async function annBench(
       order.forEach((position, row) => (rowOf[position] = row));
       const q = timeQueries(queryRows, (r) => index.searchByRow(rowOf[r], K).map((h) => order[h.row]));
       rows.push({
-        library: 'Lookalike (int8 + LSH, core/lshIndex)',
+        library: 'Lookalike (default index: int8 exact scan, core/lshIndex)',
         bytesPerImage: bytes.length / count,
         buildMs,
         query: summarize(q.ms),

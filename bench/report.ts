@@ -534,7 +534,7 @@ function annLibraries(r: BenchResults): string[] {
   if (!s.ok) return [...out, ...missing(s)];
   const d = s.data;
   out.push(
-    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are PCA-whitened 96-d int8, so its recall against the raw float ranking counts that compression as well as the LSH step; [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
+    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are its default index's (the learned transform's 128-d int8, scanned exactly), so its recall against the raw float ranking counts that compression; [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
     '',
     '| library | bytes/image | build s | query p50 ms | p95 ms | recall@10 | vs Lookalike bytes |',
     '|---|---:|---:|---:|---:|---:|---:|',

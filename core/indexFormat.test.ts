@@ -108,6 +108,26 @@ describe('index format v1', () => {
     expect(encodeIndex(sampleData())).toEqual(bytes);
   });
 
+  it('holds an index without LSH codes (bits 0): one bucket, exact search', () => {
+    const full = sampleData();
+    const plain: LshIndexData = {
+      ...full,
+      bits: 0,
+      bucketBits: 0,
+      codes: new Uint32Array(0),
+      bucketOffsets: Uint32Array.of(0, 20),
+    };
+    const index = decodeIndex(encodeIndex(plain));
+    expect(index.bits).toBe(0);
+    expect(index.vector(7)).toEqual(full.vectors.subarray(56, 64));
+    const exact = decodeIndex(bytes).searchWith(index.vector(7), 5, { kind: 'exact' }, 7);
+    expect(index.searchByRow(7, 5)).toEqual(exact);
+    // A bucket needs code bits to be read from.
+    expect(() => encodeIndex({ ...plain, bucketBits: 1, bucketOffsets: Uint32Array.of(0, 10, 20) })).toThrow(
+      /bucketBits/,
+    );
+  });
+
   it('names what is wrong', () => {
     const wrongMagic = bytes.slice();
     wrongMagic[0] ^= 1;

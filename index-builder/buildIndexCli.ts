@@ -78,8 +78,16 @@ async function main(argv: string[]): Promise<void> {
       '--model <spec.json or name>',
       'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3',
     )
-    .option('--bits <n>', 'LSH code bits', intInRange(8, 1024))
-    .option('--dims <n>', 'compact vector dimensions', intInRange(1, 4096))
+    .option(
+      '--bits <n>',
+      'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)',
+      intInRange(0, 1024),
+    )
+    .option(
+      '--dims <n>',
+      'compact vector dimensions (default 128; 96 in the sharded layout)',
+      intInRange(1, 4096),
+    )
     .option(
       '--views <n>',
       'edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA)',

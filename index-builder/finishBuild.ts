@@ -6,7 +6,7 @@ import { PROJECTIONS_FILE } from './projectionCache';
 import { DUPLICATE_PAIRS_FILE, encodePairState, readPairState } from './duplicatePairsFile';
 import { NEIGHBOUR_LISTS_FILE, encodeSavedLists, readSavedLists } from './neighbourListsFile';
 import { publishBuild } from './publishBuild';
-import { publishSettings, type PublishSettings } from './publishSettings';
+import { publishSettings, withLayoutDims, type PublishSettings } from './publishSettings';
 import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 
@@ -29,7 +29,8 @@ export interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'model
  * With no usable image it throws before anything is published, so the previous build stays.
  */
 export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
-  const { writer, images, settings } = b;
+  const { writer, images } = b;
+  const settings = withLayoutDims(b.settings, images.length);
   if (images.length === 0) {
     throw new Error(
       `no usable images in ${b.source} (${b.skipped.length} skipped); the previous build is kept`,

@@ -1,3 +1,4 @@
+import { DEFAULT_DIMS, SHARDED_DIMS } from './assembleIndex';
 import type { TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
@@ -74,4 +75,10 @@ export function resolveLayout(layout: IndexLayout | undefined, count: number): '
   if (layout === undefined || layout === 'auto')
     return count >= SHARDED_LAYOUT_MIN_IMAGES ? 'sharded' : 'resident';
   return layout;
+}
+
+/** The settings with `dims` filled in for the layout a collection of `count` images gets. */
+export function withLayoutDims<S extends PublishSettings>(s: S, count: number): S {
+  if (s.dims !== undefined) return s;
+  return { ...s, dims: resolveLayout(s.layout, count) === 'sharded' ? SHARDED_DIMS : DEFAULT_DIMS };
 }
