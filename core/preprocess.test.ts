@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from './modelSpec';
 import { preprocess, preprocessBatch } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
+import { sha256Hex } from './sha256';
 
 type Input = ModelSpec['input'];
 
@@ -196,6 +197,39 @@ describe('preprocess', () => {
     const b = { ...a, data: new Uint8ClampedArray(a.data) };
     const s = spec({ width: 7, height: 7, fit: 'center-crop', cropFraction: 0.875 });
     expect(Array.from(preprocess(b, s))).toEqual(Array.from(preprocess(a, s)));
+  });
+
+  // Cached embeddings and every index built so far depend on these exact floats: a rewrite for speed
+  // must reproduce them bit for bit (the digests were taken from the implementation before the fused
+  // resample-and-normalise pass).
+  it('produces the same float32 bits as before, for every fit and layout', () => {
+    let seed = 7;
+    const noise = (width: number, height: number): RgbaImage => {
+      const data = new Uint8Array(width * height * 4);
+      for (let i = 0; i < data.length; i++)
+        data[i] = (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24;
+      return { width, height, data };
+    };
+    const images = [noise(37, 23), noise(5, 9), noise(90, 61)];
+    const digests: Record<string, string> = {};
+    for (const fit of ['center-crop', 'letterbox', 'stretch'] as const)
+      for (const layout of ['NCHW', 'NHWC'] as const) {
+        const s = spec({ layout, width: 16, height: 12, fit, cropFraction: 0.875, scale: 1 / 255 });
+        const out = preprocessBatch(images, {
+          ...s,
+          mean: [0.485, 0.456, 0.406],
+          std: [0.229, 0.224, 0.225],
+        });
+        digests[`${fit} ${layout}`] = sha256Hex(new Uint8Array(out.buffer)).slice(0, 16);
+      }
+    expect(digests).toEqual({
+      'center-crop NCHW': '9afb7f3e4f073fb8',
+      'center-crop NHWC': '2256a06f271a1438',
+      'letterbox NCHW': '8d6c268878f7e1d3',
+      'letterbox NHWC': 'fafb8a01d1038892',
+      'stretch NCHW': '5131aaf290abebba',
+      'stretch NHWC': '1c22e006d6f73151',
+    });
   });
 
   it('rejects bad images and specs with clear errors', () => {

@@ -69,14 +69,33 @@ function axisFilter(inSize: number, outSize: number, in0: number, in1: number): 
   return { start, count, maxTaps, weights };
 }
 
+/** Where the resampled image lands in the model input, and how a channel value becomes a model value. */
+interface Placement {
+  out: Float32Array;
+  offset: number;
+  /** Model input size. */
+  width: number;
+  height: number;
+  /** Top-left of the resampled rectangle inside the input (letterbox), else 0. */
+  ox: number;
+  oy: number;
+  /** NCHW: channel stride = width·height, pixel stride 1; NHWC: channel stride 1, pixel stride 3. */
+  channelStride: number;
+  pixelStride: number;
+  scale: number;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
 /**
- * Resamples `box` of the image to outW×outH, compositing alpha over white.
- * Returns interleaved RGB floats in 0..255, row-major (outW*outH*3).
+ * Resamples `box` of the image to outW×outH, compositing alpha over white, and writes each value
+ * v (0..255, rounded to float32) as (v·scale − mean)/std straight into the model input. The two passes
+ * accumulate in doubles in tap order, so every engine computes the same floats.
  */
-function resampleRgb(image: RgbaImage, box: SourceBox, outW: number, outH: number): Float32Array {
-  const { width: w, height: h, data } = image;
+function resampleInto(image: RgbaImage, box: SourceBox, outW: number, outH: number, at: Placement): void {
+  const { width: w, data } = image;
   const fx = axisFilter(w, outW, box.x0, box.x1);
-  const fy = axisFilter(h, outH, box.y0, box.y1);
+  const fy = axisFilter(image.height, outH, box.y0, box.y1);
 
   // Only the source rows and columns that some tap touches are read.
   const rowLo = fy.start[0];
@@ -84,8 +103,10 @@ function resampleRgb(image: RgbaImage, box: SourceBox, outW: number, outH: numbe
   const colLo = fx.start[0];
   const colHi = fx.start[outW - 1] + fx.count[outW - 1];
 
+  // Horizontal pass: source rows → mid, (rowHi − rowLo) × outW × 3, float32.
   const row = new Float64Array((colHi - colLo) * 3);
   const mid = new Float32Array((rowHi - rowLo) * outW * 3);
+  const { start: xStart, count: xCount, weights: xWeights, maxTaps: xTaps } = fx;
   for (let y = rowLo; y < rowHi; y++) {
     let p = (y * w + colLo) * 4;
     for (let i = 0; i < row.length; i += 3, p += 4) {
@@ -99,14 +120,14 @@ function resampleRgb(image: RgbaImage, box: SourceBox, outW: number, outH: numbe
     }
     let m = (y - rowLo) * outW * 3;
     for (let x = 0; x < outW; x++, m += 3) {
-      const n = fx.count[x];
-      const k0 = x * fx.maxTaps;
-      let s = (fx.start[x] - colLo) * 3;
+      const n = xCount[x];
+      const k0 = x * xTaps;
+      let s = (xStart[x] - colLo) * 3;
       let r = 0;
       let g = 0;
       let b = 0;
       for (let t = 0; t < n; t++, s += 3) {
-        const wt = fx.weights[k0 + t];
+        const wt = xWeights[k0 + t];
         r += row[s] * wt;
         g += row[s + 1] * wt;
         b += row[s + 2] * wt;
@@ -117,31 +138,65 @@ function resampleRgb(image: RgbaImage, box: SourceBox, outW: number, outH: numbe
     }
   }
 
-  const out = new Float32Array(outW * outH * 3);
+  // Vertical pass, written through the channel normalisation into the model input.
+  const { out, offset, width: W, channelStride: cs, pixelStride: ps, scale } = at;
+  const [mean0, mean1, mean2] = at.mean;
+  const [std0, std1, std2] = at.std;
   const midStride = outW * 3;
-  const acc = new Float64Array(midStride);
+  const { start: yStart, count: yCount, weights: yWeights, maxTaps: yTaps } = fy;
   for (let y = 0; y < outH; y++) {
-    acc.fill(0);
-    const n = fy.count[y];
-    const k0 = y * fy.maxTaps;
-    for (let t = 0; t < n; t++) {
-      const wt = fy.weights[k0 + t];
-      const base = (fy.start[y] + t - rowLo) * midStride;
-      for (let i = 0; i < midStride; i++) acc[i] += mid[base + i] * wt;
+    const n = yCount[y];
+    const k0 = y * yTaps;
+    const base0 = (yStart[y] - rowLo) * midStride;
+    let o = offset + ((y + at.oy) * W + at.ox) * ps;
+    for (let i = 0; i < midStride; i += 3, o += ps) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let t = 0, m = base0 + i; t < n; t++, m += midStride) {
+        const wt = yWeights[k0 + t];
+        r += mid[m] * wt;
+        g += mid[m + 1] * wt;
+        b += mid[m + 2] * wt;
+      }
+      out[o] = (Math.fround(r) * scale - mean0) / std0;
+      out[o + cs] = (Math.fround(g) * scale - mean1) / std1;
+      out[o + 2 * cs] = (Math.fround(b) * scale - mean2) / std2;
     }
-    out.set(acc, y * midStride);
   }
-  return out;
 }
 
-/** The model-input-sized RGB canvas (0..255) for one image, after fit and resize. */
-function fitRgb(image: RgbaImage, input: ModelInput): Float32Array {
+/** Fills the whole input with white (letterbox margins), normalised like every other value. */
+function fillWhite(at: Placement): void {
+  const plane = at.width * at.height;
+  for (let c = 0; c < 3; c++) {
+    const v = (255 * at.scale - at.mean[c]) / at.std[c];
+    for (let i = 0; i < plane; i++) at.out[at.offset + c * at.channelStride + i * at.pixelStride] = v;
+  }
+}
+
+/** One image, fitted and resized, into the model input at `offset`. */
+function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, offset: number): void {
   const W = input.width;
   const H = input.height;
   const { width: w, height: h } = image;
+  const nchw = input.layout === 'NCHW';
+  const at: Placement = {
+    out,
+    offset,
+    width: W,
+    height: H,
+    ox: 0,
+    oy: 0,
+    channelStride: nchw ? W * H : 1,
+    pixelStride: nchw ? 1 : 3,
+    scale: input.scale,
+    mean: input.mean,
+    std: input.std,
+  };
   switch (input.fit) {
     case 'stretch':
-      return resampleRgb(image, { x0: 0, y0: 0, x1: w, y1: h }, W, H);
+      return resampleInto(image, { x0: 0, y0: 0, x1: w, y1: h }, W, H, at);
     case 'center-crop': {
       // Scale so the image covers (W, H)/cropFraction, then keep the centred W×H window.
       const s = Math.max(W / w, H / h) / input.cropFraction;
@@ -149,38 +204,19 @@ function fitRgb(image: RgbaImage, input: ModelInput): Float32Array {
       const bh = H / s;
       const x0 = (w - bw) / 2;
       const y0 = (h - bh) / 2;
-      return resampleRgb(image, { x0, y0, x1: x0 + bw, y1: y0 + bh }, W, H);
+      return resampleInto(image, { x0, y0, x1: x0 + bw, y1: y0 + bh }, W, H, at);
     }
     case 'letterbox': {
       const s = Math.min(W / w, H / h);
       const rw = Math.min(W, Math.max(1, Math.round(w * s)));
       const rh = Math.min(H, Math.max(1, Math.round(h * s)));
-      const inner = resampleRgb(image, { x0: 0, y0: 0, x1: w, y1: h }, rw, rh);
-      const out = new Float32Array(W * H * 3).fill(255);
-      const ox = Math.floor((W - rw) / 2);
-      const oy = Math.floor((H - rh) / 2);
-      for (let y = 0; y < rh; y++)
-        out.set(inner.subarray(y * rw * 3, (y + 1) * rw * 3), ((y + oy) * W + ox) * 3);
-      return out;
+      fillWhite(at);
+      at.ox = Math.floor((W - rw) / 2);
+      at.oy = Math.floor((H - rh) / 2);
+      return resampleInto(image, { x0: 0, y0: 0, x1: w, y1: h }, rw, rh, at);
     }
     default:
       throw new Error(`preprocess: unknown fit ${JSON.stringify((input as { fit: unknown }).fit)}`);
-  }
-}
-
-function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, offset: number): void {
-  const rgb = fitRgb(image, input);
-  const plane = input.width * input.height;
-  const { scale } = input;
-  for (let c = 0; c < 3; c++) {
-    const mean = input.mean[c];
-    const std = input.std[c];
-    if (input.layout === 'NCHW') {
-      const o = offset + c * plane;
-      for (let i = 0; i < plane; i++) out[o + i] = (rgb[i * 3 + c] * scale - mean) / std;
-    } else {
-      for (let i = 0; i < plane; i++) out[offset + i * 3 + c] = (rgb[i * 3 + c] * scale - mean) / std;
-    }
   }
 }
 
