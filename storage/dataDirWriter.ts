@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   BUILD_LOCK_FILE,
@@ -24,11 +25,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+function isMediaName(name: string): boolean {
+  return (MEDIA_FOLDERS as readonly string[]).includes(name.slice(0, Math.max(0, name.indexOf('/'))));
+}
+
+// A synchronous stat: an async one that misses rejects with an Error (stack trace and all), and a build
+// asks once per thumbnail and original; the sync call is a few microseconds on a local disk.
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /**
@@ -45,6 +49,8 @@ export class DataDirWriter {
   private replacedManifest: Uint8Array | null | undefined;
   /** Names in the media folders, listed on the first has() (see there). */
   private media: Promise<Set<string>> | undefined;
+  /** Folders known to exist, so thousands of puts into one folder do not each ask for it. */
+  private readonly folders = new Set<string>();
 
   constructor(readonly dir: string) {
     this.staging = join(dir, STAGING_DIR);
@@ -91,8 +97,7 @@ export class DataDirWriter {
    * by hand during the build could be missed.
    */
   async has(name: string): Promise<boolean> {
-    const folder = name.slice(0, Math.max(0, name.indexOf('/')));
-    if ((MEDIA_FOLDERS as readonly string[]).includes(folder)) {
+    if (isMediaName(name)) {
       this.media ??= this.listMedia();
       if ((await this.media).has(name)) return true;
     }
@@ -110,15 +115,27 @@ export class DataDirWriter {
   }
 
   /**
-   * Puts a content-addressed file in place unless that name already exists; true if it wrote it. `durable` fsyncs first;
-   * thousands of thumbnails skip that (a kill cannot tear them, only a power cut could).
+   * Puts a content-addressed file in place unless that name already exists; true if it wrote it.
+   * `durable` fsyncs first; thousands of thumbnails and originals skip that (a kill cannot tear them,
+   * only a power cut could) and are written synchronously: each is a few kB, and the promise-based
+   * calls cost the build's main thread more CPU than the writes (a thumbnail and an original took
+   * about 1.4 ms of CPU this way, 0.4 ms with synchronous calls).
    */
   async putContentAddressed(name: string, bytes: Uint8Array, durable = true): Promise<boolean> {
     const target = join(this.dir, name);
-    if (await exists(target)) return false;
-    await mkdir(dirname(target), { recursive: true });
-    const temp = await this.stage(bytes, durable);
-    await rename(temp, target);
+    if (exists(target)) return false;
+    const folder = dirname(target);
+    if (!this.folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    }
+    if (durable) {
+      await rename(await this.stage(bytes), target);
+    } else {
+      const temp = this.stagingName();
+      writeFileSync(temp, bytes);
+      renameSync(temp, target);
+    }
     return true;
   }
 
@@ -134,7 +151,7 @@ export class DataDirWriter {
 
   /** Atomic replace for small mutable files next to the manifest (e.g. the build report). */
   async replaceAtomically(name: string, bytes: Uint8Array): Promise<void> {
-    const temp = await this.stage(bytes, true);
+    const temp = await this.stage(bytes);
     await rename(temp, join(this.dir, name));
   }
 
@@ -146,7 +163,9 @@ export class DataDirWriter {
    * data dir, a build killed between switch and collection) nothing is deleted this time.
    */
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
-    this.media = undefined; // files are about to be deleted
+    // Files and whole folders (shards.<hash>) are about to be deleted.
+    this.media = undefined;
+    this.folders.clear();
     const unreferenced: string[] = [];
     for (const name of await readdir(this.dir)) {
       if (ownedTopLevel(name) !== undefined && !referenced.has(name)) unreferenced.push(name);
@@ -190,13 +209,17 @@ export class DataDirWriter {
     return removed;
   }
 
+  private stagingName(): string {
+    return join(this.staging, randomBytes(8).toString('hex'));
+  }
+
   // Written and fsynced in staging (same filesystem), so the rename publishes complete bytes only.
-  private async stage(bytes: Uint8Array, durable: boolean): Promise<string> {
-    const temp = join(this.staging, randomBytes(8).toString('hex'));
+  private async stage(bytes: Uint8Array): Promise<string> {
+    const temp = this.stagingName();
     const fh = await open(temp, 'w');
     try {
       await fh.writeFile(bytes);
-      if (durable) await fh.sync();
+      await fh.sync();
     } finally {
       await fh.close();
     }
