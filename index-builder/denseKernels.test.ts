@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dense, orthonormalised, orthonormaliseRows, product } from './denseKernels';
+import { dense, int8Dots, orthonormalised, orthonormaliseRows, product } from './denseKernels';
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -105,4 +105,31 @@ describe('dense kernels', () => {
       for (let j = 0; j < count * width; j++) expect(got[j]).toBeCloseTo(want[j], 8);
     }
   });
+
+  // The neighbour lists rely on these being the exact integers, in float32 up to 1023 dims.
+  it.each([128, 1023, 1100])(
+    'int8 dot products are exact integers (%i dims, extreme values)',
+    async (width) => {
+      let seed = width;
+      const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+      // Mostly −128 and 127, so the sums come close to the float32 limit the width allows.
+      const row = () =>
+        Int8Array.from({ length: width }, () =>
+          next() % 8 === 0 ? (next() % 256) - 128 : next() % 2 ? 127 : -128,
+        );
+      const a = Array.from({ length: 5 }, row);
+      const b = [...Array.from({ length: 7 }, row), Int8Array.from({ length: width }, () => -128)];
+      a.push(Int8Array.from({ length: width }, () => -128));
+      const flat = (rows: Int8Array[]) => Float32Array.from(rows.flatMap((r) => Array.from(r)));
+      const got = await int8Dots(flat(a), flat(b), width);
+      a.forEach((x, i) =>
+        b.forEach((y, j) => {
+          let want = 0;
+          for (let d = 0; d < width; d++) want += x[d] * y[d];
+          expect(got[i * b.length + j]).toBe(want);
+        }),
+      );
+      expect(got[(a.length - 1) * b.length + b.length - 1]).toBe(width * 128 * 128);
+    },
+  );
 });

@@ -67,6 +67,55 @@ export async function product(
   return dense(y.data as Float64Array, n, m);
 }
 
+let int8DotSession: Promise<ort.InferenceSession> | undefined;
+
+/** Below this width every partial sum of int8 products (each at most 128² in magnitude) is under 2²⁴. */
+const EXACT_FLOAT32_WIDTH = 1024;
+
+/**
+ * The dot products of int8 rows (given as float32 values, `width` each): `a`'s rows × `b`'s rows, row
+ * major. Exact: while width < 1024 every partial sum is an integer below 2²⁴, which float32 holds, so
+ * the order onnxruntime adds in does not matter, and the results equal an integer loop's; wider rows
+ * go through the float64 product.
+ */
+export async function int8Dots(
+  a: Float32Array,
+  b: Float32Array,
+  width: number,
+): Promise<Float64Array | Float32Array> {
+  const n = a.length / width;
+  const m = b.length / width;
+  if (!Number.isInteger(n) || !Number.isInteger(m)) throw new Error(`int8Dots: rows are not ${width} wide`);
+  if (n === 0 || m === 0) return new Float32Array(n * m);
+  if (width >= EXACT_FLOAT32_WIDTH)
+    return (
+      await product(dense(Float64Array.from(a), n, width), dense(Float64Array.from(b), m, width), {
+        transB: true,
+      })
+    ).data;
+  if (int8DotSession === undefined) {
+    const g = new OnnxGraph();
+    const y = g.node('Gemm', ['a', 'b'], 'y', { transB: 1 });
+    const model = g.toBytes({
+      name: 'int8_dots',
+      inputs: [valueInfo('a', ['n', 'k'], 'float32'), valueInfo('b', ['m', 'k'], 'float32')],
+      outputs: [valueInfo(y, ['n', 'm'], 'float32')],
+    });
+    int8DotSession = ort.InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: availableParallelism(),
+      interOpNumThreads: 1,
+    });
+    int8DotSession.catch(() => (int8DotSession = undefined));
+  }
+  const session = await int8DotSession;
+  const out = await session.run({
+    a: new ort.Tensor('float32', a, [n, width]),
+    b: new ort.Tensor('float32', b, [m, width]),
+  });
+  return out[session.outputNames[0]].data as Float32Array;
+}
+
 function dot(v: Float64Array, a: number, b: number, width: number): number {
   let s = 0;
   for (let j = 0; j < width; j++) s += v[a + j] * v[b + j];

@@ -61,16 +61,17 @@ describe('neighbourLists', () => {
     [9, 10],
     [1, 10],
     [40, 3],
-  ])('are the exact nearest rows, ties to the smaller id (%i rows, k %i)', (count, k) => {
+    [1100, 10], // three scan blocks
+  ])('are the exact nearest rows, ties to the smaller id (%i rows, k %i)', async (count, k) => {
     const r = rows(count, count);
-    const { state, scanned } = neighbourLists(r, undefined, k);
+    const { state, scanned } = await neighbourLists(r, undefined, k);
     expect(listsOf(state, count)).toEqual(bruteForce(r, k));
     expect(scanned).toBe(count);
   });
 
-  it('start a rebuild from the previous lists and give what a scan from scratch gives', () => {
+  it('start a rebuild from the previous lists and give what a scan from scratch gives', async () => {
     const before = rows(120, 5);
-    const { state: previous } = neighbourLists(before);
+    const { state: previous } = await neighbourLists(before);
     // The next collection: rows in another order, 2 gone, 6 new, one image edited (same id, new hash).
     const keep = Array.from({ length: 120 }, (_, i) => i).filter((i) => i % 60 !== 3);
     const added = rows(6, 99, (i) => `new${i}`);
@@ -93,19 +94,19 @@ describe('neighbourLists', () => {
     after.hashes[edited] = 'h-edited';
     after.vectors.fill(11, edited * DIMS, (edited + 1) * DIMS);
 
-    const fromScratch = neighbourLists(after);
-    const updated = neighbourLists(after, previous);
+    const fromScratch = await neighbourLists(after);
+    const updated = await neighbourLists(after, previous);
     expect(listsOf(updated.state, order.length)).toEqual(listsOf(fromScratch.state, order.length));
     expect(updated.files).toEqual(fromScratch.files);
     // Scanned: the 6 new rows, the edited one, and the rows whose lists lost a member — not all.
     expect(updated.scanned).toBeGreaterThanOrEqual(7);
     expect(updated.scanned).toBeLessThan(order.length / 2);
-    expect(neighbourLists(after, { ...previous, k: 5 }).scanned).toBe(order.length);
+    expect((await neighbourLists(after, { ...previous, k: 5 })).scanned).toBe(order.length);
   });
 
-  it('publish shards the site decodes to the same lists, scores as float32', () => {
+  it('publish shards the site decodes to the same lists, scores as float32', async () => {
     const r = rows(2100, 3);
-    const { state, files, manifestField } = neighbourLists(r);
+    const { state, files, manifestField } = await neighbourLists(r);
     expect(manifestField.shardRows).toBe(1024);
     expect(files.map(([p]) => p.replace(/^neighbours\.[0-9a-f]{16}\//, ''))).toEqual([
       '0.bin',
@@ -121,8 +122,8 @@ describe('neighbourLists', () => {
     );
   });
 
-  it('are saved for the next build, and a damaged file is not trusted', () => {
-    const { state } = neighbourLists(rows(30, 8));
+  it('are saved for the next build, and a damaged file is not trusted', async () => {
+    const { state } = await neighbourLists(rows(30, 8));
     const key = Buffer.alloc(32, 7);
     const bytes = encodeSavedLists({ key, state });
     expect(decodeSavedLists(bytes)).toEqual({ key, state });

@@ -78,7 +78,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     },
   });
   // By catalog position, as the lists are read: an item's position comes with it from its catalog shard.
-  const neighbours = neighbourLists(
+  const neighbours = await neighbourLists(
     {
       vectors: positionVectors,
       dims: index.dims,
