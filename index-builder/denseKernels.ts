@@ -8,6 +8,7 @@ import { OnnxGraph, valueInfo } from '../models/onnxGraph';
  * of 10,000 rows that this does in 0.25 s, and the fit, 28 s of a fresh demo build. Float64 keeps the
  * eigenvectors as accurate as the loops did. Repeated fits give the same bytes (fitTransform.test.ts,
  * and the distributed build's equality with the single-machine one), which rebuilds rely on.
+ * The neighbour lists' all-pairs scan gets its int8 dot products here too (int8Dots, float32, exact).
  */
 
 /** A row-major matrix. */
