@@ -26,16 +26,20 @@ export function dense(data: Float64Array, rows: number, cols: number): Dense {
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-function gemmSession(transA: boolean, transB: boolean): Promise<ort.InferenceSession> {
-  const key = `${transA}/${transB}`;
+function gemmSession(
+  transA: boolean,
+  transB: boolean,
+  type: 'float64' | 'float32' = 'float64',
+): Promise<ort.InferenceSession> {
+  const key = `${transA}/${transB}/${type}`;
   let session = sessions.get(key);
   if (session === undefined) {
     const g = new OnnxGraph();
     const y = g.node('Gemm', ['a', 'b'], 'y', { transA: transA ? 1 : 0, transB: transB ? 1 : 0 });
     const model = g.toBytes({
       name: 'gemm',
-      inputs: [valueInfo('a', ['a0', 'a1'], 'float64'), valueInfo('b', ['b0', 'b1'], 'float64')],
-      outputs: [valueInfo(y, ['m', 'n'], 'float64')],
+      inputs: [valueInfo('a', ['a0', 'a1'], type), valueInfo('b', ['b0', 'b1'], type)],
+      outputs: [valueInfo(y, ['m', 'n'], type)],
     });
     session = ort.InferenceSession.create(model, {
       executionProviders: ['cpu'],
@@ -68,8 +72,6 @@ export async function product(
   return dense(y.data as Float64Array, n, m);
 }
 
-let int8DotSession: Promise<ort.InferenceSession> | undefined;
-
 /** Below this width every partial sum of int8 products (each at most 128² in magnitude) is under 2²⁴. */
 const EXACT_FLOAT32_WIDTH = 1024;
 
@@ -94,22 +96,7 @@ export async function int8Dots(
         transB: true,
       })
     ).data;
-  if (int8DotSession === undefined) {
-    const g = new OnnxGraph();
-    const y = g.node('Gemm', ['a', 'b'], 'y', { transB: 1 });
-    const model = g.toBytes({
-      name: 'int8_dots',
-      inputs: [valueInfo('a', ['n', 'k'], 'float32'), valueInfo('b', ['m', 'k'], 'float32')],
-      outputs: [valueInfo(y, ['n', 'm'], 'float32')],
-    });
-    int8DotSession = ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: availableParallelism(),
-      interOpNumThreads: 1,
-    });
-    int8DotSession.catch(() => (int8DotSession = undefined));
-  }
-  const session = await int8DotSession;
+  const session = await gemmSession(false, true, 'float32');
   const out = await session.run({
     a: new ort.Tensor('float32', a, [n, width]),
     b: new ort.Tensor('float32', b, [m, width]),
