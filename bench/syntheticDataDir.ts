@@ -66,7 +66,12 @@ export async function writeDataDir(
   for (let row = 0; row < count; row++)
     vectors.set(index.vector(row), catalog.positionOfRow[row] * index.dims);
   const positionIds = catalog.positionItems.map((it) => it.id);
-  const neighbours = await neighbourLists({ vectors, dims: index.dims, ids: positionIds, hashes: positionIds });
+  const neighbours = await neighbourLists({
+    vectors,
+    dims: index.dims,
+    ids: positionIds,
+    hashes: positionIds,
+  });
   await publishFixture(
     dir,
     {
