@@ -136,8 +136,8 @@ class Lists {
 
   /**
    * Every pair once: a block of rows against itself and every row after it, the block's dot products
-   * from onnxruntime (int8Dots, exact), then offered in JS. A 4 × 4-blocked JS loop took 4.1 s for the
-   * demo's 11,355 rows of 128 dims; this takes about a second, most of it the offers.
+   * from onnxruntime (int8Dots, exact), then offered in JS. On the demo's 11,355 rows of 128 dims the
+   * whole scan took 0.95 s in a build; the 4 × 4-blocked JS loop it replaced, 4.1 s (profiled).
    */
   async scanAll(): Promise<number> {
     const { count } = this;
