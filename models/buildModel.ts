@@ -7,12 +7,12 @@ import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import type { ConvertedModel, WeightEncoding } from './convertShared';
 import { graphToOnnx } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
-import { colourTag, NSFWJS_EMBEDDINGS, type ModelColourBlock } from './nsfwjsEmbeddings';
+import { NSFWJS_EMBEDDINGS, variantTags, type ModelVariant } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
 
 /*
  * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8] [--out dir]
- *     [--colour-bins 4 [--colour-weight 0.3]]
+ *     [--colour-bins 4 [--colour-weight 0.3]] [--scales 128,224]
  * Converts an nsfwjs model (Keras layers model or TF graph model) to generated/models/<model>.onnx +
  * <model>.json (the model spec) + <model>.stamp (what it was built from, so ensureModel can tell when to
  * rebuild).
@@ -39,10 +39,11 @@ export interface BuildModelOptions {
   /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
   weights?: WeightEncoding;
   /**
-   * Appends a colour histogram block to the embedding (convertShared.ts colourHistogramBlock), overriding
-   * the model choice's; the output then gets a suffixed name (e.g. mobilenet_v2_mid.rgb4w0.3).
+   * Overrides parts of the model choice: a colour histogram block appended to the embedding
+   * (convertShared.ts colourHistogramBlock), further input scales (graphToOnnx.ts); the output then gets a
+   * suffixed name (e.g. mobilenet_v2_mid.rgb4w0.3, mobilenet_v2_mid.s128).
    */
-  colour?: ModelColourBlock;
+  variant?: ModelVariant;
   quiet?: boolean;
 }
 
@@ -57,15 +58,17 @@ export interface BuiltModel {
 export function buildStamp(
   model: NsfwjsAnyModelName,
   weights: WeightEncoding,
-  colour?: ModelColourBlock,
+  variant: ModelVariant = {},
 ): string {
   const hash = createHash('sha256');
   for (const file of CONVERTER_SOURCES) hash.update(file).update(readFileSync(path.join(here, file)));
+  const { colour, scales } = variant;
   return JSON.stringify({
     nsfwjs: nsfwjsVersion(),
     model,
     weights,
     ...(colour ? { colour: { bins: colour.bins, weight: colour.weight } } : {}),
+    ...(scales?.length ? { scales } : {}),
     converter: hash.digest('hex').slice(0, 16),
   });
 }
@@ -73,10 +76,10 @@ export function buildStamp(
 export function modelFileBase(
   model: NsfwjsAnyModelName,
   weights: WeightEncoding,
-  colour?: ModelColourBlock,
+  variant: ModelVariant = {},
 ): string {
   const base = weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
-  return colour ? `${base}.${colourTag(colour)}` : base;
+  return [base, ...variantTags(variant)].join('.');
 }
 
 function writeAtomic(file: string, data: string | Uint8Array): void {
@@ -85,14 +88,20 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
   renameSync(tmp, file);
 }
 
-/** The model's embedding choice (taps, pooling, input size) converted to ONNX with `weights`. */
+/** The choice's colour block and scales, each replaced by the variant's when it names one. */
+function effectiveVariant(model: NsfwjsAnyModelName, variant: ModelVariant): ModelVariant {
+  const choice = NSFWJS_EMBEDDINGS[model];
+  return { colour: variant.colour ?? choice.colour, scales: variant.scales ?? choice.scales };
+}
+
+/** The model's embedding choice (taps, pooling, input size, scales) converted to ONNX with `weights`. */
 export function convertEmbedding(
   model: NsfwjsAnyModelName,
   weights: WeightEncoding,
-  colour?: ModelColourBlock,
+  variant: ModelVariant = {},
 ): ConvertedModel {
   const choice = NSFWJS_EMBEDDINGS[model];
-  const block = colour ?? choice.colour;
+  const { colour: block, scales } = effectiveVariant(model, variant);
   const head = {
     output: 'embedding',
     weights,
@@ -102,9 +111,12 @@ export function convertEmbedding(
     ...(block ? { colour: { ...block, pixel: { mean: choice.input.mean, std: choice.input.std } } } : {}),
   } as const;
   const source = loadNsfwjsModel(model);
-  return source.format === 'graph'
-    ? graphToOnnx(source.nodes, source.weights, { taps: choice.layers, ...head })
-    : kerasToOnnx(source.topology, source.weights, { layers: choice.layers, ...head });
+  if (source.format === 'graph') {
+    const sizes = scales?.map((side) => ({ height: side, width: side }));
+    return graphToOnnx(source.nodes, source.weights, { taps: choice.layers, scales: sizes, ...head });
+  }
+  if (scales?.length) throw new Error(`${model}: further input scales need a TF graph model`);
+  return kerasToOnnx(source.topology, source.weights, { layers: choice.layers, ...head });
 }
 
 export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
@@ -115,21 +127,27 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   const weights = opts.weights ?? choice.weights;
   const outDir = path.resolve(opts.outDir ?? GENERATED_MODELS_DIR);
   const started = Date.now();
-  const colour = opts.colour;
-  const converted = convertEmbedding(model, weights, colour);
-  // The id names the colour block whether the choice has it or the caller added it (same bytes, same id).
-  const block = colour ?? choice.colour;
+  const variant = opts.variant ?? {};
+  const converted = convertEmbedding(model, weights, variant);
   const [, height, width] = converted.inputShape;
   if (width !== choice.input.width || height !== choice.input.height) {
     throw new Error(
       `${model}: model input is ${width}×${height}, the embedding choice says ${choice.input.width}×${choice.input.height}`,
     );
   }
-  const base = modelFileBase(model, weights, colour);
+  const base = modelFileBase(model, weights, variant);
+  // The id names the colour block and scales whether the choice has them or the caller added them (same
+  // bytes, same id).
+  const tags = variantTags(effectiveVariant(model, variant));
   const spec = parseModelSpec({
     specVersion: 1,
     // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
-    id: `${choice.id}${block ? `-${colourTag(block)}` : ''}-${weights}-${createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8)}`,
+    id: [
+      choice.id,
+      ...tags,
+      weights,
+      createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8),
+    ].join('-'),
     file: `${base}.onnx`,
     input: { ...choice.input, name: converted.inputName },
     output: converted.outputs[0],
@@ -140,7 +158,7 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   writeAtomic(onnxPath, converted.onnx);
   writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
   // The stamp goes last: a build interrupted before it is rebuilt next time.
-  writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights, colour));
+  writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights, variant));
   if (!opts.quiet) {
     const mb = (converted.onnx.length / 1e6).toFixed(2);
     console.log(
@@ -167,6 +185,11 @@ function main(argv: string[]): void {
     .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
     .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)
     .option('--colour-weight <w>', 'its weight next to each unit-length tap block (default 0.3)', Number)
+    .option(
+      '--scales <sides>',
+      'further passes over the input resized to these square sides in px, e.g. 128,224 (TF graph models)',
+      parseSides,
+    )
     .parse(argv);
   const o = program.opts<{
     model: NsfwjsAnyModelName;
@@ -174,12 +197,21 @@ function main(argv: string[]): void {
     out: string;
     colourBins?: number;
     colourWeight?: number;
+    scales?: number[];
   }>();
   if (o.colourWeight !== undefined && o.colourBins === undefined)
     throw new Error('--colour-weight needs --colour-bins');
   const colour =
     o.colourBins === undefined ? undefined : { bins: o.colourBins, weight: o.colourWeight ?? 0.3 };
-  buildModel({ model: o.model, weights: o.weights, outDir: o.out, colour });
+  const variant = { ...(colour ? { colour } : {}), ...(o.scales ? { scales: o.scales } : {}) };
+  buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
+}
+
+function parseSides(list: string): number[] {
+  const sides = list.split(',').map(Number);
+  if (sides.some((s) => !(Number.isInteger(s) && s >= 32 && s <= 1024)))
+    throw new Error(`--scales ${list}: expected comma-separated sides in px (32–1024)`);
+  return sides;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -109,10 +109,10 @@ describe('colour histogram block', () => {
     const chosen = NSFWJS_EMBEDDINGS.mobilenet_v2_mid.colour!;
     const colour = { bins: 4, weight: 0.5 };
     const plain = convertEmbedding('mobilenet_v2_mid', 'float16');
-    const withColour = convertEmbedding('mobilenet_v2_mid', 'float16', colour);
+    const withColour = convertEmbedding('mobilenet_v2_mid', 'float16', { colour });
     const cnnDim = withColour.outputs[0].dim - 64;
     expect(plain.outputs[0].dim).toBe(cnnDim + chosen.bins ** 3);
-    expect(modelFileBase('mobilenet_v2_mid', 'float16', colour)).toBe('mobilenet_v2_mid.rgb4w0.5');
+    expect(modelFileBase('mobilenet_v2_mid', 'float16', { colour })).toBe('mobilenet_v2_mid.rgb4w0.5');
     expect(modelFileBase('mobilenet_v2_mid', 'float16')).toBe('mobilenet_v2_mid');
 
     const [C, h, w] = plain.inputShape;

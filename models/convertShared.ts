@@ -288,11 +288,32 @@ export interface ConvParams {
   output: string;
 }
 
-/** A Conv node with its weights (in `encoding`) and float32 bias; returns the output name. */
-export function convNode(graph: OnnxGraph, encoding: WeightEncoding, p: ConvParams): string {
-  const [cout, , kh, kw] = p.dims;
-  const inputs = [p.input, storeWeights(graph, encoding, `${p.base}_W`, p.kernel, p.dims, 0)];
-  if (p.bias) inputs.push(graph.initializer(`${p.base}_B`, 'float32', [cout], p.bias));
+/** The float32 tensors a Conv reads: its weights (stored in `encoding`) and bias. */
+export interface ConvWeights {
+  kernel: string;
+  bias?: string;
+}
+
+/** Stores a Conv's weights (in `encoding`) and float32 bias, for one or more Conv nodes that share them. */
+export function convWeights(graph: OnnxGraph, encoding: WeightEncoding, p: ConvParams): ConvWeights {
+  const kernel = storeWeights(graph, encoding, `${p.base}_W`, p.kernel, p.dims, 0);
+  return p.bias
+    ? { kernel, bias: graph.initializer(`${p.base}_B`, 'float32', [p.dims[0]], p.bias) }
+    : { kernel };
+}
+
+/**
+ * A Conv node; its weights are stored unless `shared` gives the tensors of an earlier Conv with the same
+ * parameters. Returns the output name.
+ */
+export function convNode(
+  graph: OnnxGraph,
+  encoding: WeightEncoding,
+  p: ConvParams,
+  shared: ConvWeights = convWeights(graph, encoding, p),
+): string {
+  const [, , kh, kw] = p.dims;
+  const inputs = [p.input, shared.kernel, ...(shared.bias ? [shared.bias] : [])];
   return graph.node('Conv', inputs, p.output, {
     kernel_shape: [kh, kw],
     strides: p.strides,

@@ -89,6 +89,18 @@ function tfjsActivations(
   return Array.isArray(outs) ? outs : [outs];
 }
 
+/** NCHW input as NHWC, resized bilinearly with half-pixel centres (what ONNX Resize 'linear' does). */
+function nhwcResized(nchw: Float32Array, dims: number[], [h, w]: [number, number]): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.image.resizeBilinear(
+      tf.tensor4d(nchw, dims as [number, number, number, number]).transpose<tf.Tensor4D>([0, 2, 3, 1]),
+      [h, w],
+      false,
+      true,
+    ),
+  );
+}
+
 /** Every output of a converted model in onnxruntime, one flat N×dim array each. */
 async function runConverted(
   converted: ConvertedModel,
@@ -221,10 +233,24 @@ describe('mobilenet_v2_mid (TF graph model) conversion matches TF.js', () => {
     const n = images.length;
     // The shipped choice is GeM p = 3 at taps referenced above.
     expect(choice.pooling).toEqual(Object.fromEntries(choice.layers.map((l) => [l, GEM3])));
+    // Each tap at 160 px and at the choice's further scales (TF.js on the bilinearly resized input):
+    // the sum of the L2-normalised GeM vectors (graphToOnnx's `scales`).
+    const passes = [choice.layers.map((l) => reference.get(l)!.gem)];
+    for (const side of choice.scales ?? []) {
+      const graph = await loadTfjsGraph(model, [side, side]);
+      const resized = nhwcResized(x, dims, [side, side]);
+      const full = choice.layers.map((t) => model.nodes.find((node) => shortNodeName(node.name) === t)!.name);
+      const outs = graph.execute(resized, full) as tf.Tensor[];
+      passes.push(outs.map((o) => tfjsPool(o, GEM3)));
+      tf.dispose([resized, ...outs]);
+      graph.dispose();
+    }
     const refRows = embeddingFromPooled(
-      choice.layers.map((l) => {
-        const gem = reference.get(l)!.gem;
-        return gem.subarray(0, (n * gem.length) / (n + 1));
+      choice.layers.map((_, k) => {
+        const unitSum = passes
+          .map((pass) => embeddingFromPooled([pass[k]], n + 1).flatMap((row) => Array.from(row)))
+          .reduce((a, b) => a.map((v, i) => v + b[i]));
+        return Float32Array.from(unitSum.slice(0, (n * unitSum.length) / (n + 1)));
       }),
       n,
     );
@@ -422,6 +448,43 @@ describe('graphToOnnx on a synthetic graph', () => {
       // Only the clamp at 1e-6 may differ (on exact zeros of the ReLU6 outputs).
       gem1[k].forEach((v, i) => expect(Math.abs(v - avg[k][i])).toBeLessThan(2e-6));
     });
+  });
+
+  it('further scales: each tap sums its L2-normalised pooled vectors over the resized inputs, as in TF.js', async () => {
+    const g = opCoverageGraph();
+    const taps = ['gated', 'flat', 'dw'];
+    const scales = [
+      { height: 9, width: 8 },
+      { height: 19, width: 16 },
+    ];
+    const pooling = { gated: GEM3, dw: AVG };
+    const opts = { taps, pooling, weights: 'float32' as const };
+    const converted = graphToOnnx(g.nodes, g.weights, { ...opts, scales, output: 'pooled' });
+    const ours = await runConverted(converted, x, dims);
+    // TF.js: the graph at each size, on its input resized bilinearly with half-pixel centres.
+    const expected = taps.map(() => new Float32Array(0));
+    for (const size of [{ height: dims[2], width: dims[3] }, ...scales]) {
+      const graph = await loadTfjsGraph(g, [size.height, size.width]);
+      const input = nhwcResized(x, dims, [size.height, size.width]);
+      const outs = graph.execute(input, taps) as tf.Tensor[];
+      taps.forEach((t, k) => {
+        const pooled = tfjsPool(outs[k], pooling[t as keyof typeof pooling] ?? AVG);
+        const unit = embeddingFromPooled([pooled], dims[0]).flatMap((row) => Array.from(row));
+        expected[k] = expected[k].length ? expected[k].map((v, i) => v + unit[i]) : Float32Array.from(unit);
+      });
+      tf.dispose([input, ...outs]);
+      graph.dispose();
+    }
+    taps.forEach((t, k) => {
+      expect(ours[k].length, t).toBe(expected[k].length);
+      ours[k].forEach((v, i) => expect(Math.abs(v - expected[k][i]), t).toBeLessThan(1e-4));
+    });
+    // The passes read one copy of each conv's weights.
+    const single = graphToOnnx(g.nodes, g.weights, { ...opts, output: 'pooled' });
+    const initializers = (m: ConvertedModel) =>
+      onnx.ModelProto.decode(m.onnx).graph!.initializer!.filter((i) => /_[WB]$/.test(i.name!)).length;
+    expect(initializers(converted)).toBe(initializers(single));
+    expect(initializers(single)).toBe(8);
   });
 
   it('names the node of an unsupported op, fused op or attribute', () => {

@@ -3,12 +3,15 @@ import {
   convKernelToOihw,
   convNode,
   convOutSize,
+  convWeights,
   depthwiseKernelToOihw,
   describeTaps,
   outputHead,
   pooledVector,
   samePads2d,
   type ConvertedModel,
+  type ConvParams,
+  type ConvWeights,
   type HeadOptions,
   type TapTensor,
 } from './convertShared';
@@ -33,6 +36,13 @@ export interface GraphConvertOptions extends HeadOptions {
   taps: string[];
   /** Runs the graph at this input size instead of the Placeholder's (required when it is dynamic). */
   inputSize?: { height: number; width: number };
+  /**
+   * Further passes of the same weights over the input resized (bilinear) to these sizes. Each tap's pooled
+   * vector is then the sum of its L2-normalised pooled vectors over all passes, the input's own first:
+   * multi-scale pooling, so a pattern counts at more than one size relative to the network's receptive
+   * fields. The model input and the colour block stay at `inputSize`.
+   */
+  scales?: { height: number; width: number }[];
 }
 
 const SUPPORTED_OPS = [
@@ -107,10 +117,15 @@ function broadcast(a: number[], b: number[]): number[] | undefined {
 class GraphToOnnx {
   private readonly graph = new OnnxGraph();
   private readonly nodes = new Map<string, GraphNode>();
-  private readonly values = new Map<string, Value>();
+  /** Converted nodes of the current pass (one pass per input scale). */
+  private values = new Map<string, Value>();
   private readonly visiting = new Set<string>();
   private readonly inputName: string;
   private inputShape: [number, number, number] | undefined;
+  /** After the first pass: the resized input the Placeholder stands for. */
+  private passInput: Computed | undefined;
+  /** Conv weights by TF node name, stored once and read by every pass. */
+  private readonly convTensors = new Map<string, ConvWeights>();
 
   constructor(
     nodes: GraphNode[],
@@ -232,6 +247,7 @@ class GraphToOnnx {
   }
 
   private placeholder(node: GraphNode): Computed {
+    if (this.passInput) return this.passInput;
     if (this.inputShape) this.fail(node, 'a second graph input; only one is supported');
     const dims = attr(node, 'shape')?.shape?.dim?.map((d) => Number(d.size));
     if (!dims || dims.length !== 4) this.fail(node, 'expected an NHWC [N, H, W, C] input shape');
@@ -305,7 +321,7 @@ class GraphToOnnx {
     const dilations = this.spatialPair(node, 'dilations');
     const pads = this.convPads(node, [h, w], [kh, kw], strides, dilations);
     const name = shortNodeName(node.name);
-    let out = convNode(this.graph, this.opts.weights, {
+    const params: ConvParams = {
       input: x.name,
       kernel: depthwise ? depthwiseKernelToOihw(filter) : convKernelToOihw(filter),
       dims: [cout, depthwise ? 1 : cin, kh, kw],
@@ -316,7 +332,11 @@ class GraphToOnnx {
       group: depthwise ? cin : 1,
       base: name,
       output: activation ? `${name}_preact` : name,
-    });
+    };
+    let shared = this.convTensors.get(node.name);
+    if (!shared)
+      this.convTensors.set(node.name, (shared = convWeights(this.graph, this.opts.weights, params)));
+    let out = convNode(this.graph, this.opts.weights, params, shared);
     if (activation === 'Relu') out = this.graph.node('Relu', [out], name);
     if (activation === 'Relu6') out = clip(this.graph, out, 0, 6, name);
     const [oh, ow] = convOutSize([h, w], pads, [kh, kw], strides, dilations);
@@ -447,9 +467,9 @@ class GraphToOnnx {
     return this.computed(out, dims);
   }
 
-  convert(): ConvertedModel {
+  /** One pass over the graph: each tap's pooled vector (all taps converted first, then pooled). */
+  private pooledTaps(): { name: string; dim: number }[] {
     const { taps } = this.opts;
-    if (taps.length === 0) throw new Error('convert: name at least one tap');
     const tapped = taps.map((tap) => {
       const node = this.resolveTap(tap);
       const v = this.value(node.name, node);
@@ -458,21 +478,62 @@ class GraphToOnnx {
         throw new Error(`tap '${tap}': [${v.dims}] is neither NHWC nor [N, features]`);
       return v;
     });
-    if (!this.inputShape) throw new Error('convert: the taps do not depend on the graph input');
-    const [c, h, w] = this.inputShape;
-    const pooled = tapped.map((t, i) => {
+    return tapped.map((t, i) => {
       const tap: TapTensor =
         t.dims.length === 4
           ? { name: t.name, rank: 4, channels: t.dims[3] }
           : { name: t.name, rank: 2, features: t.dims[1] };
       return pooledVector(this.graph, tap, taps[i], this.opts.pooling?.[taps[i]]);
     });
+  }
+
+  /** The model input resized to `size` (bilinear, half-pixel centres), as the Placeholder of a new pass. */
+  private resizedInput(size: { height: number; width: number }): Computed {
+    const [c] = this.inputShape!;
+    const { height, width } = size;
+    if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0))
+      throw new Error(`scale ${height}×${width}: sizes must be positive integers`);
+    // Resize's `sizes` must name the batch too, which is dynamic: take it from the input's shape.
+    const shape = this.graph.node('Shape', [this.inputName], `scale${height}x${width}_shape`);
+    const starts = this.graph.initializer(`scale${height}x${width}_nc_start`, 'int64', [1], [0]);
+    const ends = this.graph.initializer(`scale${height}x${width}_nc_end`, 'int64', [1], [2]);
+    const nc = this.graph.node('Slice', [shape, starts, ends], `scale${height}x${width}_nc`);
+    const hw = this.graph.initializer(`scale${height}x${width}_hw`, 'int64', [2], [height, width]);
+    const sizes = this.graph.node('Concat', [nc, hw], `scale${height}x${width}_sizes`, { axis: 0 });
+    const resized = this.graph.node('Resize', [this.inputName, '', '', sizes], `scale${height}x${width}`, {
+      mode: 'linear',
+      coordinate_transformation_mode: 'half_pixel',
+    });
+    return this.computed(resized, [-1, height, width, c]);
+  }
+
+  convert(): ConvertedModel {
+    const { taps } = this.opts;
+    if (taps.length === 0) throw new Error('convert: name at least one tap');
+    let pooled = this.pooledTaps();
+    if (!this.inputShape) throw new Error('convert: the taps do not depend on the graph input');
+    const [c, h, w] = this.inputShape;
+    const scales = this.opts.scales ?? [];
+    if (scales.length > 0) {
+      const passes = [pooled];
+      for (const size of scales) {
+        this.values = new Map();
+        this.passInput = this.resizedInput(size);
+        passes.push(this.pooledTaps());
+      }
+      pooled = taps.map((tap, i) => {
+        const unit = passes.map((p) =>
+          this.graph.node('LpNormalization', [p[i].name], `${tap}_scale_l2`, { axis: 1, p: 2 }),
+        );
+        return { name: this.graph.node('Sum', unit, `${tap}_scales`), dim: passes[0][i].dim };
+      });
+    }
     const outputs = outputHead(this.graph, pooled, taps, this.opts, this.inputName);
     const onnx = this.graph.toBytes({
       name: this.opts.graphName ?? 'embedding',
       inputs: [valueInfo(this.inputName, ['N', c, h, w])],
       outputs: outputs.map((o) => valueInfo(o.name, ['N', o.dim])),
-      docString: `Converted from a TF.js graph model by lookalike: pooled ${describeTaps(taps, this.opts.pooling)} (${this.opts.weights} weights)`,
+      docString: `Converted from a TF.js graph model by lookalike: pooled ${describeTaps(taps, this.opts.pooling)}${scales.length ? ` at ${h}×${w}, ${scales.map((s) => `${s.height}×${s.width}`).join(', ')}` : ''} (${this.opts.weights} weights)`,
     });
     return { onnx, inputName: this.inputName, inputShape: [c, h, w], outputs };
   }

@@ -16,6 +16,22 @@ export interface NsfwjsEmbedding {
   input: ModelSpec['input'];
   /** Append a colour histogram block (convertShared.ts); its pixel mapping follows `input`. */
   colour?: ModelColourBlock;
+  /** Square input sides (px) of further passes over the resized input (graphToOnnx's `scales`). */
+  scales?: number[];
+}
+
+/** What a build may add to or change in a model choice; each part also names the built files. */
+export interface ModelVariant {
+  colour?: ModelColourBlock;
+  scales?: number[];
+}
+
+/** "rgb6w0.1.s128": names a variant's parts in file names ('.') and model ids ('-'). */
+export function variantTags(v: ModelVariant): string[] {
+  return [
+    ...(v.colour ? [colourTag(v.colour)] : []),
+    ...(v.scales?.length ? [`s${v.scales.join('s')}`] : []),
+  ];
 }
 
 /** The colour block of a model choice: bins and weight (the pixel mapping comes from the input spec). */
