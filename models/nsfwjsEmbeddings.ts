@@ -82,7 +82,7 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     weights: 'float16',
     input: input(299, KERAS_RANGE),
   },
-  // TF-Hub MobileNetV2 1.4× (graph model): blocks 6 and 12's expansions, GeM p = 3, at 160 px.
+  // TF-Hub MobileNetV2 1.4× (graph model): blocks 6 and 12's expansions, GeM p = 3, at 160 and 96 px.
   mobilenet_v2_mid: {
     model: 'mobilenet_v2_mid',
     id: 'mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3',
@@ -94,5 +94,8 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     // A 6×6×6 soft RGB histogram at weight 0.1 next to the two unit-length taps: chosen on all three
     // development sets (docs/model.md#the-colour-block); heavier weights lose harsh photo edits.
     colour: { bins: 6, weight: 0.1 },
+    // A second pass at 96 px, each tap's two GeM vectors summed: the same drawing at a coarser grain.
+    // Chosen on the development sets against 64–224 px and three passes (docs/model.md#multi-scale).
+    scales: [96],
   },
 };
