@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from '../core/modelSpec';
 import { buildModel, buildStamp } from './buildModel';
 import { ensureDefaultModel, ensureNsfwjsModel } from './ensureModel';
+import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import type { NsfwjsModelName } from './nsfwjsModel';
 
 describe('buildModel', () => {
@@ -52,6 +53,38 @@ describe('buildModel', () => {
     });
     expect(int8.spec.id).not.toBe(a.spec.id);
     expect(path.basename(int8.onnxPath)).toBe('mobilenet_v2.int8.onnx');
+  });
+
+  it("names a scales override in the file; with no further pass the id is the single-pass model's", () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'build-model-scales-'));
+    const choice = NSFWJS_EMBEDDINGS.mobilenet_v2_mid;
+    expect(choice.scales?.length).toBeGreaterThan(0);
+    const multi = buildModel({ model: 'mobilenet_v2_mid', outDir: out, quiet: true });
+    const single = buildModel({
+      model: 'mobilenet_v2_mid',
+      outDir: out,
+      variant: { scales: [] },
+      quiet: true,
+    });
+    const other = buildModel({
+      model: 'mobilenet_v2_mid',
+      outDir: out,
+      variant: { scales: [128] },
+      quiet: true,
+    });
+    expect(path.basename(multi.onnxPath)).toBe('mobilenet_v2_mid.onnx');
+    expect(path.basename(single.onnxPath)).toBe('mobilenet_v2_mid.single-scale.onnx');
+    expect(path.basename(other.onnxPath)).toBe('mobilenet_v2_mid.s128.onnx');
+    expect(multi.spec.id).toContain(`-s${choice.scales!.join('s')}-`);
+    expect(other.spec.id).toContain('-s128-');
+    // The single pass is the graph the converter wrote before scales existed: no scale in its id.
+    expect(single.spec.id).toMatch(
+      /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-float16-[0-9a-f]{8}$/,
+    );
+    expect(single.bytes).toBeLessThan(multi.bytes);
+    expect(() => buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).toThrow(
+      /further input scales need a TF graph model/,
+    );
   });
 
   it('rejects unknown models', () => {

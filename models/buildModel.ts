@@ -91,7 +91,9 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
 /** The choice's colour block and scales, each replaced by the variant's when it names one. */
 function effectiveVariant(model: NsfwjsAnyModelName, variant: ModelVariant): ModelVariant {
   const choice = NSFWJS_EMBEDDINGS[model];
-  return { colour: variant.colour ?? choice.colour, scales: variant.scales ?? choice.scales };
+  const scales = variant.scales ?? choice.scales;
+  // A single pass names no scales: the model id is then the one it had before scales existed.
+  return { colour: variant.colour ?? choice.colour, ...(scales?.length ? { scales } : {}) };
 }
 
 /** The model's embedding choice (taps, pooling, input size, scales) converted to ONNX with `weights`. */
@@ -187,7 +189,7 @@ function main(argv: string[]): void {
     .option('--colour-weight <w>', 'its weight next to each unit-length tap block (default 0.3)', Number)
     .option(
       '--scales <sides>',
-      'further passes over the input resized to these square sides in px, e.g. 128,224 (TF graph models)',
+      "further passes over the input resized to these square sides in px, e.g. 128,224, or 'none' (TF graph models)",
       parseSides,
     )
     .parse(argv);
@@ -208,6 +210,7 @@ function main(argv: string[]): void {
 }
 
 function parseSides(list: string): number[] {
+  if (list === 'none') return [];
   const sides = list.split(',').map(Number);
   if (sides.some((s) => !(Number.isInteger(s) && s >= 32 && s <= 1024)))
     throw new Error(`--scales ${list}: expected comma-separated sides in px (32–1024)`);

@@ -26,12 +26,13 @@ export interface ModelVariant {
   scales?: number[];
 }
 
-/** "rgb6w0.1.s128": names a variant's parts in file names ('.') and model ids ('-'). */
+/**
+ * "rgb6w0.1.s128": names a variant's parts in file names ('.') and model ids ('-'); `scales: []` (only
+ * the input's own pass, overriding a choice's further passes) is "single-scale".
+ */
 export function variantTags(v: ModelVariant): string[] {
-  return [
-    ...(v.colour ? [colourTag(v.colour)] : []),
-    ...(v.scales?.length ? [`s${v.scales.join('s')}`] : []),
-  ];
+  const scales = v.scales === undefined ? [] : [v.scales.length ? `s${v.scales.join('s')}` : 'single-scale'];
+  return [...(v.colour ? [colourTag(v.colour)] : []), ...scales];
 }
 
 /** The colour block of a model choice: bins and weight (the pixel mapping comes from the input spec). */
