@@ -21,6 +21,10 @@ export async function createOnnxModelRunner(
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Idle intra-op threads sleep instead of spinning: the builder decodes, resizes and encodes
+      // thumbnails on the same cores while a batch runs, and spinning threads took that CPU away
+      // (interleaved demo builds, 3 pairs: 116.8 → 124.1 images/s, user CPU −10 %).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new Error(`cannot load model ${onnxPath}: ${(err as Error).message}`, { cause: err });
