@@ -4,7 +4,7 @@ import { mulberry32 } from '../core/lsh';
  * Splits int8 vectors into cells for the sharded index: two-level spherical k-means, so each query
  * reads a few cells of similar rows, and cells of one coarse group sit next to each other in the file
  * (the cells a query probes are mostly neighbours, and their Range requests merge). Random-hyperplane
- * buckets were measured first and need 4–10× the bytes for the same recall (docs/index-tradeoff.md).
+ * buckets were measured first and need 4–10× the bytes for the same recall (docs/sharded-tradeoff.md).
  * Deterministic: seeded sampling, fixed iteration counts, sums in row order.
  */
 export interface CellClusteringOptions {
