@@ -18,7 +18,7 @@ import {
  * lets go). Chromium's DevTools protocol sets the origin's quota.
  */
 
-/** Holds the fixture's index and catalog (≈ 140 KB), not the model (1.9 MB) nor the runtime (14 MB). */
+/** Holds the fixture's index and catalog (≈ 140 KB), not the model (3.2 MB) nor the runtime (14 MB). */
 const SMALL_QUOTA_BYTES = 1_000_000;
 /** Less than the fixture's collection: what a cache filled by someone else leaves free. */
 const FILLER_LEAVES_BYTES = 20_000;

@@ -63,7 +63,7 @@ describe('buildModel', () => {
     const single = buildModel({
       model: 'mobilenet_v2_mid',
       outDir: out,
-      variant: { scales: [] },
+      variant: { scales: [], companion: null },
       quiet: true,
     });
     const other = buildModel({
@@ -73,11 +73,11 @@ describe('buildModel', () => {
       quiet: true,
     });
     expect(path.basename(multi.onnxPath)).toBe('mobilenet_v2_mid.onnx');
-    expect(path.basename(single.onnxPath)).toBe('mobilenet_v2_mid.single-scale.onnx');
+    expect(path.basename(single.onnxPath)).toBe('mobilenet_v2_mid.single-scale.alone.onnx');
     expect(path.basename(other.onnxPath)).toBe('mobilenet_v2_mid.s128.onnx');
     expect(multi.spec.id).toContain(`-s${choice.scales!.join('s')}-`);
     expect(other.spec.id).toContain('-s128-');
-    // The single pass is the graph the converter wrote before scales existed: no scale in its id.
+    // One pass and no companion is the graph the converter wrote before either existed: neither in its id.
     expect(single.spec.id).toMatch(
       /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-float16-[0-9a-f]{8}$/,
     );
@@ -85,6 +85,52 @@ describe('buildModel', () => {
     expect(() => buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).toThrow(
       /further input scales need a TF graph model/,
     );
+  });
+
+  it('joins a companion network: named in the file and id, its dims appended, none without it', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'build-model-companion-'));
+    const companion = { model: 'mobilenet_v2', side: 128, weight: 0.5, standardise: true } as const;
+    const alone = buildModel({
+      model: 'mobilenet_v2_mid',
+      outDir: out,
+      variant: { companion: null },
+      quiet: true,
+    });
+    const pair = buildModel({ model: 'mobilenet_v2_mid', outDir: out, variant: { companion }, quiet: true });
+    expect(path.basename(alone.onnxPath)).toBe('mobilenet_v2_mid.alone.onnx');
+    expect(path.basename(pair.onnxPath)).toBe('mobilenet_v2_mid.with-mobilenet_v2s128w0.5std.onnx');
+    expect(alone.spec.id).not.toContain('with-');
+    expect(pair.spec.id).toContain('-with-mobilenet_v2s128w0.5std-');
+    // The companion's taps: blocks 10 and 13's expansions, 384 + 576 channels.
+    expect(pair.spec.output.dim).toBe(alone.spec.output.dim + 960);
+    expect(pair.spec.input).toEqual(alone.spec.input);
+
+    // The main part of the joined embedding is the lone model's, scaled by the joint normalisation.
+    const side = alone.spec.input.width;
+    const x = new Float32Array(3 * side * side).map((_, i) => 0.5 + 0.4 * Math.sin(i * 0.013));
+    const embed = async (file: string) => {
+      const session = await ort.InferenceSession.create(file);
+      const y = await session.run({ input: new ort.Tensor('float32', x, [1, 3, side, side]) });
+      await session.release();
+      return y.embedding.data as Float32Array;
+    };
+    const a = await embed(alone.onnxPath);
+    const b = await embed(pair.onnxPath);
+    const scale = Math.hypot(...b.subarray(0, a.length));
+    let cos = 0;
+    for (let i = 0; i < a.length; i++) cos += (a[i] * b[i]) / scale;
+    expect(cos).toBeGreaterThan(0.99999);
+    // Its share: the companion part has length weight relative to the main part's 1.
+    expect(Math.hypot(...b.subarray(a.length)) / scale).toBeCloseTo(0.5, 4);
+
+    expect(() =>
+      buildModel({
+        model: 'mobilenet_v2',
+        outDir: out,
+        variant: { companion: { ...companion, model: 'mobilenet_v2_mid' } },
+        quiet: true,
+      }),
+    ).toThrow(/mobilenet_v2_mid cannot be a companion/);
   });
 
   it('rejects unknown models', () => {

@@ -7,7 +7,8 @@ import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import type { ConvertedModel, WeightEncoding } from './convertShared';
 import { graphToOnnx } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
-import { NSFWJS_EMBEDDINGS, variantTags, type ModelVariant } from './nsfwjsEmbeddings';
+import { joinModels } from './joinModels';
+import { COMPANION_TAPS, NSFWJS_EMBEDDINGS, variantTags, type ModelVariant } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
 
 /*
@@ -30,6 +31,7 @@ const CONVERTER_SOURCES = [
   'kerasToOnnx.ts',
   'graphToOnnx.ts',
   'nsfwjsEmbeddings.ts',
+  'joinModels.ts',
   'buildModel.ts',
 ];
 
@@ -62,13 +64,14 @@ export function buildStamp(
 ): string {
   const hash = createHash('sha256');
   for (const file of CONVERTER_SOURCES) hash.update(file).update(readFileSync(path.join(here, file)));
-  const { colour, scales } = variant;
+  const { colour, scales, companion } = variant;
   return JSON.stringify({
     nsfwjs: nsfwjsVersion(),
     model,
     weights,
     ...(colour ? { colour: { bins: colour.bins, weight: colour.weight } } : {}),
     ...(scales?.length ? { scales } : {}),
+    ...(companion !== undefined ? { companion } : {}),
     converter: hash.digest('hex').slice(0, 16),
   });
 }
@@ -88,12 +91,17 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
   renameSync(tmp, file);
 }
 
-/** The choice's colour block and scales, each replaced by the variant's when it names one. */
+/** The choice's colour block, scales and companion, each replaced by the variant's when it names one. */
 function effectiveVariant(model: NsfwjsAnyModelName, variant: ModelVariant): ModelVariant {
   const choice = NSFWJS_EMBEDDINGS[model];
   const scales = variant.scales ?? choice.scales;
-  // A single pass names no scales: the model id is then the one it had before scales existed.
-  return { colour: variant.colour ?? choice.colour, ...(scales?.length ? { scales } : {}) };
+  const companion = variant.companion === undefined ? choice.companion : (variant.companion ?? undefined);
+  // A single pass and no companion name nothing: the model id is then the one it had before either existed.
+  return {
+    colour: variant.colour ?? choice.colour,
+    ...(scales?.length ? { scales } : {}),
+    ...(companion ? { companion } : {}),
+  };
 }
 
 /** The model's embedding choice (taps, pooling, input size, scales) converted to ONNX with `weights`. */
@@ -102,8 +110,42 @@ export function convertEmbedding(
   weights: WeightEncoding,
   variant: ModelVariant = {},
 ): ConvertedModel {
+  const { companion, ...own } = effectiveVariant(model, variant);
+  const converted = convertOne(model, weights, own);
+  if (!companion) return converted;
+  const taps = COMPANION_TAPS[companion.model];
+  if (!taps)
+    throw new Error(
+      `${companion.model} cannot be a companion (one of ${Object.keys(COMPANION_TAPS).join(', ')})`,
+    );
+  const partner = NSFWJS_EMBEDDINGS[companion.model];
+  const source = loadNsfwjsModel(companion.model);
+  if (source.format !== 'layers')
+    throw new Error(`companion ${companion.model}: only Keras models are supported`);
+  const second = kerasToOnnx(source.topology, source.weights, {
+    layers: taps.layers,
+    pooling: taps.pooling,
+    inputSize: { height: companion.side, width: companion.side },
+    output: 'embedding',
+    weights,
+  });
+  return joinModels(converted, second, {
+    mainRange: NSFWJS_EMBEDDINGS[model].input,
+    companionRange: partner.input,
+    weight: companion.weight,
+    standardise: companion.standardise,
+    graphName: NSFWJS_EMBEDDINGS[model].id,
+  });
+}
+
+/** One network's embedding: taps, pooling, input size, colour block and scales. */
+function convertOne(
+  model: NsfwjsAnyModelName,
+  weights: WeightEncoding,
+  variant: ModelVariant,
+): ConvertedModel {
   const choice = NSFWJS_EMBEDDINGS[model];
-  const { colour: block, scales } = effectiveVariant(model, variant);
+  const { colour: block, scales } = variant;
   const head = {
     output: 'embedding',
     weights,
@@ -192,6 +234,13 @@ function main(argv: string[]): void {
       "further passes over the input resized to these square sides in px, e.g. 128,224, or 'none' (TF graph models)",
       parseSides,
     )
+    .option(
+      '--companion <model>',
+      "join a second network (e.g. mobilenet_v2), or 'none' to drop the choice's",
+    )
+    .option('--companion-side <px>', "its square input side (default: the model's own)", Number)
+    .option('--companion-weight <w>', 'its share next to the main embedding (default 0.5)', Number)
+    .option('--companion-raw', 'feed it the input as it is, not standardised per image')
     .parse(argv);
   const o = program.opts<{
     model: NsfwjsAnyModelName;
@@ -200,13 +249,43 @@ function main(argv: string[]): void {
     colourBins?: number;
     colourWeight?: number;
     scales?: number[];
+    companion?: string;
+    companionSide?: number;
+    companionWeight?: number;
+    companionRaw?: boolean;
   }>();
   if (o.colourWeight !== undefined && o.colourBins === undefined)
     throw new Error('--colour-weight needs --colour-bins');
   const colour =
     o.colourBins === undefined ? undefined : { bins: o.colourBins, weight: o.colourWeight ?? 0.3 };
-  const variant = { ...(colour ? { colour } : {}), ...(o.scales ? { scales: o.scales } : {}) };
+  const variant: ModelVariant = {
+    ...(colour ? { colour } : {}),
+    ...(o.scales ? { scales: o.scales } : {}),
+    ...companionOption(o.model, o),
+  };
   buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
+}
+
+function companionOption(
+  model: NsfwjsAnyModelName,
+  o: { companion?: string; companionSide?: number; companionWeight?: number; companionRaw?: boolean },
+): Pick<ModelVariant, 'companion'> {
+  const tuned = o.companionSide !== undefined || o.companionWeight !== undefined || o.companionRaw;
+  if (o.companion === undefined) {
+    if (tuned) throw new Error('--companion-side, --companion-weight and --companion-raw need --companion');
+    return {};
+  }
+  if (o.companion === 'none') return { companion: null };
+  const name = o.companion as NsfwjsAnyModelName;
+  if (!NSFWJS_MODELS.includes(name))
+    throw new Error(`--companion ${o.companion}: expected one of ${NSFWJS_MODELS.join(', ')} or none`);
+  const side = o.companionSide ?? NSFWJS_EMBEDDINGS[model].input.width;
+  if (!(Number.isInteger(side) && side >= 32 && side <= 1024))
+    throw new Error(`--companion-side ${side}: expected a side in px (32–1024)`);
+  const weight = o.companionWeight ?? 0.5;
+  if (!(Number.isFinite(weight) && weight > 0))
+    throw new Error(`--companion-weight ${weight}: expected a positive number`);
+  return { companion: { model: name, side, weight, standardise: !o.companionRaw } };
 }
 
 function parseSides(list: string): number[] {

@@ -108,8 +108,9 @@ describe('colour histogram block', () => {
     // The default choice carries a 6³ block at w 0.1; a caller's block replaces it.
     const chosen = NSFWJS_EMBEDDINGS.mobilenet_v2_mid.colour!;
     const colour = { bins: 4, weight: 0.5 };
-    const plain = convertEmbedding('mobilenet_v2_mid', 'float16');
-    const withColour = convertEmbedding('mobilenet_v2_mid', 'float16', { colour });
+    // Without the companion network, so the colour block is the embedding's last part.
+    const plain = convertEmbedding('mobilenet_v2_mid', 'float16', { companion: null });
+    const withColour = convertEmbedding('mobilenet_v2_mid', 'float16', { colour, companion: null });
     const cnnDim = withColour.outputs[0].dim - 64;
     expect(plain.outputs[0].dim).toBe(cnnDim + chosen.bins ** 3);
     expect(modelFileBase('mobilenet_v2_mid', 'float16', { colour })).toBe('mobilenet_v2_mid.rgb4w0.5');

@@ -334,6 +334,29 @@ export function convOutSize(
   return [spatialOut(h, pads[0], pads[2], kh, sh, dh), spatialOut(w, pads[1], pads[3], kw, sw, dw)];
 }
 
+/**
+ * An NCHW tensor resized to height × width (bilinear, half-pixel centres, no antialiasing), output named
+ * `base`. Resize's `sizes` must name the batch too, which is dynamic: it comes from the input's shape.
+ */
+export function resizeNchw(
+  graph: OnnxGraph,
+  input: string,
+  height: number,
+  width: number,
+  base: string,
+): string {
+  const shape = graph.node('Shape', [input], `${base}_shape`);
+  const starts = graph.initializer(`${base}_nc_start`, 'int64', [1], [0]);
+  const ends = graph.initializer(`${base}_nc_end`, 'int64', [1], [2]);
+  const nc = graph.node('Slice', [shape, starts, ends], `${base}_nc`);
+  const hw = graph.initializer(`${base}_hw`, 'int64', [2], [height, width]);
+  const sizes = graph.node('Concat', [nc, hw], `${base}_sizes`, { axis: 0 });
+  return graph.node('Resize', [input, '', '', sizes], base, {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
+}
+
 /** "a, b (GeM p=3)": the taps and any non-average pooling, for the model's doc string. */
 export function describeTaps(taps: string[], pooling: HeadOptions['pooling']): string {
   return taps

@@ -12,7 +12,7 @@ import { buildModel } from './buildModel';
 import type { ConvertedModel, Pooling, WeightEncoding } from './convertShared';
 import { graphToOnnx, shortNodeName, type GraphConvertOptions } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
-import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
+import { COMPANION_TAPS, NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import {
   decodedWeightArtifacts,
   loadNsfwjsModel,
@@ -217,9 +217,14 @@ describe('mobilenet_v2_mid (TF graph model) conversion matches TF.js', () => {
       quiet: true,
     });
     expect(path.basename(built.onnxPath)).toBe('mobilenet_v2_mid.onnx');
-    // Two tapped blocks, then the default's colour block (checked against JS in colourBlock.test.ts).
+    // Two tapped blocks, then the default's colour block (checked against JS in colourBlock.test.ts)
+    // and its companion network's blocks 10 and 13 (joinModels.test.ts, and below against TF.js).
     const cnnDim = 288 + 816;
-    expect(built.spec.output).toEqual({ name: 'embedding', dim: cnnDim + choice.colour!.bins ** 3 });
+    expect(choice.companion?.model).toBe('mobilenet_v2');
+    expect(built.spec.output).toEqual({
+      name: 'embedding',
+      dim: cnnDim + choice.colour!.bins ** 3 + 384 + 576,
+    });
     expect([built.spec.input.width, built.spec.input.height]).toEqual([size, size]);
     const proto = onnx.ModelProto.decode(readFileSync(built.onnxPath));
     const inputDims = proto.graph!.input![0].type!.tensorType!.shape!.dim!.map(
@@ -254,7 +259,7 @@ describe('mobilenet_v2_mid (TF graph model) conversion matches TF.js', () => {
       }),
       n,
     );
-    // TF.js has no colour block: compare the CNN part (cosine ignores the shared normalisation).
+    // TF.js has no colour block or companion: compare the main CNN part (cosine ignores the shared normalisation).
     const cosines = embeddings.map((e, i) => cosine(e.subarray(0, cnnDim), refRows[i]));
     console.log(
       `mobilenet_v2_mid float16 embedding vs TF.js: min cosine ${Math.min(...cosines).toFixed(7)} over ${n} emoji`,
@@ -544,5 +549,49 @@ describe('the shared pooling head in the Keras converter', () => {
     tf.dispose(activation);
     expect(minRowCosine(avg, refAvg, images.length)).toBeGreaterThanOrEqual(0.99999);
     expect(minRowCosine(gem, refGem, images.length)).toBeGreaterThanOrEqual(0.99999);
+  });
+
+  it('the companion network (blocks 10 + 13, GeM) at 128 px matches TF.js at 128 px', async () => {
+    const keras = loadNsfwjsModel('mobilenet_v2');
+    const { layers, pooling } = COMPANION_TAPS.mobilenet_v2!;
+    const side = 128;
+    const images = await emojiFixtures([
+      ['apple', '1F600'],
+      ['google', '1F436'],
+    ]);
+    const dims = [images.length, 3, side, side];
+    const x = preprocessBatch(images, { ...NSFWJS_EMBEDDINGS.mobilenet_v2.input, width: side, height: side });
+    const converted = kerasToOnnx(keras.topology, keras.weights, {
+      layers,
+      pooling,
+      inputSize: { height: side, width: side },
+      output: 'pooled',
+      weights: 'float32',
+    });
+    const ours = await runConverted(converted, x, dims);
+    // TF.js at the same side: the topology up to the last tap, its input layer resized (the classifier
+    // head's pooling does not fit 128 px).
+    type Layer = { name: string; config: { batch_input_shape?: (number | null)[] } };
+    const topology = structuredClone(keras.modelTopology) as {
+      model_config: { config: { layers: Layer[]; output_layers: unknown[] } };
+    };
+    const config = topology.model_config.config;
+    const last = config.layers.findIndex((l) => l.name === layers[layers.length - 1]);
+    config.layers = config.layers.slice(0, last + 1);
+    config.layers[0].config.batch_input_shape = [null, side, side, 3];
+    config.output_layers = [[layers[layers.length - 1], 0, 0]];
+    const kept = new Set(config.layers.map((l) => l.name));
+    const weightSpecs = keras.weightSpecs.filter((w) => kept.has(w.name.split('/')[0]));
+    const reference = await loadTfjsModel({ ...keras, modelTopology: topology, weightSpecs });
+    for (const [k, layer] of layers.entries()) {
+      const tapped = tf.model({
+        inputs: reference.inputs,
+        outputs: reference.getLayer(layer).output as tf.SymbolicTensor,
+      });
+      const [activation] = tfjsActivations(tapped, x, dims);
+      const ref = tfjsPool(activation, pooling[layer]);
+      tf.dispose(activation);
+      expect(minRowCosine(ours[k], ref, images.length)).toBeGreaterThanOrEqual(0.9999);
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
   describeTaps,
   outputHead,
   pooledVector,
+  resizeNchw,
   samePads2d,
   type ConvertedModel,
   type ConvParams,
@@ -493,17 +494,7 @@ class GraphToOnnx {
     const { height, width } = size;
     if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0))
       throw new Error(`scale ${height}×${width}: sizes must be positive integers`);
-    // Resize's `sizes` must name the batch too, which is dynamic: take it from the input's shape.
-    const shape = this.graph.node('Shape', [this.inputName], `scale${height}x${width}_shape`);
-    const starts = this.graph.initializer(`scale${height}x${width}_nc_start`, 'int64', [1], [0]);
-    const ends = this.graph.initializer(`scale${height}x${width}_nc_end`, 'int64', [1], [2]);
-    const nc = this.graph.node('Slice', [shape, starts, ends], `scale${height}x${width}_nc`);
-    const hw = this.graph.initializer(`scale${height}x${width}_hw`, 'int64', [2], [height, width]);
-    const sizes = this.graph.node('Concat', [nc, hw], `scale${height}x${width}_sizes`, { axis: 0 });
-    const resized = this.graph.node('Resize', [this.inputName, '', '', sizes], `scale${height}x${width}`, {
-      mode: 'linear',
-      coordinate_transformation_mode: 'half_pixel',
-    });
+    const resized = resizeNchw(this.graph, this.inputName, height, width, `scale${height}x${width}`);
     return this.computed(resized, [-1, height, width, c]);
   }
 

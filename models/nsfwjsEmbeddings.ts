@@ -18,12 +18,42 @@ export interface NsfwjsEmbedding {
   colour?: ModelColourBlock;
   /** Square input sides (px) of further passes over the resized input (graphToOnnx's `scales`). */
   scales?: number[];
+  /** A second network joined to this one on the same input (models/joinModels.ts). */
+  companion?: ModelCompanion;
 }
+
+/**
+ * A second network whose embedding is appended to a choice's: which network (its taps come from
+ * COMPANION_TAPS), the square side it sees (the choice's input resized in the graph), its share of
+ * the embedding, and whether its input is standardised per image (brightness and contrast removed).
+ */
+export interface ModelCompanion {
+  model: NsfwjsAnyModelName;
+  side: number;
+  weight: number;
+  standardise: boolean;
+}
+
+/** The taps and pooling of each network that can be a companion. */
+export const COMPANION_TAPS: Partial<
+  Record<NsfwjsAnyModelName, { layers: string[]; pooling: Record<string, Pooling> }>
+> = {
+  // The Keras network's ImageNet blocks (10) and one beyond (13), GeM as for the main taps.
+  mobilenet_v2: {
+    layers: ['block_10_expand_relu', 'block_13_expand_relu'],
+    pooling: {
+      block_10_expand_relu: { type: 'gem', p: 3 },
+      block_13_expand_relu: { type: 'gem', p: 3 },
+    },
+  },
+};
 
 /** What a build may add to or change in a model choice; each part also names the built files. */
 export interface ModelVariant {
   colour?: ModelColourBlock;
   scales?: number[];
+  /** A companion network, or null for none (overriding a choice's). */
+  companion?: ModelCompanion | null;
 }
 
 /**
@@ -32,7 +62,14 @@ export interface ModelVariant {
  */
 export function variantTags(v: ModelVariant): string[] {
   const scales = v.scales === undefined ? [] : [v.scales.length ? `s${v.scales.join('s')}` : 'single-scale'];
-  return [...(v.colour ? [colourTag(v.colour)] : []), ...scales];
+  const companion =
+    v.companion === undefined ? [] : [v.companion === null ? 'alone' : companionTag(v.companion)];
+  return [...(v.colour ? [colourTag(v.colour)] : []), ...scales, ...companion];
+}
+
+/** "with-mobilenet_v2s128w0.5std": names a companion in file names and model ids. */
+export function companionTag(c: ModelCompanion): string {
+  return `with-${c.model}s${c.side}w${c.weight}${c.standardise ? 'std' : ''}`;
 }
 
 /** The colour block of a model choice: bins and weight (the pixel mapping comes from the input spec). */
@@ -98,5 +135,9 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     // A second pass at 96 px, each tap's two GeM vectors summed: the same drawing at a coarser grain.
     // Chosen on the development sets against 64–224 px and three passes (docs/model.md#multi-scale).
     scales: [96],
+    // The Keras MobileNetV2 at 128 px, its input standardised per image, at half the share: another
+    // network's view of the drawing, blind to brightness and contrast. Chosen on all four development
+    // sets against 160 px and weights 0.3–0.7 (docs/model.md#a-second-network-the-companion).
+    companion: { model: 'mobilenet_v2', side: 128, weight: 0.5, standardise: true },
   },
 };
