@@ -218,7 +218,7 @@ try {
         Array.from({ length: n }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / n)].file);
       const configs = [
         {
-          label: 'MobileNetV2 1.4 mid (default)',
+          label: 'MobileNetV2 1.4 mid + companion (default)',
           dir: mobilenetDir,
           info: mobilenet,
           files: pick(quick ? 12 : 100),
