@@ -238,7 +238,11 @@ function main(argv: string[]): void {
       '--companion <model>',
       "join a second network (e.g. mobilenet_v2), or 'none' to drop the choice's",
     )
-    .option('--companion-side <px>', "its square input side (default: the model's own)", Number)
+    .option(
+      '--companion-side <px>',
+      "its square input side in px (default: the main model's input side)",
+      Number,
+    )
     .option('--companion-weight <w>', 'its share next to the main embedding (default 0.5)', Number)
     .option('--companion-raw', 'feed it the input as it is, not standardised per image')
     .parse(argv);
@@ -277,8 +281,9 @@ function companionOption(
   }
   if (o.companion === 'none') return { companion: null };
   const name = o.companion as NsfwjsAnyModelName;
-  if (!NSFWJS_MODELS.includes(name))
-    throw new Error(`--companion ${o.companion}: expected one of ${NSFWJS_MODELS.join(', ')} or none`);
+  const companions = Object.keys(COMPANION_TAPS);
+  if (!companions.includes(name))
+    throw new Error(`--companion ${o.companion}: expected ${companions.join(', ')} or none`);
   const side = o.companionSide ?? NSFWJS_EMBEDDINGS[model].input.width;
   if (!(Number.isInteger(side) && side >= 32 && side <= 1024))
     throw new Error(`--companion-side ${side}: expected a side in px (32–1024)`);
