@@ -6,7 +6,7 @@ import { onnx, OnnxGraph, valueInfo, type NodeProto } from './onnxGraph';
  * companion's graph fed the same input tensor, mapped to the companion's pixel range, resized to its
  * side and (optionally) standardised per image. The output is L2norm(concat(main, weight · companion)),
  * both parts unit length, so `weight` is the companion's share of every cosine. One file keeps one
- * runtime session, one download and one model id for the pair (docs/model.md#a-second-network).
+ * runtime session, one download and one model id for the pair (docs/model.md#a-second-network-the-companion).
  */
 
 /** How a model's input tensor relates to [0, 1] pixels: x = (pixel − mean) / std per channel. */
@@ -183,7 +183,7 @@ export function joinModels(
   };
 }
 
-/** (x − mean) / max(std, ε) · 0.5 over each image's channels and pixels, clipped to [−1, 1]. */
+/** (x − mean) / sqrt(max(variance, ε)) · 0.5 over each image's channels and pixels, clipped to [−1, 1]. */
 function standardised(graph: OnnxGraph, x: string): string {
   const axes = { axes: [1, 2, 3], keepdims: 1 };
   const mean = graph.node('ReduceMean', [x], 'companion_input_mean', axes);
