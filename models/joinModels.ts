@@ -1,5 +1,5 @@
 import { type ConvertedModel, resizeNchw } from './convertShared';
-import { onnx, OnnxGraph, valueInfo, type NodeProto } from './onnxGraph';
+import { onnx, OnnxGraph, valueInfo, type GraphProto, type NodeProto } from './onnxGraph';
 
 /*
  * Two embedding networks in one ONNX file on one input: the main model's graph as it is, and a
@@ -55,7 +55,16 @@ function checkRange(r: PixelRange, role: string): void {
     throw new Error(`join: the ${role} pixel range needs 3 means and 3 non-zero stds`);
 }
 
-/** Every tensor and node name of `graph` renamed through `rename` (empty optional inputs stay empty). */
+/** Every node, tensor and initializer name of `graph`, renamed through `rename`. */
+function namesOf(graph: GraphProto, rename: (n: string) => string): Set<string> {
+  const names = new Set<string>();
+  for (const n of graph.node ?? [])
+    for (const t of [n.name ?? '', ...(n.input ?? []), ...(n.output ?? [])]) if (t) names.add(rename(t));
+  for (const t of graph.initializer ?? []) names.add(rename(t.name ?? ''));
+  return names;
+}
+
+/** Every tensor and node name of `nodes` renamed through `rename` (empty optional inputs stay empty). */
 function renamedNodes(nodes: NodeProto[], rename: (n: string) => string): NodeProto[] {
   return nodes.map((n) => ({
     ...n,
@@ -89,25 +98,14 @@ export function joinModels(
   const mainOut = main.outputs[0].name;
   const mainPart = `main/${mainOut}`;
   const renameMain = (n: string) => (n === mainOut ? mainPart : n);
-  const glue = new OnnxGraph();
-  const taken = new Set<string>();
-  for (const n of ga.node ?? [])
-    for (const t of [n.name ?? '', ...(n.input ?? []), ...(n.output ?? [])]) taken.add(renameMain(t));
-  for (const t of ga.initializer ?? []) taken.add(t.name ?? '');
-  taken.add(main.inputName);
   const renameCompanion = (n: string) => `${COMPANION_PREFIX}${n}`;
-  const companionNames = new Set<string>();
-  for (const n of gb.node ?? [])
-    for (const t of [n.name ?? '', ...(n.input ?? []), ...(n.output ?? [])])
-      companionNames.add(renameCompanion(t));
-  for (const r of companionNames) {
-    if (taken.has(r)) throw new Error(`join: name ${r} is in both models`);
-    taken.add(r);
-  }
-  for (const t of gb.initializer ?? []) taken.add(renameCompanion(t.name ?? ''));
-  if (taken.has(outName) && outName !== mainOut) throw new Error(`join: output name ${outName} is taken`);
-  taken.delete(outName);
-  for (const t of taken) glue.fresh(t);
+  const mainNames = namesOf(ga, renameMain);
+  mainNames.add(main.inputName);
+  const companionNames = namesOf(gb, renameCompanion);
+  for (const r of companionNames) if (mainNames.has(r)) throw new Error(`join: name ${r} is in both models`);
+  // The glue's own names must avoid both graphs' (OnnxGraph.fresh suffixes a reserved name).
+  const glue = new OnnxGraph();
+  for (const t of [...mainNames, ...companionNames]) glue.fresh(t);
 
   // The companion's input: main's input mapped to its range, resized to its side, maybe standardised.
   let x = main.inputName;
