@@ -2,7 +2,7 @@ import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { compactVector, type VectorTransform } from '../core/vectorTransform';
-import { MIN_VIEWS, fitTransform, topEigen, type AugmentedView } from './fitTransform';
+import { MIN_VIEWS, fitTransform, invarianceInnerDims, topEigen, type AugmentedView } from './fitTransform';
 
 function covariance(rows: Float32Array[]): Matrix {
   const n = rows.length;
@@ -173,6 +173,12 @@ describe('fitTransform with views (learned whitening)', () => {
       expect(t.dims).toBe(n - 1);
       for (const e of few) expect(compactVector(t, e).some((x) => x !== 0)).toBe(true);
     }
+  });
+
+  it('works in more leading components as the sample grows: 256 up to 4,096 rows, then one per 16, at most 512', () => {
+    expect([12, 700, 4096, 4104, 7569, 8192, 10_000, 100_000].map(invarianceInnerDims)).toEqual([
+      256, 256, 256, 257, 473, 512, 512, 512,
+    ]);
   });
 
   it('rejects views of rows that do not exist or of the wrong size', async () => {

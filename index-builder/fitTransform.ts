@@ -42,8 +42,20 @@ export interface AugmentedView {
 export const MIN_VIEWS = 16;
 /** Chosen on the development sets: stronger (smaller) values trade texture precision for edit robustness. */
 export const DEFAULT_INVARIANCE_REGULARISER = 2;
-/** Learned whitening works in this many leading PCA components (or fewer, for small collections). */
-const INVARIANCE_INNER_DIMS = 256;
+/**
+ * Learned whitening works in the collection's leading PCA components: one per this many sampled rows,
+ * at least MIN_INNER_DIMS and at most MAX_INNER_DIMS. Large collections keep directions that tell
+ * similar images apart (the emoji development sets gain from 256 to 512); a small one cannot estimate
+ * that many (a 700-image texture set loses from 256 to 384), so it stays at 256 (docs/model.md).
+ */
+const ROWS_PER_INNER_DIM = 16;
+const MIN_INNER_DIMS = 256;
+const MAX_INNER_DIMS = 512;
+
+/** The learned whitening's inner dims for a fit over `rows` sampled rows (before the caps of the data). */
+export function invarianceInnerDims(rows: number): number {
+  return Math.min(MAX_INNER_DIMS, Math.max(MIN_INNER_DIMS, Math.round(rows / ROWS_PER_INNER_DIM)));
+}
 
 export const DEFAULT_WHITEN_EPSILON = 0.1;
 export const DEFAULT_MAX_FIT_ROWS = 10_000;
@@ -190,7 +202,7 @@ export async function fitTransform(
   const outDims = Math.max(1, Math.min(requested, n - 1, inputDim));
   // Learned whitening needs room beyond the output dims to find directions that survive editing.
   const maxDims = learn
-    ? Math.max(1, Math.min(Math.max(requested, INVARIANCE_INNER_DIMS), n - 1, inputDim))
+    ? Math.max(1, Math.min(Math.max(requested, invarianceInnerDims(n)), n - 1, inputDim))
     : outDims;
   let values: number[];
   let directions: Matrix;
