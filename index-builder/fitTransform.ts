@@ -45,12 +45,13 @@ export const DEFAULT_INVARIANCE_REGULARISER = 2;
 /**
  * Learned whitening works in the collection's leading PCA components: one per this many sampled rows,
  * at least MIN_INNER_DIMS and at most MAX_INNER_DIMS. Large collections keep directions that tell
- * similar images apart (the emoji development sets gain from 256 to 512); a small one cannot estimate
- * that many (a 700-image texture set loses from 256 to 384), so it stays at 256 (docs/model.md).
+ * similar images apart (the emoji development sets gain from 256 to 384; 512 trades one emoji set
+ * against the other for twice the fit's time); a small one cannot estimate that many (a 700-image
+ * texture set loses from 256 to 384), so it stays at 256 (docs/model.md).
  */
 const ROWS_PER_INNER_DIM = 16;
 const MIN_INNER_DIMS = 256;
-const MAX_INNER_DIMS = 512;
+const MAX_INNER_DIMS = 384;
 
 /** The learned whitening's inner dims for a fit over `rows` sampled rows (before the caps of the data). */
 export function invarianceInnerDims(rows: number): number {
