@@ -36,7 +36,7 @@ export interface ShardedDataDir {
   reused: boolean;
 }
 
-const STAMP = 'sharded-bench-v3';
+const STAMP = 'sharded-bench-v4';
 const ALBUMS = 100;
 
 /** Ids like the builder's (12 hex digits), spread evenly over the id shards. */

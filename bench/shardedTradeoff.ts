@@ -14,13 +14,12 @@ import { decodeIndexData } from '../core/indexFormat';
 import { lshPlanes } from '../core/lsh';
 import { parseManifest } from '../core/manifest';
 import { compactVector } from '../core/vectorTransform';
-import { DEFAULT_SEED } from '../index-builder/assembleIndex';
+import { DEFAULT_SEED, SHARDED_DIMS } from '../index-builder/assembleIndex';
 import { clusterCells } from '../index-builder/cellClustering';
 import { fitTransform } from '../index-builder/fitTransform';
 import { DEMO_DATA_DIR } from './demoDataDir';
 import { calibratedEmbeddings } from './shardedDataDir';
 
-const DIMS = 96;
 const K = 10;
 const QUERIES = 60;
 const args = process.argv.slice(2);
@@ -36,13 +35,13 @@ interface Row {
   requests: number;
 }
 
-function cellsOf(vectors: Int8Array, rows: Uint32Array, cellRows: Uint32Array): CellRows[] {
+function cellsOf(vectors: Int8Array, dims: number, rows: Uint32Array, cellRows: Uint32Array): CellRows[] {
   const cells: CellRows[] = [];
   for (let c = 0; c + 1 < cellRows.length; c++) {
     const a = cellRows[c];
     const b = cellRows[c + 1];
-    const v = new Int8Array((b - a) * DIMS);
-    for (let r = a; r < b; r++) v.set(vectors.subarray(rows[r] * DIMS, (rows[r] + 1) * DIMS), (r - a) * DIMS);
+    const v = new Int8Array((b - a) * dims);
+    for (let r = a; r < b; r++) v.set(vectors.subarray(rows[r] * dims, (rows[r] + 1) * dims), (r - a) * dims);
     cells.push({ cell: c, firstRow: a, count: b - a, vectors: v, positions: rows.slice(a, b) });
   }
   return cells;
@@ -56,12 +55,18 @@ function runs(sortedCells: number[]): number {
   return n;
 }
 
-function measure(label: string, vectors: Int8Array, fractions: number[], rowsPerCell: number[]): Row[] {
-  const n = vectors.length / DIMS;
+function measure(
+  label: string,
+  vectors: Int8Array,
+  dims: number,
+  fractions: number[],
+  rowsPerCell: number[],
+): Row[] {
+  const n = vectors.length / dims;
   const queries = Array.from({ length: QUERIES }, (_, i) => Math.floor(((i + 0.5) * n) / QUERIES));
   const identity = Uint32Array.from({ length: n }, (_, i) => i);
-  const all = cellsOf(vectors, identity, Uint32Array.of(0, n));
-  const q = (i: number) => vectors.subarray(i * DIMS, (i + 1) * DIMS);
+  const all = cellsOf(vectors, dims, identity, Uint32Array.of(0, n));
+  const q = (i: number) => vectors.subarray(i * dims, (i + 1) * dims);
   const exact = queries.map((i) => new Set(searchCells(q(i), all, K, i).map((h) => h.position)));
   const rows: Row[] = [];
   const score = (
@@ -85,10 +90,10 @@ function measure(label: string, vectors: Int8Array, fractions: number[], rowsPer
 
   // Random-hyperplane buckets: the first B bits of the index's LSH code.
   const bits = Math.max(4, Math.round(Math.log2(n / 128)));
-  const planes = lshPlanes(DEFAULT_SEED, 32, DIMS);
+  const planes = lshPlanes(DEFAULT_SEED, 32, dims);
   const proj = (i: number, b: number) => {
     let s = 0;
-    for (let d = 0; d < DIMS; d++) s += planes[b * DIMS + d] * vectors[i * DIMS + d];
+    for (let d = 0; d < dims; d++) s += planes[b * dims + d] * vectors[i * dims + d];
     return s;
   };
   const bucketOf = Uint32Array.from({ length: n }, (_, i) => {
@@ -100,7 +105,7 @@ function measure(label: string, vectors: Int8Array, fractions: number[], rowsPer
   const bucketRows = new Uint32Array((1 << bits) + 1);
   for (const b of bucketOf) bucketRows[b + 1]++;
   for (let b = 0; b < 1 << bits; b++) bucketRows[b + 1] += bucketRows[b];
-  const buckets = cellsOf(vectors, Uint32Array.from(order), bucketRows);
+  const buckets = cellsOf(vectors, dims, Uint32Array.from(order), bucketRows);
   for (const fraction of fractions) {
     score(`hyperplane buckets (${bits} bits, ${(n / 2 ** bits).toFixed(0)} rows each)`, fraction, (i) => {
       // Query-directed multi-probe: flip the bits whose projections are closest to zero first.
@@ -122,11 +127,11 @@ function measure(label: string, vectors: Int8Array, fractions: number[], rowsPer
     });
   }
   for (const size of rowsPerCell) {
-    const c = clusterCells(vectors, DIMS, { rowsPerCell: size });
-    const cells = cellsOf(vectors, c.order, c.cellRows);
+    const c = clusterCells(vectors, dims, { rowsPerCell: size });
+    const cells = cellsOf(vectors, dims, c.order, c.cellRows);
     const head = {
       cells: cells.length,
-      dims: DIMS,
+      dims,
       centroids: c.centroids,
       cellRows: c.cellRows,
     } as CellIndexHead;
@@ -165,23 +170,23 @@ const demoManifest = path.join(DEMO_DATA_DIR, 'manifest.json');
 if (existsSync(demoManifest)) {
   const m = parseManifest(JSON.parse(readFileSync(demoManifest, 'utf8')));
   const index = decodeIndexData(new Uint8Array(readFileSync(path.join(DEMO_DATA_DIR, m.index.path))));
-  const n = index.vectors.length / DIMS;
+  const n = index.vectors.length / index.transform.dims;
   sections.push(
     ...table(
-      `Real: the emoji demo (${n} images)`,
-      measure('emoji', index.vectors, [0.02, 0.05, 0.1], [32, 128]),
+      `Real: the emoji demo (${n} images, the resident index's ${index.transform.dims}-d rows)`,
+      measure('emoji', index.vectors, index.transform.dims, [0.02, 0.05, 0.1], [32, 128]),
     ),
   );
 }
 const embeddings = calibratedEmbeddings(syntheticCount);
-const transform = await fitTransform(embeddings, { dims: DIMS, seed: DEFAULT_SEED });
-const synthetic = new Int8Array(syntheticCount * DIMS);
-embeddings.forEach((e, i) => synthetic.set(compactVector(transform, e), i * DIMS));
+const transform = await fitTransform(embeddings, { dims: SHARDED_DIMS, seed: DEFAULT_SEED });
+const synthetic = new Int8Array(syntheticCount * SHARDED_DIMS);
+embeddings.forEach((e, i) => synthetic.set(compactVector(transform, e), i * SHARDED_DIMS));
 embeddings.length = 0;
 sections.push(
   ...table(
     `Synthetic, calibrated (${syntheticCount} images, bench/shardedDataDir.ts)`,
-    measure('synthetic', synthetic, [0.01, 0.02, 0.05], [128, 256, 512]),
+    measure('synthetic', synthetic, SHARDED_DIMS, [0.01, 0.02, 0.05], [128, 256, 512]),
   ),
 );
 
@@ -190,7 +195,7 @@ const doc = [
   '',
   `Written by \`npx tsx bench/shardedTradeoff.ts --count ${syntheticCount}\`. Recall@10 against the exact int8 scan (every row), ${QUERIES} album-image queries, as a function of the share of the collection a query reads; in brackets the Range requests per query (runs of adjacent buckets). The row size is the same for every method (100 bytes), so the share read is the bytes a cold query fetches for rows.`,
   '',
-  'Random-hyperplane buckets (the first bits of the LSH code, probed in order of the smallest projection margins, Lv et al. 2007) find few of the true neighbours: in the whitened 96-d space the neighbours of an image are at 35–55°, where each hyperplane separates them with probability 0.2–0.3, so a handful of bits already scatters them over many buckets. Nearest-centroid cells (two-level spherical k-means) follow the data, and read a fraction of the rows for the same recall; they are what index v2 stores ([index-format.md](index-format.md#the-sharded-layout)). Larger cells mean fewer requests and a smaller head, smaller cells a better recall per byte; the default is ~256 rows per cell.',
+  'Random-hyperplane buckets (the first bits of the LSH code, probed in order of the smallest projection margins, Lv et al. 2007) find few of the true neighbours: in the whitened 96-d space the neighbours of an image are at 35–55°, where each hyperplane separates them with probability 0.2–0.3, so a handful of bits already scatters them over many buckets. Nearest-centroid cells (spherical k-means, each row in the cell of its nearest centroid) follow the data, and read a fraction of the rows for the same recall; they are what index v2 stores ([index-format.md](index-format.md#the-sharded-layout)). Larger cells mean fewer requests and a smaller head, smaller cells a better recall per byte; the default is ~256 rows per cell.',
   '',
   ...sections,
 ];

@@ -11,10 +11,13 @@ export interface CellHit {
 }
 
 /**
- * Rows a query gathers before re-ranking: a fraction of the collection with a floor and a cap, so a
- * cold query stays within a few megabytes at a million images (docs/index-tradeoff.md, sharded).
+ * Rows a query gathers before re-ranking: a floor, then a fraction of the collection, with a cap. With
+ * every row in the cell of its nearest centroid, the cells holding a query's neighbours stay about as
+ * many as the collection grows (denser data, same cell size), so the floor of 16 cells serves up to
+ * two million images: recall@10 0.994 at a million on the bench (docs/index-format.md, "Where a
+ * sharded query's time goes"), where 8 cells also gave 0.992 but the demo's real vectors need more.
  */
-export const PROBE_ROW_FRACTION = 1 / 32;
+export const PROBE_ROW_FRACTION = 1 / 512;
 export const PROBE_MIN_ROWS = 4096;
 export const PROBE_MAX_ROWS = 32768;
 

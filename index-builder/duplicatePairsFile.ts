@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_ROWS_PER_CELL } from './cellClustering';
+import { CELL_CLUSTERING_VERSION, DEFAULT_ROWS_PER_CELL } from './cellClustering';
 import { contentHash } from './contentAddress';
 import { PROBE_ROWS } from './duplicateDetection';
 import { NEIGHBOUR_CELLS } from './pairScan';
@@ -56,7 +56,7 @@ export function pairStateKey(
   blend: unknown,
   rowsPerCell = DEFAULT_ROWS_PER_CELL,
 ): Buffer {
-  const scan = `format=${FORMAT};probe=${PROBE_ROWS};near=${NEIGHBOUR_CELLS};cell=${rowsPerCell};blend=${JSON.stringify(blend ?? null)}`;
+  const scan = `format=${FORMAT};probe=${PROBE_ROWS};near=${NEIGHBOUR_CELLS};cell=${rowsPerCell};clustering=${CELL_CLUSTERING_VERSION};blend=${JSON.stringify(blend ?? null)}`;
   return Buffer.from(contentHash(Buffer.concat([transformKey, Buffer.from(scan, 'utf8')])), 'hex');
 }
 
