@@ -106,7 +106,6 @@ test('a small storage quota: degraded features are named, own-image search does 
     // Room comes free: what fits is kept now (the collection), what does not is still named (the model).
     // Chromium's quota accounting may take in the deleted filler late (the estimate, and the writes it
     // allows); each status read tries the refused parts again, so the collection is kept on a later one.
-    // (CI on 089aec3 read the status once, at once, and still found the collection not kept.)
     await freeStorage(page);
     await expect.poll(async () => (await workerStatus(page)).storage.notKept).toEqual(['model']);
     const status = await workerStatus(page);
