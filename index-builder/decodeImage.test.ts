@@ -86,6 +86,21 @@ describe('decodeImage', () => {
     }
   });
 
+  it('says the same of a damaged file every time, however many decode at once', async () => {
+    // libvips shares one error buffer across concurrent decodes, so its own words for this file vary.
+    const png = await shapePng(7);
+    const truncated = png.subarray(0, png.length - 40);
+    const messages = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => decodeImage(truncated)));
+      for (const r of results) {
+        expect(r.status).toBe('rejected');
+        if (r.status === 'rejected') messages.add(`${r.reason.reason}: ${r.reason.message}`);
+      }
+    }
+    expect([...messages]).toEqual(['corrupt: the PNG data is truncated or corrupt']);
+  });
+
   it('rejects images over the pixel limit before decoding them', async () => {
     const png = await shapePng(2, 100);
     expect(await reasonOf(decodeImage(png, 100 * 100 - 1))).toBe('too-large');

@@ -33,7 +33,17 @@ export interface DecodedImage {
   format: string;
 }
 
-function classify(err: unknown): ImageDecodeError {
+/**
+ * What libvips says about damaged data. Its error buffer is shared by the whole process and
+ * concurrent decodes write into it as their threads go, so the same truncated PNG reads
+ * "vipspng: libpng read error" in one decode and "Warning treated as error due to failOn setting"
+ * in the next. Two builds of the same files must write the same report, so damage recognised here
+ * gets one fixed message; anything else keeps the decoder's words.
+ */
+const DAMAGED =
+  /corrupt|truncat|premature end|unexpected end|read error|failOn|not enough data|bad seek|invalid|bogus|unable to (parse|read)/i;
+
+function classify(err: unknown, format?: string): ImageDecodeError {
   const full = err instanceof Error ? err.message : String(err);
   // libvips repeats its complaints line after line; the first and last lines carry the meaning.
   const lines = full.split('\n').filter((l) => l.trim() !== '');
@@ -45,6 +55,10 @@ function classify(err: unknown): ImageDecodeError {
   // HEIC with HEVC and similar: sharp recognises the container but was built without the codec.
   if (/has not been built in|unsupported (codec|feature|compression)/i.test(full)) {
     return new ImageDecodeError('unsupported', message);
+  }
+  if (DAMAGED.test(full)) {
+    const what = format ? `the ${format.toUpperCase()} data` : 'the image data';
+    return new ImageDecodeError('corrupt', `${what} is truncated or corrupt`);
   }
   return new ImageDecodeError('corrupt', message);
 }
@@ -66,12 +80,13 @@ export async function decodeImage(
   maxSide = MAX_DECODE_SIDE,
 ): Promise<DecodedImage> {
   const pipeline = open(bytes, maxPixels);
+  let format: string | undefined;
   try {
-    const { format } = await pipeline.metadata();
+    ({ format } = await pipeline.metadata());
     pipeline.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
     return { image: await toRgba(pipeline), format: format ?? 'unknown' };
   } catch (err) {
-    throw err instanceof ImageDecodeError ? err : classify(err);
+    throw err instanceof ImageDecodeError ? err : classify(err, format);
   }
 }
 
@@ -111,7 +126,7 @@ export async function decodeImageRegion(
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
     return { image: await toRgba(pipeline), format, rect };
   } catch (err) {
-    throw err instanceof ImageDecodeError ? err : classify(err);
+    throw err instanceof ImageDecodeError ? err : classify(err, format);
   }
 }
 
