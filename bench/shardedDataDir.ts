@@ -36,7 +36,7 @@ export interface ShardedDataDir {
   reused: boolean;
 }
 
-const STAMP = 'sharded-bench-v4';
+const STAMP = 'sharded-bench-v6';
 const ALBUMS = 100;
 
 /** Ids like the builder's (12 hex digits), spread evenly over the id shards. */
@@ -46,7 +46,7 @@ function syntheticId(i: number): string {
 }
 
 /**
- * Writes (or reuses) a sharded data dir of `count` synthetic images under `dir`: index v2, catalog
+ * Writes (or reuses) a sharded data dir of `count` synthetic images under `dir`: index v3, catalog
  * index and shards, one shared thumbnail, and the model (a manifest must name one).
  */
 export async function shardedDataDir(
@@ -67,7 +67,7 @@ export async function shardedDataDir(
   const perAlbum = Math.ceil(count / ALBUMS);
   // Embedding i is image i; albums are consecutive runs, which is the catalog's position order.
   const positions = Uint32Array.from({ length: count }, (_, i) => i);
-  log('  clustering into cells and encoding index v2');
+  log('  clustering into cells and encoding index v3');
   const { bytes, order, vectors, dims } = await assembleCellIndex(embeddings, positions, {
     modelId: model.spec.id,
   });

@@ -15,6 +15,7 @@ import { lshPlanes } from '../core/lsh';
 import { parseManifest } from '../core/manifest';
 import { compactVector } from '../core/vectorTransform';
 import { DEFAULT_SEED, SHARDED_DIMS } from '../index-builder/assembleIndex';
+import { borderCopies } from '../index-builder/cellCopies';
 import { clusterCells } from '../index-builder/cellClustering';
 import { fitTransform } from '../index-builder/fitTransform';
 import { DEMO_DATA_DIR } from './demoDataDir';
@@ -42,9 +43,35 @@ function cellsOf(vectors: Int8Array, dims: number, rows: Uint32Array, cellRows: 
     const b = cellRows[c + 1];
     const v = new Int8Array((b - a) * dims);
     for (let r = a; r < b; r++) v.set(vectors.subarray(rows[r] * dims, (rows[r] + 1) * dims), (r - a) * dims);
-    cells.push({ cell: c, firstRow: a, count: b - a, vectors: v, positions: rows.slice(a, b) });
+    cells.push({ cell: c, firstRow: a, count: b - a, copies: 0, vectors: v, positions: rows.slice(a, b) });
   }
   return cells;
+}
+
+/** The same cells with the copies of border rows an index v3 stores (index-builder/cellCopies.ts). */
+async function withCopies(
+  cells: CellRows[],
+  dims: number,
+  centroids: Int8Array,
+  cellRows: Uint32Array,
+): Promise<CellRows[]> {
+  const vectors = new Int8Array(cellRows[cellRows.length - 1] * dims);
+  const positions = new Uint32Array(cellRows[cellRows.length - 1]);
+  for (const c of cells) {
+    vectors.set(c.vectors, c.firstRow * dims);
+    positions.set(c.positions, c.firstRow);
+  }
+  const copies = await borderCopies(vectors, positions, dims, centroids, cellRows);
+  return cells.map((c, i) => {
+    const [a, b] = [copies.rows[i], copies.rows[i + 1]];
+    const v = new Int8Array((c.count + b - a) * dims);
+    v.set(c.vectors);
+    v.set(copies.vectors.subarray(a * dims, b * dims), c.count * dims);
+    const p = new Uint32Array(c.count + b - a);
+    p.set(c.positions);
+    p.set(copies.positions.subarray(a, b), c.count);
+    return { ...c, count: c.count + b - a, copies: b - a, vectors: v, positions: p };
+  });
 }
 
 function runs(sortedCells: number[]): number {
@@ -55,13 +82,13 @@ function runs(sortedCells: number[]): number {
   return n;
 }
 
-function measure(
+async function measure(
   label: string,
   vectors: Int8Array,
   dims: number,
   fractions: number[],
   rowsPerCell: number[],
-): Row[] {
+): Promise<Row[]> {
   const n = vectors.length / dims;
   const queries = Array.from({ length: QUERIES }, (_, i) => Math.floor(((i + 0.5) * n) / QUERIES));
   const identity = Uint32Array.from({ length: n }, (_, i) => i);
@@ -128,18 +155,29 @@ function measure(
   }
   for (const size of rowsPerCell) {
     const c = clusterCells(vectors, dims, { rowsPerCell: size });
-    const cells = cellsOf(vectors, dims, c.order, c.cellRows);
-    const head = {
-      cells: cells.length,
-      dims,
-      centroids: c.centroids,
-      cellRows: c.cellRows,
-    } as CellIndexHead;
-    for (const fraction of fractions) {
-      score(`k-means cells (${cells.length} of ~${size} rows)`, fraction, (i) => {
-        const picked = probeCells(head, q(i), Math.ceil(fraction * n));
-        return { cells: picked.map((p) => cells[p]), requests: runs([...picked].sort((a, b) => a - b)) };
-      });
+    const own = cellsOf(vectors, dims, c.order, c.cellRows);
+    const copied = await withCopies(own, dims, c.centroids, c.cellRows);
+    for (const [kind, cells] of [
+      ['', own],
+      [', border rows copied', copied],
+    ] as const) {
+      const storedRows = new Uint32Array(cells.length + 1);
+      cells.forEach((cell, i) => (storedRows[i + 1] = storedRows[i] + cell.count));
+      const head = {
+        cells: cells.length,
+        dims,
+        centroids: c.centroids,
+        cellRows: c.cellRows,
+        storedRows,
+      } as CellIndexHead;
+      const stored = storedRows[cells.length] / n;
+      const label = `k-means cells (${cells.length} of ~${size} rows${kind}${kind ? `, ${stored.toFixed(2)}× rows` : ''})`;
+      for (const fraction of fractions) {
+        score(label, fraction, (i) => {
+          const picked = probeCells(head, q(i), Math.ceil(fraction * n));
+          return { cells: picked.map((p) => cells[p]), requests: runs([...picked].sort((a, b) => a - b)) };
+        });
+      }
     }
   }
   console.log(`${label}: ${rows.length} rows measured`);
@@ -174,7 +212,13 @@ if (existsSync(demoManifest)) {
   sections.push(
     ...table(
       `Real: the emoji demo (${n} images, the resident index's ${index.transform.dims}-d rows)`,
-      measure('emoji', index.vectors, index.transform.dims, [0.02, 0.05, 0.1], [32, 128]),
+      await measure(
+        'emoji',
+        index.vectors,
+        index.transform.dims,
+        [0.02, 0.05, 0.1, 0.18, 0.36],
+        [32, 128, 256],
+      ),
     ),
   );
 }
@@ -186,7 +230,7 @@ embeddings.length = 0;
 sections.push(
   ...table(
     `Synthetic, calibrated (${syntheticCount} images, bench/shardedDataDir.ts)`,
-    measure('synthetic', synthetic, SHARDED_DIMS, [0.01, 0.02, 0.05], [128, 256, 512]),
+    await measure('synthetic', synthetic, SHARDED_DIMS, [0.01, 0.02, 0.05], [128, 256, 512]),
   ),
 );
 
@@ -195,7 +239,7 @@ const doc = [
   '',
   `Written by \`npx tsx bench/shardedTradeoff.ts --count ${syntheticCount}\`. Recall@10 against the exact int8 scan (every row), ${QUERIES} album-image queries, as a function of the share of the collection a query reads; in brackets the Range requests per query (runs of adjacent buckets). The row size is the same for every method (100 bytes), so the share read is the bytes a cold query fetches for rows.`,
   '',
-  'Random-hyperplane buckets (the first bits of the LSH code, probed in order of the smallest projection margins, Lv et al. 2007) find few of the true neighbours: in the whitened 96-d space the neighbours of an image are at 35–55°, where each hyperplane separates them with probability 0.2–0.3, so a handful of bits already scatters them over many buckets. Nearest-centroid cells (spherical k-means, each row in the cell of its nearest centroid) follow the data, and read a fraction of the rows for the same recall; they are what index v2 stores ([index-format.md](index-format.md#the-sharded-layout)). Larger cells mean fewer requests and a smaller head, smaller cells a better recall per byte; the default is ~256 rows per cell.',
+  'Random-hyperplane buckets (the first bits of the LSH code, probed in order of the smallest projection margins, Lv et al. 2007) find few of the true neighbours: in the whitened 96-d space the neighbours of an image are at 35–55°, where each hyperplane separates them with probability 0.2–0.3, so a handful of bits already scatters them over many buckets. Nearest-centroid cells (spherical k-means, each row in the cell of its nearest centroid) follow the data, and read a fraction of the rows for the same recall; they are what index v3 stores, with copies of border rows (the rows marked so below; [index-format.md](index-format.md#the-sharded-layout)). Larger cells mean fewer requests and a smaller head, smaller cells a better recall per byte; the default is ~256 rows per cell.',
   '',
   ...sections,
 ];

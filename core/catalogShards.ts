@@ -5,7 +5,7 @@ import { nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } fro
  * The sharded catalog (docs/index-format.md), the catalog of both layouts: a small catalog index
  * (albums, shard checksums) plus item shards in album order and id shards by id prefix, so a page never
  * downloads the whole catalog for its first screen. An item's position is its place in album order;
- * `row` is its row in the build's index (index v2 for the sharded layout, index v1 for the resident one).
+ * `row` is its row in the build's index (its own row in index v3 for the sharded layout, index v1 for the resident one).
  */
 export const CATALOG_INDEX_FORMAT = 'lookalike-catalog-index';
 export const CATALOG_INDEX_VERSION = 1;

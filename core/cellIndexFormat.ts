@@ -4,12 +4,15 @@ import { sha256Bytes } from './sha256';
 import { assertVectorTransform, type VectorTransform } from './vectorTransform';
 
 /**
- * Index v2, the sharded layout (docs/index-format.md): rows grouped by cell, so a client that holds
- * the small head (header + centroids + cell directory) fetches only the cells a query probes, with
- * HTTP Range requests. The head is SHA-256-checked, each cell CRC-32-checked, the transform (only
- * own-image queries need it) SHA-256-checked on its own.
+ * Index v2 and v3, the sharded layout (docs/index-format.md): rows grouped by cell, so a client that
+ * holds the small head (header + centroids + cell directory) fetches only the cells a query probes,
+ * with HTTP Range requests. The head is SHA-256-checked, each cell CRC-32-checked, the transform (only
+ * own-image queries need it) SHA-256-checked on its own. v3 adds copies: a cell may also hold copies of
+ * rows whose own cell is another one (rows near a border), after its own rows, so a query finds them
+ * while reading fewer cells. It is written when there are copies; v2, without them, is still read.
  */
-export const CELL_INDEX_VERSION = 2;
+export const CELL_INDEX_VERSION = 3;
+const VERSION_WITHOUT_COPIES = 2;
 export const CELL_HEADER_BYTES = 160;
 const ALIGN = 8;
 const CHECKSUMMED_FROM = 48;
@@ -51,6 +54,11 @@ export interface CellIndexHead {
   centroids: Int8Array;
   /** cells + 1 entries: cell c holds rows cellRows[c] ..< cellRows[c+1]. */
   cellRows: Uint32Array;
+  /**
+   * cells + 1 entries: cell c is stored rows storedRows[c] ..< storedRows[c+1] of the file, its own
+   * rows then its copies. Equal to cellRows in a file without copies.
+   */
+  storedRows: Uint32Array;
   cellCrc: Uint32Array;
   transformOffset: number;
   transformBytes: number;
@@ -59,14 +67,26 @@ export interface CellIndexHead {
   totalBytes: number;
 }
 
-/** Rows of one cell: views into the fetched bytes. */
+/** Rows of one cell, its own rows then its copies of other cells' rows. */
 export interface CellRows {
   cell: number;
   /** Index row of the first row. */
   firstRow: number;
+  /** Rows held, copies included. */
   count: number;
+  /** The last `copies` of them are copies of rows stored in other cells. */
+  copies: number;
   vectors: Int8Array;
   /** Catalog position of each row. */
+  positions: Uint32Array;
+}
+
+/** Rows a cell holds besides its own, grouped by cell like the rows. */
+export interface CellCopies {
+  /** cells + 1 entries: cell c holds copies rows[c] ..< rows[c+1]. */
+  rows: Uint32Array;
+  /** copies × dims */
+  vectors: Int8Array;
   positions: Uint32Array;
 }
 
@@ -79,6 +99,8 @@ export interface CellIndexData {
   vectors: Int8Array;
   /** count: the catalog position of each row. */
   positions: Uint32Array;
+  /** Absent or empty: a v2 file. */
+  copies?: CellCopies;
 }
 
 function align(n: number, to = ALIGN): number {
@@ -93,24 +115,45 @@ function fail(message: string): never {
   throw new IndexFormatError(`invalid sharded index: ${message}`);
 }
 
-function directoryLayout(modelIdBytes: number, cells: number, dims: number) {
+function directoryLayout(version: number, modelIdBytes: number, cells: number, dims: number) {
   const centroids = align(CELL_HEADER_BYTES + modelIdBytes);
   const cellRows = align(centroids + cells * dims);
-  const cellCrc = cellRows + (cells + 1) * 4;
+  // v3: the stored-row directory follows the cell directory.
+  const storedRows = version === VERSION_WITHOUT_COPIES ? cellRows : cellRows + (cells + 1) * 4;
+  const cellCrc = storedRows + (cells + 1) * 4;
   const headBytes = align(cellCrc + cells * 4);
-  return { centroids, cellRows, cellCrc, headBytes };
+  return { centroids, cellRows, storedRows, cellCrc, headBytes };
 }
 
-/** Byte range [start, end) of cell c's rows in the file. */
+/** Byte range [start, end) of cell c's rows (copies included) in the file. */
 export function cellByteRange(head: CellIndexHead, cell: number): [number, number] {
   return [
-    head.rowsOffset + head.cellRows[cell] * head.rowBytes,
-    head.rowsOffset + head.cellRows[cell + 1] * head.rowBytes,
+    head.rowsOffset + head.storedRows[cell] * head.rowBytes,
+    head.rowsOffset + head.storedRows[cell + 1] * head.rowBytes,
   ];
+}
+
+/** Rows cell c holds, copies included: what reading it costs. */
+export function cellRowCount(head: CellIndexHead, cell: number): number {
+  return head.storedRows[cell + 1] - head.storedRows[cell];
+}
+
+/** Directory check shared by writer and reader: monotone, spanning 0..count, copies ≥ 0 per cell. */
+function directoryProblem(cellRows: Uint32Array, storedRows: Uint32Array, count: number): string | undefined {
+  const cells = cellRows.length - 1;
+  if (cellRows[0] !== 0 || cellRows[cells] !== count) return 'cell directory must span 0..count';
+  if (storedRows[0] !== 0) return 'stored-row directory must start at 0';
+  for (let c = 0; c < cells; c++) {
+    if (cellRows[c + 1] < cellRows[c]) return `cell directory decreases at ${c}`;
+    if (storedRows[c + 1] - storedRows[c] < cellRows[c + 1] - cellRows[c])
+      return `cell ${c} stores fewer rows than it owns`;
+  }
+  return undefined;
 }
 
 export function encodeCellIndex(data: CellIndexData): Uint8Array {
   const { transform, centroids, cellRows, vectors, positions } = data;
+  const copies = data.copies !== undefined && data.copies.positions.length > 0 ? data.copies : undefined;
   assertVectorTransform(transform);
   const { dims, inputDim } = transform;
   const modelId = new TextEncoder().encode(data.modelId);
@@ -122,22 +165,36 @@ export function encodeCellIndex(data: CellIndexData): Uint8Array {
   if (cells < 1 || cells > MAX_CELLS) throw new RangeError(`cell count ${cells} is out of range`);
   if (centroids.length !== cells * dims) throw new RangeError('centroids do not match cells × dims');
   if (vectors.length !== count * dims) throw new RangeError('vectors do not match count × dims');
-  if (cellRows[0] !== 0 || cellRows[cells] !== count) throw new RangeError('cellRows must span 0..count');
-  for (let c = 0; c < cells; c++)
-    if (cellRows[c + 1] < cellRows[c]) throw new RangeError(`cellRows decreases at cell ${c}`);
+  const storedRows = new Uint32Array(cells + 1);
+  for (let c = 0; c < cells; c++) {
+    const copied = copies === undefined ? 0 : copies.rows[c + 1] - copies.rows[c];
+    storedRows[c + 1] = storedRows[c] + (cellRows[c + 1] - cellRows[c]) + copied;
+  }
+  if (copies !== undefined) {
+    const n = copies.positions.length;
+    if (copies.rows.length !== cells + 1 || copies.rows[0] !== 0 || copies.rows[cells] !== n)
+      throw new RangeError('copies.rows must span 0..copies, one entry per cell + 1');
+    if (copies.vectors.length !== n * dims) throw new RangeError('copy vectors do not match copies × dims');
+    for (const p of copies.positions)
+      if (p >= count) throw new RangeError(`a copy names position ${p} ≥ count`);
+  }
+  const problem = directoryProblem(cellRows, storedRows, count);
+  if (problem !== undefined) throw new RangeError(problem);
+  const stored = storedRows[cells];
 
+  const version = copies === undefined ? VERSION_WITHOUT_COPIES : CELL_INDEX_VERSION;
   const rowBytes = rowBytesFor(dims);
-  const dir = directoryLayout(modelId.length, cells, dims);
+  const dir = directoryLayout(version, modelId.length, cells, dims);
   const transformOffset = dir.headBytes;
   const transformBytes = (inputDim + dims * inputDim) * 4;
   const rowsOffset = align(transformOffset + transformBytes);
-  const totalBytes = align(rowsOffset + count * rowBytes);
+  const totalBytes = align(rowsOffset + stored * rowBytes);
   if (totalBytes > 2 ** 52) throw new RangeError('index too large');
 
   const out = new Uint8Array(totalBytes);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode(INDEX_MAGIC), O.magic);
-  view.setUint32(O.version, CELL_INDEX_VERSION, true);
+  view.setUint32(O.version, version, true);
   view.setUint32(O.headBytes, dir.headBytes, true);
   view.setUint32(O.count, count, true);
   view.setUint32(O.inputDim, inputDim, true);
@@ -153,21 +210,27 @@ export function encodeCellIndex(data: CellIndexData): Uint8Array {
   out.set(modelId, CELL_HEADER_BYTES);
   out.set(new Uint8Array(centroids.buffer, centroids.byteOffset, centroids.byteLength), dir.centroids);
   for (let c = 0; c <= cells; c++) view.setUint32(dir.cellRows + c * 4, cellRows[c], true);
+  if (version !== VERSION_WITHOUT_COPIES)
+    for (let c = 0; c <= cells; c++) view.setUint32(dir.storedRows + c * 4, storedRows[c], true);
 
   let at = transformOffset;
   for (let i = 0; i < inputDim; i++, at += 4) view.setFloat32(at, transform.mean[i], true);
   for (let i = 0; i < dims * inputDim; i++, at += 4) view.setFloat32(at, transform.projection[i], true);
   out.set(sha256Bytes(out.subarray(transformOffset, transformOffset + transformBytes)), O.transformChecksum);
 
-  const vecBytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
-  for (let row = 0; row < count; row++) {
-    const off = rowsOffset + row * rowBytes;
-    out.set(vecBytes.subarray(row * dims, (row + 1) * dims), off);
-    view.setUint32(off + rowBytes - 4, positions[row], true);
-  }
+  const writeRow = (at: number, v: Int8Array, from: number, position: number) => {
+    const off = rowsOffset + at * rowBytes;
+    out.set(new Uint8Array(v.buffer, v.byteOffset + from * dims, dims), off);
+    view.setUint32(off + rowBytes - 4, position, true);
+  };
   for (let c = 0; c < cells; c++) {
-    const start = rowsOffset + cellRows[c] * rowBytes;
-    const end = rowsOffset + cellRows[c + 1] * rowBytes;
+    let at = storedRows[c];
+    for (let row = cellRows[c]; row < cellRows[c + 1]; row++) writeRow(at++, vectors, row, positions[row]);
+    if (copies !== undefined)
+      for (let j = copies.rows[c]; j < copies.rows[c + 1]; j++)
+        writeRow(at++, copies.vectors, j, copies.positions[j]);
+    const start = rowsOffset + storedRows[c] * rowBytes;
+    const end = rowsOffset + storedRows[c + 1] * rowBytes;
     view.setUint32(dir.cellCrc + c * 4, crc32(out.subarray(start, end)), true);
   }
   out.set(sha256Bytes(out.subarray(CHECKSUMMED_FROM, dir.headBytes)), O.headChecksum);
@@ -180,17 +243,19 @@ export function cellIndexHeadBytes(prefix: Uint8Array): number {
   return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(O.headBytes, true);
 }
 
-function checkMagicAndVersion(bytes: Uint8Array): void {
+function checkMagicAndVersion(bytes: Uint8Array): number {
   if (bytes.length < 16) fail(`need at least 16 bytes, got ${bytes.length}`);
   for (let i = 0; i < INDEX_MAGIC.length; i++)
     if (bytes[i] !== INDEX_MAGIC.charCodeAt(i)) fail('wrong magic, this is not a Lookalike index');
   const version = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(O.version, true);
-  if (version !== CELL_INDEX_VERSION) fail(`version ${version}, expected ${CELL_INDEX_VERSION}`);
+  if (version !== CELL_INDEX_VERSION && version !== VERSION_WITHOUT_COPIES)
+    fail(`version ${version}, expected ${VERSION_WITHOUT_COPIES} or ${CELL_INDEX_VERSION}`);
+  return version;
 }
 
 /** Decodes and verifies the head from the file's first headBytes bytes (more is fine). */
 export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
-  checkMagicAndVersion(input);
+  const version = checkMagicAndVersion(input);
   const bytes = input.byteOffset % ALIGN === 0 ? input : input.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (o: number) => view.getUint32(o, true);
@@ -213,7 +278,7 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
   if (rowBytes !== rowBytesFor(dims)) fail(`row size ${rowBytes}, expected ${rowBytesFor(dims)}`);
   if (!(quantScale > 0 && Number.isFinite(quantScale))) fail('quantScale must be positive');
   if (modelIdBytes < 1 || modelIdBytes > MAX_MODEL_ID_BYTES) fail('model id length out of range');
-  const dir = directoryLayout(modelIdBytes, cells, dims);
+  const dir = directoryLayout(version, modelIdBytes, cells, dims);
   if (dir.headBytes !== headBytes) fail(`head size ${headBytes} does not match its directory`);
   let modelId: string;
   try {
@@ -225,8 +290,9 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
   }
   const at = bytes.byteOffset;
   const cellRows = new Uint32Array(bytes.buffer, at + dir.cellRows, cells + 1).slice();
-  if (cellRows[0] !== 0 || cellRows[cells] !== count) fail('cell directory must span 0..count');
-  for (let c = 0; c < cells; c++) if (cellRows[c + 1] < cellRows[c]) fail(`cell directory decreases at ${c}`);
+  const storedRows = new Uint32Array(bytes.buffer, at + dir.storedRows, cells + 1).slice();
+  const problem = directoryProblem(cellRows, storedRows, count);
+  if (problem !== undefined) fail(problem);
   const transformOffset = view.getFloat64(O.transformOffset, true);
   const transformBytes = u32(O.transformBytes);
   const rowsOffset = view.getFloat64(O.rowsOffset, true);
@@ -234,7 +300,8 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
   if (transformOffset !== headBytes || transformBytes !== (inputDim + dims * inputDim) * 4)
     fail('transform section is misplaced');
   if (rowsOffset !== align(transformOffset + transformBytes)) fail('rows section is misplaced');
-  if (totalBytes !== align(rowsOffset + count * rowBytes)) fail('total size does not match the rows');
+  if (totalBytes !== align(rowsOffset + storedRows[cells] * rowBytes))
+    fail('total size does not match the rows');
   return {
     modelId,
     count,
@@ -246,6 +313,7 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
     headBytes,
     centroids: new Int8Array(bytes.buffer, at + dir.centroids, cells * dims).slice(),
     cellRows,
+    storedRows,
     cellCrc: new Uint32Array(bytes.buffer, at + dir.cellCrc, cells).slice(),
     transformOffset,
     transformBytes,
@@ -280,7 +348,8 @@ export function decodeCellTransform(head: CellIndexHead, bytes: Uint8Array): Vec
 export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array): CellRows {
   if (!Number.isInteger(cell) || cell < 0 || cell >= head.cells) fail(`cell ${cell} does not exist`);
   const firstRow = head.cellRows[cell];
-  const count = head.cellRows[cell + 1] - firstRow;
+  const count = cellRowCount(head, cell);
+  const copies = count - (head.cellRows[cell + 1] - firstRow);
   if (input.length !== count * head.rowBytes)
     fail(`cell ${cell} is ${input.length} bytes, expected ${count * head.rowBytes}`);
   if (crc32(input) !== head.cellCrc[cell]) fail(`cell ${cell} checksum mismatch, the data is corrupted`);
@@ -295,5 +364,5 @@ export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array)
     positions[r] = view.getUint32(from + rowBytes - 4, true);
     if (positions[r] >= head.count) fail(`cell ${cell} row ${r} names position ${positions[r]} ≥ count`);
   }
-  return { cell, firstRow, count, vectors, positions };
+  return { cell, firstRow, count, copies, vectors, positions };
 }

@@ -1,5 +1,6 @@
 import {
   cellByteRange,
+  cellRowCount,
   decodeCell,
   decodeCellIndexHead,
   decodeCellTransform,
@@ -132,7 +133,7 @@ export class ShardedReader {
     const q = decodeVector(item.vector);
     if (q.length !== this.head.dims)
       throw new CorruptDataError(`item ${item.id} has a ${q.length}-d vector, the index ${this.head.dims}-d`);
-    return this.search(q, k, item.row, probeRows, { ...this.stats });
+    return this.search(q, k, item.position, probeRows, { ...this.stats });
   }
 
   /** Own-image query: q is the compact int8 vector (see transform()). */
@@ -154,14 +155,14 @@ export class ShardedReader {
   private async search(
     q: Int8Array,
     k: number,
-    excludeRow: number,
+    excludePosition: number,
     probeRows: number | undefined,
     before: FetchStats,
   ): Promise<ShardedSearch> {
     assertK(k);
     const minRows = probeRows ?? defaultProbeRows(this.head.count);
     const probes = probeCells(this.head, q, minRows);
-    const kk = Math.min(k, this.head.count - (excludeRow === -1 ? 0 : 1));
+    const kk = Math.min(k, this.head.count - (excludePosition === -1 ? 0 : 1));
     // The results' item shards are a second round trip after the search. Once the nearest third of
     // the probed rows is in, the top k over them is mostly the final one (each row sits in the cell of
     // its nearest centroid, so the nearest cells hold most neighbours), so their shards start loading
@@ -170,9 +171,10 @@ export class ShardedReader {
     // most, so it waits for the answer rather than fetch shards that are not needed.
     const cells = await this.loadCells(probes, (held) => {
       const sure = Math.ceil(kk * PREFETCHED_RANKS);
-      if (sure > 0) for (const h of searchCells(q, held, sure, excludeRow)) this.prefetchItem(h.position);
+      if (sure > 0)
+        for (const h of searchCells(q, held, sure, excludePosition)) this.prefetchItem(h.position);
     });
-    const found = kk > 0 ? searchCells(q, cells, kk, excludeRow) : [];
+    const found = kk > 0 ? searchCells(q, cells, kk, excludePosition) : [];
     const items = await Promise.all(found.map((h) => this.itemsAt(h.position, 1).then((it) => it[0])));
     return {
       hits: found.map((h, i) => ({ item: items[i], score: h.score })),
@@ -210,7 +212,7 @@ export class ShardedReader {
       const cached = this.cells.get(c);
       if (cached !== undefined) got.set(c, cached);
     }
-    const rowsOf = (c: number) => this.head.cellRows[c + 1] - this.head.cellRows[c];
+    const rowsOf = (c: number) => cellRowCount(this.head, c);
     const wantedRows = wanted.reduce((n, c) => n + rowsOf(c), 0);
     // Rows of the longest run of nearest cells that are all held.
     let nearestHeld = 0;

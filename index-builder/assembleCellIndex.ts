@@ -1,6 +1,7 @@
 import type { VectorTransform } from '../core/vectorTransform';
 import { encodeCellIndex } from '../core/cellIndexFormat';
 import { DEFAULT_SEED, SHARDED_DIMS, storedVectors } from './assembleIndex';
+import { borderCopies } from './cellCopies';
 import { clusterCells, type CellClustering, type CellClusteringOptions } from './cellClustering';
 import { fitTransform, type TransformInputs } from './fitTransform';
 import type { NeighbourBlendOptions } from './neighbourBlend';
@@ -37,17 +38,18 @@ export async function cellIndexRows(
 }
 
 /**
- * Index v2 from int8 rows (input order) grouped into `cells`. positions[i] is the catalog position of
- * row i; order[row] = i for the index row that stores it; vectors holds the int8 vectors by index row.
+ * Index v3 from int8 rows (input order) grouped into `cells`, with copies of border rows
+ * (cellCopies.ts). positions[i] is the catalog position of row i; order[row] = i for the index row
+ * that stores it in its own cell; vectors holds the int8 vectors by index row (copies not included).
  */
-export function encodeCellRows(
+export async function encodeCellRows(
   rows: Int8Array,
   dims: number,
   positions: Uint32Array,
   cells: CellClustering,
   modelId: string,
   transform: VectorTransform,
-): { bytes: Uint8Array; order: Uint32Array; vectors: Int8Array } {
+): Promise<{ bytes: Uint8Array; order: Uint32Array; vectors: Int8Array }> {
   const { centroids, cellRows, order } = cells;
   if (positions.length * dims !== rows.length || order.length !== positions.length)
     throw new Error('encodeCellRows: one position and one cell row per input row');
@@ -64,12 +66,13 @@ export function encodeCellRows(
     cellRows,
     vectors,
     positions: rowPositions,
+    copies: await borderCopies(vectors, rowPositions, dims, centroids, cellRows),
   });
   return { bytes, order, vectors };
 }
 
 /**
- * Index v2 for the sharded layout with freshly clustered cells (the bench and tests; a build takes its
+ * Index v3 for the sharded layout with freshly clustered cells (the bench and tests; a build takes its
  * cells from the duplicate pair scan, which keeps them across rebuilds: publishSharded.ts).
  */
 export async function assembleCellIndex(
@@ -87,5 +90,9 @@ export async function assembleCellIndex(
     throw new Error('assembleCellIndex: one position per embedding');
   const { transform, rows, dims } = await cellIndexRows(embeddings, opts);
   const cells = clusterCells(rows, dims, opts);
-  return { ...encodeCellRows(rows, dims, positions, cells, opts.modelId, transform), dims, transform };
+  return {
+    ...(await encodeCellRows(rows, dims, positions, cells, opts.modelId, transform)),
+    dims,
+    transform,
+  };
 }

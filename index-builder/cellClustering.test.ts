@@ -1,33 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
+import { clusteredInt8Rows } from '../testing/syntheticEmbeddings';
 import { clusterCells } from './cellClustering';
 
 const DIMS = 96;
 
-/**
- * Int8 rows like the sharded bench's (clusters of ~50 images, neighbours as similar as the emoji
- * demo's): each embedding scaled so its largest value is ±127, as compactVector does.
- */
-function clusteredRows(count: number): Int8Array {
-  const { embeddings } = syntheticEmbeddings({
-    count,
-    dim: DIMS,
-    clusters: Math.round(count / 50),
-    spread: 0.5,
-    seed: count,
-    decay: 1,
-  });
-  const out = new Int8Array(count * DIMS);
-  embeddings.forEach((e, i) => {
-    let max = 0;
-    for (const x of e) max = Math.max(max, Math.abs(x));
-    for (let d = 0; d < DIMS; d++) out[i * DIMS + d] = Math.round((e[d] / max) * 127);
-  });
-  return out;
-}
-
 describe('clusterCells', () => {
-  const rows = clusteredRows(12_000);
+  const rows = clusteredInt8Rows(12_000, DIMS);
   const n = rows.length / DIMS;
   const clustering = clusterCells(rows, DIMS, { rowsPerCell: 8 });
   const cells = clustering.cellRows.length - 1;

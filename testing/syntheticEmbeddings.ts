@@ -61,3 +61,35 @@ export function clusteredEmbeddings(count: number, dim: number): Float32Array[] 
     decay: 1,
   }).embeddings;
 }
+
+/**
+ * Int8 rows like the sharded bench's (clusters of ~50 images, neighbours as similar as the emoji
+ * demo's): each embedding scaled so its largest value is ±127, as compactVector does. `centred`
+ * first removes the collection mean, as the index's transform does.
+ */
+export function clusteredInt8Rows(
+  count: number,
+  dim: number,
+  o: { spread?: number; centred?: boolean } = {},
+): Int8Array {
+  const { embeddings } = syntheticEmbeddings({
+    count,
+    dim,
+    clusters: Math.round(count / 50),
+    spread: o.spread ?? 0.5,
+    seed: count,
+    decay: 1,
+  });
+  if (o.centred) {
+    const mean = new Float64Array(dim);
+    for (const e of embeddings) for (let d = 0; d < dim; d++) mean[d] += e[d] / count;
+    for (const e of embeddings) for (let d = 0; d < dim; d++) e[d] -= mean[d];
+  }
+  const out = new Int8Array(count * dim);
+  embeddings.forEach((e, i) => {
+    let max = 0;
+    for (const x of e) max = Math.max(max, Math.abs(x));
+    for (let d = 0; d < dim; d++) out[i * dim + d] = Math.round((e[d] / max) * 127);
+  });
+  return out;
+}

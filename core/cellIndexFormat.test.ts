@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CELL_INDEX_VERSION,
+  cellByteRange,
+  decodeCell,
+  decodeCellIndexHead,
+  encodeCellIndex,
+  type CellIndexData,
+} from './cellIndexFormat';
+import { mulberry32 } from './lsh';
+
+const DIMS = 6;
+const INPUT_DIM = 9;
+
+/** 3 cells owning 4, 3 and 2 rows (positions 8 − row); cell 0 also holds a copy of row 5, cell 2 of rows 0 and 1. */
+function sample(withCopies: boolean): CellIndexData {
+  const next = mulberry32(5);
+  const vectors = Int8Array.from({ length: 9 * DIMS }, () => (next() % 255) - 127);
+  const positions = Uint32Array.from({ length: 9 }, (_, row) => 8 - row);
+  const copyOf = [5, 0, 1];
+  const copyVectors = new Int8Array(copyOf.length * DIMS);
+  copyOf.forEach((row, j) => copyVectors.set(vectors.subarray(row * DIMS, (row + 1) * DIMS), j * DIMS));
+  return {
+    modelId: 'test-model',
+    transform: {
+      inputDim: INPUT_DIM,
+      dims: DIMS,
+      mean: Float32Array.from({ length: INPUT_DIM }, (_, i) => i / 7),
+      projection: Float32Array.from({ length: DIMS * INPUT_DIM }, (_, i) => Math.cos(i)),
+      quantScale: 99,
+    },
+    centroids: Int8Array.from({ length: 3 * DIMS }, (_, i) => (i * 37) % 127),
+    cellRows: Uint32Array.of(0, 4, 7, 9),
+    vectors,
+    positions,
+    copies: withCopies
+      ? {
+          rows: Uint32Array.of(0, 1, 1, 3),
+          vectors: copyVectors,
+          positions: Uint32Array.from(copyOf, (row) => positions[row]),
+        }
+      : undefined,
+  };
+}
+
+function cellOf(bytes: Uint8Array, cell: number) {
+  const head = decodeCellIndexHead(bytes);
+  const [start, end] = cellByteRange(head, cell);
+  return decodeCell(head, cell, bytes.slice(start, end));
+}
+
+describe('index v3 (sharded, with copies of border rows)', () => {
+  it('stores each cell as its own rows, then its copies, and reads them back', () => {
+    const data = sample(true);
+    const bytes = encodeCellIndex(data);
+    const head = decodeCellIndexHead(bytes);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(CELL_INDEX_VERSION);
+    expect(head.count).toBe(9);
+    expect(Array.from(head.cellRows)).toEqual([0, 4, 7, 9]);
+    expect(Array.from(head.storedRows)).toEqual([0, 5, 8, 12]);
+    const c0 = cellOf(bytes, 0);
+    expect([c0.count, c0.copies, c0.firstRow]).toEqual([5, 1, 0]);
+    expect(Array.from(c0.positions)).toEqual([8, 7, 6, 5, 3]);
+    expect(c0.vectors.subarray(4 * DIMS)).toEqual(data.vectors.subarray(5 * DIMS, 6 * DIMS));
+    const c2 = cellOf(bytes, 2);
+    expect([c2.count, c2.copies, c2.firstRow]).toEqual([4, 2, 7]);
+    expect(Array.from(c2.positions)).toEqual([1, 0, 8, 7]);
+    expect(c2.vectors.subarray(0, 2 * DIMS)).toEqual(data.vectors.subarray(7 * DIMS));
+  });
+
+  it('writes a file without copies as v2, which reads as before', () => {
+    const bytes = encodeCellIndex(sample(false));
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(2);
+    const head = decodeCellIndexHead(bytes);
+    expect(Array.from(head.storedRows)).toEqual(Array.from(head.cellRows));
+    const c1 = cellOf(bytes, 1);
+    expect([c1.count, c1.copies]).toEqual([3, 0]);
+    expect(Array.from(c1.positions)).toEqual([4, 3, 2]);
+  });
+
+  it('refuses copies that name no item, or do not tile the cells', () => {
+    const bad = sample(true);
+    bad.copies!.positions[0] = 9;
+    expect(() => encodeCellIndex(bad)).toThrow(/position 9 ≥ count/);
+    const short = sample(true);
+    short.copies!.rows = Uint32Array.of(0, 1, 3);
+    expect(() => encodeCellIndex(short)).toThrow(/copies\.rows/);
+  });
+
+  it("checks a cell's copies against its checksum like its own rows", () => {
+    const bytes = encodeCellIndex(sample(true));
+    const head = decodeCellIndexHead(bytes);
+    const [start, end] = cellByteRange(head, 2);
+    const cell = bytes.slice(start, end);
+    cell[cell.length - 5] ^= 1; // a byte of the last copy's vector
+    expect(() => decodeCell(head, 2, cell)).toThrow(/checksum/);
+  });
+});
