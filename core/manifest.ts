@@ -39,7 +39,7 @@ export interface ResidentManifest extends ManifestCommon {
   neighbours?: NeighboursField;
 }
 
-/** Index v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
+/** Index v3 or v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
 export interface ShardedManifest extends ManifestCommon {
   version: typeof SHARDED_MANIFEST_VERSION;
   layout: 'sharded';
