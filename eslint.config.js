@@ -23,7 +23,7 @@ const layerRules = [
         'error',
         {
           allow: ['core'],
-          packages: ['@noble/hashes'],
+          packages: ['@noble/hashes', 'fflate'],
           nodeBuiltins: false,
           why: 'core/ is shared by Node and the browser; add a package here only if it runs in both',
         },

@@ -557,9 +557,9 @@ function sharded(r: BenchResults): string[] {
   if (!s?.ok) return [...out, ...(s ? missing(s) : ['', '_Not in this results file._', ''])];
   const d = s.data;
   out.push(
-    `${d.count.toLocaleString('en')} synthetic images (vectors, not images: clusters calibrated to the emoji demo's neighbour similarity, bench/shardedDataDir.ts) in the sharded layout: index v3 ${mb(d.indexFileBytes)} in ${d.cells} cells, head ${formatBytes(d.headBytes)}, catalog index ${formatBytes(d.catalogIndexBytes)}, catalog shards of 128 items. ` +
+    `${d.count.toLocaleString('en')} synthetic images (vectors, not images: clusters calibrated to the emoji demo's neighbour similarity, bench/shardedDataDir.ts) in the sharded layout: index v4 ${mb(d.indexFileBytes)} in ${d.cells} cells (rows, copies of border rows, and each cell's items), head ${formatBytes(d.headBytes)}, catalog index ${formatBytes(d.catalogIndexBytes)}, catalog shards of 128 items. ` +
       `Served by scripts/serve.ts (sirv, HTTP Range) on 127.0.0.1 and queried with \`searchById\` in headless Chromium (worker round trip included), k = 10. ` +
-      `Bytes are decoded bytes as the worker counts them (a gzip-serving host sends less for the JSON shards).${d.buildSeconds > 0 ? ` Clustering + encoding took ${f(d.buildSeconds, 0)} s.` : ''}`,
+      `Bytes are decoded bytes as the worker counts them (a gzip-serving host sends less for the JSON shards). Results come with their items in the cells read (index v4): no item shard is read for them.${d.buildSeconds > 0 ? ` Clustering + encoding took ${f(d.buildSeconds, 0)} s.` : ''}`,
     '',
     '| measure | value |',
     '|---|---:|',
@@ -567,7 +567,7 @@ function sharded(r: BenchResults): string[] {
     `| cold: first query, bytes incl. load (p50 / max) | ${mb(d.cold.totalBytes.p50)} / ${mb(d.cold.totalBytes.max)} |`,
     `| cold: first query latency p50 | ${f(d.cold.queryMs.p50, 1)} ms |`,
     `| warm directory, every query of the session: latency p50 / p95 | ${f(d.warmDirectory.latency.p50, 1)} / ${f(d.warmDirectory.latency.p95, 1)} ms |`,
-    `| warm directory, queries that fetched ≥ half their rows (${d.unseenCells.latency.n}): latency p50 / p95 | ${f(d.unseenCells.latency.p50, 1)} / ${f(d.unseenCells.latency.p95, 1)} ms, ${mb(d.unseenCells.bytes.p50)} each |`,
+    `| warm directory, queries that fetched ≥ half their cells' bytes (${d.unseenCells.latency.n}): latency p50 / p95 | ${f(d.unseenCells.latency.p50, 1)} / ${f(d.unseenCells.latency.p95, 1)} ms, ${mb(d.unseenCells.bytes.p50)} each |`,
     `| warm directory: bytes per query p50 / p95 | ${mb(d.warmDirectory.bytes.p50)} / ${mb(d.warmDirectory.bytes.p95)} |`,
     `| warm directory: Range requests per query p50 / p95 | ${f(d.warmDirectory.requests.p50, 0)} / ${f(d.warmDirectory.requests.p95, 0)} |`,
     `| repeat query (cells in memory) p50 / p95 | ${f(d.repeat.p50, 1)} / ${f(d.repeat.p95, 1)} ms |`,

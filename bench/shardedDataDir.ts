@@ -36,7 +36,7 @@ export interface ShardedDataDir {
   reused: boolean;
 }
 
-const STAMP = 'sharded-bench-v6';
+const STAMP = 'sharded-bench-v7';
 const ALBUMS = 100;
 
 /** Ids like the builder's (12 hex digits), spread evenly over the id shards. */
@@ -46,7 +46,7 @@ function syntheticId(i: number): string {
 }
 
 /**
- * Writes (or reuses) a sharded data dir of `count` synthetic images under `dir`: index v3, catalog
+ * Writes (or reuses) a sharded data dir of `count` synthetic images under `dir`: index v4, catalog
  * index and shards, one shared thumbnail, and the model (a manifest must name one).
  */
 export async function shardedDataDir(
@@ -67,22 +67,30 @@ export async function shardedDataDir(
   const perAlbum = Math.ceil(count / ALBUMS);
   // Embedding i is image i; albums are consecutive runs, which is the catalog's position order.
   const positions = Uint32Array.from({ length: count }, (_, i) => i);
-  log('  clustering into cells and encoding index v3');
+  // Items as varied as a photo collection's (the cells store them: their bytes count); every one
+  // shows the one thumbnail written here, as a million thumbnails would take long to write.
+  const items = Array.from({ length: count }, (_, i): CatalogItem => {
+    const next = mulberry32(i);
+    const id = syntheticId(i);
+    return {
+      id,
+      album: `Album ${String(Math.floor(i / perAlbum)).padStart(3, '0')}`,
+      name: `IMG_${String(next() % 100000).padStart(5, '0')}.jpg`,
+      thumb: SHARED_THUMB,
+      original: `originals/${id}${syntheticId(i + count).slice(0, 4)}.jpg`,
+      width: 1024 + (next() % 3072),
+      height: 768 + (next() % 2304),
+      bytes: 200_000 + (next() % 4_000_000),
+    };
+  });
+  log('  clustering into cells and encoding index v4');
   const { bytes, order, vectors, dims } = await assembleCellIndex(embeddings, positions, {
     modelId: model.spec.id,
+    items,
   });
   embeddings.length = 0;
   const rowOfPosition = new Uint32Array(count);
   order.forEach((i, row) => (rowOfPosition[i] = row));
-  const items = Array.from({ length: count }, (_, i): CatalogItem => ({
-    id: syntheticId(i),
-    album: `Album ${String(Math.floor(i / perAlbum)).padStart(3, '0')}`,
-    name: `image-${i}.jpg`,
-    thumb: SHARED_THUMB,
-    original: SHARED_THUMB,
-    width: 1,
-    height: 1,
-  }));
   log('  writing catalog shards');
   const catalog = buildShardedCatalog(items, rowOfPosition, (row) =>
     vectors.subarray(row * dims, (row + 1) * dims),

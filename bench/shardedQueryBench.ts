@@ -151,7 +151,10 @@ export async function shardedQueryBench(
       },
       [ids, K] as const,
     );
-    const probeBytes = (defaultProbeRows(count) * node.head.rowBytes) / 2;
+    // A stored row's bytes with its share of its cell's items (index v4).
+    const { cellOffsets, rowsOffset, storedRows, cells } = node.head;
+    const bytesPerRow = (cellOffsets[cells] - rowsOffset) / storedRows[cells];
+    const probeBytes = (defaultProbeRows(count) * bytesPerRow) / 2;
     const unseen = ms.flatMap((t, i) => (bytes[i] >= probeBytes ? [i] : []));
     const indexUrl = new URL(`data/${manifest.index.path}`, site.server.url).href;
     const rangeRequestMs = {

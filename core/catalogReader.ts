@@ -28,6 +28,8 @@ import { readVerified, withPath, type ReadCounter } from './verifiedRead';
  */
 const SHARDED_CACHE_ENTRIES = 64;
 const MAX_SEEN_IDS = 200_000;
+/** Items learned from query results (index v4 cells): a few hundred result lists. */
+const MAX_LEARNED_ITEMS = 4096;
 /** Shards read at once by readAll: enough to hide latency, few enough to leave room for the page. */
 const READ_ALL_PARALLEL = 4;
 
@@ -51,6 +53,8 @@ export class CatalogReader {
   private readonly idShards = new Map<string, Promise<Map<string, number>>>();
   /** Positions of ids seen in item shards: an item shown on an album page needs no id shard. */
   private readonly seenPositions = new Map<string, number>();
+  /** Items that came with a query's cells (index v4): opening a result needs no shard. */
+  private readonly learned = new Map<string, ShardedItem>();
   private positionsPromise: Promise<Uint32Array> | undefined;
 
   private constructor(
@@ -108,10 +112,22 @@ export class CatalogReader {
 
   async itemById(id: string): Promise<ShardedItem | undefined> {
     if (!/^[0-9a-f]+$/.test(id) || id.length < this.index.idPrefixDigits) return undefined;
+    const learned = this.learned.get(id);
+    if (learned !== undefined) return learned;
     const seen = this.seenPositions.get(id);
     if (seen !== undefined) return (await this.itemsAt(seen, 1))[0];
     const position = (await this.idShard(idShardPrefix(this.index, id))).get(id);
     return position === undefined ? undefined : (await this.itemsAt(position, 1))[0];
+  }
+
+  /** Items read elsewhere than in this catalog's shards (a v4 index's cells), for itemById. */
+  learn(items: readonly ShardedItem[]): void {
+    for (const it of items) {
+      this.learned.delete(it.id);
+      this.learned.set(it.id, it);
+      if (this.learned.size > MAX_LEARNED_ITEMS)
+        this.learned.delete(this.learned.keys().next().value as string);
+    }
   }
 
   /** Every item in position order, one shard at a time (a million-image catalog is read in order). */

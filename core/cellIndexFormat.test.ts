@@ -7,6 +7,9 @@ import {
   encodeCellIndex,
   type CellIndexData,
 } from './cellIndexFormat';
+import type { CatalogItem } from './catalog';
+import { decodeVector } from './catalogShards';
+import { decodeCellItems, encodeCellItems } from './cellItems';
 import { mulberry32 } from './lsh';
 
 const DIMS = 6;
@@ -43,6 +46,24 @@ function sample(withCopies: boolean): CellIndexData {
   };
 }
 
+/** The item at position p: what a result shows. */
+function itemAt(p: number): CatalogItem {
+  return {
+    id: `0f${p}`,
+    album: p < 5 ? 'Cats' : 'Dogs',
+    name: `photo ${p}.jpg`,
+    thumb: `thumbs/${p}.webp`,
+    original: `originals/${p}.jpg`,
+    width: 640 + p,
+    height: 480,
+    ...(p % 2 === 0 ? { bytes: 1000 * p, meta: { camera: 'X' } } : {}),
+  };
+}
+
+function withItems(data: CellIndexData): CellIndexData {
+  return { ...data, items: Array.from({ length: data.positions.length }, (_, p) => itemAt(p)) };
+}
+
 function cellOf(bytes: Uint8Array, cell: number) {
   const head = decodeCellIndexHead(bytes);
   const [start, end] = cellByteRange(head, cell);
@@ -54,7 +75,8 @@ describe('index v3 (sharded, with copies of border rows)', () => {
     const data = sample(true);
     const bytes = encodeCellIndex(data);
     const head = decodeCellIndexHead(bytes);
-    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(CELL_INDEX_VERSION);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(3);
+    expect(head.hasItems).toBe(false);
     expect(head.count).toBe(9);
     expect(Array.from(head.cellRows)).toEqual([0, 4, 7, 9]);
     expect(Array.from(head.storedRows)).toEqual([0, 5, 8, 12]);
@@ -94,5 +116,81 @@ describe('index v3 (sharded, with copies of border rows)', () => {
     const cell = bytes.slice(start, end);
     cell[cell.length - 5] ^= 1; // a byte of the last copy's vector
     expect(() => decodeCell(head, 2, cell)).toThrow(/checksum/);
+  });
+});
+
+describe('index v4 (each cell stores its items)', () => {
+  it('stores the item of every row a cell holds, copies included, and reads them back', () => {
+    const data = withItems(sample(true));
+    const bytes = encodeCellIndex(data);
+    const head = decodeCellIndexHead(bytes);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(CELL_INDEX_VERSION);
+    expect(head.hasItems).toBe(true);
+    for (let c = 0; c < head.cells; c++) {
+      const cell = cellOf(bytes, c);
+      // The rows read as in v3; the item block follows them.
+      expect(Array.from(cell.positions)).toEqual(
+        Array.from(cellOf(encodeCellIndex(sample(true)), c).positions),
+      );
+      const items = decodeCellItems(cell, head.count);
+      expect(items.map((it) => it.position)).toEqual(Array.from(cell.positions));
+      items.forEach((it, r) => {
+        const { position, row, vector, ...item } = it;
+        expect(item).toEqual(itemAt(position));
+        // Its own row, for a copy too (the row another cell owns).
+        expect(data.positions[row]).toBe(position);
+        expect(decodeVector(vector!)).toEqual(cell.vectors.subarray(r * DIMS, (r + 1) * DIMS));
+      });
+    }
+    expect(decodeCellItems(cellOf(bytes, 0), head.count)[4].row).toBe(5);
+  });
+
+  it("checks a cell's items against its checksum like its rows", () => {
+    const bytes = encodeCellIndex(withItems(sample(true)));
+    const head = decodeCellIndexHead(bytes);
+    const [start, end] = cellByteRange(head, 1);
+    expect(end - start).toBeGreaterThan(3 * head.rowBytes);
+    const cell = bytes.slice(start, end);
+    cell[cell.length - 2] ^= 1; // a byte of the item block
+    expect(() => decodeCell(head, 1, cell)).toThrow(/cell 1 checksum/);
+  });
+
+  it('refuses items that are not one per position, and blocks that do not match their rows', () => {
+    const short = { ...sample(false), items: [itemAt(0)] };
+    expect(() => encodeCellIndex(short)).toThrow(/one item per position/);
+    const bytes = encodeCellIndex(withItems(sample(true)));
+    const head = decodeCellIndexHead(bytes);
+    const cell = cellOf(bytes, 2);
+    // The sample's rows hold positions 8 − row.
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, r) => ({ ...itemAt(cell.positions[r]), row: 8 - cell.positions[r] }));
+    expect(decodeCellItems({ ...cell, itemBlock: encodeCellItems(rows(4)) }, head.count)).toHaveLength(4);
+    expect(() => decodeCellItems({ ...cell, itemBlock: encodeCellItems(rows(3)) }, head.count)).toThrow(
+      /cell 2 items must be 4 items/,
+    );
+    const wrongRow = rows(4);
+    wrongRow[1].row = 3;
+    expect(() => decodeCellItems({ ...cell, itemBlock: encodeCellItems(wrongRow) }, head.count)).toThrow(
+      /cell 2 items\[1\]\.row 3 is not the row it describes/,
+    );
+    // A copy must describe a row another cell owns.
+    const copyOfOwn = rows(4);
+    copyOfOwn[3].row = 7;
+    expect(() => decodeCellItems({ ...cell, itemBlock: encodeCellItems(copyOfOwn) }, head.count)).toThrow(
+      /items\[3\]\.row 7/,
+    );
+    expect(() => decodeCellItems({ ...cell, itemBlock: Uint8Array.of(1, 2, 3) }, head.count)).toThrow(
+      /cell 2 items do not decode/,
+    );
+    const noName = rows(4).map(({ name: _name, ...rest }) => rest);
+    expect(() =>
+      decodeCellItems({ ...cell, itemBlock: encodeCellItems(noName as never) }, head.count),
+    ).toThrow(/name/);
+  });
+
+  it('reads a file without items as before (v3)', () => {
+    const cell = cellOf(encodeCellIndex(sample(true)), 0);
+    expect(cell.itemBlock).toBeUndefined();
+    expect(() => decodeCellItems(cell, 9)).toThrow(/absent/);
   });
 });

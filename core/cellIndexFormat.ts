@@ -1,17 +1,22 @@
+import type { CatalogItem } from './catalog';
+import { encodeCellItems } from './cellItems';
 import { crc32 } from './crc32';
 import { INDEX_MAGIC, IndexFormatError } from './indexFormat';
 import { sha256Bytes } from './sha256';
 import { assertVectorTransform, type VectorTransform } from './vectorTransform';
 
 /**
- * Index v2 and v3, the sharded layout (docs/index-format.md): rows grouped by cell, so a client that
+ * Index v2, v3 and v4, the sharded layout (docs/index-format.md): rows grouped by cell, so a client that
  * holds the small head (header + centroids + cell directory) fetches only the cells a query probes,
  * with HTTP Range requests. The head is SHA-256-checked, each cell CRC-32-checked, the transform (only
  * own-image queries need it) SHA-256-checked on its own. v3 adds copies: a cell may also hold copies of
  * rows whose own cell is another one (rows near a border), after its own rows, so a query finds them
- * while reading fewer cells. It is written when there are copies; v2, without them, is still read.
+ * while reading fewer cells. v4 adds each cell's item block after its rows (core/cellItems.ts), so a
+ * query's results come with its cells. The version follows the content: v4 with items, else v3 with
+ * copies, else v2; all three are read.
  */
-export const CELL_INDEX_VERSION = 3;
+export const CELL_INDEX_VERSION = 4;
+const VERSION_WITH_COPIES = 3;
 const VERSION_WITHOUT_COPIES = 2;
 export const CELL_HEADER_BYTES = 160;
 const ALIGN = 8;
@@ -59,6 +64,10 @@ export interface CellIndexHead {
    * rows then its copies. Equal to cellRows in a file without copies.
    */
   storedRows: Uint32Array;
+  /** cells + 1 entries: cell c is bytes cellOffsets[c] ..< cellOffsets[c+1] of the file. */
+  cellOffsets: Float64Array;
+  /** v4: each cell ends with its item block (core/cellItems.ts). */
+  hasItems: boolean;
   cellCrc: Uint32Array;
   transformOffset: number;
   transformBytes: number;
@@ -79,6 +88,8 @@ export interface CellRows {
   vectors: Int8Array;
   /** Catalog position of each row. */
   positions: Uint32Array;
+  /** v4: the cell's item block, still compressed (decodeCellItems reads it when a result needs it). */
+  itemBlock?: Uint8Array;
 }
 
 /** Rows a cell holds besides its own, grouped by cell like the rows. */
@@ -99,8 +110,10 @@ export interface CellIndexData {
   vectors: Int8Array;
   /** count: the catalog position of each row. */
   positions: Uint32Array;
-  /** Absent or empty: a v2 file. */
+  /** Absent or empty: no copies. */
   copies?: CellCopies;
+  /** The catalog item at each position (what a result shows): a v4 file. Absent: v2 or v3. */
+  items?: readonly CatalogItem[];
 }
 
 function align(n: number, to = ALIGN): number {
@@ -118,19 +131,32 @@ function fail(message: string): never {
 function directoryLayout(version: number, modelIdBytes: number, cells: number, dims: number) {
   const centroids = align(CELL_HEADER_BYTES + modelIdBytes);
   const cellRows = align(centroids + cells * dims);
-  // v3: the stored-row directory follows the cell directory.
+  // v3: the stored-row directory follows the cell directory; v4: then each cell's item-block bytes.
   const storedRows = version === VERSION_WITHOUT_COPIES ? cellRows : cellRows + (cells + 1) * 4;
-  const cellCrc = storedRows + (cells + 1) * 4;
+  const itemBytes = storedRows + (cells + 1) * 4;
+  const cellCrc = version === CELL_INDEX_VERSION ? itemBytes + cells * 4 : itemBytes;
   const headBytes = align(cellCrc + cells * 4);
-  return { centroids, cellRows, storedRows, cellCrc, headBytes };
+  return { centroids, cellRows, storedRows, itemBytes, cellCrc, headBytes };
 }
 
-/** Byte range [start, end) of cell c's rows (copies included) in the file. */
+/** Where each cell starts: its rows (copies included), then in v4 its item block. */
+function cellOffsetsOf(
+  rowsOffset: number,
+  rowBytes: number,
+  storedRows: Uint32Array,
+  itemBytes?: Uint32Array,
+) {
+  const cells = storedRows.length - 1;
+  const out = new Float64Array(cells + 1);
+  out[0] = rowsOffset;
+  for (let c = 0; c < cells; c++)
+    out[c + 1] = out[c] + (storedRows[c + 1] - storedRows[c]) * rowBytes + (itemBytes?.[c] ?? 0);
+  return out;
+}
+
+/** Byte range [start, end) of cell c in the file: its rows (copies included), then its items (v4). */
 export function cellByteRange(head: CellIndexHead, cell: number): [number, number] {
-  return [
-    head.rowsOffset + head.storedRows[cell] * head.rowBytes,
-    head.rowsOffset + head.storedRows[cell + 1] * head.rowBytes,
-  ];
+  return [head.cellOffsets[cell], head.cellOffsets[cell + 1]];
 }
 
 /** Rows cell c holds, copies included: what reading it costs. */
@@ -180,15 +206,21 @@ export function encodeCellIndex(data: CellIndexData): Uint8Array {
   }
   const problem = directoryProblem(cellRows, storedRows, count);
   if (problem !== undefined) throw new RangeError(problem);
-  const stored = storedRows[cells];
-
-  const version = copies === undefined ? VERSION_WITHOUT_COPIES : CELL_INDEX_VERSION;
+  const version =
+    data.items !== undefined
+      ? CELL_INDEX_VERSION
+      : copies !== undefined
+        ? VERSION_WITH_COPIES
+        : VERSION_WITHOUT_COPIES;
+  const blocks = data.items === undefined ? undefined : itemBlocks(data, storedRows);
+  const itemBytes = blocks && Uint32Array.from(blocks, (b) => b.length);
   const rowBytes = rowBytesFor(dims);
   const dir = directoryLayout(version, modelId.length, cells, dims);
   const transformOffset = dir.headBytes;
   const transformBytes = (inputDim + dims * inputDim) * 4;
   const rowsOffset = align(transformOffset + transformBytes);
-  const totalBytes = align(rowsOffset + stored * rowBytes);
+  const cellOffsets = cellOffsetsOf(rowsOffset, rowBytes, storedRows, itemBytes);
+  const totalBytes = align(cellOffsets[cells]);
   if (totalBytes > 2 ** 52) throw new RangeError('index too large');
 
   const out = new Uint8Array(totalBytes);
@@ -212,29 +244,51 @@ export function encodeCellIndex(data: CellIndexData): Uint8Array {
   for (let c = 0; c <= cells; c++) view.setUint32(dir.cellRows + c * 4, cellRows[c], true);
   if (version !== VERSION_WITHOUT_COPIES)
     for (let c = 0; c <= cells; c++) view.setUint32(dir.storedRows + c * 4, storedRows[c], true);
+  if (itemBytes !== undefined)
+    for (let c = 0; c < cells; c++) view.setUint32(dir.itemBytes + c * 4, itemBytes[c], true);
 
   let at = transformOffset;
   for (let i = 0; i < inputDim; i++, at += 4) view.setFloat32(at, transform.mean[i], true);
   for (let i = 0; i < dims * inputDim; i++, at += 4) view.setFloat32(at, transform.projection[i], true);
   out.set(sha256Bytes(out.subarray(transformOffset, transformOffset + transformBytes)), O.transformChecksum);
 
-  const writeRow = (at: number, v: Int8Array, from: number, position: number) => {
-    const off = rowsOffset + at * rowBytes;
+  let off = 0;
+  const writeRow = (v: Int8Array, from: number, position: number) => {
     out.set(new Uint8Array(v.buffer, v.byteOffset + from * dims, dims), off);
     view.setUint32(off + rowBytes - 4, position, true);
+    off += rowBytes;
   };
   for (let c = 0; c < cells; c++) {
-    let at = storedRows[c];
-    for (let row = cellRows[c]; row < cellRows[c + 1]; row++) writeRow(at++, vectors, row, positions[row]);
+    off = cellOffsets[c];
+    for (let row = cellRows[c]; row < cellRows[c + 1]; row++) writeRow(vectors, row, positions[row]);
     if (copies !== undefined)
       for (let j = copies.rows[c]; j < copies.rows[c + 1]; j++)
-        writeRow(at++, copies.vectors, j, copies.positions[j]);
-    const start = rowsOffset + storedRows[c] * rowBytes;
-    const end = rowsOffset + storedRows[c + 1] * rowBytes;
-    view.setUint32(dir.cellCrc + c * 4, crc32(out.subarray(start, end)), true);
+        writeRow(copies.vectors, j, copies.positions[j]);
+    if (blocks !== undefined) out.set(blocks[c], off);
+    view.setUint32(dir.cellCrc + c * 4, crc32(out.subarray(cellOffsets[c], cellOffsets[c + 1])), true);
   }
   out.set(sha256Bytes(out.subarray(CHECKSUMMED_FROM, dir.headBytes)), O.headChecksum);
   return out;
+}
+
+/** Each cell's item block: the item at each stored row's position, with that position's own row. */
+function itemBlocks(data: CellIndexData, storedRows: Uint32Array): Uint8Array[] {
+  const { items, positions, cellRows, copies } = data;
+  const count = positions.length;
+  if (items === undefined || items.length !== count)
+    throw new RangeError('items must hold one item per position');
+  const rowOf = new Uint32Array(count);
+  positions.forEach((p, row) => (rowOf[p] = row));
+  const item = (p: number) => ({ ...items[p], row: rowOf[p] });
+  return Array.from({ length: cellRows.length - 1 }, (_, c) => {
+    const stored = [];
+    for (let row = cellRows[c]; row < cellRows[c + 1]; row++) stored.push(item(positions[row]));
+    if (copies !== undefined)
+      for (let j = copies.rows[c]; j < copies.rows[c + 1]; j++) stored.push(item(copies.positions[j]));
+    if (stored.length !== storedRows[c + 1] - storedRows[c])
+      throw new RangeError(`cell ${c}: items do not match rows`);
+    return encodeCellItems(stored);
+  });
 }
 
 /** The head size a client must fetch, read from the first 16 bytes (or taken from the manifest). */
@@ -248,8 +302,8 @@ function checkMagicAndVersion(bytes: Uint8Array): number {
   for (let i = 0; i < INDEX_MAGIC.length; i++)
     if (bytes[i] !== INDEX_MAGIC.charCodeAt(i)) fail('wrong magic, this is not a Lookalike index');
   const version = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(O.version, true);
-  if (version !== CELL_INDEX_VERSION && version !== VERSION_WITHOUT_COPIES)
-    fail(`version ${version}, expected ${VERSION_WITHOUT_COPIES} or ${CELL_INDEX_VERSION}`);
+  if (version < VERSION_WITHOUT_COPIES || version > CELL_INDEX_VERSION)
+    fail(`version ${version}, expected ${VERSION_WITHOUT_COPIES} to ${CELL_INDEX_VERSION}`);
   return version;
 }
 
@@ -300,8 +354,10 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
   if (transformOffset !== headBytes || transformBytes !== (inputDim + dims * inputDim) * 4)
     fail('transform section is misplaced');
   if (rowsOffset !== align(transformOffset + transformBytes)) fail('rows section is misplaced');
-  if (totalBytes !== align(rowsOffset + storedRows[cells] * rowBytes))
-    fail('total size does not match the rows');
+  const hasItems = version === CELL_INDEX_VERSION;
+  const itemBytes = hasItems ? new Uint32Array(bytes.buffer, at + dir.itemBytes, cells).slice() : undefined;
+  const cellOffsets = cellOffsetsOf(rowsOffset, rowBytes, storedRows, itemBytes);
+  if (totalBytes !== align(cellOffsets[cells])) fail('total size does not match the cells');
   return {
     modelId,
     count,
@@ -314,6 +370,8 @@ export function decodeCellIndexHead(input: Uint8Array): CellIndexHead {
     centroids: new Int8Array(bytes.buffer, at + dir.centroids, cells * dims).slice(),
     cellRows,
     storedRows,
+    cellOffsets,
+    hasItems,
     cellCrc: new Uint32Array(bytes.buffer, at + dir.cellCrc, cells).slice(),
     transformOffset,
     transformBytes,
@@ -350,8 +408,8 @@ export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array)
   const firstRow = head.cellRows[cell];
   const count = cellRowCount(head, cell);
   const copies = count - (head.cellRows[cell + 1] - firstRow);
-  if (input.length !== count * head.rowBytes)
-    fail(`cell ${cell} is ${input.length} bytes, expected ${count * head.rowBytes}`);
+  const [start, end] = cellByteRange(head, cell);
+  if (input.length !== end - start) fail(`cell ${cell} is ${input.length} bytes, expected ${end - start}`);
   if (crc32(input) !== head.cellCrc[cell]) fail(`cell ${cell} checksum mismatch, the data is corrupted`);
   const { dims, rowBytes } = head;
   const vectors = new Int8Array(count * dims);
@@ -364,5 +422,8 @@ export function decodeCell(head: CellIndexHead, cell: number, input: Uint8Array)
     positions[r] = view.getUint32(from + rowBytes - 4, true);
     if (positions[r] >= head.count) fail(`cell ${cell} row ${r} names position ${positions[r]} ≥ count`);
   }
-  return { cell, firstRow, count, copies, vectors, positions };
+  const rowsEnd = count * rowBytes;
+  return head.hasItems
+    ? { cell, firstRow, count, copies, vectors, positions, itemBlock: input.slice(rowsEnd) }
+    : { cell, firstRow, count, copies, vectors, positions };
 }

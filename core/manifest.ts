@@ -8,7 +8,7 @@ import { sha256Hex } from './sha256';
 export const MANIFEST_FORMAT = 'lookalike-manifest';
 /** Version 1 is the resident layout with one whole catalog file (builders before the sharded catalog). */
 export const WHOLE_CATALOG_MANIFEST_VERSION = 1;
-/** Version 2 is the sharded layout: index v3 (or v2) range-loaded by cell, catalog split into shards. */
+/** Version 2 is the sharded layout: index v4 (or v3, v2) range-loaded by cell, catalog split into shards. */
 export const SHARDED_MANIFEST_VERSION = 2;
 /**
  * Version 3 is the resident layout with the sharded catalog (`catalog` names its catalog index): index
@@ -39,7 +39,7 @@ export interface ResidentManifest extends ManifestCommon {
   neighbours?: NeighboursField;
 }
 
-/** Index v3 or v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
+/** Index v4, v3 or v2 (head downloaded, cells range-loaded) and a catalog index over item and id shards. */
 export interface ShardedManifest extends ManifestCommon {
   version: typeof SHARDED_MANIFEST_VERSION;
   layout: 'sharded';

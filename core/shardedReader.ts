@@ -1,13 +1,13 @@
 import {
   cellByteRange,
-  cellRowCount,
   decodeCell,
   decodeCellIndexHead,
   decodeCellTransform,
   type CellIndexHead,
   type CellRows,
 } from './cellIndexFormat';
-import { defaultProbeRows, probeCells, searchCells } from './cellSearch';
+import { decodeCellItems } from './cellItems';
+import { defaultProbeRows, probeCells, searchCells, type CellHit } from './cellSearch';
 import { CatalogReader } from './catalogReader';
 import { decodeVector, type CatalogIndex, type ShardedAlbum, type ShardedItem } from './catalogShards';
 import { assertK } from './lshIndex';
@@ -48,12 +48,10 @@ export interface ShardedSearch {
 /** Ranges closer than this are fetched as one request: a few KB extra beat another round trip. */
 export const COALESCE_GAP_BYTES = 64 * 1024;
 const MAX_PARALLEL_REQUESTS = 6;
-/** The share of a query's provisional top k whose item shards are fetched before the search ends. */
-const PREFETCHED_RANKS = 0.8;
-/** The share of a query's probed rows (nearest cells first) held when its shards start loading. */
-const PREFETCH_AFTER_ROWS = 1 / 3;
-/** Decoded cells kept in memory (about 13 KB each at the default size): enough for many queries. */
+/** Decoded cells kept in memory (13 KB of rows each at the default size, and their items): many queries. */
 const MAX_MEMORY_CELLS = 4096;
+/** Decoded item blocks kept (256 items each at the default size): the cells of a few recent queries. */
+const MAX_DECODED_ITEM_BLOCKS = 64;
 
 class CorruptDataError extends Error {}
 
@@ -64,6 +62,8 @@ class CorruptDataError extends Error {}
  */
 export class ShardedReader {
   private readonly cells = new Map<number, CellRows>();
+  /** Decoded item blocks of the cells that held recent results (index v4), least recent first. */
+  private readonly cellItems = new Map<CellRows, ShardedItem[]>();
   private transformPromise: Promise<VectorTransform> | undefined;
   /** The catalog index, as `items` read it. */
   readonly catalog: CatalogIndex;
@@ -163,19 +163,12 @@ export class ShardedReader {
     const minRows = probeRows ?? defaultProbeRows(this.head.count);
     const probes = probeCells(this.head, q, minRows);
     const kk = Math.min(k, this.head.count - (excludePosition === -1 ? 0 : 1));
-    // The results' item shards are a second round trip after the search. Once the nearest third of
-    // the probed rows is in, the top k over them is mostly the final one (each row sits in the cell of
-    // its nearest centroid, so the nearest cells hold most neighbours), so their shards start loading
-    // then, while the rest of the cells arrive. On the bench's million-image index, 98 % of the shards
-    // fetched that early are needed and they are 79 % of those needed; the tail of the top k changes
-    // most, so it waits for the answer rather than fetch shards that are not needed.
-    const cells = await this.loadCells(probes, (held) => {
-      const sure = Math.ceil(kk * PREFETCHED_RANKS);
-      if (sure > 0)
-        for (const h of searchCells(q, held, sure, excludePosition)) this.prefetchItem(h.position);
-    });
+    const cells = await this.loadCells(probes);
     const found = kk > 0 ? searchCells(q, cells, kk, excludePosition) : [];
-    const items = await Promise.all(found.map((h) => this.itemsAt(h.position, 1).then((it) => it[0])));
+    // Index v4 cells carry their items; before it, the results' item shards are a second round trip.
+    const items = this.head.hasItems
+      ? this.itemsInCells(found, cells)
+      : await this.items.itemsAtPositions(found.map((h) => h.position));
     return {
       hits: found.map((h, i) => ({ item: items[i], score: h.score })),
       cellsProbed: probes.length,
@@ -188,9 +181,23 @@ export class ShardedReader {
     };
   }
 
-  private prefetchItem(position: number): void {
-    // The search asks for it again and gets the same (memoized) shard, or its error.
-    this.itemsAt(position, 1).catch(() => undefined);
+  /**
+   * Index v4: each hit's item from the item block of a cell that holds it (decoded once per cell).
+   * The catalog learns them, so opening a result needs no item or id shard.
+   */
+  private itemsInCells(found: CellHit[], cells: CellRows[]): ShardedItem[] {
+    const items = found.map((h) => {
+      const cell = cells.find((c) => c.positions.includes(h.position));
+      if (cell === undefined) throw new CorruptDataError(`no cell read holds position ${h.position}`);
+      const decoded = this.cellItems.get(cell) ?? decodeCellItems(cell, this.head.count);
+      this.cellItems.delete(cell);
+      this.cellItems.set(cell, decoded);
+      if (this.cellItems.size > MAX_DECODED_ITEM_BLOCKS)
+        this.cellItems.delete(this.cellItems.keys().next().value as CellRows);
+      return decoded[cell.positions.indexOf(h.position)];
+    });
+    this.items.learn(items);
+    return items;
   }
 
   private storeKey(cell: number): string {
@@ -199,33 +206,14 @@ export class ShardedReader {
 
   /**
    * Memory, then the store (verified), then the network in merged Range requests (verified), the
-   * requests holding the nearest cells (`wanted` is nearest first) first. `whenNearestHeld` runs once
-   * with the cells held, as soon as the nearest cells holding PREFETCH_AFTER_ROWS of the wanted rows
-   * are all held (requests run in parallel and may end in any order), if the network is still needed.
+   * requests holding the nearest cells (`wanted` is nearest first) first.
    */
-  private async loadCells(
-    wanted: number[],
-    whenNearestHeld?: (held: CellRows[]) => void,
-  ): Promise<CellRows[]> {
+  private async loadCells(wanted: number[]): Promise<CellRows[]> {
     const got = new Map<number, CellRows>();
     for (const c of wanted) {
       const cached = this.cells.get(c);
       if (cached !== undefined) got.set(c, cached);
     }
-    const rowsOf = (c: number) => cellRowCount(this.head, c);
-    const wantedRows = wanted.reduce((n, c) => n + rowsOf(c), 0);
-    // Rows of the longest run of nearest cells that are all held.
-    let nearestHeld = 0;
-    let nearestRows = 0;
-    let nearestHeldCalled = whenNearestHeld === undefined;
-    const checkNearestHeld = () => {
-      if (nearestHeldCalled) return;
-      while (nearestHeld < wanted.length && got.has(wanted[nearestHeld]))
-        nearestRows += rowsOf(wanted[nearestHeld++]);
-      if (nearestRows < PREFETCH_AFTER_ROWS * wantedRows || got.size === wanted.length) return;
-      nearestHeldCalled = true;
-      whenNearestHeld?.([...got.values()]);
-    };
     const keep = (c: number, rows: CellRows) => {
       got.set(c, rows);
       this.cells.set(c, rows);
@@ -249,7 +237,6 @@ export class ShardedReader {
         }
       });
     }
-    checkNearestHeld();
     const toFetch = wanted.filter((c) => !got.has(c)).sort((a, b) => a - b);
     const groups: number[][] = [];
     for (const c of toFetch) {
@@ -278,7 +265,6 @@ export class ShardedReader {
           keep(c, decodeCell(this.head, c, cellBytes));
           fetched.push([this.storeKey(c), cellBytes]);
         }
-        checkNearestHeld();
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, groups.length) }, worker));

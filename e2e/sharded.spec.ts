@@ -16,7 +16,7 @@ import {
 import { waitForOfflineReady } from '../testing/pageReadiness';
 
 /*
- * The app over a sharded data dir (index v3 range-loaded by cell, catalog in shards): the fixture's
+ * The app over a sharded data dir (index v4 range-loaded by cell, catalog in shards): the fixture's
  * 30 images with cells of 3 rows and catalog shards of 4 items (globalSetup builds it). The page goes
  * through the same UI code as for the resident layout; the expected results come from the Node reader
  * of the same data dir (`npm run query`'s openDataDir → core/openCollection.ts over local files, the

@@ -1,3 +1,4 @@
+import type { CatalogItem } from '../core/catalog';
 import type { VectorTransform } from '../core/vectorTransform';
 import { encodeCellIndex } from '../core/cellIndexFormat';
 import { DEFAULT_SEED, SHARDED_DIMS, storedVectors } from './assembleIndex';
@@ -19,6 +20,8 @@ export interface CellIndexRowsOptions {
 
 export interface AssembleCellIndexOptions extends CellClusteringOptions, CellIndexRowsOptions {
   modelId: string;
+  /** The catalog item at each position, stored with the rows (index v4); absent: v3. */
+  items?: readonly CatalogItem[];
 }
 
 /** The transform and each embedding's int8 row (`dims` each, in input order), as index v1 stores them. */
@@ -38,9 +41,10 @@ export async function cellIndexRows(
 }
 
 /**
- * Index v3 from int8 rows (input order) grouped into `cells`, with copies of border rows
- * (cellCopies.ts). positions[i] is the catalog position of row i; order[row] = i for the index row
- * that stores it in its own cell; vectors holds the int8 vectors by index row (copies not included).
+ * Index v4 from int8 rows (input order) grouped into `cells`, with copies of border rows
+ * (cellCopies.ts) and each cell's items (`items[position]`; v3 without them). positions[i] is the
+ * catalog position of row i; order[row] = i for the index row that stores it in its own cell; vectors
+ * holds the int8 vectors by index row (copies not included).
  */
 export async function encodeCellRows(
   rows: Int8Array,
@@ -49,6 +53,7 @@ export async function encodeCellRows(
   cells: CellClustering,
   modelId: string,
   transform: VectorTransform,
+  items?: readonly CatalogItem[],
 ): Promise<{ bytes: Uint8Array; order: Uint32Array; vectors: Int8Array }> {
   const { centroids, cellRows, order } = cells;
   if (positions.length * dims !== rows.length || order.length !== positions.length)
@@ -67,12 +72,13 @@ export async function encodeCellRows(
     vectors,
     positions: rowPositions,
     copies: await borderCopies(vectors, rowPositions, dims, centroids, cellRows),
+    items,
   });
   return { bytes, order, vectors };
 }
 
 /**
- * Index v3 for the sharded layout with freshly clustered cells (the bench and tests; a build takes its
+ * Index v4 (v3 without `items`) for the sharded layout with freshly clustered cells (the bench and tests; a build takes its
  * cells from the duplicate pair scan, which keeps them across rebuilds: publishSharded.ts).
  */
 export async function assembleCellIndex(
@@ -91,7 +97,7 @@ export async function assembleCellIndex(
   const { transform, rows, dims } = await cellIndexRows(embeddings, opts);
   const cells = clusterCells(rows, dims, opts);
   return {
-    ...(await encodeCellRows(rows, dims, positions, cells, opts.modelId, transform)),
+    ...(await encodeCellRows(rows, dims, positions, cells, opts.modelId, transform, opts.items)),
     dims,
     transform,
   };

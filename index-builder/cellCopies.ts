@@ -12,7 +12,7 @@ export const COPY_SCORE_RATIO = 0.9;
 const BLOCK_SCORES = 16 * 1024 * 1024;
 
 /**
- * Copies of border rows for index v3. `vectors` and `positions` are the index rows in cell order
+ * Copies of border rows (index v3 and later). `vectors` and `positions` are the index rows in cell order
  * (cell c holds rows cellRows[c] ..< cellRows[c+1]); centroids are scored as probeCells scores a
  * query (int8 dot products), so a row goes where a query near it looks. Each row is copied at most
  * once; copies are grouped by the cell that holds them, in index-row order. Deterministic.

@@ -11,7 +11,7 @@ import { measureCalibration } from './similarityCalibration';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The sharded layout: index v3 + catalog index + item and id shards (docs/index-format.md). */
+/** The sharded layout: index v4 + catalog index + item and id shards (docs/index-format.md). */
 export async function publishSharded(o: PublishBuildOptions): Promise<PublishedBuild> {
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
@@ -66,7 +66,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     bytes: indexBytes,
     order,
     vectors,
-  } = await encodeCellRows(rows, dims, positionOf, duplicates.cells, spec.id, transform);
+  } = await encodeCellRows(rows, dims, positionOf, duplicates.cells, spec.id, transform, positionItems);
   const head = decodeCellIndexHead(indexBytes);
   const rowOfPosition = new Uint32Array(images.length);
   order.forEach((i, row) => (rowOfPosition[positionOf[i]] = row));

@@ -44,7 +44,7 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 /**
  * A sharded build's catalog: items in position order (albums contiguous, albums sorted by name),
- * rowOfPosition[p] the index v3 row of item p in its own cell, vectorOfRow its int8 vector (carried by its item).
+ * rowOfPosition[p] the index row of item p in its own cell, vectorOfRow its int8 vector (carried by its item).
  */
 export function buildShardedCatalog(
   items: CatalogItem[],

@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexFormatError } from '../core/indexFormat';
-import { cellByteRange } from '../core/cellIndexFormat';
-import { itemShardPath } from '../core/catalogShards';
+import {
+  cellByteRange,
+  decodeCell,
+  decodeCellIndexHead,
+  decodeCellTransform,
+  encodeCellIndex,
+} from '../core/cellIndexFormat';
 import type { DataSource } from '../core/dataSource';
 import { httpDataSource, RangeNotSupportedError } from '../core/httpDataSource';
 import { isShardedManifest, parseManifest, type ShardedManifest } from '../core/manifest';
@@ -95,6 +100,36 @@ function memoryCellStore(): { stored: Map<string, Uint8Array>; store: CellStore 
     delete: async (key) => void stored.delete(key),
   };
   return { stored, store };
+}
+
+/** The same index without its items (v3, or v2 without copies): what builders wrote before v4. */
+function withoutItems(v4: Uint8Array): Uint8Array {
+  const head = decodeCellIndexHead(v4);
+  const transform = decodeCellTransform(
+    head,
+    v4.subarray(head.transformOffset, head.transformOffset + head.transformBytes),
+  );
+  const cells = Array.from({ length: head.cells }, (_, c) => {
+    const [start, end] = cellByteRange(head, c);
+    return decodeCell(head, c, v4.subarray(start, end));
+  });
+  const own = (c: (typeof cells)[number]) => c.count - c.copies;
+  const copyRows = new Uint32Array(head.cells + 1);
+  cells.forEach((c, i) => (copyRows[i + 1] = copyRows[i] + c.copies));
+  const dims = head.dims;
+  return encodeCellIndex({
+    modelId: head.modelId,
+    transform,
+    centroids: head.centroids,
+    cellRows: head.cellRows,
+    vectors: Int8Array.from(cells.flatMap((c) => Array.from(c.vectors.subarray(0, own(c) * dims)))),
+    positions: Uint32Array.from(cells.flatMap((c) => Array.from(c.positions.subarray(0, own(c))))),
+    copies: {
+      rows: copyRows,
+      vectors: Int8Array.from(cells.flatMap((c) => Array.from(c.vectors.subarray(own(c) * dims)))),
+      positions: Uint32Array.from(cells.flatMap((c) => Array.from(c.positions.subarray(own(c))))),
+    },
+  });
 }
 
 describe('a sharded data dir served from s3rver with Range requests', () => {
@@ -192,37 +227,58 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect((await third.searchByItem(item!, 3, 1)).fetched.cellsFromStore).toBeGreaterThan(0);
   });
 
-  it("starts loading the likely results' item shards before the far cells arrive", async () => {
-    const { stored, store } = memoryCellStore();
-    // The store holds the cells nearest to the query (a first search that read most of the rows).
-    const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
-    const item = (await first.itemsAt(12, 1))[0];
-    await first.searchByItem(item, 5, Math.ceil((first.count * 2) / 3));
-    await new Promise((resolve) => setTimeout(resolve, 10)); // cells are stored after the answer
-    expect(stored.size).toBeGreaterThan(0);
-
-    // A new reader (nothing in memory, no item shard loaded) asked to read every cell.
+  it('answers with the items its cells carry (index v4): no item or id shard is read, to search or open a result', async () => {
     const calls: string[] = [];
     const http = httpDataSource(dataUrl);
     const logged: DataSource = {
       file: (path, fresh) => (calls.push(`file ${path}`), http.file(path, fresh)),
       range: (path, start, end, fresh) => (calls.push(`range ${path}`), http.range(path, start, end, fresh)),
     };
-    const second = await ShardedReader.open(manifest, logged, store);
+    const reader = await ShardedReader.open(manifest, logged);
+    expect(reader.head.hasItems).toBe(true);
+    const item = (await reader.itemsAt(12, 1))[0];
     calls.length = 0;
-    const found = await second.searchByItem(item, 5, second.count);
-    const cellRequest = calls.indexOf(`range ${manifest.index.path}`);
-    const shardRequests = found.hits.map((h) =>
-      calls.indexOf(
-        `file ${itemShardPath(second.catalog, Math.floor(h.item.position / second.catalog.shardSize))}`,
-      ),
+    const found = await reader.searchByItem(item, K, reader.count);
+    expect(found.hits).toHaveLength(K);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c === `range ${manifest.index.path}`)).toBe(true);
+    // Each result is the item its catalog shard holds, vector included, so a result opens and is
+    // queried in turn without another read.
+    const plain = await ShardedReader.open(manifest, fileDataSource(shardedDir));
+    for (const h of found.hits) expect(h.item).toEqual((await plain.itemsAt(h.item.position, 1))[0]);
+    calls.length = 0;
+    const opened = await reader.itemById(found.hits[3].item.id);
+    expect(opened).toEqual(found.hits[3].item);
+    const next = await reader.searchByItem(opened!, K, reader.count);
+    expect(calls).toEqual([]);
+    expect(next.hits.map((h) => h.item.id)).toEqual(
+      (await plain.searchByItem(opened!, K, plain.count)).hits.map((h) => h.item.id),
     );
-    expect(cellRequest).toBeGreaterThan(0);
-    expect(Math.min(...shardRequests)).toBeGreaterThanOrEqual(0);
-    expect(Math.min(...shardRequests)).toBeLessThan(cellRequest);
-    // The answer is the one a reader with nothing cached gives.
-    const plain = await ShardedReader.open(manifest, httpDataSource(dataUrl));
-    expect(found.hits).toEqual((await plain.searchByItem(item, 5, plain.count)).hits);
+  });
+
+  it('still reads an index written before v4 (results from the item shards), with the same answers', async () => {
+    const oldDir = join(tmp, 'index-v3');
+    await rm(oldDir, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.cp(shardedDir, oldDir, { recursive: true }));
+    const v4 = await readFile(join(shardedDir, manifest.index.path));
+    const v3 = withoutItems(v4);
+    expect(new DataView(v3.buffer).getUint32(8, true)).toBeLessThan(4); // v2 when no row is copied
+    await writeFile(join(oldDir, manifest.index.path), v3);
+    const oldManifest: ShardedManifest = {
+      ...manifest,
+      index: { ...manifest.index, bytes: v3.length, headBytes: decodeCellIndexHead(v3).headBytes },
+    };
+    const old = await ShardedReader.open(oldManifest, fileDataSource(oldDir));
+    const now = await ShardedReader.open(manifest, fileDataSource(shardedDir));
+    expect(old.head.hasItems).toBe(false);
+    for (const position of [0, 12, 29]) {
+      const item = (await now.itemsAt(position, 1))[0];
+      const before = old.stats.requests;
+      const a = await old.searchByItem(item, K, 6);
+      expect(a.fetched.requests).toBeGreaterThan(0);
+      expect(old.stats.requests).toBeGreaterThan(before);
+      expect(a.hits).toEqual((await now.searchByItem(item, K, 6)).hits);
+    }
   });
 
   it('npm run query reads a sharded data dir like the page does', async () => {

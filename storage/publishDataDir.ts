@@ -20,7 +20,7 @@ import type { DataDirWriter } from './dataDirWriter';
 export interface BuildToPublish {
   /**
    * Resident: index v1 and a catalog index over `catalogShards` (manifest v3), or without shards one whole
-   * catalog as builders before the sharded catalog wrote it (manifest v1). Sharded: index v3 and a
+   * catalog as builders before the sharded catalog wrote it (manifest v1). Sharded: index v4 and a
    * catalog index over `catalogShards`.
    */
   layout: 'resident' | 'sharded';

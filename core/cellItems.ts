@@ -1,0 +1,62 @@
+import { deflateSync, inflateSync } from 'fflate';
+import { parseCatalogItem, type CatalogItem } from './catalog';
+import { encodeVector, type ShardedItem } from './catalogShards';
+import type { CellRows } from './cellIndexFormat';
+import { nonNegativeInt, record } from './jsonChecks';
+
+/**
+ * A cell's item block (index v4, docs/index-format.md): what a result shows, for each row the cell
+ * stores, next to the rows, so a query's results arrive with the cells it reads instead of in a second
+ * round trip to the item shards. Raw DEFLATE of the UTF-8 JSON array `[item, …]`, one per stored row in
+ * order (own rows, then copies): a catalog v1 item plus `row`, the item's own index row. The item's
+ * vector is its row's, and its position the row's, so neither is stored twice.
+ */
+
+/** An item as a cell stores it. */
+export type CellItem = CatalogItem & { row: number };
+
+/** Catalog JSON repeats keys and paths: DEFLATE keeps an item block near 1/5 of the JSON. */
+const DEFLATE_LEVEL = 6;
+
+export function encodeCellItems(items: readonly CellItem[]): Uint8Array {
+  return deflateSync(new TextEncoder().encode(JSON.stringify(items)), { level: DEFLATE_LEVEL });
+}
+
+class CellItemsError extends Error {}
+
+function fail(path: string, message: string): never {
+  throw new CellItemsError(`invalid sharded index: ${path} ${message}`);
+}
+
+/**
+ * The items of a cell's stored rows (its block is CRC-checked with the cell already). A block that
+ * does not inflate, parse or match the rows is an error naming the cell.
+ */
+export function decodeCellItems(rows: CellRows, indexCount: number): ShardedItem[] {
+  const path = `cell ${rows.cell} items`;
+  if (rows.itemBlock === undefined) fail(path, 'are absent (an index before v4)');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(inflateSync(rows.itemBlock)));
+  } catch (err) {
+    fail(path, `do not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Array.isArray(json) || json.length !== rows.count) fail(path, `must be ${rows.count} items`);
+  const own = rows.count - rows.copies;
+  const dims = rows.vectors.length / rows.count;
+  const isOwn = (row: number) => row >= rows.firstRow && row < rows.firstRow + own;
+  return json.map((v, r) => {
+    const at = `${path}[${r}]`;
+    const { row: rawRow, ...rest } = record(v, at, fail);
+    const row = nonNegativeInt(rawRow, `${at}.row`, fail);
+    // An own row describes itself; a copy, a row another cell owns.
+    if (r < own ? row !== rows.firstRow + r : row >= indexCount || isOwn(row))
+      fail(`${at}.row`, `${row} is not the row it describes`);
+    return {
+      ...parseCatalogItem(rest, at),
+      position: rows.positions[r],
+      row,
+      vector: encodeVector(rows.vectors.subarray(r * dims, (r + 1) * dims)),
+    };
+  });
+}
