@@ -567,7 +567,7 @@ function sharded(r: BenchResults): string[] {
     `| cold: first query, bytes incl. load (p50 / max) | ${mb(d.cold.totalBytes.p50)} / ${mb(d.cold.totalBytes.max)} |`,
     `| cold: first query latency p50 | ${f(d.cold.queryMs.p50, 1)} ms |`,
     `| warm directory, every query of the session: latency p50 / p95 | ${f(d.warmDirectory.latency.p50, 1)} / ${f(d.warmDirectory.latency.p95, 1)} ms |`,
-    `| warm directory, queries that fetched ≥ half their cells' bytes (${d.unseenCells.latency.n}): latency p50 / p95 | ${f(d.unseenCells.latency.p50, 1)} / ${f(d.unseenCells.latency.p95, 1)} ms, ${mb(d.unseenCells.bytes.p50)} each |`,
+    `| unseen cells: queries none of whose cells the session had read (${d.unseenCells.latency.n}): latency p50 / p95 | ${f(d.unseenCells.latency.p50, 1)} / ${f(d.unseenCells.latency.p95, 1)} ms, ${mb(d.unseenCells.bytes.p50)} and ${f(d.unseenCells.requests.p50, 0)} Range requests each (p50; max ${f(d.unseenCells.requests.max, 0)}) |`,
     `| warm directory: bytes per query p50 / p95 | ${mb(d.warmDirectory.bytes.p50)} / ${mb(d.warmDirectory.bytes.p95)} |`,
     `| warm directory: Range requests per query p50 / p95 | ${f(d.warmDirectory.requests.p50, 0)} / ${f(d.warmDirectory.requests.p95, 0)} |`,
     `| repeat query (cells in memory) p50 / p95 | ${f(d.repeat.p50, 1)} / ${f(d.repeat.p95, 1)} ms |`,

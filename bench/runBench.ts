@@ -314,7 +314,15 @@ try {
         ? path.join(work, 'sharded')
         : path.join(import.meta.dirname, '..', 'generated', 'bench', `sharded-${count}`);
       const data = await shardedDataDir(dir, count, model, log);
-      const r = await shardedQueryBench(await browser(), distDir, data, quick ? 20 : 100, quick ? 2 : 5, log);
+      const r = await shardedQueryBench(
+        await browser(),
+        distDir,
+        data,
+        quick ? 20 : 100,
+        quick ? 5 : 40,
+        quick ? 2 : 5,
+        log,
+      );
       log(
         `  ${count}: cold ${(r.cold.totalBytes.p50 / 1e6).toFixed(2)} MB, warm-directory p50 ${r.warmDirectory.latency.p50.toFixed(1)} ms, recall ${r.recallAt10.toFixed(3)}`,
       );

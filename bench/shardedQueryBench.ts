@@ -1,10 +1,13 @@
 import type { Browser } from '@playwright/test';
-import { defaultProbeRows } from '../core/cellSearch';
+import { decodeVector } from '../core/catalogShards';
+import { defaultProbeRows, probeCells } from '../core/cellSearch';
+import { mulberry32 } from '../core/lsh';
 import { openCollection } from '../core/openCollection';
 import { ShardedCollection } from '../core/shardedCollection';
 import { fileDataSource } from '../storage/fileDataSource';
 import { openSite } from './benchSite';
 import type { ShardedDataDir } from './shardedDataDir';
+import type { ShardedItem } from '../core/catalogShards';
 import { summarize, type LatencySummary } from './stats';
 
 /** Area 7: album-image queries through the sharded, range-loaded path, in Chromium. */
@@ -30,10 +33,11 @@ export interface ShardedQueryResult {
    */
   warmDirectory: { latency: LatencySummary; bytes: LatencySummary; requests: LatencySummary };
   /**
-   * The warm-directory queries that fetched at least half of their rows over the network: the
-   * worker's cell cache fills as a session goes on, these are the queries it did not help.
+   * Queries run after the warm-directory ones, in the same page, chosen (in Node, by the probe rule)
+   * so that none of their cells was read before in the session: every cell comes over the network.
+   * The worker's cell cache fills as a session goes on; these are the queries it cannot help.
    */
-  unseenCells: { latency: LatencySummary; bytes: LatencySummary };
+  unseenCells: { latency: LatencySummary; bytes: LatencySummary; requests: LatencySummary };
   /** The same queries again: cells and shards already in the worker. */
   repeat: LatencySummary;
   /** Share of the exact int8 top-10 (all cells scanned in Node) that the browser returned. */
@@ -65,6 +69,7 @@ export async function shardedQueryBench(
   distDir: string,
   data: ShardedDataDir,
   queryCount: number,
+  unseenCount: number,
   coldSamples: number,
   log: (m: string) => void,
 ): Promise<ShardedQueryResult> {
@@ -87,6 +92,21 @@ export async function shardedQueryBench(
     nodeDefault.push((await fresh.searchById(item.id, K)).results.map((r) => r.id));
   }
   const ids = items.map((it) => it.id);
+  // Queries whose cells are all new to the session: drawn at random, each kept when none of its
+  // cells is among those the warm-directory queries or the ones kept before it read.
+  const probesOf = (it: ShardedItem) =>
+    probeCells(node.head, decodeVector(it.vector!), defaultProbeRows(node.count));
+  const seen = new Set(items.flatMap(probesOf));
+  const unseenIds: string[] = [];
+  const next = mulberry32(7);
+  for (let tries = 0; tries < 50 * unseenCount && unseenIds.length < unseenCount; tries++) {
+    const [it] = await node.itemsAt(next() % count, 1);
+    const cells = probesOf(it);
+    if (cells.some((c) => seen.has(c))) continue;
+    cells.forEach((c) => seen.add(c));
+    unseenIds.push(it.id);
+  }
+  if (unseenIds.length === 0) throw new Error('no query found whose cells are all new to the session');
   const indexPath = `/data/${manifest.index.path}`;
 
   const coldLoadMs: number[] = [];
@@ -118,27 +138,33 @@ export async function shardedQueryBench(
     if (req.path.startsWith(indexPath)) requests++;
   });
   try {
-    const perQueryRequests: number[] = [];
-    const ms: number[] = [];
-    const bytes: number[] = [];
-    const got: string[][] = [];
-    for (const id of ids) {
-      const before = requests;
-      const r = await site.page.evaluate(
-        async ([qid, k]) => {
-          // The page shows the query image before it asks for neighbours (album page, result list).
-          await window.__lookalike!.searchClient.item(qid);
-          const t = performance.now();
-          const res = await window.__lookalike!.searchClient.searchById(qid, k);
-          return { ms: performance.now() - t, bytes: res.fetchedBytes, ids: res.results.map((h) => h.id) };
-        },
-        [id, K] as const,
-      );
-      perQueryRequests.push(requests - before);
-      ms.push(r.ms);
-      bytes.push(r.bytes);
-      got.push(r.ids);
-    }
+    const timed = async (queryIds: string[]) => {
+      const out = {
+        ms: [] as number[],
+        bytes: [] as number[],
+        requests: [] as number[],
+        got: [] as string[][],
+      };
+      for (const id of queryIds) {
+        const before = requests;
+        const r = await site.page.evaluate(
+          async ([qid, k]) => {
+            // The page shows the query image before it asks for neighbours (album page, result list).
+            await window.__lookalike!.searchClient.item(qid);
+            const t = performance.now();
+            const res = await window.__lookalike!.searchClient.searchById(qid, k);
+            return { ms: performance.now() - t, bytes: res.fetchedBytes, ids: res.results.map((h) => h.id) };
+          },
+          [id, K] as const,
+        );
+        out.requests.push(requests - before);
+        out.ms.push(r.ms);
+        out.bytes.push(r.bytes);
+        out.got.push(r.ids);
+      }
+      return out;
+    };
+    const { ms, bytes, requests: perQueryRequests, got } = await timed(ids);
     const repeat = await site.page.evaluate(
       async ([qids, k]) => {
         const out: number[] = [];
@@ -151,11 +177,7 @@ export async function shardedQueryBench(
       },
       [ids, K] as const,
     );
-    // A stored row's bytes with its share of its cell's items (index v4).
-    const { cellOffsets, rowsOffset, storedRows, cells } = node.head;
-    const bytesPerRow = (cellOffsets[cells] - rowsOffset) / storedRows[cells];
-    const probeBytes = (defaultProbeRows(count) * bytesPerRow) / 2;
-    const unseen = ms.flatMap((t, i) => (bytes[i] >= probeBytes ? [i] : []));
+    const unseen = await timed(unseenIds);
     const indexUrl = new URL(`data/${manifest.index.path}`, site.server.url).href;
     const rangeRequestMs = {
       chromium: summarize(await site.page.evaluate(rangeRoundTrips, indexUrl)).p50,
@@ -188,8 +210,9 @@ export async function shardedQueryBench(
         requests: summarize(perQueryRequests),
       },
       unseenCells: {
-        latency: summarize(unseen.map((i) => ms[i])),
-        bytes: summarize(unseen.map((i) => bytes[i])),
+        latency: summarize(unseen.ms),
+        bytes: summarize(unseen.bytes),
+        requests: summarize(unseen.requests),
       },
       repeat: summarize(repeat),
       recallAt10: found / (got.length * K),

@@ -6,10 +6,11 @@ import {
   decodeCellIndexHead,
   encodeCellIndex,
   type CellIndexData,
+  type CellRows,
 } from './cellIndexFormat';
 import type { CatalogItem } from './catalog';
 import { decodeVector } from './catalogShards';
-import { decodeCellItems, encodeCellItems } from './cellItems';
+import { encodeCellItems, openCellItems } from './cellItems';
 import { mulberry32 } from './lsh';
 
 const DIMS = 6;
@@ -62,6 +63,12 @@ function itemAt(p: number): CatalogItem {
 
 function withItems(data: CellIndexData): CellIndexData {
   return { ...data, items: Array.from({ length: data.positions.length }, (_, p) => itemAt(p)) };
+}
+
+/** Opens a cell's items and checks them all, as a query needing each of them would. */
+function decodeCellItems(cell: CellRows, count: number) {
+  const items = openCellItems(cell, count);
+  return Array.from({ length: items.count }, (_, r) => items.at(r));
 }
 
 function cellOf(bytes: Uint8Array, cell: number) {

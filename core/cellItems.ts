@@ -28,11 +28,19 @@ function fail(path: string, message: string): never {
   throw new CellItemsError(`invalid sharded index: ${path} ${message}`);
 }
 
+/** A cell's items, each checked when first asked for (a query needs a few of a cell's hundreds). */
+export interface CellItems {
+  readonly count: number;
+  /** The item of stored row r (own rows, then copies), with its position, own row and vector. */
+  at(r: number): ShardedItem;
+}
+
 /**
- * The items of a cell's stored rows (its block is CRC-checked with the cell already). A block that
- * does not inflate, parse or match the rows is an error naming the cell.
+ * Inflates and parses a cell's item block (CRC-checked with the cell already). A block that does not
+ * inflate, parse or hold one item per stored row, or an item that is not valid or names the wrong row,
+ * is an error naming the cell.
  */
-export function decodeCellItems(rows: CellRows, indexCount: number): ShardedItem[] {
+export function openCellItems(rows: CellRows, indexCount: number): CellItems {
   const path = `cell ${rows.cell} items`;
   if (rows.itemBlock === undefined) fail(path, 'are absent (an index before v4)');
   let json: unknown;
@@ -42,21 +50,31 @@ export function decodeCellItems(rows: CellRows, indexCount: number): ShardedItem
     fail(path, `do not decode: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!Array.isArray(json) || json.length !== rows.count) fail(path, `must be ${rows.count} items`);
+  const block: unknown[] = json;
   const own = rows.count - rows.copies;
   const dims = rows.vectors.length / rows.count;
   const isOwn = (row: number) => row >= rows.firstRow && row < rows.firstRow + own;
-  return json.map((v, r) => {
-    const at = `${path}[${r}]`;
-    const { row: rawRow, ...rest } = record(v, at, fail);
-    const row = nonNegativeInt(rawRow, `${at}.row`, fail);
-    // An own row describes itself; a copy, a row another cell owns.
-    if (r < own ? row !== rows.firstRow + r : row >= indexCount || isOwn(row))
-      fail(`${at}.row`, `${row} is not the row it describes`);
-    return {
-      ...parseCatalogItem(rest, at),
-      position: rows.positions[r],
-      row,
-      vector: encodeVector(rows.vectors.subarray(r * dims, (r + 1) * dims)),
-    };
-  });
+  const checked = new Map<number, ShardedItem>();
+  return {
+    count: rows.count,
+    at(r) {
+      if (!Number.isInteger(r) || r < 0 || r >= rows.count) throw new RangeError(`${path}: no row ${r}`);
+      const known = checked.get(r);
+      if (known !== undefined) return known;
+      const at = `${path}[${r}]`;
+      const { row: rawRow, ...rest } = record(block[r], at, fail);
+      const row = nonNegativeInt(rawRow, `${at}.row`, fail);
+      // An own row describes itself; a copy, a row another cell owns.
+      if (r < own ? row !== rows.firstRow + r : row >= indexCount || isOwn(row))
+        fail(`${at}.row`, `${row} is not the row it describes`);
+      const item = {
+        ...parseCatalogItem(rest, at),
+        position: rows.positions[r],
+        row,
+        vector: encodeVector(rows.vectors.subarray(r * dims, (r + 1) * dims)),
+      };
+      checked.set(r, item);
+      return item;
+    },
+  };
 }

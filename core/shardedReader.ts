@@ -6,7 +6,7 @@ import {
   type CellIndexHead,
   type CellRows,
 } from './cellIndexFormat';
-import { decodeCellItems } from './cellItems';
+import { openCellItems, type CellItems } from './cellItems';
 import { defaultProbeRows, probeCells, searchCells, type CellHit } from './cellSearch';
 import { CatalogReader } from './catalogReader';
 import { decodeVector, type CatalogIndex, type ShardedAlbum, type ShardedItem } from './catalogShards';
@@ -50,8 +50,8 @@ export const COALESCE_GAP_BYTES = 64 * 1024;
 const MAX_PARALLEL_REQUESTS = 6;
 /** Decoded cells kept in memory (13 KB of rows each at the default size, and their items): many queries. */
 const MAX_MEMORY_CELLS = 4096;
-/** Decoded item blocks kept (256 items each at the default size): the cells of a few recent queries. */
-const MAX_DECODED_ITEM_BLOCKS = 64;
+/** Parsed item blocks kept (256 items each at the default size): the cells of a few recent queries. */
+const MAX_ITEM_BLOCKS = 64;
 
 class CorruptDataError extends Error {}
 
@@ -62,8 +62,8 @@ class CorruptDataError extends Error {}
  */
 export class ShardedReader {
   private readonly cells = new Map<number, CellRows>();
-  /** Decoded item blocks of the cells that held recent results (index v4), least recent first. */
-  private readonly cellItems = new Map<CellRows, ShardedItem[]>();
+  /** Item blocks of the cells that held recent results (index v4), least recent first. */
+  private readonly cellItems = new Map<CellRows, CellItems>();
   private transformPromise: Promise<VectorTransform> | undefined;
   /** The catalog index, as `items` read it. */
   readonly catalog: CatalogIndex;
@@ -182,19 +182,20 @@ export class ShardedReader {
   }
 
   /**
-   * Index v4: each hit's item from the item block of a cell that holds it (decoded once per cell).
+   * Index v4: each hit's item from the item block of a cell that holds it (parsed once per cell, each
+   * item checked when first needed).
    * The catalog learns them, so opening a result needs no item or id shard.
    */
   private itemsInCells(found: CellHit[], cells: CellRows[]): ShardedItem[] {
     const items = found.map((h) => {
       const cell = cells.find((c) => c.positions.includes(h.position));
       if (cell === undefined) throw new CorruptDataError(`no cell read holds position ${h.position}`);
-      const decoded = this.cellItems.get(cell) ?? decodeCellItems(cell, this.head.count);
+      const block = this.cellItems.get(cell) ?? openCellItems(cell, this.head.count);
       this.cellItems.delete(cell);
-      this.cellItems.set(cell, decoded);
-      if (this.cellItems.size > MAX_DECODED_ITEM_BLOCKS)
+      this.cellItems.set(cell, block);
+      if (this.cellItems.size > MAX_ITEM_BLOCKS)
         this.cellItems.delete(this.cellItems.keys().next().value as CellRows);
-      return decoded[cell.positions.indexOf(h.position)];
+      return block.at(cell.positions.indexOf(h.position));
     });
     this.items.learn(items);
     return items;
