@@ -11,6 +11,7 @@ import {
 import type { CatalogItem } from './catalog';
 import { decodeVector } from './catalogShards';
 import { encodeCellItems, openCellItems } from './cellItems';
+import { IndexFormatError } from './indexFormat';
 import { mulberry32 } from './lsh';
 
 const DIMS = 6;
@@ -188,6 +189,9 @@ describe('index v4 (each cell stores its items)', () => {
     );
     expect(() => decodeCellItems({ ...cell, itemBlock: Uint8Array.of(1, 2, 3) }, head.count)).toThrow(
       /cell 2 items do not decode/,
+    );
+    expect(() => decodeCellItems({ ...cell, itemBlock: Uint8Array.of(1, 2, 3) }, head.count)).toThrow(
+      IndexFormatError,
     );
     const noName = rows(4).map(({ name: _name, ...rest }) => rest);
     expect(() =>

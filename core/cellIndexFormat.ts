@@ -88,7 +88,7 @@ export interface CellRows {
   vectors: Int8Array;
   /** Catalog position of each row. */
   positions: Uint32Array;
-  /** v4: the cell's item block, still compressed (decodeCellItems reads it when a result needs it). */
+  /** v4: the cell's item block, still compressed (openCellItems reads it when a result needs it). */
   itemBlock?: Uint8Array;
 }
 

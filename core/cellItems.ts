@@ -2,6 +2,7 @@ import { deflateSync, inflateSync } from 'fflate';
 import { parseCatalogItem, type CatalogItem } from './catalog';
 import { encodeVector, type ShardedItem } from './catalogShards';
 import type { CellRows } from './cellIndexFormat';
+import { IndexFormatError } from './indexFormat';
 import { nonNegativeInt, record } from './jsonChecks';
 
 /**
@@ -22,10 +23,8 @@ export function encodeCellItems(items: readonly CellItem[]): Uint8Array {
   return deflateSync(new TextEncoder().encode(JSON.stringify(items)), { level: DEFLATE_LEVEL });
 }
 
-class CellItemsError extends Error {}
-
 function fail(path: string, message: string): never {
-  throw new CellItemsError(`invalid sharded index: ${path} ${message}`);
+  throw new IndexFormatError(`invalid sharded index: ${path} ${message}`);
 }
 
 /** A cell's items, each checked when first asked for (a query needs a few of a cell's hundreds). */
