@@ -48,7 +48,7 @@ export interface ShardedSearch {
 /** Ranges closer than this are fetched as one request: a few KB extra beat another round trip. */
 export const COALESCE_GAP_BYTES = 64 * 1024;
 const MAX_PARALLEL_REQUESTS = 6;
-/** Decoded cells kept in memory (13 KB of rows each at the default size, and their items): many queries. */
+/** Decoded cells kept in memory (about 31 KB of rows each at the default size, copies included, and their items): many queries. */
 const MAX_MEMORY_CELLS = 4096;
 /** Parsed item blocks kept (256 items each at the default size): the cells of a few recent queries. */
 const MAX_ITEM_BLOCKS = 64;
