@@ -2,8 +2,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { FIRST_CONTENT_FALLBACK_MS, firstContent } from './loading/firstContent';
+import { initialLoad } from './loading/initialLoad';
 import { registerOfflineSupport } from './offlineSupport';
 import './app.css';
+
+// Before the first render, so the worker starts and fetches while React renders (src/loading/initialLoad.ts).
+initialLoad.start();
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

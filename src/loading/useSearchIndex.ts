@@ -3,6 +3,7 @@ import type { LoadInfo, LoadProgress } from '../../workers/searchApi';
 import { DATA_URL } from '../catalog/dataUrl';
 import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
+import { initialLoad } from './initialLoad';
 
 export type IndexState =
   { status: 'loading' } | { status: 'ready'; info: LoadInfo } | { status: 'failed'; message: string };
@@ -37,26 +38,26 @@ export function useSearchIndex(onProgress: (p: LoadProgress) => void): SearchInd
 
   useEffect(() => {
     let cancelled = false;
-    searchClient
-      .load(DATA_URL, (p) => {
-        if (!cancelled) onProgress(p);
-      })
-      .then(
-        (info) => {
-          if (cancelled) return;
-          setState({ status: 'ready', info });
-          void searchClient
-            .onDataUpdated((next) => {
-              if (cancelled) return;
-              setState({ status: 'ready', info: next });
-              setUpdates((n) => n + 1);
-            })
-            .catch((error: unknown) => console.warn('cannot follow data updates', error));
-        },
-        (error: unknown) => {
-          if (!cancelled) setState({ status: 'failed', message: errorMessage(error) });
-        },
-      );
+    const report = (p: LoadProgress) => {
+      if (!cancelled) onProgress(p);
+    };
+    // The first run takes over the load main.tsx started; a retry loads again.
+    (initialLoad.take(report) ?? searchClient.load(DATA_URL, report)).then(
+      (info) => {
+        if (cancelled) return;
+        setState({ status: 'ready', info });
+        void searchClient
+          .onDataUpdated((next) => {
+            if (cancelled) return;
+            setState({ status: 'ready', info: next });
+            setUpdates((n) => n + 1);
+          })
+          .catch((error: unknown) => console.warn('cannot follow data updates', error));
+      },
+      (error: unknown) => {
+        if (!cancelled) setState({ status: 'failed', message: errorMessage(error) });
+      },
+    );
     return () => {
       cancelled = true;
     };
