@@ -487,7 +487,7 @@ function firstVisit(r: BenchResults): string[] {
     ...new Set([...Object.keys(d.first.bytesByKind), ...Object.keys(d.repeatOffline.bytesByKind)]),
   ];
   out.push(
-    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB). Bytes are the served files' sizes on disk, uncompressed (\`npm run serve\` and S3 send the compressible ones gzip-encoded, so fewer bytes cross the wire); the app starts its background loads (model preload, the service worker's precache of the shell with the ~14 MB runtime) once the page has shown its first content (src/loading/firstContent.ts), so they are among these bytes only when they started before the first result was seen.`,
+    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB). Bytes are the served files' sizes on disk, uncompressed (\`npm run serve\` and S3 send the compressible ones gzip-encoded, so fewer bytes cross the wire); the app starts its background loads (model preload, the service worker's precache of the shell with the ~14 MB runtime) once the page has shown its first content (src/loading/firstContent.ts), so they are among these bytes only when they started before the first result was seen.${samplesNote(d.first.samples?.length)}`,
     '',
     `| visit | ms to first result | requests | bytes | ${kinds.join(' | ')} |`,
     `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}`,
@@ -507,6 +507,19 @@ function firstVisit(r: BenchResults): string[] {
   return [...out, ...onTheWire(d)];
 }
 
+/** How the first-visit times were taken, when each page was visited more than once. */
+function samplesNote(count: number | undefined): string {
+  return count !== undefined && count > 1
+    ? ` Times of first visits are the median of ${count} visits, each in a fresh profile (every visit's time is in results.json); bytes and requests are one visit's.`
+    : '';
+}
+
+/** A median with the range of the visits it comes from (one visit: the time alone). */
+function spread(median: number, samples: number[] | undefined): string {
+  if (samples === undefined || samples.length < 2) return f(median, 0);
+  return `${f(median, 0)} (${f(Math.min(...samples), 0)}–${f(Math.max(...samples), 0)})`;
+}
+
 /** Encoded bytes as Chromium counts them and the first visible thumbnail (results from before they were measured lack them). */
 function onTheWire(d: FirstVisitResult): string[] {
   const w = d.first.wireBytesByKind;
@@ -519,11 +532,14 @@ function onTheWire(d: FirstVisitResult): string[] {
     '',
     `| first visit to | ms to first thumbnail | requests | bytes on the wire | ${kinds.join(' | ')} |`,
     `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}`,
-    `| album image's results | ${f(d.first.msToFirstThumbnail ?? NaN, 0)} | ${d.first.requestsToFirstResult} | ${mb(d.first.wireBytesToFirstResult)} | ${kinds.map((k) => mb(w[k] ?? 0)).join(' | ')} |`,
+    `| album image's results | ${spread(
+      d.first.msToFirstThumbnail ?? NaN,
+      d.first.samples?.map((v) => v.msToFirstThumbnail),
+    )} | ${d.first.requestsToFirstResult} | ${mb(d.first.wireBytesToFirstResult)} | ${kinds.map((k) => mb(w[k] ?? 0)).join(' | ')} |`,
   ];
   if (a !== undefined)
     out.push(
-      `| album page | ${f(a.msToFirstThumbnail, 0)} | ${a.requests} | ${mb(a.wireBytes)} | ${kinds.map((k) => mb(a.wireBytesByKind[k] ?? 0)).join(' | ')} |`,
+      `| album page | ${spread(a.msToFirstThumbnail, a.msToFirstThumbnailSamples)} | ${a.requests} | ${mb(a.wireBytes)} | ${kinds.map((k) => mb(a.wireBytesByKind[k] ?? 0)).join(' | ')} |`,
     );
   return out;
 }
