@@ -361,7 +361,12 @@ try {
     mkdirSync(outDir, { recursive: true });
     // Formatted like the rest of the repo, so `prettier --check .` accepts the committed bench/results.json.
     const resultsPath = path.join(outDir, 'results.json');
-    writeFileSync(resultsPath, await prettier.format(JSON.stringify(results), { filepath: resultsPath }));
+    // The repo's settings too (printWidth decides how arrays of numbers wrap).
+    const style = (await prettier.resolveConfig(resultsPath)) ?? {};
+    writeFileSync(
+      resultsPath,
+      await prettier.format(JSON.stringify(results), { ...style, filepath: resultsPath }),
+    );
     if (writeDocs) await writeReport(results);
     log(
       `wrote ${resultsPath} (${only ? `${only.join(', ')} measured, the other areas kept` : `${BENCH_SECTIONS.length} sections`})`,
