@@ -5,8 +5,8 @@ import { searchClient } from '../searchClient';
 /*
  * The collection's first load starts while the page's script runs (main.tsx), before React's first
  * render, so the worker's start-up and first fetches overlap the render instead of waiting for its
- * effects (docs/benchmarks.md, first visit). useSearchIndex takes the running load over; progress sent
- * before it did is replayed to it.
+ * effects (docs/architecture.md, "How a query flows"). useSearchIndex takes the running load over;
+ * progress sent before it did is replayed to it.
  */
 
 type Report = (p: LoadProgress) => void;
