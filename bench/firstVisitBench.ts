@@ -6,6 +6,7 @@ import { openCollection } from '../core/openCollection';
 import { ResidentCollection } from '../core/residentCollection';
 import { fileDataSource } from '../storage/fileDataSource';
 import { waitForOfflineReady } from '../testing/pageReadiness';
+import { summarize } from './stats';
 import { fileKind, meterWireBytes } from './wireBytes';
 import { startServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
@@ -27,7 +28,13 @@ export interface VisitResult {
    * Every fresh-profile visit's times when the page was visited more than once (absent in older results);
    * msToFirstResult and msToFirstThumbnail are then their medians.
    */
-  samples?: { msToFirstResult: number; msToFirstThumbnail: number }[];
+  samples?: VisitTimes[];
+}
+
+/** One fresh-profile visit's times to an album image's results. */
+export interface VisitTimes {
+  msToFirstResult: number;
+  msToFirstThumbnail: number;
 }
 
 /** A first visit straight to an album page, until its first thumbnail is visible. */
@@ -60,11 +67,8 @@ export interface FirstVisitResult {
  */
 export const FIRST_VISIT_SAMPLES = 5;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+/** The median (nearest rank: one of the samples) of the visits' times. */
+const median = (values: number[]) => summarize(values).p50;
 
 /**
  * What "the first thumbnail visible" means: an album grid image, a result tile's image, or — since in the
@@ -178,16 +182,14 @@ export async function firstVisitBench(
     const albumUrl = `${server.url}#/album/${encodeURIComponent(album)}?k=10`;
     const albumVisits: AlbumVisitResult[] = [];
     for (let i = 0; i < visits; i++) albumVisits.push(await albumVisit(browser, albumUrl));
-    // The middle visit by time, with its bytes and requests.
-    const middle = [...albumVisits].sort((x, y) => x.msToFirstThumbnail - y.msToFirstThumbnail)[
-      albumVisits.length >> 1
-    ];
+    // The median visit by time, with its bytes and requests.
+    const albumTimes = albumVisits.map((v) => v.msToFirstThumbnail);
     const firstAlbumPage = {
-      ...middle,
-      msToFirstThumbnailSamples: albumVisits.map((v) => v.msToFirstThumbnail),
+      ...albumVisits.find((v) => v.msToFirstThumbnail === median(albumTimes))!,
+      msToFirstThumbnailSamples: albumTimes,
     };
     // More fresh-profile visits to the results page, for its times only; the one below also counts bytes.
-    const resultVisits: { msToFirstResult: number; msToFirstThumbnail: number }[] = [];
+    const resultVisits: VisitTimes[] = [];
     for (let i = 1; i < visits; i++) resultVisits.push(await resultsVisit(browser, url));
     // The server's request log counts the measured results-page visit alone.
     paths.splice(0);
@@ -197,7 +199,10 @@ export async function firstVisitBench(
     const firstWire = await wire.snapshot();
     const firstPaths = [...paths];
     const firstThumbnailMs = await timeToFirstThumbnail(page);
-    const samples = [{ msToFirstResult: firstMs, msToFirstThumbnail: firstThumbnailMs }, ...resultVisits];
+    const samples: VisitTimes[] = [
+      { msToFirstResult: firstMs, msToFirstThumbnail: firstThumbnailMs },
+      ...resultVisits,
+    ];
     await waitForOfflineReady(page);
     // Let the worker finish writing the data to IndexedDB before the host goes away.
     await page.evaluate(() => window.__lookalike!.searchClient.load('./data/'));
@@ -228,10 +233,7 @@ export async function firstVisitBench(
 }
 
 /** A fresh profile navigating straight to an album image's results: times only. */
-async function resultsVisit(
-  browser: Browser,
-  url: string,
-): Promise<{ msToFirstResult: number; msToFirstThumbnail: number }> {
+async function resultsVisit(browser: Browser, url: string): Promise<VisitTimes> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
