@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeIndex } from '../core/indexFormat';
+import { rowBitsFor } from '../core/vectorTransform';
 import { assembleIndex } from '../index-builder/assembleIndex';
+import { residentDims } from '../index-builder/publishSettings';
 import { summarize, type LatencySummary } from './stats';
 
 /*
@@ -117,7 +119,8 @@ export async function annBench(
   try {
     {
       let t = performance.now();
-      const { bytes, order } = await assembleIndex(embeddings, { modelId: 'ann-bench' });
+      const dims = residentDims(count);
+      const { bytes, order } = await assembleIndex(embeddings, { modelId: 'ann-bench', dims });
       const buildMs = performance.now() - t;
       t = performance.now();
       const index = decodeIndex(bytes);
@@ -125,7 +128,7 @@ export async function annBench(
       order.forEach((position, row) => (rowOf[position] = row));
       const q = timeQueries(queryRows, (r) => index.searchByRow(rowOf[r], K).map((h) => order[h.row]));
       rows.push({
-        library: 'Lookalike (default index: int8 exact scan, core/lshIndex)',
+        library: `Lookalike (default index: ${dims} ${rowBitsFor(dims) === 4 ? 'int4' : 'int8'} dims, exact scan, core/lshIndex)`,
         bytesPerImage: bytes.length / count,
         buildMs,
         query: summarize(q.ms),

@@ -550,7 +550,7 @@ function annLibraries(r: BenchResults): string[] {
   if (!s.ok) return [...out, ...missing(s)];
   const d = s.data;
   out.push(
-    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are its default index's (the learned transform's 128-d int8, scanned exactly), so its recall against the raw float ranking counts that compression; [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
+    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are its default index's for this many images (the learned transform's rows, scanned exactly: 128 int8 dims, or 256 int4 dims from 6,144 images), so its recall against the raw float ranking counts that compression; [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
     '',
     '| library | bytes/image | build s | query p50 ms | p95 ms | recall@10 | vs Lookalike bytes |',
     '|---|---:|---:|---:|---:|---:|---:|',

@@ -1,15 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { HEADER_BYTES, IndexFormatError, decodeIndex, decodeIndexData, encodeIndex } from './indexFormat';
+import {
+  HEADER_BYTES,
+  INDEX_VERSION_INT4_ROWS,
+  IndexFormatError,
+  decodeIndex,
+  decodeIndexData,
+  encodeIndex,
+} from './indexFormat';
 import { bucketOf, codeWords, lshCode, lshPlanes, mulberry32 } from './lsh';
 import type { LshIndexData } from './lshIndex';
 import { sha256Bytes } from './sha256';
 
-/** A small but complete index: random int8 rows ordered by a 2-bit bucket. */
-function sampleData(count = 20, dims = 8, bits = 64, inputDim = 12, seed = 77): LshIndexData {
+/** A small but complete index: random int8 (or int4) rows ordered by a 2-bit bucket. */
+function sampleData(
+  count = 20,
+  dims = 8,
+  bits = 64,
+  inputDim = 12,
+  seed = 77,
+  rowBits: 4 | 8 = 8,
+): LshIndexData {
   const next = mulberry32(seed);
   const planes = lshPlanes(seed, bits, dims);
+  const max = rowBits === 8 ? 127 : 7;
   const rows = Array.from({ length: count }, () =>
-    Int8Array.from({ length: dims }, () => (next() % 255) - 127),
+    Int8Array.from({ length: dims }, () => (next() % (2 * max + 1)) - max),
   );
   const codes = rows.map((r) => lshCode(planes, bits, r));
   const bucketBits = 2;
@@ -33,6 +48,7 @@ function sampleData(count = 20, dims = 8, bits = 64, inputDim = 12, seed = 77): 
     bucketBits,
     codes: new Uint32Array(count * codeWords(bits)),
     vectors: new Int8Array(count * dims),
+    rowBits,
     bucketOffsets,
   };
   order.forEach((src, row) => {
@@ -207,5 +223,55 @@ describe('index format v1', () => {
     bad.bucketOffsets[1] = bad.bucketOffsets[2] + 1;
     expect(() => encodeIndex(bad)).toThrow(/bucket/);
     expect(() => encodeIndex({ ...data, codes: data.codes.subarray(2) })).toThrow(/codes/);
+  });
+});
+
+describe('index format v5 (int4 rows)', () => {
+  const data = sampleData(20, 8, 64, 12, 78, 4);
+  const bytes = encodeIndex(data);
+  const int8Bytes = encodeIndex({ ...data, rowBits: 8 });
+
+  it('stores two values per byte and reads back the same int8 values', () => {
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(INDEX_VERSION_INT4_ROWS);
+    const decoded = decodeIndexData(bytes);
+    expect(decoded.rowBits).toBe(4);
+    expect(decoded.vectors).toEqual(data.vectors);
+    expect(decoded.codes).toEqual(data.codes);
+    expect(decoded.transform.projection).toEqual(data.transform.projection);
+    // 20 rows × 8 dims: 80 bytes instead of 160 (both sections padded to 8).
+    expect(int8Bytes.length - bytes.length).toBe(80);
+    expect(Array.from(data.vectors).some((v) => v < 0)).toBe(true);
+    expect(Math.max(...Array.from(data.vectors, Math.abs))).toBe(7);
+  });
+
+  it('searches like the same rows stored as int8', () => {
+    const a = decodeIndex(bytes);
+    const b = decodeIndex(int8Bytes);
+    for (let row = 0; row < 20; row += 3) expect(a.searchByRow(row, 5)).toEqual(b.searchByRow(row, 5));
+  });
+
+  it('refuses to encode values outside ±7 or an odd number of dims', () => {
+    const wide = sampleData(20, 8, 64, 12, 78, 8);
+    expect(() => encodeIndex({ ...wide, rowBits: 4 })).toThrow(/int4 range/);
+    const odd = sampleData(20, 7, 64, 12, 78, 4);
+    expect(() => encodeIndex(odd)).toThrow(/even number of dims/);
+  });
+
+  it('rejects a stored −8 even with a valid checksum', () => {
+    const bad = bytes.slice();
+    const at = decodeIndexData(bytes).codes.byteOffset + 20 * codeWords(64) * 4;
+    bad[at] = 0x08;
+    expect(() => decodeIndex(resign(bad))).toThrow(/−8/);
+  });
+
+  it('fuzz: truncations and corrupted fields with a recomputed checksum throw IndexFormatError or decode', () => {
+    for (let n = 0; n < bytes.length; n += 3)
+      expect(decodeOutcome(bytes.subarray(0, n))).toBe('format-error');
+    const next = mulberry32(5);
+    for (let trial = 0; trial < 2000; trial++) {
+      const bad = bytes.slice();
+      bad[48 + (next() % (bad.length - 48))] ^= 1 << (next() % 8);
+      expect(['ok', 'format-error']).toContain(decodeOutcome(resign(bad)));
+    }
   });
 });

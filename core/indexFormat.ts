@@ -1,13 +1,17 @@
 import { InMemoryLshIndex, assertIndexData, type LshIndexData } from './lshIndex';
 import { codeWords } from './lsh';
 import { sha256Bytes } from './sha256';
+import { INT4_ROW_MAX, type RowBits } from './vectorTransform';
 
 /**
- * Binary index v1 (docs/index-format.md): a fixed 128-byte header, the model id, then five sections,
- * each starting on an 8-byte boundary so typed-array views over the file need no copy.
+ * Binary index v1 and v5 (docs/index-format.md): a fixed 128-byte header, the model id, then five
+ * sections, each starting on an 8-byte boundary so typed-array views over the file need no copy. v5 is
+ * v1 with int4 rows, two per byte; the reader unpacks them to int8 values. (v2–v4 are the sharded
+ * layout's cell index, core/cellIndexFormat.ts, which shares the magic.)
  */
 export const INDEX_MAGIC = 'LKALIDX\0';
 export const INDEX_VERSION = 1;
+export const INDEX_VERSION_INT4_ROWS = 5;
 export const HEADER_BYTES = 128;
 const SECTION_ALIGN = 8;
 const CHECKSUM_OFFSET = 16;
@@ -48,14 +52,16 @@ function align(n: number): number {
   return Math.ceil(n / SECTION_ALIGN) * SECTION_ALIGN;
 }
 
-function sectionBytes(data: LshIndexData, count: number): Record<SectionName, number> {
-  const { inputDim, dims } = data.transform;
+function sectionBytes(
+  h: { inputDim: number; dims: number; bits: number; bucketBits: number; rowBits: RowBits },
+  count: number,
+): Record<SectionName, number> {
   return {
-    mean: inputDim * 4,
-    projection: dims * inputDim * 4,
-    codes: count * codeWords(data.bits) * 4,
-    vectors: count * dims,
-    buckets: (2 ** data.bucketBits + 1) * 4,
+    mean: h.inputDim * 4,
+    projection: h.dims * h.inputDim * 4,
+    codes: count * codeWords(h.bits) * 4,
+    vectors: (count * h.dims * h.rowBits) / 8,
+    buckets: (2 ** h.bucketBits + 1) * 4,
   };
 }
 
@@ -63,15 +69,50 @@ function bytesOf(a: Float32Array | Uint32Array | Int8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** Two int4 values per byte, the even dim in the low nibble; dims are even, so rows stay byte-aligned. */
+function packInt4(values: Int8Array): Uint8Array {
+  const out = new Uint8Array(values.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = (values[2 * i] & 0xf) | ((values[2 * i + 1] & 0xf) << 4);
+  return out;
+}
+
+/** Each byte's two int4 values as one little-endian int8 pair, and whether it holds a −8. */
+const INT4_PAIRS = new Uint16Array(256);
+const INT4_HOLDS_MINUS_8 = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const lo = b & 0xf;
+  const hi = b >> 4;
+  INT4_PAIRS[b] = ((lo > 7 ? lo - 16 : lo) & 0xff) | (((hi > 7 ? hi - 16 : hi) & 0xff) << 8);
+  INT4_HOLDS_MINUS_8[b] = lo === 8 || hi === 8 ? 1 : 0;
+}
+
+/** The inverse of packInt4 (one table lookup per byte); null when a nibble holds −8, which the writer never stores. */
+function unpackInt4(packed: Uint8Array): Int8Array | null {
+  const pairs = new Uint16Array(packed.length);
+  let minus8 = 0;
+  for (let i = 0; i < packed.length; i++) {
+    minus8 |= INT4_HOLDS_MINUS_8[packed[i]];
+    pairs[i] = INT4_PAIRS[packed[i]];
+  }
+  return minus8 ? null : new Int8Array(pairs.buffer);
+}
+
 /** Serialises an index; the data must satisfy assertIndexData (rows ordered by bucket). */
 export function encodeIndex(data: LshIndexData): Uint8Array {
   if (!LITTLE_ENDIAN_HOST) throw new Error('encodeIndex: big-endian hosts are not supported');
   assertIndexData(data);
+  if (data.rowBits === 4) {
+    const { vectors } = data;
+    for (let i = 0; i < vectors.length; i++) {
+      if (vectors[i] > INT4_ROW_MAX || vectors[i] < -INT4_ROW_MAX)
+        throw new RangeError(`vector value ${i} (${vectors[i]}) is outside the int4 range ±${INT4_ROW_MAX}`);
+    }
+  }
   const modelId = new TextEncoder().encode(data.modelId);
   if (modelId.length > MAX_MODEL_ID_BYTES)
     throw new RangeError(`modelId is longer than ${MAX_MODEL_ID_BYTES} bytes`);
   const count = data.vectors.length / data.transform.dims;
-  const lengths = sectionBytes(data, count);
+  const lengths = sectionBytes({ ...data.transform, ...data }, count);
   const offsets = {} as Record<SectionName, number>;
   let end = align(HEADER_BYTES + modelId.length);
   for (const s of SECTIONS) {
@@ -83,7 +124,7 @@ export function encodeIndex(data: LshIndexData): Uint8Array {
   const out = new Uint8Array(end);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode(INDEX_MAGIC), O.magic);
-  view.setUint32(O.version, INDEX_VERSION, true);
+  view.setUint32(O.version, data.rowBits === 4 ? INDEX_VERSION_INT4_ROWS : INDEX_VERSION, true);
   view.setUint32(O.totalBytes, end, true);
   view.setUint32(O.headerBytes, HEADER_BYTES, true);
   view.setUint32(O.count, count, true);
@@ -102,7 +143,7 @@ export function encodeIndex(data: LshIndexData): Uint8Array {
   out.set(bytesOf(data.transform.mean), offsets.mean);
   out.set(bytesOf(data.transform.projection), offsets.projection);
   out.set(bytesOf(data.codes), offsets.codes);
-  out.set(bytesOf(data.vectors), offsets.vectors);
+  out.set(data.rowBits === 4 ? packInt4(data.vectors) : bytesOf(data.vectors), offsets.vectors);
   out.set(bytesOf(data.bucketOffsets), offsets.buckets);
   out.set(sha256Bytes(out.subarray(CHECKSUMMED_FROM)), O.checksum);
   return out;
@@ -129,8 +170,11 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (off: number) => view.getUint32(off, true);
   const version = u32(O.version);
-  if (version !== INDEX_VERSION)
-    fail(`unsupported version ${version} (this reader supports ${INDEX_VERSION})`);
+  if (version !== INDEX_VERSION && version !== INDEX_VERSION_INT4_ROWS)
+    fail(
+      `unsupported version ${version} (this reader supports ${INDEX_VERSION} and ${INDEX_VERSION_INT4_ROWS})`,
+    );
+  const rowBits: RowBits = version === INDEX_VERSION_INT4_ROWS ? 4 : 8;
   const totalBytes = u32(O.totalBytes);
   if (totalBytes !== bytes.length) {
     fail(
@@ -158,6 +202,7 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
   if (count < 1) fail('count must be ≥ 1');
   if (inputDim < 1 || inputDim > 65536) fail(`inputDim ${inputDim} is out of range`);
   if (dims < 1 || dims > 65536) fail(`dims ${dims} is out of range`);
+  if (rowBits === 4 && dims % 2 !== 0) fail(`dims ${dims} must be even for int4 rows`);
   // bits 0: no LSH codes, every query scans the int8 vectors (readers before December 2026 refuse it).
   if (bits > 4096 || bits % 32 !== 0) fail(`bits ${bits} must be 0 or a multiple of 32 in 32..4096`);
   if (bucketBits > MAX_BUCKET_BITS || bucketBits > bits) fail(`bucketBits ${bucketBits} is out of range`);
@@ -175,13 +220,7 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
     fail('model id is not valid UTF-8');
   }
 
-  const lengths: Record<SectionName, number> = {
-    mean: inputDim * 4,
-    projection: dims * inputDim * 4,
-    codes: count * codeWords(bits) * 4,
-    vectors: count * dims,
-    buckets: (2 ** bucketBits + 1) * 4,
-  };
+  const lengths = sectionBytes({ inputDim, dims, bits, bucketBits, rowBits }, count);
   const offsets = {} as Record<SectionName, number>;
   let minOffset = HEADER_BYTES + modelIdBytes;
   SECTIONS.forEach((s, i) => {
@@ -203,6 +242,14 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
   for (let i = 0; i < projection.length; i++) {
     if (!Number.isFinite(projection[i])) fail(`projection value ${i} is not finite`);
   }
+  const storedRows = new Uint8Array(bytes.buffer, at + offsets.vectors, lengths.vectors);
+  let vectors: Int8Array;
+  if (rowBits === 8) vectors = new Int8Array(storedRows.buffer, storedRows.byteOffset, storedRows.length);
+  else {
+    const unpacked = unpackInt4(storedRows);
+    if (unpacked === null) fail('an int4 row holds −8, outside the range ±7 the writer stores');
+    vectors = unpacked;
+  }
   const data: LshIndexData = {
     modelId,
     transform: { inputDim, dims, mean, projection, quantScale },
@@ -210,7 +257,8 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
     bits,
     bucketBits,
     codes: new Uint32Array(bytes.buffer, at + offsets.codes, lengths.codes / 4),
-    vectors: new Int8Array(bytes.buffer, at + offsets.vectors, lengths.vectors),
+    vectors,
+    rowBits,
     bucketOffsets: new Uint32Array(bytes.buffer, at + offsets.buckets, lengths.buckets / 4),
   };
   try {

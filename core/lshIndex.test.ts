@@ -24,6 +24,7 @@ function indexOf(rows: Int8Array[], bits = 256, seed = 9): InMemoryLshIndex {
     bucketBits: 0,
     codes,
     vectors: new Int8Array(rows.length * dims),
+    rowBits: 8,
     bucketOffsets: new Uint32Array([0, rows.length]),
   };
   rows.forEach((r, i) => data.vectors.set(r, i * dims));

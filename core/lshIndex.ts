@@ -1,6 +1,6 @@
 import { assertLshShape, bucketOf, codeWords, lshCode, lshPlanes, popcount32 } from './lsh';
 import { TopK } from './topK';
-import { assertVectorTransform, type VectorTransform } from './vectorTransform';
+import { assertVectorTransform, type RowBits, type VectorTransform } from './vectorTransform';
 
 export interface SearchHit {
   row: number;
@@ -35,6 +35,8 @@ export interface LshIndexData {
   codes: Uint32Array;
   /** count × dims. */
   vectors: Int8Array;
+  /** How the file stores `vectors`: int8, or int4 (every value in −7..7; core/vectorTransform.ts rowBitsFor). */
+  rowBits: RowBits;
   /** 2^bucketBits + 1 entries: bucket b holds rows bucketOffsets[b] ..< bucketOffsets[b+1]. */
   bucketOffsets: Uint32Array;
 }
@@ -66,7 +68,7 @@ export function assertK(k: number): void {
 
 /** Checks that the arrays agree with each other; cheap (one pass over the codes' first words). */
 export function assertIndexData(data: LshIndexData): void {
-  const { transform, seed, bits, bucketBits, codes, vectors, bucketOffsets, modelId } = data;
+  const { transform, seed, bits, bucketBits, codes, vectors, rowBits, bucketOffsets, modelId } = data;
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new RangeError('index modelId must be non-empty');
   assertVectorTransform(transform);
@@ -80,6 +82,10 @@ export function assertIndexData(data: LshIndexData): void {
     throw new RangeError(`vectors length ${vectors.length} is not a multiple of ${dims}`);
   const count = vectors.length / dims;
   if (count < 1) throw new RangeError('an index needs at least one row');
+  if (rowBits !== 8 && rowBits !== 4) throw new RangeError(`rowBits ${rowBits} must be 8 or 4`);
+  // Whether int4 rows hold only ±7 is checked where it can go wrong: when they are written (encodeIndex).
+  if (rowBits === 4 && dims % 2 !== 0)
+    throw new RangeError(`int4 rows need an even number of dims, got ${dims}`);
   if (codes.length !== count * words) {
     throw new RangeError(`codes have ${codes.length} words, expected ${count}×${words}`);
   }

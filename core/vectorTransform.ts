@@ -70,6 +70,36 @@ export function quantize(unit: Float64Array, quantScale: number): Int8Array {
   return q;
 }
 
+/**
+ * How a resident index stores a row: int8 up to INT8_ROW_MAX_DIMS dims, int4 (two per byte) above, so
+ * 256 dims cost the same 128 B as 128 int8 dims (docs/model.md, int4 rows). Queries stay int8 either
+ * way: a score is a cosine, which does not depend on either vector's scale.
+ */
+export type RowBits = 4 | 8;
+export const INT8_ROW_MAX_DIMS = 128;
+export const INT4_ROW_MAX = 7;
+/**
+ * An int4 row is round(unit · scale) clamped to ±7, with the clamp at 2.5 times the RMS component of a
+ * unit vector (1/√dims): the rare larger values clamp, the common ones keep 15 levels.
+ */
+const INT4_CLAMP_RMS = 2.5;
+
+export function rowBitsFor(dims: number): RowBits {
+  return dims > INT8_ROW_MAX_DIMS ? 4 : 8;
+}
+
+/** A unit vector as a row stored with `rowBits`: int8 at quantScale, or int4 (values −7..7). */
+export function quantizeRow(unit: Float64Array, quantScale: number, rowBits: RowBits): Int8Array {
+  if (rowBits === 8) return quantize(unit, quantScale);
+  const scale = (INT4_ROW_MAX * Math.sqrt(unit.length)) / INT4_CLAMP_RMS;
+  const q = new Int8Array(unit.length);
+  for (let d = 0; d < unit.length; d++) {
+    const v = Math.round(unit[d] * scale);
+    q[d] = v > INT4_ROW_MAX ? INT4_ROW_MAX : v < -INT4_ROW_MAX ? -INT4_ROW_MAX : v;
+  }
+  return q;
+}
+
 export function compactVector(t: VectorTransform, embedding: Float32Array): Int8Array {
   return quantize(projectEmbedding(t, embedding), t.quantScale);
 }

@@ -10,7 +10,9 @@ import {
   type ResidentManifest as Manifest,
 } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
-import { assembleIndex } from '../index-builder/assembleIndex';
+import { decodeIndex } from '../core/indexFormat';
+import { WIDE_DIMS, assembleIndex } from '../index-builder/assembleIndex';
+import { residentDims } from '../index-builder/publishSettings';
 import { buildResidentCatalog } from '../index-builder/shardedCatalog';
 import { fileDataSource } from '../storage/fileDataSource';
 import { startServer, type RunningServer } from '../scripts/serve';
@@ -20,7 +22,8 @@ import { E2E_DATA_DIR, E2E_DIST_DIR, E2E_DIR } from './harness';
  * An album of 11,000 images must scroll like a small one: the grid keeps only the rows near the
  * viewport in the DOM. The collection is synthetic: random vectors (so id searches work on a real
  * 11k-row index) whose catalog items reuse the fixture's thumbnails. Own-image search is not used here,
- * so the vectors need not come from the model.
+ * so the vectors need not come from the model. The index is the one a build of this many images gets:
+ * 256 int4 dims (index v5), so the page's worker reads and searches that format here.
  */
 
 const COUNT = 11_000;
@@ -51,9 +54,12 @@ async function writeBigDataDir(): Promise<void> {
     cpSync(join(E2E_DATA_DIR, dir), join(BIG_DATA_DIR, dir), { recursive: true });
   cpSync(join(E2E_DATA_DIR, manifest.model.file.path), join(BIG_DATA_DIR, manifest.model.file.path));
 
-  const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(COUNT, 128), {
+  const dims = residentDims(COUNT);
+  const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(COUNT, 320), {
     modelId: manifest.model.id,
+    dims,
   });
+  expect(decodeIndex(indexBytes).dims).toBe(WIDE_DIMS);
   // Ids are hex, as the catalog's id shards need; listed in vector order, each at its index row.
   const items = Array.from({ length: COUNT }, (_, i): CatalogItem => {
     const source = fixture[i % fixture.length];

@@ -34,7 +34,8 @@ export async function cellIndexRows(
     opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed: DEFAULT_SEED }));
   const d = transform.dims;
   const rows = new Int8Array(embeddings.length * d);
-  storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project).forEach((v, i) =>
+  // The cell format stores int8 rows at any dims.
+  storedVectors(transform, embeddings, 8, opts.blend, opts.fitted && opts.project).forEach((v, i) =>
     rows.set(v, i * d),
   );
   return { transform, rows, dims: d };

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { decodeIndex } from '../core/indexFormat';
 import { lshCode, lshPlanes } from '../core/lsh';
-import { compactVector } from '../core/vectorTransform';
-import { DEFAULT_BITS, DEFAULT_DIMS, assembleIndex, bucketBitsFor } from './assembleIndex';
+import { compactVector, projectEmbedding, quantizeRow } from '../core/vectorTransform';
+import { DEFAULT_BITS, DEFAULT_DIMS, WIDE_DIMS, assembleIndex, bucketBitsFor } from './assembleIndex';
 
 describe('assembleIndex', () => {
   it('builds a decodable index whose row i is embeddings[order[i]]', async () => {
@@ -59,6 +59,44 @@ describe('assembleIndex', () => {
         index.searchWith(v, 10, { kind: 'exact' }, row),
       );
     }
+  });
+
+  it('stores more than 128 dims as int4 (index v5): 256 dims in the bytes of 128 int8 ones', async () => {
+    const { embeddings, labels } = syntheticEmbeddings({
+      count: 1200,
+      dim: 320,
+      clusters: 60,
+      spread: 1,
+      seed: 9,
+    });
+    const wide = await assembleIndex(embeddings, { modelId: 'synthetic', dims: WIDE_DIMS });
+    const narrow = await assembleIndex(embeddings, { modelId: 'synthetic', dims: DEFAULT_DIMS });
+    expect(new DataView(wide.bytes.buffer).getUint32(8, true)).toBe(5);
+    expect(new DataView(narrow.bytes.buffer).getUint32(8, true)).toBe(1);
+    const index = decodeIndex(wide.bytes);
+    expect(index.dims).toBe(WIDE_DIMS);
+    // The same row bytes; only the transform grows (4 bytes per input value per extra dim).
+    expect(wide.bytes.length - narrow.bytes.length).toBe(4 * 320 * (WIDE_DIMS - DEFAULT_DIMS));
+    for (const row of [0, 600, 1199]) {
+      const unit = projectEmbedding(index.transform, embeddings[wide.order[row]]);
+      const stored = index.vector(row);
+      expect(stored).toEqual(quantizeRow(unit, index.transform.quantScale, 4));
+      expect(Math.max(...Array.from(stored, Math.abs))).toBeLessThanOrEqual(7);
+      // An int8 query (as an own-image query makes) finds its own int4 row first.
+      const query = compactVector(index.transform, embeddings[wide.order[row]]);
+      expect(index.searchByVector(query, 1)[0].row).toBe(row);
+    }
+    // Neighbours stay in the cluster about as often as with int8 rows.
+    const sameCluster = (bytes: Uint8Array, order: number[]) => {
+      const ix = decodeIndex(bytes);
+      let same = 0;
+      for (let row = 0; row < 1200; row += 10)
+        for (const h of ix.searchByRow(row, 5)) same += labels[order[h.row]] === labels[order[row]] ? 1 : 0;
+      return same / (120 * 5);
+    };
+    expect(sameCluster(wide.bytes, wide.order)).toBeGreaterThan(
+      sameCluster(narrow.bytes, narrow.order) - 0.05,
+    );
   });
 
   it('finds same-cluster neighbours', async () => {

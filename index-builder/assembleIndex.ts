@@ -1,6 +1,12 @@
 import { encodeIndex } from '../core/indexFormat';
 import { bucketOf, codeWords, lshCode, lshPlanes } from '../core/lsh';
-import { projectEmbedding, quantize, type VectorTransform } from '../core/vectorTransform';
+import {
+  projectEmbedding,
+  quantizeRow,
+  rowBitsFor,
+  type RowBits,
+  type VectorTransform,
+} from '../core/vectorTransform';
 import { fitTransform, type TransformInputs } from './fitTransform';
 import { neighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 
@@ -8,9 +14,11 @@ import { neighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
  * A resident index stores 128-d int8 vectors and no LSH code: 128 B per image. Against 96 dims + a
  * 256-bit code (the same bytes) the extra dimensions find more of the right images on the development
  * sets, and a query scans every row (exact: 1.5 ms at 11,355 rows, 8–10 ms at 50,000 in Node) instead
- * of re-ranking LSH candidates (docs/model.md, index dims). `--bits` still adds codes.
+ * of re-ranking LSH candidates (docs/model.md, index dims). `--bits` still adds codes. Large
+ * collections get WIDE_DIMS int4 dims instead, the same 128 B (publishSettings.ts residentDims).
  */
 export const DEFAULT_DIMS = 128;
+export const WIDE_DIMS = 256;
 export const DEFAULT_BITS = 0;
 /**
  * A sharded index keeps 96 dims: its queries download the rows of the cells they probe, so a row's
@@ -40,19 +48,20 @@ export interface AssembleIndexOptions {
 }
 
 /**
- * The int8 rows of a collection under its fitted transform: each embedding projected to a unit vector
+ * The rows of a collection under its fitted transform: each embedding projected to a unit vector
  * (by `project` when given: the same vectors, already computed), optionally blended with its
- * neighbours (queries never are), then quantized.
+ * neighbours (queries never are), then quantized to int8 or int4 values (`rowBits`).
  */
 export function storedVectors(
   transform: VectorTransform,
   embeddings: Float32Array[],
+  rowBits: RowBits,
   blend?: NeighbourBlendOptions,
   project: (i: number) => Float64Array = (i) => projectEmbedding(transform, embeddings[i]),
 ): Int8Array[] {
   let unit = embeddings.map((_, i) => project(i));
   if (blend !== undefined && blend.neighbours > 0) unit = neighbourBlend(unit, blend);
-  return unit.map((u) => quantize(u, transform.quantScale));
+  return unit.map((u) => quantizeRow(u, transform.quantScale, rowBits));
 }
 
 /** Bucket bits for a collection: about ROWS_PER_BUCKET rows per bucket, 0 (one bucket) for small ones. */
@@ -62,8 +71,9 @@ export function bucketBitsFor(count: number): number {
 }
 
 /**
- * Fits the transform on the collection, computes int8 vectors and LSH codes, orders rows by bucket and
- * encodes index v1. order[row] = position in `embeddings`; the catalog must be written in this order.
+ * Fits the transform on the collection, computes the rows (int8, or int4 above 128 dims) and LSH codes,
+ * orders rows by bucket and encodes index v1 (v5 for int4 rows). order[row] = position in `embeddings`;
+ * the catalog must be written in this order.
  */
 export async function assembleIndex(
   embeddings: Float32Array[],
@@ -73,20 +83,21 @@ export async function assembleIndex(
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new Error('assembleIndex: modelId is required');
   const transform = opts.fitted ?? (await fitTransform(embeddings, { ...opts.transform, dims, seed }));
-  const vectors = storedVectors(transform, embeddings, opts.blend, opts.fitted && opts.project);
-  return packIndex(vectors, transform, { modelId, bits, seed });
+  const rowBits = rowBitsFor(transform.dims);
+  const vectors = storedVectors(transform, embeddings, rowBits, opts.blend, opts.fitted && opts.project);
+  return packIndex(vectors, transform, { modelId, bits, seed, rowBits });
 }
 
 /**
- * The second half of assembleIndex, for an already fitted transform and its int8 vectors: computes
- * codes, orders rows by bucket and encodes. order[row] = position in `vectors`.
+ * The second half of assembleIndex, for an already fitted transform and its rows (int8 unless
+ * `rowBits` is 4): computes codes, orders rows by bucket and encodes. order[row] = position in `vectors`.
  */
 export function packIndex(
   vectors: Int8Array[],
   transform: VectorTransform,
-  opts: { modelId: string; bits?: number; seed?: number },
+  opts: { modelId: string; bits?: number; seed?: number; rowBits?: RowBits },
 ): { bytes: Uint8Array; order: number[] } {
-  const { modelId, bits = DEFAULT_BITS, seed = DEFAULT_SEED } = opts;
+  const { modelId, bits = DEFAULT_BITS, seed = DEFAULT_SEED, rowBits = 8 } = opts;
   const count = vectors.length;
   const words = codeWords(bits);
   const planes = bits > 0 ? lshPlanes(seed, bits, transform.dims) : undefined;
@@ -117,6 +128,7 @@ export function packIndex(
     bucketBits,
     codes: packedCodes,
     vectors: packedVectors,
+    rowBits,
     bucketOffsets,
   });
   return { bytes, order };

@@ -52,6 +52,8 @@ export const DEFAULT_INVARIANCE_REGULARISER = 2;
 const ROWS_PER_INNER_DIM = 16;
 const MIN_INNER_DIMS = 256;
 const MAX_INNER_DIMS = 384;
+/** From this many fitted rows on, the fit starts from MAX_INNER_DIMS components. */
+export const MAX_INNER_DIMS_FROM_ROWS = ROWS_PER_INNER_DIM * MAX_INNER_DIMS;
 
 /** The learned whitening's inner dims for a fit over `rows` sampled rows (before the caps of the data). */
 export function invarianceInnerDims(rows: number): number {

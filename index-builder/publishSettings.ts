@@ -1,4 +1,5 @@
-import { DEFAULT_DIMS, SHARDED_DIMS } from './assembleIndex';
+import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
+import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
@@ -77,8 +78,19 @@ export function resolveLayout(layout: IndexLayout | undefined, count: number): '
   return layout;
 }
 
+/**
+ * A resident index's dims: 128 (int8), or 256 (int4, the same 128 B per image) once the collection is
+ * large enough for the learned whitening to start from its most components (fitTransform.ts
+ * invarianceInnerDims; 6,144 images). Measured on the development sets, 256 int4 dims find more of the
+ * right emoji on both large galleries; on the small ones (206 and 700 images), whose fit starts from
+ * 256 components, keeping them all loses texture precision (docs/model.md, int4 rows).
+ */
+export function residentDims(count: number): number {
+  return count >= MAX_INNER_DIMS_FROM_ROWS ? WIDE_DIMS : DEFAULT_DIMS;
+}
+
 /** The settings with `dims` filled in for the layout a collection of `count` images gets. */
 export function withLayoutDims<S extends PublishSettings>(s: S, count: number): S {
   if (s.dims !== undefined) return s;
-  return { ...s, dims: resolveLayout(s.layout, count) === 'sharded' ? SHARDED_DIMS : DEFAULT_DIMS };
+  return { ...s, dims: resolveLayout(s.layout, count) === 'sharded' ? SHARDED_DIMS : residentDims(count) };
 }
