@@ -5,6 +5,7 @@ import type { ModelSpec } from '../core/modelSpec';
 import { decodeIndex } from '../core/indexFormat';
 import { assembleIndex } from '../index-builder/assembleIndex';
 import { neighbourLists } from '../index-builder/neighbourLists';
+import { residentDims } from '../index-builder/publishSettings';
 import { buildResidentCatalog } from '../index-builder/shardedCatalog';
 import { SHARED_THUMB, publishFixture } from './publishFixture';
 
@@ -43,7 +44,11 @@ export async function writeDataDir(
   const flat = new Float32Array(count * dim);
   embeddings.forEach((e, i) => flat.set(e, i * dim));
   const t = performance.now();
-  const { bytes: indexBytes, order } = await assembleIndex(embeddings, { modelId: model.spec.id });
+  // The dims a build of this many images gets (256 int4 from 6,144 images).
+  const { bytes: indexBytes, order } = await assembleIndex(embeddings, {
+    modelId: model.spec.id,
+    dims: residentDims(count),
+  });
   const assembleMs = performance.now() - t;
 
   // Items in embedding order; index row r holds embedding order[r].
