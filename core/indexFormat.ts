@@ -112,7 +112,9 @@ export function encodeIndex(data: LshIndexData): Uint8Array {
   if (modelId.length > MAX_MODEL_ID_BYTES)
     throw new RangeError(`modelId is longer than ${MAX_MODEL_ID_BYTES} bytes`);
   const count = data.vectors.length / data.transform.dims;
-  const lengths = sectionBytes({ ...data.transform, ...data }, count);
+  const { inputDim, dims } = data.transform;
+  const { bits, bucketBits, rowBits } = data;
+  const lengths = sectionBytes({ inputDim, dims, bits, bucketBits, rowBits }, count);
   const offsets = {} as Record<SectionName, number>;
   let end = align(HEADER_BYTES + modelId.length);
   for (const s of SECTIONS) {

@@ -76,7 +76,7 @@ export function quantize(unit: Float64Array, quantScale: number): Int8Array {
  * way: a score is a cosine, which does not depend on either vector's scale.
  */
 export type RowBits = 4 | 8;
-export const INT8_ROW_MAX_DIMS = 128;
+const INT8_ROW_MAX_DIMS = 128;
 export const INT4_ROW_MAX = 7;
 /**
  * An int4 row is round(unit · scale) clamped to ±7, with the clamp at 2.5 times the RMS component of a
