@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NewerFormatError } from './formatVersion';
 import {
   calibrationFrom,
   MIN_EDITED_COPIES,
@@ -59,6 +60,7 @@ describe('similarity calibration', () => {
     expect(parseCalibration(JSON.parse(JSON.stringify(c)))).toEqual(c);
     const bad = { ...c, thresholds: { ...c.thresholds, similar: 0.99 } };
     expect(() => parseCalibration(bad)).toThrow(/calibration\.thresholds\.similar must not exceed/);
-    expect(() => parseCalibration({ ...c, version: 2 })).toThrow(/calibration\.version/);
+    expect(() => parseCalibration({ ...c, version: 0 })).toThrow(/calibration\.version/);
+    expect(() => parseCalibration({ ...c, version: 2 })).toThrow(NewerFormatError);
   });
 });

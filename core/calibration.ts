@@ -1,3 +1,4 @@
+import { rejectNewerVersion } from './formatVersion';
 import { nonNegativeInt, record } from './jsonChecks';
 
 /*
@@ -136,6 +137,7 @@ function finite(v: unknown, path: string): number {
 /** Validates parsed calibration JSON (the manifest's `calibration` field); throws naming the bad field. */
 export function parseCalibration(json: unknown, path = 'calibration'): SimilarityCalibration {
   const c = record(json, path, fail);
+  rejectNewerVersion('calibration', c.version, CALIBRATION_VERSION);
   if (c.version !== CALIBRATION_VERSION)
     fail(`${path}.version`, `must be ${CALIBRATION_VERSION}, got ${JSON.stringify(c.version)}`);
   const t = record(c.thresholds, `${path}.thresholds`, fail);

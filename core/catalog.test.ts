@@ -46,7 +46,8 @@ describe('parseCatalog', () => {
   });
 
   it.each([
-    [(c: Catalog) => (c.version = 2 as never), /version must be 1, got 2/],
+    [(c: Catalog) => (c.version = 0 as never), /version must be 1, got 0/],
+    [(c: Catalog) => (c.version = 2 as never), /catalog format version 2 is newer/],
     [(c: Catalog) => (c.items = {} as never), /items must be an array/],
     [(c: Catalog) => (c.albums[0].count = 3), /albums\[0\].count is 3 but 2 items/],
     [(c: Catalog) => (c.albums[0].cover = 'f1'), /albums\[0\].cover 'f1' is not an item of album 'Animals'/],

@@ -1,3 +1,4 @@
+import { rejectNewerVersion } from './formatVersion';
 import { isRecord, nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
 
 export const CATALOG_VERSION = 1;
@@ -92,6 +93,7 @@ function checkConsistency(albums: CatalogAlbum[], items: CatalogItem[]): void {
  */
 export function parseCatalog(json: unknown, expectedCount?: number): Catalog {
   const c = record(json, '(root)', fail);
+  rejectNewerVersion('catalog', c.version, CATALOG_VERSION);
   if (c.version !== CATALOG_VERSION)
     fail('version', `must be ${CATALOG_VERSION}, got ${JSON.stringify(c.version)}`);
   if (!Array.isArray(c.albums)) fail('albums', 'must be an array');

@@ -1,4 +1,5 @@
 import { parseCatalogItem, type CatalogItem } from './catalog';
+import { rejectNewerVersion } from './formatVersion';
 import { nonEmptyString, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
 
 /**
@@ -131,6 +132,7 @@ export function parseCatalogIndex(json: unknown, expected: CatalogExpectation): 
   const expectedCount = expected.count;
   const c = record(json, '(root)', fail);
   if (c.format !== CATALOG_INDEX_FORMAT) fail('format', `must be '${CATALOG_INDEX_FORMAT}'`);
+  rejectNewerVersion('catalog index', c.version, CATALOG_INDEX_VERSION);
   if (c.version !== CATALOG_INDEX_VERSION) fail('version', `must be ${CATALOG_INDEX_VERSION}`);
   const count = positiveInt(c.count, 'count', fail);
   if (expectedCount !== undefined && count !== expectedCount)

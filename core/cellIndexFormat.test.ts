@@ -11,7 +11,8 @@ import {
 import type { CatalogItem } from './catalog';
 import { decodeVector } from './catalogShards';
 import { encodeCellItems, openCellItems } from './cellItems';
-import { IndexFormatError } from './indexFormat';
+import { NewerFormatError } from './formatVersion';
+import { IndexFormatError, NEWEST_INDEX_VERSION } from './indexFormat';
 import { mulberry32 } from './lsh';
 
 const DIMS = 6;
@@ -203,5 +204,16 @@ describe('index v4 (each cell stores its items)', () => {
     const cell = cellOf(encodeCellIndex(sample(true)), 0);
     expect(cell.itemBlock).toBeUndefined();
     expect(() => decodeCellItems(cell, 9)).toThrow(/absent/);
+  });
+});
+
+describe('index versions', () => {
+  it('tells a version newer than any it reads from a resident one or a damaged one', () => {
+    const bytes = encodeCellIndex(sample(true));
+    const view = new DataView(bytes.buffer);
+    view.setUint32(8, NEWEST_INDEX_VERSION + 1, true);
+    expect(() => decodeCellIndexHead(bytes)).toThrow(NewerFormatError);
+    view.setUint32(8, 1, true);
+    expect(() => decodeCellIndexHead(bytes)).toThrow(IndexFormatError);
   });
 });

@@ -1,7 +1,8 @@
 import type { CatalogItem } from './catalog';
 import { encodeCellItems } from './cellItems';
 import { crc32 } from './crc32';
-import { INDEX_MAGIC, IndexFormatError } from './indexFormat';
+import { rejectNewerVersion } from './formatVersion';
+import { INDEX_MAGIC, IndexFormatError, NEWEST_INDEX_VERSION } from './indexFormat';
 import { sha256Bytes } from './sha256';
 import { assertVectorTransform, type VectorTransform } from './vectorTransform';
 
@@ -302,6 +303,7 @@ function checkMagicAndVersion(bytes: Uint8Array): number {
   for (let i = 0; i < INDEX_MAGIC.length; i++)
     if (bytes[i] !== INDEX_MAGIC.charCodeAt(i)) fail('wrong magic, this is not a Lookalike index');
   const version = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(O.version, true);
+  rejectNewerVersion('index', version, NEWEST_INDEX_VERSION);
   if (version < VERSION_WITHOUT_COPIES || version > CELL_INDEX_VERSION)
     fail(`version ${version}, expected ${VERSION_WITHOUT_COPIES} to ${CELL_INDEX_VERSION}`);
   return version;

@@ -1,5 +1,6 @@
 import type { Collection } from './collection';
 import { DuplicatesReader } from './duplicatesReader';
+import { errorInFile } from './formatVersion';
 
 /**
  * The reader of a build's duplicates file (`bytes`, already checked against the manifest), whose members
@@ -20,6 +21,6 @@ export function collectionDuplicates(
           : Promise.reject(new Error(`${path} names shard ${shard} but the build is not sharded`)),
     });
   } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw errorInFile(path, err);
   }
 }

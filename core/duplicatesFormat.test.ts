@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NewerFormatError } from './formatVersion';
 import {
   DUPLICATE_STRICTNESS,
   duplicatesSummary,
@@ -88,7 +89,8 @@ describe('duplicates file', () => {
       return () => parseDuplicatesFile(f, 10);
     };
     expect(() => parseDuplicatesFile(good, 11)).toThrow(/count is 10 but the catalog has 11 items/);
-    expect(broken((f) => (f.version = 2))).toThrow(/version must be 1/);
+    expect(broken((f) => (f.version = 0))).toThrow(/version must be 1/);
+    expect(broken((f) => (f.version = 2))).toThrow(NewerFormatError);
     expect(broken((f) => (f.format = 'x'))).toThrow(/format/);
     expect(broken((f) => (f.thresholdSource = 'guess'))).toThrow(/thresholdSource/);
     expect(broken((f) => (f.levels.similar.inline[0].members[1] = 10))).toThrow(

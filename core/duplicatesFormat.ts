@@ -1,4 +1,5 @@
 import { crc32 } from './crc32';
+import { rejectNewerVersion } from './formatVersion';
 import { isRecord, nonNegativeInt, positiveInt, record, relativePath } from './jsonChecks';
 import { sha256Hex } from './sha256';
 
@@ -129,6 +130,7 @@ function groupCounts(v: unknown, path: string): Record<DuplicateStrictness, numb
 /** The manifest's `duplicates` field. */
 export function parseDuplicatesSummary(v: unknown, path = 'duplicates'): DuplicatesSummary {
   const r = record(v, path, fail);
+  rejectNewerVersion('duplicates', r.version, DUPLICATES_VERSION);
   if (r.version !== DUPLICATES_VERSION)
     fail(`${path}.version`, `must be ${DUPLICATES_VERSION}, got ${JSON.stringify(r.version)}`);
   return { version: DUPLICATES_VERSION, groups: groupCounts(r.groups, `${path}.groups`) };
@@ -166,11 +168,9 @@ export function parseDuplicatesFile(json: unknown, expectedCount: number): Dupli
   const f = record(json, '(root)', fail);
   if (f.format !== DUPLICATES_FORMAT)
     fail('format', `must be '${DUPLICATES_FORMAT}', got ${JSON.stringify(f.format)}`);
+  rejectNewerVersion('duplicates', f.version, DUPLICATES_VERSION);
   if (f.version !== DUPLICATES_VERSION)
-    fail(
-      'version',
-      `must be ${DUPLICATES_VERSION}, got ${JSON.stringify(f.version)} (a newer build of the site may be needed)`,
-    );
+    fail('version', `must be ${DUPLICATES_VERSION}, got ${JSON.stringify(f.version)}`);
   const count = nonNegativeInt(f.count, 'count', fail);
   if (count !== expectedCount) fail('count', `is ${count} but the catalog has ${expectedCount} items`);
   if (

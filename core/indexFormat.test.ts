@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { NewerFormatError } from './formatVersion';
 import {
   HEADER_BYTES,
   INDEX_VERSION_INT4_ROWS,
   IndexFormatError,
+  NEWEST_INDEX_VERSION,
   decodeIndex,
   decodeIndexData,
   encodeIndex,
@@ -66,7 +68,8 @@ function decodeOutcome(bytes: Uint8Array): 'ok' | 'format-error' {
     index.searchByVector(index.vector(index.count - 1), 3);
     return 'ok';
   } catch (e) {
-    if (e instanceof IndexFormatError) return 'format-error';
+    // A damaged version field may read as a newer version: also an error, and never a decode.
+    if (e instanceof IndexFormatError || e instanceof NewerFormatError) return 'format-error';
     throw e;
   }
 }
@@ -151,6 +154,8 @@ describe('index format v1', () => {
     const wrongVersion = bytes.slice();
     wrongVersion[8] = 2;
     expect(() => decodeIndex(wrongVersion)).toThrow(/unsupported version 2/);
+    wrongVersion[8] = NEWEST_INDEX_VERSION + 1;
+    expect(() => decodeIndex(wrongVersion)).toThrow(NewerFormatError);
     expect(() => decodeIndex(bytes.subarray(0, bytes.length - 8))).toThrow(/truncated/);
     expect(() => decodeIndex(bytes.subarray(0, 10))).toThrow(/shorter than the 128-byte header/);
     const flipped = bytes.slice();

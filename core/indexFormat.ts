@@ -1,3 +1,4 @@
+import { rejectNewerVersion } from './formatVersion';
 import { InMemoryLshIndex, assertIndexData, type LshIndexData } from './lshIndex';
 import { codeWords } from './lsh';
 import { sha256Bytes } from './sha256';
@@ -12,6 +13,8 @@ import { INT4_ROW_MAX, type RowBits } from './vectorTransform';
 export const INDEX_MAGIC = 'LKALIDX\0';
 export const INDEX_VERSION = 1;
 export const INDEX_VERSION_INT4_ROWS = 5;
+/** Resident (v1, v5) and sharded (v2–v4) indexes share the magic and one version sequence. */
+export const NEWEST_INDEX_VERSION = INDEX_VERSION_INT4_ROWS;
 export const HEADER_BYTES = 128;
 const SECTION_ALIGN = 8;
 const CHECKSUM_OFFSET = 16;
@@ -172,6 +175,7 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (off: number) => view.getUint32(off, true);
   const version = u32(O.version);
+  rejectNewerVersion('index', version, NEWEST_INDEX_VERSION);
   if (version !== INDEX_VERSION && version !== INDEX_VERSION_INT4_ROWS)
     fail(
       `unsupported version ${version} (this reader supports ${INDEX_VERSION} and ${INDEX_VERSION_INT4_ROWS})`,

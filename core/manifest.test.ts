@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NewerFormatError } from './formatVersion';
 import {
   contentAddressedName,
   fileRefFor,
@@ -52,12 +53,14 @@ describe('parseManifest', () => {
 
   it.each([
     [(m: Manifest) => (m.format = 'other' as never), /format must be 'lookalike-manifest'/],
-    [(m: Manifest) => (m.version = 4 as never), /version must be 1, 2 or 3, got 4 \(a newer build/],
+    [(m: Manifest) => (m.version = 4 as never), /manifest format version 4 is newer than this version/],
+    [(m: Manifest) => (m.version = 0 as never), /version must be 1, 2 or 3, got 0/],
     [(m: Manifest) => (m.version = 2 as never), /layout must be 'sharded' in a version 2 manifest/],
     [(m: Manifest) => (m.createdAt = 'yesterday'), /createdAt must be an ISO 8601/],
     [(m: Manifest) => (m.count = -1), /count must be a non-negative integer/],
     [(m: Manifest) => (m.model.id = 'other'), /model.id is 'other' but model.spec.id/],
-    [(m: Manifest) => (m.model.spec.specVersion = 9 as never), /model.spec is not a valid model spec/],
+    [(m: Manifest) => (m.model.spec.specVersion = 9 as never), /model spec format version 9 is newer/],
+    [(m: Manifest) => (m.model.spec.specVersion = 0 as never), /model.spec is not a valid model spec/],
     [(m: Manifest) => (m.index.sha256 = 'ABC'), /index.sha256 must be 64 lowercase hex/],
     [(m: Manifest) => (m.catalog.bytes = 1.5), /catalog.bytes must be a non-negative integer/],
     [(m: Manifest) => (m.catalog.path = '../secret.json'), /catalog.path must be a relative path/],
@@ -139,8 +142,11 @@ describe('manifest duplicates field', () => {
   it('is optional, and validated when present', () => {
     expect(parseManifest(valid()).duplicates).toBeUndefined();
     expect(parseManifest({ ...valid(), duplicates }).duplicates).toEqual(duplicates);
-    expect(() => parseManifest({ ...valid(), duplicates: { ...duplicates, version: 2 } })).toThrow(
+    expect(() => parseManifest({ ...valid(), duplicates: { ...duplicates, version: 0 } })).toThrow(
       /invalid manifest: duplicates is not valid: .*version must be 1/,
+    );
+    expect(() => parseManifest({ ...valid(), duplicates: { ...duplicates, version: 2 } })).toThrow(
+      NewerFormatError,
     );
     expect(() =>
       parseManifest({ ...valid(), duplicates: { ...duplicates, groups: { similar: 1 } } }),

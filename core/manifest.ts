@@ -1,5 +1,6 @@
 import { parseCalibration, type SimilarityCalibration } from './calibration';
 import { parseDuplicatesSummary, type DuplicatesSummary } from './duplicatesFormat';
+import { isNewerFormatError, rejectNewerVersion } from './formatVersion';
 import { parseNeighboursField, type NeighboursField } from './neighboursFormat';
 import { parseModelSpec, type ModelSpec } from './modelSpec';
 import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
@@ -91,6 +92,7 @@ function duplicatesField(v: unknown): DuplicatesSummary & { file: FileRef } {
   try {
     return { ...parseDuplicatesSummary(v), file };
   } catch (e) {
+    if (isNewerFormatError(e)) throw e;
     fail('duplicates', `is not valid: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
@@ -100,6 +102,7 @@ export function parseManifest(json: unknown): Manifest {
   const m = record(json, '(root)', fail);
   if (m.format !== MANIFEST_FORMAT)
     fail('format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
+  rejectNewerVersion('manifest', m.version, RESIDENT_MANIFEST_VERSION);
   if (
     m.version !== WHOLE_CATALOG_MANIFEST_VERSION &&
     m.version !== SHARDED_MANIFEST_VERSION &&
@@ -107,7 +110,7 @@ export function parseManifest(json: unknown): Manifest {
   ) {
     fail(
       'version',
-      `must be ${WHOLE_CATALOG_MANIFEST_VERSION}, ${SHARDED_MANIFEST_VERSION} or ${RESIDENT_MANIFEST_VERSION}, got ${JSON.stringify(m.version)} (a newer build of the site may be needed)`,
+      `must be ${WHOLE_CATALOG_MANIFEST_VERSION}, ${SHARDED_MANIFEST_VERSION} or ${RESIDENT_MANIFEST_VERSION}, got ${JSON.stringify(m.version)}`,
     );
   }
   const createdAt = nonEmptyString(m.createdAt, 'createdAt', fail);
@@ -120,6 +123,7 @@ export function parseManifest(json: unknown): Manifest {
   try {
     spec = parseModelSpec(model.spec);
   } catch (e) {
+    if (isNewerFormatError(e)) throw e;
     fail('model.spec', `is not a valid model spec: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (spec.id !== id) fail('model.id', `is '${id}' but model.spec.id is '${spec.id}'`);

@@ -39,7 +39,8 @@ describe('parseModelSpec', () => {
   it.each([
     [null, /must be a JSON object/],
     [[], /must be a JSON object/],
-    [{ ...valid, specVersion: 2 }, /specVersion must be 1/],
+    [{ ...valid, specVersion: 2 }, /model spec format version 2 is newer/],
+    [{ ...valid, specVersion: 0 }, /specVersion must be 1/],
     [{ ...valid, id: '' }, /id must be a non-empty string/],
     [{ ...valid, file: 3 }, /file must be a non-empty string/],
     [{ ...valid, input: undefined }, /input must be an object/],

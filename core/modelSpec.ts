@@ -1,3 +1,5 @@
+import { rejectNewerVersion } from './formatVersion';
+
 /** Describes an ONNX image-embedding model and exactly how pixels must be prepared for it. */
 export interface ModelSpec {
   specVersion: 1;
@@ -81,6 +83,7 @@ function triple(
 /** Validates parsed JSON and returns a fresh, well-typed ModelSpec; throws an Error naming the bad field. */
 export function parseModelSpec(json: unknown): ModelSpec {
   if (!isRecord(json)) fail('', 'must be a JSON object');
+  rejectNewerVersion('model spec', json.specVersion, 1);
   if (json.specVersion !== 1) fail('specVersion', `must be 1, got ${JSON.stringify(json.specVersion)}`);
   const id = nonEmptyString(json, 'id', '');
   const file = nonEmptyString(json, 'file', '');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NewerFormatError } from './formatVersion';
 import {
   NO_NEIGHBOUR,
   decodeNeighbourShard,
@@ -40,7 +41,8 @@ describe('neighbour shards', () => {
       return () => decodeNeighbourShard(copy, expected);
     };
     expect(bad((b) => (b[0] = 0))).toThrow(/wrong magic/);
-    expect(bad((b) => (b[4] = 9))).toThrow(/version 9/);
+    expect(bad((b) => (b[4] = 0))).toThrow(/version 0; this reader knows version 1/);
+    expect(bad((b) => (b[4] = 9))).toThrow(NewerFormatError);
     expect(() => decodeNeighbourShard(bytes, { ...expected, firstRow: 0 })).toThrow(/manifest says 0\+2/);
     expect(() => decodeNeighbourShard(bytes, { ...expected, count: 7 })).toThrow(/position 7 of a 7-image/);
     expect(() => decodeNeighbourShard(bytes.subarray(0, bytes.length - 4), expected)).toThrow(

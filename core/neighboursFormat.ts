@@ -1,3 +1,4 @@
+import { rejectNewerVersion } from './formatVersion';
 import { record } from './jsonChecks';
 import type { FileRef } from './manifest';
 
@@ -84,8 +85,9 @@ export function decodeNeighbourShard(
   if (bytes.length < HEADER_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) fail('wrong magic');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(4, true);
+  rejectNewerVersion('neighbour shard', version, NEIGHBOURS_VERSION);
   if (version !== NEIGHBOURS_VERSION)
-    fail(`version ${version}; this reader knows version ${NEIGHBOURS_VERSION}: reload the page`);
+    fail(`version ${version}; this reader knows version ${NEIGHBOURS_VERSION}`);
   const k = view.getUint16(6, true);
   const firstRow = view.getUint32(8, true);
   const rows = view.getUint32(12, true);

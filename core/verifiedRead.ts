@@ -1,4 +1,5 @@
 import type { DataSource } from './dataSource';
+import { errorInFile } from './formatVersion';
 import type { FileRef } from './manifest';
 import { sha256Hex } from './sha256';
 
@@ -34,6 +35,6 @@ export function withPath<T>(path: string, decode: () => T): T {
   try {
     return decode();
   } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw errorInFile(path, err);
   }
 }

@@ -13,6 +13,7 @@ import { PageSkeleton } from './loading/PageSkeleton';
 import { useSearchIndex } from './loading/useSearchIndex';
 import { useWorkerStatus } from './loading/useWorkerStatus';
 import { getOfflineStatus, subscribeOfflineStatus } from './offlineSupport';
+import { getSiteUpdateStatus, subscribeSiteUpdate } from './siteUpdate';
 import { DropOverlay } from './ownImage/DropOverlay';
 import { OwnImageControls } from './ownImage/OwnImageControls';
 import { useClipboardImage } from './ownImage/useClipboardImage';
@@ -42,6 +43,7 @@ export function App() {
   const ready = index.state.status === 'ready' ? index.state : null;
   const worker = useWorkerStatus(ready !== null, reportProgress);
   const offline = useSyncExternalStore(subscribeOfflineStatus, getOfflineStatus);
+  const siteUpdate = useSyncExternalStore(subscribeSiteUpdate, getSiteUpdateStatus);
   const upload = useLastUpload();
   const picker = useOwnImagePicker(route.k);
   const queryItem = useCatalogItem(
@@ -96,6 +98,7 @@ export function App() {
     dataUpdated: index.updates > 0,
     worker: worker.status,
     offline,
+    siteUpdate,
   });
 
   return (
@@ -126,7 +129,7 @@ export function App() {
             testId="image-error"
           />
         )}
-        {index.state.status === 'failed' ? (
+        {index.state.status === 'failed' && siteUpdate.state !== 'reloading' ? (
           <ErrorPanel
             title="The collection could not be loaded"
             message={index.state.message}

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import type { LoadProgress, QueryPixels, SearchApi } from '../workers/searchApi';
 import { decodeImage } from './decodeImage';
 import { getOfflineStatus, whenOfflineSettled, type OfflineStatus } from './offlineSupport';
+import { noticeNewerData } from './siteUpdate';
 
 export { decodeImage };
 
@@ -45,7 +46,11 @@ export function createSearchClient(): SearchClient {
   let running: RunningWorker | null = null;
   const call = <T>(invoke: (api: Comlink.Remote<SearchApi>) => Promise<T>): Promise<T> => {
     running ??= startWorker();
-    return Promise.race([invoke(running.api), running.failed]);
+    return Promise.race([invoke(running.api), running.failed]).catch((err: unknown) => {
+      // A data file newer than this app reads: the page loads the site's newer app (src/siteUpdate.ts).
+      noticeNewerData(err);
+      throw err;
+    });
   };
   // Calls that may start the model runtime wait until the service worker has its copy of it (first visit).
   const callWithRuntime = <T>(invoke: (api: Comlink.Remote<SearchApi>) => Promise<T>): Promise<T> =>

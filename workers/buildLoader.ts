@@ -1,3 +1,4 @@
+import { isNewerFormatError } from '../core/formatVersion';
 import { DataCache } from './dataCache';
 import { errorMessage } from './errorMessage';
 import { LoadedBuild } from './loadedBuild';
@@ -146,9 +147,11 @@ export class BuildLoader {
       };
       void entry.then(done, done);
     }
-    await this.updating.catch((err: unknown) =>
-      console.warn(`cannot switch to the new build: ${errorMessage(err)}`),
-    );
+    await this.updating.catch((err: unknown) => {
+      // A new build in a format this app does not read: the page must load the site's newer app.
+      if (isNewerFormatError(err)) throw err;
+      console.warn(`cannot switch to the new build: ${errorMessage(err)}`);
+    });
     return this.build !== seen;
   }
 }

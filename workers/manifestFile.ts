@@ -1,6 +1,6 @@
+import { errorInFile } from '../core/formatVersion';
 import { parseManifest, type Manifest } from '../core/manifest';
 import type { DataCache } from './dataCache';
-import { errorMessage } from './errorMessage';
 import { FetchError, fetchWithProgress } from './fetchWithProgress';
 import type { ReportProgress } from './progressThrottle';
 
@@ -34,7 +34,7 @@ export async function loadManifest(
   try {
     manifest = parseManifest(JSON.parse(text));
   } catch (err) {
-    throw new Error(`${url}: ${errorMessage(err)}`, { cause: err });
+    throw errorInFile(url, err);
   }
   if (!fromCache) await cache.writeManifest(dataUrl, text);
   const size = new TextEncoder().encode(text).byteLength;

@@ -1,4 +1,5 @@
 import type { Collection } from '../core/collection';
+import { errorInFile } from '../core/formatVersion';
 import { httpDataSource } from '../core/httpDataSource';
 import {
   WHOLE_CATALOG_MANIFEST_VERSION,
@@ -12,7 +13,6 @@ import { openCollection as openCoreCollection } from '../core/openCollection';
 import type { DataSource } from '../core/dataSource';
 import { openCachedDataSource } from './cachedDataSource';
 import type { DataCache } from './dataCache';
-import { errorMessage } from './errorMessage';
 import type { ReportProgress } from './progressThrottle';
 import type { LoadStage } from './searchApi';
 import { loadVerifiedFile } from './verifiedFile';
@@ -118,7 +118,7 @@ async function openSharded(
     });
     fetchedBytes = source.networkBytes;
   } catch (err) {
-    throw new Error(`${manifest.index.path}: ${errorMessage(err)}`, { cause: err });
+    throw errorInFile(manifest.index.path, err);
   }
   const fromCache = fetchedBytes === 0;
   report({ stage: 'index', loadedBytes: head, totalBytes: head, fromCache, done: true });

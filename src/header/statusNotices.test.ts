@@ -22,6 +22,7 @@ const base: StatusInputs = {
   dataUpdated: false,
   worker: null,
   offline: { state: 'installing' },
+  siteUpdate: { state: 'current' },
 };
 const ids = (s: StatusInputs) => statusNotices(s).map((n) => n.id);
 
@@ -95,6 +96,27 @@ describe('statusNotices', () => {
     expect(statusNotices({ ...base, worker: fellBack })[0].text).toContain(
       'WebAssembly (1 thread; WebGPU failed)',
     );
+  });
+
+  it("says only that the page reloads while it loads the site's newer app", () => {
+    const failing = worker({
+      indexError: 'index format version 6 is newer than this version of Lookalike reads (up to 5)',
+    });
+    expect(ids({ ...base, worker: failing, siteUpdate: { state: 'reloading' } })).toEqual(['site-updated']);
+  });
+
+  it("says first when the site's own app cannot read its collection, naming the file", () => {
+    const message =
+      'data/index.bin: index format version 6 is newer than this version of Lookalike reads (up to 5)';
+    const failing = worker({ indexError: message });
+    const notices = statusNotices({
+      ...base,
+      worker: failing,
+      siteUpdate: { state: 'app-older-than-data', message },
+    });
+    expect(notices.map((n) => n.id)).toEqual(['site-outdated', 'index-failed', 'ready']);
+    expect(notices[0].text).toContain(message);
+    expect(notices[0].tone).toBe('error');
   });
 
   it('says when the collection was rebuilt and the app switched to the new version', () => {

@@ -1,6 +1,7 @@
 import type { StorageStatus, WorkerStatus } from '../../workers/searchApi';
 import { formatBytes } from '../../core/formatBytes';
 import type { OfflineStatus } from '../offlineSupport';
+import type { SiteUpdateStatus } from '../siteUpdate';
 
 export interface StatusNotice {
   id:
@@ -10,7 +11,9 @@ export interface StatusNotice {
     | 'storage-short'
     | 'model-failed'
     | 'index-failed'
-    | 'data-updated';
+    | 'data-updated'
+    | 'site-updated'
+    | 'site-outdated';
   tone: 'info' | 'warning' | 'error';
   text: string;
 }
@@ -23,6 +26,7 @@ export interface StatusInputs {
   dataUpdated: boolean;
   worker: WorkerStatus | null;
   offline: OfflineStatus;
+  siteUpdate: SiteUpdateStatus;
 }
 
 const countFormat = new Intl.NumberFormat('en');
@@ -54,7 +58,17 @@ function storageNotice(storage: StorageStatus | undefined): StatusNotice | null 
 
 /** What the status line says, most important first. */
 export function statusNotices(s: StatusInputs): StatusNotice[] {
+  // The page is about to reload into the site's newer app: what failed here is that app's to do.
+  if (s.siteUpdate.state === 'reloading')
+    return [{ id: 'site-updated', tone: 'info', text: 'This site was updated: loading its new version…' }];
   const notices: StatusNotice[] = [];
+  if (s.siteUpdate.state === 'app-older-than-data') {
+    notices.push({
+      id: 'site-outdated',
+      tone: 'error',
+      text: `This site's app is older than its collection and cannot read all of it (${s.siteUpdate.message}), also after a reload: the site should be deployed again with the app of the Lookalike that built the collection.`,
+    });
+  }
   if (s.worker?.model === 'failed') {
     notices.push({
       id: 'model-failed',

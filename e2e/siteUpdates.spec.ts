@@ -1,0 +1,142 @@
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { NEWEST_INDEX_VERSION } from '../core/indexFormat';
+import { RESIDENT_MANIFEST_VERSION, contentAddressedName, fileRefFor } from '../core/manifest';
+import { startServer } from '../scripts/serve';
+import { waitForOfflineReady } from '../testing/pageReadiness';
+import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR, loadCollection } from './harness';
+
+/*
+ * A site rebuilt by a newer Lookalike while a tab runs the app it started with (open before the deploy,
+ * or started from the shell the service worker kept): the tab meets a data file in a format newer than
+ * it reads. The page then updates the service worker, reloads once into the site's current app, and
+ * works; when the site's own app cannot read its collection either, it says so and does not reload again.
+ */
+
+/** Private copies of the e2e app build and data dir that a test may change. */
+function copies(name: string): { dist: string; data: string } {
+  const root = join(E2E_DIR, `${name}-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const dist = join(root, 'dist');
+  const data = join(root, 'data');
+  cpSync(E2E_DIST_DIR, dist, { recursive: true });
+  cpSync(E2E_DATA_DIR, data, { recursive: true });
+  return { dist, data };
+}
+
+const DEPLOY_MARKER = 'lookalike-e2e-deploy';
+
+/**
+ * Deploys another version of the app: index.html gets a marker the page can be asked for, and the
+ * service worker's precache list a new revision for it, so browsers install the new worker.
+ */
+function deployNewApp(dist: string): void {
+  const html = join(dist, 'index.html');
+  writeFileSync(html, readFileSync(html, 'utf8').replace('<head>', `<head><meta name="${DEPLOY_MARKER}">`));
+  const sw = join(dist, 'serviceWorker.js');
+  const before = readFileSync(sw, 'utf8');
+  const after = before.replace(
+    /"revision":"[0-9a-f]+","url":"index\.html"/,
+    '"revision":"e2e2","url":"index.html"',
+  );
+  if (after === before) throw new Error("cannot find index.html's revision in serviceWorker.js");
+  writeFileSync(sw, after);
+}
+
+function countLoads(page: Page): { loads: number } {
+  const seen = { loads: 0 };
+  page.on('load', () => seen.loads++);
+  return seen;
+}
+
+test('a tab that meets a newer data format reloads once into the site’s new app, and works', async ({
+  browser,
+}) => {
+  const { dist, data } = copies('site-update');
+  const manifestPath = join(data, 'manifest.json');
+  const manifestText = readFileSync(manifestPath, 'utf8');
+  let deployed = false;
+  let swFetchesAfterDeploy = 0;
+  const server = await startServer({
+    distDir: dist,
+    dataDir: data,
+    port: 0,
+    onRequest: ({ path }) => {
+      if (!deployed || !path.startsWith('/serviceWorker.js')) return;
+      // The new app reads the new format; stood in for by giving the data back the format this build
+      // reads once the page has asked for the new service worker, which only the update does.
+      swFetchesAfterDeploy++;
+      writeFileSync(manifestPath, manifestText);
+    },
+  });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const seen = countLoads(page);
+    await page.goto(server.url);
+    await loadCollection(page);
+    await waitForOfflineReady(page);
+    await expect(page.getByTestId('status-ready')).toBeVisible();
+    expect(seen.loads).toBe(1);
+
+    // The deploy: the new app, and a manifest in a format this tab's app does not read.
+    deployNewApp(dist);
+    const newer = { ...JSON.parse(manifestText), version: RESIDENT_MANIFEST_VERSION + 1 };
+    writeFileSync(manifestPath, JSON.stringify(newer));
+    deployed = true;
+    // What the page does when a thumbnail is missing: re-read the manifest (the reload ends this call).
+    await page.evaluate(() => void window.__lookalike!.searchClient.checkForUpdate().catch(() => {}));
+
+    await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
+    expect(swFetchesAfterDeploy).toBeGreaterThan(0);
+    await loadCollection(page);
+    await expect(page.getByTestId('status-ready')).toBeVisible();
+    await expect(page.getByTestId('status-site-outdated')).toHaveCount(0);
+    await expect(page.getByTestId('index-error')).toHaveCount(0);
+    expect(seen.loads).toBe(2);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
+
+test('when the site’s own app cannot read its index, the page reloads once, then says why', async ({
+  browser,
+}) => {
+  const { dist, data } = copies('site-outdated');
+  // The index as a newer builder would write it: a version this app does not read, listed by the manifest.
+  const manifestPath = join(data, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { index: { path: string } };
+  const index = readFileSync(join(data, manifest.index.path));
+  index.writeUInt32LE(NEWEST_INDEX_VERSION + 1, 8);
+  const path = contentAddressedName('index', 'bin', index);
+  writeFileSync(join(data, path), index);
+  writeFileSync(
+    manifestPath,
+    JSON.stringify({ ...manifest, index: { ...manifest.index, ...fileRefFor(path, index) } }),
+  );
+
+  const server = await startServer({ distDir: dist, dataDir: data, port: 0 });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const seen = countLoads(page);
+    await page.goto(server.url);
+    // Album browsing reads neighbour lists and the catalog, not the index: the page shows its albums, and
+    // the background load of the index (for own-image search) meets the newer version.
+    const outdated = page.getByTestId('status-site-outdated');
+    await expect(outdated).toBeVisible();
+    await expect(outdated).toContainText(`index format version ${NEWEST_INDEX_VERSION + 1} is newer`);
+    await expect(page.getByTestId('status-index-failed')).toBeVisible();
+    expect(seen.loads).toBe(2);
+    // No loop: the page stays as it is.
+    await page.waitForTimeout(3_000);
+    expect(seen.loads).toBe(2);
+    await expect(page.getByTestId('status-ready')).toBeVisible();
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});

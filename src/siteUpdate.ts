@@ -1,0 +1,108 @@
+import { isNewerFormatError } from '../core/formatVersion';
+
+/*
+ * A data file in a format newer than this app reads means the site was rebuilt by a newer Lookalike while
+ * this tab runs the app it started with: a tab opened before the deploy, or a visit started from the shell
+ * the service worker had kept. The page then loads the site's current app: it asks the service worker to
+ * update, waits (bounded) for the new one to take over, and reloads; the route is in the URL, so the reload
+ * comes back to the same page. If the reloaded app meets the same file again, the site serves an app older
+ * than its collection: the page says so and does not reload again.
+ */
+
+export type SiteUpdateStatus =
+  | { state: 'current' }
+  | { state: 'reloading' }
+  /** The site's app cannot read its collection, also after a reload: `message` names the file. */
+  | { state: 'app-older-than-data'; message: string };
+
+/** The last reload made for a newer data file, kept for this tab (sessionStorage survives the reload). */
+export interface ReloadRecord {
+  message: string;
+  at: number;
+}
+
+const RELOAD_KEY = 'lookalike:reloaded-for-newer-data';
+/** A reload for the same file longer ago than this was for another deploy, not this one. */
+export const RELOAD_MEMORY_MS = 10 * 60_000;
+/** How long the new service worker may take to install (its shell is mostly the old one's files). */
+const TAKEOVER_MS = 30_000;
+
+/** Reload, unless this tab already reloaded for the same file a moment ago (that reload did not help). */
+export function nextStep(message: string, last: ReloadRecord | null, now: number): 'reload' | 'give-up' {
+  return last !== null && last.message === message && now - last.at < RELOAD_MEMORY_MS ? 'give-up' : 'reload';
+}
+
+let status: SiteUpdateStatus = { state: 'current' };
+const listeners = new Set<() => void>();
+
+function setStatus(next: SiteUpdateStatus): void {
+  status = next;
+  for (const listener of listeners) listener();
+}
+
+export function getSiteUpdateStatus(): SiteUpdateStatus {
+  return status;
+}
+
+/** For useSyncExternalStore: calls `listener` whenever the status changes; returns the unsubscribe. */
+export function subscribeSiteUpdate(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function lastReload(): ReloadRecord | null {
+  const text = sessionStorage.getItem(RELOAD_KEY);
+  if (text === null) return null;
+  const parsed = JSON.parse(text) as Partial<ReloadRecord>;
+  return typeof parsed.message === 'string' && typeof parsed.at === 'number'
+    ? { message: parsed.message, at: parsed.at }
+    : null;
+}
+
+/** Resolves once a newer service worker (if the host has one) controls the site, or after TAKEOVER_MS. */
+async function newestServiceWorker(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const registration = await navigator.serviceWorker.getRegistration().catch(() => undefined);
+  if (!registration) return;
+  try {
+    await registration.update();
+  } catch {
+    return; // Offline or gone: the reload gets what the host or the current worker serves.
+  }
+  const incoming = registration.installing ?? registration.waiting;
+  if (!incoming) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      incoming.removeEventListener('statechange', onChange);
+      resolve();
+    };
+    // The worker skips waiting and claims the open pages when it activates (workers/serviceWorker.ts).
+    const onChange = () => {
+      if (incoming.state === 'activated' || incoming.state === 'redundant') done();
+    };
+    const timer = setTimeout(done, TAKEOVER_MS);
+    incoming.addEventListener('statechange', onChange);
+    onChange();
+  });
+}
+
+async function reloadWithNewestApp(message: string): Promise<void> {
+  let step: 'reload' | 'give-up';
+  try {
+    step = nextStep(message, lastReload(), Date.now());
+    if (step === 'reload') sessionStorage.setItem(RELOAD_KEY, JSON.stringify({ message, at: Date.now() }));
+  } catch {
+    step = 'give-up'; // Without storage a reload could not tell it had already happened, and might loop.
+  }
+  if (step === 'give-up') return setStatus({ state: 'app-older-than-data', message });
+  setStatus({ state: 'reloading' });
+  await newestServiceWorker();
+  location.reload();
+}
+
+/** Acts on `err` (anything the search worker threw) when it says a data file is newer than this app. */
+export function noticeNewerData(err: unknown): void {
+  if (!isNewerFormatError(err) || status.state !== 'current') return;
+  void reloadWithNewestApp(err.message);
+}
