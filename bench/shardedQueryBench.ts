@@ -1,6 +1,6 @@
 import type { Browser } from '@playwright/test';
 import { decodeVector } from '../core/catalogShards';
-import { defaultProbeRows, probeCells } from '../core/cellSearch';
+import { defaultProbe, probeCells } from '../core/cellSearch';
 import { mulberry32 } from '../core/lsh';
 import { openCollection } from '../core/openCollection';
 import { ShardedCollection } from '../core/shardedCollection';
@@ -95,7 +95,7 @@ export async function shardedQueryBench(
   // Queries whose cells are all new to the session: drawn at random, each kept when none of its
   // cells is among those the warm-directory queries or the ones kept before it read.
   const probesOf = (it: ShardedItem) =>
-    probeCells(node.head, decodeVector(it.vector!), defaultProbeRows(node.count));
+    probeCells(node.head, decodeVector(it.vector!), defaultProbe(node.count));
   const seen = new Set(items.flatMap(probesOf));
   const unseenIds: string[] = [];
   const next = mulberry32(7);

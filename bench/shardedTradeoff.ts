@@ -174,7 +174,7 @@ async function measure(
       const label = `k-means cells (${cells.length} of ~${size} rows${kind}${kind ? `, ${stored.toFixed(2)}× rows` : ''})`;
       for (const fraction of fractions) {
         score(label, fraction, (i) => {
-          const picked = probeCells(head, q(i), Math.ceil(fraction * n));
+          const picked = probeCells(head, q(i), { minRows: Math.ceil(fraction * n), maxCells: Infinity });
           return { cells: picked.map((p) => cells[p]), requests: runs([...picked].sort((a, b) => a - b)) };
         });
       }

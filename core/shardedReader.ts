@@ -7,7 +7,7 @@ import {
   type CellRows,
 } from './cellIndexFormat';
 import { openCellItems, type CellItems } from './cellItems';
-import { defaultProbeRows, probeCells, searchCells, type CellHit } from './cellSearch';
+import { PARALLEL_CELL_REQUESTS, defaultProbe, probeCells, searchCells, type CellHit } from './cellSearch';
 import { CatalogReader } from './catalogReader';
 import { decodeVector, type CatalogIndex, type ShardedAlbum, type ShardedItem } from './catalogShards';
 import { assertK } from './lshIndex';
@@ -47,7 +47,6 @@ export interface ShardedSearch {
 
 /** Ranges closer than this are fetched as one request: a few KB extra beat another round trip. */
 export const COALESCE_GAP_BYTES = 64 * 1024;
-const MAX_PARALLEL_REQUESTS = 6;
 /** Decoded cells kept in memory (about 31 KB of rows each at the default size, copies included, and their items): many queries. */
 const MAX_MEMORY_CELLS = 4096;
 /** Parsed item blocks kept (256 items each at the default size): the cells of a few recent queries. */
@@ -160,8 +159,10 @@ export class ShardedReader {
     before: FetchStats,
   ): Promise<ShardedSearch> {
     assertK(k);
-    const minRows = probeRows ?? defaultProbeRows(this.head.count);
-    const probes = probeCells(this.head, q, minRows);
+    // Rows asked for explicitly (the bench's exact scan) are read whatever the cells.
+    const probe =
+      probeRows === undefined ? defaultProbe(this.head.count) : { minRows: probeRows, maxCells: Infinity };
+    const probes = probeCells(this.head, q, probe);
     const kk = Math.min(k, this.head.count - (excludePosition === -1 ? 0 : 1));
     const cells = await this.loadCells(probes);
     const found = kk > 0 ? searchCells(q, cells, kk, excludePosition) : [];
@@ -268,7 +269,7 @@ export class ShardedReader {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, groups.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_CELL_REQUESTS, groups.length) }, worker));
     // Stored after the answer is out: copying megabytes into IndexedDB is not the query's business.
     const store = this.store;
     if (store !== undefined && fetched.length > 0)

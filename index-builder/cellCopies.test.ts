@@ -73,7 +73,7 @@ describe('borderCopies', () => {
       for (const p of queries) {
         const q = input.subarray(p * DIMS, (p + 1) * DIMS);
         const exact = new Set(searchCells(q, all, K, p).map((h) => h.position));
-        const read = probeCells(head, q, 3 * 64).map((c) => rows[c]);
+        const read = probeCells(head, q, { minRows: 3 * 64, maxCells: Infinity }).map((c) => rows[c]);
         const hits = searchCells(q, read, K, p);
         expect(new Set(hits.map((h) => h.position)).size).toBe(hits.length);
         found += hits.filter((h) => exact.has(h.position)).length;
