@@ -1,5 +1,6 @@
 import type { InstallFailure } from '../workers/serviceWorkerMessages';
 import { formatBytes } from '../core/formatBytes';
+import { externalStore } from './common/externalStore';
 
 /*
  * Registers the service worker that makes the site work offline and cross-origin isolated, and tells the
@@ -14,23 +15,12 @@ export type OfflineStatus =
   | { state: 'ready' }
   | { state: 'failed'; message: string };
 
-let status: OfflineStatus = { state: 'installing' };
-const listeners = new Set<() => void>();
+const store = externalStore<OfflineStatus>({ state: 'installing' });
+const setStatus = store.set;
 
-function setStatus(next: OfflineStatus): void {
-  status = next;
-  for (const listener of listeners) listener();
-}
-
-export function getOfflineStatus(): OfflineStatus {
-  return status;
-}
-
+export const getOfflineStatus = store.get;
 /** For useSyncExternalStore: calls `listener` whenever the status changes; returns the unsubscribe. */
-export function subscribeOfflineStatus(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export const subscribeOfflineStatus = store.subscribe;
 
 let settled: Promise<void> | null = null;
 
@@ -41,7 +31,7 @@ let settled: Promise<void> | null = null;
  * 14 MB WASM file to precache it, and starting a second download in parallel would fetch it twice.
  */
 export function whenOfflineSettled(maxMs = 60_000): Promise<void> {
-  if (status.state !== 'installing') return Promise.resolve();
+  if (store.get().state !== 'installing') return Promise.resolve();
   settled ??= new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -50,7 +40,7 @@ export function whenOfflineSettled(maxMs = 60_000): Promise<void> {
     };
     const timer = setTimeout(done, maxMs);
     const unsubscribe = subscribeOfflineStatus(() => {
-      if (status.state !== 'installing') done();
+      if (store.get().state !== 'installing') done();
     });
   });
   return settled;
@@ -101,7 +91,10 @@ function fail(reported: InstallFailure | null): void {
   const from = reportedFailure;
   void failureMessage(from).then((message) => {
     // The report and the state change race; a message built without the report never replaces one built with it.
-    if (status.state === 'ready' || (from === null && reportedFailure !== null && status.state === 'failed'))
+    if (
+      store.get().state === 'ready' ||
+      (from === null && reportedFailure !== null && store.get().state === 'failed')
+    )
       return;
     setStatus({ state: 'failed', message });
   });
@@ -147,7 +140,7 @@ export function registerOfflineSupport(): void {
   const swUrl = new URL('serviceWorker.js', document.baseURI);
   // A registration can hang (a blocked or stalled worker script): give up waiting for it, not on it.
   const stalled = setTimeout(() => {
-    if (status.state === 'installing')
+    if (store.get().state === 'installing')
       setStatus({
         state: 'failed',
         message: `the service worker did not start within ${REGISTER_MS / 1000} s`,

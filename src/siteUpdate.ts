@@ -1,4 +1,5 @@
 import { isNewerFormatError } from '../core/formatVersion';
+import { externalStore } from './common/externalStore';
 
 /*
  * A data file in a format newer than this app reads means the site was rebuilt by a newer Lookalike while
@@ -32,23 +33,12 @@ export function nextStep(message: string, last: ReloadRecord | null, now: number
   return last !== null && last.message === message && now - last.at < RELOAD_MEMORY_MS ? 'give-up' : 'reload';
 }
 
-let status: SiteUpdateStatus = { state: 'current' };
-const listeners = new Set<() => void>();
+const store = externalStore<SiteUpdateStatus>({ state: 'current' });
+const setStatus = store.set;
 
-function setStatus(next: SiteUpdateStatus): void {
-  status = next;
-  for (const listener of listeners) listener();
-}
-
-export function getSiteUpdateStatus(): SiteUpdateStatus {
-  return status;
-}
-
+export const getSiteUpdateStatus = store.get;
 /** For useSyncExternalStore: calls `listener` whenever the status changes; returns the unsubscribe. */
-export function subscribeSiteUpdate(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export const subscribeSiteUpdate = store.subscribe;
 
 function lastReload(): ReloadRecord | null {
   const text = sessionStorage.getItem(RELOAD_KEY);
@@ -103,6 +93,6 @@ async function reloadWithNewestApp(message: string): Promise<void> {
 
 /** Acts on `err` (anything the search worker threw) when it says a data file is newer than this app. */
 export function noticeNewerData(err: unknown): void {
-  if (!isNewerFormatError(err) || status.state !== 'current') return;
+  if (!isNewerFormatError(err) || store.get().state !== 'current') return;
   void reloadWithNewestApp(err.message);
 }
