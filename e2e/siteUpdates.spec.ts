@@ -102,13 +102,14 @@ test('a tab that meets a newer data format reloads once into the site’s new ap
   }
 });
 
-test('when the site’s own app cannot read its index, the page reloads once, then says why', async ({
+test('when the site’s own app cannot read its index, the page reloads once, says why, and reloads when a newer app arrives', async ({
   browser,
 }) => {
   const { dist, data } = copies('site-outdated');
   // The index as a newer builder would write it: a version this app does not read, listed by the manifest.
   const manifestPath = join(data, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { index: { path: string } };
+  const readable = readFileSync(manifestPath, 'utf8');
+  const manifest = JSON.parse(readable) as { index: { path: string } };
   const index = readFileSync(join(data, manifest.index.path));
   index.writeUInt32LE(NEWEST_INDEX_VERSION + 1, 8);
   const path = contentAddressedName('index', 'bin', index);
@@ -118,7 +119,16 @@ test('when the site’s own app cannot read its index, the page reloads once, th
     JSON.stringify({ ...manifest, index: { ...manifest.index, ...fileRefFor(path, index) } }),
   );
 
-  const server = await startServer({ distDir: dist, dataDir: data, port: 0 });
+  let deployed = false;
+  const server = await startServer({
+    distDir: dist,
+    dataDir: data,
+    port: 0,
+    // As in the first test: the app deployed later reads the data, stood in for by the data this build reads.
+    onRequest: ({ path }) => {
+      if (deployed && path.startsWith('/serviceWorker.js')) writeFileSync(manifestPath, readable);
+    },
+  });
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -135,6 +145,21 @@ test('when the site’s own app cannot read its index, the page reloads once, th
     await page.waitForTimeout(3_000);
     expect(seen.loads).toBe(2);
     await expect(page.getByTestId('status-ready')).toBeVisible();
+
+    // The reload may have come before the deploy stored the new app (it stores the service worker
+    // last). Once it is there, an update check (the page makes one a minute after giving up; called
+    // here instead of waiting) installs it, and the page reloads into it.
+    deployNewApp(dist);
+    deployed = true;
+    await page
+      .evaluate(() => navigator.serviceWorker.getRegistration().then((r) => void r?.update()))
+      .catch(() => {}); // the reload may end the call
+    await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
+    await loadCollection(page);
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
+    await expect(page.getByTestId('status-site-outdated')).toHaveCount(0);
+    await expect(page.getByTestId('status-index-failed')).toHaveCount(0);
+    expect(seen.loads).toBe(3);
   } finally {
     await context.close();
     await server.close();

@@ -27,6 +27,8 @@ const RELOAD_KEY = 'lookalike:reloaded-for-newer-data';
 export const RELOAD_MEMORY_MS = 10 * 60_000;
 /** How long the new service worker may take to install (its shell is mostly the old one's files). */
 const TAKEOVER_MS = 30_000;
+/** After giving up, when to look once more for a newer app: a deploy stores the service worker last. */
+export const RECHECK_MS = 60_000;
 
 /** Reload, unless this tab already reloaded for the same file a moment ago (that reload did not help). */
 export function nextStep(message: string, last: ReloadRecord | null, now: number): 'reload' | 'give-up' {
@@ -77,6 +79,22 @@ async function newestServiceWorker(): Promise<void> {
   });
 }
 
+/**
+ * The reload may have come in the seconds of a deploy between the data's manifest and the new service
+ * worker (docs/deploy.md stores the worker last): when a newer worker takes over later, found by the
+ * browser's own update checks or by one more look after RECHECK_MS, the page reloads into its app.
+ */
+function reloadWhenANewerAppTakesOver(): void {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+  setTimeout(() => {
+    navigator.serviceWorker
+      .getRegistration()
+      .then((registration) => registration?.update())
+      .catch(() => {});
+  }, RECHECK_MS);
+}
+
 async function reloadWithNewestApp(message: string): Promise<void> {
   let step: 'reload' | 'give-up';
   try {
@@ -85,7 +103,10 @@ async function reloadWithNewestApp(message: string): Promise<void> {
   } catch {
     step = 'give-up'; // Without storage a reload could not tell it had already happened, and might loop.
   }
-  if (step === 'give-up') return setStatus({ state: 'app-older-than-data', message });
+  if (step === 'give-up') {
+    setStatus({ state: 'app-older-than-data', message });
+    return reloadWhenANewerAppTakesOver();
+  }
   setStatus({ state: 'reloading' });
   await newestServiceWorker();
   location.reload();
