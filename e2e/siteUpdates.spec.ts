@@ -51,89 +51,97 @@ function countLoads(page: Page): { loads: number } {
   return seen;
 }
 
-test('a tab that meets a newer data format reloads once into the site’s new app, and works', async ({
-  browser,
-}) => {
-  const { dist, data } = copies('site-update');
+/**
+ * Serves private copies of the app and data, holding the data's manifest as this build reads it. After
+ * `deploy()` (a new app), the first request for the new service worker gives the data that manifest back:
+ * the new app reads the newer format, stood in for by data this build reads, once the page has asked for
+ * the new worker, which only an update check does.
+ */
+async function siteWithDeploy(name: string) {
+  const { dist, data } = copies(name);
   const manifestPath = join(data, 'manifest.json');
-  const manifestText = readFileSync(manifestPath, 'utf8');
+  const readable = readFileSync(manifestPath, 'utf8');
   let deployed = false;
-  let swFetchesAfterDeploy = 0;
+  let workerFetches = 0;
   const server = await startServer({
     distDir: dist,
     dataDir: data,
     port: 0,
     onRequest: ({ path }) => {
       if (!deployed || !path.startsWith('/serviceWorker.js')) return;
-      // The new app reads the new format; stood in for by giving the data back the format this build
-      // reads once the page has asked for the new service worker, which only the update does.
-      swFetchesAfterDeploy++;
-      writeFileSync(manifestPath, manifestText);
+      workerFetches++;
+      writeFileSync(manifestPath, readable);
     },
   });
+  return {
+    server,
+    data,
+    manifest: JSON.parse(readable) as { index: { path: string } },
+    /** Replaces the manifest with one this build does not read. */
+    writeManifest: (m: unknown) => writeFileSync(manifestPath, JSON.stringify(m)),
+    deploy: () => {
+      deployNewApp(dist);
+      deployed = true;
+    },
+    workerFetches: () => workerFetches,
+  };
+}
+
+/** The page runs the deployed app (its marker) and reads the whole collection, index included, without a notice. */
+async function expectNewAppWorking(page: Page, workerFetches: () => number): Promise<void> {
+  await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
+  expect(workerFetches()).toBeGreaterThan(0);
+  await loadCollection(page);
+  await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
+  await expect(page.getByTestId('status-ready')).toBeVisible();
+  for (const id of ['status-site-outdated', 'status-index-failed', 'index-error'])
+    await expect(page.getByTestId(id)).toHaveCount(0);
+}
+
+test('a tab that meets a newer data format reloads once into the site’s new app, and works', async ({
+  browser,
+}) => {
+  const site = await siteWithDeploy('site-update');
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     const seen = countLoads(page);
-    await page.goto(server.url);
+    await page.goto(site.server.url);
     await loadCollection(page);
     await waitForOfflineReady(page);
     await expect(page.getByTestId('status-ready')).toBeVisible();
     expect(seen.loads).toBe(1);
 
     // The deploy: the new app, and a manifest in a format this tab's app does not read.
-    deployNewApp(dist);
-    const newer = { ...JSON.parse(manifestText), version: RESIDENT_MANIFEST_VERSION + 1 };
-    writeFileSync(manifestPath, JSON.stringify(newer));
-    deployed = true;
+    site.deploy();
+    site.writeManifest({ ...site.manifest, version: RESIDENT_MANIFEST_VERSION + 1 });
     // What the page does when a thumbnail is missing: re-read the manifest (the reload ends this call).
     await page.evaluate(() => void window.__lookalike!.searchClient.checkForUpdate().catch(() => {}));
 
-    await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
-    expect(swFetchesAfterDeploy).toBeGreaterThan(0);
-    await loadCollection(page);
-    await expect(page.getByTestId('status-ready')).toBeVisible();
-    await expect(page.getByTestId('status-site-outdated')).toHaveCount(0);
-    await expect(page.getByTestId('index-error')).toHaveCount(0);
+    await expectNewAppWorking(page, site.workerFetches);
     expect(seen.loads).toBe(2);
   } finally {
     await context.close();
-    await server.close();
+    await site.server.close();
   }
 });
 
 test('when the site’s own app cannot read its index, the page reloads once, says why, and reloads when a newer app arrives', async ({
   browser,
 }) => {
-  const { dist, data } = copies('site-outdated');
+  const site = await siteWithDeploy('site-outdated');
   // The index as a newer builder would write it: a version this app does not read, listed by the manifest.
-  const manifestPath = join(data, 'manifest.json');
-  const readable = readFileSync(manifestPath, 'utf8');
-  const manifest = JSON.parse(readable) as { index: { path: string } };
-  const index = readFileSync(join(data, manifest.index.path));
+  const index = readFileSync(join(site.data, site.manifest.index.path));
   index.writeUInt32LE(NEWEST_INDEX_VERSION + 1, 8);
   const path = contentAddressedName('index', 'bin', index);
-  writeFileSync(join(data, path), index);
-  writeFileSync(
-    manifestPath,
-    JSON.stringify({ ...manifest, index: { ...manifest.index, ...fileRefFor(path, index) } }),
-  );
+  writeFileSync(join(site.data, path), index);
+  site.writeManifest({ ...site.manifest, index: { ...site.manifest.index, ...fileRefFor(path, index) } });
 
-  let deployed = false;
-  const server = await startServer({
-    distDir: dist,
-    dataDir: data,
-    port: 0,
-    // As in the first test: the app deployed later reads the data, stood in for by the data this build reads.
-    onRequest: ({ path }) => {
-      if (deployed && path.startsWith('/serviceWorker.js')) writeFileSync(manifestPath, readable);
-    },
-  });
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     const seen = countLoads(page);
-    await page.goto(server.url);
+    await page.goto(site.server.url);
     // Album browsing reads neighbour lists and the catalog, not the index: the page shows its albums, and
     // the background load of the index (for own-image search) meets the newer version.
     const outdated = page.getByTestId('status-site-outdated');
@@ -149,19 +157,14 @@ test('when the site’s own app cannot read its index, the page reloads once, sa
     // The reload may have come before the deploy stored the new app (it stores the service worker
     // last). Once it is there, an update check (the page makes one a minute after giving up; called
     // here instead of waiting) installs it, and the page reloads into it.
-    deployNewApp(dist);
-    deployed = true;
+    site.deploy();
     await page
       .evaluate(() => navigator.serviceWorker.getRegistration().then((r) => void r?.update()))
       .catch(() => {}); // the reload may end the call
-    await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
-    await loadCollection(page);
-    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
-    await expect(page.getByTestId('status-site-outdated')).toHaveCount(0);
-    await expect(page.getByTestId('status-index-failed')).toHaveCount(0);
+    await expectNewAppWorking(page, site.workerFetches);
     expect(seen.loads).toBe(3);
   } finally {
     await context.close();
-    await server.close();
+    await site.server.close();
   }
 });
