@@ -44,8 +44,8 @@ export const PROBE_ROUND_SHARE = 3 / 4;
  * At the floor a query reads at most PARALLEL_CELL_REQUESTS cells once they hold most of its rows, so its
  * cells come in one round trip: 2,048 rows are 7–8 cells of ~256 rows with copies, and the last cells'
  * requests cost more than the recall they bought (at a million images in Chromium, unseen-cell p50
- * 40–43 ms against 49–60 ms, recall@10 1.000 either way; on the emoji demo's real rows 0.926 against
- * 0.934: docs/index-format.md). Past the floor the cap grows with the rows. A collection within the
+ * 40–43 ms against 49–60 ms, recall@10 1.000 either way; on the emoji demo's real rows 0.928 against
+ * 0.938: docs/index-format.md). Past the floor the cap grows with the rows. A collection within the
  * floor is read whole: exact, and its cells are one contiguous range.
  */
 export function defaultProbe(count: number): Probe {
