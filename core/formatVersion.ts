@@ -6,17 +6,13 @@
  * survives structured cloning and comlink (docs/index-format.md#versions-newer-than-the-reader).
  */
 
-export const NEWER_FORMAT_ERROR_NAME = 'NewerFormatError';
+const NEWER_FORMAT_ERROR_NAME = 'NewerFormatError';
 
 export class NewerFormatError extends Error {
   override readonly name = NEWER_FORMAT_ERROR_NAME;
 
-  constructor(
-    /** What the file is, as its format's docs name it ("index", "manifest", …). */
-    readonly format: string,
-    readonly version: number,
-    readonly newest: number,
-  ) {
+  /** `format` is what the file is, as its format's docs name it ("index", "manifest", …). */
+  constructor(format: string, version: number, newest: number) {
     super(
       `${format} format version ${version} is newer than this version of Lookalike reads (up to ${newest})`,
     );

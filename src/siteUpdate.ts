@@ -28,7 +28,7 @@ export const RELOAD_MEMORY_MS = 10 * 60_000;
 /** How long the new service worker may take to install (its shell is mostly the old one's files). */
 const TAKEOVER_MS = 30_000;
 /** After giving up, when to look once more for a newer app: a deploy stores the service worker last. */
-export const RECHECK_MS = 60_000;
+const RECHECK_MS = 60_000;
 
 /** Reload, unless this tab already reloaded for the same file a moment ago (that reload did not help). */
 export function nextStep(message: string, last: ReloadRecord | null, now: number): 'reload' | 'give-up' {
