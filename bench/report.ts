@@ -5,6 +5,7 @@ import { formatBytes } from '../core/formatBytes';
 import type { AlbumQueryResult } from './albumQueryBench';
 import type { DevSetBenchResult } from './devSetBench';
 import type { FirstVisitResult } from './firstVisitBench';
+import type { OwnImageResult } from './ownImageBench';
 import { duplicatesSection } from './duplicateReport';
 import {
   methodKind,
@@ -49,10 +50,18 @@ function targets(r: BenchResults): string[] {
     : [];
   out.push(
     mobilenet.length > 0
-      ? `- Own-image query with the default model p50 ≤ 40 ms with 2 threads on ${r.machine.cores} cores: ${mobilenet.map((x) => `${f(x.roundTrip.p50, 1)} ms with ${x.threads} thread(s)`).join(', ')} — ${mobilenet.filter((x) => x.threads === 2).every((x) => x.roundTrip.p50 <= 40) ? 'met' : 'not met'}.`
+      ? `- Own-image query with the default model p50 ≤ 40 ms with 2 threads on ${r.machine.cores} cores: ${mobilenet.map((x) => `${f(x.roundTrip.p50, 1)} ms with ${x.threads} thread(s)`).join(', ')} — ${mobilenet.filter((x) => x.threads === 2).every((x) => x.roundTrip.p50 <= 40) ? 'met' : 'not met'}${whileReadingAhead(mobilenet)}.`
       : '- Own-image query: not measured.',
   );
   return out;
+}
+
+/** The own-image queries made before the app's background read-ahead ended, where measured. */
+function whileReadingAhead(rows: OwnImageResult[]): string {
+  const during = rows.filter((x) => x.whilePreloading !== undefined);
+  if (during.length === 0) return '';
+  const p50s = during.map((x) => `${f(x.whilePreloading!.p50, 1)} ms with ${x.threads} thread(s)`);
+  return ` in a tab that has finished reading ahead; while it still reads ahead, ${p50s.join(', ')}`;
 }
 
 function albumQuery(r: BenchResults, plots: Record<string, string>): string[] {
@@ -184,16 +193,19 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
     '`searchByPixels` with emoji images the collection does not hold (Google art), decoded on the page first; the ' +
       'time covers featurize + search + worker round trip. 1 thread = served without COOP/COEP (like S3 on a first ' +
       'visit), 2 threads = cross-origin isolated (serve.ts `isolationHeaders`). First query = model download, runtime ' +
-      'start and session creation included. ResNet-50 is the generated int8 stand-in (`npm run generate-resnet50`, ' +
+      'start and session creation included. Then 20 queries while the app still reads its catalog ahead in the ' +
+      "background (the read-ahead waits while a query runs, and their results' catalog shards are read then), and " +
+      "the timed queries (p50, p95, in worker) after the read-ahead has finished, the steady state a visitor's tab " +
+      'reaches, as in area 1. ResNet-50 is the generated int8 stand-in (`npm run generate-resnet50`, ' +
       'prepare-model, its own data dir).',
     '',
-    '| model | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | vs MobileNetV2 same threads (p50) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while reading ahead p50 ms | vs MobileNetV2 same threads (p50) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const x of rows) {
     const base = rows.find((y) => y.threads === x.threads && y.model.startsWith('MobileNetV2')) ?? x;
     out.push(
-      `| ${x.model} | ${x.threads} | ${x.executionProvider ?? '–'} | ${mb(x.modelBytes)} | ${x.queries} | ${f(x.roundTrip.p50, 1)} | ${f(x.roundTrip.p95, 1)} | ${f(x.inWorker.p50, 1)} | ${f(x.firstQueryMs, 0)} | ${ratio(x.roundTrip.p50, base.roundTrip.p50)} |`,
+      `| ${x.model} | ${x.threads} | ${x.executionProvider ?? '–'} | ${mb(x.modelBytes)} | ${x.queries} | ${f(x.roundTrip.p50, 1)} | ${f(x.roundTrip.p95, 1)} | ${f(x.inWorker.p50, 1)} | ${f(x.firstQueryMs, 0)} | ${x.whilePreloading ? f(x.whilePreloading.p50, 1) : '–'} | ${ratio(x.roundTrip.p50, base.roundTrip.p50)} |`,
     );
   }
   const models = [...new Set(rows.map((x) => x.model))];

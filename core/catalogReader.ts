@@ -1,4 +1,5 @@
 import type { CatalogItem } from './catalog';
+import { ALWAYS_IDLE, type WhenIdle } from './collection';
 import {
   catalogShardPaths,
   idShardPath,
@@ -156,9 +157,9 @@ export class CatalogReader {
 
   /**
    * Reads and checks every shard (so that a source with a cache behind it, the worker's IndexedDB,
-   * holds the whole catalog for offline visits).
+   * holds the whole catalog for offline visits), each once `whenIdle` lets it.
    */
-  async readAll(): Promise<void> {
+  async readAll(whenIdle: WhenIdle = ALWAYS_IDLE): Promise<void> {
     const reads: (() => Promise<unknown>)[] = [
       ...Array.from({ length: itemShardCount(this.index) }, (_, s) => () => this.itemShard(s)),
       ...idShardPrefixes(this.index.idPrefixDigits).map((prefix) => () => this.idShard(prefix)),
@@ -166,7 +167,11 @@ export class CatalogReader {
     ];
     let next = 0;
     const worker = async () => {
-      while (next < reads.length) await reads[next++]();
+      for (;;) {
+        await whenIdle();
+        if (next >= reads.length) return;
+        await reads[next++]();
+      }
     };
     await Promise.all(Array.from({ length: Math.min(READ_ALL_PARALLEL, reads.length) }, worker));
   }

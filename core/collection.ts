@@ -55,12 +55,21 @@ export interface Collection {
   /**
    * Reads ahead what later album pages and album-image queries read, so that they are quick and work
    * offline: a resident build's catalog and neighbour-list shards (a sharded build's cells are too many:
-   * they come per query).
+   * they come per query). Each read waits for `whenIdle` first.
    */
-  prefetch(): Promise<void>;
+  prefetch(whenIdle?: WhenIdle): Promise<void>;
   /** A (small) part file of a sharded build (duplicates shards); a resident build has none. */
   dataFile(path: string, fresh?: boolean): Promise<Uint8Array>;
 }
+
+/**
+ * Resolves when background reads may go on. The worker holds them while the page waits on a call: on
+ * two cores a read ahead (fetch, checksum, parse, IndexedDB write) takes CPU from the query's model.
+ */
+export type WhenIdle = () => Promise<void>;
+
+/** Background reads that wait for nothing. */
+export const ALWAYS_IDLE: WhenIdle = () => Promise.resolve();
 
 export class UnknownItemError extends Error {
   constructor(id: string) {

@@ -1,7 +1,7 @@
 import { parseCatalog, type Catalog, type CatalogItem } from './catalog';
 import { plainItem, type CatalogReader } from './catalogReader';
 import type { ShardedItem } from './catalogShards';
-import type { CollectionAlbum } from './collection';
+import type { CollectionAlbum, WhenIdle } from './collection';
 
 /** An item with where it is: its catalog position (neighbour lists, duplicates) and its index row. */
 export interface PlacedItem {
@@ -25,8 +25,8 @@ export interface ResidentCatalog {
   everyItem(): Promise<CatalogItem[]>;
   /** The data-dir-relative files of the catalog. */
   files(): string[];
-  /** Reads every file of the catalog (for a cache behind the source: offline visits). */
-  readAll(): Promise<void>;
+  /** Reads every file of the catalog (for a cache behind the source: offline visits), as `whenIdle` lets it. */
+  readAll(whenIdle?: WhenIdle): Promise<void>;
 }
 
 /** Manifest v3: the sharded catalog; a position is the item's place in album order, `row` its index row. */
@@ -53,7 +53,7 @@ export function shardedResidentCatalog(reader: CatalogReader): ResidentCatalog {
     },
     everyItem: () => plain(reader.everyItem()),
     files: () => reader.files(),
-    readAll: () => reader.readAll(),
+    readAll: (whenIdle) => reader.readAll(whenIdle),
   };
 }
 

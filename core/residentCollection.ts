@@ -1,6 +1,13 @@
 import { CatalogReader } from './catalogReader';
 import type { CatalogItem } from './catalog';
-import { UnknownItemError, type Collection, type CollectionAlbum, type CollectionSearch } from './collection';
+import {
+  ALWAYS_IDLE,
+  UnknownItemError,
+  type Collection,
+  type CollectionAlbum,
+  type CollectionSearch,
+  type WhenIdle,
+} from './collection';
 import { decodeIndex } from './indexFormat';
 import { assertK, type LshIndex } from './lshIndex';
 import {
@@ -154,13 +161,16 @@ export class ResidentCollection implements Collection {
   }
 
   /** Every catalog shard and neighbour shard, so that album browsing and album-image queries work offline. */
-  async prefetch(): Promise<void> {
+  async prefetch(whenIdle: WhenIdle = ALWAYS_IDLE): Promise<void> {
     const field = this.manifest.neighbours;
     const lists = async () => {
       if (field === undefined) return;
-      for (let p = 0; p < this.count; p += field.shardRows) await this.neighbourShard(field, p);
+      for (let p = 0; p < this.count; p += field.shardRows) {
+        await whenIdle();
+        await this.neighbourShard(field, p);
+      }
     };
-    await Promise.all([this.catalog.readAll(), lists()]);
+    await Promise.all([this.catalog.readAll(whenIdle), lists()]);
   }
 
   dataFile(path: string): Promise<Uint8Array> {

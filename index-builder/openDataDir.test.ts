@@ -149,6 +149,32 @@ describe('openDataDir', () => {
     );
   });
 
+  it('reads ahead only as whenIdle lets it', async () => {
+    const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
+    const files = fileDataSource(residentDir);
+    const reads: string[] = [];
+    const source: DataSource = {
+      file: (path, fresh) => {
+        reads.push(path);
+        return files.file(path, fresh);
+      },
+      range: files.range,
+    };
+    const collection = await ResidentCollection.open(manifest, source);
+    const opened = reads.length;
+    const waiting: (() => void)[] = [];
+    let held = true;
+    const prefetched = collection.prefetch(() =>
+      held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads.length).toBe(opened);
+    held = false;
+    for (const resolve of waiting) resolve();
+    await prefetched;
+    expect(reads).toEqual(expect.arrayContaining(manifest.neighbours!.shards.map((r) => r.path)));
+  });
+
   it('reads every neighbour shard ahead on prefetch, so album-image queries then need no source', async () => {
     const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
     const files = fileDataSource(residentDir);

@@ -114,6 +114,26 @@ describe('buildResidentCatalog', () => {
     expect(reader.files()).toEqual(['catalog.0123456789abcdef.json', ...written.files.keys()]);
   });
 
+  it('asks whenIdle before every read of readAll, and reads nothing while it holds', async () => {
+    const { reader, source } = await open(written, 'resident');
+    const opened = source.reads.length;
+    const waiting: (() => void)[] = [];
+    let held = true;
+    let asked = 0;
+    const whenIdle = () => {
+      asked++;
+      return held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
+    };
+    const all = reader.readAll(whenIdle);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(source.reads.length).toBe(opened);
+    held = false;
+    for (const resolve of waiting) resolve();
+    await all;
+    expect(new Set(source.reads)).toEqual(new Set(reader.files()));
+    expect(asked).toBeGreaterThanOrEqual(reader.files().length - 1);
+  });
+
   it('keeps every shard it read in memory: after readAll, lookups read nothing more', async () => {
     // One item per shard: more shards than a sharded catalog keeps, as in any collection past 64 × 64 items.
     const many = Array.from({ length: 150 }, (_, i) => ({

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { compactVector } from '../core/vectorTransform';
 import type { BuildLoader } from './buildLoader';
 import { errorMessage } from './errorMessage';
+import { ForegroundCalls } from './foregroundCalls';
 import type { LoadedBuild } from './loadedBuild';
 import type { CollectionSearch } from '../core/collection';
 import { hashImplementation } from './downloadDigest';
@@ -16,26 +17,30 @@ function toResponse(found: CollectionSearch, started: number): SearchResponse {
 
 /**
  * The worker's API as the page sees it through comlink: each call runs on the build the loader holds
- * (once more on the new build when a rebuild deleted a file it needed) and the model it names.
+ * (once more on the new build when a rebuild deleted a file it needed) and the model it names. The
+ * background preload's reads wait while the page waits on a browse or search call.
  */
 export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
   /** The last background index load that failed, and for which build. */
   let indexFailure: { build: LoadedBuild; message: string } | null = null;
+  const foreground = new ForegroundCalls();
+  const inForeground = <T>(run: (current: LoadedBuild) => Promise<T>): Promise<T> =>
+    foreground.run(() => builds.withCurrentBuild(run));
   return {
     async load(dataUrl, onProgress) {
       return builds.load(dataUrl, throttledProgress(onProgress));
     },
 
     async albumItems(album, start, count) {
-      return builds.withCurrentBuild((current) => current.collection.albumItems(album, start, count));
+      return inForeground((current) => current.collection.albumItems(album, start, count));
     },
 
     async item(id) {
-      return builds.withCurrentBuild((current) => current.collection.item(id));
+      return inForeground((current) => current.collection.item(id));
     },
 
     async searchById(id, k) {
-      return builds.withCurrentBuild(async (current) => {
+      return inForeground(async (current) => {
         const started = performance.now();
         return toResponse(await current.collection.searchById(id, k), started);
       });
@@ -43,7 +48,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
 
     async searchByPixels(pixels, k, onProgress) {
       const report = throttledProgress(onProgress);
-      return builds.withCurrentBuild(async (current) => {
+      return inForeground(async (current) => {
         // Model loading is not search time; the clock starts once the model is ready.
         await model.ready(current, report);
         const started = performance.now();
@@ -70,7 +75,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
         );
         // Catalog and neighbour-list shards not read ahead are read when a page or query needs them: no
         // failure to report.
-        const lists = current.collection.prefetch().catch((err: unknown) => {
+        const lists = current.collection.prefetch(foreground.whenIdle).catch((err: unknown) => {
           console.warn(`catalog and neighbour lists not read ahead: ${errorMessage(err)}`);
         });
         await Promise.all([model.ready(current, report), index, lists]);
@@ -78,7 +83,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
     },
 
     async duplicateGroups(strictness, start, count) {
-      return builds.withCurrentBuild((current) => current.duplicateGroups(strictness, start, count));
+      return inForeground((current) => current.duplicateGroups(strictness, start, count));
     },
 
     async checkForUpdate() {
@@ -90,7 +95,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
     },
 
     async embed(pixels) {
-      const embedding = await model.embed(builds.current, pixels, () => {});
+      const embedding = await foreground.run(() => model.embed(builds.current, pixels, () => {}));
       return Comlink.transfer(embedding, [embedding.buffer]);
     },
 
