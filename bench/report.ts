@@ -650,7 +650,9 @@ function distributedBuild(r: BenchResults): string[] {
 function remeasured(r: BenchResults): string {
   const later = BENCH_SECTIONS.flatMap((area) => {
     const s = r[area];
-    return s?.ok && s.measuredAt ? [`${area} (${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC)`] : [];
+    if (!s?.ok || !s.measuredAt) return [];
+    const browser = s.chromium ? `, ${s.chromium}` : '';
+    return [`${area} (${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC${browser})`];
   });
   return later.length === 0
     ? ''

@@ -11,9 +11,13 @@ import type { DuplicateBenchResult } from './duplicateBench';
 
 /** The shape of bench/results.json. Every area is always present: measured data or why it is missing. */
 
-/** `measuredAt`: when an area was measured by a later `--only` run than the rest of the file (ISO time). */
+/**
+ * `measuredAt`: when an area was measured by a later `--only` run than the rest of the file (ISO time);
+ * `chromium`: that run's browser, when it was not the one `machine` names (absent before December 2026).
+ */
 export type Section<T> =
-  { ok: true; seconds: number; data: T; measuredAt?: string } | { ok: false; seconds: number; error: string };
+  | { ok: true; seconds: number; data: T; measuredAt?: string; chromium?: string }
+  | { ok: false; seconds: number; error: string };
 
 export interface AlbumQuerySection {
   k: number;

@@ -119,9 +119,12 @@ async function section<K extends Area>(
     log(`${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const seconds = (performance.now() - t) / 1000;
     // Merged into an earlier run: its figures belong to another hour of this shared machine.
-    return only
-      ? { ok: true, seconds, data, measuredAt: new Date().toISOString() }
-      : { ok: true, seconds, data };
+    if (!only) return { ok: true, seconds, data };
+    const measuredAt = new Date().toISOString();
+    const chromium = machine.chromium;
+    return saved?.machine.chromium === chromium
+      ? { ok: true, seconds, data, measuredAt }
+      : { ok: true, seconds, data, measuredAt, chromium };
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`${name} FAILED: ${message}`);
@@ -129,10 +132,10 @@ async function section<K extends Area>(
   }
 }
 
+const machine = machineInfo();
 const work = mkdtempSync(path.join(tmpdir(), 'lookalike-bench-'));
 const distDir = path.join(work, 'dist');
 try {
-  const machine = machineInfo();
   log(`${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.chromium}`);
   const model = await ensureDefaultModel({ quiet: true });
   const demoManifestPath = path.join(DEMO_DATA_DIR, 'manifest.json');
