@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { RELOAD_MEMORY_MS, nextStep } from './siteUpdate';
+import { describe, expect, it, vi } from 'vitest';
+import { RELOAD_MEMORY_MS, SKIP_WAITING, nextStep, takeoverBy } from './siteUpdate';
 
 describe('site updates', () => {
   const message =
@@ -15,5 +15,62 @@ describe('site updates', () => {
       'reload',
     );
     expect(nextStep(message, { message, at: 1_000 }, 1_000 + RELOAD_MEMORY_MS)).toBe('reload');
+  });
+});
+
+/** A service worker as the page sees it: its state, its statechange events and what it was sent. */
+class FakeServiceWorker extends EventTarget {
+  posted: unknown[] = [];
+  constructor(public state: ServiceWorkerState) {
+    super();
+  }
+  postMessage(message: unknown) {
+    this.posted.push(message);
+  }
+  moveTo(state: ServiceWorkerState) {
+    this.state = state;
+    this.dispatchEvent(new Event('statechange'));
+  }
+}
+
+describe('waiting for the new service worker', () => {
+  const asWorker = (w: FakeServiceWorker) => w as unknown as ServiceWorker;
+
+  it('asks an installed worker to skip waiting, and is done when it activates', async () => {
+    const incoming = new FakeServiceWorker('installing');
+    let taken = false;
+    const takeover = takeoverBy(asWorker(incoming), 60_000).then(() => (taken = true));
+    expect(incoming.posted).toEqual([]);
+    incoming.moveTo('installed');
+    expect(incoming.posted).toEqual([SKIP_WAITING]);
+    await Promise.resolve();
+    expect(taken).toBe(false);
+    incoming.moveTo('activating');
+    incoming.moveTo('activated');
+    await takeover;
+    expect(taken).toBe(true);
+  });
+
+  it('asks a worker that already waits at once', async () => {
+    const parked = new FakeServiceWorker('installed');
+    const takeover = takeoverBy(asWorker(parked), 60_000);
+    expect(parked.posted).toEqual([SKIP_WAITING]);
+    parked.moveTo('activated');
+    await takeover;
+  });
+
+  it('gives up after the bound, and on a worker that failed', async () => {
+    vi.useFakeTimers();
+    try {
+      const stuck = takeoverBy(asWorker(new FakeServiceWorker('installed')), 1_000);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await stuck;
+    } finally {
+      vi.useRealTimers();
+    }
+    const failing = new FakeServiceWorker('installing');
+    const takeover = takeoverBy(asWorker(failing), 60_000);
+    failing.moveTo('redundant');
+    await takeover;
   });
 });

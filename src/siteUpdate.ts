@@ -1,5 +1,6 @@
 import { isNewerFormatError } from '../core/formatVersion';
 import { externalStore } from './common/externalStore';
+import type { SkipWaiting } from '../workers/serviceWorkerMessages';
 
 /*
  * A data file in a format newer than this app reads means the site was rebuilt by a newer Lookalike while
@@ -25,6 +26,8 @@ export interface ReloadRecord {
 const RELOAD_KEY = 'lookalike:reloaded-for-newer-data';
 /** A reload for the same file longer ago than this was for another deploy, not this one. */
 export const RELOAD_MEMORY_MS = 10 * 60_000;
+/** Asks a new service worker that has installed and waits to activate now. */
+export const SKIP_WAITING: SkipWaiting = { type: 'lookalike:skip-waiting' };
 /** How long the new service worker may take to install (its shell is mostly the old one's files). */
 const TAKEOVER_MS = 30_000;
 /** After giving up, when to look once more for a newer app: a deploy stores the service worker last. */
@@ -51,6 +54,28 @@ function lastReload(): ReloadRecord | null {
     : null;
 }
 
+/**
+ * Resolves once the incoming service worker has taken over (or failed), or after `takeoverMs`. It skips
+ * waiting and claims the open pages itself (workers/serviceWorker.ts); one that sits installed, its
+ * activation lost to a fetch at the wrong moment, is asked again.
+ */
+export function takeoverBy(incoming: ServiceWorker, takeoverMs = TAKEOVER_MS): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      incoming.removeEventListener('statechange', onChange);
+      resolve();
+    };
+    const onChange = () => {
+      if (incoming.state === 'installed') incoming.postMessage(SKIP_WAITING);
+      if (incoming.state === 'activated' || incoming.state === 'redundant') done();
+    };
+    const timer = setTimeout(done, takeoverMs);
+    incoming.addEventListener('statechange', onChange);
+    onChange();
+  });
+}
+
 /** Resolves once a newer service worker (if the host has one) controls the site, or after TAKEOVER_MS. */
 async function newestServiceWorker(): Promise<void> {
   if (!('serviceWorker' in navigator)) return;
@@ -62,21 +87,7 @@ async function newestServiceWorker(): Promise<void> {
     return; // Offline or gone: the reload gets what the host or the current worker serves.
   }
   const incoming = registration.installing ?? registration.waiting;
-  if (!incoming) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      incoming.removeEventListener('statechange', onChange);
-      resolve();
-    };
-    // The worker skips waiting and claims the open pages when it activates (workers/serviceWorker.ts).
-    const onChange = () => {
-      if (incoming.state === 'activated' || incoming.state === 'redundant') done();
-    };
-    const timer = setTimeout(done, TAKEOVER_MS);
-    incoming.addEventListener('statechange', onChange);
-    onChange();
-  });
+  if (incoming) await takeoverBy(incoming);
 }
 
 /**
@@ -90,7 +101,10 @@ function reloadWhenANewerAppTakesOver(): void {
   setTimeout(() => {
     navigator.serviceWorker
       .getRegistration()
-      .then((registration) => registration?.update())
+      .then(async (registration) => {
+        await registration?.update();
+        registration?.waiting?.postMessage(SKIP_WAITING);
+      })
       .catch(() => {});
   }, RECHECK_MS);
 }
