@@ -1,4 +1,5 @@
 import { rejectNewerVersion } from './formatVersion';
+import { packInt4, unpackInt4 } from './int4Rows';
 import { InMemoryLshIndex, assertIndexData, type LshIndexData } from './lshIndex';
 import { codeWords } from './lsh';
 import { sha256Bytes } from './sha256';
@@ -70,34 +71,6 @@ function sectionBytes(
 
 function bytesOf(a: Float32Array | Uint32Array | Int8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-/** Two int4 values per byte, the even dim in the low nibble; dims are even, so rows stay byte-aligned. */
-function packInt4(values: Int8Array): Uint8Array {
-  const out = new Uint8Array(values.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = (values[2 * i] & 0xf) | ((values[2 * i + 1] & 0xf) << 4);
-  return out;
-}
-
-/** Each byte's two int4 values as one little-endian int8 pair, and whether it holds a −8. */
-const INT4_PAIRS = new Uint16Array(256);
-const INT4_HOLDS_MINUS_8 = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  const lo = b & 0xf;
-  const hi = b >> 4;
-  INT4_PAIRS[b] = ((lo > 7 ? lo - 16 : lo) & 0xff) | (((hi > 7 ? hi - 16 : hi) & 0xff) << 8);
-  INT4_HOLDS_MINUS_8[b] = lo === 8 || hi === 8 ? 1 : 0;
-}
-
-/** The inverse of packInt4 (one table lookup per byte); null when a nibble holds −8, which the writer never stores. */
-function unpackInt4(packed: Uint8Array): Int8Array | null {
-  const pairs = new Uint16Array(packed.length);
-  let minus8 = 0;
-  for (let i = 0; i < packed.length; i++) {
-    minus8 |= INT4_HOLDS_MINUS_8[packed[i]];
-    pairs[i] = INT4_PAIRS[packed[i]];
-  }
-  return minus8 ? null : new Int8Array(pairs.buffer);
 }
 
 /** Serialises an index; the data must satisfy assertIndexData (rows ordered by bucket). */

@@ -5,11 +5,14 @@ import { InMemoryLshIndex, defaultSearchStrategy, type LshIndexData, type Search
 import { quantize } from './vectorTransform';
 
 /** An index over the given int8 rows in one bucket (bucket order is assembleIndex's business). */
-function indexOf(rows: Int8Array[], bits = 256, seed = 9): InMemoryLshIndex {
+function indexOf(rows: Int8Array[], bits = 256, seed = 9, rowBits: 4 | 8 = 8): InMemoryLshIndex {
   const dims = rows[0].length;
-  const planes = lshPlanes(seed, bits, dims);
   const codes = new Uint32Array(rows.length * codeWords(bits));
-  rows.forEach((r, i) => codes.set(lshCode(planes, bits, r), i * codeWords(bits)));
+  // bits 0: an index without codes, which every query scans whole.
+  if (bits > 0) {
+    const planes = lshPlanes(seed, bits, dims);
+    rows.forEach((r, i) => codes.set(lshCode(planes, bits, r), i * codeWords(bits)));
+  }
   const data: LshIndexData = {
     modelId: 'test-model',
     transform: {
@@ -24,7 +27,7 @@ function indexOf(rows: Int8Array[], bits = 256, seed = 9): InMemoryLshIndex {
     bucketBits: 0,
     codes,
     vectors: new Int8Array(rows.length * dims),
-    rowBits: 8,
+    rowBits,
     bucketOffsets: new Uint32Array([0, rows.length]),
   };
   rows.forEach((r, i) => data.vectors.set(r, i * dims));
@@ -63,6 +66,38 @@ function bruteForce(rows: Int8Array[], q: Int8Array, k: number, exclude = -1): S
     .sort((a, b) => b.score - a.score || a.row - b.row)
     .slice(0, k);
 }
+
+/** Rows in ±7, as an int4 index holds them (the clustered rows scaled down). */
+function int4Rows(count: number, dims: number, seed: number): Int8Array[] {
+  return clusteredRows(count, dims, seed).map((r) => Int8Array.from(r, (x) => Math.round((x * 7) / 127)));
+}
+
+describe('InMemoryLshIndex over int4 rows', () => {
+  // 38 dims: 19 bytes a row, so the table scan's tail past its groups of four bytes runs too.
+  for (const dims of [32, 38]) {
+    it(`scans ${dims}-dim int4 rows exactly as the int8 scan does (one table lookup per byte)`, () => {
+      const rows = int4Rows(300, dims, dims);
+      const packed = indexOf(rows, 0, 9, 4);
+      const plain = indexOf(rows, 0, 9, 8);
+      const queries = [...clusteredRows(5, dims, 77), rows[3]];
+      for (const q of queries) {
+        expect(packed.searchByVector(q, 10)).toEqual(plain.searchByVector(q, 10));
+        expect(packed.searchByVector(q, 10).map((h) => h.row)).toEqual(
+          bruteForce(rows, q, 10).map((h) => h.row),
+        );
+      }
+      for (const row of [0, 150, 299]) expect(packed.searchByRow(row, 7)).toEqual(plain.searchByRow(row, 7));
+    });
+  }
+
+  it('falls back to the int8 scan for rows outside ±7, which packing would corrupt', () => {
+    const rows = clusteredRows(200, 32, 5);
+    const q = clusteredRows(5, 32, 6)[0];
+    expect(indexOf(rows, 0, 9, 4).searchByVector(q, 10)).toEqual(
+      indexOf(rows, 0, 9, 8).searchByVector(q, 10),
+    );
+  });
+});
 
 describe('InMemoryLshIndex', () => {
   const rows = clusteredRows(600, 32, 1);

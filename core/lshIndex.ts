@@ -1,3 +1,4 @@
+import { fillInt4DotTable, packInt4IfInRange } from './int4Rows';
 import { assertLshShape, bucketOf, codeWords, lshCode, lshPlanes, popcount32 } from './lsh';
 import { TopK } from './topK';
 import { assertVectorTransform, type RowBits, type VectorTransform } from './vectorTransform';
@@ -124,6 +125,10 @@ export class InMemoryLshIndex implements LshIndex {
   private readonly words: number;
   private readonly codes: Uint32Array;
   private readonly vectors: Int8Array;
+  /** The rows of an int4 index packed again, two values per byte, for the table scan (else null). */
+  private readonly packedRows: Uint8Array | null;
+  /** Scratch: the query's int4 dot table (core/int4Rows.ts). */
+  private readonly dotTable: Int32Array;
   /** 1/‖row‖ (0 for all-zero rows), so a cosine is one dot product and two multiplies. */
   private readonly invNorms: Float64Array;
   private readonly planes: Float64Array;
@@ -146,6 +151,8 @@ export class InMemoryLshIndex implements LshIndex {
     this.codes = data.codes;
     this.vectors = data.vectors;
     this.count = data.vectors.length / this.dims;
+    this.packedRows = data.rowBits === 4 ? packInt4IfInRange(data.vectors) : null;
+    this.dotTable = new Int32Array(this.packedRows === null ? 0 : (this.dims / 2) * 256);
     this.invNorms = new Float64Array(this.count);
     const { dims, vectors } = this;
     for (let row = 0, off = 0; row < this.count; row++, off += dims) {
@@ -237,6 +244,10 @@ export class InMemoryLshIndex implements LshIndex {
   }
 
   private scanExact(v: Int8Array, invQ: number, excludeRow: number, top: TopK): void {
+    if (this.packedRows !== null) {
+      this.scanPacked(this.packedRows, v, invQ, excludeRow, top);
+      return;
+    }
     const { dims, vectors, invNorms, count } = this;
     // The scan is every query of an index without codes: four independent sums per row are about a
     // quarter faster than one in V8 (30,000 × 128 dims: 4.5 against 6.1 ms, loaded machine); the sums
@@ -257,6 +268,30 @@ export class InMemoryLshIndex implements LshIndex {
       for (let d = tail; d < dims; d++) d0 += v[d] * vectors[off + d];
       const dot = d0 + d1 + d2 + d3;
       const score = dot * invNorms[row] * invQ;
+      if (top.accepts(row, score)) top.push(row, score);
+    }
+  }
+
+  /** scanExact over int4 rows: the same integer dot products, one table lookup per byte of a row. */
+  private scanPacked(packed: Uint8Array, v: Int8Array, invQ: number, excludeRow: number, top: TopK): void {
+    const { dotTable, invNorms, count } = this;
+    fillInt4DotTable(v, dotTable);
+    const bytes = this.dims / 2;
+    const tail = bytes - (bytes % 4);
+    for (let row = 0, off = 0; row < count; row++, off += bytes) {
+      if (row === excludeRow) continue;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < tail; j += 4) {
+        s0 += dotTable[(j << 8) | packed[off + j]];
+        s1 += dotTable[((j + 1) << 8) | packed[off + j + 1]];
+        s2 += dotTable[((j + 2) << 8) | packed[off + j + 2]];
+        s3 += dotTable[((j + 3) << 8) | packed[off + j + 3]];
+      }
+      for (let j = tail; j < bytes; j++) s0 += dotTable[(j << 8) | packed[off + j]];
+      const score = (s0 + s1 + s2 + s3) * invNorms[row] * invQ;
       if (top.accepts(row, score)) top.push(row, score);
     }
   }
