@@ -56,12 +56,12 @@ function targets(r: BenchResults): string[] {
   return out;
 }
 
-/** The own-image queries made before the app's background read-ahead ended, where measured. */
+/** The own-image queries made before the app's background preload ended, where measured. */
 function whileReadingAhead(rows: OwnImageResult[]): string {
   const during = rows.filter((x) => x.whilePreloading !== undefined);
   if (during.length === 0) return '';
   const p50s = during.map((x) => `${f(x.whilePreloading!.p50, 1)} ms with ${x.threads} thread(s)`);
-  return ` in a tab that has finished reading ahead; while it still reads ahead, ${p50s.join(', ')}`;
+  return ` once the background preload is done; while it runs, ${p50s.join(', ')}`;
 }
 
 function albumQuery(r: BenchResults, plots: Record<string, string>): string[] {
@@ -193,13 +193,13 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
     '`searchByPixels` with emoji images the collection does not hold (Google art), decoded on the page first; the ' +
       'time covers featurize + search + worker round trip. 1 thread = served without COOP/COEP (like S3 on a first ' +
       'visit), 2 threads = cross-origin isolated (serve.ts `isolationHeaders`). First query = model download, runtime ' +
-      'start and session creation included. Then 20 queries while the app still reads its catalog ahead in the ' +
-      "background (the read-ahead waits while a query runs, and their results' catalog shards are read then), and " +
-      "the timed queries (p50, p95, in worker) after the read-ahead has finished, the steady state a visitor's tab " +
+      "start and session creation included. Then 20 queries while the app's background preload still reads its catalog " +
+      "(the preload waits while a query runs, and their results' catalog shards are read then), and " +
+      "the timed queries (p50, p95, in worker) after the preload has finished, the steady state a visitor's tab " +
       'reaches, as in area 1. ResNet-50 is the generated int8 stand-in (`npm run generate-resnet50`, ' +
       'prepare-model, its own data dir).',
     '',
-    '| model | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while reading ahead p50 ms | vs MobileNetV2 same threads (p50) |',
+    '| model | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while preloading p50 ms | vs MobileNetV2 same threads (p50) |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const x of rows) {

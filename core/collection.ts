@@ -64,7 +64,7 @@ export interface Collection {
 
 /**
  * Resolves when background reads may go on. The worker holds them while the page waits on a call: on
- * two cores a read ahead (fetch, checksum, parse, IndexedDB write) takes CPU from the query's model.
+ * two cores a preload read (fetch, checksum, parse, IndexedDB write) takes CPU from the query's model.
  */
 export type WhenIdle = () => Promise<void>;
 

@@ -149,7 +149,7 @@ describe('openDataDir', () => {
     );
   });
 
-  it('reads ahead only as whenIdle lets it', async () => {
+  it('prefetches only as whenIdle lets it', async () => {
     const manifest = (await readDataDirManifest(residentDir)) as ResidentManifest;
     const files = fileDataSource(residentDir);
     const reads: string[] = [];

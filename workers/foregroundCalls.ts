@@ -8,8 +8,8 @@ export const QUIET_MS = 250;
 
 /**
  * The calls the page waits on, so that the background preload gives way to them. Measured on 2 cores
- * (December 2026): own-image queries made while the demo's catalog was being read ahead took 46 ms at
- * the median against 30 ms once it had finished, the read-ahead's fetches, checksums and IndexedDB
+ * (December 2026): own-image queries made while the demo's catalog was being preloaded took 46 ms at
+ * the median against 30 ms once it had finished, the preload's fetches, checksums and IndexedDB
  * writes competing with the model's threads.
  */
 export class ForegroundCalls {

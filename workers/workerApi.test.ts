@@ -7,8 +7,8 @@ import type { QueryModel } from './modelSession';
 import { workerApi } from './workerApi';
 
 /**
- * The worker API's one policy of its own: the background read-ahead waits while the page waits on a
- * call. A build whose album page and read-ahead the test controls, and a model that is always ready.
+ * The worker API's one policy of its own: the background preload waits while the page waits on a
+ * call. A build whose album page and preload the test controls, and a model that is always ready.
  */
 function fakeWorker() {
   let whenIdle: WhenIdle | null = null;
@@ -36,7 +36,7 @@ describe('workerApi', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('holds the read-ahead while an album page is read, and for the quiet time after it', async () => {
+  it('holds the preload while an album page is read, and for the quiet time after it', async () => {
     const worker = fakeWorker();
     await worker.api.preloadInBackground();
     let released = false;
