@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from '@playwright/test';
+import sharp from 'sharp';
 import { openSite } from './benchSite';
 import { summarize, type LatencySummary } from './stats';
 
@@ -30,6 +31,35 @@ export interface OwnImageResult {
   whilePreloading?: LatencySummary;
   /** How long the preload went on after those queries. */
   preloadMs?: number;
+  /**
+   * `decodeImage` on the page (not part of the times above) of a phone-sized photo: decoded upright and
+   * shrunk to the 1024 px a query is sent at. Absent from runs before December 2026.
+   */
+  photoDecode?: { width: number; height: number; bytes: number; ms: LatencySummary };
+}
+
+/** A photo-sized JPEG to decode: its bytes and size. */
+export interface BenchPhoto {
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+}
+
+const PHOTO_DECODES = 7;
+
+/**
+ * A 12-megapixel JPEG, as a phone takes (4032 × 3024, quality 90): blurred noise, so that decoding costs
+ * what a detailed photo's does without shipping one.
+ */
+export async function benchPhoto(): Promise<BenchPhoto> {
+  const width = 4032;
+  const height = 3024;
+  const noise = { type: 'gaussian' as const, mean: 128, sigma: 40 };
+  const bytes = await sharp({ create: { width, height, channels: 3, noise, background: '#808080' } })
+    .blur(1.5)
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return { bytes: new Uint8Array(bytes), width, height };
 }
 
 const K = 10;
@@ -51,12 +81,13 @@ export async function ownImageBench(
   model: { label: string; modelId: string; modelBytes: number },
   queryFiles: string[],
   isolated: boolean,
+  photo?: BenchPhoto,
 ): Promise<OwnImageResult> {
   const site = await openSite(browser, distDir, dataDir, isolated);
   try {
     const images = queryFiles.map((f) => Array.from(readFileSync(f)));
     const r = await site.page.evaluate(
-      async ([files, k, warmup, whileCount]) => {
+      async ([files, k, warmup, whileCount, photoBytes, photoDecodes]) => {
         const api = window.__lookalike!;
         const decoded = await Promise.all(
           files.map((bytes) => api.decodeImage(new Blob([new Uint8Array(bytes)]))),
@@ -88,10 +119,26 @@ export async function ownImageBench(
           roundTrip.push(performance.now() - t);
           inWorker.push(res.elapsedMs);
         }
+        const decodeMs: number[] = [];
+        if (photoBytes !== null) {
+          const blob = new Blob([new Uint8Array(photoBytes)], { type: 'image/jpeg' });
+          for (let i = 0; i < photoDecodes; i++) {
+            const t0 = performance.now();
+            await api.decodeImage(blob);
+            decodeMs.push(performance.now() - t0);
+          }
+        }
         const status = await api.searchClient.status();
-        return { firstQueryMs, whilePreloading, preloadMs, roundTrip, inWorker, status };
+        return { firstQueryMs, whilePreloading, preloadMs, roundTrip, inWorker, status, decodeMs };
       },
-      [images, K, WARMUP, Math.min(WHILE_PRELOADING, images.length)] as const,
+      [
+        images,
+        K,
+        WARMUP,
+        Math.min(WHILE_PRELOADING, images.length),
+        photo ? Array.from(photo.bytes) : null,
+        PHOTO_DECODES,
+      ] as const,
     );
     return {
       model: model.label,
@@ -107,6 +154,12 @@ export async function ownImageBench(
       firstQueryMs: r.firstQueryMs,
       whilePreloading: summarize(r.whilePreloading),
       preloadMs: r.preloadMs,
+      photoDecode: photo && {
+        width: photo.width,
+        height: photo.height,
+        bytes: photo.bytes.length,
+        ms: summarize(r.decodeMs),
+      },
     };
   } finally {
     await site.close();

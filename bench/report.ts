@@ -208,6 +208,17 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
       `| ${x.model} | ${x.threads} | ${x.executionProvider ?? '–'} | ${mb(x.modelBytes)} | ${x.queries} | ${f(x.roundTrip.p50, 1)} | ${f(x.roundTrip.p95, 1)} | ${f(x.inWorker.p50, 1)} | ${f(x.firstQueryMs, 0)} | ${x.whilePreloading ? f(x.whilePreloading.p50, 1) : '–'} | ${ratio(x.roundTrip.p50, base.roundTrip.p50)} |`,
     );
   }
+  const decodes = rows.filter((x) => x.photoDecode !== undefined);
+  if (decodes.length > 0) {
+    const d = decodes[0].photoDecode!;
+    const p50s = decodes.map((x) => `${f(x.photoDecode!.ms.p50, 0)} ms (${x.threads} thread(s) row)`);
+    out.push(
+      '',
+      `Decoding a query on the page (\`decodeImage\`, not in the times above): a ${d.width} × ${d.height} JPEG ` +
+        `(${mb(d.bytes)}, synthetic: blurred noise, quality 90), decoded upright and shrunk to 1024 px RGBA, ` +
+        `p50 ${p50s.join(', ')} over ${d.ms.n} decodes after the timed queries.`,
+    );
+  }
   const models = [...new Set(rows.map((x) => x.model))];
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c'];
   const series: Series[] = models.map((m, i) => ({

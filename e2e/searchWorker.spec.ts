@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import sharp from 'sharp';
 import { featurize } from '../core/featurize';
 import { cosine } from '../models/research/parity';
 import { isShardedManifest, parseManifest, type Manifest } from '../core/manifest';
@@ -151,6 +152,41 @@ test('the browser computes the same embeddings as Node (cosine ≥ 0.9999) and f
   const status = await workerStatus(page);
   expect(status.model).toBe('ready');
   expect(status.executionProvider).not.toBeNull();
+});
+
+test('a phone-sized photo is decoded upright and shrunk to 1024 px on the page, with the embedding Node computes', async ({
+  page,
+}) => {
+  await page.goto(serverUrl());
+  await loadCollection(page);
+  const fixture = listFixtureImages(FIXTURE_IMAGES_DIR)[5];
+  // 3000 × 2000 stored, EXIF orientation 6: upright it is 2000 × 3000, so the page shrinks it to 683 × 1024.
+  const photo = new Uint8Array(
+    await sharp(readFileSync(fixture.path))
+      .resize(3000, 2000, { fit: 'fill' })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer(),
+  );
+  const size = await page.evaluate(async (bytes) => {
+    const pixels = await window.__lookalike!.decodeImage(new Blob([new Uint8Array(bytes)]));
+    return { width: pixels.width, height: pixels.height };
+  }, Array.from(photo));
+  expect(size).toEqual({ width: 683, height: 1024 });
+  const data = await loadDataDir(E2E_DATA_DIR);
+  const runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec, 1);
+  try {
+    const decoded = await decodeImage(photo);
+    expect([decoded.image.width, decoded.image.height]).toEqual([683, 1024]);
+    const [inNode] = await featurize(runner, data.model.spec, [decoded.image]);
+    // Chromium's and libvips's downscales differ a little; the model's own resize to 160 px follows both.
+    const similarity = cosine(await embedInPage(page, photo), inNode);
+    console.log(`3000 × 2000 photo, EXIF orientation 6: browser vs node cosine ${similarity.toFixed(6)}`);
+    expect(similarity).toBeGreaterThanOrEqual(0.9999);
+  } finally {
+    await runner.release();
+  }
 });
 
 test('after a first visit the app starts and searches offline, cross-origin isolated by the service worker', async ({

@@ -22,7 +22,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /**
  * Decoded images are shrunk to this long side, like the site shrinks query images
- * (src/decodeImage.ts MAX_QUERY_SIDE): the model sees 224 px, and a phone photo at full size is
+ * (src/decodeImage.ts MAX_QUERY_SIDE): models see 160–224 px, and a phone photo at full size is
  * ~48 MB of RGBA per image in flight. Far above the model's own antialiased resize.
  */
 export const MAX_DECODE_SIDE = 1024;

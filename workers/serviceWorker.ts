@@ -150,7 +150,8 @@ async function respond(request: Request): Promise<Response> {
     return withIsolationHeaders(shell ?? (await fetch(request)));
   }
   // The collection's images are never part of the shell: one lookup, in their own cache.
-  if (isCollectionImage(path)) return withIsolationHeaders(await cacheFirst(request, IMAGE_CACHE, imageCache));
+  if (isCollectionImage(path))
+    return withIsolationHeaders(await cacheFirst(request, IMAGE_CACHE, imageCache));
   const shell = await fromShell(url.href);
   if (shell) return withIsolationHeaders(shell);
   // Hashed build assets not precached (the WebGPU runtime, fetched only by browsers that use it).
