@@ -1,7 +1,8 @@
 /*
  * The site's service worker (built by vite-plugin-pwa's injectManifest, which fills in __WB_MANIFEST).
  *  - Precaches the app shell and the onnxruntime WASM build so the site starts offline.
- *  - Caches thumbnails/originals on first view and the lazily loaded runtime chunks (hashed, immutable).
+ *  - Caches thumbnails and originals on first view, within bounds (the most recent 5,000 thumbnails and
+ *    200 MB of originals), and the lazily loaded runtime chunks (hashed, immutable).
  *  - Adds COOP/COEP to every response it serves, so static hosts that cannot set headers (S3) still get
  *    a cross-origin isolated page, which multi-threaded WASM needs (SharedArrayBuffer).
  * The collection's other files (manifest.json, index, catalog, neighbour lists, model) are not intercepted:
@@ -22,13 +23,17 @@ const PRECACHE: PrecacheEntry[] = (self as unknown as { __WB_MANIFEST: PrecacheE
 
 const SHELL_PREFIX = 'lookalike-shell-';
 const RUNTIME_CACHE = 'lookalike-runtime-v1';
-const IMAGE_CACHE = 'lookalike-images-v1';
+/** Thumbnails (it held the originals too until December 2026). */
+const THUMB_CACHE = 'lookalike-images-v1';
+const ORIGINAL_CACHE = 'lookalike-originals-v1';
 /**
- * Thumbnails are ~10 KB; past about this many the oldest are dropped so the cache cannot grow without
- * bound. Trimmed every 100 puts: listing it on each put cost every newly seen thumbnail up to 56 ms of
- * this thread, on the cores the model runs on.
+ * Thumbnails are ~10 KB: about 5,000 of them, trimmed every 100 puts (listing the cache on each put cost
+ * every newly seen thumbnail up to 56 ms of this thread, on the cores the model runs on). Originals are
+ * stored as the collection holds them, several MB for a photo: the most recent 200 MB, so that viewing
+ * a photo collection cannot fill the visitor's disk (and push the collection's own data out of quota).
  */
-const imageCache = new BoundedCache(5000, 100);
+const thumbnails = new BoundedCache({ entries: 5000, trimEvery: 100 });
+const originals = new BoundedCache({ entries: 5000, bytes: 200 * 2 ** 20, trimEvery: 5 });
 /** Inside each shell cache: the entries it was filled from, so the next version can reuse unchanged files. */
 const REVISIONS_KEY = '__lookalike-precache-revisions.json';
 
@@ -109,7 +114,18 @@ async function precache(cache: Cache, previous: Cache[]): Promise<void> {
 async function activate(): Promise<void> {
   const name = await shellCacheName();
   for (const n of await caches.keys()) if (n.startsWith(SHELL_PREFIX) && n !== name) await caches.delete(n);
+  await dropOriginalsFromThumbCache();
   await sw.clients.claim();
+}
+
+/** Originals that versions before the byte bound kept with the thumbnails: the bound would not see them. */
+async function dropOriginalsFromThumbCache(): Promise<void> {
+  if (!(await caches.has(THUMB_CACHE))) return;
+  const cache = await caches.open(THUMB_CACHE);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname.slice(scope.pathname.length);
+    if (path.startsWith('data/originals/')) await cache.delete(request);
+  }
 }
 
 /** Copies a response with the headers that make the page cross-origin isolated. */
@@ -122,13 +138,16 @@ function withIsolationHeaders(response: Response): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** From `cacheName`, else from the network, stored (within `bounded`) before the page gets it. */
 async function cacheFirst(request: Request, cacheName: string, bounded?: BoundedCache): Promise<Response> {
   const cache = await caches.open(cacheName);
   const hit = await cache.match(request);
   if (hit) return hit;
   const response = await fetch(request);
   if (response.ok && response.status === 200) {
-    await (bounded ? bounded.put(cache, request, response.clone()) : cache.put(request, response.clone()));
+    const copy = response.clone();
+    // A full quota costs the copy only: the page still gets what the network gave.
+    await (bounded ? bounded.put(cache, request, copy) : cache.put(request, copy)).catch(() => undefined);
   }
   return response;
 }
@@ -150,8 +169,10 @@ async function respond(request: Request): Promise<Response> {
     return withIsolationHeaders(shell ?? (await fetch(request)));
   }
   // The collection's images are never part of the shell: one lookup, in their own cache.
-  if (isCollectionImage(path))
-    return withIsolationHeaders(await cacheFirst(request, IMAGE_CACHE, imageCache));
+  if (path.startsWith('data/thumbs/'))
+    return withIsolationHeaders(await cacheFirst(request, THUMB_CACHE, thumbnails));
+  if (path.startsWith('data/originals/'))
+    return withIsolationHeaders(await cacheFirst(request, ORIGINAL_CACHE, originals));
   const shell = await fromShell(url.href);
   if (shell) return withIsolationHeaders(shell);
   // Hashed build assets not precached (the WebGPU runtime, fetched only by browsers that use it).
