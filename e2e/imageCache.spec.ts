@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { E2E_DATA_DIR, allItems, loadCollection, serveE2eBuild } from './harness';
+import { copies, deployNewApp } from './siteCopies';
+import { startServer } from '../scripts/serve';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 
 /*
@@ -68,6 +70,36 @@ test('thumbnails and originals are cached apart, each original with its size; da
     expect(cached.thumbs.every((p) => p.startsWith('/data/thumbs/'))).toBe(true);
     expect(cached.manifest).toBe('network');
     expect(cached.thumb).toBe('service worker');
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
+
+test('a newer service worker takes the originals an earlier one kept with the thumbnails out of that cache', async ({
+  browser,
+}) => {
+  const { dist, data } = copies('image-cache');
+  const server = await startServer({ distDir: dist, dataDir: data, port: 0, exitAfterMs: 5 * 60_000 });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await waitForOfflineReady(page);
+    // What a version before the byte bound left: an original next to a thumbnail, in one cache.
+    await page.evaluate(async () => {
+      const cache = await caches.open('lookalike-images-v1');
+      await cache.put('data/originals/0123456789abcdef.png', new Response('an original'));
+      await cache.put('data/thumbs/0123456789abcdef.webp', new Response('a thumbnail'));
+    });
+    deployNewApp(dist);
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+    const cachedPaths = () =>
+      page.evaluate(async () =>
+        (await (await caches.open('lookalike-images-v1')).keys()).map((r) => new URL(r.url).pathname),
+      );
+    await expect.poll(cachedPaths, { timeout: 30_000 }).not.toContain('/data/originals/0123456789abcdef.png');
+    expect(await cachedPaths()).toContain('/data/thumbs/0123456789abcdef.webp');
   } finally {
     await context.close();
     await server.close();

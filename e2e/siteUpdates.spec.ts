@@ -1,11 +1,12 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { NEWEST_INDEX_VERSION } from '../core/indexFormat';
 import { RESIDENT_MANIFEST_VERSION, contentAddressedName, fileRefFor } from '../core/manifest';
 import { startServer } from '../scripts/serve';
 import { waitForOfflineReady } from '../testing/pageReadiness';
-import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR, loadCollection } from './harness';
+import { loadCollection } from './harness';
+import { DEPLOY_MARKER, copies, deployNewApp } from './siteCopies';
 
 /*
  * A site rebuilt by a newer Lookalike while a tab runs the app it started with (open before the deploy,
@@ -13,37 +14,6 @@ import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR, loadCollection } from './harness';
  * it reads. The page then updates the service worker, reloads once into the site's current app, and
  * works; when the site's own app cannot read its collection either, it says so and does not reload again.
  */
-
-/** Private copies of the e2e app build and data dir that a test may change. */
-function copies(name: string): { dist: string; data: string } {
-  const root = join(E2E_DIR, `${name}-${process.pid}`);
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  const dist = join(root, 'dist');
-  const data = join(root, 'data');
-  cpSync(E2E_DIST_DIR, dist, { recursive: true });
-  cpSync(E2E_DATA_DIR, data, { recursive: true });
-  return { dist, data };
-}
-
-const DEPLOY_MARKER = 'lookalike-e2e-deploy';
-
-/**
- * Deploys another version of the app: index.html gets a marker the page can be asked for, and the
- * service worker's precache list a new revision for it, so browsers install the new worker.
- */
-function deployNewApp(dist: string): void {
-  const html = join(dist, 'index.html');
-  writeFileSync(html, readFileSync(html, 'utf8').replace('<head>', `<head><meta name="${DEPLOY_MARKER}">`));
-  const sw = join(dist, 'serviceWorker.js');
-  const before = readFileSync(sw, 'utf8');
-  const after = before.replace(
-    /"revision":"[0-9a-f]+","url":"index\.html"/,
-    '"revision":"e2e2","url":"index.html"',
-  );
-  if (after === before) throw new Error("cannot find index.html's revision in serviceWorker.js");
-  writeFileSync(sw, after);
-}
 
 function countLoads(page: Page): { loads: number } {
   const seen = { loads: 0 };
