@@ -123,8 +123,7 @@ async function dropOriginalsFromThumbCache(): Promise<void> {
   if (!(await caches.has(THUMB_CACHE))) return;
   const cache = await caches.open(THUMB_CACHE);
   for (const request of await cache.keys()) {
-    const path = new URL(request.url).pathname.slice(scope.pathname.length);
-    if (path.startsWith('data/originals/')) await cache.delete(request);
+    if (imageCacheFor(scopePath(request.url))?.name === ORIGINAL_CACHE) await cache.delete(request);
   }
 }
 
@@ -161,7 +160,7 @@ async function fromShell(url: string): Promise<Response | undefined> {
 async function respond(request: Request): Promise<Response> {
   const url = new URL(request.url);
   url.hash = '';
-  const path = url.pathname.slice(scope.pathname.length);
+  const path = scopePath(url.href);
   // Routes live in the hash, so the page is always the scope root; other navigations (an original image
   // opened in a tab) are ordinary requests.
   if (request.mode === 'navigate' && (path === '' || path === 'index.html')) {
@@ -169,10 +168,8 @@ async function respond(request: Request): Promise<Response> {
     return withIsolationHeaders(shell ?? (await fetch(request)));
   }
   // The collection's images are never part of the shell: one lookup, in their own cache.
-  if (path.startsWith('data/thumbs/'))
-    return withIsolationHeaders(await cacheFirst(request, THUMB_CACHE, thumbnails));
-  if (path.startsWith('data/originals/'))
-    return withIsolationHeaders(await cacheFirst(request, ORIGINAL_CACHE, originals));
+  const images = imageCacheFor(path);
+  if (images) return withIsolationHeaders(await cacheFirst(request, images.name, images.bounded));
   const shell = await fromShell(url.href);
   if (shell) return withIsolationHeaders(shell);
   // Hashed build assets not precached (the WebGPU runtime, fetched only by browsers that use it).
@@ -219,12 +216,20 @@ sw.addEventListener('message', (event) => {
  * December 2026). Same-origin responses need no isolation headers for a cross-origin isolated page.
  */
 function passesThrough(request: Request): boolean {
-  const path = new URL(request.url).pathname.slice(scope.pathname.length);
-  return path.startsWith('data/') && !isCollectionImage(path) && request.mode !== 'navigate';
+  const path = scopePath(request.url);
+  return path.startsWith('data/') && imageCacheFor(path) === undefined && request.mode !== 'navigate';
 }
 
-function isCollectionImage(scopePath: string): boolean {
-  return scopePath.startsWith('data/thumbs/') || scopePath.startsWith('data/originals/');
+/** A URL's path below the scope (`data/thumbs/….webp`, `index.html`, …). */
+function scopePath(url: string): string {
+  return new URL(url).pathname.slice(scope.pathname.length);
+}
+
+/** The cache a collection image is kept in, by its path below the scope; undefined for other files. */
+function imageCacheFor(path: string): { name: string; bounded: BoundedCache } | undefined {
+  if (path.startsWith('data/thumbs/')) return { name: THUMB_CACHE, bounded: thumbnails };
+  if (path.startsWith('data/originals/')) return { name: ORIGINAL_CACHE, bounded: originals };
+  return undefined;
 }
 
 sw.addEventListener('fetch', (event) => {
