@@ -20,13 +20,15 @@ export class HttpStatusError extends Error {
  * answers a Range request with the whole file (200) is reported, not tolerated: at a million images
  * that would be a 100 MB download per query. Ranges skip the HTTP cache (`no-store`): the reader keeps
  * what it fetched in its own verified store, and a browser's partial-content cache entries of a
- * 100 MB file only cost disk work.
+ * 100 MB file only cost disk work. A `fresh` file is fetched with `cache: 'reload'`: its name is
+ * content-addressed and cached for a year, so a damaged copy in the browser's cache (or a proxy's)
+ * would otherwise come back on every retry.
  */
 export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch): DataSource {
   const url = (path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
   return {
-    async file(path) {
-      const res = await fetchImpl(url(path));
+    async file(path, fresh) {
+      const res = await fetchImpl(url(path), fresh === true ? { cache: 'reload' } : undefined);
       if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
       return new Uint8Array(await res.arrayBuffer());
     },

@@ -39,11 +39,12 @@ export async function openCachedDataSource(
     get networkBytes() {
       return networkBytes;
     },
-    file: (path, fresh) => through(`file:${path}`, fresh, () => network.file(path)),
+    file: (path, fresh) => through(`file:${path}`, fresh, () => network.file(path, fresh)),
     async range(path, start, end, fresh) {
       // Only the head (the range from 0) is kept whole; cells are stored one by one via cellStore.
-      if (start === 0) return through(`range:${path}:${end}`, fresh, () => network.range(path, start, end));
-      const bytes = await network.range(path, start, end);
+      if (start === 0)
+        return through(`range:${path}:${end}`, fresh, () => network.range(path, start, end, fresh));
+      const bytes = await network.range(path, start, end, fresh);
       networkBytes += bytes.length;
       return bytes;
     },
