@@ -29,7 +29,8 @@ export function positiveInt(v: unknown, path: string, fail: Fail): number {
 
 /**
  * A relative path inside the data dir: forward slashes, no empty, '.' or '..' segments, no scheme,
- * so a manifest or catalog can never point a client outside the data dir.
+ * so a manifest or catalog can never point a client outside the data dir. URL parsing takes `%2e`
+ * for a dot in a dot segment (`%2e%2e/` climbs like `../`), so segments are tested with it decoded.
  */
 export function relativePath(v: unknown, path: string, fail: Fail): string {
   const s = nonEmptyString(v, path, fail);
@@ -37,7 +38,8 @@ export function relativePath(v: unknown, path: string, fail: Fail): string {
     fail(path, `must be a relative path inside the data dir, got ${JSON.stringify(s)}`);
   }
   for (const segment of s.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
+    const dots = segment.replace(/%2e/gi, '.');
+    if (dots === '' || dots === '.' || dots === '..') {
       fail(path, `must be a relative path inside the data dir, got ${JSON.stringify(s)}`);
     }
   }
