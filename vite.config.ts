@@ -6,6 +6,11 @@ import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { APP_CSP_META } from './scripts/securityHeaders';
 
+/** onnxruntime-web's WebGPU build and the asyncify WASM it loads: fetched only where WebGPU is used. */
+function isLazyRuntimeFile(url: string): boolean {
+  return /(^|\/)(ort\.webgpu[^/]*|[^/]*asyncify[^/]*)$/.test(url);
+}
+
 /** Headers that make the page cross-origin isolated (multi-threaded WASM); the service worker adds them on static hosts. */
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -85,10 +90,17 @@ export default defineConfig({
       injectManifest: {
         rollupFormat: 'iife',
         globPatterns: ['**/*.{html,js,mjs,css,wasm,svg,webmanifest}'],
-        // The WebGPU runtime (27 MB) is cached on first use by browsers that have WebGPU, not precached for all.
-        globIgnores: ['**/*asyncify*', '**/ort.webgpu*'],
-        // The plain WASM runtime is 14 MB and must be available offline.
-        maximumFileSizeToCacheInBytes: 20 * 1024 * 1024,
+        // The plain WASM runtime is 14 MB and must be available offline; the WebGPU one is 27 MB.
+        maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+        // The WebGPU runtime is cached on first use by browsers that have WebGPU, not precached for all.
+        // It stays in the list, marked, so the service worker knows which runtime files this build
+        // has and drops the others (an earlier build's, or a stale tab's) instead of keeping them forever.
+        manifestTransforms: [
+          (entries) => ({
+            manifest: entries.map((e) => (isLazyRuntimeFile(e.url) ? { ...e, lazy: true } : e)),
+            warnings: [],
+          }),
+        ],
       },
     }),
   ],

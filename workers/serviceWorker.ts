@@ -2,7 +2,7 @@
  * The site's service worker (built by vite-plugin-pwa's injectManifest, which fills in __WB_MANIFEST).
  *  - Precaches the app shell and the onnxruntime WASM build so the site starts offline.
  *  - Caches thumbnails and originals on first view, within bounds (the most recent 5,000 thumbnails and
- *    200 MB of originals), and the lazily loaded runtime chunks (hashed, immutable).
+ *    200 MB of originals), and this build's lazily loaded runtime files (the WebGPU runtime) on first use.
  *  - Adds COOP/COEP to every response it serves, so static hosts that cannot set headers (S3) still get
  *    a cross-origin isolated page, which multi-threaded WASM needs (SharedArrayBuffer).
  * The collection's other files (manifest.json, index, catalog, neighbour lists, model) are not intercepted:
@@ -16,10 +16,13 @@ import type { InstallFailure, SkipWaiting } from './serviceWorkerMessages';
 interface PrecacheEntry {
   url: string;
   revision: string | null;
+  /** Fetched only by browsers that use it (vite.config.ts marks the WebGPU runtime): cached on first use. */
+  lazy?: true;
 }
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
-const PRECACHE: PrecacheEntry[] = (self as unknown as { __WB_MANIFEST: PrecacheEntry[] }).__WB_MANIFEST;
+const BUILD_FILES: PrecacheEntry[] = (self as unknown as { __WB_MANIFEST: PrecacheEntry[] }).__WB_MANIFEST;
+const PRECACHE = BUILD_FILES.filter((e) => e.lazy !== true);
 
 const SHELL_PREFIX = 'lookalike-shell-';
 const RUNTIME_CACHE = 'lookalike-runtime-v1';
@@ -43,6 +46,9 @@ const indexHtml = new URL('index.html', scope).href;
 function absolute(url: string): string {
   return new URL(url, scope).href;
 }
+
+/** The only files the runtime cache may hold: an earlier build's runtime is never asked for again. */
+const LAZY_FILES = new Set(BUILD_FILES.filter((e) => e.lazy === true).map((e) => absolute(e.url)));
 
 let shellName: Promise<string> | null = null;
 
@@ -115,7 +121,15 @@ async function activate(): Promise<void> {
   const name = await shellCacheName();
   for (const n of await caches.keys()) if (n.startsWith(SHELL_PREFIX) && n !== name) await caches.delete(n);
   await dropOriginalsFromThumbCache();
+  await dropOtherBuildsRuntimeFiles();
   await sw.clients.claim();
+}
+
+/** Each onnxruntime upgrade would otherwise leave its 27 MB WebGPU runtime in the visitor's storage. */
+async function dropOtherBuildsRuntimeFiles(): Promise<void> {
+  if (!(await caches.has(RUNTIME_CACHE))) return;
+  const cache = await caches.open(RUNTIME_CACHE);
+  for (const request of await cache.keys()) if (!LAZY_FILES.has(request.url)) await cache.delete(request);
 }
 
 /** Originals that versions before the byte bound kept with the thumbnails: the bound would not see them. */
@@ -172,8 +186,8 @@ async function respond(request: Request): Promise<Response> {
   if (images) return withIsolationHeaders(await cacheFirst(request, images.name, images.bounded));
   const shell = await fromShell(url.href);
   if (shell) return withIsolationHeaders(shell);
-  // Hashed build assets not precached (the WebGPU runtime, fetched only by browsers that use it).
-  if (path.startsWith('assets/')) return withIsolationHeaders(await cacheFirst(request, RUNTIME_CACHE));
+  // This build's WebGPU runtime; another build's files (a tab opened before a deploy) are only passed on.
+  if (LAZY_FILES.has(url.href)) return withIsolationHeaders(await cacheFirst(request, RUNTIME_CACHE));
   return withIsolationHeaders(await fetch(request));
 }
 
