@@ -51,7 +51,15 @@ export function PageForRoute({
         />
       );
     case 'album':
-      return <AlbumPage album={route.album} k={route.k} albums={collection.albums} onKChange={onKChange} />;
+      return (
+        <AlbumPage
+          album={route.album}
+          part={route.part ?? 1}
+          k={route.k}
+          albums={collection.albums}
+          onKChange={onKChange}
+        />
+      );
     case 'search': {
       const cutOff = {
         calibration: collection.calibration,

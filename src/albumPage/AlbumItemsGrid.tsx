@@ -3,13 +3,15 @@ import { useAlbumPages } from './useAlbumPages';
 
 interface AlbumItemsGridProps {
   album: string;
+  /** Position in the album of the grid's first image: a very large album is shown in parts. */
+  start: number;
   count: number;
   k: number;
 }
 
 /** The album's thumbnail grid, fed page by page from the worker; a failed page can be tried again. */
-export function AlbumItemsGrid({ album, count, k }: AlbumItemsGridProps) {
-  const { pages, snapshot } = useAlbumPages(album, count);
+export function AlbumItemsGrid({ album, start, count, k }: AlbumItemsGridProps) {
+  const { pages, snapshot } = useAlbumPages(album, start, count);
   return (
     <>
       {snapshot.error !== null && (

@@ -1,11 +1,15 @@
 import type { AlbumSummary } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { homeHref } from '../routing/route';
+import { albumPart } from './albumParts';
+import { AlbumPartNav } from './AlbumPartNav';
 import { KSelector } from '../search/KSelector';
 import { AlbumItemsGrid } from './AlbumItemsGrid';
 
 interface AlbumPageProps {
   album: string;
+  /** Which part of a very large album (src/albumPage/albumParts.ts); 1 for any other. */
+  part: number;
   k: number;
   albums: readonly AlbumSummary[];
   onKChange: (k: number) => void;
@@ -14,7 +18,7 @@ interface AlbumPageProps {
 const countFormat = new Intl.NumberFormat();
 
 /** `#/album/<name>`: every image of one album; choosing one searches for its k most similar. */
-export function AlbumPage({ album, k, albums, onKChange }: AlbumPageProps) {
+export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps) {
   const summary = albums.find((a) => a.name === album);
   if (!summary) {
     return (
@@ -29,6 +33,7 @@ export function AlbumPage({ album, k, albums, onKChange }: AlbumPageProps) {
       </ErrorPanel>
     );
   }
+  const shown = albumPart(summary.count, part);
   return (
     <section aria-labelledby="album-heading">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -44,7 +49,14 @@ export function AlbumPage({ album, k, albums, onKChange }: AlbumPageProps) {
         </div>
         <KSelector k={k} onChange={onKChange} />
       </div>
-      <AlbumItemsGrid key={album} album={album} count={summary.count} k={k} />
+      {shown.parts > 1 && <AlbumPartNav album={album} albumCount={summary.count} shown={shown} k={k} />}
+      <AlbumItemsGrid
+        key={`${shown.part}:${album}`}
+        album={album}
+        start={shown.start}
+        count={shown.count}
+        k={k}
+      />
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
 
 interface ThumbnailCellProps {
-  /** Position in the album. */
+  /** Position in the grid: in the album, or in the part of a very large album shown (albumParts.ts). */
   index: number;
   column: number;
   /** Undefined while the page holding it is on its way: a placeholder in the same element. */

@@ -8,6 +8,7 @@ describe('pageTitle', () => {
   it('names the page', () => {
     expect(pageTitle(parseHash('#/'), names)).toBe('Lookalike');
     expect(pageTitle(parseHash('#/album/Apple?k=5'), names)).toBe('Apple · Lookalike');
+    expect(pageTitle(parseHash('#/album/Apple?k=5&part=3'), names)).toBe('Apple, part 3 · Lookalike');
     expect(pageTitle(parseHash('#/search/abc?k=5'), names)).toBe('Like grin.png · Lookalike');
     expect(pageTitle(parseHash('#/search/upload?k=5'), names)).toBe('Your image · Lookalike');
     expect(pageTitle(parseHash('#/duplicates?strictness=similar'), names)).toBe('Duplicates · Lookalike');

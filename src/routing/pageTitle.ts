@@ -6,7 +6,9 @@ export function pageTitle(route: Route, itemName: (id: string) => string | undef
     case 'home':
       return 'Lookalike';
     case 'album':
-      return `${route.album} · Lookalike`;
+      return route.part !== undefined && route.part > 1
+        ? `${route.album}, part ${route.part} · Lookalike`
+        : `${route.album} · Lookalike`;
     case 'search':
       if (route.query.kind === 'upload') return 'Your image · Lookalike';
       return `Like ${itemName(route.query.id) ?? route.query.id} · Lookalike`;

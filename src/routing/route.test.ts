@@ -27,6 +27,16 @@ describe('parseHash', () => {
     });
   });
 
+  it('reads and writes the part of a very large album; the first part is the plain album URL', () => {
+    expect(parseHash('#/album/a?k=3&part=4')).toEqual({ page: 'album', album: 'a', k: 3, part: 4 });
+    expect(albumHref('a', 3, 4)).toBe('#/album/a?k=3&part=4');
+    expect(albumHref('a', 3, 1)).toBe('#/album/a?k=3');
+    for (const garbage of ['1', '0', '-2', '2.5', 'x', ''])
+      expect(parseHash(`#/album/a?k=3&part=${garbage}`)).toEqual({ page: 'album', album: 'a', k: 3 });
+    // A k change keeps the part.
+    expect(formatHash(withK(parseHash('#/album/a?k=3&part=4'), 7))).toBe('#/album/a?k=7&part=4');
+  });
+
   it('keeps a slash inside an encoded album name', () => {
     expect(parseHash(albumHref('a/b', 3))).toEqual({ page: 'album', album: 'a/b', k: 3 });
   });

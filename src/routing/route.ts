@@ -1,6 +1,7 @@
 // Hash routes, so any static host serves every page from one index.html.
 //   #/                        home: the albums
 //   #/album/<name>?k=5        one album's thumbnails
+//   …&part=2                  on an album page: its second part of 100,000 images (src/albumPage/albumParts.ts)
 //   #/search/<id>?k=7         an album image and its k nearest neighbours
 //   #/search/upload?k=7       the user's own image (held in memory only) and its neighbours
 //   …&min=similar             on a search page: hide results less similar than this (core/calibration.ts)
@@ -36,7 +37,8 @@ export type SearchQuery = { kind: 'id'; id: string } | { kind: 'upload' };
 
 export type Route =
   | { page: 'home'; k: number }
-  | { page: 'album'; album: string; k: number }
+  /** part: which part of a very large album (1-based); absent = the first. */
+  | { page: 'album'; album: string; k: number; part?: number }
   /** cutOff: the least similar label shown; absent = DEFAULT_CUT_OFF. */
   /** region: the box of the query image searched; absent = the whole image. */
   | { page: 'search'; query: SearchQuery; k: number; cutOff?: SimilarityLabel; region?: ImageRegion }
@@ -70,7 +72,12 @@ export function parseHash(hash: string): Route {
   const [head, ...rest] = segments;
   // Names may themselves contain '/' once decoded; the encoded form never does.
   const tail = rest.length === 1 ? safeDecode(rest[0]) : null;
-  if (head === 'album' && tail !== null && tail !== '') return { page: 'album', album: tail, k };
+  if (head === 'album' && tail !== null && tail !== '') {
+    const part = Number(params.get('part'));
+    return Number.isSafeInteger(part) && part > 1
+      ? { page: 'album', album: tail, k, part }
+      : { page: 'album', album: tail, k };
+  }
   if (head === 'search' && tail !== null && tail !== '') {
     const query: SearchQuery = tail === UPLOAD_QUERY ? { kind: 'upload' } : { kind: 'id', id: tail };
     const min = params.get('min');
@@ -97,8 +104,10 @@ export function formatHash(route: Route): string {
   switch (route.page) {
     case 'home':
       return route.k === DEFAULT_K ? '#/' : `#/?k=${route.k}`;
-    case 'album':
-      return `#/album/${encodeURIComponent(route.album)}?k=${route.k}`;
+    case 'album': {
+      const part = route.part !== undefined && route.part > 1 ? `&part=${route.part}` : '';
+      return `#/album/${encodeURIComponent(route.album)}?k=${route.k}${part}`;
+    }
     case 'search': {
       const target = route.query.kind === 'upload' ? UPLOAD_QUERY : encodeURIComponent(route.query.id);
       const cutOff = route.cutOff ?? DEFAULT_CUT_OFF;
@@ -118,7 +127,8 @@ export function formatHash(route: Route): string {
 }
 
 export const homeHref = (k: number): string => formatHash({ page: 'home', k });
-export const albumHref = (album: string, k: number): string => formatHash({ page: 'album', album, k });
+export const albumHref = (album: string, k: number, part?: number): string =>
+  formatHash({ page: 'album', album, k, part });
 export const searchHref = (id: string, k: number, cutOff?: SimilarityLabel): string =>
   formatHash({ page: 'search', query: { kind: 'id', id }, k, cutOff });
 export const uploadHref = (k: number): string => formatHash({ page: 'search', query: { kind: 'upload' }, k });

@@ -1,0 +1,83 @@
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CatalogItem } from '../core/catalog';
+import {
+  contentAddressedName,
+  fileRefFor,
+  parseManifest,
+  residentManifest,
+  type ResidentManifest as Manifest,
+} from '../core/manifest';
+import { openCollection } from '../core/openCollection';
+import { decodeIndex } from '../core/indexFormat';
+import { WIDE_DIMS, assembleIndex } from '../index-builder/assembleIndex';
+import { residentDims } from '../index-builder/publishSettings';
+import { buildResidentCatalog } from '../index-builder/shardedCatalog';
+import { fileDataSource } from '../storage/fileDataSource';
+import { E2E_DATA_DIR } from './harness';
+
+/*
+ * A data dir of one large album: random vectors (so id searches work on a real index of that many
+ * rows) whose catalog items reuse the e2e fixture's thumbnails and are named `Image 1`, `Image 2`, …
+ * in album order. Own-image search is not used with it, so the vectors need not come from the model.
+ * The index is the one a build of this many images gets: from 6,144 images 256 int4 dims (index v5).
+ */
+
+function randomUnitVectors(count: number, dim: number): Float32Array[] {
+  let state = 0x9e3779b9;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32 - 0.5;
+  };
+  return Array.from({ length: count }, () => {
+    const v = Float32Array.from({ length: dim }, next);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+}
+
+/** Writes the data dir to `dir` (replacing it). Ids are `b` + 11 hex digits of the position. */
+export async function writeSyntheticAlbum(dir: string, album: string, count: number): Promise<void> {
+  const manifest: Manifest = residentManifest(
+    parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8'))),
+  );
+  const fixture = await (await openCollection(manifest, fileDataSource(E2E_DATA_DIR))).everyItem();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const sub of ['thumbs', 'originals'])
+    cpSync(join(E2E_DATA_DIR, sub), join(dir, sub), { recursive: true });
+  cpSync(join(E2E_DATA_DIR, manifest.model.file.path), join(dir, manifest.model.file.path));
+
+  const dims = residentDims(count);
+  const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(count, 320), {
+    modelId: manifest.model.id,
+    dims,
+  });
+  if (count >= 6_144 && decodeIndex(indexBytes).dims !== WIDE_DIMS)
+    throw new Error(`expected the ${WIDE_DIMS}-dim index a build of ${count} images gets`);
+  // Ids are hex, as the catalog's id shards need; listed in vector order, each at its index row.
+  const items = Array.from({ length: count }, (_, i): CatalogItem => {
+    const source = fixture[i % fixture.length];
+    return { ...source, id: `b${i.toString(16).padStart(11, '0')}`, album, name: `Image ${i + 1}` };
+  });
+  const rowOf = new Uint32Array(count);
+  order.forEach((i, row) => (rowOf[i] = row));
+  const catalog = buildResidentCatalog(items, rowOf);
+  const indexPath = contentAddressedName('index', 'bin', indexBytes);
+  const catalogPath = contentAddressedName('catalog', 'json', catalog.indexBytes);
+  writeFileSync(join(dir, indexPath), indexBytes);
+  writeFileSync(join(dir, catalogPath), catalog.indexBytes);
+  for (const [path, bytes] of catalog.files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+  const big: Manifest = {
+    ...manifest,
+    // Album-image queries search the index: the fixture's neighbour lists are for its 30 images.
+    neighbours: undefined,
+    count,
+    index: fileRefFor(indexPath, indexBytes),
+    catalog: fileRefFor(catalogPath, catalog.indexBytes),
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(big, null, 2));
+}
