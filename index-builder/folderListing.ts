@@ -54,6 +54,13 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     if (outReal === rootReal) {
       throw new Error(`--out ${outDir} is the source folder itself: choose a data dir outside ${root}`);
     }
+    // The builder writes thumbs/ and originals/ into the data dir: a source inside it would take them
+    // in as images of the collection, or be the folder they are written to.
+    if (isWithin(rootReal, outReal)) {
+      throw new Error(
+        `the source folder ${root} is inside --out ${outDir}, where the build writes its files: choose a data dir outside ${root}`,
+      );
+    }
     const rel = outReal.slice(rootReal.length + 1).split(sep);
     if (isWithin(outReal, rootReal) && !rel.some(isHidden)) {
       skipped.push({

@@ -142,6 +142,13 @@ describe('FolderSource', () => {
       'new-out/',
     ]);
     await expect(source.list({ outDir: root })).rejects.toThrow(/is the source folder itself/);
+    // A source inside the data dir would take in the thumbnails and originals the build writes there.
+    await expect(
+      new FolderSource(join(root, 'site-data', 'thumbs')).list({ outDir: join(root, 'site-data') }),
+    ).rejects.toThrow(/is inside --out .*site-data, where the build writes its files/);
+    await expect(new FolderSource(join(root, 'album')).list({ outDir: root })).rejects.toThrow(
+      /is inside --out/,
+    );
     expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
   });
 

@@ -53,6 +53,18 @@ export function inBuildFolder(path: string): boolean {
 /** Folders of thumbnails and originals, named by image content and shared between builds. */
 export const MEDIA_FOLDERS = ['thumbs', 'originals'] as const;
 
+/**
+ * The names the builder gives thumbnails and originals (index-builder/imagePipeline.ts): only these are
+ * its to delete. A folder of the same name can hold the user's own files when `--out` is a folder that
+ * was not a data dir before (a photo shoot's `originals/`), and those must survive any build.
+ */
+const MEDIA_FILE = /^(thumbs\/[0-9a-f]{16}\.webp|originals\/[0-9a-f]{16}\.(jpg|png|gif|webp|avif))$/;
+
+/** Whether a data-dir path (`thumbs/….webp`) is a thumbnail or original the builder wrote. */
+export function ownedMedia(path: string): boolean {
+  return MEDIA_FILE.test(path);
+}
+
 /** What a top-level name in a data dir is to the builder; undefined: not the builder's (reports, notes). */
 export function ownedTopLevel(name: string): 'file' | 'folder' | undefined {
   if (BUILD_FILE.test(name)) return 'file';

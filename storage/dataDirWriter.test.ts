@@ -60,17 +60,25 @@ describe('DataDirWriter', () => {
       'index.fedcba9876543210.bin',
       'catalog.0123456789abcdef.json',
       'model.0123456789abcdef.onnx',
-      'thumbs/keep.webp',
-      'thumbs/old.webp',
-      'originals/old.png',
+      'thumbs/1111111111111111.webp',
+      'thumbs/2222222222222222.webp',
+      'originals/2222222222222222.png',
     ];
     for (const n of names) await w.putContentAddressed(n, Buffer.from(n));
     await writeFile(join(dir, 'README.md'), 'not ours');
     await writeFile(join(dir, 'index.html'), 'not ours either');
+    // The user's own files in folders named like the builder's: --out was a folder that held them.
+    await writeFile(join(dir, 'originals', 'RAW_0001.png'), 'a photo');
+    await writeFile(join(dir, 'originals', '2222222222222222.png.xmp'), 'its sidecar');
+    await writeFile(join(dir, 'thumbs', 'notes.txt'), 'notes');
     // The first manifest in the dir: no earlier build whose files a reader could still need.
     await w.putManifest(Buffer.from('{"build":1}'));
     const removed = await w.collectGarbage(
-      new Set(['index.0123456789abcdef.bin', 'catalog.0123456789abcdef.json', 'thumbs/keep.webp']),
+      new Set([
+        'index.0123456789abcdef.bin',
+        'catalog.0123456789abcdef.json',
+        'thumbs/1111111111111111.webp',
+      ]),
     );
     expect(removed).toBe(4);
     expect((await readdir(dir)).sort()).toEqual([
@@ -85,7 +93,11 @@ describe('DataDirWriter', () => {
       'retained-files.json',
       'thumbs',
     ]);
-    expect(await readdir(join(dir, 'thumbs'))).toEqual(['keep.webp']);
+    expect((await readdir(join(dir, 'thumbs'))).sort()).toEqual(['1111111111111111.webp', 'notes.txt']);
+    expect((await readdir(join(dir, 'originals'))).sort()).toEqual([
+      '2222222222222222.png.xmp',
+      'RAW_0001.png',
+    ]);
     await w.close();
   });
 
@@ -109,13 +121,15 @@ describe('DataDirWriter', () => {
   const buildFiles = (hex: string, thumbs: string[]) => [
     `index.${hex.repeat(16)}.bin`,
     `catalog.${hex.repeat(16)}.json`,
-    ...thumbs.map((t) => `thumbs/${t}.webp`),
+    // Thumbnails are named by 16 hex digits of the image's hash: 'a' stands for aaaaaaaaaaaaaaaa.
+    ...thumbs.map((t) => `thumbs/${t.repeat(16)}.webp`),
   ];
 
   it('keeps the previous build for readers still on it, and removes it with the build after', async () => {
-    const first = buildFiles('1', ['a', 'shared']);
-    const second = buildFiles('2', ['b', 'shared']);
-    const third = buildFiles('3', ['c', 'shared']);
+    // 'f' is a thumbnail all three builds share.
+    const first = buildFiles('1', ['a', 'f']);
+    const second = buildFiles('2', ['b', 'f']);
+    const third = buildFiles('3', ['c', 'f']);
     expect(await publish(1, first)).toBe(0);
     // Two builds: the first one's files are all still there for a tab that holds its manifest.
     expect(await publish(2, second)).toBe(0);

@@ -7,6 +7,7 @@ import {
   MANIFEST_FILE,
   MEDIA_FOLDERS,
   RETAINED_FILES,
+  ownedMedia,
   ownedTopLevel,
   parseRetainedFiles,
   type RetainedFiles,
@@ -173,7 +174,7 @@ export class DataDirWriter {
     for (const sub of MEDIA_FOLDERS) {
       for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
         const rel = `${sub}/${name}`;
-        if (!referenced.has(rel)) unreferenced.push(rel);
+        if (ownedMedia(rel) && !referenced.has(rel)) unreferenced.push(rel);
       }
     }
     const current = await readFile(join(this.dir, MANIFEST_FILE)).catch(() => null);
