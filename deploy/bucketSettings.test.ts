@@ -20,6 +20,15 @@ describe('bucket policy', () => {
     'data/thumbs/x.webp',
   ];
 
+  it('refuses a top-level name that a policy would read as a wildcard or variable', () => {
+    // A folder named '*' would become the pattern '*/*': every key with a slash in the bucket.
+    expect(() => siteKeyPatterns('', ['*/x.js', 'index.html'])).toThrow(/top-level folder '\*'/);
+    expect(() => siteKeyPatterns('demo', ['a?.html'])).toThrow(/top-level file 'a\?\.html'/);
+    expect(() => siteKeyPatterns('', ['${aws:username}.js'])).toThrow(/wildcard or variable/);
+    // Deeper names are covered by their folder's pattern and stay as they are.
+    expect(siteKeyPatterns('', ['assets/a*b.js'])).toEqual(['assets/*']);
+  });
+
   it('covers only the site: top-level files exactly, top-level folders by prefix', () => {
     expect(siteKeyPatterns('', sitePaths)).toEqual(['assets/*', 'data/*', 'index.html', 'sw.js']);
     expect(siteKeyPatterns('demo', sitePaths)).toEqual([

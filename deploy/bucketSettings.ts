@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CORSRule, PublicAccessBlockConfiguration, WebsiteConfiguration } from '@aws-sdk/client-s3';
+import { POLICY_SPECIAL } from './sitePrefix';
 
 /**
  * Pure decisions about bucket-level settings: what a deploy wants and how to merge it into what the
@@ -30,7 +31,13 @@ export function siteKeyPatterns(prefix: string, sitePaths: Iterable<string>): st
   const patterns = new Set<string>();
   for (const path of sitePaths) {
     const slash = path.indexOf('/');
-    patterns.add(under + (slash < 0 ? path : `${path.slice(0, slash)}/*`));
+    const top = slash < 0 ? path : path.slice(0, slash);
+    if (POLICY_SPECIAL.test(top)) {
+      throw new Error(
+        `the site's top-level ${slash < 0 ? 'file' : 'folder'} '${top}' has * ? or $ in its name, which a bucket policy reads as a wildcard or variable: rename it`,
+      );
+    }
+    patterns.add(under + (slash < 0 ? path : `${top}/*`));
   }
   return [...patterns].sort();
 }

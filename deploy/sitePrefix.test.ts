@@ -11,7 +11,10 @@ describe('parseSitePrefix', () => {
     expect(listingPrefix('app')).toBe('app/');
   });
 
-  it.each(['a//b', '../x', 'a/./b', 'a\\b', 'a\nb'])('rejects %j', (bad) => {
-    expect(() => parseSitePrefix(bad)).toThrow(/--prefix/);
-  });
+  it.each(['a//b', '../x', 'a/./b', 'a\\b', 'a\nb', '*', 'sites/*', 'a?c', '${aws:username}'])(
+    'rejects %j',
+    (bad) => {
+      expect(() => parseSitePrefix(bad)).toThrow(/--prefix/);
+    },
+  );
 });

@@ -1,3 +1,6 @@
+/** Characters a bucket policy's resource ARN does not take literally. */
+export const POLICY_SPECIAL = /[*?$]/;
+
 /**
  * The key prefix a site is published under: `''` for the bucket root, else segments joined by `/`
  * with no leading or trailing slash. Rejects anything that could escape or alias another prefix.
@@ -12,6 +15,13 @@ export function parseSitePrefix(input: string | undefined): string {
     // eslint-disable-next-line no-control-regex
     if (/[\\\u0000-\u001f\u007f]/.test(segment)) {
       throw new Error(`--prefix '${input}' contains a backslash or a control character`);
+    }
+    // The prefix goes into the bucket policy's resource ARNs, where `*` and `?` match any key and `${…}`
+    // is a variable: `--prefix '*'` would make every key with a `/data/` in it public.
+    if (POLICY_SPECIAL.test(segment)) {
+      throw new Error(
+        `--prefix '${input}' contains * ? or $, which a bucket policy reads as a wildcard or variable`,
+      );
     }
   }
   return trimmed;
