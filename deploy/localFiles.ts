@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DATA_DIR } from './publishRules';
 
@@ -9,14 +9,18 @@ export interface LocalFile {
   sitePath: string;
 }
 
-/** Dot-files are builder state (`.staging/`, `.build.lock`) or editor litter, never site content. */
-async function walk(root: string, dir: string, out: string[]): Promise<void> {
+/**
+ * Dot-files are builder state (`.staging/`, `.build.lock`) or editor litter, never site content. A
+ * folder whose real path is `skip` is not walked.
+ */
+async function walk(root: string, dir: string, out: string[], skip?: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(root, full, out);
-    else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
+    if (entry.isDirectory()) {
+      if (skip === undefined || (await realpath(full)) !== skip) await walk(root, full, out, skip);
+    } else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
   }
 }
 
@@ -26,7 +30,12 @@ export interface CollectedFiles {
   shadowedSiteFiles: string[];
 }
 
-/** Site files at the root and data-dir files under `data/`, sorted by site path. No site dir: data only. */
+/**
+ * Site files at the root and data-dir files under `data/`, sorted by site path. No site dir: data only.
+ * A data dir kept inside the site dir is not also walked as site files: it holds private files (the
+ * build report names the source, `source-files.json` lists it) that only the manifest's reach may
+ * publish, and only under `data/`.
+ */
 export async function collectLocalFiles(
   siteDir: string | undefined,
   dataDir: string,
@@ -35,7 +44,7 @@ export async function collectLocalFiles(
   const shadowedSiteFiles: string[] = [];
   if (siteDir !== undefined) {
     const sitePaths: string[] = [];
-    await walk(siteDir, siteDir, sitePaths);
+    await walk(siteDir, siteDir, sitePaths, await realpath(dataDir));
     for (const p of sitePaths) {
       if (p.startsWith(`${DATA_DIR}/`)) shadowedSiteFiles.push(p);
       else files.push({ localPath: join(siteDir, p), sitePath: p });
