@@ -97,6 +97,9 @@ export async function findUpToDateBuild(
 ): Promise<BuildReport | undefined> {
   const report = parseBuildReport(await readFile(join(outDir, BUILD_REPORT_FILE), 'utf8').catch(() => ''));
   if (report === undefined || report.fingerprint !== fingerprint) return undefined;
+  // A file whose read failed is in the same listing (the fingerprint does not see it): without a new
+  // build it would stay out of the collection until something else changed.
+  if (report.skipped.some((s) => s.reason === 'read-failed')) return undefined;
   try {
     const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
     if (contentHash(manifestBytes) !== report.manifestSha256) return undefined;

@@ -2,9 +2,13 @@ import sharp, { type Sharp } from 'sharp';
 import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { RgbaImage } from '../core/rgbaImage';
 
-/** Why an input file could not be used; stable strings, written into build reports. */
+/**
+ * Why an input file could not be used; stable strings, written into build reports. `read-failed`: the
+ * listing had it but reading it failed (an I/O or network error, S3 throttling): not a fault of the
+ * file, so the next build tries it again instead of calling itself up to date.
+ */
 export type SkipReason =
-  'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'unreadable' | 'not-rasterisable';
+  'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'unreadable' | 'read-failed' | 'not-rasterisable';
 
 /** A file that is not a usable image. `reason` classifies it, `message` is what the decoder said. */
 export class ImageDecodeError extends Error {

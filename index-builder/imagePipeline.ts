@@ -148,7 +148,10 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     try {
       bytes = await source.read(entry);
     } catch (err) {
-      return skip(entry, new ImageDecodeError('unreadable', (err as Error).message));
+      return skip(
+        entry,
+        new ImageDecodeError('read-failed', `${(err as Error).message} (the next build tries it again)`),
+      );
     }
     const hash = contentHash(bytes);
     const embedding = cache.get(hash);

@@ -131,6 +131,29 @@ describe('rebuild reuse', () => {
     expect(await published(out)).toEqual(await published(bare));
   });
 
+  it('reads a file again whose read failed, though nothing in the listing changed', async () => {
+    const { src, out } = await builtOnce('read-failed');
+    const key = 'animals/twitter_dog.png';
+    class FailingOnce extends FolderSource {
+      override async read(entry: SourceEntry): Promise<Uint8Array> {
+        if (entry.key === key) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        return super.read(entry);
+      }
+    }
+    const failed = await buildIndex({ source: new FailingOnce(src), outDir: out, model, cacheDir: cache });
+    expect(failed.report.skipped).toEqual([
+      { key, reason: 'read-failed', message: 'read ECONNRESET (the next build tries it again)' },
+    ]);
+    const retried = await build(src, out);
+    expect(retried.reads).toEqual([key]);
+    expect(retried.report.skipped).toEqual([]);
+    expect(retried.report.counts.indexed).toBe(failed.report.counts.indexed + 1);
+    // Once read, the build is up to date again.
+    expect(
+      (await buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir: cache })).upToDate,
+    ).toBe(true);
+  });
+
   it('reads a file again whose content changed though its size and mtime were put back', async () => {
     const { src, out } = await builtOnce('changed');
     const a = await shapePng(5);

@@ -109,6 +109,7 @@ const SKIP_REASONS: Record<BuildSkipReason, true> = {
   unsupported: true,
   'too-large': true,
   unreadable: true,
+  'read-failed': true,
   'not-rasterisable': true,
   'duplicate-key': true,
   'featurize-failed': true,
