@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -15,6 +15,7 @@ import {
   shapePng,
 } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
+import type { SourceEntry } from './imageSource';
 import { loadModel, type LoadedModel } from './loadModel';
 import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
 import { REPO_ROOT } from '../testing/repoRoot';
@@ -218,6 +219,46 @@ describe('buildIndex', () => {
     expect(report.counts).toMatchObject({ indexed: 12, skipped: bad.length + 1 });
     for (const s of report.skipped) expect(s.message.length).toBeGreaterThan(0);
     expect((await verifyDataDir(out)).catalog.albums.map((a) => a.name)).not.toContain('bad');
+  });
+
+  it('does not read a large file whole when it cannot be an image or is larger than the pixel limit allows', async () => {
+    const { src, out, cache } = await workspace('large-files');
+    await mkdir(join(src, 'clips'));
+    // Sparse: tens of MB on paper, a few bytes on disk. 3 MP allow at most 25 MB.
+    const sparse = async (name: string, mb: number, head: Uint8Array) => {
+      await writeFile(join(src, 'clips', name), head);
+      await truncate(join(src, 'clips', name), mb * 2 ** 20);
+    };
+    await sparse('clip.mov', 20, Buffer.from('\0\0\0\x14ftypqt  \0\0\0\0qt  ', 'latin1'));
+    await sparse('huge.jpg', 40, Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]));
+    const wholeReads: string[] = [];
+    const source = new (class extends FolderSource {
+      override async read(entry: SourceEntry): Promise<Uint8Array> {
+        wholeReads.push(entry.key);
+        return super.read(entry);
+      }
+    })(src);
+    const { report } = await buildIndex({
+      source,
+      outDir: out,
+      model,
+      cacheDir: cache,
+      maxPixels: 3_000_000,
+    });
+    expect(report.skipped).toEqual([
+      {
+        key: 'clips/clip.mov',
+        reason: 'unsupported',
+        message: '20 MB and no image format by its first bytes; not read',
+      },
+      {
+        key: 'clips/huge.jpg',
+        reason: 'too-large',
+        message: '40 MB: more than an image of 3000000 pixels takes; not read',
+      },
+    ]);
+    expect(wholeReads.filter((k) => k.startsWith('clips/'))).toEqual([]);
+    expect(report.counts.indexed).toBe(12);
   });
 
   it('puts files at the source root in an album named after the source, and deletes what is no longer used', async () => {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { listFolder } from './folderListing';
 import {
@@ -32,6 +32,17 @@ export class FolderSource implements ImageSource {
 
   async read(entry: SourceEntry): Promise<Uint8Array> {
     return readFile(join(this.root, entry.location));
+  }
+
+  async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
+    const file = await open(join(this.root, entry.location), 'r');
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
   }
 
   async readMeta(): Promise<unknown> {

@@ -53,6 +53,8 @@ export interface ImageSource {
   /** Sorted by key. */
   list(options?: ListOptions): Promise<SourceListing>;
   read(entry: SourceEntry): Promise<Uint8Array>;
+  /** The first `bytes` bytes of an entry (fewer when it is shorter), without reading the rest. */
+  readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array>;
   /** The parsed metadata file at the source root, or undefined when there is none. */
   readMeta(): Promise<unknown>;
 }

@@ -99,6 +99,14 @@ describe('S3 source against s3rver', () => {
     expect(await source.readMeta()).toMatchObject({ 'faces/apple_joy.png': { vendor: 'apple' } });
   });
 
+  it('reads the first bytes of an object without the rest (a Range request)', async () => {
+    const source = new S3Source(`s3://${BUCKET}/collections/emoji`, { endpoint });
+    const [entry] = (await source.list()).entries;
+    const whole = await source.read(entry);
+    expect(whole.length).toBeGreaterThan(64);
+    expect(Buffer.from(await source.readHead(entry, 16))).toEqual(Buffer.from(whole.subarray(0, 16)));
+  });
+
   it('builds through the CLI with the same ids, vectors and codes as the folder build', async () => {
     const model = await loadModel();
     const folderOut = join(root, 'from-folder');

@@ -110,6 +110,10 @@ export class S3Source implements ImageSource {
     return this.get(entry.location);
   }
 
+  async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
+    return this.get(entry.location, `bytes=0-${bytes - 1}`);
+  }
+
   async readMeta(): Promise<unknown> {
     let bytes: Uint8Array;
     try {
@@ -127,8 +131,10 @@ export class S3Source implements ImageSource {
     }
   }
 
-  private async get(key: string): Promise<Uint8Array> {
-    const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
+  private async get(key: string, range?: string): Promise<Uint8Array> {
+    const out = await this.client.send(
+      new GetObjectCommand({ Bucket: this.location.bucket, Key: key, Range: range }),
+    );
     if (out.Body === undefined) throw new Error(`s3://${this.location.bucket}/${key} has no body`);
     return out.Body.transformToByteArray();
   }

@@ -1,0 +1,42 @@
+/*
+ * Whether a file can be one of the images the builder decodes (sharp: JPEG, PNG, GIF, WebP, AVIF and
+ * HEIF, TIFF, SVG), told from its first bytes. The pipeline asks this of large files before reading
+ * them whole: a photo folder also holds videos of gigabytes, which would otherwise be read into memory
+ * (four at a time) only to be skipped as unsupported.
+ */
+
+/** How many leading bytes looksLikeImage needs. */
+export const SIGNATURE_BYTES = 64;
+
+/** ISO base media file brands of still images (a video's `ftyp` names mp41, isom, qt…). */
+const IMAGE_BRANDS = new Set([
+  'avif',
+  'avis',
+  'heic',
+  'heix',
+  'heim',
+  'heis',
+  'hevc',
+  'hevx',
+  'mif1',
+  'msf1',
+]);
+
+function ascii(b: Uint8Array, at: number, length: number): string {
+  return String.fromCharCode(...b.subarray(at, at + length));
+}
+
+export function looksLikeImage(head: Uint8Array): boolean {
+  const b = head;
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true; // JPEG
+  if (ascii(b, 0, 8) === '\x89PNG\r\n\x1a\n') return true;
+  if (ascii(b, 0, 4) === 'GIF8') return true;
+  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return true;
+  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(b, 0, 4))) return true; // TIFF, BigTIFF
+  if (ascii(b, 4, 4) === 'ftyp') return IMAGE_BRANDS.has(ascii(b, 8, 4));
+  // SVG: markup, after an optional byte-order mark and white space.
+  const text = ascii(b, 0, b.length)
+    .replace(/^\xef\xbb\xbf/, '')
+    .trimStart();
+  return text.startsWith('<');
+}
