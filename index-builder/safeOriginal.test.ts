@@ -47,6 +47,17 @@ describe('safeOriginal', () => {
     expect(isOriginalOf(o.bytes, contentHash(Buffer.from('other')))).toBe(false);
   });
 
+  it('draws an SVG declared larger than the results page needs at 2048 px, keeping its shape', async () => {
+    // Costly to draw: at the 12,000 × 6,000 px it declares this took minutes.
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="12000" height="6000"><filter id="f">' +
+        '<feTurbulence baseFrequency="0.9" numOctaves="4"/></filter><rect width="100%" height="100%" filter="url(#f)"/></svg>',
+    );
+    const o = await original(svg);
+    const md = await sharp(o.bytes).metadata();
+    expect([md.format, md.width, md.height]).toEqual(['png', 2048, 1024]);
+  });
+
   it('rasterises formats browsers do not show as plain images (TIFF)', async () => {
     const tiff = await sharp(await shapePng(2, 32))
       .tiff()

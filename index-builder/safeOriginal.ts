@@ -72,6 +72,16 @@ export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
 }
 
 /**
+ * Drawings have no pixel size of their own: one is rendered at most this large (sharp draws it at that
+ * scale, not larger and then shrunk). At the size it declares, a 200-byte SVG of 6,000 px with a
+ * turbulence filter took 96 s and 800 MB to render; this side is ample for the results page.
+ */
+const VECTOR_ORIGINAL_SIDE = 2048;
+const VECTOR_FORMATS = new Set(['svg', 'pdf']);
+/** A rendering that takes longer is given up (the image is skipped as not-rasterisable). */
+const RASTERISE_SECONDS = 60;
+
+/**
  * The original to store for a source image: its own bytes when it is a plain raster with a matching
  * signature, else a PNG rendering (first page or frame, upright) that records the source's sha256.
  * Throws ImageDecodeError('not-rasterisable') when no raster can be made.
@@ -85,14 +95,18 @@ export async function safeOriginal(
   const raster = plainRaster(info);
   if (raster?.signed(bytes)) return { ext: raster.ext, bytes, rasterised: false };
   try {
-    const png = await sharp(bytes, {
+    const pipeline = sharp(bytes, {
       limitInputPixels: maxPixels,
       failOn: 'warning',
       animated: false,
       autoOrient: true,
-    })
-      .png()
-      .toBuffer();
+    }).timeout({ seconds: RASTERISE_SECONDS });
+    if (VECTOR_FORMATS.has(info.format))
+      pipeline.resize(VECTOR_ORIGINAL_SIDE, VECTOR_ORIGINAL_SIDE, {
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
+    const png = await pipeline.png().toBuffer();
     return { ext: 'png', bytes: withTextChunk(png, SOURCE_HASH_KEYWORD, sourceHash), rasterised: true };
   } catch (err) {
     throw new ImageDecodeError(
