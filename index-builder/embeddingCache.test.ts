@@ -18,6 +18,36 @@ describe('EmbeddingCache', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it('keeps every record whole when two builds open and append to one file at once', async () => {
+    // The default cache path depends only on the model, so two builds (or a build and a distributed
+    // coordinator) share it. Large flushes, as a batch with its edited views makes (~2.6 MB).
+    const dim = 2280;
+    const value = (who: string, i: number) =>
+      Float32Array.from({ length: dim }, (_, j) => i + j / dim + (who === 'a' ? 0 : 0.5));
+    const [a, b] = await Promise.all([
+      EmbeddingCache.open(file, 'm', dim),
+      EmbeddingCache.open(file, 'm', dim),
+    ]);
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 300; i++) {
+        a.set(hashOf(`a${round}:${i}`), value('a', i));
+        b.set(hashOf(`b${round}:${i}`), value('b', i));
+      }
+      await Promise.all([a.flush(), b.flush()]);
+    }
+    const reopened = await EmbeddingCache.open(file, 'm', dim);
+    expect(reopened.size).toBe(2 * 6 * 300);
+    let wrong = 0;
+    for (let round = 0; round < 6; round++)
+      for (let i = 0; i < 300; i++)
+        for (const who of ['a', 'b']) {
+          const got = reopened.get(hashOf(`${who}${round}:${i}`));
+          const want = value(who, i);
+          if (got === undefined || got.some((v, j) => v !== want[j])) wrong++;
+        }
+    expect(wrong).toBe(0);
+  });
+
   it('keeps embeddings across reopen, in one file', async () => {
     const a = await EmbeddingCache.open(file, 'model-a', DIM);
     a.set(hashOf('x'), vec(1));

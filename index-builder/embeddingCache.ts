@@ -1,4 +1,5 @@
-import { mkdir, open, truncate } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const MAGIC = 'LKEMBED1';
@@ -28,15 +29,22 @@ export class EmbeddingCache {
     // Read so that every record's vector starts 4-byte aligned in memory, and the entries can be views
     // into the one buffer: copying each record out took as long as reading the file (100 MB: 0.5 s).
     const pad = (4 - ((header.length + KEY_BYTES) % 4)) % 4;
-    const bytes = await readPadded(file, pad);
+    let bytes = await readPadded(file, pad);
+    if (bytes === undefined) {
+      // Created whole, once: two builds starting together (they share the model's cache) must not
+      // each start the file, the second wiping what the first appended.
+      if (await createWith(file, header)) return cache;
+      bytes = await readPadded(file, pad);
+    }
     if (
       bytes === undefined ||
       bytes.length < header.length ||
       !bytes.subarray(0, header.length).equals(header)
     ) {
-      const fh = await open(file, 'w');
-      await fh.writeFile(header);
-      await fh.close();
+      // Another format or damaged: replaced by a fresh file in one rename.
+      const temp = `${file}.${randomBytes(6).toString('hex')}`;
+      await writeFile(temp, header);
+      await rename(temp, file);
       return cache;
     }
     const recordBytes = KEY_BYTES + 4 * dim;
@@ -83,7 +91,13 @@ export class EmbeddingCache {
     this.writing = this.writing.then(async () => {
       const fh = await open(this.file, 'a');
       try {
-        await fh.writeFile(chunk);
+        // One write call per flush: appends of two processes then never interleave inside a record.
+        // (FileHandle.writeFile writes 512 KiB at a time, and another build's flush landed between.)
+        let written = 0;
+        while (written < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, written, chunk.length - written);
+          written += bytesWritten;
+        }
       } finally {
         await fh.close();
       }
@@ -99,6 +113,21 @@ export class EmbeddingCache {
     h.writeUInt32LE(id.length, MAGIC.length + 4);
     id.copy(h, MAGIC.length + 8);
     return h;
+  }
+}
+
+/** Creates `file` holding `bytes` unless it exists, whole (a link to a written file); whether it did. */
+async function createWith(file: string, bytes: Uint8Array): Promise<boolean> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}`;
+  await writeFile(temp, bytes);
+  try {
+    await link(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(temp);
   }
 }
 
