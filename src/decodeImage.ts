@@ -1,5 +1,9 @@
 import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { QueryPixels } from '../workers/searchApi';
+import { DECLARED_SIZE_BYTES, declaredSize } from './declaredSize';
+
+/** Past this many pixels a failed decode is put down to the size (the builder's default pixel limit). */
+const LARGE_PIXELS = 100_000_000;
 
 /**
  * Query images are scaled down to this long side before they go to the worker. Models see 160–224 px,
@@ -74,6 +78,13 @@ async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   try {
     return await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch {
+    const size = declaredSize(new Uint8Array(await blob.slice(0, DECLARED_SIZE_BYTES).arrayBuffer()));
+    if (size !== undefined && size.width * size.height > LARGE_PIXELS) {
+      const megapixels = Math.round((size.width * size.height) / 1e6);
+      throw new Error(
+        `this browser cannot decode an image of ${size.width} × ${size.height} px (${megapixels} megapixels): it is too large for it, or damaged`,
+      );
+    }
     throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`);
   }
 }

@@ -1,0 +1,42 @@
+import sharp, { type Sharp } from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { declaredSize } from './declaredSize';
+
+const image = (width: number, height: number, channels: 3 | 4 = 3) =>
+  sharp({ create: { width, height, channels, background: { r: 200, g: 80, b: 0, alpha: 0.5 } } });
+
+describe('declaredSize', () => {
+  it.each([
+    ['png', (s: Sharp) => s.png()],
+    ['gif', (s: Sharp) => s.gif()],
+    ['jpeg', (s: Sharp) => s.jpeg()],
+    [
+      'progressive jpeg with EXIF',
+      (s: Sharp) => s.jpeg({ progressive: true }).withMetadata({ orientation: 6 }),
+    ],
+    ['lossy webp', (s: Sharp) => s.webp()],
+    ['lossless webp', (s: Sharp) => s.webp({ lossless: true })],
+  ])('reads the size of a %s', async (_, encode) => {
+    expect(declaredSize(await encode(image(123, 45)).toBuffer())).toEqual({ width: 123, height: 45 });
+  });
+
+  it('reads the size of a webp with alpha (extended header)', async () => {
+    expect(declaredSize(await image(77, 300, 4).webp().toBuffer())).toEqual({ width: 77, height: 300 });
+  });
+
+  it("reads a header's size without its pixels (a file too large to decode)", () => {
+    const png = Buffer.alloc(33);
+    png.write('\x89PNG\r\n\x1a\n', 0, 'latin1');
+    png.writeUInt32BE(13, 8);
+    png.write('IHDR', 12, 'latin1');
+    png.writeUInt32BE(30_000, 16);
+    png.writeUInt32BE(30_000, 20);
+    expect(declaredSize(png)).toEqual({ width: 30_000, height: 30_000 });
+  });
+
+  it('knows nothing of other or cut-short files', () => {
+    expect(declaredSize(Buffer.from('this is not a PNG file'))).toBeUndefined();
+    expect(declaredSize(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]))).toBeUndefined();
+    expect(declaredSize(new Uint8Array(0))).toBeUndefined();
+  });
+});
