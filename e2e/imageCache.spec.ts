@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { E2E_DATA_DIR, allItems, loadCollection, serveE2eBuild } from './harness';
-import { copies, deployNewApp } from './siteCopies';
+import { copies, deployNewApp, takeOverByNewApp } from './siteCopies';
 import { startServer } from '../scripts/serve';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 
@@ -93,12 +93,16 @@ test('a newer service worker takes the originals an earlier one kept with the th
       await cache.put('data/thumbs/0123456789abcdef.webp', new Response('a thumbnail'));
     });
     deployNewApp(dist);
-    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
     const cachedPaths = () =>
       page.evaluate(async () =>
         (await (await caches.open('lookalike-images-v1')).keys()).map((r) => new URL(r.url).pathname),
       );
-    await expect.poll(cachedPaths).not.toContain('/data/originals/0123456789abcdef.png');
+    await expect
+      .poll(async () => {
+        await takeOverByNewApp(page);
+        return cachedPaths();
+      })
+      .not.toContain('/data/originals/0123456789abcdef.png');
     expect(await cachedPaths()).toContain('/data/thumbs/0123456789abcdef.webp');
   } finally {
     await context.close();

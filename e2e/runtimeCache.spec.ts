@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { copies, deployNewApp } from './siteCopies';
+import { copies, deployNewApp, takeOverByNewApp } from './siteCopies';
 import { startServer } from '../scripts/serve';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 
@@ -55,8 +55,12 @@ test("the runtime cache keeps this build's WebGPU runtime only, and a new build 
     );
     expect((await cachedPaths()).sort()).toEqual([earlierBuilds, webgpuRuntime].sort());
     deployNewApp(dist);
-    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
-    await expect.poll(cachedPaths).toEqual([webgpuRuntime]);
+    await expect
+      .poll(async () => {
+        await takeOverByNewApp(page);
+        return cachedPaths();
+      })
+      .toEqual([webgpuRuntime]);
   } finally {
     await context.close();
     await server.close();

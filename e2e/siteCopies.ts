@@ -1,5 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { SKIP_WAITING } from '../src/siteUpdate';
 import { E2E_DATA_DIR, E2E_DIR, E2E_DIST_DIR } from './harness';
 
 /** Private copies of the e2e app build and data dir that a test may change. */
@@ -31,4 +33,17 @@ export function deployNewApp(dist: string): void {
   );
   if (after === before) throw new Error("cannot find index.html's revision in serviceWorker.js");
   writeFileSync(sw, after);
+}
+
+/**
+ * Asks the page's service worker registration for the newly deployed worker, and tells one that waits
+ * to take over, as the app does when it needs the new app: Chromium can drop the install's own
+ * skipWaiting() (workers/serviceWorker.ts), seen under load as a takeover that never came.
+ */
+export async function takeOverByNewApp(page: Page): Promise<void> {
+  await page.evaluate(async (skipWaiting) => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    await registration?.update();
+    registration?.waiting?.postMessage(skipWaiting);
+  }, SKIP_WAITING);
 }
