@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { pngClaimingSize } from '../testing/builderFixtures';
 import { listFixtureImages, type FixtureImage } from '../testing/fixtureImages';
 import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, serverUrl } from './harness';
 import { REPO_ROOT } from '../testing/repoRoot';
@@ -211,16 +212,9 @@ test('a broken file gives a clear message and the app keeps working', async ({ p
   await expect(page.getByTestId('album')).toHaveCount(3);
 
   // A header declaring 30,000 × 30,000 px, which Chromium refuses to decode: the size is named.
-  const huge = Buffer.alloc(33);
-  huge.write('\x89PNG\r\n\x1a\n', 0, 'latin1');
-  huge.writeUInt32BE(13, 8);
-  huge.write('IHDR', 12, 'latin1');
-  huge.writeUInt32BE(30_000, 16);
-  huge.writeUInt32BE(30_000, 20);
-  huge.writeUInt32BE(0x08060000, 24);
   await page
     .getByTestId('own-image-input')
-    .setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: huge });
+    .setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: pngClaimingSize(30_000, 30_000) });
   await expect(page.getByTestId('image-error')).toContainText(
     'cannot decode an image of 30000 × 30000 px (900 megapixels): it is too large for it, or damaged',
   );

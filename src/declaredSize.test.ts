@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { pngClaimingSize } from '../testing/builderFixtures';
 import { declaredSize } from './declaredSize';
 
 const image = (width: number, height: number, channels: 3 | 4 = 3) =>
@@ -25,12 +26,7 @@ describe('declaredSize', () => {
   });
 
   it("reads a header's size without its pixels (a file too large to decode)", () => {
-    const png = Buffer.alloc(33);
-    png.write('\x89PNG\r\n\x1a\n', 0, 'latin1');
-    png.writeUInt32BE(13, 8);
-    png.write('IHDR', 12, 'latin1');
-    png.writeUInt32BE(30_000, 16);
-    png.writeUInt32BE(30_000, 20);
+    const png = pngClaimingSize(30_000, 30_000);
     expect(declaredSize(png)).toEqual({ width: 30_000, height: 30_000 });
   });
 
