@@ -42,9 +42,7 @@ export class EmbeddingCache {
       !bytes.subarray(0, header.length).equals(header)
     ) {
       // Another format or damaged: replaced by a fresh file in one rename.
-      const temp = `${file}.${randomBytes(6).toString('hex')}`;
-      await writeFile(temp, header);
-      await rename(temp, file);
+      await rename(await writtenBeside(file, header), file);
       return cache;
     }
     const recordBytes = KEY_BYTES + 4 * dim;
@@ -116,10 +114,16 @@ export class EmbeddingCache {
   }
 }
 
-/** Creates `file` holding `bytes` unless it exists, whole (a link to a written file); whether it did. */
-async function createWith(file: string, bytes: Uint8Array): Promise<boolean> {
+/** A new file next to `file` (same filesystem, so it can be renamed or linked there) holding `bytes`. */
+async function writtenBeside(file: string, bytes: Uint8Array): Promise<string> {
   const temp = `${file}.${randomBytes(6).toString('hex')}`;
   await writeFile(temp, bytes);
+  return temp;
+}
+
+/** Creates `file` holding `bytes` unless it exists, whole (a link to a written file); whether it did. */
+async function createWith(file: string, bytes: Uint8Array): Promise<boolean> {
+  const temp = await writtenBeside(file, bytes);
   try {
     await link(temp, file);
     return true;

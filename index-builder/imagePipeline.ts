@@ -101,13 +101,6 @@ function ahead<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-/**
- * Reads, hashes, thumbnails, copies and featurizes every entry. Embeddings come from the cache when
- * the content is known; bad images are skipped with a reason. Three stages overlap: chunk i+2 is read
- * and decoded (sharp, libuv pool), chunk i+1 is preprocessed (main thread) and chunk i runs through
- * the model (worker thread). Failing to write the data dir or to run the model throws.
- */
-
 /** Files up to this size are read whole and judged by the decoder; larger ones are looked at first. */
 const LOOK_FIRST_ABOVE_BYTES = 16 * 2 ** 20;
 
@@ -133,6 +126,13 @@ async function unfitToRead(
     return new ImageDecodeError('unsupported', `${size} and no image format by its first bytes; not read`);
   return undefined;
 }
+
+/**
+ * Reads, hashes, thumbnails, copies and featurizes every entry. Embeddings come from the cache when
+ * the content is known; bad images are skipped with a reason. Three stages overlap: chunk i+2 is read
+ * and decoded (sharp, libuv pool), chunk i+1 is preprocessed (main thread) and chunk i runs through
+ * the model (worker thread). Failing to write the data dir or to run the model throws.
+ */
 export async function runImagePipeline(opts: ImagePipelineOptions): Promise<ImagePipelineResult> {
   const { source, writer, cache, model, maxPixels, progress } = opts;
   const { spec } = model;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { SIGNATURE_BYTES, looksLikeImage } from './imageSignature';
+import { SIGNATURE_BYTES, looksLikeImage, signedFormat } from './imageSignature';
 
 const pixel = () => sharp({ create: { width: 2, height: 2, channels: 3, background: '#f80' } });
 const head = (bytes: Uint8Array) => bytes.subarray(0, SIGNATURE_BYTES);
@@ -15,6 +15,21 @@ describe('looksLikeImage', () => {
       expect(looksLikeImage(head(await pixel().toFormat(format).toBuffer()))).toBe(true);
     },
   );
+
+  it("names the format in sharp's words (AVIF and HEIC are both heif)", async () => {
+    for (const [format, name] of [
+      ['jpeg', 'jpeg'],
+      ['png', 'png'],
+      ['gif', 'gif'],
+      ['webp', 'webp'],
+      ['tiff', 'tiff'],
+      ['avif', 'heif'],
+    ] as const)
+      expect(signedFormat(head(await pixel().toFormat(format).toBuffer()))).toBe(name);
+    expect(signedFormat(ftyp('heic'))).toBe('heif');
+    expect(signedFormat(text('<svg/>'))).toBe('svg');
+    expect(signedFormat(ftyp('qt  '))).toBeUndefined();
+  });
 
   it('knows HEIC and SVG (with or without a byte-order mark)', () => {
     expect(looksLikeImage(ftyp('heic'))).toBe(true);

@@ -1,8 +1,9 @@
 /*
- * Whether a file can be one of the images the builder decodes (sharp: JPEG, PNG, GIF, WebP, AVIF and
- * HEIF, TIFF, SVG), told from its first bytes. The pipeline asks this of large files before reading
- * them whole: a photo folder also holds videos of gigabytes, which would otherwise be read into memory
- * (four at a time) only to be skipped as unsupported.
+ * Which of the images the builder decodes (sharp: JPEG, PNG, GIF, WebP, AVIF and HEIF, TIFF, SVG) a
+ * file can be, told from its first bytes. The pipeline asks this of large files before reading them
+ * whole (a photo folder also holds videos of gigabytes, which would otherwise be read into memory four
+ * at a time only to be skipped as unsupported); safeOriginal.ts keeps an original as it is only when
+ * its bytes start as its format's do.
  */
 
 /** How many leading bytes looksLikeImage needs. */
@@ -12,6 +13,8 @@ export const SIGNATURE_BYTES = 64;
 const IMAGE_BRANDS = new Set([
   'avif',
   'avis',
+  'MA1A',
+  'MA1B',
   'heic',
   'heix',
   'heim',
@@ -26,17 +29,24 @@ function ascii(b: Uint8Array, at: number, length: number): string {
   return String.fromCharCode(...b.subarray(at, at + length));
 }
 
-export function looksLikeImage(head: Uint8Array): boolean {
+/** What the first bytes say a file is, in sharp's format names (`heif` for AVIF and HEIC alike). */
+export type SignedFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'heif' | 'svg';
+
+export function signedFormat(head: Uint8Array): SignedFormat | undefined {
   const b = head;
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true; // JPEG
-  if (ascii(b, 0, 8) === '\x89PNG\r\n\x1a\n') return true;
-  if (ascii(b, 0, 4) === 'GIF8') return true;
-  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return true;
-  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(b, 0, 4))) return true; // TIFF, BigTIFF
-  if (ascii(b, 4, 4) === 'ftyp') return IMAGE_BRANDS.has(ascii(b, 8, 4));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (ascii(b, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (['GIF87a', 'GIF89a'].includes(ascii(b, 0, 6))) return 'gif';
+  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return 'webp';
+  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(b, 0, 4))) return 'tiff'; // and BigTIFF
+  if (ascii(b, 4, 4) === 'ftyp') return IMAGE_BRANDS.has(ascii(b, 8, 4)) ? 'heif' : undefined;
   // SVG: markup, after an optional byte-order mark and white space.
   const text = ascii(b, 0, b.length)
     .replace(/^\xef\xbb\xbf/, '')
     .trimStart();
-  return text.startsWith('<');
+  return text.startsWith('<') ? 'svg' : undefined;
+}
+
+export function looksLikeImage(head: Uint8Array): boolean {
+  return signedFormat(head) !== undefined;
 }

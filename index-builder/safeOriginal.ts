@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { contentHash } from './contentAddress';
 import { ImageDecodeError, type ImageInfo } from './decodeImage';
+import { SIGNATURE_BYTES, signedFormat, type SignedFormat } from './imageSignature';
 
 /*
  * Originals are served from the app's own origin, so none may be active content: an SVG (script,
@@ -24,18 +25,16 @@ const ascii = (bytes: Uint8Array, at: number, length: number) =>
     'latin1',
   );
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** Extension and signature check of the raster formats stored unchanged, by sharp's format name. */
-const PLAIN_RASTERS: Record<string, { ext: string; signed: (b: Uint8Array) => boolean }> = {
-  jpeg: { ext: 'jpg', signed: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  png: { ext: 'png', signed: (b) => PNG_SIGNATURE.equals(Buffer.from(b.subarray(0, 8))) },
-  gif: { ext: 'gif', signed: (b) => ['GIF87a', 'GIF89a'].includes(ascii(b, 0, 6)) },
-  webp: { ext: 'webp', signed: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP' },
-  avif: { ext: 'avif', signed: (b) => ascii(b, 4, 4) === 'ftyp' },
+/** Extension and signature of the raster formats stored unchanged, by sharp's format name. */
+const PLAIN_RASTERS: Record<string, { ext: string; signature: SignedFormat }> = {
+  jpeg: { ext: 'jpg', signature: 'jpeg' },
+  png: { ext: 'png', signature: 'png' },
+  gif: { ext: 'gif', signature: 'gif' },
+  webp: { ext: 'webp', signature: 'webp' },
+  avif: { ext: 'avif', signature: 'heif' },
 };
 
-function plainRaster(info: ImageInfo): { ext: string; signed: (b: Uint8Array) => boolean } | undefined {
+function plainRaster(info: ImageInfo): { ext: string; signature: SignedFormat } | undefined {
   if (info.format === 'heif') return info.compression === 'av1' ? PLAIN_RASTERS.avif : undefined;
   return Object.hasOwn(PLAIN_RASTERS, info.format) ? PLAIN_RASTERS[info.format] : undefined;
 }
@@ -58,7 +57,7 @@ function withTextChunk(png: Uint8Array, keyword: string, text: string): Uint8Arr
 /** The source hash a rasterised original carries, if it is one. */
 export function rasterisedSourceHash(bytes: Uint8Array): string | undefined {
   const at = 8 + 25;
-  if (!PNG_SIGNATURE.equals(Buffer.from(bytes.subarray(0, 8))) || ascii(bytes, at + 4, 4) !== 'tEXt') {
+  if (signedFormat(bytes.subarray(0, 8)) !== 'png' || ascii(bytes, at + 4, 4) !== 'tEXt') {
     return undefined;
   }
   const length = Buffer.from(bytes.buffer, bytes.byteOffset).readUInt32BE(at);
@@ -93,7 +92,8 @@ export async function safeOriginal(
   maxPixels: number,
 ): Promise<SafeOriginal> {
   const raster = plainRaster(info);
-  if (raster?.signed(bytes)) return { ext: raster.ext, bytes, rasterised: false };
+  if (raster !== undefined && signedFormat(bytes.subarray(0, SIGNATURE_BYTES)) === raster.signature)
+    return { ext: raster.ext, bytes, rasterised: false };
   try {
     const pipeline = sharp(bytes, {
       limitInputPixels: maxPixels,
