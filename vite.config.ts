@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
-import sirv from 'sirv';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { APP_CSP_META } from './scripts/securityHeaders';
+import { dataHeaders, notFound } from './scripts/serve';
+import { staticFiles } from './scripts/staticFiles';
 
 /** onnxruntime-web's WebGPU build and the asyncify WASM it loads: fetched only where WebGPU is used. */
 function isLazyRuntimeFile(url: string): boolean {
@@ -48,7 +49,8 @@ function devDataDir(): Plugin {
           `no data dir at ${dir}: build one with npm run build-index (or set LOOKALIKE_DATA_DIR)`,
         );
       }
-      server.middlewares.use('/data', sirv(dir, { dev: true, etag: true }));
+      const files = staticFiles(dir, dataHeaders, notFound);
+      server.middlewares.use('/data', (req, res, next) => void files(req, res).catch(next));
     },
   };
 }

@@ -597,7 +597,7 @@ function sharded(r: BenchResults): string[] {
   const d = s.data;
   out.push(
     `${d.count.toLocaleString('en')} synthetic images (vectors, not images: clusters calibrated to the emoji demo's neighbour similarity, bench/shardedDataDir.ts) in the sharded layout: index v4 ${mb(d.indexFileBytes)} in ${d.cells} cells (rows, copies of border rows, and each cell's items), head ${formatBytes(d.headBytes)}, catalog index ${formatBytes(d.catalogIndexBytes)}, catalog shards of 128 items. ` +
-      `Served by scripts/serve.ts (sirv, HTTP Range) on 127.0.0.1 and queried with \`searchById\` in headless Chromium (worker round trip included), k = 10. ` +
+      `Served by scripts/serve.ts (HTTP Range) on 127.0.0.1 and queried with \`searchById\` in headless Chromium (worker round trip included), k = 10. ` +
       `Bytes are decoded bytes as the worker counts them (a gzip-serving host sends less for the JSON shards). Results come with their items in the cells read (index v4): no item shard is read for them.${d.buildSeconds > 0 ? ` Clustering + encoding took ${f(d.buildSeconds, 0)} s.` : ''}`,
     '',
     '| measure | value |',

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,59 @@ describe('startServer', () => {
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe('bytes 10-19/1000');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(wasm.slice(10, 20));
+  });
+
+  it('answers one byte range as RFC 9110 reads it, and a malformed one with the whole file', async () => {
+    const url = new URL('assets/ort-abc.wasm', server.url);
+    const get = (range: string) => fetch(url, { headers: { Range: range } });
+    const first = await get('bytes=0-0');
+    expect([first.status, first.headers.get('content-range')]).toEqual([206, 'bytes 0-0/1000']);
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(wasm.slice(0, 1));
+    const suffix = await get('bytes=-10');
+    expect([suffix.status, suffix.headers.get('content-range')]).toEqual([206, 'bytes 990-999/1000']);
+    expect(new Uint8Array(await suffix.arrayBuffer())).toEqual(wasm.slice(990));
+    const open = await get('bytes=995-');
+    expect(new Uint8Array(await open.arrayBuffer())).toEqual(wasm.slice(995));
+    const past = await get('bytes=1000-1001');
+    expect([past.status, past.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
+    // Backwards (which crashed the server once), other units and several ranges: the whole file.
+    for (const range of ['bytes=50-10', 'items=5-9', 'bytes=0-1,5-6', 'bytes=x-y']) {
+      const res = await get(range);
+      expect(res.status, range).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, range).toBe(1000);
+    }
+    expect((await fetch(server.url)).status).toBe(200);
+  });
+
+  it('answers a revalidation with 304 and the same cache and security headers', async () => {
+    const url = new URL('data/thumbs/0123456789abcdef.webp', server.url);
+    const etag = (await fetch(url)).headers.get('etag')!;
+    const again = await fetch(url, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('cache-control')).toContain('immutable');
+    expect(again.headers.get('content-security-policy')).toBe(DATA_CSP);
+  });
+
+  it('does not follow a symlink out of the folder, and sends a .gz file as bytes', async () => {
+    writeFileSync(join(root, 'secret.txt'), 'secret');
+    symlinkSync(join(root, 'secret.txt'), join(root, 'data/link.txt'));
+    expect((await fetch(new URL('data/link.txt', server.url))).status).toBe(404);
+    writeFileSync(join(root, 'data/notes.jpg.gz'), 'not really gzip');
+    const gz = await fetch(new URL('data/notes.jpg.gz', server.url));
+    expect(gz.headers.get('content-encoding')).toBeNull();
+    expect(gz.headers.get('content-type')).toBe('application/gzip');
+    expect(await gz.text()).toBe('not really gzip');
+  });
+
+  it('keeps serving when a file goes while it is being sent', async () => {
+    const big = new Uint8Array(8 << 20);
+    writeFileSync(join(root, 'data/big.bin'), big);
+    const res = await fetch(new URL('data/big.bin', server.url));
+    unlinkSync(join(root, 'data/big.bin'));
+    // The open handle still reads the file; what is gone is gone for the next request.
+    expect((await res.arrayBuffer()).byteLength).toBe(big.length);
+    expect((await fetch(new URL('data/big.bin', server.url))).status).toBe(404);
+    expect((await fetch(server.url)).status).toBe(200);
   });
 
   it('answers 404 for missing files and sends no isolation headers unless asked', async () => {

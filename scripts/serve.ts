@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import sirv from 'sirv';
+import { isCompressible } from '../deploy/publishRules';
 import { gzipResponder } from './gzipResponder';
 import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
+import { staticFiles } from './staticFiles';
 
 /*
  * Serves a built site at / and a data dir at /data/, the layout of a published deployment
- * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting. Cache headers follow
+ * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting (scripts/staticFiles.ts). Cache headers follow
  * the data dir's rules: manifest.json and the page are revalidated, content-addressed files are immutable.
  * Every response is `nosniff`; the site gets the app's CSP, data files a CSP that makes them inert
  * (scripts/securityHeaders.ts). What deploy stores gzipped on S3 is sent gzipped (scripts/gzipResponder.ts).
@@ -48,7 +49,13 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Data files whose names carry their content hash (index.<hash>.bin, thumbs/<hash>.webp, …). */
 const CONTENT_ADDRESSED = /(^|\/)(index|catalog|model)\.[0-9a-f]{16}\.\w+$|^\/(thumbs|originals)\//;
 
+/** What either folder's files carry: a cache that keeps one encoding must know there is another. */
+function encodingHeaders(res: ServerResponse, pathname: string): void {
+  if (isCompressible(pathname)) res.setHeader('Vary', 'Accept-Encoding');
+}
+
 function siteHeaders(res: ServerResponse, pathname: string): void {
+  encodingHeaders(res, pathname);
   res.setHeader('Content-Security-Policy', APP_CSP);
   if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', IMMUTABLE);
   else res.setHeader('Cache-Control', REVALIDATE);
@@ -56,19 +63,35 @@ function siteHeaders(res: ServerResponse, pathname: string): void {
   if (pathname.endsWith('.mjs')) res.setHeader('Content-Type', 'text/javascript');
 }
 
-function dataHeaders(res: ServerResponse, pathname: string): void {
+/** The headers of a data dir's files (also the dev server's, vite.config.ts). */
+export function dataHeaders(res: ServerResponse, pathname: string): void {
+  encodingHeaders(res, pathname);
   res.setHeader('Content-Security-Policy', DATA_CSP);
   res.setHeader('Cache-Control', CONTENT_ADDRESSED.test(pathname) ? IMMUTABLE : REVALIDATE);
   if (pathname.endsWith('.onnx') || pathname.endsWith('.bin'))
     res.setHeader('Content-Type', 'application/octet-stream');
 }
 
-function notFound(_req: IncomingMessage, res: ServerResponse): void {
+export function notFound(_req: IncomingMessage, res: ServerResponse): void {
   res.statusCode = 404;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Security-Policy', DATA_CSP);
   res.end('not found\n');
+}
+
+/** Whatever went wrong answering a request ends that response, never the server. */
+function failed(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.removeHeader('Content-Length');
+  res.removeHeader('Content-Range');
+  res.statusCode = 500;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end('internal error\n');
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -80,23 +103,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   if (!existsSync(dataDir))
     throw new Error(`data dir ${dataDir} does not exist: build an index into it first`);
   const host = options.host ?? '127.0.0.1';
-  // dev mode looks files up per request, so rebuilding the site or the data needs no restart.
-  const site = sirv(distDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: siteHeaders });
-  const data = sirv(dataDir, { dev: true, etag: true, onNoMatch: notFound, setHeaders: dataHeaders });
+  // Files are looked up per request, so rebuilding the site or the data needs no restart.
+  const site = staticFiles(distDir, siteHeaders, notFound);
+  const data = staticFiles(dataDir, dataHeaders, notFound);
   const siteGzip = gzipResponder(distDir, siteHeaders);
   const dataGzip = gzipResponder(dataDir, dataHeaders);
   const serve = (
     gzipped: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
-    plain: (req: IncomingMessage, res: ServerResponse) => void,
+    plain: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
     req: IncomingMessage,
     res: ServerResponse,
   ) =>
-    void gzipped(req, res).then(
-      (done) => {
-        if (!done) plain(req, res);
-      },
-      () => plain(req, res),
-    );
+    void gzipped(req, res)
+      .catch(() => false)
+      .then((done) => (done ? undefined : plain(req, res)))
+      .catch(() => failed(res));
 
   const server = createServer((req, res) => {
     options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range });
