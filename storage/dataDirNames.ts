@@ -53,12 +53,17 @@ export function inBuildFolder(path: string): boolean {
 /** Folders of thumbnails and originals, named by image content and shared between builds. */
 export const MEDIA_FOLDERS = ['thumbs', 'originals'] as const;
 
+/** The extensions of stored originals (index-builder/safeOriginal.ts makes only these). */
+export const ORIGINAL_EXTENSIONS: readonly string[] = ['jpg', 'png', 'gif', 'webp', 'avif'];
+
 /**
  * The names the builder gives thumbnails and originals (index-builder/imagePipeline.ts): only these are
  * its to delete. A folder of the same name can hold the user's own files when `--out` is a folder that
  * was not a data dir before (a photo shoot's `originals/`), and those must survive any build.
  */
-const MEDIA_FILE = /^(thumbs\/[0-9a-f]{16}\.webp|originals\/[0-9a-f]{16}\.(jpg|png|gif|webp|avif))$/;
+const MEDIA_FILE = new RegExp(
+  `^(thumbs/[0-9a-f]{16}\\.webp|originals/[0-9a-f]{16}\\.(${ORIGINAL_EXTENSIONS.join('|')}))$`,
+);
 
 /** Whether a data-dir path (`thumbs/….webp`) is a thumbnail or original the builder wrote. */
 export function ownedMedia(path: string): boolean {

@@ -92,6 +92,11 @@ describe('partial shard', () => {
     };
     const badHash = reseal((s) => (s.images[0].hash = 'not-hex'));
     expect(() => decodePartialShard(badHash, 'x')).toThrow(/image 0 is not \{key, hash \(64 hex\)/);
+    // The extension names a file the merge writes (originals/<hash16>.<ext>): only an original's.
+    for (const ext of ['/../../../escaped.txt', 'html', 'svg', '']) {
+      const badExt = reseal((s) => (s.images[0].ext = ext));
+      expect(() => decodePartialShard(badExt, 'x'), ext).toThrow(/image 0 is not .*ext \(of an original\)/);
+    }
     const badReason = reseal((s) => (s.skipped[0].reason = 'mystery' as never));
     expect(() => decodePartialShard(badReason, 'x')).toThrow(/skipped file 0 .* known reason/);
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ORIGINAL_EXTENSIONS } from '../../storage/dataDirNames';
 import type { BuildSkipReason, SkippedFile } from '../buildReport';
 
 /*
@@ -139,9 +140,9 @@ function checkHeader(value: unknown, fail: (problem: string) => never): ShardHea
       /^[0-9a-f]{64}$/.test(im.hash) &&
       isCount(im.width) &&
       isCount(im.height) &&
-      typeof im.ext === 'string' &&
+      ORIGINAL_EXTENSIONS.includes(im.ext as string) &&
       isCount(im.views);
-    if (!ok) fail(`image ${i} is not {key, hash (64 hex), width, height, ext, views}`);
+    if (!ok) fail(`image ${i} is not {key, hash (64 hex), width, height, ext (of an original), views}`);
   });
   h.skipped.forEach((s, i) => {
     const ok =
