@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,49 @@ describe('DataDirWriter', () => {
     expect(await readdir(join(dir, '.staging'))).toEqual([]);
     expect((await readFile(join(dir, '.build.lock'), 'utf8')).trim()).toBe(String(process.pid));
     await w.close();
+  });
+
+  it('gives the lock to one of several builds that start at once', async () => {
+    // Each process opens a writer on the same fresh folders at the same instants and says which it
+    // got. The lock once appeared empty for a moment, and a racing build took that for a dead one's.
+    const rounds = 30;
+    const start = Date.now() + 1500;
+    const script = `
+      const { DataDirWriter } = await import(${JSON.stringify(new URL('./dataDirWriter.ts', import.meta.url).pathname)});
+      const got = [];
+      for (let i = 0; i < ${rounds}; i++) {
+        while (Date.now() < ${start} + i * 100) await new Promise((r) => setImmediate(r));
+        if (await new DataDirWriter(${JSON.stringify(dir)} + '/round-' + i).open().then(() => true, () => false)) got.push(i);
+      }
+      process.stdout.write(JSON.stringify(got));`;
+    const racer = () =>
+      new Promise<number[]>((done, fail) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', fail);
+        child.on('close', () => done(JSON.parse(out || '[]') as number[]));
+      });
+    const results = await Promise.all([racer(), racer(), racer()]);
+    const holders = Array.from({ length: rounds }, (_, i) => results.filter((r) => r.includes(i)).length);
+    expect(holders).toEqual(Array(rounds).fill(1));
+  });
+
+  it('writes only inside the data dir', async () => {
+    const w = new DataDirWriter(join(dir, 'data'));
+    await w.open();
+    for (const name of [
+      'originals/0123456789abcdef./../../../escaped.txt',
+      '../x',
+      '/etc/x',
+      'a//b',
+      './x',
+    ]) {
+      await expect(w.putContentAddressed(name, Buffer.from('x')), name).rejects.toThrow(/not a plain path/);
+      await expect(w.replaceAtomically(name, Buffer.from('x')), name).rejects.toThrow(/not a plain path/);
+    }
+    await w.close();
+    expect(await readdir(dir)).toEqual(['data']);
   });
 
   it('never replaces an existing content-addressed file and replaces the manifest atomically', async () => {

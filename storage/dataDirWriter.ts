@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   BUILD_LOCK_FILE,
@@ -61,28 +61,56 @@ export class DataDirWriter {
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const lock = join(this.dir, BUILD_LOCK_FILE);
-    for (let attempt = 0; attempt < 2 && !this.locked; attempt++) {
-      try {
-        const fh = await open(lock, 'wx');
-        await fh.writeFile(`${process.pid}\n`);
-        await fh.close();
-        this.locked = true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-          throw new Error(
-            `another build (pid ${holder}) is writing ${this.dir}; remove ${lock} if it is not`,
-            { cause: err },
-          );
+    // The lock appears with the holder's pid already in it (a written file linked into place), so a
+    // reader never sees a live holder's lock empty.
+    const mine = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(mine, `${process.pid}\n`);
+    try {
+      for (let attempt = 0; attempt < 3 && !this.locked; attempt++) {
+        try {
+          await link(mine, lock);
+          this.locked = true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+          if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+            throw new Error(
+              `another build (pid ${holder}) is writing ${this.dir}; remove ${lock} if it is not`,
+              { cause: err },
+            );
+          }
+          await this.clearStaleLock(lock, holder);
         }
-        await rm(lock, { force: true }); // left by a build that died
       }
+    } finally {
+      await rm(mine, { force: true });
     }
     if (!this.locked) throw new Error(`cannot take the build lock ${lock}`);
     await rm(this.staging, { recursive: true, force: true });
     await mkdir(this.staging, { recursive: true });
     for (const sub of MEDIA_FOLDERS) await mkdir(join(this.dir, sub), { recursive: true });
+  }
+
+  /**
+   * Removes a lock left by a build that died (`holder` its pid, NaN when unreadable). Moved aside
+   * first and then checked: when another build cleared it and took the lock meanwhile, what was
+   * moved is that build's live lock, and it goes back.
+   */
+  private async clearStaleLock(lock: string, holder: number): Promise<void> {
+    const aside = `${lock}.${process.pid}.stale`;
+    try {
+      await rename(lock, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else cleared it
+      throw err;
+    }
+    const moved = Number.parseInt(await readFile(aside, 'utf8').catch(() => ''), 10);
+    if (moved !== holder && !(Number.isNaN(moved) && Number.isNaN(holder))) {
+      await link(aside, lock).catch(() => undefined);
+      await rm(aside, { force: true });
+      throw new Error(`another build (pid ${moved}) took the lock ${lock} as this one started`);
+    }
+    await rm(aside, { force: true });
   }
 
   async close(): Promise<void> {
@@ -123,7 +151,7 @@ export class DataDirWriter {
    * about 1.4 ms of CPU this way, 0.4 ms with synchronous calls).
    */
   async putContentAddressed(name: string, bytes: Uint8Array, durable = true): Promise<boolean> {
-    const target = join(this.dir, name);
+    const target = this.pathOf(name);
     if (exists(target)) return false;
     const folder = dirname(target);
     if (!this.folders.has(folder)) {
@@ -152,8 +180,19 @@ export class DataDirWriter {
 
   /** Atomic replace for small mutable files next to the manifest (e.g. the build report). */
   async replaceAtomically(name: string, bytes: Uint8Array): Promise<void> {
-    const temp = await this.stage(bytes);
-    await rename(temp, join(this.dir, name));
+    const target = this.pathOf(name);
+    await rename(await this.stage(bytes), target);
+  }
+
+  /**
+   * Where a file the build names goes: always inside the data dir. Names come from content hashes,
+   * but some arrive in files that other machines wrote (a distributed build's shards).
+   */
+  private pathOf(name: string): string {
+    const segments = name.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0')))
+      throw new Error(`refusing to write ${JSON.stringify(name)}: not a plain path inside the data dir`);
+    return join(this.dir, name);
   }
 
   /**
