@@ -212,14 +212,26 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     }
     const featurizeOnWorkers = async () => {
       const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
-      watcher = await JobWatcher.listen(queueName, o.redisUrl, sizes, o.progress ?? silentProgress, log);
+      // Until the loss guard below watches Redis, each call may wait this long for it.
+      const check = o.queueCheck ?? DEFAULT_QUEUE_CHECK;
+      const answered = <T>(step: Promise<T>, what: string) =>
+        withinTime(step, check.giveUpAfterMs, `Redis at ${o.redisUrl} (${what})`);
+      watcher = await JobWatcher.listen(
+        queueName,
+        o.redisUrl,
+        sizes,
+        o.progress ?? silentProgress,
+        log,
+        check.giveUpAfterMs,
+      );
       const queueStart = performance.now();
       const retry = o.retry ?? DEFAULT_RETRY;
-      await queue.addBulk(
-        jobs.map((data) => ({ name: 'featurize', data, opts: jobOptions(data.jobId, retry) })),
+      await answered(
+        queue.addBulk(jobs.map((data) => ({ name: 'featurize', data, opts: jobOptions(data.jobId, retry) }))),
+        'queueing the jobs',
       );
       // Registered only once every job is there: a worker that finds the build finds all its work.
-      await registry.register(queueName, heartbeat);
+      await answered(registry.register(queueName, heartbeat), 'registering the build');
       registered = true;
       beating = registry.keepAlive(queueName, heartbeat);
       log(
@@ -239,7 +251,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         jobs,
         retry,
         heartbeat,
-        check: o.queueCheck ?? DEFAULT_QUEUE_CHECK,
+        check,
         log,
       });
       guard = lossGuard;

@@ -1,18 +1,20 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
 import type { ProgressReporter } from '../progressReporter';
-import { bullConnection, type BuildJobData, type BuildJobResult } from './buildQueue';
+import { bullConnection, jobName, type BuildJobData, type BuildJobResult } from './buildQueue';
 import type { LostQueueGuard } from './lostQueueGuard';
 import { logErrorsOnce, withinTime } from './timeLimit';
 
 const KEYS_NAMED = 20;
 
 function describeFailure(job: Job<BuildJobData, BuildJobResult>): string {
-  const keys = job.data.entries.map((e) => e.key);
+  // A malformed job (someone else's data in the queue) fails too, and is described all the same.
+  const entries: unknown = (job.data as Partial<BuildJobData> | null)?.entries;
+  const keys = Array.isArray(entries) ? entries.map((e) => String((e as { key?: unknown } | null)?.key)) : [];
   const named =
     keys.slice(0, KEYS_NAMED).join(', ') +
     (keys.length > KEYS_NAMED ? `, … ${keys.length - KEYS_NAMED} more` : '');
   return (
-    `job ${job.data.jobId} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}\n` +
+    `job ${jobName(job)} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}\n` +
     `  its ${keys.length} images: ${named}`
   );
 }
@@ -37,17 +39,30 @@ export class JobWatcher {
     events.on('completed', ({ jobId }) => this.advance(jobId, this.sizes.get(jobId) ?? 0));
   }
 
-  /** Starts listening before the jobs are added, so no progress is missed. */
+  /**
+   * Starts listening before the jobs are added, so no progress is missed. Fails when Redis has not
+   * answered within `readyWithinMs` (its client would wait for it for ever).
+   */
   static async listen(
     queueName: string,
     redisUrl: string,
     sizes: ReadonlyMap<string, number>,
     progress: ProgressReporter,
     log: (line: string) => void,
+    readyWithinMs: number,
   ): Promise<JobWatcher> {
     const events = new QueueEvents(queueName, { connection: bullConnection(redisUrl) });
     logErrorsOnce(events, 'job events', log);
-    await events.waitUntilReady();
+    try {
+      await withinTime(
+        events.waitUntilReady(),
+        readyWithinMs,
+        `Redis at ${redisUrl} (listening to the jobs)`,
+      );
+    } catch (err) {
+      events.disconnect().catch(() => undefined);
+      throw err;
+    }
     return new JobWatcher(events, sizes, progress);
   }
 

@@ -186,4 +186,22 @@ describe('distributed build when Redis loses its state', () => {
     expect(performance.now() - t).toBeLessThan(QUEUE_CHECK.giveUpAfterMs + 20_000);
     await redis.restart();
   });
+
+  it('the coordinator fails with a clear message when Redis goes before the jobs are queued', async () => {
+    // The model is published and the unchanged images recalled (minutes, on a large collection)
+    // before anything is queued; nothing watched Redis then, and the build waited for it for ever.
+    let crashed: Promise<void> | undefined;
+    const built = runCoordinator(
+      coordinatorOptions(join(root, 'gone-before-queue'), {
+        log: (line) => {
+          if (line.startsWith('model ')) crashed ??= redis.crash();
+        },
+      }),
+    );
+    await expect(built).rejects.toThrow(
+      /Redis at redis:\/\/\S+ \((listening to the jobs|queueing the jobs|registering the build)\): no answer within/,
+    );
+    expect(crashed).toBeDefined();
+    await redis.restart();
+  });
 });
