@@ -107,6 +107,24 @@ describe('S3 source against s3rver', () => {
     expect(Buffer.from(await source.readHead(entry, 16))).toEqual(Buffer.from(whole.subarray(0, 16)));
   });
 
+  it('refuses to read an object that changed since it was listed', async () => {
+    const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const key = 'changing/a.png';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(10, 1) }));
+    const source = new S3Source(`s3://${BUCKET}/changing`, { endpoint });
+    const [entry] = (await source.list()).entries;
+    // Replaced by something much larger under the same key while the build runs.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(1 << 20, 2) }));
+    client.destroy();
+    await expect(source.read(entry)).rejects.toThrow(
+      /s3:\/\/\S+\/changing\/a\.png changed since it was listed/,
+    );
+    await expect(source.readHead(entry, 16)).rejects.toThrow(/changed since it was listed/);
+    // Listed again, it is read as it now is.
+    const [now] = (await source.list()).entries;
+    expect((await source.read(now)).length).toBe(1 << 20);
+  });
+
   it('builds through the CLI with the same ids, vectors and codes as the folder build', async () => {
     const model = await loadModel();
     const folderOut = join(root, 'from-folder');

@@ -107,11 +107,11 @@ export class S3Source implements ImageSource {
   }
 
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    return this.get(entry.location);
+    return this.get(entry.location, undefined, entry);
   }
 
   async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
-    return this.get(entry.location, `bytes=0-${bytes - 1}`);
+    return this.get(entry.location, `bytes=0-${bytes - 1}`, entry);
   }
 
   async readMeta(): Promise<unknown> {
@@ -131,11 +131,27 @@ export class S3Source implements ImageSource {
     }
   }
 
-  private async get(key: string, range?: string): Promise<Uint8Array> {
-    const out = await this.client.send(
-      new GetObjectCommand({ Bucket: this.location.bucket, Key: key, Range: range }),
-    );
-    if (out.Body === undefined) throw new Error(`s3://${this.location.bucket}/${key} has no body`);
+  /**
+   * An object's bytes. Given the entry it was listed as, only that version of it: the build decided
+   * from the listed size whether to read it whole (index-builder/imagePipeline.ts), and a bigger file
+   * put under the same key since (a video uploaded during the build) must not be read into memory.
+   * S3 refuses another ETag (If-Match); the size is checked too, for stores that ignore If-Match.
+   */
+  private async get(key: string, range?: string, listed?: SourceEntry): Promise<Uint8Array> {
+    const url = `s3://${this.location.bucket}/${key}`;
+    const ifMatch = listed !== undefined && listed.version.startsWith('"') ? listed.version : undefined;
+    const out = await this.client
+      .send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key, Range: range, IfMatch: ifMatch }))
+      .catch((err: Error) => {
+        if (err.name === 'PreconditionFailed') throw new Error(`${url} changed since it was listed`);
+        throw err;
+      });
+    if (out.Body === undefined) throw new Error(`${url} has no body`);
+    const size = range === undefined ? out.ContentLength : Number(out.ContentRange?.split('/')[1]);
+    if (listed !== undefined && size !== undefined && Number.isFinite(size) && size !== listed.size) {
+      (out.Body as { destroy?: () => void }).destroy?.();
+      throw new Error(`${url} changed since it was listed (${listed.size} bytes then, ${size} now)`);
+    }
     return out.Body.transformToByteArray();
   }
 }
