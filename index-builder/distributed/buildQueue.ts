@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { ModelSpec } from '../../core/modelSpec';
+import { parseModelSpec, type ModelSpec } from '../../core/modelSpec';
 import type { AugmentPlan } from '../augmentedViews';
 import type { SourceEntry } from '../imageSource';
 
@@ -24,6 +24,71 @@ export interface BuildJobData {
   augment: AugmentPlan;
   /** In listing order; the shard lists its images in this order. */
   entries: SourceEntry[];
+}
+
+/**
+ * A job as a worker took it from Redis, checked before anything is done with it: anyone who can
+ * write to Redis can put a job in a build's queue, and a worker acts on what it says with its own
+ * credentials. Throws naming the job and what is wrong.
+ */
+export function checkBuildJobData(data: unknown, queueName: string): BuildJobData {
+  const d = data as Partial<BuildJobData> | null;
+  const name = typeof d?.jobId === 'string' ? `job ${queueName}/${d.jobId}` : `a job on ${queueName}`;
+  const fail = (problem: string): never => {
+    throw new Error(`${name} is malformed: ${problem}`);
+  };
+  if (d === null || typeof d !== 'object') return fail('its data is not an object');
+  if (d.jobVersion !== BUILD_JOB_VERSION) {
+    throw new Error(
+      `${name} has job format ${String(d.jobVersion)}, this worker reads ${BUILD_JOB_VERSION}: ` +
+        'run the same Lookalike version as the coordinator',
+    );
+  }
+  if (typeof d.buildId !== 'string' || queueNameFor(d.buildId) !== queueName)
+    fail(`its build id ${JSON.stringify(d.buildId)} is not the queue's`);
+  if (typeof d.jobId !== 'string' || !/^job-\d{5,}$/.test(d.jobId)) fail('its job id is not job-NNNNN');
+  for (const field of ['source', 'work'] as const) {
+    if (typeof d[field] !== 'string' || !d[field].startsWith('s3://'))
+      fail(`its ${field} is not an s3:// URL`);
+  }
+  if (typeof d.model?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(d.model.sha256))
+    fail('its model has no sha256');
+  try {
+    parseModelSpec(d.model!.spec);
+  } catch (err) {
+    fail(`its model spec: ${(err as Error).message}`);
+  }
+  const positive = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+  if (!positive(d.maxPixels) || !positive(d.batchSize))
+    fail('maxPixels and batchSize must be positive integers');
+  const a = d.augment;
+  if (
+    typeof a?.viewsPerImage !== 'number' ||
+    !(a.viewsPerImage >= 0) ||
+    typeof a.sampleRate !== 'number' ||
+    !(a.sampleRate >= 0 && a.sampleRate <= 1)
+  )
+    fail('its augment plan is not {viewsPerImage ≥ 0, sampleRate in [0, 1]}');
+  if (!Array.isArray(d.entries)) return fail('it lists no entries');
+  d.entries.forEach((e: Partial<SourceEntry> | null, i) => {
+    const ok =
+      e !== null &&
+      typeof e === 'object' &&
+      ['album', 'path', 'key', 'location', 'version'].every(
+        (f) => typeof e[f as keyof SourceEntry] === 'string',
+      ) &&
+      typeof e.size === 'number' &&
+      Number.isSafeInteger(e.size) &&
+      e.size >= 0;
+    if (!ok) fail(`entry ${i} is not {album, path, key, location, size, version}`);
+  });
+  return d as BuildJobData;
+}
+
+/** A job's name for messages, from its data when that holds one (jobs are checked only when run). */
+export function jobName(job: { id?: string; data: unknown }): string {
+  const id = (job.data as { jobId?: unknown } | null)?.jobId;
+  return typeof id === 'string' ? id : (job.id ?? 'without an id');
 }
 
 /** What a worker returns for a finished job; the data itself is in the shard. */

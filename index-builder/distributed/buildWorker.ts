@@ -12,6 +12,8 @@ import {
   type BuildJobData,
   type BuildJobResult,
   type StallPolicy,
+  checkBuildJobData,
+  jobName,
 } from './buildQueue';
 import { BuildRegistry } from './buildRegistry';
 import { runBuildJob } from './runBuildJob';
@@ -203,7 +205,7 @@ export class BuildWorker {
       if (job === undefined) return;
       const { attemptsMade, opts } = job;
       this.o.log(
-        `job ${queueName}/${job.data.jobId} attempt ${attemptsMade} of ${opts.attempts ?? 1} failed: ${err.message}`,
+        `job ${queueName}/${jobName(job)} attempt ${attemptsMade} of ${opts.attempts ?? 1} failed: ${err.message}`,
       );
     });
     worker.on('stalled', (jobId) =>
@@ -240,7 +242,7 @@ export class BuildWorker {
   }
 
   private async process(job: BuildJob): Promise<BuildJobResult> {
-    const { data } = job;
+    const data = checkBuildJobData(job.data, job.queueName);
     const label = `job ${job.queueName}/${data.jobId}`;
     this.o.log(
       `${label} started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${data.entries.length} images`,

@@ -3,7 +3,7 @@ import { runImagePipeline } from '../imagePipeline';
 import type { OnnxModelRunner } from '../onnxModelRunner';
 import type { ProgressReporter } from '../progressReporter';
 import { S3Source } from '../s3Source';
-import { BUILD_JOB_VERSION, type BuildJobData, type BuildJobResult } from './buildQueue';
+import type { BuildJobData, BuildJobResult } from './buildQueue';
 import { encodePartialShard } from './partialShard';
 import type { RunnerPool } from './runnerPool';
 import { S3MediaSink } from './s3MediaSink';
@@ -28,12 +28,6 @@ export interface BuildJobContext {
  * makes a re-run after any failure simply overwrite what a previous try may have left.
  */
 export async function runBuildJob(data: BuildJobData, ctx: BuildJobContext): Promise<BuildJobResult> {
-  if (data.jobVersion !== BUILD_JOB_VERSION) {
-    throw new Error(
-      `job ${data.jobId} has job format ${String(data.jobVersion)}, this worker reads ${BUILD_JOB_VERSION}: ` +
-        'run the same Lookalike version as the coordinator',
-    );
-  }
   const store = new WorkStore(data.work, ctx.access);
   const source = new S3Source(data.source, ctx.access);
   const { sha256, spec } = data.model;
