@@ -8,6 +8,8 @@ import {
 import { MAX_GROUPS_PER_PAGE, type DuplicateGroup, type DuplicateGroupsPage } from '../core/duplicatesReader';
 import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
+import { printable } from '../core/printableText';
+import { nonEmpty } from './cliOptions';
 
 /*
  * npm run duplicates -- --index <dir> [--strictness near-identical|very-similar|similar] [--json]:
@@ -49,7 +51,7 @@ async function allGroups(
 async function main(argv: string[]): Promise<number> {
   const program = new Command('duplicates')
     .description("Print the build's near-duplicate groups, largest first")
-    .requiredOption('--index <dir>', 'data dir written by build-index')
+    .requiredOption('--index <dir>', 'data dir written by build-index', nonEmpty)
     .option(
       '--strictness <level>',
       `how close images must be to group (${DUPLICATE_STRICTNESS.join(', ')})`,
@@ -76,13 +78,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const from =
     thresholdSource === 'calibration' ? "the build's calibration" : "the builder's defaults (no calibration)";
-  console.log(
+  // Names come from the collection: controls in them are spelled out, not sent to the terminal.
+  const say = (line: string) => console.log(printable(line));
+  say(
     `${first.strictness}: ${first.totalGroups} groups, ${first.totalImages} images (score ≥ ${first.threshold}, from ${from})`,
   );
   groups.forEach((g, i) => {
-    console.log(`group ${i + 1}: ${g.members.length} images, lowest score ${g.minScore.toFixed(4)}`);
+    say(`group ${i + 1}: ${g.members.length} images, lowest score ${g.minScore.toFixed(4)}`);
     for (const m of g.members.map(memberRecord)) {
-      console.log(
+      say(
         `  ${m.score.toFixed(4)}  ${m.album}/${m.name}  ${m.width}×${m.height}  ${fileSize(m.bytes)}  (${m.id})`,
       );
     }
@@ -95,7 +99,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`duplicates: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(printable(`duplicates: ${err instanceof Error ? err.message : String(err)}`));
     process.exitCode = 1;
   },
 );

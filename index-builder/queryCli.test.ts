@@ -91,6 +91,16 @@ describe('npm run query', () => {
     expect(lines[2].results).toHaveLength(3);
   });
 
+  it('prints control characters in names spelled out, not to the terminal', async () => {
+    const evil = join(root, 'evil\u001b[2J\nforged.png');
+    await writeFile(evil, await shapePng(9));
+    const run = await runCli('queryCli.ts', ['--index', out, '--k', '2', evil]);
+    expect(run.code).toBe(0);
+    expect([...run.stdout].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
+    expect(run.stdout).toContain('evil\\u{1b}[2J\\u{a}forged.png:');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('forged'))).toEqual([]);
+  });
+
   it('exits non-zero only when every query failed, and for an unknown id', async () => {
     const all = await query(['--k', '3', join(root, 'missing.png'), '--id', 'ffffffffffff']);
     expect(all.code).not.toBe(0);

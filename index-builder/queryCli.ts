@@ -2,10 +2,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
-import { intInRange } from './cliOptions';
+import { intInRange, nonEmpty } from './cliOptions';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { openDataDir } from './openDataDir';
 import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
+import { printable } from '../core/printableText';
 
 interface CliOptions {
   index: string;
@@ -30,26 +31,27 @@ function cutOffLabel(value: string): SimilarityLabel {
   return value;
 }
 
+/** Text output: names and messages come from the collection, so controls in them are spelled out. */
+const say = (line: string) => console.log(printable(line));
+
 function printText(outcome: QueryOutcome): void {
   const what = 'query' in outcome ? outcome.query : `id ${outcome.id}`;
   if ('error' in outcome) {
-    console.log(`${what}: error: ${outcome.error}`);
+    say(`${what}: error: ${outcome.error}`);
     return;
   }
-  console.log(`${what}:`);
-  if (outcome.results.length === 0) console.log('  no close match');
+  say(`${what}:`);
+  if (outcome.results.length === 0) say('  no close match');
   outcome.results.forEach((r, i) => {
     const label = r.label === undefined ? '' : `  ${r.label}`;
-    console.log(
-      `  ${String(i + 1).padStart(2)}. ${r.score.toFixed(4)}  ${r.album}/${r.name}  (${r.id})${label}`,
-    );
+    say(`  ${String(i + 1).padStart(2)}. ${r.score.toFixed(4)}  ${r.album}/${r.name}  (${r.id})${label}`);
   });
 }
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('query')
     .description('Find the k most similar indexed images for each query image (or indexed id)')
-    .requiredOption('--index <dir>', 'data dir written by build-index')
+    .requiredOption('--index <dir>', 'data dir written by build-index', nonEmpty)
     .option('--k <n>', 'results per query', intInRange(1, 1000), 10)
     .option('--json', 'one JSON line per query')
     .option(
@@ -129,7 +131,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`query: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(printable(`query: ${err instanceof Error ? err.message : String(err)}`));
     process.exitCode = 1;
   },
 );

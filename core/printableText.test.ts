@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { printable } from './printableText';
+
+describe('printable', () => {
+  it('spells out controls, DEL and bidirectional controls, and keeps other text', () => {
+    expect(printable('a\nb')).toBe('a\\u{a}b');
+    expect(printable('\u001b]0;pwned\u0007x.png')).toBe('\\u{1b}]0;pwned\\u{7}x.png');
+    expect(printable('rtl\u202egnp.exe.png')).toBe('rtl\\u{202e}gnp.exe.png');
+    expect(printable('\u007f\u0085\u2066')).toBe('\\u{7f}\\u{85}\\u{2066}');
+    expect(printable('café 🐩 <script> "q" ü')).toBe('café 🐩 <script> "q" ü');
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * C0 and C1 control characters, DEL, and the bidirectional controls that reorder what follows them:
+ * in a file name printed on a terminal they could clear the screen, set its title, start a forged
+ * output line or make `photo‮gnp.exe` read backwards.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** One line of text as a terminal may show it: what a collection named is shown, never obeyed. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
