@@ -7,10 +7,20 @@ import { parseSitePrefix } from './sitePrefix';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
+/** A positive integer up to `max` (retries double their wait, so a huge count never gives up). */
+function positiveInt(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+/** An empty value (an unset shell variable, usually) would mean the current folder or no bucket. */
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset variable?)');
+  return value;
 }
 
 function endpointUrl(value: string): string {
@@ -50,12 +60,12 @@ function summary(r: DeployReport, dryRun: boolean): string[] {
 const program = new Command()
   .name('npm run deploy --')
   .description('Publish the site (dist/) and a data dir to an S3 bucket, served as a static website.')
-  .requiredOption('--bucket <name>', 'target bucket (must exist)')
+  .requiredOption('--bucket <name>', 'target bucket (must exist)', nonEmpty)
   .option('--prefix <prefix>', 'key prefix to publish under (default: bucket root)', '')
   .option('--region <region>', 'AWS region (default: AWS_REGION / profile; the bucket region wins)')
   .option('--endpoint <url>', 'S3-compatible endpoint (path-style), e.g. http://127.0.0.1:4568', endpointUrl)
-  .option('--site <dir>', 'built site', 'dist')
-  .option('--data <dir>', 'data dir written by npm run build-index', 'generated/demo-data')
+  .option('--site <dir>', 'built site', nonEmpty, 'dist')
+  .option('--data <dir>', 'data dir written by npm run build-index', nonEmpty, 'generated/demo-data')
   .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
   .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
   .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
@@ -64,8 +74,8 @@ const program = new Command()
     'bucket root only: let the policy make the whole bucket public (default: only the site keys)',
     false,
   )
-  .option('--concurrency <n>', 'parallel uploads', positiveInt, 8)
-  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt, 3)
+  .option('--concurrency <n>', 'parallel uploads', positiveInt(256), 8)
+  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt(20), 3)
   .showHelpAfterError();
 
 async function main(): Promise<void> {

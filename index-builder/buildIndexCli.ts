@@ -1,13 +1,14 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { buildIndex, defaultCacheDir } from './buildIndex';
 import type { BuildReport } from './buildReport';
-import { intInRange } from './cliOptions';
+import { intInRange, nonEmpty } from './cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';
 import { openSource } from './openSource';
 import { createProgressReporter, silentProgress } from './progressReporter';
+import { printable } from '../core/printableText';
 
 interface CliOptions {
   source: string;
@@ -61,28 +62,39 @@ function summary(report: BuildReport, out: string): string[] {
 function printOutcome(upToDate: boolean, report: BuildReport, out: string): void {
   if (upToDate) {
     console.log(
-      `up to date: ${out} already holds ${report.counts.indexed} images from ${report.source} ` +
-        `(built ${report.finishedAt}); use --force to rebuild`,
+      printable(
+        `up to date: ${out} already holds ${report.counts.indexed} images from ${report.source} ` +
+          `(built ${report.finishedAt}); use --force to rebuild`,
+      ),
     );
     return;
   }
-  for (const line of summary(report, out)) console.log(line);
+  // Skipped files are named as the collection names them: controls in names are spelled out.
+  for (const line of summary(report, out)) console.log(printable(line));
+}
+
+/** Checked here, not after the images are featurized (index-builder/assembleIndex.ts reads codes in 32-bit words). */
+function lshBits(value: string): number {
+  const n = intInRange(0, 4096)(value);
+  if (n % 32 !== 0) throw new InvalidArgumentError(`must be a multiple of 32, got ${n}`);
+  return n;
 }
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('build-index')
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
-    .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums')
-    .requiredOption('--out <dir>', 'data dir to write (manifest.json, index, catalog, thumbs, originals)')
+    .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums', nonEmpty)
+    .requiredOption(
+      '--out <dir>',
+      'data dir to write (manifest.json, index, catalog, thumbs, originals)',
+      nonEmpty,
+    )
     .option(
       '--model <spec.json or name>',
       'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3',
+      nonEmpty,
     )
-    .option(
-      '--bits <n>',
-      'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)',
-      intInRange(0, 1024),
-    )
+    .option('--bits <n>', 'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)', lshBits)
     .option(
       '--dims <n>',
       'compact vector dimensions (default 128; 96 in the sharded layout)',
@@ -111,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--cache <dir>',
       'embedding cache folder (default generated/cache/embeddings/<modelId>/); in a distributed build, where the coordinator keeps what the workers computed, so a rebuild queues only new and changed images',
+      nonEmpty,
     )
     .option('--max-pixels <n>', 'skip images with more pixels than this', intInRange(1, 2 ** 31))
     .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))
@@ -121,10 +134,15 @@ async function main(argv: string[]): Promise<void> {
       'fit a new transform even if the images added and removed since the last build have not moved it',
     )
     .option('--quiet', 'no progress output')
-    .option('--queue <redis-url>', 'distributed build: queue jobs on this Redis for `npm run build-worker`')
+    .option(
+      '--queue <redis-url>',
+      'distributed build: queue jobs on this Redis for `npm run build-worker`',
+      nonEmpty,
+    )
     .option(
       '--work <s3-url>',
       'distributed build: scratch prefix (default s3://<source bucket>/.lookalike-work/)',
+      nonEmpty,
     )
     .option(
       '--job-size <n>',
@@ -160,7 +178,7 @@ async function main(argv: string[]): Promise<void> {
       force: opts.force,
       refit: opts.refit,
       progress,
-      log: (line) => console.log(line),
+      log: (line) => console.log(printable(line)),
     });
     printOutcome(upToDate, report, opts.out);
     if (upToDate) return;
@@ -197,6 +215,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  console.error(`build-index: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(printable(`build-index: ${err instanceof Error ? err.message : String(err)}`));
   process.exitCode = 1;
 });

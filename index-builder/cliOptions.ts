@@ -10,3 +10,12 @@ export function intInRange(min: number, max: number): (value: string) => number 
     return n;
   };
 }
+
+/**
+ * A commander parser for a path or location: an empty value (an unset shell variable, usually) would
+ * otherwise mean the current folder, and a build would index or write whatever is there.
+ */
+export function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset variable?)');
+  return value;
+}

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,5 +75,44 @@ describe('a folder build', () => {
     // The thumbnails and originals it wrote are not new images for the next build.
     const again = await runCli('buildIndexCli.ts', args);
     expect(again.stdout).toMatch(/^up to date: .* already holds 3 images/);
+  });
+
+  it('refuses an empty path or a bad --bits before reading or writing anything', async () => {
+    // An unset shell variable gives '', which would have meant the current folder (the repo here).
+    const out = join(dir, 'never');
+    const cases: [string[], RegExp][] = [
+      [
+        ['--source', '', '--out', out],
+        /option '--source <location>' argument '' is invalid\. must not be empty/,
+      ],
+      [['--source', dir, '--out', ''], /'--out <dir>' argument '' is invalid\. must not be empty/],
+      [['--source', dir, '--out', out, '--cache', ' '], /'--cache <dir>' argument ' ' is invalid/],
+      [
+        ['--source', dir, '--out', out, '--bits', '5'],
+        /'--bits <n>' argument '5' is invalid\. must be a multiple of 32/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli('buildIndexCli.ts', args);
+      expect(run.code, args.join(' ')).not.toBe(0);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(await readdir(dir)).not.toContain('never');
+  });
+
+  it('names skipped files with their control characters spelled out', async () => {
+    const root = join(dir, 'named');
+    await threeImages(root);
+    await writeFile(join(root, 'faces', 'x\u001b]0;owned\u0007\nforged.png'), 'not an image');
+    const run = await runCli('buildIndexCli.ts', [
+      '--source',
+      root,
+      '--out',
+      join(dir, 'named-out'),
+      '--quiet',
+    ]);
+    expect(run.code).toBe(0);
+    expect([...run.stdout].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
+    expect(run.stdout).toContain('skipped faces/x\\u{1b}]0;owned\\u{7}\\u{a}forged.png: unsupported');
   });
 });
