@@ -15,7 +15,7 @@ import {
 } from './decodeImage';
 import type { EmbeddingCache } from './embeddingCache';
 import type { ImageSource, SourceEntry } from './imageSource';
-import { SIGNATURE_BYTES, looksLikeImage } from './imageSignature';
+import { SIGNATURE_BYTES, unfitToRead } from './imageSignature';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
@@ -101,32 +101,6 @@ function ahead<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-/** Files up to this size are read whole and judged by the decoder; larger ones are looked at first. */
-const LOOK_FIRST_ABOVE_BYTES = 16 * 2 ** 20;
-
-/**
- * Why a large file is not worth reading whole, from its listed size and first bytes; undefined when it
- * may be an image. A video of gigabytes was read into memory (four files at a time) only to be
- * skipped as unsupported. 8 bytes a pixel is a 16-bit RGBA image stored uncompressed: no image within
- * the pixel limit is larger than that.
- */
-async function unfitToRead(
-  entry: SourceEntry,
-  source: ImageSource,
-  maxPixels: number,
-): Promise<ImageDecodeError | undefined> {
-  if (entry.size <= LOOK_FIRST_ABOVE_BYTES) return undefined;
-  const size = `${(entry.size / 2 ** 20).toFixed(0)} MB`;
-  if (entry.size > maxPixels * 8 + 2 ** 20)
-    return new ImageDecodeError(
-      'too-large',
-      `${size}: more than an image of ${maxPixels} pixels takes; not read`,
-    );
-  if (!looksLikeImage(await source.readHead(entry, SIGNATURE_BYTES)))
-    return new ImageDecodeError('unsupported', `${size} and no image format by its first bytes; not read`);
-  return undefined;
-}
-
 /**
  * Reads, hashes, thumbnails, copies and featurizes every entry. Embeddings come from the cache when
  * the content is known; bad images are skipped with a reason. Three stages overlap: chunk i+2 is read
@@ -173,7 +147,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     if (recalled !== undefined) return recalled;
     let bytes: Uint8Array;
     try {
-      const unfit = await unfitToRead(entry, source, maxPixels);
+      const unfit = await unfitToRead(entry.size, () => source.readHead(entry, SIGNATURE_BYTES), maxPixels);
       if (unfit !== undefined) return skip(entry, unfit);
       bytes = await source.read(entry);
     } catch (err) {

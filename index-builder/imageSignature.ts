@@ -1,3 +1,5 @@
+import { ImageDecodeError } from './decodeImage';
+
 /*
  * Which of the images the builder decodes (sharp: JPEG, PNG, GIF, WebP, AVIF and HEIF, TIFF, SVG) a
  * file can be, told from its first bytes. The pipeline asks this of large files before reading them
@@ -49,4 +51,30 @@ export function signedFormat(head: Uint8Array): SignedFormat | undefined {
 
 export function looksLikeImage(head: Uint8Array): boolean {
   return signedFormat(head) !== undefined;
+}
+
+/** Files up to this size are read whole and judged by the decoder; larger ones are looked at first. */
+export const LOOK_FIRST_ABOVE_BYTES = 16 * 2 ** 20;
+
+/**
+ * Why a large file is not worth reading whole, from its size and first bytes (`readHead` gives at
+ * least SIGNATURE_BYTES of them); undefined when it may be an image. A video of gigabytes was read
+ * into memory (four files at a time) only to be skipped as unsupported. 8 bytes a pixel is a 16-bit
+ * RGBA image stored uncompressed: no image within the pixel limit is larger than that.
+ */
+export async function unfitToRead(
+  size: number,
+  readHead: () => Promise<Uint8Array>,
+  maxPixels: number,
+): Promise<ImageDecodeError | undefined> {
+  if (size <= LOOK_FIRST_ABOVE_BYTES) return undefined;
+  const mb = `${(size / 2 ** 20).toFixed(0)} MB`;
+  if (size > maxPixels * 8 + 2 ** 20)
+    return new ImageDecodeError(
+      'too-large',
+      `${mb}: more than an image of ${maxPixels} pixels takes; not read`,
+    );
+  if (!looksLikeImage(await readHead()))
+    return new ImageDecodeError('unsupported', `${mb} and no image format by its first bytes; not read`);
+  return undefined;
 }

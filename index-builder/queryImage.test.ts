@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -71,5 +72,25 @@ describe('readQueryImage', () => {
       width: 16,
       height: 20,
     });
+  });
+
+  it('refuses what is not a regular file, and a large non-image without reading it', async () => {
+    const fifo = join(dir, 'pipe.png');
+    execFileSync('mkfifo', [fifo]);
+    await expect(readQueryImage(fifo)).rejects.toThrow(/pipe\.png is not a regular file/);
+    await expect(readQueryImage(dir)).rejects.toThrow(/is not a regular file|EISDIR/);
+    // Sparse: 40 MB on paper, nothing on disk. Read whole, it would have taken 40 MB of memory.
+    const movie = join(dir, 'movie.png');
+    await writeFile(movie, Buffer.from('\x00\x00\x00\x18ftypmp42', 'latin1'));
+    await truncate(movie, 40 * 2 ** 20);
+    await expect(readQueryImage(movie)).rejects.toThrow(
+      /40 MB and no image format by its first bytes; not read/,
+    );
+    const huge = join(dir, 'huge.png');
+    await writeFile(huge, '');
+    await truncate(huge, 900 * 2 ** 20);
+    await expect(readQueryImage(huge)).rejects.toThrow(
+      /900 MB: more than an image of 100000000 pixels takes/,
+    );
   });
 });
