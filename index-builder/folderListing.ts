@@ -72,6 +72,22 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
   }
 
   const fileKey = (rel: string) => placeInAlbum(rel, rootAlbum).key;
+  /**
+   * The entries of a folder whose names are UTF-8; the others are reported. Read as strings, such a
+   * name was decoded with U+FFFD in it: that path does not exist, and two names could become one.
+   */
+  const namedInUtf8 = (rel: string, dirents: Dirent<Buffer>[]): Dirent[] =>
+    dirents.flatMap((d) => {
+      const name = d.name.toString('utf8');
+      if (Buffer.from(name, 'utf8').equals(d.name)) return [Object.assign(d, { name }) as unknown as Dirent];
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      skipped.push({
+        key: d.isDirectory() ? `${childRel}/` : fileKey(childRel),
+        reason: 'bad-key',
+        message: `the name is not UTF-8 (bytes ${d.name.toString('hex')}): rename it to include it`,
+      });
+      return [];
+    });
   const addFile = async (rel: string, path: string) => {
     try {
       const s = await stat(path);
@@ -90,7 +106,7 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
   const walk = async (rel: string, chain: string[]): Promise<void> => {
     let dirents: Dirent[];
     try {
-      dirents = await readdir(join(root, rel), { withFileTypes: true });
+      dirents = namedInUtf8(rel, await readdir(join(root, rel), { withFileTypes: true, encoding: 'buffer' }));
     } catch (err) {
       if (rel === '') {
         throw new Error(`source folder ${root} cannot be read: ${errorCode(err)}`, { cause: err });

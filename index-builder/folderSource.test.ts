@@ -51,6 +51,27 @@ describe('FolderSource', () => {
     expect(await source.readMeta()).toEqual({ 'beach/a.jpg': { place: 'Nice' } });
   });
 
+  it('reports file and folder names that are not UTF-8 instead of losing them', async () => {
+    const root = join(dir, 'names');
+    await mkdir(join(root, 'album'), { recursive: true });
+    const raw = (...parts: (string | Buffer)[]) =>
+      Buffer.concat([Buffer.from(`${root}/`), ...parts.map((p) => Buffer.from(p))]);
+    // Latin-1 é, an invalid byte, and a valid U+FFFD: read as strings, the first two became the third.
+    await writeFile(raw('album/photo', Buffer.from([0xe9]), '.jpg'), 'a');
+    await writeFile(raw('album/bad', Buffer.from([0xff]), '.png'), 'b');
+    await writeFile(join(root, 'album', 'bad\ufffd.png'), 'c');
+    await mkdir(raw('alb', Buffer.from([0xc3, 0x28])));
+    await writeFile(raw('alb', Buffer.from([0xc3, 0x28]), '/d.png'), 'd');
+    const { entries, skipped } = await new FolderSource(root).list();
+    expect(entries.map((e) => e.key)).toEqual(['album/bad\ufffd.png']);
+    expect(Buffer.from(await new FolderSource(root).read(entries[0])).toString()).toBe('c');
+    expect(skipped.map((s) => [s.key, s.reason, s.message])).toEqual([
+      ['album/bad\ufffd.png', 'bad-key', expect.stringMatching(/not UTF-8 \(bytes 626164ff2e706e67\)/)],
+      ['album/photo\ufffd.jpg', 'bad-key', expect.stringMatching(/not UTF-8 \(bytes 70686f746fe92e6a7067\)/)],
+      ['alb\ufffd(/', 'bad-key', expect.stringMatching(/not UTF-8 \(bytes 616c62c328\)/)],
+    ]);
+  });
+
   it('follows links only inside the source, and reports links leading out or round in a loop', async () => {
     const root = join(dir, 'Holiday');
     await mkdir(join(root, 'beach', 'day 2'), { recursive: true });

@@ -20,8 +20,8 @@ export interface SourceEntry {
 
 /**
  * Why a listing left out something the collection seems to hold: a symbolic link leading out of the
- * source or round in a loop, a folder that cannot be read, an S3 key that is not a usable path, the
- * build's own output folder. Each is reported in build-report.json, never dropped silently.
+ * source or round in a loop, a folder that cannot be read, an S3 key that is not a usable path or a
+ * file name that is not UTF-8 (`bad-key`), the build's own output folder. Each is reported in build-report.json, never dropped silently.
  */
 export type ListingSkipReason =
   'outside-source' | 'symlink-loop' | 'unreadable-folder' | 'bad-key' | 'build-output';
