@@ -96,11 +96,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   }
   const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
 
+  // Before the data dir is touched: a cache that cannot be opened fails the build with nothing written.
+  const cache = await openModelCache(options.cacheDir, spec, modelSha256);
   const writer = new DataDirWriter(outDir);
   await writer.open();
   try {
-    const cache = await openModelCache(options.cacheDir, spec, modelSha256);
-
     const { entries, skipped } = uniqueEntries(listing);
     const records = await readSourceFileRecords(outDir, maxPixels);
 

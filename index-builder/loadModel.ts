@@ -24,9 +24,11 @@ export async function loadModel(specPath?: string): Promise<LoadedModel> {
   try {
     text = await readFile(specPath, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read model spec ${specPath}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-      cause: err,
-    });
+    const code = (err as NodeJS.ErrnoException).code;
+    // A bare word was more likely meant as a built-in model's name than as a file.
+    const names =
+      code === 'ENOENT' && !/[/.]/.test(specPath) ? ` (built-in models: ${NSFWJS_MODELS.join(', ')})` : '';
+    throw new Error(`cannot read model spec ${specPath}: ${code ?? String(err)}${names}`, { cause: err });
   }
   let json: unknown;
   try {

@@ -77,7 +77,7 @@ describe('a folder build', () => {
     expect(again.stdout).toMatch(/^up to date: .* already holds 3 images/);
   });
 
-  it('refuses an empty path or a bad --bits before reading or writing anything', async () => {
+  it('refuses an empty path, a bad --bits, a file in the way and an unknown model name, writing nothing', async () => {
     // An unset shell variable gives '', which would have meant the current folder (the repo here).
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
@@ -92,6 +92,20 @@ describe('a folder build', () => {
         /'--bits <n>' argument '5' is invalid\. must be a multiple of 32/,
       ],
     ];
+    // And what only the build can find out, still before it writes: a file where a folder must be, a
+    // model name that is not one.
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'x');
+    await threeImages(join(dir, 'some'));
+    const some = ['--source', join(dir, 'some'), '--quiet'];
+    cases.push(
+      [[...some, '--out', aFile], /the data dir \S+a-file cannot be made: a file is in the way/],
+      [[...some, '--out', out, '--cache', aFile], /ENOTDIR|EEXIST/],
+      [
+        [...some, '--out', out, '--model', 'resnet'],
+        /cannot read model spec resnet: ENOENT \(built-in models: mobilenet_v2/,
+      ],
+    );
     for (const [args, message] of cases) {
       const run = await runCli('buildIndexCli.ts', args);
       expect(run.code, args.join(' ')).not.toBe(0);

@@ -59,7 +59,12 @@ export class DataDirWriter {
 
   /** Takes the build lock and clears what a killed build may have left in staging. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTDIR') throw err;
+      throw new Error(`the data dir ${this.dir} cannot be made: a file is in the way (${err.code})`, {
+        cause: err,
+      });
+    });
     const lock = join(this.dir, BUILD_LOCK_FILE);
     // The lock appears with the holder's pid already in it (a written file linked into place), so a
     // reader never sees a live holder's lock empty.
