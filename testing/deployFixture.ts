@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CatalogItem } from '../core/catalog';
 import type { Manifest } from '../core/manifest';
-import type { ModelSpec } from '../core/modelSpec';
+import { FIXTURE_MODEL_SPEC } from './modelSpecFixture';
 import { assembleIndex } from '../index-builder/assembleIndex';
 import { buildResidentCatalog } from '../index-builder/shardedCatalog';
 import { DataDirWriter } from '../storage/dataDirWriter';
@@ -34,25 +34,6 @@ function modelBytes(seed: string, length: number): Buffer {
   for (let i = 0; i < floats.length; i++) floats[i] = (noise.readUInt16LE(2 * i) - 32768) / 8192;
   return Buffer.from(floats.buffer);
 }
-
-const SPEC: ModelSpec = {
-  specVersion: 1,
-  id: 'fixture-model',
-  file: 'model.onnx',
-  input: {
-    name: 'input',
-    layout: 'NCHW',
-    width: 224,
-    height: 224,
-    fit: 'center-crop',
-    cropFraction: 1,
-    resize: 'bilinear-antialias',
-    scale: 1 / 255,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
-  },
-  output: { name: 'embedding', dim: 8 },
-};
 
 async function put(root: string, path: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(dirname(join(root, path)), { recursive: true });
@@ -140,10 +121,10 @@ export async function writeFixtureData(dataDir: string, version: number): Promis
     // A real index (deploy opens the build with the site's own reader), over vectors that change with
     // the version as a rebuild's would; the catalog follows the index's row order.
     const embeddings = items.map((_, i) => {
-      const noise = seededBytes(`vector${i}-v${version}`, SPEC.output.dim);
+      const noise = seededBytes(`vector${i}-v${version}`, FIXTURE_MODEL_SPEC.output.dim);
       return Float32Array.from(noise, (b) => b / 128 - 1);
     });
-    const index = await assembleIndex(embeddings, { modelId: SPEC.id, dims: 4 });
+    const index = await assembleIndex(embeddings, { modelId: FIXTURE_MODEL_SPEC.id, dims: 4 });
     const rowOf = new Uint32Array(items.length);
     index.order.forEach((i, row) => (rowOf[i] = row));
     // Shards of 2 items, so that the data dir has several (deploy must publish each).
@@ -152,7 +133,7 @@ export async function writeFixtureData(dataDir: string, version: number): Promis
       layout: 'resident',
       createdAt: new Date(Date.UTC(2026, 0, version)),
       count: items.length,
-      model: { spec: SPEC, bytes: modelBytes('model', FIXTURE_MODEL_BYTES) },
+      model: { spec: FIXTURE_MODEL_SPEC, bytes: modelBytes('model', FIXTURE_MODEL_BYTES) },
       index: index.bytes,
       catalog: catalog.indexBytes,
       catalogShards: catalog.files,

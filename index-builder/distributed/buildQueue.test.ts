@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL_SPEC } from '../../testing/modelSpecFixture';
 import { BUILD_JOB_VERSION, checkBuildJobData, jobName, queueNameFor, type BuildJobData } from './buildQueue';
 
 const QUEUE = queueNameFor('b1-test');
@@ -12,24 +13,7 @@ function job(): BuildJobData {
     work: 's3://bucket/.lookalike-work/',
     model: {
       sha256: 'ab'.repeat(32),
-      spec: {
-        specVersion: 1,
-        id: 'm',
-        file: 'm.onnx',
-        input: {
-          name: 'input',
-          layout: 'NCHW',
-          width: 160,
-          height: 160,
-          fit: 'center-crop',
-          cropFraction: 1,
-          resize: 'bilinear-antialias',
-          scale: 1 / 255,
-          mean: [0, 0, 0],
-          std: [1, 1, 1],
-        },
-        output: { name: 'embedding', dim: 8 },
-      },
+      spec: FIXTURE_MODEL_SPEC,
     },
     maxPixels: 1e8,
     batchSize: 16,
