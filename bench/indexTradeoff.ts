@@ -27,7 +27,7 @@ import {
   assembleIndex,
   packIndex,
 } from '../index-builder/assembleIndex';
-import { DEFAULT_WHITEN_EPSILON, fitTransform } from '../index-builder/fitTransform';
+import { DEFAULT_MAX_FIT_ROWS, fitTransform, whitenEpsilonFor } from '../index-builder/fitTransform';
 import { EMOJI_VENDORS } from '../models/research/emojiDataset';
 import { recallAtK } from '../models/research/retrievalRecall';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
@@ -400,7 +400,7 @@ async function writeReport(
     );
   }
   lines.push(
-    `- Whitening regulariser ε = ${DEFAULT_WHITEN_EPSILON} (component i divided by √(λᵢ + ε·mean λ); index-builder/fitTransform.ts).`,
+    `- Whitening regulariser ε = ${whitenEpsilonFor(DEFAULT_MAX_FIT_ROWS, false)}, the plain whitened PCA's (component i divided by √(λᵢ + ε·mean λ); index-builder/fitTransform.ts).`,
   );
   lines.push(
     `- Search strategy (core/lshIndex.ts \`defaultSearchStrategy\`), for an index with codes: exact int8 scan up to ${EXACT_SCAN_MAX_ROWS} rows; above, the max(${LSH_MIN_CANDIDATES}, 8·k, count/${1 / LSH_CANDIDATE_FRACTION}) rows nearest in Hamming distance are re-ranked by int8 cosine.`,

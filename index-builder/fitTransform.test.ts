@@ -2,7 +2,14 @@ import { Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { compactVector, type VectorTransform } from '../core/vectorTransform';
-import { MIN_VIEWS, fitTransform, invarianceInnerDims, topEigen, type AugmentedView } from './fitTransform';
+import {
+  MIN_VIEWS,
+  fitTransform,
+  invarianceInnerDims,
+  topEigen,
+  whitenEpsilonFor,
+  type AugmentedView,
+} from './fitTransform';
 
 function covariance(rows: Float32Array[]): Matrix {
   const n = rows.length;
@@ -23,6 +30,45 @@ function projected(rows: Float32Array[], t: VectorTransform): number[][] {
     }),
   );
 }
+
+describe('whitenEpsilonFor', () => {
+  it('damps a learned fit more below two rows per inner component, and fitTransform uses it by default', async () => {
+    expect([12, 511, 512, 10_000].map((rows) => whitenEpsilonFor(rows, true))).toEqual([1, 1, 0.3, 0.3]);
+    expect([12, 10_000].map((rows) => whitenEpsilonFor(rows, false))).toEqual([0.1, 0.1]);
+    for (const count of [200, 600]) {
+      const { embeddings } = syntheticEmbeddings({
+        count,
+        dim: 16,
+        clusters: 10,
+        spread: 1,
+        seed: 2,
+        decay: 1,
+      });
+      // Plain whitened PCA: no views.
+      const byDefault = await fitTransform(embeddings, { dims: 8 });
+      const explicit = await fitTransform(embeddings, { dims: 8, whitenEpsilon: 0.1 });
+      expect(byDefault.projection).toEqual(explicit.projection);
+      // Learned: views of every row (a small shift each).
+      const views = embeddings.map((e, row) => ({
+        row,
+        embedding: e.map((v, j) => v + ((row * 7 + j) % 5) * 0.01),
+      }));
+      const learned = await fitTransform(embeddings, { dims: 8, views });
+      const learnedExplicit = await fitTransform(embeddings, {
+        dims: 8,
+        views,
+        whitenEpsilon: whitenEpsilonFor(count, true),
+      });
+      const learnedOther = await fitTransform(embeddings, {
+        dims: 8,
+        views,
+        whitenEpsilon: count < 512 ? 0.3 : 1,
+      });
+      expect(learned.projection).toEqual(learnedExplicit.projection);
+      expect(learned.projection).not.toEqual(learnedOther.projection);
+    }
+  });
+});
 
 describe('fitTransform', () => {
   const { embeddings } = syntheticEmbeddings({
