@@ -11,8 +11,9 @@ import { staticFiles } from './staticFiles';
 
 /*
  * Serves a built site at / and a data dir at /data/, the layout of a published deployment
- * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting (scripts/staticFiles.ts). Cache headers follow
- * the data dir's rules: manifest.json and the page are revalidated, content-addressed files are immutable.
+ * (docs/architecture.md). Like a static host: byte ranges, ETags, no rewriting (scripts/staticFiles.ts).
+ * Cache headers follow the data dir's rules: manifest.json and the page are revalidated,
+ * content-addressed files are immutable.
  * Every response is `nosniff`; the site gets the app's CSP, data files a CSP that makes them inert
  * (scripts/securityHeaders.ts). What deploy stores gzipped on S3 is sent gzipped (scripts/gzipResponder.ts).
  */

@@ -26,6 +26,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Puts `file` in place as `target`, failing with EEXIST when something is there. A hard link makes the
+ * target appear with its content; where the file system has none (some network and FUSE mounts), the
+ * target is created exclusively and written, as before.
+ */
+async function linkOrCreate(file: string, target: string): Promise<void> {
+  try {
+    await link(file, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
+    const fh = await open(target, 'wx');
+    try {
+      await fh.writeFile(await readFile(file));
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
 function isMediaName(name: string): boolean {
   return (MEDIA_FOLDERS as readonly string[]).includes(name.slice(0, Math.max(0, name.indexOf('/'))));
 }
@@ -73,7 +93,7 @@ export class DataDirWriter {
     try {
       for (let attempt = 0; attempt < 3 && !this.locked; attempt++) {
         try {
-          await link(mine, lock);
+          await linkOrCreate(mine, lock);
           this.locked = true;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
