@@ -38,13 +38,13 @@ export const PROBE_ROWS = 2048;
 export const MAX_CANDIDATES_PER_IMAGE = 64;
 
 /**
- * Thresholds of a build without calibration (fewer than 1000 images). Its transform is fitted on so
- * few images that even light edits land far apart: on the 34-image e2e fixture a JPEG, a resize or a
- * crop of an emoji scores 0.1–0.5 against it, as low as unrelated smileys (up to 0.52), and its own
- * edited copies' median is 0.52. No threshold tells those apart, so without calibration only what such
- * a collection can still tell is grouped: lossless copies (1.0) and slight colour changes (0.85–0.92
- * for +4 % brightness there). Calibrated builds put near-identical at 0.72–0.74 (demo, e2e calibrated
- * fixture), so these constants are stricter than any calibrated level.
+ * Thresholds of a build without calibration (fewer than 1000 images). Its transform is fitted on few
+ * images, so scores spread more than in a calibrated build: on the 34-image e2e fixture a JPEG, a
+ * resize or a crop of an emoji scores 0.65–0.91 against it and unrelated smileys up to 0.50 (0.1–0.5
+ * and 0.52 before the small-collection whitening regulariser, fitTransform.ts whitenEpsilonFor).
+ * Without calibration only clear cases are grouped: lossless copies (1.0) and slight colour changes
+ * (0.84–0.91 for +8 % brightness there). Calibrated builds put near-identical at 0.72–0.74 (demo, e2e
+ * calibrated fixture), so these constants are stricter than any calibrated level.
  */
 export const DEFAULT_DUPLICATE_THRESHOLDS: Record<DuplicateStrictness, number> = {
   'near-identical': 0.95,

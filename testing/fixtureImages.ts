@@ -140,10 +140,13 @@ export interface PlantedCopy {
 }
 
 /*
- * Near-duplicates planted next to the fixture. The fixture is too small to calibrate (30 images), and
- * its transform, fitted on so few images, spreads even light edits far apart (a JPEG or a resize of an
- * emoji scores 0.2–0.5 against it, as low as unrelated smileys), so the copies are the edits such a
- * collection can still tell: a lossless re-encode (same pixels, another file) and a slight brightening.
+ * Near-duplicates planted next to the fixture. The fixture is too small to calibrate (30 images), so
+ * its groups come from the builder's default thresholds (near-identical 0.95, very similar 0.88,
+ * similar 0.75). The copies: a lossless re-encode (same pixels, another file: 1.0) and a brightening
+ * by 8 %, which scores 0.84 (joy) and 0.91 (sweat_smile) against its source, one on each side of
+ * 0.88; unrelated smileys score up to 0.50, and a JPEG, a resize or a crop 0.65–0.91 (measured
+ * December 2026, with the small-collection whitening regulariser; before it, light edits scored
+ * 0.1–0.5 here and +4 % brightness 0.84–0.93).
  */
 const reencode = (png: Buffer) => sharp(png).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
 const brighten = (factor: number) => (png: Buffer) =>
@@ -165,14 +168,14 @@ export const PLANTED_COPIES: readonly PlantedCopy[] = [
   {
     file: 'joy_brighter.png',
     source: { album: 'Google', emoji: 'joy' },
-    edit: 'brightness +4 %',
-    make: brighten(1.04),
+    edit: 'brightness +8 %',
+    make: brighten(1.08),
   },
   {
     file: 'sweat_smile_brighter.png',
     source: { album: 'Apple', emoji: 'sweat_smile' },
-    edit: 'brightness +4 %',
-    make: brighten(1.04),
+    edit: 'brightness +8 %',
+    make: brighten(1.08),
   },
 ];
 
