@@ -11,7 +11,7 @@ import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 10;
+const BUILDER_FORMAT = 11;
 
 export interface FingerprintInputs {
   source: string;

@@ -33,7 +33,7 @@ function projected(rows: Float32Array[], t: VectorTransform): number[][] {
 
 describe('whitenEpsilonFor', () => {
   it('damps a learned fit more below two rows per inner component, and fitTransform uses it by default', async () => {
-    expect([12, 511, 512, 10_000].map((rows) => whitenEpsilonFor(rows, true))).toEqual([1, 1, 0.3, 0.3]);
+    expect([12, 511, 512, 10_000].map((rows) => whitenEpsilonFor(rows, true))).toEqual([1, 1, 0.1, 0.1]);
     expect([12, 10_000].map((rows) => whitenEpsilonFor(rows, false))).toEqual([0.1, 0.1]);
     for (const count of [200, 600]) {
       const { embeddings } = syntheticEmbeddings({
@@ -62,7 +62,7 @@ describe('whitenEpsilonFor', () => {
       const learnedOther = await fitTransform(embeddings, {
         dims: 8,
         views,
-        whitenEpsilon: count < 512 ? 0.3 : 1,
+        whitenEpsilon: count < 512 ? 0.1 : 1,
       });
       expect(learned.projection).toEqual(learnedExplicit.projection);
       expect(learned.projection).not.toEqual(learnedOther.projection);

@@ -58,7 +58,7 @@ export interface PreviousFit {
 }
 
 /** Bump when fitTransform changes what it computes from the same inputs. */
-const FIT_FORMAT = 5;
+const FIT_FORMAT = 6;
 
 /** The key of a build's fit: its model and the settings fitTransform takes. */
 export function fitKeyFor(modelSha256: string, s: PublishSettings): string {
