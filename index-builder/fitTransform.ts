@@ -71,7 +71,7 @@ export function invarianceInnerDims(rows: number): number {
 export function whitenEpsilonFor(rows: number, learned: boolean): number {
   return learned && rows < 2 * MIN_INNER_DIMS ? SMALL_COLLECTION_WHITEN_EPSILON : DEFAULT_WHITEN_EPSILON;
 }
-export const DEFAULT_WHITEN_EPSILON = 0.1;
+const DEFAULT_WHITEN_EPSILON = 0.1;
 const SMALL_COLLECTION_WHITEN_EPSILON = 1;
 export const DEFAULT_MAX_FIT_ROWS = 10_000;
 /**
