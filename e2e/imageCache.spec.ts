@@ -31,6 +31,13 @@ test('thumbnails and originals are cached apart, each original with its size; da
     await expect
       .poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
       .toBe(true);
+    // A result's thumbnail is stored before the page gets it: once it has loaded, it is cached. It is lazy,
+    // so it is brought into view first.
+    const thumbnail = page.getByTestId('result').first().locator('img');
+    await thumbnail.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .toBe(true);
 
     const cached = await page.evaluate(async (header) => {
       const paths = async (name: string) =>
