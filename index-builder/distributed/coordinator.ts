@@ -84,6 +84,8 @@ export interface DistributedBuildResult extends BuildIndexResult {
 
 /** How long a cleanup step may wait for Redis, which may be gone. */
 const CLEANUP_MS = 5_000;
+/** A job that Redis no longer holds when its result is read. */
+const GONE = Symbol('gone');
 
 /**
  * Runs cleanup steps after a build whatever happened, each for at most CLEANUP_MS; a failing step
@@ -255,24 +257,30 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         log,
       });
       guard = lossGuard;
-      await watcher.waitForAll(queue, 250, lossGuard);
-      const queueMs = performance.now() - queueStart;
       // Every job must have completed (or, after Redis lost it, left its shard); only their shards are merged.
       const readResults = () =>
         Promise.all(
-          jobs.map(async (data) => {
+          jobs.map(async (data): Promise<BuildJobResult | undefined | typeof GONE> => {
             if (lossGuard.doneFromShards.has(data.jobId)) return undefined;
             const job = await queue.getJob(data.jobId);
-            const result = job?.returnvalue;
-            if (job === undefined || !(await job.isCompleted()) || result === undefined || result === null) {
+            if (job === undefined) return GONE;
+            const result = job.returnvalue;
+            if (!(await job.isCompleted()) || result === undefined || result === null) {
               throw new Error(`job ${data.jobId} is not complete though the queue counted it so`);
             }
             return result;
           }),
         );
-      const results = await lossGuard.ask('read the job results', readResults);
-      if (results === undefined)
-        throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
+      let results: (BuildJobResult | undefined)[] | undefined;
+      while (results === undefined) {
+        await watcher.waitForAll(queue, 250, lossGuard);
+        const read = await lossGuard.ask('read the job results', readResults);
+        if (read === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
+        // Redis lost jobs after counting them done: those with shards are done, the others run again.
+        if (read.includes(GONE)) await lossGuard.recoverNow();
+        else results = read as (BuildJobResult | undefined)[];
+      }
+      const queueMs = performance.now() - queueStart;
       await releaseQueue();
       const finished: FinishedJob[] = jobs.map((data, i) => ({
         jobId: data.jobId,

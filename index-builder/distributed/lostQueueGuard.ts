@@ -93,6 +93,16 @@ export class LostQueueGuard {
     return this.recover(state.registered);
   }
 
+  /**
+   * For jobs found gone after the queue counted them all done (Redis lost its state in between):
+   * recovers at once, as a due check would. Returns the jobs newly found done through their shards.
+   */
+  async recoverNow(): Promise<string[]> {
+    const { registry, queueName } = this.o;
+    const registered = await this.ask('check the build registration', () => registry.isRegistered(queueName));
+    return this.recover(registered ?? false);
+  }
+
   /** Returns the jobs newly found done through their shards. */
   private async recover(registered: boolean): Promise<string[]> {
     const { queue, queueName, registry, store, jobs, retry, heartbeat, log } = this.o;

@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Queue } from 'bullmq';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -153,6 +154,38 @@ describe('distributed build when Redis loses its state', () => {
     expectNoStackTraces(worker.output());
     expectNoStackTraces(consoleErrors.mock.calls.flat().join('\n'));
     consoleErrors.mockRestore();
+  });
+
+  it('finishes from the shards when Redis restarts empty after every job is done, before the results are read', async () => {
+    // The moment between the queue counting every job done and the coordinator reading their results.
+    const read = Queue.prototype.getJob;
+    let restarted: Promise<void> | undefined;
+    const getJob = vi.spyOn(Queue.prototype, 'getJob').mockImplementation(async function (this: Queue, id) {
+      restarted ??= redis.crash().then(() => redis.restart());
+      await restarted;
+      return read.call(this, id);
+    });
+    const lines: string[] = [];
+    const helper = startWorker('results');
+    try {
+      await helper.waitForLine(/waiting for jobs/);
+      const { report } = await runCoordinator(
+        coordinatorOptions(join(root, 'lost-results'), { log: (l) => lines.push(l) }),
+      );
+      expect(restarted).toBeDefined();
+      expect(lines.join('\n'), lines.join('\n')).toMatch(
+        new RegExp(
+          `lost its state \\(${IMAGES / JOB_SIZE} of ${IMAGES / JOB_SIZE} jobs gone.*${IMAGES / JOB_SIZE} found finished`,
+        ),
+      );
+      expect(report.counts).toMatchObject({ indexed: single.counts.indexed, skipped: single.counts.skipped });
+      const a = await verifyDataDir(join(root, 'single'));
+      const b = await verifyDataDir(join(root, 'lost-results'));
+      expect({ ...b.manifest, createdAt: '' }).toEqual({ ...a.manifest, createdAt: '' });
+    } finally {
+      getJob.mockRestore();
+      await exitTime(helper, 'SIGTERM', 10_000);
+    }
   });
 
   it('the worker that saw Redis restart takes the next build, then exits at once on SIGTERM when idle', async () => {
