@@ -15,6 +15,11 @@ export class HttpStatusError extends Error {
   }
 }
 
+/** No answer from the host at all: offline, or the connection failed. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
 /**
  * A DataSource over HTTP: plain GETs for shards, `Range: bytes=a-b` for the index. A server that
  * answers a Range request with the whole file (200) is reported, not tolerated: at a million images
@@ -26,15 +31,22 @@ export class HttpStatusError extends Error {
  */
 export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch): DataSource {
   const url = (path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+  const get = async (path: string, init?: RequestInit): Promise<Response> => {
+    try {
+      return await fetchImpl(url(path), init);
+    } catch (err) {
+      throw new UnreachableError(`cannot reach ${url(path)} (offline?): ${String(err)}`, { cause: err });
+    }
+  };
   return {
     async file(path, fresh) {
-      const res = await fetchImpl(url(path), fresh === true ? { cache: 'reload' } : undefined);
+      const res = await get(path, fresh === true ? { cache: 'reload' } : undefined);
       if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
       return new Uint8Array(await res.arrayBuffer());
     },
     async range(path, start, end) {
       if (end <= start) return new Uint8Array(0);
-      const res = await fetchImpl(url(path), {
+      const res = await get(path, {
         headers: { Range: `bytes=${start}-${end - 1}` },
         cache: 'no-store',
       });

@@ -6,12 +6,18 @@ import { fetchManifestText, loadManifest } from './manifestFile';
 import { openCollection } from './openCollection';
 import type { ReportProgress } from './progressThrottle';
 import type { LoadInfo } from './searchApi';
-import { isMissingFile } from './verifiedFile';
+import { isMissingFile, isUnreachable } from './verifiedFile';
 
 function normaliseDataUrl(dataUrl: string): string {
   const url = new URL(dataUrl, self.location.href);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url.href;
+}
+
+/** The manifest a load read, and whether it came from the network. */
+interface Seen {
+  text?: string;
+  fromNetwork?: boolean;
 }
 
 /**
@@ -52,7 +58,7 @@ export class BuildLoader {
   async load(dataUrl: string, report: ReportProgress): Promise<LoadInfo> {
     const url = normaliseDataUrl(dataUrl);
     if (this.loading && this.loading.dataUrl === url) return this.loading.promise;
-    const promise = this.loadData(url, report);
+    const promise = this.loadData(url, report, true);
     const entry = { dataUrl: url, promise };
     this.loading = entry;
     try {
@@ -88,11 +94,18 @@ export class BuildLoader {
     return (await this.switchIfUpdated(current)) && this.build !== null ? this.build.info : null;
   }
 
-  private async loadData(dataUrl: string, report: ReportProgress): Promise<LoadInfo> {
-    const seen: { text?: string } = {};
+  /** `orStored`: when the network's manifest came but its build did not, the build stored here will do. */
+  private async loadData(dataUrl: string, report: ReportProgress, orStored: boolean): Promise<LoadInfo> {
+    const seen: Seen = {};
     try {
       return await this.loadBuild(dataUrl, report, seen);
     } catch (err) {
+      if (orStored && isUnreachable(err) && seen.fromNetwork === true) {
+        const cache = await this.cache();
+        const stored = await cache.readManifest(dataUrl);
+        if (stored === null || stored === seen.text) throw err;
+        return this.loadBuild(dataUrl, report, {}, true);
+      }
       // A new build replaced the manifest just read (and, two builds on, deleted its files): load that one.
       if (!isMissingFile(err) || seen.text === undefined) throw err;
       const now = await fetchManifestText(dataUrl);
@@ -104,12 +117,17 @@ export class BuildLoader {
   private async loadBuild(
     dataUrl: string,
     report: ReportProgress,
-    seen: { text?: string },
+    seen: Seen,
+    stored = false,
   ): Promise<LoadInfo> {
     const cache = await this.cache();
-    const { manifest, text, fetchedBytes: manifestBytes } = await loadManifest(dataUrl, cache, report);
+    const loaded = await loadManifest(dataUrl, cache, report, stored);
+    const { manifest, text, fetchedBytes: manifestBytes } = loaded;
     seen.text = text;
+    seen.fromNetwork = !loaded.fromCache;
     const opened = await openCollection(dataUrl, manifest, cache, report);
+    // Only now is it this data URL's stored build, and earlier builds' files go.
+    await cache.keepBuild(dataUrl, text, opened.uses);
     const { collection } = opened;
     const info: LoadInfo = {
       count: collection.count,
@@ -137,7 +155,7 @@ export class BuildLoader {
       const entry = (async () => {
         const text = await fetchManifestText(seen.dataUrl);
         if (text === null || text === seen.manifestText || this.build !== seen) return;
-        const info = await this.loadData(seen.dataUrl, () => {});
+        const info = await this.loadData(seen.dataUrl, () => {}, false);
         const listener = this.switchedByItself;
         if (listener) void Promise.resolve(listener(info)).catch(() => {});
       })();

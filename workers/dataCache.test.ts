@@ -146,28 +146,86 @@ describe('DataCache', () => {
     const cache = await DataCache.open();
     expect(cache.memoryOnly).toBe(true);
     expect(cache.memoryOnlyReason).toBe('IndexedDB is not available');
-    await cache.writeManifest('https://example.test/data/', '{"v":1}');
+    await cache.keepBuild('https://example.test/data/', '{"v":1}', { files: [], partScope: null });
     expect(await cache.readManifest('https://example.test/data/')).toBe('{"v":1}');
   });
 
   it('stores the last manifest per data URL', async () => {
     const { backend } = mapBackend();
     const cache = await DataCache.open(backend);
-    await cache.writeManifest('https://a.test/data/', 'A');
+    await cache.keepBuild('https://a.test/data/', 'A', { files: [], partScope: null });
     expect(await cache.readManifest('https://a.test/data/')).toBe('A');
     expect(await cache.readManifest('https://b.test/data/')).toBeNull();
   });
 
-  it('retainFiles deletes files of older builds and keeps manifests', async () => {
+  it("keepBuild deletes files and parts of earlier builds and keeps every data URL's build", async () => {
     const { map, backend } = mapBackend();
     const cache = await DataCache.open(backend);
-    const keep = bytesOf('current index');
-    const old = bytesOf('previous index');
-    await cache.writeFile(keep.sha256, keep.buffer);
+    const [index, model, oldIndex, otherSite, shared] = [
+      'index',
+      'model',
+      'old index',
+      'site B index',
+      'model B',
+    ].map(bytesOf);
+    const write = (...files: { buffer: ArrayBuffer; sha256: string }[]) =>
+      Promise.all(files.map((f) => cache.writeFile(f.sha256, f.buffer)));
+    // Site A's earlier build.
+    await write(oldIndex, model);
+    await cache.writePart('cat-old', 'shard-0', new Uint8Array([1]));
+    await cache.keepBuild('https://x.test/a/data/', 'A1', {
+      files: [oldIndex.sha256, model.sha256],
+      partScope: 'cat-old',
+    });
+    // Another site on this origin stores its build (its model file is one site A's next build shares).
+    await write(otherSite, shared);
+    await cache.writePart('cat-b', 'shard-0', new Uint8Array([3]));
+    await cache.keepBuild('https://x.test/b/data/', 'B', {
+      files: [otherSite.sha256, shared.sha256],
+      partScope: 'cat-b',
+    });
+    expect(map.has(fileKey(oldIndex.sha256))).toBe(true);
+    expect(map.has('part:cat-old:shard-0')).toBe(true);
+    // Site A's new build: its old index and old parts go, site B's files and parts stay.
+    await write(index);
+    await cache.writePart('cat-a', 'shard-0', new Uint8Array([2]));
+    await cache.keepBuild('https://x.test/a/data/', 'A', {
+      files: [index.sha256, model.sha256, shared.sha256],
+      partScope: 'cat-a',
+    });
+    expect([...map.keys()].sort()).toEqual(
+      [
+        ...[index, model, otherSite, shared].map((f) => fileKey(f.sha256)),
+        'manifest:https://x.test/a/data/',
+        'manifest:https://x.test/b/data/',
+        'part:cat-a:shard-0',
+        'part:cat-b:shard-0',
+      ].sort(),
+    );
+    expect(await cache.readManifest('https://x.test/b/data/')).toBe('B');
+    // Site B moves on: the file it no longer uses goes, the one site A uses stays.
+    await cache.keepBuild('https://x.test/b/data/', 'B2', { files: [], partScope: null });
+    expect(map.has(fileKey(otherSite.sha256))).toBe(false);
+    expect(map.has(fileKey(shared.sha256))).toBe(true);
+    expect(map.has('part:cat-b:shard-0')).toBe(false);
+  });
+
+  it('a manifest stored before builds named what they use keeps nothing, and a malformed one is dropped', async () => {
+    const { map, backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const old = bytesOf('old');
     await cache.writeFile(old.sha256, old.buffer);
-    await cache.writeManifest('https://a.test/data/', 'A');
-    await cache.retainFiles([keep.sha256]);
-    expect([...map.keys()].sort()).toEqual([fileKey(keep.sha256), 'manifest:https://a.test/data/'].sort());
+    const entry = { formatVersion: CACHE_FORMAT_VERSION, kind: 'manifest', text: 'L', storedAt: 0 };
+    await backend.set('manifest:https://x.test/legacy/', { ...entry, dataUrl: 'https://x.test/legacy/' });
+    await backend.set('manifest:https://x.test/bad/', {
+      ...entry,
+      dataUrl: 'https://x.test/bad/',
+      uses: { files: 'not a list', partScope: null },
+    });
+    await cache.keepBuild('https://x.test/a/', 'A', { files: [], partScope: null });
+    expect(map.has(fileKey(old.sha256))).toBe(false);
+    expect(await cache.readManifest('https://x.test/legacy/')).toBe('L');
+    expect(await cache.readManifest('https://x.test/bad/')).toBeNull();
   });
 
   it('falls back to memory when the store cannot be opened', async () => {

@@ -22,11 +22,19 @@ interface FileEntry {
   storedAt: number;
 }
 
+/** What a data URL's stored build needs kept: its files (by sha256) and the scope of its parts. */
+export interface BuildUses {
+  files: string[];
+  partScope: string | null;
+}
+
 interface ManifestEntry {
   formatVersion: number;
   kind: 'manifest';
   dataUrl: string;
   text: string;
+  /** Absent in entries stored before several sites on one origin were told apart: they keep nothing. */
+  uses?: BuildUses;
   storedAt: number;
 }
 
@@ -66,7 +74,22 @@ function isFileEntry(v: unknown): v is FileEntry {
 function isManifestEntry(v: unknown): v is ManifestEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Partial<ManifestEntry>;
-  return e.kind === 'manifest' && typeof e.dataUrl === 'string' && typeof e.text === 'string';
+  return (
+    e.kind === 'manifest' &&
+    typeof e.dataUrl === 'string' &&
+    typeof e.text === 'string' &&
+    (e.uses === undefined || isBuildUses(e.uses))
+  );
+}
+
+function isBuildUses(v: unknown): v is BuildUses {
+  if (typeof v !== 'object' || v === null) return false;
+  const u = v as Partial<BuildUses>;
+  return (
+    Array.isArray(u.files) &&
+    u.files.every((f) => typeof f === 'string') &&
+    (u.partScope === null || typeof u.partScope === 'string')
+  );
 }
 
 /** The key-value operations the cache needs; IndexedDB (idb-keyval) in browsers, anything in tests. */
@@ -278,24 +301,41 @@ export class DataCache {
     return raw.text;
   }
 
-  async writeManifest(dataUrl: string, text: string): Promise<void> {
+  /**
+   * Makes this the data URL's stored build (its manifest, for offline starts, and what it uses), then
+   * deletes the files and parts no data URL's stored build uses: earlier builds', not those of another
+   * site on the same origin (GitHub Pages project sites, several prefixes of one S3 bucket), which share
+   * this database. Called once the build has loaded, so an interrupted load leaves the last whole build.
+   * (A build another tab is loading at this moment is not kept yet: files it stored may go, and are then
+   * downloaded again when asked for.)
+   */
+  async keepBuild(dataUrl: string, text: string, uses: BuildUses): Promise<void> {
     const entry: ManifestEntry = {
       formatVersion: CACHE_FORMAT_VERSION,
       kind: 'manifest',
       dataUrl,
       text,
+      uses: { files: uses.files.map((f) => f.toLowerCase()), partScope: uses.partScope },
       storedAt: Date.now(),
     };
     await this.write(manifestKey(dataUrl), entry);
+    const all = await this.allKeys();
+    const files = new Set<string>();
+    const partPrefixes: string[] = [];
+    for (const k of all) {
+      if (!k.startsWith('manifest:')) continue;
+      const stored = k === manifestKey(dataUrl) ? entry : await this.read(k);
+      if (!isManifestEntry(stored) || stored.uses === undefined) continue;
+      for (const f of stored.uses.files) files.add(fileKey(f));
+      if (stored.uses.partScope !== null) partPrefixes.push(partKey(stored.uses.partScope, ''));
+    }
+    for (const k of all) {
+      if (k.startsWith('file:') && !files.has(k)) await this.remove(k);
+      if (k.startsWith('part:') && !partPrefixes.some((p) => k.startsWith(p))) await this.remove(k);
+    }
   }
 
-  /**
-   * Deletes stored files whose hash is not in `keep` (files of older builds), and parts of any build
-   * but `partScope` (none when it is null).
-   */
-  async retainFiles(keep: Iterable<string>, partScope: string | null = null): Promise<void> {
-    const wanted = new Set(Array.from(keep, fileKey));
-    const partPrefix = partScope === null ? null : `part:${partScope}:`;
+  private async allKeys(): Promise<Set<string>> {
     const all = new Set<string>(this.memory.keys());
     if (this.store) {
       try {
@@ -304,10 +344,7 @@ export class DataCache {
         this.fallBackToMemory(err);
       }
     }
-    for (const k of all) {
-      if (k.startsWith('file:') && !wanted.has(k)) await this.remove(k);
-      if (k.startsWith('part:') && (partPrefix === null || !k.startsWith(partPrefix))) await this.remove(k);
-    }
+    return all;
   }
 
   /**

@@ -4,31 +4,39 @@ import type { DataCache } from './dataCache';
 import { FetchError, fetchWithProgress } from './fetchWithProgress';
 import type { ReportProgress } from './progressThrottle';
 
-/** The current manifest: from the network when reachable, else the last one this browser stored. */
+/**
+ * The current manifest: from the network when reachable (or when `stored` is false), else the one this
+ * browser stored with the last build it loaded whole (`stored`: that one without asking the network).
+ * It is stored again only with its build (DataCache.keepBuild).
+ */
 export async function loadManifest(
   dataUrl: string,
   cache: DataCache,
   report: ReportProgress,
-): Promise<{ manifest: Manifest; text: string; fetchedBytes: number }> {
+  stored = false,
+): Promise<{ manifest: Manifest; text: string; fetchedBytes: number; fromCache: boolean }> {
   const url = new URL('manifest.json', dataUrl).href;
   report({ stage: 'manifest', loadedBytes: 0, totalBytes: null, fromCache: false, done: false });
-  let text: string;
-  let fromCache = false;
-  try {
-    // no-cache: revalidate with the host every time, the manifest is what switches to a new build.
-    const bytes = await fetchWithProgress(url, { cache: 'no-cache' }, null);
-    text = new TextDecoder().decode(bytes);
-  } catch (err) {
-    if (!(err instanceof FetchError && err.offline)) throw err;
-    const stored = await cache.readManifest(dataUrl);
-    if (stored === null) {
+  let text: string | null = null;
+  let unreachable: unknown;
+  if (!stored) {
+    try {
+      // no-cache: revalidate with the host every time, the manifest is what switches to a new build.
+      text = new TextDecoder().decode(await fetchWithProgress(url, { cache: 'no-cache' }, null));
+    } catch (err) {
+      if (!(err instanceof FetchError && err.offline)) throw err;
+      unreachable = err;
+    }
+  }
+  const fromCache = text === null;
+  if (text === null) {
+    text = await cache.readManifest(dataUrl);
+    if (text === null) {
       throw new Error(
         `cannot reach ${url} and no earlier copy is stored in this browser: connect once to load the collection`,
-        { cause: err },
+        { cause: unreachable },
       );
     }
-    text = stored;
-    fromCache = true;
   }
   let manifest: Manifest;
   try {
@@ -36,10 +44,9 @@ export async function loadManifest(
   } catch (err) {
     throw errorInFile(url, err);
   }
-  if (!fromCache) await cache.writeManifest(dataUrl, text);
   const size = new TextEncoder().encode(text).byteLength;
   report({ stage: 'manifest', loadedBytes: size, totalBytes: size, fromCache, done: true });
-  return { manifest, text, fetchedBytes: fromCache ? 0 : size };
+  return { manifest, text, fetchedBytes: fromCache ? 0 : size, fromCache };
 }
 
 /** manifest.json straight from the host, past the HTTP cache and any service worker cache; null offline. */

@@ -12,7 +12,7 @@ import {
 import { openCollection as openCoreCollection } from '../core/openCollection';
 import type { DataSource } from '../core/dataSource';
 import { openCachedDataSource } from './cachedDataSource';
-import type { DataCache } from './dataCache';
+import type { BuildUses, DataCache } from './dataCache';
 import type { ReportProgress } from './progressThrottle';
 import type { LoadStage } from './searchApi';
 import { loadVerifiedFile } from './verifiedFile';
@@ -24,12 +24,14 @@ export interface OpenedCollection {
   fromCache: boolean;
   /** Bytes fetched over the network for it. */
   fetchedBytes: number;
+  /** What the cache must keep for this build (DataCache.keepBuild). */
+  uses: BuildUses;
 }
 
 /**
  * Opens the manifest's collection with core's reader (core/openCollection.ts, the one `npm run query`
- * uses) over HTTP with IndexedDB in front, and tells the cache to keep this build's files (and, for the
- * sharded layout, its parts) and drop earlier builds'.
+ * uses) over HTTP with IndexedDB in front, and says which files (and, for the sharded layout, parts)
+ * the cache must keep for it.
  */
 export function openCollection(
   dataUrl: string,
@@ -85,9 +87,9 @@ async function openResident(
   };
   // loadVerifiedFile checked each file's sha256, from the network or from IndexedDB.
   const collection = await openCoreCollection(manifest, source, { sourceVerifies: true });
-  // Files of earlier builds are dead weight; the model stays even if it has not been loaded yet.
-  await cache.retainFiles(
-    [
+  // The model stays even if it has not been loaded yet.
+  const uses: BuildUses = {
+    files: [
       manifest.index.sha256,
       manifest.catalog.sha256,
       manifest.model.file.sha256,
@@ -95,8 +97,8 @@ async function openResident(
       ...(manifest.neighbours?.shards ?? []).map((ref) => ref.sha256),
     ],
     partScope,
-  );
-  return { collection, fromCache, fetchedBytes };
+  };
+  return { collection, fromCache, fetchedBytes, uses };
 }
 
 /** Only the index head and the catalog index now; cells and shards come as pages and queries need them. */
@@ -124,11 +126,11 @@ async function openSharded(
   report({ stage: 'index', loadedBytes: head, totalBytes: head, fromCache, done: true });
   const catalogBytes = manifest.catalog.bytes;
   report({ stage: 'catalog', loadedBytes: catalogBytes, totalBytes: catalogBytes, fromCache, done: true });
-  await cache.retainFiles(
-    [manifest.model.file.sha256, ...duplicatesFileHash(manifest)],
-    manifest.index.sha256,
-  );
-  return { collection, fromCache, fetchedBytes };
+  const uses: BuildUses = {
+    files: [manifest.model.file.sha256, ...duplicatesFileHash(manifest)],
+    partScope: manifest.index.sha256,
+  };
+  return { collection, fromCache, fetchedBytes, uses };
 }
 
 /** The duplicates file stays in IndexedDB with its build (none for builds without one). */

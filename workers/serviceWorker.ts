@@ -24,7 +24,11 @@ const sw = self as unknown as ServiceWorkerGlobalScope;
 const BUILD_FILES: PrecacheEntry[] = (self as unknown as { __WB_MANIFEST: PrecacheEntry[] }).__WB_MANIFEST;
 const PRECACHE = BUILD_FILES.filter((e) => e.lazy !== true);
 
-const SHELL_PREFIX = 'lookalike-shell-';
+/**
+ * The runtime, thumbnail and original caches hold absolute URLs, so several sites on one origin (GitHub
+ * Pages project sites, prefixes of one S3 bucket) share them and each cleans up only its own entries;
+ * the byte and entry bounds are the origin's. Shell caches are per site.
+ */
 const RUNTIME_CACHE = 'lookalike-runtime-v1';
 /** Thumbnails (it held the originals too until December 2026). */
 const THUMB_CACHE = 'lookalike-images-v1';
@@ -42,6 +46,11 @@ const REVISIONS_KEY = '__lookalike-precache-revisions.json';
 
 const scope = new URL(sw.registration.scope);
 const indexHtml = new URL('index.html', scope).href;
+
+/** This site's shell caches: another site on this origin has its own. */
+const SHELL_PREFIX = `lookalike-shell-${scope.href} `;
+/** How shell caches were named before they were per site; whose it is, its revision list tells. */
+const UNSCOPED_SHELL = /^lookalike-shell-[0-9a-f]{16}$/;
 
 function absolute(url: string): string {
   return new URL(url, scope).href;
@@ -77,12 +86,21 @@ async function reusable(entry: PrecacheEntry, previous: Cache[]): Promise<Respon
   return undefined;
 }
 
+/** This site's earlier shell caches (an unscoped one is this site's if its revision list is at this scope). */
+async function ownEarlierShells(current: string): Promise<string[]> {
+  const own: string[] = [];
+  for (const n of await caches.keys()) {
+    if (n === current) continue;
+    if (n.startsWith(SHELL_PREFIX)) own.push(n);
+    else if (UNSCOPED_SHELL.test(n) && (await (await caches.open(n)).match(REVISIONS_KEY))) own.push(n);
+  }
+  return own;
+}
+
 async function install(): Promise<void> {
   const name = await shellCacheName();
   const names = await caches.keys();
-  const previous = await Promise.all(
-    names.filter((n) => n.startsWith(SHELL_PREFIX) && n !== name).map((n) => caches.open(n)),
-  );
+  const previous = await Promise.all((await ownEarlierShells(name)).map((n) => caches.open(n)));
   const cache = await caches.open(name);
   try {
     await precache(cache, previous);
@@ -119,7 +137,7 @@ async function precache(cache: Cache, previous: Cache[]): Promise<void> {
 
 async function activate(): Promise<void> {
   const name = await shellCacheName();
-  for (const n of await caches.keys()) if (n.startsWith(SHELL_PREFIX) && n !== name) await caches.delete(n);
+  for (const n of await ownEarlierShells(name)) await caches.delete(n);
   await dropOriginalsFromThumbCache();
   await dropOtherBuildsRuntimeFiles();
   await sw.clients.claim();
@@ -129,7 +147,8 @@ async function activate(): Promise<void> {
 async function dropOtherBuildsRuntimeFiles(): Promise<void> {
   if (!(await caches.has(RUNTIME_CACHE))) return;
   const cache = await caches.open(RUNTIME_CACHE);
-  for (const request of await cache.keys()) if (!LAZY_FILES.has(request.url)) await cache.delete(request);
+  for (const request of await cache.keys())
+    if (request.url.startsWith(scope.href) && !LAZY_FILES.has(request.url)) await cache.delete(request);
 }
 
 /** Originals that versions before the byte bound kept with the thumbnails: the bound would not see them. */
@@ -137,6 +156,7 @@ async function dropOriginalsFromThumbCache(): Promise<void> {
   if (!(await caches.has(THUMB_CACHE))) return;
   const cache = await caches.open(THUMB_CACHE);
   for (const request of await cache.keys()) {
+    if (!request.url.startsWith(scope.href)) continue;
     if (imageCacheFor(scopePath(request.url))?.name === ORIGINAL_CACHE) await cache.delete(request);
   }
 }

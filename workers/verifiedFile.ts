@@ -1,4 +1,4 @@
-import { HttpStatusError } from '../core/httpDataSource';
+import { HttpStatusError, UnreachableError } from '../core/httpDataSource';
 import type { FileRef } from '../core/manifest';
 import { digestMatches, sha256HexOf } from './downloadDigest';
 import type { DataCache } from './dataCache';
@@ -59,6 +59,14 @@ export function isMissingFile(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     const status = e instanceof FetchError || e instanceof HttpStatusError ? e.status : null;
     if (status === 404 || status === 403 || status === 410) return true;
+  }
+  return false;
+}
+
+/** No answer from the host at all (offline, or the connection broke off): a stored build can stand in. */
+export function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e instanceof FetchError && e.offline) || e instanceof UnreachableError) return true;
   }
   return false;
 }
