@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,16 +51,30 @@ describe('DataDirWriter', () => {
         while (Date.now() < ${start} + i * 100) await new Promise((r) => setImmediate(r));
         if (await new DataDirWriter(${JSON.stringify(dir)} + '/round-' + i).open().then(() => true, () => false)) got.push(i);
       }
-      process.stdout.write(JSON.stringify(got));`;
+      process.stdout.write(JSON.stringify(got) + '\\n');
+      // A holder that exits leaves a dead build's lock, which a late racer rightly takes: all stay alive
+      // until every one has answered.
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
+    const children: ChildProcess[] = [];
     const racer = () =>
       new Promise<number[]>((done, fail) => {
         const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+        children.push(child);
         let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.endsWith('\n')) done(JSON.parse(out) as number[]);
+        });
         child.on('error', fail);
-        child.on('close', () => done(JSON.parse(out || '[]') as number[]));
+        child.on('close', () => fail(new Error(`a racer exited without an answer: ${out}`)));
       });
-    const results = await Promise.all([racer(), racer(), racer()]);
+    let results: number[][];
+    try {
+      results = await Promise.all([racer(), racer(), racer()]);
+    } finally {
+      for (const child of children) child.stdin?.end();
+    }
     const holders = Array.from({ length: rounds }, (_, i) => results.filter((r) => r.includes(i)).length);
     expect(holders).toEqual(Array(rounds).fill(1));
   });
