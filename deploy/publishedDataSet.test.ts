@@ -118,4 +118,42 @@ describe('readPublishedDataSet', () => {
       readPublishedDataSet(dir, new Set(['manifest.json', ...v2.referenced, name, ...shards.slice(1)])),
     ).rejects.toThrow(/duplicates shard .* is missing/);
   });
+
+  it('refuses a manifest that names a page or a script, and never publishes one from a retained folder', async () => {
+    // A hand-made data dir: what the builder writes never has these types (audit, December 2026).
+    const page = '<!doctype html><script>document.title = document.domain</script>';
+    const dir = join(tmp, 'runnable');
+    await writeFixtureData(dir, 2);
+    const manifestText = await readFile(join(dir, 'manifest.json'), 'utf8');
+    const manifest = JSON.parse(manifestText) as { model: Record<string, unknown> };
+    const name = contentAddressedName('model', 'html', new TextEncoder().encode(page));
+    await writeFile(join(dir, name), page);
+    const file = fileRefFor(name, new TextEncoder().encode(page));
+    const named = JSON.stringify({ ...manifest, model: { ...manifest.model, file } });
+    await writeFile(join(dir, 'manifest.json'), named);
+    await expect(
+      readPublishedDataSet(dir, new Set(['manifest.json', ...v2.referenced, name])),
+    ).rejects.toThrow(
+      /names 1 files of a type browsers can run or show as a page \(e\.g\. model\.[0-9a-f]{16}\.html\)/,
+    );
+
+    await writeFile(join(dir, 'manifest.json'), manifestText);
+    const folder = 'neighbours.0123456789abcdef';
+    await mkdir(join(dir, folder));
+    const inFolder = [`${folder}/0.bin`, `${folder}/x.html`, `${folder}/y.svg`, `${folder}/z.js`];
+    for (const p of inFolder) await writeFile(join(dir, p), page);
+    await writeFile(
+      join(dir, RETAINED_FILES),
+      JSON.stringify({
+        version: 1,
+        manifestSha256: createHash('sha256').update(manifestText).digest('hex'),
+        files: [folder],
+      }),
+    );
+    const { paths } = await readPublishedDataSet(
+      dir,
+      new Set(['manifest.json', ...v2.referenced, ...inFolder]),
+    );
+    expect(inFolder.filter((p) => paths.has(p))).toEqual([`${folder}/0.bin`]);
+  });
 });

@@ -9,6 +9,7 @@ import {
   MANIFEST_FILE,
   MEDIA_FOLDERS,
   RETAINED_FILES,
+  isPassiveDataFile,
   ownedTopLevel,
   parseRetainedFiles,
 } from '../storage/dataDirNames';
@@ -134,6 +135,14 @@ export async function readPublishedDataSet(
         'version of build-index (it stores SVG and other formats as PNG)',
     );
   }
+  const runnable = [...paths].filter((p) => !isPassiveDataFile(p));
+  if (runnable.length > 0) {
+    throw new Error(
+      `${dataDir}: the manifest or the catalog names ${runnable.length} files of a type browsers can run ` +
+        `or show as a page (e.g. ${runnable[0]}); the builder writes only JSON, binary files, the .onnx model ` +
+        'and raster images, and deploy publishes nothing else',
+    );
+  }
   for (const path of await retainedPaths(dataDir, presentPaths)) paths.add(path);
   return { manifest, paths };
 }
@@ -157,9 +166,9 @@ async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promis
     if (MEDIA_FOLDERS.some((folder) => name.startsWith(`${folder}/`))) {
       if (presentPaths.has(name) && PLAIN_RASTER.test(name)) out.push(name);
     } else if (owned === 'folder') {
-      for (const p of presentPaths) if (p.startsWith(`${name}/`)) out.push(p);
+      for (const p of presentPaths) if (p.startsWith(`${name}/`) && isPassiveDataFile(p)) out.push(p);
     } else if (owned === 'file') {
-      if (presentPaths.has(name)) out.push(name);
+      if (presentPaths.has(name) && isPassiveDataFile(name)) out.push(name);
     }
   }
   return out;

@@ -57,6 +57,17 @@ export const MEDIA_FOLDERS = ['thumbs', 'originals'] as const;
 export const ORIGINAL_EXTENSIONS: readonly string[] = ['jpg', 'png', 'gif', 'webp', 'avif'];
 
 /**
+ * Every type of file a data dir publishes (JSON, binary index parts, the model, raster images): none is
+ * a type a browser runs (HTML, SVG, scripts), so none can run as the site's script from its origin.
+ */
+const PASSIVE_DATA_FILE = new RegExp(`\\.(json|bin|onnx|webp|jpeg|${ORIGINAL_EXTENSIONS.join('|')})$`, 'i');
+
+/** Whether a data-dir path has a type deploy and serve may publish (see PASSIVE_DATA_FILE). */
+export function isPassiveDataFile(path: string): boolean {
+  return PASSIVE_DATA_FILE.test(path);
+}
+
+/**
  * The names the builder gives thumbnails and originals (index-builder/imagePipeline.ts): only these are
  * its to delete. A folder of the same name can hold the user's own files when `--out` is a folder that
  * was not a data dir before (a photo shoot's `originals/`), and those must survive any build.
