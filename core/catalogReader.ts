@@ -115,10 +115,16 @@ export class CatalogReader {
     if (!/^[0-9a-f]+$/.test(id) || id.length < this.index.idPrefixDigits) return undefined;
     const learned = this.learned.get(id);
     if (learned !== undefined) return learned;
-    const seen = this.seenPositions.get(id);
-    if (seen !== undefined) return (await this.itemsAt(seen, 1))[0];
-    const position = (await this.idShard(idShardPrefix(this.index, id))).get(id);
-    return position === undefined ? undefined : (await this.itemsAt(position, 1))[0];
+    const position =
+      this.seenPositions.get(id) ?? (await this.idShard(idShardPrefix(this.index, id))).get(id);
+    if (position === undefined) return undefined;
+    const [item] = await this.itemsAt(position, 1);
+    // An id shard that points elsewhere would answer with another image's results, silently.
+    if (item?.id !== id) {
+      const path = idShardPath(this.index, idShardPrefix(this.index, id));
+      throw new Error(`invalid catalog: ${path} puts ${id} at position ${position}, which holds ${item?.id}`);
+    }
+    return item;
   }
 
   /** Items read elsewhere than in this catalog's shards (a v4 index's cells), for itemById. */

@@ -96,6 +96,12 @@ export class ShardedReader {
         throw new CorruptDataError(
           `index head does not match the manifest (count ${head.count}, model ${head.modelId})`,
         );
+      // Every cell's byte range comes from the head: one past the file would ask for (and allocate) it.
+      if (head.totalBytes !== manifest.index.bytes || head.headBytes !== manifest.index.headBytes)
+        throw new CorruptDataError(
+          `index head does not match the manifest (${head.totalBytes} bytes with a ${head.headBytes}-byte ` +
+            `head; the manifest says ${manifest.index.bytes} and ${manifest.index.headBytes})`,
+        );
       return head;
     };
     const [head, items] = await Promise.all([

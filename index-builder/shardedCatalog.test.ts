@@ -63,7 +63,10 @@ function withFile(written: Written, path: string, bytes: Uint8Array): Written {
   const item = path.match(/items\/(\d+)\.json$/);
   if (item) index.itemShardCrc[Number(item[1])] = crc32(bytes);
   else if (path.endsWith('positions.bin')) index.positionsCrc = crc32(bytes);
-  else throw new Error(`withFile: ${path}`);
+  else if (/ids\/(\w+)\.json$/.test(path)) {
+    const prefix = /ids\/(\w+)\.json$/.exec(path)![1];
+    index.idShardCrc[prefix === '_' ? 0 : parseInt(prefix, 16)] = crc32(bytes);
+  } else throw new Error(`withFile: ${path}`);
   return { indexBytes: json(index), files: new Map([...written.files, [path, bytes]]) };
 }
 
@@ -174,6 +177,21 @@ describe('buildResidentCatalog', () => {
     const bad = await open(withFile(written, positions, twice), 'resident');
     await expect(bad.reader.positionsOfRows()).rejects.toThrow(
       /positions\.bin: invalid sharded catalog: positions\.bin\[1\] \d+ is not a position or is given twice/,
+    );
+  });
+
+  it('refuses an id shard that points an id at another image, naming it', async () => {
+    // Checksums match, content does not: itemById would otherwise answer with another image.
+    const [path, bytes] = [...written.files].find(([p]) => p.includes('/ids/'))!;
+    const shard = parse(bytes) as { ids: Record<string, number> };
+    const [first, second] = Object.keys(shard.ids);
+    const swapped = {
+      ...shard,
+      ids: { ...shard.ids, [first]: shard.ids[second], [second]: shard.ids[first] },
+    };
+    const { reader } = await open(withFile(written, path, json(swapped)), 'resident');
+    await expect(reader.itemById(first)).rejects.toThrow(
+      `invalid catalog: ${path} puts ${first} at position ${shard.ids[second]}, which holds ${second}`,
     );
   });
 

@@ -227,6 +227,15 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect((await third.searchByItem(item!, 3, 1)).fetched.cellsFromStore).toBeGreaterThan(0);
   });
 
+  it('refuses an index head whose size is not the one the manifest gives, before reading any cell', async () => {
+    // A head (checksummed as a whole) claiming cells past the file's end would have each query ask for,
+    // and allocate, those ranges.
+    const other = { ...manifest, index: { ...manifest.index, bytes: manifest.index.bytes + 4096 } };
+    await expect(ShardedReader.open(other, fileDataSource(shardedDir))).rejects.toThrow(
+      `index head does not match the manifest (${manifest.index.bytes} bytes with a ${manifest.index.headBytes}-byte head; the manifest says ${manifest.index.bytes + 4096} and ${manifest.index.headBytes})`,
+    );
+  });
+
   it('answers with the items its cells carry (index v4): no item or id shard is read, to search or open a result', async () => {
     const calls: string[] = [];
     const http = httpDataSource(dataUrl);
