@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relativePath } from './jsonChecks';
+import { nonEmptyString, relativePath } from './jsonChecks';
 
 const fail = (path: string, message: string): never => {
   throw new Error(`${path} ${message}`);
@@ -45,5 +45,20 @@ describe('relativePath', () => {
         }
         if (accepted) expect(new URL(p, base).href.startsWith(base), p).toBe(true);
       }
+  });
+});
+
+describe('nonEmptyString', () => {
+  it('takes any well-formed text, astral characters included', () => {
+    for (const v of ['Google', 'Smileys & Emotion', '👍🏽 thumbs', 'a\u00e9b'])
+      expect(nonEmptyString(v, 'name', fail)).toBe(v);
+  });
+
+  it('refuses lone surrogates, which break URLs and the page that renders them', () => {
+    for (const v of ['Google\ud800', '\udc00x', 'a\ud83d\ud83db'])
+      expect(() => nonEmptyString(v, 'albums[0].name', fail)).toThrow(
+        'albums[0].name is not well-formed text (a lone UTF-16 surrogate)',
+      );
+    expect(() => nonEmptyString('', 'name', fail)).toThrow('name must be a non-empty string');
   });
 });

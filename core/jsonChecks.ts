@@ -11,8 +11,12 @@ export function record(v: unknown, path: string, fail: Fail): Record<string, unk
   return v;
 }
 
+/** A UTF-16 surrogate without its pair: such a string has no text form (URLs, UTF-8) and breaks pages. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function nonEmptyString(v: unknown, path: string, fail: Fail): string {
   if (typeof v !== 'string' || v.length === 0) fail(path, 'must be a non-empty string');
+  if (LONE_SURROGATE.test(v)) fail(path, 'is not well-formed text (a lone UTF-16 surrogate)');
   return v;
 }
 

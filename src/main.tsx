@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { RenderFailure } from './common/RenderFailure';
 import { FIRST_CONTENT_FALLBACK_MS, firstContent } from './loading/firstContent';
 import { initialLoad } from './loading/initialLoad';
 import { registerOfflineSupport } from './offlineSupport';
@@ -13,7 +14,9 @@ const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <RenderFailure>
+      <App />
+    </RenderFailure>
   </StrictMode>,
 );
 
