@@ -3,26 +3,13 @@ import { featurize, type ModelRunner } from './featurize';
 import type { ModelSpec } from './modelSpec';
 import { preprocessBatch } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
+import { fixtureModelSpec } from '../testing/modelSpecFixture';
 
 function makeSpec(layout: 'NCHW' | 'NHWC', dim: number): ModelSpec {
-  return {
-    specVersion: 1,
-    id: 'test-model',
-    file: 'test.onnx',
-    input: {
-      name: 'input',
-      layout,
-      width: 3,
-      height: 2,
-      fit: 'stretch',
-      cropFraction: 1,
-      resize: 'bilinear-antialias',
-      scale: 1 / 255,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-    },
+  return fixtureModelSpec({
+    input: { layout, width: 3, height: 2, fit: 'stretch', mean: [0, 0, 0], std: [1, 1, 1] },
     output: { name: 'out', dim },
-  };
+  });
 }
 
 function solid(r: number, g: number, b: number): RgbaImage {

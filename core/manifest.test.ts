@@ -10,25 +10,9 @@ import {
 } from './manifest';
 import { calibrationFrom } from './calibration';
 import { sha256Hex } from './sha256';
+import { fixtureModelSpec } from '../testing/modelSpecFixture';
 
-const spec = {
-  specVersion: 1,
-  id: 'mobilenet_v2-nsfwjs-block13',
-  file: 'mobilenet_v2.onnx',
-  input: {
-    name: 'input',
-    layout: 'NCHW',
-    width: 224,
-    height: 224,
-    fit: 'center-crop',
-    cropFraction: 1,
-    resize: 'bilinear-antialias',
-    scale: 1 / 255,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
-  },
-  output: { name: 'embedding', dim: 576 },
-};
+const spec = fixtureModelSpec({ output: { dim: 576 } });
 
 const hash = 'a'.repeat(64);
 function valid(): Manifest {

@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from './modelSpec';
+import { fixtureModelSpec } from '../testing/modelSpecFixture';
 
-const valid = {
-  specVersion: 1,
-  id: 'mobilenet_v2-nsfwjs-block13',
-  file: 'mobilenet_v2.onnx',
-  input: {
-    name: 'input',
-    layout: 'NCHW',
-    width: 224,
-    height: 224,
-    fit: 'center-crop',
-    cropFraction: 1,
-    resize: 'bilinear-antialias',
-    scale: 0.00392156862745098,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.5, 0.5, 0.5],
-  },
-  output: { name: 'embedding', dim: 576 },
-};
+const valid = fixtureModelSpec();
 
 function withInput(patch: Record<string, unknown>): unknown {
   return { ...valid, input: { ...valid.input, ...patch } };

@@ -19,3 +19,19 @@ export const FIXTURE_MODEL_SPEC: ModelSpec = {
   },
   output: { name: 'embedding', dim: 8 },
 };
+
+/** FIXTURE_MODEL_SPEC with some fields of its own (a fresh object, safe to change). */
+export function fixtureModelSpec(
+  change: Partial<Pick<ModelSpec, 'id' | 'file'>> & {
+    input?: Partial<ModelSpec['input']>;
+    output?: Partial<ModelSpec['output']>;
+  } = {},
+): ModelSpec {
+  const { input, output, ...top } = change;
+  return structuredClone({
+    ...FIXTURE_MODEL_SPEC,
+    ...top,
+    input: { ...FIXTURE_MODEL_SPEC.input, ...input },
+    output: { ...FIXTURE_MODEL_SPEC.output, ...output },
+  });
+}

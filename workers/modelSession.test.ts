@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../core/manifest';
 import { QueryModel, type ModelSession, type ModelSource } from './modelSession';
 import type { LoadProgress } from './searchApi';
+import { fixtureModelSpec } from '../testing/modelSpecFixture';
 
-const spec: Manifest['model']['spec'] = {
-  specVersion: 1,
-  id: 'test-model',
-  file: 'test.onnx',
-  input: {
-    name: 'input',
-    layout: 'NCHW',
-    width: 2,
-    height: 2,
-    fit: 'stretch',
-    cropFraction: 1,
-    resize: 'bilinear-antialias',
-    scale: 1 / 255,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-  },
+const spec = fixtureModelSpec({
+  input: { width: 2, height: 2, fit: 'stretch', mean: [0, 0, 0], std: [1, 1, 1] },
   output: { name: 'out', dim: 2 },
-};
+});
 
 /** A build whose model file is `sha256`; counts how often the file is read. */
 function source(sha256: string): ModelSource & { reads: number } {
