@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import sharp from 'sharp';
 import { formatRegion } from '../core/imageRegion';
 import { loadDataDir } from '../testing/loadDataDir';
 import { runCli } from '../testing/builderCli';
@@ -218,6 +222,45 @@ test('a region of the person’s own image is searched like npm run query --regi
   await expectResults(page, await nodeQuery(['--region', region, image.path]));
   console.log(`region search of an own image (${region}): ${await reportedSearchMs(page)} ms in the worker`);
 });
+
+for (const orientation of [6, 8]) {
+  test(`a region of a portrait phone photo (EXIF orientation ${orientation}) is searched like npm run query --region`, async ({
+    page,
+  }) => {
+    // Four emoji in the quadrants of an upright 1200 × 1800 photo, stored turned with the EXIF tag that
+    // turns it back, as a phone stores a portrait shot. The region is the lower-left emoji.
+    const [a, b, c, d] = listFixtureImages(FIXTURE_IMAGES_DIR).filter((f) => f.album === 'Google');
+    const tile = (path: string) =>
+      sharp(path).resize(600, 900, { fit: 'fill' }).flatten({ background: '#fff' }).png().toBuffer();
+    const upright = await sharp({ create: { width: 1200, height: 1800, channels: 3, background: '#fff' } })
+      .composite([
+        { input: await tile(a.path), left: 0, top: 0 },
+        { input: await tile(b.path), left: 600, top: 0 },
+        { input: await tile(c.path), left: 0, top: 900 },
+        { input: await tile(d.path), left: 600, top: 900 },
+      ])
+      .png()
+      .toBuffer();
+    // Orientation 6 is shown turned 90° clockwise, 8 turned 90° anticlockwise: stored the other way.
+    const stored = await sharp(upright)
+      .rotate(orientation === 6 ? 270 : 90)
+      .jpeg({ quality: 92 })
+      .withMetadata({ orientation })
+      .toBuffer();
+    const file = join(mkdtempSync(join(tmpdir(), 'region-exif-')), `portrait-${orientation}.jpg`);
+    writeFileSync(file, stored);
+    const region = '0.05,0.55,0.4,0.4';
+
+    await page.goto(serverUrl());
+    await expect(page.getByTestId('album')).toHaveCount(3);
+    await page.getByTestId('own-image-input').setInputFiles(file);
+    await expect(page).toHaveURL(/#\/search\/upload\?k=5$/);
+    // (The whole collage is a mix of four emoji whose scores nearly tie: only its region is compared.)
+    await expect(page.getByTestId('result')).toHaveCount(K);
+    await page.evaluate((hash) => (location.hash = hash), `#/search/upload?k=${K}&region=${region}`);
+    await expectResults(page, await nodeQuery(['--region', region, file]));
+  });
+}
 
 test('touch: a finger scrolls past the image until "Search a region" is on, then draws a box', async ({
   browser,

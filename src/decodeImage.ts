@@ -58,18 +58,30 @@ export async function decodeImage(blob: Blob): Promise<QueryPixels> {
 async function pixelsOf(full: ImageBitmap, rect: PixelRect): Promise<QueryPixels> {
   const size = querySize(rect.width, rect.height);
   const fits = size.width === rect.width && size.height === rect.height;
-  if (fits && rect.left === 0 && rect.top === 0 && rect.width === full.width && rect.height === full.height)
-    return readPixels(full);
+  const whole = rect.left === 0 && rect.top === 0 && rect.width === full.width && rect.height === full.height;
+  if (whole && fits) return readPixels(full);
+  // A part is cut on a canvas: createImageBitmap(bitmap, sx, sy, sw, sh) cut the wrong area of a bitmap
+  // decoded upright from EXIF orientation 6 or 8, portrait phone photos (Chromium 150, December 2026).
+  const source = whole ? full : cut(full, rect);
   // Resizing only when the crop is too large keeps small crops pixel-exact, as in Node.
-  const resize = fits
-    ? {}
-    : { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' as const };
-  const crop = await createImageBitmap(full, rect.left, rect.top, rect.width, rect.height, resize);
+  if (fits) return readPixels(source);
+  const small = await createImageBitmap(source, {
+    resizeWidth: size.width,
+    resizeHeight: size.height,
+    resizeQuality: 'high',
+  });
   try {
-    return readPixels(crop);
+    return readPixels(small);
   } finally {
-    crop.close();
+    small.close();
   }
+}
+
+/** `rect` of an upright bitmap, on a canvas of its own. */
+function cut(full: ImageBitmap, rect: PixelRect): OffscreenCanvas | HTMLCanvasElement {
+  const ctx = canvas2d(rect.width, rect.height);
+  ctx.drawImage(full, rect.left, rect.top, rect.width, rect.height, 0, 0, rect.width, rect.height);
+  return ctx.canvas;
 }
 
 /** The whole image at full resolution, upright. */
@@ -89,8 +101,8 @@ async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   }
 }
 
-/** A bitmap's pixels as unpremultiplied sRGB RGBA. */
-function readPixels(bitmap: ImageBitmap): QueryPixels {
+/** A bitmap's (or canvas's) pixels as unpremultiplied sRGB RGBA. */
+function readPixels(bitmap: ImageBitmap | OffscreenCanvas | HTMLCanvasElement): QueryPixels {
   const { width, height } = bitmap;
   const ctx = canvas2d(width, height);
   ctx.drawImage(bitmap, 0, 0);
