@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex, type BuildIndexOptions } from './buildIndex';
 import { itemIdFor } from './itemId';
+import { openDataDir } from './openDataDir';
 import { THUMBNAIL_SIZE } from './decodeImage';
 import {
   FIXTURE_KEYS,
@@ -279,6 +280,23 @@ describe('buildIndex', () => {
     await verifyDataDir(out);
     expect((await ownedFiles(out)).filter((f) => f.startsWith('thumbs/'))).toHaveLength(9);
     expect(third.report.counts.filesDeleted).toBeGreaterThanOrEqual(4 * 2 + 2);
+  });
+
+  it('gives two images whose paths share an id each an id of its own (the build used to fail)', async () => {
+    const dir = join(root, 'id-clash');
+    await mkdir(join(dir, 'src', 'x'), { recursive: true });
+    // itemIdFor('x/c2111320.png') === itemIdFor('x/c4997726.png'): 48 bits collide.
+    await cp(emojiPng('apple', '1f600.png'), join(dir, 'src', 'x', 'c2111320.png'));
+    await cp(emojiPng('apple', '1f431.png'), join(dir, 'src', 'x', 'c4997726.png'));
+    await cp(emojiPng('apple', '1f34e.png'), join(dir, 'src', 'x', 'other.png'));
+    const { report } = await build(join(dir, 'src'), join(dir, 'out'), join(dir, 'cache'));
+    expect(report.counts).toMatchObject({ indexed: 3, skipped: 0 });
+    const data = await verifyDataDir(join(dir, 'out'));
+    const idOf = new Map(data.catalog.items.map((it) => [it.name, it.id]));
+    expect(idOf.get('c2111320.png')).toBe(itemIdFor('x/c2111320.png'));
+    expect(idOf.get('c4997726.png')).toBe(itemIdFor('x/c4997726.png\0' + '1'));
+    const { collection } = await openDataDir(join(dir, 'out'));
+    for (const [name, id] of idOf) expect((await collection.item(id))?.name).toBe(name);
   });
 
   it('fails without touching the previous build when nothing is usable or the metadata file is broken', async () => {

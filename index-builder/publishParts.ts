@@ -6,7 +6,7 @@ import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
 import { hash16 } from './contentAddress';
 import { MIN_VIEWS, fitTransform, type TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
-import { itemIdFor } from './itemId';
+import { itemIdsFor } from './itemId';
 import { freshProjections, type Projections } from './projectionCache';
 import type { PublishBuildOptions } from './publishBuild';
 import type { SourceMeta } from './sourceMeta';
@@ -48,9 +48,15 @@ export function viewProjections(
   return (i) => projections.of(keys[i], embeddings[i]);
 }
 
-export function catalogItem(u: ProcessedImage, meta: SourceMeta): CatalogItem {
+/** The catalog's items for `images`, in their order, each with its own id (itemIdsFor). */
+export function catalogItems(images: readonly ProcessedImage[], meta: SourceMeta): CatalogItem[] {
+  const ids = itemIdsFor(images.map((u) => u.entry.key));
+  return images.map((u) => catalogItem(u, ids.get(u.entry.key)!, meta));
+}
+
+function catalogItem(u: ProcessedImage, id: string, meta: SourceMeta): CatalogItem {
   const item: CatalogItem = {
-    id: itemIdFor(u.entry.key),
+    id,
     album: u.entry.album,
     name: u.entry.path,
     thumb: `thumbs/${hash16(u.hash)}.webp`,

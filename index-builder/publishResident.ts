@@ -7,7 +7,7 @@ import { pairStateKey } from './duplicatePairsFile';
 import type { NeighbourBlendOptions } from './neighbourBlend';
 import { neighbourLists } from './neighbourLists';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
-import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
+import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildResidentCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
@@ -50,11 +50,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
-  const catalog = buildResidentCatalog(
-    images.map((u) => catalogItem(u, meta)),
-    rowOfImage,
-    o.shardSize,
-  );
+  const catalog = buildResidentCatalog(catalogItems(images, meta), rowOfImage, o.shardSize);
   const { positionOfRow, positionItems } = catalog;
   const imageAt = new Uint32Array(index.count);
   order.forEach((i, row) => (imageAt[positionOfRow[row]] = i));

@@ -4,7 +4,7 @@ import { cellIndexRows, encodeCellRows } from './assembleCellIndex';
 import { buildDuplicates } from './buildDuplicates';
 import { pairStateKey } from './duplicatePairsFile';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
-import { catalogItem, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
+import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildShardedCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
@@ -43,7 +43,8 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
-  const positionItems = byPosition.map((i) => catalogItem(images[i], meta));
+  const items = catalogItems(images, meta);
+  const positionItems = byPosition.map((i) => items[i]);
   // The duplicate pair scan clusters the rows into cells, or keeps the previous build's cells (new
   // rows to the nearest centroid) while the transform is kept: the index is laid out by those cells,
   // so a rebuild changes only the cells that gained or lost rows, and clusters once.
