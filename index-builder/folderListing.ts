@@ -37,7 +37,8 @@ async function realOrResolved(path: string): Promise<string> {
  * - a symbolic link is followed only when its target (fully resolved) is inside the root; one that
  *   leads out is reported as `outside-source`, one whose target is missing as `unreadable`;
  * - a linked folder that contains the folder it is reached from (a loop, however many links make it)
- *   is reported as `symlink-loop` and not walked, so nothing is listed twice through a loop;
+ *   is reported as `symlink-loop` and not walked, so nothing is listed twice through a loop; a folder
+ *   is walked through a link once, and further links to it are reported as `linked-twice`;
  * - a sub-folder that cannot be read is reported as `unreadable-folder` and the listing goes on
  *   (only the root itself must be readable);
  * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`.
@@ -136,6 +137,8 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     await Promise.all(files);
   };
 
+  /** Real path of each folder walked through a symbolic link → the link's path. */
+  const linkedFolders = new Map<string, string>();
   const followLink = async (rel: string, chain: string[]): Promise<void> => {
     const path = join(root, rel);
     let target: string;
@@ -170,6 +173,18 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
         });
         return;
       }
+      // Links that reach one folder along many paths (two links to each next folder, n deep) would
+      // list it 2^n times: a folder is walked through a link once.
+      const earlier = linkedFolders.get(target);
+      if (earlier !== undefined) {
+        skipped.push({
+          key: `${rel}/`,
+          reason: 'linked-twice',
+          message: `symbolic link to ${target.slice(rootReal.length + 1) || '.'}, a folder already listed through ${earlier}/: not followed`,
+        });
+        return;
+      }
+      linkedFolders.set(target, rel);
       await walk(rel, [...chain, target]);
     } else if (s?.isFile() === true) {
       await addFile(rel, path);

@@ -103,6 +103,27 @@ describe('FolderSource', () => {
     expect(skipped.find((s) => s.key === 'beach/escape.jpg')?.message).toMatch(/outside the source folder/);
   });
 
+  it('walks a folder through links once: a chain of folders with two links to each next lists in linear time', async () => {
+    // 20 levels of two links each would list 2^20 paths to the last folder's one image.
+    const root = join(dir, 'diamond');
+    const levels = 20;
+    for (let i = 0; i <= levels; i++) await mkdir(join(root, `d${i}`), { recursive: true });
+    for (let i = 0; i < levels; i++)
+      for (const link of ['x', 'y']) await symlink(`../d${i + 1}`, join(root, `d${i}`, link));
+    await writeFile(join(root, `d${levels}`, 'deep.png'), 'png');
+    const { entries, skipped } = await new FolderSource(root).list();
+    // Each folder is walked once directly and once through the first link to it, so the image is
+    // listed twice, and every other visit of a link (3 per level, but 2 at the top) is reported.
+    expect(entries.map((e) => e.key)).toEqual([
+      `d0/${Array(levels).fill('x').join('/')}/deep.png`,
+      `d${levels}/deep.png`,
+    ]);
+    expect(skipped.filter((s) => s.reason === 'linked-twice')).toHaveLength(3 * levels - 2);
+    expect(skipped.find((s) => s.key === 'd0/y/')?.message).toBe(
+      'symbolic link to d1, a folder already listed through d0/x/: not followed',
+    );
+  });
+
   it('reports a sub-folder it cannot read and lists the rest (here: a path longer than PATH_MAX)', async () => {
     // chmod 000 does not stop root, so the folder is made unreadable by its length: two chains of
     // ten 250-character names, each well under PATH_MAX (4096), one moved to the bottom of the other.

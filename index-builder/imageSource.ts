@@ -24,7 +24,7 @@ export interface SourceEntry {
  * file name that is not UTF-8 (`bad-key`), the build's own output folder. Each is reported in build-report.json, never dropped silently.
  */
 export type ListingSkipReason =
-  'outside-source' | 'symlink-loop' | 'unreadable-folder' | 'bad-key' | 'build-output';
+  'outside-source' | 'symlink-loop' | 'linked-twice' | 'unreadable-folder' | 'bad-key' | 'build-output';
 
 /** Something listed but left out: `key` is `album/path` for a file, `folder/path/` for a folder. */
 export interface ListingSkip {

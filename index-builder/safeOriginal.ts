@@ -109,9 +109,12 @@ export async function safeOriginal(
     const png = await pipeline.png().toBuffer();
     return { ext: 'png', bytes: withTextChunk(png, SOURCE_HASH_KEYWORD, sourceHash), rasterised: true };
   } catch (err) {
+    const message = (err as Error).message;
+    // sharp's timeout message counts how far it got: two builds of the same file must report the same.
+    const why = /^timeout:/.test(message) ? `rendering it took longer than ${RASTERISE_SECONDS} s` : message;
     throw new ImageDecodeError(
       'not-rasterisable',
-      `a ${info.format} original is not stored as it is and could not be turned into a PNG: ${(err as Error).message}`,
+      `a ${info.format} original is not stored as it is and could not be turned into a PNG: ${why}`,
     );
   }
 }

@@ -116,6 +116,7 @@ const SKIP_REASONS: Record<BuildSkipReason, true> = {
   'featurize-failed': true,
   'outside-source': true,
   'symlink-loop': true,
+  'linked-twice': true,
   'unreadable-folder': true,
   'bad-key': true,
   'build-output': true,
