@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,20 @@ describe('FolderSource', () => {
     expect(skipped.filter((s) => s.reason === 'linked-twice')).toHaveLength(3 * levels - 2);
     expect(skipped.find((s) => s.key === 'd0/y/')?.message).toBe(
       'symbolic link to d1, a folder already listed through d0/x/: not followed',
+    );
+  });
+
+  it('reads a file as it was listed, and refuses one whose size changed since', async () => {
+    const root = join(dir, 'growing');
+    await mkdir(join(root, 'a'), { recursive: true });
+    await writeFile(join(root, 'a', 'clip.jpg'), 'first');
+    const source = new FolderSource(root);
+    const [entry] = (await source.list()).entries;
+    expect(Buffer.from(await source.read(entry)).toString()).toBe('first');
+    // Still being copied in: a 1 GiB video would otherwise be read whole past the large-file rule.
+    await truncate(join(root, 'a', 'clip.jpg'), 2 ** 30);
+    await expect(source.read(entry)).rejects.toThrow(
+      'changed since it was listed (5 bytes then, 1073741824 now)',
     );
   });
 

@@ -30,8 +30,27 @@ export class FolderSource implements ImageSource {
     return listFolder(this.root, this.rootAlbum, options.outDir);
   }
 
+  /**
+   * The file as listed: one whose size changed since (still being copied in, replaced) is refused, as
+   * S3Source refuses a changed object, so the listing's size is what the large-file rule judged and
+   * no more is read; the build reports it read-failed and the next one tries again.
+   */
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    return readFile(join(this.root, entry.location));
+    const file = await open(join(this.root, entry.location), 'r');
+    try {
+      const { size } = await file.stat();
+      if (size !== entry.size)
+        throw new Error(`changed since it was listed (${entry.size} bytes then, ${size} now)`);
+      const bytes = Buffer.alloc(size);
+      for (let at = 0; at < size;) {
+        const { bytesRead } = await file.read(bytes, at, size - at, at);
+        if (bytesRead === 0) throw new Error(`shrank while it was read (${at} of ${size} bytes)`);
+        at += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await file.close();
+    }
   }
 
   async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
