@@ -12,6 +12,11 @@ export interface DeclaredSize {
   height: number;
 }
 
+/** The declared size, and which of these formats declared it. */
+export interface DeclaredImage extends DeclaredSize {
+  format: 'PNG' | 'GIF' | 'JPEG' | 'WebP';
+}
+
 const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
 
 function jpegSize(b: Uint8Array, view: DataView): DeclaredSize | undefined {
@@ -47,14 +52,19 @@ function webpSize(b: Uint8Array, view: DataView): DeclaredSize | undefined {
   return undefined;
 }
 
-/** The declared size, or undefined when the header is not one of these formats or is cut short. */
-export function declaredSize(b: Uint8Array): DeclaredSize | undefined {
+/**
+ * The declared size (a GIF's: its logical screen, which the browser allocates whatever its frames'
+ * sizes), or undefined when the header is not one of these formats or is cut short.
+ */
+export function declaredSize(b: Uint8Array): DeclaredImage | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const as = (format: DeclaredImage['format'], size: DeclaredSize | undefined) => size && { ...size, format };
   if (b.length >= 24 && ascii(b, 1, 3) === 'PNG' && ascii(b, 12, 4) === 'IHDR')
-    return { width: view.getUint32(16), height: view.getUint32(20) };
+    return as('PNG', { width: view.getUint32(16), height: view.getUint32(20) });
   if (b.length >= 10 && ascii(b, 0, 4) === 'GIF8')
-    return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return jpegSize(b, view);
-  if (b.length >= 16 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return webpSize(b, view);
+    return as('GIF', { width: view.getUint16(6, true), height: view.getUint16(8, true) });
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return as('JPEG', jpegSize(b, view));
+  if (b.length >= 16 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP')
+    return as('WebP', webpSize(b, view));
   return undefined;
 }
