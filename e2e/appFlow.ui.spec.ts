@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import sharp from 'sharp';
 import { gifClaimingSize, pngClaimingSize } from '../testing/builderFixtures';
 import { listFixtureImages, type FixtureImage } from '../testing/fixtureImages';
 import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, serverUrl } from './harness';
@@ -198,6 +199,38 @@ test('own image via drag and drop and via paste', async ({ page }) => {
   );
   await expect(page.getByTestId('query-name')).toHaveText('pasted-grin.png');
   await expect.poll(async () => (await shownResults(page))[0]?.id).toBe(expectedPasteTop);
+});
+
+test('the image picked last is searched, though an earlier, larger one finishes decoding after it', async ({
+  page,
+}) => {
+  await openHome(page);
+  // 81 megapixels of one colour: a small file that takes the page a while to decode.
+  const big = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#3a7' } })
+    .png()
+    .toBuffer();
+  const decodeMs = await page.evaluate(async (bytes) => {
+    const t = performance.now();
+    await window.__lookalike!.decodeImage(new Blob([new Uint8Array(bytes)]));
+    return performance.now() - t;
+  }, Array.from(big));
+  const pasted = fixture('Google', 'grin');
+  const expected = cliQuery(['--k', '5', pasted.path])[0].id;
+
+  await page
+    .getByTestId('own-image-input')
+    .setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: big });
+  await page.evaluate((base64) => {
+    const data = new DataTransfer();
+    data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'pasted-grin.png'));
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+  }, readFileSync(pasted.path).toString('base64'));
+  await expect(page.getByTestId('query-name')).toHaveText('pasted-grin.png');
+  // Long after the first image's decode (measured above) has ended: still the pasted image's results.
+  await page.waitForTimeout(3 * decodeMs + 1000);
+  await expect(page.getByTestId('query-name')).toHaveText('pasted-grin.png');
+  await expect.poll(async () => (await shownResults(page))[0]?.id).toBe(expected);
+  await expect(page.getByTestId('own-image-button')).toBeEnabled();
 });
 
 test('a broken file gives a clear message and the app keeps working', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { errorMessage } from '../common/errorMessage';
 import { uploadHref } from '../routing/route';
 import { navigate } from '../routing/useHashRoute';
@@ -24,21 +24,29 @@ export interface OwnImagePicker {
 export function useOwnImagePicker(k: number): OwnImagePicker {
   const [decoding, setDecoding] = useState(false);
   const [error, setError] = useState<ImageError | null>(null);
+  const latest = useRef(0);
 
   const pick = useCallback(
     async (blob: Blob, name: string) => {
       // An own-image search needs the model: stop holding its background load back.
       firstContent.raise();
+      // A large file decodes for seconds, and a drop or paste can come meanwhile: the last image picked
+      // is the one searched, whichever decodes first.
+      const serial = ++latest.current;
+      const pickedOn = window.location.hash;
       setDecoding(true);
       setError(null);
       try {
         const pixels = await decodeImage(blob);
+        if (serial !== latest.current) return;
         setLastUpload(blob, name, pixels);
-        navigate(uploadHref(k));
+        // Someone who went to another page while it decoded stays there; the image waits on its page.
+        if (window.location.hash === pickedOn) navigate(uploadHref(k));
       } catch (cause) {
+        if (serial !== latest.current) return;
         setError({ message: `Couldn't read that image: ${errorMessage(cause)}`, hash: window.location.hash });
       } finally {
-        setDecoding(false);
+        if (serial === latest.current) setDecoding(false);
       }
     },
     [k],
