@@ -150,6 +150,11 @@ test('a box drawn with the mouse on an album image searches its original’s reg
 });
 
 test('the handle resizes the box and a drag inside it moves it, each a new search', async ({ page }) => {
+  // Each box is cut from the original decoded once, not fetched and decoded again.
+  const originalFetches: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'fetch' && r.url().includes('/data/originals/')) originalFetches.push(r.url());
+  });
   await page.goto(`${serverUrl()}#/search/${albumImageId}?k=${K}&region=0.1,0.1,0.5,0.5`);
   await expect(page.getByTestId('region-box')).toBeVisible();
   const handle = (await page.getByTestId('region-handle').boundingBox())!;
@@ -165,6 +170,7 @@ test('the handle resizes the box and a drag inside it moves it, each a new searc
   await drawWithMouse(page, [0.3, 0.3], [0.4, 0.35]); // inside the box: moves it by (0.1, 0.05)
   await expect(page).toHaveURL(/&region=0\.(19|2)\d*,0\.1[45]\d*,0\.(69|7)\d*,0\.(59|6)\d*$/);
   await expectResults(page, await nodeQuery(['--region', urlRegion(page), '--id', albumImageId]));
+  expect(originalFetches).toHaveLength(1);
 });
 
 test('keyboard only: "Search a region", arrows move, Shift+arrows resize, Enter searches, Escape cancels', async ({

@@ -88,8 +88,11 @@ function cut(full: ImageBitmap, rect: PixelRect): OffscreenCanvas | HTMLCanvasEl
   return ctx.canvas;
 }
 
-/** The whole image at full resolution, upright. */
-async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
+/**
+ * The whole image at full resolution, upright (EXIF orientation applied). Throws a readable Error for
+ * anything the browser cannot decode.
+ */
+export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   if (blob.size === 0) throw new Error('the file is empty');
   const declared = declaredSize(new Uint8Array(await blob.slice(0, DECLARED_SIZE_BYTES).arrayBuffer()));
   if (declared !== undefined && declared.width * declared.height > MAX_PIXELS) {
@@ -127,16 +130,11 @@ export interface RegionPixels {
 }
 
 /**
- * Decodes only `region` of an image, as `npm run query --region` does (index-builder/decodeImage.ts
- * decodeImageRegion): the crop is taken from the upright image at full resolution, then shrunk to
- * MAX_QUERY_SIDE like any query image. Throws a readable Error for anything the browser cannot decode.
+ * `region` of an upright image (decodeUpright), as `npm run query --region` takes it
+ * (index-builder/decodeImage.ts decodeImageRegion): cut at full resolution, then shrunk to
+ * MAX_QUERY_SIDE like any query image. The bitmap stays open: the next box is cut from it too.
  */
-export async function decodeImageRegion(blob: Blob, region: ImageRegion): Promise<RegionPixels> {
-  const full = await decodeUpright(blob);
-  try {
-    const rect = regionPixels(region, full.width, full.height);
-    return { pixels: await pixelsOf(full, rect), rect, sourceWidth: full.width, sourceHeight: full.height };
-  } finally {
-    full.close();
-  }
+export async function regionOf(full: ImageBitmap, region: ImageRegion): Promise<RegionPixels> {
+  const rect = regionPixels(region, full.width, full.height);
+  return { pixels: await pixelsOf(full, rect), rect, sourceWidth: full.width, sourceHeight: full.height };
 }
