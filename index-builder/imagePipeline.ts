@@ -19,7 +19,8 @@ import { SIGNATURE_BYTES, unfitToRead } from './imageSignature';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
-import { safeOriginal, type SafeOriginal } from './safeOriginal';
+import { VECTOR_RENDER_SECONDS, isVector, safeOriginal, type SafeOriginal } from './safeOriginal';
+import { VectorRenderer } from './vectorRenderer';
 import type { KnownFile } from './sourceFileRecords';
 import { cachedViews, recallUnchanged, viewCountFor } from './unchangedImage';
 import { createWorkerModelRunner } from './workerModelRunner';
@@ -140,6 +141,10 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     return image && { ...image, viewCount: viewCountOf(image.hash) };
   };
 
+  // Started on the first drawing (SVG, PDF) and ended with the pipeline.
+  let renderer: VectorRenderer | undefined;
+  const vectors = () => (renderer ??= new VectorRenderer(VECTOR_RENDER_SECONDS));
+
   // Everything that does not need the model. Bad images are skipped; failures to write the data
   // dir (or the work prefix) are not the image's fault and fail the build.
   const prepare = async (entry: SourceEntry): Promise<InProgress | undefined> => {
@@ -169,14 +174,16 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     try {
       if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
       info = await readImageInfo(bytes, maxPixels);
+      // Never active content (SVG, documents): index-builder/safeOriginal.ts.
+      original = await safeOriginal(bytes, info, hash, maxPixels, vectors());
+      // A drawing is drawn once, out of this process, and its rendering is what the model sees.
+      const pixelSource = isVector(info) ? original.bytes : bytes;
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
-      if (embedding === undefined || views === undefined) decoded = await decodeImage(bytes, maxPixels);
+      if (embedding === undefined || views === undefined) decoded = await decodeImage(pixelSource, maxPixels);
       if (needThumb)
         thumb = decoded
           ? await makeThumbnailFromPixels(decoded.image)
-          : await makeThumbnail(bytes, maxPixels);
-      // Never active content (SVG, documents): index-builder/safeOriginal.ts.
-      original = await safeOriginal(bytes, info, hash, maxPixels);
+          : await makeThumbnail(pixelSource, maxPixels);
     } catch (err) {
       if (err instanceof ImageDecodeError) return skip(entry, err);
       throw err;
@@ -325,6 +332,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     }
     if (inFlight !== undefined) await awaitModel(inFlight);
   } finally {
+    renderer?.close();
     progress.stop();
     // Settled either way, so that a shared runner still loading is handed over, not lost.
     const loaded = await runner?.catch(() => undefined);

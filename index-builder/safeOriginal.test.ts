@@ -10,12 +10,29 @@ import { shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { isOriginalOf, rasterisedSourceHash, safeOriginal } from './safeOriginal';
+import { VECTOR_RENDER_SECONDS, isOriginalOf, rasterisedSourceHash, safeOriginal } from './safeOriginal';
+import { RenderTimeoutError, VectorRenderer } from './vectorRenderer';
 import { verifyDataDir } from '../testing/dataDirChecks';
+
+const vectors = new VectorRenderer(VECTOR_RENDER_SECONDS);
+afterAll(() => vectors.close());
 
 async function original(bytes: Uint8Array) {
   const info = await readImageInfo(bytes);
-  return safeOriginal(bytes, info, contentHash(bytes), 1e8);
+  return safeOriginal(bytes, info, contentHash(bytes), 1e8, vectors);
+}
+
+/** An SVG of a few hundred bytes whose `filters` stacked filters draw for about a second each. */
+function stackedFilters(filters: number): Buffer {
+  const primitives = Array.from(
+    { length: filters },
+    (_, i) =>
+      `<feTurbulence type="fractalNoise" baseFrequency="0.0${(i % 9) + 1}" numOctaves="10" result="t${i}"/>` +
+      `<feGaussianBlur in="t${i}" stdDeviation="50"/>`,
+  ).join('');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="2048" height="2048"><filter id="f" x="0" y="0" width="1" height="1">${primitives}</filter><rect width="100%" height="100%" filter="url(#f)"/></svg>`,
+  );
 }
 
 describe('safeOriginal', () => {
@@ -70,17 +87,51 @@ describe('safeOriginal', () => {
     const png = await shapePng(3, 32);
     const info = await readImageInfo(png);
     // What sharp called a JPEG but a browser would not sniff as one.
-    const o = await safeOriginal(png, { ...info, format: 'jpeg' }, contentHash(png), 1e8);
+    const o = await safeOriginal(png, { ...info, format: 'jpeg' }, contentHash(png), 1e8, vectors);
     expect([o.ext, o.rasterised]).toEqual(['png', true]);
   });
 
   it('refuses, with a reason, what cannot be rasterised', async () => {
     const broken = SCRIPTED_SVG.subarray(0, 60);
-    const err = await safeOriginal(broken, { format: 'svg', width: 40, height: 30 }, 'x', 1e8).catch(
+    const err = await safeOriginal(broken, { format: 'svg', width: 40, height: 30 }, 'x', 1e8, vectors).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ImageDecodeError);
     expect((err as ImageDecodeError).reason).toBe('not-rasterisable');
+  });
+});
+
+describe('VectorRenderer', () => {
+  it('gives up a drawing that takes longer than its time, then draws the next one', async () => {
+    // Minutes of drawing in the build's own process before; the child drawing it is killed at 1 s.
+    const quick = new VectorRenderer(1);
+    try {
+      const t = performance.now();
+      await expect(quick.render(stackedFilters(64), 1e8, 2048)).rejects.toThrow(
+        new RenderTimeoutError('rendering it took longer than 1 s'),
+      );
+      expect(performance.now() - t).toBeLessThan(30_000);
+      const png = await quick.render(SCRIPTED_SVG, 1e8, 2048);
+      expect((await sharp(png).metadata()).format).toBe('png');
+    } finally {
+      quick.close();
+    }
+  });
+
+  it('turns a slow drawing into a not-rasterisable skip with the same words every time', async () => {
+    const quick = new VectorRenderer(1);
+    try {
+      const svg = stackedFilters(64);
+      const info = await readImageInfo(svg);
+      const err = await safeOriginal(svg, info, contentHash(svg), 1e8, quick).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        reason: 'not-rasterisable',
+        message:
+          'a svg original is not stored as it is and could not be turned into a PNG: rendering it took longer than 1 s',
+      });
+    } finally {
+      quick.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { contentHash } from './contentAddress';
 import { ImageDecodeError, type ImageInfo } from './decodeImage';
 import { SIGNATURE_BYTES, signedFormat, type SignedFormat } from './imageSignature';
+import type { VectorRenderer } from './vectorRenderer';
 
 /*
  * Originals are served from the app's own origin, so none may be active content: an SVG (script,
@@ -77,6 +78,13 @@ export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
  */
 const VECTOR_ORIGINAL_SIDE = 2048;
 const VECTOR_FORMATS = new Set(['svg', 'pdf']);
+/** A vector image that takes longer to draw is refused (drawn in a child process, which is killed). */
+export const VECTOR_RENDER_SECONDS = 20;
+
+/** Drawings (SVG, PDF): their original is a rendering, which is also what the model and thumbnail see. */
+export function isVector(info: ImageInfo): boolean {
+  return VECTOR_FORMATS.has(info.format);
+}
 /** A rendering that takes longer is given up (the image is skipped as not-rasterisable). */
 const RASTERISE_SECONDS = 60;
 
@@ -90,23 +98,23 @@ export async function safeOriginal(
   info: ImageInfo,
   sourceHash: string,
   maxPixels: number,
+  vectors: VectorRenderer,
 ): Promise<SafeOriginal> {
   const raster = plainRaster(info);
   if (raster !== undefined && signedFormat(bytes.subarray(0, SIGNATURE_BYTES)) === raster.signature)
     return { ext: raster.ext, bytes, rasterised: false };
   try {
-    const pipeline = sharp(bytes, {
-      limitInputPixels: maxPixels,
-      failOn: 'warning',
-      animated: false,
-      autoOrient: true,
-    }).timeout({ seconds: RASTERISE_SECONDS });
-    if (VECTOR_FORMATS.has(info.format))
-      pipeline.resize(VECTOR_ORIGINAL_SIDE, VECTOR_ORIGINAL_SIDE, {
-        fit: 'inside',
-        withoutEnlargement: true,
-      });
-    const png = await pipeline.png().toBuffer();
+    const png = isVector(info)
+      ? await vectors.render(bytes, maxPixels, VECTOR_ORIGINAL_SIDE)
+      : await sharp(bytes, {
+          limitInputPixels: maxPixels,
+          failOn: 'warning',
+          animated: false,
+          autoOrient: true,
+        })
+          .timeout({ seconds: RASTERISE_SECONDS })
+          .png()
+          .toBuffer();
     return { ext: 'png', bytes: withTextChunk(png, SOURCE_HASH_KEYWORD, sourceHash), rasterised: true };
   } catch (err) {
     const message = (err as Error).message;
