@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpDataSource } from './httpDataSource';
+import { UnreachableError, httpDataSource } from './httpDataSource';
 
 /** A fetch that answers every GET with the same bytes and records what it was asked. */
 function recordingFetch() {
@@ -16,7 +16,9 @@ describe('httpDataSource.file', () => {
     const { calls, fetchImpl } = recordingFetch();
     const bytes = await httpDataSource('https://host/data/', fetchImpl).file('catalog/shard-1.json');
     expect([...bytes]).toEqual([1, 2, 3]);
-    expect(calls).toEqual([{ url: 'https://host/data/catalog/shard-1.json', init: undefined }]);
+    expect(calls.map((c) => [c.url, c.init?.cache])).toEqual([
+      ['https://host/data/catalog/shard-1.json', undefined],
+    ]);
   });
 
   it('skips the HTTP cache when the copy given before failed its checksum', async () => {
@@ -26,5 +28,44 @@ describe('httpDataSource.file', () => {
     await httpDataSource('https://host/data', fetchImpl).file('catalog/shard-1.json', true);
     expect(calls).toHaveLength(1);
     expect(calls[0].init?.cache).toBe('reload');
+  });
+});
+
+describe('httpDataSource.range', () => {
+  it('gives up a response that stalls, with an error that names the file', async () => {
+    // Headers come, the body never does: the page would otherwise search for ever.
+    const stalling = (async (_: RequestInfo | URL, init?: RequestInit) => {
+      const body = new ReadableStream({
+        start(controller) {
+          init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+        },
+      });
+      return new Response(body, { status: 206 });
+    }) as typeof fetch;
+    const source = httpDataSource('https://host/data/', stalling, 50);
+    await expect(source.range('index.0123456789abcdef.bin', 100, 200)).rejects.toThrow(
+      new UnreachableError(
+        'no complete answer from https://host/data/index.0123456789abcdef.bin within 0.05 s',
+      ),
+    );
+    // And a request that never gets its headers.
+    const silent = ((_: RequestInfo | URL, init?: RequestInit) =>
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+      )) as typeof fetch;
+    await expect(httpDataSource('https://host/data/', silent, 50).file('catalog.json')).rejects.toThrow(
+      'no complete answer from https://host/data/catalog.json within 0.05 s',
+    );
+  });
+
+  it('says so when the host sends an index compressed, instead of calling it unreachable', async () => {
+    const gzipped = (async () =>
+      new Response(new Uint8Array(10), {
+        status: 206,
+        headers: { 'Content-Encoding': 'gzip' },
+      })) as typeof fetch;
+    await expect(httpDataSource('https://host/data/', gzipped).range('index.bin', 0, 10)).rejects.toThrow(
+      'GET index.bin: the host sends it compressed (Content-Encoding: gzip); index files must be stored uncompressed',
+    );
   });
 });

@@ -15,7 +15,14 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** No answer from the host at all: offline, or the connection failed. */
+/**
+ * A request with no complete answer in this time is given up: a host that stalls a response makes a
+ * clear error, not a page that searches for ever. Generous, for a slow connection's largest answer (a
+ * first query's few MB of cells).
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+/** No answer from the host at all: offline, the connection failed, or the answer stalled. */
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
@@ -29,41 +36,67 @@ export class UnreachableError extends Error {
  * content-addressed and cached for a year, so a damaged copy in the browser's cache (or a proxy's)
  * would otherwise come back on every retry.
  */
-export function httpDataSource(baseUrl: string, fetchImpl: typeof fetch = fetch): DataSource {
+export function httpDataSource(
+  baseUrl: string,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): DataSource {
   const url = (path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
-  const get = async (path: string, init?: RequestInit): Promise<Response> => {
+  /** `read` the answer to a GET; no answer, a stalled one or one cut off is an UnreachableError. */
+  const get = async (path: string, init: RequestInit, read: (res: Response) => Promise<Uint8Array>) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const unreachable = (err: unknown) =>
+      new UnreachableError(
+        signal.aborted
+          ? `no complete answer from ${url(path)} within ${timeoutMs / 1000} s`
+          : `cannot reach ${url(path)} (offline?): ${String(err)}`,
+        { cause: err },
+      );
+    let res: Response;
     try {
-      return await fetchImpl(url(path), init);
+      res = await fetchImpl(url(path), { ...init, signal });
     } catch (err) {
-      throw new UnreachableError(`cannot reach ${url(path)} (offline?): ${String(err)}`, { cause: err });
+      throw unreachable(err);
+    }
+    try {
+      return await read(res);
+    } catch (err) {
+      throw signal.aborted ? unreachable(err) : err;
     }
   };
   return {
-    async file(path, fresh) {
-      const res = await get(path, fresh === true ? { cache: 'reload' } : undefined);
-      if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
-      return new Uint8Array(await res.arrayBuffer());
-    },
+    file: (path, fresh) =>
+      get(path, fresh === true ? { cache: 'reload' } : {}, async (res) => {
+        if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
+        return new Uint8Array(await res.arrayBuffer());
+      }),
     async range(path, start, end) {
       if (end <= start) return new Uint8Array(0);
-      const res = await get(path, {
-        headers: { Range: `bytes=${start}-${end - 1}` },
-        cache: 'no-store',
+      const init: RequestInit = { headers: { Range: `bytes=${start}-${end - 1}` }, cache: 'no-store' };
+      return get(path, init, async (res) => {
+        if (res.status === 200) {
+          await res.body?.cancel();
+          throw new RangeNotSupportedError(
+            `GET ${path}: the server ignored the Range header (HTTP 200); sharded indexes need a host with Range support (S3, CloudFront, nginx, …)`,
+          );
+        }
+        if (res.status !== 206)
+          throw new HttpStatusError(`GET ${path} bytes ${start}-${end - 1}: HTTP ${res.status}`, res.status);
+        // The ranges of a compressed object are ranges of its compressed bytes: never what was asked for.
+        const encoding = res.headers.get('content-encoding');
+        if (encoding !== null && encoding !== 'identity') {
+          await res.body?.cancel();
+          throw new Error(
+            `GET ${path}: the host sends it compressed (Content-Encoding: ${encoding}); index files must be stored uncompressed`,
+          );
+        }
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (bytes.length !== end - start)
+          throw new Error(
+            `GET ${path} bytes ${start}-${end - 1}: got ${bytes.length} bytes (is the object stored compressed?)`,
+          );
+        return bytes;
       });
-      if (res.status === 200) {
-        await res.body?.cancel();
-        throw new RangeNotSupportedError(
-          `GET ${path}: the server ignored the Range header (HTTP 200); sharded indexes need a host with Range support (S3, CloudFront, nginx, …)`,
-        );
-      }
-      if (res.status !== 206)
-        throw new HttpStatusError(`GET ${path} bytes ${start}-${end - 1}: HTTP ${res.status}`, res.status);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.length !== end - start)
-        throw new Error(
-          `GET ${path} bytes ${start}-${end - 1}: got ${bytes.length} bytes (is the object stored compressed?)`,
-        );
-      return bytes;
     },
   };
 }

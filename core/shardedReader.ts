@@ -146,15 +146,41 @@ export class ShardedReader {
     return this.search(q, k, -1, probeRows, { ...this.stats });
   }
 
-  /** The embedding → int8 transform; only own-image queries need it, so it is fetched on first use. */
+  /**
+   * The embedding → int8 transform; only own-image queries need it, so it is fetched on first use, and
+   * kept in the store with the cells (verified by its SHA-256 on every read), so that own-image search
+   * works offline and a later visit does not download it again.
+   */
   transform(): Promise<VectorTransform> {
-    this.transformPromise ??= this.fetchRange(
-      this.manifest.index.path,
-      this.head.transformOffset,
-      this.head.transformOffset + this.head.transformBytes,
-    ).then((bytes) => decodeCellTransform(this.head, bytes));
+    this.transformPromise ??= this.loadTransform();
     this.transformPromise.catch(() => (this.transformPromise = undefined));
     return this.transformPromise;
+  }
+
+  private async loadTransform(): Promise<VectorTransform> {
+    const key = `transform:${this.manifest.index.sha256}`;
+    const store = this.store;
+    const stored = await store?.getMany([key]).then(
+      ([bytes]) => bytes,
+      () => undefined,
+    );
+    if (stored !== undefined) {
+      try {
+        return decodeCellTransform(this.head, stored);
+      } catch {
+        // A damaged entry is dropped and fetched again.
+        void store?.delete(key).catch(() => undefined);
+      }
+    }
+    const { transformOffset, transformBytes } = this.head;
+    const bytes = await this.fetchRange(
+      this.manifest.index.path,
+      transformOffset,
+      transformOffset + transformBytes,
+    );
+    const transform = decodeCellTransform(this.head, bytes);
+    if (store !== undefined) setTimeout(() => void store.setMany([[key, bytes]]).catch(() => undefined), 0);
+    return transform;
   }
 
   private async search(

@@ -25,14 +25,24 @@ declare class URL {
   toString(): string;
 }
 
+interface AbortSignal {
+  readonly aborted: boolean;
+}
+
+declare const AbortSignal: {
+  timeout(ms: number): AbortSignal;
+};
+
 interface RequestInit {
   headers?: Record<string, string>;
   cache?: 'default' | 'force-cache' | 'no-cache' | 'no-store' | 'only-if-cached' | 'reload';
+  signal?: AbortSignal;
 }
 
 interface Response {
   readonly ok: boolean;
   readonly status: number;
+  readonly headers: { get(name: string): string | null };
   readonly body: { cancel(): Promise<void> } | null;
   arrayBuffer(): Promise<ArrayBuffer>;
 }

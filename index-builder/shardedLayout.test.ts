@@ -199,6 +199,26 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     expect(got.hits[0].item.id).toBe(resident.catalog.items[row].id);
   });
 
+  it('keeps the transform in the cell store: the next visit reads it there (offline too), a damaged copy is fetched again', async () => {
+    const { stored, store } = memoryCellStore();
+    const first = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
+    const expected = await first.transform();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // stored after the answer
+    const key = `transform:${manifest.index.sha256}`;
+    expect(stored.has(key)).toBe(true);
+
+    const again = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
+    const before = again.stats.requests;
+    expect(await again.transform()).toEqual(expected);
+    expect(again.stats.requests).toBe(before);
+
+    stored.get(key)![10] ^= 0xff;
+    const third = await ShardedReader.open(manifest, httpDataSource(dataUrl), store);
+    const requests = third.stats.requests;
+    expect(await third.transform()).toEqual(expected);
+    expect(third.stats.requests).toBe(requests + 1);
+  });
+
   it('detects a corrupted cell on disk and in the cell store, refetching from the store case', async () => {
     const corruptDir = join(tmp, 'corrupt');
     await rm(corruptDir, { recursive: true, force: true });
