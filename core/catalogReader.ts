@@ -127,6 +127,16 @@ export class CatalogReader {
     return item;
   }
 
+  /**
+   * Reads the id shard that holds `id`, if not yet read. itemById often answers without it (an item a
+   * search or a page brought along), but a reload does not have those: an image opened online is opened
+   * again offline only if its id shard went through the source's cache.
+   */
+  async readIdShardOf(id: string): Promise<void> {
+    if (!/^[0-9a-f]+$/.test(id) || id.length < this.index.idPrefixDigits) return;
+    await this.idShard(idShardPrefix(this.index, id));
+  }
+
   /** Items read elsewhere than in this catalog's shards (a v4 index's cells), for itemById. */
   learn(items: readonly ShardedItem[]): void {
     for (const it of items) {

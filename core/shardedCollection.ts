@@ -41,8 +41,11 @@ export class ShardedCollection implements Collection {
     return this.reader.items.files();
   }
 
+  /** An image opened (its page): found, then its id shard read in the background, to be kept for offline. */
   async item(id: string): Promise<CatalogItem | null> {
     const it = await this.reader.itemById(id);
+    if (it !== undefined)
+      setTimeout(() => void this.reader.items.readIdShardOf(id).catch(() => undefined), 0);
     return it === undefined ? null : plainItem(it);
   }
 
