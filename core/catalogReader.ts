@@ -112,7 +112,7 @@ export class CatalogReader {
   }
 
   async itemById(id: string): Promise<ShardedItem | undefined> {
-    if (!/^[0-9a-f]+$/.test(id) || id.length < this.index.idPrefixDigits) return undefined;
+    if (!this.isIdShaped(id)) return undefined;
     const learned = this.learned.get(id);
     if (learned !== undefined) return learned;
     const position =
@@ -133,8 +133,12 @@ export class CatalogReader {
    * again offline only if its id shard went through the source's cache.
    */
   async readIdShardOf(id: string): Promise<void> {
-    if (!/^[0-9a-f]+$/.test(id) || id.length < this.index.idPrefixDigits) return;
-    await this.idShard(idShardPrefix(this.index, id));
+    if (this.isIdShaped(id)) await this.idShard(idShardPrefix(this.index, id));
+  }
+
+  /** Lowercase hex, long enough to name its id shard: anything else is no id of this catalog. */
+  private isIdShaped(id: string): boolean {
+    return /^[0-9a-f]+$/.test(id) && id.length >= this.index.idPrefixDigits;
   }
 
   /** Items read elsewhere than in this catalog's shards (a v4 index's cells), for itemById. */

@@ -141,9 +141,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     return image && { ...image, viewCount: viewCountOf(image.hash) };
   };
 
-  // Started on the first drawing (SVG, PDF) and ended with the pipeline.
-  let renderer: VectorRenderer | undefined;
-  const vectors = () => (renderer ??= new VectorRenderer(VECTOR_RENDER_SECONDS));
+  // Its child process starts with the first drawing (SVG, PDF) and ends with the pipeline.
+  const vectors = new VectorRenderer(VECTOR_RENDER_SECONDS);
 
   // Everything that does not need the model. Bad images are skipped; failures to write the data
   // dir (or the work prefix) are not the image's fault and fail the build.
@@ -175,7 +174,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
       info = await readImageInfo(bytes, maxPixels);
       // Never active content (SVG, documents): index-builder/safeOriginal.ts.
-      original = await safeOriginal(bytes, info, hash, maxPixels, vectors());
+      original = await safeOriginal(bytes, info, hash, maxPixels, vectors);
       // A drawing is drawn once, out of this process, and its rendering is what the model sees.
       const pixelSource = isVector(info) ? original.bytes : bytes;
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
@@ -332,7 +331,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     }
     if (inFlight !== undefined) await awaitModel(inFlight);
   } finally {
-    renderer?.close();
+    vectors.close();
     progress.stop();
     // Settled either way, so that a shared runner still loading is handed over, not lost.
     const loaded = await runner?.catch(() => undefined);

@@ -66,10 +66,10 @@ async function pixelsOf(full: ImageBitmap, rect: PixelRect): Promise<QueryPixels
   if (whole && fits) return readPixels(full);
   // A part is cut on a canvas: createImageBitmap(bitmap, sx, sy, sw, sh) cut the wrong area of a bitmap
   // decoded upright from EXIF orientation 6 or 8, portrait phone photos (Chromium 150, December 2026).
-  const source = whole ? full : cut(full, rect);
+  const part = whole ? null : drawn(full, rect);
   // Resizing only when the crop is too large keeps small crops pixel-exact, as in Node.
-  if (fits) return readPixels(source);
-  const small = await createImageBitmap(source, {
+  if (part !== null && fits) return pixelsIn(part);
+  const small = await createImageBitmap(part?.canvas ?? full, {
     resizeWidth: size.width,
     resizeHeight: size.height,
     resizeQuality: 'high',
@@ -81,11 +81,14 @@ async function pixelsOf(full: ImageBitmap, rect: PixelRect): Promise<QueryPixels
   }
 }
 
-/** `rect` of an upright bitmap, on a canvas of its own. */
-function cut(full: ImageBitmap, rect: PixelRect): OffscreenCanvas | HTMLCanvasElement {
+/** `rect` of a bitmap, drawn on a canvas of its own. */
+function drawn(
+  bitmap: ImageBitmap,
+  rect: PixelRect,
+): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
   const ctx = canvas2d(rect.width, rect.height);
-  ctx.drawImage(full, rect.left, rect.top, rect.width, rect.height, 0, 0, rect.width, rect.height);
-  return ctx.canvas;
+  ctx.drawImage(bitmap, rect.left, rect.top, rect.width, rect.height, 0, 0, rect.width, rect.height);
+  return ctx;
 }
 
 /**
@@ -110,11 +113,14 @@ export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   }
 }
 
-/** A bitmap's (or canvas's) pixels as unpremultiplied sRGB RGBA. */
-function readPixels(bitmap: ImageBitmap | OffscreenCanvas | HTMLCanvasElement): QueryPixels {
-  const { width, height } = bitmap;
-  const ctx = canvas2d(width, height);
-  ctx.drawImage(bitmap, 0, 0);
+/** A bitmap's pixels as unpremultiplied sRGB RGBA. */
+function readPixels(bitmap: ImageBitmap): QueryPixels {
+  return pixelsIn(drawn(bitmap, { left: 0, top: 0, width: bitmap.width, height: bitmap.height }));
+}
+
+/** What a canvas holds, as unpremultiplied sRGB RGBA. */
+function pixelsIn(ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D): QueryPixels {
+  const { width, height } = ctx.canvas;
   const image = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
   return { width, height, data: image.data };
 }
