@@ -117,7 +117,8 @@ async function configureCors(t: BucketConfigTarget): Promise<void> {
   );
 }
 
-async function configurePolicy(t: BucketConfigTarget): Promise<void> {
+/** The public-read statement of the site's keys, merged into the bucket policy. */
+export async function configurePolicy(t: BucketConfigTarget): Promise<void> {
   const statement = publicReadStatement(
     t.bucket,
     t.prefix,

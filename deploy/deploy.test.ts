@@ -235,26 +235,29 @@ describe('deploy to a real S3 API (s3rver)', () => {
   });
 
   it('a deploy whose uploads start failing midway leaves the previous site serving', async () => {
-    const proxy = await startFaultyS3Proxy(s3.endpoint, 4, 'fail');
+    // The lock, the deploy state's pending record, then 4 files.
+    const proxy = await startFaultyS3Proxy(s3.endpoint, 6, 'fail');
     try {
       const failed = runDeploy(options({ endpoint: proxy.endpoint, siteDir: v2.site, dataDir: v2.data }));
       await expect(failed).rejects.toBeInstanceOf(DeployInterruptedError);
       await expect(failed).rejects.toThrow(/visitors still get the previous site/);
-      expect(proxy.forwardedWrites).toBe(4);
+      expect(proxy.forwardedWrites).toBe(6);
     } finally {
       await proxy.stop();
     }
     await expectV1Serving();
   });
 
-  it('a deploy killed mid-upload (the CLI, SIGKILL) leaves the previous site serving', async () => {
-    const proxy = await startFaultyS3Proxy(s3.endpoint, 2, 'hang');
+  it('a deploy killed mid-upload (the CLI, SIGKILL) leaves the previous site serving; its lock lapses and its files stay its own', async () => {
+    // The lock, the deploy state's pending record, then 2 files.
+    const proxy = await startFaultyS3Proxy(s3.endpoint, 4, 'hang');
     const child = spawn(
       join(projectDir, 'node_modules/.bin/tsx'),
       [
         'deploy/deployCli.ts',
         ...['--bucket', BUCKET, '--prefix', PREFIX, '--endpoint', proxy.endpoint],
-        ...['--site', v2.site, '--data', v2.data, '--concurrency', '2'],
+        // One upload at a time: none is cut off by the kill (s3rver would keep a truncated body).
+        ...['--site', v2.site, '--data', v2.data, '--concurrency', '1'],
       ],
       { cwd: projectDir, env: { ...process.env, ...S3RVER_CREDENTIALS }, stdio: 'ignore' },
     );
@@ -268,6 +271,63 @@ describe('deploy to a real S3 API (s3rver)', () => {
     } finally {
       await proxy.stop();
     }
+    await expectV1Serving();
+    // What the failed deploys before this one uploaded and the site at v1 does not use.
+    const v1Keys = new Set(v1.fixture.referenced.map((p) => `${PREFIX}/data/${p}`));
+    const orphans = (await listAll(BUCKET))
+      .map((l) => l.split(' ')[0])
+      .filter(
+        (k) => k.startsWith(`${PREFIX}/data/`) && !v1Keys.has(k) && k !== `${PREFIX}/data/manifest.json`,
+      );
+    expect(orphans.length).toBeGreaterThan(0);
+
+    // Its lock stays until it lapses: a deploy now is refused, naming it, and changes nothing.
+    const before = await listAll(BUCKET);
+    await expect(
+      runDeploy(options({ siteDir: v1.site, dataDir: v1.data, deleteStale: true })),
+    ).rejects.toThrow(
+      /another deploy to this prefix is running \(started .* pid \d+; lock s3:\/\/lookalike-site\/demo\/\.lookalike-deploy\.lock.*lapses in \d+ s/,
+    );
+    expect(await listAll(BUCKET)).toEqual(before);
+
+    // Once it has lapsed, the next deploy takes over; the failed and killed deploys' uploads were
+    // recorded as pending, so --delete removes those the site no longer uses.
+    const lines: string[] = [];
+    const report = await runDeploy(
+      // A lease of 0: every lock has lapsed (the server's clock counts in seconds).
+      options({ siteDir: v1.site, dataDir: v1.data, deleteStale: true, lockLeaseMs: 0, lines }),
+    );
+    expect(lines.some((l) => l.startsWith('taking over the lock of a deploy that stopped (started'))).toBe(
+      true,
+    );
+    expect(report.deleted).toEqual(expect.arrayContaining(orphans));
+    expect(report.plan.foreign).toEqual([]);
+    const keys = (await listAll(BUCKET)).map((l) => l.split(' ')[0]);
+    expect(keys).not.toContain(`${PREFIX}/.lookalike-deploy.lock`);
+    await expectV1Serving();
+  });
+
+  it('two deploys to one prefix at once: the second is refused and changes nothing; the first finishes', async () => {
+    // The first deploy holds the lock and waits in its upload phase (after the lock and its pending record).
+    const proxy = await startFaultyS3Proxy(s3.endpoint, 2, 'hold');
+    try {
+      const first = runDeploy(options({ endpoint: proxy.endpoint, siteDir: v2.site, dataDir: v2.data }));
+      // (A first deploy that failed to start ends the wait too, and fails the test below.)
+      await Promise.race([proxy.firstFault, first]);
+      const before = await listAll(BUCKET);
+      await expect(
+        runDeploy(options({ siteDir: v1.site, dataDir: v1.data, deleteStale: true })),
+      ).rejects.toThrow(/another deploy to this prefix is running/);
+      expect(await listAll(BUCKET)).toEqual(before);
+      proxy.release();
+      await first;
+    } finally {
+      await proxy.stop();
+    }
+    const manifest = await getBytes(BUCKET, `${PREFIX}/data/manifest.json`);
+    expect(manifest.bytes.equals(await readFile(join(v2.data, 'manifest.json')))).toBe(true);
+    // Back to v1 for the tests after this one.
+    await runDeploy(options({}));
     await expectV1Serving();
   });
 

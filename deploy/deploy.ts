@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { deleteKeys } from '../storage/s3Deletion';
 import { listObjects } from '../storage/s3Listing';
 import { s3ClientFor } from '../storage/s3ClientFor';
-import { configureBucket } from './bucketConfig';
+import { configureBucket, configurePolicy } from './bucketConfig';
 import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
-import { deployStateKey, readDeployState, writeDeployState } from './deployState';
+import { DeployLock, deployLockKey } from './deployLock';
+import { deployStateKey, readDeployState, writeDeployState, writePendingState } from './deployState';
 import { formatBytes } from '../core/formatBytes';
 import { DEFAULT_PART_SIZE } from './objectUpload';
 import { uploadInPhases } from './phasedUpload';
@@ -41,6 +42,10 @@ export interface DeployOptions {
   log: (line: string) => void;
   /** Where a progress bar may be drawn; a non-TTY (or none) gets one line per file. */
   progressStream?: NodeJS.WriteStream;
+  /** `--break-lock`: take the prefix's deploy lock even from a deploy that seems to be running. */
+  breakLock?: boolean;
+  /** How long a deploy lock lasts without renewal (DEFAULT_LOCK_LEASE_MS). */
+  lockLeaseMs?: number;
 }
 
 export interface DeployReport {
@@ -121,11 +126,34 @@ export async function runDeploy(o: DeployOptions): Promise<DeployReport> {
       client.destroy();
       client = s3ClientFor({ region, endpoint: o.endpoint, maxAttempts: o.sdkMaxAttempts ?? 5 });
     }
-    return await publish(o, client, region, files, siteReady);
+    if (o.dryRun) return await publish(o, client, region, files, siteReady, null);
+    const lock = await DeployLock.acquire({
+      client,
+      bucket: o.bucket,
+      prefix: o.prefix,
+      leaseMs: o.lockLeaseMs,
+      breakLock: o.breakLock,
+      log,
+    });
+    try {
+      return await publish(o, client, region, files, siteReady, lock);
+    } finally {
+      await lock
+        .release()
+        .catch((err: unknown) =>
+          log(`warning: could not remove the deploy lock ${lock.key}: ${describeError(err)}`),
+        );
+    }
   } finally {
     // Frees keep-alive sockets, so that a caller (or a test's server) is not held open by them.
     client.destroy();
   }
+}
+
+/** The site paths (`index.html`, `data/…`) of keys under the prefix. */
+function sitePathsOf(keys: Iterable<string>, prefix: string): string[] {
+  const under = listingPrefix(prefix);
+  return [...keys].filter((k) => k.startsWith(under)).map((k) => k.slice(under.length));
 }
 
 async function publish(
@@ -134,6 +162,7 @@ async function publish(
   region: string,
   files: PlannedFile[],
   siteReady: boolean,
+  lock: DeployLock | null,
 ): Promise<DeployReport> {
   const log = o.log;
   const where = `s3://${o.bucket}/${listingPrefix(o.prefix)}`;
@@ -141,28 +170,33 @@ async function publish(
     `${o.dryRun ? 'dry run: ' : ''}deploying ${files.length} files to ${where}${o.endpoint ? ` at ${o.endpoint}` : ''}`,
   );
 
+  const state = await readDeployState(client, o.bucket, o.prefix);
+  const recordedKeys = [...state.objects.keys(), ...state.pending.keys()];
+  const bucketTarget = {
+    client,
+    bucket: o.bucket,
+    prefix: o.prefix,
+    region,
+    dryRun: o.dryRun,
+    publicBucket: o.publicBucket ?? false,
+    log,
+  };
+  // Until the new page is up, the policy keeps the keys earlier deploys wrote readable too: the site
+  // visitors get meanwhile is the previous one (a deploy killed here must leave it working).
   if (o.configure)
     await configureBucket({
-      client,
-      bucket: o.bucket,
-      prefix: o.prefix,
-      region,
-      dryRun: o.dryRun,
-      sitePaths: files.map((f) => f.file.sitePath),
-      publicBucket: o.publicBucket ?? false,
-      log,
+      ...bucketTarget,
+      sitePaths: [...new Set([...files.map((f) => f.file.sitePath), ...sitePathsOf(recordedKeys, o.prefix)])],
     });
 
   const listed = await listObjects(client, o.bucket, listingPrefix(o.prefix));
-  const state = await readDeployState(client, o.bucket, o.prefix);
   const plan = await planDeploy({
     client,
     bucket: o.bucket,
     files,
     listed,
     state,
-    reserved: new Set([deployStateKey(o.prefix)]),
-    ownStateKey: deployStateKey(o.prefix),
+    reserved: new Set([deployStateKey(o.prefix), deployLockKey(o.prefix)]),
     // Without the site's file list every site key would look stale.
     withDeletes: o.deleteStale && siteReady,
     concurrency: o.concurrency,
@@ -200,6 +234,15 @@ async function publish(
     return report;
   }
 
+  if (plan.uploads.length > 0) {
+    await writePendingState({
+      client,
+      bucket: o.bucket,
+      prefix: o.prefix,
+      uploads: plan.uploads,
+      previous: state,
+    });
+  }
   const progress = createUploadProgress(o.progressStream, log);
   progress.start(plan.uploads.length, storedBytes);
   try {
@@ -211,6 +254,8 @@ async function publish(
         retry: o.fileRetry ?? DEFAULT_FILE_RETRY,
         partSize: o.partSize ?? DEFAULT_PART_SIZE,
         progress,
+        // A deploy that lost its lock stops before it switches visitors to anything.
+        beforePhase: lock ? () => lock.check() : undefined,
       },
       plan.uploads,
     );
@@ -218,6 +263,8 @@ async function publish(
     progress.stop();
   }
 
+  // Another deploy that took over a lapsed lock meanwhile may have published files this plan thinks stale.
+  await lock?.check();
   if (plan.deletes.length > 0) {
     report.refusedDeletes = await deleteKeys(client, o.bucket, plan.deletes, Math.min(o.concurrency, 4));
     const refused = new Set(report.refusedDeletes.map((r) => r.key));
@@ -226,6 +273,7 @@ async function publish(
   for (const key of plan.foreign) log(`kept ${key}: stale, but not recorded by a deploy here`);
   for (const p of plan.otherDeploys) log(`left ${p} alone: another deploy`);
   const after = await listObjects(client, o.bucket, listingPrefix(o.prefix));
+  await lock?.check();
   await writeDeployState({
     client,
     bucket: o.bucket,
@@ -234,5 +282,15 @@ async function publish(
     listed: after,
     previous: state,
   });
+  // Now the policy covers this site and what earlier deploys left standing (no --delete), no more;
+  // merged again, it also restores a statement that a deploy to another prefix overwrote meanwhile.
+  if (o.configure) {
+    const deleted = new Set(report.deleted);
+    const standing = recordedKeys.filter((k) => after.has(k) && !deleted.has(k));
+    await configurePolicy({
+      ...bucketTarget,
+      sitePaths: [...new Set([...files.map((f) => f.file.sitePath), ...sitePathsOf(standing, o.prefix)])],
+    });
+  }
   return report;
 }

@@ -75,6 +75,11 @@ const program = new Command()
     false,
   )
   .option('--concurrency <n>', 'parallel uploads', positiveInt(256), 8)
+  .option(
+    '--break-lock',
+    "take this prefix's deploy lock even if another deploy seems to hold it (only when none is running)",
+    false,
+  )
   .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt(20), 3)
   .showHelpAfterError();
 
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
     publicBucket: boolean;
     concurrency: number;
     retries: number;
+    breakLock: boolean;
   }>();
   const siteDir = resolve(opts.site);
   const report = await runDeploy({
@@ -108,6 +114,7 @@ async function main(): Promise<void> {
     deleteStale: opts.delete,
     configure: opts.configure,
     publicBucket: opts.publicBucket,
+    breakLock: opts.breakLock,
     concurrency: opts.concurrency,
     fileRetry: { attempts: opts.retries, baseDelayMs: 1000 },
     log: (line) => console.log(line),

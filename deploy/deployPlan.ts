@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import type { LocalFile } from './localFiles';
 import { prepareBody } from './preparedBody';
 import { publishRuleFor, type PublishRule } from './publishRules';
-import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployState } from './deployState';
+import { DEPLOY_LOCK_FILE } from './deployLock';
+import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployRecord } from './deployState';
 import type { ListedObject } from '../storage/s3Listing';
 import { headObject } from './storedHeaders';
 import { objectKey } from './sitePrefix';
@@ -32,18 +33,31 @@ export interface DeployPlan {
   otherDeploys: string[];
 }
 
+/** Thrown before any upload when a site key is taken by an object no deploy wrote. */
+export class ForeignObjectError extends Error {
+  constructor(readonly keys: string[]) {
+    const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+    super(
+      `the site would overwrite ${keys.length} object(s) that no deploy wrote: ${shown}. ` +
+        'Nothing was uploaded. Move or delete them (they are yours, so the deploy will not), then deploy again.',
+    );
+    this.name = 'ForeignObjectError';
+  }
+}
+
 /**
  * Prefixes of the other deploys whose state files the listing shows (a bucket-root deploy lists
  * every site in the bucket; a deploy to `demo` lists one to `demo/v2`).
  */
-export function otherDeployPrefixes(keys: Iterable<string>, ownStateKey: string): string[] {
+export function otherDeployPrefixes(keys: Iterable<string>, ownKeys: Set<string>): string[] {
   const out: string[] = [];
   for (const key of keys) {
-    if (key !== ownStateKey && key.endsWith(`/${DEPLOY_STATE_FILE}`)) {
-      out.push(key.slice(0, key.length - DEPLOY_STATE_FILE.length));
+    // A deploy's lock marks its prefix too: a first deploy there has no state yet.
+    for (const file of [DEPLOY_STATE_FILE, DEPLOY_LOCK_FILE]) {
+      if (!ownKeys.has(key) && key.endsWith(`/${file}`)) out.push(key.slice(0, key.length - file.length));
     }
   }
-  return out.sort();
+  return [...new Set(out)].sort();
 }
 
 /** Hashes every file and works out its stored body (gzip or not); the bodies themselves are not kept. */
@@ -76,34 +90,46 @@ export async function describeFiles(
  * Compares against what is stored. The listing's size rules most files in or out cheaply, the deploy
  * state (checked against the listed ETag) settles most of the rest, and a HEAD the remainder: it
  * confirms content (sha256 metadata) and every header we set, so a change of the header rules
- * re-uploads files whose bytes did not change.
+ * re-uploads files whose bytes did not change. An object at a site key that carries no sha256
+ * metadata was put there by someone else: the deploy stops before uploading anything
+ * (ForeignObjectError) rather than overwrite it and later, with --delete, remove it as its own.
  */
 export async function planDeploy(opts: {
   client: S3Client;
   bucket: string;
   files: PlannedFile[];
   listed: Map<string, ListedObject>;
-  state: DeployState;
-  /** Keys under the prefix that are the deploy's own bookkeeping, never stale. */
+  state: DeployRecord;
+  /** Keys under the prefix that are the deploy's own bookkeeping (state, lock), never stale; other
+   * deploys' state and lock files mark their prefixes. */
   reserved: Set<string>;
-  /** This prefix's deploy state key; other state files mark other deploys' prefixes. */
-  ownStateKey: string;
   withDeletes: boolean;
   concurrency: number;
 }): Promise<DeployPlan> {
-  const { client, bucket, files, listed } = opts;
+  const { client, bucket, files, listed, state } = opts;
   const limit = pLimit(opts.concurrency);
   const plan: DeployPlan = { uploads: [], skips: [], deletes: [], foreign: [], otherDeploys: [] };
+  const recorded = (key: string) => {
+    const entry = state.objects.get(key);
+    return entry !== undefined && entry.etag === listed.get(key)?.etag;
+  };
+  const foreignWrites: string[] = [];
   const decisions = await Promise.all(
     files.map((f) =>
       limit(async (): Promise<UploadReason | 'unchanged'> => {
         const stored = listed.get(f.key);
         if (!stored) return 'new';
-        if (stored.size !== f.storedSize) return 'changed';
-        if (stateSaysUnchanged(opts.state, f, stored)) return 'unchanged';
+        if (recorded(f.key)) {
+          if (stored.size !== f.storedSize) return 'changed';
+          if (stateSaysUnchanged(state.objects, f, stored)) return 'unchanged';
+        }
         const head = await headObject(client, bucket, f.key);
         if (!head) return 'new';
-        if (head.sha256 !== f.sha256) return 'changed';
+        // A key an unfinished deploy was writing is its own, whatever it holds (a cut-off upload).
+        if (head.sha256 === undefined && !recorded(f.key) && !state.pending.has(f.key)) {
+          foreignWrites.push(f.key);
+        }
+        if (head.sha256 !== f.sha256 || stored.size !== f.storedSize) return 'changed';
         const same =
           head.contentType === f.rule.contentType &&
           head.cacheControl === f.rule.cacheControl &&
@@ -112,6 +138,7 @@ export async function planDeploy(opts: {
       }),
     ),
   );
+  if (foreignWrites.length > 0) throw new ForeignObjectError(foreignWrites.sort());
   files.forEach((f, i) => {
     const d = decisions[i];
     if (d === 'unchanged') plan.skips.push(f);
@@ -119,17 +146,23 @@ export async function planDeploy(opts: {
   });
   if (opts.withDeletes) {
     const wanted = new Set(files.map((f) => f.key));
-    const others = otherDeployPrefixes(listed.keys(), opts.ownStateKey);
+    const others = otherDeployPrefixes(listed.keys(), opts.reserved);
     const stale = [...listed.keys()]
       .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
       .sort();
-    // Only what this prefix's own deploy state records, with the ETag it still has: a key written
-    // by anyone or anything else since (another deploy, a hand upload) is never ours to delete.
-    for (const key of stale) {
-      const recorded = opts.state.get(key);
-      const ours = recorded !== undefined && recorded.etag === listed.get(key)?.etag;
-      (ours ? plan.deletes : plan.foreign).push(key);
-    }
+    // Only what this prefix's own deploy state records, with the ETag it still has, or what an
+    // unfinished deploy recorded as pending and still carries the sha256 it uploaded: a key written by
+    // anyone or anything else since (another deploy, a hand upload) is never ours to delete.
+    const ours = await Promise.all(
+      stale.map((key) =>
+        limit(async () => {
+          if (recorded(key)) return true;
+          const sha256 = state.pending.get(key);
+          return sha256 !== undefined && (await headObject(client, bucket, key))?.sha256 === sha256;
+        }),
+      ),
+    );
+    stale.forEach((key, i) => (ours[i] ? plan.deletes : plan.foreign).push(key));
     plan.otherDeploys = others;
   }
   return plan;

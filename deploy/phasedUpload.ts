@@ -15,6 +15,8 @@ export interface UploadSettings {
   retry: RetryPolicy;
   partSize: number;
   progress: UploadProgress;
+  /** Runs before each phase; throwing stops the deploy there (the deploy lock's check). */
+  beforePhase?: () => Promise<void>;
 }
 
 export class DeployInterruptedError extends Error {
@@ -71,6 +73,7 @@ export async function uploadInPhases(s: UploadSettings, uploads: PlannedFile[]):
   const phases = [...new Set(uploads.map((f) => f.rule.phase))].sort((a, b) => a - b);
   const limit = pLimit(s.concurrency);
   for (const phase of phases) {
+    await s.beforePhase?.();
     const count = uploads.filter((f) => f.rule.phase === phase).length;
     s.progress.log(`phase ${phase + 1}/6, ${PHASE_NAMES[phase]}: ${count} file(s)`);
     const failures: { key: string; error: unknown }[] = [];

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +153,38 @@ describe('a bucket shared by several sites (s3rver)', () => {
     await expect(runDeploy(options({ prefix: 'demo', dryRun: true, publicBucket: true }))).rejects.toThrow(
       /--public-bucket/,
     );
+  });
+
+  it('until the new page is up, the policy keeps the live site readable; afterwards it names the new site only', async () => {
+    const [v1, v2] = versions;
+    // v2's service worker runtime has another name at the top level, as a rebuild of workbox's would.
+    const site = join(tmp, 'site-v2-renamed');
+    await cp(v2.site, site, { recursive: true });
+    await rename(join(site, 'workbox-4f2a9c1e.js'), join(site, 'workbox-77aa00bb.js'));
+    await runDeploy(options({ prefix: 'policy', siteDir: v1.site, dataDir: v1.data }));
+    const lines: string[] = [];
+    await runDeploy(options({ prefix: 'policy', siteDir: site, dataDir: v2.data, deleteStale: true, lines }));
+    const stated = lines
+      .filter((l) => l.startsWith('public read policy resources: '))
+      .map((l) => l.slice('public read policy resources: '.length).split(', '));
+    const old = `arn:aws:s3:::${BUCKET}/policy/workbox-4f2a9c1e.js`;
+    const renamed = `arn:aws:s3:::${BUCKET}/policy/workbox-77aa00bb.js`;
+    expect(stated).toHaveLength(2);
+    // Before the uploads: the live v1 page's runtime and the new one (a deploy killed now leaves v1 working).
+    expect(stated[0]).toEqual(expect.arrayContaining([old, renamed]));
+    // After, with --delete: the old runtime is gone, and so is its grant.
+    expect(stated[1]).toContain(renamed);
+    expect(stated[1]).not.toContain(old);
+  });
+
+  it('an object no deploy wrote, at a key the site needs, stops the deploy before any upload', async () => {
+    const [v1] = versions;
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'mine/favicon.svg', Body: '<svg/>' }));
+    const before = await listing('mine/');
+    await expect(runDeploy(options({ prefix: 'mine', siteDir: v1.site, dataDir: v1.data }))).rejects.toThrow(
+      /would overwrite 1 object\(s\) that no deploy wrote: mine\/favicon\.svg\. Nothing was uploaded/,
+    );
+    expect(await listing('mine/')).toEqual(before);
   });
 
   it('refuses a data dir whose originals are not plain raster images, before touching the bucket', async () => {

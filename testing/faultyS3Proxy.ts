@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An HTTP proxy in front of a real S3 endpoint that lets the first `okWrites` object writes
- * through and then breaks every further one: either answering 503 (a deploy whose uploads fail) or
- * holding the request open forever (a deploy that is then killed mid-upload). Reads pass through.
+ * through and then breaks every further one: either answering 503 (a deploy whose uploads fail),
+ * holding the request open forever (a deploy that is then killed mid-upload), or holding it until
+ * `release()` and then passing it and every later one on (a deploy paused midway). Reads pass through.
  */
 export interface FaultyS3Proxy {
   endpoint: string;
@@ -14,6 +15,8 @@ export interface FaultyS3Proxy {
   readonly requests: { method: string; path: string; query: string[] }[];
   /** Resolves when the first write has been broken. */
   readonly firstFault: Promise<void>;
+  /** `hold` mode: forwards the held writes, and lets every later one through. */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -27,13 +30,15 @@ function isObjectWrite(req: IncomingMessage): boolean {
 export async function startFaultyS3Proxy(
   target: string,
   okWrites: number,
-  mode: 'fail' | 'hang',
+  mode: 'fail' | 'hang' | 'hold',
 ): Promise<FaultyS3Proxy> {
   const upstream = new URL(target);
   let forwarded = 0;
   let signalFault = () => {};
   const firstFault = new Promise<void>((resolve) => (signalFault = resolve));
   const held: ServerResponse[] = [];
+  let released = false;
+  const waiting: (() => void)[] = [];
   const requests: { method: string; path: string; query: string[] }[] = [];
 
   const server = createServer((req, res) => {
@@ -43,9 +48,13 @@ export async function startFaultyS3Proxy(
       path: decodeURIComponent(url.pathname),
       query: [...url.searchParams.keys()],
     });
-    if (isObjectWrite(req)) {
+    if (isObjectWrite(req) && !released) {
       if (forwarded >= okWrites) {
         signalFault();
+        if (mode === 'hold') {
+          waiting.push(() => forward(req, res));
+          return;
+        }
         if (mode === 'hang') {
           req.resume();
           held.push(res);
@@ -60,6 +69,10 @@ export async function startFaultyS3Proxy(
       }
       forwarded++;
     }
+    forward(req, res);
+  });
+
+  function forward(req: IncomingMessage, res: ServerResponse): void {
     const out = request(
       {
         host: upstream.hostname,
@@ -75,7 +88,7 @@ export async function startFaultyS3Proxy(
     );
     out.on('error', () => res.destroy());
     req.pipe(out);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -85,6 +98,10 @@ export async function startFaultyS3Proxy(
     },
     requests,
     firstFault,
+    release() {
+      released = true;
+      for (const go of waiting.splice(0)) go();
+    },
     async stop() {
       for (const res of held) res.destroy();
       server.closeAllConnections();

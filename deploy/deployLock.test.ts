@@ -1,0 +1,85 @@
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3ClientFor } from '../storage/s3ClientFor';
+import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { DeployLock, deployLockKey } from './deployLock';
+
+const BUCKET = 'lock-tests';
+let s3: RunningS3rver;
+let client: S3Client;
+
+beforeAll(async () => {
+  Object.assign(process.env, S3RVER_CREDENTIALS);
+  s3 = await startS3rver();
+  client = s3ClientFor({ region: 'us-east-1', endpoint: s3.endpoint, maxAttempts: 2 });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3?.stop();
+});
+
+async function holder(prefix: string): Promise<string | null> {
+  try {
+    const r = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: deployLockKey(prefix) }));
+    return (JSON.parse(await r.Body!.transformToString()) as { id: string }).id;
+  } catch {
+    return null;
+  }
+}
+
+describe('the deploy lock (s3rver)', () => {
+  it('one holder per prefix; --break-lock takes it; the loser finds out before it deletes anything', async () => {
+    const log: string[] = [];
+    const a = await DeployLock.acquire({ client, bucket: BUCKET, prefix: 'site', log: (l) => log.push(l) });
+    // Another prefix has a lock of its own.
+    const other = await DeployLock.acquire({
+      client,
+      bucket: BUCKET,
+      prefix: 'site2',
+      log: (l) => log.push(l),
+    });
+    await other.release();
+    await expect(
+      DeployLock.acquire({ client, bucket: BUCKET, prefix: 'site', log: () => {} }),
+    ).rejects.toThrow(/another deploy to this prefix is running .*--break-lock takes it now/);
+    await a.check();
+
+    const b = await DeployLock.acquire({
+      client,
+      bucket: BUCKET,
+      prefix: 'site',
+      breakLock: true,
+      log: (l) => log.push(l),
+    });
+    expect(log.some((l) => l.startsWith('breaking the deploy lock (started '))).toBe(true);
+    await expect(a.check()).rejects.toThrow(
+      /lost its lock \(another deploy took the lock .*nothing was deleted/,
+    );
+    const bId = await holder('site');
+    // The loser's release leaves the winner's lock alone.
+    await a.release();
+    expect(await holder('site')).toBe(bId);
+    await b.check();
+    await b.release();
+    expect(await holder('site')).toBeNull();
+  });
+
+  it('a lock that is not JSON (damaged, or hand-made) is still a lock until it lapses', async () => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: deployLockKey('odd'), Body: 'x' }));
+    await expect(
+      DeployLock.acquire({ client, bucket: BUCKET, prefix: 'odd', log: () => {} }),
+    ).rejects.toThrow(/unreadable lock/);
+    const log: string[] = [];
+    const lock = await DeployLock.acquire({
+      client,
+      bucket: BUCKET,
+      prefix: 'odd',
+      leaseMs: 0,
+      log: (l) => log.push(l),
+    });
+    expect(log[0]).toMatch(/^taking over the lock of a deploy that stopped \(unreadable lock/);
+    await lock.release();
+  });
+});
