@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable } from './printableText';
+import { MultiLineError, printable, printableError } from './printableText';
 
 describe('printable', () => {
   it('spells out controls, DEL and bidirectional controls, and keeps other text', () => {
@@ -8,5 +8,16 @@ describe('printable', () => {
     expect(printable('rtl\u202egnp.exe.png')).toBe('rtl\\u{202e}gnp.exe.png');
     expect(printable('\u007f\u0085\u2066')).toBe('\\u{7f}\\u{85}\\u{2066}');
     expect(printable('café 🐩 <script> "q" ü')).toBe('café 🐩 <script> "q" ü');
+  });
+});
+
+describe('printableError', () => {
+  it('prints a MultiLineError line by line, and a newline inside a line (a file name) spelled out', () => {
+    const err = new MultiLineError(['2 jobs failed', '  its images: a\nforged.png']);
+    expect(err.message).toBe('2 jobs failed\n  its images: a\nforged.png');
+    expect(printableError('build-index: ', err)).toBe(
+      'build-index: 2 jobs failed\n  its images: a\\u{a}forged.png',
+    );
+    expect(printableError('x: ', new Error('a\nb'))).toBe('x: a\\u{a}b');
   });
 });

@@ -10,3 +10,19 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
+
+/** An error whose message is several lines, each printed as a line of its own (each made printable). */
+export class MultiLineError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'MultiLineError';
+  }
+}
+
+/** An error (or anything thrown) as terminal lines: a MultiLineError line by line, anything else as one. */
+export function printableError(prefix: string, err: unknown): string {
+  if (err instanceof MultiLineError) {
+    return err.lines.map((line, i) => printable(i === 0 ? `${prefix}${line}` : line)).join('\n');
+  }
+  return printable(`${prefix}${err instanceof Error ? err.message : String(err)}`);
+}

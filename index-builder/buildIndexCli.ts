@@ -8,7 +8,7 @@ import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';
 import { openSource } from './openSource';
 import { createProgressReporter, silentProgress } from './progressReporter';
-import { printable } from '../core/printableText';
+import { printable, printableError } from '../core/printableText';
 
 interface CliOptions {
   source: string;
@@ -215,6 +215,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  console.error(printable(`build-index: ${err instanceof Error ? err.message : String(err)}`));
+  // The failed jobs of a distributed build are several lines; a newline in a file name stays spelled out.
+  console.error(printableError('build-index: ', err));
   process.exitCode = 1;
 });

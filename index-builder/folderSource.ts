@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { listFolder } from './folderListing';
 import {
   META_FILE_NAME,
+  SourceChangedError,
   type ImageSource,
   type ListOptions,
   type SourceEntry,
@@ -36,15 +37,19 @@ export class FolderSource implements ImageSource {
    * no more is read; the build reports it read-failed and the next one tries again.
    */
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    const file = await open(join(this.root, entry.location), 'r');
+    const file = await open(join(this.root, entry.location), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new SourceChangedError('deleted since it was listed', { cause: err });
+      throw err;
+    });
     try {
       const { size } = await file.stat();
       if (size !== entry.size)
-        throw new Error(`changed since it was listed (${entry.size} bytes then, ${size} now)`);
+        throw new SourceChangedError(`changed since it was listed (${entry.size} bytes then, ${size} now)`);
       const bytes = Buffer.alloc(size);
       for (let at = 0; at < size;) {
         const { bytesRead } = await file.read(bytes, at, size - at, at);
-        if (bytesRead === 0) throw new Error(`shrank while it was read (${at} of ${size} bytes)`);
+        if (bytesRead === 0)
+          throw new SourceChangedError(`shrank while it was read (${at} of ${size} bytes)`);
         at += bytesRead;
       }
       return bytes;
@@ -54,7 +59,10 @@ export class FolderSource implements ImageSource {
   }
 
   async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
-    const file = await open(join(this.root, entry.location), 'r');
+    const file = await open(join(this.root, entry.location), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new SourceChangedError('deleted since it was listed', { cause: err });
+      throw err;
+    });
     try {
       const buffer = Buffer.alloc(bytes);
       const { bytesRead } = await file.read(buffer, 0, bytes, 0);

@@ -14,7 +14,7 @@ import {
   type ImageInfo,
 } from './decodeImage';
 import type { EmbeddingCache } from './embeddingCache';
-import type { ImageSource, SourceEntry } from './imageSource';
+import { SourceChangedError, type ImageSource, type SourceEntry } from './imageSource';
 import { SIGNATURE_BYTES, unfitToRead } from './imageSignature';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
@@ -75,10 +75,20 @@ export interface ImagePipelineOptions {
   progress: ProgressReporter;
 }
 
+/** A file the source could not give: `sourceChanged` when it is no longer what was listed. */
+export interface ReadFailure {
+  key: string;
+  message: string;
+  sourceChanged: boolean;
+}
+
 export interface ImagePipelineResult {
   /** In the order of `entries`. */
   images: ProcessedImage[];
   skipped: SkippedFile[];
+  /** Files read from the source (not recalled from an earlier build), and those reads that failed. */
+  reads: number;
+  readFailures: ReadFailure[];
   featurized: number;
   thumbnailsWritten: number;
   originalsWritten: number;
@@ -114,6 +124,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   const result: ImagePipelineResult = {
     images: [],
     skipped: [],
+    reads: 0,
+    readFailures: [],
     featurized: 0,
     thumbnailsWritten: 0,
     originalsWritten: 0,
@@ -150,11 +162,17 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     const recalled = await recall(entry);
     if (recalled !== undefined) return recalled;
     let bytes: Uint8Array;
+    result.reads++;
     try {
       const unfit = await unfitToRead(entry.size, () => source.readHead(entry, SIGNATURE_BYTES), maxPixels);
       if (unfit !== undefined) return skip(entry, unfit);
       bytes = await source.read(entry);
     } catch (err) {
+      result.readFailures.push({
+        key: entry.key,
+        message: (err as Error).message,
+        sourceChanged: err instanceof SourceChangedError,
+      });
       return skip(
         entry,
         new ImageDecodeError('read-failed', `${(err as Error).message} (the next build tries it again)`),

@@ -60,6 +60,15 @@ export interface ImageSource {
 }
 
 /** Optional file at the source root: `{ "<album>/<path>": { "<field>": "<value>", … }, … }`. */
+/**
+ * A file that is no longer what the listing saw (gone, replaced, grown): a fact about the file, which
+ * every reader would meet. Any other read failure (access denied, network) may be the reader's own,
+ * and a distributed build lets another worker try (distributed/runBuildJob.ts).
+ */
+export class SourceChangedError extends Error {
+  override name = 'SourceChangedError';
+}
+
 export const META_FILE_NAME = 'lookalike-meta.json';
 
 /** Files and folders starting with '.' are never part of a collection (.DS_Store, .git, …). */

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, NoSuchKey } from '@aws-sdk/client-s3';
 import {
   META_FILE_NAME,
+  SourceChangedError,
   byKey,
   isHidden,
   placeInAlbum,
@@ -143,14 +144,19 @@ export class S3Source implements ImageSource {
     const out = await this.client
       .send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key, Range: range, IfMatch: ifMatch }))
       .catch((err: Error) => {
-        if (err.name === 'PreconditionFailed') throw new Error(`${url} changed since it was listed`);
+        if (err.name === 'PreconditionFailed')
+          throw new SourceChangedError(`${url} changed since it was listed`);
+        if (listed !== undefined && (err instanceof NoSuchKey || err.name === 'NoSuchKey'))
+          throw new SourceChangedError(`${url} was deleted since it was listed`, { cause: err });
         throw err;
       });
     if (out.Body === undefined) throw new Error(`${url} has no body`);
     const size = range === undefined ? out.ContentLength : Number(out.ContentRange?.split('/')[1]);
     if (listed !== undefined && size !== undefined && Number.isFinite(size) && size !== listed.size) {
       (out.Body as { destroy?: () => void }).destroy?.();
-      throw new Error(`${url} changed since it was listed (${listed.size} bytes then, ${size} now)`);
+      throw new SourceChangedError(
+        `${url} changed since it was listed (${listed.size} bytes then, ${size} now)`,
+      );
     }
     return out.Body.transformToByteArray();
   }

@@ -16,7 +16,7 @@ import {
   jobName,
 } from './buildQueue';
 import { BuildRegistry } from './buildRegistry';
-import { runBuildJob } from './runBuildJob';
+import { runBuildJob, UnreadSourceError } from './runBuildJob';
 import { RunnerPool } from './runnerPool';
 import { ModelCache } from './sharedModel';
 import { logErrorsOnce, withinTime } from './timeLimit';
@@ -36,6 +36,8 @@ export interface BuildWorkerOptions {
   exitWhenIdle: boolean;
   /** How often to look for builds and check on the one being served. */
   pollMs: number;
+  /** The first pause after failed jobs (pauseAfterFailures); DEFAULT_FAILURE_PAUSE_MS when absent. */
+  failurePauseMs?: number;
   log(line: string): void;
 }
 
@@ -58,6 +60,20 @@ function jobProgress(job: BuildJob, everyMs = 500): ProgressReporter {
     stop: send,
   };
 }
+
+/**
+ * A worker that fails jobs in a row pauses before it takes another: one that cannot do the work (no
+ * access to the source, an unwritable scratch folder) fails each job at once, and used to take every
+ * retry of every job while healthy workers sat idle, so the build failed. From the second failure in a
+ * row it waits `basePauseMs` (5 s), then twice as long after each further one, up to 12 times that (a
+ * minute); when every worker fails (a damaged model in the work prefix), the jobs still run out of
+ * tries and the build says why, a minute or two later than without the pauses.
+ */
+export function pauseAfterFailures(failedInARow: number, basePauseMs: number): number {
+  return failedInARow < 2 ? 0 : Math.min(12 * basePauseMs, basePauseMs * 2 ** (failedInARow - 2));
+}
+
+export const DEFAULT_FAILURE_PAUSE_MS = 5_000;
 
 /** How long closing a connection may wait for Redis, which may be gone. */
 const CLOSE_MS = 3_000;
@@ -92,6 +108,9 @@ export class BuildWorker {
   private readonly runners: RunnerPool;
   private readonly registry: BuildRegistry;
   private readonly name = `${hostname()}:${process.pid}`;
+  private failedInARow = 0;
+  /** The BullMQ worker taking this process's jobs now, paused after failures (pauseAfterFailures). */
+  private taking: Worker<BuildJobData, BuildJobResult> | null = null;
 
   private constructor(
     private readonly o: BuildWorkerOptions,
@@ -212,6 +231,7 @@ export class BuildWorker {
       this.o.log(`job ${queueName}/${jobId} stalled (its worker stopped renewing it): back in the queue`),
     );
     logErrorsOnce(worker, `worker on ${queueName}`, this.o.log);
+    this.taking = worker;
     // A BullMQ worker that lost its connection may not take jobs again after the reconnect (its
     // blocking wait for jobs does not come back): once idle, it is replaced by a fresh one.
     let lostConnection = false;
@@ -234,6 +254,7 @@ export class BuildWorker {
     } finally {
       // A running job is finished first (it needs no Redis until it reports); then Redis gets
       // CLOSE_MS, so that a lost Redis cannot keep the worker from the next build or from exiting.
+      this.taking = null;
       const closing = worker.close();
       closing.catch(() => undefined);
       while (!this.idle) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -242,23 +263,37 @@ export class BuildWorker {
   }
 
   private async process(job: BuildJob): Promise<BuildJobResult> {
-    const data = checkBuildJobData(job.data, job.queueName);
-    const label = `job ${job.queueName}/${data.jobId}`;
-    this.o.log(
-      `${label} started (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${data.entries.length} images`,
-    );
     const t = performance.now();
     this.running++;
     let result: BuildJobResult;
+    let label: string;
     try {
-      result = await runBuildJob(data, {
-        access: this.o.access,
-        models: this.models,
-        embeddings: (d) => this.embeddingCache(d),
-        runners: this.runners,
-        progress: jobProgress(job),
-        workerName: this.name,
-      });
+      const data = checkBuildJobData(job.data, job.queueName);
+      label = `job ${job.queueName}/${data.jobId}`;
+      const attempts = job.opts.attempts ?? 1;
+      this.o.log(
+        `${label} started (attempt ${job.attemptsMade + 1} of ${attempts}): ${data.entries.length} images`,
+      );
+      result = await runBuildJob(
+        data,
+        {
+          access: this.o.access,
+          models: this.models,
+          embeddings: (d) => this.embeddingCache(d),
+          runners: this.runners,
+          progress: jobProgress(job),
+          workerName: this.name,
+        },
+        job.attemptsMade + 1 >= attempts,
+      );
+      this.failedInARow = 0;
+    } catch (err) {
+      // Some unreadable files say nothing certain about this worker; everything else may.
+      if (!(err instanceof UnreadSourceError && !err.readNothing)) this.failedInARow++;
+      this.pauseTaking(
+        pauseAfterFailures(this.failedInARow, this.o.failurePauseMs ?? DEFAULT_FAILURE_PAUSE_MS),
+      );
+      throw err;
     } finally {
       this.running--;
     }
@@ -267,6 +302,18 @@ export class BuildWorker {
         `in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
     return result;
+  }
+
+  private pauseTaking(ms: number): void {
+    const taking = this.taking;
+    if (ms === 0 || taking === null || taking.isPaused()) return;
+    this.o.log(
+      `failed ${this.failedInARow} jobs in a row: taking no job for ${ms / 1000} s, so that other workers take them`,
+    );
+    void taking.pause(true).catch(() => undefined);
+    setTimeout(() => {
+      if (this.taking === taking) void Promise.resolve(taking.resume()).catch(() => undefined);
+    }, ms).unref();
   }
 
   private embeddingCache(data: BuildJobData): Promise<EmbeddingCache> {

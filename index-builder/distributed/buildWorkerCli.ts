@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intInRange } from '../cliOptions';
 import { DEFAULT_STALL } from './buildQueue';
-import { BuildWorker } from './buildWorker';
+import { BuildWorker, DEFAULT_FAILURE_PAUSE_MS } from './buildWorker';
 
 /** An idle worker exits this soon after SIGINT/SIGTERM, whatever Redis does. */
 const IDLE_EXIT_MS = 4_000;
@@ -21,6 +21,7 @@ interface CliOptions {
   stalledInterval: number;
   maxStalled: number;
   poll: number;
+  failurePause: number;
   exitWhenIdle?: boolean;
 }
 
@@ -56,6 +57,12 @@ async function main(argv: string[]): Promise<void> {
       DEFAULT_STALL.maxStalledCount,
     )
     .option('--poll <ms>', 'how often to look for builds', intInRange(50, 60_000), 1000)
+    .option(
+      '--failure-pause <ms>',
+      'after 2 failed jobs in a row, take no job for this long (doubling with each further one, up to 12×)',
+      intInRange(0, 600_000),
+      DEFAULT_FAILURE_PAUSE_MS,
+    )
     .option('--exit-when-idle', 'exit once no build has jobs left instead of waiting for more')
     .parse(argv);
   const opts = program.opts<CliOptions>();
@@ -74,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
     modelCacheDir: opts.modelCache,
     exitWhenIdle: opts.exitWhenIdle === true,
     pollMs: opts.poll,
+    failurePauseMs: opts.failurePause,
     log,
   });
   let signals = 0;

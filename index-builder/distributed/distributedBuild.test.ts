@@ -1,5 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningS3rver } from '../../testing/s3rverForTests';
@@ -25,7 +27,9 @@ const JOB_SIZE = 8;
 const WORKER_CLI = 'index-builder/distributed/buildWorkerCli.ts';
 // Short enough that a killed worker's job is back in the queue within a few seconds; lenient enough
 // (locks renewed every 1.5 s, several stalls allowed) for a 2-core machine busy with other tests.
-const STALL_ARGS = '--lock-duration 3000 --stalled-interval 1000 --max-stalled 5 --poll 200'.split(' ');
+// A worker pauses 0.5 s after 2 failed jobs in a row (5 s in the product), up to 6 s.
+const STALL_ARGS =
+  '--lock-duration 3000 --stalled-interval 1000 --max-stalled 5 --poll 200 --failure-pause 500'.split(' ');
 
 let root: string;
 let s3: RunningS3rver;
@@ -53,8 +57,40 @@ async function uploadCollection(client: S3Client): Promise<void> {
   }
 }
 
-function startWorker(name: string): CliProcess {
-  const args = ['--queue', redis.url, '--endpoint', s3.endpoint, '--threads', '1', '--exit-when-idle'];
+/** s3rver as a worker without read access to the source sees it: GETs under `photos/` answer 403. */
+async function sourceDenyingEndpoint(): Promise<{ endpoint: string; server: Server }> {
+  const upstream = new URL(s3.endpoint);
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url ?? '').startsWith(`/${BUCKET}/photos/`)) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      );
+      return;
+    }
+    const out = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function startWorker(name: string, endpoint = s3.endpoint): CliProcess {
+  const args = ['--queue', redis.url, '--endpoint', endpoint, '--threads', '1', '--exit-when-idle'];
   const w = startCli(
     WORKER_CLI,
     [...args, ...STALL_ARGS, '--model-cache', join(root, `models-${name}`)],
@@ -219,6 +255,41 @@ describe('distributed build', () => {
     expect(w.output()).toMatch(/job-00000 started \(attempt 2 of 4\)/);
     const single = await verifyDataDir(join(root, 'single'));
     expect((await verifyDataDir(out)).manifest.index).toEqual(single.manifest.index);
+  });
+
+  it('a worker that cannot read the source fails its jobs and pauses; a healthy one does them, and the index is whole', async () => {
+    const denying = await sourceDenyingEndpoint();
+    let sick: CliProcess | undefined;
+    const out = join(root, 'sick-worker');
+    try {
+      const built = runCoordinator(
+        coordinatorOptions(out, {
+          // The product's backoff is 5 s; long enough here that the sick worker's failures are other jobs.
+          retry: { attempts: 3, backoffMs: 2000 },
+          onQueued: () => {
+            sick = startWorker('sick', denying.endpoint);
+          },
+        }),
+      );
+      await expect.poll(() => sick, { timeout: WAIT_MS }).toBeDefined();
+      const w = sick as CliProcess;
+      await w.waitForLine(/failed 2 jobs in a row: taking no job for 0\.5 s/);
+      expect(w.output()).toMatch(
+        /attempt 1 of 3 failed: this worker could read none of the job's 8 files from s3:\/\/lookalike-distributed\/photos\/ \(first: \S+: .*Access Denied/,
+      );
+      const healthy = startWorker('healthy');
+      const { report } = await built;
+      // Before, the sick worker finished its jobs at once with every image skipped as read-failed, and
+      // the index was published without them.
+      expect(report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+      const single = await verifyDataDir(join(root, 'single'));
+      expect((await verifyDataDir(out)).manifest.index).toEqual(single.manifest.index);
+      expect((await healthy.exited).code).toBe(0);
+      expect((await w.exited).code).toBe(0);
+    } finally {
+      denying.server.closeAllConnections();
+      denying.server.close();
+    }
   });
 
   it('fails naming the job and its images when a job fails for good, and leaves the data dir as it was', async () => {

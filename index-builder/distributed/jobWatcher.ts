@@ -1,4 +1,5 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { MultiLineError } from '../../core/printableText';
 import type { ProgressReporter } from '../progressReporter';
 import { bullConnection, jobName, type BuildJobData, type BuildJobResult } from './buildQueue';
 import type { LostQueueGuard } from './lostQueueGuard';
@@ -6,17 +7,17 @@ import { logErrorsOnce, withinTime } from './timeLimit';
 
 const KEYS_NAMED = 20;
 
-function describeFailure(job: Job<BuildJobData, BuildJobResult>): string {
+function describeFailure(job: Job<BuildJobData, BuildJobResult>): string[] {
   // A malformed job (someone else's data in the queue) fails too, and is described all the same.
   const entries: unknown = (job.data as Partial<BuildJobData> | null)?.entries;
   const keys = Array.isArray(entries) ? entries.map((e) => String((e as { key?: unknown } | null)?.key)) : [];
   const named =
     keys.slice(0, KEYS_NAMED).join(', ') +
     (keys.length > KEYS_NAMED ? `, … ${keys.length - KEYS_NAMED} more` : '');
-  return (
-    `job ${jobName(job)} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}\n` +
-    `  its ${keys.length} images: ${named}`
-  );
+  return [
+    `job ${jobName(job)} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`,
+    `  its ${keys.length} images: ${named}`,
+  ];
 }
 
 /**
@@ -87,10 +88,10 @@ export class JobWatcher {
       const counts = await guard.ask('count finished jobs', () => queue.getJobCounts('completed', 'failed'));
       if (counts !== undefined && counts.failed > 0) {
         const failed = (await guard.ask('read failed jobs', () => queue.getJobs(['failed'], 0, 4))) ?? [];
-        throw new Error(
-          `${counts.failed} of ${this.sizes.size} jobs failed for good; the data dir was not changed\n` +
-            failed.map(describeFailure).join('\n'),
-        );
+        throw new MultiLineError([
+          `${counts.failed} of ${this.sizes.size} jobs failed for good; the data dir was not changed`,
+          ...failed.flatMap(describeFailure),
+        ]);
       }
       if (counts !== undefined && counts.completed + guard.doneFromShards.size >= this.sizes.size) return;
       await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -1,5 +1,5 @@
 import type { EmbeddingCache } from '../embeddingCache';
-import { runImagePipeline } from '../imagePipeline';
+import { runImagePipeline, type ReadFailure } from '../imagePipeline';
 import type { OnnxModelRunner } from '../onnxModelRunner';
 import type { ProgressReporter } from '../progressReporter';
 import { S3Source } from '../s3Source';
@@ -23,11 +23,42 @@ export interface BuildJobContext {
 }
 
 /**
+ * Files of the job this worker could not read, though they are as listed: on one machine that is a
+ * fact about the file, here it may be a fact about the worker (no access to the source, a network
+ * that fails). The job fails so that it is tried again, by whichever worker takes it: on its last
+ * attempt the files are skipped as `read-failed` (the next build tries them again), unless this
+ * worker read none of two or more, which says more about the worker than about the files. A worker
+ * that could not read the source used to finish every job at once with every image skipped, take
+ * most of them, and publish an index without those images.
+ */
+export class UnreadSourceError extends Error {
+  override name = 'UnreadSourceError';
+  constructor(
+    readonly failed: number,
+    readonly reads: number,
+    first: ReadFailure,
+    source: string,
+    /** This worker read none of the job's files: its access to the source is in doubt. */
+    readonly readNothing: boolean,
+  ) {
+    super(
+      `${readNothing ? `this worker could read none of the job's ${reads} files` : `${failed} of the job's ${reads} files could not be read`} ` +
+        `from ${source} (first: ${first.key}: ${first.message}); the job is tried again`,
+    );
+  }
+}
+
+/**
  * Runs one job: the single-machine image pipeline over the job's slice of the listing, with
  * thumbnails and originals going to the work prefix, then the partial shard. Writing the shard last
  * makes a re-run after any failure simply overwrite what a previous try may have left.
+ * `lastAttempt`: the queue will not try the job again after this.
  */
-export async function runBuildJob(data: BuildJobData, ctx: BuildJobContext): Promise<BuildJobResult> {
+export async function runBuildJob(
+  data: BuildJobData,
+  ctx: BuildJobContext,
+  lastAttempt: boolean,
+): Promise<BuildJobResult> {
   const store = new WorkStore(data.work, ctx.access);
   const source = new S3Source(data.source, ctx.access);
   const { sha256, spec } = data.model;
@@ -47,6 +78,12 @@ export async function runBuildJob(data: BuildJobData, ctx: BuildJobContext): Pro
       sharedRunner: async () => (runner = await ctx.runners.take(sha256, onnxPath, spec)),
       progress: ctx.progress,
     });
+    const unread = processed.readFailures.filter((f) => !f.sourceChanged);
+    if (unread.length > 0) {
+      const readNothing = unread.length === processed.reads;
+      if (!lastAttempt || (readNothing && processed.reads >= 2))
+        throw new UnreadSourceError(unread.length, processed.reads, unread[0], data.source, readNothing);
+    }
     const shardKey = WorkStore.shardKey(data.buildId, data.jobId);
     const shard = encodePartialShard({
       buildId: data.buildId,
