@@ -1,4 +1,5 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
@@ -50,12 +51,53 @@ function loadFirstAlbum(page: Page): Promise<{ count: number; items: number; fro
   });
 }
 
-async function visitForOffline(page: Page, url: string): Promise<{ count: number }> {
+/**
+ * Waits until IndexedDB holds a catalog part of the build whose catalog has `scope` as sha256 (the
+ * worker stores parts in the background once the page has them: workers/cachedDataSource.ts).
+ */
+async function waitForStoredPart(page: Page, scope: string): Promise<void> {
+  await expect
+    .poll(() =>
+      page.evaluate(
+        (prefix) =>
+          new Promise<boolean>((resolve) => {
+            const open = indexedDB.open('lookalike');
+            open.onerror = () => resolve(false);
+            open.onsuccess = () => {
+              const db = open.result;
+              const request = db.transaction('files').objectStore('files').getAllKeys();
+              request.onsuccess = () => {
+                resolve(request.result.some((k) => typeof k === 'string' && k.startsWith(prefix)));
+                db.close();
+              };
+              request.onerror = () => {
+                resolve(false);
+                db.close();
+              };
+            };
+          }),
+        `part:${scope}:`,
+      ),
+    )
+    .toBe(true);
+}
+
+/** The sha256 of the catalog of the build in `dataDir`: the scope its catalog parts are stored under. */
+function catalogScope(dataDir: string): string {
+  const manifest = JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as {
+    catalog: { sha256: string };
+  };
+  return manifest.catalog.sha256;
+}
+
+/** Loads `url`'s collection and first album, and waits until both are kept for offline use. */
+async function visitForOffline(page: Page, url: string, dataDir: string): Promise<{ count: number }> {
   await page.goto(url);
   await waitForSearchApi(page);
   const loaded = await loadFirstAlbum(page);
   if (typeof loaded === 'string') throw new Error(`${url}: ${loaded}`);
   await waitForOfflineReady(page);
+  await waitForStoredPart(page, catalogScope(dataDir));
   return loaded;
 }
 
@@ -76,9 +118,9 @@ test("two sites on one origin, each a version of the app of its own, keep each o
   const context = await browser.newContext();
   try {
     const pageA = await context.newPage();
-    const first = await visitForOffline(pageA, `${origin.url}/a/`);
+    const first = await visitForOffline(pageA, `${origin.url}/a/`, a.data);
     const pageB = await context.newPage();
-    const other = await visitForOffline(pageB, `${origin.url}/b/`);
+    const other = await visitForOffline(pageB, `${origin.url}/b/`, E2E_DUPLICATES_DATA_DIR);
     expect(other.count).not.toBe(first.count);
     await pageB.close();
 
@@ -106,7 +148,7 @@ test('a visit cut off after a rebuild keeps the last whole build, online and off
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const before = await visitForOffline(page, server.url);
+    const before = await visitForOffline(page, server.url, data);
 
     // The site is rebuilt: another build's files, and its manifest, in the same data dir.
     cpSync(E2E_DUPLICATES_DATA_DIR, data, { recursive: true });
@@ -131,6 +173,7 @@ test('a visit cut off after a rebuild keeps the last whole build, online and off
     if (typeof after === 'string') throw new Error(after);
     expect(after.items).toBe(3);
     expect(after.count).not.toBe(before.count);
+    await waitForStoredPart(page, catalogScope(data));
     await context.setOffline(true);
     await page.reload();
     await waitForSearchApi(page);
