@@ -158,6 +158,18 @@ async function main(argv: string[]): Promise<void> {
     if (opts.threads !== undefined)
       throw new Error('--threads applies to workers in a distributed build: pass it to build-worker');
     const loaded = await loadModel(opts.model);
+    // Ctrl-C while the workers run: the coordinator removes the build's queue from Redis, its work
+    // prefix and the data dir's lock before exiting (they were left behind, the queue with every job).
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupt.signal.aborted) process.exit(130);
+      console.error(
+        `build-index: ${signal}: stopping the build and cleaning up (send it again to leave at once)`,
+      );
+      interrupt.abort(new Error(`stopped by ${signal}; the data dir was not changed`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const { upToDate, report, phases } = await runCoordinator({
       sourceUrl: opts.source,
       access: { endpoint: opts.endpoint, region: opts.region },
@@ -179,6 +191,7 @@ async function main(argv: string[]): Promise<void> {
       refit: opts.refit,
       progress,
       log: (line) => console.log(printable(line)),
+      signal: interrupt.signal,
     });
     printOutcome(upToDate, report, opts.out);
     if (upToDate) return;

@@ -74,6 +74,11 @@ export interface CoordinatorOptions extends PublishSettings {
   progress?: ProgressReporter;
   /** Called (and awaited) once the jobs are on the queue, e.g. to start workers. */
   onQueued?(queued: { queueName: string; jobs: number }): void | Promise<void>;
+  /**
+   * Stops the build while it waits for the workers (Ctrl-C): it throws the signal's reason after
+   * cleaning up as after any failure (the queue, the work prefix, the data dir's lock and staging).
+   */
+  signal?: AbortSignal;
   log?(line: string): void;
 }
 
@@ -273,7 +278,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         );
       let results: (BuildJobResult | undefined)[] | undefined;
       while (results === undefined) {
-        await watcher.waitForAll(queue, 250, lossGuard);
+        await watcher.waitForAll(queue, 250, lossGuard, o.signal);
         const read = await lossGuard.ask('read the job results', readResults);
         if (read === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
         // Redis lost jobs after counting them done: those with shards are done, the others run again.

@@ -15,6 +15,7 @@ import { ownedFiles, verifyDataDir } from '../../testing/dataDirChecks';
 import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { openTestBed, tearDownTestBed, TEST_BED_ENV } from '../../testing/distributedTestBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
+import { connectRedis } from './buildQueue';
 import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 import { WorkStore } from './workStore';
 import { WAIT_MS } from '../../scripts/testTimeLimits';
@@ -317,6 +318,38 @@ describe('distributed build', () => {
     expect(await ownedFiles(out)).toEqual(files);
     expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
     await verifyDataDir(out);
+  });
+
+  it('Ctrl-C of the coordinator while it waits for workers removes its queue, work prefix and lock', async () => {
+    const out = join(root, 'interrupted');
+    const coordinator = startCli(
+      'index-builder/buildIndexCli.ts',
+      [
+        ...['--queue', redis.url, '--source', SOURCE, '--endpoint', s3.endpoint, '--out', out],
+        ...['--cache', join(root, 'cache-interrupted'), '--work', WORK, '--job-size', String(JOB_SIZE)],
+      ],
+      ENV,
+    );
+    children.push(coordinator);
+    await coordinator.waitForLine(/queued \d+ jobs/);
+    const client = await connectRedis(redis.url);
+    try {
+      expect((await client.keys('*')).length).toBeGreaterThan(0);
+      coordinator.child.kill('SIGINT');
+      expect((await coordinator.exited).code).toBe(1);
+      expect(coordinator.output()).toMatch(/build-index: stopped by SIGINT; the data dir was not changed/);
+      // Before, the queue (with every job's data) stayed in Redis until a worker came by.
+      expect(await client.keys('*')).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+    const left = await listObjects(
+      new S3Client({ endpoint: s3.endpoint, forcePathStyle: true }),
+      BUCKET,
+      'scratch/',
+    );
+    expect([...left.keys()].filter((k) => !k.startsWith('scratch/models/'))).toEqual([]);
+    expect((await readdir(out).catch(() => [])).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('a worker stopped with SIGTERM finishes the job it is running, then exits', async () => {

@@ -75,6 +75,7 @@ export class JobWatcher {
     queue: Queue<BuildJobData, BuildJobResult>,
     pollMs: number,
     guard: LostQueueGuard,
+    signal?: AbortSignal,
   ): Promise<void> {
     let total = 0;
     let doneSoFar = 0;
@@ -84,6 +85,7 @@ export class JobWatcher {
     for (let i = 0; i < doneSoFar; i++) this.progress.tick();
     this.showing = true;
     for (;;) {
+      signal?.throwIfAborted();
       for (const jobId of await guard.checkIfDue()) this.advance(jobId, this.sizes.get(jobId) ?? 0);
       const counts = await guard.ask('count finished jobs', () => queue.getJobCounts('completed', 'failed'));
       if (counts !== undefined && counts.failed > 0) {
