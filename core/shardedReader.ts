@@ -61,6 +61,12 @@ class CorruptDataError extends Error {}
  */
 export class ShardedReader {
   private readonly cells = new Map<number, CellRows>();
+  /**
+   * Cells on their way from the network, by number: a query that needs one of them waits for it
+   * rather than asking again (the k selector changed while the first query's cells were loading
+   * fetched them once per query).
+   */
+  private readonly arriving = new Map<number, Promise<CellRows>>();
   /** Item blocks of the cells that held recent results (index v4), least recent first. */
   private readonly cellItems = new Map<CellRows, CellItems>();
   private transformPromise: Promise<VectorTransform> | undefined;
@@ -271,7 +277,30 @@ export class ShardedReader {
         }
       });
     }
-    const toFetch = wanted.filter((c) => !got.has(c)).sort((a, b) => a - b);
+    const joined: Promise<void>[] = [];
+    const toFetch: number[] = [];
+    for (const c of wanted) {
+      if (got.has(c)) continue;
+      const arriving = this.arriving.get(c);
+      if (arriving !== undefined) joined.push(arriving.then((rows) => void got.set(c, rows)));
+      else toFetch.push(c);
+    }
+    toFetch.sort((a, b) => a - b);
+    const announced = new Map<number, { resolve(rows: CellRows): void; reject(err: unknown): void }>();
+    for (const c of toFetch) {
+      const promise = new Promise<CellRows>((resolve, reject) => announced.set(c, { resolve, reject }));
+      // A failure reaches this query through its own fetch; waiters see it through their await.
+      promise.catch(() => undefined);
+      this.arriving.set(c, promise);
+    }
+    const settle = (c: number, outcome: { rows: CellRows } | { err: unknown }) => {
+      const a = announced.get(c);
+      if (a === undefined) return;
+      announced.delete(c);
+      this.arriving.delete(c);
+      if ('rows' in outcome) a.resolve(outcome.rows);
+      else a.reject(outcome.err);
+    };
     const groups: number[][] = [];
     for (const c of toFetch) {
       const last = groups[groups.length - 1];
@@ -296,12 +325,26 @@ export class ShardedReader {
         for (const c of group) {
           const [s, e] = cellByteRange(this.head, c);
           const cellBytes = bytes.slice(s - start, e - start);
-          keep(c, decodeCell(this.head, c, cellBytes));
+          const rows = decodeCell(this.head, c, cellBytes);
+          keep(c, rows);
+          settle(c, { rows });
           fetched.push([this.storeKey(c), cellBytes]);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_CELL_REQUESTS, groups.length) }, worker));
+    let failure: unknown;
+    try {
+      await Promise.all([
+        ...Array.from({ length: Math.min(PARALLEL_CELL_REQUESTS, groups.length) }, worker),
+        ...joined,
+      ]);
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      // Whatever did not arrive is no longer on its way: its waiters fail too, a later query asks again.
+      for (const c of [...announced.keys()]) settle(c, { err: failure });
+    }
     // Stored after the answer is out: copying megabytes into IndexedDB is not the query's business.
     const store = this.store;
     if (store !== undefined && fetched.length > 0)

@@ -285,6 +285,45 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
     );
   });
 
+  it('queries at once that probe the same cells fetch each cell once (the k selector changed mid-query)', async () => {
+    const ranges: string[] = [];
+    const disk = fileDataSource(shardedDir);
+    const logged: DataSource = {
+      file: (path, fresh) => disk.file(path, fresh),
+      range: (path, start, end, fresh) => {
+        if (start > 0) ranges.push(`${start}-${end}`);
+        return disk.range(path, start, end, fresh);
+      },
+    };
+    const reader = await ShardedReader.open(manifest, logged);
+    const item = (await reader.itemsAt(12, 1))[0];
+    ranges.length = 0;
+    const [a, b, c] = await Promise.all([5, 6, 7].map((k) => reader.searchByItem(item, k, reader.count)));
+    expect(ranges.length).toBeGreaterThan(0);
+    // Before, each query asked for them again: three times the requests.
+    expect(new Set(ranges).size).toBe(ranges.length);
+    expect(c.hits.slice(0, 6)).toEqual(b.hits);
+    expect(b.hits.slice(0, 5)).toEqual(a.hits);
+    const plain = await ShardedReader.open(manifest, disk);
+    expect(c.hits.map((h) => h.item.id)).toEqual(
+      (await plain.searchByItem(item, 7, plain.count)).hits.map((h) => h.item.id),
+    );
+
+    // A failed request fails every query waiting for its cells, and the next query asks again.
+    let failing = true;
+    const flaky = await ShardedReader.open(manifest, {
+      file: (path, fresh) => disk.file(path, fresh),
+      range: (path, start, end, fresh) =>
+        start > 0 && failing
+          ? Promise.reject(new Error('connection reset'))
+          : disk.range(path, start, end, fresh),
+    });
+    const results = await Promise.allSettled([5, 6].map((k) => flaky.searchByItem(item, k, flaky.count)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    failing = false;
+    expect((await flaky.searchByItem(item, 5, flaky.count)).hits).toEqual(a.hits);
+  });
+
   it('still reads an index written before v4 (results from the item shards), with the same answers', async () => {
     const oldDir = join(tmp, 'index-v3');
     await rm(oldDir, { recursive: true, force: true });
