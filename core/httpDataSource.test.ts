@@ -68,4 +68,48 @@ describe('httpDataSource.range', () => {
       'GET index.bin: the host sends it compressed (Content-Encoding: gzip); index files must be stored uncompressed',
     );
   });
+
+  it('reads no further than the range asked for when the host sends more, and refuses another range', async () => {
+    let pulled = 0;
+    // 64 MB in 64 KB chunks, made as they are read: a host that answers a few KB asked with the whole file.
+    const endless = (async () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            pulled += 65_536;
+            if (pulled > 64 * 2 ** 20) controller.close();
+            else controller.enqueue(new Uint8Array(65_536));
+          },
+        }),
+        { status: 206 },
+      )) as typeof fetch;
+    await expect(
+      httpDataSource('https://host/data/', endless).range('index.bin', 1000, 5000),
+    ).rejects.toThrow(
+      'GET index.bin bytes 1000-4999: got more than 4000 bytes (is the object stored compressed?)',
+    );
+    expect(pulled).toBeLessThan(2 ** 20);
+
+    const declared = (async () =>
+      new Response(new Uint8Array(10), { status: 206, headers: { 'Content-Length': '10' } })) as typeof fetch;
+    await expect(httpDataSource('https://host/data/', declared).range('index.bin', 0, 4)).rejects.toThrow(
+      'GET index.bin bytes 0-3: got 10 bytes',
+    );
+    const elsewhere = (async () =>
+      new Response(new Uint8Array(4), {
+        status: 206,
+        headers: { 'Content-Range': 'bytes 0-3/100' },
+      })) as typeof fetch;
+    await expect(httpDataSource('https://host/data/', elsewhere).range('index.bin', 8, 12)).rejects.toThrow(
+      'GET index.bin bytes 8-11: the host answered bytes 0-3',
+    );
+    const right = (async () =>
+      new Response(new Uint8Array([1, 2, 3, 4]), {
+        status: 206,
+        headers: { 'Content-Range': 'bytes 8-11/100', 'Content-Length': '4' },
+      })) as typeof fetch;
+    expect([...(await httpDataSource('https://host/data/', right).range('index.bin', 8, 12))]).toEqual([
+      1, 2, 3, 4,
+    ]);
+  });
 });

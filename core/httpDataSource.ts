@@ -90,13 +90,48 @@ export function httpDataSource(
             `GET ${path}: the host sends it compressed (Content-Encoding: ${encoding}); index files must be stored uncompressed`,
           );
         }
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (bytes.length !== end - start)
-          throw new Error(
-            `GET ${path} bytes ${start}-${end - 1}: got ${bytes.length} bytes (is the object stored compressed?)`,
-          );
-        return bytes;
+        const what = `GET ${path} bytes ${start}-${end - 1}`;
+        const answered = /^bytes (\d+)-(\d+)\//.exec(res.headers.get('content-range') ?? '');
+        if (answered !== null && (Number(answered[1]) !== start || Number(answered[2]) !== end - 1)) {
+          await res.body?.cancel();
+          throw new Error(`${what}: the host answered bytes ${answered[1]}-${answered[2]}`);
+        }
+        return readExactly(res, end - start, what);
       });
     },
   };
+}
+
+/**
+ * The body of a range answer, which must be `expected` bytes: read no further than that, so a host
+ * that sends more (a whole 100 MB index for a few KB asked) costs no more than the answer should.
+ */
+async function readExactly(res: Response, expected: number, what: string): Promise<Uint8Array> {
+  const wrongLength = (got: string) =>
+    new Error(`${what}: got ${got} bytes (is the object stored compressed?)`);
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) !== expected) {
+    await res.body?.cancel();
+    throw wrongLength(declared);
+  }
+  if (res.body === null) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length !== expected) throw wrongLength(String(bytes.length));
+    return bytes;
+  }
+  const reader = res.body.getReader();
+  const out = new Uint8Array(expected);
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (at + value.length > expected) {
+      await reader.cancel();
+      throw wrongLength(`more than ${expected}`);
+    }
+    out.set(value, at);
+    at += value.length;
+  }
+  if (at !== expected) throw wrongLength(String(at));
+  return out;
 }

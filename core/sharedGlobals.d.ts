@@ -43,7 +43,13 @@ interface Response {
   readonly ok: boolean;
   readonly status: number;
   readonly headers: { get(name: string): string | null };
-  readonly body: { cancel(): Promise<void> } | null;
+  readonly body: {
+    cancel(): Promise<void>;
+    getReader(): {
+      read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+      cancel(): Promise<void>;
+    };
+  } | null;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
