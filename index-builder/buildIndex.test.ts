@@ -20,6 +20,7 @@ import type { SourceEntry } from './imageSource';
 import { loadModel, type LoadedModel } from './loadModel';
 import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
 import { REPO_ROOT } from '../testing/repoRoot';
+import { RACY_MS } from './sourceFileRecords';
 
 let root: string;
 let model: LoadedModel;
@@ -168,6 +169,53 @@ describe('buildIndex', () => {
     expect(after.filter((f) => f.startsWith('index.'))).toEqual(
       [...before.filter((f) => f.startsWith('index.')), data.manifest.index.path].sort(),
     );
+  });
+
+  it('does not read again an unchanged file that an earlier build skipped for what it holds; a changed one, or --force, is', async () => {
+    const { src, out, cache } = await workspace('remembered-skips');
+    const png = await shapePng(6);
+    const broken = join(src, 'food', 'broken.png');
+    await writeFile(broken, png.subarray(0, png.length - 40));
+    // A file changed just before the listing is not recorded (sourceFileRecords.ts, isRacy): let it settle.
+    await new Promise((resolve) => setTimeout(resolve, 2 * RACY_MS.fine));
+    const reads: string[] = [];
+    const source = new (class extends FolderSource {
+      override async read(entry: SourceEntry): Promise<Uint8Array> {
+        reads.push(entry.key);
+        return super.read(entry);
+      }
+      override async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
+        reads.push(entry.key);
+        return super.readHead(entry, bytes);
+      }
+    })(src);
+    const run = (force = false) => buildIndex({ source, outDir: out, model, cacheDir: cache, force });
+    const first = await run();
+    expect(first.report.skipped).toEqual([
+      { key: 'food/broken.png', reason: 'corrupt', message: expect.any(String) },
+    ]);
+    expect(reads).toContain('food/broken.png');
+
+    // Another file changes, so the build is not up to date; the broken one is skipped again, unread.
+    await cp(emojiPng('twitter', '1f436.png'), join(src, 'animals', 'twitter_dog.png'));
+    reads.length = 0;
+    const second = await run();
+    expect(second.upToDate).toBe(false);
+    expect(second.report.skipped).toEqual(first.report.skipped);
+    expect(reads).not.toContain('food/broken.png');
+    expect(second.report.counts).toMatchObject({ indexed: 13, skipped: 1 });
+
+    reads.length = 0;
+    await run(true);
+    expect(reads).toContain('food/broken.png');
+
+    // Fixed: read, and indexed.
+    await writeFile(broken, png);
+    reads.length = 0;
+    const fixed = await run();
+    expect(reads).toContain('food/broken.png');
+    expect(fixed.report.skipped).toEqual([]);
+    expect(fixed.report.counts.indexed).toBe(14);
   });
 
   it('catalogs the upright size of the original and copies it with its real format', async () => {

@@ -115,6 +115,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       threads: options.threads,
       augment: augmentPlan(entries.length, options.views),
       known: (entry) => records.lookup(entry),
+      // --force tries every file again, those skipped before included.
+      knownSkip: options.force === true ? undefined : (entry) => records.lookupSkip(entry),
       progress: options.progress ?? silentProgress,
     });
     skipped.push(...processed.skipped);
@@ -144,9 +146,18 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       featurizeMs: processed.processMs - processed.modelLoadMs,
     });
     // Only after the build is published: the records speak for the images it holds.
+    const byKey = new Map(entries.map((e) => [e.key, e]));
     await writer.replaceAtomically(
       SOURCE_FILES_FILE,
-      sourceFileRecordsBytes(processed.images, maxPixels, startedAt.getTime()),
+      sourceFileRecordsBytes(
+        processed.images,
+        maxPixels,
+        startedAt.getTime(),
+        processed.skipped.flatMap((s) => {
+          const entry = byKey.get(s.key);
+          return entry === undefined ? [] : [{ ...s, entry }];
+        }),
+      ),
     );
     return { upToDate: false, report };
   } finally {

@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--max-pixels <n>', 'skip images with more pixels than this', intInRange(1, 2 ** 31))
     .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))
     .option('--threads <n>', 'inference threads (default: one per core)', intInRange(1, 256))
-    .option('--force', 'rebuild even if nothing changed')
+    .option('--force', 'rebuild even if nothing changed, and try again files skipped before')
     .option(
       '--refit',
       'fit a new transform even if the images added and removed since the last build have not moved it',

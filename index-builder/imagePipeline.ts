@@ -12,6 +12,7 @@ import {
   readImageInfo,
   type DecodedImage,
   type ImageInfo,
+  type SkipReason,
 } from './decodeImage';
 import type { EmbeddingCache } from './embeddingCache';
 import { SourceChangedError, type ImageSource, type SourceEntry } from './imageSource';
@@ -72,6 +73,8 @@ export interface ImagePipelineOptions {
    * are already stored.
    */
   known?: (entry: SourceEntry) => KnownFile | undefined;
+  /** Why an unchanged file was skipped by an earlier build (sourceFileRecords.ts): it is not read again. */
+  knownSkip?: (entry: SourceEntry) => { reason: SkipReason; message: string } | undefined;
   progress: ProgressReporter;
 }
 
@@ -161,6 +164,9 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   const prepare = async (entry: SourceEntry): Promise<InProgress | undefined> => {
     const recalled = await recall(entry);
     if (recalled !== undefined) return recalled;
+    const skippedBefore = opts.knownSkip?.(entry);
+    if (skippedBefore !== undefined)
+      return skip(entry, new ImageDecodeError(skippedBefore.reason, skippedBefore.message));
     let bytes: Uint8Array;
     result.reads++;
     try {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SkipReason } from './decodeImage';
 import type { SourceEntry } from './imageSource';
 
 /*
@@ -46,11 +47,34 @@ export interface KnownFile {
 /** [key, size, version, hash, width, height, ext] */
 type Row = [string, number, string, string, number, number, string];
 
+/** [key, size, version, reason, message] of a file that was skipped for what its bytes are. */
+type SkipRow = [string, number, string, SkipReason, string];
+
+/**
+ * Skips that say what a file's bytes are, so an unchanged file would be skipped again: remembered,
+ * and not tried again until the file changes (or --force). A drawing that takes 20 s to render
+ * (not-rasterisable) cost every rebuild those 20 s. Not `read-failed`, which is no fault of the file.
+ */
+const REMEMBERED_SKIPS: ReadonlySet<string> = new Set<SkipReason>([
+  'empty',
+  'unsupported',
+  'corrupt',
+  'too-large',
+  'unreadable',
+  'not-rasterisable',
+]);
+
+export function isRememberedSkip(reason: string): reason is SkipReason {
+  return REMEMBERED_SKIPS.has(reason);
+}
+
 interface SourceFilesRecord {
   version: 1;
   /** What the facts depend on besides the bytes (recordSettings). */
   settings: string;
   files: Row[];
+  /** Absent in records written before skips were remembered. */
+  skipped?: SkipRow[];
 }
 
 function recordSettings(maxPixels: number): string {
@@ -75,9 +99,25 @@ function isRow(r: unknown): r is Row {
   );
 }
 
+function isSkipRow(r: unknown): r is SkipRow {
+  if (!Array.isArray(r) || r.length !== 5) return false;
+  const [key, size, version, reason, message] = r as unknown[];
+  return (
+    typeof key === 'string' &&
+    Number.isSafeInteger(size) &&
+    typeof version === 'string' &&
+    typeof reason === 'string' &&
+    isRememberedSkip(reason) &&
+    typeof message === 'string'
+  );
+}
+
 /** The previous build's records, looked up by a listing entry. */
 export class SourceFileRecords {
-  constructor(private readonly byKey: ReadonlyMap<string, Row> = new Map()) {}
+  constructor(
+    private readonly byKey: ReadonlyMap<string, Row> = new Map(),
+    private readonly skippedByKey: ReadonlyMap<string, SkipRow> = new Map(),
+  ) {}
 
   get size(): number {
     return this.byKey.size;
@@ -88,6 +128,13 @@ export class SourceFileRecords {
     const row = this.byKey.get(entry.key);
     if (row === undefined || row[1] !== entry.size || row[2] !== entry.version) return undefined;
     return { hash: row[3], width: row[4], height: row[5], ext: row[6] };
+  }
+
+  /** Why the file was skipped last time, if it has not changed since and the reason is in its bytes. */
+  lookupSkip(entry: SourceEntry): { reason: SkipReason; message: string } | undefined {
+    const row = this.skippedByKey.get(entry.key);
+    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version) return undefined;
+    return { reason: row[3], message: row[4] };
   }
 }
 
@@ -100,24 +147,42 @@ export async function readSourceFileRecords(outDir: string, maxPixels: number): 
     const record = JSON.parse(await readFile(join(outDir, SOURCE_FILES_FILE), 'utf8')) as SourceFilesRecord;
     if (record.version !== 1 || record.settings !== recordSettings(maxPixels)) return new SourceFileRecords();
     if (!Array.isArray(record.files) || !record.files.every(isRow)) return new SourceFileRecords();
-    return new SourceFileRecords(new Map(record.files.map((r) => [r[0], r])));
+    const skipped = Array.isArray(record.skipped) ? record.skipped.filter(isSkipRow) : [];
+    return new SourceFileRecords(
+      new Map(record.files.map((r) => [r[0], r])),
+      new Map(skipped.map((r) => [r[0], r])),
+    );
   } catch {
     return new SourceFileRecords();
   }
 }
 
 /**
- * The records of a build's images. `listedAt` is when their listing started (ms since the epoch):
- * files changed just before it (isRacy) are left out.
+ * The records of a build's images, and of the files it skipped for what they hold (isRememberedSkip;
+ * others are left out). `listedAt` is when their listing started (ms since the epoch): files changed
+ * just before it (isRacy) are left out.
  */
 export function sourceFileRecordsBytes(
   images: readonly ({ entry: SourceEntry } & KnownFile)[],
   maxPixels: number,
   listedAt: number,
+  skipped: readonly { entry: SourceEntry; reason: string; message: string }[] = [],
 ): Uint8Array {
+  const settled = (entry: SourceEntry) =>
+    entry.modifiedMs === undefined || !isRacy(entry.modifiedMs, listedAt);
   const files: Row[] = images
-    .filter((u) => u.entry.modifiedMs === undefined || !isRacy(u.entry.modifiedMs, listedAt))
+    .filter((u) => settled(u.entry))
     .map((u) => [u.entry.key, u.entry.size, u.entry.version, u.hash, u.width, u.height, u.ext]);
-  const record: SourceFilesRecord = { version: 1, settings: recordSettings(maxPixels), files };
+  const skips: SkipRow[] = skipped.flatMap((s) =>
+    isRememberedSkip(s.reason) && settled(s.entry)
+      ? [[s.entry.key, s.entry.size, s.entry.version, s.reason, s.message] as SkipRow]
+      : [],
+  );
+  const record: SourceFilesRecord = {
+    version: 1,
+    settings: recordSettings(maxPixels),
+    files,
+    skipped: skips,
+  };
   return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
 }

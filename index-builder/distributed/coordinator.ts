@@ -5,7 +5,7 @@ import { findUpToDateBuild, fingerprintBuild } from '../buildFingerprint';
 import { openModelCache, type BuildIndexResult } from '../buildIndex';
 import { hash16 } from '../contentAddress';
 import { DataDirWriter } from '../../storage/dataDirWriter';
-import { DEFAULT_MAX_PIXELS } from '../decodeImage';
+import { DEFAULT_MAX_PIXELS, type SkipReason } from '../decodeImage';
 import type { LoadedModel } from '../loadModel';
 import { silentProgress, type ProgressReporter } from '../progressReporter';
 import { augmentPlan, type AugmentPlan } from '../augmentedViews';
@@ -200,7 +200,13 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     const augment = augmentPlan(entries.length, o.views);
     // Files unchanged since the last build, with everything they yield kept, need no worker.
     const recalled = await recallKnown(o, outDir, maxPixels, entries, writer, augment, spec, modelSha256);
-    const queued = entries.filter((_, i) => recalled.images[i] === undefined);
+    // Unchanged files an earlier build skipped for what they hold are skipped again, unread.
+    entries.forEach((entry, i) => {
+      const before = recalled.images[i] === undefined && !o.force ? recalled.skip(entry) : undefined;
+      if (before !== undefined) skipped.push({ key: entry.key, ...before });
+    });
+    const skippedBefore = new Set(skipped.map((s) => s.key));
+    const queued = entries.filter((e, i) => recalled.images[i] === undefined && !skippedBefore.has(e.key));
     const jobSize = o.jobSize ?? DEFAULT_JOB_SIZE;
     const jobs: BuildJobData[] = [];
     for (let i = 0; i < queued.length; i += jobSize) {
@@ -356,10 +362,19 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       featurizeMs: queueMs,
     });
     // Only after the build is published: the records speak for the images it holds.
+    const byKey = new Map(entries.map((e) => [e.key, e]));
     if (recalled.cache !== undefined)
       await writer.replaceAtomically(
         SOURCE_FILES_FILE,
-        sourceFileRecordsBytes(images, maxPixels, startedAt.getTime()),
+        sourceFileRecordsBytes(
+          images,
+          maxPixels,
+          startedAt.getTime(),
+          skipped.flatMap((s) => {
+            const entry = byKey.get(s.key);
+            return entry === undefined ? [] : [{ ...s, entry }];
+          }),
+        ),
       );
     const totalMs = performance.now() - t0;
     return {
@@ -390,8 +405,13 @@ async function recallKnown(
   augment: AugmentPlan,
   spec: ModelSpec,
   modelSha256: string,
-): Promise<{ images: (ProcessedImage | undefined)[]; cache?: EmbeddingCache }> {
-  if (o.cacheDir === undefined) return { images: entries.map(() => undefined) };
+): Promise<{
+  images: (ProcessedImage | undefined)[];
+  cache?: EmbeddingCache;
+  /** Why an unchanged file was skipped by the last build, when that is in its bytes. */
+  skip(entry: SourceEntry): { reason: SkipReason; message: string } | undefined;
+}> {
+  if (o.cacheDir === undefined) return { images: entries.map(() => undefined), skip: () => undefined };
   const cache = await openModelCache(o.cacheDir, spec, modelSha256);
   const records = await readSourceFileRecords(outDir, maxPixels);
   const limit = pLimit(32);
@@ -400,5 +420,5 @@ async function recallKnown(
       limit(() => recallUnchanged(entry, { known: (e) => records.lookup(e), cache, media: writer, augment })),
     ),
   );
-  return { images, cache };
+  return { images, cache, skip: (entry) => records.lookupSkip(entry) };
 }
