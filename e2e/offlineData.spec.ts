@@ -1,9 +1,10 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../scripts/serve';
+import { forwardRequest } from '../testing/httpForward';
 import { waitForOfflineReady, waitForSearchApi } from '../testing/pageReadiness';
 import { E2E_DUPLICATES_DATA_DIR } from './harness';
 import { copies, deployNewApp } from './siteCopies';
@@ -23,15 +24,7 @@ async function oneOrigin(sites: Record<string, RunningServer>): Promise<{ url: s
       res.end();
       return;
     }
-    const upstream = request(
-      { host: '127.0.0.1', port: site.port, path: m[2], method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    forwardRequest(req, res, { host: '127.0.0.1', port: site.port, path: m[2] });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };

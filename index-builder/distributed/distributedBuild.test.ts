@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import type { LoadedModel } from '../loadModel';
 import { S3Source } from '../s3Source';
 import { ownedFiles, verifyDataDir } from '../../testing/dataDirChecks';
 import { startCli, type CliProcess } from '../../testing/cliProcess';
+import { forwardRequest } from '../../testing/httpForward';
 import { openTestBed, tearDownTestBed, TEST_BED_ENV } from '../../testing/distributedTestBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
 import { connectRedis } from './buildQueue';
@@ -70,21 +71,7 @@ async function sourceDenyingEndpoint(): Promise<{ endpoint: string; server: Serv
       );
       return;
     }
-    const out = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
+    forwardRequest(req, res, { host: upstream.hostname, port: upstream.port });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
