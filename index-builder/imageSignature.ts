@@ -43,7 +43,8 @@ export function signedFormat(head: Uint8Array): SignedFormat | undefined {
   if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(b, 0, 4))) return 'tiff'; // and BigTIFF
   if (ascii(b, 4, 4) === 'ftyp') return IMAGE_BRANDS.has(ascii(b, 8, 4)) ? 'heif' : undefined;
   // SVG: markup, after an optional byte-order mark and white space.
-  const text = ascii(b, 0, b.length)
+  // The head only: given a whole file, spreading megabytes into fromCharCode overflowed the stack.
+  const text = ascii(b, 0, Math.min(b.length, SIGNATURE_BYTES))
     .replace(/^\xef\xbb\xbf/, '')
     .trimStart();
   return text.startsWith('<') ? 'svg' : undefined;

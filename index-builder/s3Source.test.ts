@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,10 +19,26 @@ import { loadModel } from './loadModel';
 import { S3Source, parseS3Url, unusableKeyProblem } from './s3Source';
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
+import { forwardRequest } from '../testing/httpForward';
 
 // s3rver accepts any signature made with its fixed key pair.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 const BUCKET = 'lookalike-fixture';
+
+/** A server on 127.0.0.1 and its URL; `close` drops its connections too. */
+async function localServer(
+  handle: Parameters<typeof createServer>[1],
+): Promise<{ url: string; close(): void }> {
+  const server: Server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
 
 describe('parseS3Url', () => {
   it('splits bucket and prefix and normalises the prefix', () => {
@@ -225,5 +243,63 @@ describe('S3 source against s3rver', () => {
   it('fails clearly for a bucket that does not exist', async () => {
     const source = new S3Source('s3://no-such-bucket/x', { endpoint });
     await expect(source.list()).rejects.toThrow(/cannot list s3:\/\/no-such-bucket\/x\/: NoSuchBucket/);
+  });
+
+  it('gives up a store that accepts the connection and never answers, naming the source', async () => {
+    // It used to hold the build for ever, printing nothing.
+    const silent = await localServer(() => {});
+    try {
+      const source = new S3Source(`s3://${BUCKET}/x`, { endpoint: silent.url, idleTimeoutMs: 300 });
+      await expect(source.list()).rejects.toThrow(/^cannot list s3:\/\/lookalike-fixture\/x\/: \w+/);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('reads only the head of an object from a store that ignores Range, and names a metadata file it cannot read', async () => {
+    const upstream = new URL(endpoint);
+    const store = await localServer((req, res) => {
+      if ((req.url ?? '').includes('lookalike-meta.json')) {
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+        );
+        return;
+      }
+      delete req.headers.range;
+      forwardRequest(req, res, { host: upstream.hostname, port: upstream.port });
+    });
+    try {
+      const source = new S3Source(`s3://${BUCKET}/collections/emoji`, { endpoint: store.url });
+      const { entries } = await new S3Source(`s3://${BUCKET}/collections/emoji`, { endpoint }).list();
+      const entry = entries[0];
+      const whole = await source.read(entry);
+      // Before: the whole object, then "Maximum call stack size exceeded" from the signature check.
+      expect(await source.readHead(entry, 64)).toEqual(whole.subarray(0, 64));
+      await expect(source.readMeta()).rejects.toThrow(
+        'cannot read s3://lookalike-fixture/collections/emoji/lookalike-meta.json: AccessDenied: Access Denied',
+      );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reports a key ending in / that holds data; empty folder markers are not files', async () => {
+    const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const png = await readFile(emojiPng('apple', '1f600.png'));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'slash/al/pic.png/', Body: png }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'slash/al/', Body: '' }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'slash/al/ok.png', Body: png }));
+    client.destroy();
+    const listing = await new S3Source(`s3://${BUCKET}/slash`, { endpoint }).list();
+    expect(listing.entries.map((e) => e.key)).toEqual(['al/ok.png']);
+    expect(listing.skipped).toEqual([
+      {
+        key: 'al/pic.png/',
+        reason: 'bad-key',
+        message: `a key ending in '/' that holds ${png.length} bytes: s3://${BUCKET}/slash/al/pic.png/`,
+      },
+    ]);
   });
 });

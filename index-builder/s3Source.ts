@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client, NoSuchKey } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '../storage/s3ClientFor';
 import {
   META_FILE_NAME,
   SourceChangedError,
@@ -51,6 +52,8 @@ export interface S3SourceOptions {
   /** For S3-compatible stores (MinIO, s3rver, …); switches to path-style addressing. */
   endpoint?: string;
   region?: string;
+  /** A request silent this long fails (storage/s3ClientFor.ts); for tests. */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -68,9 +71,12 @@ export class S3Source implements ImageSource {
     this.description = `s3://${this.location.bucket}/${this.location.prefix}`;
     const segments = this.location.prefix.split('/').filter((s) => s !== '');
     this.rootAlbum = segments.length > 0 ? segments[segments.length - 1] : this.location.bucket;
-    this.client = new S3Client({
+    // The deploy's and the work store's client settings: retries, timeouts, region redirects.
+    this.client = s3ClientFor({
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+      endpoint: options.endpoint,
+      maxAttempts: 3,
+      idleTimeoutMs: options.idleTimeoutMs,
     });
   }
 
@@ -87,8 +93,18 @@ export class S3Source implements ImageSource {
           throw new Error(`cannot list ${this.description}: ${err.name}: ${err.message}`);
         });
       for (const obj of page.Contents ?? []) {
-        if (obj.Key === undefined || obj.Key.endsWith('/')) continue; // folder markers
+        if (obj.Key === undefined) continue;
         const rel = obj.Key.slice(prefix.length);
+        if (obj.Key.endsWith('/')) {
+          // Empty ones are the folder markers consoles create; one that holds data is a file with no name.
+          if ((obj.Size ?? 0) > 0)
+            skipped.push({
+              key: rel,
+              reason: 'bad-key',
+              message: `a key ending in '/' that holds ${obj.Size} bytes: s3://${bucket}/${obj.Key}`,
+            });
+          continue;
+        }
         const problem = unusableKeyProblem(rel);
         if (problem !== undefined) {
           skipped.push({ key: rel, reason: 'bad-key', message: `${problem}: s3://${bucket}/${obj.Key}` });
@@ -121,7 +137,12 @@ export class S3Source implements ImageSource {
       bytes = await this.get(this.location.prefix + META_FILE_NAME);
     } catch (err) {
       if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
-      throw err;
+      throw new Error(
+        `cannot read ${this.description}${META_FILE_NAME}: ${(err as Error).name}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     try {
       return JSON.parse(new TextDecoder().decode(bytes));
@@ -151,6 +172,10 @@ export class S3Source implements ImageSource {
         throw err;
       });
     if (out.Body === undefined) throw new Error(`${url} has no body`);
+    if (range !== undefined && out.ContentRange === undefined) {
+      // A store that ignores Range sends the whole object: read what was asked for, and no more.
+      return readStart(out.Body as AsyncIterable<Uint8Array> & { destroy?: () => void }, rangeLength(range));
+    }
     const size = range === undefined ? out.ContentLength : Number(out.ContentRange?.split('/')[1]);
     if (listed !== undefined && size !== undefined && Number.isFinite(size) && size !== listed.size) {
       (out.Body as { destroy?: () => void }).destroy?.();
@@ -160,4 +185,31 @@ export class S3Source implements ImageSource {
     }
     return out.Body.transformToByteArray();
   }
+}
+
+/** The length of a `bytes=0-n` range. */
+function rangeLength(range: string): number {
+  const m = /^bytes=0-(\d+)$/.exec(range);
+  if (m === null) throw new Error(`unexpected range ${range}`);
+  return Number(m[1]) + 1;
+}
+
+/** The first `length` bytes of a body (fewer if it is shorter); the rest is never downloaded. */
+async function readStart(
+  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  length: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let at = 0;
+  try {
+    for await (const chunk of body) {
+      const take = Math.min(chunk.length, length - at);
+      out.set(chunk.subarray(0, take), at);
+      at += take;
+      if (at === length) break;
+    }
+  } finally {
+    body.destroy?.();
+  }
+  return out.subarray(0, at);
 }
