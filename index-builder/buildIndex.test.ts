@@ -142,6 +142,16 @@ describe('buildIndex', () => {
       reused: false,
       reason: expect.stringMatching(/no earlier fit/),
     });
+
+    // A build stopped after publishing its manifest, before recording its fit, left the older record.
+    const fitFile = join(out, 'transform-fit.json');
+    const record = JSON.parse(await readFile(fitFile, 'utf8')) as { manifestSha256: string };
+    await writeFile(fitFile, JSON.stringify({ ...record, manifestSha256: '0'.repeat(64) }));
+    const afterStop = await build(src, out, cache, { dims: 4, force: true });
+    expect(afterStop.report.transform).toMatchObject({
+      reused: false,
+      reason: "fitted: the earlier fit on record is not the published build's (a build was stopped midway)",
+    });
   });
 
   it('after adding one image and one corrupt file featurizes only the new image and lists the corrupt one', async () => {

@@ -9,7 +9,7 @@ import { publishResident } from './publishResident';
 import { resolveLayout, type PublishSettings } from './publishSettings';
 import { publishSharded } from './publishSharded';
 import type { SourceMeta } from './sourceMeta';
-import type { FitOutcome, PreviousFit } from './transformFit';
+import type { FitOutcome, MissingFit, PreviousFit } from './transformFit';
 
 export interface PublishBuildOptions extends PublishSettings {
   writer: DataDirWriter;
@@ -20,7 +20,7 @@ export interface PublishBuildOptions extends PublishSettings {
   modelBytes: Uint8Array;
   startedAt: Date;
   /** The current build's transform and what it was fitted on (transformFit.ts), to keep if still valid. */
-  previousFit?: PreviousFit;
+  previousFit?: PreviousFit | MissingFit;
   /** transformFit.ts's fitKeyFor these settings: what the projections written for the next build are for. */
   fitKey: string;
   /** The current build's duplicate pair scan (duplicatePairReuse.ts), to reuse where still valid. */

@@ -22,9 +22,10 @@ export async function resolveTransform(
   o: PublishBuildOptions,
   inputs: TransformInputs,
 ): Promise<{ fitted: VectorTransform; fit: FitOutcome; projections: Projections }> {
-  const { keep, outcome: fit } = chooseTransform(o.previousFit, o.images, o.refit === true);
-  if (keep !== undefined && o.previousFit?.projections !== undefined) {
-    return { fitted: keep, fit, projections: o.previousFit.projections };
+  const previous = o.previousFit;
+  const { keep, outcome: fit } = chooseTransform(previous, o.images, o.refit === true);
+  if (keep !== undefined && previous !== undefined && !('missing' in previous) && previous.projections) {
+    return { fitted: keep, fit, projections: previous.projections };
   }
   const fitted =
     keep ??

@@ -57,6 +57,11 @@ export interface PreviousFit {
   projections?: Projections;
 }
 
+/** No previous fit to keep, and why (said in the build's report). */
+export interface MissingFit {
+  missing: string;
+}
+
 /** Bump when fitTransform changes what it computes from the same inputs. */
 const FIT_FORMAT = 6;
 
@@ -93,7 +98,7 @@ function inSample(hash: string, sampleBelow: number): boolean {
  * is set), else undefined (fit a new one), and what was decided.
  */
 export function chooseTransform(
-  previous: PreviousFit | undefined,
+  previous: PreviousFit | MissingFit | undefined,
   images: { hash: string; embedding: Float32Array }[],
   refit: boolean,
 ): { keep: VectorTransform | undefined; outcome: FitOutcome } {
@@ -103,7 +108,8 @@ export function chooseTransform(
     return { keep: undefined, outcome: { reused: false, drift, reason, sampleBelow, fittedOn } };
   };
   if (refit) return fresh('fitted: a refit was asked for (--refit)', null);
-  if (previous === undefined) return fresh('fitted: no earlier fit with these settings to keep', null);
+  if (previous === undefined || 'missing' in previous)
+    return fresh(`fitted: ${previous?.missing ?? NO_EARLIER_FIT}`, null);
   const sampled = images.filter((u) => inSample(u.hash, previous.sampleBelow));
   const sample = sampled.map((u) => ({ hash: hash16(u.hash), embedding: u.embedding }));
   const { projections } = previous;
@@ -154,15 +160,23 @@ export function fitRecordBytes(key: string, manifestBytes: Uint8Array, outcome: 
  * The transform of the data dir's current build, if its fit record is for this manifest and these
  * settings; undefined otherwise (first build, older builder, other settings, a damaged file).
  */
-export async function readPreviousFit(outDir: string, key: string): Promise<PreviousFit | undefined> {
+const NO_EARLIER_FIT = 'no earlier fit with these settings to keep';
+
+export async function readPreviousFit(outDir: string, key: string): Promise<PreviousFit | MissingFit> {
   try {
     const record = JSON.parse(await readFile(join(outDir, TRANSFORM_FIT_FILE), 'utf8')) as TransformFitRecord;
-    if (record.version !== 1 || record.key !== key || !Array.isArray(record.fittedOn)) return undefined;
+    if (record.version !== 1 || record.key !== key || !Array.isArray(record.fittedOn))
+      return { missing: NO_EARLIER_FIT };
     const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
-    if (contentHash(manifestBytes) !== record.manifestSha256) return undefined;
+    // A build stopped between publishing its manifest and recording its fit left the older record.
+    if (contentHash(manifestBytes) !== record.manifestSha256)
+      return {
+        missing: "the earlier fit on record is not the published build's (a build was stopped midway)",
+      };
     const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
     const indexBytes = await readFile(join(outDir, manifest.index.path));
-    if (contentHash(indexBytes) !== manifest.index.sha256) return undefined;
+    if (contentHash(indexBytes) !== manifest.index.sha256)
+      return { missing: 'the published index does not match its manifest' };
     let transform: VectorTransform;
     if (isShardedManifest(manifest)) {
       const head = decodeCellIndexHead(indexBytes);
@@ -178,6 +192,6 @@ export async function readPreviousFit(outDir: string, key: string): Promise<Prev
       projections: await openProjections(outDir, key, transform),
     };
   } catch {
-    return undefined;
+    return { missing: NO_EARLIER_FIT };
   }
 }
