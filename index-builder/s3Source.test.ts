@@ -16,7 +16,7 @@ import { buildIndex } from './buildIndex';
 import { FIXTURE_KEYS, emojiPng, makeFixtureCollection } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { S3Source, parseS3Url, unusableKeyProblem } from './s3Source';
+import { S3Source, decodeListedKey, parseS3Url, unusableKeyProblem } from './s3Source';
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
 import { forwardRequest } from '../testing/httpForward';
@@ -52,6 +52,14 @@ describe('parseS3Url', () => {
     expect(() => parseS3Url('http://x/y')).toThrow(/not an S3 URL/);
     expect(() => parseS3Url('s3://Bad_Bucket/x')).toThrow(/invalid S3 bucket name/);
     expect(() => parseS3Url('s3://ab')).toThrow(/invalid S3 bucket name/);
+  });
+});
+
+describe('decodeListedKey', () => {
+  it("decodes S3's url encoding of listed keys: + is a space, %2B a plus, %0D a carriage return", () => {
+    expect(decodeListedKey('al/a+b%2Bc%25.png')).toBe('al/a b+c%.png');
+    expect(decodeListedKey('al/cr%0Dx.png')).toBe('al/cr\rx.png');
+    expect(decodeListedKey('al/%C3%A9t%C3%A9.png')).toBe('al/été.png');
   });
 });
 
@@ -301,5 +309,39 @@ describe('S3 source against s3rver', () => {
         message: `a key ending in '/' that holds ${png.length} bytes: s3://${BUCKET}/slash/al/pic.png/`,
       },
     ]);
+  });
+
+  it('lists keys from a store that url-encodes them (as S3 does when asked) and reads them under their real names', async () => {
+    const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const png = await readFile(emojiPng('apple', '1f600.png'));
+    const names = ['al/a b+c%.png', 'al/été.png'];
+    for (const name of names)
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `encoded/${name}`, Body: png }));
+    client.destroy();
+    // s3rver ignores EncodingType: this answers as S3 does, form-encoded keys and the encoding named.
+    const send = S3Client.prototype.send;
+    const spy = vi.spyOn(S3Client.prototype, 'send').mockImplementation(async function (
+      this: S3Client,
+      ...args: unknown[]
+    ) {
+      const out = (await send.apply(
+        this,
+        args as Parameters<typeof send>,
+      )) as unknown as ListObjectsV2CommandOutput;
+      if (args[0] instanceof ListObjectsV2Command) {
+        out.EncodingType = 'url';
+        for (const obj of out.Contents ?? [])
+          obj.Key = encodeURIComponent(obj.Key!).replace(/%20/g, '+').replace(/%2F/g, '/');
+      }
+      return out;
+    });
+    try {
+      const source = new S3Source(`s3://${BUCKET}/encoded`, { endpoint });
+      const { entries } = await source.list();
+      expect(entries.map((e) => e.key)).toEqual([...names].sort());
+      for (const e of entries) expect(await source.read(e)).toEqual(new Uint8Array(png));
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -88,33 +88,45 @@ export class S3Source implements ImageSource {
     let token: string | undefined;
     do {
       const page = await this.client
-        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+        // URL-encoded keys: raw, the XML listing turns a carriage return in a key into a line feed, and
+        // the file is then read under a key that does not exist.
+        .send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            EncodingType: 'url',
+          }),
+        )
         .catch((err: Error) => {
           throw new Error(`cannot list ${this.description}: ${err.name}: ${err.message}`);
         });
-      for (const obj of page.Contents ?? []) {
-        if (obj.Key === undefined) continue;
-        const rel = obj.Key.slice(prefix.length);
-        if (obj.Key.endsWith('/')) {
+      // Stores that ignore the parameter send raw keys, and say nothing of an encoding.
+      const encoded = page.EncodingType === 'url';
+      for (const listed of page.Contents ?? []) {
+        if (listed.Key === undefined) continue;
+        const key = encoded ? decodeListedKey(listed.Key) : listed.Key;
+        const rel = key.slice(prefix.length);
+        if (key.endsWith('/')) {
           // Empty ones are the folder markers consoles create; one that holds data is a file with no name.
-          if ((obj.Size ?? 0) > 0)
+          if ((listed.Size ?? 0) > 0)
             skipped.push({
               key: rel,
               reason: 'bad-key',
-              message: `a key ending in '/' that holds ${obj.Size} bytes: s3://${bucket}/${obj.Key}`,
+              message: `a key ending in '/' that holds ${listed.Size} bytes: s3://${bucket}/${key}`,
             });
           continue;
         }
         const problem = unusableKeyProblem(rel);
         if (problem !== undefined) {
-          skipped.push({ key: rel, reason: 'bad-key', message: `${problem}: s3://${bucket}/${obj.Key}` });
+          skipped.push({ key: rel, reason: 'bad-key', message: `${problem}: s3://${bucket}/${key}` });
           continue;
         }
         if (rel.split('/').some(isHidden)) continue;
-        const size = obj.Size ?? 0;
-        const version = obj.ETag ?? `${obj.LastModified?.getTime() ?? ''}`;
+        const size = listed.Size ?? 0;
+        const version = listed.ETag ?? `${listed.LastModified?.getTime() ?? ''}`;
         if (rel === META_FILE_NAME) metaFile = { size, version };
-        else entries.push({ ...placeInAlbum(rel, this.rootAlbum), location: obj.Key, size, version });
+        else entries.push({ ...placeInAlbum(rel, this.rootAlbum), location: key, size, version });
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -212,4 +224,9 @@ async function readStart(
     body.destroy?.();
   }
   return out.subarray(0, at);
+}
+
+/** A key from a listing with `EncodingType=url`: form encoding, `+` for a space (as botocore decodes). */
+export function decodeListedKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, '%20'));
 }
