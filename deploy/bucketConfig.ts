@@ -21,6 +21,7 @@ import {
   publicReadStatement,
   statementResources,
 } from './bucketSettings';
+import { s3ErrorName } from '../storage/s3Errors';
 
 export interface BucketConfigTarget {
   client: S3Client;
@@ -35,13 +36,9 @@ export interface BucketConfigTarget {
   log: (line: string) => void;
 }
 
-function errorName(err: unknown): string {
-  return (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code ?? '';
-}
-
 /** S3-compatible servers (s3rver, some gateways) lack some bucket APIs; AWS itself has them all. */
 function isUnsupported(err: unknown): boolean {
-  return ['NotImplemented', 'MethodNotAllowed', 'XNotImplemented'].includes(errorName(err));
+  return ['NotImplemented', 'MethodNotAllowed', 'XNotImplemented'].includes(s3ErrorName(err));
 }
 
 /** Reads a bucket setting; `missing` error names mean "not set", an unsupported API gives `unsupported`. */
@@ -52,7 +49,7 @@ async function readSetting<T>(
   try {
     return { value: await read(), unsupported: false };
   } catch (err) {
-    if (missing.includes(errorName(err))) return { value: undefined, unsupported: false };
+    if (missing.includes(s3ErrorName(err))) return { value: undefined, unsupported: false };
     if (isUnsupported(err)) return { value: undefined, unsupported: true };
     throw err;
   }

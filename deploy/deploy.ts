@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { deleteKeys } from '../storage/s3Deletion';
 import { listObjects } from '../storage/s3Listing';
 import { s3ClientFor } from '../storage/s3ClientFor';
+import { s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
 import { configureBucket, configurePolicy } from './bucketConfig';
 import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
 import { DeployLock, deployLockKey } from './deployLock';
@@ -70,8 +71,8 @@ async function bucketRegion(client: S3Client, bucket: string, fallback: string):
     const r = await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return r.BucketRegion ?? fallback;
   } catch (err) {
-    const name = (err as { name?: string }).name;
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const name = s3ErrorName(err);
+    const status = s3ErrorStatus(err);
     if (name === 'NotFound' || name === 'NoSuchBucket' || status === 404) {
       throw new Error(
         `bucket '${bucket}' does not exist; create it first, e.g. aws s3 mb s3://${bucket} --region ${fallback}`,

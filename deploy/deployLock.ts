@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
 import { objectKey } from './sitePrefix';
 
 /**
@@ -32,14 +33,6 @@ interface StoredLock {
   body: LockBody | null;
   etag: string | undefined;
   ageMs: number;
-}
-
-function errorName(err: unknown): string {
-  return (err as { name?: string }).name ?? '';
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 function parseBody(text: string): LockBody | null {
@@ -77,7 +70,7 @@ async function readLock(client: S3Client, bucket: string, key: string): Promise<
       ageMs: Math.max(0, (serverDate ?? Date.now()) - modified),
     };
   } catch (err) {
-    if (errorName(err) === 'NoSuchKey' || statusOf(err) === 404) return null;
+    if (s3ErrorName(err) === 'NoSuchKey' || s3ErrorStatus(err) === 404) return null;
     throw err;
   }
 }
@@ -144,7 +137,7 @@ export class DeployLock {
       // Created only where none is, or over exactly the lapsed lock just read (S3 conditional writes).
       await lock.put(existing === null ? { IfNoneMatch: '*' } : { IfMatch: existing.etag });
     } catch (err) {
-      if (statusOf(err) === 412 || errorName(err) === 'PreconditionFailed') {
+      if (s3ErrorStatus(err) === 412 || s3ErrorName(err) === 'PreconditionFailed') {
         throw new Error(
           `another deploy to this prefix started just now (lock ${where}); wait for it to finish`,
           {
@@ -187,7 +180,7 @@ export class DeployLock {
       await send(condition);
     } catch (err) {
       // Some S3-compatible servers refuse conditional writes outright; the read-back still guards.
-      if (statusOf(err) !== 501 && errorName(err) !== 'NotImplemented') throw err;
+      if (s3ErrorStatus(err) !== 501 && s3ErrorName(err) !== 'NotImplemented') throw err;
       await send({});
     }
   }
@@ -197,27 +190,25 @@ export class DeployLock {
     if (this.lost !== null) return;
     try {
       const now = await readLock(this.client, this.bucket, this.key);
-      if (now?.body?.id !== this.body.id) {
-        this.lost =
-          now === null
-            ? 'its lock was deleted'
-            : `another deploy took the lock (${describeHolder(now.body)})`;
-        return;
-      }
+      if (this.noteIfLost(now) || now === null) return;
       await this.put({ IfMatch: now.etag });
     } catch {
       // A failed renewal is retried at the next tick; check() reads the lock itself.
     }
   }
 
+  /** Remembers why the lock as read now is no longer this deploy's; true when it is not. */
+  private noteIfLost(now: StoredLock | null): boolean {
+    if (now?.body?.id === this.body.id) return false;
+    this.lost =
+      now === null ? 'its lock was deleted' : `another deploy took the lock (${describeHolder(now.body)})`;
+    return true;
+  }
+
   /** Throws unless the lock is still this deploy's: before deleting or recording anything. */
   async check(): Promise<void> {
     await this.renewing;
-    const now = await readLock(this.client, this.bucket, this.key);
-    if (this.lost === null && now?.body?.id !== this.body.id) {
-      this.lost =
-        now === null ? 'its lock was deleted' : `another deploy took the lock (${describeHolder(now.body)})`;
-    }
+    if (this.lost === null) this.noteIfLost(await readLock(this.client, this.bucket, this.key));
     if (this.lost !== null) {
       throw new Error(
         `this deploy lost its lock (${this.lost}), so another deploy may be publishing; nothing was deleted ` +

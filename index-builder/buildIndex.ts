@@ -146,18 +146,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       featurizeMs: processed.processMs - processed.modelLoadMs,
     });
     // Only after the build is published: the records speak for the images it holds.
-    const byKey = new Map(entries.map((e) => [e.key, e]));
     await writer.replaceAtomically(
       SOURCE_FILES_FILE,
-      sourceFileRecordsBytes(
-        processed.images,
-        maxPixels,
-        startedAt.getTime(),
-        processed.skipped.flatMap((s) => {
-          const entry = byKey.get(s.key);
-          return entry === undefined ? [] : [{ ...s, entry }];
-        }),
-      ),
+      sourceFileRecordsBytes(processed.images, maxPixels, startedAt.getTime(), {
+        skipped: processed.skipped,
+        entries,
+      }),
     );
     return { upToDate: false, report };
   } finally {

@@ -157,6 +157,12 @@ export async function readSourceFileRecords(outDir: string, maxPixels: number): 
   }
 }
 
+/** A build's skips (its report's) and the listing entries they are found in by key. */
+export interface BuildSkips {
+  skipped: readonly { key: string; reason: string; message: string }[];
+  entries: readonly SourceEntry[];
+}
+
 /**
  * The records of a build's images, and of the files it skipped for what they hold (isRememberedSkip;
  * others are left out). `listedAt` is when their listing started (ms since the epoch): files changed
@@ -166,23 +172,20 @@ export function sourceFileRecordsBytes(
   images: readonly ({ entry: SourceEntry } & KnownFile)[],
   maxPixels: number,
   listedAt: number,
-  skipped: readonly { entry: SourceEntry; reason: string; message: string }[] = [],
+  skips: BuildSkips = { skipped: [], entries: [] },
 ): Uint8Array {
   const settled = (entry: SourceEntry) =>
     entry.modifiedMs === undefined || !isRacy(entry.modifiedMs, listedAt);
   const files: Row[] = images
     .filter((u) => settled(u.entry))
     .map((u) => [u.entry.key, u.entry.size, u.entry.version, u.hash, u.width, u.height, u.ext]);
-  const skips: SkipRow[] = skipped.flatMap((s) =>
-    isRememberedSkip(s.reason) && settled(s.entry)
-      ? [[s.entry.key, s.entry.size, s.entry.version, s.reason, s.message] as SkipRow]
-      : [],
-  );
-  const record: SourceFilesRecord = {
-    version: 1,
-    settings: recordSettings(maxPixels),
-    files,
-    skipped: skips,
-  };
+  const byKey = new Map(skips.entries.map((e) => [e.key, e]));
+  const skipped: SkipRow[] = skips.skipped.flatMap((s) => {
+    const entry = byKey.get(s.key);
+    return entry !== undefined && isRememberedSkip(s.reason) && settled(entry)
+      ? [[entry.key, entry.size, entry.version, s.reason, s.message] as SkipRow]
+      : [];
+  });
+  const record: SourceFilesRecord = { version: 1, settings: recordSettings(maxPixels), files, skipped };
   return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
 }

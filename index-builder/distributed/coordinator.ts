@@ -362,19 +362,10 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       featurizeMs: queueMs,
     });
     // Only after the build is published: the records speak for the images it holds.
-    const byKey = new Map(entries.map((e) => [e.key, e]));
     if (recalled.cache !== undefined)
       await writer.replaceAtomically(
         SOURCE_FILES_FILE,
-        sourceFileRecordsBytes(
-          images,
-          maxPixels,
-          startedAt.getTime(),
-          skipped.flatMap((s) => {
-            const entry = byKey.get(s.key);
-            return entry === undefined ? [] : [{ ...s, entry }];
-          }),
-        ),
+        sourceFileRecordsBytes(images, maxPixels, startedAt.getTime(), { skipped, entries }),
       );
     const totalMs = performance.now() - t0;
     return {
