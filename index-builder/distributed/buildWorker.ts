@@ -19,6 +19,7 @@ import { BuildRegistry } from './buildRegistry';
 import { runBuildJob, UnreadSourceError } from './runBuildJob';
 import { RunnerPool } from './runnerPool';
 import { ModelCache } from './sharedModel';
+import { removeStrayQueueMeta } from './strayQueueMeta';
 import { logErrorsOnce, withinTime } from './timeLimit';
 import type { S3Access } from './workStore';
 
@@ -176,7 +177,8 @@ export class BuildWorker {
   private queue(name: string): Queue {
     let q = this.queues.get(name);
     if (q === undefined) {
-      q = new Queue(name, { connection: bullConnection(this.o.redisUrl) });
+      // Only the coordinator writes the queue's meta: from here, it could land after the queue's removal.
+      q = new Queue(name, { connection: bullConnection(this.o.redisUrl), skipMetasUpdate: true });
       logErrorsOnce(q, `queue ${name}`, this.o.log);
       this.queues.set(name, q);
     }
@@ -259,6 +261,9 @@ export class BuildWorker {
       closing.catch(() => undefined);
       while (!this.idle) await new Promise((resolve) => setTimeout(resolve, 100));
       await closeWithin(worker, closing);
+      await withinTime(removeStrayQueueMeta(this.redis, worker), CLOSE_MS, 'no answer').catch(
+        () => undefined,
+      );
     }
   }
 

@@ -1,0 +1,83 @@
+import { Queue } from 'bullmq';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
+import { bullConnection, connectRedis, queueNameFor } from './buildQueue';
+import { BuildRegistry, DEFAULT_HEARTBEAT } from './buildRegistry';
+import { BuildWorker } from './buildWorker';
+import { removeStrayQueueMeta } from './strayQueueMeta';
+
+let redis: RunningRedis;
+let root: string;
+
+beforeAll(async () => {
+  redis = await startRedisForTests();
+  root = await mkdtemp(join(tmpdir(), 'build-worker-'));
+});
+
+afterAll(async () => {
+  await redis?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('build worker', () => {
+  it('leaves nothing in Redis when the coordinator removes the queue while the worker still serves it', async () => {
+    const lines: string[] = [];
+    const worker = await BuildWorker.connect({
+      redisUrl: redis.url,
+      access: {},
+      concurrency: 1,
+      // Stalled checks run many times between the queue's removal and the worker noticing it.
+      stall: { lockDurationMs: 3_000, stalledIntervalMs: 100, maxStalledCount: 1 },
+      modelCacheDir: join(root, 'models'),
+      exitWhenIdle: true,
+      pollMs: 1_500,
+      log: (line) => lines.push(line),
+    });
+    const client = await connectRedis(redis.url);
+    const name = queueNameFor('stray-meta');
+    const queue = new Queue(name, { connection: bullConnection(redis.url) });
+    const registry = new BuildRegistry(client);
+    try {
+      // A job the worker refuses at once (not a build job): it fails, and the coordinator cleans up.
+      await queue.add('featurize', { jobVersion: -1 }, { jobId: 'job-00000', attempts: 1 });
+      await registry.register(name, DEFAULT_HEARTBEAT);
+      const running = worker.run();
+      await expect.poll(() => queue.getJobCounts('failed'), { timeout: 60_000 }).toEqual({ failed: 1 });
+      await registry.deregister(name);
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await running;
+      expect(lines.join('\n')).toMatch(/job-00000 attempt 1 of 1 failed/);
+      // Before, the stalled check of the still-open BullMQ worker wrote `meta` back, for good.
+      expect(await client.keys('*')).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('removeStrayQueueMeta', () => {
+  it('keeps a queue that holds jobs whole', async () => {
+    const client = await connectRedis(redis.url);
+    const queue = new Queue('kept', { connection: bullConnection(redis.url) });
+    try {
+      await queue.add('featurize', { n: 1 }, { jobId: 'a' });
+      const before = (await client.keys('bull:kept:*')).sort();
+      expect(before).toContain('bull:kept:meta');
+      expect(await removeStrayQueueMeta(client, queue)).toBe(false);
+      expect((await client.keys('bull:kept:*')).sort()).toEqual(before);
+      await queue.obliterate({ force: true });
+      // What a stalled check leaves in a removed queue.
+      await client.hset('bull:kept:meta', 'opts.maxLenEvents', 10_000);
+      await client.set('bull:kept:stalled-check', '1', 'PX', 60_000);
+      expect(await removeStrayQueueMeta(client, queue)).toBe(true);
+      expect(await client.keys('bull:kept:*')).toEqual([]);
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  });
+});
