@@ -37,6 +37,7 @@ import { BuildRegistry, DEFAULT_HEARTBEAT, type Heartbeat } from './buildRegistr
 import { JobWatcher } from './jobWatcher';
 import { DEFAULT_QUEUE_CHECK, LostQueueGuard, type QueueCheck } from './lostQueueGuard';
 import { mergeShards, type FinishedJob } from './mergeShards';
+import { DEFAULT_QUIET_MS, QuietBuildNotice } from './quietBuildNotice';
 import { publishModel } from './sharedModel';
 import { logErrorsOnce, withinTime } from './timeLimit';
 import { WorkStore, type S3Access } from './workStore';
@@ -79,6 +80,8 @@ export interface CoordinatorOptions extends PublishSettings {
    * cleaning up as after any failure (the queue, the work prefix, the data dir's lock and staging).
    */
   signal?: AbortSignal;
+  /** How long the build may stand still before the coordinator says why (quietBuildNotice.ts). */
+  quietMs?: number;
   log?(line: string): void;
 }
 
@@ -247,10 +250,10 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       await answered(registry.register(queueName, heartbeat), 'registering the build');
       registered = true;
       beating = registry.keepAlive(queueName, heartbeat);
+      const startWorker = `npm run build-worker -- --queue ${o.redisUrl}`;
       log(
         `queued ${jobs.length} jobs of up to ${jobSize} images (${queued.length} images; ` +
-          `${entries.length - queued.length} unchanged) on ${queueName}; ` +
-          `workers: npm run build-worker -- --queue ${o.redisUrl}`,
+          `${entries.length - queued.length} unchanged) on ${queueName}; workers: ${startWorker}`,
       );
       await o.onQueued?.({ queueName, jobs: jobs.length });
 
@@ -282,9 +285,10 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
             return result;
           }),
         );
+      const quiet = new QuietBuildNotice(o.quietMs ?? DEFAULT_QUIET_MS, startWorker, performance.now());
       let results: (BuildJobResult | undefined)[] | undefined;
       while (results === undefined) {
-        await watcher.waitForAll(queue, 250, lossGuard, o.signal);
+        await watcher.waitForAll(queue, 250, lossGuard, o.signal, { notice: quiet, log, redis });
         const read = await lossGuard.ask('read the job results', readResults);
         if (read === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
         // Redis lost jobs after counting them done: those with shards are done, the others run again.

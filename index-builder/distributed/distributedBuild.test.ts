@@ -339,6 +339,34 @@ describe('distributed build', () => {
     expect((await readdir(out).catch(() => [])).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('says when no worker takes a job, and when the only worker stopped mid-job, then finishes once one runs', async () => {
+    const lines: string[] = [];
+    const said = (pattern: RegExp) => () => lines.some((line) => pattern.test(line));
+    const built = runCoordinator(
+      coordinatorOptions(join(root, 'quiet'), { quietMs: 1_000, log: (line) => lines.push(line) }),
+    );
+    // Before, the coordinator showed its progress bar at 0 and said nothing, for ever.
+    await expect
+      .poll(
+        said(/^no worker has taken a job for \d+ s \(6 jobs waiting\).*Start one: npm run build-worker/),
+        {
+          timeout: WAIT_MS,
+        },
+      )
+      .toBe(true);
+    const first = startWorker('quiet-first');
+    await first.waitForLine(/job \S+\/job-\d+ started/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Its job stays active: only a live worker's stalled check gives it back.
+    await expect
+      .poll(said(/^nothing has moved for \d+ s: 1 job held by workers that stopped/), { timeout: WAIT_MS })
+      .toBe(true);
+    const second = startWorker('quiet-second');
+    expect((await built).report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+    expect((await second.exited).code).toBe(0);
+  });
+
   it('a worker stopped with SIGTERM finishes the job it is running, then exits', async () => {
     let first: CliProcess | undefined;
     const built = runCoordinator(

@@ -1,11 +1,20 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { MultiLineError } from '../../core/printableText';
 import type { ProgressReporter } from '../progressReporter';
 import { bullConnection, jobName, type BuildJobData, type BuildJobResult } from './buildQueue';
 import type { LostQueueGuard } from './lostQueueGuard';
+import type { QuietBuildNotice } from './quietBuildNotice';
 import { logErrorsOnce, withinTime } from './timeLimit';
 
 const KEYS_NAMED = 20;
+
+/** Saying why the build stands still: the notice, where it goes, and a connection to look at job locks. */
+export interface QuietWatch {
+  notice: QuietBuildNotice;
+  log(line: string): void;
+  redis: Redis;
+}
 
 function describeFailure(job: Job<BuildJobData, BuildJobResult>): string[] {
   // A malformed job (someone else's data in the queue) fails too, and is described all the same.
@@ -76,6 +85,7 @@ export class JobWatcher {
     pollMs: number,
     guard: LostQueueGuard,
     signal?: AbortSignal,
+    quiet?: QuietWatch,
   ): Promise<void> {
     let total = 0;
     let doneSoFar = 0;
@@ -87,7 +97,9 @@ export class JobWatcher {
     for (;;) {
       signal?.throwIfAborted();
       for (const jobId of await guard.checkIfDue()) this.advance(jobId, this.sizes.get(jobId) ?? 0);
-      const counts = await guard.ask('count finished jobs', () => queue.getJobCounts('completed', 'failed'));
+      const counts = await guard.ask('count jobs', () =>
+        queue.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active'),
+      );
       if (counts !== undefined && counts.failed > 0) {
         const failed = (await guard.ask('read failed jobs', () => queue.getJobs(['failed'], 0, 4))) ?? [];
         throw new MultiLineError([
@@ -96,8 +108,38 @@ export class JobWatcher {
         ]);
       }
       if (counts !== undefined && counts.completed + guard.doneFromShards.size >= this.sizes.size) return;
+      if (counts !== undefined && quiet !== undefined) await this.sayIfQuiet(queue, guard, counts, quiet);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  private async sayIfQuiet(
+    queue: Queue<BuildJobData, BuildJobResult>,
+    guard: LostQueueGuard,
+    counts: Record<string, number>,
+    quiet: QuietWatch,
+  ): Promise<void> {
+    let imagesDone = 0;
+    for (const n of this.done.values()) imagesDone += n;
+    const snapshot = {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      completed: counts.completed ?? 0,
+      imagesDone,
+    };
+    if (!quiet.notice.due(performance.now(), snapshot)) return;
+    // A job whose worker stopped keeps its place among the active ones, without the lock its worker renewed.
+    const orphaned =
+      snapshot.active === 0
+        ? 0
+        : ((await guard.ask('look for stopped workers', async () => {
+            let n = 0;
+            for (const id of await queue.getRanges(['active'], 0, -1)) {
+              if ((await quiet.redis.exists(queue.toKey(`${id}:lock`))) === 0) n++;
+            }
+            return n;
+          })) ?? 0);
+    quiet.log(quiet.notice.notice(performance.now(), snapshot, orphaned));
   }
 
   /** Stops listening and ends the progress display. */
