@@ -4,6 +4,7 @@ export interface ListedObject {
   key: string;
   size: number;
   etag: string | undefined;
+  lastModified: Date | undefined;
 }
 
 /** Every object under `keyPrefix` (`''` for the whole bucket), following continuation tokens. */
@@ -23,7 +24,8 @@ export async function listObjects(
       }),
     );
     for (const o of page.Contents ?? []) {
-      if (o.Key !== undefined) out.set(o.Key, { key: o.Key, size: o.Size ?? 0, etag: o.ETag });
+      if (o.Key !== undefined)
+        out.set(o.Key, { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

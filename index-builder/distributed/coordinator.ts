@@ -36,6 +36,7 @@ import {
 import { BuildRegistry, DEFAULT_HEARTBEAT, type Heartbeat } from './buildRegistry';
 import { JobWatcher } from './jobWatcher';
 import { DEFAULT_QUEUE_CHECK, LostQueueGuard, type QueueCheck } from './lostQueueGuard';
+import { LEFTOVER_BUILD_MS, removeLeftoverBuilds } from './leftoverBuilds';
 import { mergeShards, type FinishedJob } from './mergeShards';
 import { DEFAULT_QUIET_MS, QuietBuildNotice } from './quietBuildNotice';
 import { publishModel } from './sharedModel';
@@ -80,6 +81,8 @@ export interface CoordinatorOptions extends PublishSettings {
    * cleaning up as after any failure (the queue, the work prefix, the data dir's lock and staging).
    */
   signal?: AbortSignal;
+  /** How old an unregistered build's prefix in the work prefix must be to be removed (leftoverBuilds.ts). */
+  leftoverBuildMs?: number;
   /** How long the build may stand still before the coordinator says why (quietBuildNotice.ts). */
   quietMs?: number;
   log?(line: string): void;
@@ -171,6 +174,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   let guard: LostQueueGuard | undefined;
   let beating: { stop(): void } | undefined;
   let registered = false;
+  let sweeping: Promise<void> | undefined;
   let released = false;
   // Once every job's outcome is read the queue has nothing more to give: free Redis before merging.
   const releaseQueue = async () => {
@@ -250,6 +254,20 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       await answered(registry.register(queueName, heartbeat), 'registering the build');
       registered = true;
       beating = registry.keepAlive(queueName, heartbeat);
+      // While the workers run: what builds that ended without cleaning up left in the work prefix.
+      sweeping = removeLeftoverBuilds(store, registry, {
+        olderThanMs: o.leftoverBuildMs ?? LEFTOVER_BUILD_MS,
+        nowMs: Date.now(),
+      }).then(
+        ({ builds, objects }) => {
+          if (builds.length > 0)
+            log(
+              `removed ${objects} objects left in ${store.url} by ${builds.length} earlier build(s) that ` +
+                `ended without cleaning up: ${builds.join(', ')}`,
+            );
+        },
+        (err: Error) => log(`could not look for earlier builds' leftovers in ${store.url}: ${err.message}`),
+      );
       const startWorker = `npm run build-worker -- --queue ${o.redisUrl}`;
       log(
         `queued ${jobs.length} jobs of up to ${jobSize} images (${queued.length} images; ` +
@@ -382,6 +400,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     await bestEffort(log, `delete ${store.describe(WorkStore.buildPrefix(buildId))}`, () =>
       store.deleteUnder(WorkStore.buildPrefix(buildId)),
     );
+    await sweeping;
     store.destroy();
     await writer.close();
   }

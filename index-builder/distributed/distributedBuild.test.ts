@@ -16,7 +16,8 @@ import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { forwardRequest } from '../../testing/httpForward';
 import { openTestBed, tearDownTestBed, TEST_BED_ENV } from '../../testing/distributedTestBed';
 import { runCoordinator, type CoordinatorOptions } from './coordinator';
-import { connectRedis } from './buildQueue';
+import { connectRedis, queueNameFor } from './buildQueue';
+import { BuildRegistry } from './buildRegistry';
 import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 import { WorkStore } from './workStore';
 import { WAIT_MS } from '../../scripts/testTimeLimits';
@@ -365,6 +366,47 @@ describe('distributed build', () => {
     const second = startWorker('quiet-second');
     expect((await built).report.counts).toMatchObject({ indexed: 40, skipped: 2 });
     expect((await second.exited).code).toBe(0);
+  });
+
+  it('removes what builds that ended without cleaning up left in the work prefix, and nothing else', async () => {
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true });
+    const put = (key: string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `scratch/builds/${key}`, Body: 'x' }));
+    // A killed coordinator's build, and a stale worker's late shard.
+    const leftover = [
+      '0badc0de-mx0dead-000001/shards/job-00002.lkshard',
+      '0badc0de-mx0dead-000001/media/thumbs/ab.webp',
+    ];
+    const kept = [
+      '0badc0de-mx0live-000002/shards/job-00000.lkshard',
+      'mine/shards/job-00000.lkshard',
+      '0badc0de-mx0mine-000003/notes.txt',
+    ];
+    for (const key of [...leftover, ...kept]) await put(key);
+    const redisClient = await connectRedis(redis.url);
+    const registry = new BuildRegistry(redisClient);
+    const liveQueue = queueNameFor('0badc0de-mx0live-000002');
+    await registry.register(liveQueue, { everyMs: 60_000, ttlMs: 600_000 });
+    const lines: string[] = [];
+    try {
+      const { report } = await runCoordinator(
+        coordinatorOptions(join(root, 'leftovers'), {
+          leftoverBuildMs: 0,
+          log: (line) => lines.push(line),
+          onQueued: () => void startWorker('leftovers'),
+        }),
+      );
+      expect(report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+    } finally {
+      await registry.deregister(liveQueue);
+      redisClient.disconnect();
+    }
+    expect(lines).toContain(
+      `removed 2 objects left in ${WORK}/ by 1 earlier build(s) that ended without cleaning up: 0badc0de-mx0dead-000001`,
+    );
+    const left = await listObjects(client, BUCKET, 'scratch/builds/');
+    expect([...left.keys()].sort()).toEqual(kept.map((k) => `scratch/builds/${k}`).sort());
+    for (const key of left.keys()) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
   });
 
   it('a worker stopped with SIGTERM finishes the job it is running, then exits', async () => {

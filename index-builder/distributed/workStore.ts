@@ -103,6 +103,22 @@ export class WorkStore {
     }
   }
 
+  /** What is under `builds/`, by build id: the keys under each build's prefix and its newest object's time. */
+  async listBuilds(): Promise<Map<string, { keys: string[]; newestMs: number }>> {
+    const root = this.location.prefix + 'builds/';
+    const builds = new Map<string, { keys: string[]; newestMs: number }>();
+    for (const o of (await listObjects(this.client, this.location.bucket, root)).values()) {
+      const rest = o.key.slice(root.length);
+      const slash = rest.indexOf('/');
+      const buildId = slash < 0 ? '' : rest.slice(0, slash);
+      const b = builds.get(buildId) ?? { keys: [], newestMs: 0 };
+      b.keys.push(slash < 0 ? rest : rest.slice(slash + 1));
+      b.newestMs = Math.max(b.newestMs, o.lastModified?.getTime() ?? 0);
+      builds.set(buildId, b);
+    }
+    return builds;
+  }
+
   /** Deletes every object under `keyPrefix`; returns how many. */
   async deleteUnder(keyPrefix: string): Promise<number> {
     const listed = await listObjects(this.client, this.location.bucket, this.location.prefix + keyPrefix);
