@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultiLineError, printable, printableError } from './printableText';
+import { MultiLineError, printable, printableError, printableJson } from './printableText';
 
 describe('printable', () => {
   it('spells out controls, DEL and bidirectional controls, and keeps other text', () => {
@@ -19,5 +19,16 @@ describe('printableError', () => {
       'build-index: 2 jobs failed\n  its images: a\\u{a}forged.png',
     );
     expect(printableError('x: ', new Error('a\nb'))).toBe('x: a\\u{a}b');
+  });
+});
+
+describe('printableJson', () => {
+  it('escapes what JSON.stringify leaves raw, and parses back to the same value', () => {
+    const value = { name: 'photo\u202egnp.exe.jpg', album: 'a\u2066b\u007f\u0085', n: [1, 'x\ny'] };
+    const text = printableJson(value, 2);
+    expect(text).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain('photo\\u202egnp.exe.jpg');
+    expect(JSON.parse(text)).toEqual(value);
+    expect(printableJson({ a: 'café 🐩' })).toBe(JSON.stringify({ a: 'café 🐩' }));
   });
 });

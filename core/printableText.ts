@@ -11,6 +11,21 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
+// JSON.stringify escapes C0 controls inside strings; its own line breaks (with `space`) must stay.
+const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON for a terminal: the same document, with the characters JSON.stringify leaves raw (DEL, C1
+ * and the bidirectional controls) written as \u escapes, so a name in it cannot reorder the lines
+ * around it on screen and parses back unchanged.
+ */
+export function printableJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    LEFT_RAW_BY_JSON,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** An error whose message is several lines, each printed as a line of its own (each made printable). */
 export class MultiLineError extends Error {
   constructor(readonly lines: string[]) {

@@ -8,7 +8,7 @@ import {
 import { MAX_GROUPS_PER_PAGE, type DuplicateGroup, type DuplicateGroupsPage } from '../core/duplicatesReader';
 import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
-import { printable } from '../core/printableText';
+import { printable, printableJson } from '../core/printableText';
 import { nonEmpty } from './cliOptions';
 
 /*
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       totalImages: first.totalImages,
       groups: groups.map((g) => ({ minScore: g.minScore, members: g.members.map(memberRecord) })),
     };
-    console.log(JSON.stringify(doc, null, 2));
+    console.log(printableJson(doc, 2));
     return 0;
   }
   const from =

@@ -6,7 +6,7 @@ import { intInRange, nonEmpty } from './cliOptions';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { openDataDir } from './openDataDir';
 import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
-import { printable } from '../core/printableText';
+import { printable, printableJson } from '../core/printableText';
 
 interface CliOptions {
   index: string;
@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   const regionText = region === undefined ? undefined : formatRegion(region);
   const show = opts.json
     ? (o: QueryOutcome) =>
-        console.log(JSON.stringify(regionText === undefined ? o : { ...o, region: regionText }))
+        console.log(printableJson(regionText === undefined ? o : { ...o, region: regionText }))
     : printText;
   const print = (o: QueryOutcome) => show(labelOutcome(o, calibration, opts.min));
   if (regionText !== undefined && !opts.json) console.log(`region ${regionText} (x,y,w,h of each image)`);
