@@ -258,8 +258,10 @@ test('arrow keys move between groups and images with visible focus, Enter opens 
   expect(await focusedId()).toBe(groups[0].members.at(-1)!.id);
 
   const focused = page.locator(':focus');
+  // The name starts with what the card shows, in its order: the image's name, then its score.
+  const last = groups[0].members.at(-1)!;
   await expect(focused).toHaveAccessibleName(
-    new RegExp(`^${escapeRegExp(groups[0].members.at(-1)!.name)}, album `),
+    new RegExp(`^${escapeRegExp(last.name)}, ${escapeRegExp(formatScore(last.score))}, `),
   );
   const outline = await focused.evaluate((el) => getComputedStyle(el).outlineStyle);
   expect(outline).not.toBe('none');

@@ -127,6 +127,7 @@ export function App() {
             message={picker.error.message}
             onDismiss={picker.dismissError}
             testId="image-error"
+            fallbackFocusId="main"
           />
         )}
         {index.state.status === 'failed' && siteUpdate.state !== 'reloading' ? (
@@ -134,6 +135,7 @@ export function App() {
             title="The collection could not be loaded"
             message={index.state.message}
             testId="index-error"
+            headingLevel={1}
           >
             <button type="button" className="button button-primary" onClick={index.retry}>
               Try again

@@ -108,6 +108,7 @@ export function PageForRoute({
           title="Page not found"
           message={`There is no page at “${route.path}”.`}
           testId="page-not-found"
+          headingLevel={1}
         >
           <a className="button" href={homeHref(route.k)}>
             Browse the albums

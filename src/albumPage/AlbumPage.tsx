@@ -26,6 +26,7 @@ export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps)
         title="Album not found"
         message={`There is no album named “${album}” in this collection.`}
         testId="album-not-found"
+        headingLevel={1}
       >
         <a className="button" href={homeHref(k)}>
           Browse the albums

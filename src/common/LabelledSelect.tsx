@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type Ref } from 'react';
 
 export interface SelectChoice<T extends string | number> {
   value: T;
@@ -11,6 +11,8 @@ interface LabelledSelectProps<T extends string | number> {
   choices: readonly SelectChoice<T>[];
   onChange: (value: T) => void;
   testId: string;
+  /** The select itself, for a page that moves focus to it. */
+  ref?: Ref<HTMLSelectElement>;
 }
 
 /**
@@ -24,12 +26,14 @@ export function LabelledSelect<T extends string | number>({
   choices,
   onChange,
   testId,
+  ref,
 }: LabelledSelectProps<T>) {
   const id = useId();
   return (
     <div className="labelled-select">
       <label htmlFor={id}>{label}</label>
       <select
+        ref={ref}
         id={id}
         value={String(value)}
         onChange={(e) => {

@@ -25,6 +25,7 @@ export class RenderFailure extends Component<RenderFailureProps, { error: unknow
           title="This page could not be shown"
           message={errorMessage(this.state.error)}
           testId="render-failed"
+          headingLevel={1}
         >
           <button type="button" className="button" onClick={() => location.reload()}>
             Reload

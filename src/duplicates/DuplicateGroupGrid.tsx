@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent, type RefObject } from 'react';
 import type { SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateGroup } from '../../workers/searchApi';
 import { formatScore } from '../search/formatScore';
@@ -15,6 +15,8 @@ interface DuplicateGroupGridProps {
   onNearEnd: () => void;
   /** Id of the text that explains the keys. */
   keysHelpId: string;
+  /** The grid element; the section moves focus into it when a button of its own goes away. */
+  gridRef: RefObject<HTMLDivElement | null>;
 }
 
 /** When focus is this close to the last loaded group, the next page is asked for. */
@@ -34,8 +36,8 @@ export function DuplicateGroupGrid({
   calibration,
   onNearEnd,
   keysHelpId,
+  gridRef,
 }: DuplicateGroupGridProps) {
-  const gridRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState<MemberPosition>({ group: 0, member: 0 });
   const lastGroup = groups.length - 1;
   const tabbable: MemberPosition =

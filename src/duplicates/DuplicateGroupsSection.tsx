@@ -31,7 +31,23 @@ export function DuplicateGroupsSection({
 }: DuplicateGroupsSectionProps) {
   const { list, loadMore } = useDuplicateList(strictness);
   const sentinel = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<HTMLDivElement>(null);
   const keysHelpId = useId();
+
+  // "Show more groups" goes away once the last page is in. If it had focus, focus moves on to the first
+  // of the groups that page brought, rather than falling to the page's body.
+  const moreButton = useRef<HTMLButtonElement>(null);
+  const moreFocused = useRef(false);
+  const groupsBefore = useRef(0);
+  const groupCount = list.status === 'ready' ? list.groups.length : 0;
+  useEffect(() => {
+    const firstNew = groupsBefore.current;
+    groupsBefore.current = groupCount;
+    if (!moreFocused.current || moreButton.current || groupCount <= firstNew) return;
+    moreFocused.current = false;
+    if (document.activeElement !== document.body && document.activeElement !== null) return;
+    gridRef.current?.querySelector<HTMLElement>(`[data-group="${firstNew}"][data-member="0"]`)?.focus();
+  }, [groupCount]);
 
   // Scrolling near the end of what is loaded asks for the next page.
   useEffect(() => {
@@ -116,6 +132,7 @@ export function DuplicateGroupsSection({
         calibration={calibration}
         onNearEnd={loadMore}
         keysHelpId={keysHelpId}
+        gridRef={gridRef}
       />
       <div ref={sentinel} className="dup-more">
         {list.moreError !== null && (
@@ -125,10 +142,14 @@ export function DuplicateGroupsSection({
         )}
         {more && (
           <button
+            ref={moreButton}
             type="button"
             className="button"
-            disabled={list.loadingMore}
+            // Not disabled while loading, which would drop keyboard focus; loadMore ignores a second ask.
+            aria-disabled={list.loadingMore}
             onClick={loadMore}
+            onFocus={() => (moreFocused.current = true)}
+            onBlur={() => (moreFocused.current = false)}
             data-testid="more-groups"
           >
             {list.loadingMore ? 'Loading more groups…' : 'Show more groups'}

@@ -33,9 +33,19 @@ export function DuplicateMemberCard({
   const label = !reference && calibration ? similarityLabel(score, calibration) : null;
   const size = item.bytes === undefined ? null : formatBytes(item.bytes);
   const pixels = `${item.width}×${item.height}`;
-  const closeness = reference
-    ? 'reference image of the group'
-    : `similarity ${formatScore(score)}${label ? `, ${labelText(label)}` : ''}`;
+  // The name is the card's visible text in its order (so a person who says what they see, by speech
+  // input, reaches the link), then what the score is measured against.
+  const shown = [
+    item.name,
+    reference ? 'Reference' : formatScore(score),
+    ...(label ? [labelText(label)] : []),
+    item.album,
+    pixels,
+    ...(size ? [size] : []),
+  ].join(', ');
+  const against = reference
+    ? 'the group’s largest image; the others are scored against it'
+    : 'similarity to the reference';
   return (
     <div role="gridcell" className="dup-cell">
       <a
@@ -46,9 +56,7 @@ export function DuplicateMemberCard({
         data-group={group}
         data-member={index}
         tabIndex={tabbable ? 0 : -1}
-        aria-label={`${item.name}, album ${item.album}, ${item.width} by ${item.height} pixels${
-          size ? `, ${size}` : ''
-        }, ${closeness}`}
+        aria-label={`${shown}; ${against}`}
         onFocus={() => onFocus(group, index)}
       >
         <span className="thumb-frame">
@@ -62,9 +70,11 @@ export function DuplicateMemberCard({
             height={item.height}
           />
         </span>
+        {/* Spaces between the parts (not drawn between grid and flex items) keep their words apart in the
+            text that checkers and speech tools compare with the name. */}
         <span className="dup-name" title={item.name} data-testid="duplicate-name">
           {item.name}
-        </span>
+        </span>{' '}
         <span className="result-meta">
           {reference ? (
             <span className="dup-reference" title="The group's largest image; scores are against it">
@@ -76,14 +86,17 @@ export function DuplicateMemberCard({
             </span>
           )}
           {label !== null && (
-            <span className={`result-label result-label-${label}`} data-testid="duplicate-label">
-              {labelText(label)}
-            </span>
+            <>
+              {' '}
+              <span className={`result-label result-label-${label}`} data-testid="duplicate-label">
+                {labelText(label)}
+              </span>
+            </>
           )}
-        </span>
+        </span>{' '}
         <span className="dup-detail" data-testid="duplicate-album">
           {item.album}
-        </span>
+        </span>{' '}
         <span className="dup-detail">
           <span data-testid="duplicate-pixels">{pixels}</span>
           {size && (

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import type { DuplicateStrictness, LoadInfo } from '../../workers/searchApi';
 import { homeHref } from '../routing/route';
 import { DuplicateGroupsSection } from './DuplicateGroupsSection';
@@ -17,6 +18,13 @@ interface DuplicatesPageProps {
  * below it are replaced, so keyboard focus stays on it.
  */
 export function DuplicatesPage({ strictness, k, collection, onStrictnessChange }: DuplicatesPageProps) {
+  const strictnessSelect = useRef<HTMLSelectElement>(null);
+  // An empty strictness offers a looser one by a button that goes away with the groups: focus moves to
+  // the strictness control, which then shows the new choice, rather than falling to the page's body.
+  const showLooser = (looser: DuplicateStrictness) => {
+    strictnessSelect.current?.focus();
+    onStrictnessChange(looser);
+  };
   return (
     <section aria-labelledby="duplicates-heading" className="dup-page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -34,6 +42,7 @@ export function DuplicatesPage({ strictness, k, collection, onStrictnessChange }
             strictness={strictness}
             counts={collection.duplicates}
             onChange={onStrictnessChange}
+            ref={strictnessSelect}
           />
         )}
       </div>
@@ -43,7 +52,7 @@ export function DuplicatesPage({ strictness, k, collection, onStrictnessChange }
         k={k}
         calibration={collection.calibration}
         counts={collection.duplicates}
-        onStrictnessChange={onStrictnessChange}
+        onStrictnessChange={showLooser}
       />
     </section>
   );

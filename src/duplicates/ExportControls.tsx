@@ -23,6 +23,7 @@ export function ExportControls({ strictness, calibration }: ExportControlsProps)
   const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
 
   const exportAs = async (format: ExportFormat) => {
+    if (state.busy) return;
     setState({ busy: true, error: null });
     try {
       const all = await collectAllGroups(searchClient.duplicateGroups, strictness);
@@ -42,7 +43,8 @@ export function ExportControls({ strictness, calibration }: ExportControlsProps)
           key={format}
           type="button"
           className="button"
-          disabled={state.busy}
+          // Not disabled: that would drop keyboard focus to the page's body while the export runs.
+          aria-disabled={state.busy}
           onClick={() => void exportAs(format)}
           data-testid={`export-${format}`}
         >

@@ -1,3 +1,4 @@
+import type { Ref } from 'react';
 import { LabelledSelect } from '../common/LabelledSelect';
 import type { DuplicateStrictness } from '../../workers/searchApi';
 import { DUPLICATE_STRICTNESS } from '../../core/duplicatesFormat';
@@ -13,12 +14,13 @@ interface StrictnessSelectorProps {
   /** Groups per strictness (LoadInfo.duplicates), shown next to each choice. */
   counts: Record<DuplicateStrictness, number>;
   onChange: (strictness: DuplicateStrictness) => void;
+  ref?: Ref<HTMLSelectElement>;
 }
 
 const countFormat = new Intl.NumberFormat();
 
 /** How close images must be to group, by the collection's calibrated thresholds; kept in the URL. */
-export function StrictnessSelector({ strictness, counts, onChange }: StrictnessSelectorProps) {
+export function StrictnessSelector({ strictness, counts, onChange, ref }: StrictnessSelectorProps) {
   const choices = DUPLICATE_STRICTNESS.map((s) => ({
     value: s,
     text: `${TEXT[s]} (${countFormat.format(counts[s])} ${counts[s] === 1 ? 'group' : 'groups'})`,
@@ -30,6 +32,7 @@ export function StrictnessSelector({ strictness, counts, onChange }: StrictnessS
       choices={choices}
       onChange={onChange}
       testId="strictness-select"
+      ref={ref}
     />
   );
 }

@@ -35,8 +35,12 @@ export function OwnImageControls({ onImage, busy }: OwnImageControlsProps) {
       <button
         type="button"
         className="button button-primary"
-        onClick={() => inputRef.current?.click()}
-        disabled={busy}
+        onClick={() => {
+          if (!busy) inputRef.current?.click();
+        }}
+        // While an image decodes the buttons do nothing but stay focusable (aria-disabled, not disabled):
+        // a disabled button drops keyboard focus to the page's body.
+        aria-disabled={busy}
         data-testid="own-image-button"
       >
         <UploadIcon />
@@ -46,8 +50,10 @@ export function OwnImageControls({ onImage, busy }: OwnImageControlsProps) {
         <button
           type="button"
           className="button"
-          onClick={() => setCameraOpen(true)}
-          disabled={busy}
+          onClick={() => {
+            if (!busy) setCameraOpen(true);
+          }}
+          aria-disabled={busy}
           data-testid="camera-button"
           title="Take a photo with your camera"
         >

@@ -71,6 +71,7 @@ export function ImageSearchPage({
           title="Image not found"
           message={`No image with id “${id}” is in this collection. The link may be from an older version of it.`}
           testId="image-not-found"
+          headingLevel={1}
         >
           {browse}
         </ErrorPanel>
@@ -81,6 +82,7 @@ export function ImageSearchPage({
           title="The image could not be loaded"
           message={lookup.message}
           testId="image-lookup-error"
+          headingLevel={1}
         >
           {browse}
         </ErrorPanel>
@@ -107,11 +109,12 @@ export function ImageSearchPage({
         }}
         caption={
           <>
-            <span className="query-name" data-testid="query-name">
+            <h1 className="query-name" data-testid="query-name">
               {item.name}
-            </span>
+            </h1>
             <span className="query-detail">
-              {item.album} · {item.width}×{item.height}
+              {/* Isolated: a name with right-to-left marks would otherwise reorder the size after it. */}
+              <bdi>{item.album}</bdi> · {item.width}×{item.height}
             </span>
             {item.meta && <ItemMeta meta={item.meta} />}
           </>

@@ -18,13 +18,15 @@ interface ResultCardProps {
 
 /** One neighbour: its thumbnail, similarity and album; opening it searches from it. */
 export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardProps) {
-  const meaning = label === null ? '' : `, ${labelText(label)}`;
+  // The name starts with the card's visible text in its order (score, label, album), so a person who
+  // says what they see (speech input) reaches the link; rank and image name follow.
+  const shown = [formatScore(score), ...(label === null ? [] : [labelText(label)]), item.album].join(', ');
   return (
     <li className="result-card" data-testid="result" data-id={item.id}>
       <a
         href={searchHref(item.id, k, cutOff)}
         className="result-link"
-        aria-label={`${rank}. ${item.name}, album ${item.album}, similarity ${formatScore(score)}${meaning}`}
+        aria-label={`${shown}; result ${rank}, ${item.name}`}
       >
         <span className="thumb-frame">
           <img
@@ -37,18 +39,22 @@ export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardPr
             height={item.height}
           />
         </span>
+        {/* Spaces between the parts (not drawn between flex items) keep their words apart in the text
+            that checkers and speech tools compare with the name. */}
         <span className="result-meta">
           <span className="result-score" data-testid="result-score" title="Similarity (cosine)">
             {formatScore(score)}
-          </span>
+          </span>{' '}
           {label !== null && (
-            <span
-              className={`result-label result-label-${label}`}
-              data-testid="result-label"
-              title="How similar, by this collection's own edited copies and random pairs"
-            >
-              {labelText(label)}
-            </span>
+            <>
+              <span
+                className={`result-label result-label-${label}`}
+                data-testid="result-label"
+                title="How similar, by this collection's own edited copies and random pairs"
+              >
+                {labelText(label)}
+              </span>{' '}
+            </>
           )}
           <span className="result-album" data-testid="result-album">
             {item.album}

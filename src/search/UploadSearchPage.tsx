@@ -39,7 +39,7 @@ export function UploadSearchPage({
   if (!upload || !request) {
     return (
       <section className="empty-state" data-testid="upload-missing">
-        <h2>Your image is not here any more</h2>
+        <h1>Your image is not here any more</h1>
         <p>
           Images you search with stay in this tab's memory only and are never uploaded, so a reload or a
           shared link cannot bring them back. Choose, drop or paste the image again.
@@ -60,9 +60,9 @@ export function UploadSearchPage({
         regionControl={{ region, onChange: onRegionChange }}
         caption={
           <>
-            <span className="query-name" data-testid="query-name">
+            <h1 className="query-name" data-testid="query-name">
               {upload.name}
-            </span>
+            </h1>
             <span className="query-detail">Your image · stays on this device</span>
           </>
         }

@@ -55,6 +55,7 @@ export function RegionSelector({
   const layerRef = useRef<HTMLDivElement>(null);
   const toggleRef = useRef<HTMLButtonElement>(null);
   const statusId = useId();
+  const keysId = useId();
   const box = useContainedBox(imgRef, width / height);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState<ImageRegion | null>(null);
@@ -142,8 +143,10 @@ export function RegionSelector({
     setEditing(true);
   };
 
+  // The status is live and changes on every arrow key, so it says only where the box is; the keys are
+  // the layer's description, read once when it takes focus.
   const status = editing
-    ? `Box: ${describeRegion(draft ?? DEFAULT_REGION, sourceSize)}. Arrow keys move it, Shift+arrow keys resize it, Enter searches it, Escape cancels.`
+    ? `Box: ${describeRegion(draft ?? DEFAULT_REGION, sourceSize)}.`
     : region
       ? `Searching only the box: ${describeRegion(region, sourceSize)}.`
       : 'Searching the whole image. Drag on it, or choose “Search a region”, to search a part of it.';
@@ -160,7 +163,7 @@ export function RegionSelector({
             role="application"
             aria-roledescription="region selector"
             aria-label={`Region of ${alt} to search`}
-            aria-describedby={statusId}
+            aria-describedby={`${statusId} ${keysId}`}
             tabIndex={editing ? 0 : -1}
             data-testid="region-layer"
             onPointerDown={onPointerDown}
@@ -198,18 +201,29 @@ export function RegionSelector({
           Search a region
         </button>
         {region && !editing && (
-          <button type="button" className="button" onClick={() => onChange(null)} data-testid="region-clear">
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              // This button goes away with the region: focus moves to the region control next to it.
+              toggleRef.current?.focus();
+              onChange(null);
+            }}
+            data-testid="region-clear"
+          >
             Search the whole image
           </button>
         )}
-        <p
-          className="region-status"
-          id={statusId}
-          role="status"
-          aria-live="polite"
-          data-testid="region-status"
-        >
-          {status}
+        <p className="region-status">
+          <span id={statusId} role="status" aria-live="polite" data-testid="region-status">
+            {status}
+          </span>
+          {editing && (
+            <span id={keysId}>
+              {' '}
+              Arrow keys move it, Shift+arrow keys resize it, Enter searches it, Escape cancels.
+            </span>
+          )}
         </p>
       </div>
     </>
