@@ -408,3 +408,41 @@ test('hundreds of groups load a page at a time as the reader goes, with calibrat
     await big.close();
   }
 });
+
+test('arrow keys made while the next groups load are kept, and Back returns to the image left from', async ({
+  page,
+}) => {
+  const expected = cliGroups(E2E_CALIBRATED_DATA_DIR, DEFAULT_DUPLICATE_STRICTNESS);
+  expect(expected.totalGroups).toBeGreaterThan(2 * GROUPS_PER_PAGE);
+  const big = await startServer({ distDir: E2E_DIST_DIR, dataDir: E2E_CALIBRATED_DATA_DIR, port: 0 });
+  const focused = () =>
+    page.evaluate(() => {
+      const e = document.activeElement as HTMLElement;
+      return { group: Number(e.dataset.group), id: e.dataset.id ?? e.tagName };
+    });
+  try {
+    await page.goto(`${big.url}#/duplicates`);
+    const groups = page.getByTestId('duplicate-group');
+    await expect(groups).toHaveCount(GROUPS_PER_PAGE);
+    await page.getByTestId('duplicate-member').first().focus();
+    // Faster than the next page comes (the first loads it): before, the presses made at the last
+    // loaded group were lost, and focus ended on it.
+    const presses = GROUPS_PER_PAGE + 6;
+    for (let i = 0; i < presses; i++) await page.keyboard.press('ArrowDown');
+    await expect.poll(async () => (await focused()).group).toBe(presses);
+    const left = await focused();
+    expect(left.id).toBe(expected.groups[presses].members[0].id);
+    const loaded = await groups.count();
+    expect(loaded).toBeGreaterThan(presses);
+
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(new RegExp(`#/search/${left.id}`));
+    await page.goBack();
+    // Before, the page started again at the first 30 groups, at the top, focus on the page.
+    await expect.poll(focused).toEqual(left);
+    await expect(groups).toHaveCount(loaded);
+    await expect(page.locator(`[data-testid="duplicate-member"][data-id="${left.id}"]`)).toBeInViewport();
+  } finally {
+    await big.close();
+  }
+});

@@ -126,6 +126,7 @@ export function DuplicateGroupsSection({
         images.
       </p>
       <DuplicateGroupGrid
+        strictness={strictness}
         groups={list.groups}
         totalGroups={list.totalGroups}
         k={k}

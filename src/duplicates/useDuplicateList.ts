@@ -3,9 +3,11 @@ import type { DuplicateStrictness } from '../../workers/searchApi';
 import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 import { canLoadMore, duplicateListReducer, GROUPS_PER_PAGE, type DuplicateList } from './duplicateList';
+import { firstPageSize } from './duplicatesPlace';
 
 /**
- * The duplicate groups at `strictness`, first page on mount, further pages on `loadMore()`. The worker
+ * The duplicate groups at `strictness`, first page on mount (as many groups as were loaded when the
+ * reader last left this strictness, duplicatesPlace.ts), further pages on `loadMore()`. The worker
  * refilters its one groups file per strictness, so a change needs no rebuild; the caller remounts this
  * (key = strictness) so a new strictness starts from an empty list.
  */
@@ -19,7 +21,7 @@ export function useDuplicateList(strictness: DuplicateStrictness): {
 
   useEffect(() => {
     let cancelled = false;
-    searchClient.duplicateGroups(strictness, 0, GROUPS_PER_PAGE).then(
+    searchClient.duplicateGroups(strictness, 0, firstPageSize(strictness)).then(
       (page) => !cancelled && dispatch({ type: 'first', page, strictness }),
       (error: unknown) =>
         !cancelled && dispatch({ type: 'failed', message: errorMessage(error), strictness, more: false }),
