@@ -1,3 +1,4 @@
+import { printable } from '../core/printableText';
 import type { LoadInfo, LoadProgress } from '../workers/searchApi';
 import { AlbumPage } from './albumPage/AlbumPage';
 import { AlbumListPage } from './albumList/AlbumListPage';
@@ -106,7 +107,7 @@ export function PageForRoute({
       return (
         <ErrorPanel
           title="Page not found"
-          message={`There is no page at “${route.path}”.`}
+          message={`There is no page at “${printable(route.path)}”.`}
           testId="page-not-found"
           headingLevel={1}
         >

@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import type { AlbumSummary } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { albumHref } from '../routing/route';
@@ -16,12 +17,12 @@ export function AlbumCard({ album, k }: AlbumCardProps) {
         <span className="thumb-frame album-cover">
           <img
             src={dataFileUrl(album.cover.thumb)}
-            alt={`Cover of ${album.name}`}
+            alt={`Cover of ${printable(album.name)}`}
             loading="lazy"
             decoding="async"
           />
         </span>
-        <span className="album-name">{album.name}</span>
+        <span className="album-name">{printable(album.name)}</span>
         <span className="album-count">
           {countFormat.format(album.count)} {album.count === 1 ? 'image' : 'images'}
         </span>

@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import type { AlbumSummary } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { homeHref } from '../routing/route';
@@ -24,7 +25,7 @@ export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps)
     return (
       <ErrorPanel
         title="Album not found"
-        message={`There is no album named “${album}” in this collection.`}
+        message={`There is no album named “${printable(album)}” in this collection.`}
         testId="album-not-found"
         headingLevel={1}
       >
@@ -42,7 +43,7 @@ export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps)
       </nav>
       <div className="section-bar">
         <div>
-          <h1 id="album-heading">{album}</h1>
+          <h1 id="album-heading">{printable(album)}</h1>
           <p className="section-note">
             {countFormat.format(summary.count)} {summary.count === 1 ? 'image' : 'images'} · choose one to see
             the ones most like it

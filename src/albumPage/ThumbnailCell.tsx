@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { firstContent } from '../loading/firstContent';
@@ -28,7 +29,7 @@ export function ThumbnailCell({ index, column, item, k, tabbable, onFocus }: Thu
         data-id={item?.id}
         data-testid={item ? 'grid-cell' : 'grid-placeholder'}
         tabIndex={tabbable ? 0 : -1}
-        title={item?.name}
+        title={item && printable(item.name)}
         aria-label={item ? undefined : 'Loading image'}
         aria-busy={item ? undefined : true}
         onFocus={() => onFocus(index)}
@@ -36,7 +37,7 @@ export function ThumbnailCell({ index, column, item, k, tabbable, onFocus }: Thu
         {item && (
           <img
             src={dataFileUrl(item.thumb)}
-            alt={item.name}
+            alt={printable(item.name)}
             loading="lazy"
             decoding="async"
             onLoad={firstContent.raise}

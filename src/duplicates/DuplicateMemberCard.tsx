@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import { labelText, similarityLabel, type SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateMember } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
@@ -35,11 +36,13 @@ export function DuplicateMemberCard({
   const pixels = `${item.width}×${item.height}`;
   // The name is the card's visible text in its order (so a person who says what they see, by speech
   // input, reaches the link), then what the score is measured against.
+  const name = printable(item.name);
+  const album = printable(item.album);
   const shown = [
-    item.name,
+    name,
     reference ? 'Reference' : formatScore(score),
     ...(label ? [labelText(label)] : []),
-    item.album,
+    album,
     pixels,
     ...(size ? [size] : []),
   ].join(', ');
@@ -72,8 +75,8 @@ export function DuplicateMemberCard({
         </span>
         {/* Spaces between the parts (not drawn between grid and flex items) keep their words apart in the
             text that checkers and speech tools compare with the name. */}
-        <span className="dup-name" title={item.name} data-testid="duplicate-name">
-          {item.name}
+        <span className="dup-name" title={name} data-testid="duplicate-name">
+          {name}
         </span>{' '}
         <span className="result-meta">
           {reference ? (
@@ -95,7 +98,7 @@ export function DuplicateMemberCard({
           )}
         </span>{' '}
         <span className="dup-detail" data-testid="duplicate-album">
-          {item.album}
+          {album}
         </span>{' '}
         <span className="dup-detail">
           <span data-testid="duplicate-pixels">{pixels}</span>

@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import type { Route } from './route';
 
 /** Document title per page, so tabs, history and bookmarks say what they hold. */
@@ -7,11 +8,11 @@ export function pageTitle(route: Route, itemName: (id: string) => string | undef
       return 'Lookalike';
     case 'album':
       return route.part !== undefined && route.part > 1
-        ? `${route.album}, part ${route.part} · Lookalike`
-        : `${route.album} · Lookalike`;
+        ? `${printable(route.album)}, part ${route.part} · Lookalike`
+        : `${printable(route.album)} · Lookalike`;
     case 'search':
       if (route.query.kind === 'upload') return 'Your image · Lookalike';
-      return `Like ${itemName(route.query.id) ?? route.query.id} · Lookalike`;
+      return `Like ${printable(itemName(route.query.id) ?? route.query.id)} · Lookalike`;
     case 'duplicates':
       return 'Duplicates · Lookalike';
     case 'notFound':

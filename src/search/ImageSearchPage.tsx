@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import { useMemo } from 'react';
 import type { ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress } from '../../workers/searchApi';
@@ -95,11 +96,11 @@ export function ImageSearchPage({
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <a href={homeHref(k)}>Albums</a>
         <span aria-hidden="true">›</span>
-        <a href={albumHref(item.album, k)}>{item.album}</a>
+        <a href={albumHref(item.album, k)}>{printable(item.album)}</a>
       </nav>
       <QueryImage
         src={dataFileUrl(item.original)}
-        alt={`${item.name} (${item.album})`}
+        alt={`${printable(item.name)} (${printable(item.album)})`}
         width={item.width}
         height={item.height}
         regionControl={{
@@ -110,11 +111,11 @@ export function ImageSearchPage({
         caption={
           <>
             <h1 className="query-name" data-testid="query-name">
-              {item.name}
+              {printable(item.name)}
             </h1>
             <span className="query-detail">
               {/* Isolated: a name with right-to-left marks would otherwise reorder the size after it. */}
-              <bdi>{item.album}</bdi> · {item.width}×{item.height}
+              <bdi>{printable(item.album)}</bdi> · {item.width}×{item.height}
             </span>
             {item.meta && <ItemMeta meta={item.meta} />}
           </>

@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import { labelText, type SimilarityLabel } from '../../core/calibration';
 import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
@@ -20,18 +21,19 @@ interface ResultCardProps {
 export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardProps) {
   // The name starts with the card's visible text in its order (score, label, album), so a person who
   // says what they see (speech input) reaches the link; rank and image name follow.
-  const shown = [formatScore(score), ...(label === null ? [] : [labelText(label)]), item.album].join(', ');
+  const album = printable(item.album);
+  const shown = [formatScore(score), ...(label === null ? [] : [labelText(label)]), album].join(', ');
   return (
     <li className="result-card" data-testid="result" data-id={item.id}>
       <a
         href={searchHref(item.id, k, cutOff)}
         className="result-link"
-        aria-label={`${shown}; result ${rank}, ${item.name}`}
+        aria-label={`${shown}; result ${rank}, ${printable(item.name)}`}
       >
         <span className="thumb-frame">
           <img
             src={dataFileUrl(item.thumb)}
-            alt={`${item.name} (${item.album})`}
+            alt={`${printable(item.name)} (${album})`}
             loading="lazy"
             decoding="async"
             onLoad={firstContent.raise}
@@ -57,7 +59,7 @@ export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardPr
             </>
           )}
           <span className="result-album" data-testid="result-album">
-            {item.album}
+            {album}
           </span>
         </span>
       </a>

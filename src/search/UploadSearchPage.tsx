@@ -1,3 +1,4 @@
+import { printable } from '../../core/printableText';
 import { useMemo } from 'react';
 import type { ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress } from '../../workers/searchApi';
@@ -54,14 +55,14 @@ export function UploadSearchPage({
     <article className="search-page">
       <QueryImage
         src={upload.url}
-        alt={`Your image: ${upload.name}`}
+        alt={`Your image: ${printable(upload.name)}`}
         width={upload.pixels.width}
         height={upload.pixels.height}
         regionControl={{ region, onChange: onRegionChange }}
         caption={
           <>
             <h1 className="query-name" data-testid="query-name">
-              {upload.name}
+              {printable(upload.name)}
             </h1>
             <span className="query-detail">Your image · stays on this device</span>
           </>
