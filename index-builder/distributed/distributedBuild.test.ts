@@ -3,7 +3,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningS3rver } from '../../testing/s3rverForTests';
 import { listObjects } from '../../storage/s3Listing';
 import { buildIndex } from '../buildIndex';
@@ -127,6 +127,14 @@ beforeAll(async () => {
     startRedis: startRedisForTests,
     upload: uploadCollection,
   }));
+});
+
+// A test that fails leaves its workers running, and they take the next tests' jobs: one failure became
+// four. Each test's workers have done their work by its end.
+afterEach(async () => {
+  const running = children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+  for (const c of running) c.child.kill('SIGKILL');
+  await Promise.all(running.map((c) => c.exited));
 });
 
 afterAll(() => tearDownTestBed({ children, redis, s3, savedEnv: saved, root }));
@@ -254,7 +262,9 @@ describe('distributed build', () => {
       const built = runCoordinator(
         coordinatorOptions(out, {
           // The product's backoff is 5 s; long enough here that the sick worker's failures are other jobs.
-          retry: { attempts: 3, backoffMs: 2000 },
+          // Five tries: on a loaded machine the sick worker used up three of one job (2 + 4 s of backoff,
+          // its own pauses 0.5 and 1 s) before the healthy one had started.
+          retry: { attempts: 5, backoffMs: 2000 },
           onQueued: () => {
             sick = startWorker('sick', denying.endpoint);
           },
@@ -264,7 +274,7 @@ describe('distributed build', () => {
       const w = sick as CliProcess;
       await w.waitForLine(/failed 2 jobs in a row: taking no job for 0\.5 s/);
       expect(w.output()).toMatch(
-        /attempt 1 of 3 failed: this worker could read none of the job's 8 files from s3:\/\/lookalike-distributed\/photos\/ \(first: \S+: .*Access Denied/,
+        /attempt 1 of 5 failed: this worker could read none of the job's 8 files from s3:\/\/lookalike-distributed\/photos\/ \(first: \S+: .*Access Denied/,
       );
       const healthy = startWorker('healthy');
       const { report } = await built;

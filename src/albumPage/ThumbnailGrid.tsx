@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CatalogItem } from '../../core/catalog';
 import { nextGridIndex } from './gridKeyboard';
 import { ThumbnailCell } from './ThumbnailCell';
-import { columnsFor, GRID_GAP, useGridGeometry } from './useGridGeometry';
+import { columnsFor, GRID_GAP, useGridGeometry } from '../common/useGridGeometry';
 
 interface ThumbnailGridProps {
   /** Cells in the grid: the album's size, known before any of its items. */

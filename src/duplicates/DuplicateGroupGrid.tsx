@@ -1,3 +1,4 @@
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import {
   useCallback,
   useEffect,
@@ -9,7 +10,8 @@ import {
 } from 'react';
 import type { SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateGroup, DuplicateStrictness } from '../../workers/searchApi';
-import { DuplicateGroupRow } from './DuplicateGroupRow';
+import { useGridGeometry } from '../common/useGridGeometry';
+import { DuplicateGroupRow, estimatedRowHeight } from './DuplicateGroupRow';
 import { rememberedPlace, rememberPlace } from './duplicatesPlace';
 import { nextMemberPosition, type MemberPosition } from './memberKeyboard';
 
@@ -24,9 +26,16 @@ interface DuplicateGroupGridProps {
   onNearEnd: () => void;
   /** Id of the text that explains the keys. */
   keysHelpId: string;
-  /** The grid element; the section moves focus into it when a button of its own goes away. */
   gridRef: RefObject<HTMLDivElement | null>;
+  /** Set by the grid: focuses a group's first image, scrolling to it when it is not rendered. */
+  focusGroupRef: RefObject<((group: number) => void) | null>;
 }
+
+/** Scrolls towards an image whose group is not rendered yet before giving up on focusing it. */
+const MAX_SCROLLS = 5;
+
+/** Space between groups, as the page's 1rem. */
+const ROW_GAP = 16;
 
 /** When focus is this close to the last loaded group, the next page is asked for. */
 const LOAD_AHEAD_GROUPS = 3;
@@ -41,7 +50,9 @@ interface PendingMove {
  * The groups as an ARIA grid: a row per group (largest first), a cell per image. One image is in the
  * tab order; ↑/↓ move between groups, ←/→ within one, Home/End to its ends (Ctrl: of the list), Page
  * Up/Down by a screenful, Enter opens the image's search page. Going back to the page returns to the
- * image last focused, with as many groups loaded as before.
+ * image last focused, with as many groups loaded as before. Virtualised, as the album grid is: only the
+ * groups near the viewport are in the DOM (every loaded group was, and with some hundreds each key took
+ * a tenth of a second, and the page grew without bound as the reader scrolled).
  */
 export function DuplicateGroupGrid({
   strictness,
@@ -52,44 +63,90 @@ export function DuplicateGroupGrid({
   onNearEnd,
   keysHelpId,
   gridRef,
+  focusGroupRef,
 }: DuplicateGroupGridProps) {
   const [active, setActive] = useState<MemberPosition>(
     () => rememberedPlace(strictness)?.active ?? { group: 0, member: 0 },
   );
   const pending = useRef<PendingMove | null>(null);
+  const { width, documentTop } = useGridGeometry(gridRef);
+  const virtualizer = useWindowVirtualizer({
+    count: groups.length,
+    estimateSize: (i) => estimatedRowHeight(groups[i].members.length, width),
+    gap: ROW_GAP,
+    overscan: 3,
+    scrollMargin: documentTop,
+  });
+  const rows = virtualizer.getVirtualItems();
+  const firstRendered = rows.length > 0 ? rows[0].index : 0;
+  const lastRendered = rows.length > 0 ? rows[rows.length - 1].index : -1;
+
   const lastGroup = groups.length - 1;
-  const tabbableGroup = active.group <= lastGroup ? active.group : 0;
-  const tabbableMember =
+  const activeGroup = active.group <= lastGroup ? active.group : 0;
+  const activeMember =
     active.group <= lastGroup ? Math.min(active.member, groups[active.group].members.length - 1) : 0;
+  // One image stays in the tab order when the active one's group has scrolled out of the DOM.
+  const rendered = activeGroup >= firstRendered && activeGroup <= lastRendered;
+  const tabbableGroup = rendered ? activeGroup : firstRendered;
+  const tabbableMember = rendered ? activeMember : 0;
 
   useEffect(() => {
     rememberPlace(strictness, {
       loaded: groups.length,
-      active: { group: tabbableGroup, member: tabbableMember },
+      active: { group: activeGroup, member: activeMember },
     });
-  }, [strictness, groups.length, tabbableGroup, tabbableMember]);
+  }, [strictness, groups.length, activeGroup, activeMember]);
+
+  // A move to an image whose group is not in the DOM scrolls there; focus follows once it renders.
+  // Group heights are estimates until measured, so the scroll may fall short: it is tried again.
+  const pendingFocus = useRef<{ at: MemberPosition; block: ScrollLogicalPosition; scrolls: number } | null>(
+    null,
+  );
+  const focusIfRendered = useCallback((): boolean => {
+    const target = pendingFocus.current;
+    if (target === null) return true;
+    const cell = gridRef.current?.querySelector<HTMLElement>(
+      `[data-group="${target.at.group}"][data-member="${target.at.member}"]`,
+    );
+    if (!cell) return false;
+    pendingFocus.current = null;
+    cell.focus({ preventScroll: true });
+    cell.scrollIntoView({ block: target.block });
+    return true;
+  }, [gridRef]);
+  useEffect(() => {
+    const target = pendingFocus.current;
+    if (focusIfRendered() || target === null || virtualizer.isScrolling) return;
+    if (target.scrolls >= MAX_SCROLLS) {
+      pendingFocus.current = null;
+      return;
+    }
+    target.scrolls++;
+    virtualizer.scrollToIndex(target.at.group, { align: target.block === 'center' ? 'center' : 'auto' });
+  });
 
   const moveTo = useCallback(
     (next: MemberPosition, block: ScrollLogicalPosition = 'nearest') => {
-      // Every loaded group is in the DOM (groups arrive a page at a time, they are not virtualised).
-      const cell = gridRef.current?.querySelector<HTMLElement>(
-        `[data-group="${next.group}"][data-member="${next.member}"]`,
-      );
       setActive(next);
-      cell?.focus({ preventScroll: true });
-      cell?.scrollIntoView({ block });
+      pendingFocus.current = { at: next, block, scrolls: 0 };
+      focusIfRendered();
     },
-    [gridRef],
+    [focusIfRendered],
   );
 
+  // How the section focuses a group (its "Show more groups" button went away).
+  useEffect(() => {
+    focusGroupRef.current = (group) => moveTo({ group, member: 0 });
+  }, [focusGroupRef, moveTo]);
+
   // Back on the page (mounted once its first groups are in, as many as were loaded when the reader
-  // left): to the image the reader left from.
+  // left): to the image the reader left from, once the grid's width (and so the groups' heights) is known.
   const returning = useRef(rememberedPlace(strictness) !== undefined);
   useEffect(() => {
-    if (!returning.current) return;
+    if (!returning.current || width === 0) return;
     returning.current = false;
-    moveTo({ group: tabbableGroup, member: tabbableMember }, 'center');
-  }, [moveTo, tabbableGroup, tabbableMember]);
+    moveTo({ group: activeGroup, member: activeMember }, 'center');
+  }, [moveTo, activeGroup, activeMember, width]);
 
   // The next page has come: make the moves that were waiting for it, before another key can arrive.
   useLayoutEffect(() => {
@@ -145,17 +202,21 @@ export function DuplicateGroupGrid({
       aria-rowcount={totalGroups}
       aria-describedby={keysHelpId}
       data-testid="duplicate-groups"
+      data-loaded-groups={groups.length}
+      style={{ height: virtualizer.getTotalSize() }}
       onKeyDown={onKeyDown}
     >
-      {groups.map((g, gi) => (
+      {rows.map((row) => (
         <DuplicateGroupRow
-          key={`${gi}:${g.members[0].item.id}`}
-          group={g}
-          index={gi}
+          key={`${row.index}:${groups[row.index].members[0].item.id}`}
+          group={groups[row.index]}
+          index={row.index}
           k={k}
           calibration={calibration}
-          tabbableMember={gi === tabbableGroup ? tabbableMember : -1}
+          tabbableMember={row.index === tabbableGroup ? tabbableMember : -1}
           onMemberFocus={onMemberFocus}
+          measureRef={virtualizer.measureElement}
+          top={row.start - virtualizer.options.scrollMargin}
         />
       ))}
     </div>

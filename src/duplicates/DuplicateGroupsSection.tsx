@@ -32,6 +32,7 @@ export function DuplicateGroupsSection({
   const { list, loadMore } = useDuplicateList(strictness);
   const sentinel = useRef<HTMLDivElement>(null);
   const gridRef = useRef<HTMLDivElement>(null);
+  const focusGroupRef = useRef<((group: number) => void) | null>(null);
   const keysHelpId = useId();
 
   // "Show more groups" goes away once the last page is in. If it had focus, focus moves on to the first
@@ -46,7 +47,7 @@ export function DuplicateGroupsSection({
     if (!moreFocused.current || moreButton.current || groupCount <= firstNew) return;
     moreFocused.current = false;
     if (document.activeElement !== document.body && document.activeElement !== null) return;
-    gridRef.current?.querySelector<HTMLElement>(`[data-group="${firstNew}"][data-member="0"]`)?.focus();
+    focusGroupRef.current?.(firstNew);
   }, [groupCount]);
 
   // Scrolling near the end of what is loaded asks for the next page.
@@ -134,6 +135,7 @@ export function DuplicateGroupsSection({
         onNearEnd={loadMore}
         keysHelpId={keysHelpId}
         gridRef={gridRef}
+        focusGroupRef={focusGroupRef}
       />
       <div ref={sentinel} className="dup-more">
         {list.moreError !== null && (
