@@ -5,8 +5,8 @@ export const GROUPS_PER_PAGE = 30;
 
 /**
  * The groups the duplicates page has loaded at one strictness. The page grows as the reader scrolls
- * or moves down with the keyboard: a collection with thousands of groups renders only those the reader
- * has reached (every one of them, though: the rows are not virtualised).
+ * or moves down with the keyboard: a collection with thousands of groups loads only those the reader
+ * has reached, and the grid renders only those near the viewport.
  */
 export type DuplicateList =
   | { status: 'loading'; strictness: DuplicateStrictness }
