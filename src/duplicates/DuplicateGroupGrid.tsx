@@ -166,7 +166,9 @@ export function DuplicateGroupGrid({
     if (e.altKey || e.shiftKey) return;
     const { group, member } = (e.target as HTMLElement).dataset;
     if (group === undefined || member === undefined) return;
-    const from = { group: Number(group), member: Number(member) };
+    // A key made while focus is on its way to a group not yet rendered moves on from there, not from
+    // the image that still has focus (Ctrl+End then ↓ went down from the old place).
+    const from = pendingFocus.current?.at ?? { group: Number(group), member: Number(member) };
     const row = (e.target as HTMLElement).closest<HTMLElement>('[role="row"]');
     const groupsPerPage = Math.max(
       1,
