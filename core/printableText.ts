@@ -3,8 +3,9 @@
  * in a file name printed on a terminal they could clear the screen, set its title, start a forged
  * output line or make `photo‮gnp.exe` read backwards.
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// DEL, C1 and the bidirectional controls: also what JSON.stringify leaves raw (printableJson).
+const PAST_C0 = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f${PAST_C0}]`, 'g');
 
 /** One line of text as a terminal may show it: what a collection named is shown, never obeyed. */
 export function printable(text: string): string {
@@ -12,7 +13,7 @@ export function printable(text: string): string {
 }
 
 // JSON.stringify escapes C0 controls inside strings; its own line breaks (with `space`) must stay.
-const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LEFT_RAW_BY_JSON = new RegExp(`[${PAST_C0}]`, 'g');
 
 /**
  * JSON for a terminal: the same document, with the characters JSON.stringify leaves raw (DEL, C1
