@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
       console.error(
         `build-index: ${signal}: stopping the build and cleaning up (send it again to leave at once)`,
       );
-      interrupt.abort(new Error(`stopped by ${signal}; the data dir was not changed`));
+      interrupt.abort(new Error(`stopped by ${signal}; the published index was not changed`));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

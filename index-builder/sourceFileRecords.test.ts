@@ -6,6 +6,7 @@ import type { SourceEntry } from './imageSource';
 import {
   RACY_MS,
   SOURCE_FILES_FILE,
+  UNFINISHED_SOURCE_FILES_FILE,
   isRacy,
   readSourceFileRecords,
   sourceFileRecordsBytes,
@@ -43,6 +44,25 @@ describe('source file records', () => {
     expect(records.lookup({ ...old.entry, key: 'a/other.png' })).toBeUndefined();
     // Another --max-pixels may skip what this one accepted: the records are not used.
     expect((await readSourceFileRecords(dir, 1024)).size).toBe(0);
+  });
+
+  it("falls back on an unfinished build's records for files the published ones do not know as they are", async () => {
+    const published = image('p.png', LISTED_AT - 60_000);
+    const unfinished = { ...image('u.png', LISTED_AT - 60_000), hash: 'cd'.repeat(32) };
+    const changed = { ...published, entry: { ...published.entry, size: 200 }, hash: 'ef'.repeat(32) };
+    await writeFile(join(dir, SOURCE_FILES_FILE), sourceFileRecordsBytes([published], 4096, LISTED_AT));
+    await writeFile(
+      join(dir, UNFINISHED_SOURCE_FILES_FILE),
+      sourceFileRecordsBytes([unfinished, changed], 4096, LISTED_AT),
+    );
+    const records = (await readSourceFileRecords(dir, 4096)).orElse(
+      await readSourceFileRecords(dir, 4096, UNFINISHED_SOURCE_FILES_FILE),
+    );
+    expect(records.lookup(published.entry)?.hash).toBe(published.hash);
+    expect(records.lookup(unfinished.entry)?.hash).toBe(unfinished.hash);
+    // The file changed after the build that published it, and the unfinished one read it as it is now.
+    expect(records.lookup(changed.entry)?.hash).toBe(changed.hash);
+    expect(records.lookup({ ...unfinished.entry, version: 'changed' })).toBeUndefined();
   });
 
   it('leaves out files changed just before the listing, by the granularity of their timestamps', () => {

@@ -17,6 +17,13 @@ import type { SourceEntry } from './imageSource';
 export const SOURCE_FILES_FILE = 'source-files.json';
 
 /**
+ * The same records from a distributed build that failed or was stopped: the files its finished jobs
+ * read, so that the next run does not queue them again (their embeddings are in the coordinator's
+ * cache, their thumbnails and originals in the data dir). Consulted after SOURCE_FILES_FILE.
+ */
+export const UNFINISHED_SOURCE_FILES_FILE = 'source-files.unfinished.json';
+
+/**
  * Bump when what the builder derives from a file's bytes changes (readImageInfo's size, safeOriginal's
  * format): older records are then ignored.
  */
@@ -117,23 +124,31 @@ export class SourceFileRecords {
   constructor(
     private readonly byKey: ReadonlyMap<string, Row> = new Map(),
     private readonly skippedByKey: ReadonlyMap<string, SkipRow> = new Map(),
+    private readonly fallback?: SourceFileRecords,
   ) {}
 
   get size(): number {
     return this.byKey.size;
   }
 
+  /** These records, then `other`'s for files these do not know as they are now. */
+  orElse(other: SourceFileRecords): SourceFileRecords {
+    return new SourceFileRecords(this.byKey, this.skippedByKey, other);
+  }
+
   /** What the file held when last read, if its size and version are still what they were. */
   lookup(entry: SourceEntry): KnownFile | undefined {
     const row = this.byKey.get(entry.key);
-    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version) return undefined;
+    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version)
+      return this.fallback?.lookup(entry);
     return { hash: row[3], width: row[4], height: row[5], ext: row[6] };
   }
 
   /** Why the file was skipped last time, if it has not changed since and the reason is in its bytes. */
   lookupSkip(entry: SourceEntry): { reason: SkipReason; message: string } | undefined {
     const row = this.skippedByKey.get(entry.key);
-    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version) return undefined;
+    if (row === undefined || row[1] !== entry.size || row[2] !== entry.version)
+      return this.fallback?.lookupSkip(entry);
     return { reason: row[3], message: row[4] };
   }
 }
@@ -142,9 +157,13 @@ export class SourceFileRecords {
  * The data dir's records for builds with this maxPixels; none when the file is missing, from other
  * settings or damaged in any way (then every file is read, as on a first build).
  */
-export async function readSourceFileRecords(outDir: string, maxPixels: number): Promise<SourceFileRecords> {
+export async function readSourceFileRecords(
+  outDir: string,
+  maxPixels: number,
+  file = SOURCE_FILES_FILE,
+): Promise<SourceFileRecords> {
   try {
-    const record = JSON.parse(await readFile(join(outDir, SOURCE_FILES_FILE), 'utf8')) as SourceFilesRecord;
+    const record = JSON.parse(await readFile(join(outDir, file), 'utf8')) as SourceFilesRecord;
     if (record.version !== 1 || record.settings !== recordSettings(maxPixels)) return new SourceFileRecords();
     if (!Array.isArray(record.files) || !record.files.every(isRow)) return new SourceFileRecords();
     const skipped = Array.isArray(record.skipped) ? record.skipped.filter(isSkipRow) : [];

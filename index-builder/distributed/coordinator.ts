@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { findUpToDateBuild, fingerprintBuild } from '../buildFingerprint';
 import { openModelCache, type BuildIndexResult } from '../buildIndex';
 import { hash16 } from '../contentAddress';
@@ -16,7 +17,12 @@ import { finishBuild } from '../finishBuild';
 import type { PublishSettings } from '../publishSettings';
 import { S3Source, parseS3Url } from '../s3Source';
 import { parseSourceMeta } from '../sourceMeta';
-import { SOURCE_FILES_FILE, readSourceFileRecords, sourceFileRecordsBytes } from '../sourceFileRecords';
+import {
+  SOURCE_FILES_FILE,
+  UNFINISHED_SOURCE_FILES_FILE,
+  readSourceFileRecords,
+  sourceFileRecordsBytes,
+} from '../sourceFileRecords';
 import { recallUnchanged, rememberEmbeddings } from '../unchangedImage';
 import { uniqueEntries } from '../uniqueEntries';
 import type { ProcessedImage } from '../imagePipeline';
@@ -37,10 +43,12 @@ import { BuildRegistry, DEFAULT_HEARTBEAT, type Heartbeat } from './buildRegistr
 import { JobWatcher } from './jobWatcher';
 import { DEFAULT_QUEUE_CHECK, LostQueueGuard, type QueueCheck } from './lostQueueGuard';
 import { LEFTOVER_BUILD_MS, removeLeftoverBuilds } from './leftoverBuilds';
-import { mergeShards, type FinishedJob } from './mergeShards';
+import { collectOutputs, RerunLedger, runAgain } from './damagedJobs';
+import { ShardMerge, type JobOutput } from './mergeShards';
 import { DEFAULT_QUIET_MS, QuietBuildNotice } from './quietBuildNotice';
 import { publishModel } from './sharedModel';
 import { logErrorsOnce, withinTime } from './timeLimit';
+import { keepFinishedWork } from './unfinishedBuild';
 import { WorkStore, type S3Access } from './workStore';
 
 export const DEFAULT_JOB_SIZE = 256;
@@ -176,6 +184,8 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   let registered = false;
   let sweeping: Promise<void> | undefined;
   let released = false;
+  /** Once jobs are queued with a cache to keep their work in: keeps it should the build fail. */
+  let keepWork: (() => Promise<number>) | undefined;
   // Once every job's outcome is read the queue has nothing more to give: free Redis before merging.
   const releaseQueue = async () => {
     if (released) return;
@@ -230,13 +240,31 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         entries: queued.slice(i, i + jobSize),
       });
     }
+    const merge = new ShardMerge({ store, buildId, modelSha256, dim: spec.output.dim, writer });
+    const outputs = new Map<string, JobOutput>();
+    const { cache } = recalled;
+    if (cache !== undefined && jobs.length > 0) {
+      keepWork = () =>
+        keepFinishedWork({
+          merge,
+          jobs,
+          outputs,
+          recalled: recalled.images,
+          entries,
+          skipped,
+          cache,
+          writer,
+          maxPixels,
+          listedAt: startedAt.getTime(),
+        });
+    }
     const featurizeOnWorkers = async () => {
       const sizes = new Map(jobs.map((j) => [j.jobId, j.entries.length]));
       // Until the loss guard below watches Redis, each call may wait this long for it.
       const check = o.queueCheck ?? DEFAULT_QUEUE_CHECK;
       const answered = <T>(step: Promise<T>, what: string) =>
         withinTime(step, check.giveUpAfterMs, `Redis at ${o.redisUrl} (${what})`);
-      watcher = await JobWatcher.listen(
+      const jobWatcher = await JobWatcher.listen(
         queueName,
         o.redisUrl,
         sizes,
@@ -244,6 +272,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         log,
         check.giveUpAfterMs,
       );
+      watcher = jobWatcher;
       const queueStart = performance.now();
       const retry = o.retry ?? DEFAULT_RETRY;
       await answered(
@@ -304,22 +333,35 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
           }),
         );
       const quiet = new QuietBuildNotice(o.quietMs ?? DEFAULT_QUIET_MS, startWorker, performance.now());
-      let results: (BuildJobResult | undefined)[] | undefined;
-      while (results === undefined) {
-        await watcher.waitForAll(queue, 250, lossGuard, o.signal, { notice: quiet, log, redis });
-        const read = await lossGuard.ask('read the job results', readResults);
-        if (read === undefined) throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
-        // Redis lost jobs after counting them done: those with shards are done, the others run again.
-        if (read.includes(GONE)) await lossGuard.recoverNow();
-        else results = read as (BuildJobResult | undefined)[];
+      const waitForResults = async (): Promise<(BuildJobResult | undefined)[]> => {
+        for (;;) {
+          await jobWatcher.waitForAll(queue, 250, lossGuard, o.signal, { notice: quiet, log, redis });
+          const read = await lossGuard.ask('read the job results', readResults);
+          if (read === undefined)
+            throw new Error(`Redis at ${o.redisUrl} did not answer with the job results`);
+          // Redis lost jobs after counting them done: those with shards are done, the others run again.
+          if (read.includes(GONE)) await lossGuard.recoverNow();
+          else return read as (BuildJobResult | undefined)[];
+        }
+      };
+      // Each job's output is collected while the queue can still run it again, should it be damaged.
+      const reruns = new RerunLedger(log);
+      let collectMs = 0;
+      let results: (BuildJobResult | undefined)[];
+      for (;;) {
+        results = await waitForResults();
+        const collectStart = performance.now();
+        const damaged = await collectOutputs(merge, jobs, results, outputs);
+        collectMs += performance.now() - collectStart;
+        if (damaged.length === 0) break;
+        reruns.note(damaged);
+        await runAgain(
+          damaged.map((d) => d.data),
+          { queue, store, guard: lossGuard, retry },
+        );
       }
-      const queueMs = performance.now() - queueStart;
+      const queueMs = performance.now() - queueStart - collectMs;
       await releaseQueue();
-      const finished: FinishedJob[] = jobs.map((data, i) => ({
-        jobId: data.jobId,
-        entries: data.entries,
-        shardKey: results[i]?.shardKey ?? WorkStore.shardKey(buildId, data.jobId),
-      }));
       // Images of jobs known only by their shards were featurized too; counted after the merge.
       const stats = { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 };
       for (const r of results) {
@@ -329,27 +371,25 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         stats.modelLoadMs += r.modelLoadMs;
         stats.modelWaitMs += r.modelWaitMs;
       }
-      return { finished, stats, queueMs };
+      const collected = jobs.map((data) => outputs.get(data.jobId) ?? { images: [], skipped: [] });
+      return { collected, stats, queueMs, collectMs };
     };
-    const { finished, stats, queueMs } =
+    const { collected, stats, queueMs, collectMs } =
       jobs.length > 0
         ? await featurizeOnWorkers()
         : {
-            finished: [],
+            collected: [],
             stats: { featurized: 0, modelLoadMs: 0, modelWaitMs: 0, resultImages: 0 },
             queueMs: 0,
+            collectMs: 0,
           };
     if (jobs.length === 0) log(`all ${entries.length} images are unchanged: no jobs to queue`);
 
-    const mergeStart = performance.now();
-    const merged = await mergeShards({
-      store,
-      buildId,
-      modelSha256,
-      dim: spec.output.dim,
-      jobs: finished,
-      writer,
-    });
+    const mergeStart = performance.now() - collectMs;
+    const merged = {
+      images: collected.flatMap((c) => c.images),
+      skipped: collected.flatMap((c) => c.skipped),
+    };
     skipped.push(...merged.skipped);
     stats.featurized += merged.images.length - stats.resultImages;
     if (recalled.cache !== undefined) {
@@ -378,8 +418,8 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       listed: listing.entries.length + listing.skipped.length,
       featurized: stats.featurized,
       skipped,
-      thumbnailsWritten: merged.thumbnailsWritten,
-      originalsWritten: merged.originalsWritten,
+      thumbnailsWritten: merge.thumbnailsWritten,
+      originalsWritten: merge.originalsWritten,
       timings: { listMs, processMs: queueMs, modelLoadMs: stats.modelLoadMs, modelWaitMs: stats.modelWaitMs },
       featurizeMs: queueMs,
     });
@@ -389,12 +429,24 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         SOURCE_FILES_FILE,
         sourceFileRecordsBytes(images, maxPixels, startedAt.getTime(), { skipped, entries }),
       );
+    // What an unfinished build kept is in this build now (or no longer in the source).
+    await rm(join(outDir, UNFINISHED_SOURCE_FILES_FILE), { force: true });
     const totalMs = performance.now() - t0;
     return {
       upToDate: false,
       report,
       phases: { listMs, queueMs, mergeMs: performance.now() - mergeStart, totalMs },
     };
+  } catch (err) {
+    if (keepWork !== undefined) {
+      await keepWork().then(
+        (n) => {
+          if (n > 0) log(`kept ${n} images that the next run will not queue again`);
+        },
+        (e: Error) => log(`could not keep what the finished jobs made: ${e.message}`),
+      );
+    }
+    throw err;
   } finally {
     await releaseQueue();
     await bestEffort(log, `delete ${store.describe(WorkStore.buildPrefix(buildId))}`, () =>
@@ -427,7 +479,10 @@ async function recallKnown(
 }> {
   if (o.cacheDir === undefined) return { images: entries.map(() => undefined), skip: () => undefined };
   const cache = await openModelCache(o.cacheDir, spec, modelSha256);
-  const records = await readSourceFileRecords(outDir, maxPixels);
+  // Then what a build that did not finish kept (unfinishedBuild.ts).
+  const records = (await readSourceFileRecords(outDir, maxPixels)).orElse(
+    await readSourceFileRecords(outDir, maxPixels, UNFINISHED_SOURCE_FILES_FILE),
+  );
   const limit = pLimit(32);
   const images = await Promise.all(
     entries.map((entry) =>

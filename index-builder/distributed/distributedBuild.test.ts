@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,8 +78,46 @@ async function sourceDenyingEndpoint(): Promise<{ endpoint: string; server: Serv
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-function startWorker(name: string, endpoint = s3.endpoint): CliProcess {
-  const args = ['--queue', redis.url, '--endpoint', endpoint, '--threads', '1', '--exit-when-idle'];
+/**
+ * s3rver as a worker with a broken disk or network sees it: the first `times` partial shards it
+ * writes arrive with a byte changed (the write itself succeeds). Counts the shards damaged.
+ */
+async function shardDamagingEndpoint(
+  times: number,
+  job = /job-\d+/,
+): Promise<{ endpoint: string; server: Server; damaged(): number }> {
+  const upstream = new URL(s3.endpoint);
+  let damaged = 0;
+  const server = createServer((req, res) => {
+    const to = { host: upstream.hostname, port: upstream.port };
+    const shard = /\/shards\/(job-\d+)\.lkshard/.exec(req.url ?? '');
+    if (req.method !== 'PUT' || shard === null || !job.test(shard[1]) || damaged >= times) {
+      forwardRequest(req, res, to);
+      return;
+    }
+    damaged++;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      body[body.length >> 1] ^= 0xff;
+      const out = httpRequest({ ...to, method: 'PUT', path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      out.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { endpoint, server, damaged: () => damaged };
+}
+
+/** A worker that exits once no build has jobs left, unless `stays` (then the test stops it). */
+function startWorker(name: string, endpoint = s3.endpoint, stays = false): CliProcess {
+  const args = ['--queue', redis.url, '--endpoint', endpoint, '--threads', '1'];
+  if (!stays) args.push('--exit-when-idle');
   const w = startCli(
     WORKER_CLI,
     [...args, ...STALL_ARGS, '--model-cache', join(root, `models-${name}`)],
@@ -291,6 +329,116 @@ describe('distributed build', () => {
     }
   });
 
+  it('runs a job whose shard arrived damaged again, and the index is whole', async () => {
+    const damaging = await shardDamagingEndpoint(1);
+    const lines: string[] = [];
+    let worker: CliProcess | undefined;
+    const out = join(root, 'damaged-shard');
+    try {
+      const { report } = await runCoordinator(
+        coordinatorOptions(out, {
+          log: (line) => lines.push(line),
+          onQueued: () => {
+            // It stays: the job runs again after the queue was empty for a moment.
+            worker = startWorker('damaging', damaging.endpoint, true);
+          },
+        }),
+      );
+      expect(damaging.damaged()).toBe(1);
+      // Before, the merge failed on the damaged shard and the build with it.
+      expect(lines.join('\n')).toMatch(
+        /job job-\d+ left damaged output: partial shard \S+\/shards\/job-\d+\.lkshard: checksum mismatch: the file is truncated or corrupt \(worker \S+:\d+\); running it again \(1 of 2\)/,
+      );
+      expect(report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+      const single = await verifyDataDir(join(root, 'single'));
+      const built = await verifyDataDir(out);
+      expect(built.manifest.index).toEqual(single.manifest.index);
+      expect(await ownedFiles(out)).toEqual(await ownedFiles(join(root, 'single')));
+      const w = worker as CliProcess;
+      w.child.kill('SIGTERM');
+      expect((await w.exited).code).toBe(0);
+    } finally {
+      damaging.server.closeAllConnections();
+      damaging.server.close();
+    }
+  });
+
+  it('fails naming the job, its worker and each damage when a job keeps leaving damaged output', async () => {
+    const damaging = await shardDamagingEndpoint(Number.POSITIVE_INFINITY);
+    const out = join(root, 'distributed');
+    const manifest = await readFile(join(out, 'manifest.json'));
+    let worker: CliProcess | undefined;
+    try {
+      const built = runCoordinator(
+        coordinatorOptions(out, {
+          force: true,
+          onQueued: () => {
+            worker = startWorker('always-damaging', damaging.endpoint, true);
+          },
+        }),
+      );
+      await expect(built).rejects.toThrow(
+        /^job job-\d+ ran 3 times and left damaged output each time; the published index was not changed\n( {2}partial shard \S+: checksum mismatch: the file is truncated or corrupt \(worker \S+:\d+\)(\n|$)){3}/,
+      );
+      expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
+      expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+      await verifyDataDir(out);
+      const w = worker as CliProcess;
+      w.child.kill('SIGTERM');
+      expect((await w.exited).code).toBe(0);
+    } finally {
+      damaging.server.closeAllConnections();
+      damaging.server.close();
+    }
+  });
+
+  it('a build that fails keeps what its finished jobs made, and the next run queues only the rest', async () => {
+    const damaging = await shardDamagingEndpoint(Number.POSITIVE_INFINITY, /job-00002/);
+    const out = join(root, 'resumed');
+    const cacheDir = join(root, 'cache-resumed');
+    const lines: string[] = [];
+    let worker: CliProcess | undefined;
+    try {
+      const failed = runCoordinator(
+        coordinatorOptions(out, {
+          cacheDir,
+          log: (line) => lines.push(line),
+          onQueued: () => {
+            worker = startWorker('resume-damaging', damaging.endpoint, true);
+          },
+        }),
+      );
+      await expect(failed).rejects.toThrow(/^job job-00002 ran 3 times and left damaged output each time/);
+      const w = worker as CliProcess;
+      w.child.kill('SIGTERM');
+      await w.exited;
+    } finally {
+      damaging.server.closeAllConnections();
+      damaging.server.close();
+    }
+    // Every job but job-00002 (8 images); the two broken files are in the last one.
+    expect(lines).toContain('kept 32 images that the next run will not queue again');
+    expect(await readdir(out)).toContain('source-files.unfinished.json');
+
+    lines.length = 0;
+    const { report } = await runCoordinator(
+      coordinatorOptions(out, {
+        cacheDir,
+        log: (line) => lines.push(line),
+        onQueued: () => {
+          startWorker('resume-healthy');
+        },
+      }),
+    );
+    // Before, the next run queued all 42 files again.
+    expect(lines.join('\n')).toMatch(/queued 1 jobs of up to 8 images \(8 images; 34 unchanged\)/);
+    expect(report.counts).toMatchObject({ indexed: 40, skipped: 2 });
+    const single = await verifyDataDir(join(root, 'single'));
+    expect((await verifyDataDir(out)).manifest.index).toEqual(single.manifest.index);
+    expect(await ownedFiles(out)).toEqual(await ownedFiles(join(root, 'single')));
+    expect(await readdir(out)).not.toContain('source-files.unfinished.json');
+  });
+
   it('fails naming the job and its images when a job fails for good, and leaves the data dir as it was', async () => {
     const out = join(root, 'distributed');
     const manifest = await readFile(join(out, 'manifest.json'));
@@ -308,7 +456,7 @@ describe('distributed build', () => {
       }),
     );
     await expect(built).rejects.toThrow(
-      /jobs failed for good; the data dir was not changed\njob job-\d+ failed after 2 attempt\(s\): model .* does not match its name[^\n]*\n {2}its \d+ images: (smileys|things)\//,
+      /jobs failed for good; the published index was not changed\njob job-\d+ failed after 2 attempt\(s\): model .* does not match its name[^\n]*\n {2}its \d+ images: (smileys|things)\//,
     );
     await restore();
     expect((await (worker as CliProcess).exited).code).toBe(0);
@@ -335,7 +483,9 @@ describe('distributed build', () => {
       expect((await client.keys('*')).length).toBeGreaterThan(0);
       coordinator.child.kill('SIGINT');
       expect((await coordinator.exited).code).toBe(1);
-      expect(coordinator.output()).toMatch(/build-index: stopped by SIGINT; the data dir was not changed/);
+      expect(coordinator.output()).toMatch(
+        /build-index: stopped by SIGINT; the published index was not changed/,
+      );
       // Before, the queue (with every job's data) stayed in Redis until a worker came by.
       expect(await client.keys('*')).toEqual([]);
     } finally {

@@ -103,7 +103,7 @@ export class JobWatcher {
       if (counts !== undefined && counts.failed > 0) {
         const failed = (await guard.ask('read failed jobs', () => queue.getJobs(['failed'], 0, 4))) ?? [];
         throw new MultiLineError([
-          `${counts.failed} of ${this.sizes.size} jobs failed for good; the data dir was not changed`,
+          `${counts.failed} of ${this.sizes.size} jobs failed for good; the published index was not changed`,
           ...failed.flatMap(describeFailure),
         ]);
       }

@@ -68,7 +68,7 @@ export class LostQueueGuard {
         this.gaveUp = true;
         throw new Error(
           `Redis at ${this.o.redisUrl} has not answered for ${Math.round(silentMs / 1000)} s ` +
-            `(${(err as Error).message}); the build is abandoned and the data dir was not changed`,
+            `(${(err as Error).message}); the build is abandoned and the published index was not changed`,
           { cause: err },
         );
       }
@@ -109,7 +109,7 @@ export class LostQueueGuard {
     if (this.recoveries >= MAX_RECOVERIES) {
       throw new Error(
         `Redis at ${this.o.redisUrl} lost the build's queue ${queueName} ${MAX_RECOVERIES} times; ` +
-          'giving up (the data dir was not changed)',
+          'giving up (the published index was not changed)',
       );
     }
     // A job is lost when it is in no state, even if a record of it came back (a late progress

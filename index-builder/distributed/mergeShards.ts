@@ -4,8 +4,9 @@ import { hash16 } from '../contentAddress';
 import type { DataDirWriter } from '../../storage/dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
+import { signedFormat } from '../imageSignature';
 import { isOriginalOf } from '../safeOriginal';
-import { decodePartialShard, type PartialShard } from './partialShard';
+import { decodePartialShard, PartialShardError, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
 
 /** A finished job as the coordinator knows it: what it asked for and where the answer is. */
@@ -16,29 +17,37 @@ export interface FinishedJob {
 }
 
 export interface MergeOptions {
-  store: WorkStore;
+  store: Pick<WorkStore, 'find' | 'describe'>;
   buildId: string;
   modelSha256: string;
   dim: number;
-  /** In job order: concatenated, their images are in listing order. */
-  jobs: FinishedJob[];
   writer: DataDirWriter;
   /** Parallel downloads. */
   concurrency?: number;
 }
 
-export interface MergedShards {
-  /** In listing order, as the single-machine pipeline returns them. */
+/** What one job adds to the build: its images in job order, and the files it skipped. */
+export interface JobOutput {
   images: ProcessedImage[];
   skipped: SkippedFile[];
-  thumbnailsWritten: number;
-  originalsWritten: number;
+}
+
+/**
+ * A job's output that cannot be used: its shard or a file it names is missing, damaged, or not this
+ * job's. Nothing in it depends on timing or on the worker, so running the job again mends it unless
+ * the worker that runs it is at fault (another version, a broken disk or network).
+ */
+export class DamagedJobOutput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DamagedJobOutput';
+  }
 }
 
 /** Checks that the shard answers exactly its job: every entry once, as an image or a skip, in order. */
 function matchToJob(shard: PartialShard, job: FinishedJob, o: MergeOptions, name: string): ProcessedImage[] {
   const fail = (problem: string): never => {
-    throw new Error(`partial shard ${name} does not answer job ${job.jobId}: ${problem}`);
+    throw new DamagedJobOutput(`partial shard ${name} does not answer job ${job.jobId}: ${problem}`);
   };
   if (shard.buildId !== o.buildId || shard.jobId !== job.jobId) {
     fail(`it was written for build ${shard.buildId}, job ${shard.jobId}`);
@@ -66,50 +75,69 @@ function matchToJob(shard: PartialShard, job: FinishedJob, o: MergeOptions, name
 }
 
 /**
- * Reads every finished job's partial shard and copies the thumbnails and originals its worker made
- * into the data dir (those it already holds are not downloaded). The result is what
- * runImagePipeline would have returned on one machine, ready for publishBuild.
+ * Collects finished jobs into the data dir: reads each job's partial shard and copies the thumbnails
+ * and originals its worker made (those the data dir already holds are not downloaded). Jobs are
+ * collected one by one, so the coordinator can run again those whose output is damaged while the
+ * others' stays collected; in listing order, the images are what runImagePipeline would have
+ * returned on one machine, ready for publishBuild.
  */
-export async function mergeShards(o: MergeOptions): Promise<MergedShards> {
-  const limit = pLimit(o.concurrency ?? 32);
-  const answers = await Promise.all(
-    o.jobs.map((job) =>
-      limit(async () => {
-        const name = o.store.describe(job.shardKey);
-        const shard = decodePartialShard(await o.store.get(job.shardKey), name);
-        return { images: matchToJob(shard, job, o, name), skipped: shard.skipped };
-      }),
-    ),
-  );
-  const images = answers.flatMap((a) => a.images);
-  const skipped = answers.flatMap((a) => a.skipped);
+export class ShardMerge {
+  thumbnailsWritten = 0;
+  originalsWritten = 0;
+  private readonly limit: ReturnType<typeof pLimit>;
+  /** Copies under way or done, by data dir name: two jobs may hold the same image. */
+  private readonly copies = new Map<string, Promise<void>>();
 
-  const media = new Map<string, string | undefined>();
-  for (const u of images) {
-    media.set(`thumbs/${hash16(u.hash)}.webp`, undefined);
-    // Originals are checked against the hash the shard gives: a mix-up would publish the wrong file.
-    media.set(`originals/${hash16(u.hash)}.${u.ext}`, u.hash);
+  constructor(private readonly o: MergeOptions) {
+    this.limit = pLimit(o.concurrency ?? 32);
   }
-  const mediaPrefix = WorkStore.mediaPrefix(o.buildId);
-  let thumbnailsWritten = 0;
-  let originalsWritten = 0;
-  await Promise.all(
-    [...media].map(([name, hash]) =>
-      limit(async () => {
-        if (await o.writer.has(name)) return;
-        const key = mediaPrefix + name;
-        const bytes = await o.store.get(key);
-        if (hash !== undefined && !isOriginalOf(bytes, hash)) {
-          throw new Error(
-            `${o.store.describe(key)} does not hold the image its shard names (sha256 ${hash})`,
-          );
-        }
-        if (await o.writer.putContentAddressed(name, bytes, false)) {
-          if (hash === undefined) thumbnailsWritten++;
-          else originalsWritten++;
-        }
-      }),
-    ),
-  );
-  return { images, skipped, thumbnailsWritten, originalsWritten };
+
+  /** The job's output, its media in the data dir; throws DamagedJobOutput when running it again may mend it. */
+  async collect(job: FinishedJob): Promise<JobOutput> {
+    const { store } = this.o;
+    const name = store.describe(job.shardKey);
+    const bytes = await this.limit(() => store.find(job.shardKey));
+    if (bytes === undefined) throw new DamagedJobOutput(`job ${job.jobId} left no shard at ${name}`);
+    let shard: PartialShard;
+    try {
+      shard = decodePartialShard(bytes, name);
+    } catch (err) {
+      if (err instanceof PartialShardError) throw new DamagedJobOutput(err.message);
+      throw err;
+    }
+    const images = matchToJob(shard, job, this.o, name);
+    await Promise.all(
+      images.flatMap((u) => [
+        this.copy(job, `thumbs/${hash16(u.hash)}.webp`),
+        // Originals are checked against the hash the shard gives: a mix-up would publish the wrong file.
+        this.copy(job, `originals/${hash16(u.hash)}.${u.ext}`, u.hash),
+      ]),
+    );
+    return { images, skipped: shard.skipped };
+  }
+
+  private copy(job: FinishedJob, name: string, hash?: string): Promise<void> {
+    const started = this.copies.get(name);
+    if (started !== undefined) return started;
+    const copying = this.limit(async () => {
+      if (await this.o.writer.has(name)) return;
+      const key = WorkStore.mediaPrefix(this.o.buildId) + name;
+      const bytes = await this.o.store.find(key);
+      const damaged = (problem: string) =>
+        new DamagedJobOutput(`${this.o.store.describe(key)}, of job ${job.jobId}, ${problem}`);
+      if (bytes === undefined) throw damaged('is missing');
+      if (hash !== undefined && !isOriginalOf(bytes, hash)) {
+        throw damaged(`does not hold the image its shard names (sha256 ${hash})`);
+      }
+      if (hash === undefined && signedFormat(bytes) !== 'webp') throw damaged('is not a WebP thumbnail');
+      if (await this.o.writer.putContentAddressed(name, bytes, false)) {
+        if (hash === undefined) this.thumbnailsWritten++;
+        else this.originalsWritten++;
+      }
+    });
+    // A failed copy is tried again by the next job that names the file (the re-run rewrites it).
+    copying.catch(() => this.copies.delete(name));
+    this.copies.set(name, copying);
+    return copying;
+  }
 }

@@ -89,6 +89,16 @@ export class WorkStore {
     }
   }
 
+  /** The object's bytes, or undefined when there is no such object. */
+  async find(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.get(key);
+    } catch (err) {
+      if (isNotFound((err as Error).cause)) return undefined;
+      throw err;
+    }
+  }
+
   /** Whether the object is there (a finished job's shard, say). */
   async exists(key: string): Promise<boolean> {
     try {
