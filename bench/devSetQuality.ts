@@ -11,12 +11,12 @@
  * same galleries and queries: an exact cosine scan of the raw model embeddings (no transform, no int8)
  * and the 8×8×8 colour histogram (bench/colourHistogram.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { featurize } from '../core/featurize';
-import { defaultCacheDir, buildIndex, type BuildIndexOptions } from '../index-builder/buildIndex';
+import { buildIndex, modelCacheFile, type BuildIndexOptions } from '../index-builder/buildIndex';
 import { contentHash, hash16 } from '../index-builder/contentAddress';
 import { itemIdFor } from '../index-builder/itemId';
 import { decodeImage } from '../index-builder/decodeImage';
@@ -137,33 +137,20 @@ function safeName(s: string): string {
 // ---------------------------------------------------------------- embedding files, read-only
 
 /**
- * The builder's embedding cache for a model, read without ever writing to it (the same format as
- * index-builder/embeddingCache.ts): content-hash prefix (32 hex) → embedding.
+ * The builder's embedding cache for a model, read without ever writing to it (EmbeddingCache.read):
+ * content-hash prefix (32 hex) → embedding.
  */
 export function readBuilderCache(
   model: LoadedModel,
   modelBytes: Uint8Array,
   cacheDir?: string,
-): Map<string, Float32Array> {
+): Promise<ReadonlyMap<string, Float32Array>> {
   const { spec } = model;
-  const file = path.join(
-    cacheDir ?? defaultCacheDir(spec.id),
-    `${safeName(spec.id)}.${hash16(contentHash(modelBytes))}.embeddings`,
+  return EmbeddingCache.read(
+    modelCacheFile(cacheDir, spec, contentHash(modelBytes)),
+    spec.id,
+    spec.output.dim,
   );
-  const out = new Map<string, Float32Array>();
-  if (!existsSync(file)) return out;
-  const bytes = readFileSync(file);
-  const id = Buffer.from(spec.id, 'utf8');
-  const headerBytes = 8 + 8 + id.length;
-  if (bytes.toString('latin1', 0, 8) !== 'LKEMBED1' || bytes.readUInt32LE(8) !== spec.output.dim) return out;
-  const dim = spec.output.dim;
-  const record = 16 + 4 * dim;
-  for (let at = headerBytes; at + record <= bytes.length; at += record) {
-    const v = new Float32Array(dim);
-    new Uint8Array(v.buffer).set(bytes.subarray(at + 16, at + record));
-    out.set(bytes.toString('hex', at, at + 16), v);
-  }
-  return out;
 }
 
 /** Vectors of files computed once and kept by content hash in generated/devsets/cache/<name>.embeddings. */
@@ -355,7 +342,7 @@ async function runSplit(
   // featurized as queryByImage does (decodeImage, featurize), cached by content hash.
   if (ctx.baselines.float) {
     const t2 = performance.now();
-    const builderCache = readBuilderCache(model, ctx.modelBytes, pipeline.settings?.cacheDir);
+    const builderCache = await readBuilderCache(model, ctx.modelBytes, pipeline.settings?.cacheDir);
     const featurizeFiles = async (files: string[]) => {
       const runner = await ctx.runner();
       const images = await Promise.all(files.map(async (f) => (await decodeImage(await readFile(f))).image));

@@ -258,7 +258,7 @@ export async function measureDuplicates(input: DuplicateBenchInput): Promise<Dup
   const files = items.map((it) => path.join(collection.dir, it.album, it.name));
   const pipelineVectors = items.map((_, r) => unitVector(data.index.vector(r)));
   const modelBytes = new Uint8Array(await readFile(model.onnxPath));
-  const cache = readBuilderCache(model, modelBytes, input.cacheDir);
+  const cache = await readBuilderCache(model, modelBytes, input.cacheDir);
   const runner = await createOnnxModelRunner(model.onnxPath, model.spec);
   try {
     const floatVectors: Float32Array[] = [];

@@ -292,12 +292,6 @@ function itemBlocks(data: CellIndexData, storedRows: Uint32Array): Uint8Array[] 
   });
 }
 
-/** The head size a client must fetch, read from the first 16 bytes (or taken from the manifest). */
-export function cellIndexHeadBytes(prefix: Uint8Array): number {
-  checkMagicAndVersion(prefix);
-  return new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(O.headBytes, true);
-}
-
 function checkMagicAndVersion(bytes: Uint8Array): number {
   if (bytes.length < 16) fail(`need at least 16 bytes, got ${bytes.length}`);
   for (let i = 0; i < INDEX_MAGIC.length; i++)

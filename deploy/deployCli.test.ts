@@ -30,9 +30,19 @@ describe('npm run deploy options', () => {
       [['--bucket', 'b', '--data', ' ', ...endpoint], /'--data <dir>' argument ' ' is invalid/],
       [
         ['--bucket', 'b', '--retries', '1e15', ...endpoint],
-        /'--retries <n>' argument '1e15' is invalid\. must be a whole number from 1 to 20/,
+        /'--retries <n>' argument '1e15' is invalid\. expected a whole number/,
+      ],
+      [
+        ['--bucket', 'b', '--retries', '25', ...endpoint],
+        /'--retries <n>' argument '25' is invalid\. must be between 1 and 20/,
       ],
       [['--bucket', 'b', '--concurrency', '0', ...endpoint], /'--concurrency <n>' argument '0' is invalid/],
+      // Number() took these as 16 and 10; only decimal digits are a count.
+      [
+        ['--bucket', 'b', '--concurrency', '0x10', ...endpoint],
+        /'--concurrency <n>' argument '0x10' is invalid/,
+      ],
+      [['--bucket', 'b', '--retries', '1e1', ...endpoint], /'--retries <n>' argument '1e1' is invalid/],
     ];
     for (const [args, message] of cases) {
       const run = deployCli(args);

@@ -4,24 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { runDeploy, type DeployReport } from './deploy';
 import { formatBytes } from '../core/formatBytes';
 import { parseSitePrefix } from './sitePrefix';
+import { intInRange, nonEmpty } from '../storage/cliOptions';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
-
-/** A positive integer up to `max` (retries double their wait, so a huge count never gives up). */
-function positiveInt(max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
-    return n;
-  };
-}
-
-/** An empty value (an unset shell variable, usually) would mean the current folder or no bucket. */
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset variable?)');
-  return value;
-}
 
 function endpointUrl(value: string): string {
   let url: URL;
@@ -74,13 +59,14 @@ const program = new Command()
     'bucket root only: let the policy make the whole bucket public (default: only the site keys)',
     false,
   )
-  .option('--concurrency <n>', 'parallel uploads', positiveInt(256), 8)
+  .option('--concurrency <n>', 'parallel uploads', intInRange(1, 256), 8)
   .option(
     '--break-lock',
     "take this prefix's deploy lock even if another deploy seems to hold it (only when none is running)",
     false,
   )
-  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', positiveInt(20), 3)
+  // Bounded: retries double their wait, so a huge count would never give up.
+  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', intInRange(1, 20), 3)
   .showHelpAfterError();
 
 async function main(): Promise<void> {

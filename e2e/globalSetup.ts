@@ -21,7 +21,7 @@ import { REPO_ROOT } from '../testing/repoRoot';
 /*
  * Builds what the e2e tests run against and serves it: (a) the fixture collection and its data dirs,
  * resident (npm run build-index) and sharded (e2e/buildShardedFixture.ts), and a 1020-image collection
- * big enough to be calibrated (e2e/calibration.spec.ts), all skipping work when
+ * big enough to be calibrated (e2e/calibration.ui.spec.ts), all skipping work when
  * nothing changed, (b) the site (vite build with the test
  * hook exposed) into a per-run dir, removed afterwards, (c) a static server on a free port without
  * COOP/COEP headers, like S3.

@@ -1,19 +1,16 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CatalogItem } from '../core/catalog';
-import {
-  contentAddressedName,
-  fileRefFor,
-  parseManifest,
-  residentManifest,
-  type ResidentManifest as Manifest,
-} from '../core/manifest';
+import { parseManifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
 import { decodeIndex } from '../core/indexFormat';
 import { WIDE_DIMS, assembleIndex } from '../index-builder/assembleIndex';
 import { residentDims } from '../index-builder/publishSettings';
 import { buildResidentCatalog } from '../index-builder/shardedCatalog';
+import { MEDIA_FOLDERS } from '../storage/dataDirNames';
+import { DataDirWriter } from '../storage/dataDirWriter';
 import { fileDataSource } from '../storage/fileDataSource';
+import { publishDataDir } from '../storage/publishDataDir';
 import { E2E_DATA_DIR } from './harness';
 
 /*
@@ -36,17 +33,17 @@ function randomUnitVectors(count: number, dim: number): Float32Array[] {
   });
 }
 
-/** Writes the data dir to `dir` (replacing it). Ids are `b` + 11 hex digits of the position. */
+/**
+ * Writes the data dir to `dir` (replacing it) through the builder's publisher (storage/publishDataDir.ts),
+ * so its manifest names exactly the files it holds. Ids are `b` + 11 hex digits of the position.
+ */
 export async function writeSyntheticAlbum(dir: string, album: string, count: number): Promise<void> {
-  const manifest: Manifest = residentManifest(
-    parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8'))),
-  );
+  const manifest = parseManifest(JSON.parse(readFileSync(join(E2E_DATA_DIR, 'manifest.json'), 'utf8')));
   const fixture = await (await openCollection(manifest, fileDataSource(E2E_DATA_DIR))).everyItem();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const sub of ['thumbs', 'originals'])
-    cpSync(join(E2E_DATA_DIR, sub), join(dir, sub), { recursive: true });
-  cpSync(join(E2E_DATA_DIR, manifest.model.file.path), join(dir, manifest.model.file.path));
+  // The fixture's thumbnails and originals, which the items name: the media a build leaves in place.
+  for (const sub of MEDIA_FOLDERS) cpSync(join(E2E_DATA_DIR, sub), join(dir, sub), { recursive: true });
 
   const dims = residentDims(count);
   const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(count, 320), {
@@ -63,21 +60,25 @@ export async function writeSyntheticAlbum(dir: string, album: string, count: num
   const rowOf = new Uint32Array(count);
   order.forEach((i, row) => (rowOf[i] = row));
   const catalog = buildResidentCatalog(items, rowOf);
-  const indexPath = contentAddressedName('index', 'bin', indexBytes);
-  const catalogPath = contentAddressedName('catalog', 'json', catalog.indexBytes);
-  writeFileSync(join(dir, indexPath), indexBytes);
-  writeFileSync(join(dir, catalogPath), catalog.indexBytes);
-  for (const [path, bytes] of catalog.files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), bytes);
+  const writer = new DataDirWriter(dir);
+  await writer.open();
+  try {
+    // No neighbour lists (album-image queries search the index), duplicate groups or calibration: the
+    // vectors are random, and the fixture's lists and groups are for its 30 images.
+    await publishDataDir(writer, {
+      layout: 'resident',
+      createdAt: new Date(),
+      count,
+      model: {
+        spec: manifest.model.spec,
+        bytes: new Uint8Array(readFileSync(join(E2E_DATA_DIR, manifest.model.file.path))),
+      },
+      index: indexBytes,
+      catalog: catalog.indexBytes,
+      catalogShards: catalog.files,
+      media: new Set(fixture.flatMap((item) => [item.thumb, item.original])),
+    });
+  } finally {
+    await writer.close();
   }
-  const big: Manifest = {
-    ...manifest,
-    // Album-image queries search the index: the fixture's neighbour lists are for its 30 images.
-    neighbours: undefined,
-    count,
-    index: fileRefFor(indexPath, indexBytes),
-    catalog: fileRefFor(catalogPath, catalog.indexBytes),
-  };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(big, null, 2));
 }

@@ -72,8 +72,8 @@ export function bucketBitsFor(count: number): number {
 
 /**
  * Fits the transform on the collection, computes the rows (int8, or int4 above 128 dims) and LSH codes,
- * orders rows by bucket and encodes index v1 (v5 for int4 rows). order[row] = position in `embeddings`;
- * the catalog must be written in this order.
+ * orders rows by bucket and encodes index v1 (v5 for int4 rows). order[row] = position in `embeddings`
+ * (the catalog keeps album order: publishResident.ts maps each row to its catalog position).
  */
 export async function assembleIndex(
   embeddings: Float32Array[],

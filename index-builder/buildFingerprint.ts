@@ -4,7 +4,7 @@ import { parseManifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
 import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
 import { contentHash } from './contentAddress';
-import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { MANIFEST_FILE, MEDIA_FOLDERS } from '../storage/dataDirNames';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
 import type { PublishSettings } from './publishSettings';
@@ -109,7 +109,7 @@ export async function findUpToDateBuild(
     }
     const items = await (await openCollection(manifest, fileDataSource(outDir))).everyItem();
     const present = new Set<string>();
-    for (const sub of ['thumbs', 'originals']) {
+    for (const sub of MEDIA_FOLDERS) {
       for (const name of await readdir(join(outDir, sub))) present.add(`${sub}/${name}`);
     }
     return items.every((it) => present.has(it.thumb) && present.has(it.original)) ? report : undefined;

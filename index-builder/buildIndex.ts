@@ -53,19 +53,25 @@ export function defaultCacheDir(modelId: string): string {
   return join(REPO_ROOT, 'generated', 'cache', 'embeddings', safeFileName(modelId));
 }
 
-/** The embedding cache of one model's weights, in `cacheDir` (default: defaultCacheDir). */
+/**
+ * The embedding cache file of one model's weights, in `cacheDir` (default: defaultCacheDir). Named
+ * after the model's bytes too: a spec whose id stays the same over new weights must not be served
+ * the old weights' embeddings.
+ */
+export function modelCacheFile(cacheDir: string | undefined, spec: ModelSpec, modelSha256: string): string {
+  return join(
+    cacheDir ?? defaultCacheDir(spec.id),
+    `${safeFileName(spec.id)}.${hash16(modelSha256)}.embeddings`,
+  );
+}
+
+/** The embedding cache of one model's weights (modelCacheFile). */
 export function openModelCache(
   cacheDir: string | undefined,
   spec: ModelSpec,
   modelSha256: string,
 ): Promise<EmbeddingCache> {
-  // Named after the model's bytes too: a spec whose id stays the same over new weights must not
-  // be served the old weights' embeddings.
-  return EmbeddingCache.open(
-    join(cacheDir ?? defaultCacheDir(spec.id), `${safeFileName(spec.id)}.${hash16(modelSha256)}.embeddings`),
-    spec.id,
-    spec.output.dim,
-  );
+  return EmbeddingCache.open(modelCacheFile(cacheDir, spec, modelSha256), spec.id, spec.output.dim);
 }
 
 /**

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { buildIndex, defaultCacheDir } from './buildIndex';
 import type { BuildReport } from './buildReport';
-import { intInRange, nonEmpty } from './cliOptions';
+import { intInRange, nonEmpty } from '../storage/cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';

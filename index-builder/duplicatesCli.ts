@@ -9,7 +9,7 @@ import { MAX_GROUPS_PER_PAGE, type DuplicateGroup, type DuplicateGroupsPage } fr
 import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
 import { printable, printableJson } from '../core/printableText';
-import { nonEmpty } from './cliOptions';
+import { nonEmpty } from '../storage/cliOptions';
 
 /*
  * npm run duplicates -- --index <dir> [--strictness near-identical|very-similar|similar] [--json]:

@@ -99,6 +99,22 @@ describe('EmbeddingCache', () => {
     expect((await EmbeddingCache.open(file, 'other', DIM + 1)).size).toBe(0);
   });
 
+  it('read() gives what builds wrote and never writes: not for another model or dim, nor a torn record', async () => {
+    expect((await EmbeddingCache.read(file, 'm', DIM)).size).toBe(0);
+    const a = await EmbeddingCache.open(file, 'm', DIM);
+    a.set(hashOf('x'), vec(1));
+    a.set(hashOf('y'), vec(2));
+    await a.flush();
+    const torn = Buffer.concat([await readFile(file), Buffer.alloc(7, 1)]);
+    await writeFile(file, torn);
+    const read = await EmbeddingCache.read(file, 'm', DIM);
+    expect([...read.keys()]).toEqual([hashOf('x').slice(0, 32), hashOf('y').slice(0, 32)]);
+    expect(read.get(hashOf('y').slice(0, 32))).toEqual(vec(2));
+    expect((await EmbeddingCache.read(file, 'other', DIM)).size).toBe(0);
+    expect((await EmbeddingCache.read(file, 'm', DIM + 1)).size).toBe(0);
+    expect(await readFile(file)).toEqual(torn);
+  });
+
   it('rejects embeddings of the wrong length and non-hex keys', async () => {
     const a = await EmbeddingCache.open(file, 'm', DIM);
     expect(() => a.set(hashOf('x'), new Float32Array(DIM + 1))).toThrow(/6 values/);

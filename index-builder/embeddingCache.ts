@@ -45,16 +45,26 @@ export class EmbeddingCache {
       await rename(await writtenBeside(file, header), file);
       return cache;
     }
-    const recordBytes = KEY_BYTES + 4 * dim;
-    const whole = Math.floor((bytes.length - header.length) / recordBytes);
-    for (let i = 0; i < whole; i++) {
-      const at = header.length + i * recordBytes;
-      const vector = new Float32Array(bytes.buffer, bytes.byteOffset + at + KEY_BYTES, dim);
-      cache.entries.set(bytes.toString('hex', at, at + KEY_BYTES), vector);
-    }
-    const valid = header.length + whole * recordBytes;
+    const valid = readRecords(bytes, header.length, dim, cache.entries);
     if (valid !== bytes.length) await truncate(file, valid);
     return cache;
+  }
+
+  /**
+   * The embeddings in a cache file, by hash prefix (32 hex), never writing to it: none when the file
+   * is missing or holds another model's or dim's. For measurements that read what builds computed.
+   */
+  static async read(file: string, modelId: string, dim: number): Promise<ReadonlyMap<string, Float32Array>> {
+    const entries = new Map<string, Float32Array>();
+    const header = new EmbeddingCache(file, modelId, dim).header();
+    const bytes = await readPadded(file, (4 - ((header.length + KEY_BYTES) % 4)) % 4);
+    if (
+      bytes !== undefined &&
+      bytes.length >= header.length &&
+      bytes.subarray(0, header.length).equals(header)
+    )
+      readRecords(bytes, header.length, dim, entries);
+    return entries;
   }
 
   get size(): number {
@@ -112,6 +122,21 @@ export class EmbeddingCache {
     id.copy(h, MAGIC.length + 8);
     return h;
   }
+}
+
+/**
+ * Adds the whole records after the header to `entries`, as views into `bytes` (aligned by the caller);
+ * returns where the whole records end (a torn last record is left out).
+ */
+function readRecords(bytes: Buffer, start: number, dim: number, entries: Map<string, Float32Array>): number {
+  const recordBytes = KEY_BYTES + 4 * dim;
+  const whole = Math.floor((bytes.length - start) / recordBytes);
+  for (let i = 0; i < whole; i++) {
+    const at = start + i * recordBytes;
+    const vector = new Float32Array(bytes.buffer, bytes.byteOffset + at + KEY_BYTES, dim);
+    entries.set(bytes.toString('hex', at, at + KEY_BYTES), vector);
+  }
+  return start + whole * recordBytes;
 }
 
 /** A new file next to `file` (same filesystem, so it can be renamed or linked there) holding `bytes`. */

@@ -3,7 +3,8 @@ import { featurize } from '../core/featurize';
 import type { RgbaImage } from '../core/rgbaImage';
 import { makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
 import type { SkippedFile } from './buildReport';
-import { contentHash, hash16 } from './contentAddress';
+import { contentHash } from './contentAddress';
+import { originalName, thumbnailName } from '../storage/dataDirNames';
 import {
   ImageDecodeError,
   decodeImage,
@@ -188,7 +189,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     const embedding = cache.get(hash);
     const viewCount = viewCountOf(hash);
     const views = cachedViews(cache, hash, viewCount);
-    const thumbName = `thumbs/${hash16(hash)}.webp`;
+    const thumbName = thumbnailName(hash);
     const needThumb = !(await writer.has(thumbName));
     let info: ImageInfo;
     let decoded: DecodedImage | undefined;
@@ -215,7 +216,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     if (thumb !== undefined && (await writer.putContentAddressed(thumbName, thumb, false))) {
       result.thumbnailsWritten++;
     }
-    if (await writer.putContentAddressed(`originals/${hash16(hash)}.${ext}`, original.bytes, false)) {
+    if (await writer.putContentAddressed(originalName(hash, ext), original.bytes, false)) {
       result.originalsWritten++;
     }
     // The catalog gives the original's size; the decoded pixels may be shrunk.

@@ -11,6 +11,7 @@ import { fileDataSource } from '../storage/fileDataSource';
 import { buildBothLayouts } from '../testing/bothLayouts';
 import { openDataDir, readDataDirManifest } from './openDataDir';
 import { queryById } from './queryDataDir';
+import { openDuplicates } from './readDuplicates';
 
 /*
  * openDataDir (what `npm run query` opens) reads both layouts through core/openCollection.ts, the reader
@@ -223,6 +224,28 @@ describe('openDataDir', () => {
     // The catalog is read on open; the index when a query first needs it.
     if (file === 'catalog') await expect(openDataDir(dir)).rejects.toThrow(message);
     else await expect((await openDataDir(dir)).collection.transform()).rejects.toThrow(message);
+  });
+
+  it('refuses a damaged or missing model or duplicates file, naming it and the dir', async () => {
+    const dir = await mkdtemp(join(tmp, 'damaged-model-'));
+    await cp(residentDir, dir, { recursive: true });
+    const manifest = await readDataDirManifest(dir);
+    const model = manifest.model.file.path;
+    const bytes = await readFile(join(dir, model));
+    bytes[bytes.length - 9] ^= 0x40;
+    await writeFile(join(dir, model), bytes);
+    await expect(openDataDir(dir)).rejects.toThrow(
+      `model ${model} in ${dir} does not match its manifest entry (size or SHA-256)`,
+    );
+    const duplicates = manifest.duplicates!.file.path;
+    await writeFile(join(dir, duplicates), '{}');
+    await expect(openDuplicates(dir)).rejects.toThrow(
+      `duplicates file ${duplicates} in ${dir} does not match its manifest entry (size or SHA-256)`,
+    );
+    await rm(join(dir, duplicates));
+    await expect(openDuplicates(dir)).rejects.toThrow(
+      `duplicates file ${duplicates} is missing from ${dir}: ENOENT`,
+    );
   });
 
   it('refuses a damaged catalog shard of a resident build, naming the file', async () => {

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimilarityCalibration } from '../core/calibration';
 import type { Collection } from '../core/collection';
-import { parseManifest, type Manifest } from '../core/manifest';
+import { parseManifest, type FileRef, type Manifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
+import { readVerified } from '../core/verifiedRead';
 import { MANIFEST_FILE } from '../storage/dataDirNames';
 import { fileDataSource } from '../storage/fileDataSource';
-import { contentHash } from './contentAddress';
 import type { LoadedModel } from './loadModel';
 
 /** A data dir opened the way the site opens it: manifest first, then core's reader of its layout. */
@@ -49,19 +49,24 @@ export async function readDataDirManifest(dir: string): Promise<Manifest> {
   }
 }
 
+/**
+ * A file `ref` of the manifest in `dir`, read and checked against its entry by core/verifiedRead.ts (as
+ * the site's reader does); errors name what it is (`what`), the file and the dir.
+ */
+export async function readManifestFile(dir: string, ref: FileRef, what: string): Promise<Uint8Array> {
+  try {
+    return await readVerified(fileDataSource(dir), ref);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined)
+      throw new Error(`${what} ${ref.path} is missing from ${dir}: ${code}`, { cause: err });
+    throw new Error(`${what} ${ref.path} in ${dir} does not match its manifest entry (size or SHA-256)`, {
+      cause: err,
+    });
+  }
+}
+
 /** The model is only run for image queries, but a damaged one is reported when the dir is opened. */
 async function checkModelFile(dir: string, manifest: Manifest): Promise<void> {
-  const ref = manifest.model.file;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(dir, ref.path));
-  } catch (err) {
-    throw new Error(
-      `model ${ref.path} is missing from ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      { cause: err },
-    );
-  }
-  if (bytes.length !== ref.bytes || contentHash(bytes) !== ref.sha256) {
-    throw new Error(`model ${ref.path} in ${dir} does not match its manifest entry (size or SHA-256)`);
-  }
+  await readManifestFile(dir, manifest.model.file, 'model');
 }

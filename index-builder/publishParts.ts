@@ -3,7 +3,7 @@ import type { VectorTransform } from '../core/vectorTransform';
 import type { BuildToPublish } from '../storage/publishDataDir';
 import { viewCacheKey } from './augmentedViews';
 import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
-import { hash16 } from './contentAddress';
+import { originalName, thumbnailName } from '../storage/dataDirNames';
 import { MIN_VIEWS, fitTransform, type TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { itemIdsFor } from './itemId';
@@ -60,8 +60,8 @@ function catalogItem(u: ProcessedImage, id: string, meta: SourceMeta): CatalogIt
     id,
     album: u.entry.album,
     name: u.entry.path,
-    thumb: `thumbs/${hash16(u.hash)}.webp`,
-    original: `originals/${hash16(u.hash)}.${u.ext}`,
+    thumb: thumbnailName(u.hash),
+    original: originalName(u.hash, u.ext),
     width: u.width,
     height: u.height,
     bytes: u.entry.size,

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
-import { intInRange, nonEmpty } from './cliOptions';
+import { intInRange, nonEmpty } from '../storage/cliOptions';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { openDataDir } from './openDataDir';
 import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';

@@ -1,6 +1,6 @@
 import type { AugmentPlan } from './augmentedViews';
 import { isSampled, viewCacheKey } from './augmentedViews';
-import { hash16 } from './contentAddress';
+import { originalName, thumbnailName } from '../storage/dataDirNames';
 import type { EmbeddingCache } from './embeddingCache';
 import type { MediaSink, ProcessedImage } from './imagePipeline';
 import type { SourceEntry } from './imageSource';
@@ -38,10 +38,7 @@ export async function recallUnchanged(
   const viewCount = viewCountFor(hash, o.augment);
   const views = cachedViews(o.cache, hash, viewCount);
   if (embedding === undefined || views === undefined) return undefined;
-  const stored = await Promise.all([
-    o.media.has(`thumbs/${hash16(hash)}.webp`),
-    o.media.has(`originals/${hash16(hash)}.${ext}`),
-  ]);
+  const stored = await Promise.all([o.media.has(thumbnailName(hash)), o.media.has(originalName(hash, ext))]);
   if (!stored.every(Boolean)) return undefined;
   return { entry, hash, width, height, ext, embedding, ...(viewCount > 0 ? { views } : {}) };
 }

@@ -24,7 +24,7 @@ import { OnnxGraph, valueInfo } from './onnxGraph';
  * The pooling / embedding head is shared with the TF graph converter (convertShared.ts).
  */
 
-export type { ConvertedModel, Pooling, WeightEncoding } from './convertShared';
+export type { ConvertedModel, WeightEncoding } from './convertShared';
 
 export interface ConvertOptions extends HeadOptions {
   /** Keras layers whose pooled activations form the output (`pooling` is keyed by these names). */

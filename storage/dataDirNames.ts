@@ -76,6 +76,16 @@ const MEDIA_FILE = new RegExp(
   `^(thumbs/[0-9a-f]{16}\\.webp|originals/[0-9a-f]{16}\\.(${ORIGINAL_EXTENSIONS.join('|')}))$`,
 );
 
+/** An image's thumbnail in the data dir, named by the first 16 hex digits of its content hash (SHA-256). */
+export function thumbnailName(contentHash: string): string {
+  return `thumbs/${contentHash.slice(0, 16)}.webp`;
+}
+
+/** An image's original in the data dir: named as its thumbnail, with the stored format's extension. */
+export function originalName(contentHash: string, ext: string): string {
+  return `originals/${contentHash.slice(0, 16)}.${ext}`;
+}
+
 /** Whether a data-dir path (`thumbs/….webp`) is a thumbnail or original the builder wrote. */
 export function ownedMedia(path: string): boolean {
   return MEDIA_FILE.test(path);

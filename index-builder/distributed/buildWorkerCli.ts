@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intInRange } from '../cliOptions';
+import { intInRange } from '../../storage/cliOptions';
 import { DEFAULT_STALL } from './buildQueue';
 import { BuildWorker, DEFAULT_FAILURE_PAUSE_MS } from './buildWorker';
 

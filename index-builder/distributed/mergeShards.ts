@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { SkippedFile } from '../buildReport';
-import { hash16 } from '../contentAddress';
+import { originalName, thumbnailName } from '../../storage/dataDirNames';
 import type { DataDirWriter } from '../../storage/dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
@@ -108,9 +108,9 @@ export class ShardMerge {
     const images = matchToJob(shard, job, this.o, name);
     await Promise.all(
       images.flatMap((u) => [
-        this.copy(job, `thumbs/${hash16(u.hash)}.webp`),
+        this.copy(job, thumbnailName(u.hash)),
         // Originals are checked against the hash the shard gives: a mix-up would publish the wrong file.
-        this.copy(job, `originals/${hash16(u.hash)}.${u.ext}`, u.hash),
+        this.copy(job, originalName(u.hash, u.ext), u.hash),
       ]),
     );
     return { images, skipped: shard.skipped };

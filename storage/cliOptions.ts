@@ -1,6 +1,14 @@
 import { InvalidArgumentError } from 'commander';
 
-/** A commander parser for integers within [min, max], with a message naming the bounds. */
+/*
+ * Commander option parsers shared by the builder's CLIs and `npm run deploy` (storage/ is what the two
+ * share; neither imports the other).
+ */
+
+/**
+ * A commander parser for integers within [min, max], with a message naming the bounds. Only decimal
+ * digits: `Number()` would also take `0x10`, `1e1` or `0b11`, which nobody means as a count.
+ */
 export function intInRange(min: number, max: number): (value: string) => number {
   return (value: string) => {
     if (!/^\d+$/.test(value.trim()))
@@ -12,8 +20,9 @@ export function intInRange(min: number, max: number): (value: string) => number 
 }
 
 /**
- * A commander parser for a path or location: an empty value (an unset shell variable, usually) would
- * otherwise mean the current folder, and a build would index or write whatever is there.
+ * A commander parser for a path, location or name: an empty value (an unset shell variable, usually)
+ * would otherwise mean the current folder (a build would index or write whatever is there, deploy would
+ * publish it) or no bucket.
  */
 export function nonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset variable?)');
