@@ -1,3 +1,4 @@
+import { queryRows } from './queryRows';
 import type { Browser } from '@playwright/test';
 import { openSite } from './benchSite';
 import { FLOAT_SCAN_WORKER_SOURCE } from './floatScanWorker';
@@ -62,8 +63,7 @@ export async function albumQueryBench(
   // Isolated: Chromium's performance.now() is then coarsened to 5 µs instead of 100 µs.
   const site = await openSite(browser, distDir, input.dir, true);
   try {
-    const step = Math.max(1, Math.floor(input.count / queryCount));
-    const rows = Array.from({ length: Math.min(queryCount, input.count) }, (_, i) => i * step);
+    const rows = queryRows(input.count, queryCount);
     const ids = rows.map((r) => input.ids[r]);
     const lookalike = await site.page.evaluate(
       async ([queryIds, k, warmup]) => {

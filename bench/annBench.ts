@@ -1,3 +1,4 @@
+import { queryRows as drawQueryRows } from './queryRows';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -80,8 +81,8 @@ function timeQueries(
 
 interface UsearchModule {
   Index: new (o: { metric: string; connectivity: number; dimensions: number; quantization: string }) => {
-    add(keys: BigUint64Array, vectors: Float32Array): void;
-    search(v: Float32Array, k: number): { keys: BigUint64Array };
+    add(keys: BigUint64Array, vectors: Float32Array, threads: number): void;
+    search(v: Float32Array, k: number, threads: number): { keys: BigUint64Array };
     save(file: string): void;
   };
 }
@@ -108,8 +109,7 @@ export async function annBench(
   const dim = embeddings[0].length;
   const flat = new Float32Array(count * dim);
   embeddings.forEach((e, i) => flat.set(e, i * dim));
-  const step = Math.max(1, Math.floor(count / queryCount));
-  const queryRows = Array.from({ length: Math.min(queryCount, count) }, (_, i) => i * step);
+  const queryRows = drawQueryRows(count, queryCount);
   const exact = queryRows.map((r) => exactTopK(flat, dim, r));
   const vec = (r: number) => flat.subarray(r * dim, (r + 1) * dim);
   const withoutSelf = (row: number, hits: number[]) => hits.filter((h) => h !== row).slice(0, K);
@@ -160,6 +160,8 @@ export async function annBench(
         index.add(
           BigUint64Array.from({ length: count }, (_, i) => BigInt(i)),
           flat,
+          // One thread, as the other libraries build: its default (0) takes every core.
+          1,
         );
         const buildMs = performance.now() - t;
         const file = path.join(work, 'index.usearch');
@@ -167,7 +169,7 @@ export async function annBench(
         const q = timeQueries(queryRows, (r) =>
           withoutSelf(
             r,
-            Array.from(index.search(vec(r), K + 1).keys, (k) => Number(k)),
+            Array.from(index.search(vec(r), K + 1, 1).keys, (k) => Number(k)),
           ),
         );
         rows.push({

@@ -144,7 +144,11 @@ export async function devSetBench(
       { root, settings: { cacheDir: path.join(root, 'embeddings') } },
       log,
     );
-    return { data: 'tiny', ...both, unavailable: { photos: 'quick mode', textures: 'quick mode' } };
+    return {
+      data: 'tiny',
+      ...both,
+      unavailable: { photos: 'quick mode', 'photos-unseen': 'quick mode', textures: 'quick mode' },
+    };
   }
   const root = DEV_SETS_DIR;
   const missing = () => DEV_SET_NAMES.filter((s) => !existsSync(manifestPath(root, s)));

@@ -272,7 +272,7 @@ describe("the bench's dev-set part, quick mode", () => {
     async () => {
       const r = await devSetBench(true, work, () => {});
       expect(r.data).toBe('tiny');
-      expect(Object.keys(r.unavailable).sort()).toEqual(['photos', 'textures']);
+      expect(Object.keys(r.unavailable).sort()).toEqual(['photos', 'photos-unseen', 'textures']);
       expect(nonFinite(r, 'devSets')).toEqual([]);
       expect(r.previous).toBeDefined();
       if (r.previous === undefined || 'error' in r.previous)

@@ -132,7 +132,12 @@ export async function qualityBench(quick: boolean, log: (m: string) => void): Pr
   };
   const result: QualityRow[] = [
     row(`${set.modelId}, float32 embedding`, 4 * set.dim, await crossVendor(set, model)),
-    row(`${set.modelId}, index int8 vector (exact scan)`, DEFAULT_DIMS, await crossVendor(set, model, int8)),
+    // Not the shipped rows (256 int4 dims, learned from edited copies: the development sets measure those).
+    row(
+      `${set.modelId}, int8 vector under a whitened PCA (exact scan)`,
+      DEFAULT_DIMS,
+      await crossVendor(set, model, int8),
+    ),
     row('colour histogram 8×8×8 (baseline)', 4 * 512, await crossVendor(set, histograms)),
   ];
   const queriesPerVendor = Object.fromEntries(

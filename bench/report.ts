@@ -48,12 +48,29 @@ function targets(r: BenchResults): string[] {
   const mobilenet = r.ownImage.ok
     ? r.ownImage.data.rows.filter((x) => x.model.startsWith('MobileNetV2'))
     : [];
+  // Judged on photo-sized queries, what a visitor's own image usually is; runs without them had emoji only.
+  const photos = mobilenet.filter((x) => queryKind(x) === 'photo');
+  const judged = photos.length > 0 ? photos : mobilenet;
+  const emoji = mobilenet.filter((x) => queryKind(x) === 'emoji');
   out.push(
-    mobilenet.length > 0
-      ? `- Own-image query with the default model p50 ≤ 40 ms with 2 threads on ${r.machine.cores} cores: ${mobilenet.map((x) => `${f(x.roundTrip.p50, 1)} ms with ${x.threads} thread(s)`).join(', ')} — ${mobilenet.filter((x) => x.threads === 2).every((x) => x.roundTrip.p50 <= 40) ? 'met' : 'not met'}${whileReadingAhead(mobilenet)}.`
+    judged.length > 0
+      ? `- Own-image query with the default model p50 ≤ 40 ms with 2 threads on ${r.machine.cores} cores, ${photos.length > 0 ? `photo-sized queries (sent at ${sentSize(photos[0])})` : '64 × 64 emoji queries (no photo-sized ones in this run)'}: ${judged.map((x) => `${f(x.roundTrip.p50, 1)} ms with ${x.threads} thread(s)`).join(', ')} — ${judged.filter((x) => x.threads === 2).every((x) => x.roundTrip.p50 <= 40) ? 'met' : 'not met'}${whileReadingAhead(judged)}${photos.length > 0 && emoji.length > 0 ? `. With 64 × 64 emoji: ${emoji.map((x) => `${f(x.roundTrip.p50, 1)} ms with ${x.threads} thread(s)`).join(', ')}` : ''}.`
       : '- Own-image query: not measured.',
   );
   return out;
+}
+
+/** What a row's queries were: results from before photo-sized queries were measured had emoji only. */
+const queryKind = (x: OwnImageResult) => x.queryImages?.kind ?? 'emoji';
+
+/** The size the page sent a row's queries at: one size, or the range by pixel count. */
+function sentSize(x: OwnImageResult): string {
+  const q = x.queryImages;
+  if (q === undefined) return '64 × 64';
+  const one = (s: { width: number; height: number }) => `${s.width} × ${s.height}`;
+  return q.smallest.width === q.largest.width && q.smallest.height === q.largest.height
+    ? one(q.smallest)
+    : `${one(q.smallest)} to ${one(q.largest)}`;
 }
 
 /** The own-image queries made before the app's background preload ended, where measured. */
@@ -190,22 +207,29 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
   if (!s.ok) return [...out, ...missing(s)];
   const rows = s.data.rows;
   out.push(
-    '`searchByPixels` with emoji images the collection does not hold (Google art), decoded on the page first; the ' +
-      'time covers featurize + search + worker round trip. 1 thread = served without COOP/COEP (like S3 on a first ' +
+    '`searchByPixels` with image files decoded on the page first, as the app decodes a picked file (`decodeImage`: ' +
+      'upright, shrunk to 1024 px on the long side; the decode is not in the times). ' +
+      querySources(rows) +
+      ' The time covers featurize + search + worker round trip; preprocessing in the worker (resizing to the ' +
+      "model's input) grows with the pixels sent, so photo-sized queries cost more than small ones. " +
+      '1 thread = served without COOP/COEP (like S3 on a first ' +
       'visit), 2 threads = cross-origin isolated (serve.ts `isolationHeaders`). First query = model download, runtime ' +
-      "start and session creation included. Then 20 queries while the app's background preload still reads its catalog " +
+      "start and session creation included. Then up to 20 queries while the app's background preload still reads its catalog " +
       "(the preload waits while a query runs, and their results' catalog shards are read then), and " +
       "the timed queries (p50, p95, in worker) after the preload has finished, the steady state a visitor's tab " +
       'reaches, as in area 1. ResNet-50 is the generated int8 stand-in (`npm run generate-resnet50`, ' +
       'prepare-model, its own data dir).',
     '',
-    '| model | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while preloading p50 ms | vs MobileNetV2 same threads (p50) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | query images (px sent) | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while preloading p50 ms | vs MobileNetV2 same threads and images (p50) |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const x of rows) {
-    const base = rows.find((y) => y.threads === x.threads && y.model.startsWith('MobileNetV2')) ?? x;
+    const base =
+      rows.find(
+        (y) => y.threads === x.threads && queryKind(y) === queryKind(x) && y.model.startsWith('MobileNetV2'),
+      ) ?? x;
     out.push(
-      `| ${x.model} | ${x.threads} | ${x.executionProvider ?? '–'} | ${mb(x.modelBytes)} | ${x.queries} | ${f(x.roundTrip.p50, 1)} | ${f(x.roundTrip.p95, 1)} | ${f(x.inWorker.p50, 1)} | ${f(x.firstQueryMs, 0)} | ${x.whilePreloading ? f(x.whilePreloading.p50, 1) : '–'} | ${ratio(x.roundTrip.p50, base.roundTrip.p50)} |`,
+      `| ${x.model} | ${queryKind(x)} (${sentSize(x)}) | ${x.threads} | ${x.executionProvider ?? '–'} | ${mb(x.modelBytes)} | ${x.queries} | ${f(x.roundTrip.p50, 1)} | ${f(x.roundTrip.p95, 1)} | ${f(x.inWorker.p50, 1)} | ${f(x.firstQueryMs, 0)} | ${x.whilePreloading ? f(x.whilePreloading.p50, 1) : '–'} | ${ratio(x.roundTrip.p50, base.roundTrip.p50)} |`,
     );
   }
   const decodes = rows.filter((x) => x.photoDecode !== undefined);
@@ -219,17 +243,19 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
         `p50 ${p50s.join(', ')} over ${d.ms.n} decodes after the timed queries.`,
     );
   }
-  const models = [...new Set(rows.map((x) => x.model))];
-  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c'];
-  const series: Series[] = models.map((m, i) => ({
+  const lines = [...new Set(rows.map((x) => `${x.model}, ${queryKind(x)}`))];
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+  const series: Series[] = lines.map((m, i) => ({
     label: `${m} p50`,
     color: colors[i % colors.length],
     line: true,
-    points: rows.filter((x) => x.model === m).map((x) => ({ x: x.threads, y: x.roundTrip.p50 })),
+    points: rows
+      .filter((x) => `${x.model}, ${queryKind(x)}` === m)
+      .map((x) => ({ x: x.threads, y: x.roundTrip.p50 })),
   }));
   plots['benchmarks-featurize.svg'] = svgPanels([
     {
-      title: 'Own-image query (featurize + search) per model and threads',
+      title: 'Own-image query (featurize + search) per model, query images and threads',
       xLabel: 'WASM threads',
       yLabel: 'ms per query (p50)',
       xRange: [0, Math.max(...rows.map((x) => x.threads)) + 1],
@@ -239,6 +265,19 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
   ]);
   out.push('', '![featurize time per model and thread count](benchmarks-featurize.svg)');
   return out;
+}
+
+/** Where each kind of query image came from (results without the field: the emoji of earlier runs). */
+function querySources(rows: OwnImageResult[]): string {
+  const kinds = [...new Set(rows.map(queryKind))];
+  const said = kinds.map((kind) => {
+    const q = rows.find((x) => queryKind(x) === kind)?.queryImages;
+    const source = q?.source ?? "Google's emoji art (64 × 64 PNG)";
+    return kind === 'emoji'
+      ? `Emoji: ${source}; the demo collection holds these same files (found like any image: a query does the same work).`
+      : `Photos: ${source}, which the collection does not hold; the queries a visitor usually makes.`;
+  });
+  return said.join(' ');
 }
 
 function builder(r: BenchResults): string[] {
@@ -416,7 +455,7 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
   );
   if (d.data === 'tiny')
     out.push(
-      '_Quick mode: a tiny emoji set made from the emoji packages (no apt); photos and textures are full-mode only._',
+      '_Quick mode: a tiny emoji set made from the emoji packages (no apt); photos, photos-unseen and textures are full-mode only._',
       '',
     );
   const sets = shipped.sets;
@@ -458,7 +497,12 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       'area, rotate5 = 5°, crop50 = half the area at a corner, resize200 = long side 200 px, jpeg10 = quality 10, ' +
       'dark30 = brightness 0.7, desat = saturation 0.5, grey = greyscale, harsh = brightness 0.7 + saturation 0.6 + ' +
       '200 px + JPEG q15, random = a seeded mix of edits); the gallery holds light/dark variants of the same ' +
-      'wallpaper, which are the hard negatives. textures: P@4 = share of a crop’s top 4 (itself excluded) cut from ' +
+      'wallpaper, which are the hard negatives. These are the kinds of edit the builder makes of a sample of the ' +
+      'collection to learn its transform from (index-builder/imageEdits.ts), of these very wallpapers, so the photos ' +
+      'figures are those of edits it was taught. photos-unseen: the same gallery queried by edits it never makes ' +
+      '(scripts/unseenEdits.ts; each saved as JPEG q90): blur = Gaussian, σ = long side / 400; mirror = flipped ' +
+      'left to right; frame = a white border of 8 % of the long side; caption = a dark band over the bottom fifth; ' +
+      'shear = skewed by 0.2, black corners; noise = Gaussian, σ = 25; mixed = mirror + frame + caption + noise σ 15. textures: P@4 = share of a crop’s top 4 (itself excluded) cut from ' +
       'the same texture. – = not measured.',
     '',
   );
@@ -510,7 +554,7 @@ function firstVisit(r: BenchResults): string[] {
     ...new Set([...Object.keys(d.first.bytesByKind), ...Object.keys(d.repeatOffline.bytesByKind)]),
   ];
   out.push(
-    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB). Bytes are the served files' sizes on disk, uncompressed (\`npm run serve\` and S3 send the compressible ones gzip-encoded, so fewer bytes cross the wire); the app starts its background loads (model preload, the service worker's precache of the shell with the ~14 MB runtime) once the page has shown its first content (src/loading/firstContent.ts), so they are among these bytes only when they started before the first result was seen.${samplesNote(d.first.samples?.length)}`,
+    `Navigation straight to an album image's results (\`${d.url}\`, ${d.collection} images), time from navigation start to the first result tile (the page's clock). First visit: a fresh browser profile. ${repeatHow(d.repeatSamples)} Bytes are the served files' sizes on disk, uncompressed (\`npm run serve\` and S3 send the compressible ones gzip-encoded, so fewer bytes cross the wire); the app starts its background loads (model preload, the service worker's precache of the shell with the ~14 MB runtime) once the page has shown its first content (src/loading/firstContent.ts), so they are among these bytes only when they started before the first result was seen.${samplesNote(d.first.samples?.length)}${repeatNote(d.repeatSamples)}`,
     '',
     `| visit | ms to first result | requests | bytes | ${kinds.join(' | ')} |`,
     `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}`,
@@ -534,6 +578,20 @@ function firstVisit(r: BenchResults): string[] {
 function samplesNote(count: number | undefined): string {
   return count !== undefined && count > 1
     ? ` Times of first visits are the median of ${count} visits, each in a fresh profile (every visit's time is in results.json); bytes and requests are one visit's.`
+    : '';
+}
+
+/** What the repeat visit was: in older results (no samples), a tab opened while the first one was still open. */
+function repeatHow(samples: number[] | undefined): string {
+  return samples === undefined
+    ? "Repeat: a new tab in the same profile after the server has been stopped (service worker + IndexedDB), opened while the first visit's tab was still open, its service worker running."
+    : "Repeat: a new tab in the same profile after the server has been stopped and the first visit's tab closed, with the service worker stopped as the browser stops an idle one, so that the visit starts it again (checked; it serves the shell, IndexedDB the data).";
+}
+
+/** How the repeat visit's time was taken, when it was visited more than once. */
+function repeatNote(samples: number[] | undefined): string {
+  return samples !== undefined && samples.length > 1
+    ? ` The repeat visit's time is the median of ${samples.length} visits (${f(Math.min(...samples), 0)}–${f(Math.max(...samples), 0)} ms), each with the service worker stopped before it.`
     : '';
 }
 
@@ -573,7 +631,7 @@ function annLibraries(r: BenchResults): string[] {
   if (!s.ok) return [...out, ...missing(s)];
   const d = s.data;
   out.push(
-    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are its default index's for this many images (the learned transform's rows, scanned exactly: 128 int8 dims, or 256 int4 dims from 6,144 images), so its recall against the raw float ranking counts that compression; [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
+    `The same ${d.count} ${d.dim}-d vectors (${d.source}) in each library, in one Node process; ${d.queries} album-image queries (the row itself left out), k = 10; recall against the exact float32 cosine top-10. Bytes per image = the saved index file ÷ rows (Lookalike's includes its PCA transform). Lookalike's vectors are its default index format for this many images (128 int8 dims, or 256 int4 dims from 6,144 images, scanned exactly) under a whitened PCA fitted on these vectors — not the learned transform, which needs the images to make edited copies of — so its recall against the raw float ranking counts that compression. Every library builds and queries on one thread (usearch's default would take every core); [index-tradeoff.md](index-tradeoff.md) has its recall against its own exact scan.`,
     '',
     '| library | bytes/image | build s | query p50 ms | p95 ms | recall@10 | vs Lookalike bytes |',
     '|---|---:|---:|---:|---:|---:|---:|',

@@ -32,7 +32,13 @@ import { devSetBench } from './devSetBench';
 import { DEMO_DATA_DIR, demoAlbumInput } from './demoDataDir';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 import { buildModelDataDir, preparedResnet50 } from './modelDataDir';
-import { benchPhoto, ownImageBench, type OwnImageResult } from './ownImageBench';
+import {
+  benchPhoto,
+  ownImageBench,
+  photoQueries,
+  type OwnImageResult,
+  type QueryImageSet,
+} from './ownImageBench';
 import { machineInfo } from './machine';
 import { writeReport } from './report';
 import { BENCH_SECTIONS, type BenchResults, type Section } from './results';
@@ -219,37 +225,51 @@ try {
       const resnetSpec = await preparedResnet50(path.join(work, 'resnet50-model'));
       const resnetDir = path.join(work, 'resnet50-data');
       const resnet = await buildModelDataDir(fixtureImages, resnetDir, resnetSpec);
-      // Query images the collections do not hold: Google's art, every n-th emoji.
+      // Emoji: Google's art, every n-th emoji (the demo holds these files too; a query's work is the same).
       const pool = emojiImages('google');
-      const pick = (n: number) =>
-        Array.from({ length: n }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / n)].file);
+      const pick = (n: number): QueryImageSet => ({
+        kind: 'emoji',
+        source: "Google's emoji art (emoji-datasource-google, 64 × 64 PNG, evenly spaced)",
+        files: Array.from({ length: n }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / n)].file),
+      });
+      // Photos: what a visitor's own image usually is; the page shrinks them to 1024 px as it would.
+      const photos = (n: number) => photoQueries(quick, n, work);
       const configs = [
         {
           label: 'MobileNetV2 1.4 mid + companion (default)',
           dir: mobilenetDir,
           info: mobilenet,
-          files: pick(quick ? 12 : 100),
+          inputs: [pick(quick ? 12 : 100), await photos(quick ? 3 : 100)],
         },
-        { label: 'ResNet-50 int8 (generated)', dir: resnetDir, info: resnet, files: pick(quick ? 3 : 30) },
+        {
+          label: 'ResNet-50 int8 (generated)',
+          dir: resnetDir,
+          info: resnet,
+          // Quick runs keep the photo rows to the default model, which the own-image target is about.
+          inputs: quick ? [pick(3)] : [pick(30), await photos(30)],
+        },
       ];
       const rows: OwnImageResult[] = [];
       const photo = await benchPhoto();
       for (const c of configs) {
-        for (const isolated of [false, true]) {
-          const r = await ownImageBench(
-            await browser(),
-            distDir,
-            c.dir,
-            { label: c.label, ...c.info },
-            c.files,
-            isolated,
-            // Decoding does not depend on the model: timed with the default's rows.
-            c === configs[0] ? photo : undefined,
-          );
-          log(
-            `  ${c.label}, ${r.threads} thread(s), ${r.executionProvider}: p50 ${r.roundTrip.p50.toFixed(1)} ms`,
-          );
-          rows.push(r);
+        for (const input of c.inputs) {
+          for (const isolated of [false, true]) {
+            const r = await ownImageBench(
+              await browser(),
+              distDir,
+              c.dir,
+              { label: c.label, ...c.info },
+              input,
+              isolated,
+              // Decoding does not depend on the model or the queries: timed with the default's emoji rows.
+              c === configs[0] && input === c.inputs[0] ? photo : undefined,
+            );
+            const q = r.queryImages!;
+            log(
+              `  ${c.label}, ${input.kind} (${q.largest.width} × ${q.largest.height} px at most), ${r.threads} thread(s), ${r.executionProvider}: p50 ${r.roundTrip.p50.toFixed(1)} ms`,
+            );
+            rows.push(r);
+          }
         }
       }
       return { k: 10, rows };

@@ -1,3 +1,4 @@
+import { queryRows } from './queryRows';
 import type { Browser } from '@playwright/test';
 import { decodeVector } from '../core/catalogShards';
 import { defaultProbe, probeCells } from '../core/cellSearch';
@@ -33,7 +34,7 @@ export interface ShardedQueryResult {
    */
   warmDirectory: { latency: LatencySummary; bytes: LatencySummary; requests: LatencySummary };
   /**
-   * Queries run after the warm-directory ones, in the same page, chosen (in Node, by the probe rule)
+   * Queries run first in the page once its directory is loaded, chosen (in Node, by the probe rule)
    * so that none of their cells was read before in the session: every cell comes over the network.
    * The worker's cell cache fills as a session goes on; these are the queries it cannot help.
    */
@@ -79,9 +80,7 @@ export async function shardedQueryBench(
   const opened = await openCollection(manifest, fileDataSource(dir));
   if (!(opened instanceof ShardedCollection)) throw new Error(`${dir} is not a sharded build`);
   const node = opened.reader;
-  const positions = Array.from({ length: queryCount }, (_, i) =>
-    Math.floor(((i + 0.5) * count) / queryCount),
-  );
+  const positions = queryRows(count, queryCount);
   const items = await Promise.all(positions.map((p) => node.itemsAt(p, 1).then((it) => it[0])));
   log(`  exact top-${K} in Node for ${queryCount} queries (every cell)`);
   const exact: string[][] = [];
@@ -92,11 +91,13 @@ export async function shardedQueryBench(
     nodeDefault.push((await fresh.searchById(item.id, K)).results.map((r) => r.id));
   }
   const ids = items.map((it) => it.id);
-  // Queries whose cells are all new to the session: drawn at random, each kept when none of its
-  // cells is among those the warm-directory queries or the ones kept before it read.
+  // Queries whose cells are all new to the session: drawn at random, each kept when none of its cells
+  // is among those the ones kept before it read, and timed first in the session. (Excluding the
+  // warm-directory queries' cells too left none at all once those queries were spread over the
+  // collection, as they now are: queryRows.)
   const probesOf = (it: ShardedItem) =>
     probeCells(node.head, decodeVector(it.vector!), defaultProbe(node.count));
-  const seen = new Set(items.flatMap(probesOf));
+  const seen = new Set<number>();
   const unseenIds: string[] = [];
   const next = mulberry32(7);
   for (let tries = 0; tries < 50 * unseenCount && unseenIds.length < unseenCount; tries++) {
@@ -164,6 +165,7 @@ export async function shardedQueryBench(
       }
       return out;
     };
+    const unseen = await timed(unseenIds);
     const { ms, bytes, requests: perQueryRequests, got } = await timed(ids);
     const repeat = await site.page.evaluate(
       async ([qids, k]) => {
@@ -177,7 +179,6 @@ export async function shardedQueryBench(
       },
       [ids, K] as const,
     );
-    const unseen = await timed(unseenIds);
     const indexUrl = new URL(`data/${manifest.index.path}`, site.server.url).href;
     const rangeRequestMs = {
       chromium: summarize(await site.page.evaluate(rangeRoundTrips, indexUrl)).p50,

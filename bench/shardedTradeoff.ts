@@ -5,6 +5,7 @@
  * reads, for random-hyperplane buckets (query-directed multi-probe over the first B code bits) and
  * for k-means cells of several sizes (nearest centroids first), plus the Range requests that takes.
  */
+import { queryRows } from './queryRows';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
@@ -90,7 +91,7 @@ async function measure(
   rowsPerCell: number[],
 ): Promise<Row[]> {
   const n = vectors.length / dims;
-  const queries = Array.from({ length: QUERIES }, (_, i) => Math.floor(((i + 0.5) * n) / QUERIES));
+  const queries = queryRows(n, QUERIES);
   const identity = Uint32Array.from({ length: n }, (_, i) => i);
   const all = cellsOf(vectors, dims, identity, Uint32Array.of(0, n));
   const q = (i: number) => vectors.subarray(i * dims, (i + 1) * dims);

@@ -26,6 +26,9 @@ describe('parseModelSpec', () => {
     [{ ...valid, specVersion: 2 }, /model spec format version 2 is newer/],
     [{ ...valid, specVersion: 0 }, /specVersion must be 1/],
     [{ ...valid, id: '' }, /id must be a non-empty string/],
+    // Accepted before the spec used core/jsonChecks.ts: no text form (an id names files and caches).
+    [{ ...valid, id: 'model-\uD800' }, /id is not well-formed text \(a lone UTF-16 surrogate\)/],
+    [withInput({ width: 2 ** 53 }), /input.width must be a positive integer/],
     [{ ...valid, file: 3 }, /file must be a non-empty string/],
     [{ ...valid, input: undefined }, /input must be an object/],
     [withInput({ layout: 'CHW' }), /input.layout must be one of 'NCHW', 'NHWC'/],

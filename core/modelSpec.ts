@@ -1,4 +1,10 @@
 import { rejectNewerVersion } from './formatVersion';
+import {
+  isRecord,
+  nonEmptyString as checkedString,
+  positiveInt as checkedPositiveInt,
+  record,
+} from './jsonChecks';
 
 /** Describes an ONNX image-embedding model and exactly how pixels must be prepared for it. */
 export interface ModelSpec {
@@ -26,25 +32,17 @@ export interface ModelSpec {
 const FITS = ['center-crop', 'letterbox', 'stretch'] as const;
 const LAYOUTS = ['NCHW', 'NHWC'] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function fail(path: string, message: string): never {
   throw new Error(`invalid model spec: ${path} ${message}`);
 }
 
+// The shared checks (jsonChecks.ts): strings must be well-formed text, integers safe.
 function nonEmptyString(obj: Record<string, unknown>, key: string, path: string): string {
-  const v = obj[key];
-  if (typeof v !== 'string' || v.length === 0) fail(`${path}${key}`, `must be a non-empty string`);
-  return v;
+  return checkedString(obj[key], `${path}${key}`, fail);
 }
 
 function positiveInt(obj: Record<string, unknown>, key: string, path: string): number {
-  const v = obj[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
-    fail(`${path}${key}`, 'must be a positive integer');
-  return v;
+  return checkedPositiveInt(obj[key], `${path}${key}`, fail);
 }
 
 function finiteNumber(obj: Record<string, unknown>, key: string, path: string): number {
@@ -82,20 +80,18 @@ function triple(
 
 /** Validates parsed JSON and returns a fresh, well-typed ModelSpec; throws an Error naming the bad field. */
 export function parseModelSpec(json: unknown): ModelSpec {
-  if (!isRecord(json)) fail('', 'must be a JSON object');
+  if (!isRecord(json)) fail('(root)', 'must be a JSON object');
   rejectNewerVersion('model spec', json.specVersion, 1);
   if (json.specVersion !== 1) fail('specVersion', `must be 1, got ${JSON.stringify(json.specVersion)}`);
   const id = nonEmptyString(json, 'id', '');
   const file = nonEmptyString(json, 'file', '');
-  const input = json.input;
-  if (!isRecord(input)) fail('input', 'must be an object');
+  const input = record(json.input, 'input', fail);
   const p = 'input.';
   const cropFraction = finiteNumber(input, 'cropFraction', p);
   if (cropFraction <= 0 || cropFraction > 1) fail('input.cropFraction', 'must be in (0, 1]');
   const scale = finiteNumber(input, 'scale', p);
   if (scale <= 0) fail('input.scale', 'must be > 0');
-  const output = json.output;
-  if (!isRecord(output)) fail('output', 'must be an object');
+  const output = record(json.output, 'output', fail);
   return {
     specVersion: 1,
     id,

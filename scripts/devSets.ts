@@ -45,6 +45,7 @@ import {
 } from '../bench/devSetManifest';
 import { encodeEdited, randomEdits, type ImageEdit } from '../index-builder/imageEdits';
 import { decodeRgba, skinToneFacet } from '../models/research/emojiDataset';
+import { UNSEEN_EDITS, applyUnseenEdit } from './unseenEdits';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO_IMAGES = path.join(REPO_ROOT, 'generated', 'demo-images');
@@ -58,6 +59,7 @@ const PACKAGES = {
 /** Bump to rebuild a set when the recipe changes. */
 const RECIPE = {
   photos: 'photos-v2',
+  'photos-unseen': 'photos-unseen-v1',
   textures: 'textures-v3',
   emoji: 'emoji-v2',
   'emoji-facebook': 'emoji-facebook-v2',
@@ -401,6 +403,62 @@ async function buildPhotos(force: boolean): Promise<void> {
     inputs,
   );
   log(`photos: ${sources.length} originals + ${distractorCount} distractors, ${queries.length} queries`);
+}
+
+// ---------------------------------------------------------------- photos-unseen
+
+/**
+ * The photos set's gallery (originals and distractors, not copied), queried by edits the builder's
+ * views never make (scripts/unseenEdits.ts), each made from the original as the gallery holds it.
+ */
+async function buildPhotosUnseen(force: boolean): Promise<void> {
+  const photosManifest = manifestPath(DEV_SETS_DIR, 'photos');
+  if (!existsSync(photosManifest)) {
+    log('photos-unseen: SKIPPED, the photos set is missing (it needs apt; see above)');
+    return;
+  }
+  const photos = parseDevSetManifest(JSON.parse(readFileSync(photosManifest, 'utf8')), photosManifest);
+  const inputs = sha256(readFileSync(photosManifest));
+  if (!force && upToDate('photos-unseen', inputs)) {
+    log('photos-unseen: up to date');
+    return;
+  }
+  const root = path.join(DEV_SETS_DIR, 'photos-unseen');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const [split] = photos.splits;
+  const originals = Object.entries(split.labels).sort(([a], [b]) => byName(a, b));
+  const limit = pLimit(2);
+  const queries: DevSetQuery[] = [];
+  await Promise.all(
+    originals.map(([key, label]) =>
+      limit(async () => {
+        const image = await decodeRgba(path.join(DEV_SETS_DIR, split.gallery, key));
+        for (const edit of UNSEEN_EDITS) {
+          const rel = `photos-unseen/queries/${edit}/${label}.jpg`;
+          mkdirSync(path.dirname(path.join(DEV_SETS_DIR, rel)), { recursive: true });
+          writeFileSync(
+            path.join(DEV_SETS_DIR, rel),
+            await applyUnseenEdit(image, edit, seedOf(`${edit}:${label}`)),
+          );
+          queries.push({ file: rel, label, group: edit });
+        }
+      }),
+    ),
+  );
+  queries.sort((a, b) => byName(a.group, b.group) || byName(a.file!, b.file!));
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'photos-unseen',
+      description:
+        `the photos set's gallery (${originals.length} wallpapers + distractors); ${queries.length} queries = ` +
+        `${UNSEEN_EDITS.length} edits the builder's views never make (${UNSEEN_EDITS.join(', ')}) of each wallpaper.`,
+      splits: [{ name: 'photos-unseen', gallery: split.gallery, labels: split.labels, queries }],
+    },
+    inputs,
+  );
+  log(`photos-unseen: ${queries.length} queries over the photos gallery`);
 }
 
 // ---------------------------------------------------------------- textures
@@ -769,6 +827,7 @@ async function main(argv: string[]): Promise<void> {
     if (set === 'emoji') buildEmoji(force);
     else if (set === 'emoji-facebook') buildEmojiFacebook(force);
     else if (set === 'photos') await buildPhotos(force);
+    else if (set === 'photos-unseen') await buildPhotosUnseen(force);
     else await buildTextures(force);
     log(`${set}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }

@@ -85,7 +85,7 @@ async function sourceDenyingEndpoint(): Promise<{ endpoint: string; server: Serv
 async function shardDamagingEndpoint(
   times: number,
   job = /job-\d+/,
-): Promise<{ endpoint: string; server: Server; damaged(): number }> {
+): Promise<{ endpoint: string; close(): void; damaged(): number }> {
   const upstream = new URL(s3.endpoint);
   let damaged = 0;
   const server = createServer((req, res) => {
@@ -111,7 +111,18 @@ async function shardDamagingEndpoint(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { endpoint, server, damaged: () => damaged };
+  const close = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return { endpoint, close, damaged: () => damaged };
+}
+
+/** Stops a worker started to stay (SIGTERM), which must then exit cleanly. */
+async function stopStayingWorker(worker: CliProcess | undefined): Promise<void> {
+  expect(worker).toBeDefined();
+  (worker as CliProcess).child.kill('SIGTERM');
+  expect((await (worker as CliProcess).exited).code).toBe(0);
 }
 
 /** A worker that exits once no build has jobs left, unless `stays` (then the test stops it). */
@@ -354,12 +365,9 @@ describe('distributed build', () => {
       const built = await verifyDataDir(out);
       expect(built.manifest.index).toEqual(single.manifest.index);
       expect(await ownedFiles(out)).toEqual(await ownedFiles(join(root, 'single')));
-      const w = worker as CliProcess;
-      w.child.kill('SIGTERM');
-      expect((await w.exited).code).toBe(0);
+      await stopStayingWorker(worker);
     } finally {
-      damaging.server.closeAllConnections();
-      damaging.server.close();
+      damaging.close();
     }
   });
 
@@ -383,12 +391,9 @@ describe('distributed build', () => {
       expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
       expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
       await verifyDataDir(out);
-      const w = worker as CliProcess;
-      w.child.kill('SIGTERM');
-      expect((await w.exited).code).toBe(0);
+      await stopStayingWorker(worker);
     } finally {
-      damaging.server.closeAllConnections();
-      damaging.server.close();
+      damaging.close();
     }
   });
 
@@ -409,12 +414,9 @@ describe('distributed build', () => {
         }),
       );
       await expect(failed).rejects.toThrow(/^job job-00002 ran 3 times and left damaged output each time/);
-      const w = worker as CliProcess;
-      w.child.kill('SIGTERM');
-      await w.exited;
+      await stopStayingWorker(worker);
     } finally {
-      damaging.server.closeAllConnections();
-      damaging.server.close();
+      damaging.close();
     }
     // Every job but job-00002 (8 images); the two broken files are in the last one.
     expect(lines).toContain('kept 32 images that the next run will not queue again');

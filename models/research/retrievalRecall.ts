@@ -62,25 +62,20 @@ export async function recallAtK(
     const scores = (await session.run({ a, b })).scores.data as Float32Array;
     for (let q = q0; q < q1; q++) {
       const row = scores.subarray((q - q0) * g, (q - q0 + 1) * g);
-      // The k-th best score: keep a small sorted list of the best k.
-      const best: number[] = [];
+      // The best k, ties to the lower gallery index (as bench/devSetMetrics.ts ranks): counting every
+      // item tied with the k-th as a hit flattered coarse rows (int8 dot products tie often).
+      const best: { s: number; i: number }[] = [];
       for (let i = 0; i < g; i++) {
         const s = row[i];
-        if (best.length < k || s > best[best.length - 1]) {
+        if (best.length < k || s > best[best.length - 1].s) {
           let at = best.length;
-          while (at > 0 && best[at - 1] < s) at--;
-          best.splice(at, 0, s);
+          while (at > 0 && best[at - 1].s < s) at--;
+          best.splice(at, 0, { s, i });
           if (best.length > k) best.pop();
         }
       }
-      const threshold = best[best.length - 1];
       const label = queries.labels[q];
-      for (let i = 0; i < g; i++) {
-        if (row[i] >= threshold && gallery.labels[i] === label) {
-          hits++;
-          break;
-        }
-      }
+      if (best.some((b) => gallery.labels[b.i] === label)) hits++;
     }
   }
   return hits / queries.labels.length;
