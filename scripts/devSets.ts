@@ -120,6 +120,21 @@ function writeManifestAndStamp(m: DevSetManifest, inputs: string): void {
   writeFileSync(stampFile(m.set), `${JSON.stringify({ recipe: RECIPE[m.set], inputs }, null, 1)}\n`);
 }
 
+/**
+ * The set's folder, emptied and ready to be written; undefined (said) when the set is up to date with
+ * these inputs and not forced.
+ */
+function freshSetDir(set: DevSetName, inputs: string, force: boolean): string | undefined {
+  if (!force && upToDate(set, inputs)) {
+    log(`${set}: up to date`);
+    return undefined;
+  }
+  const root = path.join(DEV_SETS_DIR, set);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  return root;
+}
+
 // ---------------------------------------------------------------- Debian packages
 
 const DEBS_DIR = path.join(DEV_SETS_DIR, 'debs');
@@ -294,13 +309,8 @@ async function buildPhotos(force: boolean): Promise<void> {
     return;
   }
   const inputs = [gnome?.deb, plasma?.deb, colobot?.deb].join(' ');
-  if (!force && upToDate('photos', inputs)) {
-    log('photos: up to date');
-    return;
-  }
-  const root = path.join(DEV_SETS_DIR, 'photos');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
+  const root = freshSetDir('photos', inputs, force);
+  if (root === undefined) return;
 
   const sources = dedupeByHash(
     [...(gnome ? gnomeSources(gnome.dir) : []), ...(plasma ? await plasmaSources(plasma.dir) : [])],
@@ -419,13 +429,8 @@ async function buildPhotosUnseen(force: boolean): Promise<void> {
   }
   const photos = parseDevSetManifest(JSON.parse(readFileSync(photosManifest, 'utf8')), photosManifest);
   const inputs = sha256(readFileSync(photosManifest));
-  if (!force && upToDate('photos-unseen', inputs)) {
-    log('photos-unseen: up to date');
-    return;
-  }
-  const root = path.join(DEV_SETS_DIR, 'photos-unseen');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
+  const root = freshSetDir('photos-unseen', inputs, force);
+  if (root === undefined) return;
   const [split] = photos.splits;
   const originals = Object.entries(split.labels).sort(([a], [b]) => byName(a, b));
   const limit = pLimit(2);
@@ -536,13 +541,8 @@ async function buildTextures(force: boolean): Promise<void> {
     return;
   }
   const inputs = colobot.deb;
-  if (!force && upToDate('textures', inputs)) {
-    log('textures: up to date');
-    return;
-  }
-  const root = path.join(DEV_SETS_DIR, 'textures');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
+  const root = freshSetDir('textures', inputs, force);
+  if (root === undefined) return;
   const sources = dedupeByHash(textureSources(colobot.dir), 'textures');
   const labels: Record<string, string> = {};
   const queries: DevSetQuery[] = [];
@@ -661,12 +661,8 @@ function buildEmoji(force: boolean): void {
   }
   const images = demoEmoji();
   const inputs = sha256(images.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`).join('\n'));
-  if (!force && upToDate('emoji', inputs)) {
-    log('emoji: up to date');
-    return;
-  }
-  const root = path.join(DEV_SETS_DIR, 'emoji');
-  rmSync(root, { recursive: true, force: true });
+  const root = freshSetDir('emoji', inputs, force);
+  if (root === undefined) return;
   const splits = VENDORS.map((held) => {
     const labels: Record<string, string> = {};
     const queries: DevSetQuery[] = [];
@@ -682,7 +678,6 @@ function buildEmoji(force: boolean): void {
     }
     return { name: held, gallery: `emoji/${held}/gallery`, labels, queries };
   });
-  mkdirSync(root, { recursive: true });
   writeManifestAndStamp(
     {
       version: DEV_SET_MANIFEST_VERSION,
@@ -771,12 +766,8 @@ function buildEmojiFacebook(force: boolean): void {
   const inputs = sha256(
     [fb.tgz, ...demo.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`)].join('\n'),
   );
-  if (!force && upToDate('emoji-facebook', inputs)) {
-    log('emoji-facebook: up to date');
-    return;
-  }
-  const root = path.join(DEV_SETS_DIR, 'emoji-facebook');
-  rmSync(root, { recursive: true, force: true });
+  const root = freshSetDir('emoji-facebook', inputs, force);
+  if (root === undefined) return;
   const labels: Record<string, string> = {};
   for (const im of demo) {
     linkOrCopy(im.file, path.join(root, 'gallery', im.album, im.name));

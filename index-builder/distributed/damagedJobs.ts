@@ -14,6 +14,9 @@ import { WorkStore } from './workStore';
 /** Times a job whose output was damaged is run again before the build fails. */
 export const MAX_RERUNS = 2;
 
+/** Wait between tries to queue damaged jobs again while Redis does not answer. */
+const RETRY_PAUSE_MS = 250;
+
 export interface DamagedJob {
   data: BuildJobData;
   /** The worker that said it finished the job, when its result says. */
@@ -74,7 +77,9 @@ export async function runAgain(
     );
     return true;
   };
-  while ((await o.guard.ask('queue damaged jobs again', requeue)) === undefined);
+  // A refused call comes back at once: pause between tries rather than spin on Redis.
+  while ((await o.guard.ask('queue damaged jobs again', requeue)) === undefined)
+    await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
 }
 
 /** What each job's damaged runs left, to say why it runs again and, past MAX_RERUNS, why the build fails. */

@@ -136,7 +136,9 @@ export class ShardMerge {
       }
     });
     // A failed copy is tried again by the next job that names the file (the re-run rewrites it).
-    copying.catch(() => this.copies.delete(name));
+    copying.catch(() => {
+      if (this.copies.get(name) === copying) this.copies.delete(name);
+    });
     this.copies.set(name, copying);
     return copying;
   }
