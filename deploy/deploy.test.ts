@@ -257,7 +257,7 @@ describe('deploy to a real S3 API (s3rver)', () => {
         'deploy/deployCli.ts',
         ...['--bucket', BUCKET, '--prefix', PREFIX, '--endpoint', proxy.endpoint],
         // One upload at a time: none is cut off by the kill (s3rver would keep a truncated body).
-        ...['--site', v2.site, '--data', v2.data, '--concurrency', '1'],
+        ...['--site', v2.site, '--data-dir', v2.data, '--concurrency', '1'],
       ],
       { cwd: projectDir, env: { ...process.env, ...S3RVER_CREDENTIALS }, stdio: 'ignore' },
     );

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dataDirFlagProblems } from '../testing/dataDirFlag';
 import { REPO_ROOT } from '../testing/repoRoot';
 
 /** The deploy CLI's exit code and stderr; nothing here gets as far as S3 (no endpoint is running). */
@@ -27,6 +30,7 @@ describe('npm run deploy options', () => {
         ['--bucket', 'b', '--site', '', ...endpoint],
         /'--site <dir>' argument '' is invalid\. must not be empty/,
       ],
+      [['--bucket', 'b', '--data-dir', ' ', ...endpoint], /'--data-dir <dir>' argument ' ' is invalid/],
       [['--bucket', 'b', '--data', ' ', ...endpoint], /'--data <dir>' argument ' ' is invalid/],
       [
         ['--bucket', 'b', '--retries', '1e15', ...endpoint],
@@ -49,5 +53,24 @@ describe('npm run deploy options', () => {
       expect(run.code, args.join(' ')).not.toBe(0);
       expect(run.stderr, args.join(' ')).toMatch(message);
     }
+  });
+
+  it('publishes the data dir that --data-dir, or the old --data, names', () => {
+    const root = mkdtempSync(join(tmpdir(), 'deploy-cli-'));
+    try {
+      // Not a data dir: deploy stops there, naming the folder it was given, before any request.
+      const notData = join(root, 'not-data');
+      for (const name of ['--data-dir', '--data']) {
+        const run = deployCli(['--bucket', 'b', name, notData, '--endpoint', 'http://127.0.0.1:9']);
+        expect(run.code, name).not.toBe(0);
+        expect(run.stderr, name).toContain(`${notData} has no manifest.json`);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('calls the data dir --data-dir in --help, and refuses it with --data for another folder', async () => {
+    expect(await dataDirFlagProblems('deploy/deployCli.ts', '--data', ['--bucket', 'b'])).toEqual([]);
   });
 });

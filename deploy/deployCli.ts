@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { runDeploy, type DeployReport } from './deploy';
 import { formatBytes } from '../core/formatBytes';
 import { parseSitePrefix } from './sitePrefix';
-import { intInRange, nonEmpty } from '../storage/cliOptions';
+import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,8 +49,13 @@ const program = new Command()
   .option('--prefix <prefix>', 'key prefix to publish under (default: bucket root)', '')
   .option('--region <region>', 'AWS region (default: AWS_REGION / profile; the bucket region wins)')
   .option('--endpoint <url>', 'S3-compatible endpoint (path-style), e.g. http://127.0.0.1:4568', endpointUrl)
-  .option('--site <dir>', 'built site', nonEmpty, 'dist')
-  .option('--data <dir>', 'data dir written by npm run build-index', nonEmpty, 'generated/demo-data')
+  .option('--site <dir>', 'built site', nonEmpty, 'dist');
+const dataDirOf = addDataDirOption(program, {
+  description: 'data dir written by npm run build-index',
+  oldName: '--data',
+  defaultDir: 'generated/demo-data',
+});
+program
   .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
   .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
   .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
@@ -77,7 +82,6 @@ async function main(): Promise<void> {
     region?: string;
     endpoint?: string;
     site: string;
-    data: string;
     dryRun: boolean;
     delete: boolean;
     configure: boolean;
@@ -87,13 +91,14 @@ async function main(): Promise<void> {
     breakLock: boolean;
   }>();
   const siteDir = resolve(opts.site);
+  const dataDir = resolve(dataDirOf());
   const report = await runDeploy({
     bucket: opts.bucket,
     prefix: parseSitePrefix(opts.prefix),
     region: opts.region,
     endpoint: opts.endpoint,
     siteDir,
-    dataDir: resolve(opts.data),
+    dataDir,
     buildSiteIfMissing: siteDir === resolve(projectDir, 'dist'),
     projectDir,
     dryRun: opts.dryRun,

@@ -72,7 +72,7 @@ describe.skipIf(!appPresent)('the deployed site, served from s3rver, in Chromium
       'index-builder/buildIndexCli.ts',
       '--source',
       images,
-      '--out',
+      '--data-dir',
       dataDir,
       '--quiet',
     ]);
@@ -103,7 +103,7 @@ describe.skipIf(!appPresent)('the deployed site, served from s3rver, in Chromium
       [
         'deploy/deployCli.ts',
         ...['--bucket', BUCKET, '--prefix', PREFIX, '--endpoint', s3.endpoint],
-        ...['--site', siteDir, '--data', dataDir],
+        ...['--site', siteDir, '--data-dir', dataDir],
       ],
       S3RVER_CREDENTIALS,
     );
@@ -148,7 +148,7 @@ describe.skipIf(!appPresent)('the deployed site, served from s3rver, in Chromium
 
       const cli = run('query', tsx, [
         'index-builder/queryCli.ts',
-        ...['--index', dataDir, '--json', '--k', String(shown.length), '--id', id!],
+        ...['--data-dir', dataDir, '--json', '--k', String(shown.length), '--id', id!],
       ]);
       const line = cli
         .split('\n')

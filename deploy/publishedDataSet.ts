@@ -16,7 +16,7 @@ import {
 import { fileDataSource } from '../storage/fileDataSource';
 
 const BUILD_HINT =
-  'build one with `npm run build-index -- --source <images> --out <dir>` (or `npm start` for the demo data)';
+  'build one with `npm run build-index -- --source <images> --data-dir <dir>` (or `npm start` for the demo data)';
 /** Thumbnails and originals are published only as image types browsers show and never run. */
 const PLAIN_RASTER = /\.(jpe?g|png|gif|webp|avif)$/i;
 

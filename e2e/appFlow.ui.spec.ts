@@ -20,11 +20,11 @@ interface CliResult {
   score: number;
 }
 
-/** `npm run query -- --index <fixture data dir> --json …`: the results of the one query asked. */
+/** `npm run query -- --data-dir <fixture data dir> --json …`: the results of the one query asked. */
 function cliQuery(args: string[]): CliResult[] {
   const run = spawnSync(
     'npm',
-    ['run', '--silent', 'query', '--', '--index', E2E_DATA_DIR, '--json', ...args],
+    ['run', '--silent', 'query', '--', '--data-dir', E2E_DATA_DIR, '--json', ...args],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',

@@ -39,11 +39,11 @@ type CliGroups = Pick<DuplicateGroupsPage, 'strictness' | 'threshold' | 'totalGr
   groups: { minScore: number; members: CliMember[] }[];
 };
 
-/** `npm run duplicates -- --index <dir> --strictness <s> --json`. */
+/** `npm run duplicates -- --data-dir <dir> --strictness <s> --json`. */
 function cliGroups(dir: string, strictness: DuplicateStrictness): CliGroups {
   const run = spawnSync(
     'npm',
-    ['run', '--silent', 'duplicates', '--', '--index', dir, '--strictness', strictness, '--json'],
+    ['run', '--silent', 'duplicates', '--', '--data-dir', dir, '--strictness', strictness, '--json'],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   if (run.status !== 0)

@@ -51,7 +51,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     'index-builder/buildIndexCli.ts',
     '--source',
     FIXTURE_IMAGES_DIR,
-    '--out',
+    '--data-dir',
     E2E_DATA_DIR,
     '--quiet',
   ]);
@@ -59,7 +59,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     'index-builder/buildIndexCli.ts',
     '--source',
     CALIBRATED_IMAGES_DIR,
-    '--out',
+    '--data-dir',
     E2E_CALIBRATED_DATA_DIR,
     '--quiet',
   ]);
@@ -68,7 +68,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     'index-builder/buildIndexCli.ts',
     '--source',
     DUPLICATES_IMAGES_DIR,
-    '--out',
+    '--data-dir',
     E2E_DUPLICATES_DATA_DIR,
     '--quiet',
   ]);

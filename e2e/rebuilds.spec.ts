@@ -44,7 +44,7 @@ const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 async function build(layout: Layout, images: string, out: string): Promise<void> {
   const args =
     layout === 'resident'
-      ? ['index-builder/buildIndexCli.ts', '--source', images, '--out', out, '--quiet']
+      ? ['index-builder/buildIndexCli.ts', '--source', images, '--data-dir', out, '--quiet']
       : ['e2e/buildShardedFixture.ts', images, out];
   await run(tsx, args, { cwd: REPO_ROOT });
 }

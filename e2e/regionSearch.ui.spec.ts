@@ -32,9 +32,9 @@ interface NodeResult {
   score: number;
 }
 
-/** What `npm run query -- --index <e2e data> --json --k K …` prints for one query. */
+/** What `npm run query -- --data-dir <e2e data> --json --k K …` prints for one query. */
 async function nodeQuery(args: string[]): Promise<NodeResult[]> {
-  const run = await runCli('queryCli.ts', ['--index', E2E_DATA_DIR, '--json', '--k', String(K), ...args]);
+  const run = await runCli('queryCli.ts', ['--data-dir', E2E_DATA_DIR, '--json', '--k', String(K), ...args]);
   if (run.code !== 0) throw new Error(`query CLI failed (${run.code}): ${run.stderr}\n${run.stdout}`);
   const outcome = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
     results?: NodeResult[];

@@ -414,7 +414,7 @@ describe('buildIndex', () => {
         'index-builder/buildIndexCli.ts',
         '--source',
         src,
-        '--out',
+        '--data-dir',
         out,
         '--cache',
         cache,

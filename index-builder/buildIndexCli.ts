@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { buildIndex, defaultCacheDir } from './buildIndex';
 import type { BuildReport } from './buildReport';
-import { intInRange, nonEmpty } from '../storage/cliOptions';
+import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';
@@ -12,7 +12,6 @@ import { printable, printableError } from '../core/printableText';
 
 interface CliOptions {
   source: string;
-  out: string;
   model?: string;
   bits?: number;
   dims?: number;
@@ -35,11 +34,11 @@ interface CliOptions {
 
 const MAX_SKIPPED_SHOWN = 20;
 
-function summary(report: BuildReport, out: string): string[] {
+function summary(report: BuildReport, dataDir: string): string[] {
   const { counts, timings } = report;
   const lines = [
     `indexed ${counts.indexed} images (${counts.featurized} featurized, ${counts.cached} cached), ` +
-      `${counts.skipped} skipped, into ${relative(process.cwd(), out) || '.'} in ${(timings.totalMs / 1000).toFixed(1)} s` +
+      `${counts.skipped} skipped, into ${relative(process.cwd(), dataDir) || '.'} in ${(timings.totalMs / 1000).toFixed(1)} s` +
       (counts.featurized > 0 ? ` (${report.featurizedPerSecond} images/s)` : '') +
       `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
   ];
@@ -59,18 +58,18 @@ function summary(report: BuildReport, out: string): string[] {
   return lines;
 }
 
-function printOutcome(upToDate: boolean, report: BuildReport, out: string): void {
+function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): void {
   if (upToDate) {
     console.log(
       printable(
-        `up to date: ${out} already holds ${report.counts.indexed} images from ${report.source} ` +
+        `up to date: ${dataDir} already holds ${report.counts.indexed} images from ${report.source} ` +
           `(built ${report.finishedAt}); use --force to rebuild`,
       ),
     );
     return;
   }
   // Skipped files are named as the collection names them: controls in names are spelled out.
-  for (const line of summary(report, out)) console.log(printable(line));
+  for (const line of summary(report, dataDir)) console.log(printable(line));
 }
 
 /** Checked here, not after the images are featurized (index-builder/assembleIndex.ts reads codes in 32-bit words). */
@@ -83,12 +82,12 @@ function lshBits(value: string): number {
 async function main(argv: string[]): Promise<void> {
   const program = new Command('build-index')
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
-    .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums', nonEmpty)
-    .requiredOption(
-      '--out <dir>',
-      'data dir to write (manifest.json, index, catalog, thumbs, originals)',
-      nonEmpty,
-    )
+    .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums', nonEmpty);
+  const dataDirOf = addDataDirOption(program, {
+    description: 'data dir to write (manifest.json, index, catalog, thumbs, originals)',
+    oldName: '--out',
+  });
+  program
     .option(
       '--model <spec.json or name>',
       'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3',
@@ -151,6 +150,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .parse(argv);
   const opts = program.opts<CliOptions>();
+  const dataDir = dataDirOf();
   const progress = opts.quiet ? silentProgress : createProgressReporter('featurizing');
 
   if (opts.queue !== undefined) {
@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<void> {
       access: { endpoint: opts.endpoint, region: opts.region },
       workUrl: opts.work,
       redisUrl: opts.queue,
-      outDir: opts.out,
+      outDir: dataDir,
       model: loaded,
       // The coordinator's record of what workers computed: a rebuild queues only new images.
       cacheDir: opts.cache ?? defaultCacheDir(loaded.spec.id),
@@ -193,7 +193,7 @@ async function main(argv: string[]): Promise<void> {
       log: (line) => console.log(printable(line)),
       signal: interrupt.signal,
     });
-    printOutcome(upToDate, report, opts.out);
+    printOutcome(upToDate, report, dataDir);
     if (upToDate) return;
     const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
@@ -209,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
   const model = await loadModel(opts.model);
   const { upToDate, report } = await buildIndex({
     source,
-    outDir: opts.out,
+    outDir: dataDir,
     model,
     bits: opts.bits,
     dims: opts.dims,
@@ -224,7 +224,7 @@ async function main(argv: string[]): Promise<void> {
     refit: opts.refit,
     progress,
   });
-  printOutcome(upToDate, report, opts.out);
+  printOutcome(upToDate, report, dataDir);
 }
 
 main(process.argv).catch((err: unknown) => {

@@ -9,6 +9,7 @@ import { DEFAULT_DUPLICATE_THRESHOLDS } from './duplicateDetection';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { runCli } from '../testing/builderCli';
+import { dataDirFlagProblems } from '../testing/dataDirFlag';
 
 /*
  * npm run duplicates on the e2e duplicates fixture (30 emoji + the planted copies of
@@ -62,7 +63,7 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function duplicatesJson(dir: string, strictness?: string): Promise<JsonOutput> {
   const run = await runCli('duplicatesCli.ts', [
-    '--index',
+    '--data-dir',
     dir,
     '--json',
     ...(strictness ? ['--strictness', strictness] : []),
@@ -125,7 +126,7 @@ describe('npm run duplicates', () => {
   });
 
   it('prints groups for people: sizes, scores and names', async () => {
-    const run = await runCli('duplicatesCli.ts', ['--index', resident, '--strictness', 'similar']);
+    const run = await runCli('duplicatesCli.ts', ['--data-dir', resident, '--strictness', 'similar']);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^similar: 3 groups, 7 images \(score ≥ 0\.75, from the builder's defaults/);
@@ -138,8 +139,18 @@ describe('npm run duplicates', () => {
     expect(member![2]).toBe(formatBytes((await stat(join(images, member![1]))).size));
   });
 
+  it('takes the old --index as before', async () => {
+    const byOldName = await runCli('duplicatesCli.ts', ['--index', resident, '--json']);
+    expect(byOldName.code).toBe(0);
+    expect(JSON.parse(byOldName.stdout)).toEqual(await duplicatesJson(resident));
+  });
+
+  it('calls the data dir --data-dir in --help, and refuses it with --index for another folder', async () => {
+    expect(await dataDirFlagProblems('index-builder/duplicatesCli.ts', '--index', [])).toEqual([]);
+  });
+
   it('says what is wrong with a missing dir, an older build and a bad strictness', async () => {
-    const missing = await runCli('duplicatesCli.ts', ['--index', join(root, 'nothing')]);
+    const missing = await runCli('duplicatesCli.ts', ['--data-dir', join(root, 'nothing')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/has no manifest\.json .*build-index/);
 
@@ -154,11 +165,11 @@ describe('npm run duplicates', () => {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
     delete manifest.duplicates;
     await writeFile(manifestPath, JSON.stringify(manifest));
-    const before = await runCli('duplicatesCli.ts', ['--index', old]);
+    const before = await runCli('duplicatesCli.ts', ['--data-dir', old]);
     expect(before.code).toBe(1);
     expect(before.stderr).toMatch(/built without duplicate groups \(an older build\): rebuild it/);
 
-    const bad = await runCli('duplicatesCli.ts', ['--index', resident, '--strictness', 'loose']);
+    const bad = await runCli('duplicatesCli.ts', ['--data-dir', resident, '--strictness', 'loose']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/near-identical, very-similar, similar/);
   });

@@ -9,15 +9,14 @@ import { MAX_GROUPS_PER_PAGE, type DuplicateGroup, type DuplicateGroupsPage } fr
 import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
 import { printable, printableJson } from '../core/printableText';
-import { nonEmpty } from '../storage/cliOptions';
+import { addDataDirOption } from '../storage/cliOptions';
 
 /*
- * npm run duplicates -- --index <dir> [--strictness near-identical|very-similar|similar] [--json]:
+ * npm run duplicates -- --data-dir <dir> [--strictness near-identical|very-similar|similar] [--json]:
  * the build's duplicate groups, largest first, as the #/duplicates page lists them.
  */
 
 interface CliOptions {
-  index: string;
   strictness: DuplicateStrictness;
   json?: boolean;
 }
@@ -49,9 +48,14 @@ async function allGroups(
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command('duplicates')
-    .description("Print the build's near-duplicate groups, largest first")
-    .requiredOption('--index <dir>', 'data dir written by build-index', nonEmpty)
+  const program = new Command('duplicates').description(
+    "Print the build's near-duplicate groups, largest first",
+  );
+  const dataDirOf = addDataDirOption(program, {
+    description: 'data dir written by build-index',
+    oldName: '--index',
+  });
+  program
     .option(
       '--strictness <level>',
       `how close images must be to group (${DUPLICATE_STRICTNESS.join(', ')})`,
@@ -61,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'one JSON document: the groups with their members')
     .parse(argv);
   const opts = program.opts<CliOptions>();
-  const { reader } = await openDuplicates(opts.index);
+  const { reader } = await openDuplicates(dataDirOf());
   const { first, groups } = await allGroups((start, count) => reader.page(opts.strictness, start, count));
   const thresholdSource = reader.file.thresholdSource;
   if (opts.json) {

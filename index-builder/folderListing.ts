@@ -53,13 +53,13 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
   if (outDir !== undefined) {
     outReal = await realOrResolved(outDir);
     if (outReal === rootReal) {
-      throw new Error(`--out ${outDir} is the source folder itself: choose a data dir outside ${root}`);
+      throw new Error(`--data-dir ${outDir} is the source folder itself: choose a data dir outside ${root}`);
     }
     // The builder writes thumbs/ and originals/ into the data dir: a source inside it would take them
     // in as images of the collection, or be the folder they are written to.
     if (isWithin(rootReal, outReal)) {
       throw new Error(
-        `the source folder ${root} is inside --out ${outDir}, where the build writes its files: choose a data dir outside ${root}`,
+        `the source folder ${root} is inside --data-dir ${outDir}, where the build writes its files: choose a data dir outside ${root}`,
       );
     }
     const rel = outReal.slice(rootReal.length + 1).split(sep);
@@ -67,7 +67,7 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       skipped.push({
         key: `${rel.join('/')}/`,
         reason: 'build-output',
-        message: 'the data dir this build writes (--out) is inside the source: left out of the listing',
+        message: 'the data dir this build writes (--data-dir) is inside the source: left out of the listing',
       });
     }
   }

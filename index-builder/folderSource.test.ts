@@ -191,19 +191,19 @@ describe('FolderSource', () => {
     const { entries, skipped } = await source.list({ outDir: join(root, 'site-data') });
     expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
     expect(skipped).toEqual([
-      { key: 'site-data/', reason: 'build-output', message: expect.stringMatching(/--out/) },
+      { key: 'site-data/', reason: 'build-output', message: expect.stringMatching(/--data-dir/) },
     ]);
     // Not there yet: reported all the same, so the first build and the next list alike.
     expect((await source.list({ outDir: join(root, 'new-out') })).skipped.map((s) => s.key)).toEqual([
       'new-out/',
     ]);
-    await expect(source.list({ outDir: root })).rejects.toThrow(/is the source folder itself/);
+    await expect(source.list({ outDir: root })).rejects.toThrow(/--data-dir \S+ is the source folder itself/);
     // A source inside the data dir would take in the thumbnails and originals the build writes there.
     await expect(
       new FolderSource(join(root, 'site-data', 'thumbs')).list({ outDir: join(root, 'site-data') }),
-    ).rejects.toThrow(/is inside --out .*site-data, where the build writes its files/);
+    ).rejects.toThrow(/is inside --data-dir .*site-data, where the build writes its files/);
     await expect(new FolderSource(join(root, 'album')).list({ outDir: root })).rejects.toThrow(
-      /is inside --out/,
+      /is inside --data-dir/,
     );
     expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
   });

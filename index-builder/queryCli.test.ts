@@ -8,6 +8,7 @@ import { emojiPng, makeFixtureCollection, shapePng } from '../testing/builderFix
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { runCli } from '../testing/builderCli';
+import { dataDirFlagProblems } from '../testing/dataDirFlag';
 
 interface Line {
   query?: string;
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function query(args: string[]): Promise<{ code: number | null; lines: Line[]; stderr: string }> {
-  const run = await runCli('queryCli.ts', ['--index', out, '--json', ...args]);
+  const run = await runCli('queryCli.ts', ['--data-dir', out, '--json', ...args]);
   const lines = run.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -94,7 +95,7 @@ describe('npm run query', () => {
   it('prints control characters in names spelled out, not to the terminal', async () => {
     const evil = join(root, 'evil\u001b[2J\nforged.png');
     await writeFile(evil, await shapePng(9));
-    const run = await runCli('queryCli.ts', ['--index', out, '--k', '2', evil]);
+    const run = await runCli('queryCli.ts', ['--data-dir', out, '--k', '2', evil]);
     expect(run.code).toBe(0);
     expect([...run.stdout].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
     expect(run.stdout).toContain('evil\\u{1b}[2J\\u{a}forged.png:');
@@ -139,7 +140,7 @@ describe('npm run query', () => {
 
   it('rejects a malformed --region before searching', async () => {
     for (const bad of ['0.1,0.2,0.3', 'a,b,c,d', '0.1,0.1,0,0.5', '2,2,0.5,0.5']) {
-      const run = await runCli('queryCli.ts', ['--index', out, '--region', bad, '--id', 'x']);
+      const run = await runCli('queryCli.ts', ['--data-dir', out, '--region', bad, '--id', 'x']);
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(
         /--region <x,y,w,h>' argument .* is invalid\. (expected x,y,w,h|x,y,w,h must be numbers|width and height must be positive|the region lies outside)/,
@@ -148,8 +149,27 @@ describe('npm run query', () => {
     }
   });
 
+  it('takes the old --index as before', async () => {
+    const id = itemIdFor('animals/apple_dog.png');
+    const byOldName = await runCli('queryCli.ts', ['--index', out, '--json', '--k', '3', '--id', id]);
+    expect(byOldName.code).toBe(0);
+    const lines = (await query(['--k', '3', '--id', id])).lines;
+    expect(lines[0].results).toHaveLength(3);
+    expect(JSON.parse(byOldName.stdout)).toEqual(lines[0]);
+  });
+
+  it('calls the data dir --data-dir in --help, and refuses it with --index for another folder', async () => {
+    expect(await dataDirFlagProblems('index-builder/queryCli.ts', '--index', [])).toEqual([]);
+  });
+
   it('fails clearly for a folder that is not a data dir', async () => {
-    const run = await runCli('queryCli.ts', ['--index', root, '--k', '3', join(src, 'faces/apple_joy.png')]);
+    const run = await runCli('queryCli.ts', [
+      '--data-dir',
+      root,
+      '--k',
+      '3',
+      join(src, 'faces/apple_joy.png'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/has no manifest.json/);
   });

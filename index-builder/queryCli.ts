@@ -2,14 +2,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
-import { intInRange, nonEmpty } from '../storage/cliOptions';
+import { addDataDirOption, intInRange } from '../storage/cliOptions';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { openDataDir } from './openDataDir';
 import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
 import { printable, printableJson } from '../core/printableText';
 
 interface CliOptions {
-  index: string;
   k: number;
   json?: boolean;
   id: string[];
@@ -49,9 +48,14 @@ function printText(outcome: QueryOutcome): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command('query')
-    .description('Find the k most similar indexed images for each query image (or indexed id)')
-    .requiredOption('--index <dir>', 'data dir written by build-index', nonEmpty)
+  const program = new Command('query').description(
+    'Find the k most similar indexed images for each query image (or indexed id)',
+  );
+  const dataDirOf = addDataDirOption(program, {
+    description: 'data dir written by build-index',
+    oldName: '--index',
+  });
+  program
     .option('--k <n>', 'results per query', intInRange(1, 1000), 10)
     .option('--json', 'one JSON line per query')
     .option(
@@ -74,13 +78,14 @@ async function main(argv: string[]): Promise<number> {
     .argument('[images...]', 'query image files')
     .parse(argv);
   const opts = program.opts<CliOptions>();
+  const dataDir = dataDirOf();
   const images = program.args;
   if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
 
   // Either layout is read the way the site reads it: core's Collection over the dir's files.
-  const { collection, model, calibration } = await openDataDir(opts.index);
+  const { collection, model, calibration } = await openDataDir(dataDir);
   if (opts.min !== undefined && calibration === null)
-    program.error(`--min needs a build with a calibration; ${opts.index} has none (rebuild it)`);
+    program.error(`--min needs a build with a calibration; ${dataDir} has none (rebuild it)`);
   const { region } = opts;
   const byImage = (runner: OnnxModelRunner, path: string) =>
     queryByImage(collection, { spec: model.spec, runner }, path, opts.k, region);
@@ -88,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   const regionById = async (runner: OnnxModelRunner, id: string): Promise<QueryOutcome> => {
     const item = await collection.item(id);
     if (item === null) return { id, error: `no item with id '${id}' in the index` };
-    const o = await byImage(runner, join(opts.index, item.original));
+    const o = await byImage(runner, join(dataDir, item.original));
     return 'results' in o ? { id, results: o.results } : { id, error: o.error };
   };
   const regionText = region === undefined ? undefined : formatRegion(region);

@@ -161,7 +161,14 @@ describe('S3 source against s3rver', () => {
       cacheDir: join(root, 'cache-folder'),
     });
     const s3Out = join(root, 'from-s3');
-    const args = ['--source', `s3://${BUCKET}/collections/emoji`, '--endpoint', endpoint, '--out', s3Out];
+    const args = [
+      '--source',
+      `s3://${BUCKET}/collections/emoji`,
+      '--endpoint',
+      endpoint,
+      '--data-dir',
+      s3Out,
+    ];
     // A cache of its own, so the S3 build really featurizes what it downloads.
     const run = await runCli('buildIndexCli.ts', [...args, '--cache', join(root, 'cache-s3')], CREDENTIALS);
     expect(run.stderr).not.toMatch(/build-index:/);

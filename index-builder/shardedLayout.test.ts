@@ -352,7 +352,15 @@ describe('a sharded data dir served from s3rver with Range requests', () => {
   it('npm run query reads a sharded data dir like the page does', async () => {
     const local = await ShardedReader.open(manifest, fileDataSource(shardedDir));
     const item = (await local.itemsAt(25, 1))[0];
-    const run = await runCli('queryCli.ts', ['--index', shardedDir, '--json', '--k', '4', '--id', item.id]);
+    const run = await runCli('queryCli.ts', [
+      '--data-dir',
+      shardedDir,
+      '--json',
+      '--k',
+      '4',
+      '--id',
+      item.id,
+    ]);
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
       results: { id: string; score: number }[];

@@ -10,6 +10,7 @@ import { FolderSource } from './folderSource';
 import { loadModel, type LoadedModel } from './loadModel';
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
+import { dataDirFlagProblems } from '../testing/dataDirFlag';
 
 // A build reads only what lies inside its source folder, and never its own output.
 let dir: string;
@@ -59,16 +60,16 @@ describe('a folder build', () => {
     expect((await readdir(join(out, 'thumbs'))).filter((f) => f.startsWith(secretName))).toEqual([]);
   });
 
-  it('with --out inside --source leaves the data dir out of the listing and says so', async () => {
+  it('with --data-dir inside --source leaves the data dir out of the listing and says so', async () => {
     const root = join(dir, 'nested');
     await threeImages(root);
     const out = join(root, 'site-data');
-    const args = ['--source', root, '--out', out, '--cache', join(dir, 'cache'), '--quiet'];
+    const args = ['--source', root, '--data-dir', out, '--cache', join(dir, 'cache'), '--quiet'];
     const first = await runCli('buildIndexCli.ts', args);
     expect(first.stderr).not.toMatch(/build-index:/);
     expect(first.stdout).toMatch(/indexed 3 images .*1 skipped/);
     expect(first.stdout).toMatch(
-      /skipped site-data\/: build-output: the data dir this build writes \(--out\) is inside the source/,
+      /skipped site-data\/: build-output: the data dir this build writes \(--data-dir\) is inside the source/,
     );
     const report = JSON.parse(await readFile(join(out, 'build-report.json'), 'utf8')) as BuildReport;
     expect(report.skipped).toEqual([expect.objectContaining({ key: 'site-data/', reason: 'build-output' })]);
@@ -82,13 +83,15 @@ describe('a folder build', () => {
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
       [
-        ['--source', '', '--out', out],
+        ['--source', '', '--data-dir', out],
         /option '--source <location>' argument '' is invalid\. must not be empty/,
       ],
+      [['--source', dir, '--data-dir', ''], /'--data-dir <dir>' argument '' is invalid\. must not be empty/],
+      // The old name, as before.
       [['--source', dir, '--out', ''], /'--out <dir>' argument '' is invalid\. must not be empty/],
-      [['--source', dir, '--out', out, '--cache', ' '], /'--cache <dir>' argument ' ' is invalid/],
+      [['--source', dir, '--data-dir', out, '--cache', ' '], /'--cache <dir>' argument ' ' is invalid/],
       [
-        ['--source', dir, '--out', out, '--bits', '5'],
+        ['--source', dir, '--data-dir', out, '--bits', '5'],
         /'--bits <n>' argument '5' is invalid\. must be a multiple of 32/,
       ],
     ];
@@ -99,10 +102,12 @@ describe('a folder build', () => {
     await threeImages(join(dir, 'some'));
     const some = ['--source', join(dir, 'some'), '--quiet'];
     cases.push(
+      [[...some, '--data-dir', aFile], /the data dir \S+a-file cannot be made: a file is in the way/],
+      // The old name still names the data dir the build writes.
       [[...some, '--out', aFile], /the data dir \S+a-file cannot be made: a file is in the way/],
-      [[...some, '--out', out, '--cache', aFile], /ENOTDIR|EEXIST/],
+      [[...some, '--data-dir', out, '--cache', aFile], /ENOTDIR|EEXIST/],
       [
-        [...some, '--out', out, '--model', 'resnet'],
+        [...some, '--data-dir', out, '--model', 'resnet'],
         /cannot read model spec resnet: ENOENT \(built-in models: mobilenet_v2/,
       ],
     );
@@ -114,6 +119,12 @@ describe('a folder build', () => {
     expect(await readdir(dir)).not.toContain('never');
   });
 
+  it('calls the data dir --data-dir in --help, and refuses it with --out for another folder', async () => {
+    expect(await dataDirFlagProblems('index-builder/buildIndexCli.ts', '--out', ['--source', dir])).toEqual(
+      [],
+    );
+  });
+
   it('names skipped files with their control characters spelled out', async () => {
     const root = join(dir, 'named');
     await threeImages(root);
@@ -121,7 +132,7 @@ describe('a folder build', () => {
     const run = await runCli('buildIndexCli.ts', [
       '--source',
       root,
-      '--out',
+      '--data-dir',
       join(dir, 'named-out'),
       '--quiet',
     ]);

@@ -9,6 +9,7 @@ import { FolderSource } from '../index-builder/folderSource';
 import { META_FILE_NAME } from '../index-builder/imageSource';
 import { loadModel } from '../index-builder/loadModel';
 import { createProgressReporter } from '../index-builder/progressReporter';
+import { addDataDirOption } from '../storage/cliOptions';
 
 /*
  * The demo collection: the 64 px PNGs that the emoji-datasource packages ship for three vendors, one
@@ -118,13 +119,19 @@ async function assembleDemoImages(
 }
 
 async function main(argv: string[]): Promise<void> {
-  const opts = new Command('demo-data')
+  const program = new Command('demo-data')
     .description('Assemble the emoji demo images and build their index')
-    .option('--images <dir>', 'where the images go', join(REPO_ROOT, 'generated', 'demo-images'))
-    .option('--out <dir>', 'data dir to build', join(REPO_ROOT, 'generated', 'demo-data'))
+    .option('--images <dir>', 'where the images go', join(REPO_ROOT, 'generated', 'demo-images'));
+  const dataDirOf = addDataDirOption(program, {
+    description: 'data dir to build',
+    oldName: '--out',
+    defaultDir: join(REPO_ROOT, 'generated', 'demo-data'),
+  });
+  const opts = program
     .option('--force', 'rebuild the index even if nothing changed')
     .parse(argv)
-    .opts<{ images: string; out: string; force?: boolean }>();
+    .opts<{ images: string; force?: boolean }>();
+  const dataDir = dataDirOf();
 
   const started = performance.now();
   const { total, copied, missing } = await assembleDemoImages(opts.images);
@@ -134,19 +141,19 @@ async function main(argv: string[]): Promise<void> {
 
   const { upToDate, report } = await buildIndex({
     source: new FolderSource(opts.images),
-    outDir: opts.out,
+    outDir: dataDir,
     model: await loadModel(),
     force: opts.force,
     progress: createProgressReporter('featurizing'),
   });
   if (upToDate) {
-    console.log(`demo index up to date: ${opts.out} (${report.counts.indexed} images)`);
+    console.log(`demo index up to date: ${dataDir} (${report.counts.indexed} images)`);
     return;
   }
   const { counts, bytes, timings } = report;
   console.log(
     `demo index: ${counts.indexed} images (${counts.featurized} featurized at ${report.featurizedPerSecond} images/s, ` +
-      `${counts.cached} cached, ${counts.skipped} skipped) in ${opts.out}; ` +
+      `${counts.cached} cached, ${counts.skipped} skipped) in ${dataDir}; ` +
       `index ${bytes.index} bytes = ${bytes.indexPerImage} bytes/image, catalog ${bytes.catalog} bytes; ` +
       `build ${(timings.totalMs / 1000).toFixed(1)} s, total ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScript } from '../testing/builderCli';
+import { dataDirFlagProblems } from '../testing/dataDirFlag';
 import { APP_CSP, DATA_CSP } from './securityHeaders';
 import { startServer, type RunningServer } from './serve';
 
@@ -207,5 +209,40 @@ describe('startServer', () => {
       expect(res.headers.get('content-security-policy'), path).toBe(DATA_CSP);
     }
     expect(DATA_CSP).toMatch(/default-src 'none'.*sandbox/);
+  });
+});
+
+describe('npm run serve', () => {
+  it('serves the data dir that --data-dir, or the old --data, names', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lookalike-serve-cli-'));
+    try {
+      mkdirSync(join(root, 'dist'));
+      mkdirSync(join(root, 'data'));
+      writeFileSync(join(root, 'dist/index.html'), '<!doctype html><title>t</title>');
+      for (const name of ['--data-dir', '--data']) {
+        // It says what it serves once listening, and stops by itself a second later.
+        const args = [
+          '--dist',
+          join(root, 'dist'),
+          name,
+          join(root, 'data'),
+          '--port',
+          '0',
+          '--exit-after',
+          '1',
+        ];
+        const run = await runScript('scripts/serve.ts', args);
+        expect(run.code, name).toBe(0);
+        expect(run.stdout, name).toContain(`(data: ${join(root, 'data')})`);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('calls the data dir --data-dir in --help, and refuses it with --data for another folder', async () => {
+    // Were the two names taken, it would serve one: bounded, on a port of its own.
+    const args = ['--port', '0', '--exit-after', '120'];
+    expect(await dataDirFlagProblems('scripts/serve.ts', '--data', args)).toEqual([]);
   });
 });

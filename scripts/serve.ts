@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { addDataDirOption } from '../storage/cliOptions';
 import { isCompressible } from '../deploy/publishRules';
 import { gzipResponder } from './gzipResponder';
 import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
@@ -159,8 +160,13 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('serve')
     .description('Serve a built site at / and a data dir at /data/')
-    .option('--dist <dir>', 'built site', 'dist')
-    .option('--data <dir>', 'data dir (built by build-index)', 'generated/demo-data')
+    .option('--dist <dir>', 'built site', 'dist');
+  const dataDirOf = addDataDirOption(program, {
+    description: 'data dir (built by build-index)',
+    oldName: '--data',
+    defaultDir: 'generated/demo-data',
+  });
+  program
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '4173')
     .option('--no-isolation-headers', 'do not send COOP/COEP (imitates S3: the service worker adds them)')
@@ -168,12 +174,12 @@ async function main(): Promise<void> {
     .parse();
   const o = program.opts<{
     dist: string;
-    data: string;
     host: string;
     port: string;
     isolationHeaders: boolean;
     exitAfter?: string;
   }>();
+  const dataDir = dataDirOf();
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got '${o.port}'`);
@@ -182,13 +188,13 @@ async function main(): Promise<void> {
     throw new Error(`--exit-after must be a positive number, got '${o.exitAfter}'`);
   const server = await startServer({
     distDir: o.dist,
-    dataDir: o.data,
+    dataDir,
     host: o.host,
     port,
     isolationHeaders: o.isolationHeaders,
     exitAfterMs: exitAfter === undefined ? undefined : exitAfter * 1000,
   });
-  console.log(`Lookalike is being served at ${server.url}  (data: ${resolve(o.data)})`);
+  console.log(`Lookalike is being served at ${server.url}  (data: ${resolve(dataDir)})`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { intInRange, nonEmpty } from './cliOptions';
+import { addDataDirOption, intInRange, nonEmpty, type DataDirOption } from './cliOptions';
 
 describe('intInRange', () => {
   const count = intInRange(1, 256);
@@ -30,5 +30,75 @@ describe('nonEmpty', () => {
     expect(() => nonEmpty('')).toThrow(/must not be empty/);
     expect(() => nonEmpty('  ')).toThrow(InvalidArgumentError);
     expect(nonEmpty(' dir ')).toBe(' dir ');
+  });
+});
+
+describe('addDataDirOption', () => {
+  /** Parses `args` as a CLI with --data-dir would: the data dir (none after an error) and what it printed. */
+  function parse(option: DataDirOption, args: string[]): { dataDir?: string; output: string } {
+    let printed = '';
+    const program = new Command('cli')
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => (printed += s), writeErr: (s) => (printed += s) });
+    const dataDirOf = addDataDirOption(program, option);
+    program.option('--other <x>', 'an unrelated option');
+    try {
+      program.parse(args, { from: 'user' });
+      return { dataDir: dataDirOf(), output: printed };
+    } catch (err) {
+      if (!(err instanceof CommanderError)) throw err;
+      return { output: printed };
+    }
+  }
+  const required: DataDirOption = { description: 'data dir to read', oldName: '--index' };
+  const withDefault: DataDirOption = {
+    description: 'data dir to serve',
+    oldName: '--data',
+    defaultDir: 'gen/d',
+  };
+
+  it('takes --data-dir, and the old name as before', () => {
+    expect(parse(required, ['--data-dir', 'site-data']).dataDir).toBe('site-data');
+    expect(parse(required, ['--index', 'site-data']).dataDir).toBe('site-data');
+    expect(parse(required, ['--index=site-data']).dataDir).toBe('site-data');
+  });
+
+  it('refuses two names for two different folders, naming both', () => {
+    for (const args of [
+      ['--data-dir', 'a', '--index', 'b'],
+      ['--index', 'b', '--data-dir', 'a'],
+    ]) {
+      const { dataDir, output } = parse(required, args);
+      expect(dataDir).toBeUndefined();
+      expect(output).toBe(
+        "error: --data-dir 'a' and --index 'b' name different data dirs: pass one (--index is the old name of --data-dir)\n",
+      );
+    }
+    expect(parse(withDefault, ['--data-dir', 'a', '--data', 'b']).output).toMatch(
+      /--data-dir 'a' and --data 'b'/,
+    );
+    // The default is no one's choice: the old name alone does not conflict with it.
+    expect(parse(withDefault, ['--data', 'b']).dataDir).toBe('b');
+  });
+
+  it('takes both names for the same folder, however spelled', () => {
+    expect(parse(required, ['--data-dir', 'site-data', '--index', './site-data/']).dataDir).toBe('site-data');
+  });
+
+  it('requires a data dir only where there is no default', () => {
+    expect(parse(required, []).output).toBe("error: required option '--data-dir <dir>' not specified\n");
+    expect(parse(withDefault, []).dataDir).toBe('gen/d');
+  });
+
+  it('refuses an empty value under either name (an unset variable)', () => {
+    expect(parse(required, ['--data-dir', '']).output).toMatch(/'--data-dir <dir>' argument '' is invalid/);
+    expect(parse(required, ['--index', ' ']).output).toMatch(/'--index <dir>' argument ' ' is invalid/);
+  });
+
+  it('lists only --data-dir in --help', () => {
+    const help = parse(withDefault, ['--help']).output;
+    expect(help).toMatch(/--data-dir <dir>\s+data dir to serve \(default: "gen\/d"\)/);
+    expect(help).toContain('--other <x>');
+    expect(help).not.toMatch(/--data\b(?!-dir)/);
   });
 });

@@ -69,8 +69,8 @@ export function isPassiveDataFile(path: string): boolean {
 
 /**
  * The names the builder gives thumbnails and originals (index-builder/imagePipeline.ts): only these are
- * its to delete. A folder of the same name can hold the user's own files when `--out` is a folder that
- * was not a data dir before (a photo shoot's `originals/`), and those must survive any build.
+ * its to delete. A folder of the same name can hold the user's own files when `--data-dir` is a folder
+ * that was not a data dir before (a photo shoot's `originals/`), and those must survive any build.
  */
 const MEDIA_FILE = new RegExp(
   `^(thumbs/[0-9a-f]{16}\\.webp|originals/[0-9a-f]{16}\\.(${ORIGINAL_EXTENSIONS.join('|')}))$`,

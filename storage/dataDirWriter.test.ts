@@ -124,7 +124,7 @@ describe('DataDirWriter', () => {
     for (const n of names) await w.putContentAddressed(n, Buffer.from(n));
     await writeFile(join(dir, 'README.md'), 'not ours');
     await writeFile(join(dir, 'index.html'), 'not ours either');
-    // The user's own files in folders named like the builder's: --out was a folder that held them.
+    // The user's own files in folders named like the builder's: --data-dir was a folder that held them.
     await writeFile(join(dir, 'originals', 'RAW_0001.png'), 'a photo');
     await writeFile(join(dir, 'originals', '2222222222222222.png.xmp'), 'its sidecar');
     await writeFile(join(dir, 'thumbs', 'notes.txt'), 'notes');

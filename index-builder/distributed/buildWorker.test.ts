@@ -59,6 +59,48 @@ describe('build worker', () => {
   });
 });
 
+describe('a worker that exits when idle', () => {
+  it('stays while a build is registered without jobs, takes a job queued then, and leaves once the build is gone', async () => {
+    const lines: string[] = [];
+    const worker = await BuildWorker.connect({
+      redisUrl: redis.url,
+      access: {},
+      concurrency: 1,
+      stall: { lockDurationMs: 3_000, stalledIntervalMs: 1_000, maxStalledCount: 1 },
+      modelCacheDir: join(root, 'models-idle'),
+      exitWhenIdle: true,
+      pollMs: 100,
+      log: (line) => lines.push(line),
+    });
+    const client = await connectRedis(redis.url);
+    const name = queueNameFor('between-jobs');
+    const queue = new Queue(name, { connection: bullConnection(redis.url) });
+    const registry = new BuildRegistry(client);
+    let ran = false;
+    try {
+      // A coordinator between its jobs: collecting their output, which may send one back.
+      await registry.register(name, DEFAULT_HEARTBEAT);
+      const running = worker.run().finally(() => (ran = true));
+      await expect
+        .poll(() => lines.join('\n'), { timeout: 60_000 })
+        .toMatch(/waiting until its coordinator finishes it/);
+      // Before, it had left at once: nobody took a job queued again.
+      expect(ran).toBe(false);
+      // A job the worker refuses at once (not a build job) shows it was taken.
+      await queue.add('featurize', { jobVersion: -1 }, { jobId: 'job-00000', attempts: 1 });
+      await expect.poll(() => queue.getJobCounts('failed'), { timeout: 60_000 }).toEqual({ failed: 1 });
+      expect(ran).toBe(false);
+      await registry.deregister(name);
+      await queue.obliterate({ force: true });
+      await running;
+      expect(lines.join('\n')).toMatch(/job-00000 attempt 1 of 1 failed/);
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  });
+});
+
 describe('removeStrayQueueMeta', () => {
   it('keeps a queue that holds jobs whole', async () => {
     const client = await connectRedis(redis.url);

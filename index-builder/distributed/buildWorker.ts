@@ -33,7 +33,11 @@ export interface BuildWorkerOptions {
   stall: StallPolicy;
   /** Where verified model files are kept between runs. */
   modelCacheDir: string;
-  /** Return from run() as soon as no registered build has jobs left, instead of waiting for more. */
+  /**
+   * Return from run() once no live build is registered, instead of waiting for more. A registered
+   * build without jobs is waited for: its coordinator may queue a job again (damaged output) or be
+   * about to queue its first ones.
+   */
   exitWhenIdle: boolean;
   /** How often to look for builds and check on the one being served. */
   pollMs: number;
@@ -110,6 +114,8 @@ export class BuildWorker {
   private readonly registry: BuildRegistry;
   private readonly name = `${hostname()}:${process.pid}`;
   private failedInARow = 0;
+  /** Builds this worker has said it waits for (sayWaiting). */
+  private readonly waitedFor = new Set<string>();
   /** The BullMQ worker taking this process's jobs now, paused after failures (pauseAfterFailures). */
   private taking: Worker<BuildJobData, BuildJobResult> | null = null;
 
@@ -131,19 +137,22 @@ export class BuildWorker {
     return new BuildWorker(o, redis, scratch);
   }
 
-  /** Serves builds until stop() (or, with exitWhenIdle, until there is nothing to do). */
+  /** Serves builds until stop() (or, with exitWhenIdle, until no live build is registered). */
   async run(): Promise<void> {
     try {
       while (!this.stopping) {
         // A Redis outage should pause a long-running worker, not end it.
-        const queueName = await withinTime(this.nextBuild(), ASK_MS, 'no answer').catch((err: Error) => {
+        const next = await withinTime(this.nextBuild(), ASK_MS, 'no answer').catch((err: Error) => {
           this.o.log(`cannot look for builds (${err.message}); trying again`);
           return null;
         });
-        if (queueName === null) await this.sleep(this.o.pollMs);
-        else if (queueName !== undefined) await this.serve(queueName);
-        else if (this.o.exitWhenIdle) break;
-        else await this.sleep(this.o.pollMs);
+        if (next === null) await this.sleep(this.o.pollMs);
+        else if (next.serve !== undefined) await this.serve(next.serve);
+        else if (this.o.exitWhenIdle && next.live.length === 0) break;
+        else {
+          if (this.o.exitWhenIdle) this.sayWaiting(next.live);
+          await this.sleep(this.o.pollMs);
+        }
       }
     } finally {
       await Promise.all([...this.queues.values()].map((q) => closeWithin(q, q.close())));
@@ -190,7 +199,21 @@ export class BuildWorker {
     return Object.values(counts).some((n) => n > 0);
   }
 
-  private async nextBuild(): Promise<string | undefined> {
+  /**
+   * Says once per build why a worker that exits when idle is still here: before, it left as soon as
+   * the queue was empty, and a job its coordinator then queued again (damaged output) waited for a
+   * worker that nobody would start.
+   */
+  private sayWaiting(live: readonly string[]): void {
+    for (const name of live) {
+      if (this.waitedFor.has(name)) continue;
+      this.waitedFor.add(name);
+      this.o.log(`build ${name} has no job to take; waiting until its coordinator finishes it`);
+    }
+  }
+
+  /** The build to serve, if one has jobs left, and the live builds (those whose coordinator beats). */
+  private async nextBuild(): Promise<{ serve?: string; live: string[] }> {
     const { live, abandoned } = await this.registry.list();
     for (const name of abandoned) {
       // Its coordinator is gone and nobody will merge the results: free Redis of it.
@@ -204,8 +227,8 @@ export class BuildWorker {
         await closeWithin(q, q.close());
       }
     }
-    for (const name of live) if (await this.hasJobsLeft(name)) return name;
-    return undefined;
+    for (const name of live) if (await this.hasJobsLeft(name)) return { serve: name, live };
+    return { live };
   }
 
   private async stillServing(name: string): Promise<boolean> {

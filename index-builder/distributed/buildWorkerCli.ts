@@ -63,7 +63,10 @@ async function main(argv: string[]): Promise<void> {
       intInRange(0, 600_000),
       DEFAULT_FAILURE_PAUSE_MS,
     )
-    .option('--exit-when-idle', 'exit once no build has jobs left instead of waiting for more')
+    .option(
+      '--exit-when-idle',
+      'exit once no build is registered (every coordinator has finished) instead of waiting for more',
+    )
     .parse(argv);
   const opts = program.opts<CliOptions>();
 

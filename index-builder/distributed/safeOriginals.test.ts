@@ -57,7 +57,7 @@ it('a distributed build stores an SVG with a script as a PNG original', async ()
     'index-builder/buildIndexCli.ts',
     [
       ...['--queue', redis.url, '--source', `s3://${BUCKET}/photos`, '--endpoint', s3.endpoint],
-      ...['--out', out, '--work', `s3://${BUCKET}/scratch`, '--job-size', '2'],
+      ...['--data-dir', out, '--work', `s3://${BUCKET}/scratch`, '--job-size', '2'],
     ],
     ENV,
   );
