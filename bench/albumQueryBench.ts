@@ -18,6 +18,16 @@ export interface AlbumBenchInput {
   flatRowOf: Int32Array;
   /** The build's neighbour lists, all shards (what album-image queries read instead of the index). */
   neighboursBytes: number;
+  /** What Lookalike computed ahead of these queries, to set beside the peer's build time. */
+  precompute?: LookalikePrecompute;
+}
+
+/** Lookalike's build-time work behind album-image queries, in Node (both cores). */
+export interface LookalikePrecompute {
+  /** Fitting the transform and assembling the index. */
+  indexMs: number;
+  /** Every image's exact top 10 (index-builder/neighbourLists.ts). */
+  neighboursMs: number;
 }
 
 export interface AlbumQueryResult {
@@ -40,6 +50,8 @@ export interface AlbumQueryResult {
   indexBytes: number;
   /** All neighbour-list shards; a query reads one. */
   neighboursBytes: number;
+  /** Absent in older results. */
+  precompute?: LookalikePrecompute;
   floatBytes: number;
   /** hnswlib-wasm over the same flat file, same browser and run; absent in older results and rows run without it. */
   hnswWasm?: HnswWasmResult;
@@ -163,6 +175,7 @@ export async function albumQueryBench(
       floatLoadMs: float.loadMs,
       indexBytes,
       neighboursBytes: input.neighboursBytes,
+      precompute: input.precompute,
       floatBytes: float.bytes,
       hnswWasm,
       hnswWasmError,

@@ -76,6 +76,7 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
     lookalike: { ...synthetic.lookalike, p50: 0.1 },
     neighboursBytes: 1_000_000,
     indexBytes: 3_000_000,
+    precompute: { indexMs: 2_400, neighboursMs: 1_200 },
     hnswWasm: {
       library: 'hnswlib-wasm 0.8.2',
       latency: { n: 300, p50: 0.5, p95: 0.9, mean: 0.55, min: 0.3, max: 2 },
@@ -101,7 +102,7 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
     albumQuery: { ...saved.albumQuery, data: { ...saved.albumQuery.data, rows: [row] } },
   });
   const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.label} `) && l.includes('5.0×'));
-  // p50 0.5 ÷ 0.1; 1 MB and 3 MB against 29 MB + 1 MB of HNSW; build 81.5 s.
+  // p50 0.5 ÷ 0.1; 1 MB and 3 MB against 29 MB + 1 MB of HNSW; build 81.5 s against Lookalike's 3.6 s.
   expect(
     line
       ?.split('|')
@@ -116,6 +117,7 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
     '24',
     '96.0 %',
     '81.5',
+    '3.6 (1.2)',
     '29.0 MB',
     '1.0 MB',
     '1/30',
@@ -124,6 +126,7 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
   expect(markdown).toContain('12 (90.0 %), 16 (94.0 %), 24 (96.0 %)');
   expect(plots['benchmarks-latency.svg']).toContain('hnswlib-wasm p50');
   expect(markdown).not.toContain("hnswlib's saved-file layout");
+  expect(markdown).not.toContain("† the builder area's fresh build");
 
   // A size from the file layout is marked; a row whose peer failed says why.
   const layout = { ...row, hnswWasm: { ...row.hnswWasm!, indexBytesFrom: 'layout' as const } };
@@ -143,4 +146,35 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
   expect(marked).toContain("\\* hnswlib's saved-file layout");
   expect(marked).toContain('hnswlib-wasm failed on synthetic 5: out of memory');
   expect(marked).not.toContain('wasm-function[7]');
+
+  // The demo row's precompute is the builder area's fresh build of the same images, and says so.
+  const demo = { ...row, label: 'demo (5 emoji)', precompute: undefined };
+  const build = {
+    images: 5,
+    wallMs: 9_000,
+    maxRssBytes: 1,
+    featurized: 5,
+    cached: 0,
+    imagesPerSecond: 1,
+    timings: {
+      listMs: 0,
+      processMs: 0,
+      modelLoadMs: 0,
+      modelWaitMs: 0,
+      assembleMs: 0,
+      writeMs: 0,
+      totalMs: 0,
+      assembleParts: { indexMs: 4_000, calibrationMs: 0, duplicatesMs: 0, neighboursMs: 800 },
+    },
+  };
+  const withDemo = (
+    await renderReport({
+      ...saved,
+      albumQuery: { ...saved.albumQuery, data: { ...saved.albumQuery.data, rows: [demo] } },
+      builder: { ok: true, seconds: 1, data: { full: build, incremental: build, added: 0 } },
+    })
+  ).markdown;
+  const demoLine = withDemo.split('\n').find((l) => l.startsWith('| demo (5 emoji) ') && l.includes('5.0×'));
+  expect(demoLine?.split('|').map((c) => c.trim())).toContain('4.8 (0.8) †');
+  expect(withDemo).toContain("† the builder area's fresh build (section 3) of 5 of these images.");
 });

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
 import { formatBytes } from '../core/formatBytes';
-import type { AlbumQueryResult } from './albumQueryBench';
+import type { AlbumQueryResult, LookalikePrecompute } from './albumQueryBench';
+import type { BuilderRun } from './builderBench';
 import type { DevSetBenchResult } from './devSetBench';
 import type { FirstVisitResult } from './firstVisitBench';
 import type { OwnImageResult } from './ownImageBench';
@@ -113,7 +114,7 @@ function albumQuery(r: BenchResults, plots: Record<string, string>): string[] {
       "top 10, one shard of about 80 bytes per image read per query (docs/index-format.md) — so Lookalike's time is " +
       'a lookup, and a shard fetch for the first query of each shard; rows without the column searched the index.',
   );
-  out.push(...hnswWasmPeer(d.rows, d.k));
+  out.push(...hnswWasmPeer(d.rows, d.k, r.builder.ok ? r.builder.data.full : undefined));
   const synthetic = d.rows.filter((x) => x.label.startsWith('synthetic'));
   if (synthetic.length > 0) {
     const pts = (pick: (x: (typeof synthetic)[number]) => number) =>
@@ -151,8 +152,28 @@ function albumQuery(r: BenchResults, plots: Record<string, string>): string[] {
 /** Bytes `a` as a share of bytes `b`: "1/28" when smaller, "1.3×" when larger. */
 const shareOf = (a: number, b: number) => (a < b ? `1/${(b / a).toFixed(0)}` : ratio(a, b));
 
+/** Lookalike's build-time work behind album-image queries: total s (neighbour lists s). */
+function precomputeCell(p: LookalikePrecompute | undefined, mark = ''): string {
+  if (p === undefined) return '–';
+  return `${f((p.indexMs + p.neighboursMs) / 1000, 1)} (${f(p.neighboursMs / 1000, 1)})${mark}`;
+}
+
+/** The demo row's precompute: the builder area's fresh build of (almost all) the same images. */
+function demoPrecompute(build: BuilderRun | undefined): LookalikePrecompute | undefined {
+  const parts = build?.timings.assembleParts;
+  if (parts?.neighboursMs === undefined) return undefined;
+  return { indexMs: parts.indexMs, neighboursMs: parts.neighboursMs };
+}
+
 /** The in-page WebAssembly HNSW peer of area 1 (issue 15): latency, recall, build time and bytes. */
-function hnswWasmPeer(rows: AlbumQueryResult[], k: number): string[] {
+function hnswWasmPeer(rows: AlbumQueryResult[], k: number, demoBuild: BuilderRun | undefined): string[] {
+  const fromBuilder = demoPrecompute(demoBuild);
+  const precompute = (x: AlbumQueryResult) =>
+    x.precompute !== undefined
+      ? precomputeCell(x.precompute)
+      : x.label.startsWith('demo')
+        ? precomputeCell(fromBuilder, ' †')
+        : '–';
   const peers = rows.filter((x) => x.hnswWasm);
   const failed = rows.filter((x) => x.hnswWasmError !== undefined);
   const failures = failed.map((x) => `hnswlib-wasm failed on ${x.label}: ${x.hnswWasmError!.split('\n')[0]}`);
@@ -172,14 +193,14 @@ function hnswWasmPeer(rows: AlbumQueryResult[], k: number): string[] {
       `(\`writeIndex\`: float32 vectors + graph) + the package's JS (loader + glue), uncompressed; Lookalike's ` +
       `side counts its data only (the neighbour lists album-image queries read, or its whole index), not its page code.`,
     '',
-    `| collection | rows | HNSW p50 ms | p95 ms | HNSW ÷ Lookalike (p50) | ef | recall@${k} vs float | build s | HNSW index | HNSW JS + wasm | neighbour lists ÷ HNSW bytes | Lookalike index ÷ HNSW bytes |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| collection | rows | HNSW p50 ms | p95 ms | HNSW ÷ Lookalike (p50) | ef | recall@${k} vs float | build s | Lookalike precompute s | HNSW index | HNSW JS + wasm | neighbour lists ÷ HNSW bytes | Lookalike index ÷ HNSW bytes |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const x of peers) {
     const h = x.hnswWasm!;
     const hnswBytes = h.indexBytes + h.libraryBytes;
     out.push(
-      `| ${x.label} | ${x.count} | ${f(h.latency.p50)} | ${f(h.latency.p95)} | ${ratio(h.latency.p50, x.lookalike.p50)} | ${h.ef} | ${pct(h.recallVsFloat)} | ${f(h.buildMs / 1000, 1)} | ${mb(h.indexBytes)}${h.indexBytesFrom === 'layout' ? ' \\*' : ''} | ${mb(h.libraryBytes)} | ${x.neighboursBytes ? shareOf(x.neighboursBytes, hnswBytes) : '–'} | ${shareOf(x.indexBytes, hnswBytes)} |`,
+      `| ${x.label} | ${x.count} | ${f(h.latency.p50)} | ${f(h.latency.p95)} | ${ratio(h.latency.p50, x.lookalike.p50)} | ${h.ef} | ${pct(h.recallVsFloat)} | ${f(h.buildMs / 1000, 1)} | ${precompute(x)} | ${mb(h.indexBytes)}${h.indexBytesFrom === 'layout' ? ' \\*' : ''} | ${mb(h.libraryBytes)} | ${x.neighboursBytes ? shareOf(x.neighboursBytes, hnswBytes) : '–'} | ${shareOf(x.indexBytes, hnswBytes)} |`,
     );
   }
   out.push(
@@ -189,6 +210,16 @@ function hnswWasmPeer(rows: AlbumQueryResult[], k: number): string[] {
         .map((x) => `${x.label}: ${x.hnswWasm!.sweep.map((s) => `${s.ef} (${pct(s.recall)})`).join(', ')}`)
         .join('; ') +
       '.',
+  );
+  out.push(
+    '',
+    'Lookalike precompute: what its build does before these queries can run, in Node on both cores: fit the ' +
+      "transform and assemble the index, plus every image's exact top 10 (the neighbour lists; in brackets). " +
+      "HNSW's build is its graph, in the page on one thread. " +
+      (fromBuilder !== undefined &&
+      peers.some((x) => x.precompute === undefined && x.label.startsWith('demo'))
+        ? `† the builder area's fresh build (section 3) of ${demoBuild!.images} of these images.`
+        : ''),
   );
   if (peers.some((x) => x.hnswWasm!.indexBytesFrom === 'layout'))
     out.push(

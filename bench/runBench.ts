@@ -192,7 +192,11 @@ try {
         const r = await albumQueryBench(
           await browser(),
           distDir,
-          { label: `synthetic ${count}`, ...written },
+          {
+            label: `synthetic ${count}`,
+            ...written,
+            precompute: { indexMs: written.assembleMs, neighboursMs: written.neighboursMs },
+          },
           queries,
           written.indexBytes,
           // Quick runs keep the HNSW peer to the small row: its build takes minutes at 30k rows.
