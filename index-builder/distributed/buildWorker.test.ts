@@ -22,24 +22,32 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/** A worker that exits when idle, and a build queue (not yet registered) for it to serve. */
+async function workerAndBuild(build: string, timing: { stalledIntervalMs: number; pollMs: number }) {
+  const lines: string[] = [];
+  const worker = await BuildWorker.connect({
+    redisUrl: redis.url,
+    access: {},
+    concurrency: 1,
+    stall: { lockDurationMs: 3_000, stalledIntervalMs: timing.stalledIntervalMs, maxStalledCount: 1 },
+    modelCacheDir: join(root, `models-${build}`),
+    exitWhenIdle: true,
+    pollMs: timing.pollMs,
+    log: (line) => lines.push(line),
+  });
+  const client = await connectRedis(redis.url);
+  const name = queueNameFor(build);
+  const queue = new Queue(name, { connection: bullConnection(redis.url) });
+  return { worker, lines, client, name, queue, registry: new BuildRegistry(client) };
+}
+
 describe('build worker', () => {
   it('leaves nothing in Redis when the coordinator removes the queue while the worker still serves it', async () => {
-    const lines: string[] = [];
-    const worker = await BuildWorker.connect({
-      redisUrl: redis.url,
-      access: {},
-      concurrency: 1,
-      // Stalled checks run many times between the queue's removal and the worker noticing it.
-      stall: { lockDurationMs: 3_000, stalledIntervalMs: 100, maxStalledCount: 1 },
-      modelCacheDir: join(root, 'models'),
-      exitWhenIdle: true,
+    // Stalled checks run many times between the queue's removal and the worker noticing it.
+    const { worker, lines, client, name, queue, registry } = await workerAndBuild('stray-meta', {
+      stalledIntervalMs: 100,
       pollMs: 1_500,
-      log: (line) => lines.push(line),
     });
-    const client = await connectRedis(redis.url);
-    const name = queueNameFor('stray-meta');
-    const queue = new Queue(name, { connection: bullConnection(redis.url) });
-    const registry = new BuildRegistry(client);
     try {
       // A job the worker refuses at once (not a build job): it fails, and the coordinator cleans up.
       await queue.add('featurize', { jobVersion: -1 }, { jobId: 'job-00000', attempts: 1 });
@@ -61,21 +69,10 @@ describe('build worker', () => {
 
 describe('a worker that exits when idle', () => {
   it('stays while a build is registered without jobs, takes a job queued then, and leaves once the build is gone', async () => {
-    const lines: string[] = [];
-    const worker = await BuildWorker.connect({
-      redisUrl: redis.url,
-      access: {},
-      concurrency: 1,
-      stall: { lockDurationMs: 3_000, stalledIntervalMs: 1_000, maxStalledCount: 1 },
-      modelCacheDir: join(root, 'models-idle'),
-      exitWhenIdle: true,
+    const { worker, lines, client, name, queue, registry } = await workerAndBuild('between-jobs', {
+      stalledIntervalMs: 1_000,
       pollMs: 100,
-      log: (line) => lines.push(line),
     });
-    const client = await connectRedis(redis.url);
-    const name = queueNameFor('between-jobs');
-    const queue = new Queue(name, { connection: bullConnection(redis.url) });
-    const registry = new BuildRegistry(client);
     let ran = false;
     try {
       // A coordinator between its jobs: collecting their output, which may send one back.
