@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../core/sha256';
-import { CACHE_FORMAT_VERSION, DataCache, fileKey, type KeyValueBackend } from './dataCache';
+import { CACHE_FORMAT_VERSION, DataCache, fileKey, partKey, type KeyValueBackend } from './dataCache';
 
 /** An in-memory stand-in for IndexedDB that clones values like IndexedDB does. */
 function mapBackend(options: { failSetWith?: DOMException; quotaBytes?: number } = {}) {
@@ -128,6 +128,55 @@ describe('DataCache', () => {
       new Uint8Array(2),
       new Uint8Array(64),
     ]);
+  });
+
+  it('drops an entry it cannot read back and keeps storing, rather than giving up the whole store', async () => {
+    const { map, backend } = mapBackend();
+    // Chromium's answer for a large value whose blob file is gone from the profile.
+    const lost = new DOMException('Data lost due to missing file', 'NotReadableError');
+    const unreadable = new Set<string>();
+    const get = backend.get;
+    backend.get = (key) => (unreadable.has(key) ? Promise.reject(lost) : get(key));
+    backend.getMany = (keyList) => {
+      if (keyList.some((k) => unreadable.has(k))) return Promise.reject(lost);
+      return Promise.all(keyList.map(get));
+    };
+    const cache = await DataCache.open(backend);
+    const model = bytesOf('model bytes');
+    await cache.writeFile(model.sha256, model.buffer);
+    unreadable.add(fileKey(model.sha256));
+
+    expect(await cache.readFile(model.sha256)).toEqual({ outcome: 'miss' });
+    expect(cache.memoryOnly).toBe(false);
+    expect(map.has(fileKey(model.sha256))).toBe(false);
+    unreadable.clear();
+    // Downloaded again, it is stored anew and survives the session.
+    expect(await cache.writeFile(model.sha256, model.buffer)).toBe(true);
+    expect(cache.isKept(model.sha256)).toBe(true);
+    expect(cache.notKeptReason).toBeNull();
+
+    // In a batch read, the readable parts still come from the store and only the lost one goes.
+    await cache.writeParts('build-a', [
+      ['cell:1', new Uint8Array(3)],
+      ['cell:2', new Uint8Array(5)],
+    ]);
+    unreadable.add(partKey('build-a', 'cell:2'));
+    expect(await cache.readParts('build-a', ['cell:1', 'cell:2'])).toEqual([new Uint8Array(3), undefined]);
+    expect(cache.memoryOnly).toBe(false);
+    expect([...(await cache.partNames('build-a'))]).toEqual(['cell:1']);
+  });
+
+  it('falls back to memory when the store can neither read an entry nor delete it', async () => {
+    const { backend } = mapBackend();
+    const cache = await DataCache.open(backend);
+    const file = bytesOf('catalog bytes');
+    await cache.writeFile(file.sha256, file.buffer);
+    const closed = new DOMException('The database connection is closing.', 'InvalidStateError');
+    backend.get = () => Promise.reject(closed);
+    backend.del = () => Promise.reject(closed);
+    expect(await cache.readFile(file.sha256)).toEqual({ outcome: 'miss' });
+    expect(cache.memoryOnly).toBe(true);
+    expect(cache.memoryOnlyReason).toMatch(/IndexedDB failed.*InvalidStateError/);
   });
 
   it('keeps working in memory when every write is refused', async () => {

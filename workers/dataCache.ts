@@ -1,4 +1,4 @@
-import { createStore, del, get, getMany, keys, set, setMany } from 'idb-keyval';
+import { del, get, getMany, keys, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
 import { digestMatches, sha256HexOf } from './downloadDigest';
 
 /*
@@ -101,6 +101,36 @@ export interface KeyValueBackend {
   setMany?(entries: [string, unknown][]): Promise<void>;
   del(key: string): Promise<void>;
   keys(): Promise<IDBValidKey[]>;
+}
+
+/**
+ * idb-keyval's createStore, but a connection that another tab asks to upgrade is closed: idb-keyval keeps
+ * its connection open for the worker's lifetime, so a later app that raises the database's version (a new
+ * entry layout, an index) would wait, blocked, for as long as any tab of this app stays open, and its
+ * page with it. The next operation here opens the database again, at whatever version it then has.
+ */
+function createStore(dbName: string, storeName: string): UseStore {
+  let connection: Promise<IDBDatabase> | undefined;
+  const open = (): Promise<IDBDatabase> => {
+    const request = indexedDB.open(dbName);
+    request.onupgradeneeded = () => request.result.createObjectStore(storeName);
+    const opened = promisifyRequest(request);
+    connection = opened;
+    const forget = () => {
+      if (connection === opened) connection = undefined;
+    };
+    opened.then((db) => {
+      db.onversionchange = () => {
+        db.close();
+        forget();
+      };
+      // The browser closed it (storage cleared, a failure): open again next time.
+      db.onclose = forget;
+    }, forget);
+    return opened;
+  };
+  return (txMode, callback) =>
+    (connection ?? open()).then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
 }
 
 function indexedDbBackend(): KeyValueBackend {
@@ -257,8 +287,9 @@ export class DataCache {
     let raw: unknown[];
     try {
       raw = await store.getMany(keyList);
-    } catch (err) {
-      this.fallBackToMemory(err);
+    } catch {
+      // One unreadable part fails the whole transaction: read them one by one, so that only the parts
+      // that cannot be read are dropped (and a dead database is found out on the first of them).
       return Promise.all(names.map((n) => this.readPart(scope, n)));
     }
     return raw.map((v, i) => {
@@ -371,18 +402,33 @@ export class DataCache {
 
   private async read(key: string): Promise<unknown> {
     if (this.memory.has(key)) return this.memory.get(key);
-    if (!this.store) return undefined;
+    const store = this.store;
+    if (!store) return undefined;
     try {
-      return await this.store.get(key);
+      return await store.get(key);
     } catch (err) {
-      // A value that cannot be deserialised is as good as missing; a dead database means memory from now on.
-      if (err instanceof DOMException && err.name === 'DataCloneError') {
-        await this.remove(key);
-        return undefined;
-      }
+      return this.unreadable(store, key, err);
+    }
+  }
+
+  /**
+   * A record that cannot be read back is as good as missing, but only a dead database means memory from
+   * now on. Chromium throws NotReadableError ("Data lost due to missing file") for a large value whose
+   * blob file is gone (a cleaned or damaged profile), and DataCloneError for one it cannot deserialise:
+   * the database still works, and falling back to memory would leave that record in place, so every later
+   * visit would fail on it again and keep nothing (downloading the index and the model each time, offline
+   * use lost for good). The record is deleted instead, so the caller downloads the file again and stores
+   * it anew; when even the delete fails, the database itself is broken.
+   */
+  private async unreadable(store: KeyValueBackend, key: string, err: unknown): Promise<undefined> {
+    try {
+      await store.del(key);
+    } catch {
       this.fallBackToMemory(err);
       return undefined;
     }
+    console.warn(`IndexedDB entry ${key} could not be read (${describe(err)}); dropped`);
+    return undefined;
   }
 
   /** True when stored for later sessions; false when the entry is held in memory only. */
