@@ -323,6 +323,33 @@ test.describe('failures of the data dir', () => {
     await expect(page.getByTestId('album')).toHaveCount(3);
   });
 
+  test('a search whose neighbour list could not be fetched runs again with "Try again"', async ({ page }) => {
+    await page.route('**/data/neighbours.*/**', (route) => route.abort('internetdisconnected'));
+    await page.goto(serverUrl());
+    await page.locator('[data-testid="album"][data-album="Apple"] a').click();
+    await page.getByTestId('grid-cell').first().click();
+    await expect(page.getByTestId('search-error')).toContainText('neighbours.');
+    await page.unroute('**/data/neighbours.*/**');
+    // Before, the panel had no way forward: only leaving the page and coming back searched again.
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect(results(page)).toHaveCount(5);
+  });
+
+  test('a search that failed while offline runs again by itself once the browser is back online', async ({
+    page,
+    context,
+  }) => {
+    await page.route('**/data/neighbours.*/**', (route) => route.abort('internetdisconnected'));
+    await page.goto(serverUrl());
+    await page.locator('[data-testid="album"][data-album="Apple"] a').click();
+    await page.getByTestId('grid-cell').first().click();
+    await expect(page.getByTestId('search-error')).toBeVisible();
+    await context.setOffline(true);
+    await page.unroute('**/data/neighbours.*/**');
+    await context.setOffline(false);
+    await expect(results(page)).toHaveCount(5);
+  });
+
   test('a corrupt index costs own-image search only, with a clear message', async ({ page }) => {
     await page.route('**/data/index.*.bin', (route) =>
       route.fulfill({ status: 200, body: Buffer.alloc(4096, 7), contentType: 'application/octet-stream' }),

@@ -11,13 +11,15 @@ interface ResultListProps {
   searchingLabel: string;
   k: number;
   cutOff: CutOffControl;
+  /** Runs the failed search again. */
+  onRetry: () => void;
 }
 
 /**
  * The k nearest images under the query, with a skeleton while the worker searches. One status line stays
  * mounted through every state, so a screen reader hears "searching…" and then what was found.
  */
-export function ResultList({ state, stale, searchingLabel, k, cutOff }: ResultListProps) {
+export function ResultList({ state, stale, searchingLabel, k, cutOff, onRetry }: ResultListProps) {
   // "Show … anyway" goes away with the cut-off it lifts: focus moves to the results it brings, once they
   // are drawn, rather than falling to the page's body.
   const listRef = useRef<HTMLOListElement>(null);
@@ -44,7 +46,15 @@ export function ResultList({ state, stale, searchingLabel, k, cutOff }: ResultLi
   let status: ReactNode = null;
   let body: ReactNode;
   if (state.status === 'failed') {
-    body = <ErrorPanel title="The search failed" message={state.message} testId="search-error" />;
+    // Most failures are a part of the collection that could not be fetched (offline, a dropped
+    // connection): the same search fetches it again, and runs by itself when the browser is back online.
+    body = (
+      <ErrorPanel title="The search failed" message={state.message} testId="search-error">
+        <button type="button" className="button" onClick={onRetry}>
+          Try again
+        </button>
+      </ErrorPanel>
+    );
   } else if (state.status === 'searching') {
     status = searchingLabel;
     body = (

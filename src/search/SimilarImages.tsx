@@ -17,7 +17,7 @@ interface SimilarImagesProps {
 
 /** The "Similar images" section under a query image: the k selector and the results. */
 export function SimilarImages({ request, k, onKChange, cutOff, onProgress }: SimilarImagesProps) {
-  const { state, stale } = useSearchResults(request, k, onProgress);
+  const { state, stale, retry } = useSearchResults(request, k, onProgress);
   return (
     <section className="similar" aria-labelledby="similar-heading">
       <div className="section-bar">
@@ -40,6 +40,7 @@ export function SimilarImages({ request, k, onKChange, cutOff, onProgress }: Sim
         }
         k={k}
         cutOff={cutOff}
+        onRetry={retry}
       />
     </section>
   );

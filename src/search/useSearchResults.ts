@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { formatRegion, type ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress, SearchResponse } from '../../workers/searchApi';
 import { errorMessage } from '../common/errorMessage';
@@ -22,6 +22,8 @@ export interface SearchResults {
   state: SearchState;
   /** The results shown belong to the previous query or k; the new search is running. */
   stale: boolean;
+  /** Runs the same search again (after a failure). */
+  retry: () => void;
 }
 
 function requestKey(request: SearchRequest, k: number): string {
@@ -63,6 +65,21 @@ export function useSearchResults(
 ): SearchResults {
   const key = requestKey(request, k);
   const [settled, setSettled] = useState<{ key: string; state: SearchState } | null>(null);
+  // Bumped to search again: a part of the collection that could not be fetched (offline, a dropped
+  // connection) is fetched anew, since the worker does not remember a failed load.
+  const [attempt, setAttempt] = useState(0);
+  const retry = useCallback(() => {
+    setSettled(null);
+    setAttempt((n) => n + 1);
+  }, []);
+  const failed = settled !== null && settled.key === key && settled.state.status === 'failed';
+
+  // A search that failed while offline runs again by itself once the browser is back online.
+  useEffect(() => {
+    if (!failed) return;
+    window.addEventListener('online', retry);
+    return () => window.removeEventListener('online', retry);
+  }, [failed, retry]);
 
   useEffect(() => {
     let cancelled = false;
@@ -84,11 +101,12 @@ export function useSearchResults(
     return () => {
       cancelled = true;
     };
-  }, [request, k, key, onProgress]);
+  }, [request, k, key, onProgress, attempt]);
 
-  if (settled !== null && settled.key === key) return { state: settled.state, stale: false };
+  if (settled !== null && settled.key === key) return { state: settled.state, stale: false, retry };
   // While the next answer is on its way, keep showing the last results (marked stale) rather than
   // flashing a skeleton for the millisecond an id search takes.
-  if (settled !== null && settled.state.status === 'done') return { state: settled.state, stale: true };
-  return { state: { status: 'searching' }, stale: false };
+  if (settled !== null && settled.state.status === 'done')
+    return { state: settled.state, stale: true, retry };
+  return { state: { status: 'searching' }, stale: false, retry };
 }
