@@ -15,7 +15,7 @@ import { summarize, type LatencySummary } from './stats';
  * whichever loads is measured, and one that does not is reported with its error.
  */
 
-export interface AnnRow {
+interface AnnRow {
   library: string;
   /** Index file size ÷ rows (serialized as the library saves it). */
   bytesPerImage: number;

@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../testing/repoRoot';
 import { startServer, type RunningServer } from '../scripts/serve';
 import type { LoadInfo, WorkerStatus } from '../workers/searchApi';
 
-export type LoadSummary = LoadInfo;
+type LoadSummary = LoadInfo;
 
 /*
  * The production site built with the test hook (window.__lookalike), served with one data dir, opened in
@@ -29,7 +29,7 @@ export function buildBenchSite(outDir: string): void {
 /** tsx (esbuild keepNames) wraps functions in __name(); functions passed to page.evaluate need it defined. */
 export const KEEP_NAMES_INIT_SCRIPT = 'globalThis.__name = globalThis.__name || ((f) => f);';
 
-export interface OpenSite {
+interface OpenSite {
   server: RunningServer;
   page: Page;
   load: LoadSummary;

@@ -41,8 +41,8 @@ export interface DevSetBenchResult {
 }
 
 /** The previous shipped default: the nsfwjs MobileNetV2 with the plain whitened PCA (no views). */
-export const PREVIOUS_MODEL = 'mobilenet_v2';
-export const PREVIOUS_SETTINGS = { views: 0 } as const;
+const PREVIOUS_MODEL = 'mobilenet_v2';
+const PREVIOUS_SETTINGS = { views: 0 } as const;
 const TINY_EMOJI_PER_VENDOR = 40;
 
 /** The model's file name without .json: short, stable, and what generated/models calls it. */

@@ -75,7 +75,7 @@ export interface EvaluateOptions {
 }
 
 /** One pipeline query's outcome: `q` names it (split and file or gallery key), stable across runs. */
-export interface QueryAnswer {
+interface QueryAnswer {
   q: string;
   group: string;
   label: string;
@@ -111,7 +111,7 @@ export interface SetResult {
   answers?: QueryAnswer[];
 }
 
-export interface BuildWork {
+interface BuildWork {
   /** Images run through the model (the rest came from the embedding cache). */
   featurized: number;
   cached: number;
@@ -185,7 +185,7 @@ async function cachedVectors(
  * Top-k gallery rows of every query by dot product (cosine of unit rows), exact; `exclude[q]` (a
  * gallery row, or -1) is left out, as searchByRow leaves out the query item.
  */
-export async function exactScan(
+async function exactScan(
   queries: Float32Array[],
   gallery: Float32Array[],
   k: number,
@@ -518,7 +518,7 @@ export function methodKind(m: MethodResult, index: number): MethodKind {
  * A report row. Indented names break the row above them down by group; `facet` rows break it down by
  * facet instead, pooled over the groups.
  */
-export interface MetricRow {
+interface MetricRow {
   name: string;
   value: (s: SetScores) => number;
   facet?: boolean;
@@ -548,7 +548,7 @@ export function metricRows(r: SetResult): MetricRow[] {
   ];
 }
 
-export function formatSet(r: SetResult): string {
+function formatSet(r: SetResult): string {
   const short = { pipeline: '', float: 'float scan', histogram: 'colour hist' };
   const heads = r.methods.map((m, i) => short[methodKind(m, i)] || m.method);
   const widths = heads.map((h) => Math.max(16, h.length + 2));

@@ -54,7 +54,7 @@ const SWEEP = { from: 0.2, to: 0.999, step: 0.001 };
 const COPY_SEED = 14_000;
 const REGION_SEED = 41_000;
 
-export type MethodKind = 'pipeline' | 'float' | 'histogram';
+type MethodKind = 'pipeline' | 'float' | 'histogram';
 
 export interface DuplicateBenchResult {
   /** 'photos': the photos dev set; 'tiny': the quick run's few emoji. */
@@ -97,7 +97,7 @@ export interface DuplicateBenchResult {
   };
 }
 
-export interface GroupDiagnostics {
+interface GroupDiagnostics {
   /** Predicted pairs joining two originals that are variants of one scene (always wrong). */
   variantPairsGrouped: number;
   /** Per edit kind: the share of copies with that edit grouped with their original. */
@@ -177,7 +177,7 @@ function top1(q: Float32Array, gallery: readonly Float32Array[]): number {
   return best;
 }
 
-export interface DuplicateBenchInput {
+interface DuplicateBenchInput {
   data: DuplicateBenchResult['data'];
   description: string;
   originals: readonly Original[];
@@ -190,7 +190,7 @@ export interface DuplicateBenchInput {
   log: (m: string) => void;
 }
 
-export async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateBenchResult> {
+async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateBenchResult> {
   const { log } = input;
   const copies = input.copies ?? COPIES_PER_ORIGINAL;
   const collection = await writeDuplicateCollection(

@@ -14,7 +14,7 @@ import { editImage, encodeEdited, type ImageEdit } from '../index-builder/imageE
  */
 
 /** A caption drawn over the photo: `size` is the font height, `x`/`y` the baseline start, as fractions. */
-export interface TextEdit {
+interface TextEdit {
   kind: 'text';
   text: string;
   size: number;
@@ -22,9 +22,9 @@ export interface TextEdit {
   y: number;
 }
 
-export type CopyEdit = ImageEdit | TextEdit;
+type CopyEdit = ImageEdit | TextEdit;
 
-export const COPY_EDIT_KINDS = ['crop', 'resize', 'jpeg', 'colour', 'rotate', 'text'] as const;
+const COPY_EDIT_KINDS = ['crop', 'resize', 'jpeg', 'colour', 'rotate', 'text'] as const;
 
 /** Captions people and apps put on photos. */
 const CAPTIONS = ['IMG_4021', '© 2024 Family', 'Holiday!', 'Shared via Chat', 'DSC_0193', 'Copy'];
@@ -68,7 +68,7 @@ export function copyEdits(seed: number): CopyEdit[] {
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 /** The image with the caption composited on: white, outlined in black, slightly transparent. */
-export async function overlayText(image: RgbaImage, edit: TextEdit): Promise<RgbaImage> {
+async function overlayText(image: RgbaImage, edit: TextEdit): Promise<RgbaImage> {
   const { width: w, height: h } = image;
   const px = Math.max(10, Math.round(edit.size * h));
   const text = edit.text.replace(/[&<>"]/g, (c) => XML_ESCAPES[c]);
@@ -85,7 +85,7 @@ export async function overlayText(image: RgbaImage, edit: TextEdit): Promise<Rgb
 }
 
 /** The edited copy as file bytes: JPEG when a JPEG edit is among the edits, else PNG. */
-export async function editedCopy(source: RgbaImage, edits: readonly CopyEdit[]): Promise<Buffer> {
+async function editedCopy(source: RgbaImage, edits: readonly CopyEdit[]): Promise<Buffer> {
   const at = edits.findIndex((e) => e.kind === 'text');
   if (at < 0) return encodeEdited(source, edits as ImageEdit[]);
   const captioned = await overlayText(
@@ -101,7 +101,7 @@ export interface Original {
   label: string;
 }
 
-export interface DuplicateCollection {
+interface DuplicateCollection {
   /** The folder to build: albums `originals` and `copies`. */
   dir: string;
   /** Gallery key `<album>/<name>` → label of the original it derives from. */

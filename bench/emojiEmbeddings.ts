@@ -7,7 +7,7 @@ import { EMOJI_VENDORS, decodeRgba, emojiImages, type EmojiVendor } from '../mod
 import { ensureDefaultModel } from '../models/ensureModel';
 
 /** Embeddings of every emoji image (all vendors, skin variations included) under the default model. */
-export interface EmojiEmbeddings {
+interface EmojiEmbeddings {
   modelId: string;
   dim: number;
   vendors: EmojiVendor[];

@@ -11,7 +11,7 @@ import { fileKind, meterWireBytes } from './wireBytes';
 import { startServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 
-export interface VisitResult {
+interface VisitResult {
   /** From navigation start to the first result tile on the page (the page's performance.now()). */
   msToFirstResult: number;
   /** Bytes of the files served before the first result appeared (sizes on disk, before any gzip encoding). */
@@ -32,13 +32,13 @@ export interface VisitResult {
 }
 
 /** One fresh-profile visit's times to an album image's results. */
-export interface VisitTimes {
+interface VisitTimes {
   msToFirstResult: number;
   msToFirstThumbnail: number;
 }
 
 /** A first visit straight to an album page, until its first thumbnail is visible. */
-export interface AlbumVisitResult {
+interface AlbumVisitResult {
   url: string;
   /** The median visit's (by this time) when there were several; its bytes and requests are that visit's. */
   msToFirstThumbnail: number;

@@ -13,10 +13,10 @@ import { summarize, type LatencySummary } from './stats';
  */
 
 /** hnswlib's usual graph parameters (its own defaults: M 16, efConstruction 200). */
-export const HNSW_M = 16;
-export const HNSW_EF_CONSTRUCTION = 200;
+const HNSW_M = 16;
+const HNSW_EF_CONSTRUCTION = 200;
 /** The recall@k against the exact scan the search ef is raised to reach. */
-export const HNSW_TARGET_RECALL = 0.95;
+const HNSW_TARGET_RECALL = 0.95;
 /** Search ef values tried in order; the first to reach the target recall is timed. */
 const EF_SWEEP = [12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
 
@@ -67,7 +67,7 @@ const MAX_SAVED_INDEX_BYTES = 100e6;
  * M^-l, so the upper levels are their expected number, count / (M − 1). Within 0.01 % of the saved files
  * at 2k and 30k rows; the upper levels are 0.2 % of the file.
  */
-export function hnswlibFileBytes(count: number, dim: number, m: number): number {
+function hnswlibFileBytes(count: number, dim: number, m: number): number {
   const level0 = 2 * m * 4 + 4 + dim * 4 + 4;
   const upper = m * 4 + 4;
   return 56 + count * (level0 + 4) + Math.round((upper * count) / (m - 1));
@@ -97,7 +97,7 @@ interface PeerGlobal {
 }
 
 /** The album-query benchmark's queries, as the peer answers them. */
-export interface PeerQueries {
+interface PeerQueries {
   /** The flat float32 file in the site's data dir. */
   flatFile: string;
   count: number;

@@ -8,7 +8,7 @@ import { photoOriginals } from './duplicateBench';
 import { summarize, type LatencySummary } from './stats';
 
 /** What an own-image row's queries were: small emoji art, or photo-sized images the page shrinks first. */
-export type QueryImageKind = 'emoji' | 'photo';
+type QueryImageKind = 'emoji' | 'photo';
 
 /** Query image files of one kind, and where they come from (said in the report). */
 export interface QueryImageSet {
@@ -18,7 +18,7 @@ export interface QueryImageSet {
 }
 
 /** The sizes of the pixels the page sent to the worker: what `decodeImage` made of the files. */
-export interface SentImages {
+interface SentImages {
   kind: QueryImageKind;
   source: string;
   /** Fewest and most pixels of one query, as width × height. */
@@ -67,7 +67,7 @@ export interface OwnImageResult {
 }
 
 /** A photo-sized JPEG to decode: its bytes and size. */
-export interface BenchPhoto {
+interface BenchPhoto {
   bytes: Uint8Array;
   width: number;
   height: number;

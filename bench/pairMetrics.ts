@@ -74,7 +74,7 @@ export function unitVector(v: ArrayLike<number>): Float32Array {
 }
 
 /** Every pair of `vectors` whose cosine is at least `min`, exactly (all n²/2 pairs are scored). */
-export function pairsAbove(vectors: readonly Float32Array[], min: number): ScoredPairs {
+function pairsAbove(vectors: readonly Float32Array[], min: number): ScoredPairs {
   const unit = vectors.map(unitVector);
   const a: number[] = [];
   const b: number[] = [];

@@ -10,7 +10,7 @@ import { colourHistogram } from './colourHistogram';
 import type { DevSetBenchResult } from './devSetBench';
 import { loadEmojiEmbeddings } from './emojiEmbeddings';
 
-export interface QualityRow {
+interface QualityRow {
   method: string;
   bytesPerImage: number;
   /** Recall@10 with each vendor's images as queries against the other two vendors'. */

@@ -19,7 +19,7 @@ export type Section<T> =
   | { ok: true; seconds: number; data: T; measuredAt?: string; chromium?: string }
   | { ok: false; seconds: number; error: string };
 
-export interface AlbumQuerySection {
+interface AlbumQuerySection {
   k: number;
   /** The server design's quoted per-query time, for comparison (not measured here). */
   serverDesignSeconds: { min: number; max: number };

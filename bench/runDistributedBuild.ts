@@ -2,7 +2,7 @@ import { loadModel, type LoadedModel } from '../index-builder/loadModel';
 import { startCli, type CliProcess } from '../testing/cliProcess';
 import { runCoordinator } from '../index-builder/distributed/coordinator';
 
-export interface DistributedBuildRun {
+interface DistributedBuildRun {
   /** `s3://bucket/prefix` of the images. */
   sourceUrl: string;
   /** S3-compatible endpoint, for coordinator and workers alike. */
@@ -21,7 +21,7 @@ export interface DistributedBuildRun {
   cacheDir?: string;
 }
 
-export interface DistributedBuildTimings {
+interface DistributedBuildTimings {
   listMs: number;
   /** From queueing the first job until the last one finished: worker start-up included. */
   queueMs: number;

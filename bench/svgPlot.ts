@@ -10,7 +10,7 @@ export interface Series {
   reference?: boolean;
 }
 
-export interface Panel {
+interface Panel {
   title: string;
   xLabel: string;
   yLabel: string;

@@ -12,7 +12,7 @@ import { SHARED_THUMB, publishFixture } from './publishFixture';
 /** The flat float32 embedding file written next to the index: what a client-side exact scan downloads. */
 export const FLAT_EMBEDDINGS_FILE = 'embeddings.f32';
 
-export interface WrittenDataDir {
+interface WrittenDataDir {
   dir: string;
   count: number;
   dim: number;

@@ -15,7 +15,7 @@ export function fileKind(p: string): string {
   return 'app shell';
 }
 
-export interface WireBytes {
+interface WireBytes {
   /** Encoded bytes (headers + body as sent, after any Content-Encoding) of the finished requests. */
   bytes: number;
   requests: number;

@@ -10,7 +10,7 @@ import { nonNegativeInt, record } from './jsonChecks';
  * query is. The thresholds between labels are quantiles of those distributions.
  */
 
-export const CALIBRATION_VERSION = 1;
+const CALIBRATION_VERSION = 1;
 
 /** From the closest match down; a result is labelled with the first whose threshold its score reaches. */
 export const SIMILARITY_LABELS = [

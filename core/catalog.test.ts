@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalogFromItems, parseCatalog, type Catalog, type CatalogItem } from './catalog';
+import { catalogFromItems } from '../testing/catalogFromItems';
+import { parseCatalog, type Catalog, type CatalogItem } from './catalog';
 
 function item(id: string, album: string, extra: Partial<CatalogItem> = {}): CatalogItem {
   return {

@@ -34,7 +34,7 @@ const MAX_LEARNED_ITEMS = 4096;
 /** Shards read at once by readAll: enough to hide latency, few enough to leave room for the page. */
 const READ_ALL_PARALLEL = 4;
 
-export interface CatalogReaderOptions {
+interface CatalogReaderOptions {
   /** The manifest's count and layout, which the catalog index must match. */
   count: number;
   layout: CatalogLayout;

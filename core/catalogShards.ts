@@ -123,7 +123,7 @@ export function catalogShardPaths(index: CatalogIndex): string[] {
 }
 
 /** What a reader knows before it reads the catalog index: the manifest's count and layout. */
-export interface CatalogExpectation {
+interface CatalogExpectation {
   count?: number;
   layout: CatalogLayout;
 }
@@ -179,7 +179,7 @@ export function parseCatalogIndex(json: unknown, expected: CatalogExpectation): 
 }
 
 /** The layout a parsed catalog index was written for. */
-export function catalogLayout(index: CatalogIndex): CatalogLayout {
+function catalogLayout(index: CatalogIndex): CatalogLayout {
   return index.positionsCrc === undefined ? 'sharded' : 'resident';
 }
 

@@ -19,7 +19,7 @@ import { assertVectorTransform, type VectorTransform } from './vectorTransform';
 export const CELL_INDEX_VERSION = 4;
 const VERSION_WITH_COPIES = 3;
 const VERSION_WITHOUT_COPIES = 2;
-export const CELL_HEADER_BYTES = 160;
+const CELL_HEADER_BYTES = 160;
 const ALIGN = 8;
 const CHECKSUMMED_FROM = 48;
 const MAX_MODEL_ID_BYTES = 1024;
@@ -121,7 +121,7 @@ function align(n: number, to = ALIGN): number {
   return Math.ceil(n / to) * to;
 }
 
-export function rowBytesFor(dims: number): number {
+function rowBytesFor(dims: number): number {
   return align(dims, 4) + 4;
 }
 

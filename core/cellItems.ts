@@ -14,7 +14,7 @@ import { nonNegativeInt, record } from './jsonChecks';
  */
 
 /** An item as a cell stores it. */
-export type CellItem = CatalogItem & { row: number };
+type CellItem = CatalogItem & { row: number };
 
 /** Catalog JSON repeats keys and paths: DEFLATE keeps an item block near 1/5 of the JSON. */
 const DEFLATE_LEVEL = 6;

@@ -17,9 +17,9 @@ export interface CellHit {
  * the bench, against 0.994 for 4,096 rows without copies, and on the emoji demo's real vectors 96.5 %
  * against 98.0 % (docs/index-format.md, "Where a sharded query's time goes").
  */
-export const PROBE_ROW_FRACTION = 1 / 512;
+const PROBE_ROW_FRACTION = 1 / 512;
 export const PROBE_MIN_ROWS = 2048;
-export const PROBE_MAX_ROWS = 32768;
+const PROBE_MAX_ROWS = 32768;
 
 /**
  * Cell requests a query runs at once: the connections a browser opens to one HTTP/1.1 host (S3's
@@ -32,7 +32,7 @@ export const PARALLEL_CELL_REQUESTS = 6;
  * How much of the index a query reads: the nearest cells until they hold `minRows` rows, or until they
  * number `maxCells` and hold at least PROBE_ROUND_SHARE of those rows.
  */
-export interface Probe {
+interface Probe {
   minRows: number;
   maxCells: number;
 }

@@ -11,7 +11,7 @@ export interface CollectionAlbum {
 /** The most results a query of the site asks for (the page's k choices are 1..MAX_K). */
 export const MAX_K = 10;
 
-export interface CollectionHit {
+interface CollectionHit {
   id: string;
   score: number;
   item: CatalogItem;

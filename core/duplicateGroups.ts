@@ -25,7 +25,7 @@ export interface Merge {
 }
 
 /** A group: its node ids ascending (at least 2) and its lowest pairwise score. */
-export interface NodeGroup {
+interface NodeGroup {
   nodes: number[];
   minScore: number;
 }

@@ -11,8 +11,8 @@ import { sha256Hex } from './sha256';
  * page of groups never needs all of them.
  */
 
-export const DUPLICATES_FORMAT = 'lookalike-duplicates';
-export const DUPLICATES_VERSION = 1;
+const DUPLICATES_FORMAT = 'lookalike-duplicates';
+const DUPLICATES_VERSION = 1;
 
 /** Strictest first; every group of one level lies inside a group of the next. */
 export const DUPLICATE_STRICTNESS = ['near-identical', 'very-similar', 'similar'] as const;
@@ -24,7 +24,7 @@ export const DEFAULT_DUPLICATE_STRICTNESS: DuplicateStrictness = 'very-similar';
  * Where the thresholds came from: the manifest's calibration, or the builder's documented constants
  * for builds without one (index-builder/duplicateDetection.ts DEFAULT_DUPLICATE_THRESHOLDS).
  */
-export const THRESHOLD_SOURCES = ['calibration', 'default'] as const;
+const THRESHOLD_SOURCES = ['calibration', 'default'] as const;
 export type ThresholdSource = (typeof THRESHOLD_SOURCES)[number];
 
 /** One group as stored: catalog positions, representative first. */
@@ -84,7 +84,7 @@ function score(v: unknown, path: string): number {
 }
 
 /** Validates one group: positions in range and distinct, scores agree with each other and the threshold. */
-export function parseStoredGroup(v: unknown, path: string, count: number, threshold: number): StoredGroup {
+function parseStoredGroup(v: unknown, path: string, count: number, threshold: number): StoredGroup {
   const g = record(v, path, fail);
   if (!Array.isArray(g.members) || g.members.length < 2)
     fail(`${path}.members`, 'must list at least 2 positions');
@@ -139,7 +139,7 @@ export function parseDuplicatesSummary(v: unknown, path = 'duplicates'): Duplica
 /** Groups per shard of a sharded file: a page of a few tens of groups touches one or two shards. */
 export const DEFAULT_DUPLICATE_SHARD_SIZE = 256;
 
-export function shardCountOf(groups: number, shardSize: number): number {
+function shardCountOf(groups: number, shardSize: number): number {
   return Math.ceil(groups / shardSize);
 }
 
@@ -248,7 +248,7 @@ export function parseDuplicatesShard(
   return groups;
 }
 
-export interface EncodedDuplicates {
+interface EncodedDuplicates {
   file: DuplicatesFile;
   /** The duplicates file itself (what the manifest references). */
   bytes: Uint8Array;

@@ -20,7 +20,7 @@ export class HttpStatusError extends Error {
  * clear error, not a page that searches for ever. Generous, for a slow connection's largest answer (a
  * first query's few MB of cells).
  */
-export const REQUEST_TIMEOUT_MS = 120_000;
+const REQUEST_TIMEOUT_MS = 120_000;
 
 /** No answer from the host at all: offline, the connection failed, or the answer stalled. */
 export class UnreachableError extends Error {

@@ -59,7 +59,7 @@ export function parseRegion(text: string): ImageRegion {
 }
 
 /** The part of `region` inside the image; throws RegionFormatError when nothing of it is. */
-export function clampRegion(region: ImageRegion): ImageRegion {
+function clampRegion(region: ImageRegion): ImageRegion {
   const left = clamp01(region.x);
   const top = clamp01(region.y);
   const right = clamp01(region.x + region.w);
@@ -92,7 +92,7 @@ export function regionFromParam(value: string | null | undefined): ImageRegion |
 }
 
 /** True when the region (as written in URLs) is the whole image. */
-export function isWholeImage(region: ImageRegion): boolean {
+function isWholeImage(region: ImageRegion): boolean {
   const r = roundRegion(region);
   return r.x === 0 && r.y === 0 && r.w === 1 && r.h === 1;
 }
@@ -103,7 +103,7 @@ function round(v: number): number {
 }
 
 /** The region as the URL and the CLI write it, so a formatted region parses back to itself. */
-export function roundRegion(region: ImageRegion): ImageRegion {
+function roundRegion(region: ImageRegion): ImageRegion {
   const x = round(region.x);
   const y = round(region.y);
   // Rounded edges rather than sizes, so x + w never creeps past 1.

@@ -12,7 +12,7 @@ import { INT4_ROW_MAX, type RowBits } from './vectorTransform';
  * layout's cell index, core/cellIndexFormat.ts, which shares the magic.)
  */
 export const INDEX_MAGIC = 'LKALIDX\0';
-export const INDEX_VERSION = 1;
+const INDEX_VERSION = 1;
 export const INDEX_VERSION_INT4_ROWS = 5;
 /** Resident (v1, v5) and sharded (v2–v4) indexes share the magic and one version sequence. */
 export const NEWEST_INDEX_VERSION = INDEX_VERSION_INT4_ROWS;

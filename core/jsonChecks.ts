@@ -1,6 +1,6 @@
 /** Small validators shared by the JSON formats (manifest, catalog); each throws a message naming the field. */
 
-export type Fail = (path: string, message: string) => never;
+type Fail = (path: string, message: string) => never;
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

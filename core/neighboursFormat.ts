@@ -19,7 +19,7 @@ import type { FileRef } from './manifest';
  * The manifest carries each shard's size and sha256.
  */
 
-export const NEIGHBOURS_VERSION = 1;
+const NEIGHBOURS_VERSION = 1;
 const MAGIC = [0x4c, 0x4b, 0x4e, 0x42]; // 'LKNB'
 const HEADER_BYTES = 16;
 export const NO_NEIGHBOUR = 0xffffffff;
@@ -44,7 +44,7 @@ export interface Neighbour {
   score: number;
 }
 
-export class NeighboursFormatError extends Error {}
+class NeighboursFormatError extends Error {}
 
 /** A few shards even for large collections, so the manifest stays small; ≥ 1,024 rows so they pay a request. */
 export function neighbourShardRows(count: number): number {

@@ -5,7 +5,7 @@ import type { DataSource } from './dataSource';
 import { ShardedReader, type CellStore } from './shardedReader';
 import { ShardedCollection } from './shardedCollection';
 
-export interface OpenCollectionOptions {
+interface OpenCollectionOptions {
   /** Sharded: where verified cells persist between sessions (IndexedDB in the worker). */
   cellStore?: CellStore;
   /** Sharded: bytes that came over the network so far; by default every byte read from the source. */

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from './modelSpec';
-import { preprocess, preprocessBatch } from './preprocess';
+import { preprocessBatch } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
 import { sha256Hex } from './sha256';
 
 type Input = ModelSpec['input'];
+
+/** One image as a model input: 3×H×W (NCHW) or H×W×3 (NHWC) floats. */
+function preprocess(image: RgbaImage, input: Input): Float32Array {
+  return preprocessBatch([image], input);
+}
 
 function spec(over: Partial<Input> = {}): Input {
   return {

@@ -239,11 +239,6 @@ function assertInput(input: ModelInput): void {
   }
 }
 
-/** One image as a model input: 3×H×W (NCHW) or H×W×3 (NHWC) floats. */
-export function preprocess(image: RgbaImage, input: ModelInput): Float32Array {
-  return preprocessBatch([image], input);
-}
-
 /** N images stacked along the batch axis, in the spec's layout. */
 export function preprocessBatch(images: RgbaImage[], input: ModelInput): Float32Array {
   assertInput(input);

@@ -4,7 +4,7 @@ import type { ShardedItem } from './catalogShards';
 import type { CollectionAlbum, WhenIdle } from './collection';
 
 /** An item with where it is: its catalog position (neighbour lists, duplicates) and its index row. */
-export interface PlacedItem {
+interface PlacedItem {
   item: CatalogItem;
   position: number;
   row: number;

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** A synchronous SHA-256 digest function. */
-export type Sha256Digest = (bytes: Uint8Array) => Uint8Array;
+type Sha256Digest = (bytes: Uint8Array) => Uint8Array;
 
 let digest: Sha256Digest = sha256;
 

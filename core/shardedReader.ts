@@ -26,13 +26,13 @@ export interface CellStore {
   delete(key: string): Promise<void>;
 }
 
-export interface FetchStats {
+interface FetchStats {
   requests: number;
   bytes: number;
   cellsFromStore: number;
 }
 
-export interface ShardedHit {
+interface ShardedHit {
   item: ShardedItem;
   score: number;
 }
@@ -46,7 +46,7 @@ export interface ShardedSearch {
 }
 
 /** Ranges closer than this are fetched as one request: a few KB extra beat another round trip. */
-export const COALESCE_GAP_BYTES = 64 * 1024;
+const COALESCE_GAP_BYTES = 64 * 1024;
 /** Decoded cells kept in memory (about 31 KB of rows each at the default size, copies included, and their items): many queries. */
 const MAX_MEMORY_CELLS = 4096;
 /** Parsed item blocks kept (256 items each at the default size): the cells of a few recent queries. */

@@ -23,7 +23,7 @@ import {
 } from './bucketSettings';
 import { s3ErrorName } from '../storage/s3Errors';
 
-export interface BucketConfigTarget {
+interface BucketConfigTarget {
   client: S3Client;
   bucket: string;
   prefix: string;

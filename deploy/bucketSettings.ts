@@ -7,13 +7,13 @@ import { POLICY_SPECIAL } from './sitePrefix';
  * bucket already has without disturbing anyone else's settings on that bucket.
  */
 
-export function partitionFor(region: string): string {
+function partitionFor(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
 
-export interface PolicyStatement {
+interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Principal: '*';
@@ -43,7 +43,7 @@ export function siteKeyPatterns(prefix: string, sitePaths: Iterable<string>): st
 }
 
 /** Patterns for `--public-bucket`: the whole bucket. Only for a bucket-root deploy, and only when asked. */
-export const WHOLE_BUCKET = ['*'];
+const WHOLE_BUCKET = ['*'];
 
 /**
  * What the deploy's public-read statement covers: the site's own keys, or the whole bucket when the
@@ -124,7 +124,7 @@ export function mergePolicy(
   };
 }
 
-export const CORS_RULE_ID = 'lookalike-data';
+const CORS_RULE_ID = 'lookalike-data';
 
 /** Lets pages on other origins (a dev server, a CDN copy of the app) read the data, with Range. */
 export const CORS_RULE: CORSRule = {
@@ -156,7 +156,7 @@ export function mergeCorsRules(existing: CORSRule[]): { rules: CORSRule[]; chang
   return { rules, changed: true };
 }
 
-export type WebsiteDecision = { action: 'keep' } | { action: 'put'; config: WebsiteConfiguration };
+type WebsiteDecision = { action: 'keep' } | { action: 'put'; config: WebsiteConfiguration };
 
 /**
  * Website hosting is one setting per bucket. A bucket that already serves `index.html` as its index

@@ -14,7 +14,7 @@ import { objectKey } from './sitePrefix';
  * `leaseMs` after its last renewal, judged by the server's clock, and the next deploy takes over.
  */
 export const DEPLOY_LOCK_FILE = '.lookalike-deploy.lock';
-export const DEFAULT_LOCK_LEASE_MS = 90_000;
+const DEFAULT_LOCK_LEASE_MS = 90_000;
 
 export function deployLockKey(prefix: string): string {
   return objectKey(prefix, DEPLOY_LOCK_FILE);

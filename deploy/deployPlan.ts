@@ -20,7 +20,7 @@ export interface PlannedFile {
   contentEncoding: 'gzip' | undefined;
 }
 
-export type UploadReason = 'new' | 'changed' | 'headers changed';
+type UploadReason = 'new' | 'changed' | 'headers changed';
 
 export interface DeployPlan {
   uploads: (PlannedFile & { reason: UploadReason })[];
@@ -34,7 +34,7 @@ export interface DeployPlan {
 }
 
 /** Thrown before any upload when a site key is taken by an object no deploy wrote. */
-export class ForeignObjectError extends Error {
+class ForeignObjectError extends Error {
   constructor(readonly keys: string[]) {
     const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
     super(
@@ -49,7 +49,7 @@ export class ForeignObjectError extends Error {
  * Prefixes of the other deploys whose state files the listing shows (a bucket-root deploy lists
  * every site in the bucket; a deploy to `demo` lists one to `demo/v2`).
  */
-export function otherDeployPrefixes(keys: Iterable<string>, ownKeys: Set<string>): string[] {
+function otherDeployPrefixes(keys: Iterable<string>, ownKeys: Set<string>): string[] {
   const out: string[] = [];
   for (const key of keys) {
     // A deploy's lock marks its prefix too: a first deploy there has no state yet.

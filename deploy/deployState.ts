@@ -15,7 +15,7 @@ import { objectKey } from './sitePrefix';
 export const DEPLOY_STATE_FILE = '.lookalike-deploy-state.json';
 const STATE_VERSION = 1;
 
-export interface StoredEntry {
+interface StoredEntry {
   etag: string;
   sha256: string;
   contentType: string;
@@ -23,7 +23,7 @@ export interface StoredEntry {
   contentEncoding: string | null;
 }
 
-export type DeployState = Map<string, StoredEntry>;
+type DeployState = Map<string, StoredEntry>;
 
 /** The state file: what completed deploys stored, and what a deploy that did not finish meant to. */
 export interface DeployRecord {

@@ -24,7 +24,7 @@ async function walk(root: string, dir: string, out: string[], skip?: string): Pr
   }
 }
 
-export interface CollectedFiles {
+interface CollectedFiles {
   files: LocalFile[];
   /** Site files under `data/` that were left out because the data dir is published there. */
   shadowedSiteFiles: string[];

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { SHA256_METADATA } from './storedHeaders';
 
-export interface ObjectToUpload {
+interface ObjectToUpload {
   bucket: string;
   key: string;
   body: Buffer;

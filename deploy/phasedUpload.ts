@@ -8,7 +8,7 @@ import { withRetry, type RetryPolicy } from './retry';
 import type { UploadProgress } from './uploadProgress';
 import { formatBytes } from '../core/formatBytes';
 
-export interface UploadSettings {
+interface UploadSettings {
   client: S3Client;
   bucket: string;
   concurrency: number;

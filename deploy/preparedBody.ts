@@ -7,7 +7,7 @@ import { MIN_GZIP_SAVING } from './publishRules';
 const gzipAsync = promisify(gzip);
 
 /** The bytes that go into the bucket for one file, and what identifies its content. */
-export interface PreparedBody {
+interface PreparedBody {
   /** sha256 of the file as on disk (before any compression): what the app verifies and what we compare. */
   sha256: string;
   size: number;

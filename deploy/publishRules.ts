@@ -44,7 +44,7 @@ export const REVALIDATE = 'no-cache';
 export const MIN_GZIP_SAVING = 0.1;
 
 export const DATA_DIR = 'data';
-export const DATA_MANIFEST = `${DATA_DIR}/manifest.json`;
+const DATA_MANIFEST = `${DATA_DIR}/manifest.json`;
 // vite-plugin-pwa's default name, the name this project's config gives it, and a common third.
 const SERVICE_WORKERS = new Set(['sw.js', 'serviceWorker.js', 'service-worker.js']);
 

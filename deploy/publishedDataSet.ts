@@ -39,7 +39,7 @@ async function readJson(dataDir: string, path: string): Promise<unknown> {
 }
 
 /** What of a data dir gets published: the manifest and exactly the files reachable from it. */
-export interface PublishedDataSet {
+interface PublishedDataSet {
   manifest: Manifest;
   /** Data-dir-relative paths, manifest.json included. */
   paths: Set<string>;

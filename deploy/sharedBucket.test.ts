@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogFromItems } from '../core/catalog';
+import { catalogFromItems } from '../testing/catalogFromItems';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
 import { fileDataSource } from '../storage/fileDataSource';

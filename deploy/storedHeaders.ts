@@ -1,7 +1,7 @@
 import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
 
 /** What a deploy compares before deciding a stored object is already what it would upload. */
-export interface StoredHeaders {
+interface StoredHeaders {
   sha256: string | undefined;
   contentType: string | undefined;
   contentEncoding: string | undefined;

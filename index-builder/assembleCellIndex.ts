@@ -7,7 +7,7 @@ import { clusterCells, type CellClustering, type CellClusteringOptions } from '.
 import { fitTransform, type TransformInputs } from './fitTransform';
 import type { NeighbourBlendOptions } from './neighbourBlend';
 
-export interface CellIndexRowsOptions {
+interface CellIndexRowsOptions {
   dims?: number;
   transform?: TransformInputs;
   /** Blend each stored row with its nearest neighbours (neighbourBlend.ts); off when absent. */
@@ -18,7 +18,7 @@ export interface CellIndexRowsOptions {
   project?: (i: number) => Float64Array;
 }
 
-export interface AssembleCellIndexOptions extends CellClusteringOptions, CellIndexRowsOptions {
+interface AssembleCellIndexOptions extends CellClusteringOptions, CellIndexRowsOptions {
   modelId: string;
   /** The catalog item at each position, stored with the rows (index v4); absent: v3. */
   items?: readonly CatalogItem[];

@@ -30,7 +30,7 @@ export const DEFAULT_SEED = 0x6c6b6c6b;
 const ROWS_PER_BUCKET = 128;
 const MAX_BUCKET_BITS = 16;
 
-export interface AssembleIndexOptions {
+interface AssembleIndexOptions {
   modelId: string;
   dims?: number;
   bits?: number;

@@ -17,7 +17,7 @@ const VIEW_RECIPE = 'views-1';
  * Enough within-image pairs for a stable scatter estimate. Four times as many (1,536) lifted the demo
  * vendors' emoji and lost Facebook's for 4× the view featurization (docs/model.md), so 384 stays.
  */
-export const MAX_AUGMENTED_IMAGES = 384;
+const MAX_AUGMENTED_IMAGES = 384;
 
 /** Views are made from a copy this small: the model sees far less, and edits of huge images are slow. */
 const VIEW_SOURCE_SIDE = 512;

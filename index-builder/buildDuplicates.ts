@@ -37,7 +37,7 @@ export interface DuplicatesReport {
   ms: number;
 }
 
-export interface BuiltDuplicates {
+interface BuiltDuplicates {
   /** Files to write (the duplicates file first, then shards), by path relative to the data dir. */
   files: [string, Uint8Array][];
   manifestField: DuplicatesSummary & { file: FileRef };
@@ -48,7 +48,7 @@ export interface BuiltDuplicates {
   cells: CellClustering;
 }
 
-export interface BuildDuplicatesInput {
+interface BuildDuplicatesInput {
   /** Int8 vectors, `dims` each, in an order the build keeps (index rows, or the listing for sharded). */
   vectors: Int8Array;
   dims: number;

@@ -13,7 +13,7 @@ import { fileDataSource } from '../storage/fileDataSource';
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
 const BUILDER_FORMAT = 11;
 
-export interface FingerprintInputs {
+interface FingerprintInputs {
   source: string;
   listing: SourceListing;
   modelId: string;
@@ -72,7 +72,7 @@ export async function fingerprintBuild(i: {
 }
 
 /** Hash of everything a build depends on: names, sizes, versions (mtime/ETag), model and options. */
-export function buildFingerprint(inputs: FingerprintInputs): string {
+function buildFingerprint(inputs: FingerprintInputs): string {
   const { source, listing, modelId, modelSha256, options } = inputs;
   const text = JSON.stringify({
     builder: BUILDER_FORMAT,

@@ -31,7 +31,7 @@ export const DEFAULT_ROWS_PER_CELL = 256;
  * clustered the old way are clustered again. 2: rows in the cell of their nearest centroid (flatCells).
  */
 export const CELL_CLUSTERING_VERSION = 2;
-export const DEFAULT_MAX_CELLS = 8192;
+const DEFAULT_MAX_CELLS = 8192;
 const ITERATIONS = 10;
 /** Lloyd steps over all cells after the two-level seed (flatCells). */
 const FLAT_ITERATIONS = 2;

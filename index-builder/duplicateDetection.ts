@@ -52,7 +52,7 @@ export const DEFAULT_DUPLICATE_THRESHOLDS: Record<DuplicateStrictness, number> =
   similar: 0.75,
 };
 
-export interface DuplicateThresholds {
+interface DuplicateThresholds {
   thresholds: Record<DuplicateStrictness, number>;
   source: ThresholdSource;
 }
@@ -219,7 +219,7 @@ export function loosestThreshold(thresholds: Record<DuplicateStrictness, number>
   return Math.min(...DUPLICATE_STRICTNESS.map((s) => thresholds[s]));
 }
 
-export interface DuplicateGroupsInput {
+interface DuplicateGroupsInput {
   /** Int8 vectors by row, `dims` each. */
   vectors: Int8Array;
   dims: number;
@@ -235,7 +235,7 @@ export interface DuplicateGroupsInput {
   pairs?: CandidatePairs;
 }
 
-export interface DuplicateGroupsResult {
+interface DuplicateGroupsResult {
   levels: Record<DuplicateStrictness, { threshold: number; groups: StoredGroup[] }>;
   pairs: number;
   comparisons: number;

@@ -30,7 +30,7 @@ import {
  * Pairs are kept down to this far below the loosest threshold: the next build's calibration moves the
  * threshold a little, and pairs below the kept ones cannot be recovered without scanning again.
  */
-export const PAIR_MARGIN = 0.05;
+const PAIR_MARGIN = 0.05;
 /**
  * More rows placed in kept cells (this rebuild's new ones and earlier rebuilds') than this share of
  * the clustered ones, and the cells are clustered again.

@@ -11,7 +11,7 @@ import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 
 /** A featurized build, whoever featurized it (this machine or a queue of workers), ready to publish. */
-export interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
+interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
   /** Open on the data dir; its thumbnails and originals are already written. */
   writer: DataDirWriter;
   settings: PublishSettings & { refit?: boolean };

@@ -3,7 +3,7 @@ import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
 import { dense, orthonormalised, product, type Dense } from './denseKernels';
 
-export interface FitTransformOptions {
+interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
   dims: number;
   /**
@@ -41,7 +41,7 @@ export interface AugmentedView {
 /** Below this many views the within-image scatter is too noisy to learn from: plain whitened PCA. */
 export const MIN_VIEWS = 16;
 /** Chosen on the development sets: stronger (smaller) values trade texture precision for edit robustness. */
-export const DEFAULT_INVARIANCE_REGULARISER = 2;
+const DEFAULT_INVARIANCE_REGULARISER = 2;
 /**
  * Learned whitening works in the collection's leading PCA components: one per this many sampled rows,
  * at least MIN_INNER_DIMS and at most MAX_INNER_DIMS. Large collections keep directions that tell

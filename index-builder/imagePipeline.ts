@@ -52,7 +52,7 @@ export interface MediaSink {
   putContentAddressed(name: string, bytes: Uint8Array, durable?: boolean): Promise<boolean>;
 }
 
-export interface ImagePipelineOptions {
+interface ImagePipelineOptions {
   entries: SourceEntry[];
   source: ImageSource;
   writer: MediaSink;
@@ -86,7 +86,7 @@ export interface ReadFailure {
   sourceChanged: boolean;
 }
 
-export interface ImagePipelineResult {
+interface ImagePipelineResult {
   /** In the order of `entries`. */
   images: ProcessedImage[];
   skipped: SkippedFile[];

@@ -55,7 +55,7 @@ export function looksLikeImage(head: Uint8Array): boolean {
 }
 
 /** Files up to this size are read whole and judged by the decoder; larger ones are looked at first. */
-export const LOOK_FIRST_ABOVE_BYTES = 16 * 2 ** 20;
+const LOOK_FIRST_ABOVE_BYTES = 16 * 2 ** 20;
 
 /**
  * Why a large file is not worth reading whole, from its size and first bytes (`readHead` gives at

@@ -15,8 +15,8 @@ export interface NeighbourBlendOptions {
   alpha?: number;
 }
 
-export const DEFAULT_BLEND_ALPHA = 3;
-export const MAX_BLEND_NEIGHBOURS = 32;
+const DEFAULT_BLEND_ALPHA = 3;
+const MAX_BLEND_NEIGHBOURS = 32;
 
 export function checkNeighbourBlend(o: NeighbourBlendOptions): void {
   if (!(Number.isInteger(o.neighbours) && o.neighbours >= 0 && o.neighbours <= MAX_BLEND_NEIGHBOURS))

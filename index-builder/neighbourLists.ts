@@ -38,7 +38,7 @@ export interface ListState {
   scores: Float64Array;
 }
 
-export interface NeighbourLists {
+interface NeighbourLists {
   state: ListState;
   /** The shards by data-dir path, all in one content-addressed folder. */
   files: [string, Uint8Array][];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIndex } from '../core/indexFormat';
-import { catalogFromItems } from '../core/catalog';
+import { catalogFromItems } from '../testing/catalogFromItems';
 import { contentAddressedName, fileRefFor, isShardedManifest, type ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
 import type { DataSource } from '../core/dataSource';

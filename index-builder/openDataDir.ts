@@ -10,7 +10,7 @@ import { fileDataSource } from '../storage/fileDataSource';
 import type { LoadedModel } from './loadModel';
 
 /** A data dir opened the way the site opens it: manifest first, then core's reader of its layout. */
-export interface OpenedDataDir {
+interface OpenedDataDir {
   manifest: Manifest;
   /** The same Collection (core/openCollection.ts) the site's worker searches, over the dir's files. */
   collection: Collection;

@@ -45,7 +45,7 @@ export class PairBuffer {
 }
 
 /** For each cell: itself, then the nearest other cells by centroid, NEIGHBOUR_CELLS in all. */
-export function nearCells(cells: RowCells, dims: number): Uint32Array[] {
+function nearCells(cells: RowCells, dims: number): Uint32Array[] {
   const count = cells.cellRows.length - 1;
   const { centroids } = cells;
   const dots = new Float64Array(count);
@@ -80,7 +80,7 @@ export function laidOut(v: Int8Array, dims: number, cells: RowCells): LaidOutRow
 }
 
 /** The L2 norm of each int8 row. */
-export function rowNorms(v: Int8Array, dims: number): Float64Array {
+function rowNorms(v: Int8Array, dims: number): Float64Array {
   const n = v.length / dims;
   const norms = new Float64Array(n);
   for (let r = 0; r < n; r++) {

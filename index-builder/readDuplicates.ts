@@ -10,7 +10,7 @@ import { fileDataSource } from '../storage/fileDataSource';
  * (core/duplicatesReader.ts): `npm run duplicates` prints what the #/duplicates page shows.
  */
 
-export class NoDuplicatesError extends Error {}
+class NoDuplicatesError extends Error {}
 
 /** Opens the duplicates file of the build in `dir`; throws NoDuplicatesError for builds without one. */
 export async function openDuplicates(dir: string): Promise<{ manifest: Manifest; reader: DuplicatesReader }> {

@@ -41,7 +41,7 @@ function plainRaster(info: ImageInfo): { ext: string; signature: SignedFormat } 
 }
 
 /** PNG text keyword naming the sha256 of the source a rasterised original was made from. */
-export const SOURCE_HASH_KEYWORD = 'lookalike-source-sha256';
+const SOURCE_HASH_KEYWORD = 'lookalike-source-sha256';
 
 /** Inserts a tEXt chunk right after IHDR (which is always 8 + 25 bytes into a PNG). */
 function withTextChunk(png: Uint8Array, keyword: string, text: string): Uint8Array {

@@ -16,17 +16,17 @@ import { crc32 } from '../core/crc32';
 import { sha256Hex } from '../core/sha256';
 
 /** Items per item shard: an album page or a result list touches few shards of a few tens of KB. */
-export const DEFAULT_SHARD_SIZE = 128;
+const DEFAULT_SHARD_SIZE = 128;
 /**
  * A resident build's item shards: 64 items are about 20 KB (3.5 KB gzipped) for the demo, so an album
  * page of 128 (src/albumPage/albumPages.ts) reads 2–3 of them and a result list of 10 at most 10 — a few
  * to a few tens of KB gzipped. Its items carry no vector (index v1 holds them).
  */
-export const RESIDENT_SHARD_SIZE = 64;
+const RESIDENT_SHARD_SIZE = 64;
 /** Ids per id shard the prefix length aims at. */
 const IDS_PER_SHARD = 256;
 
-export interface ShardedCatalogFiles {
+interface ShardedCatalogFiles {
   index: CatalogIndex;
   indexBytes: Uint8Array;
   /** Shard files by path relative to the data dir (all under index.dir). */

@@ -17,7 +17,7 @@ import { compactVector, quantize, type VectorTransform } from '../core/vectorTra
 export const MIN_CALIBRATED_IMAGES = 1000;
 
 /** Enough pairs for a stable 99.9th percentile; all pairs when the collection has fewer. */
-export const RANDOM_PAIRS = 20_000;
+const RANDOM_PAIRS = 20_000;
 const PAIR_SEED = 0x63616c69;
 
 /** The score a search gives (core/lshIndex.ts): the cosine of two int8 vectors. */
@@ -55,7 +55,7 @@ export function samplePairs(count: number, max: number, seed = PAIR_SEED): [numb
   return pairs;
 }
 
-export interface CalibrationInputs {
+interface CalibrationInputs {
   transform: VectorTransform;
   count: number;
   /** The stored (int8) vector of the image at `position` in the build's input order. */

@@ -71,7 +71,7 @@ const REMEMBERED_SKIPS: ReadonlySet<string> = new Set<SkipReason>([
   'not-rasterisable',
 ]);
 
-export function isRememberedSkip(reason: string): reason is SkipReason {
+function isRememberedSkip(reason: string): reason is SkipReason {
   return REMEMBERED_SKIPS.has(reason);
 }
 
@@ -120,7 +120,7 @@ function isSkipRow(r: unknown): r is SkipRow {
 }
 
 /** The previous build's records, looked up by a listing entry. */
-export class SourceFileRecords {
+class SourceFileRecords {
   constructor(
     private readonly byKey: ReadonlyMap<string, Row> = new Map(),
     private readonly skippedByKey: ReadonlyMap<string, SkipRow> = new Map(),
@@ -177,7 +177,7 @@ export async function readSourceFileRecords(
 }
 
 /** A build's skips (its report's) and the listing entries they are found in by key. */
-export interface BuildSkips {
+interface BuildSkips {
   skipped: readonly { key: string; reason: string; message: string }[];
   entries: readonly SourceEntry[];
 }

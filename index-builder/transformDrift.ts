@@ -11,11 +11,11 @@ import { projectEmbedding, type VectorTransform } from '../core/vectorTransform'
  */
 
 /** Above this relative change of the projected second moments the transform is refitted. */
-export const MAX_TRANSFORM_DRIFT = 0.05;
+const MAX_TRANSFORM_DRIFT = 0.05;
 /** More than this share of the fitted images gone, and the fit no longer describes the collection. */
-export const MAX_REMOVED_SHARE = 0.1;
+const MAX_REMOVED_SHARE = 0.1;
 
-export interface DriftMeasure {
+interface DriftMeasure {
   /** ‖M_all − M_kept‖_F / ‖M_kept‖_F of the projected second-moment matrices. */
   drift: number;
   /** Images of the previous build still present / added since / removed since. */

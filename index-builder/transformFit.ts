@@ -21,11 +21,11 @@ import { openProjections, type Projections } from './projectionCache';
  * rebuilds add up to a refit instead of drifting for ever.
  */
 
-export const TRANSFORM_FIT_FILE = 'transform-fit.json';
+const TRANSFORM_FIT_FILE = 'transform-fit.json';
 /** Images the drift is measured on: a hash-uniform sample of at most this many. */
-export const DRIFT_SAMPLE = 20_000;
+const DRIFT_SAMPLE = 20_000;
 
-export interface TransformFitRecord {
+interface TransformFitRecord {
   version: 1;
   /** fitKeyFor the settings it was fitted with. */
   key: string;
@@ -145,7 +145,7 @@ export async function writeFitRecord(
   );
 }
 
-export function fitRecordBytes(key: string, manifestBytes: Uint8Array, outcome: FitOutcome): Buffer {
+function fitRecordBytes(key: string, manifestBytes: Uint8Array, outcome: FitOutcome): Buffer {
   const record: TransformFitRecord = {
     version: 1,
     key,

@@ -35,7 +35,7 @@ const CONVERTER_SOURCES = [
   'buildModel.ts',
 ];
 
-export interface BuildModelOptions {
+interface BuildModelOptions {
   model?: NsfwjsAnyModelName;
   outDir?: string;
   /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
@@ -49,7 +49,7 @@ export interface BuildModelOptions {
   quiet?: boolean;
 }
 
-export interface BuiltModel {
+interface BuiltModel {
   specPath: string;
   onnxPath: string;
   spec: ModelSpec;

@@ -16,7 +16,7 @@ export type WeightEncoding = 'float32' | 'int8' | 'float16';
  */
 export type Pooling = { type: 'avg' } | { type: 'gem'; p: number };
 
-export const AVG_POOLING: Pooling = { type: 'avg' };
+const AVG_POOLING: Pooling = { type: 'avg' };
 const GEM_EPSILON = 1e-6;
 
 /** What every converter's output looks like. */
@@ -65,7 +65,7 @@ export interface ColourBlockOptions {
   pixel?: { mean: readonly number[]; std: readonly number[] };
 }
 
-export function checkColourBlock(c: ColourBlockOptions): void {
+function checkColourBlock(c: ColourBlockOptions): void {
   if (!(Number.isInteger(c.bins) && c.bins >= 2 && c.bins <= 16))
     throw new Error(`colour block: bins ${c.bins} must be an integer in 2..16`);
   if (!(Number.isFinite(c.weight) && c.weight > 0))
@@ -163,7 +163,7 @@ export function colourHistogramBlock(
 }
 
 /** TF 'same' padding along one axis: [before, after]. */
-export function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
+function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
@@ -181,7 +181,7 @@ export function samePads2d(
   return [pt, pl, pb, pr];
 }
 
-export function spatialOut(
+function spatialOut(
   size: number,
   before: number,
   after: number,

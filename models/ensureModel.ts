@@ -39,7 +39,7 @@ export async function ensureNsfwjsModel(
 }
 
 /** The model builds use when none is named: chosen on the development sets (docs/model.md). */
-export const DEFAULT_MODEL: NsfwjsAnyModelName = 'mobilenet_v2_mid';
+const DEFAULT_MODEL: NsfwjsAnyModelName = 'mobilenet_v2_mid';
 
 /** The default model, mobilenet_v2_mid (see docs/model.md). */
 export function ensureDefaultModel(opts: { quiet?: boolean } = {}): Promise<EnsuredModel> {

@@ -14,7 +14,6 @@ import { graphToOnnx, shortNodeName, type GraphConvertOptions } from './graphToO
 import { kerasToOnnx } from './kerasToOnnx';
 import { COMPANION_TAPS, NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import {
-  decodedWeightArtifacts,
   loadNsfwjsModel,
   type DecodedWeight,
   type GraphAttr,
@@ -24,7 +23,7 @@ import {
 } from './nsfwjsModel';
 import { onnx } from './onnxGraph';
 import { cosine, embeddingFromPooled, emojiFixtures, minRowCosine } from './research/parity';
-import { loadTfjsModel, tfjsPooled } from './research/tfjsReference';
+import { decodedWeightArtifacts, loadTfjsModel, tfjsPooled } from './research/tfjsReference';
 
 /*
  * Parity of the TF graph converter: the converted ONNX model (onnxruntime-node) must give the same pooled

@@ -15,7 +15,7 @@ export interface PixelRange {
   std: readonly number[];
 }
 
-export interface JoinOptions {
+interface JoinOptions {
   mainRange: PixelRange;
   companionRange: PixelRange;
   /** The companion's share: its unit vector is scaled by this before the final normalisation. */

@@ -24,9 +24,9 @@ import { OnnxGraph, valueInfo } from './onnxGraph';
  * The pooling / embedding head is shared with the TF graph converter (convertShared.ts).
  */
 
-export type { ConvertedModel, WeightEncoding } from './convertShared';
+export type { WeightEncoding } from './convertShared';
 
-export interface ConvertOptions extends HeadOptions {
+interface ConvertOptions extends HeadOptions {
   /** Keras layers whose pooled activations form the output (`pooling` is keyed by these names). */
   layers: string[];
   /** Runs the model at this input size instead of the InputLayer's (only for fully convolutional graphs). */

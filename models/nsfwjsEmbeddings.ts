@@ -3,7 +3,7 @@ import type { ColourBlockOptions, Pooling, WeightEncoding } from './convertShare
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
 /** Which layers of an nsfwjs model make the embedding, how they are pooled, and how its input is prepared. */
-export interface NsfwjsEmbedding {
+interface NsfwjsEmbedding {
   model: NsfwjsAnyModelName;
   id: string;
   /** The taps: Keras layer names, or graph node names (the part after `predict/` for TF-Hub graphs). */
@@ -27,7 +27,7 @@ export interface NsfwjsEmbedding {
  * COMPANION_TAPS), the square side it sees (the choice's input resized in the graph), its share of
  * the embedding, and whether its input is standardised per image (brightness and contrast removed).
  */
-export interface ModelCompanion {
+interface ModelCompanion {
   model: NsfwjsAnyModelName;
   side: number;
   weight: number;
@@ -68,15 +68,15 @@ export function variantTags(v: ModelVariant): string[] {
 }
 
 /** "with-mobilenet_v2s128w0.5std": names a companion in file names and model ids. */
-export function companionTag(c: ModelCompanion): string {
+function companionTag(c: ModelCompanion): string {
   return `with-${c.model}s${c.side}w${c.weight}${c.standardise ? 'std' : ''}`;
 }
 
 /** The colour block of a model choice: bins and weight (the pixel mapping comes from the input spec). */
-export type ModelColourBlock = Pick<ColourBlockOptions, 'bins' | 'weight'>;
+type ModelColourBlock = Pick<ColourBlockOptions, 'bins' | 'weight'>;
 
 /** "rgb4w0.3": names a colour block in file names and model ids. */
-export function colourTag(c: ModelColourBlock): string {
+function colourTag(c: ModelColourBlock): string {
   return `rgb${c.bins}w${c.weight}`;
 }
 

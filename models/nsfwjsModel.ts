@@ -9,14 +9,14 @@ import path from 'node:path';
  */
 
 /** The Keras (TF.js layers-format) models. */
-export const NSFWJS_LAYERS_MODELS = ['mobilenet_v2', 'inception_v3'] as const;
+const NSFWJS_LAYERS_MODELS = ['mobilenet_v2', 'inception_v3'] as const;
 /** The TF.js graph-format models (a frozen TF-Hub graph). */
-export const NSFWJS_GRAPH_MODELS = ['mobilenet_v2_mid'] as const;
+const NSFWJS_GRAPH_MODELS = ['mobilenet_v2_mid'] as const;
 /** Every model build-model can convert. */
 export const NSFWJS_MODELS = [...NSFWJS_LAYERS_MODELS, ...NSFWJS_GRAPH_MODELS] as const;
 /** A Keras (layers-format) model: what the Keras converter, the layer measurement and TF.js layers handle. */
 export type NsfwjsModelName = (typeof NSFWJS_LAYERS_MODELS)[number];
-export type NsfwjsGraphModelName = (typeof NSFWJS_GRAPH_MODELS)[number];
+type NsfwjsGraphModelName = (typeof NSFWJS_GRAPH_MODELS)[number];
 /** Any nsfwjs model, either format. */
 export type NsfwjsAnyModelName = (typeof NSFWJS_MODELS)[number];
 
@@ -97,7 +97,7 @@ export interface NsfwjsGraphModel {
 const require = createRequire(import.meta.url);
 
 /** The nsfwjs package folder (its exports map hides dist/models, so resolve the main entry and walk up). */
-export function nsfwjsPackageDir(): string {
+function nsfwjsPackageDir(): string {
   let dir = path.dirname(require.resolve('nsfwjs'));
   for (;;) {
     const pkg = path.join(dir, 'package.json');
@@ -226,25 +226,4 @@ export function loadNsfwjsModel(name: NsfwjsAnyModelName): NsfwjsModel | NsfwjsG
     ...common,
     ...readWeights(dir, module.weightsManifest),
   };
-}
-
-/**
- * The decoded weights as TF.js weight artifacts — unquantized specs and one buffer (float32, int32 for
- * int32 constants) in manifest order — so TF.js can run a model on exactly the values our converters read.
- */
-export function decodedWeightArtifacts(model: Pick<NsfwjsGraphModel, 'weightSpecs' | 'weights'>): {
-  weightSpecs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
-  weightData: ArrayBuffer;
-} {
-  const weightSpecs = model.weightSpecs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype }));
-  const total = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  const weightData = new ArrayBuffer(total * 4);
-  let at = 0;
-  for (const s of weightSpecs) {
-    const values = model.weights.get(s.name)!.values;
-    if (s.dtype === 'int32') new Int32Array(weightData, at * 4, values.length).set(values);
-    else new Float32Array(weightData, at * 4, values.length).set(values);
-    at += values.length;
-  }
-  return { weightSpecs, weightData };
 }

@@ -9,11 +9,11 @@ export const { onnx } = onnxProto;
 export type NodeProto = onnxProto.onnx.INodeProto;
 export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 export type GraphProto = onnxProto.onnx.IGraphProto;
-export const OPSET = 13;
+const OPSET = 13;
 const IR_VERSION = 8;
 
-export type AttributeValue = number | number[] | string;
-export type DataType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64' | 'float16';
+type AttributeValue = number | number[] | string;
+type DataType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64' | 'float16';
 
 const DATA_TYPES: Record<DataType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -26,7 +26,7 @@ const DATA_TYPES: Record<DataType, number> = {
 };
 
 /** Float attributes must be marked, since JS numbers do not say whether 2 is an int or a float. */
-export class FloatAttr {
+class FloatAttr {
   constructor(readonly value: number) {}
 }
 
@@ -53,7 +53,7 @@ export function valueInfo(
   };
 }
 
-export function tensorBytes(type: DataType, values: ArrayLike<number>): Uint8Array {
+function tensorBytes(type: DataType, values: ArrayLike<number>): Uint8Array {
   switch (type) {
     case 'float32':
       return new Uint8Array(Float32Array.from(values).buffer);

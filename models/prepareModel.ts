@@ -57,7 +57,7 @@ const PRODUCER_QPARAMS: Record<string, number> = {
   QLinearLeakyRelu: 3,
 };
 
-export interface PrepareModelOptions {
+interface PrepareModelOptions {
   inPath: string;
   specPath: string;
   outDir: string;

@@ -15,7 +15,7 @@ import { OnnxGraph, valueInfo } from './onnxGraph';
  * needs internet) in tests and benchmarks: same size, same operators, same cost, meaningless features.
  */
 
-export const RESNET50_SYNTHETIC_FILE = path.join(GENERATED_MODELS_DIR, 'resnet50-synthetic-qdq.onnx');
+const RESNET50_SYNTHETIC_FILE = path.join(GENERATED_MODELS_DIR, 'resnet50-synthetic-qdq.onnx');
 
 /** Seeded PRNG (mulberry32) → standard normal numbers (Box–Muller). */
 function normalSource(seed: number): () => number {
@@ -241,7 +241,7 @@ async function calibrate(weights: Resnet50Weights, seed: number): Promise<Ranges
   return ranges;
 }
 
-export async function generateResnet50(opts: { outPath?: string; seed?: number } = {}): Promise<string> {
+async function generateResnet50(opts: { outPath?: string; seed?: number } = {}): Promise<string> {
   const outPath = path.resolve(opts.outPath ?? RESNET50_SYNTHETIC_FILE);
   const seed = opts.seed ?? 1;
   const weights = randomWeights(seed);

@@ -27,7 +27,7 @@ interface Compressed {
 }
 
 /** True when Accept-Encoding lists gzip (or *) with a non-zero quality. */
-export function acceptsGzip(req: IncomingMessage): boolean {
+function acceptsGzip(req: IncomingMessage): boolean {
   const accept = req.headers['accept-encoding'];
   if (typeof accept !== 'string') return false;
   return accept.split(',').some((part) => {

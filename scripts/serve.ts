@@ -19,7 +19,7 @@ import { staticFiles } from './staticFiles';
  * (scripts/securityHeaders.ts). What deploy stores gzipped on S3 is sent gzipped (scripts/gzipResponder.ts).
  */
 
-export interface ServeOptions {
+interface ServeOptions {
   distDir: string;
   dataDir: string;
   host?: string;

@@ -33,7 +33,7 @@ export async function servedFile(root: string, pathname: string): Promise<string
   return real !== null && real.startsWith(realRoot + sep) ? real : null;
 }
 
-export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
+type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
 
 /**
  * The one byte range a Range header asks of a `size`-byte file: null when the header is absent or is

@@ -12,7 +12,7 @@ import type { RgbaImage } from '../core/rgbaImage';
  */
 
 export const UNSEEN_EDITS = ['blur', 'mirror', 'frame', 'caption', 'shear', 'noise', 'mixed'] as const;
-export type UnseenEdit = (typeof UNSEEN_EDITS)[number];
+type UnseenEdit = (typeof UNSEEN_EDITS)[number];
 
 function raw(image: RgbaImage): Sharp {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).removeAlpha();

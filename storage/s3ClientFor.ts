@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
-export interface S3Target {
+interface S3Target {
   region: string | undefined;
   endpoint: string | undefined;
   /** Attempts per request, SDK-level (standard retry mode: exponential backoff with jitter). */
@@ -14,7 +14,7 @@ export interface S3Target {
  * build or deploy for ever, printing nothing. Idle time, not total: a large upload on a slow link
  * keeps its socket busy.
  */
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The standard credential chain (env, shared config/SSO, container or instance role) applies. */

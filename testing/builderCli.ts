@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './repoRoot';
 
-export interface CliRun {
+interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;

@@ -40,8 +40,8 @@ async function put(root: string, path: string, bytes: Uint8Array | string): Prom
   await writeFile(join(root, path), bytes);
 }
 
-export const FIXTURE_MODEL_BYTES = 7 * 1024 * 1024;
-export const FIXTURE_BIG_ORIGINAL_BYTES = 6 * 1024 * 1024;
+const FIXTURE_MODEL_BYTES = 7 * 1024 * 1024;
+const FIXTURE_BIG_ORIGINAL_BYTES = 6 * 1024 * 1024;
 
 export async function writeFixtureSite(siteDir: string, version: number): Promise<void> {
   const appJs =

@@ -8,7 +8,7 @@ import { forwardRequest } from './httpForward';
  * holding the request open forever (a deploy that is then killed mid-upload), or holding it until
  * `release()` and then passing it and every later one on (a deploy paused midway). Reads pass through.
  */
-export interface FaultyS3Proxy {
+interface FaultyS3Proxy {
   endpoint: string;
   /** Object writes that were let through to S3. */
   readonly forwardedWrites: number;

@@ -17,10 +17,10 @@ import sharp from 'sharp';
  * hard-coded.
  */
 
-export const FIXTURE_VENDORS = ['apple', 'google', 'twitter'] as const;
+const FIXTURE_VENDORS = ['apple', 'google', 'twitter'] as const;
 export type FixtureVendor = (typeof FIXTURE_VENDORS)[number];
 /** Emoji per album. */
-export const FIXTURE_EMOJI_PER_ALBUM = 10;
+const FIXTURE_EMOJI_PER_ALBUM = 10;
 
 interface EmojiRecord {
   short_name: string;
@@ -52,7 +52,7 @@ export function albumName(vendor: FixtureVendor): string {
 }
 
 /** The first `perAlbum` emoji every vendor draws, in emoji order: smileys first, then other categories. */
-export function pickFixtureEmoji(perAlbum = FIXTURE_EMOJI_PER_ALBUM): EmojiRecord[] {
+function pickFixtureEmoji(perAlbum = FIXTURE_EMOJI_PER_ALBUM): EmojiRecord[] {
   const smileys = smileysEveryVendorDraws();
   const others = emojiEveryVendorDraws().filter((e) => e.category !== 'Smileys & Emotion');
   return [...smileys, ...others].slice(0, perAlbum);
@@ -64,7 +64,7 @@ export function smileysEveryVendorDraws(): EmojiRecord[] {
 }
 
 /** Every emoji all fixture vendors draw (flags excluded: they are rectangles of stripes), in emoji order. */
-export function emojiEveryVendorDraws(): EmojiRecord[] {
+function emojiEveryVendorDraws(): EmojiRecord[] {
   const all = JSON.parse(
     readFileSync(require.resolve('emoji-datasource-apple/emoji.json'), 'utf8'),
   ) as EmojiRecord[];
@@ -131,7 +131,7 @@ export function listFixtureImages(dir: string): FixtureImage[] {
 export const PLANTED_COPIES_ALBUM = 'Copies';
 
 /** An edited copy planted next to the fixture: `file` in PLANTED_COPIES_ALBUM copies `source`. */
-export interface PlantedCopy {
+interface PlantedCopy {
   file: string;
   source: { album: string; emoji: string };
   /** How the copy differs from its source, for messages. */

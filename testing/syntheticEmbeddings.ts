@@ -1,7 +1,7 @@
 import { mulberry32 } from '../core/lsh';
 
 /** Seeded standard normal samples (Box–Muller over mulberry32); test data only, not bit-exact. */
-export function gaussian(seed: number): () => number {
+function gaussian(seed: number): () => number {
   const next = mulberry32(seed);
   return () => {
     const u = (next() + 1) / 4294967297;
@@ -10,7 +10,7 @@ export function gaussian(seed: number): () => number {
   };
 }
 
-export interface SyntheticOptions {
+interface SyntheticOptions {
   count: number;
   dim: number;
   clusters: number;

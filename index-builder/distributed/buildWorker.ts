@@ -23,7 +23,7 @@ import { removeStrayQueueMeta } from './strayQueueMeta';
 import { logErrorsOnce, withinTime } from './timeLimit';
 import type { S3Access } from './workStore';
 
-export interface BuildWorkerOptions {
+interface BuildWorkerOptions {
   redisUrl: string;
   access: S3Access;
   /** Jobs this process runs at once. */
@@ -74,7 +74,7 @@ function jobProgress(job: BuildJob, everyMs = 500): ProgressReporter {
  * minute); when every worker fails (a damaged model in the work prefix), the jobs still run out of
  * tries and the build says why, a minute or two later than without the pauses.
  */
-export function pauseAfterFailures(failedInARow: number, basePauseMs: number): number {
+function pauseAfterFailures(failedInARow: number, basePauseMs: number): number {
   return failedInARow < 2 ? 0 : Math.min(12 * basePauseMs, basePauseMs * 2 ** (failedInARow - 2));
 }
 

@@ -96,7 +96,7 @@ export interface CoordinatorOptions extends PublishSettings {
   log?(line: string): void;
 }
 
-export interface DistributedBuildResult extends BuildIndexResult {
+interface DistributedBuildResult extends BuildIndexResult {
   /** Wall-clock phases: listing, all jobs on the queue until the last finished, merge and publish. */
   phases: { listMs: number; queueMs: number; mergeMs: number; totalMs: number };
 }

@@ -12,12 +12,12 @@ import { WorkStore } from './workStore';
  */
 
 /** Times a job whose output was damaged is run again before the build fails. */
-export const MAX_RERUNS = 2;
+const MAX_RERUNS = 2;
 
 /** Wait between tries to queue damaged jobs again while Redis does not answer. */
 const RETRY_PAUSE_MS = 250;
 
-export interface DamagedJob {
+interface DamagedJob {
   data: BuildJobData;
   /** The worker that said it finished the job, when its result says. */
   worker?: string;

@@ -10,7 +10,7 @@ import { logErrorsOnce, withinTime } from './timeLimit';
 const KEYS_NAMED = 20;
 
 /** Saying why the build stands still: the notice, where it goes, and a connection to look at job locks. */
-export interface QuietWatch {
+interface QuietWatch {
   notice: QuietBuildNotice;
   log(line: string): void;
   redis: Redis;

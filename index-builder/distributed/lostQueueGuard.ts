@@ -18,7 +18,7 @@ export const DEFAULT_QUEUE_CHECK: QueueCheck = { everyMs: 5_000, giveUpAfterMs: 
 /** Times the build may be re-queued after Redis lost it before the coordinator gives up. */
 const MAX_RECOVERIES = 5;
 
-export interface LostQueueGuardOptions {
+interface LostQueueGuardOptions {
   queue: Queue<BuildJobData, BuildJobResult>;
   queueName: string;
   /** The coordinator's plain connection to the same Redis. */

@@ -16,7 +16,7 @@ export interface FinishedJob {
   shardKey: string;
 }
 
-export interface MergeOptions {
+interface MergeOptions {
   store: Pick<WorkStore, 'find' | 'describe'>;
   buildId: string;
   modelSha256: string;

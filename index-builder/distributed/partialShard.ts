@@ -24,7 +24,7 @@ export const PARTIAL_SHARD_VERSION = 2;
 const FIXED_BYTES = MAGIC.length + 8;
 const CHECKSUM_BYTES = 32;
 
-export interface ShardImage {
+interface ShardImage {
   /** `album/path` of the source entry. */
   key: string;
   /** SHA-256 of the file's bytes, lowercase hex. */

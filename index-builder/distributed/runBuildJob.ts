@@ -11,7 +11,7 @@ import type { ModelCache } from './sharedModel';
 import { WorkStore, type S3Access } from './workStore';
 
 /** What a worker process lends to each job it runs. */
-export interface BuildJobContext {
+interface BuildJobContext {
   access: S3Access;
   models: ModelCache;
   /** The worker's embedding cache for that model file. */

@@ -1,5 +1,5 @@
 /** Thrown by withinTime when a step takes longer than allowed. */
-export class TimeLimitError extends Error {}
+class TimeLimitError extends Error {}
 
 /**
  * The step's outcome, or a TimeLimitError after `ms`: for calls to a server that may have gone away,

@@ -10,7 +10,7 @@ import { DamagedJobOutput, type JobOutput, type ShardMerge } from './mergeShards
 import { WorkStore } from './workStore';
 
 /** What a distributed build that failed or was stopped had done when it ended. */
-export interface UnfinishedBuild {
+interface UnfinishedBuild {
   merge: ShardMerge;
   jobs: readonly BuildJobData[];
   /** Jobs already collected, by id; the others are collected here if they left a usable shard. */

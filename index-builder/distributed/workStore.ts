@@ -10,7 +10,7 @@ export interface S3Access {
   region?: string;
 }
 
-export function s3Client(access: S3Access): S3Client {
+function s3Client(access: S3Access): S3Client {
   return s3ClientFor({
     endpoint: access.endpoint,
     region: access.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,

@@ -146,7 +146,7 @@ function subset(all: EmojiImage[], count: number | undefined): EmojiImage[] {
   return all.filter((i) => keep.has(i.unified));
 }
 
-export async function measureLayers(
+async function measureLayers(
   model: NsfwjsModelName,
   subsetSize: number | undefined,
   ranges: typeof INPUT_RANGES,

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NsfwjsModel } from '../nsfwjsModel';
+import type { NsfwjsGraphModel, NsfwjsModel } from '../nsfwjsModel';
 
 /*
- * The same Keras model run by TF.js (CPU backend), as the reference the ONNX conversion must match.
- * TF.js gets the float32 weights our loader decoded, through an in-memory IOHandler.
+ * The same model run by TF.js (CPU backend), as the reference the ONNX conversion must match.
+ * TF.js gets the weights our loader decoded, through an in-memory IOHandler (a Keras model here; the
+ * graph converter's test loads its graph models from decodedWeightArtifacts).
  */
 
 export async function loadTfjsModel(model: NsfwjsModel): Promise<tf.LayersModel> {
@@ -21,6 +22,27 @@ export async function loadTfjsModel(model: NsfwjsModel): Promise<tf.LayersModel>
     load: async () => ({ modelTopology: model.modelTopology, weightSpecs: specs, weightData: data.buffer }),
   };
   return tf.loadLayersModel(handler);
+}
+
+/**
+ * The decoded weights as TF.js weight artifacts — unquantized specs and one buffer (float32, int32 for
+ * int32 constants) in manifest order — so TF.js can run a model on exactly the values our converters read.
+ */
+export function decodedWeightArtifacts(model: Pick<NsfwjsGraphModel, 'weightSpecs' | 'weights'>): {
+  weightSpecs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
+  weightData: ArrayBuffer;
+} {
+  const weightSpecs = model.weightSpecs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype }));
+  const total = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  const weightData = new ArrayBuffer(total * 4);
+  let at = 0;
+  for (const s of weightSpecs) {
+    const values = model.weights.get(s.name)!.values;
+    if (s.dtype === 'int32') new Int32Array(weightData, at * 4, values.length).set(values);
+    else new Float32Array(weightData, at * 4, values.length).set(values);
+    at += values.length;
+  }
+  return { weightSpecs, weightData };
 }
 
 /**
