@@ -288,4 +288,13 @@ describe('DataCache', () => {
     expect(cache.memoryOnly).toBe(true);
     expect(cache.memoryOnlyReason).toMatch(/cannot be opened.*InvalidStateError/);
   });
+
+  it('goes on in memory when opening the store does not answer (queued behind a blocked upgrade)', async () => {
+    const { backend } = mapBackend();
+    const cache = await DataCache.open({ ...backend, get: () => new Promise(() => undefined) }, 50);
+    expect(cache.memoryOnly).toBe(true);
+    expect(cache.memoryOnlyReason).toMatch(
+      /cannot be opened \(.*no answer in 0.05 s: another tab of this site/,
+    );
+  });
 });

@@ -133,6 +133,9 @@ function createStore(dbName: string, storeName: string): UseStore {
     (connection ?? open()).then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
 }
 
+/** How long opening IndexedDB may take before the cache goes on in memory. */
+const OPEN_WITHIN_MS = 10_000;
+
 function indexedDbBackend(): KeyValueBackend {
   const store = createStore(CACHE_DB_NAME, CACHE_STORE_NAME);
   return {
@@ -175,16 +178,32 @@ export class DataCache {
    * Opens the IndexedDB store (or `backend`); never throws: without a usable store the cache is
    * memory-only.
    */
-  static async open(backend?: KeyValueBackend): Promise<DataCache> {
+  static async open(backend?: KeyValueBackend, openWithinMs = OPEN_WITHIN_MS): Promise<DataCache> {
     if (!backend && typeof indexedDB === 'undefined')
       return new DataCache(null, 'IndexedDB is not available');
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const store = backend ?? indexedDbBackend();
       // Opening is lazy; probe once so a blocked database (private mode, disabled storage) shows up now.
-      await store.get('probe');
+      // An open queued behind another tab's upgrade that an old tab holds up never answers: the page
+      // would wait for the collection for ever, so it goes on without storage instead.
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no answer in ${openWithinMs / 1000} s: another tab of this site may be holding it; close it and reload`,
+              ),
+            ),
+          openWithinMs,
+        );
+      });
+      await Promise.race([store.get('probe'), late]);
       return new DataCache(store, null);
     } catch (err) {
       return new DataCache(null, `IndexedDB cannot be opened (${describe(err)})`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
