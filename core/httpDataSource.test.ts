@@ -45,17 +45,52 @@ describe('httpDataSource.range', () => {
     const source = httpDataSource('https://host/data/', stalling, 50);
     await expect(source.range('index.0123456789abcdef.bin', 100, 200)).rejects.toThrow(
       new UnreachableError(
-        'no complete answer from https://host/data/index.0123456789abcdef.bin within 0.05 s',
+        'no answer from https://host/data/index.0123456789abcdef.bin for 0.05 s: the connection stalled (offline?)',
       ),
     );
-    // And a request that never gets its headers.
+    // A request that never gets its headers.
     const silent = ((_: RequestInfo | URL, init?: RequestInit) =>
       new Promise((_resolve, reject) =>
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
       )) as typeof fetch;
     await expect(httpDataSource('https://host/data/', silent, 50).file('catalog.json')).rejects.toThrow(
-      'no complete answer from https://host/data/catalog.json within 0.05 s',
+      'no answer from https://host/data/catalog.json for 0.05 s: the connection stalled',
     );
+    // And a whole file whose body stops half way.
+    const half = (async (_: RequestInfo | URL, init?: RequestInit) => {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(700));
+          init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    }) as typeof fetch;
+    await expect(httpDataSource('https://host/data/', half, 50).file('catalog/shard-1.json')).rejects.toThrow(
+      new UnreachableError(
+        'download of https://host/data/catalog/shard-1.json stalled after 700 bytes (no data for 0.05 s)',
+      ),
+    );
+  });
+
+  it('lets an answer that keeps arriving take longer than the stall limit', async () => {
+    // A chunk every 20 ms for 0.6 s, against a limit of 0.3 s: slow links are slow, not stalled.
+    const steady = (async () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          controller.enqueue(new Uint8Array(10).fill(sent));
+          if (++sent === 30) controller.close();
+        },
+      });
+      return new Response(body, { status: 200 });
+    }) as typeof fetch;
+    const started = Date.now();
+    const bytes = await httpDataSource('https://host/data/', steady, 300).file('catalog/shard-1.json');
+    expect(bytes.length).toBe(300);
+    expect(bytes[299]).toBe(29);
+    expect(Date.now() - started).toBeGreaterThan(300);
   });
 
   it('says so when the host sends an index compressed, instead of calling it unreachable', async () => {

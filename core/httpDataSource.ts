@@ -1,4 +1,8 @@
 import type { DataSource } from './dataSource';
+import { STALL_MS, StallTimer } from './stallTimer';
+
+/** Told the size of each chunk of an answer's body as it arrives. */
+type Arrived = (bytes: number) => void;
 
 export class RangeNotSupportedError extends Error {
   override name = 'RangeNotSupportedError';
@@ -14,13 +18,6 @@ export class HttpStatusError extends Error {
     super(message);
   }
 }
-
-/**
- * A request with no complete answer in this time is given up: a host that stalls a response makes a
- * clear error, not a page that searches for ever. Generous, for a slow connection's largest answer (a
- * first query's few MB of cells).
- */
-const REQUEST_TIMEOUT_MS = 120_000;
 
 /** No answer from the host at all: offline, the connection failed, or the answer stalled. */
 export class UnreachableError extends Error {
@@ -39,41 +36,61 @@ export class UnreachableError extends Error {
 export function httpDataSource(
   baseUrl: string,
   fetchImpl: typeof fetch = fetch,
-  timeoutMs = REQUEST_TIMEOUT_MS,
+  stallMs = STALL_MS,
 ): DataSource {
   const url = (path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
-  /** `read` the answer to a GET; no answer, a stalled one or one cut off is an UnreachableError. */
-  const get = async (path: string, init: RequestInit, read: (res: Response) => Promise<Uint8Array>) => {
-    const signal = AbortSignal.timeout(timeoutMs);
+  /**
+   * `read` the answer to a GET, calling `arrived` as its bytes come; no answer, a stalled one (no data
+   * for `stallMs`) or one cut off is an UnreachableError.
+   */
+  const get = async (
+    path: string,
+    init: RequestInit,
+    read: (res: Response, arrived: Arrived) => Promise<Uint8Array>,
+  ) => {
+    const stall = new StallTimer(stallMs);
+    let loadedBytes = 0;
+    const arrived: Arrived = (bytes) => {
+      loadedBytes += bytes;
+      stall.restart();
+    };
     const unreachable = (err: unknown) =>
       new UnreachableError(
-        signal.aborted
-          ? `no complete answer from ${url(path)} within ${timeoutMs / 1000} s`
+        stall.fired
+          ? stall.message(url(path), loadedBytes)
           : `cannot reach ${url(path)} (offline?): ${String(err)}`,
         { cause: err },
       );
-    let res: Response;
     try {
-      res = await fetchImpl(url(path), { ...init, signal });
-    } catch (err) {
-      throw unreachable(err);
-    }
-    try {
-      return await read(res);
-    } catch (err) {
-      throw signal.aborted ? unreachable(err) : err;
+      let res: Response;
+      try {
+        res = await fetchImpl(url(path), { ...init, signal: stall.signal });
+      } catch (err) {
+        throw unreachable(err);
+      }
+      stall.restart();
+      try {
+        return await read(res, arrived);
+      } catch (err) {
+        throw stall.fired ? unreachable(err) : err;
+      }
+    } finally {
+      stall.stop();
     }
   };
   return {
     file: (path, fresh) =>
-      get(path, fresh === true ? { cache: 'reload' } : {}, async (res) => {
-        if (!res.ok) throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
-        return new Uint8Array(await res.arrayBuffer());
+      get(path, fresh === true ? { cache: 'reload' } : {}, async (res, arrived) => {
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
+        }
+        return readAll(res, arrived);
       }),
     async range(path, start, end) {
       if (end <= start) return new Uint8Array(0);
       const init: RequestInit = { headers: { Range: `bytes=${start}-${end - 1}` }, cache: 'no-store' };
-      return get(path, init, async (res) => {
+      return get(path, init, async (res, arrived) => {
         if (res.status === 200) {
           await res.body?.cancel();
           throw new RangeNotSupportedError(
@@ -96,7 +113,7 @@ export function httpDataSource(
           await res.body?.cancel();
           throw new Error(`${what}: the host answered bytes ${answered[1]}-${answered[2]}`);
         }
-        return readExactly(res, end - start, what);
+        return readExactly(res, end - start, what, arrived);
       });
     },
   };
@@ -106,7 +123,12 @@ export function httpDataSource(
  * The body of a range answer, which must be `expected` bytes: read no further than that, so a host
  * that sends more (a whole 100 MB index for a few KB asked) costs no more than the answer should.
  */
-async function readExactly(res: Response, expected: number, what: string): Promise<Uint8Array> {
+async function readExactly(
+  res: Response,
+  expected: number,
+  what: string,
+  arrived: Arrived,
+): Promise<Uint8Array> {
   const wrongLength = (got: string) =>
     new Error(`${what}: got ${got} bytes (is the object stored compressed?)`);
   const declared = res.headers.get('content-length');
@@ -129,9 +151,32 @@ async function readExactly(res: Response, expected: number, what: string): Promi
       await reader.cancel();
       throw wrongLength(`more than ${expected}`);
     }
+    arrived(value.length);
     out.set(value, at);
     at += value.length;
   }
   if (at !== expected) throw wrongLength(String(at));
+  return out;
+}
+
+/** A whole body, chunk by chunk, so that a body that stops arriving is found out. */
+async function readAll(res: Response, arrived: Arrived): Promise<Uint8Array> {
+  if (res.body === null) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    arrived(value.length);
+    chunks.push(value);
+    total += value.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }

@@ -9,6 +9,7 @@
 declare function atob(data: string): string;
 declare function btoa(data: string): string;
 declare function setTimeout(handler: () => void, ms?: number): unknown;
+declare function clearTimeout(id: unknown): void;
 
 declare class TextEncoder {
   encode(input?: string): Uint8Array<ArrayBuffer>;
@@ -30,8 +31,13 @@ interface AbortSignal {
 }
 
 declare const AbortSignal: {
-  timeout(ms: number): AbortSignal;
+  any(signals: AbortSignal[]): AbortSignal;
 };
+
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
 
 interface RequestInit {
   headers?: Record<string, string>;

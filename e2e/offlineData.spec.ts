@@ -6,7 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../scripts/serve';
 import { forwardRequest } from '../testing/httpForward';
 import { waitForOfflineReady, waitForSearchApi } from '../testing/pageReadiness';
-import { E2E_DUPLICATES_DATA_DIR } from './harness';
+import { E2E_DATA_DIR, E2E_DUPLICATES_DATA_DIR, serverUrl } from './harness';
 import { copies, deployNewApp } from './siteCopies';
 
 /*
@@ -174,5 +174,26 @@ test('a visit cut off after a rebuild keeps the last whole build, online and off
   } finally {
     await context.close();
     await server.close();
+  }
+});
+
+test('a connection that stalls (no answer, no error) opens the stored build instead of waiting for ever', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const before = await visitForOffline(page, serverUrl(), E2E_DATA_DIR);
+    // The host takes the request for the manifest and never answers: a captive portal, a network that
+    // drops packets but keeps the socket. Before, the page showed its loading state for ever.
+    let stalled = 0;
+    await context.route(/\/data\/manifest\.json/, () => void stalled++);
+    await page.reload();
+    await expect(page.getByTestId('album')).toHaveCount(3);
+    expect(stalled).toBeGreaterThan(0);
+    await waitForSearchApi(page);
+    expect(await loadFirstAlbum(page)).toEqual({ count: before.count, items: 3, fromCache: true });
+  } finally {
+    await context.close();
   }
 });

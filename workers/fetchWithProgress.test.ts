@@ -57,3 +57,83 @@ describe('fetchWithProgress', () => {
     expect(err).toMatchObject({ offline: true, status: null });
   });
 });
+
+describe('fetchWithProgress on a connection that stalls', () => {
+  const STALL_MS = 300;
+  const STEADY_STALL_MS = 1500;
+  let server: Server;
+  let base: string;
+  const timers: ReturnType<typeof setInterval>[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/no-answer') return; // headers never come
+      if (req.url === '/half') {
+        res.writeHead(200, { 'Content-Length': 2000 });
+        res.write(new Uint8Array(1000)); // and the rest never comes
+        return;
+      }
+      // Slow but steady: a chunk every 100 ms, far within STEADY_STALL_MS, for twice as long as it.
+      res.writeHead(200, { 'Content-Length': 3000 });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(new Uint8Array(100));
+        if (++sent === 30) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 100);
+      timers.push(timer);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    for (const t of timers) clearInterval(t);
+    server.closeAllConnections();
+    return new Promise<void>((done) => server.close(() => done()));
+  });
+
+  it('gives up on a host that never answers, as offline', async () => {
+    const err = await fetchWithProgress(`${base}/no-answer`, {}, null, undefined, STALL_MS).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FetchError);
+    expect(err).toMatchObject({ offline: true, status: null });
+    expect((err as Error).message).toMatch(/no answer from .*\/no-answer for 0\.3 s: the connection stalled/);
+  });
+
+  it('gives up on a download that stops half way, saying how far it got', async () => {
+    const seen: FetchProgress[] = [];
+    const err = await fetchWithProgress(`${base}/half`, {}, 2000, (p) => seen.push(p), STALL_MS).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FetchError);
+    expect(err).toMatchObject({ offline: true });
+    expect((err as Error).message).toMatch(/stalled after 1000 bytes/);
+    expect(seen.at(-1)?.loadedBytes).toBe(1000);
+  });
+
+  it('lets a slow download that keeps arriving take longer than the stall limit', async () => {
+    const started = Date.now();
+    const buffer = await fetchWithProgress(`${base}/steady`, {}, 3000, undefined, STEADY_STALL_MS);
+    expect(buffer.byteLength).toBe(3000);
+    expect(Date.now() - started).toBeGreaterThan(STEADY_STALL_MS);
+  });
+
+  it('still honours the caller’s own abort signal', async () => {
+    const controller = new AbortController();
+    const pending = fetchWithProgress(
+      `${base}/no-answer`,
+      { signal: controller.signal },
+      null,
+      undefined,
+      60_000,
+    );
+    controller.abort();
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect((err as Error).message).toMatch(/cannot reach/);
+  });
+});

@@ -1,3 +1,5 @@
+import { STALL_MS, StallTimer } from '../core/stallTimer';
+
 /** Thrown when a data file cannot be fetched; `offline` says the network itself failed (no HTTP response). */
 export class FetchError extends Error {
   constructor(
@@ -18,55 +20,72 @@ export interface FetchProgress {
 
 /**
  * Fetches a whole file into one ArrayBuffer, reporting bytes as they stream in. `expectedBytes` (from the
- * manifest) is the total when known: Content-Length is the compressed size when the host gzips.
+ * manifest) is the total when known: Content-Length is the compressed size when the host gzips. A
+ * download with no data for `stallMs` fails as offline (FetchError.offline), as a dropped connection does.
  */
 export async function fetchWithProgress(
   url: string,
   init: RequestInit,
   expectedBytes: number | null,
   onProgress?: (p: FetchProgress) => void,
+  stallMs = STALL_MS,
 ): Promise<ArrayBuffer> {
-  let response: Response;
+  const stall = new StallTimer(stallMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, stall.signal]) : stall.signal;
   try {
-    response = await fetch(url, init);
-  } catch (cause) {
-    throw new FetchError(`cannot reach ${url} (offline?): ${String(cause)}`, url, true, null);
-  }
-  if (!response.ok) {
-    throw new FetchError(
-      `${url}: HTTP ${response.status} ${response.statusText}`,
-      url,
-      false,
-      response.status,
-    );
-  }
-  const totalBytes = expectedBytes ?? contentLength(response);
-  onProgress?.({ loadedBytes: 0, totalBytes });
-  if (!response.body) {
-    const buffer = await response.arrayBuffer();
-    onProgress?.({ loadedBytes: buffer.byteLength, totalBytes });
-    return buffer;
-  }
-  const chunks: Uint8Array[] = [];
-  let loadedBytes = 0;
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loadedBytes += value.byteLength;
-      onProgress?.({ loadedBytes, totalBytes });
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal });
+    } catch (cause) {
+      throw new FetchError(
+        stall.fired ? stall.message(url, 0) : `cannot reach ${url} (offline?): ${String(cause)}`,
+        url,
+        true,
+        null,
+      );
     }
-  } catch (cause) {
-    throw new FetchError(
-      `download of ${url} broke off after ${loadedBytes} bytes: ${String(cause)}`,
-      url,
-      true,
-      null,
-    );
+    if (!response.ok) {
+      throw new FetchError(
+        `${url}: HTTP ${response.status} ${response.statusText}`,
+        url,
+        false,
+        response.status,
+      );
+    }
+    const totalBytes = expectedBytes ?? contentLength(response);
+    onProgress?.({ loadedBytes: 0, totalBytes });
+    stall.restart();
+    const chunks: Uint8Array[] = [];
+    let loadedBytes = 0;
+    try {
+      if (!response.body) {
+        const buffer = await response.arrayBuffer();
+        onProgress?.({ loadedBytes: buffer.byteLength, totalBytes });
+        return buffer;
+      }
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        stall.restart();
+        chunks.push(value);
+        loadedBytes += value.byteLength;
+        onProgress?.({ loadedBytes, totalBytes });
+      }
+    } catch (cause) {
+      throw new FetchError(
+        stall.fired
+          ? stall.message(url, loadedBytes)
+          : `download of ${url} broke off after ${loadedBytes} bytes: ${String(cause)}`,
+        url,
+        true,
+        null,
+      );
+    }
+    return concat(chunks, loadedBytes).buffer as ArrayBuffer;
+  } finally {
+    stall.stop();
   }
-  return concat(chunks, loadedBytes).buffer as ArrayBuffer;
 }
 
 function contentLength(response: Response): number | null {
