@@ -247,20 +247,46 @@ test.describe('the duplicates page', () => {
     await page.goto(`${calibratedServer.url}#/duplicates`);
     const groups = page.getByTestId('duplicate-group');
     await expect(groups.first()).toBeVisible();
-    // Pages also arrive as the button nears the screen: press it while it is there and has focus.
-    const more = page.getByTestId('more-groups');
-    await more.focus();
+    await page.getByTestId('more-groups').focus();
+    // Pages also arrive by themselves as the button nears the screen, and the last one takes the button
+    // away at any moment: so it is looked at and pressed (Enter on a focused button clicks it) in one step
+    // in the page. Looking with one call and pressing with the next raced with those pages: a check that
+    // found the button and then asked for its state waited for ever on a button that was gone.
+    const pressIfReady = () =>
+      page.evaluate(() => {
+        const button = document.querySelector<HTMLElement>('[data-testid="more-groups"]');
+        if (button === null) return { state: 'gone' as const };
+        if (document.activeElement !== button) return { state: 'unfocused' as const };
+        if (button.getAttribute('aria-disabled') === 'true') return { state: 'loading' as const };
+        const loaded = document
+          .querySelector('[data-testid="duplicate-groups"]')!
+          .getAttribute('data-loaded-groups');
+        button.click();
+        return { state: 'pressed' as const, loaded: Number(loaded) };
+      });
+    const buttonState = () =>
+      page.evaluate(() => {
+        const button = document.querySelector('[data-testid="more-groups"]');
+        return button === null
+          ? 'gone'
+          : button.getAttribute('aria-disabled') === 'true'
+            ? 'loading'
+            : 'ready';
+      });
     let lastPageFirstGroup = 0;
-    while ((await more.count()) > 0) {
-      expect(await focusedElement(page)).toBe('<button more-groups>');
-      lastPageFirstGroup = Number(
-        await page.getByTestId('duplicate-groups').getAttribute('data-loaded-groups'),
-      );
-      await page.keyboard.press('Enter');
-      await expect
-        .poll(async () => (await more.count()) === 0 || (await more.getAttribute('aria-disabled')) !== 'true')
-        .toBe(true);
+    let presses = 0;
+    for (;;) {
+      const step = await pressIfReady();
+      if (step.state === 'gone') break;
+      // Loading or not, the button keeps focus until it goes.
+      expect(step.state).not.toBe('unfocused');
+      if (step.state === 'pressed') {
+        lastPageFirstGroup = step.loaded;
+        presses++;
+      }
+      await expect.poll(buttonState).not.toBe('loading');
     }
+    expect(presses).toBeGreaterThan(0);
     await expect(page.locator(':focus')).toHaveAttribute('data-testid', 'duplicate-member');
     const focusedGroup = Number(await page.locator(':focus').getAttribute('data-group'));
     // The first image of a group that the last press (or the scroll it caused) brought.

@@ -50,7 +50,8 @@ export function DuplicateGroupsSection({
     focusGroupRef.current?.(firstNew);
   }, [groupCount]);
 
-  // Scrolling near the end of what is loaded asks for the next page.
+  // Scrolling near the end of what is loaded asks for the next page. Observed afresh as each page comes
+  // (an observer reports on its first look), so a page that leaves the end still in reach asks for the next.
   useEffect(() => {
     const element = sentinel.current;
     if (!element) return;
@@ -62,7 +63,7 @@ export function DuplicateGroupsSection({
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [loadMore]);
+  }, [loadMore, groupCount]);
 
   switch (list.status) {
     case 'loading':

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { DuplicateStrictness } from '../../workers/searchApi';
 import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
-import { canLoadMore, duplicateListReducer, GROUPS_PER_PAGE, type DuplicateList } from './duplicateList';
+import { duplicateListReducer, GROUPS_PER_PAGE, type DuplicateList } from './duplicateList';
 import { firstPageSize } from './duplicatesPlace';
 
 /**
@@ -16,13 +16,21 @@ export function useDuplicateList(strictness: DuplicateStrictness): {
   loadMore: () => void;
 } {
   const [list, dispatch] = useReducer(duplicateListReducer, { status: 'loading', strictness });
-  // Two loadMore() calls before the first answer re-renders must not ask for the same page twice.
-  const inFlight = useRef(false);
+  // Where the next page starts, moved on as each answer arrives rather than as React re-renders: a
+  // loadMore() made between an answer and the render that shows it (the scroll observer's, a key press)
+  // would otherwise ask for the page just received again, and its answer would not line up.
+  const cursor = useRef<{ loaded: number; total: number; inFlight: boolean } | null>(null);
 
   useEffect(() => {
     let cancelled = false;
+    cursor.current = null;
     searchClient.duplicateGroups(strictness, 0, firstPageSize(strictness)).then(
-      (page) => !cancelled && dispatch({ type: 'first', page, strictness }),
+      (page) => {
+        if (cancelled) return;
+        if (page !== null)
+          cursor.current = { loaded: page.groups.length, total: page.totalGroups, inFlight: false };
+        dispatch({ type: 'first', page, strictness });
+      },
       (error: unknown) =>
         !cancelled && dispatch({ type: 'failed', message: errorMessage(error), strictness, more: false }),
     );
@@ -32,23 +40,22 @@ export function useDuplicateList(strictness: DuplicateStrictness): {
   }, [strictness]);
 
   const loadMore = useCallback(() => {
-    if (inFlight.current || !canLoadMore(list) || list.status !== 'ready') return;
-    inFlight.current = true;
+    const at = cursor.current;
+    if (at === null || at.inFlight || at.loaded >= at.total) return;
+    at.inFlight = true;
     dispatch({ type: 'more-start' });
-    const done = () => {
-      inFlight.current = false;
-    };
-    searchClient.duplicateGroups(strictness, list.groups.length, GROUPS_PER_PAGE).then(
+    searchClient.duplicateGroups(strictness, at.loaded, GROUPS_PER_PAGE).then(
       (page) => {
-        done();
+        at.inFlight = false;
+        if (page !== null && page.start === at.loaded) at.loaded += page.groups.length;
         dispatch({ type: 'more', page, strictness });
       },
       (error: unknown) => {
-        done();
+        at.inFlight = false;
         dispatch({ type: 'failed', message: errorMessage(error), strictness, more: true });
       },
     );
-  }, [list, strictness]);
+  }, [strictness]);
 
   return { list, loadMore };
 }
