@@ -190,6 +190,32 @@ describe('DataCache', () => {
     expect((await cache.readFile(file.sha256)).outcome).toBe('hit');
   });
 
+  it('holds at most its memory bound without storage, the least recently used going first', async () => {
+    // A long session without IndexedDB (private windows of some browsers) read every file and part into
+    // memory and kept it all.
+    const cache = await DataCache.open(undefined, undefined, 3000);
+    const file = (n: number) => bytesOf(String(n).repeat(1000));
+    const [a, b, c] = [1, 2, 3].map(file);
+    await cache.keepBuild('https://example.test/data/', '{"v":1}', {
+      files: [a, b, c].map((f) => f.sha256),
+      partScope: 'build-1',
+    });
+    for (const f of [a, b]) await cache.writeFile(f.sha256, f.buffer);
+    await cache.writePart('build-1', 'cell-1', new Uint8Array(700));
+    expect((await cache.readFile(a.sha256)).outcome).toBe('hit'); // a is used again: b is the oldest now
+    await cache.writeFile(c.sha256, c.buffer);
+    expect((await cache.readFile(b.sha256)).outcome).toBe('miss');
+    expect((await cache.readFile(a.sha256)).outcome).toBe('hit');
+    expect((await cache.readFile(c.sha256)).outcome).toBe('hit');
+    // One larger than the bound is not held at all, and costs the others nothing.
+    const huge = bytesOf('x'.repeat(4000));
+    expect(await cache.writeFile(huge.sha256, huge.buffer)).toBe(false);
+    expect((await cache.readFile(huge.sha256)).outcome).toBe('miss');
+    expect((await cache.readFile(a.sha256)).outcome).toBe('hit');
+    // The manifest, which decides what a build keeps, stays whatever is read.
+    expect(await cache.readManifest('https://example.test/data/')).toBe('{"v":1}');
+  });
+
   it('is memory-only where IndexedDB does not exist', async () => {
     expect(typeof indexedDB).toBe('undefined');
     const cache = await DataCache.open();

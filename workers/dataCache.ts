@@ -1,12 +1,14 @@
 import { del, get, getMany, keys, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
 import { digestMatches, sha256HexOf } from './downloadDigest';
+import { MemoryEntries } from './memoryEntries';
 
 /*
  * Content-addressed store for the data files (index, catalog, model) and the last manifest, in IndexedDB.
  * Every read is verified against the expected sha256, so a corrupt or tampered entry is dropped and the
- * caller refetches. When IndexedDB is missing or broken, entries live in memory for this session only;
- * when it is full, an entry that does not fit lives in memory and smaller ones are still stored, and the
- * cache can say which entries were not kept (the app names the features that costs).
+ * caller refetches. When IndexedDB is missing or broken, entries live in memory for this session only
+ * (the most recently used, up to MEMORY_BYTES); when it is full, an entry that does not fit lives in
+ * memory and smaller ones are still stored, and the cache can say which entries were not kept (the app
+ * names the features that costs).
  */
 
 export const CACHE_DB_NAME = 'lookalike';
@@ -136,6 +138,12 @@ function createStore(dbName: string, storeName: string): UseStore {
 /** How long opening IndexedDB may take before the cache goes on in memory. */
 const OPEN_WITHIN_MS = 10_000;
 
+/**
+ * What the cache holds in memory at most (entries IndexedDB could not take): the default model (17 MB),
+ * a resident index and catalog and the cells of many queries, in a tab that must also run the model.
+ */
+const MEMORY_BYTES = 128 * 1024 * 1024;
+
 function indexedDbBackend(): KeyValueBackend {
   const store = createStore(CACHE_DB_NAME, CACHE_STORE_NAME);
   return {
@@ -162,25 +170,30 @@ function describe(err: unknown): string {
 }
 
 export class DataCache {
-  private readonly memory = new Map<string, Entry>();
+  private readonly memory: MemoryEntries<Entry>;
   private store: KeyValueBackend | null;
   private fallbackReason: string | null;
   /** Keys whose entry lives only in memory because the store refused it (quota). */
   private readonly unkept = new Set<string>();
   private unkeptReason: string | null = null;
 
-  private constructor(store: KeyValueBackend | null, fallbackReason: string | null) {
+  private constructor(store: KeyValueBackend | null, fallbackReason: string | null, memoryBytes: number) {
     this.store = store;
     this.fallbackReason = fallbackReason;
+    this.memory = new MemoryEntries(memoryBytes);
   }
 
   /**
    * Opens the IndexedDB store (or `backend`); never throws: without a usable store the cache is
    * memory-only.
    */
-  static async open(backend?: KeyValueBackend, openWithinMs = OPEN_WITHIN_MS): Promise<DataCache> {
+  static async open(
+    backend?: KeyValueBackend,
+    openWithinMs = OPEN_WITHIN_MS,
+    memoryBytes = MEMORY_BYTES,
+  ): Promise<DataCache> {
     if (!backend && typeof indexedDB === 'undefined')
-      return new DataCache(null, 'IndexedDB is not available');
+      return new DataCache(null, 'IndexedDB is not available', memoryBytes);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const store = backend ?? indexedDbBackend();
@@ -199,9 +212,9 @@ export class DataCache {
         );
       });
       await Promise.race([store.get('probe'), late]);
-      return new DataCache(store, null);
+      return new DataCache(store, null, memoryBytes);
     } catch (err) {
-      return new DataCache(null, `IndexedDB cannot be opened (${describe(err)})`);
+      return new DataCache(null, `IndexedDB cannot be opened (${describe(err)})`, memoryBytes);
     } finally {
       clearTimeout(timer);
     }
@@ -467,7 +480,7 @@ export class DataCache {
         }
       }
     }
-    this.memory.set(key, entry);
+    this.memory.set(key, entry, entrySize(entry), entry.kind === 'manifest');
     return false;
   }
 
