@@ -59,6 +59,27 @@ describe('waiting for the new service worker', () => {
     await takeover;
   });
 
+  it('asks a worker that stays installed again, every few seconds, until it takes over', async () => {
+    // Chromium drops an activation that a fetch interrupts: the worker then waits with no state change.
+    vi.useFakeTimers();
+    try {
+      const parked = new FakeServiceWorker('installed');
+      const takeover = takeoverBy(asWorker(parked), 60_000);
+      expect(parked.posted).toEqual([SKIP_WAITING]);
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(parked.posted).toEqual([SKIP_WAITING, SKIP_WAITING, SKIP_WAITING]);
+      parked.moveTo('activating');
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(parked.posted).toHaveLength(3);
+      parked.moveTo('activated');
+      await takeover;
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(parked.posted).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('gives up after the bound, and on a worker that failed', async () => {
     vi.useFakeTimers();
     try {

@@ -54,23 +54,33 @@ function lastReload(): ReloadRecord | null {
     : null;
 }
 
+/** How often a new service worker that sits installed is asked again to take over. */
+const ASK_AGAIN_MS = 2_000;
+
 /**
  * Resolves once the incoming service worker has taken over (or failed), or after `takeoverMs`. It skips
  * waiting and claims the open pages itself (workers/serviceWorker.ts); one that sits installed, its
- * activation lost to a fetch at the wrong moment, is asked again.
+ * activation lost to a fetch at the wrong moment, is asked again: when it gets there, and every
+ * ASK_AGAIN_MS while it stays (Chromium drops an activation that a fetch interrupts, and the worker
+ * then waits without another state change to ask on).
  */
 export function takeoverBy(incoming: ServiceWorker, takeoverMs = TAKEOVER_MS): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
+      clearInterval(askAgain);
       incoming.removeEventListener('statechange', onChange);
       resolve();
     };
-    const onChange = () => {
+    const ask = () => {
       if (incoming.state === 'installed') incoming.postMessage(SKIP_WAITING);
+    };
+    const onChange = () => {
+      ask();
       if (incoming.state === 'activated' || incoming.state === 'redundant') done();
     };
     const timer = setTimeout(done, takeoverMs);
+    const askAgain = setInterval(ask, ASK_AGAIN_MS);
     incoming.addEventListener('statechange', onChange);
     onChange();
   });
