@@ -1,4 +1,5 @@
 import type { DataSource } from './dataSource';
+import { readBody } from './responseBody';
 import { STALL_MS, StallTimer } from './stallTimer';
 
 /** Told the size of each chunk of an answer's body as it arrives. */
@@ -85,7 +86,7 @@ export function httpDataSource(
           await res.body?.cancel();
           throw new HttpStatusError(`GET ${path}: HTTP ${res.status}`, res.status);
         }
-        return readAll(res, arrived);
+        return readBody(res, arrived);
       }),
     async range(path, start, end) {
       if (end <= start) return new Uint8Array(0);
@@ -156,27 +157,5 @@ async function readExactly(
     at += value.length;
   }
   if (at !== expected) throw wrongLength(String(at));
-  return out;
-}
-
-/** A whole body, chunk by chunk, so that a body that stops arriving is found out. */
-async function readAll(res: Response, arrived: Arrived): Promise<Uint8Array> {
-  if (res.body === null) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    arrived(value.length);
-    chunks.push(value);
-    total += value.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
   return out;
 }

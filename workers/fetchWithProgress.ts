@@ -1,3 +1,4 @@
+import { readBody } from '../core/responseBody';
 import { STALL_MS, StallTimer } from '../core/stallTimer';
 
 /** Thrown when a data file cannot be fetched; `offline` says the network itself failed (no HTTP response). */
@@ -55,23 +56,14 @@ export async function fetchWithProgress(
     const totalBytes = expectedBytes ?? contentLength(response);
     onProgress?.({ loadedBytes: 0, totalBytes });
     stall.restart();
-    const chunks: Uint8Array[] = [];
     let loadedBytes = 0;
+    let body: Uint8Array;
     try {
-      if (!response.body) {
-        const buffer = await response.arrayBuffer();
-        onProgress?.({ loadedBytes: buffer.byteLength, totalBytes });
-        return buffer;
-      }
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      body = await readBody(response, (bytes) => {
         stall.restart();
-        chunks.push(value);
-        loadedBytes += value.byteLength;
+        loadedBytes += bytes;
         onProgress?.({ loadedBytes, totalBytes });
-      }
+      });
     } catch (cause) {
       throw new FetchError(
         stall.fired
@@ -82,7 +74,7 @@ export async function fetchWithProgress(
         null,
       );
     }
-    return concat(chunks, loadedBytes).buffer as ArrayBuffer;
+    return body.buffer as ArrayBuffer;
   } finally {
     stall.stop();
   }
@@ -93,14 +85,4 @@ function contentLength(response: Response): number | null {
   if (response.headers.get('content-encoding')) return null;
   const n = Number(response.headers.get('content-length'));
   return Number.isFinite(n) && n > 0 ? n : null;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
