@@ -14,6 +14,12 @@ describe('parseModelSpec', () => {
     expect(spec).toEqual(valid);
   });
 
+  it('keeps where the colour block sits in the output, and leaves the key out when there is none', () => {
+    const output = { name: 'embedding', dim: 2280, colourBlock: { offset: 1104, dim: 216 } };
+    expect(parseModelSpec({ ...valid, output }).output).toEqual(output);
+    expect(Object.keys(parseModelSpec(valid).output)).toEqual(['name', 'dim']);
+  });
+
   it('drops unknown fields', () => {
     const spec = parseModelSpec({ ...valid, extra: 1, input: { ...valid.input, note: 'x' } });
     expect(Object.keys(spec)).not.toContain('extra');
@@ -42,6 +48,19 @@ describe('parseModelSpec', () => {
     [withInput({ std: [1, 0, 1] }), /input.std must not contain 0/],
     [{ ...valid, output: { name: 'embedding', dim: -3 } }, /output.dim must be a positive integer/],
     [{ ...valid, output: { dim: 3 } }, /output.name must be a non-empty string/],
+    [{ ...valid, output: { name: 'e', dim: 8, colourBlock: 4 } }, /output.colourBlock must be an object/],
+    [
+      { ...valid, output: { name: 'e', dim: 8, colourBlock: { offset: -1, dim: 4 } } },
+      /output.colourBlock.offset must be an integer ≥ 0/,
+    ],
+    [
+      { ...valid, output: { name: 'e', dim: 8, colourBlock: { offset: 0, dim: 0 } } },
+      /output.colourBlock.dim must be a positive integer/,
+    ],
+    [
+      { ...valid, output: { name: 'e', dim: 8, colourBlock: { offset: 6, dim: 4 } } },
+      /output.colourBlock \[6, 10\) lies outside the 8 outputs/,
+    ],
   ])('rejects %j', (json, message) => {
     expect(() => parseModelSpec(json)).toThrow(message);
   });

@@ -26,7 +26,20 @@ export interface ModelSpec {
     mean: [number, number, number];
     std: [number, number, number];
   };
-  output: { name: string; dim: number };
+  output: ModelOutput;
+}
+
+/** The model's output: its name and size, and where a colour block sits in it, if the model has one. */
+export interface ModelOutput {
+  name: string;
+  dim: number;
+  /**
+   * The embedding's values [offset, offset + dim) are a colour histogram of the input (models/
+   * convertShared.ts colourHistogramBlock). The index builder gives it dims of its own, outside the
+   * learned whitening (index-builder/fitTransform.ts), so colour still counts where edits taught the
+   * rest of the transform to ignore it.
+   */
+  colourBlock?: { offset: number; dim: number };
 }
 
 const FITS = ['center-crop', 'letterbox', 'stretch'] as const;
@@ -91,7 +104,7 @@ export function parseModelSpec(json: unknown): ModelSpec {
   if (cropFraction <= 0 || cropFraction > 1) fail('input.cropFraction', 'must be in (0, 1]');
   const scale = finiteNumber(input, 'scale', p);
   if (scale <= 0) fail('input.scale', 'must be > 0');
-  const output = record(json.output, 'output', fail);
+  const output = parseOutput(record(json.output, 'output', fail));
   return {
     specVersion: 1,
     id,
@@ -108,6 +121,20 @@ export function parseModelSpec(json: unknown): ModelSpec {
       mean: triple(input, 'mean', p, false),
       std: triple(input, 'std', p, true),
     },
-    output: { name: nonEmptyString(output, 'name', 'output.'), dim: positiveInt(output, 'dim', 'output.') },
+    output,
   };
+}
+
+function parseOutput(output: Record<string, unknown>): ModelOutput {
+  const name = nonEmptyString(output, 'name', 'output.');
+  const dim = positiveInt(output, 'dim', 'output.');
+  if (output.colourBlock === undefined) return { name, dim };
+  const block = record(output.colourBlock, 'output.colourBlock', fail);
+  const offset = block.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+    fail('output.colourBlock.offset', 'must be an integer ≥ 0');
+  const size = positiveInt(block, 'dim', 'output.colourBlock.');
+  if (offset + size > dim)
+    fail('output.colourBlock', `[${offset}, ${offset + size}) lies outside the ${dim} outputs`);
+  return { name, dim, colourBlock: { offset, dim: size } };
 }

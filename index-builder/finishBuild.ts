@@ -36,7 +36,7 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
       `no usable images in ${b.source} (${b.skipped.length} skipped); the previous build is kept`,
     );
   }
-  const fitKey = fitKeyFor(b.modelSha256, settings);
+  const fitKey = fitKeyFor(b.modelSha256, settings, b.spec.output.colourBlock);
   const published = await publishBuild({
     writer,
     images,

@@ -27,10 +27,20 @@ interface FitTransformOptions {
    * mean (whitened) variance. Small = strong invariance; large = the plain whitened PCA.
    */
   invarianceRegulariser?: number;
+  /**
+   * Where the model's colour block sits in the embedding (ModelSpec output.colourBlock): the last
+   * COLOUR_DIMS output dims then come from it alone (colourDims).
+   */
+  colourBlock?: ColourBlock;
 }
 
+type ColourBlock = { offset: number; dim: number };
+
 /** What a build adds to the dims when fitting: regularisers and views (publishBuild's transformInputs). */
-export type TransformInputs = Pick<FitTransformOptions, 'whitenEpsilon' | 'invarianceRegulariser' | 'views'>;
+export type TransformInputs = Pick<
+  FitTransformOptions,
+  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'colourBlock'
+>;
 
 /** The embedding of an edited copy of row `row`. */
 export interface AugmentedView {
@@ -81,6 +91,23 @@ export const DEFAULT_MAX_FIT_ROWS = 10_000;
 const FULL_EIGEN_MAX_DIM = 640;
 /** Enough for the leading components of CNN features, whose spectrum decays fast. */
 const SUBSPACE_ITERATIONS = 16;
+/**
+ * Output dims given to the model's colour block: its own whitened principal components, outside the
+ * learned whitening. The edited views teach that whitening to discount brightness and saturation, and
+ * with them what tells skin tones, or a texture's colours, apart; these dims keep colour in the score at
+ * a small share. Chosen on the development sets (docs/model.md#shipped-colour-dims-outside-the-learned-whitening):
+ * a larger share loses greyscale and darkened photo edits.
+ */
+const COLOUR_DIMS = 16;
+/** The colour dims' mean squared length over the other dims' (their share of a score, roughly). */
+const COLOUR_SHARE = 0.08;
+/** The colour components' whitening regulariser (fitTransform's ε, for this block alone). */
+const COLOUR_WHITEN_EPSILON = 0.1;
+/** A transform with fewer output dims keeps them all for the rest of the embedding. */
+const MIN_DIMS_FOR_COLOUR = 4 * COLOUR_DIMS;
+/** How many sampled rows set the colour dims' scale. */
+const COLOUR_SCALE_ROWS = 1000;
+
 /** quantScale maps this quantile of |component| to 127; the rare larger values clamp. */
 const QUANT_QUANTILE = 0.9999;
 
@@ -184,6 +211,7 @@ export async function fitTransform(
     seed = 1,
     views = [],
     invarianceRegulariser = DEFAULT_INVARIANCE_REGULARISER,
+    colourBlock,
   } = options;
   if (!Number.isInteger(requested) || requested < 1)
     throw new RangeError(`fitTransform: dims must be ≥ 1, got ${requested}`);
@@ -198,6 +226,19 @@ export async function fitTransform(
       throw new RangeError(`fitTransform: view ${i} names row ${v.row}, not one of the embeddings`);
   });
   assertEmbeddings([embeddings[0], ...views.map((v) => v.embedding)]);
+  if (
+    colourBlock !== undefined &&
+    !(
+      Number.isInteger(colourBlock.offset) &&
+      Number.isInteger(colourBlock.dim) &&
+      colourBlock.offset >= 0 &&
+      colourBlock.dim >= 1 &&
+      colourBlock.offset + colourBlock.dim <= inputDim
+    )
+  )
+    throw new RangeError(
+      `fitTransform: colour block [${colourBlock.offset}, +${colourBlock.dim}) is not inside the ${inputDim} inputs`,
+    );
   const learn = views.length >= MIN_VIEWS;
 
   const rows = sampleRows(embeddings.length, maxFitRows, seed);
@@ -276,6 +317,8 @@ export async function fitTransform(
     basis = basis.slice(0, outputDims * inputDim);
   }
   outputDims = basis.length / inputDim;
+  if (colourBlock !== undefined && colourBlock.dim >= COLOUR_DIMS && outputDims >= MIN_DIMS_FOR_COLOUR)
+    basis = await withColourDims(basis, centred, colourBlock);
   const projection = withFixedSigns(basis, outputDims, inputDim);
 
   return {
@@ -285,6 +328,50 @@ export async function fitTransform(
     projection,
     quantScale: await quantScaleFor(centred, projection, outputDims),
   };
+}
+
+/**
+ * `basis` with its last COLOUR_DIMS rows replaced by the colour block's leading principal components
+ * (over the sampled rows, whitened with COLOUR_WHITEN_EPSILON), scaled so that their mean squared length
+ * is COLOUR_SHARE of the remaining rows'. The rows stay one linear map of the embedding, so the index
+ * format, the queries and the browser do not change.
+ */
+async function withColourDims(
+  basis: Float32Array,
+  centred: Dense,
+  block: ColourBlock,
+): Promise<Float32Array> {
+  const inputDim = centred.cols;
+  const n = centred.rows;
+  const kept = basis.length / inputDim - COLOUR_DIMS;
+  const slice = dense(new Float64Array(n * block.dim), n, block.dim);
+  for (let i = 0; i < n; i++)
+    slice.data.set(
+      centred.data.subarray(i * inputDim + block.offset, i * inputDim + block.offset + block.dim),
+      i * block.dim,
+    );
+  const { values, vectors } = fullTopEigen(await covarianceOf(slice), COLOUR_DIMS);
+  const floor = COLOUR_WHITEN_EPSILON * (values.reduce((a, b) => a + Math.max(0, b), 0) / COLOUR_DIMS);
+  const colour = new Float32Array(COLOUR_DIMS * inputDim);
+  for (let c = 0; c < COLOUR_DIMS; c++) {
+    const weight = floor > 0 ? 1 / Math.sqrt(Math.max(0, values[c]) + floor) : 0;
+    for (let r = 0; r < block.dim; r++) colour[c * inputDim + block.offset + r] = weight * vectors.get(r, c);
+  }
+  const headRows = Math.min(n, COLOUR_SCALE_ROWS);
+  const head = dense(centred.data.slice(0, headRows * inputDim), headRows, inputDim);
+  const meanSquare = async (rows: Float32Array, count: number) => {
+    const projected = await product(head, asDense(rows, count), { transB: true });
+    return projected.data.reduce((a, v) => a + v * v, 0) / head.rows;
+  };
+  const rest = basis.subarray(0, kept * inputDim);
+  const colourSquare = await meanSquare(colour, COLOUR_DIMS);
+  const scale =
+    colourSquare > 0 ? Math.sqrt((COLOUR_SHARE * (await meanSquare(rest, kept))) / colourSquare) : 0;
+  for (let i = 0; i < colour.length; i++) colour[i] *= scale;
+  const out = new Float32Array(basis.length);
+  out.set(rest, 0);
+  out.set(colour, kept * inputDim);
+  return out;
 }
 
 /** Eigenvector signs are arbitrary; making each row's largest entry positive makes rebuilds byte-identical. */

@@ -1,3 +1,4 @@
+import type { ModelOutput } from '../core/modelSpec';
 import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
 import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { TransformInputs } from './fitTransform';
@@ -54,13 +55,21 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
   return blend;
 }
 
-/** The fitTransform options of a build: its regularisers and the views its images carry. */
-export function transformInputs(o: PublishSettings, images: ProcessedImage[]): TransformInputs {
+/**
+ * The fitTransform options of a build: its regularisers, the views its images carry, and where the
+ * model's colour block sits in their embeddings (ModelSpec output.colourBlock).
+ */
+export function transformInputs(
+  o: PublishSettings,
+  images: ProcessedImage[],
+  colourBlock: ModelOutput['colourBlock'],
+): TransformInputs {
   const views = images.flatMap((u, row) => (u.views ?? []).map((embedding) => ({ row, embedding })));
   return {
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
     views,
+    colourBlock,
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { decodeCellIndexHead, decodeCellTransform } from '../core/cellIndexFormat';
 import { decodeIndexData } from '../core/indexFormat';
 import { isShardedManifest, parseManifest } from '../core/manifest';
+import type { ModelOutput } from '../core/modelSpec';
 import type { VectorTransform } from '../core/vectorTransform';
 import { DEFAULT_DIMS } from './assembleIndex';
 import { contentHash, hash16 } from './contentAddress';
@@ -63,13 +64,18 @@ export interface MissingFit {
 }
 
 /** Bump when fitTransform changes what it computes from the same inputs. */
-const FIT_FORMAT = 6;
+const FIT_FORMAT = 7;
 
-/** The key of a build's fit: its model and the settings fitTransform takes. */
-export function fitKeyFor(modelSha256: string, s: PublishSettings): string {
+/** The key of a build's fit: its model, where the model's colour block is, and the settings fitTransform takes. */
+export function fitKeyFor(
+  modelSha256: string,
+  s: PublishSettings,
+  colourBlock: ModelOutput['colourBlock'],
+): string {
   return transformKey({
     fitFormat: FIT_FORMAT,
     modelSha256,
+    colourBlock: colourBlock && `${colourBlock.offset}+${colourBlock.dim}`,
     dims: s.dims ?? DEFAULT_DIMS,
     views: s.views ?? 'auto',
     whitenEpsilon: s.whitenEpsilon,

@@ -122,6 +122,11 @@ describe('buildModel', () => {
     expect(cos).toBeGreaterThan(0.99999);
     // Its share: the companion part has length weight relative to the main part's 1.
     expect(Math.hypot(...b.subarray(a.length)) / scale).toBeCloseTo(0.5, 4);
+    // The spec says where the colour block is (after the two taps, 288 + 816), in both: its values
+    // have the block's weight, 0.1, against each tap's unit length.
+    expect(alone.spec.output.colourBlock).toEqual({ offset: 1104, dim: 216 });
+    expect(pair.spec.output.colourBlock).toEqual(alone.spec.output.colourBlock);
+    expect(Math.hypot(...a.subarray(1104, 1320)) / Math.hypot(...a.subarray(288, 1104))).toBeCloseTo(0.1, 5);
 
     expect(() =>
       buildModel({

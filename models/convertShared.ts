@@ -1,3 +1,4 @@
+import type { ModelOutput } from '../core/modelSpec';
 import type { DecodedWeight } from './nsfwjsModel';
 import type { OnnxGraph } from './onnxGraph';
 
@@ -25,7 +26,7 @@ export interface ConvertedModel {
   inputName: string;
   /** [C, H, W] of the model input (batch is dynamic). */
   inputShape: [number, number, number];
-  outputs: { name: string; dim: number }[];
+  outputs: ModelOutput[];
 }
 
 /** Options of the output head, the same for both converters. */
@@ -410,7 +411,7 @@ export function outputHead(
   tapNames: string[],
   opts: Pick<HeadOptions, 'output' | 'outputName' | 'colour'>,
   input?: string,
-): { name: string; dim: number }[] {
+): ModelOutput[] {
   if (opts.output === 'pooled') {
     if (opts.colour) throw new Error("the colour block needs output 'embedding'");
     return pooled.map((p, i) => ({ name: graph.node('Identity', [p.name], tapNames[i]), dim: p.dim }));
@@ -420,10 +421,12 @@ export function outputHead(
     graph.node('LpNormalization', [p.name], `${p.name}_l2`, { axis: 1, p: 2 }),
   );
   let dim = pooled.reduce((n, p) => n + p.dim, 0);
+  let colourBlock: ModelOutput['colourBlock'];
   if (opts.colour) {
     if (input === undefined) throw new Error('the colour block needs the input tensor');
     const block = colourHistogramBlock(graph, input, opts.colour);
     normalised.push(block.name);
+    colourBlock = { offset: dim, dim: block.dim };
     dim += block.dim;
   }
   const joined =
@@ -432,5 +435,5 @@ export function outputHead(
       : graph.node('Concat', normalised, 'embedding_concat', { axis: 1 });
   const name = graph.node('LpNormalization', [joined], outName, { axis: 1, p: 2 });
   if (name !== outName) throw new Error(`output name ${outName} collides with a layer tensor`);
-  return [{ name, dim }];
+  return [colourBlock ? { name, dim, colourBlock } : { name, dim }];
 }

@@ -177,7 +177,8 @@ export function joinModels(
     onnx: onnx.ModelProto.encode(model).finish(),
     inputName: main.inputName,
     inputShape: main.inputShape,
-    outputs: [{ name: output, dim }],
+    // The main model's values come first, so its colour block keeps its place.
+    outputs: [{ ...main.outputs[0], name: output, dim }],
   };
 }
 
