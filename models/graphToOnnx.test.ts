@@ -223,6 +223,7 @@ describe('mobilenet_v2_mid (TF graph model) conversion matches TF.js', () => {
     expect(built.spec.output).toEqual({
       name: 'embedding',
       dim: cnnDim + choice.colour!.bins ** 3 + 384 + 576,
+      colourBlock: { offset: cnnDim, dim: choice.colour!.bins ** 3 },
     });
     expect([built.spec.input.width, built.spec.input.height]).toEqual([size, size]);
     const proto = onnx.ModelProto.decode(readFileSync(built.onnxPath));
