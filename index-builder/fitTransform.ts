@@ -29,7 +29,7 @@ interface FitTransformOptions {
   invarianceRegulariser?: number;
   /**
    * Where the model's colour block sits in the embedding (ModelSpec output.colourBlock): the last
-   * COLOUR_DIMS output dims then come from it alone (colourDims).
+   * COLOUR_DIMS output dims then come from it alone (withColourDims).
    */
   colourBlock?: ColourBlock;
 }
