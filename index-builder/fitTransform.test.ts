@@ -239,58 +239,58 @@ describe('fitTransform with views (learned whitening)', () => {
 });
 
 describe('fitTransform with a colour block', () => {
-  // 100 pairs of images that differ only in their colour block (inputs 64–95), like one emoji in two
+  // 150 pairs of images that differ only in their colour block (inputs 128–159), like one emoji in two
   // skin tones; the edited views move the colour block a lot (like brightness edits), so the learned
   // whitening learns to ignore it, and with it what tells a pair apart (about a coin toss without the
   // colour dims).
-  const dim = 96;
-  const block = { offset: 64, dim: 32 };
+  const dim = 160;
+  const block = { offset: 128, dim: 32 };
   const next = (() => {
     let x = 777;
     return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   })();
-  const content = Array.from({ length: 100 }, () => Array.from({ length: 64 }, () => next()));
+  const content = Array.from({ length: 150 }, () => Array.from({ length: 128 }, () => next()));
   const images = content.flatMap((c) =>
-    [0, 1].map(() => Float32Array.from({ length: dim }, (_, j) => (j < 64 ? c[j] : next()))),
+    [0, 1].map(() => Float32Array.from({ length: dim }, (_, j) => (j < 128 ? c[j] : next()))),
   );
   const edited = (e: Float32Array, colourNoise: number) =>
-    Float32Array.from(e, (v, j) => v + (j >= 64 ? colourNoise : 0.02) * next());
+    Float32Array.from(e, (v, j) => v + (j >= 128 ? colourNoise : 0.02) * next());
   const views: AugmentedView[] = images.flatMap((e, row) =>
     [0, 1, 2].map(() => ({ row, embedding: edited(e, 12) })),
   );
   const queries = images.map((e) => edited(e, 0.3));
 
   it('keeps what only colour tells apart, which the learned whitening alone discards', async () => {
-    const without = hitAt1(images, queries, await fitTransform(images, { dims: 64, views }));
+    const without = hitAt1(images, queries, await fitTransform(images, { dims: 128, views }));
     const withColour = hitAt1(
       images,
       queries,
-      await fitTransform(images, { dims: 64, views, colourBlock: block }),
+      await fitTransform(images, { dims: 128, views, colourBlock: block }),
     );
     expect(without).toBeLessThan(0.65);
     expect(withColour).toBeGreaterThan(0.95);
   });
 
   it('gives the block the last 16 dims, which read only the block, at 8 % of the others’ mean square', async () => {
-    const t = await fitTransform(images, { dims: 64, views, colourBlock: block });
-    expect(t.dims).toBe(64);
-    for (let c = 0; c < 64; c++) {
+    const t = await fitTransform(images, { dims: 128, views, colourBlock: block });
+    expect(t.dims).toBe(128);
+    for (let c = 0; c < 128; c++) {
       const row = t.projection.subarray(c * dim, (c + 1) * dim);
-      const outside = [...row.subarray(0, 64), ...row.subarray(96)].some((v) => v !== 0);
-      expect(outside).toBe(c < 48);
+      const outside = [...row.subarray(0, 128), ...row.subarray(160)].some((v) => v !== 0);
+      expect(outside).toBe(c < 112);
     }
     const coords = projected(images, t);
     const square = (from: number, to: number) =>
       coords.reduce((s, r) => s + r.slice(from, to).reduce((a, v) => a + v * v, 0), 0);
-    expect(square(48, 64) / square(0, 48)).toBeCloseTo(0.08, 3);
+    expect(square(112, 128) / square(0, 112)).toBeCloseTo(0.08, 3);
   });
 
-  it('leaves transforms of fewer than 64 dims as they were, and rejects a block outside the inputs', async () => {
-    expect(await fitTransform(images, { dims: 32, views, colourBlock: block })).toEqual(
-      await fitTransform(images, { dims: 32, views }),
+  it('leaves transforms of fewer than 128 dims (the sharded layout’s 96) as they were, and rejects a block outside the inputs', async () => {
+    expect(await fitTransform(images, { dims: 96, views, colourBlock: block })).toEqual(
+      await fitTransform(images, { dims: 96, views }),
     );
-    await expect(fitTransform(images, { dims: 64, colourBlock: { offset: 80, dim: 32 } })).rejects.toThrow(
-      /colour block \[80, \+32\) is not inside the 96 inputs/,
+    await expect(fitTransform(images, { dims: 128, colourBlock: { offset: 140, dim: 32 } })).rejects.toThrow(
+      /colour block \[140, \+32\) is not inside the 160 inputs/,
     );
   });
 });

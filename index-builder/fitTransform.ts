@@ -103,8 +103,11 @@ const COLOUR_DIMS = 16;
 const COLOUR_SHARE = 0.08;
 /** The colour components' whitening regulariser (fitTransform's ε, for this block alone). */
 const COLOUR_WHITEN_EPSILON = 0.1;
-/** A transform with fewer output dims keeps them all for the rest of the embedding. */
-const MIN_DIMS_FOR_COLOUR = 4 * COLOUR_DIMS;
+/**
+ * A transform with fewer output dims keeps them all for the rest of the embedding: at the sharded
+ * layout's 96, giving 16 to colour lost emoji and photo queries (docs/model.md).
+ */
+const MIN_DIMS_FOR_COLOUR = 128;
 /** How many sampled rows set the colour dims' scale. */
 const COLOUR_SCALE_ROWS = 1000;
 
