@@ -285,9 +285,13 @@ describe('fitTransform with a colour block', () => {
     expect(square(112, 128) / square(0, 112)).toBeCloseTo(0.08, 3);
   });
 
-  it('leaves transforms of fewer than 128 dims (the sharded layout’s 96) as they were, and rejects a block outside the inputs', async () => {
+  it('leaves transforms of fewer than 128 dims (the sharded layout’s 96), and unlearned ones, as they were, and rejects a block outside the inputs', async () => {
     expect(await fitTransform(images, { dims: 96, views, colourBlock: block })).toEqual(
       await fitTransform(images, { dims: 96, views }),
+    );
+    // Nor does the plain whitened PCA (no views), which does not learn to ignore colour.
+    expect(await fitTransform(images, { dims: 128, colourBlock: block })).toEqual(
+      await fitTransform(images, { dims: 128 }),
     );
     await expect(fitTransform(images, { dims: 128, colourBlock: { offset: 140, dim: 32 } })).rejects.toThrow(
       /colour block \[140, \+32\) is not inside the 160 inputs/,

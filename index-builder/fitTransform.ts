@@ -29,7 +29,7 @@ interface FitTransformOptions {
   invarianceRegulariser?: number;
   /**
    * Where the model's colour block sits in the embedding (ModelSpec output.colourBlock): the last
-   * COLOUR_DIMS output dims then come from it alone (withColourDims).
+   * COLOUR_DIMS output dims of a learned fit then come from it alone (withColourDims).
    */
   colourBlock?: ColourBlock;
 }
@@ -320,7 +320,13 @@ export async function fitTransform(
     basis = basis.slice(0, outputDims * inputDim);
   }
   outputDims = basis.length / inputDim;
-  if (colourBlock !== undefined && colourBlock.dim >= COLOUR_DIMS && outputDims >= MIN_DIMS_FOR_COLOUR)
+  // Only a learned fit discounts colour (its views edit it); the plain whitened PCA keeps it as it is.
+  if (
+    learn &&
+    colourBlock !== undefined &&
+    colourBlock.dim >= COLOUR_DIMS &&
+    outputDims >= MIN_DIMS_FOR_COLOUR
+  )
     basis = await withColourDims(basis, centred, colourBlock);
   const projection = withFixedSigns(basis, outputDims, inputDim);
 
