@@ -12,7 +12,7 @@ import type { NsfwjsModelName } from './nsfwjsModel';
 describe('buildModel', () => {
   it('writes a ≤ 4 MB ONNX model, its spec and its stamp', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'build-model-'));
-    const built = buildModel({ outDir: out, quiet: true });
+    const built = await buildModel({ outDir: out, quiet: true });
     expect(built.onnxPath).toBe(path.join(out, 'mobilenet_v2.onnx'));
     expect(statSync(built.onnxPath).size).toBeLessThanOrEqual(4_000_000);
     const spec = parseModelSpec(JSON.parse(readFileSync(path.join(out, 'mobilenet_v2.json'), 'utf8')));
@@ -41,12 +41,12 @@ describe('buildModel', () => {
   });
 
   it('gives the same id for the same bytes (the id keys embedding caches)', async () => {
-    const a = buildModel({ outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')), quiet: true });
+    const a = await buildModel({ outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')), quiet: true });
     const { spec } = await ensureNsfwjsModel('mobilenet_v2', { quiet: true });
     expect(spec.id).toBe(a.spec.id);
     const { spec: defaultSpec } = await ensureDefaultModel({ quiet: true });
     expect(defaultSpec.id).toMatch(/^mobilenet_v2_mid-nsfwjs-.+-float16-[0-9a-f]{8}$/);
-    const int8 = buildModel({
+    const int8 = await buildModel({
       outDir: mkdtempSync(path.join(tmpdir(), 'build-model-b-')),
       weights: 'int8',
       quiet: true,
@@ -55,18 +55,18 @@ describe('buildModel', () => {
     expect(path.basename(int8.onnxPath)).toBe('mobilenet_v2.int8.onnx');
   });
 
-  it("names a scales override in the file; with no further pass the id is the single-pass model's", () => {
+  it("names a scales override in the file; with no further pass the id is the single-pass model's", async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'build-model-scales-'));
     const choice = NSFWJS_EMBEDDINGS.mobilenet_v2_mid;
     expect(choice.scales?.length).toBeGreaterThan(0);
-    const multi = buildModel({ model: 'mobilenet_v2_mid', outDir: out, quiet: true });
-    const single = buildModel({
+    const multi = await buildModel({ model: 'mobilenet_v2_mid', outDir: out, quiet: true });
+    const single = await buildModel({
       model: 'mobilenet_v2_mid',
       outDir: out,
       variant: { scales: [], companion: null },
       quiet: true,
     });
-    const other = buildModel({
+    const other = await buildModel({
       model: 'mobilenet_v2_mid',
       outDir: out,
       variant: { scales: [128] },
@@ -82,7 +82,7 @@ describe('buildModel', () => {
       /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-float16-[0-9a-f]{8}$/,
     );
     expect(single.bytes).toBeLessThan(multi.bytes);
-    expect(() => buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).toThrow(
+    await expect(buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).rejects.toThrow(
       /further input scales need a TF graph model/,
     );
   });
@@ -90,13 +90,18 @@ describe('buildModel', () => {
   it('joins a companion network: named in the file and id, its dims appended, none without it', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'build-model-companion-'));
     const companion = { model: 'mobilenet_v2', side: 128, weight: 0.5, standardise: true } as const;
-    const alone = buildModel({
+    const alone = await buildModel({
       model: 'mobilenet_v2_mid',
       outDir: out,
       variant: { companion: null },
       quiet: true,
     });
-    const pair = buildModel({ model: 'mobilenet_v2_mid', outDir: out, variant: { companion }, quiet: true });
+    const pair = await buildModel({
+      model: 'mobilenet_v2_mid',
+      outDir: out,
+      variant: { companion },
+      quiet: true,
+    });
     expect(path.basename(alone.onnxPath)).toBe('mobilenet_v2_mid.alone.onnx');
     expect(path.basename(pair.onnxPath)).toBe('mobilenet_v2_mid.with-mobilenet_v2s128w0.5std.onnx');
     expect(alone.spec.id).not.toContain('with-');
@@ -128,18 +133,18 @@ describe('buildModel', () => {
     expect(pair.spec.output.colourBlock).toEqual(alone.spec.output.colourBlock);
     expect(Math.hypot(...a.subarray(1104, 1320)) / Math.hypot(...a.subarray(288, 1104))).toBeCloseTo(0.1, 5);
 
-    expect(() =>
+    await expect(
       buildModel({
         model: 'mobilenet_v2',
         outDir: out,
         variant: { companion: { ...companion, model: 'mobilenet_v2_mid' } },
         quiet: true,
       }),
-    ).toThrow(/mobilenet_v2_mid cannot be a companion/);
+    ).rejects.toThrow(/mobilenet_v2_mid cannot be a companion/);
   });
 
-  it('rejects unknown models', () => {
-    expect(() => buildModel({ model: 'resnet' as NsfwjsModelName, quiet: true })).toThrow(
+  it('rejects unknown models', async () => {
+    await expect(buildModel({ model: 'resnet' as NsfwjsModelName, quiet: true })).rejects.toThrow(
       /unknown model 'resnet'/,
     );
   });

@@ -4,15 +4,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
-import type { ConvertedModel, WeightEncoding } from './convertShared';
+import type { ConvertedModel, ModelWeights, WeightEncoding } from './convertShared';
 import { graphToOnnx } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
 import { joinModels } from './joinModels';
 import { COMPANION_TAPS, NSFWJS_EMBEDDINGS, variantTags, type ModelVariant } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
+import { quantizeStatically } from './staticQuantization';
 
 /*
- * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8] [--out dir]
+ * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8|int8-qdq] [--out dir]
  *     [--colour-bins 4 [--colour-weight 0.3]] [--scales 128,224]
  * Converts an nsfwjs model (Keras layers model or TF graph model) to generated/models/<model>.onnx +
  * <model>.json (the model spec) + <model>.stamp (what it was built from, so ensureModel can tell when to
@@ -32,6 +33,10 @@ const CONVERTER_SOURCES = [
   'graphToOnnx.ts',
   'nsfwjsEmbeddings.ts',
   'joinModels.ts',
+  'staticQuantization.ts',
+  'onnxGraphEdit.ts',
+  'calibrationImages.ts',
+  '../core/preprocess.ts',
   'buildModel.ts',
 ];
 
@@ -39,7 +44,7 @@ interface BuildModelOptions {
   model?: NsfwjsAnyModelName;
   outDir?: string;
   /** Overrides the model's default weight encoding (the output then gets a suffixed name). */
-  weights?: WeightEncoding;
+  weights?: ModelWeights;
   /**
    * Overrides parts of the model choice: a colour histogram block appended to the embedding
    * (convertShared.ts colourHistogramBlock), further input scales (graphToOnnx.ts); the output then gets a
@@ -59,7 +64,7 @@ interface BuiltModel {
 /** Identifies the inputs of a build: nsfwjs version, converter sources, model and encoding. */
 export function buildStamp(
   model: NsfwjsAnyModelName,
-  weights: WeightEncoding,
+  weights: ModelWeights,
   variant: ModelVariant = {},
 ): string {
   const hash = createHash('sha256');
@@ -78,7 +83,7 @@ export function buildStamp(
 
 export function modelFileBase(
   model: NsfwjsAnyModelName,
-  weights: WeightEncoding,
+  weights: ModelWeights,
   variant: ModelVariant = {},
 ): string {
   const base = weights === NSFWJS_EMBEDDINGS[model].weights ? model : `${model}.${weights}`;
@@ -163,7 +168,7 @@ function convertOne(
   return kerasToOnnx(source.topology, source.weights, { layers: choice.layers, ...head });
 }
 
-export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
+export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltModel> {
   const model = opts.model ?? 'mobilenet_v2';
   if (!NSFWJS_MODELS.includes(model))
     throw new Error(`unknown model '${model}': expected ${NSFWJS_MODELS.join(' or ')}`);
@@ -172,13 +177,16 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   const outDir = path.resolve(opts.outDir ?? GENERATED_MODELS_DIR);
   const started = Date.now();
   const variant = opts.variant ?? {};
-  const converted = convertEmbedding(model, weights, variant);
+  // An int8 model is converted in float32 first: the quantizer reads exact weights and calibrates on them.
+  const converted = convertEmbedding(model, weights === 'int8-qdq' ? 'float32' : weights, variant);
   const [, height, width] = converted.inputShape;
   if (width !== choice.input.width || height !== choice.input.height) {
     throw new Error(
       `${model}: model input is ${width}×${height}, the embedding choice says ${choice.input.width}×${choice.input.height}`,
     );
   }
+  const input = { ...choice.input, name: converted.inputName };
+  const bytes = weights === 'int8-qdq' ? await quantizeStatically(converted.onnx, input) : converted.onnx;
   const base = modelFileBase(model, weights, variant);
   // The id names the colour block and scales whether the choice has them or the caller added them (same
   // bytes, same id).
@@ -186,33 +194,28 @@ export function buildModel(opts: BuildModelOptions = {}): BuiltModel {
   const spec = parseModelSpec({
     specVersion: 1,
     // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
-    id: [
-      choice.id,
-      ...tags,
-      weights,
-      createHash('sha256').update(converted.onnx).digest('hex').slice(0, 8),
-    ].join('-'),
+    id: [choice.id, ...tags, weights, createHash('sha256').update(bytes).digest('hex').slice(0, 8)].join('-'),
     file: `${base}.onnx`,
-    input: { ...choice.input, name: converted.inputName },
+    input,
     output: converted.outputs[0],
   });
   mkdirSync(outDir, { recursive: true });
   const onnxPath = path.join(outDir, `${base}.onnx`);
   const specPath = path.join(outDir, `${base}.json`);
-  writeAtomic(onnxPath, converted.onnx);
+  writeAtomic(onnxPath, bytes);
   writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
   // The stamp goes last: a build interrupted before it is rebuilt next time.
   writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights, variant));
   if (!opts.quiet) {
-    const mb = (converted.onnx.length / 1e6).toFixed(2);
+    const mb = (bytes.length / 1e6).toFixed(2);
     console.log(
       `built ${path.relative(process.cwd(), onnxPath)} (${mb} MB, ${weights} weights, ${spec.output.dim}-d ${spec.output.name}) in ${Date.now() - started} ms`,
     );
   }
-  return { specPath, onnxPath, spec, bytes: converted.onnx.length };
+  return { specPath, onnxPath, spec, bytes: bytes.length };
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('build-model')
     .description('Convert an nsfwjs Keras model into an ONNX embedding model + spec')
@@ -220,11 +223,10 @@ function main(argv: string[]): void {
       new Option('--model <name>', 'which nsfwjs model').choices(NSFWJS_MODELS).default('mobilenet_v2'),
     )
     .addOption(
-      new Option('--weights <encoding>', "weight storage (default: the model's choice)").choices([
-        'float32',
-        'float16',
-        'int8',
-      ]),
+      new Option(
+        '--weights <encoding>',
+        "weight storage, or int8-qdq: int8 weights and activations (default: the model's choice)",
+      ).choices(['float32', 'float16', 'int8', 'int8-qdq']),
     )
     .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
     .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)
@@ -248,7 +250,7 @@ function main(argv: string[]): void {
     .parse(argv);
   const o = program.opts<{
     model: NsfwjsAnyModelName;
-    weights?: WeightEncoding;
+    weights?: ModelWeights;
     out: string;
     colourBins?: number;
     colourWeight?: number;
@@ -267,7 +269,7 @@ function main(argv: string[]): void {
     ...(o.scales ? { scales: o.scales } : {}),
     ...companionOption(o.model, o),
   };
-  buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
+  await buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
 }
 
 function companionOption(
@@ -302,10 +304,8 @@ function parseSides(list: string): number[] {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main(process.argv);
-  } catch (err) {
+  main(process.argv).catch((err: unknown) => {
     console.error(`build-model: ${(err as Error).message}`);
     process.exit(1);
-  }
+  });
 }

@@ -12,6 +12,12 @@ import type { OnnxGraph } from './onnxGraph';
 export type WeightEncoding = 'float32' | 'int8' | 'float16';
 
 /**
+ * How a built model stores and runs its weights: a WeightEncoding (computed in float32 whatever the
+ * storage), or 'int8-qdq' — int8 weights and activations, run on int8 kernels (staticQuantization.ts).
+ */
+export type ModelWeights = WeightEncoding | 'int8-qdq';
+
+/**
  * How a tapped [N, C, H, W] activation becomes a [N, C] vector: 'avg' is global average pooling; 'gem' is
  * generalized-mean pooling (mean(max(x, 1e-6)^p))^(1/p) — p = 1 is the average, p → ∞ the max.
  */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import { buildModel, buildStamp, GENERATED_MODELS_DIR, modelFileBase } from './buildModel';
-import type { WeightEncoding } from './kerasToOnnx';
+import type { ModelWeights } from './convertShared';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
@@ -18,7 +18,7 @@ export interface EnsuredModel {
  */
 export async function ensureNsfwjsModel(
   model: NsfwjsAnyModelName,
-  opts: { quiet?: boolean; weights?: WeightEncoding } = {},
+  opts: { quiet?: boolean; weights?: ModelWeights } = {},
 ): Promise<EnsuredModel> {
   const weights = opts.weights ?? NSFWJS_EMBEDDINGS[model].weights;
   const base = path.join(GENERATED_MODELS_DIR, modelFileBase(model, weights));
@@ -34,7 +34,7 @@ export async function ensureNsfwjsModel(
     return { specPath, onnxPath, spec: parseModelSpec(JSON.parse(readFileSync(specPath, 'utf8'))) };
   }
   if (!opts.quiet) console.log(`building ${path.basename(onnxPath)} (missing or stale)…`);
-  const built = buildModel({ model, weights, quiet: opts.quiet });
+  const built = await buildModel({ model, weights, quiet: opts.quiet });
   return { specPath: built.specPath, onnxPath: built.onnxPath, spec: built.spec };
 }
 

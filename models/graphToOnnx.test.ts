@@ -210,7 +210,7 @@ describe('mobilenet_v2_mid (TF graph model) conversion matches TF.js', () => {
   });
 
   it('the float16 build (build-model, core/featurize): embedding cosine ≥ 0.999 vs TF.js', async () => {
-    const built = buildModel({
+    const built = await buildModel({
       model: 'mobilenet_v2_mid',
       outDir: mkdtempSync(path.join(tmpdir(), 'build-graph-model-')),
       quiet: true,

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../core/modelSpec';
-import type { ColourBlockOptions, Pooling, WeightEncoding } from './convertShared';
+import type { ColourBlockOptions, ModelWeights, Pooling } from './convertShared';
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
 
 /** Which layers of an nsfwjs model make the embedding, how they are pooled, and how its input is prepared. */
@@ -12,7 +12,7 @@ interface NsfwjsEmbedding {
   pooling?: Record<string, Pooling>;
   /** Convert at this input size instead of the model's own (fully convolutional up to the taps). */
   inputSize?: { height: number; width: number };
-  weights: WeightEncoding;
+  weights: ModelWeights;
   input: ModelSpec['input'];
   /** Append a colour histogram block (convertShared.ts); its pixel mapping follows `input`. */
   colour?: ModelColourBlock;
