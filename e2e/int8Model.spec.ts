@@ -21,10 +21,10 @@ import {
 } from './harness';
 
 /*
- * A collection built with the int8 model (`npm run build-model -- --weights int8-qdq`, docs/model.md):
- * the page runs it through onnxruntime-web's WASM int8 kernels and must agree with onnxruntime-node,
- * as the float default does (searchWorker.spec.ts), so queries from the page and from `npm run query`
- * rank alike.
+ * A collection built with the int8 model (`npm run build-index -- --model mobilenet_v2_mid.int8-qdq`,
+ * docs/model.md): the page runs it through onnxruntime-web's WASM int8 kernels and must agree with
+ * onnxruntime-node, as the float default does (searchWorker.spec.ts), so queries from the page and from
+ * `npm run query` rank alike.
  */
 
 const run = promisify(execFile);
@@ -47,16 +47,22 @@ test('a collection built with the int8 model: the page embeds as Node does (cosi
         join(IMAGES, albumName(vendor), `${e.short_name}.png`),
       );
   }
-  await run(tsx, ['models/buildModel.ts', '--model', 'mobilenet_v2_mid', '--weights', 'int8-qdq'], {
-    cwd: REPO_ROOT,
-  });
-  const spec = join(REPO_ROOT, 'generated', 'models', 'mobilenet_v2_mid.int8-qdq.json');
+  // The built-in name builds the model first (as `npm run build-model -- --weights int8-qdq` would).
   await run(
     tsx,
-    ['index-builder/buildIndexCli.ts', '--source', IMAGES, '--data-dir', DATA, '--model', spec, '--quiet'],
+    [
+      'index-builder/buildIndexCli.ts',
+      '--source',
+      IMAGES,
+      '--data-dir',
+      DATA,
+      '--model',
+      'mobilenet_v2_mid.int8-qdq',
+      '--quiet',
+    ],
     { cwd: REPO_ROOT },
   );
-  const model = await loadModel(spec);
+  const model = await loadModel('mobilenet_v2_mid.int8-qdq');
   expect(model.spec.id).toContain('-int8-qdq-');
   const runner = await createOnnxModelRunner(model.onnxPath, model.spec, 1);
   const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: DATA, port: 0 });

@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
   program
     .option(
       '--model <spec.json or name>',
-      'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3',
+      'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3, or one with its weights named, e.g. mobilenet_v2_mid.int8-qdq',
       nonEmpty,
     )
     .option('--bits <n>', 'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)', lshBits)

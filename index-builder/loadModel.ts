@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import { ensureDefaultModel, ensureNsfwjsModel } from '../models/ensureModel';
+import { MODEL_WEIGHTS, type ModelWeights } from '../models/convertShared';
 import { NSFWJS_MODELS, type NsfwjsAnyModelName } from '../models/nsfwjsModel';
 
 export interface LoadedModel {
@@ -11,15 +12,14 @@ export interface LoadedModel {
 
 /**
  * Reads a model spec file (its `file` is relative to it), or builds/finds a built-in model by name
- * (`mobilenet_v2_mid`, `mobilenet_v2`, `inception_v3`), or the default model when none is given.
+ * (`mobilenet_v2_mid`, `mobilenet_v2`, `inception_v3`, each also as `<name>.<weights>`, e.g.
+ * `mobilenet_v2_mid.int8-qdq`, the file name `npm run build-model -- --weights` gives it), or the
+ * default model when none is given.
  */
 export async function loadModel(specPath?: string): Promise<LoadedModel> {
-  if (specPath === undefined || (NSFWJS_MODELS as readonly string[]).includes(specPath)) {
-    const { spec, onnxPath } = await (specPath === undefined
-      ? ensureDefaultModel()
-      : ensureNsfwjsModel(specPath as NsfwjsAnyModelName));
-    return { spec, onnxPath };
-  }
+  if (specPath === undefined) return ensureDefaultModel();
+  const builtIn = builtInModel(specPath);
+  if (builtIn) return ensureNsfwjsModel(builtIn.model, { weights: builtIn.weights });
   let text: string;
   try {
     text = await readFile(specPath, 'utf8');
@@ -38,4 +38,13 @@ export async function loadModel(specPath?: string): Promise<LoadedModel> {
   }
   const spec = parseModelSpec(json);
   return { spec, onnxPath: resolve(dirname(specPath), spec.file) };
+}
+
+/** `name` or `name.weights` of a built-in model, else undefined (a spec file's path). */
+function builtInModel(arg: string): { model: NsfwjsAnyModelName; weights?: ModelWeights } | undefined {
+  const [name, weights, ...rest] = arg.split('.');
+  if (rest.length > 0 || !(NSFWJS_MODELS as readonly string[]).includes(name)) return undefined;
+  if (weights === undefined) return { model: name as NsfwjsAnyModelName };
+  if (!(MODEL_WEIGHTS as readonly string[]).includes(weights)) return undefined;
+  return { model: name as NsfwjsAnyModelName, weights: weights as ModelWeights };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
-import type { ConvertedModel, ModelWeights, WeightEncoding } from './convertShared';
+import { MODEL_WEIGHTS, type ConvertedModel, type ModelWeights, type WeightEncoding } from './convertShared';
 import { graphToOnnx } from './graphToOnnx';
 import { kerasToOnnx } from './kerasToOnnx';
 import { joinModels } from './joinModels';
@@ -226,7 +226,7 @@ async function main(argv: string[]): Promise<void> {
       new Option(
         '--weights <encoding>',
         "weight storage, or int8-qdq: int8 weights and activations (default: the model's choice)",
-      ).choices(['float32', 'float16', 'int8', 'int8-qdq']),
+      ).choices(MODEL_WEIGHTS),
     )
     .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
     .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)

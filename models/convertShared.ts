@@ -15,7 +15,8 @@ export type WeightEncoding = 'float32' | 'int8' | 'float16';
  * How a built model stores and runs its weights: a WeightEncoding (computed in float32 whatever the
  * storage), or 'int8-qdq' — int8 weights and activations, run on int8 kernels (staticQuantization.ts).
  */
-export type ModelWeights = WeightEncoding | 'int8-qdq';
+export const MODEL_WEIGHTS = ['float32', 'float16', 'int8', 'int8-qdq'] as const;
+export type ModelWeights = (typeof MODEL_WEIGHTS)[number];
 
 /**
  * How a tapped [N, C, H, W] activation becomes a [N, C] vector: 'avg' is global average pooling; 'gem' is
