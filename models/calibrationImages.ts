@@ -9,7 +9,7 @@ import type { RgbaImage } from '../core/rgbaImage';
  * images drive a CNN with: stripes of any frequency and angle, a flat disc on a flat ground (an emoji on
  * white, a logo), per-pixel noise (the largest high-frequency responses) and checkerboards (edges and
  * corners), each between two random colours. On the development sets these ranges were within a few per
- * cent of those of 144 real emoji, photos and textures (docs/model.md#the-default-runs-in-int8).
+ * cent of those of 144 real emoji, photos and textures (docs/model.md, "The model in int8").
  */
 
 const SIDE = 160;

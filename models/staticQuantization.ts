@@ -11,8 +11,8 @@ import { appendToGraph } from './onnxGraphEdit';
  * tensor), every convolution's weights are int8 per output channel and its bias int32, each behind a
  * DequantizeLinear. onnxruntime fuses each DequantizeLinear → Conv → QuantizeLinear group into one int8
  * convolution (QLinearConv; residual Adds into QLinearAdd), in Node and in onnxruntime-web's WASM build
- * alike, so the model runs on integer kernels (docs/model.md#the-default-runs-in-int8). Pooling, the colour
- * block and the head stay float32: they read the dequantized values.
+ * alike, so the model runs on integer kernels (docs/model.md, "The model in int8"). Pooling, the
+ * colour block and the head stay float32: they read the dequantized values.
  *
  * Ranges: a Clip's output has its clip bounds (the networks' ReLU6s, the companion's standardised input);
  * every other tensor the range the float model gives it over calibrationImages(), rounded outwards to a
