@@ -225,7 +225,7 @@ export function depthwiseKernelToOihw(w: DecodedWeight): Float32Array {
 }
 
 /** Symmetric per-channel int8: channel o of `values` is the slice along `axis` of a [rows, cols] or [cout, ...] array. */
-function quantizePerChannel(values: Float32Array, dims: number[], axis: 0 | 1) {
+export function quantizePerChannel(values: Float32Array, dims: number[], axis: 0 | 1) {
   const channels = dims[axis];
   const scales = new Float32Array(channels);
   const q = new Int8Array(values.length);

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { preprocessBatch } from '../core/preprocess';
 import type { ModelSpec } from '../core/modelSpec';
 import { calibrationImages } from './calibrationImages';
+import { quantizePerChannel } from './convertShared';
 import { onnx, type GraphProto, type NodeProto } from './onnxGraph';
 import { appendToGraph } from './onnxGraphEdit';
 
@@ -89,7 +90,7 @@ export async function quantizeStatically(model: Uint8Array, input: ModelSpec['in
       const weight = float32Initializer(initializers, w, node);
       if (!weightScales.has(w)) {
         const dims = weight.dims!.map(Number);
-        const { q, scales: channelScales } = int8PerChannel(float32Values(weight), dims[0]);
+        const { q, scales: channelScales } = quantizePerChannel(float32Values(weight), dims, 0);
         weightScales.set(w, channelScales);
         addedInitializers.push(
           tensor(`${w}_q`, DataType.INT8, dims, q),
@@ -199,21 +200,6 @@ async function calibratedRanges(
     range[1] = Math.ceil(range[1] / RANGE_STEP) * RANGE_STEP;
   }
   return ranges;
-}
-
-/** Symmetric int8 per output channel (axis 0): q = round(w / scale), scale = max|w| / 127. */
-function int8PerChannel(values: Float32Array, channels: number): { q: Int8Array; scales: Float32Array } {
-  const per = values.length / channels;
-  const q = new Int8Array(values.length);
-  const scales = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    let max = 0;
-    for (let i = 0; i < per; i++) max = Math.max(max, Math.abs(values[c * per + i]));
-    const scale = max / 127 || 1;
-    scales[c] = scale;
-    for (let i = 0; i < per; i++) q[c * per + i] = Math.round(values[c * per + i] / scale);
-  }
-  return { q, scales };
 }
 
 function dequantize(quantizedName: string, base: string, output: string, axis?: number): Node {
