@@ -72,6 +72,16 @@ function tensorBytes(type: DataType, values: ArrayLike<number>): Uint8Array {
   }
 }
 
+/** An initializer's TensorProto: `values` as little-endian raw bytes of `type`. */
+export function initializerTensor(
+  name: string,
+  type: DataType,
+  dims: number[],
+  values: ArrayLike<number>,
+): onnxProto.onnx.ITensorProto {
+  return { name, dims, dataType: DATA_TYPES[type], rawData: tensorBytes(type, values) };
+}
+
 /** IEEE binary16 with round-to-nearest-even (Float16Array is not in Node 20). */
 export function float32ToFloat16(values: ArrayLike<number>): Uint16Array {
   const out = new Uint16Array(values.length);
@@ -133,7 +143,7 @@ export class OnnxGraph {
     if (count !== values.length)
       throw new Error(`initializer ${base}: ${values.length} values for dims [${dims}]`);
     const name = this.fresh(base);
-    this.initializers.push({ name, dims, dataType: DATA_TYPES[type], rawData: tensorBytes(type, values) });
+    this.initializers.push(initializerTensor(name, type, dims, values));
     return name;
   }
 

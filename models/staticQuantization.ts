@@ -3,7 +3,7 @@ import { preprocessBatch } from '../core/preprocess';
 import type { ModelSpec } from '../core/modelSpec';
 import { calibrationImages } from './calibrationImages';
 import { quantizePerChannel } from './convertShared';
-import { onnx, type GraphProto, type NodeProto } from './onnxGraph';
+import { initializerTensor, onnx, type GraphProto, type NodeProto } from './onnxGraph';
 import { appendToGraph } from './onnxGraphEdit';
 
 /*
@@ -77,8 +77,8 @@ export async function quantizeStatically(model: Uint8Array, input: ModelSpec['in
     const zero = Math.min(255, Math.max(0, Math.round(-lo / scale)));
     scales.set(name, scale);
     addedInitializers.push(
-      tensor(`${name}_qscale`, DataType.FLOAT, [], Float32Array.of(scale)),
-      tensor(`${name}_qzero`, DataType.UINT8, [], Uint8Array.of(zero)),
+      initializerTensor(`${name}_qscale`, 'float32', [], Float32Array.of(scale)),
+      initializerTensor(`${name}_qzero`, 'uint8', [], Uint8Array.of(zero)),
     );
   }
   const dequantizedName = (name: string) => (quantized.has(name) ? `${name}_dq` : name);
@@ -93,9 +93,9 @@ export async function quantizeStatically(model: Uint8Array, input: ModelSpec['in
         const { q, scales: channelScales } = quantizePerChannel(float32Values(weight), dims, 0);
         weightScales.set(w, channelScales);
         addedInitializers.push(
-          tensor(`${w}_q`, DataType.INT8, dims, q),
-          tensor(`${w}_qscale`, DataType.FLOAT, [dims[0]], channelScales),
-          tensor(`${w}_qzero`, DataType.INT8, [dims[0]], new Int8Array(dims[0])),
+          initializerTensor(`${w}_q`, 'int8', dims, q),
+          initializerTensor(`${w}_qscale`, 'float32', [dims[0]], channelScales),
+          initializerTensor(`${w}_qzero`, 'int8', [dims[0]], new Int8Array(dims[0])),
         );
         added.push(dequantize(`${w}_q`, w, `${w}_dq`, 0));
       }
@@ -110,9 +110,9 @@ export async function quantizeStatically(model: Uint8Array, input: ModelSpec['in
         );
         const name = `${node.output![0]}_bias`;
         addedInitializers.push(
-          tensor(`${name}_q`, DataType.INT32, [q.length], q),
-          tensor(`${name}_qscale`, DataType.FLOAT, [q.length], biasScales),
-          tensor(`${name}_qzero`, DataType.INT32, [q.length], new Int32Array(q.length)),
+          initializerTensor(`${name}_q`, 'int32', [q.length], q),
+          initializerTensor(`${name}_qscale`, 'float32', [q.length], biasScales),
+          initializerTensor(`${name}_qzero`, 'int32', [q.length], new Int32Array(q.length)),
         );
         rewritten.push(dequantize(`${name}_q`, name, `${name}_dq`, 0));
         inputs.push(`${name}_dq`);
@@ -227,15 +227,6 @@ function float32Values(t: Tensor): Float32Array {
     return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   }
   return Float32Array.from(t.floatData ?? []);
-}
-
-function tensor(name: string, dataType: number, dims: number[], data: ArrayBufferView): Tensor {
-  return {
-    name,
-    dataType,
-    dims,
-    rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
-  };
 }
 
 /** Drops nodes and initializers that no graph output depends on (the float weights replaced above). */
