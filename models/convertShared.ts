@@ -224,8 +224,12 @@ export function depthwiseKernelToOihw(w: DecodedWeight): Float32Array {
   return out;
 }
 
-/** Symmetric per-channel int8: channel o of `values` is the slice along `axis` of a [rows, cols] or [cout, ...] array. */
-export function quantizePerChannel(values: Float32Array, dims: number[], axis: 0 | 1) {
+/**
+ * Symmetric per-channel int8: channel o of `values` is the slice along `axis` of a [rows, cols] or [cout, ...] array.
+ * With `pairLimit`, a channel's scale also keeps any two of its weights of one sign within that many
+ * levels together (models/staticQuantization.ts says why).
+ */
+export function quantizePerChannel(values: Float32Array, dims: number[], axis: 0 | 1, pairLimit?: number) {
   const channels = dims[axis];
   const scales = new Float32Array(channels);
   const q = new Int8Array(values.length);
@@ -235,8 +239,18 @@ export function quantizePerChannel(values: Float32Array, dims: number[], axis: 0
   const index = (ch: number, k: number) => (axis === 0 ? ch * inner + k : k * stride + ch);
   for (let ch = 0; ch < channels; ch++) {
     let max = 0;
-    for (let k = 0; k < perChannel; k++) max = Math.max(max, Math.abs(values[index(ch, k)]));
-    const scale = max > 0 ? max / 127 : 1;
+    // The two largest positive weights and the two largest negative ones, as magnitudes.
+    const top = [0, 0, 0, 0];
+    for (let k = 0; k < perChannel; k++) {
+      const v = values[index(ch, k)];
+      max = Math.max(max, Math.abs(v));
+      const at = v > 0 ? 0 : 2;
+      const m = Math.abs(v);
+      if (m > top[at]) [top[at], top[at + 1]] = [m, top[at]];
+      else if (m > top[at + 1]) top[at + 1] = m;
+    }
+    const pair = Math.max(top[0] + top[1], top[2] + top[3]);
+    const scale = max > 0 ? Math.max(max / 127, pairLimit ? pair / pairLimit : 0) : 1;
     scales[ch] = scale;
     for (let k = 0; k < perChannel; k++) q[index(ch, k)] = Math.round(values[index(ch, k)] / scale);
   }

@@ -56,6 +56,29 @@ describe('build-model --weights int8-qdq (static int8 quantization)', () => {
       expect(initializer.get(w!.input![0])?.dataType, conv.name!).toBe(DataType.INT8);
       expect(initializer.get(b!.input![0])?.dataType, conv.name!).toBe(DataType.INT32);
     }
+    // No two weights of one sign in a channel sum past 128 levels, so x86 AVX2 kernels that add
+    // uint8 × int8 products in pairs in 16 bits cannot saturate (255 × 128 < 2^15); depthwise kernels,
+    // which do not pair, keep the full ±127.
+    let depthwiseMax = 0;
+    for (const conv of convs) {
+      const t = initializer.get(producer.get(conv.input![1])!.input![0])!;
+      const dims = t.dims!.map(Number);
+      const q = new Int8Array(Uint8Array.from(t.rawData!).buffer);
+      const group = Number(conv.attribute!.find((a) => a.name === 'group')?.i ?? 1);
+      if (group > 1 && group === dims[0]) {
+        depthwiseMax = Math.max(depthwiseMax, ...Array.from(q, Math.abs));
+        continue;
+      }
+      const perChannel = q.length / dims[0];
+      for (let o = 0; o < dims[0]; o++) {
+        const channel = Array.from(q.subarray(o * perChannel, (o + 1) * perChannel));
+        const positive = channel.filter((v) => v > 0).sort((x, y) => y - x);
+        const negative = channel.filter((v) => v < 0).sort((x, y) => x - y);
+        expect((positive[0] ?? 0) + (positive[1] ?? 0), conv.name!).toBeLessThanOrEqual(128);
+        expect((negative[0] ?? 0) + (negative[1] ?? 0), conv.name!).toBeGreaterThanOrEqual(-128);
+      }
+    }
+    expect(depthwiseMax).toBe(127);
     // No float weights are left behind; the file is smaller than the float16 default's 3.15 MB.
     expect(graph.initializer!.some((t) => t.dataType === DataType.FLOAT16)).toBe(false);
     expect(qdq.bytes).toBeLessThan(2.5e6);
@@ -111,6 +134,7 @@ describe('build-model --weights int8-qdq (static int8 quantization)', () => {
     expect(again.spec.id).toBe(qdq.spec.id);
     const half = await buildModel({
       model: 'mobilenet_v2_mid',
+      weights: 'float16',
       outDir: mkdtempSync(path.join(tmpdir(), 'build-model-f16-')),
       quiet: true,
     });

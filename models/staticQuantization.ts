@@ -25,6 +25,16 @@ const CALIBRATION_IMAGES = 64;
 /** Calibrated range ends are rounded outwards to a multiple of this. */
 const RANGE_STEP = 1 / 16;
 const BATCH = 16;
+/**
+ * onnxruntime's int8 matrix kernels on x86 CPUs with AVX2 but without VNNI multiply uint8 activations by
+ * int8 weights two at a time and add each pair in 16 bits (vpmaddubsw), which saturates when both
+ * activations are near 255 and the two weights of one sign sum past 128; VNNI, ARM and the browser's
+ * WASM kernels add in 32 bits. So that a build on such a machine gives the vectors the page computes,
+ * a convolution's channel scale keeps any two of its weights of one sign within 127 levels together
+ * (128 after rounding: 255 × 128 fits in 16 bits). onnxruntime's own `reduce_range` keeps every weight
+ * within 64 instead. Depthwise convolutions are exempt: those kernels widen to 16 bits before multiplying.
+ */
+const PAIR_LIMIT = 127;
 
 type Tensor = NonNullable<GraphProto['initializer']>[number];
 type Node = NodeProto;
@@ -90,7 +100,14 @@ export async function quantizeStatically(model: Uint8Array, input: ModelSpec['in
       const weight = float32Initializer(initializers, w, node);
       if (!weightScales.has(w)) {
         const dims = weight.dims!.map(Number);
-        const { q, scales: channelScales } = quantizePerChannel(float32Values(weight), dims, 0);
+        const group = Number(node.attribute?.find((a) => a.name === 'group')?.i ?? 1);
+        const depthwise = group > 1 && group === dims[0];
+        const { q, scales: channelScales } = quantizePerChannel(
+          float32Values(weight),
+          dims,
+          0,
+          depthwise ? undefined : PAIR_LIMIT,
+        );
         weightScales.set(w, channelScales);
         addedInitializers.push(
           initializerTensor(`${w}_q`, 'int8', dims, q),
