@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { QUICK_BENCH_MS } from '../scripts/testTimeLimits';
 import type { AlbumQueryResult } from './albumQueryBench';
+import type { BuilderResult } from './builderBench';
 import { renderReport } from './report';
 import { BENCH_SECTIONS, type BenchResults } from './results';
 
@@ -54,6 +55,11 @@ test('bench --quick writes well-formed results with every area', { timeout: QUIC
   expect(peer!.indexBytes).toBeGreaterThan(0);
   expect(peer!.libraryBytes).toBeGreaterThan(0);
   expect(peer!.sweep.at(-1)).toEqual({ ef: peer!.ef, recall: peer!.recallVsFloat });
+  // The builder area also builds the same images with the int8 model, from its own empty cache.
+  const builder = (results.builder as { data: BuilderResult }).data;
+  expect(builder.int8?.model).toBe('mobilenet_v2_mid.int8-qdq');
+  expect(builder.int8!.full.images).toBe(builder.full.images);
+  expect(builder.int8!.full.featurized).toBe(builder.full.featurized);
 });
 
 test('the album-query section renders the hnswlib-wasm peer, and results without it', async () => {
@@ -177,4 +183,23 @@ test('the album-query section renders the hnswlib-wasm peer, and results without
   const demoLine = withDemo.split('\n').find((l) => l.startsWith('| demo (5 emoji) ') && l.includes('5.0×'));
   expect(demoLine?.split('|').map((c) => c.trim())).toContain('4.8 (0.8) †');
   expect(withDemo).toContain("† the builder area's fresh build (section 3) of 5 of these images.");
+  // Results from before the int8 row have no int8 line; with it, its row, its ratio and the target line.
+  expect(withDemo).not.toContain('int8 model (`--model');
+  expect(withDemo).toContain('- Builder ≥ 150 images/s on the demo (fresh build, 5 images, ');
+  const int8 = { ...build, imagesPerSecond: 1.5 };
+  const withInt8 = (
+    await renderReport({
+      ...saved,
+      builder: {
+        ok: true,
+        seconds: 1,
+        data: { full: build, incremental: build, added: 0, int8: { model: 'm.int8-qdq', full: int8 } },
+      },
+    })
+  ).markdown;
+  expect(withInt8).toMatch(/\| int8 model \(`--model m\.int8-qdq`\): fresh build +\| +5 \|/);
+  expect(withInt8).toContain("at 1.50× the default model's images/s");
+  expect(withInt8).toContain(
+    '1.0 images/s with the default model — not met; 1.5 images/s with the int8 model',
+  );
 });

@@ -24,12 +24,29 @@ export interface BuilderResult {
   added: number;
   /** The same two runs in the sharded layout (absent in results written before it was measured). */
   sharded?: { full: BuilderRun; incremental: BuilderRun };
+  /**
+   * The fresh build again with the int8 model (its own empty cache and output dir; absent in results
+   * written before it was measured).
+   */
+  int8?: { model: string; full: BuilderRun };
 }
 
-function run(source: string, out: string, cache: string, layout: IndexLayout): BuilderRun {
+/** The default model with int8 weights and activations, a build option (docs/model.md). */
+const INT8_MODEL = 'mobilenet_v2_mid.int8-qdq';
+
+function run(source: string, out: string, cache: string, layout: IndexLayout, model?: string): BuilderRun {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'builderRun.ts'), source, out, cache, layout],
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'builderRun.ts'),
+      source,
+      out,
+      cache,
+      layout,
+      ...(model ? [model] : []),
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
   );
   if (r.status !== 0) throw new Error(`builder run failed:\n${r.stderr}`);
@@ -53,7 +70,8 @@ function run(source: string, out: string, cache: string, layout: IndexLayout): B
 /**
  * The builder on `count` emoji images (the demo's images, evenly picked across vendors, one album per
  * vendor; all of them when `count` is undefined), then an incremental rebuild after 1 % more are added;
- * in the resident layout, then in the sharded one (its own source, output and empty cache).
+ * in the resident layout, then in the sharded one (its own source, output and empty cache); then the
+ * fresh resident build with the int8 model.
  */
 export function builderBench(work: string, count?: number): BuilderResult {
   const all = EMOJI_VENDORS.flatMap((v) => emojiImages(v));
@@ -84,5 +102,14 @@ export function builderBench(work: string, count?: number): BuilderResult {
   };
   const resident = fullThenIncremental('resident', '');
   const sharded = fullThenIncremental('sharded', '-sharded');
-  return { ...resident, added: extra.length, sharded };
+  // The fresh build's images, with the int8 model, from an empty cache of its own.
+  copy(path.join(work, 'builder-source-int8'), 0, initial.length);
+  const int8 = run(
+    path.join(work, 'builder-source-int8'),
+    path.join(work, 'builder-out-int8'),
+    path.join(work, 'builder-cache-int8'),
+    'resident',
+    INT8_MODEL,
+  );
+  return { ...resident, added: extra.length, sharded, int8: { model: INT8_MODEL, full: int8 } };
 }
