@@ -39,6 +39,41 @@ describe('projection cache', () => {
     expect(decodeProjections(second.encode(), key, t.dims)?.size).toBe(6);
   });
 
+  it('prepares vectors in blocks: projectEmbedding’s to rounding, only those not known, bad input refused', async () => {
+    const t = transform(3, 12, 4);
+    const key = transformKeyOf('fit', t);
+    const first = new Projections(t, key);
+    await first.prepare(
+      embeddings.map((_, i) => hashOf(i)),
+      embeddings,
+    );
+    expect(first.computed).toBe(5);
+    embeddings.forEach((e, i) => {
+      const v = first.of(hashOf(i), e);
+      const exact = projectEmbedding(t, e);
+      v.forEach((x, d) => expect(x).toBeCloseTo(exact[d], 12));
+    });
+    // Handing the prepared vectors out computes nothing more.
+    expect(first.computed).toBe(5);
+    const known = decodeProjections(first.encode(), key, t.dims)!;
+    const second = new Projections(t, key, known);
+    const more = [...embeddings, Float32Array.from(embeddings[0], (x) => -x)];
+    await second.prepare(
+      more.map((_, i) => hashOf(i)),
+      more,
+    );
+    expect(second.computed).toBe(1);
+    const exact = projectEmbedding(t, more[5]);
+    second.of(hashOf(5), more[5]).forEach((x, d) => expect(x).toBeCloseTo(exact[d], 12));
+    expect(second.computed).toBe(1);
+    await expect(second.prepare([hashOf(7)], [new Float32Array(11)])).rejects.toThrow(
+      /embedding has 11 values, the index expects 12/,
+    );
+    await expect(second.prepare([hashOf(8)], [new Float32Array(12).fill(Number.NaN)])).rejects.toThrow(
+      /not finite/,
+    );
+  });
+
   it('ignores a file for another transform, fit key or dims, and a damaged or truncated one', () => {
     const t = transform(1);
     const key = transformKeyOf('fit', t);

@@ -24,16 +24,26 @@ export async function resolveTransform(
 ): Promise<{ fitted: VectorTransform; fit: FitOutcome; projections: Projections }> {
   const previous = o.previousFit;
   const { keep, outcome: fit } = chooseTransform(previous, o.images, o.refit === true);
-  if (keep !== undefined && previous !== undefined && !('missing' in previous) && previous.projections) {
-    return { fitted: keep, fit, projections: previous.projections };
-  }
+  const kept =
+    keep !== undefined && previous !== undefined && !('missing' in previous) && previous.projections;
   const fitted =
     keep ??
     (await fitTransform(
       o.images.map((u) => u.embedding),
       { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
     ));
-  return { fitted, fit, projections: freshProjections(o.fitKey, fitted) };
+  const projections = kept || freshProjections(o.fitKey, fitted);
+  // The images' vectors in blocks (those the previous build kept are not redone); with a new fit also
+  // the edited views', which its calibration reads.
+  const views = kept ? [] : o.images.filter((u) => u.views?.length);
+  await projections.prepare(
+    [
+      ...o.images.map((u) => u.hash),
+      ...views.flatMap((u) => u.views!.map((_, v) => viewCacheKey(u.hash, v))),
+    ],
+    [...o.images.map((u) => u.embedding), ...views.flatMap((u) => u.views!)],
+  );
+  return { fitted, fit, projections };
 }
 
 /**
