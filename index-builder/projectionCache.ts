@@ -7,10 +7,10 @@ import { dense, product } from './denseKernels';
 /*
  * The projected unit vectors of a data dir's images under its transform, kept for the next build
  * (issue 15: a rebuild that keeps the transform should cost what it adds). Projecting an embedding
- * (1320-d → dims) is the rebuild's largest cost once the transform is kept: once for the drift
- * measurement, once for the stored rows. The vectors are stored exactly (float64), so a row built from
- * this file is bit for bit the row the build that wrote it made; the blend and quantization still run on
- * them.
+ * (the model's values → dims) is the rebuild's largest cost once the transform is kept: once for the
+ * drift measurement, once for the stored rows. The vectors are stored exactly (float64), so a row built
+ * from this file is bit for bit the row the build that wrote it made; the blend and quantization still
+ * run on them.
  *
  * projections.bin sits next to the manifest, private like transform-fit.json (never deployed) and
  * rewritten whole by each build with its own images only. Layout (little-endian, docs/index-format.md):
@@ -71,7 +71,10 @@ export class Projections {
     private readonly known: ReadonlyMap<string, Float64Array> = new Map(),
   ) {}
 
-  /** The unit vector projectEmbedding gives for this image's embedding. Do not modify it. */
+  /**
+   * The unit vector projectEmbedding gives for this image's embedding (prepare's, if it made it). Do
+   * not modify it.
+   */
   of(hash: string, embedding: Float32Array): Float64Array {
     const key = keyOf(hash);
     let v = this.used.get(key) ?? this.known.get(key) ?? this.prepared.get(key);
