@@ -32,7 +32,7 @@ export interface BuilderResult {
 }
 
 /** The default model with int8 weights and activations, a build option (docs/model.md). */
-const INT8_MODEL = 'mobilenet_v2_mid.int8-qdq';
+export const INT8_MODEL = 'mobilenet_v2_mid.int8-qdq';
 
 function run(source: string, out: string, cache: string, layout: IndexLayout, model?: string): BuilderRun {
   const r = spawnSync(

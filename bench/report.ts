@@ -258,7 +258,9 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
       "(the preload waits while a query runs, and their results' catalog shards are read then), and " +
       "the timed queries (p50, p95, in worker) after the preload has finished, the steady state a visitor's tab " +
       'reaches, as in area 1. ResNet-50 is the generated int8 stand-in (`npm run generate-resnet50`, ' +
-      'prepare-model, its own data dir).',
+      'prepare-model, its own data dir). The int8 build option is the default model with int8 weights and ' +
+      'activations (`build-index --model mobilenet_v2_mid.int8-qdq`, docs/model.md), on the same small ' +
+      'collection as ResNet-50 (the fixture images, where the scan is shorter than in the demo: the model is what differs).',
     '',
     '| model | query images (px sent) | threads | provider | model size | queries | p50 ms | p95 ms | in worker p50 ms | first query ms | while preloading p50 ms | vs MobileNetV2 same threads and images (p50) |',
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -284,7 +286,7 @@ function ownImage(r: BenchResults, plots: Record<string, string>): string[] {
     );
   }
   const lines = [...new Set(rows.map((x) => `${x.model}, ${queryKind(x)}`))];
-  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
   const series: Series[] = lines.map((m, i) => ({
     label: `${m} p50`,
     color: colors[i % colors.length],

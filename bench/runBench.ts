@@ -25,7 +25,7 @@ import { ensureDefaultModel } from '../models/ensureModel';
 import { albumQueryBench, type AlbumQueryResult } from './albumQueryBench';
 import { buildBenchSite, launchBrowser } from './benchSite';
 import { annBench } from './annBench';
-import { builderBench } from './builderBench';
+import { builderBench, INT8_MODEL } from './builderBench';
 import { FIRST_VISIT_SAMPLES, firstVisitBench } from './firstVisitBench';
 import { qualityBench } from './qualityBench';
 import { devSetBench } from './devSetBench';
@@ -229,6 +229,10 @@ try {
       const resnetSpec = await preparedResnet50(path.join(work, 'resnet50-model'));
       const resnetDir = path.join(work, 'resnet50-data');
       const resnet = await buildModelDataDir(fixtureImages, resnetDir, resnetSpec);
+      // The default model built with int8 weights and activations (a build option, docs/model.md), on the
+      // ResNet row's small collection: what differs from the default's rows is the model's time.
+      const int8Dir = path.join(work, 'int8-data');
+      const int8 = quick ? undefined : await buildModelDataDir(fixtureImages, int8Dir, INT8_MODEL);
       // Emoji: Google's art, every n-th emoji (the demo holds these files too; a query's work is the same).
       const pool = emojiImages('google');
       const pick = (n: number): QueryImageSet => ({
@@ -252,6 +256,16 @@ try {
           // Quick runs keep the photo rows to the default model, which the own-image target is about.
           inputs: quick ? [pick(3)] : [pick(30), await photos(30)],
         },
+        ...(int8
+          ? [
+              {
+                label: `int8 build option (${INT8_MODEL})`,
+                dir: int8Dir,
+                info: int8,
+                inputs: [pick(30), await photos(30)],
+              },
+            ]
+          : []),
       ];
       const rows: OwnImageResult[] = [];
       const photo = await benchPhoto();
