@@ -34,7 +34,21 @@ export function assertVectorTransform(t: VectorTransform): void {
 
 /** Centres, projects and L2-normalises; the float vector before quantization (zero if it has no norm). */
 export function projectEmbedding(t: VectorTransform, embedding: Float32Array): Float64Array {
-  const { inputDim, dims, mean, projection } = t;
+  const { inputDim, dims, projection } = t;
+  const centred = centredEmbedding(t, embedding);
+  const out = new Float64Array(dims);
+  for (let d = 0; d < dims; d++) {
+    const base = d * inputDim;
+    let s = 0;
+    for (let i = 0; i < inputDim; i++) s += projection[base + i] * centred[i];
+    out[d] = s;
+  }
+  return normalised(out);
+}
+
+/** The embedding minus the collection mean, checked: the right length, every value finite. */
+export function centredEmbedding(t: VectorTransform, embedding: Float32Array): Float64Array {
+  const { inputDim, mean } = t;
   if (embedding.length !== inputDim) {
     throw new RangeError(`embedding has ${embedding.length} values, the index expects ${inputDim}`);
   }
@@ -44,20 +58,18 @@ export function projectEmbedding(t: VectorTransform, embedding: Float32Array): F
     if (!Number.isFinite(x)) throw new RangeError(`embedding value ${i} is not finite (${x})`);
     centred[i] = x - mean[i];
   }
-  const out = new Float64Array(dims);
+  return centred;
+}
+
+/** Scales `v` to unit length in place (a zero vector stays zero) and returns it. */
+export function normalised(v: Float64Array): Float64Array {
   let norm2 = 0;
-  for (let d = 0; d < dims; d++) {
-    const base = d * inputDim;
-    let s = 0;
-    for (let i = 0; i < inputDim; i++) s += projection[base + i] * centred[i];
-    out[d] = s;
-    norm2 += s * s;
-  }
+  for (let d = 0; d < v.length; d++) norm2 += v[d] * v[d];
   if (norm2 > 0) {
     const inv = 1 / Math.sqrt(norm2);
-    for (let d = 0; d < dims; d++) out[d] *= inv;
+    for (let d = 0; d < v.length; d++) v[d] *= inv;
   }
-  return out;
+  return v;
 }
 
 /** Quantizes a unit vector to int8; values beyond the collection's range clamp to ±127. */

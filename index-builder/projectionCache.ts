@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectEmbedding, type VectorTransform } from '../core/vectorTransform';
+import {
+  centredEmbedding,
+  normalised,
+  projectEmbedding,
+  type VectorTransform,
+} from '../core/vectorTransform';
 import { contentHash } from './contentAddress';
 import { dense, product } from './denseKernels';
 
@@ -93,7 +98,7 @@ export class Projections {
    * vectors equal projectEmbedding's but for float64 rounding (the sums run in another order).
    */
   async prepare(hashes: readonly string[], embeddings: readonly Float32Array[]): Promise<void> {
-    const { inputDim, dims, mean, projection } = this.transform;
+    const { inputDim, dims, projection } = this.transform;
     const todo: number[] = [];
     const seen = new Set<string>();
     hashes.forEach((hash, i) => {
@@ -107,25 +112,10 @@ export class Projections {
     for (let start = 0; start < todo.length; start += PREPARE_ROWS) {
       const block = todo.slice(start, start + PREPARE_ROWS);
       const centred = new Float64Array(block.length * inputDim);
-      block.forEach((i, r) => {
-        const e = embeddings[i];
-        if (e.length !== inputDim)
-          throw new RangeError(`embedding has ${e.length} values, the index expects ${inputDim}`);
-        for (let d = 0; d < inputDim; d++) {
-          if (!Number.isFinite(e[d])) throw new RangeError(`embedding value ${d} is not finite (${e[d]})`);
-          centred[r * inputDim + d] = e[d] - mean[d];
-        }
-      });
+      block.forEach((i, r) => centred.set(centredEmbedding(this.transform, embeddings[i]), r * inputDim));
       const projected = await product(dense(centred, block.length, inputDim), components, { transB: true });
       block.forEach((i, r) => {
-        const v = projected.data.slice(r * dims, (r + 1) * dims);
-        let norm2 = 0;
-        for (let d = 0; d < dims; d++) norm2 += v[d] * v[d];
-        if (norm2 > 0) {
-          const inv = 1 / Math.sqrt(norm2);
-          for (let d = 0; d < dims; d++) v[d] *= inv;
-        }
-        this.prepared.set(keyOf(hashes[i]), v);
+        this.prepared.set(keyOf(hashes[i]), normalised(projected.data.slice(r * dims, (r + 1) * dims)));
         this.computed++;
       });
     }
