@@ -8,6 +8,7 @@ import path from 'node:path';
  *
  *  - emoji: one split per held-out vendor; queries are files, label = the emoji's `unified` code;
  *  - emoji-facebook: one split; a fourth vendor's files query the whole demo, label as for emoji;
+ *  - emoji-sources: one split; emoji art from other sources (group = the source) queries the whole demo;
  *  - photos: one split; queries are edited files, label = the original's name, group = the edit;
  *  - photos-unseen: the photos gallery, queried by edits the builder's views never make (scripts/unseenEdits.ts);
  *  - textures: one split; queries are gallery items (by key), label = the texture.
@@ -19,7 +20,14 @@ import path from 'node:path';
 /** Where `npm run dev-sets` writes the sets and the harness reads them (gitignored). */
 export const DEV_SETS_DIR = path.join(path.resolve(import.meta.dirname, '..'), 'generated', 'devsets');
 
-export const DEV_SET_NAMES = ['emoji', 'emoji-facebook', 'photos', 'photos-unseen', 'textures'] as const;
+export const DEV_SET_NAMES = [
+  'emoji',
+  'emoji-facebook',
+  'emoji-sources',
+  'photos',
+  'photos-unseen',
+  'textures',
+] as const;
 export type DevSetName = (typeof DEV_SET_NAMES)[number];
 
 export const DEV_SET_MANIFEST_VERSION = 1;

@@ -417,7 +417,8 @@ export async function evaluatePipeline(
           ),
         );
       }
-      const meanOfGroups = set === 'emoji';
+      // The emoji splits and sources count alike, however many queries each holds.
+      const meanOfGroups = set === 'emoji' || set === 'emoji-sources';
       const sum = (f: (a: SplitAnswers) => number) => answers.reduce((s, a) => s + f(a), 0);
       const pipelineAnswers = (): QueryAnswer[] =>
         answers.flatMap((a) =>
@@ -529,7 +530,7 @@ export function metricRows(r: SetResult): MetricRow[] {
   const groups = Object.keys(r.methods[0].scores.byGroup);
   const facets = Object.keys(r.methods[0].scores.byFacet ?? {});
   if (r.set === 'textures') return [{ name: 'P@4', value: (s) => s.overall.precisionAt4 }];
-  if (r.set === 'emoji' || r.set === 'emoji-facebook') {
+  if (r.set === 'emoji' || r.set === 'emoji-facebook' || r.set === 'emoji-sources') {
     const breakdown = (metric: (m: Metrics) => number): MetricRow[] => [
       ...groups.map((g) => ({ name: `  ${g}`, value: (s: SetScores) => metric(s.byGroup[g]) })),
       ...facets.map((f) => ({ name: `  ${f}`, value: (s: SetScores) => metric(s.byFacet![f]), facet: true })),

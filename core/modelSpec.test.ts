@@ -20,6 +20,14 @@ describe('parseModelSpec', () => {
     expect(Object.keys(parseModelSpec(valid).output)).toEqual(['name', 'dim']);
   });
 
+  it('keeps how a version-2 input frames the subject, and a version-2 spec without it stays valid', () => {
+    const frameSubject = { alphaAbove: 16, coverage: 0.97 };
+    const framed = parseModelSpec({ ...valid, specVersion: 2, input: { ...valid.input, frameSubject } });
+    expect(framed.specVersion).toBe(2);
+    expect(framed.input.frameSubject).toEqual(frameSubject);
+    expect(Object.keys(parseModelSpec({ ...valid, specVersion: 2 }).input)).not.toContain('frameSubject');
+  });
+
   it('drops unknown fields', () => {
     const spec = parseModelSpec({ ...valid, extra: 1, input: { ...valid.input, note: 'x' } });
     expect(Object.keys(spec)).not.toContain('extra');
@@ -29,8 +37,25 @@ describe('parseModelSpec', () => {
   it.each([
     [null, /must be a JSON object/],
     [[], /must be a JSON object/],
-    [{ ...valid, specVersion: 2 }, /model spec format version 2 is newer/],
-    [{ ...valid, specVersion: 0 }, /specVersion must be 1/],
+    [{ ...valid, specVersion: 3 }, /model spec format version 3 is newer/],
+    [{ ...valid, specVersion: 0 }, /specVersion must be 1 or 2/],
+    [withInput({ frameSubject: { alphaAbove: 16, coverage: 0.97 } }), /frameSubject needs specVersion 2/],
+    [
+      {
+        ...(withInput({ frameSubject: { alphaAbove: 16, coverage: 0.97 }, fit: 'letterbox' }) as object),
+        specVersion: 2,
+      },
+      /frameSubject applies to fit 'center-crop' only, not 'letterbox'/,
+    ],
+    [
+      { ...(withInput({ frameSubject: { alphaAbove: 16, coverage: 0 } }) as object), specVersion: 2 },
+      /frameSubject.coverage must be in \(0, 1\]/,
+    ],
+    [
+      { ...(withInput({ frameSubject: { alphaAbove: 255, coverage: 1 } }) as object), specVersion: 2 },
+      /frameSubject.alphaAbove must be an integer in 0..254/,
+    ],
+    [{ ...(withInput({ frameSubject: 'yes' }) as object), specVersion: 2 }, /frameSubject must be an object/],
     [{ ...valid, id: '' }, /id must be a non-empty string/],
     // Accepted before the spec used core/jsonChecks.ts: no text form (an id names files and caches).
     [{ ...valid, id: 'model-\uD800' }, /id is not well-formed text \(a lone UTF-16 surrogate\)/],

@@ -8,7 +8,8 @@ import {
 
 /** Describes an ONNX image-embedding model and exactly how pixels must be prepared for it. */
 export interface ModelSpec {
-  specVersion: 1;
+  /** 2 when the input frames its subject (`frameSubject`), which a version-1 reader would ignore. */
+  specVersion: 1 | 2;
   id: string;
   /** ONNX file, relative to the spec file. */
   file: string;
@@ -20,6 +21,13 @@ export interface ModelSpec {
     fit: 'center-crop' | 'letterbox' | 'stretch';
     /** center-crop only: the crop covers this fraction of the resized short side (1 = no border dropped). */
     cropFraction: number;
+    /**
+     * center-crop only: an image with transparent margins is cropped around its subject, the pixels whose
+     * alpha exceeds `alphaAbove`, so that the subject's longer side covers `coverage` of the window (the
+     * window never larger than the centred crop, and moved inside the image). Emoji and icons are drawn
+     * with margins of every size; framed, the same drawing reaches the model at the same scale.
+     */
+    frameSubject?: FrameSubject;
     resize: 'bilinear-antialias';
     /** Model input = (v * scale - mean[c]) / std[c], v in 0..255 after compositing alpha over white. */
     scale: number;
@@ -27,6 +35,14 @@ export interface ModelSpec {
     std: [number, number, number];
   };
   output: ModelOutput;
+}
+
+/** How an input frames the subject of an image with transparent margins (ModelSpec input.frameSubject). */
+export interface FrameSubject {
+  /** Pixels with alpha above this (0–254) are the subject. */
+  alphaAbove: number;
+  /** The share of the window's side the subject's longer side covers, in (0, 1]. */
+  coverage: number;
 }
 
 /** The model's output: its name and size, and where a colour block sits in it, if the model has one. */
@@ -94,8 +110,10 @@ function triple(
 /** Validates parsed JSON and returns a fresh, well-typed ModelSpec; throws an Error naming the bad field. */
 export function parseModelSpec(json: unknown): ModelSpec {
   if (!isRecord(json)) fail('(root)', 'must be a JSON object');
-  rejectNewerVersion('model spec', json.specVersion, 1);
-  if (json.specVersion !== 1) fail('specVersion', `must be 1, got ${JSON.stringify(json.specVersion)}`);
+  rejectNewerVersion('model spec', json.specVersion, 2);
+  if (json.specVersion !== 1 && json.specVersion !== 2)
+    fail('specVersion', `must be 1 or 2, got ${JSON.stringify(json.specVersion)}`);
+  const specVersion = json.specVersion;
   const id = nonEmptyString(json, 'id', '');
   const file = nonEmptyString(json, 'file', '');
   const input = record(json.input, 'input', fail);
@@ -105,8 +123,10 @@ export function parseModelSpec(json: unknown): ModelSpec {
   const scale = finiteNumber(input, 'scale', p);
   if (scale <= 0) fail('input.scale', 'must be > 0');
   const output = parseOutput(record(json.output, 'output', fail));
+  const fit = oneOf(input, 'fit', p, FITS);
+  const frameSubject = parseFrameSubject(input.frameSubject, fit, specVersion);
   return {
-    specVersion: 1,
+    specVersion,
     id,
     file,
     input: {
@@ -114,8 +134,9 @@ export function parseModelSpec(json: unknown): ModelSpec {
       layout: oneOf(input, 'layout', p, LAYOUTS),
       width: positiveInt(input, 'width', p),
       height: positiveInt(input, 'height', p),
-      fit: oneOf(input, 'fit', p, FITS),
+      fit,
       cropFraction,
+      ...(frameSubject ? { frameSubject } : {}),
       resize: oneOf(input, 'resize', p, ['bilinear-antialias'] as const),
       scale,
       mean: triple(input, 'mean', p, false),
@@ -123,6 +144,20 @@ export function parseModelSpec(json: unknown): ModelSpec {
     },
     output,
   };
+}
+
+function parseFrameSubject(value: unknown, fit: string, specVersion: 1 | 2): FrameSubject | undefined {
+  if (value === undefined) return undefined;
+  const p = 'input.frameSubject';
+  if (specVersion < 2) fail(p, 'needs specVersion 2 (a version-1 reader would not frame the subject)');
+  if (fit !== 'center-crop') fail(p, `applies to fit 'center-crop' only, not '${fit}'`);
+  const o = record(value, p, fail);
+  const alphaAbove = o.alphaAbove;
+  if (typeof alphaAbove !== 'number' || !Number.isInteger(alphaAbove) || alphaAbove < 0 || alphaAbove > 254)
+    fail(`${p}.alphaAbove`, 'must be an integer in 0..254');
+  const coverage = finiteNumber(o, 'coverage', `${p}.`);
+  if (coverage <= 0 || coverage > 1) fail(`${p}.coverage`, 'must be in (0, 1]');
+  return { alphaAbove, coverage };
 }
 
 function parseOutput(output: Record<string, unknown>): ModelOutput {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from './modelSpec';
-import { preprocessBatch } from './preprocess';
+import { preprocessBatch, subjectBox } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
 import { sha256Hex } from './sha256';
 
@@ -234,6 +234,103 @@ describe('preprocess', () => {
       'letterbox NHWC': 'fafb8a01d1038892',
       'stretch NCHW': '5131aaf290abebba',
       'stretch NHWC': '1c22e006d6f73151',
+    });
+  });
+
+  describe('frameSubject', () => {
+    const frame = { alphaAbove: 16, coverage: 0.5 };
+    // An 8×8 drawing (opaque, a pattern) on a transparent canvas, its top-left corner at (left, top).
+    const drawing = (x: number, y: number): [number, number, number, number] => [
+      x * 30,
+      y * 30,
+      (x * y * 7) % 256,
+      255,
+    ];
+    const onCanvas = (w: number, h: number, left: number, top: number) =>
+      image(w, h, (x, y) =>
+        x >= left && x < left + 8 && y >= top && y < top + 8 ? drawing(x - left, y - top) : [9, 9, 9, 0],
+      );
+
+    it('finds the box of the pixels above the alpha threshold, none for opaque or empty images', () => {
+      expect(subjectBox(onCanvas(40, 30, 5, 11), 16)).toEqual({ x0: 5, y0: 11, x1: 13, y1: 19 });
+      // Faint pixels (alpha ≤ threshold) are margin.
+      const faint = image(20, 20, (x, y) =>
+        x === 2 && y === 3 ? [0, 0, 0, 200] : [0, 0, 0, x < 10 ? 16 : 0],
+      );
+      expect(subjectBox(faint, 16)).toEqual({ x0: 2, y0: 3, x1: 3, y1: 4 });
+      expect(
+        subjectBox(
+          image(6, 6, () => [1, 2, 3, 255]),
+          16,
+        ),
+      ).toBeUndefined();
+      expect(
+        subjectBox(
+          image(6, 6, () => [1, 2, 3, 0]),
+          16,
+        ),
+      ).toBeUndefined();
+    });
+
+    it('sees the same drawing the same way wherever its transparent canvas puts it', () => {
+      const s = spec({ width: 16, height: 16, fit: 'center-crop', frameSubject: frame });
+      const a = preprocess(onCanvas(64, 64, 20, 20), s);
+      // Moved, on a wider canvas, and in a corner: the window follows the subject.
+      expect(Array.from(preprocess(onCanvas(96, 48, 50, 9), s))).toEqual(Array.from(a));
+      expect(Array.from(preprocess(onCanvas(40, 40, 28, 4), s))).toEqual(Array.from(a));
+      // Without framing the model sees the canvas, so the drawing's place and size change its input.
+      const plain = spec({ width: 16, height: 16, fit: 'center-crop' });
+      expect(Array.from(preprocess(onCanvas(96, 48, 50, 9), plain))).not.toEqual(
+        Array.from(preprocess(onCanvas(64, 64, 20, 20), plain)),
+      );
+    });
+
+    it('grows the window to the subject at `coverage`, never past the centred crop, inside the image', () => {
+      const s = spec({ width: 16, height: 16, fit: 'center-crop', frameSubject: frame });
+      // The 8 px subject at coverage 0.5 wants a 16 px window: 16 px of source per 16 px of input, so the
+      // subject's pixels land unscaled in the centre and transparent margin (white) around them.
+      const out = preprocess(onCanvas(64, 64, 20, 20), s);
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) expect(at(out, s, 0, x + 4, y + 4)).toBeCloseTo(drawing(x, y)[0], 3);
+      expect(at(out, s, 0, 0, 0)).toBeCloseTo(255, 3);
+      // A canvas smaller than that window: the whole canvas, as without framing.
+      const small = onCanvas(12, 12, 2, 2);
+      const plain = spec({ width: 16, height: 16, fit: 'center-crop' });
+      expect(Array.from(preprocess(small, s))).toEqual(Array.from(preprocess(small, plain)));
+      // A subject at the edge of a large canvas: the window stays inside, so no pixel is invented.
+      const edge = onCanvas(64, 64, 0, 56);
+      const atEdge = preprocess(edge, s);
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) expect(at(atEdge, s, 0, x, y + 8)).toBeCloseTo(drawing(x, y)[0], 3);
+    });
+
+    it('leaves opaque images, and subjects that reach every edge, as the centred crop has them', () => {
+      const s = spec({
+        width: 7,
+        height: 7,
+        fit: 'center-crop',
+        frameSubject: { alphaAbove: 16, coverage: 0.97 },
+      });
+      const plain = spec({ width: 7, height: 7, fit: 'center-crop' });
+      const opaque = image(31, 17, (x, y) => [x * 8, y * 15, 77, 255]);
+      expect(Array.from(preprocess(opaque, s))).toEqual(Array.from(preprocess(opaque, plain)));
+      // Transparent inside, but its frame drawn to every edge.
+      const ring = image(20, 20, (x, y) =>
+        x === 0 || y === 0 || x === 19 || y === 19 ? [200, 0, 0, 255] : [0, 0, 0, 0],
+      );
+      expect(Array.from(preprocess(ring, s))).toEqual(Array.from(preprocess(ring, plain)));
+      const empty = image(20, 20, () => [0, 0, 0, 0]);
+      expect(Array.from(preprocess(empty, s))).toEqual(Array.from(preprocess(empty, plain)));
+    });
+
+    it('is refused with other fits and out-of-range values', () => {
+      const img = image(4, 4, () => [0, 0, 0, 255]);
+      expect(() => preprocess(img, spec({ fit: 'letterbox', frameSubject: frame }))).toThrow(
+        /frameSubject needs fit 'center-crop'/,
+      );
+      expect(() =>
+        preprocess(img, spec({ fit: 'center-crop', frameSubject: { alphaAbove: 16, coverage: 1.5 } })),
+      ).toThrow(/coverage in \(0, 1\]/);
     });
   });
 

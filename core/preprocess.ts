@@ -7,7 +7,8 @@ import { assertRgbaImage, type RgbaImage } from './rgbaImage';
  * fused multiply-add, no Math.* transcendental functions), so every JS engine produces identical floats.
  *
  * Steps: composite alpha over white → resize with a separable triangle filter whose support grows with
- * the downscale factor (Pillow's BILINEAR, without its uint8 rounding) → fit → (v*scale - mean)/std.
+ * the downscale factor (Pillow's BILINEAR, without its uint8 rounding) → fit (framing the subject of an
+ * image with transparent margins first, when the spec asks) → (v*scale - mean)/std.
  */
 
 type ModelInput = ModelSpec['input'];
@@ -175,6 +176,35 @@ function fillWhite(at: Placement): void {
   }
 }
 
+/**
+ * The bounding box of the pixels whose alpha exceeds `alphaAbove`, or undefined when there are none or
+ * they reach all four edges (nothing to frame). An opaque image stops at the first pixel of each edge.
+ */
+export function subjectBox(image: RgbaImage, alphaAbove: number): SourceBox | undefined {
+  const { width: w, height: h, data } = image;
+  const rowHolds = (y: number) => {
+    for (let x = 0, p = y * w * 4 + 3; x < w; x++, p += 4) if (data[p] > alphaAbove) return true;
+    return false;
+  };
+  const columnHolds = (x: number, top: number, bottom: number) => {
+    for (let y = top, p = (top * w + x) * 4 + 3; y < bottom; y++, p += w * 4)
+      if (data[p] > alphaAbove) return true;
+    return false;
+  };
+  let y0 = 0;
+  while (y0 < h && !rowHolds(y0)) y0++;
+  if (y0 === h) return undefined;
+  let y1 = h;
+  while (!rowHolds(y1 - 1)) y1--;
+  let x0 = 0;
+  while (!columnHolds(x0, y0, y1)) x0++;
+  let x1 = w;
+  while (!columnHolds(x1 - 1, y0, y1)) x1--;
+  return x0 === 0 && y0 === 0 && x1 === w && y1 === h ? undefined : { x0, y0, x1, y1 };
+}
+
+const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
 /** One image, fitted and resized, into the model input at `offset`. */
 function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, offset: number): void {
   const W = input.width;
@@ -200,10 +230,24 @@ function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, 
     case 'center-crop': {
       // Scale so the image covers (W, H)/cropFraction, then keep the centred W×H window.
       const s = Math.max(W / w, H / h) / input.cropFraction;
-      const bw = W / s;
-      const bh = H / s;
-      const x0 = (w - bw) / 2;
-      const y0 = (h - bh) / 2;
+      const subject = input.frameSubject && subjectBox(image, input.frameSubject.alphaAbove);
+      if (subject === undefined) {
+        const bw = W / s;
+        const bh = H / s;
+        const x0 = (w - bw) / 2;
+        const y0 = (h - bh) / 2;
+        return resampleInto(image, { x0, y0, x1: x0 + bw, y1: y0 + bh }, W, H, at);
+      }
+      // The window of the input's aspect in which the subject's longer side covers `coverage`, never
+      // larger than the centred one, centred on the subject and moved inside the image.
+      const perPixel = Math.min(
+        Math.max((subject.x1 - subject.x0) / W, (subject.y1 - subject.y0) / H) / input.frameSubject!.coverage,
+        1 / s,
+      );
+      const bw = W * perPixel;
+      const bh = H * perPixel;
+      const x0 = clamp((subject.x0 + subject.x1) / 2, bw / 2, w - bw / 2) - bw / 2;
+      const y0 = clamp((subject.y0 + subject.y1) / 2, bh / 2, h - bh / 2) - bh / 2;
       return resampleInto(image, { x0, y0, x1: x0 + bw, y1: y0 + bh }, W, H, at);
     }
     case 'letterbox': {
@@ -233,6 +277,17 @@ function assertInput(input: ModelInput): void {
   }
   if (!(input.cropFraction > 0 && input.cropFraction <= 1)) {
     throw new Error(`preprocess: cropFraction must be in (0, 1], got ${input.cropFraction}`);
+  }
+  const frame = input.frameSubject;
+  if (
+    frame !== undefined &&
+    (input.fit !== 'center-crop' ||
+      !(frame.coverage > 0 && frame.coverage <= 1) ||
+      !(Number.isInteger(frame.alphaAbove) && frame.alphaAbove >= 0 && frame.alphaAbove <= 254))
+  ) {
+    throw new Error(
+      `preprocess: frameSubject needs fit 'center-crop', coverage in (0, 1] and alphaAbove in 0..254, got ${JSON.stringify(frame)} with fit '${input.fit}'`,
+    );
   }
   if (input.layout !== 'NCHW' && input.layout !== 'NHWC') {
     throw new Error(`preprocess: unknown layout ${JSON.stringify(input.layout)}`);

@@ -191,10 +191,20 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
   // The id names the colour block and scales whether the choice has them or the caller added them (same
   // bytes, same id).
   const tags = variantTags(effectiveVariant(model, variant));
+  // The framing changes what the model sees, not its bytes: the id names it too.
+  const frame = input.frameSubject
+    ? [`frame${input.frameSubject.coverage}a${input.frameSubject.alphaAbove}`]
+    : [];
   const spec = parseModelSpec({
-    specVersion: 1,
+    specVersion: input.frameSubject ? 2 : 1,
     // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
-    id: [choice.id, ...tags, weights, createHash('sha256').update(bytes).digest('hex').slice(0, 8)].join('-'),
+    id: [
+      choice.id,
+      ...tags,
+      ...frame,
+      weights,
+      createHash('sha256').update(bytes).digest('hex').slice(0, 8),
+    ].join('-'),
     file: `${base}.onnx`,
     input,
     output: converted.outputs[0],

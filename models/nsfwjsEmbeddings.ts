@@ -128,7 +128,10 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     pooling: Object.fromEntries(MID_TAPS.map((tap) => [tap, { type: 'gem', p: 3 }])),
     inputSize: { height: 160, width: 160 },
     weights: 'float16',
-    input: input(160, UNIT_RANGE),
+    // Emoji and icons come with margins of every size (emoji-datasource's art fills 0.97–1.0 of the
+    // side, OpenMoji's 0.78, Fluent 3D's 0.88): an image with transparent margins is cropped so its
+    // subject fills 0.97 of the side, as the demo's art does (docs/model.md#framing-the-subject).
+    input: { ...input(160, UNIT_RANGE), frameSubject: { alphaAbove: 16, coverage: 0.97 } },
     // A 6×6×6 soft RGB histogram at weight 0.1 next to the two unit-length taps: chosen on all three
     // development sets (docs/model.md#the-colour-block); heavier weights lose harsh photo edits.
     colour: { bins: 6, weight: 0.1 },

@@ -10,12 +10,14 @@
  *    sprite sheets and terrain maps cropped the same way as distractors;
  *  - emoji/: leave-one-vendor-out splits of the demo images (generated/demo-images, npm run demo-data);
  *  - emoji-facebook/: a fourth vendor's art (npm emoji-datasource-facebook, fetched with `npm pack`, not
- *    installed) querying the whole demo, as a user's own emoji would: a vendor no other set contains.
+ *    installed) querying the whole demo, as a user's own emoji would: a vendor no other set contains;
+ *  - emoji-sources/: emoji art from outside emoji-datasource, framed differently (OpenMoji's margins,
+ *    Fluent 3D renderings; npm, fetched the same way) querying the whole demo.
  *
  * Each set has a manifest.json (bench/devSetManifest.ts) that bench/devSetQuality.ts evaluates.
  * The packages are fetched with `apt-get download` (no install) into generated/devsets/debs/; without
  * apt the photos and textures sets are skipped with a message and the emoji sets are still made (without
- * the npm registry, emoji-facebook is skipped the same way).
+ * the npm registry, emoji-facebook and emoji-sources are skipped the same way).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -63,6 +65,7 @@ const RECIPE = {
   textures: 'textures-v3',
   emoji: 'emoji-v2',
   'emoji-facebook': 'emoji-facebook-v2',
+  'emoji-sources': 'emoji-sources-v1',
 } as const;
 
 const PHOTO_LONG_SIDE = 1600;
@@ -701,39 +704,49 @@ const FACEBOOK_PACKAGE = 'emoji-datasource-facebook@16.0.0';
 const NPM_DIR = path.join(DEV_SETS_DIR, 'npm');
 
 /**
- * The package's 64 px images and emoji.json, fetched with `npm pack` (the registry is this machine's
- * only network) and extracted once; undefined (with a message saying why) when either step fails.
+ * `paths` of an npm package (`name@version`), fetched with `npm pack` (the registry is this machine's
+ * only network, and nothing is installed) and extracted once into generated/devsets/npm/; returns the
+ * extracted `package/` folder and the tarball's name, or undefined (with a message saying why).
  */
-function facebookPackage(): { imageDir: string; emojiJson: string; tgz: string } | undefined {
+function npmPackage(spec: string, paths: string[]): { dir: string; tgz: string } | undefined {
   mkdirSync(NPM_DIR, { recursive: true });
-  const tgzName = `${FACEBOOK_PACKAGE.replace('@', '-')}.tgz`;
+  // npm pack names `@scope/name@1.0.0` scope-name-1.0.0.tgz.
+  const tgzName = `${spec.replace(/^@/, '').replace('/', '-').replace('@', '-')}.tgz`;
   const tgz = path.join(NPM_DIR, tgzName);
   if (!existsSync(tgz)) {
-    log(`npm pack ${FACEBOOK_PACKAGE}`);
-    const r = run('npm', ['pack', FACEBOOK_PACKAGE, '--silent', '--pack-destination', NPM_DIR], NPM_DIR);
+    log(`npm pack ${spec}`);
+    const r = run('npm', ['pack', spec, '--silent', '--pack-destination', NPM_DIR], NPM_DIR);
     if (!r.ok || !existsSync(tgz)) {
-      log(`NPM REGISTRY UNAVAILABLE: could not fetch ${FACEBOOK_PACKAGE}: ${lastLine(r.output)}`);
+      log(`NPM REGISTRY UNAVAILABLE: could not fetch ${spec}: ${lastLine(r.output)}`);
       return undefined;
     }
   }
-  const dir = path.join(NPM_DIR, 'emoji-datasource-facebook');
+  const dir = path.join(NPM_DIR, tgzName.replace(/\.tgz$/, ''));
   const stamp = path.join(dir, '.extracted');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== tgzName) {
+  const want = `${tgzName}\n${paths.join('\n')}`;
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const x = run('tar', ['xzf', tgz, '-C', dir, 'package/emoji.json', 'package/img/facebook/64'], NPM_DIR);
+    const x = run('tar', ['xzf', tgz, '-C', dir, ...paths.map((p) => `package/${p}`)], NPM_DIR);
     if (!x.ok) {
       log(`TAR FAILED on ${tgzName}: ${lastLine(x.output)}`);
       return undefined;
     }
-    writeFileSync(stamp, tgzName);
+    writeFileSync(stamp, want);
   }
-  const pkg = path.join(dir, 'package');
-  return {
-    imageDir: path.join(pkg, 'img', 'facebook', '64'),
-    emojiJson: path.join(pkg, 'emoji.json'),
-    tgz: tgzName,
-  };
+  return { dir: path.join(dir, 'package'), tgz: tgzName };
+}
+
+/** Facebook's 64 px images and emoji.json (emoji-datasource's layout). */
+function facebookPackage(): { imageDir: string; emojiJson: string; tgz: string } | undefined {
+  const pkg = npmPackage(FACEBOOK_PACKAGE, ['emoji.json', 'img/facebook/64']);
+  return (
+    pkg && {
+      imageDir: path.join(pkg.dir, 'img', 'facebook', '64'),
+      emojiJson: path.join(pkg.dir, 'emoji.json'),
+      tgz: pkg.tgz,
+    }
+  );
 }
 
 interface EmojiRecord {
@@ -804,6 +817,122 @@ function buildEmojiFacebook(force: boolean): void {
   );
 }
 
+// ---------------------------------------------------------------- emoji-sources
+
+/**
+ * Emoji art from outside emoji-datasource, drawn and framed by other hands: OpenMoji's colour SVGs
+ * (CC-BY-SA-4.0; rendered at 72 px, the size OpenMoji exports PNGs at; the artwork sits inside a margin
+ * of about a tenth of the side) and Microsoft's Fluent 3D renderings (MIT; 256 px WebP). Used only to
+ * measure, never shipped.
+ */
+const EMOJI_SOURCES = [
+  {
+    group: 'openmoji',
+    spec: 'openmoji@17.0.0',
+    folder: 'color/svg',
+    ext: '.svg',
+    // A drawing has no pixels of its own: rendered once here, as a user would save it.
+    write: (from: string, to: string) =>
+      sharp(from, { density: 72 })
+        .resize(72, 72)
+        .png()
+        .toFile(`${to}.png`)
+        .then(() => `${to}.png`),
+  },
+  {
+    group: 'fluent-3d',
+    spec: '@lobehub/fluent-emoji-3d@1.1.0',
+    folder: 'assets',
+    ext: '.webp',
+    write: (from: string, to: string) => {
+      linkOrCopy(from, `${to}.webp`);
+      return Promise.resolve(`${to}.webp`);
+    },
+  },
+] as const;
+
+/** A code point sequence compared without variation selectors (FE0F), upper case: `1f3f3-fe0f` → `1F3F3`. */
+export function bareCode(code: string): string {
+  return code
+    .toUpperCase()
+    .split('-')
+    .filter((p) => p !== 'FE0F')
+    .join('-');
+}
+
+async function buildEmojiSources(force: boolean): Promise<void> {
+  if (!existsSync(DEMO_IMAGES)) {
+    log(`emoji-sources: SKIPPED, ${DEMO_IMAGES} is missing: run npm run demo-data first`);
+    return;
+  }
+  const packages = EMOJI_SOURCES.map((src) => ({ src, pkg: npmPackage(src.spec, [src.folder]) }));
+  const missing = packages.filter((p) => p.pkg === undefined);
+  if (missing.length > 0) {
+    log(`emoji-sources: SKIPPED (${missing.map((p) => p.src.spec).join(', ')} could not be fetched)`);
+    return;
+  }
+  const demo = demoEmoji();
+  const inputs = sha256(
+    [
+      ...packages.map((p) => p.pkg!.tgz),
+      ...demo.map((i) => `${i.album}/${i.name}:${statSync(i.file).size}`),
+    ].join('\n'),
+  );
+  const root = freshSetDir('emoji-sources', inputs, force);
+  if (root === undefined) return;
+  const labels: Record<string, string> = {};
+  const demoCode = new Map<string, string>();
+  for (const im of demo) {
+    linkOrCopy(im.file, path.join(root, 'gallery', im.album, im.name));
+    labels[`${im.album}/${im.name}`] = im.unified;
+    demoCode.set(bareCode(im.unified), im.unified);
+  }
+  const queries: DevSetQuery[] = [];
+  const limit = pLimit(4);
+  for (const { src, pkg } of packages) {
+    const dir = path.join(pkg!.dir, src.folder);
+    const names = readdirSync(dir)
+      .filter((n) => n.endsWith(src.ext))
+      .sort(byName);
+    // One query per emoji and source: a source may name one emoji with and without FE0F.
+    const seen = new Set<string>();
+    const held = names.flatMap((n) => {
+      const code = demoCode.get(bareCode(n.slice(0, -src.ext.length)));
+      if (code === undefined || seen.has(code)) return [];
+      seen.add(code);
+      return [{ n, code }];
+    });
+    mkdirSync(path.join(root, 'queries'), { recursive: true });
+    const files = await Promise.all(
+      held.map(({ n, code }) =>
+        limit(() => src.write(path.join(dir, n), path.join(root, 'queries', `${src.group}_${code}`))),
+      ),
+    );
+    held.forEach(({ code }, i) =>
+      queries.push({
+        file: path.relative(DEV_SETS_DIR, files[i]),
+        label: code,
+        group: src.group,
+        facet: skinToneFacet(code),
+      }),
+    );
+    log(`emoji-sources: ${src.group}: ${held.length} of ${names.length} images hold an emoji the demo holds`);
+  }
+  writeManifestAndStamp(
+    {
+      version: DEV_SET_MANIFEST_VERSION,
+      set: 'emoji-sources',
+      description:
+        `Emoji art from outside emoji-datasource (npm ${EMOJI_SOURCES.map((s) => s.spec).join(', ')}; ` +
+        'OpenMoji rendered at 72 px, its artwork inside a margin; Fluent 3D as 256 px WebP): each image whose ' +
+        `code (variation selectors aside) the demo holds queries all ${demo.length} demo images; a match is ` +
+        'the same code (skin tones distinct).',
+      splits: [{ name: 'emoji-sources', gallery: 'emoji-sources/gallery', labels, queries }],
+    },
+    inputs,
+  );
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(argv: string[]): Promise<void> {
@@ -817,6 +946,7 @@ async function main(argv: string[]): Promise<void> {
     const t = performance.now();
     if (set === 'emoji') buildEmoji(force);
     else if (set === 'emoji-facebook') buildEmojiFacebook(force);
+    else if (set === 'emoji-sources') await buildEmojiSources(force);
     else if (set === 'photos') await buildPhotos(force);
     else if (set === 'photos-unseen') await buildPhotosUnseen(force);
     else await buildTextures(force);
