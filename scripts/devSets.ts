@@ -852,7 +852,7 @@ const EMOJI_SOURCES = [
 ] as const;
 
 /** A code point sequence compared without variation selectors (FE0F), upper case: `1f3f3-fe0f` → `1F3F3`. */
-export function bareCode(code: string): string {
+function bareCode(code: string): string {
   return code
     .toUpperCase()
     .split('-')
