@@ -12,6 +12,7 @@ import {
   type DevSetName,
   type DevSetQuery,
 } from './devSetManifest';
+import { DEMO_LABEL_PATTERN } from '../scripts/demoLabelPattern';
 import { evaluatePipeline, type DevSetReport, type EvaluateOptions, type Pipeline } from './devSetQuality';
 
 /*
@@ -36,6 +37,12 @@ export interface DevSetBenchResult {
    * before it was measured.
    */
   previous?: DevSetReport | { error: string };
+  /**
+   * The shipped pipeline again on the emoji sets, whose gallery names carry each emoji's code, with
+   * `labelPattern` set as the demo build sets it: what a collection that names its images gains. Absent
+   * in results written before it was measured.
+   */
+  labelled?: DevSetReport | { error: string };
   /** Sets not measured and why. */
   unavailable: Record<string, string>;
 }
@@ -44,6 +51,8 @@ export interface DevSetBenchResult {
 const PREVIOUS_MODEL = 'mobilenet_v2';
 const PREVIOUS_SETTINGS = { views: 0 } as const;
 const TINY_EMOJI_PER_VENDOR = 40;
+/** The sets whose galleries are demo images under their demo names (`<vendor>_<code>.png`). */
+const NAMED_EMOJI_SETS: readonly DevSetName[] = ['emoji', 'emoji-facebook', 'emoji-sources'];
 
 /** The model's file name without .json: short, stable, and what generated/models calls it. */
 const modelName = (m: EnsuredModel) => path.basename(m.specPath, '.json');
@@ -57,7 +66,7 @@ async function evaluateBoth(
   sets: readonly DevSetName[],
   opts: EvaluateOptions & { settings?: Pipeline['settings'] },
   log: (m: string) => void,
-): Promise<Pick<DevSetBenchResult, 'report' | 'previous'>> {
+): Promise<Pick<DevSetBenchResult, 'report' | 'previous' | 'labelled'>> {
   const { settings, ...evaluate } = opts;
   const shippedModel = await ensureDefaultModel({ quiet: true });
   const shipped: Pipeline = {
@@ -67,6 +76,7 @@ async function evaluateBoth(
   };
   log(`pipeline ${shipped.label}: ${shippedModel.spec.id}`);
   const report = await evaluatePipeline(shipped, sets, { ...evaluate, log });
+  const labelled = await evaluateLabelled(shipped, sets, evaluate, log);
   try {
     const previousModel = await ensureNsfwjsModel(PREVIOUS_MODEL, { quiet: true });
     const previous: Pipeline = {
@@ -81,11 +91,35 @@ async function evaluateBoth(
       baselines: { float: previousModel.spec.id !== shippedModel.spec.id, histogram: false },
       log,
     });
-    return { report, previous: prev };
+    return { report, previous: prev, labelled };
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`previous pipeline FAILED: ${message}`);
-    return { report, previous: { error: message } };
+    return { report, previous: { error: message }, labelled };
+  }
+}
+
+/** The shipped pipeline with labels from the demo's names, on the emoji sets among `sets`; a failure is recorded. */
+async function evaluateLabelled(
+  shipped: Pipeline,
+  sets: readonly DevSetName[],
+  evaluate: EvaluateOptions,
+  log: (m: string) => void,
+): Promise<DevSetReport | { error: string } | undefined> {
+  const named = sets.filter((s) => NAMED_EMOJI_SETS.includes(s));
+  if (named.length === 0) return undefined;
+  const labelled: Pipeline = {
+    label: `${shipped.label} + labels from names`,
+    modelSpecPath: shipped.modelSpecPath,
+    settings: { ...shipped.settings, labelPattern: DEMO_LABEL_PATTERN },
+  };
+  log(`pipeline ${labelled.label}`);
+  try {
+    return await evaluatePipeline(labelled, named, { ...evaluate, baselines: false, log });
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log(`labelled pipeline FAILED: ${message}`);
+    return { error: message };
   }
 }
 

@@ -11,6 +11,7 @@ import {
   unifiedByImage,
 } from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
+import { DEMO_LABEL_PATTERN } from '../scripts/demoLabelPattern';
 import { devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
 import { parseDevSetManifest, type DevSetManifest } from './devSetManifest';
 import { sampleQueries, scoreQueries, topK, type RankedQuery } from './devSetMetrics';
@@ -305,10 +306,23 @@ describe("the bench's dev-set part, quick mode", () => {
         }
       }
       expect(previous.sets[0].build!.views).toBe(0);
+      expect(shipped.sets[0].build!.labelled).toBeUndefined();
+
+      // The shipped pipeline again with the demo's label pattern: the tiny set's gallery names are demo
+      // names, so each split's 40 codes are labels its two vendors share.
+      if (r.labelled === undefined || 'error' in r.labelled)
+        throw new Error(`labelled pipeline: ${JSON.stringify(r.labelled)}`);
+      expect(r.labelled.pipeline.label).toBe(`${shipped.pipeline.label} + labels from names`);
+      expect(r.labelled.pipeline.settings.labelPattern).toBe(DEMO_LABEL_PATTERN);
+      expect(r.labelled.sets.map((s) => s.set)).toEqual(['emoji']);
+      expect(r.labelled.sets[0].build!.labelled).toBe(3 * 80);
+      expect(r.labelled.sets[0].methods.map((m) => m.kind)).toEqual(['pipeline']);
 
       const md = devSetSection(r).join('\n');
-      expect(md).toContain(`| ${previous.pipeline.label} | ${shipped.pipeline.label} |`);
-      expect(md).toMatch(/\| emoji \| \*\*recall@10 mean\*\* \| \d\.\d{3} \| \d\.\d{3} \|/);
+      expect(md).toContain(
+        `| ${previous.pipeline.label} | ${shipped.pipeline.label} | ${r.labelled.pipeline.label} |`,
+      );
+      expect(md).toMatch(/\| emoji \| \*\*recall@10 mean\*\* \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/);
       expect(md).toMatch(/hit@1 twitter held out/);
       const tableCells = md.split('\n').filter((l) => l.startsWith('| emoji') || l.startsWith('|  |'));
       expect(tableCells.length).toBeGreaterThan(8);
@@ -317,6 +331,7 @@ describe("the bench's dev-set part, quick mode", () => {
       // A results.json from before the previous pipeline was measured still renders: "–" and why.
       const old = structuredClone(r) as DevSetBenchResult;
       delete old.previous;
+      delete old.labelled;
       for (const s of old.report.sets) {
         delete s.build;
         for (const m of s.methods) delete m.kind;

@@ -117,6 +117,8 @@ interface BuildWork {
   cached: number;
   /** Edited copies the transform learned from (0: a plain whitened PCA). */
   views: number;
+  /** Images whose label (settings.labelPattern) another image shares; absent without a pattern. */
+  labelled?: number;
   /** buildIndex's own timings: decode + featurize (views included), and fitting + writing the index. */
   processMs: number;
   assembleMs: number;
@@ -310,6 +312,7 @@ async function runSplit(
       cached: report.counts.cached,
       // Absent in a builder older than learning from views.
       views: report.counts.views ?? 0,
+      ...(report.counts.labelled !== undefined ? { labelled: report.counts.labelled } : {}),
       processMs: report.timings.processMs,
       assembleMs: report.timings.assembleMs,
     },
@@ -484,6 +487,9 @@ export async function evaluatePipeline(
           featurized: sum((a) => a.build.featurized),
           cached: sum((a) => a.build.cached),
           views: sum((a) => a.build.views),
+          ...(answers.some((a) => a.build.labelled !== undefined)
+            ? { labelled: sum((a) => a.build.labelled ?? 0) }
+            : {}),
           processMs: sum((a) => a.build.processMs),
           assembleMs: sum((a) => a.build.assembleMs),
         },

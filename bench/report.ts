@@ -450,11 +450,13 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       : 'error' in d.previous
         ? `not measured: ${d.previous.error.split('\n')[0]}`
         : '';
+  // Results written before the labelled pipeline was measured have no `labelled`.
+  const labelled = d.labelled !== undefined && !('error' in d.labelled) ? d.labelled : undefined;
   const setOf = (rep: DevSetReport | undefined, set: string) => rep?.sets.find((s) => s.set === set);
   const method = (s: SetResult | undefined, kind: MethodKind) =>
     s?.methods.find((m, i) => methodKind(m, i) === kind);
 
-  // Columns: previous | shipped | float scan per model (shipped first) | colour histogram.
+  // Columns: previous | shipped | shipped with labels | float scan per model (shipped first) | colour histogram.
   interface Column {
     head: string;
     pick: (set: string) => MethodResult | undefined;
@@ -466,6 +468,9 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       pick: (set) => method(setOf(previous, set), 'pipeline'),
     },
     { head: shipped.pipeline.label, pick: (set) => method(setOf(shipped, set), 'pipeline') },
+    ...(labelled
+      ? [{ head: labelled.pipeline.label, pick: (set: string) => method(setOf(labelled, set), 'pipeline') }]
+      : []),
     { head: `float scan, ${shippedName}`, pick: (set) => method(setOf(shipped, set), 'float') },
   ];
   if (previous && previous.sets.some((s) => method(s, 'float')))
@@ -495,12 +500,20 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       "`npx tsx bench/devSetQuality.ts --model <spec.json> --settings '{…}'` evaluates any other model or builder " +
       'setting the same way (`--subset N` for a quick look).',
     '',
-    `Measured ${shipped.createdAt.slice(0, 10)} in ${f((shipped.totalMs + (previous?.totalMs ?? 0)) / 1000, 0)} s.`,
+    `Measured ${shipped.createdAt.slice(0, 10)} in ${f((shipped.totalMs + (previous?.totalMs ?? 0) + (labelled?.totalMs ?? 0)) / 1000, 0)} s.`,
     '',
     describe('**shipped**', shipped.pipeline),
     previous
       ? describe('**previous**', previous.pipeline)
       : `- **previous** (the former default, mobilenet_v2 with \`views: 0\`): ${previousWhy}.`,
+    ...(labelled
+      ? [
+          describe('**shipped + labels from names**', labelled.pipeline) +
+            ' The emoji galleries are demo images under their demo names, which carry each emoji’s code: the transform ' +
+            'also learns from the images that share one (`--label-pattern`, as the demo build does). The queries’ art is ' +
+            'never among them (another vendor, or a source outside the demo).',
+        ]
+      : []),
     '',
   );
   if (d.data === 'tiny')

@@ -7,6 +7,7 @@ import { contentHash } from './contentAddress';
 import { MANIFEST_FILE, MEDIA_FOLDERS } from '../storage/dataDirNames';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
+import { compileLabelPattern } from './imageLabels';
 import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
 
@@ -45,9 +46,12 @@ export async function fingerprintBuild(i: {
     views,
     whitenEpsilon,
     invarianceRegulariser,
+    labelPattern,
     blendNeighbours,
     blendAlpha,
   } = i.settings;
+  // A bad pattern fails here, before any image is read, not after featurizing at the fit.
+  if (labelPattern !== undefined) compileLabelPattern(labelPattern);
   const modelSha256 = contentHash(modelBytes);
   const fingerprint = buildFingerprint({
     source: i.source,
@@ -64,8 +68,9 @@ export async function fingerprintBuild(i: {
       views,
       whitenEpsilon,
       invarianceRegulariser,
-      // Only when on, so that fingerprints of builds without it stay as they were.
+      // Only when on, so that fingerprints of builds without them stay as they were.
       ...(blendNeighbours ? { blendNeighbours, blendAlpha } : {}),
+      ...(labelPattern !== undefined ? { labelPattern } : {}),
     },
   });
   return { fingerprint, modelBytes, modelSha256 };

@@ -101,6 +101,28 @@ describe('buildIndex', () => {
     expect((await verifyDataDir(out)).manifest.index.sha256).not.toBe(learned.manifest.index.sha256);
   });
 
+  it('learns from the labels its names give (labelPattern); a bad pattern fails before any image is read', async () => {
+    const { src, out, cache } = await workspace('labels');
+    const plain = await build(src, out, cache);
+    expect(plain.report.counts.labelled).toBeUndefined();
+    const plainIndex = (await verifyDataDir(out)).manifest.index.sha256;
+
+    // grinning ×3, dog ×2 and pizza ×2 share a label; joy, cat, fox, banana and hamburger have their own.
+    const labelled = await build(src, out, cache, { labelPattern: '_([a-z]+)\\.png$' });
+    expect(labelled.upToDate).toBe(false);
+    expect(labelled.report.counts).toMatchObject({ featurized: 0, labelled: 7, labels: 3 });
+    expect(labelled.report.transform).toMatchObject({ reused: false });
+    const labelledIndex = (await verifyDataDir(out)).manifest.index.sha256;
+    expect(labelledIndex).not.toBe(plainIndex);
+    expect((await build(src, out, cache, { labelPattern: '_([a-z]+)\\.png$' })).upToDate).toBe(true);
+
+    const before = await readFile(join(out, 'manifest.json'));
+    await expect(build(src, out, cache, { labelPattern: '_([a-z' })).rejects.toThrow(
+      /--label-pattern "_\(\[a-z" is not a regular expression/,
+    );
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(before);
+  });
+
   it('says an unchanged source is up to date, and rebuilds when a file or option changes', async () => {
     const { src, out, cache } = await workspace('unchanged');
     const first = await build(src, out, cache);

@@ -3,6 +3,8 @@ import { relative } from 'node:path';
 import { buildIndex, defaultCacheDir } from './buildIndex';
 import type { BuildReport } from './buildReport';
 import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
+import { MIN_SHARED_LABELS } from './fitTransform';
+import { compileLabelPattern } from './imageLabels';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';
@@ -16,6 +18,7 @@ interface CliOptions {
   bits?: number;
   dims?: number;
   views?: number;
+  labelPattern?: string;
   blendNeighbours?: number;
   layout: IndexLayout;
   endpoint?: string;
@@ -34,6 +37,15 @@ interface CliOptions {
 
 const MAX_SKIPPED_SHOWN = 20;
 
+function labelPattern(value: string): string {
+  try {
+    compileLabelPattern(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--label-pattern /, ''));
+  }
+  return value;
+}
+
 function summary(report: BuildReport, dataDir: string): string[] {
   const { counts, timings } = report;
   const lines = [
@@ -43,6 +55,12 @@ function summary(report: BuildReport, dataDir: string): string[] {
       `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
   ];
   if (report.transform) lines.push(`  transform ${report.transform.reason}`);
+  if (counts.labelled !== undefined)
+    lines.push(
+      (counts.labels ?? 0) >= MIN_SHARED_LABELS
+        ? `  labels: ${counts.labelled} images share ${counts.labels} labels (--label-pattern); the transform learned from them`
+        : `  labels: ${counts.labels ? 'one label is' : 'no label is'} shared by two or more images: --label-pattern taught the transform nothing`,
+    );
   if (report.duplicates) {
     const d = report.duplicates;
     lines.push(
@@ -103,6 +121,11 @@ async function main(argv: string[]): Promise<void> {
       '--views <n>',
       'edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA)',
       intInRange(0, 64),
+    )
+    .option(
+      '--label-pattern <regex>',
+      "images whose keys (album/path) give the same label — the regex's first group, or its match — show the same thing: the index learns that what differs between them must not matter",
+      labelPattern,
     )
     .option(
       '--blend-neighbours <n>',
@@ -182,6 +205,7 @@ async function main(argv: string[]): Promise<void> {
       bits: opts.bits,
       dims: opts.dims,
       views: opts.views,
+      labelPattern: opts.labelPattern,
       blendNeighbours: opts.blendNeighbours,
       layout: opts.layout,
       maxPixels: opts.maxPixels,
@@ -214,6 +238,7 @@ async function main(argv: string[]): Promise<void> {
     bits: opts.bits,
     dims: opts.dims,
     views: opts.views,
+    labelPattern: opts.labelPattern,
     blendNeighbours: opts.blendNeighbours,
     layout: opts.layout,
     cacheDir: opts.cache,

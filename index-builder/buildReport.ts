@@ -44,6 +44,10 @@ export interface BuildReport {
     filesDeleted: number;
     /** Edited copies the transform learned from (0: a plain whitened PCA). */
     views: number;
+    /** Images whose label (--label-pattern) another image shares; absent without a pattern. */
+    labelled?: number;
+    /** The labels those images share; absent without a pattern. */
+    labels?: number;
   };
   skipped: SkippedFile[];
   timings: {
@@ -137,6 +141,9 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       originalsWritten: o.originalsWritten,
       filesDeleted: published.filesDeleted,
       views: published.views,
+      ...(published.labelled !== undefined
+        ? { labelled: published.labelled.images, labels: published.labelled.labels }
+        : {}),
     },
     skipped: [...o.skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     timings: {

@@ -238,6 +238,58 @@ describe('fitTransform with views (learned whitening)', () => {
   });
 });
 
+describe('fitTransform with labels', () => {
+  // 60 subjects, each drawn by two "vendors" in the collection and by a third in the queries: a
+  // drawing moves its subject a lot along two style axes, which also carry much of the collection's
+  // variance. Nothing but the labels says which drawings are one subject.
+  const dim = 16;
+  const subjects = 60;
+  const { embeddings: centres } = syntheticEmbeddings({
+    count: subjects,
+    dim,
+    clusters: subjects,
+    spread: 0,
+    seed: 4,
+  });
+  const next = (() => {
+    let x = 777;
+    return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  })();
+  const drawn = (e: Float32Array) =>
+    Float32Array.from(e, (v, j) => v + (j === 0 || j === 1 ? 0.8 * next() : 0.01 * next()));
+  const gallery = centres.flatMap((c) => [drawn(c), drawn(c)]);
+  const labels = gallery.map((_, i) => `subject-${Math.floor(i / 2)}`);
+  const queries = centres.map(drawn);
+  const hitAt1BySubject = (t: VectorTransform) => {
+    const rows = gallery.map((e) => compactVector(t, e));
+    let hits = 0;
+    queries.forEach((q, s) => {
+      const v = compactVector(t, q);
+      const scores = rows.map((g) => g.reduce((a, x, j) => a + x * v[j], 0));
+      if (Math.floor(scores.indexOf(Math.max(...scores)) / 2) === s) hits++;
+    });
+    return hits / queries.length;
+  };
+
+  it('learns from the labels what must not matter, and finds a new drawing of a subject', async () => {
+    const plain = hitAt1BySubject(await fitTransform(gallery, { dims: 8 }));
+    const learned = hitAt1BySubject(await fitTransform(gallery, { dims: 8, labels }));
+    expect(learned).toBeGreaterThan(plain + 0.2);
+    expect(learned).toBeGreaterThan(0.9);
+  });
+
+  it('is the fit without labels when no two rows share one or one label has them all, and rejects a label list of another length', async () => {
+    const unlabelled = await fitTransform(gallery, { dims: 8 });
+    const unmatched = gallery.map((_, i) => (i % 3 === 0 ? `only-${i}` : undefined));
+    expect(await fitTransform(gallery, { dims: 8, labels: unmatched })).toEqual(unlabelled);
+    const oneLabel = gallery.map((_, i) => (i % 2 === 0 ? 'png' : undefined));
+    expect(await fitTransform(gallery, { dims: 8, labels: oneLabel })).toEqual(unlabelled);
+    await expect(fitTransform(gallery, { dims: 8, labels: labels.slice(1) })).rejects.toThrow(
+      /119 labels for 120 embeddings/,
+    );
+  });
+});
+
 describe('fitTransform with a colour block', () => {
   // 150 pairs of images that differ only in their colour block (inputs 128–159), like one emoji in two
   // skin tones; the edited views move the colour block a lot (like brightness edits), so the learned

@@ -28,6 +28,12 @@ interface FitTransformOptions {
    */
   invarianceRegulariser?: number;
   /**
+   * A label per embedding (undefined = none), from names the collection gives its images
+   * (imageLabels.ts): rows with the same label show the same thing, so what varies between them —
+   * another vendor's drawing of one emoji, another photo of one product — is damped like an edit.
+   */
+  labels?: readonly (string | undefined)[];
+  /**
    * Where the model's colour block sits in the embedding (ModelSpec output.colourBlock): the last
    * COLOUR_DIMS output dims of a learned fit then come from it alone (withColourDims).
    */
@@ -39,7 +45,7 @@ type ColourBlock = { offset: number; dim: number };
 /** What a build adds to the dims when fitting: regularisers and views (publishBuild's transformInputs). */
 export type TransformInputs = Pick<
   FitTransformOptions,
-  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'colourBlock'
+  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'colourBlock'
 >;
 
 /** The embedding of an edited copy of row `row`. */
@@ -52,6 +58,18 @@ export interface AugmentedView {
 export const MIN_VIEWS = 16;
 /** Chosen on the development sets: stronger (smaller) values trade texture precision for edit robustness. */
 const DEFAULT_INVARIANCE_REGULARISER = 2;
+/**
+ * How much more the variation between rows of one label (per row, about the label's mean) is damped
+ * than an edited copy's: the labels say outright what must not matter, the edits only guess. Added to
+ * the views' scatter, so directions the labels do not span keep the unlabelled trade (ρ). Chosen on the
+ * emoji development sets: 4 gains less, 64 about the same (docs/model.md).
+ */
+const LABEL_WEIGHT = 16;
+/**
+ * Fewer labels than this (shared by two or more sampled rows) teach nothing: one label over the
+ * labelled images says only that they are alike, and damping all their variation damps the collection.
+ */
+export const MIN_SHARED_LABELS = 2;
 /**
  * Learned whitening works in the collection's leading PCA components: one per this many sampled rows,
  * at least MIN_INNER_DIMS and at most MAX_INNER_DIMS. Large collections keep directions that tell
@@ -213,7 +231,7 @@ export async function fitTransform(
     maxFitRows = DEFAULT_MAX_FIT_ROWS,
     seed = 1,
     views = [],
-    invarianceRegulariser = DEFAULT_INVARIANCE_REGULARISER,
+    labels,
     colourBlock,
   } = options;
   if (!Number.isInteger(requested) || requested < 1)
@@ -222,8 +240,10 @@ export async function fitTransform(
     throw new RangeError('fitTransform: whitenEpsilon must be ≥ 0');
   if (!Number.isInteger(maxFitRows) || maxFitRows < 2)
     throw new RangeError('fitTransform: maxFitRows must be ≥ 2');
-  if (!(invarianceRegulariser > 0) || !Number.isFinite(invarianceRegulariser))
-    throw new RangeError('fitTransform: invarianceRegulariser must be > 0');
+  if (labels !== undefined && labels.length !== embeddings.length)
+    throw new RangeError(
+      `fitTransform: ${labels.length} labels for ${embeddings.length} embeddings (one each, undefined for none)`,
+    );
   views.forEach((v, i) => {
     if (!Number.isInteger(v.row) || v.row < 0 || v.row >= embeddings.length)
       throw new RangeError(`fitTransform: view ${i} names row ${v.row}, not one of the embeddings`);
@@ -242,10 +262,14 @@ export async function fitTransform(
     throw new RangeError(
       `fitTransform: colour block [${colourBlock.offset}, +${colourBlock.dim}) is not inside the ${inputDim} inputs`,
     );
-  const learn = views.length >= MIN_VIEWS;
-
   const rows = sampleRows(embeddings.length, maxFitRows, seed);
   const n = rows.length;
+  const shared = labels ? labelGroups(rows, labels) : [];
+  const groups = shared.length >= MIN_SHARED_LABELS ? shared : [];
+  const learn = views.length >= MIN_VIEWS || groups.length > 0;
+  const invarianceRegulariser = options.invarianceRegulariser ?? DEFAULT_INVARIANCE_REGULARISER;
+  if (!(invarianceRegulariser > 0) || !Number.isFinite(invarianceRegulariser))
+    throw new RangeError('fitTransform: invarianceRegulariser must be > 0');
   const whitenEpsilon = requestedEpsilon ?? whitenEpsilonFor(n, learn);
 
   const mean = new Float64Array(inputDim);
@@ -312,7 +336,8 @@ export async function fitTransform(
       dims,
       centred,
       embeddings,
-      views,
+      views.length >= MIN_VIEWS ? views : [],
+      groups,
       outputDims,
       invarianceRegulariser,
     );
@@ -406,10 +431,27 @@ function asDense(rows: Float32Array, count: number): Dense {
 }
 
 /**
- * Learned whitening (Radenović et al. 2016, without labels): in the whitened PCA space `basis`, the
- * within-image scatter S_w of edited copies against their originals is regularised by ρ × the mean
- * collection variance, and the output is the top eigenvectors of S⁻½ C S⁻½ (C the collection's
- * scatter) applied after S⁻½. Without views S ∝ I and this is the whitened PCA itself.
+ * The sampled rows (positions in `rows`) that share their label with at least one other sampled row,
+ * grouped by label.
+ */
+function labelGroups(rows: readonly number[], labels: readonly (string | undefined)[]): number[][] {
+  const byLabel = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const label = labels[r];
+    if (label === undefined) return;
+    const group = byLabel.get(label);
+    if (group) group.push(i);
+    else byLabel.set(label, [i]);
+  });
+  return [...byLabel.values()].filter((g) => g.length >= 2);
+}
+
+/**
+ * Learned whitening (Radenović et al. 2016): in the whitened PCA space `basis`, the within scatter
+ * S_w — of edited copies against their originals, and of labelled rows about their label's mean — is
+ * regularised by ρ × the mean collection variance, and the output is the top eigenvectors of
+ * S⁻½ C S⁻½ (C the collection's scatter) applied after S⁻½. Without either S ∝ I and this is the
+ * whitened PCA itself.
  */
 async function learnedWhitening(
   basis: Float32Array,
@@ -417,18 +459,24 @@ async function learnedWhitening(
   centred: Dense,
   embeddings: Float32Array[],
   views: AugmentedView[],
+  groups: number[][],
   outDims: number,
   rho: number,
 ): Promise<Float32Array> {
   const inputDim = basis.length / inner;
   const b = asDense(basis, inner);
-  const diffs = dense(new Float64Array(views.length * inputDim), views.length, inputDim);
-  views.forEach((v, i) => {
-    const original = embeddings[v.row];
-    for (let j = 0; j < inputDim; j++) diffs.data[i * inputDim + j] = v.embedding[j] - original[j];
-  });
-  const within = await covarianceOf(await product(diffs, b, { transB: true }));
-  const collection = await covarianceOf(await product(centred, b, { transB: true }));
+  const projected = await product(centred, b, { transB: true });
+  const collection = await covarianceOf(projected);
+  let within = Matrix.zeros(inner, inner);
+  if (views.length > 0) {
+    const diffs = dense(new Float64Array(views.length * inputDim), views.length, inputDim);
+    views.forEach((v, i) => {
+      const original = embeddings[v.row];
+      for (let j = 0; j < inputDim; j++) diffs.data[i * inputDim + j] = v.embedding[j] - original[j];
+    });
+    within = await covarianceOf(await product(diffs, b, { transB: true }));
+  }
+  if (groups.length > 0) within = within.add((await labelScatter(projected, groups)).mul(LABEL_WEIGHT));
   let meanVariance = 0;
   for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;
   const regularised = within.add(Matrix.eye(inner, inner).mul(rho * Math.max(meanVariance, 1e-12)));
@@ -444,6 +492,23 @@ async function learnedWhitening(
   const mix = top.vectors.transpose().mmul(sInvHalf); // outDims × inner
   const out = await product(dense(Float64Array.from(mix.to1DArray()), mix.rows, inner), b);
   return Float32Array.from(out.data);
+}
+
+/** The scatter of projected rows about their group's mean, per degree of freedom (Σ (size − 1)). */
+async function labelScatter(projected: Dense, groups: number[][]): Promise<Matrix> {
+  const d = projected.cols;
+  const count = groups.reduce((a, g) => a + g.length, 0);
+  const diffs = dense(new Float64Array(count * d), count, d);
+  let at = 0;
+  for (const g of groups) {
+    const mean = new Float64Array(d);
+    for (const i of g) for (let j = 0; j < d; j++) mean[j] += projected.data[i * d + j] / g.length;
+    for (const i of g) {
+      for (let j = 0; j < d; j++) diffs.data[at * d + j] = projected.data[i * d + j] - mean[j];
+      at++;
+    }
+  }
+  return (await covarianceOf(diffs)).mul(count / (count - groups.length));
 }
 
 /** (1/n)·XᵀX of centred rows (n × dim): the fit's largest product. */

@@ -48,6 +48,11 @@ export interface PublishedBuild {
   filesDeleted: number;
   /** Edited copies the transform learned from; 0 when there were too few (fitTransform's MIN_VIEWS). */
   views: number;
+  /**
+   * The labels (--label-pattern) two or more images share and how many images carry them: what the
+   * transform learned from besides views; absent without a pattern.
+   */
+  labelled?: { images: number; labels: number };
   /** The near-duplicate groups (buildDuplicates.ts); their time is part of assembleMs. */
   duplicates: DuplicatesReport;
   assembleMs: number;

@@ -11,6 +11,7 @@ import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedF
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildResidentCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
+import { sharedLabels } from './imageLabels';
 
 /**
  * The resident layout: index v1, the sharded catalog (with a positions file: index v1 orders rows by
@@ -114,6 +115,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
+    labelled: sharedLabels(transform.labels),
     duplicates: duplicates.report,
     assembleMs,
     assembleParts: {

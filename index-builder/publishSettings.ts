@@ -2,6 +2,7 @@ import type { ModelOutput } from '../core/modelSpec';
 import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
 import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { TransformInputs } from './fitTransform';
+import { imageLabels } from './imageLabels';
 import type { ProcessedImage } from './imagePipeline';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 
@@ -19,6 +20,8 @@ export interface PublishSettings {
   /** The transform's regularisers (fitTransform.ts). */
   whitenEpsilon?: number;
   invarianceRegulariser?: number;
+  /** Names images with one label (imageLabels.ts): the transform learns they show the same thing. */
+  labelPattern?: string;
   /**
    * Database-side augmentation (neighbourBlend.ts): each stored row becomes a similarity-weighted mean
    * of itself and this many nearest neighbours; 0 or absent = off. Queries by image are not blended.
@@ -39,6 +42,7 @@ export function publishSettings(o: PublishSettings): PublishSettings {
     views: o.views,
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
+    labelPattern: o.labelPattern,
     blendNeighbours: o.blendNeighbours,
     blendAlpha: o.blendAlpha,
   };
@@ -56,8 +60,8 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
 }
 
 /**
- * The fitTransform options of a build: its regularisers, the views its images carry, and where the
- * model's colour block sits in their embeddings (ModelSpec output.colourBlock).
+ * The fitTransform options of a build: its regularisers, the views its images carry, the labels its
+ * names give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
  */
 export function transformInputs(
   o: PublishSettings,
@@ -69,6 +73,13 @@ export function transformInputs(
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
     views,
+    labels:
+      o.labelPattern === undefined
+        ? undefined
+        : imageLabels(
+            images.map((u) => u.entry.key),
+            o.labelPattern,
+          ),
     colourBlock,
   };
 }

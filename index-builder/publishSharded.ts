@@ -8,6 +8,7 @@ import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedF
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildShardedCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
+import { sharedLabels } from './imageLabels';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -104,6 +105,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
     filesDeleted,
     views: viewsLearnedFrom(images),
+    labelled: sharedLabels(inputs.labels),
     duplicates: duplicates.report,
     pairState: duplicates.pairState,
     assembleMs,

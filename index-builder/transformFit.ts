@@ -80,6 +80,8 @@ export function fitKeyFor(
     views: s.views ?? 'auto',
     whitenEpsilon: s.whitenEpsilon,
     invarianceRegulariser: s.invarianceRegulariser,
+    // Only when set, so that the keys of builds without labels stay as they were.
+    ...(s.labelPattern !== undefined ? { labelPattern: s.labelPattern } : {}),
   });
 }
 

@@ -10,6 +10,7 @@ import { META_FILE_NAME } from '../index-builder/imageSource';
 import { loadModel } from '../index-builder/loadModel';
 import { createProgressReporter } from '../index-builder/progressReporter';
 import { addDataDirOption } from '../storage/cliOptions';
+import { DEMO_LABEL_PATTERN } from './demoLabelPattern';
 
 /*
  * The demo collection: the 64 px PNGs that the emoji-datasource packages ship for three vendors, one
@@ -143,6 +144,7 @@ async function main(argv: string[]): Promise<void> {
     source: new FolderSource(opts.images),
     outDir: dataDir,
     model: await loadModel(),
+    labelPattern: DEMO_LABEL_PATTERN,
     force: opts.force,
     progress: createProgressReporter('featurizing'),
   });

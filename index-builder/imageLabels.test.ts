@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { compileLabelPattern, imageLabels } from './imageLabels';
+
+describe('imageLabels', () => {
+  it("gives each key the pattern's first group, or its whole match, and none where it does not match", () => {
+    const keys = [
+      'Smileys/apple_1F600.png',
+      'Smileys/google_1F600.png',
+      'People/twitter_1F44B-1F3FB.png',
+      'notes.png',
+    ];
+    expect(imageLabels(keys, '_([0-9A-F-]+)\\.png$')).toEqual(['1F600', '1F600', '1F44B-1F3FB', undefined]);
+    expect(imageLabels(['shoes/SKU12_front.jpg', 'shoes/SKU12_side.jpg'], 'SKU\\d+')).toEqual([
+      'SKU12',
+      'SKU12',
+    ]);
+    // An optional group that took no part in the match gives no label.
+    expect(imageLabels(['a/x.png'], 'x(\\d+)?\\.png')).toEqual([undefined]);
+  });
+
+  it('refuses a pattern that is not a regular expression, is empty or matches every name', () => {
+    expect(() => compileLabelPattern('_([0-9')).toThrow(/is not a regular expression/);
+    expect(() => compileLabelPattern('')).toThrow(/must not be empty/);
+    expect(() => compileLabelPattern('.*')).toThrow(/matches every name/);
+  });
+});
