@@ -12,7 +12,6 @@ import {
   type DevSetName,
   type DevSetQuery,
 } from './devSetManifest';
-import { DEMO_LABEL_PATTERN } from '../scripts/demoLabelPattern';
 import { evaluatePipeline, type DevSetReport, type EvaluateOptions, type Pipeline } from './devSetQuality';
 
 /*
@@ -53,6 +52,12 @@ const PREVIOUS_SETTINGS = { views: 0 } as const;
 const TINY_EMOJI_PER_VENDOR = 40;
 /** The sets whose galleries are demo images under their demo names (`<vendor>_<code>.png`). */
 const NAMED_EMOJI_SETS: readonly DevSetName[] = ['emoji', 'emoji-facebook', 'emoji-sources'];
+/**
+ * The emoji's code in a demo name (`Smileys & Emotion/apple_1F600.png`; a skin tone is a code of its
+ * own, `…_1F44B-1F3FB.png`) as `--label-pattern`: the same labels the demo's metadata gives its images
+ * (scripts/demoData.ts), which the dev sets' galleries do not carry.
+ */
+export const DEMO_LABEL_PATTERN = '_([0-9A-F]+(?:-[0-9A-F]+)*)\\.png$';
 
 /** The model's file name without .json: short, stable, and what generated/models calls it. */
 const modelName = (m: EnsuredModel) => path.basename(m.specPath, '.json');

@@ -11,8 +11,7 @@ import {
   unifiedByImage,
 } from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
-import { DEMO_LABEL_PATTERN } from '../scripts/demoLabelPattern';
-import { devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
+import { DEMO_LABEL_PATTERN, devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
 import { parseDevSetManifest, type DevSetManifest } from './devSetManifest';
 import { sampleQueries, scoreQueries, topK, type RankedQuery } from './devSetMetrics';
 import { evaluatePipeline, type DevSetReport } from './devSetQuality';

@@ -510,7 +510,8 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       ? [
           describe('**shipped + labels from names**', labelled.pipeline) +
             ' The emoji galleries are demo images under their demo names, which carry each emoji’s code: the transform ' +
-            'also learns from the images that share one (`--label-pattern`, as the demo build does). The queries’ art is ' +
+            'also learns from the images that share one (`--label-pattern`; the demo build takes the same labels from its ' +
+            'metadata). The queries’ art is ' +
             'never among them (another vendor, or a source outside the demo).',
         ]
       : []),

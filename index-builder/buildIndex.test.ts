@@ -101,7 +101,7 @@ describe('buildIndex', () => {
     expect((await verifyDataDir(out)).manifest.index.sha256).not.toBe(learned.manifest.index.sha256);
   });
 
-  it('learns from the labels its names give (labelPattern); a bad pattern fails before any image is read', async () => {
+  it('learns from the labels its names (labelPattern) or its metadata give; a bad pattern fails before any image is read', async () => {
     const { src, out, cache } = await workspace('labels');
     const plain = await build(src, out, cache);
     expect(plain.report.counts.labelled).toBeUndefined();
@@ -115,6 +115,15 @@ describe('buildIndex', () => {
     const labelledIndex = (await verifyDataDir(out)).manifest.index.sha256;
     expect(labelledIndex).not.toBe(plainIndex);
     expect((await build(src, out, cache, { labelPattern: '_([a-z]+)\\.png$' })).upToDate).toBe(true);
+
+    // The same grouping from the metadata's `label` fields, without a pattern: the same index.
+    const metaFile = join(src, 'lookalike-meta.json');
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, Record<string, string>>;
+    for (const fields of Object.values(meta)) fields.label = fields.image;
+    await writeFile(metaFile, JSON.stringify(meta));
+    const fromMeta = await build(src, out, cache);
+    expect(fromMeta.report.counts).toMatchObject({ featurized: 0, labelled: 7, labels: 3 });
+    expect((await verifyDataDir(out)).manifest.index.sha256).toBe(labelledIndex);
 
     const before = await readFile(join(out, 'manifest.json'));
     await expect(build(src, out, cache, { labelPattern: '_([a-z' })).rejects.toThrow(

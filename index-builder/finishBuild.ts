@@ -9,6 +9,7 @@ import { publishBuild } from './publishBuild';
 import { publishSettings, withLayoutDims, type PublishSettings } from './publishSettings';
 import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
+import { labelSource } from './imageLabels';
 
 /** A featurized build, whoever featurized it (this machine or a queue of workers), ready to publish. */
 interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
@@ -36,7 +37,12 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
       `no usable images in ${b.source} (${b.skipped.length} skipped); the previous build is kept`,
     );
   }
-  const fitKey = fitKeyFor(b.modelSha256, settings, b.spec.output.colourBlock);
+  const fitKey = fitKeyFor(
+    b.modelSha256,
+    settings,
+    b.spec.output.colourBlock,
+    labelSource(settings.labelPattern, b.meta),
+  );
   const published = await publishBuild({
     writer,
     images,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileLabelPattern, imageLabels } from './imageLabels';
+import { buildLabels, compileLabelPattern, imageLabels, labelSource, sharedLabels } from './imageLabels';
 
 describe('imageLabels', () => {
   it("gives each key the pattern's first group, or its whole match, and none where it does not match", () => {
@@ -16,6 +16,24 @@ describe('imageLabels', () => {
     ]);
     // An optional group that took no part in the match gives no label.
     expect(imageLabels(['a/x.png'], 'x(\\d+)?\\.png')).toEqual([undefined]);
+  });
+
+  it("takes a build's labels from the pattern, else from the metadata's label fields, else none", () => {
+    const keys = ['a/apple_1F600.png', 'a/google_1F600.png', 'b/x.png'];
+    const meta = new Map([
+      ['a/apple_1F600.png', { vendor: 'apple', label: 'grinning' }],
+      ['a/google_1F600.png', { vendor: 'google', label: 'grinning' }],
+      ['b/x.png', { vendor: 'x', label: '' }],
+    ]);
+    expect(buildLabels(keys, '_([0-9A-F]+)\\.png$', meta)).toEqual(['1F600', '1F600', undefined]);
+    expect(labelSource('_([0-9A-F]+)\\.png$', meta)).toBe('pattern _([0-9A-F]+)\\.png$');
+    expect(buildLabels(keys, undefined, meta)).toEqual(['grinning', 'grinning', undefined]);
+    expect(labelSource(undefined, meta)).toBe('metadata label');
+    const unlabelled = new Map([['a/apple_1F600.png', { vendor: 'apple' }]]);
+    expect(buildLabels(keys, undefined, unlabelled)).toBeUndefined();
+    expect(labelSource(undefined, unlabelled)).toBeUndefined();
+    expect(sharedLabels(['a', 'a', 'b', undefined, 'c', 'c', 'c'])).toEqual({ images: 5, labels: 2 });
+    expect(sharedLabels(undefined)).toBeUndefined();
   });
 
   it('refuses a pattern that is not a regular expression, is empty or matches every name', () => {

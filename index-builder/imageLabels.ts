@@ -1,12 +1,40 @@
+import type { SourceMeta } from './sourceMeta';
+
 /*
- * Labels a collection gives its images through their names: `--label-pattern` is a regular expression
- * matched against each image's key (`album/path`); its first capture group (the whole match when it
- * has none) is the image's label. Images with one label show the same thing — the same emoji drawn by
- * two vendors (`_([0-9A-F-]+)\.png$` on the demo's `Smileys/apple_1F600.png`), the photos of one
- * product (`^[^/]+/(SKU\d+)_`) — and the transform learns that what varies between them must not
- * matter (fitTransform.ts). An image the pattern does not match, or whose label no other image has,
- * teaches nothing.
+ * Labels a collection gives its images. Images with one label show the same thing — the same emoji
+ * drawn by two vendors, the photos of one product — and the transform learns that what varies between
+ * them must not matter (fitTransform.ts). Two sources, the first that applies:
+ *  - the names: `--label-pattern`, a regular expression matched against each image's key
+ *    (`album/path`); its first capture group (the whole match when it has none) is the label
+ *    (`^[^/]+/(SKU\d+)_` on `shoes/SKU12_front.jpg`);
+ *  - the metadata: the `label` field of the image's entry in lookalike-meta.json at the source's root
+ *    (the demo writes each emoji's code there).
+ * An image without a label, or whose label no other image has, teaches nothing.
  */
+
+/** The metadata field that labels an image. */
+export const LABEL_FIELD = 'label';
+
+/**
+ * Where a build's labels come from — the pattern when there is one, else the metadata when any image
+ * has a label there — as a short text for the fit's key; undefined when it has none.
+ */
+export function labelSource(pattern: string | undefined, meta: SourceMeta): string | undefined {
+  if (pattern !== undefined) return `pattern ${pattern}`;
+  for (const fields of meta.values()) if (fields[LABEL_FIELD]) return `metadata ${LABEL_FIELD}`;
+  return undefined;
+}
+
+/** Each key's label from the pattern, or else from the metadata; undefined when the build has none. */
+export function buildLabels(
+  keys: readonly string[],
+  pattern: string | undefined,
+  meta: SourceMeta,
+): (string | undefined)[] | undefined {
+  if (pattern !== undefined) return imageLabels(keys, pattern);
+  if (labelSource(undefined, meta) === undefined) return undefined;
+  return keys.map((key) => meta.get(key)?.[LABEL_FIELD] || undefined);
+}
 
 /** The pattern as a RegExp; a clear error when it is not one. */
 export function compileLabelPattern(pattern: string): RegExp {

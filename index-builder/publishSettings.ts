@@ -2,8 +2,9 @@ import type { ModelOutput } from '../core/modelSpec';
 import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
 import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { TransformInputs } from './fitTransform';
-import { imageLabels } from './imageLabels';
+import { buildLabels } from './imageLabels';
 import type { ProcessedImage } from './imagePipeline';
+import type { SourceMeta } from './sourceMeta';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
 
 /** How the index is laid out: what every build passes to publishBuild and fingerprints. */
@@ -20,7 +21,10 @@ export interface PublishSettings {
   /** The transform's regularisers (fitTransform.ts). */
   whitenEpsilon?: number;
   invarianceRegulariser?: number;
-  /** Names images with one label (imageLabels.ts): the transform learns they show the same thing. */
+  /**
+   * Names images with one label (imageLabels.ts): the transform learns they show the same thing.
+   * Without it, the `label` fields of the source's metadata do.
+   */
   labelPattern?: string;
   /**
    * Database-side augmentation (neighbourBlend.ts): each stored row becomes a similarity-weighted mean
@@ -66,6 +70,7 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
 export function transformInputs(
   o: PublishSettings,
   images: ProcessedImage[],
+  meta: SourceMeta,
   colourBlock: ModelOutput['colourBlock'],
 ): TransformInputs {
   const views = images.flatMap((u, row) => (u.views ?? []).map((embedding) => ({ row, embedding })));
@@ -73,13 +78,11 @@ export function transformInputs(
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
     views,
-    labels:
-      o.labelPattern === undefined
-        ? undefined
-        : imageLabels(
-            images.map((u) => u.entry.key),
-            o.labelPattern,
-          ),
+    labels: buildLabels(
+      images.map((u) => u.entry.key),
+      o.labelPattern,
+      meta,
+    ),
     colourBlock,
   };
 }

@@ -66,11 +66,15 @@ export interface MissingFit {
 /** Bump when fitTransform changes what it computes from the same inputs. */
 const FIT_FORMAT = 7;
 
-/** The key of a build's fit: its model, where the model's colour block is, and the settings fitTransform takes. */
+/**
+ * The key of a build's fit: its model, where the model's colour block is, the settings fitTransform
+ * takes and where its labels come from.
+ */
 export function fitKeyFor(
   modelSha256: string,
   s: PublishSettings,
   colourBlock: ModelOutput['colourBlock'],
+  labels: string | undefined,
 ): string {
   return transformKey({
     fitFormat: FIT_FORMAT,
@@ -80,8 +84,8 @@ export function fitKeyFor(
     views: s.views ?? 'auto',
     whitenEpsilon: s.whitenEpsilon,
     invarianceRegulariser: s.invarianceRegulariser,
-    // Only when set, so that the keys of builds without labels stay as they were.
-    ...(s.labelPattern !== undefined ? { labelPattern: s.labelPattern } : {}),
+    // Only with labels (imageLabels.ts labelSource), so that the keys of builds without stay as they were.
+    ...(labels !== undefined ? { labels } : {}),
   });
 }
 
