@@ -58,8 +58,8 @@ function summary(report: BuildReport, dataDir: string): string[] {
   if (counts.labelled !== undefined)
     lines.push(
       (counts.labels ?? 0) >= MIN_SHARED_LABELS
-        ? `  labels: ${counts.labelled} images share ${counts.labels} labels (--label-pattern); the transform learned from them`
-        : `  labels: ${counts.labels ? 'one label is' : 'no label is'} shared by two or more images: --label-pattern taught the transform nothing`,
+        ? `  labels: ${counts.labelled} images share ${counts.labels} labels; the transform learned from them`
+        : `  labels: ${counts.labels ? 'one label is' : 'no label is'} shared by two or more images, which teaches the transform nothing`,
     );
   if (report.duplicates) {
     const d = report.duplicates;

@@ -44,9 +44,9 @@ export interface BuildReport {
     filesDeleted: number;
     /** Edited copies the transform learned from (0: a plain whitened PCA). */
     views: number;
-    /** Images whose label (--label-pattern) another image shares; absent without a pattern. */
+    /** Images whose label (imageLabels.ts) another image shares; absent when the build has no labels. */
     labelled?: number;
-    /** The labels those images share; absent without a pattern. */
+    /** The labels those images share; absent when the build has no labels. */
     labels?: number;
   };
   skipped: SkippedFile[];

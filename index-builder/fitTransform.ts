@@ -28,7 +28,7 @@ interface FitTransformOptions {
    */
   invarianceRegulariser?: number;
   /**
-   * A label per embedding (undefined = none), from names the collection gives its images
+   * A label per embedding (undefined = none), from the collection's names or metadata
    * (imageLabels.ts): rows with the same label show the same thing, so what varies between them —
    * another vendor's drawing of one emoji, another photo of one product — is damped like an edit.
    */
@@ -42,7 +42,7 @@ interface FitTransformOptions {
 
 type ColourBlock = { offset: number; dim: number };
 
-/** What a build adds to the dims when fitting: regularisers and views (publishBuild's transformInputs). */
+/** What a build adds to the dims when fitting: regularisers, views and labels (publishBuild's transformInputs). */
 export type TransformInputs = Pick<
   FitTransformOptions,
   'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'colourBlock'

@@ -49,8 +49,8 @@ export interface PublishedBuild {
   /** Edited copies the transform learned from; 0 when there were too few (fitTransform's MIN_VIEWS). */
   views: number;
   /**
-   * The labels (--label-pattern) two or more images share and how many images carry them: what the
-   * transform learned from besides views; absent without a pattern.
+   * The labels (imageLabels.ts) two or more images share and how many images carry them: what the
+   * transform learned from besides views; absent when the build has no labels.
    */
   labelled?: { images: number; labels: number };
   /** The near-duplicate groups (buildDuplicates.ts); their time is part of assembleMs. */

@@ -65,7 +65,7 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
 
 /**
  * The fitTransform options of a build: its regularisers, the views its images carry, the labels its
- * names give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
+ * names or metadata give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
  */
 export function transformInputs(
   o: PublishSettings,
