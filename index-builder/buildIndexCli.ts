@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .option(
       '--label-pattern <regex>',
-      "images whose keys (album/path) give the same label — the regex's first group, or its match — show the same thing: the index learns that what differs between them must not matter",
+      "images whose keys (album/path) give the same label — the regex's first group, or its match — show the same thing: the index learns that what differs between them must not matter (without it: the label fields of lookalike-meta.json)",
       labelPattern,
     )
     .option(
