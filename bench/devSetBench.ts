@@ -38,8 +38,8 @@ export interface DevSetBenchResult {
   previous?: DevSetReport | { error: string };
   /**
    * The shipped pipeline again on the emoji sets, whose gallery names carry each emoji's code, with
-   * `labelPattern` set as the demo build sets it: what a collection that names its images gains. Absent
-   * in results written before it was measured.
+   * `labelPattern` reading it (the labels the demo build takes from its metadata): what a collection
+   * that labels its images gains. Absent in results written before it was measured.
    */
   labelled?: DevSetReport | { error: string };
   /** Sets not measured and why. */
