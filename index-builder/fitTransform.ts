@@ -2,6 +2,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
 import { dense, orthonormalised, product, type Dense } from './denseKernels';
+import { labelGroups, labelScatter } from './labelScatter';
 
 interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
@@ -66,8 +67,8 @@ const DEFAULT_INVARIANCE_REGULARISER = 2;
  */
 const LABEL_WEIGHT = 16;
 /**
- * Fewer labels than this (shared by two or more sampled rows) teach nothing: one label over the
- * labelled images says only that they are alike, and damping all their variation damps the collection.
+ * Fewer labels than this (shared by two or more rows) teach nothing: one label over the labelled
+ * images says only that they are alike, and damping all their variation damps the collection.
  */
 export const MIN_SHARED_LABELS = 2;
 /**
@@ -264,7 +265,7 @@ export async function fitTransform(
     );
   const rows = sampleRows(embeddings.length, maxFitRows, seed);
   const n = rows.length;
-  const shared = labels ? labelGroups(rows, labels) : [];
+  const shared = labels ? labelGroups(labels, seed) : [];
   const groups = shared.length >= MIN_SHARED_LABELS ? shared : [];
   const learn = views.length >= MIN_VIEWS || groups.length > 0;
   const invarianceRegulariser = options.invarianceRegulariser ?? DEFAULT_INVARIANCE_REGULARISER;
@@ -337,7 +338,7 @@ export async function fitTransform(
       centred,
       embeddings,
       views.length >= MIN_VIEWS ? views : [],
-      groups,
+      groups.length > 0 ? { groups, rows, mean } : undefined,
       outputDims,
       invarianceRegulariser,
     );
@@ -431,22 +432,6 @@ function asDense(rows: Float32Array, count: number): Dense {
 }
 
 /**
- * The sampled rows (positions in `rows`) that share their label with at least one other sampled row,
- * grouped by label.
- */
-function labelGroups(rows: readonly number[], labels: readonly (string | undefined)[]): number[][] {
-  const byLabel = new Map<string, number[]>();
-  rows.forEach((r, i) => {
-    const label = labels[r];
-    if (label === undefined) return;
-    const group = byLabel.get(label);
-    if (group) group.push(i);
-    else byLabel.set(label, [i]);
-  });
-  return [...byLabel.values()].filter((g) => g.length >= 2);
-}
-
-/**
  * Learned whitening (Radenović et al. 2016): in the whitened PCA space `basis`, the within scatter
  * S_w — of edited copies against their originals, and of labelled rows about their label's mean — is
  * regularised by ρ × the mean collection variance, and the output is the top eigenvectors of
@@ -459,7 +444,7 @@ async function learnedWhitening(
   centred: Dense,
   embeddings: Float32Array[],
   views: AugmentedView[],
-  groups: number[][],
+  labelled: { groups: number[][]; rows: readonly number[]; mean: Float64Array } | undefined,
   outDims: number,
   rho: number,
 ): Promise<Float32Array> {
@@ -476,7 +461,12 @@ async function learnedWhitening(
     });
     within = await covarianceOf(await product(diffs, b, { transB: true }));
   }
-  if (groups.length > 0) within = within.add((await labelScatter(projected, groups)).mul(LABEL_WEIGHT));
+  if (labelled !== undefined) {
+    const sampled = new Map(labelled.rows.map((r, i) => [r, i]));
+    const { groups, mean } = labelled;
+    const scatter = await labelScatter(groups, embeddings, mean, b, projected, sampled);
+    within = within.add(symmetric(dense(scatter, inner, inner)).mul(LABEL_WEIGHT));
+  }
   let meanVariance = 0;
   for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;
   const regularised = within.add(Matrix.eye(inner, inner).mul(rho * Math.max(meanVariance, 1e-12)));
@@ -492,23 +482,6 @@ async function learnedWhitening(
   const mix = top.vectors.transpose().mmul(sInvHalf); // outDims × inner
   const out = await product(dense(Float64Array.from(mix.to1DArray()), mix.rows, inner), b);
   return Float32Array.from(out.data);
-}
-
-/** The scatter of projected rows about their group's mean, per degree of freedom (Σ (size − 1)). */
-async function labelScatter(projected: Dense, groups: number[][]): Promise<Matrix> {
-  const d = projected.cols;
-  const count = groups.reduce((a, g) => a + g.length, 0);
-  const diffs = dense(new Float64Array(count * d), count, d);
-  let at = 0;
-  for (const g of groups) {
-    const mean = new Float64Array(d);
-    for (const i of g) for (let j = 0; j < d; j++) mean[j] += projected.data[i * d + j] / g.length;
-    for (const i of g) {
-      for (let j = 0; j < d; j++) diffs.data[at * d + j] = projected.data[i * d + j] - mean[j];
-      at++;
-    }
-  }
-  return (await covarianceOf(diffs)).mul(count / (count - groups.length));
 }
 
 /** (1/n)·XᵀX of centred rows (n × dim): the fit's largest product. */

@@ -84,8 +84,9 @@ export function fitKeyFor(
     views: s.views ?? 'auto',
     whitenEpsilon: s.whitenEpsilon,
     invarianceRegulariser: s.invarianceRegulariser,
-    // Only with labels (imageLabels.ts labelSource), so that the keys of builds without stay as they were.
-    ...(labels !== undefined ? { labels } : {}),
+    // Only with labels (imageLabels.ts labelSource), so that the keys of builds without stay as they were;
+    // labelFit 2: every labelled row teaches the fit, not only its row sample (labelScatter.ts).
+    ...(labels !== undefined ? { labels, labelFit: 2 } : {}),
   });
 }
 

@@ -41,7 +41,7 @@ let model: LoadedModel;
 let saved: Record<string, string | undefined> = {};
 const children: CliProcess[] = [];
 
-/** 40 emoji in two albums, two broken files, and metadata for a few. */
+/** 40 emoji in two albums, two broken files, and metadata for a few: notes, and labels the fit learns from. */
 async function uploadCollection(client: S3Client): Promise<void> {
   const dir = dirname(emojiPng('apple', '1f600.png'));
   const files: [string, Uint8Array][] = [];
@@ -53,7 +53,17 @@ async function uploadCollection(client: S3Client): Promise<void> {
     ['things/broken.png', png.subarray(0, png.length - 40)],
     ['things/empty.png', new Uint8Array(0)],
   );
-  const meta = { [files[0][0]]: { note: 'first' }, [files[25][0]]: { note: 'another' } };
+  const meta: Record<string, Record<string, string>> = {
+    [files[0][0]]: { note: 'first' },
+    [files[25][0]]: { note: 'another' },
+  };
+  // Three labels over six images, across both albums and jobs: the same learned transform either way.
+  for (const [label, ...at] of [
+    ['a', 1, 30],
+    ['b', 2, 3],
+    ['c', 12, 35],
+  ] as const)
+    for (const i of at) meta[files[i][0]] = { ...meta[files[i][0]], label };
   files.push(['lookalike-meta.json', Buffer.from(JSON.stringify(meta))]);
   for (const [key, body] of files) {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `photos/${key}`, Body: body }));
@@ -197,7 +207,13 @@ describe('distributed build', () => {
       model,
       cacheDir: join(root, 'cache-single'),
     });
-    expect(singleReport.counts).toMatchObject({ listed: 42, indexed: 40, skipped: 2 });
+    expect(singleReport.counts).toMatchObject({
+      listed: 42,
+      indexed: 40,
+      skipped: 2,
+      labelled: 6,
+      labels: 3,
+    });
 
     const out = join(root, 'distributed');
     const coordinatorArgs = [
@@ -234,6 +250,7 @@ describe('distributed build', () => {
     expect(code).toBe(0);
     expect(coordinator.output()).toMatch(/indexed 40 images \(40 featurized, 0 cached\), 2 skipped/);
     expect(coordinator.output()).toMatch(/\(42 images; 0 unchanged\)/);
+    expect(coordinator.output()).toMatch(/labels: 6 images share 3 labels; the transform learned from them/);
     // Progress came from the workers, through the queue, into the same display as a local build.
     expect(coordinator.output()).toMatch(/^featurizing: 42\/42 \(100%\)/m);
     expect((await survivor.exited).code).toBe(0);
