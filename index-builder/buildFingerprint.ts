@@ -12,7 +12,7 @@ import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 11;
+const BUILDER_FORMAT = 12;
 
 interface FingerprintInputs {
   source: string;
