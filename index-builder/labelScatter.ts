@@ -5,8 +5,8 @@ import { dense, product, type Dense } from './denseKernels';
  * What the labels teach the learned whitening (fitTransform.ts): the scatter of labelled rows about
  * their label's mean. Over every labelled row, not only the fit's row sample: a label's images are
  * few (an emoji's three vendors, a product's photos), so a sample of a third of a collection keeps
- * both images of only a ninth of its pairs, and the fit learned almost nothing from a large
- * collection's labels (docs/model.md: with a 3,000-row sample of the demo, every labelled row lifts
+ * both images of only a ninth of its pairs, and the fit learned a small part of what a large
+ * collection's labels say (docs/model.md: with a 3,000-row sample of the demo, every labelled row lifts
  * recall@10 on emoji art from outside it from 0.650 to 0.665 for OpenMoji and Fluent 3D, 0.785 to 0.794
  * for Facebook's).
  */
