@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { relative } from 'node:path';
 import { buildIndex, defaultCacheDir } from './buildIndex';
+import { buildSummary } from './buildSummary';
 import type { BuildReport } from './buildReport';
 import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
-import { MIN_SHARED_LABELS } from './fitTransform';
 import { compileLabelPattern } from './imageLabels';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
@@ -35,8 +34,6 @@ interface CliOptions {
   jobSize?: number;
 }
 
-const MAX_SKIPPED_SHOWN = 20;
-
 function labelPattern(value: string): string {
   try {
     compileLabelPattern(value);
@@ -44,36 +41,6 @@ function labelPattern(value: string): string {
     throw new InvalidArgumentError((err as Error).message.replace(/^--label-pattern /, ''));
   }
   return value;
-}
-
-function summary(report: BuildReport, dataDir: string): string[] {
-  const { counts, timings } = report;
-  const lines = [
-    `indexed ${counts.indexed} images (${counts.featurized} featurized, ${counts.cached} cached), ` +
-      `${counts.skipped} skipped, into ${relative(process.cwd(), dataDir) || '.'} in ${(timings.totalMs / 1000).toFixed(1)} s` +
-      (counts.featurized > 0 ? ` (${report.featurizedPerSecond} images/s)` : '') +
-      `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
-  ];
-  if (report.transform) lines.push(`  transform ${report.transform.reason}`);
-  if (counts.labelled !== undefined)
-    lines.push(
-      (counts.labels ?? 0) >= MIN_SHARED_LABELS
-        ? `  labels: ${counts.labelled} images share ${counts.labels} labels; the transform learned from them`
-        : `  labels: ${counts.labels ? 'one label is' : 'no label is'} shared by two or more images, which teaches the transform nothing`,
-    );
-  if (report.duplicates) {
-    const d = report.duplicates;
-    lines.push(
-      `  duplicates: ${d.groups['near-identical']} near-identical / ${d.groups['very-similar']} very similar / ` +
-        `${d.groups.similar} similar groups (thresholds from ${d.thresholdSource}; ${(d.ms / 1000).toFixed(1)} s)`,
-    );
-  }
-  for (const s of report.skipped.slice(0, MAX_SKIPPED_SHOWN))
-    lines.push(`  skipped ${s.key}: ${s.reason}: ${s.message}`);
-  if (report.skipped.length > MAX_SKIPPED_SHOWN) {
-    lines.push(`  … and ${report.skipped.length - MAX_SKIPPED_SHOWN} more, see build-report.json`);
-  }
-  return lines;
 }
 
 function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): void {
@@ -87,7 +54,7 @@ function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): 
     return;
   }
   // Skipped files are named as the collection names them: controls in names are spelled out.
-  for (const line of summary(report, dataDir)) console.log(printable(line));
+  for (const line of buildSummary(report, dataDir)) console.log(printable(line));
 }
 
 /** Checked here, not after the images are featurized (index-builder/assembleIndex.ts reads codes in 32-bit words). */

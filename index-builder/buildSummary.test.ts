@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { BuildReport } from './buildReport';
+import { buildSummary } from './buildSummary';
+import { MAX_LABELLED_ROWS } from './labelScatter';
+
+function report(counts: Partial<BuildReport['counts']>, skipped = 0): BuildReport {
+  return {
+    reportVersion: 1,
+    source: '/photos',
+    fingerprint: 'f',
+    manifestSha256: 'm',
+    startedAt: '2026-12-06T00:00:00.000Z',
+    finishedAt: '2026-12-06T00:00:01.000Z',
+    modelId: 'model',
+    dims: 128,
+    bits: 0,
+    counts: {
+      listed: 10,
+      indexed: 10,
+      featurized: 4,
+      cached: 6,
+      skipped,
+      thumbnailsWritten: 4,
+      originalsWritten: 0,
+      filesDeleted: 0,
+      views: 16,
+      ...counts,
+    },
+    skipped: Array.from({ length: skipped }, (_, i) => ({
+      key: `a/broken-${i}.png`,
+      reason: 'featurize-failed' as const,
+      message: 'not an image',
+    })),
+    timings: {
+      listMs: 1,
+      processMs: 500,
+      modelLoadMs: 0,
+      modelWaitMs: 0,
+      assembleMs: 100,
+      writeMs: 1,
+      totalMs: 1234,
+    },
+    featurizedPerSecond: 8,
+    transform: { reused: false, drift: null, reason: 'fitted: no earlier fit with these settings to keep' },
+    bytes: { index: 1280, catalog: 900, model: 3, indexPerImage: 128 },
+  };
+}
+
+describe('buildSummary', () => {
+  it('says what was indexed, how the transform came about, and nothing of labels when the build has none', () => {
+    const lines = buildSummary(report({}), '/tmp/lookalike-summary/data');
+    expect(lines[0]).toMatch(
+      /^indexed 10 images \(4 featurized, 6 cached\), 0 skipped, into .*data in 1\.2 s \(8 images\/s\); index 1280 bytes \(128 per image\)$/,
+    );
+    expect(lines).toContain('  transform fitted: no earlier fit with these settings to keep');
+    expect(lines.some((l) => l.includes('labels'))).toBe(false);
+  });
+
+  it('says whether the labels taught the transform, and how many of them when a collection has more than it takes', () => {
+    expect(buildSummary(report({ labelled: 6, labels: 3 }), 'd')).toContain(
+      '  labels: 6 images share 3 labels; the transform learned from them',
+    );
+    expect(buildSummary(report({ labelled: 0, labels: 0 }), 'd')).toContain(
+      '  labels: no label is shared by two or more images, which teaches the transform nothing',
+    );
+    expect(buildSummary(report({ labelled: 9, labels: 1 }), 'd')).toContain(
+      '  labels: one label is shared by two or more images, which teaches the transform nothing',
+    );
+    const many = MAX_LABELLED_ROWS + 2_000;
+    expect(buildSummary(report({ labelled: many, labels: 20_000 }), 'd')).toContain(
+      `  labels: ${many} images share 20000 labels; the transform learned from up to ${MAX_LABELLED_ROWS} of them (whole labels)`,
+    );
+  });
+
+  it('names the first 20 skipped files and counts the rest', () => {
+    const lines = buildSummary(report({}, 23), 'd');
+    expect(lines.filter((l) => l.startsWith('  skipped '))).toHaveLength(20);
+    expect(lines).toContain('  skipped a/broken-0.png: featurize-failed: not an image');
+    expect(lines.at(-1)).toBe('  … and 3 more, see build-report.json');
+  });
+});
