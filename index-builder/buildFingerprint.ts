@@ -47,11 +47,13 @@ export async function fingerprintBuild(i: {
     whitenEpsilon,
     invarianceRegulariser,
     labelPattern,
+    sourcePattern,
     blendNeighbours,
     blendAlpha,
   } = i.settings;
   // A bad pattern fails here, before any image is read, not after featurizing at the fit.
   if (labelPattern !== undefined) compileLabelPattern(labelPattern);
+  if (sourcePattern !== undefined) compileLabelPattern(sourcePattern, '--source-pattern');
   const modelSha256 = contentHash(modelBytes);
   const fingerprint = buildFingerprint({
     source: i.source,
@@ -71,6 +73,7 @@ export async function fingerprintBuild(i: {
       // Only when on, so that fingerprints of builds without them stay as they were.
       ...(blendNeighbours ? { blendNeighbours, blendAlpha } : {}),
       ...(labelPattern !== undefined ? { labelPattern } : {}),
+      ...(sourcePattern !== undefined ? { sourcePattern } : {}),
     },
   });
   return { fingerprint, modelBytes, modelSha256 };

@@ -132,6 +132,27 @@ describe('buildIndex', () => {
     expect(await readFile(join(out, 'manifest.json'))).toEqual(before);
   });
 
+  it('learns from pairs across the sources its names give (sourcePattern); a bad pattern fails before any image is read', async () => {
+    const { src, out, cache } = await workspace('sources');
+    await build(src, out, cache);
+    const plainIndex = (await verifyDataDir(out)).manifest.index.sha256;
+    const pattern = '/([a-z]+)_';
+    const sourced = await build(src, out, cache, { sourcePattern: pattern });
+    expect(sourced.upToDate).toBe(false);
+    const vendors = new Set(FIXTURE_KEYS.map((k) => k.split('/').pop()!.split('_')[0])).size;
+    expect(sourced.report.counts).toMatchObject({ featurized: 0, sourced: 12, sources: vendors });
+    expect(sourced.report.counts.sourcePairs).toBeGreaterThanOrEqual(2);
+    expect(sourced.report.transform).toMatchObject({ reused: false });
+    expect((await verifyDataDir(out)).manifest.index.sha256).not.toBe(plainIndex);
+    expect((await build(src, out, cache, { sourcePattern: pattern })).upToDate).toBe(true);
+
+    const before = await readFile(join(out, 'manifest.json'));
+    await expect(build(src, out, cache, { sourcePattern: '([a-z' })).rejects.toThrow(
+      /--source-pattern "\(\[a-z" is not a regular expression/,
+    );
+    expect(await readFile(join(out, 'manifest.json'))).toEqual(before);
+  });
+
   it('says an unchanged source is up to date, and rebuilds when a file or option changes', async () => {
     const { src, out, cache } = await workspace('unchanged');
     const first = await build(src, out, cache);

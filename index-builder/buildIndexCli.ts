@@ -18,6 +18,7 @@ interface CliOptions {
   dims?: number;
   views?: number;
   labelPattern?: string;
+  sourcePattern?: string;
   blendNeighbours?: number;
   layout: IndexLayout;
   endpoint?: string;
@@ -34,13 +35,16 @@ interface CliOptions {
   jobSize?: number;
 }
 
-function labelPattern(value: string): string {
-  try {
-    compileLabelPattern(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/^--label-pattern /, ''));
-  }
-  return value;
+/** A commander parser for a name pattern given by `flag`. */
+function namePattern(flag: string): (value: string) => string {
+  return (value) => {
+    try {
+      compileLabelPattern(value, flag);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message.replace(`${flag} `, ''));
+    }
+    return value;
+  };
 }
 
 function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): void {
@@ -92,7 +96,12 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--label-pattern <regex>',
       "images whose keys (album/path) give the same label — the regex's first group, or its match — show the same thing: the index learns that what differs between them must not matter (without it: the label fields of lookalike-meta.json)",
-      labelPattern,
+      namePattern('--label-pattern'),
+    )
+    .option(
+      '--source-pattern <regex>',
+      "where each image comes from — the regex's first group, or its match, on its key (album/path) — when every source shows many of the same things in its own style (vendors, shops): images that are each other's nearest in another source teach the index like a label",
+      namePattern('--source-pattern'),
     )
     .option(
       '--blend-neighbours <n>',
@@ -173,6 +182,7 @@ async function main(argv: string[]): Promise<void> {
       dims: opts.dims,
       views: opts.views,
       labelPattern: opts.labelPattern,
+      sourcePattern: opts.sourcePattern,
       blendNeighbours: opts.blendNeighbours,
       layout: opts.layout,
       maxPixels: opts.maxPixels,
@@ -206,6 +216,7 @@ async function main(argv: string[]): Promise<void> {
     dims: opts.dims,
     views: opts.views,
     labelPattern: opts.labelPattern,
+    sourcePattern: opts.sourcePattern,
     blendNeighbours: opts.blendNeighbours,
     layout: opts.layout,
     cacheDir: opts.cache,

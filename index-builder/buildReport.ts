@@ -48,6 +48,12 @@ export interface BuildReport {
     labelled?: number;
     /** The labels those images share; absent when the build has no labels. */
     labels?: number;
+    /** Images with a source (imageLabels.ts buildSources); absent without --source-pattern. */
+    sourced?: number;
+    /** How many sources they come from; absent without --source-pattern. */
+    sources?: number;
+    /** Cross-source pairs the fit learned from (sourcePairs.ts); absent without sources or when the transform was kept. */
+    sourcePairs?: number;
   };
   skipped: SkippedFile[];
   timings: {
@@ -143,6 +149,13 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       views: published.views,
       ...(published.labelled !== undefined
         ? { labelled: published.labelled.images, labels: published.labelled.labels }
+        : {}),
+      ...(published.sourced !== undefined
+        ? {
+            sourced: published.sourced.images,
+            sources: published.sourced.sources,
+            ...(published.sourced.pairs !== undefined ? { sourcePairs: published.sourced.pairs } : {}),
+          }
         : {}),
     },
     skipped: [...o.skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),

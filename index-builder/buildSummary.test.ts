@@ -72,6 +72,41 @@ describe('buildSummary', () => {
     );
   });
 
+  it('does not credit these labels to a transform kept from an earlier build', () => {
+    const kept = report({ labelled: 6, labels: 3 });
+    kept.transform = {
+      reused: true,
+      drift: 0.001,
+      reason: 'kept: 1 added and 0 removed (of a 9-image sample) moved it by 0.10 %',
+    };
+    const lines = buildSummary(kept, 'd');
+    expect(lines).toContain(
+      '  labels: 6 images share 3 labels; the kept transform learned from those of the build that fitted it (--refit learns from these)',
+    );
+    expect(lines.some((l) => l.includes('the transform learned from'))).toBe(false);
+  });
+
+  it('says whether the sources taught the transform: pairs, too few sources or pairs, or a kept transform', () => {
+    const line = (counts: Partial<BuildReport['counts']>, reused = false) => {
+      const r = report(counts);
+      r.transform = { ...r.transform!, reused };
+      return buildSummary(r, 'd').find((l) => l.startsWith('  sources: '));
+    };
+    expect(line({})).toBeUndefined();
+    expect(line({ sourced: 10, sources: 3, sourcePairs: 4 })).toBe(
+      "  sources: 10 images in 3 sources; the transform learned from 4 pairs, each the other's nearest image in another source",
+    );
+    expect(line({ sourced: 10, sources: 1, sourcePairs: 0 })).toBe(
+      '  sources: 10 images in 1 source; fewer than two sources teach the transform nothing',
+    );
+    expect(line({ sourced: 10, sources: 2, sourcePairs: 1 })).toBe(
+      "  sources: 10 images in 2 sources; 1 pair of images each the other's nearest in another source, too few to teach the transform",
+    );
+    expect(line({ sourced: 10, sources: 2 }, true)).toBe(
+      '  sources: 10 images in 2 sources; the kept transform learned from the pairs of the build that fitted it (--refit pairs these)',
+    );
+  });
+
   it('names the first 20 skipped files and counts the rest', () => {
     const lines = buildSummary(report({}, 23), 'd');
     expect(lines.filter((l) => l.startsWith('  skipped '))).toHaveLength(20);

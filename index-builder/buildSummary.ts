@@ -18,12 +18,17 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
   if (counts.labelled !== undefined)
     lines.push(
       (counts.labels ?? 0) >= MIN_SHARED_LABELS
-        ? `  labels: ${counts.labelled} images share ${counts.labels} labels; the transform learned from ` +
-            (counts.labelled > MAX_LABELLED_ROWS
-              ? `up to ${MAX_LABELLED_ROWS} of them (whole labels)`
-              : 'them')
+        ? `  labels: ${counts.labelled} images share ${counts.labels} labels; ` +
+            // A kept transform learned from the labels of the build that fitted it, not from these.
+            (report.transform?.reused
+              ? 'the kept transform learned from those of the build that fitted it (--refit learns from these)'
+              : 'the transform learned from ' +
+                (counts.labelled > MAX_LABELLED_ROWS
+                  ? `up to ${MAX_LABELLED_ROWS} of them (whole labels)`
+                  : 'them'))
         : `  labels: ${counts.labels ? 'one label is' : 'no label is'} shared by two or more images, which teaches the transform nothing`,
     );
+  if (counts.sourced !== undefined) lines.push(sourcesLine(counts, report.transform?.reused === true));
   if (report.duplicates) {
     const d = report.duplicates;
     lines.push(
@@ -37,4 +42,15 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
     lines.push(`  … and ${report.skipped.length - MAX_SKIPPED_SHOWN} more, see build-report.json`);
   }
   return lines;
+}
+
+/** What the sources (sourcePairs.ts) taught the transform. */
+function sourcesLine(counts: BuildReport['counts'], kept: boolean): string {
+  const head = `  sources: ${counts.sourced} images in ${counts.sources} source${counts.sources === 1 ? '' : 's'}; `;
+  if ((counts.sources ?? 0) < 2) return `${head}fewer than two sources teach the transform nothing`;
+  if (kept || counts.sourcePairs === undefined)
+    return `${head}the kept transform learned from the pairs of the build that fitted it (--refit pairs these)`;
+  return counts.sourcePairs >= MIN_SHARED_LABELS
+    ? `${head}the transform learned from ${counts.sourcePairs} pairs, each the other's nearest image in another source`
+    : `${head}${counts.sourcePairs} pair${counts.sourcePairs === 1 ? '' : 's'} of images each the other's nearest in another source, too few to teach the transform`;
 }

@@ -3,6 +3,7 @@ import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
 import { dense, orthonormalised, product, type Dense } from './denseKernels';
 import { labelGroups, labelScatter } from './labelScatter';
+import { crossSourcePairs, projectRows } from './sourcePairs';
 
 interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */
@@ -35,6 +36,13 @@ interface FitTransformOptions {
    */
   labels?: readonly (string | undefined)[];
   /**
+   * A source per embedding (undefined = none), from the collection's names (imageLabels.ts): where
+   * each image comes from when every source shows many of the same things in its own style (emoji
+   * vendors, shops). Rows that are each other's nearest in another source teach the fit like a label
+   * (sourcePairs.ts), rows with a shared label excepted.
+   */
+  sources?: readonly (string | undefined)[];
+  /**
    * Where the model's colour block sits in the embedding (ModelSpec output.colourBlock): the last
    * COLOUR_DIMS output dims of a learned fit then come from it alone (withColourDims).
    */
@@ -46,8 +54,15 @@ type ColourBlock = { offset: number; dim: number };
 /** What a build adds to the dims when fitting: regularisers, views and labels (publishBuild's transformInputs). */
 export type TransformInputs = Pick<
   FitTransformOptions,
-  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'colourBlock'
+  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'sources' | 'colourBlock'
 >;
+
+/** A fit and what its sources taught it. */
+export interface FittedTransform {
+  transform: VectorTransform;
+  /** The cross-source pairs found (sourcePairs.ts); absent without sources. Fewer than 2 teach nothing. */
+  sourcePairs?: number;
+}
 
 /** The embedding of an edited copy of row `row`. */
 export interface AugmentedView {
@@ -225,6 +240,64 @@ export async function fitTransform(
   embeddings: Float32Array[],
   options: FitTransformOptions,
 ): Promise<VectorTransform> {
+  return (await fitCollectionTransform(embeddings, options)).transform;
+}
+
+/**
+ * fitTransform, saying how many cross-source pairs taught it. With sources the collection is fitted
+ * twice: the first fit finds the pairs, the second learns from them.
+ */
+export async function fitCollectionTransform(
+  embeddings: Float32Array[],
+  options: FitTransformOptions,
+): Promise<FittedTransform> {
+  const { sources } = options;
+  if (sources !== undefined && sources.length !== embeddings.length)
+    throw new RangeError(
+      `fitTransform: ${sources.length} sources for ${embeddings.length} embeddings (one each, undefined for none)`,
+    );
+  const first = await fitOnce(embeddings, options, []);
+  if (sources === undefined) return { transform: first };
+  const pairs = await pairsAcrossSources(embeddings, options, sources, first);
+  if (pairs.length < MIN_SHARED_LABELS) return { transform: first, sourcePairs: pairs.length };
+  return { transform: await fitOnce(embeddings, options, pairs), sourcePairs: pairs.length };
+}
+
+/**
+ * The fit's sampled rows that have a source and no label another row shares, paired across sources
+ * under the first fit (crossSourcePairs), as row indices.
+ */
+async function pairsAcrossSources(
+  embeddings: Float32Array[],
+  options: FitTransformOptions,
+  sources: readonly (string | undefined)[],
+  first: VectorTransform,
+): Promise<[number, number][]> {
+  const { labels } = options;
+  const perLabel = new Map<string, number>();
+  for (const l of labels ?? []) if (l !== undefined) perLabel.set(l, (perLabel.get(l) ?? 0) + 1);
+  const labelShared = (r: number) => labels?.[r] !== undefined && perLabel.get(labels[r]!)! >= 2;
+  const candidates = sampleRows(
+    embeddings.length,
+    options.maxFitRows ?? DEFAULT_MAX_FIT_ROWS,
+    options.seed ?? 1,
+  ).filter((r) => sources[r] !== undefined && !labelShared(r));
+  if (new Set(candidates.map((r) => sources[r])).size < 2) return [];
+  const basis = asDense(first.projection, first.dims);
+  const projected = await projectRows(candidates, embeddings, Float64Array.from(first.mean), basis);
+  const pairs = await crossSourcePairs(
+    projected,
+    candidates.map((r) => sources[r]!),
+  );
+  return pairs.map(([a, b]) => [candidates[a], candidates[b]]);
+}
+
+/** One fit; `pairs` (row indices) teach it like labels of two rows each. */
+async function fitOnce(
+  embeddings: Float32Array[],
+  options: FitTransformOptions,
+  pairs: readonly [number, number][],
+): Promise<VectorTransform> {
   const inputDim = assertEmbeddings(embeddings);
   const {
     dims: requested,
@@ -266,7 +339,10 @@ export async function fitTransform(
   const rows = sampleRows(embeddings.length, maxFitRows, seed);
   const n = rows.length;
   const shared = labels ? labelGroups(labels, seed) : [];
-  const groups = shared.length >= MIN_SHARED_LABELS ? shared : [];
+  // The pairs join the label groups in first-row order, so that the scatter sums in a fixed order.
+  const groups = [...(shared.length >= MIN_SHARED_LABELS ? shared : []), ...pairs.map((p) => [...p])].sort(
+    (a, b) => a[0] - b[0],
+  );
   const learn = views.length >= MIN_VIEWS || groups.length > 0;
   const invarianceRegulariser = options.invarianceRegulariser ?? DEFAULT_INVARIANCE_REGULARISER;
   if (!(invarianceRegulariser > 0) || !Number.isFinite(invarianceRegulariser))

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabels, compileLabelPattern, imageLabels, labelSource, sharedLabels } from './imageLabels';
+import {
+  buildLabels,
+  buildSources,
+  compileLabelPattern,
+  imageLabels,
+  labelSource,
+  sharedLabels,
+  sourced,
+} from './imageLabels';
 
 describe('imageLabels', () => {
   it("gives each key the pattern's first group, or its whole match, and none where it does not match", () => {
@@ -36,9 +44,30 @@ describe('imageLabels', () => {
     expect(sharedLabels(undefined)).toBeUndefined();
   });
 
-  it('refuses a pattern that is not a regular expression, is empty or matches every name', () => {
-    expect(() => compileLabelPattern('_([0-9')).toThrow(/is not a regular expression/);
+  it('refuses a pattern that is not a regular expression, is empty or matches every name, naming its flag', () => {
+    expect(() => compileLabelPattern('_([0-9')).toThrow(
+      /^--label-pattern "_\(\[0-9" is not a regular expression/,
+    );
     expect(() => compileLabelPattern('')).toThrow(/must not be empty/);
     expect(() => compileLabelPattern('.*')).toThrow(/matches every name/);
+    expect(() => compileLabelPattern('', '--source-pattern')).toThrow(/^--source-pattern must not be empty/);
+    expect(() => buildSources(['a/x.png'], '(')).toThrow(
+      /^--source-pattern "\(" is not a regular expression/,
+    );
+  });
+
+  it("takes a build's sources from the source pattern only, and counts them", () => {
+    const keys = [
+      'Smileys/apple_1F600.png',
+      'Smileys/google_1F600.png',
+      'People/apple_1F44B.png',
+      'notes.png',
+    ];
+    const sources = buildSources(keys, '/([a-z]+)_');
+    expect(sources).toEqual(['apple', 'google', 'apple', undefined]);
+    expect(buildSources(keys, undefined)).toBeUndefined();
+    expect(sourced(sources, 7)).toEqual({ images: 3, sources: 2, pairs: 7 });
+    expect(sourced(sources, undefined)).toEqual({ images: 3, sources: 2 });
+    expect(sourced(undefined, 7)).toBeUndefined();
   });
 });

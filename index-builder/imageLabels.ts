@@ -10,6 +10,9 @@ import type { SourceMeta } from './sourceMeta';
  *  - the metadata: the `label` field of the image's entry in lookalike-meta.json at the source's root
  *    (the demo writes each emoji's code there).
  * An image without a label, or whose label no other image has, teaches nothing.
+ *
+ * Sources (`--source-pattern`, captured the same way) say less: where an image comes from, not what
+ * it shows; the fit pairs images across them (sourcePairs.ts).
  */
 
 /** The metadata field that labels an image. */
@@ -36,23 +39,47 @@ export function buildLabels(
   return keys.map((key) => meta.get(key)?.[LABEL_FIELD] || undefined);
 }
 
-/** The pattern as a RegExp; a clear error when it is not one. */
-export function compileLabelPattern(pattern: string): RegExp {
-  if (pattern.length === 0) throw new Error('--label-pattern must not be empty');
+/** The pattern as a RegExp; a clear error, naming the `flag` it came from, when it is not one. */
+export function compileLabelPattern(pattern: string, flag = '--label-pattern'): RegExp {
+  if (pattern.length === 0) throw new Error(`${flag} must not be empty`);
   let re: RegExp;
   try {
     re = new RegExp(pattern, 'u');
   } catch (err) {
     throw new Error(
-      `--label-pattern ${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message}`,
+      `${flag} ${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message}`,
       { cause: err },
     );
   }
   if (re.test(''))
-    throw new Error(
-      `--label-pattern ${JSON.stringify(pattern)} matches every name (it matches an empty one)`,
-    );
+    throw new Error(`${flag} ${JSON.stringify(pattern)} matches every name (it matches an empty one)`);
   return re;
+}
+
+/**
+ * Each key's source under `--source-pattern` (captured like a label), or undefined without a pattern.
+ * A source is where an image comes from when every source shows many of the same things in its own
+ * style — `^[^/]+/(apple|google|twitter)_` on the demo's names, a shop's folder — and the fit pairs
+ * images across sources (sourcePairs.ts).
+ */
+export function buildSources(
+  keys: readonly string[],
+  pattern: string | undefined,
+): (string | undefined)[] | undefined {
+  return pattern === undefined ? undefined : imageLabels(keys, pattern, '--source-pattern');
+}
+
+/**
+ * How many images have a source, in how many sources, and the cross-source pairs the fit learned from
+ * (absent when it was kept); none without sources.
+ */
+export function sourced(
+  sources: readonly (string | undefined)[] | undefined,
+  pairs: number | undefined,
+): { images: number; sources: number; pairs?: number } | undefined {
+  if (sources === undefined) return undefined;
+  const found = sources.filter((s) => s !== undefined);
+  return { images: found.length, sources: new Set(found).size, ...(pairs !== undefined ? { pairs } : {}) };
 }
 
 /**
@@ -70,8 +97,12 @@ export function sharedLabels(
 }
 
 /** Each key's label under `pattern` (undefined where it does not match or captures nothing). */
-export function imageLabels(keys: readonly string[], pattern: string): (string | undefined)[] {
-  const re = compileLabelPattern(pattern);
+export function imageLabels(
+  keys: readonly string[],
+  pattern: string,
+  flag = '--label-pattern',
+): (string | undefined)[] {
+  const re = compileLabelPattern(pattern, flag);
   return keys.map((key) => {
     const m = re.exec(key);
     if (m === null) return undefined;

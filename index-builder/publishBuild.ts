@@ -53,6 +53,12 @@ export interface PublishedBuild {
    * transform learned from besides views; absent when the build has no labels.
    */
   labelled?: { images: number; labels: number };
+  /**
+   * How many images have a source (imageLabels.ts buildSources), in how many sources, and the
+   * cross-source pairs a fit in this build learned from (absent when the transform was kept); absent
+   * when the build has no source pattern.
+   */
+  sourced?: { images: number; sources: number; pairs?: number };
   /** The near-duplicate groups (buildDuplicates.ts); their time is part of assembleMs. */
   duplicates: DuplicatesReport;
   assembleMs: number;

@@ -4,7 +4,7 @@ import type { BuildToPublish } from '../storage/publishDataDir';
 import { viewCacheKey } from './augmentedViews';
 import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
 import { originalName, thumbnailName } from '../storage/dataDirNames';
-import { MIN_VIEWS, fitTransform, type TransformInputs } from './fitTransform';
+import { MIN_VIEWS, fitCollectionTransform, type TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { itemIdsFor } from './itemId';
 import { freshProjections, type Projections } from './projectionCache';
@@ -21,17 +21,24 @@ import { chooseTransform, type FitOutcome } from './transformFit';
 export async function resolveTransform(
   o: PublishBuildOptions,
   inputs: TransformInputs,
-): Promise<{ fitted: VectorTransform; fit: FitOutcome; projections: Projections }> {
+): Promise<{
+  fitted: VectorTransform;
+  fit: FitOutcome;
+  projections: Projections;
+  /** The cross-source pairs a fit here learned from (fitCollectionTransform); absent when kept or without sources. */
+  sourcePairs?: number;
+}> {
   const previous = o.previousFit;
   const { keep, outcome: fit } = chooseTransform(previous, o.images, o.refit === true);
   const kept =
     keep !== undefined && previous !== undefined && !('missing' in previous) && previous.projections;
-  const fitted =
-    keep ??
-    (await fitTransform(
-      o.images.map((u) => u.embedding),
-      { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
-    ));
+  const { transform: fitted, sourcePairs } =
+    keep !== undefined
+      ? { transform: keep, sourcePairs: undefined }
+      : await fitCollectionTransform(
+          o.images.map((u) => u.embedding),
+          { ...inputs, dims: o.dims ?? DEFAULT_DIMS, seed: DEFAULT_SEED },
+        );
   const projections = kept || freshProjections(o.fitKey, fitted);
   // The images' vectors in blocks (those the previous build kept are not redone); with a new fit also
   // the edited views', which its calibration reads.
@@ -43,7 +50,7 @@ export async function resolveTransform(
     ],
     [...o.images.map((u) => u.embedding), ...views.flatMap((u) => u.views!)],
   );
-  return { fitted, fit, projections };
+  return { fitted, fit, projections, ...(sourcePairs !== undefined ? { sourcePairs } : {}) };
 }
 
 /**

@@ -11,7 +11,7 @@ import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedF
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildResidentCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
-import { sharedLabels } from './imageLabels';
+import { sharedLabels, sourced } from './imageLabels';
 
 /**
  * The resident layout: index v1, the sharded catalog (with a positions file: index v1 orders rows by
@@ -22,7 +22,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
   const transform = transformInputs(o, images, meta, spec.output.colourBlock);
-  const { fitted, fit, projections } = await resolveTransform(o, transform);
+  const { fitted, fit, projections, sourcePairs } = await resolveTransform(o, transform);
   const { bytes: indexBytes, order } = await assembleIndex(
     images.map((u) => u.embedding),
     {
@@ -116,6 +116,7 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     filesDeleted,
     views: viewsLearnedFrom(images),
     labelled: sharedLabels(transform.labels),
+    sourced: sourced(transform.sources, sourcePairs),
     duplicates: duplicates.report,
     assembleMs,
     assembleParts: {

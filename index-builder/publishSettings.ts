@@ -2,7 +2,7 @@ import type { ModelOutput } from '../core/modelSpec';
 import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
 import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { TransformInputs } from './fitTransform';
-import { buildLabels } from './imageLabels';
+import { buildLabels, buildSources } from './imageLabels';
 import type { ProcessedImage } from './imagePipeline';
 import type { SourceMeta } from './sourceMeta';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
@@ -27,6 +27,11 @@ export interface PublishSettings {
    */
   labelPattern?: string;
   /**
+   * Names where each image comes from (imageLabels.ts buildSources): the fit pairs images that are
+   * each other's nearest in another source and learns from the pairs like labels (sourcePairs.ts).
+   */
+  sourcePattern?: string;
+  /**
    * Database-side augmentation (neighbourBlend.ts): each stored row becomes a similarity-weighted mean
    * of itself and this many nearest neighbours; 0 or absent = off. Queries by image are not blended.
    */
@@ -47,6 +52,7 @@ export function publishSettings(o: PublishSettings): PublishSettings {
     whitenEpsilon: o.whitenEpsilon,
     invarianceRegulariser: o.invarianceRegulariser,
     labelPattern: o.labelPattern,
+    sourcePattern: o.sourcePattern,
     blendNeighbours: o.blendNeighbours,
     blendAlpha: o.blendAlpha,
   };
@@ -65,7 +71,7 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
 
 /**
  * The fitTransform options of a build: its regularisers, the views its images carry, the labels its
- * names or metadata give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
+ * names or metadata give them, the sources its names give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
  */
 export function transformInputs(
   o: PublishSettings,
@@ -82,6 +88,10 @@ export function transformInputs(
       images.map((u) => u.entry.key),
       o.labelPattern,
       meta,
+    ),
+    sources: buildSources(
+      images.map((u) => u.entry.key),
+      o.sourcePattern,
     ),
     colourBlock,
   };

@@ -8,7 +8,7 @@ import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedF
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildShardedCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
-import { sharedLabels } from './imageLabels';
+import { sharedLabels, sourced } from './imageLabels';
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -23,7 +23,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
   const inputs = transformInputs(o, images, meta, spec.output.colourBlock);
-  const { fitted, fit, projections } = await resolveTransform(o, inputs);
+  const { fitted, fit, projections, sourcePairs } = await resolveTransform(o, inputs);
   const { transform, rows, dims } = await cellIndexRows(
     images.map((u) => u.embedding),
     {
@@ -106,6 +106,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     filesDeleted,
     views: viewsLearnedFrom(images),
     labelled: sharedLabels(inputs.labels),
+    sourced: sourced(inputs.sources, sourcePairs),
     duplicates: duplicates.report,
     pairState: duplicates.pairState,
     assembleMs,

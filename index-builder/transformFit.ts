@@ -87,6 +87,8 @@ export function fitKeyFor(
     // Only with labels (imageLabels.ts labelSource), so that the keys of builds without stay as they were;
     // labelFit 2: every labelled row teaches the fit, not only its row sample (labelScatter.ts).
     ...(labels !== undefined ? { labels, labelFit: 2 } : {}),
+    // Only with sources (sourcePairs.ts), likewise.
+    ...(s.sourcePattern !== undefined ? { sources: s.sourcePattern } : {}),
   });
 }
 
