@@ -102,6 +102,9 @@ describe('buildSummary', () => {
     expect(line({ sourced: 10, sources: 2, sourcePairs: 1 })).toBe(
       "  sources: 10 images in 2 sources; 1 pair of images each the other's nearest in another source, too few to teach the transform",
     );
+    expect(line({ sourced: 10, sources: 2, sourcePairs: 0, labelled: 10, labels: 5 })).toBe(
+      "  sources: 10 images in 2 sources; 0 pairs of images each the other's nearest in another source, too few to teach the transform (images with a shared label are not paired)",
+    );
     expect(line({ sourced: 10, sources: 2 }, true)).toBe(
       '  sources: 10 images in 2 sources; the kept transform learned from the pairs of the build that fitted it (--refit pairs these)',
     );

@@ -52,5 +52,7 @@ function sourcesLine(counts: BuildReport['counts'], kept: boolean): string {
     return `${head}the kept transform learned from the pairs of the build that fitted it (--refit pairs these)`;
   return counts.sourcePairs >= MIN_SHARED_LABELS
     ? `${head}the transform learned from ${counts.sourcePairs} pairs, each the other's nearest image in another source`
-    : `${head}${counts.sourcePairs} pair${counts.sourcePairs === 1 ? '' : 's'} of images each the other's nearest in another source, too few to teach the transform`;
+    : `${head}${counts.sourcePairs} pair${counts.sourcePairs === 1 ? '' : 's'} of images each the other's nearest in another source, too few to teach the transform` +
+        // The labels' images are not paired (fitTransform.ts): a fully labelled collection finds none.
+        (counts.labelled ? ' (images with a shared label are not paired)' : '');
 }
