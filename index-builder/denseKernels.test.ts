@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dense, int8Dots, orthonormalised, orthonormaliseRows, product } from './denseKernels';
+import { dense, int8Dots, orthonormalised, orthonormaliseRows, product, projectRows } from './denseKernels';
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -132,4 +132,14 @@ describe('dense kernels', () => {
       expect(got[(a.length - 1) * b.length + b.length - 1]).toBe(width * 128 * 128);
     },
   );
+});
+
+describe('projectRows', () => {
+  it('projects the chosen rows minus the mean, whatever the block they fall in', async () => {
+    const embeddings = Array.from({ length: 1500 }, (_, i) => Float32Array.from([i, 2 * i, 1]));
+    const mean = Float64Array.from([1, 1, 1]);
+    const basis = dense(Float64Array.from([1, 0, 0, 0, 1, 1]), 2, 3);
+    const out = await projectRows([0, 1030, 1499], embeddings, mean, basis);
+    expect(Array.from(out.data)).toEqual([-1, -1, 1029, 2059, 1498, 2997]);
+  });
 });

@@ -1,9 +1,9 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
-import { dense, orthonormalised, product, type Dense } from './denseKernels';
+import { dense, orthonormalised, product, projectRows, type Dense } from './denseKernels';
 import { labelGroups, labelScatter } from './labelScatter';
-import { crossSourcePairs, projectRows } from './sourcePairs';
+import { crossSourcePairs } from './sourcePairs';
 
 interface FitTransformOptions {
   /** Requested output dims; capped at samples − 1 and at the input dim (at least 1). */

@@ -1,5 +1,5 @@
 import { mulberry32 } from '../core/lsh';
-import { dense, product, type Dense } from './denseKernels';
+import { dense, product, projectRows, type Dense } from './denseKernels';
 
 /*
  * What the labels teach the learned whitening (fitTransform.ts): the scatter of labelled rows about
@@ -64,7 +64,6 @@ export async function labelScatter(
   sampled: ReadonlyMap<number, number>,
 ): Promise<Float64Array> {
   const d = basis.rows;
-  const inputDim = basis.cols;
   const sum = new Float64Array(d * d);
   let freedom = 0;
   for (let start = 0; start < groups.length;) {
@@ -74,15 +73,7 @@ export async function labelScatter(
       rows += groups[end++].length;
     const block = groups.slice(start, end).flat();
     const outside = block.filter((r) => !sampled.has(r));
-    let fresh: Dense | undefined;
-    if (outside.length > 0) {
-      const raw = dense(new Float64Array(outside.length * inputDim), outside.length, inputDim);
-      outside.forEach((r, i) => {
-        const e = embeddings[r];
-        for (let j = 0; j < inputDim; j++) raw.data[i * inputDim + j] = e[j] - mean[j];
-      });
-      fresh = await product(raw, basis, { transB: true });
-    }
+    const fresh = outside.length > 0 ? await projectRows(outside, embeddings, mean, basis) : undefined;
     const freshAt = new Map(outside.map((r, i) => [r, i]));
     const diffs = dense(new Float64Array(rows * d), rows, d);
     block.forEach((r, i) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dense } from './denseKernels';
-import { crossSourcePairs, projectRows } from './sourcePairs';
+import { crossSourcePairs } from './sourcePairs';
 
 describe('crossSourcePairs', () => {
   // Six subjects drawn by two sources: each source shifts its drawings along its own axis, so a row's
@@ -44,15 +44,5 @@ describe('crossSourcePairs', () => {
       ),
     ).toEqual([]);
     await expect(crossSourcePairs(projected, sources.slice(1))).rejects.toThrow(/11 sources for 12 rows/);
-  });
-});
-
-describe('projectRows', () => {
-  it('projects the chosen rows minus the mean, whatever the block they fall in', async () => {
-    const embeddings = Array.from({ length: 1500 }, (_, i) => Float32Array.from([i, 2 * i, 1]));
-    const mean = Float64Array.from([1, 1, 1]);
-    const basis = dense(Float64Array.from([1, 0, 0, 0, 1, 1]), 2, 3);
-    const out = await projectRows([0, 1030, 1499], embeddings, mean, basis);
-    expect(Array.from(out.data)).toEqual([-1, -1, 1029, 2059, 1498, 2997]);
   });
 });

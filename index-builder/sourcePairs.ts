@@ -64,25 +64,3 @@ export async function crossSourcePairs(
   }
   return pairs;
 }
-
-/** `rows` (indices into `embeddings`) minus `mean`, projected by `basis` (d × input dims), in blocks. */
-export async function projectRows(
-  rows: readonly number[],
-  embeddings: readonly Float32Array[],
-  mean: Float64Array,
-  basis: Dense,
-): Promise<Dense> {
-  const { rows: d, cols: inputDim } = basis;
-  const out = dense(new Float64Array(rows.length * d), rows.length, d);
-  // Blocks bound the float64 copy of the rows (about 19 MB at 2,280 inputs) next to the fit's own.
-  for (let start = 0; start < rows.length; start += BLOCK_ROWS * 2) {
-    const block = rows.slice(start, start + BLOCK_ROWS * 2);
-    const raw = dense(new Float64Array(block.length * inputDim), block.length, inputDim);
-    block.forEach((r, i) => {
-      const e = embeddings[r];
-      for (let j = 0; j < inputDim; j++) raw.data[i * inputDim + j] = e[j] - mean[j];
-    });
-    out.data.set((await product(raw, basis, { transB: true })).data, start * d);
-  }
-  return out;
-}
