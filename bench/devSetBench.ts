@@ -17,7 +17,8 @@ import { evaluatePipeline, type DevSetReport, type EvaluateOptions, type Pipelin
 /*
  * The dev sets in `npm run bench`'s quality area, for two pipelines side by side: the shipped default
  * (ensureDefaultModel(), default builder settings: the transform learned from edited views) and the
- * previous default (nsfwjs mobilenet_v2, `views: 0`: the plain whitened PCA). Baselines in the same run:
+ * previous default (nsfwjs mobilenet_v2, `views: 0`: the plain whitened PCA); on the emoji sets the shipped
+ * one again with labels, and with sources, from the images' names. Baselines in the same run:
  * the exact float scan of the raw embeddings once per model, the colour histogram once. Full mode: the
  * sets of generated/devsets (made by npm run dev-sets when missing; photos and textures need apt,
  * emoji-facebook the npm registry).
@@ -42,6 +43,12 @@ export interface DevSetBenchResult {
    * that labels its images gains. Absent in results written before it was measured.
    */
   labelled?: DevSetReport | { error: string };
+  /**
+   * The shipped pipeline again on the emoji sets with `sourcePattern` reading each gallery image's vendor
+   * from its name, and no labels: what a collection that names only where its images come from gains.
+   * Absent in results written before it was measured.
+   */
+  sourced?: DevSetReport | { error: string };
   /** Sets not measured and why. */
   unavailable: Record<string, string>;
 }
@@ -58,6 +65,18 @@ const NAMED_EMOJI_SETS: readonly DevSetName[] = ['emoji', 'emoji-facebook', 'emo
  * (scripts/demoData.ts), which the dev sets' galleries do not carry.
  */
 export const DEMO_LABEL_PATTERN = '_([0-9A-F]+(?:-[0-9A-F]+)*)\\.png$';
+/**
+ * The vendor in a demo name (`Smileys & Emotion/apple_1F600.png`, or a dev-set gallery's
+ * `google/google_1F600.png`) as `--source-pattern`.
+ */
+export const DEMO_SOURCE_PATTERN = '^[^/]+/([a-z]+)_';
+
+/** The emoji sets again with what their names say: the emoji's code as labels, or the vendor as sources. */
+const NAMED_PIPELINES = {
+  labelled: { suffix: 'labels from names', settings: { labelPattern: DEMO_LABEL_PATTERN } },
+  sourced: { suffix: 'sources from names', settings: { sourcePattern: DEMO_SOURCE_PATTERN } },
+} as const;
+type NamedPipeline = keyof typeof NAMED_PIPELINES;
 
 /** The model's file name without .json: short, stable, and what generated/models calls it. */
 const modelName = (m: EnsuredModel) => path.basename(m.specPath, '.json');
@@ -71,7 +90,7 @@ async function evaluateBoth(
   sets: readonly DevSetName[],
   opts: EvaluateOptions & { settings?: Pipeline['settings'] },
   log: (m: string) => void,
-): Promise<Pick<DevSetBenchResult, 'report' | 'previous' | 'labelled'>> {
+): Promise<Pick<DevSetBenchResult, 'report' | 'previous' | 'labelled' | 'sourced'>> {
   const { settings, ...evaluate } = opts;
   const shippedModel = await ensureDefaultModel({ quiet: true });
   const shipped: Pipeline = {
@@ -81,7 +100,8 @@ async function evaluateBoth(
   };
   log(`pipeline ${shipped.label}: ${shippedModel.spec.id}`);
   const report = await evaluatePipeline(shipped, sets, { ...evaluate, log });
-  const labelled = await evaluateLabelled(shipped, sets, evaluate, log);
+  const labelled = await evaluateNamed('labelled', shipped, sets, evaluate, log);
+  const sourced = await evaluateNamed('sourced', shipped, sets, evaluate, log);
   try {
     const previousModel = await ensureNsfwjsModel(PREVIOUS_MODEL, { quiet: true });
     const previous: Pipeline = {
@@ -96,16 +116,17 @@ async function evaluateBoth(
       baselines: { float: previousModel.spec.id !== shippedModel.spec.id, histogram: false },
       log,
     });
-    return { report, previous: prev, labelled };
+    return { report, previous: prev, labelled, sourced };
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`previous pipeline FAILED: ${message}`);
-    return { report, previous: { error: message }, labelled };
+    return { report, previous: { error: message }, labelled, sourced };
   }
 }
 
-/** The shipped pipeline with labels from the demo's names, on the emoji sets among `sets`; a failure is recorded. */
-async function evaluateLabelled(
+/** The shipped pipeline with what the demo's names say (`which`), on the emoji sets among `sets`; a failure is recorded. */
+async function evaluateNamed(
+  which: NamedPipeline,
   shipped: Pipeline,
   sets: readonly DevSetName[],
   evaluate: EvaluateOptions,
@@ -113,17 +134,18 @@ async function evaluateLabelled(
 ): Promise<DevSetReport | { error: string } | undefined> {
   const named = sets.filter((s) => NAMED_EMOJI_SETS.includes(s));
   if (named.length === 0) return undefined;
-  const labelled: Pipeline = {
-    label: `${shipped.label} + labels from names`,
+  const { suffix, settings } = NAMED_PIPELINES[which];
+  const pipeline: Pipeline = {
+    label: `${shipped.label} + ${suffix}`,
     modelSpecPath: shipped.modelSpecPath,
-    settings: { ...shipped.settings, labelPattern: DEMO_LABEL_PATTERN },
+    settings: { ...shipped.settings, ...settings },
   };
-  log(`pipeline ${labelled.label}`);
+  log(`pipeline ${pipeline.label}`);
   try {
-    return await evaluatePipeline(labelled, named, { ...evaluate, baselines: false, log });
+    return await evaluatePipeline(pipeline, named, { ...evaluate, baselines: false, log });
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    log(`labelled pipeline FAILED: ${message}`);
+    log(`${which} pipeline FAILED: ${message}`);
     return { error: message };
   }
 }

@@ -11,7 +11,13 @@ import {
   unifiedByImage,
 } from '../scripts/devSets';
 import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
-import { DEMO_LABEL_PATTERN, devSetBench, writeTinyEmojiDevSet, type DevSetBenchResult } from './devSetBench';
+import {
+  DEMO_LABEL_PATTERN,
+  DEMO_SOURCE_PATTERN,
+  devSetBench,
+  writeTinyEmojiDevSet,
+  type DevSetBenchResult,
+} from './devSetBench';
 import { parseDevSetManifest, type DevSetManifest } from './devSetManifest';
 import { sampleQueries, scoreQueries, topK, type RankedQuery } from './devSetMetrics';
 import { evaluatePipeline, type DevSetReport } from './devSetQuality';
@@ -317,11 +323,27 @@ describe("the bench's dev-set part, quick mode", () => {
       expect(r.labelled.sets[0].build!.labelled).toBe(3 * 80);
       expect(r.labelled.sets[0].methods.map((m) => m.kind)).toEqual(['pipeline']);
 
+      // …and with the vendor in each name as its source, without labels: the fit pairs each split's
+      // two vendors (at most 40 pairs a split, one per emoji).
+      if (r.sourced === undefined || 'error' in r.sourced)
+        throw new Error(`sources pipeline: ${JSON.stringify(r.sourced)}`);
+      expect(r.sourced.pipeline.label).toBe(`${shipped.pipeline.label} + sources from names`);
+      expect(r.sourced.pipeline.settings.sourcePattern).toBe(DEMO_SOURCE_PATTERN);
+      expect(r.sourced.pipeline.settings.labelPattern).toBeUndefined();
+      const [sourcedEmoji] = r.sourced.sets;
+      expect(sourcedEmoji.build!.labelled).toBeUndefined();
+      expect(sourcedEmoji.build!.sourcePairs).toBeGreaterThan(0);
+      expect(sourcedEmoji.build!.sourcePairs).toBeLessThanOrEqual(3 * 40);
+      expect(shipped.sets[0].build!.sourcePairs).toBeUndefined();
+
       const md = devSetSection(r).join('\n');
       expect(md).toContain(
-        `| ${previous.pipeline.label} | ${shipped.pipeline.label} | ${r.labelled.pipeline.label} |`,
+        `| ${previous.pipeline.label} | ${shipped.pipeline.label} | ${r.labelled.pipeline.label} | ${r.sourced.pipeline.label} |`,
       );
-      expect(md).toMatch(/\| emoji \| \*\*recall@10 mean\*\* \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/);
+      expect(md).toContain(`pairs, summed over a set's splits: emoji: ${sourcedEmoji.build!.sourcePairs}`);
+      expect(md).toMatch(
+        /\| emoji \| \*\*recall@10 mean\*\* \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/,
+      );
       expect(md).toMatch(/hit@1 twitter held out/);
       const tableCells = md.split('\n').filter((l) => l.startsWith('| emoji') || l.startsWith('|  |'));
       expect(tableCells.length).toBeGreaterThan(8);
@@ -331,6 +353,7 @@ describe("the bench's dev-set part, quick mode", () => {
       const old = structuredClone(r) as DevSetBenchResult;
       delete old.previous;
       delete old.labelled;
+      delete old.sourced;
       for (const s of old.report.sets) {
         delete s.build;
         for (const m of s.methods) delete m.kind;

@@ -119,6 +119,8 @@ interface BuildWork {
   views: number;
   /** Images whose label (settings.labelPattern) another image shares; absent without a pattern. */
   labelled?: number;
+  /** Cross-source pairs the transform learned from (settings.sourcePattern); absent without a pattern. */
+  sourcePairs?: number;
   /** buildIndex's own timings: decode + featurize (views included), and fitting + writing the index. */
   processMs: number;
   assembleMs: number;
@@ -313,6 +315,7 @@ async function runSplit(
       // Absent in a builder older than learning from views.
       views: report.counts.views ?? 0,
       ...(report.counts.labelled !== undefined ? { labelled: report.counts.labelled } : {}),
+      ...(report.counts.sourcePairs !== undefined ? { sourcePairs: report.counts.sourcePairs } : {}),
       processMs: report.timings.processMs,
       assembleMs: report.timings.assembleMs,
     },
@@ -489,6 +492,9 @@ export async function evaluatePipeline(
           views: sum((a) => a.build.views),
           ...(answers.some((a) => a.build.labelled !== undefined)
             ? { labelled: sum((a) => a.build.labelled ?? 0) }
+            : {}),
+          ...(answers.some((a) => a.build.sourcePairs !== undefined)
+            ? { sourcePairs: sum((a) => a.build.sourcePairs ?? 0) }
             : {}),
           processMs: sum((a) => a.build.processMs),
           assembleMs: sum((a) => a.build.assembleMs),

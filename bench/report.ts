@@ -432,6 +432,16 @@ function modelName(p: DevSetReport['pipeline']): string {
   return p.modelSpecPath ? path.basename(p.modelSpecPath, '.json') : p.modelId;
 }
 
+/** How many cross-source pairs the sources pipeline's builds learned from, per set. */
+function sourcePairsText(r: DevSetReport): string {
+  return r.sets
+    .map(
+      (s) =>
+        `${s.set}: ${s.build?.sourcePairs === undefined ? '–' : s.build.sourcePairs.toLocaleString('en-US')}`,
+    )
+    .join(', ');
+}
+
 /**
  * The dev-set tables of area 4 (bench/devSetBench.ts): previous and shipped pipeline side by side.
  * Results from older runs (no previous pipeline, no method kinds or build counts) render with "–".
@@ -452,11 +462,13 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
         : '';
   // Results written before the labelled pipeline was measured have no `labelled`.
   const labelled = d.labelled !== undefined && !('error' in d.labelled) ? d.labelled : undefined;
+  // …and before the sources pipeline was, no `sourced`.
+  const sourced = d.sourced !== undefined && !('error' in d.sourced) ? d.sourced : undefined;
   const setOf = (rep: DevSetReport | undefined, set: string) => rep?.sets.find((s) => s.set === set);
   const method = (s: SetResult | undefined, kind: MethodKind) =>
     s?.methods.find((m, i) => methodKind(m, i) === kind);
 
-  // Columns: previous | shipped | shipped with labels | float scan per model (shipped first) | colour histogram.
+  // Columns: previous | shipped | shipped with labels | shipped with sources | float scan per model (shipped first) | colour histogram.
   interface Column {
     head: string;
     pick: (set: string) => MethodResult | undefined;
@@ -470,6 +482,9 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
     { head: shipped.pipeline.label, pick: (set) => method(setOf(shipped, set), 'pipeline') },
     ...(labelled
       ? [{ head: labelled.pipeline.label, pick: (set: string) => method(setOf(labelled, set), 'pipeline') }]
+      : []),
+    ...(sourced
+      ? [{ head: sourced.pipeline.label, pick: (set: string) => method(setOf(sourced, set), 'pipeline') }]
       : []),
     { head: `float scan, ${shippedName}`, pick: (set) => method(setOf(shipped, set), 'float') },
   ];
@@ -500,7 +515,7 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
       "`npx tsx bench/devSetQuality.ts --model <spec.json> --settings '{…}'` evaluates any other model or builder " +
       'setting the same way (`--subset N` for a quick look).',
     '',
-    `Measured ${shipped.createdAt.slice(0, 10)} in ${f((shipped.totalMs + (previous?.totalMs ?? 0) + (labelled?.totalMs ?? 0)) / 1000, 0)} s.`,
+    `Measured ${shipped.createdAt.slice(0, 10)} in ${f((shipped.totalMs + (previous?.totalMs ?? 0) + (labelled?.totalMs ?? 0) + (sourced?.totalMs ?? 0)) / 1000, 0)} s.`,
     '',
     describe('**shipped**', shipped.pipeline),
     previous
@@ -513,6 +528,14 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
             'also learns from the images that share one (`--label-pattern`; the demo build takes the same labels from its ' +
             'metadata). The queries’ art is ' +
             'never among them (another vendor, or a source outside the demo).',
+        ]
+      : []),
+    ...(sourced
+      ? [
+          describe('**shipped + sources from names**', sourced.pipeline) +
+            ' The same galleries without labels, each image’s vendor read from its name as its source ' +
+            '(`--source-pattern`): the transform learns from pairs of images that are each other’s nearest in ' +
+            `another vendor's art (pairs, summed over a set's splits: ${sourcePairsText(sourced)}).`,
         ]
       : []),
     '',
@@ -808,7 +831,7 @@ export async function renderReport(
       'The machine may be shared with other jobs: compare figures within this run (the ratios), not across runs.' +
       remeasured(r),
     '',
-    'Run `npm run bench` (full mode, about 20–30 min on 2 cores: the development sets run two pipelines) or ' +
+    'Run `npm run bench` (full mode, about 50 min on 2 cores: the development sets run four pipelines) or ' +
       '`npm run bench -- --quick` (under 2 min, no demo data needed; `bench/bench.test.ts` runs it in `npm test`). ' +
       '`--out <dir>` writes only `<dir>/results.json`; `--report <results.json>` re-renders this page from a saved run; ' +
       '`--only <area>[,<area>]` (e.g. `--only duplicates`) reruns just those areas and merges them into the saved run.',

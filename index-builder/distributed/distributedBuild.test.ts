@@ -620,6 +620,41 @@ describe('distributed build', () => {
     expect((await next.exited).code).toBe(0);
   });
 
+  it('with sources from names learns the same pairs and index as the single-machine build', async () => {
+    // The albums as sources: the fit pairs images that are each other's nearest in the other album.
+    const sourcePattern = '^([^/]+)/';
+    const single = join(root, 'single-sources');
+    const { report: singleReport } = await buildIndex({
+      source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
+      outDir: single,
+      model,
+      cacheDir: join(root, 'cache-single-sources'),
+      sourcePattern,
+    });
+    // 40 images in two albums; the six that share a metadata label are not paired.
+    expect(singleReport.counts).toMatchObject({ indexed: 40, sourced: 40, sources: 2 });
+    expect(singleReport.counts.sourcePairs).toBeGreaterThan(0);
+
+    const out = join(root, 'distributed-sources');
+    const { report } = await runCoordinator(
+      coordinatorOptions(out, {
+        sourcePattern,
+        cacheDir: join(root, 'cache-distributed-sources'),
+        onQueued: () => {
+          startWorker('sources');
+        },
+      }),
+    );
+    expect(report.counts).toEqual(singleReport.counts);
+    expect(report.fingerprint).toBe(singleReport.fingerprint);
+    expect(report.transform).toEqual(singleReport.transform);
+    const a = await verifyDataDir(single);
+    const b = await verifyDataDir(out);
+    expect(await readFile(join(out, b.manifest.index.path))).toEqual(
+      await readFile(join(single, a.manifest.index.path)),
+    );
+  });
+
   it('a rebuild after adding images queues only those, and equals the single-machine rebuild', async () => {
     const out = join(root, 'incremental');
     const cacheDir = join(root, 'cache-incremental');
