@@ -340,7 +340,7 @@ describe("the bench's dev-set part, quick mode", () => {
       expect(md).toContain(
         `| ${previous.pipeline.label} | ${shipped.pipeline.label} | ${r.labelled.pipeline.label} | ${r.sourced.pipeline.label} |`,
       );
-      expect(md).toContain(`pairs, summed over a set's splits: emoji: ${sourcedEmoji.build!.sourcePairs}`);
+      expect(md).toContain(`pairs, summed over a set’s splits: emoji: ${sourcedEmoji.build!.sourcePairs}`);
       expect(md).toMatch(
         /\| emoji \| \*\*recall@10 mean\*\* \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \| \d\.\d{3} \|/,
       );

@@ -535,7 +535,7 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
           describe('**shipped + sources from names**', sourced.pipeline) +
             ' The same galleries without labels, each image’s vendor read from its name as its source ' +
             '(`--source-pattern`): the transform learns from pairs of images that are each other’s nearest in ' +
-            `another vendor's art (pairs, summed over a set's splits: ${sourcePairsText(sourced)}).`,
+            `another vendor’s art (pairs, summed over a set’s splits: ${sourcePairsText(sourced)}).`,
         ]
       : []),
     '',
