@@ -45,8 +45,8 @@ export function deployNewApp(dist: string): void {
 
 /**
  * Asks the page's service worker registration for the newly deployed worker, and tells one that waits
- * to take over, as the app does when it needs the new app: Chromium can drop the install's own
- * skipWaiting() (workers/serviceWorker.ts), seen under load as a takeover that never came.
+ * to take over, as the app does when it needs the new app. Callers poll: Chromium activates it once the
+ * old worker is idle, up to its 30 s idle timeout when a fetch woke it (src/siteUpdate.ts).
  */
 export async function takeOverByNewApp(page: Page): Promise<void> {
   await page.evaluate(async (skipWaiting) => {

@@ -96,6 +96,48 @@ test('a tab that meets a newer data format reloads once into the site’s new ap
   }
 });
 
+/**
+ * Fetches through the page's service worker for a while from when the new one appears, at random
+ * intervals: one of them can wake the old worker just as Chromium stops it for the new one, which then
+ * waits for the old one's idle timeout (src/siteUpdate.ts).
+ */
+async function keepOldWorkerAwake(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    while (!registration?.installing && !registration?.waiting) await new Promise((r) => setTimeout(r, 5));
+    const end = performance.now() + 1_500;
+    while (performance.now() < end) {
+      void fetch(`icon.svg?awake=${performance.now()}`).catch(() => {});
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 60));
+    }
+  });
+}
+
+test('a tab whose service worker is kept awake by its own fetches during the update still reloads into the new app', async ({
+  browser,
+}) => {
+  const site = await siteWithDeploy('site-update-awake');
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const seen = countLoads(page);
+    await page.goto(site.server.url);
+    await loadCollection(page);
+    await waitForOfflineReady(page);
+    site.deploy();
+    site.writeManifest({ ...site.manifest, version: RESIDENT_MANIFEST_VERSION + 1 });
+    const awake = keepOldWorkerAwake(page).catch(() => {}); // the reload ends it
+    await page.evaluate(() => void window.__lookalike!.searchClient.checkForUpdate().catch(() => {}));
+    await awake;
+
+    await expectNewAppWorking(page, site.workerFetches);
+    expect(seen.loads).toBe(2);
+  } finally {
+    await context.close();
+    await site.server.close();
+  }
+});
+
 test('when the site’s own app cannot read its index, the page reloads once, says why, and reloads when a newer app arrives', async ({
   browser,
 }) => {

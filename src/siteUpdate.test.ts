@@ -59,22 +59,57 @@ describe('waiting for the new service worker', () => {
     await takeover;
   });
 
-  it('asks a worker that stays installed again, every few seconds, until it takes over', async () => {
-    // Chromium drops an activation that a fetch interrupts: the worker then waits with no state change.
+  it('nudges the old worker by a frame while the new one sits installed, and cleans up when it takes over', async () => {
+    // Chromium keeps a worker that skipped waiting waiting while the old one is awake (src/siteUpdate.ts).
     vi.useFakeTimers();
     try {
       const parked = new FakeServiceWorker('installed');
-      const takeover = takeoverBy(asWorker(parked), 60_000);
+      const frames: string[] = [];
+      let made = 0;
+      const nudge = () => {
+        const frame = `frame ${++made}`;
+        frames.push(frame);
+        return () => frames.splice(frames.indexOf(frame), 1);
+      };
+      const takeover = takeoverBy(asWorker(parked), 60_000, nudge);
       expect(parked.posted).toEqual([SKIP_WAITING]);
-      await vi.advanceTimersByTimeAsync(4_000);
-      expect(parked.posted).toEqual([SKIP_WAITING, SKIP_WAITING, SKIP_WAITING]);
+      await vi.advanceTimersByTimeAsync(1_900);
+      expect(frames).toEqual([]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(frames).toEqual(['frame 1']);
+      // Again while it stays, one frame at a time.
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(frames).toEqual(['frame 2']);
       parked.moveTo('activating');
-      await vi.advanceTimersByTimeAsync(4_000);
-      expect(parked.posted).toHaveLength(3);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(frames).toEqual(['frame 2']);
       parked.moveTo('activated');
       await takeover;
-      await vi.advanceTimersByTimeAsync(10_000);
-      expect(parked.posted).toHaveLength(3);
+      expect(frames).toEqual([]);
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(frames).toEqual([]);
+      expect(parked.posted).toEqual([SKIP_WAITING]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not nudge a worker that takes over by itself', async () => {
+    vi.useFakeTimers();
+    try {
+      const incoming = new FakeServiceWorker('installing');
+      let nudged = 0;
+      const takeover = takeoverBy(asWorker(incoming), 60_000, () => {
+        nudged++;
+        return () => {};
+      });
+      await vi.advanceTimersByTimeAsync(1_000);
+      incoming.moveTo('installed');
+      incoming.moveTo('activating');
+      incoming.moveTo('activated');
+      await takeover;
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(nudged).toBe(0);
     } finally {
       vi.useRealTimers();
     }
@@ -83,7 +118,7 @@ describe('waiting for the new service worker', () => {
   it('gives up after the bound, and on a worker that failed', async () => {
     vi.useFakeTimers();
     try {
-      const stuck = takeoverBy(asWorker(new FakeServiceWorker('installed')), 1_000);
+      const stuck = takeoverBy(asWorker(new FakeServiceWorker('installed')), 1_000, () => () => {});
       await vi.advanceTimersByTimeAsync(1_000);
       await stuck;
     } finally {

@@ -28,8 +28,13 @@ const RELOAD_KEY = 'lookalike:reloaded-for-newer-data';
 export const RELOAD_MEMORY_MS = 10 * 60_000;
 /** Asks a new service worker that has installed and waits to activate now. */
 export const SKIP_WAITING: SkipWaiting = { type: 'lookalike:skip-waiting' };
-/** How long the new service worker may take to install (its shell is mostly the old one's files). */
-const TAKEOVER_MS = 30_000;
+/**
+ * How long the new service worker may take to install and take over. Past Chromium's idle timeout (30 s):
+ * an old worker that an event wakes after the new one skipped waiting keeps the new one waiting until it
+ * has been idle that long (or a navigation asks it to stop), and a reload made meanwhile is lost when the
+ * old worker stops under it (seen twice in CI as a reload that never finished).
+ */
+const TAKEOVER_MS = 60_000;
 /** After giving up, when to look once more for a newer app: a deploy stores the service worker last. */
 const RECHECK_MS = 60_000;
 
@@ -54,33 +59,61 @@ function lastReload(): ReloadRecord | null {
     : null;
 }
 
-/** How often a new service worker that sits installed is asked again to take over. */
-const ASK_AGAIN_MS = 2_000;
+/** How long a new service worker may sit installed before a hidden frame asks the old one to stop. */
+const NUDGE_AFTER_MS = 2_000;
+/** How often that is done again while it still sits installed (the old worker can be woken again). */
+const NUDGE_EVERY_MS = 5_000;
+
+/**
+ * Chromium activates a worker that skipped waiting once the old one is idle, and asks an idle old worker
+ * to stop at once only when the worker skips waiting or a navigation in scope starts. A worker woken in
+ * between (a fetch from this page) then stays for its idle timeout, and the page's own reload is the
+ * navigation that would ask it to stop: Chromium can lose that reload (the old worker stops under it, and
+ * the page never loads). A hidden frame's navigation to the worker's own script asks instead; if it is
+ * lost, nothing is. Returns the clean-up.
+ */
+export function nudgeByFrame(incoming: ServiceWorker): () => void {
+  const frame = document.createElement('iframe');
+  frame.hidden = true;
+  frame.tabIndex = -1;
+  frame.setAttribute('aria-hidden', 'true');
+  frame.src = incoming.scriptURL;
+  document.body.append(frame);
+  return () => frame.remove();
+}
 
 /**
  * Resolves once the incoming service worker has taken over (or failed), or after `takeoverMs`. It skips
- * waiting and claims the open pages itself (workers/serviceWorker.ts); one that sits installed, its
- * activation lost to a fetch at the wrong moment, is asked again: when it gets there, and every
- * ASK_AGAIN_MS while it stays (Chromium drops an activation that a fetch interrupts, and the worker
- * then waits without another state change to ask on).
+ * waiting and claims the open pages itself (workers/serviceWorker.ts); one that was installed without
+ * that is asked to; one that sits installed, the old worker kept awake, is helped by `nudge` (see
+ * nudgeByFrame), after NUDGE_AFTER_MS and then every NUDGE_EVERY_MS while it stays.
  */
-export function takeoverBy(incoming: ServiceWorker, takeoverMs = TAKEOVER_MS): Promise<void> {
+export function takeoverBy(
+  incoming: ServiceWorker,
+  takeoverMs = TAKEOVER_MS,
+  nudge: (incoming: ServiceWorker) => () => void = nudgeByFrame,
+): Promise<void> {
   return new Promise<void>((resolve) => {
+    let cleanUp = () => {};
+    const nudgeIfWaiting = () => {
+      nextNudge = setTimeout(nudgeIfWaiting, NUDGE_EVERY_MS);
+      if (incoming.state !== 'installed') return;
+      cleanUp();
+      cleanUp = nudge(incoming);
+    };
     const done = () => {
       clearTimeout(timer);
-      clearInterval(askAgain);
+      clearTimeout(nextNudge);
       incoming.removeEventListener('statechange', onChange);
+      cleanUp();
       resolve();
     };
-    const ask = () => {
-      if (incoming.state === 'installed') incoming.postMessage(SKIP_WAITING);
-    };
     const onChange = () => {
-      ask();
+      if (incoming.state === 'installed') incoming.postMessage(SKIP_WAITING);
       if (incoming.state === 'activated' || incoming.state === 'redundant') done();
     };
     const timer = setTimeout(done, takeoverMs);
-    const askAgain = setInterval(ask, ASK_AGAIN_MS);
+    let nextNudge = setTimeout(nudgeIfWaiting, NUDGE_AFTER_MS);
     incoming.addEventListener('statechange', onChange);
     onChange();
   });

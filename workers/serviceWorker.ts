@@ -236,8 +236,8 @@ sw.addEventListener('activate', (event) => {
   event.waitUntil(activate());
 });
 
-// The install's skipWaiting() can come to nothing (reported for Chromium when a fetch reaches the outgoing
-// worker at that moment; seen once in CI as a takeover that never came): a page that needs the new app asks again.
+// A page that needs the new app asks a waiting worker to skip waiting (src/siteUpdate.ts), as the install
+// does. Chromium then still waits for the old worker to be idle, which the page helps along.
 sw.addEventListener('message', (event) => {
   const skip: SkipWaiting['type'] = 'lookalike:skip-waiting';
   if ((event.data as { type?: unknown } | null)?.type === skip) void sw.skipWaiting();
