@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { NEWEST_INDEX_VERSION } from '../core/indexFormat';
 import { RESIDENT_MANIFEST_VERSION, contentAddressedName, fileRefFor } from '../core/manifest';
 import { startServer } from '../scripts/serve';
@@ -68,10 +68,17 @@ async function expectNewAppWorking(page: Page, workerFetches: () => number): Pro
     await expect(page.getByTestId(id)).toHaveCount(0);
 }
 
-test('a tab that meets a newer data format reloads once into the site’s new app, and works', async ({
-  browser,
-}) => {
-  const site = await siteWithDeploy('site-update');
+/**
+ * A tab on the site's app, ready offline; then the deploy (the new app, and a manifest in a format this
+ * tab's app does not read) and what the page does when a thumbnail is missing: it re-reads the manifest.
+ * `alongside` runs in the page meanwhile. The tab must reload once, into the new app, and work.
+ */
+async function expectReloadIntoNewApp(
+  browser: Browser,
+  name: string,
+  alongside?: (page: Page) => Promise<void>,
+): Promise<void> {
+  const site = await siteWithDeploy(name);
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -82,11 +89,11 @@ test('a tab that meets a newer data format reloads once into the site’s new ap
     await expect(page.getByTestId('status-ready')).toBeVisible();
     expect(seen.loads).toBe(1);
 
-    // The deploy: the new app, and a manifest in a format this tab's app does not read.
     site.deploy();
     site.writeManifest({ ...site.manifest, version: RESIDENT_MANIFEST_VERSION + 1 });
-    // What the page does when a thumbnail is missing: re-read the manifest (the reload ends this call).
+    const during = alongside?.(page).catch(() => {}); // the reload ends it, and the next call
     await page.evaluate(() => void window.__lookalike!.searchClient.checkForUpdate().catch(() => {}));
+    await during;
 
     await expectNewAppWorking(page, site.workerFetches);
     expect(seen.loads).toBe(2);
@@ -94,7 +101,10 @@ test('a tab that meets a newer data format reloads once into the site’s new ap
     await context.close();
     await site.server.close();
   }
-});
+}
+
+test('a tab that meets a newer data format reloads once into the site’s new app, and works', ({ browser }) =>
+  expectReloadIntoNewApp(browser, 'site-update'));
 
 /**
  * Fetches through the page's service worker for a while from when the new one appears, at random
@@ -113,30 +123,9 @@ async function keepOldWorkerAwake(page: Page): Promise<void> {
   });
 }
 
-test('a tab whose service worker is kept awake by its own fetches during the update still reloads into the new app', async ({
+test('a tab whose service worker is kept awake by its own fetches during the update still reloads into the new app', ({
   browser,
-}) => {
-  const site = await siteWithDeploy('site-update-awake');
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    const seen = countLoads(page);
-    await page.goto(site.server.url);
-    await loadCollection(page);
-    await waitForOfflineReady(page);
-    site.deploy();
-    site.writeManifest({ ...site.manifest, version: RESIDENT_MANIFEST_VERSION + 1 });
-    const awake = keepOldWorkerAwake(page).catch(() => {}); // the reload ends it
-    await page.evaluate(() => void window.__lookalike!.searchClient.checkForUpdate().catch(() => {}));
-    await awake;
-
-    await expectNewAppWorking(page, site.workerFetches);
-    expect(seen.loads).toBe(2);
-  } finally {
-    await context.close();
-    await site.server.close();
-  }
-});
+}) => expectReloadIntoNewApp(browser, 'site-update-awake', keepOldWorkerAwake));
 
 test('when the site’s own app cannot read its index, the page reloads once, says why, and reloads when a newer app arrives', async ({
   browser,
