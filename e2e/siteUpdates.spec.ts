@@ -4,6 +4,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { NEWEST_INDEX_VERSION } from '../core/indexFormat';
 import { RESIDENT_MANIFEST_VERSION, contentAddressedName, fileRefFor } from '../core/manifest';
 import { startServer } from '../scripts/serve';
+import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 import { loadCollection } from './harness';
 import { DEPLOY_MARKER, copies, deployNewApp } from './siteCopies';
@@ -126,6 +127,32 @@ async function keepOldWorkerAwake(page: Page): Promise<void> {
 test('a tab whose service worker is kept awake by its own fetches during the update still reloads into the new app', ({
   browser,
 }) => expectReloadIntoNewApp(browser, 'site-update-awake', keepOldWorkerAwake));
+
+test('a tab open during a deploy reloads into the new app, also when its own fetches kept the old service worker awake', async ({
+  browser,
+}) => {
+  const site = await siteWithDeploy('site-reload');
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(site.server.url);
+    await loadCollection(page);
+    await waitForOfflineReady(page);
+    site.deploy();
+    // What the browser does now and then: look for a newer service worker.
+    const awake = keepOldWorkerAwake(page);
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+    await awake;
+    // The person reloads a few seconds later.
+    await page.waitForTimeout(3_000);
+    await page.reload({ timeout: E2E_EXPECT_MS }); // a lost navigation never ends
+    await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
+    await loadCollection(page);
+  } finally {
+    await context.close();
+    await site.server.close();
+  }
+});
 
 test('when the site’s own app cannot read its index, the page reloads once, says why, and reloads when a newer app arrives', async ({
   browser,

@@ -60,7 +60,7 @@ function lastReload(): ReloadRecord | null {
 }
 
 /** How long a new service worker may sit installed before a hidden frame asks the old one to stop. */
-const NUDGE_AFTER_MS = 2_000;
+const NUDGE_AFTER_MS = 1_000;
 /** How often that is done again while it still sits installed (the old worker can be woken again). */
 const NUDGE_EVERY_MS = 5_000;
 
