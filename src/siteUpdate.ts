@@ -66,7 +66,7 @@ const NUDGE_EVERY_MS = 5_000;
 
 /**
  * Chromium activates a worker that skipped waiting once the old one is idle, and asks an idle old worker
- * to stop at once only when the worker skips waiting or a navigation in scope starts. A worker woken in
+ * to stop at once only when the new worker first skips waiting or a navigation in scope starts. A worker woken in
  * between (a fetch from this page) then stays for its idle timeout, and the page's own reload is the
  * navigation that would ask it to stop: Chromium can lose that reload (the old worker stops under it, and
  * the page never loads). A hidden frame's navigation to the worker's own script asks instead; if it is
@@ -84,9 +84,9 @@ export function nudgeByFrame(incoming: ServiceWorker): () => void {
 
 /**
  * Resolves once the incoming service worker has taken over (or failed), or after `takeoverMs`. It skips
- * waiting and claims the open pages itself (workers/serviceWorker.ts); one that was installed without
- * that is asked to; one that sits installed, the old worker kept awake, is helped by `nudge` (see
- * nudgeByFrame), after NUDGE_AFTER_MS and then every NUDGE_EVERY_MS while it stays.
+ * waiting and claims the open pages itself (workers/serviceWorker.ts), and is asked to as well once
+ * installed; while it sits installed, the old worker kept awake, `nudge` helps (see nudgeByFrame), after
+ * NUDGE_AFTER_MS and then every NUDGE_EVERY_MS.
  */
 export function takeoverBy(
   incoming: ServiceWorker,
