@@ -1,7 +1,7 @@
 import type { InstallFailure } from '../workers/serviceWorkerMessages';
 import { formatBytes } from '../core/formatBytes';
 import { externalStore } from './common/externalStore';
-import { takeoverBy } from './siteUpdate';
+import { helpTakeOver } from './siteUpdate';
 
 /*
  * Registers the service worker that makes the site work offline and cross-origin isolated, and tells the
@@ -118,7 +118,7 @@ function followInstall(registration: ServiceWorkerRegistration | undefined): voi
     if (!worker) return;
     // A new version of the site: it takes over at once, unless Chromium keeps it waiting on an old worker
     // woken at the wrong moment, when a reload of this tab can be lost (src/siteUpdate.ts). Help it along.
-    if (registration.active) void takeoverBy(worker);
+    if (registration.active) void helpTakeOver(worker);
     worker.addEventListener('statechange', () => {
       if (worker.state !== 'redundant') return;
       if (registration.installing || registration.waiting || registration.active) follow();

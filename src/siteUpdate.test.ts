@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RELOAD_MEMORY_MS, SKIP_WAITING, nextStep, takeoverBy } from './siteUpdate';
+import { RELOAD_MEMORY_MS, SKIP_WAITING, helpTakeOver, nextStep, takeoverBy } from './siteUpdate';
 
 describe('site updates', () => {
   const message =
@@ -128,5 +128,17 @@ describe('waiting for the new service worker', () => {
     const takeover = takeoverBy(asWorker(failing), 60_000);
     failing.moveTo('redundant');
     await takeover;
+  });
+
+  it('helps each worker take over once, however many parts of the page ask', async () => {
+    const incoming = new FakeServiceWorker('installing');
+    const other = new FakeServiceWorker('installing');
+    const first = helpTakeOver(asWorker(incoming));
+    expect(helpTakeOver(asWorker(incoming))).toBe(first);
+    const second = helpTakeOver(asWorker(other));
+    expect(second).not.toBe(first);
+    incoming.moveTo('redundant');
+    other.moveTo('redundant');
+    await Promise.all([first, second]);
   });
 });

@@ -119,6 +119,18 @@ export function takeoverBy(
   });
 }
 
+const takeovers = new WeakMap<ServiceWorker, Promise<void>>();
+
+/** takeoverBy, once per worker: the tab's update follow-up and a reload for newer data share it. */
+export function helpTakeOver(incoming: ServiceWorker): Promise<void> {
+  let takeover = takeovers.get(incoming);
+  if (takeover === undefined) {
+    takeover = takeoverBy(incoming);
+    takeovers.set(incoming, takeover);
+  }
+  return takeover;
+}
+
 /** Resolves once a newer service worker (if the host has one) controls the site, or after TAKEOVER_MS. */
 async function newestServiceWorker(): Promise<void> {
   if (!('serviceWorker' in navigator)) return;
@@ -130,7 +142,7 @@ async function newestServiceWorker(): Promise<void> {
     return; // Offline or gone: the reload gets what the host or the current worker serves.
   }
   const incoming = registration.installing ?? registration.waiting;
-  if (incoming) await takeoverBy(incoming);
+  if (incoming) await helpTakeOver(incoming);
 }
 
 /**
