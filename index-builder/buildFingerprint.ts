@@ -10,6 +10,7 @@ import type { LoadedModel } from './loadModel';
 import { compileLabelPattern } from './imageLabels';
 import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
+import { readStylePairs, type StylePairs } from '../models/stylePairsFile';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
 const BUILDER_FORMAT = 12;
@@ -33,7 +34,7 @@ export async function fingerprintBuild(i: {
   model: LoadedModel;
   maxPixels: number;
   settings: PublishSettings;
-}): Promise<{ fingerprint: string; modelBytes: Uint8Array; modelSha256: string }> {
+}): Promise<{ fingerprint: string; modelBytes: Uint8Array; modelSha256: string; stylePairs?: StylePairs }> {
   const modelBytes = await readFile(i.model.onnxPath).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read model file ${i.model.onnxPath}: ${err.code ?? err.message}`);
   });
@@ -55,6 +56,7 @@ export async function fingerprintBuild(i: {
   if (labelPattern !== undefined) compileLabelPattern(labelPattern);
   if (sourcePattern !== undefined) compileLabelPattern(sourcePattern, '--source-pattern');
   const modelSha256 = contentHash(modelBytes);
+  const stylePairs = await modelStylePairs(i.model, modelSha256);
   const fingerprint = buildFingerprint({
     source: i.source,
     listing: i.listing,
@@ -74,9 +76,22 @@ export async function fingerprintBuild(i: {
       ...(blendNeighbours ? { blendNeighbours, blendAlpha } : {}),
       ...(labelPattern !== undefined ? { labelPattern } : {}),
       ...(sourcePattern !== undefined ? { sourcePattern } : {}),
+      ...(stylePairs !== undefined ? { stylePairs: stylePairs.sha256 } : {}),
     },
   });
-  return { fingerprint, modelBytes, modelSha256 };
+  return { fingerprint, modelBytes, modelSha256, ...(stylePairs !== undefined ? { stylePairs } : {}) };
+}
+
+/** The model's style pairs, checked to come from this very model file. */
+async function modelStylePairs(model: LoadedModel, modelSha256: string): Promise<StylePairs | undefined> {
+  if (model.stylePairsFile === undefined) return undefined;
+  const pairs = await readStylePairs(model.stylePairsFile);
+  if (pairs === undefined) return undefined;
+  if (pairs.modelSha256 !== modelSha256 || pairs.dim !== model.spec.output.dim)
+    throw new Error(
+      `${model.stylePairsFile} was made from another model file than ${model.onnxPath}: delete it, or build the model again (npm run build-model)`,
+    );
+  return pairs;
 }
 
 /** Hash of everything a build depends on: names, sizes, versions (mtime/ETag), model and options. */

@@ -21,6 +21,7 @@ import { loadModel, type LoadedModel } from './loadModel';
 import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
 import { REPO_ROOT } from '../testing/repoRoot';
 import { RACY_MS } from './sourceFileRecords';
+import { decodeStylePairs, encodeStylePairs } from '../models/stylePairsFile';
 
 let root: string;
 let model: LoadedModel;
@@ -295,6 +296,30 @@ describe('buildIndex', () => {
     expect(item?.original).toMatch(/^originals\/[0-9a-f]{16}\.jpg$/);
     const thumb = await sharp(join(out, item?.thumb ?? '')).metadata();
     expect([thumb.width, thumb.height]).toEqual([192, THUMBNAIL_SIZE]);
+  });
+
+  it("fits with the model's style pairs, named in the fit's key and the fingerprint; pairs made from another model file fail before anything is written", async () => {
+    // 12 images fit fewer than 128 dims, which the pairs do not change (fitTransform.test.ts shows what they do).
+    expect(model.stylePairsFile).toBeDefined();
+    const { src, out, cache } = await workspace('style-pairs');
+    const fitKey = async () =>
+      (JSON.parse(await readFile(join(out, 'transform-fit.json'), 'utf8')) as { key: string }).key;
+    await build(src, out, cache);
+    const styled = await fitKey();
+    const { spec, onnxPath } = model;
+    const without = await build(src, out, cache, { model: { spec, onnxPath } });
+    expect(without.upToDate).toBe(false);
+    expect(await fitKey()).not.toBe(styled);
+    const plain = (await verifyDataDir(out)).manifest.index.sha256;
+
+    const pairs = decodeStylePairs(await readFile(model.stylePairsFile!));
+    const foreign = join(root, 'style-pairs', 'foreign.style-pairs.bin');
+    const row = pairs.rows.subarray(0, pairs.dim);
+    await writeFile(foreign, encodeStylePairs([row], [row.map((v) => -v)], 'cd'.repeat(32), pairs.recipe));
+    await expect(
+      build(src, out, cache, { model: { spec, onnxPath, stylePairsFile: foreign } }),
+    ).rejects.toThrow(/foreign\.style-pairs\.bin was made from another model file than .*: delete it/);
+    expect((await verifyDataDir(out)).manifest.index.sha256).toBe(plain);
   });
 
   it('does not reuse cached embeddings for a changed model file that kept its id', async () => {

@@ -89,7 +89,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   // A folder source leaves the data dir out when it lies inside it (and reports that).
   const listing = await source.list({ outDir });
   const listMs = performance.now() - t0;
-  const { fingerprint, modelBytes, modelSha256 } = await fingerprintBuild({
+  const { fingerprint, modelBytes, modelSha256, stylePairs } = await fingerprintBuild({
     source: source.description,
     listing,
     model,
@@ -134,6 +134,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       spec,
       modelBytes,
       modelSha256,
+      stylePairs,
       source: source.description,
       fingerprint,
       startedAt,

@@ -10,6 +10,7 @@ import { publishSettings, withLayoutDims, type PublishSettings } from './publish
 import type { SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 import { labelSource } from './imageLabels';
+import type { StylePairs } from '../models/stylePairsFile';
 
 /** A featurized build, whoever featurized it (this machine or a queue of workers), ready to publish. */
 interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
@@ -22,6 +23,8 @@ interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | '
   spec: ModelSpec;
   modelBytes: Uint8Array;
   modelSha256: string;
+  /** The model's style pairs, when it has them (buildFingerprint.ts fingerprintBuild reads them). */
+  stylePairs?: StylePairs;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     settings,
     b.spec.output.colourBlock,
     labelSource(settings.labelPattern, b.meta),
+    b.stylePairs?.sha256,
   );
   const published = await publishBuild({
     writer,
@@ -49,6 +53,7 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     meta: b.meta,
     spec: b.spec,
     modelBytes: b.modelBytes,
+    stylePairs: b.stylePairs,
     startedAt: b.startedAt,
     ...publishSettings(settings),
     previousFit: await readPreviousFit(writer.dir, fitKey),

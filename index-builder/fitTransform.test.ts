@@ -239,25 +239,25 @@ describe('fitTransform with views (learned whitening)', () => {
   });
 });
 
-describe('fitTransform with labels', () => {
-  // 60 subjects, each drawn by two "vendors" in the collection and by a third in the queries: a
-  // drawing moves its subject a lot along two style axes, which also carry much of the collection's
-  // variance. Nothing but the labels says which drawings are one subject.
-  const dim = 16;
-  const subjects = 60;
+/**
+ * 60 subjects, each drawn by two "vendors" in the collection and by a third in the queries: a drawing
+ * moves its subject a lot along `styleAxes` axes, which also carry much of the collection's variance.
+ * Nothing but the labels says which drawings are one subject. `seed` picks the subjects.
+ */
+function drawnSubjects(seed: number, dim = 16, subjects = 60, styleAxes = 2) {
   const { embeddings: centres } = syntheticEmbeddings({
     count: subjects,
     dim,
     clusters: subjects,
     spread: 0,
-    seed: 4,
+    seed,
   });
   const next = (() => {
     let x = 777;
     return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   })();
   const drawn = (e: Float32Array) =>
-    Float32Array.from(e, (v, j) => v + (j === 0 || j === 1 ? 0.8 * next() : 0.01 * next()));
+    Float32Array.from(e, (v, j) => v + (j < styleAxes ? 0.8 * next() : 0.01 * next()));
   const gallery = centres.flatMap((c) => [drawn(c), drawn(c)]);
   const labels = gallery.map((_, i) => `subject-${Math.floor(i / 2)}`);
   const queries = centres.map(drawn);
@@ -271,6 +271,11 @@ describe('fitTransform with labels', () => {
     });
     return hits / queries.length;
   };
+  return { subjects, gallery, labels, hitAt1BySubject };
+}
+
+describe('fitTransform with labels', () => {
+  const { subjects, gallery, labels, hitAt1BySubject } = drawnSubjects(4);
 
   it('learns from the labels what must not matter, and finds a new drawing of a subject', async () => {
     const plain = hitAt1BySubject(await fitTransform(gallery, { dims: 8 }));
@@ -321,6 +326,46 @@ describe('fitTransform with labels', () => {
     await expect(fitTransform(gallery, { dims: 8, labels: labels.slice(1) })).rejects.toThrow(
       /119 labels for 120 embeddings/,
     );
+  });
+});
+
+describe('fitTransform with style pairs', () => {
+  // The same world, and 60 other subjects each drawn by two other vendors: how their drawings differ is
+  // all the fit is told about style, next to edited copies that move no style axis.
+  // Wide enough for a 128-dim fit, the least that learns from style pairs.
+  const { gallery, hitAt1BySubject } = drawnSubjects(4, 160, 100, 16);
+  const reference = drawnSubjects(9, 160, 100, 16).gallery;
+  const dim = gallery[0].length;
+  const rows = new Float32Array((reference.length / 2) * dim);
+  for (let p = 0; p < reference.length / 2; p++)
+    for (let j = 0; j < dim; j++)
+      rows[p * dim + j] = (reference[2 * p][j] - reference[2 * p + 1][j]) / Math.SQRT2;
+  const stylePairs = { dim, rows };
+  const views: AugmentedView[] = gallery
+    .slice(0, 2 * MIN_VIEWS)
+    .map((e, row) => ({ row, embedding: Float32Array.from(e, (v, j) => v + 0.02 * Math.sin(row * 7 + j)) }));
+
+  it("learns from other subjects' drawings what a style changes, and finds a new drawing of a subject", async () => {
+    const plain = hitAt1BySubject(await fitTransform(gallery, { dims: 128, views }));
+    const styled = hitAt1BySubject(await fitTransform(gallery, { dims: 128, views, stylePairs }));
+    expect(styled).toBeGreaterThan(plain + 0.2);
+  });
+
+  it('leaves a fit that learns nothing (too few views, no labels) or has under 128 dims as it was, and rejects pairs of another size', async () => {
+    const few = views.slice(0, MIN_VIEWS - 1);
+    expect(await fitTransform(gallery, { dims: 128, views: few, stylePairs })).toEqual(
+      await fitTransform(gallery, { dims: 128, views: few }),
+    );
+    expect(await fitTransform(gallery, { dims: 96, views, stylePairs })).toEqual(
+      await fitTransform(gallery, { dims: 96, views }),
+    );
+    await expect(
+      fitTransform(gallery, {
+        dims: 8,
+        views,
+        stylePairs: { dim: dim - 1, rows: rows.subarray(0, dim - 1) },
+      }),
+    ).rejects.toThrow(/style pairs of 159 dims for 160-dim embeddings/);
   });
 });
 

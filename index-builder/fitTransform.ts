@@ -3,6 +3,7 @@ import { mulberry32 } from '../core/lsh';
 import type { VectorTransform } from '../core/vectorTransform';
 import { dense, orthonormalised, product, projectRows, type Dense } from './denseKernels';
 import { labelGroups, labelScatter } from './labelScatter';
+import type { StylePairs } from '../models/stylePairsFile';
 import { crossSourcePairs } from './sourcePairs';
 
 interface FitTransformOptions {
@@ -47,6 +48,12 @@ interface FitTransformOptions {
    * COLOUR_DIMS output dims of a learned fit then come from it alone (withColourDims).
    */
   colourBlock?: ColourBlock;
+  /**
+   * How the same subject differs between drawing styles, from reference art outside the collection
+   * (models/stylePairs.ts): a learned fit of at least MIN_DIMS_FOR_STYLE_PAIRS output dims damps it too,
+   * at STYLE_PAIRS_WEIGHT. Rows as long as the embeddings.
+   */
+  stylePairs?: Pick<StylePairs, 'dim' | 'rows'>;
 }
 
 type ColourBlock = { offset: number; dim: number };
@@ -54,7 +61,7 @@ type ColourBlock = { offset: number; dim: number };
 /** What a build adds to the dims when fitting: regularisers, views and labels (publishBuild's transformInputs). */
 export type TransformInputs = Pick<
   FitTransformOptions,
-  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'sources' | 'colourBlock'
+  'whitenEpsilon' | 'invarianceRegulariser' | 'views' | 'labels' | 'sources' | 'colourBlock' | 'stylePairs'
 >;
 
 /** A fit and what its sources taught it. */
@@ -81,6 +88,18 @@ const DEFAULT_INVARIANCE_REGULARISER = 2;
  * emoji development sets: 4 gains less, 64 about the same (docs/model.md).
  */
 const LABEL_WEIGHT = 16;
+/**
+ * The style pairs' scatter (per pair) is added to the within scatter at this weight, so the collection's
+ * own edits and labels still lead. Chosen on emoji-facebook (1 and 4 within 0.003 of it; 16 and 64 lose)
+ * and measured on every development set: emoji recall@10 +0.012, OpenMoji +0.019, photos and textures
+ * level (docs/model.md#shipped-style-pairs).
+ */
+const STYLE_PAIRS_WEIGHT = 2;
+/**
+ * Fits of fewer output dims (the sharded layout's 96) do without them: there they moved emoji-facebook
+ * recall@10 up and hit@1 down by 0.008 each, both inside the noise (docs/model.md).
+ */
+const MIN_DIMS_FOR_STYLE_PAIRS = 128;
 /**
  * Fewer labels than this (shared by two or more rows) teach nothing: one label over the labelled
  * images says only that they are alike, and damping all their variation damps the collection.
@@ -307,6 +326,7 @@ async function fitOnce(
     views = [],
     labels,
     colourBlock,
+    stylePairs,
   } = options;
   if (!Number.isInteger(requested) || requested < 1)
     throw new RangeError(`fitTransform: dims must be ≥ 1, got ${requested}`);
@@ -317,6 +337,10 @@ async function fitOnce(
   if (labels !== undefined && labels.length !== embeddings.length)
     throw new RangeError(
       `fitTransform: ${labels.length} labels for ${embeddings.length} embeddings (one each, undefined for none)`,
+    );
+  if (stylePairs !== undefined && stylePairs.dim !== inputDim)
+    throw new RangeError(
+      `fitTransform: style pairs of ${stylePairs.dim} dims for ${inputDim}-dim embeddings`,
     );
   views.forEach((v, i) => {
     if (!Number.isInteger(v.row) || v.row < 0 || v.row >= embeddings.length)
@@ -415,6 +439,7 @@ async function fitOnce(
       embeddings,
       views.length >= MIN_VIEWS ? views : [],
       groups.length > 0 ? { groups, rows, mean } : undefined,
+      outputDims >= MIN_DIMS_FOR_STYLE_PAIRS ? stylePairs : undefined,
       outputDims,
       invarianceRegulariser,
     );
@@ -509,8 +534,8 @@ function asDense(rows: Float32Array, count: number): Dense {
 
 /**
  * Learned whitening (Radenović et al. 2016): in the whitened PCA space `basis`, the within scatter
- * S_w — of edited copies against their originals, and of labelled rows about their label's mean — is
- * regularised by ρ × the mean collection variance, and the output is the top eigenvectors of
+ * S_w — of edited copies against their originals, of labelled rows about their label's mean, and of the
+ * style pairs — is regularised by ρ × the mean collection variance, and the output is the top eigenvectors of
  * S⁻½ C S⁻½ (C the collection's scatter) applied after S⁻½. Without either S ∝ I and this is the
  * whitened PCA itself.
  */
@@ -521,6 +546,7 @@ async function learnedWhitening(
   embeddings: Float32Array[],
   views: AugmentedView[],
   labelled: { groups: number[][]; rows: readonly number[]; mean: Float64Array } | undefined,
+  stylePairs: FitTransformOptions['stylePairs'],
   outDims: number,
   rho: number,
 ): Promise<Float32Array> {
@@ -542,6 +568,13 @@ async function learnedWhitening(
     const { groups, mean } = labelled;
     const scatter = await labelScatter(groups, embeddings, mean, b, projected, sampled);
     within = within.add(symmetric(dense(scatter, inner, inner)).mul(LABEL_WEIGHT));
+  }
+  if (stylePairs !== undefined) {
+    // Each row is a pair's difference over √2: its outer product is the pair's scatter about its mean.
+    const pairs = dense(Float64Array.from(stylePairs.rows), stylePairs.rows.length / inputDim, inputDim);
+    within = within.add(
+      (await covarianceOf(await product(pairs, b, { transB: true }))).mul(STYLE_PAIRS_WEIGHT),
+    );
   }
   let meanVariance = 0;
   for (let i = 0; i < inner; i++) meanVariance += collection.get(i, i) / inner;

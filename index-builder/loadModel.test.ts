@@ -10,6 +10,13 @@ describe('loadModel', () => {
     const plain = await loadModel('mobilenet_v2_mid');
     expect(model.spec.output).toEqual(plain.spec.output);
     expect(model.spec.id).not.toBe(plain.spec.id);
+    // Style pairs come with the default weights only (measured there: docs/model.md#shipped-style-pairs).
+    expect(model.stylePairsFile).toBeUndefined();
+    expect(path.basename(plain.stylePairsFile!)).toBe('mobilenet_v2_mid.style-pairs.bin');
+    // A spec file finds the pairs next to it.
+    const bySpec = await loadModel(plain.onnxPath.replace(/\.onnx$/, '.json'));
+    const { spec, onnxPath, stylePairsFile } = plain;
+    expect(bySpec).toEqual({ spec, onnxPath, stylePairsFile });
   }, 300_000);
 
   it('reads anything else as a spec file, with a clear error when there is none', async () => {

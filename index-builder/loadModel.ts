@@ -1,20 +1,24 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import { ensureDefaultModel, ensureNsfwjsModel } from '../models/ensureModel';
 import { MODEL_WEIGHTS, type ModelWeights } from '../models/convertShared';
 import { NSFWJS_MODELS, type NsfwjsAnyModelName } from '../models/nsfwjsModel';
+import { stylePairsFileFor } from '../models/stylePairsFile';
 
 export interface LoadedModel {
   spec: ModelSpec;
   onnxPath: string;
+  /** The model's style pairs (models/stylePairsFile.ts), when it has them. */
+  stylePairsFile?: string;
 }
 
 /**
  * Reads a model spec file (its `file` is relative to it), or builds/finds a built-in model by name
  * (`mobilenet_v2_mid`, `mobilenet_v2`, `inception_v3`, each also as `<name>.<weights>`, e.g.
  * `mobilenet_v2_mid.int8-qdq`, the file name `npm run build-model -- --weights` gives it), or the
- * default model when none is given.
+ * default model when none is given. A spec's style pairs are the `.style-pairs.bin` file next to it.
  */
 export async function loadModel(specPath?: string): Promise<LoadedModel> {
   if (specPath === undefined) return ensureDefaultModel();
@@ -37,7 +41,12 @@ export async function loadModel(specPath?: string): Promise<LoadedModel> {
     throw new Error(`model spec ${specPath} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const spec = parseModelSpec(json);
-  return { spec, onnxPath: resolve(dirname(specPath), spec.file) };
+  const stylePairsFile = stylePairsFileFor(specPath);
+  return {
+    spec,
+    onnxPath: resolve(dirname(specPath), spec.file),
+    ...(existsSync(stylePairsFile) ? { stylePairsFile } : {}),
+  };
 }
 
 /** `name` or `name.weights` of a built-in model, else undefined (a spec file's path). */

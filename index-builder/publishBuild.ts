@@ -10,6 +10,7 @@ import { resolveLayout, type PublishSettings } from './publishSettings';
 import { publishSharded } from './publishSharded';
 import type { SourceMeta } from './sourceMeta';
 import type { FitOutcome, MissingFit, PreviousFit } from './transformFit';
+import type { StylePairs } from '../models/stylePairsFile';
 
 export interface PublishBuildOptions extends PublishSettings {
   writer: DataDirWriter;
@@ -18,6 +19,8 @@ export interface PublishBuildOptions extends PublishSettings {
   meta: SourceMeta;
   spec: ModelSpec;
   modelBytes: Uint8Array;
+  /** The model's style pairs (models/stylePairsFile.ts), when it has them: a learned fit damps them too. */
+  stylePairs?: StylePairs;
   startedAt: Date;
   /** The current build's transform and what it was fitted on (transformFit.ts), to keep if still valid. */
   previousFit?: PreviousFit | MissingFit;

@@ -21,7 +21,7 @@ import { sharedLabels, sourced } from './imageLabels';
 export async function publishResident(o: PublishBuildOptions): Promise<PublishedBuild> {
   const { writer, images, meta, spec, modelBytes } = o;
   const assembleStart = performance.now();
-  const transform = transformInputs(o, images, meta, spec.output.colourBlock);
+  const transform = transformInputs(o, images, meta, spec.output.colourBlock, o.stylePairs);
   const { fitted, fit, projections, sourcePairs } = await resolveTransform(o, transform);
   const { bytes: indexBytes, order } = await assembleIndex(
     images.map((u) => u.embedding),

@@ -6,6 +6,7 @@ import { buildLabels, buildSources } from './imageLabels';
 import type { ProcessedImage } from './imagePipeline';
 import type { SourceMeta } from './sourceMeta';
 import { checkNeighbourBlend, type NeighbourBlendOptions } from './neighbourBlend';
+import type { StylePairs } from '../models/stylePairsFile';
 
 /** How the index is laid out: what every build passes to publishBuild and fingerprints. */
 export interface PublishSettings {
@@ -71,13 +72,14 @@ export function blendOptions(o: PublishSettings): NeighbourBlendOptions | undefi
 
 /**
  * The fitTransform options of a build: its regularisers, the views its images carry, the labels its
- * names or metadata give them, the sources its names give them, and where the model's colour block sits in their embeddings (ModelSpec output.colourBlock).
+ * names or metadata give them, the sources its names give them, where the model's colour block sits in their embeddings (ModelSpec output.colourBlock), and the model's style pairs.
  */
 export function transformInputs(
   o: PublishSettings,
   images: ProcessedImage[],
   meta: SourceMeta,
   colourBlock: ModelOutput['colourBlock'],
+  stylePairs: StylePairs | undefined,
 ): TransformInputs {
   const views = images.flatMap((u, row) => (u.views ?? []).map((embedding) => ({ row, embedding })));
   return {
@@ -94,6 +96,7 @@ export function transformInputs(
       o.sourcePattern,
     ),
     colourBlock,
+    ...(stylePairs !== undefined ? { stylePairs } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     .sort((a, b) => byName(images[a].entry.album, images[b].entry.album));
   const positionOf = new Uint32Array(images.length);
   byPosition.forEach((i, p) => (positionOf[i] = p));
-  const inputs = transformInputs(o, images, meta, spec.output.colourBlock);
+  const inputs = transformInputs(o, images, meta, spec.output.colourBlock, o.stylePairs);
   const { fitted, fit, projections, sourcePairs } = await resolveTransform(o, inputs);
   const { transform, rows, dims } = await cellIndexRows(
     images.map((u) => u.embedding),

@@ -68,13 +68,14 @@ const FIT_FORMAT = 7;
 
 /**
  * The key of a build's fit: its model, where the model's colour block is, the settings fitTransform
- * takes and where its labels come from.
+ * takes, where its labels come from and the model's style pairs.
  */
 export function fitKeyFor(
   modelSha256: string,
   s: PublishSettings,
   colourBlock: ModelOutput['colourBlock'],
   labels: string | undefined,
+  stylePairs?: string,
 ): string {
   return transformKey({
     fitFormat: FIT_FORMAT,
@@ -89,6 +90,8 @@ export function fitKeyFor(
     ...(labels !== undefined ? { labels, labelFit: 2 } : {}),
     // Only with sources (sourcePairs.ts), likewise.
     ...(s.sourcePattern !== undefined ? { sources: s.sourcePattern } : {}),
+    // Only with the model's style pairs (their file's sha256), likewise.
+    ...(stylePairs !== undefined ? { stylePairs } : {}),
   });
 }
 

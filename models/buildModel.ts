@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -11,6 +11,8 @@ import { joinModels } from './joinModels';
 import { COMPANION_TAPS, NSFWJS_EMBEDDINGS, variantTags, type ModelVariant } from './nsfwjsEmbeddings';
 import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName } from './nsfwjsModel';
 import { quantizeStatically } from './staticQuantization';
+import { ensureStylePairs } from './stylePairs';
+import { readStylePairs, stylePairsFileFor } from './stylePairsFile';
 
 /*
  * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8|int8-qdq] [--out dir]
@@ -214,6 +216,7 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
   const specPath = path.join(outDir, `${base}.json`);
   writeAtomic(onnxPath, bytes);
   writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
+  await dropStaleStylePairs(specPath, createHash('sha256').update(bytes).digest('hex'));
   // The stamp goes last: a build interrupted before it is rebuilt next time.
   writeAtomic(path.join(outDir, `${base}.stamp`), buildStamp(model, weights, variant));
   if (!opts.quiet) {
@@ -279,7 +282,21 @@ async function main(argv: string[]): Promise<void> {
     ...(o.scales ? { scales: o.scales } : {}),
     ...companionOption(o.model, o),
   };
-  await buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
+  const built = await buildModel({ model: o.model, weights: o.weights, outDir: o.out, variant });
+  const choice = NSFWJS_EMBEDDINGS[o.model];
+  if (
+    choice.stylePairs &&
+    (o.weights ?? choice.weights) === choice.weights &&
+    variantTags(variant).length === 0
+  )
+    await ensureStylePairs(built);
+}
+
+/** Style pairs next to the spec that another model file made would fail the next index build: removed. */
+async function dropStaleStylePairs(specPath: string, modelSha256: string): Promise<void> {
+  const file = stylePairsFileFor(specPath);
+  const pairs = await readStylePairs(file).catch(() => undefined);
+  if (existsSync(file) && pairs?.modelSha256 !== modelSha256) rmSync(file, { force: true });
 }
 
 function companionOption(

@@ -5,16 +5,20 @@ import { buildModel, buildStamp, GENERATED_MODELS_DIR, modelFileBase } from './b
 import type { ModelWeights } from './convertShared';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
+import { ensureStylePairs } from './stylePairs';
 
 export interface EnsuredModel {
   specPath: string;
   onnxPath: string;
   spec: ModelSpec;
+  /** Its style pairs (stylePairs.ts), for a choice that has them in its own weights. */
+  stylePairsFile?: string;
 }
 
 /**
  * generated/models/<model>.{onnx,json}, built first if missing or if its stamp (nsfwjs version, converter
- * sources, weight encoding) differs from what the current sources would build.
+ * sources, weight encoding) differs from what the current sources would build; and the model's style
+ * pairs, embedded first if missing or made from another model file.
  */
 export async function ensureNsfwjsModel(
   model: NsfwjsAnyModelName,
@@ -30,12 +34,17 @@ export async function ensureNsfwjsModel(
     existsSync(specPath) &&
     existsSync(onnxPath) &&
     readFileSync(stampPath, 'utf8') === buildStamp(model, weights);
+  let ensured: EnsuredModel;
   if (upToDate) {
-    return { specPath, onnxPath, spec: parseModelSpec(JSON.parse(readFileSync(specPath, 'utf8'))) };
+    ensured = { specPath, onnxPath, spec: parseModelSpec(JSON.parse(readFileSync(specPath, 'utf8'))) };
+  } else {
+    if (!opts.quiet) console.log(`building ${path.basename(onnxPath)} (missing or stale)…`);
+    const built = await buildModel({ model, weights, quiet: opts.quiet });
+    ensured = { specPath: built.specPath, onnxPath: built.onnxPath, spec: built.spec };
   }
-  if (!opts.quiet) console.log(`building ${path.basename(onnxPath)} (missing or stale)…`);
-  const built = await buildModel({ model, weights, quiet: opts.quiet });
-  return { specPath: built.specPath, onnxPath: built.onnxPath, spec: built.spec };
+  // Other weight encodings (int8-qdq) fit without them: measured only in the choice's own.
+  if (!NSFWJS_EMBEDDINGS[model].stylePairs || weights !== NSFWJS_EMBEDDINGS[model].weights) return ensured;
+  return { ...ensured, stylePairsFile: await ensureStylePairs(ensured, opts) };
 }
 
 /** The model builds use when none is named: chosen on the development sets (docs/model.md). */

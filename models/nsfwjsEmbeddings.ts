@@ -20,6 +20,11 @@ interface NsfwjsEmbedding {
   scales?: number[];
   /** A second network joined to this one on the same input (models/joinModels.ts). */
   companion?: ModelCompanion;
+  /**
+   * The index builder learns from the model's style pairs (models/stylePairs.ts), embedded once when
+   * the model is ensured in its own weights.
+   */
+  stylePairs?: boolean;
 }
 
 /**
@@ -142,5 +147,8 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     // network's view of the drawing, blind to brightness and contrast. Chosen on all four development
     // sets against 160 px and weights 0.3–0.7 (docs/model.md#a-second-network-the-companion).
     companion: { model: 'mobilenet_v2', side: 128, weight: 0.5, standardise: true },
+    // Two more vendors' drawings of the same emoji teach every collection's fit what a drawing style
+    // changes. Measured on all development sets (docs/model.md#shipped-style-pairs).
+    stylePairs: true,
   },
 };

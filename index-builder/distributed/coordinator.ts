@@ -143,7 +143,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   const listing = await source.list();
   const listMs = performance.now() - t0;
   // The same fingerprint as a single-machine build: either kind of build finds the other up to date.
-  const { fingerprint, modelBytes, modelSha256 } = await fingerprintBuild({
+  const { fingerprint, modelBytes, modelSha256, stylePairs } = await fingerprintBuild({
     source: source.description,
     listing,
     model: o.model,
@@ -411,6 +411,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       spec,
       modelBytes,
       modelSha256,
+      stylePairs,
       source: source.description,
       fingerprint,
       startedAt,
