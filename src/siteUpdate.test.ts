@@ -77,12 +77,14 @@ describe('waiting for the new service worker', () => {
       expect(frames).toEqual([]);
       await vi.advanceTimersByTimeAsync(200);
       expect(frames).toEqual(['frame 1']);
-      // Again while it stays, one frame at a time.
-      await vi.advanceTimersByTimeAsync(5_000);
+      // Again every second while it stays, one frame at a time.
+      await vi.advanceTimersByTimeAsync(1_000);
       expect(frames).toEqual(['frame 2']);
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(frames).toEqual(['frame 5']);
       parked.moveTo('activating');
       await vi.advanceTimersByTimeAsync(5_000);
-      expect(frames).toEqual(['frame 2']);
+      expect(frames).toEqual(['frame 5']);
       parked.moveTo('activated');
       await takeover;
       expect(frames).toEqual([]);
