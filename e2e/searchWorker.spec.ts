@@ -189,6 +189,37 @@ test('a phone-sized photo is decoded upright and shrunk to 1024 px on the page, 
   }
 });
 
+test('a CMYK JPEG without a colour profile is embedded by the page as Node embeds it, small and phone-sized', async ({
+  page,
+}) => {
+  await page.goto(serverUrl());
+  await loadCollection(page);
+  const fixture = listFixtureImages(FIXTURE_IMAGES_DIR)[7];
+  const data = await loadDataDir(E2E_DATA_DIR);
+  const runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec, 1);
+  try {
+    for (const [width, height] of [
+      [0, 0],
+      [3000, 2000],
+    ]) {
+      let pipeline = sharp(readFileSync(fixture.path)).flatten({ background: '#ffffff' });
+      if (width > 0) pipeline = pipeline.resize(width, height, { fit: 'fill' });
+      // libvips converts through its stock profile and, as sharp does by default, keeps no profile.
+      const file = await pipeline.toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
+      const metadata = await sharp(file).metadata();
+      expect([metadata.space, metadata.hasProfile]).toEqual(['cmyk', false]);
+      const [inNode] = await featurize(runner, data.model.spec, [(await decodeImage(file)).image]);
+      const similarity = cosine(await embedInPage(page, file), inNode);
+      console.log(
+        `CMYK JPEG ${metadata.width} × ${metadata.height}: browser vs node cosine ${similarity.toFixed(6)}`,
+      );
+      expect(similarity).toBeGreaterThanOrEqual(0.9999);
+    }
+  } finally {
+    await runner.release();
+  }
+});
+
 test('after a first visit the app starts and searches offline, cross-origin isolated by the service worker', async ({
   browser,
 }) => {

@@ -6,6 +6,7 @@ import {
   MAX_DECODE_SIDE,
   THUMBNAIL_SIZE,
   decodeImage,
+  decodeImageRegion,
   makeThumbnail,
   makeThumbnailFromPixels,
   readImageInfo,
@@ -54,6 +55,38 @@ describe('decodeImage', () => {
     const { image } = await decodeImage(wide);
     expect([image.width, image.height]).toEqual([10, 30]);
     expect(await readImageInfo(wide)).toMatchObject({ format: 'jpeg', width: 10, height: 30 });
+  });
+
+  it('shows a CMYK JPEG without a colour profile as Chromium does (C·K arithmetic), with one by its profile', async () => {
+    const rgb = sharp({ create: { width: 48, height: 32, channels: 3, background: '#58f' } });
+    const plain = await rgb.clone().toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer();
+    const profiled = await rgb
+      .clone()
+      .toColourspace('cmyk')
+      .withIccProfile('cmyk')
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    // The file's samples as libvips reads them (it undoes Adobe's inversion, as Chromium assumes it).
+    const samples = await sharp(plain).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer();
+    const [c, m, y, k] = samples.subarray(0, 4);
+    const expected = [c, m, y].map((v) => Math.floor(((255 - v) * (255 - k)) / 255));
+    const viaProfile = [...(await sharp(plain).toColourspace('srgb').raw().toBuffer()).subarray(0, 3)];
+    // What the builder did before: through libvips's stock profile, visibly other colours.
+    expect(Math.max(...expected.map((v, i) => Math.abs(v - viaProfile[i])))).toBeGreaterThan(8);
+
+    const { image } = await decodeImage(plain);
+    expect([image.width, image.height]).toEqual([48, 32]);
+    expect([...image.data.subarray(0, 4)]).toEqual([...expected, 255]);
+    const region = await decodeImageRegion(plain, { x: 0.5, y: 0.5, w: 0.5, h: 0.5 });
+    expect([...region.image.data.subarray(0, 4)]).toEqual([...expected, 255]);
+    const thumb = await sharp(await makeThumbnail(plain))
+      .raw()
+      .toBuffer();
+    thumb.subarray(0, 3).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(4));
+
+    const withProfile = (await decodeImage(profiled)).image;
+    const theirs = await sharp(profiled).toColourspace('srgb').raw().toBuffer();
+    expect([...withProfile.data.subarray(0, 3)]).toEqual([...theirs.subarray(0, 3)]);
   });
 
   it('shrinks large images to MAX_DECODE_SIDE on the long side, keeping the aspect ratio', async () => {

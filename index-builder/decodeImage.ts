@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { RgbaImage } from '../core/rgbaImage';
 
@@ -86,12 +86,49 @@ export async function decodeImage(
   const pipeline = open(bytes, maxPixels);
   let format: string | undefined;
   try {
-    ({ format } = await pipeline.metadata());
+    const metadata = await pipeline.metadata();
+    format = metadata.format;
     pipeline.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
-    return { image: await toRgba(pipeline), format: format ?? 'unknown' };
+    return { image: await pixelsOf(pipeline, pageColours(metadata)), format: format ?? 'unknown' };
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : classify(err, format);
   }
+}
+
+/**
+ * How the page's decoder turns a file's samples into RGB where libvips does otherwise. Chromium shows a
+ * CMYK JPEG without a colour profile by plain arithmetic on its samples, which it takes as Adobe's
+ * inverted CMYK (as libvips does); libvips converts through a stock CMYK profile instead, so the builder
+ * and the page embedded the same file to a cosine of only 0.9945 (a photo) to 0.9991 (an emoji). With a
+ * profile both apply it and agree to 0.998. Thumbnails follow, so they show what the page shows.
+ */
+type PageColours = 'libvips' | 'cmyk-arithmetic';
+
+function pageColours(metadata: Metadata): PageColours {
+  return metadata.format === 'jpeg' && metadata.space === 'cmyk' && !metadata.hasProfile
+    ? 'cmyk-arithmetic'
+    : 'libvips';
+}
+
+/** The pipeline's pixels as RGBA8, converted as the page's decoder would (`colours`). */
+async function pixelsOf(pipeline: Sharp, colours: PageColours): Promise<RgbaImage> {
+  if (colours === 'libvips') return toRgba(pipeline);
+  // Shrunk in CMYK before the arithmetic (the page converts first, then shrinks): a 100-megapixel file
+  // is not held at full size, and the e2e test finds the two orders agree to a cosine of 0.9999.
+  const { data, info } = await pipeline
+    .pipelineColourspace('cmyk')
+    .toColourspace('cmyk')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} CMYK channels, expected 4`);
+  const out = new Uint8Array(info.width * info.height * 4);
+  // libvips has undone the inversion; Chromium's RGB is the inverted C·K / 255 (M·K, Y·K), rounded down.
+  for (let p = 0; p < out.length; p += 4) {
+    const k = 255 - data[p + 3];
+    for (let c = 0; c < 3; c++) out[p + c] = Math.floor(((255 - data[p + c]) * k) / 255);
+    out[p + 3] = 255;
+  }
+  return { width: info.width, height: info.height, data: out };
 }
 
 /** The pipeline's output as sRGB RGBA8, whatever the source's channels (grey, CMYK, no alpha). */
@@ -124,11 +161,12 @@ export async function decodeImageRegion(
   const { width, height, format } = await readImageInfo(bytes, maxPixels);
   const rect = regionPixels(region, width, height);
   try {
+    const colours = pageColours(await open(bytes, maxPixels).metadata());
     // autoOrient is applied first, so extract() takes upright coordinates, like the browser's bitmap.
     const pipeline = open(bytes, maxPixels)
       .extract(rect)
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true });
-    return { image: await toRgba(pipeline), format, rect };
+    return { image: await pixelsOf(pipeline, colours), format, rect };
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : classify(err, format);
   }
@@ -172,7 +210,12 @@ function thumbnailOf(pipeline: Sharp): Promise<Buffer> {
 /** A WebP thumbnail whose long side is at most THUMBNAIL_SIZE (smaller images keep their size). */
 export async function makeThumbnail(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
   try {
-    return await thumbnailOf(open(bytes, maxPixels));
+    const pipeline = open(bytes, maxPixels);
+    const colours = pageColours(await pipeline.metadata());
+    if (colours === 'libvips') return await thumbnailOf(pipeline);
+    // In the colours the page shows the original in.
+    pipeline.resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
+    return await makeThumbnailFromPixels(await pixelsOf(pipeline, colours));
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : classify(err);
   }
