@@ -7,6 +7,7 @@ import { startServer } from '../scripts/serve';
 import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 import { loadCollection } from './harness';
+import { logServiceWorkers, type ServiceWorkerLog } from './serviceWorkerLog';
 import { DEPLOY_MARKER, copies, deployNewApp } from './siteCopies';
 
 /*
@@ -81,8 +82,10 @@ async function expectReloadIntoNewApp(
 ): Promise<void> {
   const site = await siteWithDeploy(name);
   const context = await browser.newContext();
+  let log: ServiceWorkerLog | undefined;
   try {
     const page = await context.newPage();
+    log = await logServiceWorkers(page);
     const seen = countLoads(page);
     await page.goto(site.server.url);
     await loadCollection(page);
@@ -98,6 +101,9 @@ async function expectReloadIntoNewApp(
 
     await expectNewAppWorking(page, site.workerFetches);
     expect(seen.loads).toBe(2);
+  } catch (err) {
+    await log?.attach();
+    throw err;
   } finally {
     await context.close();
     await site.server.close();
@@ -133,8 +139,10 @@ test('a tab open during a deploy reloads into the new app, also when its own fet
 }) => {
   const site = await siteWithDeploy('site-reload');
   const context = await browser.newContext();
+  let log: ServiceWorkerLog | undefined;
   try {
     const page = await context.newPage();
+    log = await logServiceWorkers(page);
     await page.goto(site.server.url);
     await loadCollection(page);
     await waitForOfflineReady(page);
@@ -148,6 +156,9 @@ test('a tab open during a deploy reloads into the new app, also when its own fet
     await page.reload({ timeout: E2E_EXPECT_MS }); // a lost navigation never ends
     await expect(page.locator(`meta[name="${DEPLOY_MARKER}"]`)).toHaveCount(1);
     await loadCollection(page);
+  } catch (err) {
+    await log?.attach();
+    throw err;
   } finally {
     await context.close();
     await site.server.close();
@@ -166,8 +177,10 @@ test('when the site’s own app cannot read its index, the page reloads once, sa
   site.writeManifest({ ...site.manifest, index: { ...site.manifest.index, ...fileRefFor(path, index) } });
 
   const context = await browser.newContext();
+  let log: ServiceWorkerLog | undefined;
   try {
     const page = await context.newPage();
+    log = await logServiceWorkers(page);
     const seen = countLoads(page);
     await page.goto(site.server.url);
     // Album browsing reads neighbour lists and the catalog, not the index: the page shows its albums, and
@@ -191,6 +204,9 @@ test('when the site’s own app cannot read its index, the page reloads once, sa
       .catch(() => {}); // the reload may end the call
     await expectNewAppWorking(page, site.workerFetches);
     expect(seen.loads).toBe(3);
+  } catch (err) {
+    await log?.attach();
+    throw err;
   } finally {
     await context.close();
     await site.server.close();
