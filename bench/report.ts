@@ -580,9 +580,10 @@ export function devSetSection(r: QualityResult['devSets']): string[] {
     'emoji: recall@10 = the same emoji (same `unified` code, skin tones distinct) among the top 10, hit@1 = first; ' +
       'mean over the held-out vendors; "skin tone" = the queries whose emoji carries a skin-tone modifier (its ' +
       'variants differ only in skin colour), "no skin tone" = the rest, each pooled over the vendors. emoji-facebook: the ' +
-      'same metrics for a fourth vendor querying the whole demo. emoji-sources: the same metrics, mean over two sources ' +
-      'outside emoji-datasource querying the whole demo (openmoji = OpenMoji rendered at 72 px, its artwork inside a ' +
-      'margin of about a tenth of the side; fluent-3d = Microsoft Fluent 3D renderings, 256 px). photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
+      'same metrics for a fourth vendor querying the whole demo. emoji-sources: the same metrics, mean over three groups ' +
+      'of art from outside emoji-datasource querying the whole demo (openmoji = OpenMoji rendered at 72 px, its artwork ' +
+      'inside a transparent margin of about a tenth of the side; openmoji-jpeg = the same flattened on white as JPEG ' +
+      'q90, an opaque margin; fluent-3d = Microsoft Fluent 3D renderings, 256 px). photos: hit@1 = the original ranked first, per edit (crop90 = 90 % of the ' +
       'area, rotate5 = 5°, crop50 = half the area at a corner, resize200 = long side 200 px, jpeg10 = quality 10, ' +
       'dark30 = brightness 0.7, desat = saturation 0.5, grey = greyscale, harsh = brightness 0.7 + saturation 0.6 + ' +
       '200 px + JPEG q15, random = a seeded mix of edits); the gallery holds light/dark variants of the same ' +

@@ -1,5 +1,5 @@
 import type { ModelSpec } from './modelSpec';
-import { preprocessBatch } from './preprocess';
+import { preprocessBatch, type PreprocessOptions } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
 
 /** Runs the model on a preprocessed batch; implemented over onnxruntime-node or onnxruntime-web. */
@@ -13,11 +13,12 @@ export async function featurize(
   runner: ModelRunner,
   spec: ModelSpec,
   images: RgbaImage[],
+  options: PreprocessOptions = {},
 ): Promise<Float32Array[]> {
   if (images.length === 0) return [];
   const { input } = spec;
   const n = images.length;
-  const batch = preprocessBatch(images, input);
+  const batch = preprocessBatch(images, input, options);
   const dims =
     input.layout === 'NCHW' ? [n, 3, input.height, input.width] : [n, input.height, input.width, 3];
   const output = await runner.run(batch, dims);

@@ -28,6 +28,13 @@ describe('parseModelSpec', () => {
     expect(Object.keys(parseModelSpec({ ...valid, specVersion: 2 }).input)).not.toContain('frameSubject');
   });
 
+  it('keeps how a version-3 input frames uniform opaque margins', () => {
+    const frameSubject = { alphaAbove: 16, coverage: 0.97, uniformMargin: { tolerance: 24 } };
+    const framed = parseModelSpec({ ...valid, specVersion: 3, input: { ...valid.input, frameSubject } });
+    expect(framed.specVersion).toBe(3);
+    expect(framed.input.frameSubject).toEqual(frameSubject);
+  });
+
   it('drops unknown fields', () => {
     const spec = parseModelSpec({ ...valid, extra: 1, input: { ...valid.input, note: 'x' } });
     expect(Object.keys(spec)).not.toContain('extra');
@@ -37,8 +44,26 @@ describe('parseModelSpec', () => {
   it.each([
     [null, /must be a JSON object/],
     [[], /must be a JSON object/],
-    [{ ...valid, specVersion: 3 }, /model spec format version 3 is newer/],
-    [{ ...valid, specVersion: 0 }, /specVersion must be 1 or 2/],
+    [{ ...valid, specVersion: 4 }, /model spec format version 4 is newer/],
+    [{ ...valid, specVersion: 0 }, /specVersion must be 1, 2 or 3/],
+    [
+      {
+        ...(withInput({
+          frameSubject: { alphaAbove: 16, coverage: 0.97, uniformMargin: { tolerance: 24 } },
+        }) as object),
+        specVersion: 2,
+      },
+      /frameSubject.uniformMargin needs specVersion 3/,
+    ],
+    [
+      {
+        ...(withInput({
+          frameSubject: { alphaAbove: 16, coverage: 0.97, uniformMargin: { tolerance: 300 } },
+        }) as object),
+        specVersion: 3,
+      },
+      /frameSubject.uniformMargin.tolerance must be an integer in 0..254/,
+    ],
     [withInput({ frameSubject: { alphaAbove: 16, coverage: 0.97 } }), /frameSubject needs specVersion 2/],
     [
       {

@@ -8,8 +8,11 @@ import {
 
 /** Describes an ONNX image-embedding model and exactly how pixels must be prepared for it. */
 export interface ModelSpec {
-  /** 2 when the input frames its subject (`frameSubject`), which a version-1 reader would ignore. */
-  specVersion: 1 | 2;
+  /**
+   * 2 when the input frames its subject (`frameSubject`), which a version-1 reader would ignore; 3 when
+   * it frames uniform opaque margins too (`frameSubject.uniformMargin`), which a version-2 reader would.
+   */
+  specVersion: 1 | 2 | 3;
   id: string;
   /** ONNX file, relative to the spec file. */
   file: string;
@@ -43,6 +46,12 @@ export interface FrameSubject {
   alphaAbove: number;
   /** The share of the window's side the subject's longer side covers, in (0, 1]. */
   coverage: number;
+  /**
+   * An opaque image whose four edges are all within `tolerance` (0–254) levels per channel of its
+   * top-left pixel is framed too: its subject is what differs from that colour by more (art saved on
+   * white or black, as JPEG). Spec version 3.
+   */
+  uniformMargin?: { tolerance: number };
 }
 
 /** The model's output: its name and size, and where a colour block sits in it, if the model has one. */
@@ -110,9 +119,9 @@ function triple(
 /** Validates parsed JSON and returns a fresh, well-typed ModelSpec; throws an Error naming the bad field. */
 export function parseModelSpec(json: unknown): ModelSpec {
   if (!isRecord(json)) fail('(root)', 'must be a JSON object');
-  rejectNewerVersion('model spec', json.specVersion, 2);
-  if (json.specVersion !== 1 && json.specVersion !== 2)
-    fail('specVersion', `must be 1 or 2, got ${JSON.stringify(json.specVersion)}`);
+  rejectNewerVersion('model spec', json.specVersion, 3);
+  if (json.specVersion !== 1 && json.specVersion !== 2 && json.specVersion !== 3)
+    fail('specVersion', `must be 1, 2 or 3, got ${JSON.stringify(json.specVersion)}`);
   const specVersion = json.specVersion;
   const id = nonEmptyString(json, 'id', '');
   const file = nonEmptyString(json, 'file', '');
@@ -146,7 +155,7 @@ export function parseModelSpec(json: unknown): ModelSpec {
   };
 }
 
-function parseFrameSubject(value: unknown, fit: string, specVersion: 1 | 2): FrameSubject | undefined {
+function parseFrameSubject(value: unknown, fit: string, specVersion: 1 | 2 | 3): FrameSubject | undefined {
   if (value === undefined) return undefined;
   const p = 'input.frameSubject';
   if (specVersion < 2) fail(p, 'needs specVersion 2 (a version-1 reader would not frame the subject)');
@@ -157,7 +166,13 @@ function parseFrameSubject(value: unknown, fit: string, specVersion: 1 | 2): Fra
     fail(`${p}.alphaAbove`, 'must be an integer in 0..254');
   const coverage = finiteNumber(o, 'coverage', `${p}.`);
   if (coverage <= 0 || coverage > 1) fail(`${p}.coverage`, 'must be in (0, 1]');
-  return { alphaAbove, coverage };
+  if (o.uniformMargin === undefined) return { alphaAbove, coverage };
+  const m = `${p}.uniformMargin`;
+  if (specVersion < 3) fail(m, 'needs specVersion 3 (a version-2 reader would not frame opaque margins)');
+  const tolerance = record(o.uniformMargin, m, fail).tolerance;
+  if (typeof tolerance !== 'number' || !Number.isInteger(tolerance) || tolerance < 0 || tolerance > 254)
+    fail(`${m}.tolerance`, 'must be an integer in 0..254');
+  return { alphaAbove, coverage, uniformMargin: { tolerance } };
 }
 
 function parseOutput(output: Record<string, unknown>): ModelOutput {

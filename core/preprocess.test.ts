@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from './modelSpec';
-import { preprocessBatch, subjectBox } from './preprocess';
+import { preprocessBatch, subjectBox, uniformMarginBox } from './preprocess';
 import type { RgbaImage } from './rgbaImage';
 import { sha256Hex } from './sha256';
 
@@ -321,6 +321,63 @@ describe('preprocess', () => {
       expect(Array.from(preprocess(ring, s))).toEqual(Array.from(preprocess(ring, plain)));
       const empty = image(20, 20, () => [0, 0, 0, 0]);
       expect(Array.from(preprocess(empty, s))).toEqual(Array.from(preprocess(empty, plain)));
+    });
+
+    describe('uniformMargin', () => {
+      const margined = { ...frame, uniformMargin: { tolerance: 24 } };
+      // The same drawing flattened onto an opaque canvas of about one colour (JPEG noise within 24 levels).
+      const onOpaque = (w: number, h: number, left: number, top: number, noise = 0) =>
+        image(w, h, (x, y) =>
+          x >= left && x < left + 8 && y >= top && y < top + 8
+            ? drawing(x - left, y - top)
+            : [250 - ((x * 7 + y * 3) % (noise + 1)), 250, 250 - ((x + y) % (noise + 1)), 255],
+        );
+
+      it('finds what differs from the edges’ one colour, none when the edges are not one colour', () => {
+        // drawing(0, 0) is black: the drawing's own top-left pixel differs from the margin.
+        expect(uniformMarginBox(onOpaque(40, 30, 5, 11, 20), 24)).toEqual({ x0: 5, y0: 11, x1: 13, y1: 19 });
+        expect(uniformMarginBox(onOpaque(40, 30, 5, 11, 40), 24)).toBeUndefined();
+        // A photograph, a drawing reaching an edge, one colour throughout, a transparent canvas.
+        expect(
+          uniformMarginBox(
+            image(31, 17, (x, y) => [x * 8, y * 15, 77, 255]),
+            24,
+          ),
+        ).toBeUndefined();
+        expect(uniformMarginBox(onOpaque(40, 30, 0, 11), 24)).toBeUndefined();
+        expect(
+          uniformMarginBox(
+            image(6, 6, () => [1, 2, 3, 255]),
+            24,
+          ),
+        ).toBeUndefined();
+        expect(uniformMarginBox(onCanvas(40, 30, 5, 11), 24)).toBeUndefined();
+      });
+
+      it('frames art on an opaque canvas as on a transparent one; views can opt out', () => {
+        const s = spec({ width: 16, height: 16, fit: 'center-crop', frameSubject: margined });
+        const a = preprocess(onOpaque(64, 64, 20, 20), s);
+        expect(Array.from(preprocess(onOpaque(96, 48, 50, 9), s))).toEqual(Array.from(a));
+        // On white (250 here) the transparent canvas's framing gives the same window and pixels, but for
+        // the margin's colour.
+        const transparent = preprocess(onCanvas(64, 64, 20, 20), s);
+        for (let y = 0; y < 8; y++)
+          for (let x = 0; x < 8; x++)
+            expect(at(a, s, 1, x + 4, y + 4)).toBeCloseTo(at(transparent, s, 1, x + 4, y + 4), 3);
+        // Without uniformMargin, or with the option off, the opaque canvas is cropped as it is.
+        const alphaOnly = spec({ width: 16, height: 16, fit: 'center-crop', frameSubject: frame });
+        const img = onOpaque(96, 48, 50, 9);
+        expect(Array.from(preprocessBatch([img], s, { uniformMargins: false }))).toEqual(
+          Array.from(preprocess(img, alphaOnly)),
+        );
+        expect(Array.from(preprocess(img, alphaOnly))).not.toEqual(Array.from(a));
+      });
+
+      it('is refused out of range', () => {
+        const img = image(4, 4, () => [0, 0, 0, 255]);
+        const s = spec({ fit: 'center-crop', frameSubject: { ...frame, uniformMargin: { tolerance: 255 } } });
+        expect(() => preprocess(img, s)).toThrow(/uniformMargin.tolerance in 0..254/);
+      });
     });
 
     it('is refused with other fits and out-of-range values', () => {

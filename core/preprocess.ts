@@ -203,10 +203,55 @@ export function subjectBox(image: RgbaImage, alphaAbove: number): SourceBox | un
   return x0 === 0 && y0 === 0 && x1 === w && y1 === h ? undefined : { x0, y0, x1, y1 };
 }
 
+/**
+ * For an opaque image whose four edges are all within `tolerance` levels per channel of its top-left
+ * pixel: the bounding box of the pixels that differ from that colour by more (or are not opaque), or
+ * undefined when the edges are not such a margin, or nothing or everything differs.
+ */
+export function uniformMarginBox(image: RgbaImage, tolerance: number): SourceBox | undefined {
+  const { width: w, height: h, data } = image;
+  const [r, g, b] = [data[0], data[1], data[2]];
+  const differs = (p: number) =>
+    data[p + 3] < 255 ||
+    Math.abs(data[p] - r) > tolerance ||
+    Math.abs(data[p + 1] - g) > tolerance ||
+    Math.abs(data[p + 2] - b) > tolerance;
+  for (let x = 0; x < w; x++) if (differs(x * 4) || differs(((h - 1) * w + x) * 4)) return undefined;
+  for (let y = 0; y < h; y++) if (differs(y * w * 4) || differs((y * w + w - 1) * 4)) return undefined;
+  let x0 = w;
+  let y0 = h;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1, p = (y * w + 1) * 4; x < w - 1; x++, p += 4)
+      if (differs(p)) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x + 1);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y + 1);
+      }
+  return x1 === 0 ? undefined : { x0, y0, x1, y1 };
+}
+
+/** Per call, beside the spec. */
+export interface PreprocessOptions {
+  /**
+   * false: frame transparent margins only, not uniform opaque ones (ModelSpec frameSubject.uniformMargin).
+   * For the builder's edited views (index-builder/imagePipeline.ts).
+   */
+  uniformMargins?: boolean;
+}
+
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
 
 /** One image, fitted and resized, into the model input at `offset`. */
-function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, offset: number): void {
+function preprocessInto(
+  image: RgbaImage,
+  input: ModelInput,
+  options: PreprocessOptions,
+  out: Float32Array,
+  offset: number,
+): void {
   const W = input.width;
   const H = input.height;
   const { width: w, height: h } = image;
@@ -230,7 +275,11 @@ function preprocessInto(image: RgbaImage, input: ModelInput, out: Float32Array, 
     case 'center-crop': {
       // Scale so the image covers (W, H)/cropFraction, then keep the centred W×H window.
       const s = Math.max(W / w, H / h) / input.cropFraction;
-      const subject = input.frameSubject && subjectBox(image, input.frameSubject.alphaAbove);
+      const frame = input.frameSubject;
+      const margin = options.uniformMargins === false ? undefined : frame?.uniformMargin;
+      const subject =
+        frame &&
+        (subjectBox(image, frame.alphaAbove) ?? (margin && uniformMarginBox(image, margin.tolerance)));
       if (subject === undefined) {
         const bw = W / s;
         const bh = H / s;
@@ -283,10 +332,16 @@ function assertInput(input: ModelInput): void {
     frame !== undefined &&
     (input.fit !== 'center-crop' ||
       !(frame.coverage > 0 && frame.coverage <= 1) ||
-      !(Number.isInteger(frame.alphaAbove) && frame.alphaAbove >= 0 && frame.alphaAbove <= 254))
+      !(Number.isInteger(frame.alphaAbove) && frame.alphaAbove >= 0 && frame.alphaAbove <= 254) ||
+      (frame.uniformMargin !== undefined &&
+        !(
+          Number.isInteger(frame.uniformMargin.tolerance) &&
+          frame.uniformMargin.tolerance >= 0 &&
+          frame.uniformMargin.tolerance <= 254
+        )))
   ) {
     throw new Error(
-      `preprocess: frameSubject needs fit 'center-crop', coverage in (0, 1] and alphaAbove in 0..254, got ${JSON.stringify(frame)} with fit '${input.fit}'`,
+      `preprocess: frameSubject needs fit 'center-crop', coverage in (0, 1], alphaAbove and any uniformMargin.tolerance in 0..254, got ${JSON.stringify(frame)} with fit '${input.fit}'`,
     );
   }
   if (input.layout !== 'NCHW' && input.layout !== 'NHWC') {
@@ -295,12 +350,16 @@ function assertInput(input: ModelInput): void {
 }
 
 /** N images stacked along the batch axis, in the spec's layout. */
-export function preprocessBatch(images: RgbaImage[], input: ModelInput): Float32Array {
+export function preprocessBatch(
+  images: RgbaImage[],
+  input: ModelInput,
+  options: PreprocessOptions = {},
+): Float32Array {
   assertInput(input);
   if (images.length === 0) throw new Error('preprocess: no images given');
   images.forEach((image, i) => assertRgbaImage(image, `preprocess: image ${i}`));
   const size = 3 * input.width * input.height;
   const out = new Float32Array(images.length * size);
-  images.forEach((image, i) => preprocessInto(image, input, out, i * size));
+  images.forEach((image, i) => preprocessInto(image, input, options, out, i * size));
   return out;
 }

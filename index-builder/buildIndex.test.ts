@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex, type BuildIndexOptions } from './buildIndex';
+import { createHash } from 'node:crypto';
+import { featurize } from '../core/featurize';
+import { makeViews, viewCacheKey } from './augmentedViews';
+import { buildIndex, modelCacheFile, type BuildIndexOptions } from './buildIndex';
+import { contentHash } from './contentAddress';
+import { EmbeddingCache } from './embeddingCache';
+import { createOnnxModelRunner } from './onnxModelRunner';
 import { itemIdFor } from './itemId';
 import { openDataDir } from './openDataDir';
-import { THUMBNAIL_SIZE } from './decodeImage';
+import { THUMBNAIL_SIZE, decodeImage } from './decodeImage';
 import {
   FIXTURE_KEYS,
   badInputs,
@@ -100,6 +106,43 @@ describe('buildIndex', () => {
     expect(plain.upToDate).toBe(false);
     expect(plain.report.counts.views).toBe(0);
     expect((await verifyDataDir(out)).manifest.index.sha256).not.toBe(learned.manifest.index.sha256);
+  });
+
+  it('frames uniform opaque margins in the images it stores, not in their edited views (the margin is its own)', async () => {
+    // The default model frames art on one opaque colour (frameSubject.uniformMargin); the views are made
+    // from the pixels flattened on white, so nearly every emoji's views have such a margin.
+    expect(model.spec.input.frameSubject?.uniformMargin).toBeDefined();
+    const { src, out, cache } = await workspace('view-margins');
+    await build(src, out, cache);
+    const sha = createHash('sha256')
+      .update(await readFile(model.onnxPath))
+      .digest('hex');
+    const cached = await EmbeddingCache.read(
+      modelCacheFile(cache, model.spec, sha),
+      model.spec.id,
+      model.spec.output.dim,
+    );
+    const distance = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    const runner = await createOnnxModelRunner(model.onnxPath, model.spec, 1);
+    let differ = 0;
+    try {
+      for (const key of FIXTURE_KEYS) {
+        const bytes = await readFile(join(src, key));
+        const hash = contentHash(bytes);
+        const views = await makeViews((await decodeImage(bytes)).image, hash, 8);
+        const unframed = await featurize(runner, model.spec, views, { uniformMargins: false });
+        const framed = await featurize(runner, model.spec, views);
+        views.forEach((_, v) => {
+          const stored = cached.get(viewCacheKey(hash, v).slice(0, 32))!;
+          expect(distance(stored, unframed[v])).toBeLessThan(1e-4);
+          if (distance(framed[v], unframed[v]) > 1e-3) differ++;
+        });
+      }
+      // The test means something only if framing would have changed some views.
+      expect(differ).toBeGreaterThan(0);
+    } finally {
+      await runner.release();
+    }
   });
 
   it('learns from the labels its names (labelPattern) or its metadata give; a bad pattern fails before any image is read', async () => {

@@ -272,7 +272,9 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
         const made = await Promise.all(
           group.map((u) => makeViews(u.pixels as RgbaImage, u.hash, u.viewCount)),
         );
-        const rows = await featurize(r, spec, made.flat());
+        // Edits of the pixels flattened on white: a uniform margin there is the builder's own, and
+        // framing it cost the emoji sets 0.005 recall@10 (docs/model.md#framing-the-subject).
+        const rows = await featurize(r, spec, made.flat(), { uniformMargins: false });
         let at = 0;
         for (const u of group) {
           u.views = rows.slice(at, at + u.viewCount);

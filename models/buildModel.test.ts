@@ -46,11 +46,15 @@ describe('buildModel', () => {
     expect(spec.id).toBe(a.spec.id);
     const { spec: defaultSpec } = await ensureDefaultModel({ quiet: true });
     expect(defaultSpec.id).toMatch(/^mobilenet_v2_mid-nsfwjs-.+-float16-[0-9a-f]{8}$/);
-    // The default frames the subject of images with transparent margins: a version-2 spec, named in
-    // its id; the Keras choice does not, and keeps a version-1 spec and the id it had.
-    expect(defaultSpec.specVersion).toBe(2);
-    expect(defaultSpec.input.frameSubject).toEqual({ alphaAbove: 16, coverage: 0.97 });
-    expect(defaultSpec.id).toContain('-frame0.97a16-');
+    // The default frames the subject of images with transparent or uniform opaque margins: a version-3
+    // spec, named in its id; the Keras choice does not, and keeps a version-1 spec and the id it had.
+    expect(defaultSpec.specVersion).toBe(3);
+    expect(defaultSpec.input.frameSubject).toEqual({
+      alphaAbove: 16,
+      coverage: 0.97,
+      uniformMargin: { tolerance: 24 },
+    });
+    expect(defaultSpec.id).toContain('-frame0.97a16m24-');
     expect(spec.specVersion).toBe(1);
     expect(spec.input.frameSubject).toBeUndefined();
     expect(spec.id).not.toContain('frame');
@@ -88,7 +92,7 @@ describe('buildModel', () => {
     // One pass and no companion is the graph the converter wrote before either existed: neither in its
     // id (which names the choice's framing, a change to what the model sees rather than to its bytes).
     expect(single.spec.id).toMatch(
-      /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-frame0\.97a16-float16-[0-9a-f]{8}$/,
+      /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-frame0\.97a16m24-float16-[0-9a-f]{8}$/,
     );
     expect(single.bytes).toBeLessThan(multi.bytes);
     await expect(buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).rejects.toThrow(

@@ -194,11 +194,15 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
   // bytes, same id).
   const tags = variantTags(effectiveVariant(model, variant));
   // The framing changes what the model sees, not its bytes: the id names it too.
-  const frame = input.frameSubject
-    ? [`frame${input.frameSubject.coverage}a${input.frameSubject.alphaAbove}`]
+  const framing = input.frameSubject;
+  const frame = framing
+    ? [
+        `frame${framing.coverage}a${framing.alphaAbove}` +
+          (framing.uniformMargin ? `m${framing.uniformMargin.tolerance}` : ''),
+      ]
     : [];
   const spec = parseModelSpec({
-    specVersion: input.frameSubject ? 2 : 1,
+    specVersion: framing?.uniformMargin ? 3 : framing ? 2 : 1,
     // The id keys embedding caches, so it must change whenever the model's output could: name the bytes.
     id: [
       choice.id,

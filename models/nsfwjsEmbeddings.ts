@@ -135,8 +135,12 @@ export const NSFWJS_EMBEDDINGS: Record<NsfwjsAnyModelName, NsfwjsEmbedding> = {
     weights: 'float16',
     // Emoji and icons come with margins of every size (emoji-datasource's art fills 0.97–1.0 of the
     // side, OpenMoji's 0.78, Fluent 3D's 0.88): an image with transparent margins is cropped so its
-    // subject fills 0.97 of the side, as the demo's art does (docs/model.md#framing-the-subject).
-    input: { ...input(160, UNIT_RANGE), frameSubject: { alphaAbove: 16, coverage: 0.97 } },
+    // subject fills 0.97 of the side, as the demo's art does (docs/model.md#framing-the-subject); so is
+    // one saved on a uniform opaque colour (within 24 levels), as art flattened into a JPEG is.
+    input: {
+      ...input(160, UNIT_RANGE),
+      frameSubject: { alphaAbove: 16, coverage: 0.97, uniformMargin: { tolerance: 24 } },
+    },
     // A 6×6×6 soft RGB histogram at weight 0.1 next to the two unit-length taps: chosen on all three
     // development sets (docs/model.md#the-colour-block); heavier weights lose harsh photo edits.
     colour: { bins: 6, weight: 0.1 },

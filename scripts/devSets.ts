@@ -65,7 +65,7 @@ const RECIPE = {
   textures: 'textures-v3',
   emoji: 'emoji-v2',
   'emoji-facebook': 'emoji-facebook-v2',
-  'emoji-sources': 'emoji-sources-v1',
+  'emoji-sources': 'emoji-sources-v2',
 } as const;
 
 const PHOTO_LONG_SIDE = 1600;
@@ -840,6 +840,21 @@ const EMOJI_SOURCES = [
         .then(() => `${to}.png`),
   },
   {
+    // The same drawings saved without transparency, as a screenshot or a chat app's JPEG has them: on
+    // white, an opaque margin (docs/model.md#framing-the-subject).
+    group: 'openmoji-jpeg',
+    spec: 'openmoji@17.0.0',
+    folder: 'color/svg',
+    ext: '.svg',
+    write: (from: string, to: string) =>
+      sharp(from, { density: 72 })
+        .resize(72, 72)
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: 90 })
+        .toFile(`${to}.jpg`)
+        .then(() => `${to}.jpg`),
+  },
+  {
     group: 'fluent-3d',
     spec: '@lobehub/fluent-emoji-3d@1.1.0',
     folder: 'assets',
@@ -924,7 +939,8 @@ async function buildEmojiSources(force: boolean): Promise<void> {
       set: 'emoji-sources',
       description:
         `Emoji art from outside emoji-datasource (npm ${EMOJI_SOURCES.map((s) => s.spec).join(', ')}; ` +
-        'OpenMoji rendered at 72 px, its artwork inside a margin; Fluent 3D as 256 px WebP): each image whose ' +
+        'OpenMoji rendered at 72 px, its artwork inside a margin, as PNG and flattened on white as JPEG; ' +
+        'Fluent 3D as 256 px WebP): each image whose ' +
         `code (variation selectors aside) the demo holds queries all ${demo.length} demo images; a match is ` +
         'the same code (skin tones distinct).',
       splits: [{ name: 'emoji-sources', gallery: 'emoji-sources/gallery', labels, queries }],
