@@ -33,7 +33,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import pLimit from 'p-limit';
 import {
   DEV_SET_MANIFEST_VERSION,
@@ -825,35 +825,26 @@ function buildEmojiFacebook(force: boolean): void {
  * of about a tenth of the side) and Microsoft's Fluent 3D renderings (MIT; 256 px WebP). Used only to
  * measure, never shipped.
  */
+/** OpenMoji's colour SVGs, rendered once at 72 px (a drawing has no pixels of its own) and saved by `save`. */
+function openMoji(group: string, ext: string, save: (rendered: Sharp) => Sharp) {
+  return {
+    group,
+    spec: 'openmoji@17.0.0',
+    folder: 'color/svg',
+    ext: '.svg',
+    write: (from: string, to: string) =>
+      save(sharp(from, { density: 72 }).resize(72, 72))
+        .toFile(`${to}.${ext}`)
+        .then(() => `${to}.${ext}`),
+  };
+}
+
 const EMOJI_SOURCES = [
-  {
-    group: 'openmoji',
-    spec: 'openmoji@17.0.0',
-    folder: 'color/svg',
-    ext: '.svg',
-    // A drawing has no pixels of its own: rendered once here, as a user would save it.
-    write: (from: string, to: string) =>
-      sharp(from, { density: 72 })
-        .resize(72, 72)
-        .png()
-        .toFile(`${to}.png`)
-        .then(() => `${to}.png`),
-  },
-  {
-    // The same drawings saved without transparency, as a screenshot or a chat app's JPEG has them: on
-    // white, an opaque margin (docs/model.md#framing-the-subject).
-    group: 'openmoji-jpeg',
-    spec: 'openmoji@17.0.0',
-    folder: 'color/svg',
-    ext: '.svg',
-    write: (from: string, to: string) =>
-      sharp(from, { density: 72 })
-        .resize(72, 72)
-        .flatten({ background: '#ffffff' })
-        .jpeg({ quality: 90 })
-        .toFile(`${to}.jpg`)
-        .then(() => `${to}.jpg`),
-  },
+  // As a user would save it.
+  openMoji('openmoji', 'png', (r) => r.png()),
+  // The same drawings saved without transparency, as a screenshot or a chat app's JPEG has them: on
+  // white, an opaque margin (docs/model.md#framing-the-subject).
+  openMoji('openmoji-jpeg', 'jpg', (r) => r.flatten({ background: '#ffffff' }).jpeg({ quality: 90 })),
   {
     group: 'fluent-3d',
     spec: '@lobehub/fluent-emoji-3d@1.1.0',
