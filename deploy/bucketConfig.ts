@@ -114,24 +114,61 @@ async function configureCors(t: BucketConfigTarget): Promise<void> {
   );
 }
 
-/** The public-read statement of the site's keys, merged into the bucket policy. */
-export async function configurePolicy(t: BucketConfigTarget): Promise<void> {
-  const statement = publicReadStatement(
-    t.bucket,
-    t.prefix,
-    t.region,
-    policyKeyPatterns({ prefix: t.prefix, sitePaths: t.sitePaths, publicBucket: t.publicBucket }),
-  );
+/** What the policy step will write: worked out from reads alone, so that it can refuse before any write. */
+interface PolicyChange {
+  resources: string[];
+  /** The public access block with the two policy switches off, when they are on now. */
+  unblocked: PublicAccessBlockConfiguration | undefined;
+  /** The merged policy, or undefined when the bucket's already holds our statement. */
+  policy: string | undefined;
+  /** The endpoint has no bucket policies. */
+  unsupported: boolean;
+}
+
+/**
+ * The key patterns the site's public-read statement covers. Bad options (`--public-bucket` with a
+ * prefix) and names (wildcards, too many top-level files) throw here, before anything is written.
+ */
+export function sitePolicyPatterns(
+  t: Pick<BucketConfigTarget, 'prefix' | 'sitePaths' | 'publicBucket'>,
+): string[] {
+  return policyKeyPatterns({ prefix: t.prefix, sitePaths: t.sitePaths, publicBucket: t.publicBucket });
+}
+
+async function planPolicy(t: BucketConfigTarget): Promise<PolicyChange> {
+  const statement = publicReadStatement(t.bucket, t.prefix, t.region, sitePolicyPatterns(t));
   const resources = statementResources(statement);
-  t.log(`public read policy resources: ${resources.join(', ')}`);
-  if (t.publicBucket) t.log(`warning: --public-bucket: every object in ${t.bucket} is readable by anyone`);
   const block = await readSetting<PublicAccessBlockConfiguration>(
     async () =>
       (await t.client.send(new GetPublicAccessBlockCommand({ Bucket: t.bucket })))
         .PublicAccessBlockConfiguration ?? {},
     ['NoSuchPublicAccessBlockConfiguration'],
   );
-  const unblocked = publicAccessBlockFor(block.value);
+  const current = await readSetting<string>(
+    async () => (await t.client.send(new GetBucketPolicyCommand({ Bucket: t.bucket }))).Policy ?? '',
+    ['NoSuchBucketPolicy'],
+  );
+  if (current.unsupported) return { resources, unblocked: undefined, policy: undefined, unsupported: true };
+  const { policy, changed } = mergePolicy(current.value || undefined, statement);
+  return {
+    resources,
+    unblocked: publicAccessBlockFor(block.value),
+    policy: changed ? policy : undefined,
+    unsupported: false,
+  };
+}
+
+async function applyPolicy(t: BucketConfigTarget, change: PolicyChange): Promise<void> {
+  const { resources } = change;
+  t.log(`public read policy resources: ${resources.join(', ')}`);
+  if (t.publicBucket) t.log(`warning: --public-bucket: every object in ${t.bucket} is readable by anyone`);
+  if (change.unsupported) {
+    t.log(
+      'warning: this endpoint does not implement bucket policies; skipped (objects must be readable some other way)',
+    );
+    return;
+  }
+  const { unblocked, policy } = change;
   if (unblocked) {
     // Only the two policy switches: ACL-based public access stays blocked.
     await write(
@@ -143,18 +180,7 @@ export async function configurePolicy(t: BucketConfigTarget): Promise<void> {
         ),
     );
   }
-  const current = await readSetting<string>(
-    async () => (await t.client.send(new GetBucketPolicyCommand({ Bucket: t.bucket }))).Policy ?? '',
-    ['NoSuchBucketPolicy'],
-  );
-  if (current.unsupported) {
-    t.log(
-      'warning: this endpoint does not implement bucket policies; skipped (objects must be readable some other way)',
-    );
-    return;
-  }
-  const { policy, changed } = mergePolicy(current.value || undefined, statement);
-  if (!changed) {
+  if (policy === undefined) {
     t.log(`bucket policy already allows public GetObject on ${resources.join(', ')}`);
     return;
   }
@@ -163,12 +189,20 @@ export async function configurePolicy(t: BucketConfigTarget): Promise<void> {
   );
 }
 
+/** The public-read statement of the site's keys, merged into the bucket policy. */
+export async function configurePolicy(t: BucketConfigTarget): Promise<void> {
+  await applyPolicy(t, await planPolicy(t));
+}
+
 /**
  * Website hosting, CORS and the public-read policy of the deploy's own bucket. It is done before any
  * upload so that a permission problem stops the deploy before it has changed anything visible.
  */
 export async function configureBucket(t: BucketConfigTarget): Promise<void> {
+  // The policy is worked out first: an option it refuses, or a bucket policy that is not valid JSON,
+  // stops the deploy before website hosting or CORS has changed.
+  const policy = await planPolicy(t);
   await configureWebsite(t);
   await configureCors(t);
-  await configurePolicy(t);
+  await applyPolicy(t, policy);
 }

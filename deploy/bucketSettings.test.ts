@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CORS_RULE,
   decideWebsite,
+  keysCoveredBy,
   mergeCorsRules,
   mergePolicy,
   policyKeyPatterns,
@@ -50,6 +51,23 @@ describe('bucket policy', () => {
       'arn:aws:s3:::pics/sw.js',
     ]);
     expect(root.Sid).toBe(publicReadStatement('pics', '', 'us-east-1').Sid);
+  });
+
+  it('tells which keys a statement makes readable: exact files, and everything under a folder', () => {
+    const patterns = siteKeyPatterns('demo', sitePaths);
+    const keys = [
+      'demo/index.html',
+      'demo/index.html.bak',
+      'demo/data/notes.json',
+      'demo/data2/x.json',
+      'demo/notes.txt',
+      'demo2/data/x.json',
+    ];
+    expect(keysCoveredBy(patterns, keys)).toEqual(['demo/index.html', 'demo/data/notes.json']);
+    expect(keysCoveredBy(policyKeyPatterns({ prefix: '', sitePaths, publicBucket: true }), keys)).toEqual(
+      keys,
+    );
+    expect(keysCoveredBy([], keys)).toEqual([]);
   });
 
   it('makes the whole bucket public only with --public-bucket, and only from the bucket root', () => {

@@ -63,6 +63,16 @@ export function policyKeyPatterns(o: {
   return WHOLE_BUCKET;
 }
 
+/**
+ * The keys that a statement over `patterns` (exact keys, `folder/*`, or `*`: what policyKeyPatterns
+ * returns) lets anyone read.
+ */
+export function keysCoveredBy(patterns: readonly string[], keys: Iterable<string>): string[] {
+  const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
+  const under = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  return [...keys].filter((k) => exact.has(k) || under.some((u) => k.startsWith(u)));
+}
+
 /** A bucket policy may hold 20 KB; the site's patterns must leave room for other statements. */
 const MAX_STATEMENT_BYTES = 10 * 1024;
 

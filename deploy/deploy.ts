@@ -4,7 +4,7 @@ import { deleteKeys } from '../storage/s3Deletion';
 import { listObjects } from '../storage/s3Listing';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
-import { configureBucket, configurePolicy } from './bucketConfig';
+import { configureBucket, configurePolicy, sitePolicyPatterns } from './bucketConfig';
 import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
 import { DeployLock, deployLockKey } from './deployLock';
 import { deployStateKey, readDeployState, writeDeployState, writePendingState } from './deployState';
@@ -101,7 +101,7 @@ export async function runDeploy(o: DeployOptions): Promise<DeployReport> {
   const log = o.log;
   const siteDir = resolve(o.siteDir);
   const dataDir = resolve(o.dataDir);
-  await assertDataDirReady(dataDir);
+  await assertDataDirReady(dataDir, log);
   const siteReady = await ensureSiteBuilt({
     siteDir,
     buildable: o.buildSiteIfMissing,
@@ -142,7 +142,10 @@ export async function runDeploy(o: DeployOptions): Promise<DeployReport> {
       await lock
         .release()
         .catch((err: unknown) =>
-          log(`warning: could not remove the deploy lock ${lock.key}: ${describeError(err)}`),
+          log(
+            `warning: could not remove the deploy lock ${lock.key}: ${describeError(err)}. ` +
+              'Once its lease lapses the next deploy takes it over; --break-lock takes it at once.',
+          ),
         );
     }
   } finally {
@@ -184,11 +187,12 @@ async function publish(
   };
   // Until the new page is up, the policy keeps the keys earlier deploys wrote readable too: the site
   // visitors get meanwhile is the previous one (a deploy killed here must leave it working).
-  if (o.configure)
-    await configureBucket({
-      ...bucketTarget,
-      sitePaths: [...new Set([...files.map((f) => f.file.sitePath), ...sitePathsOf(recordedKeys, o.prefix)])],
-    });
+  const configTarget = {
+    ...bucketTarget,
+    sitePaths: [...new Set([...files.map((f) => f.file.sitePath), ...sitePathsOf(recordedKeys, o.prefix)])],
+  };
+  // Options the policy refuses fail here, before the bucket is changed at all.
+  const policyPatterns = o.configure ? sitePolicyPatterns(configTarget) : [];
 
   const listed = await listObjects(client, o.bucket, listingPrefix(o.prefix));
   const plan = await planDeploy({
@@ -200,8 +204,11 @@ async function publish(
     reserved: new Set([deployStateKey(o.prefix), deployLockKey(o.prefix)]),
     // Without the site's file list every site key would look stale.
     withDeletes: o.deleteStale && siteReady,
+    // `--public-bucket` is the person asking for every object in the bucket to be public.
+    publicPatterns: o.publicBucket ? [] : policyPatterns,
     concurrency: o.concurrency,
   });
+  if (o.configure) await configureBucket(configTarget);
 
   const uploadedBytes = plan.uploads.reduce((n, f) => n + f.size, 0);
   const storedBytes = plan.uploads.reduce((n, f) => n + f.storedSize, 0);

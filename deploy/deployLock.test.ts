@@ -66,6 +66,33 @@ describe('the deploy lock (s3rver)', () => {
     expect(await holder('site')).toBeNull();
   });
 
+  it('a lock it cannot read back at the end fails the release, so the deploy warns that it is left', async () => {
+    // Credentials that expire during a long deploy: every request after acquiring fails.
+    const expiring = s3ClientFor({ region: 'us-east-1', endpoint: s3.endpoint, maxAttempts: 1 });
+    let expired = false;
+    expiring.middlewareStack.add(
+      (next) => async (args) => {
+        if (expired)
+          throw Object.assign(new Error('The provided token has expired.'), { name: 'ExpiredToken' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'testExpiredCredentials' },
+    );
+    try {
+      const lock = await DeployLock.acquire({
+        client: expiring,
+        bucket: BUCKET,
+        prefix: 'expiring',
+        log: () => {},
+      });
+      expired = true;
+      await expect(lock.release()).rejects.toThrow(/token has expired/);
+      expect(await holder('expiring')).not.toBeNull();
+    } finally {
+      expiring.destroy();
+    }
+  });
+
   it('a lock that is not JSON (damaged, or hand-made) is still a lock until it lapses', async () => {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: deployLockKey('odd'), Body: 'x' }));
     await expect(

@@ -221,7 +221,8 @@ export class DeployLock {
   async release(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
-    const now = await readLock(this.client, this.bucket, this.key).catch(() => null);
+    // A read that fails (credentials expired, say) leaves the lock in place: the caller must hear of it.
+    const now = await readLock(this.client, this.bucket, this.key);
     if (now?.body?.id === this.body.id) {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
     }

@@ -8,6 +8,7 @@ import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployRecord } from './depl
 import type { ListedObject } from '../storage/s3Listing';
 import { headObject } from './storedHeaders';
 import { objectKey } from './sitePrefix';
+import { keysCoveredBy } from './bucketSettings';
 
 /** A local file with everything needed to decide whether, and how, it is uploaded. */
 export interface PlannedFile {
@@ -27,7 +28,10 @@ export interface DeployPlan {
   skips: PlannedFile[];
   /** Stale keys under the prefix that an earlier deploy wrote (they carry our sha256 metadata). */
   deletes: string[];
-  /** Stale keys under the prefix that this prefix's deploys did not write: never deleted. */
+  /**
+   * Keys under the prefix, other than the site's, that this prefix's deploys did not write: never
+   * deleted, and never made public (ExposedObjectError).
+   */
   foreign: string[];
   /** Key prefixes (`demo/`) of other deploys found under ours: none of their keys is ever touched. */
   otherDeploys: string[];
@@ -42,6 +46,19 @@ class ForeignObjectError extends Error {
         'Nothing was uploaded. Move or delete them (they are yours, so the deploy will not), then deploy again.',
     );
     this.name = 'ForeignObjectError';
+  }
+}
+
+/** Thrown before anything is written when the site's public-read policy would cover objects no deploy wrote. */
+class ExposedObjectError extends Error {
+  constructor(readonly keys: string[]) {
+    const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+    super(
+      `the site's public-read policy would let anyone read ${keys.length} object(s) that no deploy wrote: ${shown}. ` +
+        'Nothing was changed. Move or delete them (they are yours, so the deploy will not), deploy to another --prefix, ' +
+        'or pass --no-configure and make the site readable yourself.',
+    );
+    this.name = 'ExposedObjectError';
   }
 }
 
@@ -104,6 +121,12 @@ export async function planDeploy(opts: {
    * deploys' state and lock files mark their prefixes. */
   reserved: Set<string>;
   withDeletes: boolean;
+  /**
+   * The keys the site's public-read policy will cover (bucketSettings.ts policyKeyPatterns): none of
+   * them may hold an object no deploy wrote (ExposedObjectError). Empty when the deploy leaves the
+   * policy alone, or makes the whole bucket public because the person asked (`--public-bucket`).
+   */
+  publicPatterns: readonly string[];
   concurrency: number;
 }): Promise<DeployPlan> {
   const { client, bucket, files, listed, state } = opts;
@@ -144,26 +167,35 @@ export async function planDeploy(opts: {
     if (d === 'unchanged') plan.skips.push(f);
     else plan.uploads.push({ ...f, reason: d });
   });
-  if (opts.withDeletes) {
-    const wanted = new Set(files.map((f) => f.key));
-    const others = otherDeployPrefixes(listed.keys(), opts.reserved);
-    const stale = [...listed.keys()]
-      .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
-      .sort();
-    // Only what this prefix's own deploy state records, with the ETag it still has, or what an
-    // unfinished deploy recorded as pending and still carries the sha256 it uploaded: a key written by
-    // anyone or anything else since (another deploy, a hand upload) is never ours to delete.
-    const ours = await Promise.all(
-      stale.map((key) =>
-        limit(async () => {
-          if (recorded(key)) return true;
-          const sha256 = state.pending.get(key);
-          return sha256 !== undefined && (await headObject(client, bucket, key))?.sha256 === sha256;
-        }),
-      ),
-    );
-    stale.forEach((key, i) => (ours[i] ? plan.deletes : plan.foreign).push(key));
-    plan.otherDeploys = others;
-  }
+  const wanted = new Set(files.map((f) => f.key));
+  const others = otherDeployPrefixes(listed.keys(), opts.reserved);
+  const stale = [...listed.keys()]
+    .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
+    .sort();
+  // Only what this prefix's own deploy state records, with the ETag it still has, or what an
+  // unfinished deploy recorded as pending and still carries the sha256 it uploaded: a key written by
+  // anyone or anything else since (another deploy, a hand upload) is never ours to delete.
+  const ours = await Promise.all(
+    stale.map((key) =>
+      limit(async () => {
+        if (recorded(key)) return true;
+        const sha256 = state.pending.get(key);
+        return sha256 !== undefined && (await headObject(client, bucket, key))?.sha256 === sha256;
+      }),
+    ),
+  );
+  stale.forEach((key, i) => {
+    if (!ours[i]) plan.foreign.push(key);
+    else if (opts.withDeletes) plan.deletes.push(key);
+  });
+  plan.otherDeploys = others;
+  // A key with a deploy's sha256 metadata was some site's public file (copied from another site):
+  // anything else under the policy's patterns is someone's own, and must stay private.
+  const covered = keysCoveredBy(opts.publicPatterns, plan.foreign);
+  const deployed = await Promise.all(
+    covered.map((key) => limit(async () => (await headObject(client, bucket, key))?.sha256 !== undefined)),
+  );
+  const exposed = covered.filter((_, i) => !deployed[i]);
+  if (exposed.length > 0) throw new ExposedObjectError(exposed);
   return plan;
 }

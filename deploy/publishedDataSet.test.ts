@@ -7,7 +7,7 @@ import { duplicatesSummary, encodeDuplicates } from '../core/duplicatesFormat';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
 import { RETAINED_FILES } from '../storage/dataDirNames';
 import { writeFixtureData, type FixtureData } from '../testing/deployFixture';
-import { readPublishedDataSet } from './publishedDataSet';
+import { assertDataDirReady, readPublishedDataSet } from './publishedDataSet';
 import { isContentAddressed } from './publishRules';
 
 let tmp: string;
@@ -155,5 +155,30 @@ describe('readPublishedDataSet', () => {
       new Set(['manifest.json', ...v2.referenced, ...inFolder]),
     );
     expect(inFolder.filter((p) => paths.has(p))).toEqual([`${folder}/0.bin`]);
+  });
+});
+
+describe('assertDataDirReady', () => {
+  it('refuses a data dir a live build is writing, and publishes past a lock a stopped build left', async () => {
+    const dir = join(tmp, 'locked');
+    await writeFixtureData(dir, 1);
+    await assertDataDirReady(dir, () => {});
+    // This test's own process stands for a build that runs.
+    await writeFile(join(dir, '.build.lock'), `${process.pid}\n`);
+    await expect(assertDataDirReady(dir, () => {})).rejects.toThrow(
+      new RegExp(`a build \\(pid ${process.pid}\\) is writing .*deploy once it has finished`),
+    );
+    // A pid no process has (Ctrl-C on a build leaves its lock), and a lock that is not a pid.
+    for (const [text, pid] of [
+      ['999999999\n', ' (pid 999999999)'],
+      ['', ''],
+    ] as const) {
+      await writeFile(join(dir, '.build.lock'), text);
+      const lines: string[] = [];
+      await assertDataDirReady(dir, (l) => lines.push(l));
+      expect(lines).toEqual([
+        `.build.lock in ${dir} is left by a build that stopped${pid}: publishing the last finished build (the next build-index removes the lock)`,
+      ]);
+    }
   });
 });

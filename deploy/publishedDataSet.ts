@@ -13,6 +13,7 @@ import {
   ownedTopLevel,
   parseRetainedFiles,
 } from '../storage/dataDirNames';
+import { buildLockPid, isAlive } from '../storage/buildLockHolder';
 import { fileDataSource } from '../storage/fileDataSource';
 
 const BUILD_HINT =
@@ -45,16 +46,26 @@ interface PublishedDataSet {
   paths: Set<string>;
 }
 
-/** Checked first, before anything is built or read: there is a finished data dir to publish. */
-export async function assertDataDirReady(dataDir: string): Promise<void> {
+/**
+ * Checked first, before anything is built or read: there is a finished data dir to publish, and no
+ * build is writing it. A lock whose build no longer runs is only reported: the manifest is replaced
+ * last, so it and what it names are the last finished build's (and readPublishedDataSet checks them).
+ */
+export async function assertDataDirReady(dataDir: string, log: (line: string) => void): Promise<void> {
   if (!(await exists(join(dataDir, MANIFEST_FILE)))) {
     throw new Error(`${dataDir} has no ${MANIFEST_FILE}: ${BUILD_HINT}`);
   }
-  if (await exists(join(dataDir, BUILD_LOCK_FILE))) {
+  const holder = await buildLockPid(dataDir);
+  if (holder === undefined) return;
+  if (Number.isInteger(holder) && isAlive(holder)) {
     throw new Error(
-      `a build is writing ${dataDir} (${BUILD_LOCK_FILE} is there); deploy once it has finished`,
+      `a build (pid ${holder}) is writing ${dataDir} (${BUILD_LOCK_FILE} is there); deploy once it has finished`,
     );
   }
+  log(
+    `${BUILD_LOCK_FILE} in ${dataDir} is left by a build that stopped${Number.isInteger(holder) ? ` (pid ${holder})` : ''}: ` +
+      'publishing the last finished build (the next build-index removes the lock)',
+  );
 }
 
 /**

@@ -1,4 +1,11 @@
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  GetBucketWebsiteCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +192,45 @@ describe('a bucket shared by several sites (s3rver)', () => {
       /would overwrite 1 object\(s\) that no deploy wrote: mine\/favicon\.svg\. Nothing was uploaded/,
     );
     expect(await listing('mine/')).toEqual(before);
+  });
+
+  it('refuses a policy that would make objects no deploy wrote public, before changing the bucket', async () => {
+    const [v1] = versions;
+    // A bucket of its own, so that "nothing configured" can be read back.
+    const bucket = 'private-files';
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'priv/data/secret.json', Body: '{"salary":1}' }),
+    );
+    const bucketListing = async () =>
+      ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map(
+        (o) => `${o.Key} ${o.ETag}`,
+      );
+    const before = await bucketListing();
+    const lines: string[] = [];
+    for (const dryRun of [true, false]) {
+      await expect(
+        runDeploy(options({ bucket, prefix: 'priv', siteDir: v1.site, dataDir: v1.data, dryRun, lines })),
+      ).rejects.toThrow(
+        /public-read policy would let anyone read 1 object\(s\) that no deploy wrote: priv\/data\/secret\.json\. Nothing was changed/,
+      );
+    }
+    expect(await bucketListing()).toEqual(before);
+    expect(lines.filter((l) => /website|CORS|policy/i.test(l))).toEqual([]);
+    await expect(client.send(new GetBucketWebsiteCommand({ Bucket: bucket }))).rejects.toThrow();
+    await expect(client.send(new GetBucketCorsCommand({ Bucket: bucket }))).rejects.toThrow();
+
+    // A bad option is refused before any setting changes too (it was after website hosting and CORS).
+    await expect(
+      runDeploy(options({ bucket, prefix: 'other', siteDir: v1.site, dataDir: v1.data, publicBucket: true })),
+    ).rejects.toThrow(/--public-bucket/);
+    await expect(client.send(new GetBucketWebsiteCommand({ Bucket: bucket }))).rejects.toThrow();
+
+    // Outside the policy's keys the same object is only kept; with --no-configure the policy is the person's.
+    await runDeploy(
+      options({ bucket, prefix: 'priv', siteDir: v1.site, dataDir: v1.data, configure: false }),
+    );
+    expect((await bucketListing()).filter((k) => k.startsWith('priv/data/secret.json'))).toEqual(before);
   });
 
   it('refuses a data dir whose originals are not plain raster images, before touching the bucket', async () => {
