@@ -140,6 +140,31 @@ describe('decodeImage', () => {
     expect(await reasonOf(readImageInfo(png, 100 * 100 - 1))).toBe('too-large');
     expect(await reasonOf(decodeImage(png, 100 * 100))).toBe('decoded');
   });
+
+  it("judges a GIF by its logical screen too, which the page's browser allocates whatever its frames", async () => {
+    const gif = async (screen: [number, number]) => {
+      const bytes = await sharp({ create: { width: 50, height: 40, channels: 3, background: '#c83' } })
+        .gif()
+        .toBuffer();
+      bytes.writeUInt16LE(screen[0], 6);
+      bytes.writeUInt16LE(screen[1], 8);
+      return bytes;
+    };
+    // A screen this small is one libvips takes into account: it reports the larger of each side.
+    expect(await readImageInfo(await gif([60, 10]))).toMatchObject({ width: 60, height: 40 });
+    // The audit's file: a 50 × 40 frame on a 60,000² screen, which libvips reports as 50 × 40.
+    const bomb = await gif([60_000, 60_000]);
+    expect(await reasonOf(decodeImage(bomb))).toBe('decoded');
+    await expect(readImageInfo(bomb)).rejects.toThrow(
+      "60000×60000 (the GIF's logical screen is 60000×60000, its frame 50×40) exceeds the pixel limit of 100000000",
+    );
+    expect(await reasonOf(readImageInfo(bomb))).toBe('too-large');
+    // Each side by the larger of the two: the 3,000-wide screen (which libvips, like for any side over
+    // 2,048, ignores) and the frame's 40 rows.
+    const wide = await gif([3000, 10]);
+    expect(await reasonOf(readImageInfo(wide, 3000 * 40 - 1))).toBe('too-large');
+    expect(await readImageInfo(wide, 3000 * 40)).toMatchObject({ format: 'gif', width: 50, height: 40 });
+  });
 });
 
 describe('makeThumbnail', () => {

@@ -1,4 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { gifScreen } from '../core/gifScreen';
 import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { RgbaImage } from '../core/rgbaImage';
 
@@ -188,8 +189,16 @@ export async function readImageInfo(bytes: Uint8Array, maxPixels = DEFAULT_MAX_P
     const width = md.autoOrient?.width ?? md.width;
     const height = md.autoOrient?.height ?? md.height;
     if (!width || !height) throw new ImageDecodeError('corrupt', 'image header has no size');
-    if (width * height > maxPixels) {
-      throw new ImageDecodeError('too-large', `${width}×${height} exceeds the pixel limit of ${maxPixels}`);
+    // libvips gives a GIF's frame, the page's browser allocates its logical screen (core/gifScreen.ts):
+    // each side is judged by the larger of the two, so the builder refuses what the page would.
+    const screen = md.format === 'gif' ? gifScreen(bytes) : undefined;
+    const [w, h] = [Math.max(width, screen?.width ?? 0), Math.max(height, screen?.height ?? 0)];
+    if (w * h > maxPixels) {
+      const why =
+        screen !== undefined && (w !== width || h !== height)
+          ? ` (the GIF's logical screen is ${screen.width}×${screen.height}, its frame ${width}×${height})`
+          : '';
+      throw new ImageDecodeError('too-large', `${w}×${h}${why} exceeds the pixel limit of ${maxPixels}`);
     }
     return { format: md.format ?? 'unknown', compression: md.compression, width, height };
   } catch (err) {

@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import {
   META_FILE_NAME,
@@ -18,6 +18,19 @@ function errorCode(err: unknown): string {
 /** True when `path` is `dir` or lies below it (both real, absolute paths). */
 function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/**
+ * Which file a stat describes: its device and inode, which Node reports on every platform. FolderSource
+ * reads a listed file only through a handle to this very file (FolderSource.openListed).
+ */
+export function fileIdentity(s: Pick<Stats, 'dev' | 'ino'>): string {
+  return `${s.dev}:${s.ino}`;
+}
+
+/** What listFolder found, with each entry's fileIdentity by its location. */
+export interface FolderListing extends SourceListing {
+  identities: Map<string, string>;
 }
 
 /** The real path of `path`; for a path that does not exist yet, that of its nearest existing parent. */
@@ -41,12 +54,17 @@ async function realOrResolved(path: string): Promise<string> {
  *   is walked through a link once, and further links to it are reported as `linked-twice`;
  * - a sub-folder that cannot be read is reported as `unreadable-folder` and the listing goes on
  *   (only the root itself must be readable);
- * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`.
+ * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`,
+ *   and so is each link that leads into it (to it, a folder or a file in it): a build never indexes
+ *   the thumbnails and originals it wrote;
+ * - each file is recorded as it was found (fileIdentity of an lstat, a linked file's of its real path),
+ *   never through a link that may have changed since the check.
  */
-export async function listFolder(root: string, rootAlbum: string, outDir?: string): Promise<SourceListing> {
+export async function listFolder(root: string, rootAlbum: string, outDir?: string): Promise<FolderListing> {
   const rootReal = await realpath(root);
   const entries: SourceEntry[] = [];
   const skipped: ListingSkip[] = [];
+  const identities = new Map<string, string>();
   let metaFile: SourceListing['metaFile'];
 
   let outReal: string | undefined;
@@ -72,6 +90,7 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     }
   }
 
+  const inDataDir = (real: string) => outReal !== undefined && isWithin(real, outReal);
   const fileKey = (rel: string) => placeInAlbum(rel, rootAlbum).key;
   /**
    * The entries of a folder whose names are UTF-8; the others are reported. Read as strings, such a
@@ -89,15 +108,27 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       });
       return [];
     });
+  /** `path`: the file itself, or the real path a link to it was checked to lead to. */
   const addFile = async (rel: string, path: string) => {
     try {
-      const s = await stat(path);
+      // lstat: a link put there since the folder was read is not followed out of the source.
+      const s = await lstat(path);
+      if (!s.isFile()) {
+        skipped.push({
+          key: fileKey(rel),
+          reason: 'unreadable',
+          message: 'no longer a file: changed while listed',
+        });
+        return;
+      }
       // ctime too: rewriting a file and setting its mtime back still moves its ctime (as git checks).
       const version = `${s.mtimeMs}:${s.ctimeMs}`;
       const modifiedMs = Math.max(s.mtimeMs, s.ctimeMs);
       if (rel === META_FILE_NAME) metaFile = { size: s.size, version };
-      else
+      else {
         entries.push({ ...placeInAlbum(rel, rootAlbum), location: rel, size: s.size, version, modifiedMs });
+        identities.set(rel, fileIdentity(s));
+      }
     } catch (err) {
       skipped.push({ key: fileKey(rel), reason: 'unreadable', message: `cannot stat: ${errorCode(err)}` });
     }
@@ -127,7 +158,7 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
       if (d.isDirectory()) {
         const real = join(here, d.name);
-        if (real !== outReal) await walk(childRel, [...chain, real]);
+        if (!inDataDir(real)) await walk(childRel, [...chain, real]);
       } else if (d.isFile()) {
         files.push(addFile(childRel, join(root, childRel)));
       } else if (d.isSymbolicLink()) {
@@ -162,8 +193,15 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       return;
     }
     const s = await stat(target).catch(() => undefined);
+    if (inDataDir(target)) {
+      skipped.push({
+        key: s?.isDirectory() === true ? `${rel}/` : fileKey(rel),
+        reason: 'build-output',
+        message: 'symbolic link into the data dir this build writes (--data-dir): not followed',
+      });
+      return;
+    }
     if (s?.isDirectory() === true) {
-      if (target === outReal) return;
       // Walking a folder that holds any folder on the way here would come back here: a loop.
       if (chain.some((dir) => isWithin(dir, target))) {
         skipped.push({
@@ -187,12 +225,12 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       linkedFolders.set(target, rel);
       await walk(rel, [...chain, target]);
     } else if (s?.isFile() === true) {
-      await addFile(rel, path);
+      await addFile(rel, target);
     }
   };
 
   await walk('', [rootReal]);
   entries.sort(byKey);
   skipped.sort(byKey);
-  return { entries, metaFile, skipped };
+  return { entries, metaFile, skipped, identities };
 }

@@ -1,9 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  symlink,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderSource } from './folderSource';
+import { SourceChangedError } from './imageSource';
 
 /** Whether chmod 000 stops this process from listing a folder (not as root with CAP_DAC_OVERRIDE). */
 async function permissionsBindUs(dir: string): Promise<boolean> {
@@ -62,9 +74,10 @@ describe('FolderSource', () => {
     await writeFile(join(root, 'album', 'bad\ufffd.png'), 'c');
     await mkdir(raw('alb', Buffer.from([0xc3, 0x28])));
     await writeFile(raw('alb', Buffer.from([0xc3, 0x28]), '/d.png'), 'd');
-    const { entries, skipped } = await new FolderSource(root).list();
+    const source = new FolderSource(root);
+    const { entries, skipped } = await source.list();
     expect(entries.map((e) => e.key)).toEqual(['album/bad\ufffd.png']);
-    expect(Buffer.from(await new FolderSource(root).read(entries[0])).toString()).toBe('c');
+    expect(Buffer.from(await source.read(entries[0])).toString()).toBe('c');
     expect(skipped.map((s) => [s.key, s.reason, s.message])).toEqual([
       ['album/bad\ufffd.png', 'bad-key', expect.stringMatching(/not UTF-8 \(bytes 626164ff2e706e67\)/)],
       ['album/photo\ufffd.jpg', 'bad-key', expect.stringMatching(/not UTF-8 \(bytes 70686f746fe92e6a7067\)/)],
@@ -206,6 +219,99 @@ describe('FolderSource', () => {
       /is inside --data-dir/,
     );
     expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
+  });
+
+  it('leaves out what a link leads to inside the data dir, and reports each such link', async () => {
+    // A link into the data dir made each build index the thumbnails the one before it wrote.
+    const root = join(dir, 'Photos');
+    await mkdir(join(root, 'site', 'thumbs'), { recursive: true });
+    await mkdir(join(root, 'album'));
+    await writeFile(join(root, 'album', 'a.jpg'), 'a');
+    await writeFile(join(root, 'site', 'thumbs', 't.webp'), 't');
+    await symlink('../site/thumbs', join(root, 'album', 'th')); // a folder inside the data dir
+    await symlink('../site', join(root, 'album', 'site')); // the data dir itself
+    await symlink('../site/thumbs/t.webp', join(root, 'album', 't.webp')); // a file inside it
+    const { entries, skipped } = await new FolderSource(root).list({ outDir: join(root, 'site') });
+    expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
+    expect(skipped.map((s) => [s.key, s.reason])).toEqual([
+      ['album/site/', 'build-output'],
+      ['album/t.webp', 'build-output'],
+      ['album/th/', 'build-output'],
+      ['site/', 'build-output'],
+    ]);
+    expect(skipped[0].message).toMatch(/into the data dir this build writes \(--data-dir\)/);
+  });
+
+  describe('reads only the file the listing vetted, whatever took its place since', () => {
+    /** `root` with album/a.png and a link album/b.png → ../other/b.png; `outside` holds same-sized secrets. */
+    const setUp = async () => {
+      const root = join(dir, 'src');
+      const outside = join(dir, 'private');
+      await mkdir(join(root, 'album'), { recursive: true });
+      await mkdir(join(root, 'other'));
+      await mkdir(outside);
+      await writeFile(join(root, 'album', 'a.png'), 'listed');
+      await writeFile(join(root, 'other', 'b.png'), 'linked');
+      await symlink('../other/b.png', join(root, 'album', 'b.png'));
+      await writeFile(join(outside, 'a.png'), 'SECRET'); // the size the listing saw: that check passes
+      await writeFile(join(outside, 'b.png'), 'SECRET');
+      const source = new FolderSource(root);
+      const { entries } = await source.list();
+      const entry = (key: string) => entries.find((e) => e.key === key)!;
+      expect(entries.map((e) => e.key)).toEqual(['album/a.png', 'album/b.png', 'other/b.png']);
+      return { root, outside, source, a: entry('album/a.png'), b: entry('album/b.png') };
+    };
+    const refused = async (read: Promise<Uint8Array>, message: RegExp) => {
+      const err: unknown = await read.then(
+        (bytes) => `read ${Buffer.from(bytes).toString()}`,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SourceChangedError);
+      expect((err as Error).message).toMatch(message);
+    };
+
+    it('a listed file swapped for a link out of the source', async () => {
+      const { root, outside, source, a } = await setUp();
+      await unlink(join(root, 'album', 'a.png'));
+      await symlink(join(outside, 'a.png'), join(root, 'album', 'a.png'));
+      await refused(source.read(a), /replaced since it was listed/);
+      await refused(source.readHead(a, 64), /replaced since it was listed/);
+    });
+
+    it('a listed link turned to lead out of the source', async () => {
+      const { root, outside, source, b } = await setUp();
+      expect(Buffer.from(await source.read(b)).toString()).toBe('linked');
+      await unlink(join(root, 'album', 'b.png'));
+      await symlink(join(outside, 'b.png'), join(root, 'album', 'b.png'));
+      await refused(source.read(b), /replaced since it was listed/);
+      await refused(source.readHead(b, 64), /replaced since it was listed/);
+    });
+
+    it('a folder on the way swapped for a link out of the source', async () => {
+      const { root, outside, source, a } = await setUp();
+      await rename(join(root, 'album'), join(dir, 'album-moved'));
+      await symlink(outside, join(root, 'album'));
+      await refused(source.read(a), /replaced since it was listed/);
+    });
+
+    it('a listed file swapped for a FIFO: refused, not waited on for ever', async () => {
+      const { root, source, a } = await setUp();
+      // Made beside it and moved over it: removed first, its inode could be the FIFO's.
+      execFileSync('mkfifo', [join(root, 'album', 'fifo')]);
+      await rename(join(root, 'album', 'fifo'), join(root, 'album', 'a.png'));
+      await refused(source.read(a), /replaced since it was listed/);
+    }, 2000);
+
+    it('a listed file replaced by another of the same size, or removed', async () => {
+      const { root, source, a } = await setUp();
+      // Written beside it and moved over it, as editors and rsync save: another file, not a reused inode.
+      await writeFile(join(root, 'album', 'new.tmp'), 'edited');
+      await rename(join(root, 'album', 'new.tmp'), join(root, 'album', 'a.png'));
+      await refused(source.read(a), /replaced since it was listed/);
+      await unlink(join(root, 'album', 'a.png'));
+      await refused(source.read(a), /deleted since it was listed/);
+      await refused(source.readHead(a, 64), /deleted since it was listed/);
+    });
   });
 
   it('says clearly when the folder is missing or is a file', async () => {

@@ -1,6 +1,7 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { listFolder } from './folderListing';
+import { fileIdentity, listFolder } from './folderListing';
 import {
   META_FILE_NAME,
   SourceChangedError,
@@ -15,6 +16,8 @@ export class FolderSource implements ImageSource {
   readonly description: string;
   private readonly root: string;
   private readonly rootAlbum: string;
+  /** The last listing's fileIdentity of each entry, by location: the files read() may read. */
+  private listed = new Map<string, string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -25,10 +28,43 @@ export class FolderSource implements ImageSource {
   /** See listFolder: links are followed only inside the folder, unreadable sub-folders are reported. */
   async list(options: ListOptions = {}): Promise<SourceListing> {
     const rootStat = await stat(this.root).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`source folder ${this.root} cannot be read: ${err.code ?? err.message}`);
+      throw new Error(`source folder ${this.root} cannot be read: ${err.code ?? err.message}`, {
+        cause: err,
+      });
     });
     if (!rootStat.isDirectory()) throw new Error(`source ${this.root} is not a folder`);
-    return listFolder(this.root, this.rootAlbum, options.outDir);
+    const { identities, ...listing } = await listFolder(this.root, this.rootAlbum, options.outDir);
+    this.listed = identities;
+    return listing;
+  }
+
+  /**
+   * The entry's file, opened only if it is still the very file the listing checked (same device and
+   * inode). The path is opened again long after the listing, and whatever is there now is followed: a
+   * file swapped for a link, a link turned elsewhere, a folder on the way swapped for a link out of
+   * the source. Comparing what was opened with what was listed catches all of these, on any platform,
+   * at the cost of the fstat a read makes anyway; O_NOFOLLOW would catch only the first. Non-blocking,
+   * so that a FIFO put in its place is opened (and refused) instead of waited on for ever.
+   */
+  private async openListed(entry: SourceEntry): Promise<{ file: FileHandle; size: number }> {
+    const identity = this.listed.get(entry.location);
+    if (identity === undefined) throw new Error(`${entry.location} is not in this source's listing`);
+    const file = await open(join(this.root, entry.location), constants.O_RDONLY | constants.O_NONBLOCK).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR')
+          throw new SourceChangedError('deleted since it was listed', { cause: err });
+        throw err;
+      },
+    );
+    try {
+      const s = await file.stat();
+      if (fileIdentity(s) !== identity)
+        throw new SourceChangedError('replaced since it was listed (another file is at its path now)');
+      return { file, size: s.size };
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
   }
 
   /**
@@ -37,12 +73,8 @@ export class FolderSource implements ImageSource {
    * no more is read; the build reports it read-failed and the next one tries again.
    */
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    const file = await open(join(this.root, entry.location), 'r').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new SourceChangedError('deleted since it was listed', { cause: err });
-      throw err;
-    });
+    const { file, size } = await this.openListed(entry);
     try {
-      const { size } = await file.stat();
       if (size !== entry.size)
         throw new SourceChangedError(`changed since it was listed (${entry.size} bytes then, ${size} now)`);
       const bytes = Buffer.alloc(size);
@@ -59,10 +91,7 @@ export class FolderSource implements ImageSource {
   }
 
   async readHead(entry: SourceEntry, bytes: number): Promise<Uint8Array> {
-    const file = await open(join(this.root, entry.location), 'r').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new SourceChangedError('deleted since it was listed', { cause: err });
-      throw err;
-    });
+    const { file } = await this.openListed(entry);
     try {
       const buffer = Buffer.alloc(bytes);
       const { bytesRead } = await file.read(buffer, 0, bytes, 0);

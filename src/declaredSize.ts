@@ -1,3 +1,5 @@
+import { gifScreen } from '../core/gifScreen';
+
 /*
  * The pixel size an image file declares in its header (PNG, GIF, JPEG, WebP), read without decoding.
  * When the browser cannot decode a file, this tells "too large for this browser" (Chromium gives up
@@ -61,8 +63,8 @@ export function declaredSize(b: Uint8Array): DeclaredImage | undefined {
   const as = (format: DeclaredImage['format'], size: DeclaredSize | undefined) => size && { ...size, format };
   if (b.length >= 24 && ascii(b, 1, 3) === 'PNG' && ascii(b, 12, 4) === 'IHDR')
     return as('PNG', { width: view.getUint32(16), height: view.getUint32(20) });
-  if (b.length >= 10 && ascii(b, 0, 4) === 'GIF8')
-    return as('GIF', { width: view.getUint16(6, true), height: view.getUint16(8, true) });
+  const screen = gifScreen(b);
+  if (screen !== undefined) return as('GIF', screen);
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return as('JPEG', jpegSize(b, view));
   if (b.length >= 16 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP')
     return as('WebP', webpSize(b, view));
