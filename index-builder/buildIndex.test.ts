@@ -26,8 +26,11 @@ import type { SourceEntry } from './imageSource';
 import { loadModel, type LoadedModel } from './loadModel';
 import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
 import { REPO_ROOT } from '../testing/repoRoot';
+import { runCli } from '../testing/builderCli';
+import { WAIT_MS } from '../scripts/testTimeLimits';
 import { RACY_MS } from './sourceFileRecords';
 import { decodeStylePairs, encodeStylePairs } from '../models/stylePairsFile';
+import { DATA_DIR_MARKER } from '../storage/dataDirNames';
 
 let root: string;
 let model: LoadedModel;
@@ -50,6 +53,44 @@ async function workspace(name: string): Promise<{ src: string; out: string; cach
 
 function build(src: string, out: string, cache: string, extra: Partial<BuildIndexOptions> = {}) {
   return buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir: cache, ...extra });
+}
+
+/**
+ * Runs the CLI and kills it (SIGKILL) as soon as it has written a file into `out` that is not in `before`;
+ * returns the new files.
+ */
+async function killMidway(src: string, out: string, cache: string, before: Set<string>): Promise<string[]> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'index-builder/buildIndexCli.ts',
+      '--source',
+      src,
+      '--data-dir',
+      out,
+      '--cache',
+      cache,
+      '--batch-size',
+      '8',
+    ],
+    { cwd: REPO_ROOT, stdio: 'ignore' },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('close', (_code, signal) => resolve(signal)),
+  );
+  const deadline = Date.now() + WAIT_MS;
+  let newFiles: string[] = [];
+  while (Date.now() < deadline && child.exitCode === null) {
+    // `out` is made by the build: a first one may not have made it yet.
+    newFiles = (await ownedFiles(out).catch(() => [])).filter((f) => !before.has(f));
+    if (newFiles.length > 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  return newFiles;
 }
 
 describe('buildIndex', () => {
@@ -81,7 +122,7 @@ describe('buildIndex', () => {
     const report2 = JSON.parse(await readFile(join(out, 'build-report.json'), 'utf8'));
     expect(report2.fingerprint).toBe(report.fingerprint);
     // Nothing but the manifest's files (and the report) is left behind.
-    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await readdir(out)).filter((n) => n.startsWith('.') && n !== DATA_DIR_MARKER)).toEqual([]);
   });
 
   it('learns its transform from edited copies of the images, cached like embeddings; --views 0 turns it off', async () => {
@@ -515,7 +556,7 @@ describe('buildIndex', () => {
     // The failed build released its lock and staging; the next one finishes the job from the cache.
     const { report } = await build(src, out, cache);
     expect(report.counts).toMatchObject({ indexed: 17, featurized: 5, cached: 12 });
-    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await readdir(out)).filter((n) => n.startsWith('.') && n !== DATA_DIR_MARKER)).toEqual([]);
   });
 
   it('a build killed midway leaves the previous manifest and every file it references intact', async () => {
@@ -526,37 +567,7 @@ describe('buildIndex', () => {
     await mkdir(join(src, 'shapes'));
     for (let i = 0; i < 80; i++) await writeFile(join(src, 'shapes', `s${i}.png`), await shapePng(200 + i));
 
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'index-builder/buildIndexCli.ts',
-        '--source',
-        src,
-        '--data-dir',
-        out,
-        '--cache',
-        cache,
-        '--batch-size',
-        '8',
-      ],
-      { cwd: REPO_ROOT, stdio: 'ignore' },
-    );
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on('close', (_code, signal) => resolve(signal)),
-    );
-    // Kill it as soon as it has written something new into the data dir.
-    const deadline = Date.now() + 90_000;
-    let newFiles: string[] = [];
-    while (Date.now() < deadline && child.exitCode === null) {
-      newFiles = (await ownedFiles(out)).filter((f) => !before.has(f));
-      if (newFiles.length > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    expect(newFiles.length).toBeGreaterThan(0);
+    expect((await killMidway(src, out, cache, before)).length).toBeGreaterThan(0);
 
     expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
     const data = await verifyDataDir(out);
@@ -567,5 +578,68 @@ describe('buildIndex', () => {
     // Whatever the killed build featurized was kept in the cache.
     expect(report.counts.featurized + report.counts.cached).toBe(92);
     expect((await verifyDataDir(out)).index.count).toBe(92);
+  });
+
+  it('a first build killed before its manifest leaves nothing that stops the next one', async () => {
+    const { src, out, cache } = await workspace('killed-first');
+    expect((await killMidway(src, out, cache, new Set())).length).toBeGreaterThan(0);
+    // Its thumbnails or originals, its lock and its staging: all under the builder's names.
+    expect(await readdir(out)).toEqual(expect.arrayContaining(['.build.lock', '.staging']));
+    expect(await readdir(out)).not.toContain('manifest.json');
+    const { report } = await build(src, out, cache);
+    expect(report.counts.indexed).toBe(12);
+    expect((await verifyDataDir(out)).index.count).toBe(12);
+  });
+
+  it('a first build that failed leaves nothing that stops the next one', async () => {
+    const { src, out, cache } = await workspace('failed-first');
+    const brokenModel = join(root, 'failed-first', 'broken.onnx');
+    await writeFile(brokenModel, 'not an onnx model');
+    await expect(
+      build(src, out, cache, { model: { spec: model.spec, onnxPath: brokenModel } }),
+    ).rejects.toThrow(/cannot load model/);
+    // It released its lock, and kept the thumbnails for the next build to reuse.
+    expect((await ownedFiles(out)).length).toBeGreaterThan(0);
+    expect((await build(src, out, cache)).report.counts.indexed).toBe(12);
+  });
+
+  it('refuses a folder no build wrote that holds files under its names, and changes nothing there', async () => {
+    const { src, out, cache } = await workspace('foreign');
+    // --data-dir ./public in a web project: its PWA manifest, and a folder of its own named .staging.
+    const files: Record<string, string> = {
+      'manifest.json': '{"name":"My app","start_url":"/","display":"standalone"}\n',
+      '.staging/important.txt': 'the only copy',
+      'build-report.json': '{"mine":true}',
+      'index.html': '<!doctype html>',
+    };
+    await mkdir(join(out, '.staging'), { recursive: true });
+    for (const [name, text] of Object.entries(files)) await writeFile(join(out, name), text);
+    const run = await runCli('buildIndexCli.ts', ['--source', src, '--data-dir', out, '--cache', cache]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `build-index: ${out} is not a data dir written by build-index, and a build would replace or ` +
+        'delete what is there: .staging/, build-report.json, manifest.json (not a Lookalike manifest). ' +
+        'Nothing was changed',
+    );
+    // Before, the PWA manifest was replaced by the build's and .staging/ was deleted with its file.
+    expect((await readdir(out, { recursive: true })).sort()).toEqual([
+      '.staging',
+      '.staging/important.txt',
+      'build-report.json',
+      'index.html',
+      'manifest.json',
+    ]);
+    for (const [name, text] of Object.entries(files))
+      expect(await readFile(join(out, name), 'utf8')).toBe(text);
+  });
+
+  it('rebuilds a data dir written before builds marked theirs: its manifest says what it is', async () => {
+    const { src, out, cache } = await workspace('unmarked');
+    await build(src, out, cache);
+    await rm(join(out, DATA_DIR_MARKER));
+    await writeFile(join(src, 'faces', 'shape0.png'), await shapePng(300));
+    const { report } = await build(src, out, cache);
+    expect(report.counts).toMatchObject({ indexed: 13, featurized: 1, cached: 12 });
+    expect(await readdir(out)).toContain(DATA_DIR_MARKER);
   });
 });

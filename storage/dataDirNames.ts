@@ -9,6 +9,15 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Present while a build writes the data dir (it holds the builder's pid). */
 export const BUILD_LOCK_FILE = '.build.lock';
 
+/** Where a build writes files before renaming them into place; each build empties it. */
+export const STAGING_DIR = '.staging';
+
+/**
+ * Written by the first build into a folder before anything else, and kept: it tells later builds that
+ * the builder-named files there are their own (storage/dataDirOwnership.ts).
+ */
+export const DATA_DIR_MARKER = '.lookalike-data-dir';
+
 /**
  * The garbage collector's memory: builder-owned files the current manifest does not reference, kept for
  * readers of the previous build (and deleted by the next build). Private, like build-report.json.
@@ -34,6 +43,25 @@ export function parseRetainedFiles(text: string): RetainedFiles | undefined {
   }
   return undefined;
 }
+
+/**
+ * Every fixed name the builder writes, replaces or deletes at the top of a data dir (its
+ * content-addressed names are ownedTopLevel's): the names a folder it did not write must not hold.
+ * DataDirWriter replaces no other name, so a new one cannot be left out of this list unnoticed.
+ */
+export const BUILDER_NAMES: ReadonlySet<string> = new Set([
+  MANIFEST_FILE,
+  BUILD_LOCK_FILE,
+  STAGING_DIR,
+  RETAINED_FILES,
+  'build-report.json',
+  'transform-fit.json',
+  'source-files.json',
+  'source-files.unfinished.json',
+  'projections.bin',
+  'duplicate-pairs.bin',
+  'neighbour-lists.bin',
+]);
 
 /** A build's content-addressed files at the top of the data dir (docs/architecture.md "Data dir"). */
 const BUILD_FILE =

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATA_DIR_MARKER } from './dataDirNames';
 import { DataDirWriter } from './dataDirWriter';
 
 describe('DataDirWriter', () => {
@@ -29,8 +30,9 @@ describe('DataDirWriter', () => {
       '-e',
       'process.stdout.write(String(process.pid))',
     ]).stdout.toString();
+    // What a build killed while writing leaves: its lock (here with a dead pid) and staging.
+    await new DataDirWriter(dir).open();
     await writeFile(join(dir, '.build.lock'), `${dead}\n`);
-    await mkdir(join(dir, '.staging'));
     await writeFile(join(dir, '.staging', 'half-written'), 'x');
     const w = new DataDirWriter(dir);
     await w.open();
@@ -106,7 +108,7 @@ describe('DataDirWriter', () => {
     await w.putManifest(Buffer.from('{"a":2}'));
     expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe('{"a":2}');
     await w.close();
-    expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'originals', 'thumbs']);
+    expect((await readdir(dir)).sort()).toEqual([DATA_DIR_MARKER, 'manifest.json', 'originals', 'thumbs']);
   });
 
   it('deletes only builder-owned files that nothing references', async () => {
@@ -140,6 +142,7 @@ describe('DataDirWriter', () => {
     expect(removed).toBe(4);
     expect((await readdir(dir)).sort()).toEqual([
       '.build.lock',
+      DATA_DIR_MARKER,
       '.staging',
       'README.md',
       'catalog.0123456789abcdef.json',
@@ -214,10 +217,10 @@ describe('DataDirWriter', () => {
   });
 
   it('knows which thumbnails and originals are stored, from one listing and from the disk for later ones', async () => {
-    await mkdir(join(dir, 'thumbs'), { recursive: true });
-    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), 'x');
     const w = new DataDirWriter(dir);
     await w.open();
+    // Stored before the first has(), by an earlier build.
+    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), 'x');
     expect(await w.has('thumbs/aaaaaaaaaaaaaaaa.webp')).toBe(true);
     expect(await w.has('thumbs/bbbbbbbbbbbbbbbb.webp')).toBe(false);
     // Written after the listing, by this writer or another: still seen.

@@ -3,28 +3,21 @@ import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { link, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  BUILDER_NAMES,
   BUILD_LOCK_FILE,
   MANIFEST_FILE,
   MEDIA_FOLDERS,
   RETAINED_FILES,
+  STAGING_DIR,
   ownedMedia,
   ownedTopLevel,
   parseRetainedFiles,
   type RetainedFiles,
 } from './dataDirNames';
-
-const STAGING_DIR = '.staging';
+import { isAlive } from './buildLockHolder';
+import { claimDataDir } from './dataDirOwnership';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Puts `file` in place as `target`, failing with EEXIST when something is there. A hard link makes the
@@ -77,7 +70,10 @@ export class DataDirWriter {
     this.staging = join(dir, STAGING_DIR);
   }
 
-  /** Takes the build lock and clears what a killed build may have left in staging. */
+  /**
+   * Refuses a folder no build wrote that holds files under the builder's names (dataDirOwnership.ts),
+   * then takes the build lock and clears what a killed build may have left in staging.
+   */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST' && err.code !== 'ENOTDIR') throw err;
@@ -85,6 +81,7 @@ export class DataDirWriter {
         cause: err,
       });
     });
+    await claimDataDir(this.dir);
     const lock = join(this.dir, BUILD_LOCK_FILE);
     // The lock appears with the holder's pid already in it (a written file linked into place), so a
     // reader never sees a live holder's lock empty.
@@ -203,9 +200,14 @@ export class DataDirWriter {
     this.replacedManifest = previous;
   }
 
-  /** Atomic replace for small mutable files next to the manifest (e.g. the build report). */
+  /**
+   * Atomic replace for small mutable files next to the manifest (e.g. the build report). Only names in
+   * BUILDER_NAMES: that list is what claimDataDir checks a folder for before a build may write it.
+   */
   async replaceAtomically(name: string, bytes: Uint8Array): Promise<void> {
     const target = this.pathOf(name);
+    if (!BUILDER_NAMES.has(name))
+      throw new Error(`refusing to replace ${name}: not one of BUILDER_NAMES (storage/dataDirNames.ts)`);
     await rename(await this.stage(bytes), target);
   }
 

@@ -21,6 +21,7 @@ import { BuildRegistry } from './buildRegistry';
 import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 import { WorkStore } from './workStore';
 import { WAIT_MS } from '../../scripts/testTimeLimits';
+import { DATA_DIR_MARKER } from '../../storage/dataDirNames';
 
 const BUCKET = 'lookalike-distributed';
 const SOURCE = `s3://${BUCKET}/photos`;
@@ -408,7 +409,7 @@ describe('distributed build', () => {
         /^job job-\d+ ran 3 times and left damaged output each time; the published index was not changed\n( {2}partial shard \S+: checksum mismatch: the file is truncated or corrupt \(worker \S+:\d+\)(\n|$)){3}/,
       );
       expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
-      expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+      expect((await readdir(out)).filter((n) => n.startsWith('.') && n !== DATA_DIR_MARKER)).toEqual([]);
       await verifyDataDir(out);
       await stopStayingWorker(worker);
     } finally {
@@ -483,7 +484,7 @@ describe('distributed build', () => {
     expect((await (worker as CliProcess).exited).code).toBe(0);
     expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
     expect(await ownedFiles(out)).toEqual(files);
-    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await readdir(out)).filter((n) => n.startsWith('.') && n !== DATA_DIR_MARKER)).toEqual([]);
     await verifyDataDir(out);
   });
 
@@ -518,7 +519,9 @@ describe('distributed build', () => {
       'scratch/',
     );
     expect([...left.keys()].filter((k) => !k.startsWith('scratch/models/'))).toEqual([]);
-    expect((await readdir(out).catch(() => [])).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(
+      (await readdir(out).catch(() => [])).filter((n) => n.startsWith('.') && n !== DATA_DIR_MARKER),
+    ).toEqual([]);
   });
 
   it('says when no worker takes a job, and when the only worker stopped mid-job, then finishes once one runs', async () => {
