@@ -118,6 +118,19 @@ describe('VectorRenderer', () => {
     }
   });
 
+  it("does not count a new child's start (loading tsx and sharp, most of a second) as drawing time", async () => {
+    // A quarter of a second is far more than this drawing takes, and less than any child's start.
+    const strict = new VectorRenderer(0.25);
+    const dot = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>',
+    );
+    try {
+      expect((await sharp(await strict.render(dot, 1e8, 4)).metadata()).width).toBe(4);
+    } finally {
+      strict.close();
+    }
+  });
+
   it('turns a slow drawing into a not-rasterisable skip with the same words every time', async () => {
     const quick = new VectorRenderer(1);
     try {

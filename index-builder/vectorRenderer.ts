@@ -11,6 +11,18 @@ export interface RenderRequest {
 
 export type RenderReply = { id: number; png: Uint8Array } | { id: number; error: string };
 
+/** The child's first message, once it has loaded. */
+export interface ChildReady {
+  ready: true;
+}
+
+/**
+ * How long a new child may take to load (tsx, sharp) before its first rendering: not part of a
+ * rendering's `seconds`, which on a loaded machine the start alone used to use up (a 1 s limit failed
+ * the first, quick drawing of a new child), but bounded, so a child that never loads fails the image.
+ */
+const START_SECONDS = 120;
+
 /** A rendering that took longer than it may. */
 export class RenderTimeoutError extends Error {
   override name = 'RenderTimeoutError';
@@ -23,7 +35,7 @@ export class RenderTimeoutError extends Error {
  * that takes longer than `seconds` gets its child killed, and the next one starts a new child.
  */
 export class VectorRenderer {
-  private child: ChildProcess | undefined;
+  private child: { process: ChildProcess; ready: Promise<void> } | undefined;
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -38,11 +50,11 @@ export class VectorRenderer {
 
   /** Ends the child (a build calls this once its images are done). */
   close(): void {
-    this.child?.kill();
+    this.child?.process.kill();
     this.child = undefined;
   }
 
-  private start(): ChildProcess {
+  private start(): { process: ChildProcess; ready: Promise<void> } {
     const child = fork(fileURLToPath(new URL('./vectorRendererChild.ts', import.meta.url)), [], {
       // tsx, resolved from here: the build may run from any folder.
       execArgv: ['--import', import.meta.resolve('tsx')],
@@ -51,11 +63,34 @@ export class VectorRenderer {
     });
     child.unref();
     child.channel?.unref();
-    return child;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`the renderer did not start within ${START_SECONDS} s`));
+      }, START_SECONDS * 1000);
+      child.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the renderer stopped as it started (${signal ?? `code ${code}`})`));
+      });
+    });
+    // A start that fails is reported by the rendering that waits for it.
+    ready.catch(() => undefined);
+    return { process: child, ready };
   }
 
-  private renderNow(bytes: Uint8Array, maxPixels: number, side: number): Promise<Uint8Array> {
-    const child = (this.child ??= this.start());
+  private async renderNow(bytes: Uint8Array, maxPixels: number, side: number): Promise<Uint8Array> {
+    const started = (this.child ??= this.start());
+    try {
+      await started.ready;
+    } catch (err) {
+      if (this.child === started) this.child = undefined;
+      throw err;
+    }
+    const child = started.process;
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       const done = () => {
@@ -71,13 +106,13 @@ export class VectorRenderer {
       };
       const onExit = (code: number | null, signal: string | null) => {
         done();
-        if (this.child === child) this.child = undefined;
+        if (this.child === started) this.child = undefined;
         reject(new Error(`the renderer stopped (${signal ?? `code ${code}`})`));
       };
       const timer = setTimeout(() => {
         done();
         child.kill('SIGKILL');
-        if (this.child === child) this.child = undefined;
+        if (this.child === started) this.child = undefined;
         reject(new RenderTimeoutError(`rendering it took longer than ${this.seconds} s`));
       }, this.seconds * 1000);
       child.on('message', onMessage);

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RenderReply, RenderRequest } from './vectorRenderer';
+import type { ChildReady, RenderReply, RenderRequest } from './vectorRenderer';
 
 // The child of index-builder/vectorRenderer.ts: renders one vector image at a time to PNG. It may be
 // killed mid-render; it ends by itself when its parent goes.
@@ -21,3 +21,5 @@ process.on('message', (request: RenderRequest) => {
     );
 });
 process.on('disconnect', () => process.exit(0));
+// Loaded (tsx, sharp): the parent starts a rendering's clock only now.
+process.send?.({ ready: true } satisfies ChildReady);
