@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The names in a data dir that more than one program relies on: the builder writes and garbage-collects
  * them (dataDirWriter.ts), deploy publishes them (deploy/publishedDataSet.ts), readers open the manifest.
@@ -104,12 +105,24 @@ const MEDIA_FILE = new RegExp(
   `^(thumbs/[0-9a-f]{16}\\.webp|originals/[0-9a-f]{16}\\.(${ORIGINAL_EXTENSIONS.join('|')}))$`,
 );
 
-/** An image's thumbnail in the data dir, named by the first 16 hex digits of its content hash (SHA-256). */
+/**
+ * How thumbnails are drawn (index-builder/decodeImage.ts makeThumbnail: size, encoding, colour handling). Deploy serves
+ * them as immutable and a build never redraws one it finds, so a change to the drawing gets new names
+ * by raising this: 2 when CMYK JPEGs got the browser's colours (BUILDER_FORMAT 13), whose thumbnails
+ * under the old names kept the old ones in every data dir and in visitors' caches.
+ */
+const THUMBNAIL_DRAWING = 2;
+
+/**
+ * An image's thumbnail in the data dir: 16 hex digits of a SHA-256 of its content hash (SHA-256) and
+ * THUMBNAIL_DRAWING.
+ */
 export function thumbnailName(contentHash: string): string {
-  return `thumbs/${contentHash.slice(0, 16)}.webp`;
+  const name = createHash('sha256').update(`${contentHash} thumbnail ${THUMBNAIL_DRAWING}`).digest('hex');
+  return `thumbs/${name.slice(0, 16)}.webp`;
 }
 
-/** An image's original in the data dir: named as its thumbnail, with the stored format's extension. */
+/** An image's original in the data dir: the first 16 hex digits of its content hash, its stored format's extension. */
 export function originalName(contentHash: string, ext: string): string {
   return `originals/${contentHash.slice(0, 16)}.${ext}`;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thumbnailName } from '../../storage/dataDirNames';
 import { DataDirWriter } from '../../storage/dataDirWriter';
 import { contentHash, hash16 } from '../contentAddress';
 import { DamagedJobOutput, ShardMerge, type FinishedJob } from './mergeShards';
@@ -60,7 +61,7 @@ function shard(over: Partial<PartialShard> = {}): PartialShard {
 }
 
 const media = (name: string) => WorkStore.mediaPrefix(BUILD) + name;
-const thumbName = () => `thumbs/${hash16(contentHash(original))}.webp`;
+const thumbName = () => thumbnailName(contentHash(original));
 const originalName = () => `originals/${hash16(contentHash(original))}.png`;
 
 function merge(): ShardMerge {
