@@ -9,6 +9,13 @@ describe('printable', () => {
     expect(printable('\u007f\u0085\u2066')).toBe('\\u{7f}\\u{85}\\u{2066}');
     expect(printable('café 🐩 <script> "q" ü')).toBe('café 🐩 <script> "q" ü');
   });
+
+  it('spells out characters that show as nothing, so two names that read the same are not the same', () => {
+    expect(printable('Apple\u200b')).toBe('Apple\\u{200b}');
+    expect(printable('\ufeffApp\u00adle\u2060')).toBe('\\u{feff}App\\u{ad}le\\u{2060}');
+    // Joiners are part of words and emoji: a family emoji and a Persian word stay as they are.
+    expect(printable('👨\u200d👩\u200d👧 می\u200cخواهم')).toBe('👨\u200d👩\u200d👧 می\u200cخواهم');
+  });
 });
 
 describe('printableError', () => {

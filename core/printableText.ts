@@ -1,10 +1,15 @@
 /**
- * C0 and C1 control characters, DEL, and the bidirectional controls that reorder what follows them:
- * in a file name printed on a terminal they could clear the screen, set its title, start a forged
- * output line or make `photo‮gnp.exe` read backwards.
+ * C0 and C1 control characters, DEL, the bidirectional controls that reorder what follows them, and
+ * characters that show as nothing: in a file name printed on a terminal they could clear the screen,
+ * set its title, start a forged output line or make `photo‮gnp.exe` read backwards, and on a page
+ * `Apple` with a zero-width space is another album that reads the same. The joiners (U+200C, U+200D)
+ * stay: Persian words and emoji sequences need them.
  */
-// DEL, C1 and the bidirectional controls: also what JSON.stringify leaves raw (printableJson).
-const PAST_C0 = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+// DEL, C1, the bidirectional controls and the invisible ones (soft hyphen, Mongolian vowel separator,
+// zero-width space, word joiner and invisible operators, zero-width no-break space): also what
+// JSON.stringify leaves raw (printableJson).
+const PAST_C0 =
+  '\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
 const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f${PAST_C0}]`, 'g');
 
 /** One line of text as a terminal may show it: what a collection named is shown, never obeyed. */

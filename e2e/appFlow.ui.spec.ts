@@ -301,7 +301,12 @@ test('an own-image URL opened without the image asks for it again', async ({ pag
 
 test('unknown albums, images and pages say so', async ({ page }) => {
   await page.goto(`${serverUrl()}#/search/no-such-id?k=5`);
-  await expect(page.getByTestId('image-not-found')).toBeVisible();
+  await expect(page.getByTestId('image-not-found')).toContainText('No image with id “no-such-id”');
+  // A crafted link's words are not repeated on the page as if the site said them.
+  const crafted = encodeURIComponent('x” does not exist. Your account is locked: call +1 555 0100. “');
+  await page.goto(`${serverUrl()}#/search/${crafted}?k=5`);
+  await expect(page.getByTestId('image-not-found')).toContainText('The image this link names');
+  await expect(page.getByTestId('image-not-found')).not.toContainText('locked');
   await page.goto(`${serverUrl()}#/album/Nope?k=5`);
   await expect(page.getByTestId('album-not-found')).toBeVisible();
   await page.goto(`${serverUrl()}#/elsewhere`);

@@ -12,6 +12,14 @@ import type { CutOffControl } from './cutOff';
 import { SimilarImages } from './SimilarImages';
 import type { SearchRequest } from './useSearchResults';
 
+/**
+ * The image a link names, for a message: an id as builders make them, shown; anything else, which a
+ * crafted link could make read as a sentence of the site's own ("… is locked: call …"), not repeated.
+ */
+function linkedId(id: string): string {
+  return /^[0-9A-Za-z_-]{1,64}$/.test(id) ? `No image with id “${id}”` : 'The image this link names';
+}
+
 interface ImageSearchPageProps {
   id: string;
   /** The image with this id, as the worker found it (it may first fetch the shard that holds it). */
@@ -70,7 +78,7 @@ export function ImageSearchPage({
       return (
         <ErrorPanel
           title="Image not found"
-          message={`No image with id “${id}” is in this collection. The link may be from an older version of it.`}
+          message={`${linkedId(id)} is in this collection. The link may be from an older version of it.`}
           testId="image-not-found"
           headingLevel={1}
         >

@@ -1,3 +1,5 @@
+import { printable } from '../../core/printableText';
+
 interface ItemMetaProps {
   meta: Record<string, string>;
 }
@@ -10,8 +12,8 @@ export function ItemMeta({ meta }: ItemMetaProps) {
     <dl className="item-meta" data-testid="item-meta">
       {entries.map(([key, value]) => (
         <div key={key}>
-          <dt>{key}</dt>
-          <dd>{value}</dd>
+          <dt>{printable(key)}</dt>
+          <dd>{printable(value)}</dd>
         </div>
       ))}
     </dl>
