@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { gifClaimingSize, pngClaimingSize } from '../testing/builderFixtures';
+import { bmpClaimingSize, gifFrameBeyondScreen, jpegBehindMetadata } from '../testing/imageBombs';
 import { listFixtureImages, type FixtureImage } from '../testing/fixtureImages';
 import { E2E_DATA_DIR, FIXTURE_IMAGES_DIR, serverUrl } from './harness';
 import { REPO_ROOT } from '../testing/repoRoot';
@@ -258,6 +259,20 @@ test('a broken file gives a clear message and the app keeps working', async ({ p
   await expect(page.getByTestId('image-error')).toContainText(
     'the image is 16000 × 16000 px (256 megapixels): more than the 100 megapixels an image may have',
   );
+  // Bombs whose size lies past the first 256 KB, in a format the page did not read, or in a first
+  // frame larger than the GIF's screen: each took Chromium about 1.5 GB before.
+  // Each declares another size, so that each message is the new file's.
+  const bombs = [
+    { name: 'behind-metadata.jpg', mimeType: 'image/jpeg', buffer: await jpegBehindMetadata(20_000, 20_001) },
+    { name: 'rle.bmp', mimeType: 'image/bmp', buffer: bmpClaimingSize(20_000, 20_002) },
+    { name: 'frame.gif', mimeType: 'image/gif', buffer: gifFrameBeyondScreen(20_000, 20_003) },
+  ];
+  for (const [i, bomb] of bombs.entries()) {
+    await page.getByTestId('own-image-input').setInputFiles(bomb);
+    await expect(page.getByTestId('image-error')).toContainText(
+      `the image is 20000 × ${20_001 + i} px (400 megapixels): more than the 100 megapixels an image may have`,
+    );
+  }
   // A real header over damaged data: said as the query CLI says it.
   const cut = readFileSync(fixture('Apple', 'grin').path).subarray(0, 300);
   await page

@@ -12,6 +12,7 @@ import {
   readImageInfo,
 } from './decodeImage';
 import { badInputs, emojiPng, shapePng } from '../testing/builderFixtures';
+import { gifFrameBeyondScreen } from '../testing/imageBombs';
 
 async function reasonOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -156,7 +157,7 @@ describe('decodeImage', () => {
     const bomb = await gif([60_000, 60_000]);
     expect(await reasonOf(decodeImage(bomb))).toBe('decoded');
     await expect(readImageInfo(bomb)).rejects.toThrow(
-      "60000×60000 (the GIF's logical screen is 60000×60000, its frame 50×40) exceeds the pixel limit of 100000000",
+      "60000×60000 (the GIF's screen, as a browser allocates it, is 60000×60000, its frame 50×40) exceeds the pixel limit of 100000000",
     );
     expect(await reasonOf(readImageInfo(bomb))).toBe('too-large');
     // Each side by the larger of the two: the 3,000-wide screen (which libvips, like for any side over
@@ -164,6 +165,8 @@ describe('decodeImage', () => {
     const wide = await gif([3000, 10]);
     expect(await reasonOf(readImageInfo(wide, 3000 * 40 - 1))).toBe('too-large');
     expect(await readImageInfo(wide, 3000 * 40)).toMatchObject({ format: 'gif', width: 50, height: 40 });
+    // A first frame reaching past a 1 × 1 screen, over which a browser grows the screen, as libvips does.
+    expect(await reasonOf(readImageInfo(gifFrameBeyondScreen(1, 1, 19_999, 19_999)))).toBe('too-large');
   });
 });
 

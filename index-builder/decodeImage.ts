@@ -189,14 +189,15 @@ export async function readImageInfo(bytes: Uint8Array, maxPixels = DEFAULT_MAX_P
     const width = md.autoOrient?.width ?? md.width;
     const height = md.autoOrient?.height ?? md.height;
     if (!width || !height) throw new ImageDecodeError('corrupt', 'image header has no size');
-    // libvips gives a GIF's frame, the page's browser allocates its logical screen (core/gifScreen.ts):
-    // each side is judged by the larger of the two, so the builder refuses what the page would.
+    // libvips gives a GIF's frames, the page's browser allocates its logical screen grown to cover the
+    // first frame (core/gifScreen.ts): each side is judged by the larger of the two, so the builder
+    // refuses what the page would.
     const screen = md.format === 'gif' ? gifScreen(bytes) : undefined;
     const [w, h] = [Math.max(width, screen?.width ?? 0), Math.max(height, screen?.height ?? 0)];
     if (w * h > maxPixels) {
       const why =
         screen !== undefined && (w !== width || h !== height)
-          ? ` (the GIF's logical screen is ${screen.width}×${screen.height}, its frame ${width}×${height})`
+          ? ` (the GIF's screen, as a browser allocates it, is ${screen.width}×${screen.height}, its frame ${width}×${height})`
           : '';
       throw new ImageDecodeError('too-large', `${w}×${h}${why} exceeds the pixel limit of ${maxPixels}`);
     }

@@ -1,6 +1,6 @@
 import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
 import type { QueryPixels } from '../workers/searchApi';
-import { DECLARED_SIZE_BYTES, declaredSize } from './declaredSize';
+import { declaredSize } from './declaredSize';
 
 /**
  * An image may have at most this many pixels, as in `npm run build-index` and `npm run query` (the
@@ -97,19 +97,28 @@ function drawn(
  */
 export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   if (blob.size === 0) throw new Error('the file is empty');
-  const declared = declaredSize(new Uint8Array(await blob.slice(0, DECLARED_SIZE_BYTES).arrayBuffer()));
-  if (declared !== undefined && declared.width * declared.height > MAX_PIXELS) {
-    const megapixels = Math.round((declared.width * declared.height) / 1e6);
+  const declared = await declaredSize(blob);
+  // Said as `npm run query` says it of a damaged file.
+  const corrupt = (format: string, cause?: unknown) =>
+    new Error(`the ${format} data is truncated or corrupt`, { cause });
+  // A file in a format the browser sniffs, with no size where its decoder looks for one, is refused
+  // too: the decoder would fail on it, unless it reads the file otherwise than declaredSize does, which
+  // is how a bomb would get past the check. Files in other formats go to the browser unchecked, as
+  // Chromium decodes none (src/declaredSize.ts); refusing them would refuse what other browsers read.
+  if (declared !== undefined && declared.size === undefined) throw corrupt(declared.format);
+  const size = declared?.size;
+  if (size !== undefined && size.width * size.height > MAX_PIXELS) {
+    const megapixels = Math.round((size.width * size.height) / 1e6);
     throw new Error(
-      `the image is ${declared.width} × ${declared.height} px (${megapixels} megapixels): more than the ${MAX_PIXELS / 1e6} megapixels an image may have`,
+      `the image is ${size.width} × ${size.height} px (${megapixels} megapixels): more than the ${MAX_PIXELS / 1e6} megapixels an image may have`,
     );
   }
   try {
     return await createImageBitmap(blob, { imageOrientation: 'from-image' });
-  } catch {
-    // Said as `npm run query` says it of a damaged file.
-    if (declared !== undefined) throw new Error(`the ${declared.format} data is truncated or corrupt`);
-    throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`);
+  } catch (err) {
+    // HEIF is only Safari's: elsewhere a whole file is one this browser cannot decode.
+    if (declared !== undefined && declared.format !== 'HEIF') throw corrupt(declared.format, err);
+    throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`, { cause: err });
   }
 }
 
