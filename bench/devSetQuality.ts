@@ -262,6 +262,9 @@ async function runSplit(
   const t0 = performance.now();
   const { report } = await buildIndex({
     force: true,
+    // A transform kept from an earlier run of this pipeline would leave its fit out of the build time
+    // and its counts (source pairs) out of the report.
+    refit: true,
     progress: silentProgress,
     ...pipeline.settings,
     source: new FolderSource(galleryDir),
