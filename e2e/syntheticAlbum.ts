@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogItem } from '../core/catalog';
-import { parseManifest } from '../core/manifest';
+import { parseManifest, type Manifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
 import { decodeIndex } from '../core/indexFormat';
 import { WIDE_DIMS, assembleIndex } from '../index-builder/assembleIndex';
@@ -42,9 +42,26 @@ export async function writeSyntheticAlbum(dir: string, album: string, count: num
   const fixture = await (await openCollection(manifest, fileDataSource(E2E_DATA_DIR))).everyItem();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  // The fixture's thumbnails and originals, which the items name: the media a build leaves in place.
-  for (const sub of MEDIA_FOLDERS) cpSync(join(E2E_DATA_DIR, sub), join(dir, sub), { recursive: true });
+  // Opened first, in the empty folder, as a build opens it: media under the builder's names in a folder
+  // no build wrote would be someone else's (storage/dataDirOwnership.ts).
+  const writer = new DataDirWriter(dir);
+  await writer.open();
+  try {
+    // The fixture's thumbnails and originals, which the items name: the media a build leaves in place.
+    for (const sub of MEDIA_FOLDERS) cpSync(join(E2E_DATA_DIR, sub), join(dir, sub), { recursive: true });
+    await publishSynthetic(writer, manifest, fixture, album, count);
+  } finally {
+    await writer.close();
+  }
+}
 
+async function publishSynthetic(
+  writer: DataDirWriter,
+  manifest: Manifest,
+  fixture: CatalogItem[],
+  album: string,
+  count: number,
+): Promise<void> {
   const dims = residentDims(count);
   const { bytes: indexBytes, order } = await assembleIndex(randomUnitVectors(count, 320), {
     modelId: manifest.model.id,
@@ -60,25 +77,19 @@ export async function writeSyntheticAlbum(dir: string, album: string, count: num
   const rowOf = new Uint32Array(count);
   order.forEach((i, row) => (rowOf[i] = row));
   const catalog = buildResidentCatalog(items, rowOf);
-  const writer = new DataDirWriter(dir);
-  await writer.open();
-  try {
-    // No neighbour lists (album-image queries search the index), duplicate groups or calibration: the
-    // vectors are random, and the fixture's lists and groups are for its 30 images.
-    await publishDataDir(writer, {
-      layout: 'resident',
-      createdAt: new Date(),
-      count,
-      model: {
-        spec: manifest.model.spec,
-        bytes: new Uint8Array(readFileSync(join(E2E_DATA_DIR, manifest.model.file.path))),
-      },
-      index: indexBytes,
-      catalog: catalog.indexBytes,
-      catalogShards: catalog.files,
-      media: new Set(fixture.flatMap((item) => [item.thumb, item.original])),
-    });
-  } finally {
-    await writer.close();
-  }
+  // No neighbour lists (album-image queries search the index), duplicate groups or calibration: the
+  // vectors are random, and the fixture's lists and groups are for its 30 images.
+  await publishDataDir(writer, {
+    layout: 'resident',
+    createdAt: new Date(),
+    count,
+    model: {
+      spec: manifest.model.spec,
+      bytes: new Uint8Array(readFileSync(join(E2E_DATA_DIR, manifest.model.file.path))),
+    },
+    index: indexBytes,
+    catalog: catalog.indexBytes,
+    catalogShards: catalog.files,
+    media: new Set(fixture.flatMap((item) => [item.thumb, item.original])),
+  });
 }
