@@ -14,7 +14,7 @@ import {
   parseRetainedFiles,
   type RetainedFiles,
 } from './dataDirNames';
-import { isAlive } from './buildLockHolder';
+import { buildLockPid, isAlive } from './buildLockHolder';
 import { claimDataDir } from './dataDirOwnership';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -94,7 +94,8 @@ export class DataDirWriter {
           this.locked = true;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+          // NaN when unreadable or gone meanwhile: a stale lock either way.
+          const holder = (await buildLockPid(this.dir)) ?? Number.NaN;
           if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
             throw new Error(
               `another build (pid ${holder}) is writing ${this.dir}; remove ${lock} if it is not`,
