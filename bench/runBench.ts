@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import * as prettier from 'prettier';
 import { parseManifest } from '../core/manifest';
 import { writeFixtureImages } from '../testing/fixtureImages';
@@ -48,25 +49,54 @@ import { distributedBench } from './distributedBench';
 import { shardedDataDir } from './shardedDataDir';
 import { shardedQueryBench } from './shardedQueryBench';
 import { duplicateBench } from './duplicateBench';
+import { pathOption } from '../storage/cliOptions';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const outArg = args.indexOf('--out');
-const outDir = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(import.meta.dirname));
-const writeDocs = outArg < 0;
+type Area = (typeof BENCH_SECTIONS)[number];
+
+/** `--only`: comma-separated areas, each a results.json key. */
+function areaList(value: string): Area[] {
+  return value.split(',').map((a) => {
+    if (!(BENCH_SECTIONS as readonly string[]).includes(a))
+      throw new InvalidArgumentError(`unknown area "${a}" (areas: ${BENCH_SECTIONS.join(', ')})`);
+    return a as Area;
+  });
+}
+
+// Read before anything is measured: --help, or a mistyped option, must not start a 40-minute run.
+const cli = new Command('bench')
+  .description(
+    'Measure each area against its baseline and write <out>/results.json (by default bench/, which also ' +
+      'rewrites docs/benchmarks.md and its plots)',
+  )
+  .option(
+    '--quick',
+    'small synthetic and fixture data; needs no generated/demo-data (the test suite runs it)',
+  )
+  .option(
+    '--out <dir>',
+    'where results.json goes, instead of bench/ (the docs are then left alone)',
+    pathOption,
+  )
+  .option('--ann-dir <dir>', 'another install of usearch and hnswlib-node for the ANN area', pathOption)
+  .option(
+    '--report <results.json>',
+    'only rewrite docs/benchmarks.md and its plots from these results',
+    pathOption,
+  )
+  .option(
+    '--only <areas>',
+    `measure just these areas (${BENCH_SECTIONS.join(', ')}) and merge them into <out>/results.json of an earlier run of the same mode`,
+    areaList,
+  )
+  .parse()
+  .opts<{ quick?: boolean; out?: string; annDir?: string; report?: string; only?: Area[] }>();
+const quick = cli.quick === true;
+const outDir = cli.out ?? path.join(import.meta.dirname);
+const writeDocs = cli.out === undefined;
 /** Synthetic vectors have the size of a CLIP ViT-B/32 embedding, what client-side flat scans store. */
 const SYNTHETIC_DIM = 512;
 
-type Area = (typeof BENCH_SECTIONS)[number];
-const onlyArg = args.indexOf('--only');
-const only: readonly Area[] | undefined =
-  onlyArg < 0
-    ? undefined
-    : (args[onlyArg + 1] ?? '').split(',').map((a) => {
-        if (!(BENCH_SECTIONS as readonly string[]).includes(a))
-          throw new Error(`--only: unknown area "${a}" (areas: ${BENCH_SECTIONS.join(', ')})`);
-        return a as Area;
-      });
+const only: readonly Area[] | undefined = cli.only;
 /** The run that `--only` merges into: the other areas keep these results. */
 let saved: BenchResults | undefined;
 if (only !== undefined) {
@@ -80,9 +110,8 @@ if (only !== undefined) {
 /** Areas that read generated/demo-data (full mode builds it when missing or stale). */
 const DEMO_AREAS: readonly Area[] = ['albumQuery', 'ownImage', 'quality', 'firstVisit', 'annLibraries'];
 
-const reportArg = args.indexOf('--report');
-if (reportArg >= 0) {
-  const saved = JSON.parse(readFileSync(path.resolve(args[reportArg + 1]), 'utf8')) as BenchResults;
+if (cli.report !== undefined) {
+  const saved = JSON.parse(readFileSync(cli.report, 'utf8')) as BenchResults;
   await writeReport(saved);
   console.log('rewrote docs/benchmarks.md and its plots');
   process.exit(0);
@@ -342,13 +371,7 @@ try {
         vectors = clusteredEmbeddings(count, SYNTHETIC_DIM);
         source = 'synthetic clustered vectors';
       }
-      const annDirArg = args.indexOf('--ann-dir');
-      const r = await annBench(
-        vectors,
-        source,
-        quick ? 100 : 200,
-        annDirArg >= 0 ? args[annDirArg + 1] : undefined,
-      );
+      const r = await annBench(vectors, source, quick ? 100 : 200, cli.annDir);
       for (const x of r.rows)
         log(
           `  ${x.library}: ${x.bytesPerImage.toFixed(0)} B/image, p50 ${x.query.p50.toFixed(3)} ms, recall ${x.recall.toFixed(3)}`,

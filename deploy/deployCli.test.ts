@@ -6,18 +6,27 @@ import { describe, expect, it } from 'vitest';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
 import { REPO_ROOT } from '../testing/repoRoot';
 
-/** The deploy CLI's exit code and stderr; nothing here gets as far as S3 (no endpoint is running). */
-function deployCli(args: string[]): { code: number | null; stderr: string } {
+/** The deploy CLI's exit code and output; nothing here gets as far as S3 (no endpoint is running). */
+function deployCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(
     process.execPath,
     ['--import', 'tsx', join(REPO_ROOT, 'deploy/deployCli.ts'), ...args],
     {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_REGION: 'us-east-1',
+        ...env,
+      },
     },
   );
-  return { code: run.status, stderr: run.stderr };
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('npm run deploy options', () => {
@@ -65,6 +74,49 @@ describe('npm run deploy options', () => {
         expect(run.code, name).not.toBe(0);
         expect(run.stderr, name).toContain(`${notData} has no manifest.json`);
       }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an s3:// URL or a path as --bucket before any request, saying what to pass', () => {
+    // Nothing listens on port 9: a request would fail with a network error, not with this message.
+    const endpoint = ['--endpoint', 'http://127.0.0.1:9'];
+    const cases: [string, string][] = [
+      ['s3://my-bucket', '--bucket my-bucket'],
+      ['s3://my-bucket/', '--bucket my-bucket'],
+      ['s3://my-bucket/shop/site/', '--bucket my-bucket --prefix shop/site'],
+      ['my-bucket/shop', '--bucket my-bucket --prefix shop'],
+    ];
+    for (const [bucket, meant] of cases) {
+      const run = deployCli(['--bucket', bucket, ...endpoint]);
+      expect(run.code, bucket).toBe(1);
+      expect(run.stderr.split('\n')[0], bucket).toBe(
+        `error: option '--bucket <name>' argument '${bucket}' is invalid. pass the bare bucket name, ` +
+          `e.g. ${meant} (--prefix is the key prefix to publish under)`,
+      );
+      expect(run.stderr, bucket).not.toMatch(/shouldn't contain|ECONNREFUSED/);
+    }
+  });
+
+  it('says each default once in --help', () => {
+    const help = deployCli(['--help']).stdout;
+    expect(help).toMatch(/--prefix <prefix>\s+key prefix to publish under \(default: bucket root\)\n/);
+    expect(help).toMatch(/--public-bucket\s+bucket root only: .*\s+public \(default: only the site keys\)\n/);
+    for (const line of help.split(/\n(?=\s+-)/))
+      expect(line.match(/\(default:/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+  });
+
+  it('takes a relative --data-dir from the folder npm was run in (INIT_CWD)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'deploy-cli-'));
+    try {
+      // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
+      // the user was. Not a data dir: deploy stops there, naming the folder, before any request. (--site
+      // goes through the same parser, storage/cliOptions.ts pathOption.)
+      const endpoint = ['--endpoint', 'http://127.0.0.1:9'];
+      const data = deployCli(['--bucket', 'b', '--data-dir', 'mydata', ...endpoint], { INIT_CWD: root });
+      expect(data.code).not.toBe(0);
+      expect(data.stderr).toContain(`${join(root, 'mydata')} has no manifest.json`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,10 +1,11 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDeploy, type DeployReport } from './deploy';
 import { formatBytes } from '../core/formatBytes';
 import { parseSitePrefix } from './sitePrefix';
-import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
+import { addDataDirOption, intInRange, nonEmpty, pathOption } from '../storage/cliOptions';
+import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,6 +19,23 @@ function endpointUrl(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InvalidArgumentError('must be http(s)');
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * `--bucket`: a bare bucket name. An `s3://bucket/prefix` URL or a `bucket/prefix` path (what the AWS CLI
+ * takes) reached S3 as the name and came back as the SDK's "Bucket name shouldn't contain '/'"; refused
+ * here, before any request, with the command it probably meant.
+ */
+function bucketName(value: string): string {
+  const name = nonEmpty(value);
+  const path = name.replace(/^s3:\/\//i, '');
+  if (path === name && !name.includes('/')) return name;
+  const [bucket, ...rest] = path.split('/');
+  const prefix = rest.filter((s) => s !== '').join('/');
+  const meant = `--bucket ${bucket || '<name>'}${prefix === '' ? '' : ` --prefix ${prefix}`}`;
+  throw new InvalidArgumentError(
+    `pass the bare bucket name, e.g. ${meant} (--prefix is the key prefix to publish under)`,
+  );
 }
 
 function summary(r: DeployReport, dryRun: boolean): string[] {
@@ -45,11 +63,12 @@ function summary(r: DeployReport, dryRun: boolean): string[] {
 const program = new Command()
   .name('npm run deploy --')
   .description('Publish the site (dist/) and a data dir to an S3 bucket, served as a static website.')
-  .requiredOption('--bucket <name>', 'target bucket (must exist)', nonEmpty)
-  .option('--prefix <prefix>', 'key prefix to publish under (default: bucket root)', '')
+  .requiredOption('--bucket <name>', 'target bucket, its bare name (must exist)', bucketName)
+  // Each default said once: commander adds "(default: …)" itself, here in words instead of "" and false.
+  .addOption(new Option('--prefix <prefix>', 'key prefix to publish under').default('', 'bucket root'))
   .option('--region <region>', 'AWS region (default: AWS_REGION / profile; the bucket region wins)')
   .option('--endpoint <url>', 'S3-compatible endpoint (path-style), e.g. http://127.0.0.1:4568', endpointUrl)
-  .option('--site <dir>', 'built site', nonEmpty, 'dist');
+  .option('--site <dir>', 'built site', pathOption, 'dist');
 const dataDirOf = addDataDirOption(program, {
   description: 'data dir written by npm run build-index',
   oldName: '--data',
@@ -59,10 +78,11 @@ program
   .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
   .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
   .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
-  .option(
-    '--public-bucket',
-    'bucket root only: let the policy make the whole bucket public (default: only the site keys)',
-    false,
+  .addOption(
+    new Option('--public-bucket', 'bucket root only: let the policy make the whole bucket public').default(
+      false,
+      'only the site keys',
+    ),
   )
   .option('--concurrency <n>', 'parallel uploads', intInRange(1, 256), 8)
   .option(
@@ -75,6 +95,8 @@ program
   .showHelpAfterError();
 
 async function main(): Promise<void> {
+  // A deploy holds the prefix's lock and uploads in phases: a closed pipe must not stop it half way.
+  keepWorkingWhenOutputCloses();
   program.parse();
   const opts = program.opts<{
     bucket: string;

@@ -1,8 +1,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import { buildIndex, defaultCacheDir } from './buildIndex';
 import { buildSummary } from './buildSummary';
 import type { BuildReport } from './buildReport';
-import { addDataDirOption, intInRange, nonEmpty } from '../storage/cliOptions';
+import {
+  addDataDirOption,
+  intInRange,
+  nonEmpty,
+  pathOption,
+  sourceOption,
+  userPath,
+} from '../storage/cliOptions';
+import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
+import { MODEL_WEIGHTS } from '../models/convertShared';
+import { NSFWJS_MODELS } from '../models/nsfwjsModel';
 import { compileLabelPattern } from './imageLabels';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
@@ -61,6 +72,22 @@ function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): 
   for (const line of buildSummary(report, dataDir)) console.log(printable(line));
 }
 
+/**
+ * `--model`: a built-in model's name (`mobilenet_v2_mid`, `mobilenet_v2_mid.int8-qdq`, as loadModel.ts
+ * reads them) as given, else a spec file from the folder the user ran npm in. A bare word that names no
+ * file there stays as given, so that loadModel's error lists the built-in names it was probably meant as.
+ */
+function modelOption(value: string): string {
+  const [name, weights, ...rest] = nonEmpty(value).split('.');
+  const builtIn =
+    rest.length === 0 &&
+    (NSFWJS_MODELS as readonly string[]).includes(name) &&
+    (weights === undefined || (MODEL_WEIGHTS as readonly string[]).includes(weights));
+  if (builtIn) return value;
+  const file = userPath(value);
+  return /[/.]/.test(value) || existsSync(file) ? file : value;
+}
+
 /** Checked here, not after the images are featurized (index-builder/assembleIndex.ts reads codes in 32-bit words). */
 function lshBits(value: string): number {
   const n = intInRange(0, 4096)(value);
@@ -69,9 +96,14 @@ function lshBits(value: string): number {
 }
 
 async function main(argv: string[]): Promise<void> {
+  keepWorkingWhenOutputCloses();
   const program = new Command('build-index')
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
-    .requiredOption('--source <location>', 'folder or s3://bucket/prefix; sub-folders are albums', nonEmpty);
+    .requiredOption(
+      '--source <location>',
+      'folder or s3://bucket/prefix; sub-folders are albums',
+      sourceOption,
+    );
   const dataDirOf = addDataDirOption(program, {
     description: 'data dir to write (manifest.json, index, catalog, thumbs, originals)',
     oldName: '--out',
@@ -80,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--model <spec.json or name>',
       'model spec file, or a built-in model: mobilenet_v2_mid (default), mobilenet_v2, inception_v3, or one with its weights named, e.g. mobilenet_v2_mid.int8-qdq',
-      nonEmpty,
+      modelOption,
     )
     .option('--bits <n>', 'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)', lshBits)
     .option(
@@ -121,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--cache <dir>',
       'embedding cache folder (default generated/cache/embeddings/<modelId>/); in a distributed build, where the coordinator keeps what the workers computed, so a rebuild queues only new and changed images',
-      nonEmpty,
+      pathOption,
     )
     .option('--max-pixels <n>', 'skip images with more pixels than this', intInRange(1, 2 ** 31))
     .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))

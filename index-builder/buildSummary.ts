@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { shownPath } from '../storage/cliOptions';
 import type { BuildReport } from './buildReport';
 import { MIN_SHARED_LABELS } from './fitTransform';
 import { MAX_LABELLED_ROWS } from './labelScatter';
@@ -10,7 +10,7 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
   const { counts, timings } = report;
   const lines = [
     `indexed ${counts.indexed} images (${counts.featurized} featurized, ${counts.cached} cached), ` +
-      `${counts.skipped} skipped, into ${relative(process.cwd(), dataDir) || '.'} in ${(timings.totalMs / 1000).toFixed(1)} s` +
+      `${counts.skipped} skipped, into ${shownPath(dataDir)} in ${(timings.totalMs / 1000).toFixed(1)} s` +
       (counts.featurized > 0 ? ` (${report.featurizedPerSecond} images/s)` : '') +
       `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
   ];

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { runCli } from '../testing/builderCli';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * npm run duplicates on the e2e duplicates fixture (30 emoji + the planted copies of
@@ -137,6 +139,32 @@ describe('npm run duplicates', () => {
     expect(member).not.toBeNull();
     // The size as the #/duplicates page shows it (one formatter, SI units) for the same file.
     expect(member![2]).toBe(formatBytes((await stat(join(images, member![1]))).size));
+  });
+
+  it('takes a relative --data-dir from the folder npm was run in (INIT_CWD)', async () => {
+    // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
+    // the user was.
+    const run = await runCli('duplicatesCli.ts', ['--data-dir', 'resident', '--json'], { INIT_CWD: root });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(await duplicatesJson(resident));
+  });
+
+  it('ends quietly with 0 when the reader of its output goes away (`| head -1`)', async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'index-builder/duplicatesCli.ts'), '--data-dir', resident],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      // Closed before the CLI can have printed: every line it prints meets a pipe without a reader.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    expect(run).toEqual({ code: 0, stderr: '' });
   });
 
   it('takes the old --index as before', async () => {

@@ -10,6 +10,7 @@ import { formatBytes } from '../core/formatBytes';
 import { openDuplicates } from './readDuplicates';
 import { printable, printableJson } from '../core/printableText';
 import { addDataDirOption } from '../storage/cliOptions';
+import { exitWhenOutputCloses, printedScore } from '../storage/cliOutput';
 
 /*
  * npm run duplicates -- --data-dir <dir> [--strictness near-identical|very-similar|similar] [--json]:
@@ -30,7 +31,7 @@ function strictnessOption(value: string): DuplicateStrictness {
 /** A member as printed and exported: what a person needs to decide which copy to keep. */
 function memberRecord(m: DuplicateGroup['members'][number]) {
   const { id, album, name, width, height, bytes } = m.item;
-  return { id, album, name, width, height, bytes: bytes ?? null, score: m.score };
+  return { id, album, name, width, height, bytes: bytes ?? null, score: printedScore(m.score) };
 }
 
 function fileSize(bytes: number | null): string {
@@ -48,6 +49,7 @@ async function allGroups(
 }
 
 async function main(argv: string[]): Promise<number> {
+  exitWhenOutputCloses();
   const program = new Command('duplicates').description(
     "Print the build's near-duplicate groups, largest first",
   );
@@ -75,7 +77,10 @@ async function main(argv: string[]): Promise<number> {
       thresholdSource,
       totalGroups: first.totalGroups,
       totalImages: first.totalImages,
-      groups: groups.map((g) => ({ minScore: g.minScore, members: g.members.map(memberRecord) })),
+      groups: groups.map((g) => ({
+        minScore: printedScore(g.minScore),
+        members: g.members.map(memberRecord),
+      })),
     };
     console.log(printableJson(doc, 2));
     return 0;
@@ -88,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     `${first.strictness}: ${first.totalGroups} groups, ${first.totalImages} images (score ≥ ${first.threshold}, from ${from})`,
   );
   groups.forEach((g, i) => {
-    say(`group ${i + 1}: ${g.members.length} images, lowest score ${g.minScore.toFixed(4)}`);
+    say(`group ${i + 1}: ${g.members.length} images, lowest score ${printedScore(g.minScore).toFixed(4)}`);
     for (const m of g.members.map(memberRecord)) {
       say(
         `  ${m.score.toFixed(4)}  ${m.album}/${m.name}  ${m.width}×${m.height}  ${fileSize(m.bytes)}  (${m.id})`,

@@ -1,14 +1,17 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from './buildIndex';
 import { itemIdFor } from './itemId';
-import { emojiPng, makeFixtureCollection, shapePng } from '../testing/builderFixtures';
+import { emojiPng, FIXTURE_KEYS, makeFixtureCollection, shapePng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
 import { runCli } from '../testing/builderCli';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
+import { REPO_ROOT } from '../testing/repoRoot';
+import { MIN_CALIBRATED_IMAGES } from './similarityCalibration';
 
 interface Line {
   query?: string;
@@ -76,13 +79,14 @@ describe('npm run query', () => {
     rest.forEach((r, i) => expect(r.score).toBeCloseTo(stored[i].score, 6));
   });
 
-  it('reports an unreadable image on its own line and still answers the others', async () => {
+  it('reports an unreadable image on its own line, still answers the others, and exits 1', async () => {
     const junk = join(root, 'junk.png');
     await writeFile(junk, 'no pixels here');
     const good = join(root, 'shape.png');
     await writeFile(good, await shapePng(9));
     const { code, lines } = await query(['--k', '3', junk, join(root, 'missing.png'), good]);
-    expect(code).toBe(0);
+    // A partly answered run is a failed one for a script; the JSON lines still say which query failed.
+    expect(code).toBe(1);
     expect(lines.map((l) => [l.query, l.error === undefined ? 'ok' : 'error'])).toEqual([
       [junk, 'error'],
       [join(root, 'missing.png'), 'error'],
@@ -102,13 +106,83 @@ describe('npm run query', () => {
     expect(run.stdout.split('\n').filter((l) => l.startsWith('forged'))).toEqual([]);
   });
 
-  it('exits non-zero only when every query failed, and for an unknown id', async () => {
+  it('exits 1 when any query failed, and for an unknown id; 0 only when every query was answered', async () => {
     const all = await query(['--k', '3', join(root, 'missing.png'), '--id', 'ffffffffffff']);
-    expect(all.code).not.toBe(0);
+    expect(all.code).toBe(1);
     expect(all.lines.map((l) => l.error)).toEqual([
       expect.stringMatching(/no item with id/),
       expect.stringMatching(/ENOENT/),
     ]);
+    const good = join(src, 'faces/apple_joy.png');
+    const one = await query(['--k', '3', good, '--id', 'ffffffffffff']);
+    expect(one.code).toBe(1);
+    expect((await query(['--k', '3', good, '--id', itemIdFor('animals/apple_dog.png')])).code).toBe(0);
+    const help = await runCli('queryCli.ts', ['--help']);
+    expect(help.stdout).toMatch(/Exit status: 0 when every query was answered; 1 when any failed/);
+  });
+
+  it('prints the results on stdout and a failed query on stderr, not among the results', async () => {
+    const good = join(src, 'faces/apple_joy.png');
+    const missing = join(root, 'missing.png');
+    const run = await runCli('queryCli.ts', ['--data-dir', out, '--k', '2', good, missing]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${good}:\n`);
+    expect(run.stdout).not.toContain(missing);
+    expect(run.stderr).toMatch(new RegExp(`^${missing}: error: .*ENOENT`, 'm'));
+  });
+
+  it('prints every score within [-1, 1]: a self-match rounded a step above 1 prints as 1', async () => {
+    const files = FIXTURE_KEYS.map((key) => join(src, key));
+    const { lines } = await query(['--k', '3', ...files]);
+    expect(lines).toHaveLength(files.length);
+    const scores = lines.flatMap((l) => l.results!.map((r) => r.score));
+    expect(scores.filter((s) => s > 1 || s < -1)).toEqual([]);
+    // Each file finds itself first: the scores that rounding can push over 1.
+    expect(lines.map((l) => l.results![0].score)).toEqual(files.map(() => expect.closeTo(1, 6)));
+  });
+
+  it('takes relative paths from the folder npm was run in (INIT_CWD), and prints them as given', async () => {
+    // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
+    // the user was.
+    const image = join('src', 'animals', 'apple_dog.png');
+    const run = await runCli('queryCli.ts', ['--data-dir', 'out', '--json', '--k', '2', image], {
+      INIT_CWD: root,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const line = JSON.parse(run.stdout) as Line;
+    expect(line.query).toBe(image);
+    expect(line.results![0].id).toBe(itemIdFor('animals/apple_dog.png'));
+  });
+
+  it('ends quietly with 0 when the reader of its output goes away (`| head -1`)', async () => {
+    const image = join(src, 'faces/apple_joy.png');
+    const run = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'index-builder/queryCli.ts'), '--data-dir', out, image, image],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      // Closed before the CLI can have printed: every line it prints meets a pipe without a reader.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    expect(run).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('says why --min has no calibration to cut at: a build of fewer images than calibrations need', async () => {
+    const run = await runCli('queryCli.ts', ['--data-dir', out, '--min', 'similar', '--id', 'x']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `--min needs a build with a calibration; ${out} has none: it holds \\d+ images, and builds of ` +
+          `fewer than ${MIN_CALIBRATED_IMAGES} images get none`,
+      ),
+    );
+    expect(run.stderr).not.toContain('rebuild');
   });
 
   it('--region searches the same crop of an album image by id as of its file, and not the whole image', async () => {

@@ -2,11 +2,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { isSimilarityLabel, SIMILARITY_LABELS, type SimilarityLabel } from '../core/calibration';
 import { formatRegion, parseRegion, type ImageRegion } from '../core/imageRegion';
-import { addDataDirOption, intInRange } from '../storage/cliOptions';
+import { addDataDirOption, intInRange, userPath } from '../storage/cliOptions';
+import { exitWhenOutputCloses, printedScore } from '../storage/cliOutput';
 import { createOnnxModelRunner, type OnnxModelRunner } from './onnxModelRunner';
 import { openDataDir } from './openDataDir';
 import { labelOutcome, queryById, queryByImage, type QueryOutcome } from './queryDataDir';
 import { printable, printableJson } from '../core/printableText';
+import { MIN_CALIBRATED_IMAGES } from './similarityCalibration';
 
 interface CliOptions {
   k: number;
@@ -33,10 +35,17 @@ function cutOffLabel(value: string): SimilarityLabel {
 /** Text output: names and messages come from the collection, so controls in them are spelled out. */
 const say = (line: string) => console.log(printable(line));
 
+/** The outcome with its scores as printed (storage/cliOutput.ts printedScore). */
+function printedScores(outcome: QueryOutcome): QueryOutcome {
+  if (!('results' in outcome)) return outcome;
+  return { ...outcome, results: outcome.results.map((r) => ({ ...r, score: printedScore(r.score) })) };
+}
+
 function printText(outcome: QueryOutcome): void {
   const what = 'query' in outcome ? outcome.query : `id ${outcome.id}`;
   if ('error' in outcome) {
-    say(`${what}: error: ${outcome.error}`);
+    // On stderr: what reads the results from stdout takes only results, and the failure still shows.
+    console.error(printable(`${what}: error: ${outcome.error}`));
     return;
   }
   say(`${what}:`);
@@ -47,7 +56,17 @@ function printText(outcome: QueryOutcome): void {
   });
 }
 
+/** Why a data dir has no calibration, for `--min`: small builds never get one, others lack it. */
+function noCalibration(dataDir: string, count: number): string {
+  const why =
+    count < MIN_CALIBRATED_IMAGES
+      ? `it holds ${count} images, and builds of fewer than ${MIN_CALIBRATED_IMAGES} images get none`
+      : 'rebuild it (without --views 0, which leaves a build without one)';
+  return `--min needs a build with a calibration; ${dataDir} has none: ${why}`;
+}
+
 async function main(argv: string[]): Promise<number> {
+  exitWhenOutputCloses();
   const program = new Command('query').description(
     'Find the k most similar indexed images for each query image (or indexed id)',
   );
@@ -76,6 +95,11 @@ async function main(argv: string[]): Promise<number> {
       [],
     )
     .argument('[images...]', 'query image files')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when every query was answered; 1 when any failed (its error is printed on ' +
+        'stderr, or in its JSON line with --json) or the query could not run.',
+    )
     .parse(argv);
   const opts = program.opts<CliOptions>();
   const dataDir = dataDirOf();
@@ -83,12 +107,14 @@ async function main(argv: string[]): Promise<number> {
   if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
 
   // Either layout is read the way the site reads it: core's Collection over the dir's files.
-  const { collection, model, calibration } = await openDataDir(dataDir);
-  if (opts.min !== undefined && calibration === null)
-    program.error(`--min needs a build with a calibration; ${dataDir} has none (rebuild it)`);
+  const { manifest, collection, model, calibration } = await openDataDir(dataDir);
+  if (opts.min !== undefined && calibration === null) program.error(noCalibration(dataDir, manifest.count));
   const { region } = opts;
-  const byImage = (runner: OnnxModelRunner, path: string) =>
-    queryByImage(collection, { spec: model.spec, runner }, path, opts.k, region);
+  // Read from where the user ran npm, printed as they gave it (npm run starts in the package root).
+  const byImage = async (runner: OnnxModelRunner, path: string): Promise<QueryOutcome> => {
+    const o = await queryByImage(collection, { spec: model.spec, runner }, userPath(path), opts.k, region);
+    return { ...o, query: path };
+  };
   // A region of an album image is searched like an image file: the item's original, cropped.
   const regionById = async (runner: OnnxModelRunner, id: string): Promise<QueryOutcome> => {
     const item = await collection.item(id);
@@ -101,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     ? (o: QueryOutcome) =>
         console.log(printableJson(regionText === undefined ? o : { ...o, region: regionText }))
     : printText;
-  const print = (o: QueryOutcome) => show(labelOutcome(o, calibration, opts.min));
+  const print = (o: QueryOutcome) => show(printedScores(labelOutcome(o, calibration, opts.min)));
   if (regionText !== undefined && !opts.json) console.log(`region ${regionText} (x,y,w,h of each image)`);
   const outcomes: QueryOutcome[] = [];
   if (region === undefined) {
@@ -128,7 +154,8 @@ async function main(argv: string[]): Promise<number> {
       await runner?.release();
     }
   }
-  return outcomes.every((o) => 'error' in o) ? 1 : 0;
+  // Any failed query fails the run: a script must not take a partly answered run for a full one.
+  return outcomes.some((o) => 'error' in o) ? 1 : 0;
 }
 
 main(process.argv).then(

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from '../core/modelSpec';
-import { buildModel, buildStamp } from './buildModel';
+import { runScript } from '../testing/builderCli';
+import { buildModel, buildStamp, DEFAULT_MODEL } from './buildModel';
 import { ensureDefaultModel, ensureNsfwjsModel } from './ensureModel';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import type { NsfwjsModelName } from './nsfwjsModel';
@@ -12,7 +13,7 @@ import type { NsfwjsModelName } from './nsfwjsModel';
 describe('buildModel', () => {
   it('writes a ≤ 4 MB ONNX model, its spec and its stamp', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'build-model-'));
-    const built = await buildModel({ outDir: out, quiet: true });
+    const built = await buildModel({ model: 'mobilenet_v2', outDir: out, quiet: true });
     expect(built.onnxPath).toBe(path.join(out, 'mobilenet_v2.onnx'));
     expect(statSync(built.onnxPath).size).toBeLessThanOrEqual(4_000_000);
     const spec = parseModelSpec(JSON.parse(readFileSync(path.join(out, 'mobilenet_v2.json'), 'utf8')));
@@ -41,7 +42,11 @@ describe('buildModel', () => {
   });
 
   it('gives the same id for the same bytes (the id keys embedding caches)', async () => {
-    const a = await buildModel({ outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')), quiet: true });
+    const a = await buildModel({
+      model: 'mobilenet_v2',
+      outDir: mkdtempSync(path.join(tmpdir(), 'build-model-a-')),
+      quiet: true,
+    });
     const { spec } = await ensureNsfwjsModel('mobilenet_v2', { quiet: true });
     expect(spec.id).toBe(a.spec.id);
     const { spec: defaultSpec } = await ensureDefaultModel({ quiet: true });
@@ -59,6 +64,7 @@ describe('buildModel', () => {
     expect(spec.input.frameSubject).toBeUndefined();
     expect(spec.id).not.toContain('frame');
     const int8 = await buildModel({
+      model: 'mobilenet_v2',
       outDir: mkdtempSync(path.join(tmpdir(), 'build-model-b-')),
       weights: 'int8',
       quiet: true,
@@ -95,9 +101,9 @@ describe('buildModel', () => {
       /^mobilenet_v2_mid-nsfwjs-ec6ec12expand-gem3-rgb6w0\.1-frame0\.97a16m24-float16-[0-9a-f]{8}$/,
     );
     expect(single.bytes).toBeLessThan(multi.bytes);
-    await expect(buildModel({ outDir: out, variant: { scales: [128] }, quiet: true })).rejects.toThrow(
-      /further input scales need a TF graph model/,
-    );
+    await expect(
+      buildModel({ model: 'mobilenet_v2', outDir: out, variant: { scales: [128] }, quiet: true }),
+    ).rejects.toThrow(/further input scales need a TF graph model/);
   });
 
   it('joins a companion network: named in the file and id, its dims appended, none without it', async () => {
@@ -160,5 +166,42 @@ describe('buildModel', () => {
     await expect(buildModel({ model: 'resnet' as NsfwjsModelName, quiet: true })).rejects.toThrow(
       /unknown model 'resnet'/,
     );
+  });
+});
+
+describe('npm run build-model', () => {
+  it('builds the default model of build-index and ensureDefaultModel when no --model is named', async () => {
+    const { specPath } = await ensureDefaultModel({ quiet: true });
+    expect(path.basename(specPath)).toBe(`${DEFAULT_MODEL}.json`);
+    const help = await runScript('models/buildModel.ts', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(
+      new RegExp(`--model <name>\\s+which nsfwjs model \\(choices: [^)]*default:\\s+"${DEFAULT_MODEL}"\\)`),
+    );
+  });
+
+  it('writes --weights int8 of the default model, without style pairs, into an --out taken from INIT_CWD', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'build-model-cli-'));
+    try {
+      // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
+      // the user was. docs/model.md: `--weights int8` gives mobilenet_v2_mid.int8.onnx, …
+      const run = await runScript('models/buildModel.ts', ['--weights', 'int8', '--out', 'models'], {
+        INIT_CWD: dir,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const base = `${DEFAULT_MODEL}.int8`;
+      expect(readdirSync(path.join(dir, 'models')).sort()).toEqual(
+        [`${base}.json`, `${base}.onnx`, `${base}.stamp`].sort(),
+      );
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^built ${path.join('models', `${base}.onnx`).replace(/\./g, '\\.')} \\(.* MB, int8 weights`,
+        ),
+      );
+      expect(existsSync(path.join(dir, 'models', `${DEFAULT_MODEL}.style-pairs.bin`))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,9 +13,10 @@ import { loadNsfwjsModel, NSFWJS_MODELS, nsfwjsVersion, type NsfwjsAnyModelName 
 import { quantizeStatically } from './staticQuantization';
 import { ensureStylePairs } from './stylePairs';
 import { readStylePairs, stylePairsFileFor } from './stylePairsFile';
+import { pathOption, shownPath } from '../storage/cliOptions';
 
 /*
- * npm run build-model [-- --model inception_v3|mobilenet_v2_mid] [--weights float32|float16|int8|int8-qdq] [--out dir]
+ * npm run build-model [-- --model mobilenet_v2|inception_v3] [--weights float32|float16|int8|int8-qdq] [--out dir]
  *     [--colour-bins 4 [--colour-weight 0.3]] [--scales 128,224]
  * Converts an nsfwjs model (Keras layers model or TF graph model) to generated/models/<model>.onnx +
  * <model>.json (the model spec) + <model>.stamp (what it was built from, so ensureModel can tell when to
@@ -25,6 +26,12 @@ import { readStylePairs, stylePairsFileFor } from './stylePairsFile';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '..');
 export const GENERATED_MODELS_DIR = path.join(REPO_ROOT, 'generated', 'models');
+
+/**
+ * The model a build uses when none is named (ensureDefaultModel, build-index, build-model): chosen on the
+ * development sets (docs/model.md).
+ */
+export const DEFAULT_MODEL: NsfwjsAnyModelName = 'mobilenet_v2_mid';
 
 // Every file whose change alters the built model.
 const CONVERTER_SOURCES = [
@@ -171,7 +178,7 @@ function convertOne(
 }
 
 export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltModel> {
-  const model = opts.model ?? 'mobilenet_v2';
+  const model = opts.model ?? DEFAULT_MODEL;
   if (!NSFWJS_MODELS.includes(model))
     throw new Error(`unknown model '${model}': expected ${NSFWJS_MODELS.join(' or ')}`);
   const choice = NSFWJS_EMBEDDINGS[model];
@@ -226,7 +233,7 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
   if (!opts.quiet) {
     const mb = (bytes.length / 1e6).toFixed(2);
     console.log(
-      `built ${path.relative(process.cwd(), onnxPath)} (${mb} MB, ${weights} weights, ${spec.output.dim}-d ${spec.output.name}) in ${Date.now() - started} ms`,
+      `built ${shownPath(onnxPath)} (${mb} MB, ${weights} weights, ${spec.output.dim}-d ${spec.output.name}) in ${Date.now() - started} ms`,
     );
   }
   return { specPath, onnxPath, spec, bytes: bytes.length };
@@ -235,9 +242,9 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('build-model')
-    .description('Convert an nsfwjs Keras model into an ONNX embedding model + spec')
+    .description('Convert an nsfwjs model (Keras layers or TF graph) into an ONNX embedding model + spec')
     .addOption(
-      new Option('--model <name>', 'which nsfwjs model').choices(NSFWJS_MODELS).default('mobilenet_v2'),
+      new Option('--model <name>', 'which nsfwjs model').choices(NSFWJS_MODELS).default(DEFAULT_MODEL),
     )
     .addOption(
       new Option(
@@ -245,7 +252,7 @@ async function main(argv: string[]): Promise<void> {
         "weight storage, or int8-qdq: int8 weights and activations (default: the model's choice)",
       ).choices(MODEL_WEIGHTS),
     )
-    .option('--out <dir>', 'output folder', GENERATED_MODELS_DIR)
+    .option('--out <dir>', 'output folder', pathOption, GENERATED_MODELS_DIR)
     .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)
     .option('--colour-weight <w>', 'its weight next to each unit-length tap block (default 0.3)', Number)
     .option(

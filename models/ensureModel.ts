@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
-import { buildModel, buildStamp, GENERATED_MODELS_DIR, modelFileBase } from './buildModel';
+import { buildModel, buildStamp, DEFAULT_MODEL, GENERATED_MODELS_DIR, modelFileBase } from './buildModel';
 import type { ModelWeights } from './convertShared';
 import { NSFWJS_EMBEDDINGS } from './nsfwjsEmbeddings';
 import type { NsfwjsAnyModelName } from './nsfwjsModel';
@@ -46,9 +46,6 @@ export async function ensureNsfwjsModel(
   if (!NSFWJS_EMBEDDINGS[model].stylePairs || weights !== NSFWJS_EMBEDDINGS[model].weights) return ensured;
   return { ...ensured, stylePairsFile: await ensureStylePairs(ensured, opts) };
 }
-
-/** The model builds use when none is named: chosen on the development sets (docs/model.md). */
-const DEFAULT_MODEL: NsfwjsAnyModelName = 'mobilenet_v2_mid';
 
 /** The default model, mobilenet_v2_mid (see docs/model.md). */
 export function ensureDefaultModel(opts: { quiet?: boolean } = {}): Promise<EnsuredModel> {

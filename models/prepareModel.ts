@@ -8,6 +8,7 @@ import { parseModelSpec, type ModelSpec } from '../core/modelSpec';
 import type { RgbaImage } from '../core/rgbaImage';
 import { onnx, type GraphProto } from './onnxGraph';
 import { appendToGraph } from './onnxGraphEdit';
+import { pathOption, shownPath } from '../storage/cliOptions';
 
 /*
  * npm run prepare-model -- --in <model.onnx> --spec <spec.json> --out <dir> [--tensor <name>]
@@ -202,15 +203,15 @@ async function main(argv: string[]): Promise<void> {
   const o = new Command()
     .name('prepare-model')
     .description('Expose the pooled feature tensor of an ONNX classifier as the embedding output')
-    .requiredOption('--in <onnx>', 'the downloaded ONNX model')
-    .requiredOption('--spec <json>', 'its spec, e.g. models/specs/resnet50-v1-12-qdq.json')
-    .requiredOption('--out <dir>', 'where to write the prepared model and spec')
+    .requiredOption('--in <onnx>', 'the downloaded ONNX model', pathOption)
+    .requiredOption('--spec <json>', 'its spec, e.g. models/specs/resnet50-v1-12-qdq.json', pathOption)
+    .requiredOption('--out <dir>', 'where to write the prepared model and spec', pathOption)
     .option('--tensor <name>', "feature tensor to expose (default: the spec's output.name)")
     .parse(argv)
     .opts<{ in: string; spec: string; out: string; tensor?: string }>();
   const result = await prepareModel({ inPath: o.in, specPath: o.spec, outDir: o.out, tensor: o.tensor });
   console.log(
-    `wrote ${result.onnxPath} and ${result.specPath} (${result.spec.output.dim}-d ${result.spec.output.name})`,
+    `wrote ${shownPath(result.onnxPath)} and ${shownPath(result.specPath)} (${result.spec.output.dim}-d ${result.spec.output.name})`,
   );
 }
 

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import * as ort from 'onnxruntime-node';
-import { GENERATED_MODELS_DIR } from './buildModel';
+import { pathOption, shownPath } from '../storage/cliOptions';
+import { GENERATED_MODELS_DIR, REPO_ROOT } from './buildModel';
 import { OnnxGraph, valueInfo } from './onnxGraph';
 
 /*
@@ -279,20 +281,35 @@ export async function ensureResnet50Synthetic(opts: { quiet?: boolean } = {}): P
   return RESNET50_SYNTHETIC_FILE;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const arg = (flag: string) => {
-    const i = process.argv.indexOf(flag);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const seed = arg('--seed');
+/** Any whole number, as parseInt read it before; what it cannot read (once silently seed 0) is refused. */
+function seedOption(value: string): number {
+  if (!/^\s*-?\d+\s*$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
+  return Number.parseInt(value, 10);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = new Command()
+    .name('generate-resnet50')
+    .description(
+      "Write a ResNet-50 v1 with the ONNX Model Zoo's int8 QDQ layer shapes and seeded random weights " +
+        '(an offline stand-in for tests and benchmarks)',
+    )
+    .addOption(
+      new Option('--out <file>', 'the .onnx file to write')
+        .argParser(pathOption)
+        .default(RESNET50_SYNTHETIC_FILE, path.relative(REPO_ROOT, RESNET50_SYNTHETIC_FILE)),
+    )
+    .option('--seed <n>', 'seed of the random weights (a whole number)', seedOption, 1)
+    .parse(argv)
+    .opts<{ out: string; seed: number }>();
   const started = Date.now();
-  generateResnet50({
-    outPath: arg('--out'),
-    seed: seed === undefined ? undefined : Number.parseInt(seed, 10),
-  })
-    .then((file) => console.log(`wrote ${path.relative(process.cwd(), file)} in ${Date.now() - started} ms`))
-    .catch((err: unknown) => {
-      console.error(`generate-resnet50: ${(err as Error).message}`);
-      process.exit(1);
-    });
+  const file = await generateResnet50({ outPath: o.out, seed: o.seed });
+  console.log(`wrote ${shownPath(file)} in ${Date.now() - started} ms`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv).catch((err: unknown) => {
+    console.error(`generate-resnet50: ${(err as Error).message}`);
+    process.exit(1);
+  });
 }

@@ -10,7 +10,7 @@ import { LABEL_FIELD } from '../index-builder/imageLabels';
 import { META_FILE_NAME } from '../index-builder/imageSource';
 import { loadModel } from '../index-builder/loadModel';
 import { createProgressReporter } from '../index-builder/progressReporter';
-import { addDataDirOption } from '../storage/cliOptions';
+import { addDataDirOption, pathOption } from '../storage/cliOptions';
 
 /*
  * The demo collection: the 64 px PNGs that the emoji-datasource packages ship for three vendors, one
@@ -125,7 +125,7 @@ async function assembleDemoImages(
 async function main(argv: string[]): Promise<void> {
   const program = new Command('demo-data')
     .description('Assemble the emoji demo images and build their index')
-    .option('--images <dir>', 'where the images go', join(REPO_ROOT, 'generated', 'demo-images'));
+    .option('--images <dir>', 'where the images go', pathOption, join(REPO_ROOT, 'generated', 'demo-images'));
   const dataDirOf = addDataDirOption(program, {
     description: 'data dir to build',
     oldName: '--out',

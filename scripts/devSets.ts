@@ -35,6 +35,7 @@ import {
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import pLimit from 'p-limit';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEV_SET_MANIFEST_VERSION,
   DEV_SET_NAMES,
@@ -942,11 +943,32 @@ async function buildEmojiSources(force: boolean): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
+/** `--sets`: comma-separated names of DEV_SET_NAMES. */
+function setList(value: string): DevSetName[] {
+  const sets = value.split(',') as DevSetName[];
+  for (const s of sets)
+    if (!DEV_SET_NAMES.includes(s))
+      throw new InvalidArgumentError(`unknown set ${s} (sets: ${DEV_SET_NAMES.join(', ')})`);
+  return sets;
+}
+
+/** The command line (the arguments after the script), read before any set is made. */
+function parseArgs(argv: string[]): { sets: DevSetName[]; force: boolean } {
+  const o = new Command('dev-sets')
+    .description(`Write the development sets for retrieval quality into ${DEV_SETS_DIR}`)
+    .addOption(
+      new Option('--sets <names>', `comma-separated sets to make (${DEV_SET_NAMES.join(', ')})`)
+        .argParser(setList)
+        .default([...DEV_SET_NAMES], 'all'),
+    )
+    .option('--force', 'remake sets whose stamp says they are up to date')
+    .parse(argv, { from: 'user' })
+    .opts<{ sets: DevSetName[]; force?: boolean }>();
+  return { sets: o.sets, force: o.force === true };
+}
+
 async function main(argv: string[]): Promise<void> {
-  const setsArg = argv.indexOf('--sets');
-  const sets = (setsArg >= 0 ? argv[setsArg + 1] : DEV_SET_NAMES.join(',')).split(',') as DevSetName[];
-  for (const s of sets) if (!DEV_SET_NAMES.includes(s)) throw new Error(`unknown set ${s}`);
-  const force = argv.includes('--force');
+  const { sets, force } = parseArgs(argv);
   mkdirSync(DEV_SETS_DIR, { recursive: true });
   const t0 = performance.now();
   for (const set of sets) {

@@ -240,6 +240,24 @@ describe('npm run serve', () => {
     }
   });
 
+  it('takes relative --dist and --data-dir from the folder npm was run in (INIT_CWD)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lookalike-serve-cli-'));
+    try {
+      mkdirSync(join(root, 'site'));
+      mkdirSync(join(root, 'mydata'));
+      writeFileSync(join(root, 'site/index.html'), '<!doctype html><title>t</title>');
+      // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
+      // the user was; the package root has neither folder.
+      const args = ['--dist', 'site', '--data-dir', './mydata', '--port', '0', '--exit-after', '1'];
+      const run = await runScript('scripts/serve.ts', args, { INIT_CWD: root });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`(data: ${join(root, 'mydata')})`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('calls the data dir --data-dir in --help, and refuses it with --data for another folder', async () => {
     // Were the two names taken, it would serve one: bounded, on a port of its own.
     const args = ['--port', '0', '--exit-after', '120'];

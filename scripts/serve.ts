@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { addDataDirOption } from '../storage/cliOptions';
+import { addDataDirOption, pathOption } from '../storage/cliOptions';
+import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 import { isCompressible } from '../deploy/publishRules';
 import { gzipResponder } from './gzipResponder';
 import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
@@ -157,10 +158,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 }
 
 async function main(): Promise<void> {
+  // A server outlives whoever read its first lines (`| grep -m1 'served at'`).
+  keepWorkingWhenOutputCloses();
   const program = new Command()
     .name('serve')
     .description('Serve a built site at / and a data dir at /data/')
-    .option('--dist <dir>', 'built site', 'dist');
+    .option('--dist <dir>', 'built site', pathOption, 'dist');
   const dataDirOf = addDataDirOption(program, {
     description: 'data dir (built by build-index)',
     oldName: '--data',

@@ -1,6 +1,34 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { describe, expect, it } from 'vitest';
-import { addDataDirOption, intInRange, nonEmpty, type DataDirOption } from './cliOptions';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  addDataDirOption,
+  intInRange,
+  invocationDir,
+  nonEmpty,
+  pathOption,
+  shownPath,
+  sourceOption,
+  userPath,
+  type DataDirOption,
+} from './cliOptions';
+
+/** The folder `npm run` says the user ran it in (INIT_CWD) while a test runs; restored after it. */
+function ranNpmIn(dir: string | undefined): void {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.INIT_CWD;
+    if (dir === undefined) delete process.env.INIT_CWD;
+    else process.env.INIT_CWD = dir;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.INIT_CWD;
+    else process.env.INIT_CWD = saved;
+  });
+}
+
+/** Where the user ran npm in these tests: not the package root, where npm starts the script. */
+const USER_DIR = '/home/someone/photos';
 
 describe('intInRange', () => {
   const count = intInRange(1, 256);
@@ -33,7 +61,49 @@ describe('nonEmpty', () => {
   });
 });
 
+describe('paths from the folder the user ran npm in', () => {
+  describe('under npm run (INIT_CWD set)', () => {
+    ranNpmIn(USER_DIR);
+
+    it('takes relative paths from INIT_CWD, not from the package root npm starts in', () => {
+      expect(invocationDir()).toBe(USER_DIR);
+      expect(userPath('./mydata')).toBe(join(USER_DIR, 'mydata'));
+      expect(userPath('../q.jpg')).toBe('/home/someone/q.jpg');
+      expect(userPath('/tmp/walk-data')).toBe('/tmp/walk-data');
+      expect(pathOption('mydata/')).toBe(join(USER_DIR, 'mydata'));
+    });
+
+    it('refuses an empty path (an unset variable) rather than take the folder itself', () => {
+      expect(() => pathOption('')).toThrow(/must not be empty/);
+      expect(() => sourceOption(' ')).toThrow(InvalidArgumentError);
+    });
+
+    it('keeps an s3:// source as given, and takes a local one as a path', () => {
+      expect(sourceOption('s3://bucket/photos')).toBe('s3://bucket/photos');
+      expect(sourceOption('./shop')).toBe(join(USER_DIR, 'shop'));
+    });
+
+    it('shows a path as the user would type it from there, or absolute when it lies elsewhere', () => {
+      expect(shownPath(join(USER_DIR, 'out', 'm.onnx'))).toBe(join('out', 'm.onnx'));
+      expect(shownPath(USER_DIR)).toBe('.');
+      // Not `../../../tmp/walk-data`: a walk out of their folder names nothing they know.
+      expect(shownPath('/tmp/walk-data')).toBe('/tmp/walk-data');
+      expect(shownPath('/home/someone/photos-2/x')).toBe('/home/someone/photos-2/x');
+    });
+  });
+
+  describe('without npm (no INIT_CWD)', () => {
+    ranNpmIn(undefined);
+
+    it('takes relative paths from the current folder', () => {
+      expect(invocationDir()).toBe(process.cwd());
+      expect(userPath('mydata')).toBe(join(process.cwd(), 'mydata'));
+    });
+  });
+});
+
 describe('addDataDirOption', () => {
+  ranNpmIn(USER_DIR);
   /** Parses `args` as a CLI with --data-dir would: the data dir (none after an error) and what it printed. */
   function parse(option: DataDirOption, args: string[]): { dataDir?: string; output: string } {
     let printed = '';
@@ -57,10 +127,12 @@ describe('addDataDirOption', () => {
     defaultDir: 'gen/d',
   };
 
-  it('takes --data-dir, and the old name as before', () => {
-    expect(parse(required, ['--data-dir', 'site-data']).dataDir).toBe('site-data');
-    expect(parse(required, ['--index', 'site-data']).dataDir).toBe('site-data');
-    expect(parse(required, ['--index=site-data']).dataDir).toBe('site-data');
+  it('takes --data-dir, and the old name as before, from the folder the user ran npm in', () => {
+    const siteData = join(USER_DIR, 'site-data');
+    expect(parse(required, ['--data-dir', 'site-data']).dataDir).toBe(siteData);
+    expect(parse(required, ['--index', 'site-data']).dataDir).toBe(siteData);
+    expect(parse(required, ['--index=site-data']).dataDir).toBe(siteData);
+    expect(parse(required, ['--data-dir', '/srv/site-data']).dataDir).toBe('/srv/site-data');
   });
 
   it('refuses two names for two different folders, naming both', () => {
@@ -78,14 +150,19 @@ describe('addDataDirOption', () => {
       /--data-dir 'a' and --data 'b'/,
     );
     // The default is no one's choice: the old name alone does not conflict with it.
-    expect(parse(withDefault, ['--data', 'b']).dataDir).toBe('b');
+    expect(parse(withDefault, ['--data', 'b']).dataDir).toBe(join(USER_DIR, 'b'));
   });
 
   it('takes both names for the same folder, however spelled', () => {
-    expect(parse(required, ['--data-dir', 'site-data', '--index', './site-data/']).dataDir).toBe('site-data');
+    expect(parse(required, ['--data-dir', 'site-data', '--index', './site-data/']).dataDir).toBe(
+      join(USER_DIR, 'site-data'),
+    );
+    expect(parse(required, ['--data-dir', 'site-data', '--index', join(USER_DIR, 'site-data')]).dataDir).toBe(
+      join(USER_DIR, 'site-data'),
+    );
   });
 
-  it('requires a data dir only where there is no default', () => {
+  it('requires a data dir only where there is no default, which stays the package folder it names', () => {
     expect(parse(required, []).output).toBe("error: required option '--data-dir <dir>' not specified\n");
     expect(parse(withDefault, []).dataDir).toBe('gen/d');
   });

@@ -1,10 +1,52 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 
 /*
  * Commander option parsers shared by the builder's CLIs and `npm run deploy` (storage/ is what the two
  * share; neither imports the other), and the data dir's one flag, which `serve` and `demo-data` take too.
  */
+
+/**
+ * The folder the user ran the command in. `npm run` starts scripts in the package root, whatever folder
+ * it was run from, and says which folder that was in INIT_CWD; without npm (tsx run by hand, a test's
+ * child process) the current folder is that folder.
+ */
+export function invocationDir(): string {
+  const init = process.env.INIT_CWD;
+  return init === undefined || init === '' ? process.cwd() : init;
+}
+
+/** A path as the user meant it: a relative one is taken from the folder they ran the command in. */
+export function userPath(path: string): string {
+  return resolve(invocationDir(), path);
+}
+
+/**
+ * A commander parser for a local file or folder: not empty (see nonEmpty), and absolute, resolved from
+ * the folder the user ran npm in (userPath), so `--data-dir ./mine` from a sub-folder is that sub-folder's.
+ */
+export function pathOption(value: string): string {
+  return userPath(nonEmpty(value));
+}
+
+/**
+ * A commander parser for where images come from: an `s3://bucket/prefix` as given (not a path), anything
+ * else a local folder (pathOption).
+ */
+export function sourceOption(value: string): string {
+  return nonEmpty(value).startsWith('s3://') ? value : pathOption(value);
+}
+
+/**
+ * A path as a message shows it: relative to the folder the user ran the command in when it lies there
+ * (what they would type), else absolute (a `../..` walk out of their folder names nothing they know).
+ */
+export function shownPath(path: string): string {
+  const abs = resolve(path);
+  const rel = relative(invocationDir(), abs);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+}
 
 /**
  * A commander parser for integers within [min, max], with a message naming the bounds. Only decimal
@@ -46,7 +88,9 @@ export interface DataDirOption {
  * Adds `--data-dir <dir>` to `program`, with the CLI's old name as a hidden alias: one name in the help of
  * every CLI, while what already passes the old name keeps working. Returns the data dir's reader, to call
  * right after `program.parse`: it fails through `program.error` (so before anything is written) when the
- * two names give different folders, or when neither gives one and there is no default.
+ * two names give different folders, or when neither gives one and there is no default. A folder from the
+ * command line comes back absolute, taken from the folder the user ran npm in (userPath); the default is
+ * the package's, as given.
  */
 export function addDataDirOption(program: Command, option: DataDirOption): () => string {
   const flag = new Option('--data-dir <dir>', option.description).argParser(nonEmpty);
@@ -62,14 +106,16 @@ export function addDataDirOption(program: Command, option: DataDirOption): () =>
   return () => {
     const dir = given(flag);
     const old = given(alias);
-    // The same folder spelled twice (`./site-data` and `site-data`) is no conflict.
-    if (dir !== undefined && old !== undefined && resolve(dir) !== resolve(old)) {
+    // The same folder spelled twice (`./site-data` and `site-data`) is no conflict. The message names
+    // them as given: that is how the user will recognise them.
+    if (dir !== undefined && old !== undefined && userPath(dir) !== userPath(old)) {
       program.error(
         `error: --data-dir '${dir}' and ${option.oldName} '${old}' name different data dirs: pass one ` +
           `(${option.oldName} is the old name of --data-dir)`,
       );
     }
-    const chosen = dir ?? old ?? option.defaultDir;
-    return chosen ?? program.error(`error: required option '${flag.flags}' not specified`);
+    const chosen = dir ?? old;
+    if (chosen !== undefined) return userPath(chosen);
+    return option.defaultDir ?? program.error(`error: required option '${flag.flags}' not specified`);
   };
 }

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intInRange } from '../../storage/cliOptions';
+import { intInRange, pathOption } from '../../storage/cliOptions';
+import { keepWorkingWhenOutputCloses } from '../../storage/cliOutput';
 import { DEFAULT_STALL } from './buildQueue';
 import { BuildWorker, DEFAULT_FAILURE_PAUSE_MS } from './buildWorker';
 
@@ -26,6 +27,7 @@ interface CliOptions {
 }
 
 async function main(argv: string[]): Promise<void> {
+  keepWorkingWhenOutputCloses();
   const program = new Command('build-worker')
     .description('Featurize jobs of distributed builds (build-index --queue) from a Redis queue')
     .requiredOption('--queue <redis-url>', 'the Redis the coordinators queue jobs on, e.g. redis://host:6379')
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--model-cache <dir>',
       'where fetched model files are kept',
+      pathOption,
       join(REPO_ROOT, 'generated', 'cache', 'worker-models'),
     )
     .option(
