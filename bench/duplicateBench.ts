@@ -15,7 +15,8 @@ import { buildIndex } from '../index-builder/buildIndex';
 import { contentHash } from '../index-builder/contentAddress';
 import { MIN_CALIBRATED_IMAGES } from '../index-builder/similarityCalibration';
 import { FolderSource } from '../index-builder/folderSource';
-import { loadDataDir } from '../testing/loadDataDir';
+import { loadDataDir, type LoadedDataDir } from '../testing/loadDataDir';
+import { findDuplicateGroups } from '../index-builder/duplicateDetection';
 import { loadModel } from '../index-builder/loadModel';
 import { createOnnxModelRunner } from '../index-builder/onnxModelRunner';
 import { silentProgress } from '../index-builder/progressReporter';
@@ -26,6 +27,8 @@ import { ensureDefaultModel } from '../models/ensureModel';
 import { colourHistogram } from './colourHistogram';
 import { DEV_SETS_DIR, manifestPath } from './devSetManifest';
 import { readBuilderCache } from './devSetQuality';
+import { DEMO_DATA_DIR } from './demoDataDir';
+import { REPO_ROOT } from '../testing/repoRoot';
 import { writeDuplicateCollection, type Original } from './duplicateCopies';
 import {
   bestF1,
@@ -52,6 +55,11 @@ export const CROPS_PER_ORIGINAL = 2;
 const REGION_AREA = { min: 0.3, max: 0.6 };
 const SWEEP = { from: 0.2, to: 0.999, step: 0.001 };
 const COPY_SEED = 14_000;
+/** The calibrated emoji collection: demo emoji, a few with copies among many without. */
+const EMOJI_ORIGINALS = 1200;
+const EMOJI_COPIED = 200;
+const EMOJI_COPIES = 2;
+const DEMO_IMAGES_DIR = path.join(REPO_ROOT, 'generated', 'demo-images');
 const REGION_SEED = 41_000;
 
 type MethodKind = 'pipeline' | 'float' | 'histogram';
@@ -88,6 +96,11 @@ export interface DuplicateBenchResult {
       best: PairQuality & { threshold: number } & Pick<GroupDiagnostics, 'variantPairsGrouped'>;
     }[];
   };
+  /**
+   * Collections large enough for a calibration, grouped at the build's own thresholds (full mode;
+   * absent in older results files).
+   */
+  calibrated?: CalibratedGroupsResult[];
   region: {
     cropsPerOriginal: number;
     minArea: number;
@@ -95,6 +108,22 @@ export interface DuplicateBenchResult {
     queries: number;
     rows: { method: string; kind: MethodKind; hitAt1: number }[];
   };
+}
+
+/** One calibrated collection's groups per strictness, at the thresholds its build measured. */
+export interface CalibratedGroupsResult {
+  name: string;
+  description: string;
+  images: number;
+  /** Pairs of images derived from one original (0: a collection with no planted copies). */
+  truePairs: number;
+  buildMs: number | null;
+  strictness: ({ strictness: DuplicateStrictness; threshold: number } & PairQuality)[];
+  /**
+   * The same rows grouped at the thresholds the edited copies alone give (the calibration before it
+   * bounded the two closest labels per image), for comparison in the same run.
+   */
+  editsAlone?: ({ strictness: DuplicateStrictness; threshold: number } & PairQuality)[];
 }
 
 interface GroupDiagnostics {
@@ -238,14 +267,7 @@ async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateB
   // The build's own groups, read as `npm run duplicates` reads them.
   const { reader } = await openDuplicates(outDir);
   const strictness: DuplicateBenchResult['strictness'] = [];
-  for (const s of DUPLICATE_STRICTNESS) {
-    // Page by page, as the CLI reads them.
-    const first = await reader.page(s, 0, MAX_GROUPS_PER_PAGE);
-    const pages = [first];
-    while (pages.length * MAX_GROUPS_PER_PAGE < first.totalGroups)
-      pages.push(await reader.page(s, pages.length * MAX_GROUPS_PER_PAGE, MAX_GROUPS_PER_PAGE));
-    const groups = pages.flatMap((p) => p.groups.map((g) => g.members.map((m) => row.get(m.item.id)!)));
-    const threshold = first.threshold;
+  for (const { strictness: s, threshold, groups } of await readGroups(outDir, row)) {
     const q = pairQuality(labels, groups);
     strictness.push({ strictness: s, threshold, ...q, ...diagnose(groups, labels, originalRow, copyKinds) });
     log(
@@ -335,6 +357,155 @@ async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateB
   }
 }
 
+/** Each strictness's groups as `npm run duplicates` reads them, as rows of the catalog. */
+async function readGroups(
+  dataDir: string,
+  rowOfId: ReadonlyMap<string, number>,
+): Promise<{ strictness: DuplicateStrictness; threshold: number; groups: number[][] }[]> {
+  const { reader } = await openDuplicates(dataDir);
+  const out = [];
+  for (const s of DUPLICATE_STRICTNESS) {
+    const first = await reader.page(s, 0, MAX_GROUPS_PER_PAGE);
+    const pages = [first];
+    while (pages.length * MAX_GROUPS_PER_PAGE < first.totalGroups)
+      pages.push(await reader.page(s, pages.length * MAX_GROUPS_PER_PAGE, MAX_GROUPS_PER_PAGE));
+    const groups = pages.flatMap((p) => p.groups.map((g) => g.members.map((m) => rowOfId.get(m.item.id)!)));
+    out.push({ strictness: s, threshold: first.threshold, groups });
+  }
+  return out;
+}
+
+/**
+ * A collection of at least MIN_CALIBRATED_IMAGES built at default settings (the thresholds are then
+ * the build's calibration, which the photos run above, under that size, never reaches): `copied`
+ * originals with `copies` edited copies each, and `uncopied` ones alone.
+ */
+async function measureCalibratedGroups(o: {
+  name: string;
+  description: string;
+  copied: readonly Original[];
+  uncopied: readonly Original[];
+  copies: number;
+  workDir: string;
+  log: (m: string) => void;
+}): Promise<CalibratedGroupsResult> {
+  const collection = await writeDuplicateCollection(
+    o.copied,
+    path.join(o.workDir, 'collection'),
+    o.copies,
+    COPY_SEED,
+    o.uncopied,
+  );
+  const model = await loadModel((await ensureDefaultModel({ quiet: true })).specPath);
+  const outDir = path.join(o.workDir, 'data');
+  const t0 = performance.now();
+  await buildIndex({
+    source: new FolderSource(collection.dir),
+    outDir,
+    model,
+    force: true,
+    progress: silentProgress,
+  });
+  const buildMs = performance.now() - t0;
+  const data = await loadDataDir(outDir);
+  const items = data.catalog.items;
+  const labels = items.map((it) => {
+    const l = collection.labels.get(`${it.album}/${it.name}`);
+    if (l === undefined) throw new Error(`indexed item ${it.album}/${it.name} is not in the collection`);
+    return l;
+  });
+  if (data.manifest.calibration === undefined)
+    throw new Error(`${o.name}: ${items.length} images got no calibration (needs ${MIN_CALIBRATED_IMAGES})`);
+  const strictness = (await readGroups(outDir, new Map(items.map((it, i) => [it.id, i])))).map((x) => {
+    const q = pairQuality(labels, x.groups);
+    o.log(
+      `${o.name} ${x.strictness} (≥ ${x.threshold}): ${q.groups} groups of ${q.groupedImages} images, precision ${q.precision?.toFixed(3) ?? '–'}, recall ${q.recall.toFixed(3)}`,
+    );
+    return { strictness: x.strictness, threshold: x.threshold, ...q };
+  });
+  return {
+    name: o.name,
+    description: o.description,
+    images: items.length,
+    truePairs: truePairCount(labels),
+    buildMs,
+    strictness,
+    editsAlone: groupsAtEditsAlone(data, labels),
+  };
+}
+
+/**
+ * The rows grouped at the thresholds the calibration's edited copies alone give: near-identical their
+ * median, very similar their 5th percentile, similar the random pairs' 99.9th percentile capped there.
+ */
+function groupsAtEditsAlone(
+  data: LoadedDataDir,
+  labels: readonly string[],
+): NonNullable<CalibratedGroupsResult['editsAlone']> {
+  const m = data.manifest.calibration!.measured;
+  const near = m.editedCopy.p50;
+  const very = Math.min(m.editedCopy.p05, near);
+  const similar = Math.min(Math.max(m.randomPair.p999, Math.min(m.randomPair.p99, very)), very);
+  const thresholds = { 'near-identical': near, 'very-similar': very, similar };
+  const items = data.catalog.items;
+  const dims = data.index.dims;
+  const vectors = new Int8Array(items.length * dims);
+  items.forEach((_, r) => vectors.set(data.index.vector(r), r * dims));
+  const { levels } = findDuplicateGroups({
+    vectors,
+    dims,
+    thresholds,
+    positionOf: (row) => row,
+    itemAt: (position) => items[position],
+  });
+  return DUPLICATE_STRICTNESS.map((s) => ({
+    strictness: s,
+    threshold: thresholds[s],
+    ...pairQuality(
+      labels,
+      levels[s].groups.map((g) => g.members),
+    ),
+  }));
+}
+
+/** The demo data dir's own groups (no planted copies: every pair is two different emoji files). */
+async function demoGroups(demoDataDir: string): Promise<CalibratedGroupsResult> {
+  const data = await loadDataDir(demoDataDir);
+  const items = data.catalog.items;
+  const labels = items.map((it) => it.id);
+  const strictness = (await readGroups(demoDataDir, new Map(items.map((it, i) => [it.id, i])))).map((x) => ({
+    strictness: x.strictness,
+    threshold: x.threshold,
+    ...pairQuality(labels, x.groups),
+  }));
+  return {
+    name: 'demo',
+    description: `the demo data dir as built (${items.length} emoji of three vendors; no planted copies)`,
+    images: items.length,
+    truePairs: 0,
+    buildMs: null,
+    strictness,
+    editsAlone: groupsAtEditsAlone(data, labels),
+  };
+}
+
+/** The demo's emoji files, labelled `<album>/<stem>`, in a seeded order. */
+function demoOriginals(demoImages: string, seed: number): Original[] {
+  const all = readdirSync(demoImages, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(path.join(demoImages, d.name))
+        .sort()
+        .map((f) => ({ file: path.join(demoImages, d.name, f), label: `${d.name}/${path.parse(f).name}` })),
+    );
+  const next = mulberry32(seed);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all;
+}
+
 /** Every image of the photos dev set's gallery (wallpapers and distractors), labelled `<album>/<stem>`. */
 export function photoOriginals(): Original[] {
   const gallery = path.join(DEV_SETS_DIR, 'photos', 'gallery');
@@ -398,16 +569,60 @@ export async function duplicateBench(
   mkdirSync(generatedBench, { recursive: true });
   const dir = mkdtempSync(path.join(generatedBench, 'duplicates-'));
   try {
-    return await measureDuplicates({
+    const photos = await measureDuplicates({
       data: 'photos',
       description:
         `every photo of the photos dev set (${originals.length}: wallpapers with their light/dark variants, ` +
         'and distractor textures) as an original',
       originals,
-      workDir: dir,
+      workDir: path.join(dir, 'photos'),
       log,
     });
+    return { ...photos, calibrated: await calibratedCollections(originals, dir, log) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Grouping at a build's own calibration: the photos with more copies each (enough images to be
+ * calibrated), the demo's emoji with copies of a few of them among many without, and the demo as built.
+ */
+async function calibratedCollections(
+  photos: readonly Original[],
+  dir: string,
+  log: (m: string) => void,
+): Promise<CalibratedGroupsResult[]> {
+  const copies = Math.ceil(MIN_CALIBRATED_IMAGES / photos.length) - 1;
+  const out = [
+    await measureCalibratedGroups({
+      name: 'photos',
+      description: `every photo of the photos dev set (${photos.length}) with ${copies} edited copies each`,
+      copied: photos,
+      uncopied: [],
+      copies,
+      workDir: path.join(dir, 'calibrated-photos'),
+      log,
+    }),
+  ];
+  if (!existsSync(DEMO_IMAGES_DIR) || !existsSync(path.join(DEMO_DATA_DIR, 'manifest.json'))) {
+    log('no generated/demo-images or demo-data: the emoji collections are skipped (npm run demo-data)');
+    return out;
+  }
+  const emoji = demoOriginals(DEMO_IMAGES_DIR, COPY_SEED).slice(0, EMOJI_ORIGINALS);
+  out.push(
+    await measureCalibratedGroups({
+      name: 'emoji',
+      description:
+        `${EMOJI_ORIGINALS} of the demo's emoji (three vendors, skin tones and all), ${EMOJI_COPIED} of them ` +
+        `with ${EMOJI_COPIES} edited copies each`,
+      copied: emoji.slice(0, EMOJI_COPIED),
+      uncopied: emoji.slice(EMOJI_COPIED),
+      copies: EMOJI_COPIES,
+      workDir: path.join(dir, 'calibrated-emoji'),
+      log,
+    }),
+    await demoGroups(DEMO_DATA_DIR),
+  );
+  return out;
 }

@@ -116,14 +116,18 @@ interface DuplicateCollection {
 
 const fileStem = (label: string) => label.replace(/[^A-Za-z0-9._-]/g, '-');
 
-/** Writes the originals and `copies` seeded edited copies of each into `dir`. */
+/**
+ * Writes the originals and `copies` seeded edited copies of each into `dir`, and the `uncopied`
+ * originals as they are (images with no duplicate, which a collection mostly holds).
+ */
 export async function writeDuplicateCollection(
   originals: readonly Original[],
   dir: string,
   copies: number,
   seed: number,
+  uncopied: readonly Original[] = [],
 ): Promise<DuplicateCollection> {
-  if (new Set(originals.map((o) => o.label)).size !== originals.length)
+  if (new Set([...originals, ...uncopied].map((o) => o.label)).size !== originals.length + uncopied.length)
     throw new Error('originals must have unique labels');
   mkdirSync(path.join(dir, 'originals'), { recursive: true });
   mkdirSync(path.join(dir, 'copies'), { recursive: true });
@@ -149,6 +153,12 @@ export async function writeDuplicateCollection(
         edits.map((e) => e.kind),
       );
     }
+  }
+  for (const o of uncopied) {
+    const name = `${fileStem(o.label)}${path.extname(o.file).toLowerCase()}`;
+    copyFileSync(o.file, path.join(dir, 'originals', name));
+    labels.set(`originals/${name}`, o.label);
+    written.push({ file: path.join(dir, 'originals', name), label: o.label });
   }
   return { dir, labels, originals: written, editCounts, copyEdits: kindsOf };
 }

@@ -1,4 +1,4 @@
-import type { DuplicateBenchResult } from './duplicateBench';
+import type { CalibratedGroupsResult, DuplicateBenchResult } from './duplicateBench';
 import type { PairQuality } from './pairMetrics';
 import type { Section } from './results';
 
@@ -16,6 +16,35 @@ const short = {
 
 function qualityCells(q: PairQuality): string {
   return `${q.groups} | ${q.groupedImages} | ${q.predictedPairs} | ${f3(q.precision)} | ${f3(q.recall)} | ${f3(q.f1)}`;
+}
+
+/** Groups at each build's own calibration: what the Duplicates page shows in collections of 1000 and more. */
+function calibratedTable(rows: DuplicateBenchResult['calibrated']): string[] {
+  if (rows === undefined || rows.length === 0) return [];
+  const out = [
+    '',
+    'Calibrated collections (1000 images or more): the same reader, at the thresholds each build measured ' +
+      '(`docs/index-format.md#similarity-calibration-calibration-version-1-corecalibrationts`). ' +
+      rows
+        .map((x) => `**${x.name}**: ${x.description}, ${x.images} images, ${x.truePairs} true pairs`)
+        .join('; ') +
+      '. Where there are no planted copies every grouped pair is of two different files. "Shipped": the build\'s ' +
+      'thresholds; "edits alone": the same rows grouped at the thresholds the edited copies alone give, the ' +
+      'calibration before it bounded how many near-identical or very similar others (5) an average image has.',
+    '',
+    '| collection | strictness | thresholds | threshold | groups | images in groups | predicted pairs | pair precision | pair recall | F1 |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const row = (c: CalibratedGroupsResult, rule: string, x: CalibratedGroupsResult['strictness'][number]) =>
+    `| ${c.name} | ${x.strictness} | ${rule} | ${x.threshold} | ${x.groups} | ${x.groupedImages} (${((100 * x.groupedImages) / c.images).toFixed(0)} %) | ` +
+    `${x.predictedPairs} | ${c.truePairs > 0 ? f3(x.precision) : '–'} | ${c.truePairs > 0 ? f3(x.recall) : '–'} | ${c.truePairs > 0 ? f3(x.f1) : '–'} |`;
+  for (const c of rows)
+    c.strictness.forEach((x, i) => {
+      out.push(row(c, 'shipped', x));
+      const before = c.editsAlone?.[i];
+      if (before !== undefined) out.push(row(c, 'edits alone (before)', before));
+    });
+  return out;
 }
 
 export function duplicatesSection(s: Section<DuplicateBenchResult> | undefined): string[] {
@@ -76,6 +105,7 @@ export function duplicatesSection(s: Section<DuplicateBenchResult> | undefined):
     out.push(
       `| ${short[x.kind]} | ${x.best.threshold} | ${qualityCells(x.best)} | ${x.best.variantPairsGrouped} |`,
     );
+  out.push(...calibratedTable(d.calibrated));
   const r = d.region;
   out.push(
     '',

@@ -108,7 +108,7 @@ describe('manifest calibration field', () => {
 
   it('is optional, and validated when present', () => {
     expect(parseManifest(valid()).calibration).toBeUndefined();
-    const calibration = calibrationFrom(spread(50, 0.5, 1), spread(3000, 0, 0.3))!;
+    const calibration = calibrationFrom(spread(50, 0.5, 1), spread(3000, 0, 0.3), 1000)!;
     expect(parseManifest({ ...valid(), calibration }).calibration).toEqual(calibration);
     expect(() => parseManifest({ ...valid(), calibration: { version: 1 } })).toThrow(
       /calibration\.thresholds/,

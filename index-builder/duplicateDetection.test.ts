@@ -156,7 +156,7 @@ describe('duplicateThresholds', () => {
   it("uses the calibration's three closest labels, and the documented constants without one", () => {
     const edited = Array.from({ length: 100 }, (_, i) => 0.5 + i / 250);
     const random = Array.from({ length: 2000 }, (_, i) => -0.2 + (i % 100) / 200);
-    const calibration = calibrationFrom(edited, random)!;
+    const calibration = calibrationFrom(edited, random, 1000)!;
     expect(duplicateThresholds(calibration)).toEqual({
       thresholds: {
         'near-identical': calibration.thresholds['near-identical'],

@@ -43,8 +43,8 @@ export const MAX_CANDIDATES_PER_IMAGE = 64;
  * resize or a crop of an emoji scores 0.65–0.91 against it and unrelated smileys up to 0.50 (0.1–0.5
  * and 0.52 before the small-collection whitening regulariser, fitTransform.ts whitenEpsilonFor).
  * Without calibration only clear cases are grouped: lossless copies (1.0) and slight colour changes
- * (0.84–0.91 for +8 % brightness there). Calibrated builds put near-identical at 0.72–0.74 (demo, e2e
- * calibrated fixture), so these constants are stricter than any calibrated level.
+ * (0.84–0.91 for +8 % brightness there). Calibrated builds put near-identical at 0.65 (the e2e
+ * calibrated fixture) to 0.74 (the demo), so these constants are stricter than any calibrated level.
  */
 export const DEFAULT_DUPLICATE_THRESHOLDS: Record<DuplicateStrictness, number> = {
   'near-identical': 0.95,

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { similarityLabel } from '../core/calibration';
+import { PARTNERS_PER_IMAGE, similarityLabel } from '../core/calibration';
 import { compactVector, projectEmbedding } from '../core/vectorTransform';
 import { fitTransform } from './fitTransform';
-import { int8Cosine, measureCalibration, MIN_CALIBRATED_IMAGES, samplePairs } from './similarityCalibration';
+import {
+  int8Cosine,
+  measureCalibration,
+  MIN_CALIBRATED_IMAGES,
+  randomPairsFor,
+  samplePairs,
+} from './similarityCalibration';
 
 /** Deterministic pseudo-random unit-ish embeddings. */
 function embeddings(n: number, dim: number, seed: number): Float32Array[] {
@@ -18,6 +24,14 @@ describe('measureCalibration', () => {
     expect(many).toHaveLength(500);
     expect(new Set(many.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`)).size).toBe(500);
     expect(many.every(([a, b]) => a !== b)).toBe(true);
+  });
+
+  it('samples enough random pairs for the near-identical bound of a larger collection', () => {
+    // About 200 sampled pairs above the score that PARTNERS_PER_IMAGE partners per image reach.
+    for (const images of [11_355, 40_000])
+      expect(randomPairsFor(images) * (PARTNERS_PER_IMAGE / (images - 1))).toBeCloseTo(200, 0);
+    expect(randomPairsFor(MIN_CALIBRATED_IMAGES)).toBeGreaterThanOrEqual(20_000);
+    expect(randomPairsFor(1_000_000)).toBe(2_000_000);
   });
 
   it('scores int8 vectors as the search does', async () => {

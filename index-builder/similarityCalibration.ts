@@ -1,4 +1,4 @@
-import { calibrationFrom, type SimilarityCalibration } from '../core/calibration';
+import { calibrationFrom, PARTNERS_PER_IMAGE, type SimilarityCalibration } from '../core/calibration';
 import { mulberry32 } from '../core/lsh';
 import { compactVector, quantize, type VectorTransform } from '../core/vectorTransform';
 
@@ -16,8 +16,21 @@ import { compactVector, quantize, type VectorTransform } from '../core/vectorTra
  */
 export const MIN_CALIBRATED_IMAGES = 1000;
 
-/** Enough pairs for a stable 99.9th percentile; all pairs when the collection has fewer. */
-const RANDOM_PAIRS = 20_000;
+/**
+ * Enough pairs for a stable 99.9th percentile, and for about 200 of them to lie above the score that
+ * gives an average image PARTNERS_PER_IMAGE partners (core/calibration.ts), which needs more pairs
+ * the larger the collection: 454,160 for the 11,355-image demo (with 50 above it, two samples put it
+ * at 0.742 and 0.753), at most 2,000,000 (a million images then have about ten). All pairs when the
+ * collection has fewer.
+ */
+const MIN_RANDOM_PAIRS_SAMPLED = 20_000;
+const MAX_RANDOM_PAIRS_SAMPLED = 2_000_000;
+const PAIRS_ABOVE_PER_IMAGE_QUANTILE = 200;
+
+export function randomPairsFor(count: number): number {
+  const wanted = Math.ceil((PAIRS_ABOVE_PER_IMAGE_QUANTILE * (count - 1)) / PARTNERS_PER_IMAGE);
+  return Math.min(MAX_RANDOM_PAIRS_SAMPLED, Math.max(MIN_RANDOM_PAIRS_SAMPLED, wanted));
+}
 const PAIR_SEED = 0x63616c69;
 
 /** The score a search gives (core/lshIndex.ts): the cosine of two int8 vectors. */
@@ -76,8 +89,8 @@ export function measureCalibration(inputs: CalibrationInputs): SimilarityCalibra
       ? compactVector(transform, views[i].embedding)
       : quantize(viewProjection(i), transform.quantScale);
   const editedCopyScores = views.map((v, i) => int8Cosine(stored(i), vectorOf(v.row)));
-  const randomPairScores = samplePairs(count, RANDOM_PAIRS).map(([a, b]) =>
+  const randomPairScores = samplePairs(count, randomPairsFor(count)).map(([a, b]) =>
     int8Cosine(vectorOf(a), vectorOf(b)),
   );
-  return calibrationFrom(editedCopyScores, randomPairScores);
+  return calibrationFrom(editedCopyScores, randomPairScores, count);
 }

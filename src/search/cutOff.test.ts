@@ -5,7 +5,7 @@ import { applyCutOff } from './cutOff';
 
 const spread = (n: number, lo: number, hi: number) =>
   Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
-const calibration = calibrationFrom(spread(101, 0.6, 1), spread(10001, -0.2, 0.3))!;
+const calibration = calibrationFrom(spread(101, 0.6, 1), spread(10001, -0.2, 0.3), 1000)!;
 const result = (id: string, score: number) =>
   ({ id, score, item: { id, album: 'a', name: id } }) as unknown as SearchResult;
 
