@@ -3,6 +3,7 @@ import { describeFiles, type PlannedFile } from './deployPlan';
 import { collectLocalFiles } from './localFiles';
 import { readPublishedDataSet, verifyManifestHashes } from './publishedDataSet';
 import { DATA_DIR } from './publishRules';
+import { BUILDER_NAMES, DATA_DIR_MARKER } from '../storage/dataDirNames';
 
 /**
  * Everything a deploy would publish, described and checked locally before the bucket is contacted:
@@ -34,10 +35,14 @@ export async function describePublication(o: {
   const unpublished = collected.files.filter(
     (f) => inData(f.sitePath) && !dataSet.paths.has(dataPath(f.sitePath)),
   );
-  if (unpublished.length > 0) {
-    const names = unpublished.slice(0, 3).map((f) => dataPath(f.sitePath));
+  // The builder's own working files (build-report.json, duplicate-pairs.bin, …) are never published:
+  // naming them on every deploy made an ordinary build read like a problem.
+  const surprising = unpublished
+    .map((f) => dataPath(f.sitePath))
+    .filter((p) => !BUILDER_NAMES.has(p.split('/')[0]) && p !== DATA_DIR_MARKER);
+  if (surprising.length > 0) {
     o.log(
-      `not published (the manifest does not reach them): ${names.join(', ')}${unpublished.length > 3 ? ', …' : ''}`,
+      `not published (the manifest does not reach them): ${surprising.slice(0, 3).join(', ')}${surprising.length > 3 ? ', …' : ''}`,
     );
   }
   const toPublish = collected.files.filter(

@@ -48,7 +48,17 @@ interface DemoImage {
 const require = createRequire(import.meta.url);
 
 function packageDir(vendor: Vendor): string {
-  return dirname(require.resolve(`emoji-datasource-${vendor}/package.json`));
+  const pkg = `emoji-datasource-${vendor}`;
+  try {
+    return dirname(require.resolve(`${pkg}/package.json`));
+  } catch (err) {
+    // The emoji packages are devDependencies: a production install (npm ci --omit=dev) runs every CLI
+    // that builds or serves a collection, not the demo's assembly.
+    throw new Error(
+      `${pkg} is not installed: the demo's emoji come from development dependencies (run \`npm install\`, not \`npm ci --omit=dev\`)`,
+      { cause: err },
+    );
+  }
 }
 
 /** Every image the three packages ship, with the metadata the catalog should carry. */
