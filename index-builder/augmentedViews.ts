@@ -29,13 +29,18 @@ export interface AugmentPlan {
   sampleRate: number;
 }
 
+/** Edited copies per sampled image; collections under SMALL_COLLECTION_IMAGES get more each. */
+export const VIEWS_PER_IMAGE = 4;
+export const SMALL_COLLECTION_VIEWS = 8;
+export const SMALL_COLLECTION_IMAGES = 256;
+
 /**
  * The plan for a collection of `count` images: about MAX_AUGMENTED_IMAGES images get views; small
  * collections get more views per image so the scatter still has enough pairs. `viewsPerImage` 0
  * turns learning off.
  */
 export function augmentPlan(count: number, viewsPerImage?: number): AugmentPlan {
-  const views = viewsPerImage ?? (count < 256 ? 8 : 4);
+  const views = viewsPerImage ?? (count < SMALL_COLLECTION_IMAGES ? SMALL_COLLECTION_VIEWS : VIEWS_PER_IMAGE);
   if (!Number.isInteger(views) || views < 0)
     throw new RangeError(`views per image must be ≥ 0, got ${views}`);
   return { viewsPerImage: views, sampleRate: count > 0 ? Math.min(1, MAX_AUGMENTED_IMAGES / count) : 0 };

@@ -21,6 +21,9 @@ import { uniqueEntries } from './uniqueEntries';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The publish settings: dims/bits default to assembleIndex's, layout to 'auto'. */
+
+/** Images per inference call when the caller names none. */
+export const DEFAULT_BATCH_SIZE = 32;
 export interface BuildIndexOptions extends PublishSettings {
   source: ImageSource;
   outDir: string;
@@ -117,7 +120,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       cache,
       model,
       maxPixels,
-      batchSize: options.batchSize ?? 32,
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       threads: options.threads,
       augment: augmentPlan(entries.length, options.views),
       known: (entry) => records.lookup(entry),

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { buildIndex, defaultCacheDir } from './buildIndex';
+import { buildIndex, DEFAULT_BATCH_SIZE, defaultCacheDir } from './buildIndex';
+import { DEFAULT_MAX_PIXELS } from './decodeImage';
+import { SMALL_COLLECTION_IMAGES, SMALL_COLLECTION_VIEWS, VIEWS_PER_IMAGE } from './augmentedViews';
 import { buildSummary } from './buildSummary';
 import type { BuildReport } from './buildReport';
 import {
@@ -122,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .option(
       '--views <n>',
-      'edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA)',
+      `edited copies per sampled image, for learning what edits must not change (0 = plain whitened PCA; default: ${SMALL_COLLECTION_VIEWS} under ${SMALL_COLLECTION_IMAGES} images, else ${VIEWS_PER_IMAGE})`,
       intInRange(0, 64),
     )
     .option(
@@ -155,8 +157,16 @@ async function main(argv: string[]): Promise<void> {
       'embedding cache folder (default generated/cache/embeddings/<modelId>/); in a distributed build, where the coordinator keeps what the workers computed, so a rebuild queues only new and changed images',
       pathOption,
     )
-    .option('--max-pixels <n>', 'skip images with more pixels than this', intInRange(1, 2 ** 31))
-    .option('--batch-size <n>', 'images per inference call', intInRange(1, 1024))
+    .option(
+      '--max-pixels <n>',
+      `skip images with more pixels than this (default: ${DEFAULT_MAX_PIXELS})`,
+      intInRange(1, 2 ** 31),
+    )
+    .option(
+      '--batch-size <n>',
+      `images per inference call (default: ${DEFAULT_BATCH_SIZE})`,
+      intInRange(1, 1024),
+    )
     .option('--threads <n>', 'inference threads (default: one per core)', intInRange(1, 256))
     .option('--force', 'rebuild even if nothing changed, and try again files skipped before')
     .option(
