@@ -533,6 +533,10 @@ describe('buildIndex', () => {
     await mkdir(join(empty, 'album'), { recursive: true });
     await writeFile(join(empty, 'album', 'x.png'), '');
     await expect(build(empty, out, cache)).rejects.toThrow(/no usable images.*previous build is kept/);
+    // A first build has no previous build to keep, and says so.
+    await expect(build(empty, join(root, 'failures', 'first'), cache)).rejects.toThrow(
+      /no usable images.*nothing was published \(there is no previous build\)/,
+    );
 
     expect(await readFile(join(out, 'manifest.json'))).toEqual(manifest);
     expect(await ownedFiles(out)).toEqual(files);

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ModelSpec } from '../core/modelSpec';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
 import type { DataDirWriter } from '../storage/dataDirWriter';
 import { writeBuildReport, type BuildOutcome, type BuildReport } from './buildReport';
 import type { ProcessedImage } from './imagePipeline';
@@ -36,9 +39,11 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
   const { writer, images } = b;
   const settings = withLayoutDims(b.settings, images.length);
   if (images.length === 0) {
-    throw new Error(
-      `no usable images in ${b.source} (${b.skipped.length} skipped); the previous build is kept`,
-    );
+    // A first build has no previous one to keep: saying so sent people looking for it.
+    const kept = existsSync(join(writer.dir, MANIFEST_FILE))
+      ? 'the previous build is kept'
+      : 'nothing was published (there is no previous build)';
+    throw new Error(`no usable images in ${b.source} (${b.skipped.length} skipped); ${kept}`);
   }
   const fitKey = fitKeyFor(
     b.modelSha256,
