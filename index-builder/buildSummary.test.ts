@@ -50,7 +50,7 @@ describe('buildSummary', () => {
   it('says what was indexed, how the transform came about, and nothing of labels when the build has none', () => {
     const lines = buildSummary(report({}), '/tmp/lookalike-summary/data');
     expect(lines[0]).toMatch(
-      /^indexed 10 images \(4 featurized, 6 cached\), 0 skipped, into .*data in 1\.2 s \(8 images\/s\); index 1280 bytes \(128 per image\)$/,
+      /^indexed 10 images \(4 featurized, 6 cached\), 0 skipped, into .*data in 1\.2 s \(featurized at 8 images\/s\); index 1280 bytes: 128 dims per image, 128 bytes per image with the transform$/,
     );
     expect(lines).toContain('  transform fitted: no earlier fit with these settings to keep');
     expect(lines.some((l) => l.includes('labels'))).toBe(false);

@@ -11,8 +11,10 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
   const lines = [
     `indexed ${counts.indexed} images (${counts.featurized} featurized, ${counts.cached} cached), ` +
       `${counts.skipped} skipped, into ${shownPath(dataDir)} in ${(timings.totalMs / 1000).toFixed(1)} s` +
-      (counts.featurized > 0 ? ` (${report.featurizedPerSecond} images/s)` : '') +
-      `; index ${report.bytes.index} bytes (${report.bytes.indexPerImage} per image)`,
+      (counts.featurized > 0 ? ` (featurized at ${report.featurizedPerSecond} images/s)` : '') +
+      // The dims say what a row holds (a small collection gets fewer); the bytes per image count the
+      // transform too, which a small collection's rows do not outweigh.
+      `; index ${report.bytes.index} bytes: ${report.dims} dims per image, ${report.bytes.indexPerImage} bytes per image with the transform`,
   ];
   if (report.transform) lines.push(`  transform ${report.transform.reason}`);
   if (counts.labelled !== undefined)
