@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +8,8 @@ import { buildIndex } from './buildIndex';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from './duplicateDetection';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { runCli } from '../testing/builderCli';
+import { runCli, runCliIntoClosedPipe } from '../testing/builderCli';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
-import { REPO_ROOT } from '../testing/repoRoot';
 
 /*
  * npm run duplicates on the e2e duplicates fixture (30 emoji + the planted copies of
@@ -151,20 +149,8 @@ describe('npm run duplicates', () => {
   });
 
   it('ends quietly with 0 when the reader of its output goes away (`| head -1`)', async () => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(REPO_ROOT, 'index-builder/duplicatesCli.ts'), '--data-dir', resident],
-        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      // Closed before the CLI can have printed: every line it prints meets a pipe without a reader.
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stderr }));
-    });
-    expect(run).toEqual({ code: 0, stderr: '' });
+    const run = await runCliIntoClosedPipe('duplicatesCli.ts', ['--data-dir', resident]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('takes the old --index as before', async () => {

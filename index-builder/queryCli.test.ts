@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,8 @@ import { itemIdFor } from './itemId';
 import { emojiPng, FIXTURE_KEYS, makeFixtureCollection, shapePng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { runCli } from '../testing/builderCli';
+import { runCli, runCliIntoClosedPipe } from '../testing/builderCli';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
-import { REPO_ROOT } from '../testing/repoRoot';
 import { MIN_CALIBRATED_IMAGES } from './similarityCalibration';
 
 interface Line {
@@ -157,20 +155,8 @@ describe('npm run query', () => {
 
   it('ends quietly with 0 when the reader of its output goes away (`| head -1`)', async () => {
     const image = join(src, 'faces/apple_joy.png');
-    const run = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(REPO_ROOT, 'index-builder/queryCli.ts'), '--data-dir', out, image, image],
-        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      // Closed before the CLI can have printed: every line it prints meets a pipe without a reader.
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stderr }));
-    });
-    expect(run).toEqual({ code: 0, stderr: '' });
+    const run = await runCliIntoClosedPipe('queryCli.ts', ['--data-dir', out, image, image]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('says why --min has no calibration to cut at: a build of fewer images than calibrations need', async () => {

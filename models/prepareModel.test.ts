@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScript } from '../testing/builderCli';
+import { fixtureModelSpec } from '../testing/modelSpecFixture';
 import { OnnxGraph, valueInfo } from './onnxGraph';
 
 /** A tiny classifier (data → GlobalAveragePool → Flatten) and its spec in `dir`, as a user downloads them. */
@@ -21,24 +22,14 @@ function tinyModel(dir: string): void {
   );
   writeFileSync(
     path.join(dir, 'tiny.json'),
-    JSON.stringify({
-      specVersion: 1,
-      id: 'tiny',
-      file: 'tiny-prepared.onnx',
-      input: {
-        name: 'data',
-        layout: 'NCHW',
-        width: 8,
-        height: 8,
-        fit: 'stretch',
-        cropFraction: 1,
-        resize: 'bilinear-antialias',
-        scale: 1 / 255,
-        mean: [0.5, 0.5, 0.5],
-        std: [1, 1, 1],
-      },
-      output: { name: 'pool', dim: 3 },
-    }),
+    JSON.stringify(
+      fixtureModelSpec({
+        id: 'tiny',
+        file: 'tiny-prepared.onnx',
+        input: { name: 'data', width: 8, height: 8, fit: 'stretch', std: [1, 1, 1] },
+        output: { name: 'pool', dim: 3 },
+      }),
+    ),
   );
 }
 
