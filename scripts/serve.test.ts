@@ -234,6 +234,8 @@ describe('npm run serve', () => {
         const run = await runScript('scripts/serve.ts', args);
         expect(run.code, name).toBe(0);
         expect(run.stdout, name).toContain(`(data: ${join(root, 'data')})`);
+        // An empty folder is served (a build may write into it), and named as holding no build yet.
+        expect(run.stdout, name).toContain(`note: ${join(root, 'data')} holds no manifest.json yet`);
       }
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -198,6 +199,11 @@ async function main(): Promise<void> {
     exitAfterMs: exitAfter === undefined ? undefined : exitAfter * 1000,
   });
   console.log(`Lookalike is being served at ${server.url}  (data: ${resolve(dataDir)})`);
+  // Served anyway: files are looked up per request, so a build that writes one later needs no restart.
+  if (!existsSync(resolve(dataDir, MANIFEST_FILE)))
+    console.log(
+      `note: ${resolve(dataDir)} holds no ${MANIFEST_FILE} yet: the page shows no collection until npm run build-index writes one there`,
+    );
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
