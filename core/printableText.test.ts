@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultiLineError, printable, printableError, printableJson } from './printableText';
+import { MultiLineError, printable, printableDistinct, printableError, printableJson } from './printableText';
 
 describe('printable', () => {
   it('spells out controls, DEL and bidirectional controls, and keeps other text', () => {
@@ -15,6 +15,31 @@ describe('printable', () => {
     expect(printable('\ufeffApp\u00adle\u2060')).toBe('\\u{feff}App\\u{ad}le\\u{2060}');
     // Joiners are part of words and emoji: a family emoji and a Persian word stay as they are.
     expect(printable('👨\u200d👩\u200d👧 می\u200cخواهم')).toBe('👨\u200d👩\u200d👧 می\u200cخواهم');
+  });
+});
+
+describe('printableDistinct', () => {
+  it('tells apart names that differ only in Unicode normalisation, and leaves every other name as printable shows it', () => {
+    const nfc = 'Caf\u00e9';
+    const nfd = 'Cafe\u0301';
+    const alone = 'Re\u0301sume\u0301'; // NFD, with no twin: reads as it should
+    const shown = printableDistinct([nfc, nfd, alone, 'Apple', 'Apple\u200b']);
+    expect(shown.get(nfc)).toBe(nfc);
+    expect(shown.get(nfd)).toBe('Cafe\\u{301}');
+    expect(shown.get(alone)).toBe(alone);
+    expect(shown.get('Apple\u200b')).toBe('Apple\\u{200b}');
+    expect(new Set(shown.values()).size).toBe(5);
+  });
+
+  it('spells out every character past ASCII where spelling the marks is not enough', () => {
+    // Å as one letter (NFC), as the Ångström sign U+212B (no mark; NFC makes it U+00C5) and as A + ring.
+    const nfc = '\u00c5ngstr\u00f6m';
+    const sign = '\u212bngstr\u00f6m';
+    const marked = 'A\u030angstr\u00f6m';
+    const shown = printableDistinct([nfc, sign, marked]);
+    expect(shown.get(nfc)).toBe(nfc);
+    expect(shown.get(sign)).toBe('\\u{212b}ngstr\\u{f6}m');
+    expect(shown.get(marked)).toBe('A\\u{30a}ngstr\u00f6m');
   });
 });
 

@@ -12,9 +12,37 @@ const PAST_C0 =
   '\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
 const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f${PAST_C0}]`, 'g');
 
+/** A character written as the escape a reader can look up: `\u{301}`. */
+const spelled = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
+
 /** One line of text as a terminal may show it: what a collection named is shown, never obeyed. */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return text.replace(UNPRINTABLE, spelled);
+}
+
+/**
+ * Names as printable() shows them, for a list that shows them side by side (albums). Where two differ
+ * only in Unicode normalisation, and so read the same — "Café" written with é (NFC, as most systems
+ * write it) and with e + U+0301 (NFD, as older Macs stored folder names) — each one not in NFC has its
+ * combining marks spelled out (`Cafe\u{301}`), or, if it still reads like another (Å as the Ångström
+ * sign U+212B has no mark), every character past ASCII. The NFC one, and every name without such a
+ * twin, is shown as printable() shows it: an NFD name alone reads as it should.
+ */
+export function printableDistinct(names: readonly string[]): Map<string, string> {
+  const shown = new Map(names.map((n) => [n, printable(n)]));
+  const byForm = new Map<string, string[]>();
+  for (const n of shown.keys())
+    byForm.set(n.normalize('NFC'), [...(byForm.get(n.normalize('NFC')) ?? []), n]);
+  for (const twins of byForm.values()) {
+    if (twins.length < 2) continue;
+    const outside = twins.filter((n) => n !== n.normalize('NFC'));
+    for (const n of outside) shown.set(n, printable(n).replace(/\p{M}/gu, spelled));
+    const readsAs = (n: string) => shown.get(n)!.normalize('NFC');
+    for (const n of outside)
+      if (twins.some((t) => t !== n && readsAs(t) === readsAs(n)))
+        shown.set(n, printable(n).replace(/[^\x20-\x7e]/gu, spelled));
+  }
+  return shown;
 }
 
 // JSON.stringify escapes C0 controls inside strings; its own line breaks (with `space`) must stay.

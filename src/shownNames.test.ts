@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../core/catalog';
 import { AlbumCard } from './albumList/AlbumCard';
+import { AlbumListPage } from './albumList/AlbumListPage';
 import { ThumbnailCell } from './albumPage/ThumbnailCell';
 import { DuplicateMemberCard } from './duplicates/DuplicateMemberCard';
 import { pageTitle } from './routing/pageTitle';
@@ -51,5 +52,15 @@ describe('names from the collection on the page', () => {
     expect(pageTitle(parseHash(`#/album/${encodeURIComponent(item.album)}`), () => undefined)).toBe(
       'trips\\u{a}summer · Lookalike',
     );
+  });
+
+  it('tells apart two albums whose names differ only in Unicode normalisation, on the album list', () => {
+    const cover = { ...item, album: 'x', name: 'cover.png' };
+    const albums = ['Caf\u00e9', 'Cafe\u0301'].map((name) => ({ name, count: 1, cover }));
+    const html = renderToStaticMarkup(
+      createElement(AlbumListPage, { albums, count: 2, duplicates: null, k: 5 }),
+    );
+    const names = [...html.matchAll(/<span class="album-name">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(names).toEqual(['Caf\u00e9', 'Cafe\\u{301}']);
   });
 });

@@ -6,23 +6,25 @@ import { albumHref } from '../routing/route';
 interface AlbumCardProps {
   album: AlbumSummary;
   k: number;
+  /** The name as the list shows it (printableDistinct: told apart from a twin); printable() alone by default. */
+  shownName?: string;
 }
 
 const countFormat = new Intl.NumberFormat();
 
-export function AlbumCard({ album, k }: AlbumCardProps) {
+export function AlbumCard({ album, k, shownName = printable(album.name) }: AlbumCardProps) {
   return (
     <li className="album-card" data-testid="album" data-album={album.name}>
       <a href={albumHref(album.name, k)} className="album-link">
         <span className="thumb-frame album-cover">
           <img
             src={dataFileUrl(album.cover.thumb)}
-            alt={`Cover of ${printable(album.name)}`}
+            alt={`Cover of ${shownName}`}
             loading="lazy"
             decoding="async"
           />
         </span>
-        <span className="album-name">{printable(album.name)}</span>
+        <span className="album-name">{shownName}</span>
         <span className="album-count">
           {countFormat.format(album.count)} {album.count === 1 ? 'image' : 'images'}
         </span>

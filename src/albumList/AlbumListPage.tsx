@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
+import { printableDistinct } from '../../core/printableText';
 import type { AlbumSummary, DuplicateStrictness } from '../../workers/searchApi';
 import { firstContent } from '../loading/firstContent';
 import { AlbumCard } from './AlbumCard';
@@ -19,6 +20,8 @@ const countFormat = new Intl.NumberFormat();
 export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPageProps) {
   // The list is drawn as soon as the page mounts: its first content is on screen.
   useEffect(() => firstContent.raise(), []);
+  // Side by side, two names that differ only in Unicode normalisation must not read the same.
+  const shownNames = useMemo(() => printableDistinct(albums.map((a) => a.name)), [albums]);
   if (albums.length === 0) {
     return (
       <section className="empty-state" data-testid="no-albums">
@@ -40,7 +43,7 @@ export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPagePro
       </div>
       <ul className="album-grid" data-testid="albums">
         {albums.map((album) => (
-          <AlbumCard key={album.name} album={album} k={k} />
+          <AlbumCard key={album.name} album={album} k={k} shownName={shownNames.get(album.name)} />
         ))}
       </ul>
     </section>
