@@ -430,7 +430,7 @@ async function measureCalibratedGroups(o: {
     truePairs: truePairCount(labels),
     buildMs,
     strictness,
-    editsAlone: groupsAtEditsAlone(data, labels),
+    editsAlone: groupsAtEditsAlone(o.name, data, labels),
   };
 }
 
@@ -439,10 +439,14 @@ async function measureCalibratedGroups(o: {
  * median, very similar their 5th percentile, similar the random pairs' 99.9th percentile capped there.
  */
 function groupsAtEditsAlone(
+  name: string,
   data: LoadedDataDir,
   labels: readonly string[],
 ): NonNullable<CalibratedGroupsResult['editsAlone']> {
-  const m = data.manifest.calibration!.measured;
+  const calibration = data.manifest.calibration;
+  if (calibration === undefined)
+    throw new Error(`${name}: no calibration to take the edits' thresholds from`);
+  const m = calibration.measured;
   const near = m.editedCopy.p50;
   const very = Math.min(m.editedCopy.p05, near);
   const similar = Math.min(Math.max(m.randomPair.p999, Math.min(m.randomPair.p99, very)), very);
@@ -485,7 +489,7 @@ async function demoGroups(demoDataDir: string): Promise<CalibratedGroupsResult> 
     truePairs: 0,
     buildMs: null,
     strictness,
-    editsAlone: groupsAtEditsAlone(data, labels),
+    editsAlone: groupsAtEditsAlone('demo', data, labels),
   };
 }
 

@@ -18,12 +18,12 @@ function qualityCells(q: PairQuality): string {
   return `${q.groups} | ${q.groupedImages} | ${q.predictedPairs} | ${f3(q.precision)} | ${f3(q.recall)} | ${f3(q.f1)}`;
 }
 
-/** Groups at each build's own calibration: what the Duplicates page shows in collections of 1000 and more. */
-function calibratedTable(rows: DuplicateBenchResult['calibrated']): string[] {
+/** Groups at each build's own calibration: what the Duplicates page shows in collections large enough for one. */
+function calibratedTable(rows: DuplicateBenchResult['calibrated'], minImages: number): string[] {
   if (rows === undefined || rows.length === 0) return [];
   const out = [
     '',
-    'Calibrated collections (1000 images or more): the same reader, at the thresholds each build measured ' +
+    `Calibrated collections (${minImages} images or more): the same reader, at the thresholds each build measured ` +
       '(`docs/index-format.md#similarity-calibration-calibration-version-1-corecalibrationts`). ' +
       rows
         .map((x) => `**${x.name}**: ${x.description}, ${x.images} images, ${x.truePairs} true pairs`)
@@ -105,7 +105,7 @@ export function duplicatesSection(s: Section<DuplicateBenchResult> | undefined):
     out.push(
       `| ${short[x.kind]} | ${x.best.threshold} | ${qualityCells(x.best)} | ${x.best.variantPairsGrouped} |`,
     );
-  out.push(...calibratedTable(d.calibrated));
+  out.push(...calibratedTable(d.calibrated, d.minCalibratedImages));
   const r = d.region;
   out.push(
     '',
