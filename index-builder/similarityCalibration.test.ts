@@ -7,7 +7,7 @@ import {
   measureCalibration,
   MIN_CALIBRATED_IMAGES,
   randomPairsFor,
-  samplePairs,
+  forEachSampledPair,
 } from './similarityCalibration';
 
 /** Deterministic pseudo-random unit-ish embeddings. */
@@ -19,11 +19,26 @@ function embeddings(n: number, dim: number, seed: number): Float32Array[] {
 
 describe('measureCalibration', () => {
   it('samples distinct unordered pairs, all of them when there are few', async () => {
-    expect(samplePairs(4, 100)).toHaveLength(6);
-    const many = samplePairs(1000, 500);
-    expect(many).toHaveLength(500);
-    expect(new Set(many.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`)).size).toBe(500);
-    expect(many.every(([a, b]) => a !== b)).toBe(true);
+    const sampled = (count: number, max: number, seed?: number) => {
+      const pairs: [number, number][] = [];
+      const visited = forEachSampledPair(count, max, (a, b) => pairs.push([a, b]), seed);
+      expect(visited).toBe(pairs.length);
+      return pairs;
+    };
+    expect(sampled(4, 100)).toHaveLength(6);
+    for (const [count, max] of [
+      [1000, 500],
+      // Nearly every pair: the table of drawn pairs must turn away repeats until the last one.
+      [200, 19_800],
+    ]) {
+      const many = sampled(count, max);
+      expect(many).toHaveLength(max);
+      expect(new Set(many.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`)).size).toBe(max);
+      expect(many.every(([a, b]) => a !== b && a < count && b < count)).toBe(true);
+    }
+    // Seeded: a build's calibration does not change from one run to the next.
+    expect(sampled(5000, 300)).toEqual(sampled(5000, 300));
+    expect(sampled(5000, 300, 7)).not.toEqual(sampled(5000, 300));
   });
 
   it('samples enough random pairs for the near-identical bound of a larger collection', () => {

@@ -46,27 +46,63 @@ export function int8Cosine(a: Int8Array, b: Int8Array): number {
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
-/** Up to `max` distinct unordered pairs of 0..count-1 (all of them when there are fewer), seeded. */
-export function samplePairs(count: number, max: number, seed = PAIR_SEED): [number, number][] {
+/**
+ * Calls `visit(a, b)` for up to `max` distinct unordered pairs of 0..count-1 (all of them when there are
+ * fewer), in a seeded order, and returns how many it visited. The pairs are visited as they are drawn,
+ * never held: at the cap of 2,000,000 pairs an array of them and a Set of their keys held 344 MB of
+ * heap; the open-addressed table of drawn pairs below is 32 MB.
+ */
+export function forEachSampledPair(
+  count: number,
+  max: number,
+  visit: (a: number, b: number) => void,
+  seed = PAIR_SEED,
+): number {
   const total = (count * (count - 1)) / 2;
-  const pairs: [number, number][] = [];
   if (total <= max) {
-    for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) pairs.push([a, b]);
-    return pairs;
+    for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) visit(a, b);
+    return total;
   }
   const next = mulberry32(seed);
-  const seen = new Set<number>();
-  while (pairs.length < max) {
+  const drawn = new DrawnPairs(max);
+  let visited = 0;
+  while (visited < max) {
     const a = next() % count;
     const b = next() % count;
-    if (a === b) continue;
-    const key = Math.min(a, b) * count + Math.max(a, b);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    pairs.push([a, b]);
+    if (a === b || !drawn.add(Math.min(a, b), Math.max(a, b))) continue;
+    visit(a, b);
+    visited++;
   }
-  return pairs;
+  return visited;
 }
+
+/** A set of unordered pairs (lo < hi, both below 2^32 − 1) in flat typed arrays, at most half full. */
+class DrawnPairs {
+  private readonly lo: Uint32Array;
+  private readonly hi: Uint32Array;
+  private readonly mask: number;
+
+  constructor(capacity: number) {
+    let slots = 1024;
+    while (slots < capacity * 2) slots *= 2;
+    this.mask = slots - 1;
+    this.lo = new Uint32Array(slots).fill(EMPTY_SLOT);
+    this.hi = new Uint32Array(slots);
+  }
+
+  /** Adds the pair; false when it was already there. */
+  add(lo: number, hi: number): boolean {
+    let slot = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) & this.mask;
+    while (this.lo[slot] !== EMPTY_SLOT) {
+      if (this.lo[slot] === lo && this.hi[slot] === hi) return false;
+      slot = (slot + 1) & this.mask;
+    }
+    this.lo[slot] = lo;
+    this.hi[slot] = hi;
+    return true;
+  }
+}
+const EMPTY_SLOT = 0xffffffff;
 
 interface CalibrationInputs {
   transform: VectorTransform;
@@ -89,8 +125,10 @@ export function measureCalibration(inputs: CalibrationInputs): SimilarityCalibra
       ? compactVector(transform, views[i].embedding)
       : quantize(viewProjection(i), transform.quantScale);
   const editedCopyScores = views.map((v, i) => int8Cosine(stored(i), vectorOf(v.row)));
-  const randomPairScores = samplePairs(count, randomPairsFor(count)).map(([a, b]) =>
-    int8Cosine(vectorOf(a), vectorOf(b)),
-  );
+  const randomPairScores = new Float64Array(Math.min(randomPairsFor(count), (count * (count - 1)) / 2));
+  let scored = 0;
+  forEachSampledPair(count, randomPairScores.length, (a, b) => {
+    randomPairScores[scored++] = int8Cosine(vectorOf(a), vectorOf(b));
+  });
   return calibrationFrom(editedCopyScores, randomPairScores, count);
 }
