@@ -107,6 +107,8 @@ interface InProgress extends Omit<ProcessedImage, 'embedding'> {
   pixels?: RgbaImage;
   /** Views the plan asks for; `views` is set once all of them are known. */
   viewCount: number;
+  /** Recalled from an earlier build: nothing was read, decoded or featurized. */
+  reused?: true;
 }
 
 // Promises started ahead are awaited later; a no-op handler keeps an early rejection from counting
@@ -138,9 +140,9 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     modelWaitMs: 0,
   };
 
-  const skip = (entry: SourceEntry, err: ImageDecodeError): undefined => {
+  const skip = (entry: SourceEntry, err: ImageDecodeError, reused = false): undefined => {
     result.skipped.push({ key: entry.key, reason: err.reason, message: err.message });
-    progress.tick();
+    progress.tick(reused);
     return undefined;
   };
 
@@ -154,7 +156,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       media: writer,
       augment: opts.augment,
     });
-    return image && { ...image, viewCount: viewCountOf(image.hash) };
+    return image && { ...image, viewCount: viewCountOf(image.hash), reused: true };
   };
 
   // Its child process starts with the first drawing (SVG, PDF) and ends with the pipeline.
@@ -167,7 +169,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     if (recalled !== undefined) return recalled;
     const skippedBefore = opts.knownSkip?.(entry);
     if (skippedBefore !== undefined)
-      return skip(entry, new ImageDecodeError(skippedBefore.reason, skippedBefore.message));
+      return skip(entry, new ImageDecodeError(skippedBefore.reason, skippedBefore.message), true);
     let bytes: Uint8Array;
     result.reads++;
     try {
@@ -328,7 +330,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       if (u.embedding === undefined) continue;
       const { entry, hash, width, height, ext, embedding, views } = u;
       result.images.push({ entry, hash, width, height, ext, embedding, ...(views ? { views } : {}) });
-      progress.tick();
+      progress.tick(u.reused);
     }
   };
   const awaitModel = async (inFlight: { batch: InProgress[]; done: Promise<void> }) => {

@@ -19,4 +19,21 @@ describe('progress reporter off a terminal', () => {
     expect(lines[2]).toMatch(/^featurizing: 2\/4 \(50%\)/);
     expect(text).not.toContain(String.fromCharCode(27)); // no terminal escapes in logs
   });
+
+  it('leaves images reused from an earlier build out of the rate and ETA, and says how many there were', () => {
+    const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+    let text = '';
+    (stream as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
+    const progress = createProgressReporter('featurizing', stream, 0);
+    progress.start(3);
+    progress.tick(true);
+    progress.tick(true);
+    progress.stop();
+    // Nothing featurized yet: no rate to speak of, and no ETA made up from the reused ones.
+    expect(text.trim().split('\n')).toEqual([
+      'featurizing: 1/3 (33%) 0.0/s, 1 unchanged',
+      'featurizing: 2/3 (67%) 0.0/s, 2 unchanged',
+      'featurizing: 2/3 (67%) 0.0/s, 2 unchanged',
+    ]);
+  });
 });

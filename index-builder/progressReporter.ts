@@ -1,10 +1,25 @@
 import cliProgress from 'cli-progress';
 
-/** Counts processed images and shows count, rate and ETA. */
+/**
+ * Counts processed images and shows count, rate and ETA. An image `reused` from an earlier build (or
+ * an earlier run of a job) took no work: it counts towards the total but not the rate, or a rebuild
+ * that adds 100 images to 10,000 would show thousands of images a second and an ETA of seconds
+ * while the new ones are featurized.
+ */
 export interface ProgressReporter {
   start(total: number): void;
-  tick(): void;
+  tick(reused?: boolean): void;
   stop(): void;
+}
+
+/** Images per second among those that took work, and the seconds left if the rest all do. */
+function pace(done: number, reused: number, total: number, seconds: number): { rate: number; eta?: number } {
+  const rate = seconds > 0 ? (done - reused) / seconds : 0;
+  return { rate, eta: rate > 0 ? Math.round((total - done) / rate) : undefined };
+}
+
+function reusedNote(reused: number): string {
+  return reused > 0 ? `, ${reused} unchanged` : '';
 }
 
 /** A redrawn bar on a terminal; plain lines every `intervalMs` otherwise (CI logs, pipes). */
@@ -23,14 +38,15 @@ export const silentProgress: ProgressReporter = { start() {}, tick() {}, stop() 
 class BarReporter implements ProgressReporter {
   private readonly bar: cliProgress.SingleBar;
   private startedAt = 0;
+  private total = 0;
   private done = 0;
+  private reused = 0;
 
   constructor(label: string, stream: NodeJS.WriteStream) {
     this.bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {left}{reused}`,
         stream,
-        etaBuffer: 200,
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
@@ -38,14 +54,20 @@ class BarReporter implements ProgressReporter {
   }
 
   start(total: number): void {
+    this.total = total;
     this.startedAt = performance.now();
-    this.bar.start(total, 0, { rate: '0.0' });
+    this.bar.start(total, 0, { rate: '0.0', left: '?', reused: '' });
   }
 
-  tick(): void {
+  tick(reused = false): void {
     this.done++;
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    this.bar.update(this.done, { rate: seconds > 0 ? (this.done / seconds).toFixed(1) : '0.0' });
+    if (reused) this.reused++;
+    const { rate, eta } = pace(this.done, this.reused, this.total, (performance.now() - this.startedAt) / 1000);
+    this.bar.update(this.done, {
+      rate: rate.toFixed(1),
+      left: eta === undefined ? '?' : `${eta}s`,
+      reused: reusedNote(this.reused),
+    });
   }
 
   stop(): void {
@@ -56,6 +78,7 @@ class BarReporter implements ProgressReporter {
 class LineReporter implements ProgressReporter {
   private total = 0;
   private done = 0;
+  private reused = 0;
   private startedAt = 0;
   private lastLineAt = 0;
 
@@ -70,8 +93,9 @@ class LineReporter implements ProgressReporter {
     this.startedAt = this.lastLineAt = performance.now();
   }
 
-  tick(): void {
+  tick(reused = false): void {
     this.done++;
+    if (reused) this.reused++;
     const now = performance.now();
     if (now - this.lastLineAt >= this.intervalMs) {
       this.lastLineAt = now;
@@ -84,13 +108,12 @@ class LineReporter implements ProgressReporter {
   }
 
   private line(now: number): void {
-    const seconds = (now - this.startedAt) / 1000;
-    const rate = seconds > 0 ? this.done / seconds : 0;
-    const eta = rate > 0 ? Math.round((this.total - this.done) / rate) : undefined;
+    const { rate, eta } = pace(this.done, this.reused, this.total, (now - this.startedAt) / 1000);
     const pct = this.total > 0 ? ((100 * this.done) / this.total).toFixed(0) : '100';
     this.stream.write(
       `${this.label}: ${this.done}/${this.total} (${pct}%) ${rate.toFixed(1)}/s` +
-        (eta !== undefined ? ` ETA ${eta}s` : '') +
+        (eta !== undefined && this.done < this.total ? ` ETA ${eta}s` : '') +
+        reusedNote(this.reused) +
         '\n',
     );
   }

@@ -92,7 +92,8 @@ export class JobWatcher {
     for (const n of this.sizes.values()) total += n;
     for (const n of this.done.values()) doneSoFar += n;
     this.progress.start(total);
-    for (let i = 0; i < doneSoFar; i++) this.progress.tick();
+    // Done by an earlier run of the build: not part of this run's rate.
+    for (let i = 0; i < doneSoFar; i++) this.progress.tick(true);
     this.showing = true;
     for (;;) {
       signal?.throwIfAborted();
