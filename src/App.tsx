@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useReducer, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useSyncExternalStore } from 'react';
 import type { SimilarityLabel } from '../core/calibration';
 import type { LoadProgress } from '../workers/searchApi';
+import { albumNamer, AlbumNames } from './catalog/albumNames';
 import { useCatalogItem } from './catalog/useCatalogItem';
 import { DismissibleAlert } from './common/DismissibleAlert';
 import { ErrorPanel } from './common/ErrorPanel';
@@ -41,6 +42,8 @@ export function App() {
   const [progress, reportProgress] = useReducer(applyProgress, {});
   const index = useSearchIndex(reportProgress);
   const ready = index.state.status === 'ready' ? index.state : null;
+  const albums = ready?.info.albums;
+  const albumName = useMemo(() => albumNamer(albums ?? []), [albums]);
   const worker = useWorkerStatus(ready !== null, reportProgress);
   const offline = useSyncExternalStore(subscribeOfflineStatus, getOfflineStatus);
   const siteUpdate = useSyncExternalStore(subscribeSiteUpdate, getSiteUpdateStatus);
@@ -89,8 +92,8 @@ export function App() {
   useFocusOnNavigation(pageKey, 'main');
   useEffect(() => {
     const name = queryItem.status === 'found' && !queryItem.stale ? queryItem.item.name : undefined;
-    document.title = pageTitle(route, () => name);
-  }, [route, queryItem]);
+    document.title = pageTitle(route, () => name, albumName);
+  }, [route, queryItem, albumName]);
 
   const notices = statusNotices({
     imageCount: ready ? ready.info.count : null,
@@ -142,17 +145,19 @@ export function App() {
             </button>
           </ErrorPanel>
         ) : ready ? (
-          <PageForRoute
-            // A new build of the data dir: every page asks the worker again (items, searches).
-            key={index.updates}
-            route={route}
-            collection={ready.info}
-            queryItem={queryItem}
-            upload={upload}
-            onKChange={onKChange}
-            onCutOffChange={onCutOffChange}
-            onProgress={onSearchProgress}
-          />
+          <AlbumNames.Provider value={albumName}>
+            <PageForRoute
+              // A new build of the data dir: every page asks the worker again (items, searches).
+              key={index.updates}
+              route={route}
+              collection={ready.info}
+              queryItem={queryItem}
+              upload={upload}
+              onKChange={onKChange}
+              onCutOffChange={onCutOffChange}
+              onProgress={onSearchProgress}
+            />
+          </AlbumNames.Provider>
         ) : (
           <PageSkeleton page={route.page} />
         )}

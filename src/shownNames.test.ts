@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../core/catalog';
 import { AlbumCard } from './albumList/AlbumCard';
 import { AlbumListPage } from './albumList/AlbumListPage';
+import { AlbumPage } from './albumPage/AlbumPage';
+import { albumNamer, AlbumNames } from './catalog/albumNames';
 import { ThumbnailCell } from './albumPage/ThumbnailCell';
 import { DuplicateMemberCard } from './duplicates/DuplicateMemberCard';
 import { pageTitle } from './routing/pageTitle';
@@ -54,13 +56,43 @@ describe('names from the collection on the page', () => {
     );
   });
 
-  it('tells apart two albums whose names differ only in Unicode normalisation, on the album list', () => {
+  it('tells apart two albums whose names differ only in Unicode normalisation, on every page that names one', () => {
     const cover = { ...item, album: 'x', name: 'cover.png' };
     const albums = ['Caf\u00e9', 'Cafe\u0301'].map((name) => ({ name, count: 1, cover }));
-    const html = renderToStaticMarkup(
-      createElement(AlbumListPage, { albums, count: 2, duplicates: null, k: 5 }),
-    );
-    const names = [...html.matchAll(/<span class="album-name">([^<]*)<\/span>/g)].map((m) => m[1]);
+    const namer = albumNamer(albums);
+    const inCollection = (page: ReturnType<typeof createElement>) =>
+      renderToStaticMarkup(createElement(AlbumNames.Provider, { value: namer }, page));
+    const list = inCollection(createElement(AlbumListPage, { albums, count: 2, duplicates: null, k: 5 }));
+    const names = [...list.matchAll(/<span class="album-name">([^<]*)<\/span>/g)].map((m) => m[1]);
     expect(names).toEqual(['Caf\u00e9', 'Cafe\\u{301}']);
+
+    // The NFD twin's own page, a result from it and a duplicate in it say which of the two it is.
+    const nfd = { ...item, album: 'Cafe\u0301', name: 'cup.png' };
+    const heading = inCollection(
+      createElement(AlbumPage, { album: nfd.album, part: 1, k: 5, albums, onKChange: () => {} }),
+    );
+    expect(heading).toContain('<h1 id="album-heading">Cafe\\u{301}</h1>');
+    expect(heading).toContain('aria-label="Images in Cafe\\u{301}"');
+    const result = inCollection(
+      createElement(ResultCard, { item: nfd, score: 0.9, label: null, rank: 1, k: 5, cutOff: 'unrelated' }),
+    );
+    expect(result).toContain('cup.png (Cafe\\u{301})');
+    const duplicate = inCollection(
+      createElement(DuplicateMemberCard, {
+        member: { item: nfd, score: 0.95 },
+        group: 0,
+        index: 1,
+        k: 5,
+        calibration: null,
+        tabbable: true,
+        onFocus: () => {},
+      }),
+    );
+    expect(duplicate).toContain('Cafe\\u{301}');
+    expect(pageTitle(parseHash(`#/album/${encodeURIComponent(nfd.album)}`), () => undefined, namer)).toBe(
+      'Cafe\\u{301} · Lookalike',
+    );
+    // The NFC one reads as it is written everywhere.
+    expect(namer('Caf\u00e9')).toBe('Caf\u00e9');
   });
 });

@@ -6,7 +6,7 @@ import { albumHref } from '../routing/route';
 interface AlbumCardProps {
   album: AlbumSummary;
   k: number;
-  /** The name as the list shows it (printableDistinct: told apart from a twin); printable() alone by default. */
+  /** The name as the page shows it (catalog/albumNames.ts: told apart from a twin); printable() alone by default. */
   shownName?: string;
 }
 

@@ -1,5 +1,5 @@
-import { useEffect, useMemo } from 'react';
-import { printableDistinct } from '../../core/printableText';
+import { useEffect } from 'react';
+import { useAlbumName } from '../catalog/albumNames';
 import type { AlbumSummary, DuplicateStrictness } from '../../workers/searchApi';
 import { firstContent } from '../loading/firstContent';
 import { AlbumCard } from './AlbumCard';
@@ -20,8 +20,7 @@ const countFormat = new Intl.NumberFormat();
 export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPageProps) {
   // The list is drawn as soon as the page mounts: its first content is on screen.
   useEffect(() => firstContent.raise(), []);
-  // Side by side, two names that differ only in Unicode normalisation must not read the same.
-  const shownNames = useMemo(() => printableDistinct(albums.map((a) => a.name)), [albums]);
+  const albumName = useAlbumName();
   if (albums.length === 0) {
     return (
       <section className="empty-state" data-testid="no-albums">
@@ -43,7 +42,7 @@ export function AlbumListPage({ albums, count, duplicates, k }: AlbumListPagePro
       </div>
       <ul className="album-grid" data-testid="albums">
         {albums.map((album) => (
-          <AlbumCard key={album.name} album={album} k={k} shownName={shownNames.get(album.name)} />
+          <AlbumCard key={album.name} album={album} k={k} shownName={albumName(album.name)} />
         ))}
       </ul>
     </section>

@@ -1,3 +1,4 @@
+import { useAlbumName } from '../catalog/albumNames';
 import { ThumbnailGrid } from './ThumbnailGrid';
 import { useAlbumPages } from './useAlbumPages';
 
@@ -12,6 +13,9 @@ interface AlbumItemsGridProps {
 /** The album's thumbnail grid, fed page by page from the worker; a failed page can be tried again. */
 export function AlbumItemsGrid({ album, start, count, k }: AlbumItemsGridProps) {
   const { pages, snapshot } = useAlbumPages(album, start, count);
+  // The grid's accessible name: spelled out like the heading, never the raw name (a bidi override in it
+  // would reorder what a screen reader announces).
+  const albumName = useAlbumName();
   return (
     <>
       {snapshot.error !== null && (
@@ -27,7 +31,7 @@ export function AlbumItemsGrid({ album, start, count, k }: AlbumItemsGridProps) 
         itemAt={snapshot.itemAt}
         onRendered={pages.request}
         k={k}
-        label={`Images in ${album}`}
+        label={`Images in ${albumName(album)}`}
       />
     </>
   );

@@ -1,4 +1,5 @@
 import { printable } from '../../core/printableText';
+import { useAlbumName } from '../catalog/albumNames';
 import type { AlbumSummary } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
 import { homeHref } from '../routing/route';
@@ -20,6 +21,7 @@ const countFormat = new Intl.NumberFormat();
 
 /** `#/album/<name>`: every image of one album; choosing one searches for its k most similar. */
 export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps) {
+  const albumName = useAlbumName();
   const summary = albums.find((a) => a.name === album);
   if (!summary) {
     return (
@@ -43,7 +45,7 @@ export function AlbumPage({ album, part, k, albums, onKChange }: AlbumPageProps)
       </nav>
       <div className="section-bar">
         <div>
-          <h1 id="album-heading">{printable(album)}</h1>
+          <h1 id="album-heading">{albumName(album)}</h1>
           <p className="section-note">
             {countFormat.format(summary.count)} {summary.count === 1 ? 'image' : 'images'} · choose one to see
             the ones most like it

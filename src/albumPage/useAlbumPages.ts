@@ -15,6 +15,7 @@ export function useAlbumPages(
     () => createAlbumPages(count, (from, n) => searchClient.albumItems(album, start + from, n)),
     [album, start, count],
   );
-  const snapshot = useSyncExternalStore(pages.subscribe, pages.getSnapshot);
+  // The third argument lets the page render outside a browser (the render tests): nothing has arrived.
+  const snapshot = useSyncExternalStore(pages.subscribe, pages.getSnapshot, pages.getSnapshot);
   return { pages, snapshot };
 }

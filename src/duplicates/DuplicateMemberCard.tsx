@@ -1,6 +1,7 @@
 import { printable } from '../../core/printableText';
 import { labelText, similarityLabel, type SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateMember } from '../../workers/searchApi';
+import { useAlbumName } from '../catalog/albumNames';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { formatBytes } from '../../core/formatBytes';
 import { searchHref } from '../routing/route';
@@ -37,7 +38,7 @@ export function DuplicateMemberCard({
   // The name is the card's visible text in its order (so a person who says what they see, by speech
   // input, reaches the link), then what the score is measured against.
   const name = printable(item.name);
-  const album = printable(item.album);
+  const album = useAlbumName()(item.album);
   const shown = [
     name,
     reference ? 'Reference' : formatScore(score),

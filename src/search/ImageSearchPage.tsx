@@ -2,6 +2,7 @@ import { printable } from '../../core/printableText';
 import { useMemo } from 'react';
 import type { ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress } from '../../workers/searchApi';
+import { useAlbumName } from '../catalog/albumNames';
 import { dataFileUrl } from '../catalog/dataUrl';
 import type { ItemLookup } from '../catalog/useCatalogItem';
 import { ErrorPanel } from '../common/ErrorPanel';
@@ -44,6 +45,7 @@ export function ImageSearchPage({
   region,
   onRegionChange,
 }: ImageSearchPageProps) {
+  const albumName = useAlbumName();
   // A region is cut from this id's own item; a stale item (the previous id's) would cut the wrong image.
   const current = lookup.status === 'found' && lookup.item.id === id ? lookup.item : null;
   const original = current?.original;
@@ -104,11 +106,11 @@ export function ImageSearchPage({
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <a href={homeHref(k)}>Albums</a>
         <span aria-hidden="true">›</span>
-        <a href={albumHref(item.album, k)}>{printable(item.album)}</a>
+        <a href={albumHref(item.album, k)}>{albumName(item.album)}</a>
       </nav>
       <QueryImage
         src={dataFileUrl(item.original)}
-        alt={`${printable(item.name)} (${printable(item.album)})`}
+        alt={`${printable(item.name)} (${albumName(item.album)})`}
         width={item.width}
         height={item.height}
         regionControl={{
@@ -123,7 +125,7 @@ export function ImageSearchPage({
             </h1>
             <span className="query-detail">
               {/* Isolated: a name with right-to-left marks would otherwise reorder the size after it. */}
-              <bdi>{printable(item.album)}</bdi> · {item.width}×{item.height}
+              <bdi>{albumName(item.album)}</bdi> · {item.width}×{item.height}
             </span>
             {item.meta && <ItemMeta meta={item.meta} />}
           </>

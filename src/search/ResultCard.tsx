@@ -1,6 +1,7 @@
 import { printable } from '../../core/printableText';
 import { labelText, type SimilarityLabel } from '../../core/calibration';
 import type { CatalogItem } from '../../core/catalog';
+import { useAlbumName } from '../catalog/albumNames';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
@@ -21,7 +22,7 @@ interface ResultCardProps {
 export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardProps) {
   // The name starts with the card's visible text in its order (score, label, album), so a person who
   // says what they see (speech input) reaches the link; rank and image name follow.
-  const album = printable(item.album);
+  const album = useAlbumName()(item.album);
   const shown = [formatScore(score), ...(label === null ? [] : [labelText(label)]), album].join(', ');
   return (
     <li className="result-card" data-testid="result" data-id={item.id}>
