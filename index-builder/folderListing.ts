@@ -1,6 +1,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { DATA_DIR_MARKER } from '../storage/dataDirNames';
 import {
   META_FILE_NAME,
   byKey,
@@ -44,6 +45,12 @@ async function realOrResolved(path: string): Promise<string> {
   }
 }
 
+function specialKind(d: Dirent): string {
+  if (d.isFIFO()) return 'a named pipe';
+  if (d.isSocket()) return 'a socket';
+  return d.isBlockDevice() || d.isCharacterDevice() ? 'a device' : 'neither file nor folder';
+}
+
 /**
  * Lists a folder the way FolderSource presents it, reading only what lies inside it:
  *
@@ -56,7 +63,9 @@ async function realOrResolved(path: string): Promise<string> {
  *   (only the root itself must be readable);
  * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`,
  *   and so is each link that leads into it (to it, a folder or a file in it): a build never indexes
- *   the thumbnails and originals it wrote;
+ *   the thumbnails and originals it wrote; so is any other folder that is a data dir (it holds the
+ *   marker every build leaves), such as the one an earlier build wrote before the data dir moved;
+ * - a named pipe, socket or device is reported as `unreadable`, not read (a pipe would block the build);
  * - each file is recorded as it was found (fileIdentity of an lstat, a linked file's of its real path),
  *   never through a link that may have changed since the check.
  */
@@ -150,6 +159,19 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       });
       return;
     }
+    if (dirents.some((d) => d.name === DATA_DIR_MARKER)) {
+      if (rel === '') {
+        throw new Error(
+          `source folder ${root} is a data dir (it holds ${DATA_DIR_MARKER}): choose the folder of your images`,
+        );
+      }
+      skipped.push({
+        key: `${rel}/`,
+        reason: 'build-output',
+        message: `a data dir (it holds ${DATA_DIR_MARKER}), another build's thumbnails and originals: left out of the listing`,
+      });
+      return;
+    }
     const here = chain[chain.length - 1];
     // A folder's files are stat'ed together (the listing is sorted at the end): one at a time, the
     // stats of a large collection took most of a rebuild's listing.
@@ -163,6 +185,12 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
         files.push(addFile(childRel, join(root, childRel)));
       } else if (d.isSymbolicLink()) {
         await followLink(childRel, chain);
+      } else {
+        skipped.push({
+          key: fileKey(childRel),
+          reason: 'unreadable',
+          message: `not a regular file (${specialKind(d)}): not read`,
+        });
       }
     }
     await Promise.all(files);
@@ -226,6 +254,12 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       await walk(rel, [...chain, target]);
     } else if (s?.isFile() === true) {
       await addFile(rel, target);
+    } else if (s !== undefined) {
+      skipped.push({
+        key: fileKey(rel),
+        reason: 'unreadable',
+        message: 'symbolic link to neither file nor folder: not read',
+      });
     }
   };
 

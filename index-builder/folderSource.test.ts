@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATA_DIR_MARKER } from '../storage/dataDirNames';
 import { FolderSource } from './folderSource';
 import { SourceChangedError } from './imageSource';
 
@@ -219,6 +220,35 @@ describe('FolderSource', () => {
       /is inside --data-dir/,
     );
     expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
+  });
+
+  it('leaves out any other data dir in the source (an earlier build of one that moved since), and special files', async () => {
+    const root = join(dir, 'Photos');
+    await mkdir(join(root, 'out', 'thumbs'), { recursive: true });
+    await mkdir(join(root, 'album'));
+    await writeFile(join(root, 'album', 'a.jpg'), 'a');
+    await writeFile(join(root, 'out', DATA_DIR_MARKER), '');
+    await writeFile(join(root, 'out', 'thumbs', 't.webp'), 't');
+    execFileSync('mkfifo', [join(root, 'album', 'pipe.jpg')]);
+    await symlink('pipe.jpg', join(root, 'album', 'to-pipe.jpg'));
+    const { entries, skipped } = await new FolderSource(root).list({
+      outDir: join(root, 'album', 'new-out'),
+    });
+    expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
+    expect(skipped).toEqual([
+      { key: 'album/new-out/', reason: 'build-output', message: expect.stringMatching(/--data-dir/) },
+      { key: 'album/pipe.jpg', reason: 'unreadable', message: 'not a regular file (a named pipe): not read' },
+      {
+        key: 'album/to-pipe.jpg',
+        reason: 'unreadable',
+        message: expect.stringMatching(/neither file nor folder/),
+      },
+      { key: 'out/', reason: 'build-output', message: expect.stringMatching(/a data dir \(it holds/) },
+    ]);
+    // A data dir given as the source is refused, not indexed as thumbnails.
+    await expect(new FolderSource(join(root, 'out')).list()).rejects.toThrow(
+      /is a data dir .*choose the folder of your images/,
+    );
   });
 
   it('leaves out what a link leads to inside the data dir, and reports each such link', async () => {
