@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { APP_CSP_META } from './scripts/securityHeaders';
-import { dataHeaders, notFound } from './scripts/serve';
+import { dataHeaders, isPublicDataRequest, notFound } from './scripts/serve';
 import { staticFiles } from './scripts/staticFiles';
 
 /** onnxruntime-web's WebGPU build and the asyncify WASM it loads: fetched only where WebGPU is used. */
@@ -50,7 +50,9 @@ function devDataDir(): Plugin {
         );
       }
       const files = staticFiles(dir, dataHeaders, notFound);
-      server.middlewares.use('/data', (req, res, next) => void files(req, res).catch(next));
+      server.middlewares.use('/data', (req, res, next) =>
+        isPublicDataRequest(req.url ?? '/') ? void files(req, res).catch(next) : notFound(req, res),
+      );
     },
   };
 }

@@ -141,8 +141,8 @@ describe('startServer', () => {
     writeFileSync(join(root, 'secret.txt'), 'secret');
     symlinkSync(join(root, 'secret.txt'), join(root, 'data/link.txt'));
     expect((await fetch(new URL('data/link.txt', server.url))).status).toBe(404);
-    writeFileSync(join(root, 'data/notes.jpg.gz'), 'not really gzip');
-    const gz = await fetch(new URL('data/notes.jpg.gz', server.url));
+    writeFileSync(join(root, 'dist/notes.jpg.gz'), 'not really gzip');
+    const gz = await fetch(new URL('notes.jpg.gz', server.url));
     expect(gz.headers.get('content-encoding')).toBeNull();
     expect(gz.headers.get('content-type')).toBe('application/gzip');
     expect(await gz.text()).toBe('not really gzip');
@@ -150,13 +150,40 @@ describe('startServer', () => {
 
   it('keeps serving when a file goes while it is being sent', async () => {
     const big = new Uint8Array(8 << 20);
-    writeFileSync(join(root, 'data/big.bin'), big);
-    const res = await fetch(new URL('data/big.bin', server.url));
-    unlinkSync(join(root, 'data/big.bin'));
+    const name = 'data/index.fedcba9876543210.bin';
+    writeFileSync(join(root, name), big);
+    const res = await fetch(new URL(name, server.url));
+    unlinkSync(join(root, name));
     // The open handle still reads the file; what is gone is gone for the next request.
     expect((await res.arrayBuffer()).byteLength).toBe(big.length);
-    expect((await fetch(new URL('data/big.bin', server.url))).status).toBe(404);
+    expect((await fetch(new URL(name, server.url))).status).toBe(404);
     expect((await fetch(server.url)).status).toBe(200);
+  });
+
+  it('serves from the data dir only what deploy would publish', async () => {
+    const files: Record<string, string> = {
+      'build-report.json': '{"source":"/home/me/Photos"}',
+      'source-files.json': '{}',
+      'retained-files.json': '{}',
+      'projections.bin': 'p',
+      '.build.lock': '123',
+      '.lookalike-data-dir': '',
+      'notes.json': '{}',
+      'thumbs/mine.webp': "a person's own file in a folder the builder uses",
+      'shards.0123456789abcdef/0.json': '[]',
+      'shards.0123456789abcdef/notes.txt': 'x',
+    };
+    mkdirSync(join(root, 'data/shards.0123456789abcdef'), { recursive: true });
+    for (const [path, text] of Object.entries(files)) writeFileSync(join(root, 'data', path), text);
+    for (const path of Object.keys(files).filter((p) => p !== 'shards.0123456789abcdef/0.json')) {
+      const res = await fetch(new URL(`data/${path}`, server.url));
+      expect(res.status, path).toBe(404);
+      expect(await res.text(), path).toBe('not found\n');
+    }
+    // Encoded names are decoded before the check, as the file lookup decodes them.
+    expect((await fetch(new URL('data/build%2Dreport.json', server.url))).status).toBe(404);
+    expect((await fetch(new URL('data/shards.0123456789abcdef/0.json', server.url))).status).toBe(200);
+    expect((await fetch(new URL('data/shards.0123456789abcdef%2F0.json', server.url))).status).toBe(200);
   });
 
   it('answers 404 for missing files and sends no isolation headers unless asked', async () => {

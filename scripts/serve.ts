@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { isPublicDataPath, MANIFEST_FILE } from '../storage/dataDirNames';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -84,6 +84,19 @@ export function notFound(_req: IncomingMessage, res: ServerResponse): void {
   res.end('not found\n');
 }
 
+/**
+ * Whether a request under /data/ (its URL with /data taken off) names a file deploy would publish: the
+ * build report (the source's path, the files it skipped), the builder's state and the person's own
+ * files are not served, even with --host 0.0.0.0.
+ */
+export function isPublicDataRequest(url: string): boolean {
+  try {
+    return isPublicDataPath(decodeURIComponent(url.split('?')[0]).replace(/^\/+/, ''));
+  } catch {
+    return false;
+  }
+}
+
 /** Whatever went wrong answering a request ends that response, never the server. */
 function failed(res: ServerResponse): void {
   if (res.headersSent) {
@@ -139,7 +152,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = req.url ?? '/';
     if (url === '/data' || url.startsWith('/data/') || url.startsWith('/data?')) {
       req.url = url.slice('/data'.length) || '/';
-      serve(dataGzip, data, req, res);
+      if (!isPublicDataRequest(req.url)) notFound(req, res);
+      else serve(dataGzip, data, req, res);
     } else {
       serve(siteGzip, site, req, res);
     }

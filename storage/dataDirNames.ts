@@ -132,6 +132,19 @@ export function ownedMedia(path: string): boolean {
   return MEDIA_FILE.test(path);
 }
 
+/**
+ * Whether a data-dir path is one a site may serve: the manifest, a build's content-addressed files and
+ * folders, and the builder's thumbnails and originals, each of a passive type. Everything else stays
+ * private, as deploy keeps it (deploy/publishedDataSet.ts): build-report.json names the source folder
+ * and the files it skipped, and the builder's own state (projections, records of source files) and
+ * anything else the person keeps there are nobody's business but theirs.
+ */
+export function isPublicDataPath(path: string): boolean {
+  if (!isPassiveDataFile(path)) return false;
+  if (path === MANIFEST_FILE || ownedMedia(path)) return true;
+  return path.includes('/') ? inBuildFolder(path) : ownedTopLevel(path) === 'file';
+}
+
 /** What a top-level name in a data dir is to the builder; undefined: not the builder's (reports, notes). */
 export function ownedTopLevel(name: string): 'file' | 'folder' | undefined {
   if (BUILD_FILE.test(name)) return 'file';
