@@ -287,6 +287,12 @@ describe('npm run serve', () => {
     }
   });
 
+  it('refuses an --exit-after longer than a Node timer holds, which stopped it at once', async () => {
+    const run = await runScript('scripts/serve.ts', ['--port', '0', '--exit-after', '3000000']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--exit-after can be at most 2147483 seconds/);
+  });
+
   it('calls the data dir --data-dir in --help, and refuses it with --data for another folder', async () => {
     // Were the two names taken, it would serve one: bounded, on a port of its own.
     const args = ['--port', '0', '--exit-after', '120'];

@@ -111,6 +111,8 @@ function failed(res: ServerResponse): void {
   res.end('internal error\n');
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const distDir = resolve(options.distDir);
   const dataDir = resolve(options.dataDir);
@@ -204,6 +206,11 @@ async function main(): Promise<void> {
   const exitAfter = o.exitAfter === undefined ? undefined : Number(o.exitAfter);
   if (exitAfter !== undefined && !(exitAfter > 0))
     throw new Error(`--exit-after must be a positive number, got '${o.exitAfter}'`);
+  // Node's timers hold at most 2^31 − 1 ms; a longer one fires at once (TimeoutOverflowWarning).
+  if (exitAfter !== undefined && exitAfter * 1000 > MAX_TIMER_MS)
+    throw new Error(
+      `--exit-after can be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (24 days), got '${o.exitAfter}'; leave it out to serve until stopped`,
+    );
   const server = await startServer({
     distDir: o.dist,
     dataDir,
