@@ -363,6 +363,11 @@ describe('buildIndex', () => {
     expect(reads).not.toContain('food/broken.png');
     expect(second.report.counts).toMatchObject({ indexed: 13, skipped: 1 });
     expect(ticks).toEqual({ worked: 1, reused: 13 });
+    // Into a new data dir every file is read again, but the cache has their embeddings: nothing to
+    // featurize but the new file, which the bar's rate must not count at the cached ones' pace.
+    ticks.worked = ticks.reused = 0;
+    await buildIndex({ source, outDir: `${out}-again`, model, cacheDir: cache, progress });
+    expect(ticks).toEqual({ worked: 1, reused: 13 });
 
     reads.length = 0;
     await run(true);

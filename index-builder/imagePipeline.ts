@@ -107,7 +107,7 @@ interface InProgress extends Omit<ProcessedImage, 'embedding'> {
   pixels?: RgbaImage;
   /** Views the plan asks for; `views` is set once all of them are known. */
   viewCount: number;
-  /** Recalled from an earlier build: nothing was read, decoded or featurized. */
+  /** Its embedding (and views) came from an earlier build or the cache: the model has nothing to do. */
   reused?: true;
 }
 
@@ -232,6 +232,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       pixels: decoded?.image,
       viewCount,
       views: viewCount > 0 ? views : undefined,
+      ...(decoded === undefined ? { reused: true as const } : {}),
     };
   };
 

@@ -31,9 +31,9 @@ describe('progress reporter off a terminal', () => {
     progress.stop();
     // Nothing featurized yet: no rate to speak of, and no ETA made up from the reused ones.
     expect(text.trim().split('\n')).toEqual([
-      'featurizing: 1/3 (33%) 0.0/s, 1 unchanged',
-      'featurizing: 2/3 (67%) 0.0/s, 2 unchanged',
-      'featurizing: 2/3 (67%) 0.0/s, 2 unchanged',
+      'featurizing: 1/3 (33%) 0.0/s, 1 already featurized',
+      'featurizing: 2/3 (67%) 0.0/s, 2 already featurized',
+      'featurizing: 2/3 (67%) 0.0/s, 2 already featurized',
     ]);
   });
 });

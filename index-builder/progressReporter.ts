@@ -1,10 +1,11 @@
 import cliProgress from 'cli-progress';
 
 /**
- * Counts processed images and shows count, rate and ETA. An image `reused` from an earlier build (or
- * an earlier run of a job) took no work: it counts towards the total but not the rate, or a rebuild
- * that adds 100 images to 10,000 would show thousands of images a second and an ETA of seconds
- * while the new ones are featurized.
+ * Counts processed images and shows count, rate and ETA. An image `reused` from an earlier build, the
+ * embedding cache or an earlier run of a job needed no featurizing: it counts towards the total but not
+ * the rate, or a rebuild that adds 100 images to 10,000 would show thousands of images a second and an
+ * ETA of seconds while the new ones are featurized (and the rate would disagree with the summary's
+ * "featurized at … images/s").
  */
 export interface ProgressReporter {
   start(total: number): void;
@@ -19,7 +20,7 @@ function pace(done: number, reused: number, total: number, seconds: number): { r
 }
 
 function reusedNote(reused: number): string {
-  return reused > 0 ? `, ${reused} unchanged` : '';
+  return reused > 0 ? `, ${reused} already featurized` : '';
 }
 
 /** A redrawn bar on a terminal; plain lines every `intervalMs` otherwise (CI logs, pipes). */
