@@ -314,7 +314,7 @@ test('an original the browser cannot decode: the thumbnail is cut instead, and t
     await page.route('**/data/originals/**', (route) => route.fulfill(notAnImage));
     await page.goto(`${serverUrl()}#/search/${albumImageId}?k=${K}&region=0.1,0.1,0.6,0.6`);
     await expect(page.getByTestId('region-crop')).toContainText(
-      /Searched \d+×\d+ px of the thumbnail .*the original could not be used \(this browser cannot decode image\/png as an image\)/,
+      /Searched \d+×\d+ px of the thumbnail .*the original could not be used \(its contents are not an image this browser can read\)/,
     );
     await expect(page.getByTestId('result')).toHaveCount(K);
 

@@ -94,7 +94,7 @@ describe('decodeUpright', () => {
       new DOMException('The source image could not be decoded.', 'InvalidStateError'),
     );
     await expect(upright(Buffer.from('this is not a PNG file'))).rejects.toThrow(
-      'this browser cannot decode this file as an image',
+      'its contents are not an image this browser can read',
     );
   });
 });

@@ -118,7 +118,11 @@ export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   } catch (err) {
     // HEIF is only Safari's: elsewhere a whole file is one this browser cannot decode.
     if (declared !== undefined && declared.format !== 'HEIF') throw corrupt(declared.format, err);
-    throw new Error(`this browser cannot decode ${blob.type || 'this file'} as an image`, { cause: err });
+    if (declared !== undefined)
+      throw new Error(`this browser cannot decode ${declared.format} images`, { cause: err });
+    // No format we know by its first bytes, and none the browser reads: the name (notes.jpg) or the
+    // type it gives (image/jpeg) says nothing about what the file holds.
+    throw new Error('its contents are not an image this browser can read', { cause: err });
   }
 }
 

@@ -1,4 +1,5 @@
 import { useCallback, useRef, useState } from 'react';
+import { printable } from '../../core/printableText';
 import { errorMessage } from '../common/errorMessage';
 import { uploadHref } from '../routing/route';
 import { navigate } from '../routing/useHashRoute';
@@ -44,7 +45,10 @@ export function useOwnImagePicker(k: number): OwnImagePicker {
         if (window.location.hash === pickedOn) navigate(uploadHref(k));
       } catch (cause) {
         if (serial !== latest.current) return;
-        setError({ message: `Couldn't read that image: ${errorMessage(cause)}`, hash: window.location.hash });
+        setError({
+          message: `Couldn't read ${name ? printable(name) : 'that image'}: ${errorMessage(cause)}`,
+          hash: window.location.hash,
+        });
       } finally {
         if (serial === latest.current) setDecoding(false);
       }
