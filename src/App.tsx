@@ -91,9 +91,15 @@ export function App() {
   useScrollRestoration(pageKey);
   useFocusOnNavigation(pageKey, 'main');
   useEffect(() => {
-    const name = queryItem.status === 'found' && !queryItem.stale ? queryItem.item.name : undefined;
-    document.title = pageTitle(route, () => name, albumName);
-  }, [route, queryItem, albumName]);
+    const itemName =
+      queryItem.status === 'found' && !queryItem.stale
+        ? queryItem.item.name
+        : queryItem.status === 'missing'
+          ? null
+          : undefined;
+    const hasAlbum = albums && ((album: string) => albums.some((a) => a.name === album));
+    document.title = pageTitle(route, { itemName, hasAlbum, albumName });
+  }, [route, queryItem, albums, albumName]);
 
   const notices = statusNotices({
     imageCount: ready ? ready.info.count : null,

@@ -48,10 +48,10 @@ describe('names from the collection on the page', () => {
       expect(html).not.toMatch(RAW);
       expect(html).toMatch(/photo\\u\{202e\}gnp\.exe\.jpg|trips\\u\{a\}summer/);
     }
-    expect(pageTitle(parseHash('#/search/abc?k=5'), () => item.name)).toBe(
+    expect(pageTitle(parseHash('#/search/abc?k=5'), { itemName: item.name })).toBe(
       'Like photo\\u{202e}gnp.exe.jpg · Lookalike',
     );
-    expect(pageTitle(parseHash(`#/album/${encodeURIComponent(item.album)}`), () => undefined)).toBe(
+    expect(pageTitle(parseHash(`#/album/${encodeURIComponent(item.album)}`))).toBe(
       'trips\\u{a}summer · Lookalike',
     );
   });
@@ -89,7 +89,7 @@ describe('names from the collection on the page', () => {
       }),
     );
     expect(duplicate).toContain('Cafe\\u{301}');
-    expect(pageTitle(parseHash(`#/album/${encodeURIComponent(nfd.album)}`), () => undefined, namer)).toBe(
+    expect(pageTitle(parseHash(`#/album/${encodeURIComponent(nfd.album)}`), { albumName: namer })).toBe(
       'Cafe\\u{301} · Lookalike',
     );
     // The NFC one reads as it is written everywhere.
