@@ -98,12 +98,25 @@ describe('DataDirWriter', () => {
     expect(await readdir(dir)).toEqual(['data']);
   });
 
-  it('never replaces an existing content-addressed file and replaces the manifest atomically', async () => {
+  it('keeps an existing content-addressed file, replaces one damaged since, and replaces the manifest atomically', async () => {
     const w = new DataDirWriter(dir);
     await w.open();
-    await w.putContentAddressed('thumbs/abc.webp', Buffer.from('first'));
-    await w.putContentAddressed('thumbs/abc.webp', Buffer.from('second'));
+    expect(await w.putContentAddressed('thumbs/abc.webp', Buffer.from('first'))).toBe(true);
+    // Thousands of media files are checked by size alone: same size, kept as it is.
+    expect(await w.putContentAddressed('thumbs/abc.webp', Buffer.from('other'))).toBe(false);
     expect(await readFile(join(dir, 'thumbs/abc.webp'), 'utf8')).toBe('first');
+    // Truncated (a half copy, a disk error): written again.
+    await writeFile(join(dir, 'thumbs/abc.webp'), 'fi');
+    expect(await w.putContentAddressed('thumbs/abc.webp', Buffer.from('first'))).toBe(true);
+    expect(await readFile(join(dir, 'thumbs/abc.webp'), 'utf8')).toBe('first');
+    // A build's own files are compared whole: a flipped byte is found too.
+    const index = 'index.0123456789abcdef.bin';
+    expect(await w.putContentAddressed(index, Buffer.from('index bytes'))).toBe(true);
+    expect(await w.putContentAddressed(index, Buffer.from('index bytes'))).toBe(false);
+    await writeFile(join(dir, index), 'index byteZ');
+    expect(await w.putContentAddressed(index, Buffer.from('index bytes'))).toBe(true);
+    expect(await readFile(join(dir, index), 'utf8')).toBe('index bytes');
+    await rm(join(dir, index));
     await w.putManifest(Buffer.from('{"a":1}'));
     await w.putManifest(Buffer.from('{"a":2}'));
     expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe('{"a":2}');

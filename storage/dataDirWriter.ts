@@ -175,7 +175,7 @@ export class DataDirWriter {
    */
   async putContentAddressed(name: string, bytes: Uint8Array, durable = true): Promise<boolean> {
     const target = this.pathOf(name);
-    if (exists(target)) return false;
+    if (await this.holds(target, name, bytes)) return false;
     const folder = dirname(target);
     if (!this.folders.has(folder)) {
       await mkdir(folder, { recursive: true });
@@ -189,6 +189,22 @@ export class DataDirWriter {
       renameSync(temp, target);
     }
     return true;
+  }
+
+  /**
+   * Whether the file at `target` already is `bytes`. A name promises its content, but a file can be
+   * damaged since (a disk error, a half copy, an edit): one that is not what this build would write is
+   * written again, or every later build kept it and published a manifest that named it. A build's own
+   * files are compared whole (they are few, and each was just made in memory); a thumbnail or an
+   * original, thousands of them, by size, which finds the truncated ones.
+   */
+  private async holds(target: string, name: string, bytes: Uint8Array): Promise<boolean> {
+    const info = statSync(target, { throwIfNoEntry: false });
+    if (info === undefined || !info.isFile() || info.size !== bytes.length) return false;
+    return (
+      isMediaName(name) ||
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(await readFile(target))
+    );
   }
 
   /** Atomically replaces manifest.json: the switch from the previous build to this one. */
