@@ -50,7 +50,8 @@ test('the model runs on WebGPU, agrees with WASM in Node (cosine ≥ 0.999), and
   const runner = await createOnnxModelRunner(data.model.onnxPath, data.model.spec, 1);
   try {
     const page = await context.newPage();
-    await page.goto(serverUrl());
+    // This machine's adapter is SwiftShader, a software one, which the app passes over unless asked.
+    await page.goto(`${serverUrl()}?webgpu=software`);
     await loadCollection(page);
     await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     const status = await workerStatus(page);
@@ -83,7 +84,7 @@ test('when the WebGPU runtime fails to load, the model falls back to WASM and th
   try {
     await context.route(/ort-wasm-simd-threaded\.asyncify/, (route) => route.abort('failed'));
     const page = await context.newPage();
-    await page.goto(serverUrl());
+    await page.goto(`${serverUrl()}?webgpu=software`);
     await loadCollection(page);
     await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
     const status = await workerStatus(page);
@@ -96,6 +97,35 @@ test('when the WebGPU runtime fails to load, the model falls back to WASM and th
     expect(response.results[0].item.name.replace(/\.png$/, '')).toBe(own.name.split('/')[1]);
     await expect(page.getByTestId('status-ready')).toContainText('WebAssembly');
     await expect(page.getByTestId('status-ready')).toContainText('WebGPU failed');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a software WebGPU adapter (SwiftShader) is passed over for WASM unless the page asks for it', async () => {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const requested: string[] = [];
+    context.on('request', (request) => requested.push(request.url()));
+    const page = await context.newPage();
+    await page.goto(serverUrl());
+    await loadCollection(page);
+    // The adapter is there, and it is a fallback one: what the app checks.
+    const adapter = await page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      const a = (await gpu?.requestAdapter()) as { info?: { isFallbackAdapter?: boolean } } | null;
+      return a === null || a === undefined ? null : { fallback: a.info?.isFallbackAdapter ?? null };
+    });
+    expect(adapter).toEqual({ fallback: true });
+    await page.evaluate(() => window.__lookalike!.searchClient.preloadInBackground());
+    const status = await workerStatus(page);
+    expect(status.model).toBe('ready');
+    expect(status.executionProvider).toBe('wasm');
+    // Not a failure: nothing to report on the status line, and the WebGPU runtime is never fetched.
+    expect(status.webGpuError).toBeNull();
+    expect(requested.filter((url) => /asyncify|ort\.webgpu/.test(url))).toEqual([]);
+    await expect(page.getByTestId('status-ready')).toContainText('WebAssembly');
+    await expect(page.getByTestId('status-ready')).not.toContainText('WebGPU');
   } finally {
     await context.close();
   }

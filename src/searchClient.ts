@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { LoadProgress, QueryPixels, SearchApi } from '../workers/searchApi';
+import type { LoadProgress, QueryPixels, SearchApi, SearchWorkerName } from '../workers/searchApi';
 import { decodeImage } from './decodeImage';
 import { getOfflineStatus, whenOfflineSettled, type OfflineStatus } from './offlineSupport';
 import { noticeNewerData } from './siteUpdate';
@@ -21,7 +21,10 @@ interface RunningWorker {
 function startWorker(): RunningWorker {
   const worker = new Worker(new URL('../workers/searchWorker.ts', import.meta.url), {
     type: 'module',
-    name: 'lookalike-search',
+    // A software WebGPU adapter is used only when the page's URL asks (workers/ortRuntime.ts).
+    name: (new URLSearchParams(window.location.search).get('webgpu') === 'software'
+      ? 'lookalike-search+software-webgpu'
+      : 'lookalike-search') satisfies SearchWorkerName,
   });
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => {

@@ -1,4 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
+import type { SearchWorkerName } from './searchApi';
 // The runtime's files are served by this site (never a CDN): Vite emits them as assets and these are their URLs.
 import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
@@ -23,16 +24,36 @@ export interface OrtRuntime {
   threads: number;
 }
 
-interface GpuLike {
-  requestAdapter(): Promise<unknown>;
+interface AdapterLike {
+  info?: { isFallbackAdapter?: boolean };
+  /** Where browsers had it before GPUAdapterInfo did. */
+  isFallbackAdapter?: boolean;
 }
 
-/** True when WebGPU is exposed and actually yields an adapter (headless and blocklisted GPUs yield none). */
-export async function webGpuAvailable(): Promise<boolean> {
+interface GpuLike {
+  requestAdapter(): Promise<AdapterLike | null>;
+}
+
+/**
+ * The worker's name when the page asks for a software WebGPU adapter to be used (src/searchClient.ts,
+ * the page's `?webgpu=software`): how the e2e tests run the WebGPU path on a machine without a GPU.
+ */
+const SOFTWARE_WEBGPU_WORKER: SearchWorkerName = 'lookalike-search+software-webgpu';
+
+/**
+ * True when WebGPU is exposed and yields a hardware adapter (headless and blocklisted GPUs yield none).
+ * A fallback adapter is the CPU drawing as a GPU would (SwiftShader): on one, own-image searches took
+ * 11–15 s against 0.1–0.8 s on WASM in a walk-through, so it counts as none unless `allowSoftware`.
+ */
+export async function webGpuAvailable(
+  allowSoftware = globalThis.name === SOFTWARE_WEBGPU_WORKER,
+): Promise<boolean> {
   const gpu = (globalThis.navigator as WorkerNavigator & { gpu?: GpuLike }).gpu;
   if (!gpu) return false;
   try {
-    return (await gpu.requestAdapter()) !== null;
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null) return false;
+    return allowSoftware || !(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false);
   } catch {
     return false;
   }

@@ -149,3 +149,9 @@ export interface SearchApi {
     count: number,
   ): Promise<DuplicateGroupsPage | null>;
 }
+
+/**
+ * The search worker's name (its `name` option): the page asks for a software WebGPU adapter
+ * (SwiftShader) to be used by naming it so (workers/ortRuntime.ts); otherwise one is passed over.
+ */
+export type SearchWorkerName = 'lookalike-search' | 'lookalike-search+software-webgpu';
