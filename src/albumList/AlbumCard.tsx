@@ -2,6 +2,7 @@ import { printable } from '../../core/printableText';
 import type { AlbumSummary } from '../../workers/searchApi';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { albumHref } from '../routing/route';
+import { DataImage } from '../catalog/DataImage';
 
 interface AlbumCardProps {
   album: AlbumSummary;
@@ -17,7 +18,7 @@ export function AlbumCard({ album, k, shownName = printable(album.name) }: Album
     <li className="album-card" data-testid="album" data-album={album.name}>
       <a href={albumHref(album.name, k)} className="album-link">
         <span className="thumb-frame album-cover">
-          <img
+          <DataImage
             src={dataFileUrl(album.cover.thumb)}
             alt={`Cover of ${shownName}`}
             loading="lazy"

@@ -3,6 +3,7 @@ import type { CatalogItem } from '../../core/catalog';
 import { dataFileUrl } from '../catalog/dataUrl';
 import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
+import { DataImage } from '../catalog/DataImage';
 
 interface ThumbnailCellProps {
   /** Position in the grid: in the album, or in the part of a very large album shown (albumParts.ts). */
@@ -35,7 +36,7 @@ export function ThumbnailCell({ index, column, item, k, tabbable, onFocus }: Thu
         onFocus={() => onFocus(index)}
       >
         {item && (
-          <img
+          <DataImage
             src={dataFileUrl(item.thumb)}
             alt={printable(item.name)}
             loading="lazy"

@@ -4,3 +4,12 @@ export function errorMessage(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
   return String(error);
 }
+
+/**
+ * A failure to load part of the collection, said first in words when the browser is offline: what was
+ * not opened while online is not on this device (only what a visit has shown is kept for offline use).
+ */
+export function unlessOffline(message: string, what: string): string {
+  if (navigator.onLine) return message;
+  return `You are offline, and ${what} not stored on this device yet: it loads when you are back online. (${message})`;
+}

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef } from 'react';
 import type { SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateStrictness } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
+import { unlessOffline } from '../common/errorMessage';
 import { DUPLICATE_STRICTNESS } from '../../core/duplicatesFormat';
 import { formatScore } from '../search/formatScore';
 import { DuplicateGroupGrid } from './DuplicateGroupGrid';
@@ -89,7 +90,7 @@ export function DuplicateGroupsSection({
       return (
         <ErrorPanel
           title="The duplicate groups could not be loaded"
-          message={list.message}
+          message={unlessOffline(list.message, 'the duplicate groups are')}
           testId="duplicates-error"
         />
       );

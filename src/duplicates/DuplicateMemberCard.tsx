@@ -6,6 +6,7 @@ import { dataFileUrl } from '../catalog/dataUrl';
 import { formatBytes } from '../../core/formatBytes';
 import { searchHref } from '../routing/route';
 import { formatScore } from '../search/formatScore';
+import { DataImage } from '../catalog/DataImage';
 
 interface DuplicateMemberCardProps {
   member: DuplicateMember;
@@ -64,7 +65,7 @@ export function DuplicateMemberCard({
         onFocus={() => onFocus(group, index)}
       >
         <span className="thumb-frame">
-          <img
+          <DataImage
             src={dataFileUrl(item.thumb)}
             alt=""
             loading="lazy"

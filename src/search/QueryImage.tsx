@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { RegionSelector, type RegionControl } from './region/RegionSelector';
+import { DataImage } from '../catalog/DataImage';
 
 interface QueryImageProps {
   src: string;
@@ -19,7 +20,7 @@ export function QueryImage({ src, alt, width, height, caption, regionControl }: 
         <RegionSelector src={src} alt={alt} width={width} height={height} {...regionControl} />
       ) : (
         <div className="query-frame">
-          <img src={src} alt={alt} width={width} height={height} decoding="async" />
+          <DataImage src={src} alt={alt} width={width} height={height} decoding="async" />
         </div>
       )}
       <figcaption>{caption}</figcaption>

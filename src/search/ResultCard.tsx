@@ -6,6 +6,7 @@ import { dataFileUrl } from '../catalog/dataUrl';
 import { firstContent } from '../loading/firstContent';
 import { searchHref } from '../routing/route';
 import { formatScore } from './formatScore';
+import { DataImage } from '../catalog/DataImage';
 
 interface ResultCardProps {
   item: CatalogItem;
@@ -32,7 +33,7 @@ export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardPr
         aria-label={`${shown}; result ${rank}, ${printable(item.name)}`}
       >
         <span className="thumb-frame">
-          <img
+          <DataImage
             src={dataFileUrl(item.thumb)}
             alt={`${printable(item.name)} (${album})`}
             loading="lazy"
