@@ -234,6 +234,24 @@ test('the image picked last is searched, though an earlier, larger one finishes 
   await expect(page.getByTestId('own-image-button')).toBeEnabled();
 });
 
+test('an SVG drawing is searched as an image, as the builder indexes one', async ({ page }) => {
+  // The fixture emoji drawn by an SVG that embeds it: the drawing is that emoji, so it finds it first.
+  const image = fixture('Twitter', 'joy');
+  const expectedTop = cliQuery(['--k', '3', image.path])[0];
+  const png = readFileSync(image.path).toString('base64');
+  const svg =
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="72" height="72" viewBox="0 0 72 72">' +
+    `<image href="data:image/png;base64,${png}" width="72" height="72"/></svg>`;
+  await openHome(page);
+  // No type from the name: the file is told by its contents, as the builder tells one.
+  await page
+    .getByTestId('own-image-input')
+    .setInputFiles({ name: 'joy drawing', mimeType: '', buffer: Buffer.from(svg) });
+  await expect(page).toHaveURL(/#\/search\/upload\?k=5$/);
+  await expect(page.getByTestId('query-name')).toHaveText('joy drawing');
+  await expect.poll(async () => (await shownResults(page))[0]?.id).toBe(expectedTop.id);
+});
+
 test('a broken file gives a clear message and the app keeps working', async ({ page }) => {
   await openHome(page);
   await page.getByTestId('own-image-input').setInputFiles({

@@ -98,6 +98,7 @@ function drawn(
 export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   if (blob.size === 0) throw new Error('the file is empty');
   const declared = await declaredSize(blob);
+  if (declared === undefined && (await isSvg(blob))) return drawSvg(blob);
   // Said as `npm run query` says it of a damaged file.
   const corrupt = (format: string, cause?: unknown) =>
     new Error(`the ${format} data is truncated or corrupt`, { cause });
@@ -123,6 +124,44 @@ export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
     // No format we know by its first bytes, and none the browser reads: the name (notes.jpg) or the
     // type it gives (image/jpeg) says nothing about what the file holds.
     throw new Error('its contents are not an image this browser can read', { cause: err });
+  }
+}
+
+/** An SVG file, by its type or, as the builder tells one (librsvg), by an <svg> element near its start. */
+async function isSvg(blob: Blob): Promise<boolean> {
+  if (blob.type === 'image/svg+xml') return true;
+  const head = await blob.slice(0, 4096).text();
+  return /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(head);
+}
+
+/**
+ * A drawing, drawn at MAX_QUERY_SIDE on its long side, as the builder draws the collection's (its
+ * rendering is what the model sees there too). createImageBitmap refuses SVG files in Chromium; an
+ * <img> draws one as an image: no script runs and nothing is fetched. Transparent where the drawing is,
+ * as in the builder's rendering.
+ */
+async function drawSvg(blob: Blob): Promise<ImageBitmap> {
+  // A file picked without a type (no .svg in its name) is drawn only when its URL says it is SVG.
+  const url = URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    try {
+      await img.decode();
+    } catch (err) {
+      throw new Error('the SVG drawing cannot be read: it is damaged or not SVG', { cause: err });
+    }
+    // A drawing without a size of its own (a viewBox alone) is drawn square.
+    const [w, h] =
+      img.naturalWidth > 0 && img.naturalHeight > 0 ? [img.naturalWidth, img.naturalHeight] : [1, 1];
+    const scale = MAX_QUERY_SIDE / Math.max(w, h);
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
+    const ctx = canvas2d(width, height);
+    ctx.drawImage(img, 0, 0, width, height);
+    return await createImageBitmap(ctx.canvas);
+  } finally {
+    URL.revokeObjectURL(url);
   }
 }
 
