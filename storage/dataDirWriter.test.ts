@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,23 @@ describe('DataDirWriter', () => {
     }
     const holders = Array.from({ length: rounds }, (_, i) => results.filter((r) => r.includes(i)).length);
     expect(holders).toEqual(Array(rounds).fill(1));
+  });
+
+  it('says which folder on the way cannot be made, and why', async () => {
+    await writeFile(join(dir, 'a-file'), 'x');
+    await symlink(join(dir, 'nowhere'), join(dir, 'dangling'));
+    const opening = (path: string) => new DataDirWriter(join(dir, path)).open();
+    await expect(opening('a-file/data')).rejects.toThrow(
+      /cannot be made: a file is in the way \(\S+a-file\)/,
+    );
+    await expect(opening('dangling/data')).rejects.toThrow(/\S+dangling is a symbolic link to nothing/);
+    // /proc holds no folders of ours: recursive mkdir spun there for ever; now it is one clear error.
+    await expect(new DataDirWriter('/proc/lookalike-test/data').open()).rejects.toThrow(
+      /cannot be made: \/proc\/lookalike-test: the file system there does not allow new folders/,
+    );
+    const deep = new DataDirWriter(join(dir, 'new', 'deeper', 'data'));
+    await deep.open();
+    await deep.close();
   });
 
   it('writes only inside the data dir', async () => {

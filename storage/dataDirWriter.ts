@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import {
   BUILDER_NAMES,
   BUILD_LOCK_FILE,
@@ -45,6 +45,50 @@ function isMediaName(name: string): boolean {
 
 // A synchronous stat: an async one that misses rejects with an Error (stack trace and all), and a build
 // asks once per thumbnail and original; the sync call is a few microseconds on a local disk.
+/** Why a folder cannot be made, in words, for the errors mkdir gives. */
+const CANNOT_MAKE: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  // mkdir in a folder that exists: a file system that holds no folders of ours (/proc, /sys).
+  ENOENT: 'the file system there does not allow new folders',
+};
+
+/**
+ * Makes `dir` and its missing parents one level at a time, saying which one could not be made and why.
+ * mkdir's recursive mode says ENOENT for a read-only file system, and spins for ever under /proc.
+ */
+async function makeFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const info = await lstat(at).catch((err: NodeJS.ErrnoException) => {
+      // ENOTDIR: a file on the way, which the walk up finds.
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw new Error(`the data dir ${dir} cannot be made: ${at}: ${err.code}`, { cause: err });
+    });
+    if (info?.isSymbolicLink() === true && !(await stat(at).catch(() => undefined))) {
+      throw new Error(`the data dir ${dir} cannot be made: ${at} is a symbolic link to nothing`);
+    }
+    if (info !== undefined) {
+      if (!(await stat(at)).isDirectory())
+        throw new Error(`the data dir ${dir} cannot be made: a file is in the way (${at})`);
+      break;
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch((err: NodeJS.ErrnoException) => {
+      // Made meanwhile (another build, a person): it is there, which is all that was asked.
+      if (err.code === 'EEXIST') return;
+      const why = CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message;
+      throw new Error(`the data dir ${dir} cannot be made: ${folder}: ${why}`, { cause: err });
+    });
+  }
+}
+
 function exists(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
@@ -75,12 +119,7 @@ export class DataDirWriter {
    * then takes the build lock and clears what a killed build may have left in staging.
    */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST' && err.code !== 'ENOTDIR') throw err;
-      throw new Error(`the data dir ${this.dir} cannot be made: a file is in the way (${err.code})`, {
-        cause: err,
-      });
-    });
+    await makeFolder(this.dir);
     await claimDataDir(this.dir);
     const lock = join(this.dir, BUILD_LOCK_FILE);
     // The lock appears with the holder's pid already in it (a written file linked into place), so a
