@@ -48,6 +48,12 @@ describe('names from the collection on the page', () => {
       expect(html).not.toMatch(RAW);
       expect(html).toMatch(/photo\\u\{202e\}gnp\.exe\.jpg|trips\\u\{a\}summer/);
     }
+    // A result card shows score and album; its name (and the whole album) on hover.
+    expect(
+      renderToStaticMarkup(
+        createElement(ResultCard, { item, score: 0.9, label: null, rank: 1, k: 5, cutOff: 'unrelated' }),
+      ),
+    ).toContain('title="photo\\u{202e}gnp.exe.jpg (trips\\u{a}summer)"');
     expect(pageTitle(parseHash('#/search/abc?k=5'), { itemName: item.name })).toBe(
       'Like photo\\u{202e}gnp.exe.jpg · Lookalike',
     );

@@ -99,10 +99,11 @@ export function DuplicateMemberCard({
             </>
           )}
         </span>{' '}
-        <span className="dup-detail" data-testid="duplicate-album">
+        {/* Cut to the card's width: the whole text on hover, what a person picks the copy to keep by. */}
+        <span className="dup-detail" data-testid="duplicate-album" title={album}>
           {album}
         </span>{' '}
-        <span className="dup-detail">
+        <span className="dup-detail" title={size ? `${pixels} · ${size}` : pixels}>
           <span data-testid="duplicate-pixels">{pixels}</span>
           {size && (
             <>

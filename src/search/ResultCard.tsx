@@ -31,6 +31,8 @@ export function ResultCard({ item, score, label, rank, k, cutOff }: ResultCardPr
         href={searchHref(item.id, k, cutOff)}
         className="result-link"
         aria-label={`${shown}; result ${rank}, ${printable(item.name)}`}
+        // The card shows score and album; the name, and an album cut to the card's width, on hover.
+        title={`${printable(item.name)} (${album})`}
       >
         <span className="thumb-frame">
           <DataImage
