@@ -13,7 +13,7 @@ import { fileDataSource } from '../storage/fileDataSource';
 import { readStylePairs, type StylePairs } from '../models/stylePairsFile';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 15;
+const BUILDER_FORMAT = 16;
 
 interface FingerprintInputs {
   source: string;
@@ -51,6 +51,7 @@ export async function fingerprintBuild(i: {
     sourcePattern,
     blendNeighbours,
     blendAlpha,
+    keepMetadata,
   } = i.settings;
   // A bad pattern fails here, before any image is read, not after featurizing at the fit.
   if (labelPattern !== undefined) compileLabelPattern(labelPattern);
@@ -77,6 +78,7 @@ export async function fingerprintBuild(i: {
       ...(labelPattern !== undefined ? { labelPattern } : {}),
       ...(sourcePattern !== undefined ? { sourcePattern } : {}),
       ...(stylePairs !== undefined ? { stylePairs: stylePairs.sha256 } : {}),
+      ...(keepMetadata === true ? { keepMetadata: 'yes' } : {}),
     },
   });
   return { fingerprint, modelBytes, modelSha256, ...(stylePairs !== undefined ? { stylePairs } : {}) };

@@ -399,6 +399,56 @@ describe('buildIndex', () => {
     expect([thumb.width, thumb.height]).toEqual([192, THUMBNAIL_SIZE]);
   });
 
+  it('publishes originals without their metadata, replacing those a build published with it (--keep-metadata, or a builder before 16)', async () => {
+    const { src, out, cache } = await workspace('metadata');
+    const photo = await sharp(await shapePng(14))
+      .withMetadata({
+        orientation: 6,
+        icc: 'p3',
+        exif: {
+          IFD0: { Artist: 'Jane Doe', ImageDescription: 'home address' },
+          IFD3: {
+            GPSLatitudeRef: 'N',
+            GPSLatitude: '51/1 30/1 2/1',
+            GPSLongitudeRef: 'W',
+            GPSLongitude: '0/1 7/1 39/1',
+          },
+        },
+      })
+      .jpeg()
+      .toBuffer();
+    await writeFile(join(src, 'faces', 'phone.jpg'), photo);
+    const published = async () => {
+      const item = (await verifyDataDir(out)).catalog.items.find((it) => it.name === 'phone.jpg')!;
+      return { path: item.original, bytes: await readFile(join(out, item.original)) };
+    };
+
+    // What every build published before: the source's bytes, named after them.
+    const args = ['--source', src, '--data-dir', out, '--cache', cache, '--quiet', '--keep-metadata'];
+    const kept = await runCli('buildIndexCli.ts', args);
+    expect(kept.code, kept.stderr).toBe(0);
+    const before = await published();
+    expect(before.bytes.equals(photo)).toBe(true);
+
+    // Every original again, under a name of its own: nothing is featurized or thumbnailed again.
+    const { report } = await build(src, out, cache);
+    expect(report.counts).toMatchObject({
+      indexed: 13,
+      featurized: 0,
+      thumbnailsWritten: 0,
+      originalsWritten: 13,
+    });
+    const after = await published();
+    expect(after.path).not.toBe(before.path);
+    for (const s of ['Jane Doe', 'home address']) expect(after.bytes.includes(s), s).toBe(false);
+    const md = await sharp(after.bytes).metadata();
+    expect([md.format, md.orientation, md.icc]).toEqual(['jpeg', 6, (await sharp(photo).metadata()).icc]);
+    // The published file with metadata stays for tabs showing the build before, until the next build.
+    await build(src, out, cache, { force: true });
+    expect(await ownedFiles(out)).not.toContain(before.path);
+    expect(await ownedFiles(out)).toContain(after.path);
+  });
+
   it("fits with the model's style pairs, named in the fit's key and the fingerprint; pairs made from another model file fail before anything is written", async () => {
     // 12 images fit fewer than 128 dims, which the pairs do not change (fitTransform.test.ts shows what they do).
     expect(model.stylePairsFile).toBeDefined();

@@ -126,6 +126,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       known: (entry) => records.lookup(entry),
       // --force tries every file again, those skipped before included.
       knownSkip: options.force === true ? undefined : (entry) => records.lookupSkip(entry),
+      keepMetadata: options.keepMetadata,
       progress: options.progress ?? silentProgress,
     });
     skipped.push(...processed.skipped);

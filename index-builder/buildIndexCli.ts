@@ -33,6 +33,7 @@ interface CliOptions {
   labelPattern?: string;
   sourcePattern?: string;
   blendNeighbours?: number;
+  keepMetadata?: boolean;
   layout: IndexLayout;
   endpoint?: string;
   region?: string;
@@ -142,6 +143,10 @@ async function main(argv: string[]): Promise<void> {
       'store each image as a blend of itself and its n nearest neighbours (database-side augmentation; 0 = off)',
       intInRange(0, 32),
     )
+    .option(
+      '--keep-metadata',
+      "publish each original with its source file's metadata (EXIF: GPS position, camera serial, author; XMP, IPTC captions, comments); by default it is stripped, without re-encoding the image",
+    )
     .addOption(
       new Option(
         '--layout <layout>',
@@ -198,6 +203,10 @@ async function main(argv: string[]): Promise<void> {
     // Workers featurize with their own threads; this option would silently do nothing.
     if (opts.threads !== undefined)
       throw new Error('--threads applies to workers in a distributed build: pass it to build-worker');
+    if (opts.keepMetadata === true)
+      throw new Error(
+        '--keep-metadata applies to single-machine builds: a distributed build strips metadata',
+      );
     const loaded = await loadModel(opts.model);
     // Ctrl-C while the workers run: the coordinator removes the build's queue from Redis, its work
     // prefix and the data dir's lock before exiting (they were left behind, the queue with every job).
@@ -260,6 +269,7 @@ async function main(argv: string[]): Promise<void> {
     labelPattern: opts.labelPattern,
     sourcePattern: opts.sourcePattern,
     blendNeighbours: opts.blendNeighbours,
+    keepMetadata: opts.keepMetadata,
     layout: opts.layout,
     cacheDir: opts.cache,
     maxPixels: opts.maxPixels,

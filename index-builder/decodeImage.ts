@@ -48,7 +48,8 @@ export interface DecodedImage {
 const DAMAGED =
   /corrupt|truncat|premature end|unexpected end|read error|failOn|not enough data|bad seek|invalid|bogus|unable to (parse|read)/i;
 
-function classify(err: unknown, format?: string): ImageDecodeError {
+/** What a sharp error says of the file (`format`: what sharp took it for), as a reason to skip it. */
+export function classify(err: unknown, format?: string): ImageDecodeError {
   const full = err instanceof Error ? err.message : String(err);
   // libvips repeats its complaints line after line; the first and last lines carry the meaning.
   const lines = full.split('\n').filter((l) => l.trim() !== '');

@@ -4,7 +4,7 @@ import type { RgbaImage } from '../core/rgbaImage';
 import { makeViews, viewCacheKey, type AugmentPlan } from './augmentedViews';
 import type { SkippedFile } from './buildReport';
 import { contentHash } from './contentAddress';
-import { originalName, thumbnailName } from '../storage/dataDirNames';
+import { thumbnailName } from '../storage/dataDirNames';
 import {
   ImageDecodeError,
   decodeImage,
@@ -21,7 +21,13 @@ import { SIGNATURE_BYTES, unfitToRead } from './imageSignature';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
-import { VECTOR_RENDER_SECONDS, isVector, safeOriginal, type SafeOriginal } from './safeOriginal';
+import {
+  VECTOR_RENDER_SECONDS,
+  isVector,
+  safeOriginal,
+  storedOriginalName,
+  type SafeOriginal,
+} from './safeOriginal';
 import { VectorRenderer } from './vectorRenderer';
 import type { KnownFile } from './sourceFileRecords';
 import { cachedViews, recallUnchanged, viewCountFor } from './unchangedImage';
@@ -76,6 +82,8 @@ interface ImagePipelineOptions {
   known?: (entry: SourceEntry) => KnownFile | undefined;
   /** Why an unchanged file was skipped by an earlier build (sourceFileRecords.ts): it is not read again. */
   knownSkip?: (entry: SourceEntry) => { reason: SkipReason; message: string } | undefined;
+  /** Store originals with their metadata (EXIF, XMP…) as the source has it; default: stripped (safeOriginal.ts). */
+  keepMetadata?: boolean;
   progress: ProgressReporter;
 }
 
@@ -126,6 +134,7 @@ function ahead<T>(p: Promise<T>): Promise<T> {
  */
 export async function runImagePipeline(opts: ImagePipelineOptions): Promise<ImagePipelineResult> {
   const { source, writer, cache, model, maxPixels, progress } = opts;
+  const keepMetadata = opts.keepMetadata === true;
   const { spec } = model;
   const result: ImagePipelineResult = {
     images: [],
@@ -155,6 +164,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       cache,
       media: writer,
       augment: opts.augment,
+      keepMetadata,
     });
     return image && { ...image, viewCount: viewCountOf(image.hash), reused: true };
   };
@@ -201,7 +211,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       if (bytes.length === 0) throw new ImageDecodeError('empty', 'file is empty (0 bytes)');
       info = await readImageInfo(bytes, maxPixels);
       // Never active content (SVG, documents): index-builder/safeOriginal.ts.
-      original = await safeOriginal(bytes, info, hash, maxPixels, vectors);
+      original = await safeOriginal(bytes, info, hash, maxPixels, vectors, keepMetadata);
       // A drawing is drawn once, out of this process, and its rendering is what the model sees.
       const pixelSource = isVector(info) ? original.bytes : bytes;
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
@@ -218,7 +228,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     if (thumb !== undefined && (await writer.putContentAddressed(thumbName, thumb, false))) {
       result.thumbnailsWritten++;
     }
-    if (await writer.putContentAddressed(originalName(hash, ext), original.bytes, false)) {
+    const originalPath = storedOriginalName(hash, ext, keepMetadata);
+    if (await writer.putContentAddressed(originalPath, original.bytes, false)) {
       result.originalsWritten++;
     }
     // The catalog gives the original's size; the decoded pixels may be shrunk.

@@ -3,10 +3,11 @@ import type { VectorTransform } from '../core/vectorTransform';
 import type { BuildToPublish } from '../storage/publishDataDir';
 import { viewCacheKey } from './augmentedViews';
 import { DEFAULT_DIMS, DEFAULT_SEED } from './assembleIndex';
-import { originalName, thumbnailName } from '../storage/dataDirNames';
+import { thumbnailName } from '../storage/dataDirNames';
 import { MIN_VIEWS, fitCollectionTransform, type TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { itemIdsFor } from './itemId';
+import { storedOriginalName } from './safeOriginal';
 import { freshProjections, type Projections } from './projectionCache';
 import type { PublishBuildOptions } from './publishBuild';
 import type { SourceMeta } from './sourceMeta';
@@ -66,19 +67,26 @@ export function viewProjections(
   return (i) => projections.of(keys[i], embeddings[i]);
 }
 
-/** The catalog's items for `images`, in their order, each with its own id (itemIdsFor). */
-export function catalogItems(images: readonly ProcessedImage[], meta: SourceMeta): CatalogItem[] {
+/**
+ * The catalog's items for `images`, in their order, each with its own id (itemIdsFor), naming the
+ * originals the build stored (with their metadata or without: storedOriginalName).
+ */
+export function catalogItems(
+  images: readonly ProcessedImage[],
+  meta: SourceMeta,
+  keepMetadata: boolean,
+): CatalogItem[] {
   const ids = itemIdsFor(images.map((u) => u.entry.key));
-  return images.map((u) => catalogItem(u, ids.get(u.entry.key)!, meta));
+  return images.map((u) => catalogItem(u, ids.get(u.entry.key)!, meta, keepMetadata));
 }
 
-function catalogItem(u: ProcessedImage, id: string, meta: SourceMeta): CatalogItem {
+function catalogItem(u: ProcessedImage, id: string, meta: SourceMeta, keepMetadata: boolean): CatalogItem {
   const item: CatalogItem = {
     id,
     album: u.entry.album,
     name: u.entry.path,
     thumb: thumbnailName(u.hash),
-    original: originalName(u.hash, u.ext),
+    original: storedOriginalName(u.hash, u.ext, keepMetadata),
     width: u.width,
     height: u.height,
     bytes: u.entry.size,

@@ -51,7 +51,11 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
-  const catalog = buildResidentCatalog(catalogItems(images, meta), rowOfImage, o.shardSize);
+  const catalog = buildResidentCatalog(
+    catalogItems(images, meta, o.keepMetadata === true),
+    rowOfImage,
+    o.shardSize,
+  );
   const { positionOfRow, positionItems } = catalog;
   const imageAt = new Uint32Array(index.count);
   order.forEach((i, row) => (imageAt[positionOfRow[row]] = i));

@@ -39,6 +39,12 @@ export interface PublishSettings {
   blendNeighbours?: number;
   /** The neighbours' weight is max(0, cos)^blendAlpha (default DEFAULT_BLEND_ALPHA). */
   blendAlpha?: number;
+  /**
+   * Publish originals with the metadata their sources carry (EXIF with GPS position and camera serial,
+   * XMP, IPTC, comments); by default it is stripped, losslessly (originalMetadata.ts). The catalog names
+   * the originals either way, and the two are stored under different names (storedOriginalName).
+   */
+  keepMetadata?: boolean;
 }
 
 /** Just the publish settings of a larger options object. */
@@ -56,6 +62,7 @@ export function publishSettings(o: PublishSettings): PublishSettings {
     sourcePattern: o.sourcePattern,
     blendNeighbours: o.blendNeighbours,
     blendAlpha: o.blendAlpha,
+    keepMetadata: o.keepMetadata,
   };
 }
 

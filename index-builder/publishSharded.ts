@@ -44,7 +44,7 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     viewProjection: viewProjections(images, projections),
   });
   const calibrationMs = performance.now() - calibrationStart;
-  const items = catalogItems(images, meta);
+  const items = catalogItems(images, meta, o.keepMetadata === true);
   const positionItems = byPosition.map((i) => items[i]);
   // The duplicate pair scan clusters the rows into cells, or keeps the previous build's cells (new
   // rows to the nearest centroid) while the transform is kept: the index is laid out by those cells,

@@ -10,16 +10,43 @@ import { shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { VECTOR_RENDER_SECONDS, isOriginalOf, rasterisedSourceHash, safeOriginal } from './safeOriginal';
+import {
+  VECTOR_RENDER_SECONDS,
+  isOriginalOf,
+  rasterisedSourceHash,
+  safeOriginal,
+  storedOriginalName,
+} from './safeOriginal';
+import { originalName } from '../storage/dataDirNames';
 import { RenderTimeoutError, VectorRenderer } from './vectorRenderer';
 import { verifyDataDir } from '../testing/dataDirChecks';
 
 const vectors = new VectorRenderer(VECTOR_RENDER_SECONDS);
 afterAll(() => vectors.close());
 
-async function original(bytes: Uint8Array) {
+async function original(bytes: Uint8Array, keepMetadata = false) {
   const info = await readImageInfo(bytes);
-  return safeOriginal(bytes, info, contentHash(bytes), 1e8, vectors);
+  return safeOriginal(bytes, info, contentHash(bytes), 1e8, vectors, keepMetadata);
+}
+
+/** A JPEG photo as a phone leaves it: turned by EXIF, with the owner's name, a caption, a position. */
+async function phonePhoto(seed: number): Promise<Buffer> {
+  return sharp(await shapePng(seed, 48))
+    .withMetadata({
+      orientation: 6,
+      icc: 'p3',
+      exif: {
+        IFD0: { Artist: 'Jane Doe', ImageDescription: 'home address' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '51/1 30/1 2/1',
+          GPSLongitudeRef: 'W',
+          GPSLongitude: '0/1 7/1 39/1',
+        },
+      },
+    })
+    .jpeg()
+    .toBuffer();
 }
 
 /** An SVG of a few hundred bytes whose `filters` stacked filters draw for about a second each. */
@@ -36,7 +63,7 @@ function stackedFilters(filters: number): Buffer {
 }
 
 describe('safeOriginal', () => {
-  it('keeps plain rasters byte for byte', async () => {
+  it('keeps plain rasters that carry no metadata byte for byte', async () => {
     const png = await shapePng(1, 32);
     const jpeg = await sharp(png).jpeg().toBuffer();
     const webp = await sharp(png).webp().toBuffer();
@@ -50,6 +77,52 @@ describe('safeOriginal', () => {
       const o = await original(bytes);
       expect([o.ext, o.rasterised, Buffer.from(o.bytes).equals(bytes)]).toEqual([ext, false, true]);
     }
+  });
+
+  it('stores a photo without its metadata, pixels and orientation unchanged; as it is when the build keeps metadata', async () => {
+    const photo = await phonePhoto(12);
+    const o = await original(photo);
+    expect([o.ext, o.rasterised]).toEqual(['jpg', false]);
+    const stored = Buffer.from(o.bytes);
+    expect([stored.includes('Jane Doe'), stored.includes('home address')]).toEqual([false, false]);
+    const [before, after] = await Promise.all([sharp(photo).metadata(), sharp(stored).metadata()]);
+    expect([after.orientation, after.icc]).toEqual([6, before.icc]);
+    expect((await sharp(stored).raw().toBuffer()).equals(await sharp(photo).raw().toBuffer())).toBe(true);
+    // Still recognised as the original of its source (mergeShards.ts, dataDirChecks.ts).
+    expect(isOriginalOf(stored, contentHash(photo))).toBe(true);
+    expect(isOriginalOf(stored, contentHash(Buffer.from('other')))).toBe(false);
+
+    const kept = await original(photo, true);
+    expect([kept.ext, kept.rasterised, Buffer.from(kept.bytes).equals(photo)]).toEqual(['jpg', false, true]);
+  });
+
+  it('renders a plain raster whose structure it does not follow as a PNG: metadata could hide anywhere in it', async () => {
+    const photo = await phonePhoto(13);
+    // An EXIF segment whose first directory claims more entries than the segment holds.
+    const broken = Buffer.from('\xff\xe1\x00\x1aExif\0\0MM\0\x2a\0\0\0\x08\0\x09Jane Doe', 'latin1');
+    const bytes = Buffer.concat([photo.subarray(0, 2), broken, photo.subarray(2)]);
+    const o = await original(bytes);
+    expect([o.ext, o.rasterised]).toEqual(['png', true]);
+    expect(Buffer.from(o.bytes).includes('Jane Doe')).toBe(false);
+    expect(rasterisedSourceHash(o.bytes)).toBe(contentHash(bytes));
+    const md = await sharp(o.bytes).metadata();
+    expect([md.width, md.height]).toEqual([48, 48]);
+  });
+
+  it('skips a truncated raster as corrupt, as the decode would', async () => {
+    const jpeg = await sharp(await shapePng(15, 48))
+      .jpeg()
+      .toBuffer();
+    const err = await original(jpeg.subarray(0, jpeg.length - 40)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'corrupt', message: 'the JPEG data is truncated or corrupt' });
+  });
+
+  it('names stripped originals apart from the sources they come from', () => {
+    const hash = contentHash(Buffer.from('a source'));
+    expect(storedOriginalName(hash, 'jpg', true)).toBe(originalName(hash, 'jpg'));
+    const stripped = storedOriginalName(hash, 'jpg', false);
+    expect(stripped).toMatch(/^originals\/[0-9a-f]{16}\.jpg$/);
+    expect(stripped).not.toBe(originalName(hash, 'jpg'));
   });
 
   it('turns an SVG with a script into a PNG that names its source and carries no markup', async () => {

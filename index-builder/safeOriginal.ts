@@ -1,16 +1,19 @@
-import { crc32 } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { originalName } from '../storage/dataDirNames';
 import { contentHash } from './contentAddress';
-import { ImageDecodeError, type ImageInfo } from './decodeImage';
+import { ImageDecodeError, classify, type ImageInfo } from './decodeImage';
 import { SIGNATURE_BYTES, signedFormat, type SignedFormat } from './imageSignature';
+import { recordedSourceHash, withSourceText, withoutMetadata } from './originalMetadata';
 import type { VectorRenderer } from './vectorRenderer';
 
 /*
  * Originals are served from the app's own origin, so none may be active content: an SVG (script,
  * links, foreignObject), a PDF or anything a browser might sniff as a document would run with the
  * site's privileges when opened. Only plain raster formats that browsers display, and whose bytes
- * start with that format's own signature, are stored as they are; everything else is rasterised to
- * PNG (librsvg and the other libvips loaders never run scripts), or refused.
+ * start with that format's own signature, are stored as they are (less their metadata, unless the
+ * build keeps it: originalMetadata.ts); everything else is rasterised to PNG (librsvg and the other
+ * libvips loaders never run scripts), or refused.
  */
 
 /** What the data dir stores as `originals/<hash16>.<ext>`. */
@@ -21,12 +24,7 @@ export interface SafeOriginal {
   rasterised: boolean;
 }
 
-const ascii = (bytes: Uint8Array, at: number, length: number) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.max(0, Math.min(length, bytes.length - at))).toString(
-    'latin1',
-  );
-
-/** Extension and signature of the raster formats stored unchanged, by sharp's format name. */
+/** Extension and signature of the raster formats stored as they are (or stripped), by sharp's format name. */
 const PLAIN_RASTERS: Record<string, { ext: string; signature: SignedFormat }> = {
   jpeg: { ext: 'jpg', signature: 'jpeg' },
   png: { ext: 'png', signature: 'png' },
@@ -40,35 +38,31 @@ function plainRaster(info: ImageInfo): { ext: string; signature: SignedFormat } 
   return Object.hasOwn(PLAIN_RASTERS, info.format) ? PLAIN_RASTERS[info.format] : undefined;
 }
 
-/** PNG text keyword naming the sha256 of the source a rasterised original was made from. */
-const SOURCE_HASH_KEYWORD = 'lookalike-source-sha256';
+/** The source hash a rasterised or stripped original records (originalMetadata.ts), if it is one. */
+export const rasterisedSourceHash = recordedSourceHash;
 
-/** Inserts a tEXt chunk right after IHDR (which is always 8 + 25 bytes into a PNG). */
-function withTextChunk(png: Uint8Array, keyword: string, text: string): Uint8Array {
-  const data = Buffer.from(`${keyword}\0${text}`, 'latin1');
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write('tEXt', 4, 'latin1');
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  const at = 8 + 25;
-  return Buffer.concat([png.subarray(0, at), chunk, png.subarray(at)]);
-}
-
-/** The source hash a rasterised original carries, if it is one. */
-export function rasterisedSourceHash(bytes: Uint8Array): string | undefined {
-  const at = 8 + 25;
-  if (signedFormat(bytes.subarray(0, 8)) !== 'png' || ascii(bytes, at + 4, 4) !== 'tEXt') {
-    return undefined;
-  }
-  const length = Buffer.from(bytes.buffer, bytes.byteOffset).readUInt32BE(at);
-  const [keyword, text] = ascii(bytes, at + 8, length).split('\0');
-  return keyword === SOURCE_HASH_KEYWORD ? text : undefined;
-}
-
-/** True if `bytes` is the stored original of the source with this sha256 (itself, or its PNG). */
+/** True if `bytes` is the stored original of the source with this sha256 (itself, its PNG, or it stripped). */
 export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
-  return contentHash(bytes) === sourceHash || rasterisedSourceHash(bytes) === sourceHash;
+  return contentHash(bytes) === sourceHash || recordedSourceHash(bytes) === sourceHash;
+}
+
+/**
+ * How originals are stripped (originalMetadata.ts). Deploy serves originals as immutable and a build
+ * never rewrites a name it finds, so stripped originals are named apart from the sources they come
+ * from, and a change to what is stripped gets new names by raising this (as THUMBNAIL_DRAWING does
+ * for thumbnails): originals published with their metadata by builders before it are then replaced.
+ */
+const METADATA_STRIPPING = 1;
+
+/**
+ * An image's original in the data dir. With `keepMetadata` it is the source's bytes (or its PNG) under
+ * the source's content hash, as builders before stripping named every original; otherwise under a
+ * hash of that and METADATA_STRIPPING, so that the two never share a name.
+ */
+export function storedOriginalName(hash: string, ext: string, keepMetadata: boolean): string {
+  if (keepMetadata) return originalName(hash, ext);
+  const stripped = createHash('sha256').update(`${hash} original without metadata ${METADATA_STRIPPING}`);
+  return originalName(stripped.digest('hex'), ext);
 }
 
 /**
@@ -89,9 +83,11 @@ export function isVector(info: ImageInfo): boolean {
 const RASTERISE_SECONDS = 60;
 
 /**
- * The original to store for a source image: its own bytes when it is a plain raster with a matching
- * signature, else a PNG rendering (first page or frame, upright) that records the source's sha256.
- * Throws ImageDecodeError('not-rasterisable') when no raster can be made.
+ * The original to store for a source image: when it is a plain raster with a matching signature, its
+ * own bytes, less their metadata unless `keepMetadata` (withoutMetadata); else a PNG rendering (first
+ * page or frame, upright) that records the source's sha256. Throws ImageDecodeError('not-rasterisable')
+ * when no raster can be made, or, for a plain raster the stripper could not follow, what the decode
+ * would say of it ('corrupt' when truncated).
  */
 export async function safeOriginal(
   bytes: Uint8Array,
@@ -99,10 +95,17 @@ export async function safeOriginal(
   sourceHash: string,
   maxPixels: number,
   vectors: VectorRenderer,
+  keepMetadata = false,
 ): Promise<SafeOriginal> {
   const raster = plainRaster(info);
-  if (raster !== undefined && signedFormat(bytes.subarray(0, SIGNATURE_BYTES)) === raster.signature)
-    return { ext: raster.ext, bytes, rasterised: false };
+  let unfollowed = false;
+  if (raster !== undefined && signedFormat(bytes.subarray(0, SIGNATURE_BYTES)) === raster.signature) {
+    const kept = keepMetadata ? bytes : withoutMetadata(bytes, raster.ext, sourceHash);
+    // A structure the stripper does not follow could hide metadata anywhere: such a file is rendered
+    // instead, as a PNG that holds only its pixels.
+    if (kept !== undefined) return { ext: raster.ext, bytes: kept, rasterised: false };
+    unfollowed = true;
+  }
   try {
     const png = isVector(info)
       ? await vectors.render(bytes, maxPixels, VECTOR_ORIGINAL_SIDE)
@@ -115,11 +118,15 @@ export async function safeOriginal(
           .timeout({ seconds: RASTERISE_SECONDS })
           .png()
           .toBuffer();
-    return { ext: 'png', bytes: withTextChunk(png, SOURCE_HASH_KEYWORD, sourceHash), rasterised: true };
+    return { ext: 'png', bytes: withSourceText(png, sourceHash), rasterised: true };
   } catch (err) {
     const message = (err as Error).message;
+    const timedOut = /^timeout:/.test(message);
+    // Most often a truncated or damaged file (the stripper stops at what it cannot follow): skipped
+    // for what libvips says of it, as the decode would skip it.
+    if (unfollowed && !timedOut) throw classify(err, info.format);
     // sharp's timeout message counts how far it got: two builds of the same file must report the same.
-    const why = /^timeout:/.test(message) ? `rendering it took longer than ${RASTERISE_SECONDS} s` : message;
+    const why = timedOut ? `rendering it took longer than ${RASTERISE_SECONDS} s` : message;
     throw new ImageDecodeError(
       'not-rasterisable',
       `a ${info.format} original is not stored as it is and could not be turned into a PNG: ${why}`,

@@ -8,6 +8,7 @@ import { contentHash, hash16 } from './contentAddress';
 import { emojiPng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel, type LoadedModel } from './loadModel';
+import { storedOriginalName } from './safeOriginal';
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
@@ -55,8 +56,10 @@ describe('a folder build', () => {
     ]);
     const { catalog } = await verifyDataDir(out);
     expect(catalog.items).toHaveLength(3);
-    const secretName = hash16(contentHash(await readFile(secret)));
-    expect((await readdir(join(out, 'originals'))).filter((f) => f.startsWith(secretName))).toEqual([]);
+    const secretHash = contentHash(await readFile(secret));
+    const secretName = hash16(secretHash);
+    const secretOriginal = storedOriginalName(secretHash, 'png', false).slice('originals/'.length);
+    expect(await readdir(join(out, 'originals'))).not.toContain(secretOriginal);
     expect((await readdir(join(out, 'thumbs'))).filter((f) => f.startsWith(secretName))).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
 import type { AugmentPlan } from './augmentedViews';
 import { isSampled, viewCacheKey } from './augmentedViews';
-import { originalName, thumbnailName } from '../storage/dataDirNames';
+import { thumbnailName } from '../storage/dataDirNames';
 import type { EmbeddingCache } from './embeddingCache';
 import type { MediaSink, ProcessedImage } from './imagePipeline';
 import type { SourceEntry } from './imageSource';
 import type { KnownFile } from './sourceFileRecords';
+import { storedOriginalName } from './safeOriginal';
 
 /** Edited copies the plan asks of an image with this content hash (0 when it is not sampled). */
 export function viewCountFor(hash: string, plan: AugmentPlan | undefined): number {
@@ -29,6 +30,8 @@ export async function recallUnchanged(
     cache: EmbeddingCache;
     media: MediaSink;
     augment: AugmentPlan | undefined;
+    /** Whose originals are wanted: the stripped ones have names of their own (storedOriginalName). */
+    keepMetadata?: boolean;
   },
 ): Promise<ProcessedImage | undefined> {
   const known = o.known?.(entry);
@@ -38,7 +41,10 @@ export async function recallUnchanged(
   const viewCount = viewCountFor(hash, o.augment);
   const views = cachedViews(o.cache, hash, viewCount);
   if (embedding === undefined || views === undefined) return undefined;
-  const stored = await Promise.all([o.media.has(thumbnailName(hash)), o.media.has(originalName(hash, ext))]);
+  const stored = await Promise.all([
+    o.media.has(thumbnailName(hash)),
+    o.media.has(storedOriginalName(hash, ext, o.keepMetadata === true)),
+  ]);
   if (!stored.every(Boolean)) return undefined;
   return { entry, hash, width, height, ext, embedding, ...(viewCount > 0 ? { views } : {}) };
 }

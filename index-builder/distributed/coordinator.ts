@@ -134,6 +134,9 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       `a distributed build needs a source every worker can read: --source must be s3://bucket/prefix, not ${o.sourceUrl}`,
     );
   }
+  // Workers store originals without their metadata (runBuildJob.ts does not pass it on yet).
+  if (o.keepMetadata === true)
+    throw new Error('--keep-metadata applies to single-machine builds, not to a distributed one');
   const source = new S3Source(o.sourceUrl, o.access);
   const workUrl = o.workUrl ?? `s3://${parseS3Url(o.sourceUrl).bucket}/.lookalike-work/`;
   const outDir = resolve(o.outDir);

@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thumbnailName } from '../../storage/dataDirNames';
 import { DataDirWriter } from '../../storage/dataDirWriter';
-import { contentHash, hash16 } from '../contentAddress';
+import { contentHash } from '../contentAddress';
+import { storedOriginalName } from '../safeOriginal';
 import { DamagedJobOutput, ShardMerge, type FinishedJob } from './mergeShards';
 import { encodePartialShard, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
@@ -62,7 +63,7 @@ function shard(over: Partial<PartialShard> = {}): PartialShard {
 
 const media = (name: string) => WorkStore.mediaPrefix(BUILD) + name;
 const thumbName = () => thumbnailName(contentHash(original));
-const originalName = () => `originals/${hash16(contentHash(original))}.png`;
+const originalName = () => storedOriginalName(contentHash(original), 'png', false);
 
 function merge(): ShardMerge {
   return new ShardMerge({ store, buildId: BUILD, modelSha256: MODEL, dim: DIM, writer });

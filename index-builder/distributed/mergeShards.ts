@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import type { SkippedFile } from '../buildReport';
-import { originalName, thumbnailName } from '../../storage/dataDirNames';
+import { thumbnailName } from '../../storage/dataDirNames';
 import type { DataDirWriter } from '../../storage/dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
 import { signedFormat } from '../imageSignature';
-import { isOriginalOf } from '../safeOriginal';
+import { isOriginalOf, storedOriginalName } from '../safeOriginal';
 import { decodePartialShard, PartialShardError, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
 
@@ -110,7 +110,8 @@ export class ShardMerge {
       images.flatMap((u) => [
         this.copy(job, thumbnailName(u.hash)),
         // Originals are checked against the hash the shard gives: a mix-up would publish the wrong file.
-        this.copy(job, originalName(u.hash, u.ext), u.hash),
+        // Workers store them stripped of their metadata (a distributed build does not keep it).
+        this.copy(job, storedOriginalName(u.hash, u.ext, false), u.hash),
       ]),
     );
     return { images, skipped: shard.skipped };

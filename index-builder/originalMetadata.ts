@@ -1,0 +1,63 @@
+import { avifRecord, stripAvif } from './metadataFormats/avif';
+import { Unfollowed, latin1, sourcePayload } from './metadataFormats/fileStructure';
+import { gifRecord, stripGif } from './metadataFormats/gif';
+import { jpegRecord, stripJpeg } from './metadataFormats/jpeg';
+import { pngRecord, stripPng } from './metadataFormats/png';
+import { stripWebp, webpRecord } from './metadataFormats/webp';
+
+export { withSourceText } from './metadataFormats/png';
+
+/*
+ * Originals are published as they are, and a photo's file says more than its pixels: EXIF GPS
+ * coordinates, camera serials, the owner's name, XMP/IPTC captions, embedded thumbnails of the uncropped
+ * picture. withoutMetadata takes all of that out without decoding a pixel: it copies the segments,
+ * chunks, blocks or boxes that draw the image and drops the rest. What it keeps is a list of what is
+ * needed to show the image as the source shows it (pixels, colour profile and colour transform,
+ * animation, orientation); whatever it does not know is dropped, and a structure it cannot follow is
+ * not guessed at: the caller then stores a PNG rendering instead (safeOriginal.ts), which holds nothing
+ * but pixels. docs/architecture.md "Originals: metadata" lists what is kept per format; each format is in index-builder/metadataFormats/.
+ *
+ * A changed file no longer hashes to the source's sha256, so it records that sha256 itself, as the PNG
+ * renderings do: `lookalike-source-sha256`, NUL, 64 hex digits, in the format's own comment (JPEG COM,
+ * PNG tEXt, GIF comment extension) or in a chunk or box readers skip (a WebP chunk of its own, an AVIF
+ * `free` box). It is the only text a stripped original carries.
+ */
+
+/**
+ * The original to publish for a plain raster (`ext` as stored: jpg, png, gif, webp, avif): `bytes`
+ * themselves when they carry no metadata, else a copy without it that records `sourceHash`. Undefined
+ * when the file's structure is not followed here (then nothing of it may be published as it is).
+ */
+export function withoutMetadata(bytes: Uint8Array, ext: string, sourceHash: string): Uint8Array | undefined {
+  const strip = STRIPPERS[ext];
+  if (strip === undefined) return undefined;
+  try {
+    return strip(bytes, sourcePayload(sourceHash));
+  } catch (err) {
+    // DataView reads past the end throw RangeError: a truncated structure.
+    if (err instanceof Unfollowed || err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+const STRIPPERS: Record<string, (b: Uint8Array, payload: Buffer) => Uint8Array> = {
+  jpg: stripJpeg,
+  png: stripPng,
+  gif: stripGif,
+  webp: stripWebp,
+  avif: stripAvif,
+};
+
+/** The source sha256 a stored original records (withoutMetadata, or a PNG rendering), if any. */
+export function recordedSourceHash(b: Uint8Array): string | undefined {
+  try {
+    if (latin1(b, 1, 3) === 'PNG') return pngRecord(b);
+    if (b[0] === 0xff && b[1] === 0xd8) return jpegRecord(b);
+    if (latin1(b, 0, 3) === 'GIF') return gifRecord(b);
+    if (latin1(b, 8, 4) === 'WEBP') return webpRecord(b);
+    if (latin1(b, 4, 4) === 'ftyp') return avifRecord(b);
+  } catch (err) {
+    if (!(err instanceof Unfollowed || err instanceof RangeError)) throw err;
+  }
+  return undefined;
+}
