@@ -174,3 +174,42 @@ test('a sharded worker asked for an album page of a deleted build answers from t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a tab left open while the data dir is rebuilt shows the new build when the person comes back to it', async ({
+  browser,
+}) => {
+  const dir = join(E2E_DIR, `rebuilds-return-${process.pid}`);
+  const images = join(dir, 'images');
+  const out = join(dir, 'data');
+  rmSync(dir, { recursive: true, force: true });
+  writeImageSet(images, 0);
+  await build('resident', images, out);
+  const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: out, port: 0 });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await expect(page.getByTestId('album')).toHaveCount(2);
+    // One rebuild: the tab's build is still on disk, so nothing it reads goes missing.
+    writeImageSet(images, 1);
+    await build('resident', images, out);
+    const second = new Set((await currentItems(out)).map((it) => it.id));
+    // The person switches to another tab and back.
+    await page.evaluate(() => {
+      for (const state of ['hidden', 'visible']) {
+        Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }
+    });
+    await expect(page.getByTestId('status-data-updated')).toHaveText(
+      'The collection was updated — showing the new version.',
+    );
+    await page.locator('[data-album="Apple"] a').click();
+    await expect.poll(() => cellIds(page)).toHaveLength(PER_ALBUM);
+    await expect.poll(async () => (await cellIds(page)).every((id) => second.has(id))).toBe(true);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -66,17 +66,29 @@ export function useSearchIndex(onProgress: (p: LoadProgress) => void): SearchInd
   const ready = state.status === 'ready';
   useEffect(() => {
     if (!ready) return;
-    // Thumbnails and originals are <img> elements: their load errors do not bubble, but can be captured.
     let lastCheck = -Infinity;
-    const onError = (event: Event) => {
-      if (!isDataFileImage(event.target)) return;
+    const check = () => {
       const now = performance.now();
       if (now - lastCheck < UPDATE_CHECK_INTERVAL_MS) return;
       lastCheck = now;
       searchClient.checkForUpdate().catch((error: unknown) => console.warn('update check failed', error));
     };
+    // Thumbnails and originals are <img> elements: their load errors do not bubble, but can be captured.
+    const onError = (event: Event) => {
+      if (isDataFileImage(event.target)) check();
+    };
+    // A tab left open while the collection was rebuilt shows the new build when the person comes back
+    // to it (one small request for the manifest, usually a 304), not only once the old build's files
+    // are gone, two builds later.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') check();
+    };
     window.addEventListener('error', onError, true);
-    return () => window.removeEventListener('error', onError, true);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('error', onError, true);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
   }, [ready]);
 
   const retry = useCallback(() => {
