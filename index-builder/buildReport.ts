@@ -82,7 +82,8 @@ export interface BuildReport {
   };
   /** The near-duplicate groups: thresholds and where they came from, counts, cost; absent in older reports. */
   duplicates?: DuplicatesReport;
-  bytes: { index: number; catalog: number; model: number; indexPerImage: number };
+  /** `transform`: the index's fixed part (absent in older reports); `indexPerImage` counts it in. */
+  bytes: { index: number; catalog: number; model: number; transform?: number; indexPerImage: number };
 }
 
 /** Reads a report written by a previous build; undefined when missing or unreadable. */

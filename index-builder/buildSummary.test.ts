@@ -56,6 +56,14 @@ describe('buildSummary', () => {
     expect(lines.some((l) => l.includes('labels'))).toBe(false);
   });
 
+  it("says how much of a small collection's index is the transform, which does not grow with it", () => {
+    const small = report({});
+    small.bytes = { index: 699080, catalog: 900, model: 3, transform: 693120, indexPerImage: 9198.4 };
+    expect(buildSummary(small, 'd')[0]).toMatch(
+      /index 699080 bytes: 128 dims per image, 9198\.4 bytes per image with the transform \(693120 bytes of it, the same for any number of images; own-image searches download it once\)$/,
+    );
+  });
+
   it('says whether the labels taught the transform, and how many of them when a collection has more than it takes', () => {
     expect(buildSummary(report({ labelled: 6, labels: 3 }), 'd')).toContain(
       '  labels: 6 images share 3 labels; the transform learned from them',

@@ -47,7 +47,8 @@ export interface PublishedBuild {
   count: number;
   dims: number;
   bits: number;
-  bytes: { index: number; catalog: number; model: number };
+  /** `transform`: the part of the index that is the transform (own-image searches need it), whatever the collection's size. */
+  bytes: { index: number; catalog: number; model: number; transform: number };
   filesDeleted: number;
   /** Edited copies the transform learned from; 0 when there were too few (fitTransform's MIN_VIEWS). */
   views: number;

@@ -106,3 +106,8 @@ export function viewsLearnedFrom(images: ProcessedImage[]): number {
   const n = images.reduce((sum, u) => sum + (u.views?.length ?? 0), 0);
   return n >= MIN_VIEWS ? n : 0;
 }
+
+/** The bytes of the index that are its transform (float32 mean and projection). */
+export function transformBytes(t: VectorTransform): number {
+  return (t.mean.length + t.projection.length) * 4;
+}

@@ -7,7 +7,14 @@ import { pairStateKey } from './duplicatePairsFile';
 import type { NeighbourBlendOptions } from './neighbourBlend';
 import { neighbourLists } from './neighbourLists';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
-import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
+import {
+  catalogItems,
+  mediaOf,
+  resolveTransform,
+  transformBytes,
+  viewProjections,
+  viewsLearnedFrom,
+} from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildResidentCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
@@ -116,7 +123,12 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
     count: index.count,
     dims: index.dims,
     bits: index.bits,
-    bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
+    bytes: {
+      index: indexBytes.length,
+      catalog: catalogBytes(catalog),
+      model: modelBytes.length,
+      transform: transformBytes(index.transform),
+    },
     filesDeleted,
     views: viewsLearnedFrom(images),
     labelled: sharedLabels(transform.labels),

@@ -4,7 +4,14 @@ import { cellIndexRows, encodeCellRows } from './assembleCellIndex';
 import { buildDuplicates } from './buildDuplicates';
 import { pairStateKey } from './duplicatePairsFile';
 import type { PublishBuildOptions, PublishedBuild } from './publishBuild';
-import { catalogItems, mediaOf, resolveTransform, viewProjections, viewsLearnedFrom } from './publishParts';
+import {
+  catalogItems,
+  mediaOf,
+  resolveTransform,
+  transformBytes,
+  viewProjections,
+  viewsLearnedFrom,
+} from './publishParts';
 import { blendOptions, transformInputs } from './publishSettings';
 import { buildShardedCatalog, catalogBytes } from './shardedCatalog';
 import { measureCalibration } from './similarityCalibration';
@@ -102,7 +109,12 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
     count: head.count,
     dims: head.dims,
     bits: 0,
-    bytes: { index: indexBytes.length, catalog: catalogBytes(catalog), model: modelBytes.length },
+    bytes: {
+      index: indexBytes.length,
+      catalog: catalogBytes(catalog),
+      model: modelBytes.length,
+      transform: transformBytes(transform),
+    },
     filesDeleted,
     views: viewsLearnedFrom(images),
     labelled: sharedLabels(inputs.labels),
