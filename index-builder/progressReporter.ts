@@ -63,7 +63,12 @@ class BarReporter implements ProgressReporter {
   tick(reused = false): void {
     this.done++;
     if (reused) this.reused++;
-    const { rate, eta } = pace(this.done, this.reused, this.total, (performance.now() - this.startedAt) / 1000);
+    const { rate, eta } = pace(
+      this.done,
+      this.reused,
+      this.total,
+      (performance.now() - this.startedAt) / 1000,
+    );
     this.bar.update(this.done, {
       rate: rate.toFixed(1),
       left: eta === undefined ? '?' : `${eta}s`,
