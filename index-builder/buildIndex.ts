@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { augmentPlan } from './augmentedViews';
@@ -17,6 +18,8 @@ import { silentProgress, type ProgressReporter } from './progressReporter';
 import { parseSourceMeta } from './sourceMeta';
 import { SOURCE_FILES_FILE, readSourceFileRecords, sourceFileRecordsBytes } from './sourceFileRecords';
 import { uniqueEntries } from './uniqueEntries';
+import { diskFull } from './diskFull';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -165,6 +168,14 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       }),
     );
     return { upToDate: false, report };
+  } catch (err) {
+    throw (
+      diskFull(
+        err,
+        outDir,
+        writer.published ? 'this' : existsSync(join(outDir, MANIFEST_FILE)) ? 'previous' : 'none',
+      ) ?? err
+    );
   } finally {
     await writer.close();
   }

@@ -246,6 +246,11 @@ export class DataDirWriter {
     );
   }
 
+  /** Whether this build has replaced manifest.json, i.e. is what the data dir publishes. */
+  get published(): boolean {
+    return this.replacedManifest !== undefined;
+  }
+
   /** Atomically replaces manifest.json: the switch from the previous build to this one. */
   async putManifest(bytes: Uint8Array): Promise<void> {
     const previous = await readFile(join(this.dir, MANIFEST_FILE)).catch((err: NodeJS.ErrnoException) => {
