@@ -167,8 +167,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
         entries,
       }),
     );
+    await writer.close();
     return { upToDate: false, report };
   } catch (err) {
+    // The build's own error is the one to report: clearing the staging after it can fail too (writes
+    // of the images still in flight), and must not take its place.
+    await writer.close().catch(() => undefined);
     throw (
       diskFull(
         err,
@@ -176,7 +180,5 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
         writer.published ? 'this' : existsSync(join(outDir, MANIFEST_FILE)) ? 'previous' : 'none',
       ) ?? err
     );
-  } finally {
-    await writer.close();
   }
 }

@@ -176,7 +176,8 @@ export class DataDirWriter {
   }
 
   async close(): Promise<void> {
-    await rm(this.staging, { recursive: true, force: true });
+    // Retried: after a failed build, writes still in flight can add to the staging while it is removed.
+    await rm(this.staging, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     if (this.locked) await rm(join(this.dir, BUILD_LOCK_FILE), { force: true });
     this.locked = false;
   }
