@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { openCollection } from '../core/openCollection';
 import { ShardedCollection } from '../core/shardedCollection';
 import { parseManifest } from '../core/manifest';
@@ -49,6 +49,39 @@ async function build(layout: Layout, images: string, out: string): Promise<void>
   await run(tsx, args, { cwd: REPO_ROOT });
 }
 
+/** A folder of the test's own (`name`), holding the first image set and its build. */
+async function builtFirstSet(
+  name: string,
+  layout: Layout,
+): Promise<{ dir: string; images: string; out: string }> {
+  const dir = join(E2E_DIR, `${name}-${process.pid}`);
+  const images = join(dir, 'images');
+  const out = join(dir, 'data');
+  rmSync(dir, { recursive: true, force: true });
+  writeImageSet(images, 0);
+  await build(layout, images, out);
+  return { dir, images, out };
+}
+
+/** A tab on a site serving `out`, its two albums listed; `close` ends the tab and the server. */
+async function openTab(browser: Browser, out: string): Promise<{ page: Page; close: () => Promise<void> }> {
+  const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: out, port: 0 });
+  const context = await browser.newContext();
+  const close = async () => {
+    await context.close();
+    await server.close();
+  };
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await expect(page.getByTestId('album')).toHaveCount(2);
+    return { page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 /** Ids and thumbnails of the build `out` holds now. */
 async function currentItems(out: string): Promise<{ id: string; thumb: string }[]> {
   const manifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
@@ -62,19 +95,11 @@ for (const layout of ['resident', 'sharded'] as const) {
   test(`a tab on a ${layout} build switches to the new build after two rebuilds, says so and still searches`, async ({
     browser,
   }) => {
-    const dir = join(E2E_DIR, `rebuilds-${layout}-${process.pid}`);
-    const images = join(dir, 'images');
-    const out = join(dir, 'data');
-    rmSync(dir, { recursive: true, force: true });
-    writeImageSet(images, 0);
-    await build(layout, images, out);
+    const { dir, images, out } = await builtFirstSet(`rebuilds-${layout}`, layout);
     const first = await currentItems(out);
-    const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: out, port: 0 });
-    const context = await browser.newContext();
+    const tab = await openTab(browser, out);
     try {
-      const page = await context.newPage();
-      await page.goto(server.url);
-      await expect(page.getByTestId('album')).toHaveCount(2);
+      const { page } = tab;
 
       // Two rebuilds with other images: the second one deletes what the open tab's build uses.
       writeImageSet(images, 1);
@@ -115,8 +140,7 @@ for (const layout of ['resident', 'sharded'] as const) {
         .toBe(true);
       await expect(page.getByTestId('index-error')).toHaveCount(0);
     } finally {
-      await context.close();
-      await server.close();
+      await tab.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -125,12 +149,7 @@ for (const layout of ['resident', 'sharded'] as const) {
 test('a sharded worker asked for an album page of a deleted build answers from the new build', async ({
   browser,
 }) => {
-  const dir = join(E2E_DIR, `rebuilds-worker-${process.pid}`);
-  const images = join(dir, 'images');
-  const out = join(dir, 'data');
-  rmSync(dir, { recursive: true, force: true });
-  writeImageSet(images, 0);
-  await build('sharded', images, out);
+  const { dir, images, out } = await builtFirstSet('rebuilds-worker', 'sharded');
   const firstManifest = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
   const firstBuild = await openCollection(firstManifest, fileDataSource(out));
   if (!(firstBuild instanceof ShardedCollection)) throw new Error('expected a sharded build');
@@ -178,18 +197,10 @@ test('a sharded worker asked for an album page of a deleted build answers from t
 test('a tab left open while the data dir is rebuilt shows the new build when the person comes back to it', async ({
   browser,
 }) => {
-  const dir = join(E2E_DIR, `rebuilds-return-${process.pid}`);
-  const images = join(dir, 'images');
-  const out = join(dir, 'data');
-  rmSync(dir, { recursive: true, force: true });
-  writeImageSet(images, 0);
-  await build('resident', images, out);
-  const server = await startServer({ distDir: E2E_DIST_DIR, dataDir: out, port: 0 });
-  const context = await browser.newContext();
+  const { dir, images, out } = await builtFirstSet('rebuilds-return', 'resident');
+  const tab = await openTab(browser, out);
   try {
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await expect(page.getByTestId('album')).toHaveCount(2);
+    const { page } = tab;
     // One rebuild: the tab's build is still on disk, so nothing it reads goes missing.
     writeImageSet(images, 1);
     await build('resident', images, out);
@@ -208,8 +219,7 @@ test('a tab left open while the data dir is rebuilt shows the new build when the
     await expect.poll(() => cellIds(page)).toHaveLength(PER_ALBUM);
     await expect.poll(async () => (await cellIds(page)).every((id) => second.has(id))).toBe(true);
   } finally {
-    await context.close();
-    await server.close();
+    await tab.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -19,6 +19,7 @@ import {
   badInputs,
   emojiPng,
   makeFixtureCollection,
+  phonePhoto,
   shapePng,
 } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
@@ -401,22 +402,7 @@ describe('buildIndex', () => {
 
   it('publishes originals without their metadata, replacing those a build published with it (--keep-metadata, or a builder before 16)', async () => {
     const { src, out, cache } = await workspace('metadata');
-    const photo = await sharp(await shapePng(14))
-      .withMetadata({
-        orientation: 6,
-        icc: 'p3',
-        exif: {
-          IFD0: { Artist: 'Jane Doe', ImageDescription: 'home address' },
-          IFD3: {
-            GPSLatitudeRef: 'N',
-            GPSLatitude: '51/1 30/1 2/1',
-            GPSLongitudeRef: 'W',
-            GPSLongitude: '0/1 7/1 39/1',
-          },
-        },
-      })
-      .jpeg()
-      .toBuffer();
+    const photo = await phonePhoto(14, 96);
     await writeFile(join(src, 'faces', 'phone.jpg'), photo);
     const published = async () => {
       const item = (await verifyDataDir(out)).catalog.items.find((it) => it.name === 'phone.jpg')!;

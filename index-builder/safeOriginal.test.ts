@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from './buildIndex';
 import { contentHash } from './contentAddress';
 import { ImageDecodeError, readImageInfo } from './decodeImage';
-import { shapePng } from '../testing/builderFixtures';
+import { phonePhoto, shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
@@ -27,26 +27,6 @@ afterAll(() => vectors.close());
 async function original(bytes: Uint8Array, keepMetadata = false) {
   const info = await readImageInfo(bytes);
   return safeOriginal(bytes, info, contentHash(bytes), 1e8, vectors, keepMetadata);
-}
-
-/** A JPEG photo as a phone leaves it: turned by EXIF, with the owner's name, a caption, a position. */
-async function phonePhoto(seed: number): Promise<Buffer> {
-  return sharp(await shapePng(seed, 48))
-    .withMetadata({
-      orientation: 6,
-      icc: 'p3',
-      exif: {
-        IFD0: { Artist: 'Jane Doe', ImageDescription: 'home address' },
-        IFD3: {
-          GPSLatitudeRef: 'N',
-          GPSLatitude: '51/1 30/1 2/1',
-          GPSLongitudeRef: 'W',
-          GPSLongitude: '0/1 7/1 39/1',
-        },
-      },
-    })
-    .jpeg()
-    .toBuffer();
 }
 
 /** An SVG of a few hundred bytes whose `filters` stacked filters draw for about a second each. */

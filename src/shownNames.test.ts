@@ -26,19 +26,23 @@ const item: CatalogItem = {
 };
 const RAW = /[\u202e\n]/;
 
+/** The card of `item` as the second member of a duplicate group. */
+const duplicateCard = (member: CatalogItem) =>
+  createElement(DuplicateMemberCard, {
+    member: { item: member, score: 0.95 },
+    group: 0,
+    index: 1,
+    k: 5,
+    calibration: null,
+    tabbable: true,
+    onFocus: () => {},
+  });
+
 describe('names from the collection on the page', () => {
   it('are shown with their control characters spelled out, in text, titles, alt text and link names', () => {
     const pages = [
       createElement(ResultCard, { item, score: 0.9, label: null, rank: 1, k: 5, cutOff: 'unrelated' }),
-      createElement(DuplicateMemberCard, {
-        member: { item, score: 0.95 },
-        group: 0,
-        index: 1,
-        k: 5,
-        calibration: null,
-        tabbable: true,
-        onFocus: () => {},
-      }),
+      duplicateCard(item),
       createElement(ThumbnailCell, { index: 0, column: 0, item, k: 5, tabbable: true, onFocus: () => {} }),
       createElement(AlbumCard, { album: { name: item.album, count: 1, cover: item }, k: 5 }),
     ];
@@ -83,17 +87,7 @@ describe('names from the collection on the page', () => {
       createElement(ResultCard, { item: nfd, score: 0.9, label: null, rank: 1, k: 5, cutOff: 'unrelated' }),
     );
     expect(result).toContain('cup.png (Cafe\\u{301})');
-    const duplicate = inCollection(
-      createElement(DuplicateMemberCard, {
-        member: { item: nfd, score: 0.95 },
-        group: 0,
-        index: 1,
-        k: 5,
-        calibration: null,
-        tabbable: true,
-        onFocus: () => {},
-      }),
-    );
+    const duplicate = inCollection(duplicateCard(nfd));
     expect(duplicate).toContain('Cafe\\u{301}');
     expect(pageTitle(parseHash(`#/album/${encodeURIComponent(nfd.album)}`), { albumName: namer })).toBe(
       'Cafe\\u{301} · Lookalike',
