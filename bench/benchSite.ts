@@ -6,6 +6,7 @@ import { waitForSearchApi } from '../testing/pageReadiness';
 import { REPO_ROOT } from '../testing/repoRoot';
 import { startServer, type RunningServer } from '../scripts/serve';
 import type { LoadInfo, WorkerStatus } from '../workers/searchApi';
+import { FLAT_EMBEDDINGS_FILE } from './syntheticDataDir';
 
 type LoadSummary = LoadInfo;
 
@@ -58,6 +59,8 @@ export async function openSite(
     isolationHeaders: isolated,
     exitAfterMs: 20 * 60_000,
     onRequest,
+    // The exact-scan and hnswlib baselines read the flat embeddings next to the index.
+    extraDataFiles: [FLAT_EMBEDDINGS_FILE],
   });
   const context = await browser.newContext();
   await context.addInitScript({ content: KEEP_NAMES_INIT_SCRIPT });

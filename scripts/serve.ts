@@ -39,6 +39,11 @@ interface ServeOptions {
    * downloads, and check that sharded indexes are only read in byte ranges).
    */
   onRequest?: (request: { method: string; path: string; range?: string }) => void;
+  /**
+   * Top-level files of the data dir served besides what a deploy would publish: the bench's flat
+   * embedding file, which its in-page baselines download.
+   */
+  extraDataFiles?: readonly string[];
 }
 
 export interface RunningServer {
@@ -122,6 +127,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   if (!existsSync(dataDir))
     throw new Error(`data dir ${dataDir} does not exist: build an index into it first`);
   const host = options.host ?? '127.0.0.1';
+  const extraDataFiles = new Set(options.extraDataFiles ?? []);
   // Files are looked up per request, so rebuilding the site or the data needs no restart.
   const site = staticFiles(distDir, siteHeaders, notFound);
   const data = staticFiles(dataDir, dataHeaders, notFound);
@@ -154,7 +160,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = req.url ?? '/';
     if (url === '/data' || url.startsWith('/data/') || url.startsWith('/data?')) {
       req.url = url.slice('/data'.length) || '/';
-      if (!isPublicDataRequest(req.url)) notFound(req, res);
+      if (!isPublicDataRequest(req.url) && !extraDataFiles.has(req.url.split('?')[0].slice(1)))
+        notFound(req, res);
       else serve(dataGzip, data, req, res);
     } else {
       serve(siteGzip, site, req, res);
