@@ -10,13 +10,8 @@ import { phonePhoto, shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import {
-  VECTOR_RENDER_SECONDS,
-  isOriginalOf,
-  rasterisedSourceHash,
-  safeOriginal,
-  storedOriginalName,
-} from './safeOriginal';
+import { VECTOR_RENDER_SECONDS, isOriginalOf, safeOriginal, storedOriginalName } from './safeOriginal';
+import { recordedSourceHash } from './originalMetadata';
 import { originalName } from '../storage/dataDirNames';
 import { RenderTimeoutError, VectorRenderer } from './vectorRenderer';
 import { verifyDataDir } from '../testing/dataDirChecks';
@@ -84,7 +79,7 @@ describe('safeOriginal', () => {
     const o = await original(bytes);
     expect([o.ext, o.rasterised]).toEqual(['png', true]);
     expect(Buffer.from(o.bytes).includes('Jane Doe')).toBe(false);
-    expect(rasterisedSourceHash(o.bytes)).toBe(contentHash(bytes));
+    expect(recordedSourceHash(o.bytes)).toBe(contentHash(bytes));
     const md = await sharp(o.bytes).metadata();
     expect([md.width, md.height]).toEqual([48, 48]);
   });
@@ -112,7 +107,7 @@ describe('safeOriginal', () => {
     expect([md.format, md.width, md.height]).toEqual(['png', 40, 30]);
     expect(Buffer.from(o.bytes).includes('<script')).toBe(false);
     expect(Buffer.from(o.bytes).includes('<svg')).toBe(false);
-    expect(rasterisedSourceHash(o.bytes)).toBe(contentHash(SCRIPTED_SVG));
+    expect(recordedSourceHash(o.bytes)).toBe(contentHash(SCRIPTED_SVG));
     expect(isOriginalOf(o.bytes, contentHash(SCRIPTED_SVG))).toBe(true);
     expect(isOriginalOf(o.bytes, contentHash(Buffer.from('other')))).toBe(false);
   });

@@ -38,9 +38,6 @@ function plainRaster(info: ImageInfo): { ext: string; signature: SignedFormat } 
   return Object.hasOwn(PLAIN_RASTERS, info.format) ? PLAIN_RASTERS[info.format] : undefined;
 }
 
-/** The source hash a rasterised or stripped original records (originalMetadata.ts), if it is one. */
-export const rasterisedSourceHash = recordedSourceHash;
-
 /** True if `bytes` is the stored original of the source with this sha256 (itself, its PNG, or it stripped). */
 export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
   return contentHash(bytes) === sourceHash || recordedSourceHash(bytes) === sourceHash;

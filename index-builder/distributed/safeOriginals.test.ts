@@ -8,7 +8,7 @@ import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../testi
 import { contentHash } from '../contentAddress';
 import { shapePng } from '../../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../../testing/scriptedSvg';
-import { rasterisedSourceHash } from '../safeOriginal';
+import { recordedSourceHash } from '../originalMetadata';
 import { verifyDataDir } from '../../testing/dataDirChecks';
 import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { tearDownTestBed } from '../../testing/distributedTestBed';
@@ -81,6 +81,6 @@ it('a distributed build stores an SVG with a script as a PNG original', async ()
   expect(svgItem?.original).toMatch(/^originals\/[0-9a-f]{16}\.png$/);
   const stored = await readFile(join(out, svgItem!.original));
   expect((await sharp(stored).metadata()).format).toBe('png');
-  expect(rasterisedSourceHash(stored)).toBe(contentHash(SCRIPTED_SVG));
+  expect(recordedSourceHash(stored)).toBe(contentHash(SCRIPTED_SVG));
   expect((await readdir(join(out, 'originals'))).filter((n) => n.endsWith('.svg'))).toEqual([]);
 });
