@@ -119,9 +119,16 @@ export async function safeOriginal(
   } catch (err) {
     const message = (err as Error).message;
     const timedOut = /^timeout:/.test(message);
-    // Most often a truncated or damaged file (the stripper stops at what it cannot follow): skipped
-    // for what libvips says of it, as the decode would skip it.
-    if (unfollowed && !timedOut) throw classify(err, info.format);
+    // The stripper already found the file's structure broken, and libvips cannot draw it either: a
+    // damaged file, said as the decode says one. libvips's own words vary with where its reader gave
+    // up ("unable to write to target" on one run, "truncated" on the next), and two builds of the same
+    // file must report the same.
+    if (unfollowed && !timedOut) {
+      const why = classify(err, info.format);
+      throw why.reason === 'corrupt'
+        ? new ImageDecodeError('corrupt', `the ${info.format.toUpperCase()} data is truncated or corrupt`)
+        : why;
+    }
     // sharp's timeout message counts how far it got: two builds of the same file must report the same.
     const why = timedOut ? `rendering it took longer than ${RASTERISE_SECONDS} s` : message;
     throw new ImageDecodeError(
