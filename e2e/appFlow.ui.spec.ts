@@ -115,6 +115,43 @@ test('changing k on a result page searches again and keeps k in the URL', async 
   expect((await shownResults(page)).map((r) => r.id)).toEqual(expected);
 });
 
+test('the k chosen on a result page stays chosen on Back and Forward and for the next image; a link’s own k still opens', async ({
+  page,
+}) => {
+  await openHome(page);
+  await page.locator('[data-testid="album"][data-album="Google"] a').click();
+  await expect(page).toHaveURL(/#\/album\/Google\?k=5$/);
+  const cells = page.getByTestId('grid-cell');
+  const firstId = (await cells.first().getAttribute('data-id'))!;
+  await cells.first().click();
+  await expect(results(page)).toHaveCount(5);
+  await page.getByTestId('k-select').selectOption('10');
+  await expect(results(page)).toHaveCount(10);
+
+  // Before, the album's history entry kept k=5: its URL, its selector and the next image all said 5.
+  await page.goBack();
+  await expect(page).toHaveURL(/#\/album\/Google\?k=10$/);
+  await expect(page.getByTestId('k-select')).toHaveValue('10');
+  await page.goForward();
+  await expect(page).toHaveURL(new RegExp(`#/search/${firstId}\\?k=10$`));
+  await expect(results(page)).toHaveCount(10);
+  await page.goBack();
+  const nextId = (await cells.nth(1).getAttribute('data-id'))!;
+  await cells.nth(1).click();
+  await expect(page).toHaveURL(new RegExp(`#/search/${nextId}\\?k=10$`));
+  await expect(results(page)).toHaveCount(10);
+
+  // A link with its own k, opened in the same tab, is someone's choice too: it opens with its k, and
+  // keeps it when Back and Forward come back to it, as no k was chosen since.
+  await page.goto(`${serverUrl()}#/search/${firstId}?k=3`);
+  await expect(results(page)).toHaveCount(3);
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`#/search/${nextId}\\?k=10$`));
+  await page.goForward();
+  await expect(page).toHaveURL(new RegExp(`#/search/${firstId}\\?k=3$`));
+  await expect(results(page)).toHaveCount(3);
+});
+
 test('the grid is keyboard navigable: arrows move focus, Enter opens the image', async ({ page }) => {
   await openHome(page);
   await page.locator('[data-testid="album"][data-album="Twitter"] a').click();

@@ -32,6 +32,7 @@ import {
   withRegion,
   withStrictness,
 } from './routing/route';
+import { chooseK } from './routing/chosenK';
 import { replaceHash, useHashRoute } from './routing/useHashRoute';
 import { useFocusOnNavigation } from './routing/useFocusOnNavigation';
 import { useScrollRestoration } from './routing/useScrollRestoration';
@@ -76,7 +77,14 @@ export function App() {
   const dragging = useWindowImageDrop(onFile);
   useClipboardImage(onFile);
 
-  const onKChange = useCallback((k: number) => replaceHash(formatHash(withK(route, k))), [route]);
+  // Remembered as well as written to the URL: Back and Forward then keep it (src/routing/chosenK.ts).
+  const onKChange = useCallback(
+    (k: number) => {
+      chooseK(k);
+      replaceHash(formatHash(withK(route, k)));
+    },
+    [route],
+  );
   const onCutOffChange = useCallback(
     (cutOff: SimilarityLabel) => replaceHash(formatHash(withCutOff(route, cutOff))),
     [route],

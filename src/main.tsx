@@ -5,8 +5,12 @@ import { RenderFailure } from './common/RenderFailure';
 import { FIRST_CONTENT_FALLBACK_MS, firstContent } from './loading/firstContent';
 import { initialLoad } from './loading/initialLoad';
 import { registerOfflineSupport } from './offlineSupport';
+import { restoreChosenK } from './routing/chosenK';
 import './app.css';
 
+// Before the first render reads the route: a reload or a return to this tab's older history entry shows
+// the k chosen last (src/routing/chosenK.ts).
+restoreChosenK();
 // Before the first render, so the worker starts and fetches while React renders (src/loading/initialLoad.ts).
 initialLoad.start();
 

@@ -1,9 +1,20 @@
 import { useMemo, useSyncExternalStore } from 'react';
+import { restoreChosenK } from './chosenK';
 import { parseHash, type Route } from './route';
 
 function subscribe(onChange: () => void): () => void {
-  window.addEventListener('hashchange', onChange);
-  return () => window.removeEventListener('hashchange', onChange);
+  // The entry is brought up to the last chosen k before the route is read, so no page draws a stale k.
+  // popstate too: Back between two entries with the same hash fires no hashchange.
+  const onEntry = () => {
+    restoreChosenK();
+    onChange();
+  };
+  window.addEventListener('hashchange', onEntry);
+  window.addEventListener('popstate', onEntry);
+  return () => {
+    window.removeEventListener('hashchange', onEntry);
+    window.removeEventListener('popstate', onEntry);
+  };
 }
 
 // The snapshot is the raw hash (a string), so React compares it cheaply and re-renders only on change.

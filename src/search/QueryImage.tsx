@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { RegionSelector, type RegionControl } from './region/RegionSelector';
 import { DataImage } from '../catalog/DataImage';
 
@@ -14,8 +14,13 @@ interface QueryImageProps {
 
 /** The image being searched from, shown large above its neighbours. */
 export function QueryImage({ src, alt, width, height, caption, regionControl }: QueryImageProps) {
+  // The image's shape sizes its box (app.css .query-frame img) before the picture has loaded.
+  const shape =
+    width !== undefined && height !== undefined && width > 0 && height > 0
+      ? ({ '--query-aspect': String(width / height) } as CSSProperties)
+      : undefined;
   return (
-    <figure className="query-image" data-testid="query-image">
+    <figure className="query-image" data-testid="query-image" style={shape}>
       {regionControl && width !== undefined && height !== undefined ? (
         <RegionSelector src={src} alt={alt} width={width} height={height} {...regionControl} />
       ) : (

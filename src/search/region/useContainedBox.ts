@@ -9,19 +9,26 @@ export interface Box {
 }
 
 function containedBox(img: HTMLImageElement, fallbackAspect: number): Box {
-  // object-fit: contain letterboxes the picture when max-width squeezes the element.
+  // object-fit: contain letterboxes the picture when the element's shape differs from the file's.
   const aspect = img.naturalWidth > 0 ? img.naturalWidth / img.naturalHeight : fallbackAspect;
-  const outerW = img.clientWidth;
-  const outerH = img.clientHeight;
-  let width = outerW;
-  let height = outerW / aspect;
-  if (height > outerH) {
-    height = outerH;
-    width = outerH * aspect;
+  // Fractional sizes: clientWidth, clientHeight and offsetLeft round. In a box that fits a wide picture
+  // exactly they would misplace the layer: a 6000×500 panorama 93.17 px tall, rounded to 93, made it
+  // 93 × 12 = 1116 px wide over a picture about 1118 px wide.
+  const outer = img.getBoundingClientRect();
+  // The layer is placed in the padding box of the img's offset parent (the frame).
+  const parent = img.offsetParent;
+  const parentRect = parent?.getBoundingClientRect();
+  const originX = parent && parentRect ? parentRect.left + parent.clientLeft : 0;
+  const originY = parent && parentRect ? parentRect.top + parent.clientTop : 0;
+  let width = outer.width;
+  let height = outer.width / aspect;
+  if (height > outer.height) {
+    height = outer.height;
+    width = outer.height * aspect;
   }
   return {
-    left: img.offsetLeft + (outerW - width) / 2,
-    top: img.offsetTop + (outerH - height) / 2,
+    left: outer.left - originX + (outer.width - width) / 2,
+    top: outer.top - originY + (outer.height - height) / 2,
     width,
     height,
   };
