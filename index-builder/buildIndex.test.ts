@@ -596,6 +596,51 @@ describe('buildIndex', () => {
     await verifyDataDir(out);
   });
 
+  it('a first build with nothing to publish leaves the disk as it found it; a later one leaves the build', async () => {
+    const { src, cache } = await workspace('nothing-to-publish');
+    const base = join(root, 'nothing-to-publish');
+    const empty = join(base, 'empty');
+    await mkdir(empty);
+    const unreadable = join(base, 'unreadable');
+    await mkdir(join(unreadable, 'album'), { recursive: true });
+    await writeFile(join(unreadable, 'album', 'x.png'), '');
+    await writeFile(join(unreadable, 'album', 'y.jpg'), 'not a JPEG');
+    const firstBuild = /no usable images.*nothing was published \(there is no previous build\)/;
+    for (const source of [empty, unreadable]) {
+      // A new folder, in a parent the build makes too: before, both stayed, with the marker and
+      // empty thumbs/ and originals/ in them.
+      await expect(build(source, join(base, 'new', 'data'), cache)).rejects.toThrow(firstBuild);
+      expect(await readdir(base)).not.toContain('new');
+    }
+    // A folder of the person's own: theirs stays, and nothing else.
+    const theirs = join(base, 'theirs');
+    await mkdir(join(theirs, 'originals'), { recursive: true });
+    await writeFile(join(theirs, 'notes.txt'), 'mine');
+    await writeFile(join(theirs, 'originals', 'IMG_0001.jpg'), 'a photo');
+    await expect(build(unreadable, theirs, cache)).rejects.toThrow(firstBuild);
+    expect((await readdir(theirs, { recursive: true })).sort()).toEqual([
+      'notes.txt',
+      'originals',
+      join('originals', 'IMG_0001.jpg'),
+    ]);
+
+    // A data dir that holds a build keeps it published, every file as it was.
+    const out = join(base, 'built');
+    await build(src, out, cache);
+    const snapshot = async () => {
+      const files = new Map<string, string>();
+      for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
+        const path = join(entry.parentPath, entry.name);
+        files.set(path, entry.isFile() ? contentHash(await readFile(path)) : 'folder');
+      }
+      return files;
+    };
+    const before = await snapshot();
+    await expect(build(empty, out, cache)).rejects.toThrow(/no usable images.*the previous build is kept/);
+    expect(await snapshot()).toEqual(before);
+    await verifyDataDir(out);
+  });
+
   it('a build that fails after it started writing leaves the previous build intact', async () => {
     const { src, out, cache } = await workspace('injected-failure');
     await build(src, out, cache);

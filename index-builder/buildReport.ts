@@ -41,6 +41,11 @@ export interface BuildReport {
     skipped: number;
     thumbnailsWritten: number;
     originalsWritten: number;
+    /**
+     * Thumbnails and originals among those written that replaced a damaged file of the same name
+     * (storage/mediaSizes.ts); absent when none did.
+     */
+    repaired?: { thumbnails: number; originals: number };
     filesDeleted: number;
     /** Edited copies the transform learned from (0: a plain whitened PCA). */
     views: number;
@@ -146,6 +151,7 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
       skipped: o.skipped.length,
       thumbnailsWritten: o.thumbnailsWritten,
       originalsWritten: o.originalsWritten,
+      ...(writer.repaired.thumbnails + writer.repaired.originals > 0 ? { repaired: writer.repaired } : {}),
       filesDeleted: published.filesDeleted,
       views: published.views,
       ...(published.labelled !== undefined

@@ -56,6 +56,18 @@ describe('buildSummary', () => {
     expect(lines.some((l) => l.includes('labels'))).toBe(false);
   });
 
+  it('says which damaged thumbnails and originals it made again, and nothing when there were none', () => {
+    const summary = (repaired?: { thumbnails: number; originals: number }) =>
+      buildSummary(report(repaired ? { repaired } : {}), '/data').filter((l) => l.includes('repaired'));
+    expect(summary()).toEqual([]);
+    expect(summary({ thumbnails: 1, originals: 2 })).toEqual([
+      '  repaired 1 thumbnail and 2 originals damaged in the data dir, made again from the source',
+    ]);
+    expect(summary({ thumbnails: 0, originals: 1 })).toEqual([
+      '  repaired 1 original damaged in the data dir, made again from the source',
+    ]);
+  });
+
   it("says how much of a small collection's index is the transform, which does not grow with it", () => {
     const small = report({});
     small.bytes = { index: 699080, catalog: 900, model: 3, transform: 693120, indexPerImage: 9198.4 };

@@ -20,6 +20,15 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
         ? ''
         : ` (${report.bytes.transform} bytes of it, the same for any number of images; own-image searches download it once)`),
   ];
+  // Why a build of an unchanged source was not up to date: what it mended.
+  if (counts.repaired !== undefined) {
+    const { thumbnails, originals } = counts.repaired;
+    const what = [
+      ...(thumbnails > 0 ? [`${thumbnails} thumbnail${thumbnails === 1 ? '' : 's'}`] : []),
+      ...(originals > 0 ? [`${originals} original${originals === 1 ? '' : 's'}`] : []),
+    ];
+    lines.push(`  repaired ${what.join(' and ')} damaged in the data dir, made again from the source`);
+  }
   if (report.transform) lines.push(`  transform ${report.transform.reason}`);
   if (counts.labelled !== undefined)
     lines.push(

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { DUPLICATE_PAIRS_FILE } from './duplicatePairsFile';
 import { NEIGHBOUR_LISTS_FILE } from './neighbourListsFile';
 import { PROJECTIONS_FILE } from './projectionCache';
 import { RACY_MS, SOURCE_FILES_FILE } from './sourceFileRecords';
+import { MEDIA_SIZES_FILE } from '../storage/dataDirNames';
 
 /*
  * A rebuild reuses what the previous build learned (source-files.json: what each unchanged file held;
@@ -196,6 +197,57 @@ describe('rebuild reuse', () => {
     expect(report.counts.thumbnailsWritten).toBe(1);
     await verifyDataDir(out);
     expect((await stat(join(out, item?.thumb ?? 'missing'))).size).toBeGreaterThan(0);
+  });
+
+  it('makes again a thumbnail or original damaged since it was written, reading only that image', async () => {
+    const { src, out } = await builtOnce('damaged-media');
+    await build(src, out);
+    const { catalog } = await verifyDataDir(out);
+    const item = catalog.items.find((it) => it.name === 'apple_cat.png');
+    const thumb = join(out, item?.thumb ?? 'missing');
+    const original = join(out, item?.original ?? 'missing');
+    const made = { thumb: await readFile(thumb), original: await readFile(original) };
+    const rebuild = async () => {
+      const source = new CountingSource(src);
+      const result = await buildIndex({ source, outDir: out, model, cacheDir: cache });
+      return { ...result, reads: source.reads };
+    };
+
+    // A half copy, a full disk: the source is as it was, so before this the build was up to date.
+    await truncate(thumb, made.thumb.length >> 1);
+    await truncate(original, made.original.length >> 1);
+    const repaired = await rebuild();
+    expect(repaired.upToDate).toBe(false);
+    expect(repaired.reads).toEqual(['animals/apple_cat.png']);
+    expect(repaired.report.counts).toMatchObject({
+      featurized: 0,
+      thumbnailsWritten: 1,
+      originalsWritten: 1,
+      repaired: { thumbnails: 1, originals: 1 },
+    });
+    expect(await readFile(thumb)).toEqual(made.thumb);
+    expect(await readFile(original)).toEqual(made.original);
+    expect((await rebuild()).upToDate).toBe(true);
+
+    // An original grown by what an edit appended is not its size either, and nor is one of a forced build.
+    await writeFile(original, Buffer.concat([made.original, Buffer.from('appended')]));
+    const forced = await buildIndex({
+      source: new CountingSource(src),
+      outDir: out,
+      model,
+      cacheDir: cache,
+      force: true,
+    });
+    expect(forced.report.counts.repaired).toEqual({ thumbnails: 0, originals: 1 });
+    expect(await readFile(original)).toEqual(made.original);
+
+    // A data dir from before sizes were recorded: a thumbnail's WebP header says how long it is.
+    await rm(join(out, MEDIA_SIZES_FILE));
+    await truncate(thumb, made.thumb.length - 1);
+    const unrecorded = await rebuild();
+    expect(unrecorded.reads).toEqual(['animals/apple_cat.png']);
+    expect(await readFile(thumb)).toEqual(made.thumb);
+    expect((await rebuild()).upToDate).toBe(true);
   });
 
   it('falls back to reading and projecting everything when the records or projections are damaged', async () => {

@@ -21,7 +21,8 @@ export function cachedViews(cache: EmbeddingCache, hash: string, count: number):
 /**
  * An unchanged file (as the last build recorded it) whose embedding, views, thumbnail and original
  * are all already made: what it yields, without reading, decoding or featurizing it again. Undefined
- * when anything is missing; then the file goes through the pipeline (or to a worker) as a new one.
+ * when anything is missing, or its thumbnail or original is damaged (`media.has` checks their sizes);
+ * then the file goes through the pipeline (or to a worker) as a new one, which makes them again.
  */
 export async function recallUnchanged(
   entry: SourceEntry,

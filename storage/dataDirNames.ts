@@ -25,6 +25,12 @@ export const DATA_DIR_MARKER = '.lookalike-data-dir';
  */
 export const RETAINED_FILES = 'retained-files.json';
 
+/**
+ * The size of each thumbnail and original as a build wrote or last checked it (storage/mediaSizes.ts),
+ * so that the next build finds one damaged since without reading it. Private, like build-report.json.
+ */
+export const MEDIA_SIZES_FILE = 'media-sizes.json';
+
 export interface RetainedFiles {
   version: 1;
   /** sha256 of the manifest.json these files are not referenced by. */
@@ -55,6 +61,7 @@ export const BUILDER_NAMES: ReadonlySet<string> = new Set([
   BUILD_LOCK_FILE,
   STAGING_DIR,
   RETAINED_FILES,
+  MEDIA_SIZES_FILE,
   'build-report.json',
   'transform-fit.json',
   'source-files.json',

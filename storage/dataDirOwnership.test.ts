@@ -83,9 +83,53 @@ describe('a data dir the builder did not write', () => {
     for (const folder of [join(dir, 'new', 'data'), dir]) {
       const w = new DataDirWriter(folder);
       await w.open();
+      expect(await readdir(folder)).toContain(DATA_DIR_MARKER);
+      await w.putManifest(Buffer.from('{"build":1}'));
       await w.close();
       expect(await readdir(folder)).toContain(DATA_DIR_MARKER);
     }
+  });
+
+  it('is left as it was found by a first build that publishes nothing', async () => {
+    // A new folder: it goes, with the parents the build made for it; what was there before stays.
+    const w = new DataDirWriter(join(dir, 'new', 'deeper', 'data'));
+    await w.open();
+    expect((await readdir(join(dir, 'new', 'deeper', 'data'))).sort()).toEqual([
+      '.build.lock',
+      DATA_DIR_MARKER,
+      '.staging',
+      'originals',
+      'thumbs',
+    ]);
+    await w.close();
+    expect(await readdir(dir)).toEqual([]);
+
+    // A folder of the user's, with an originals/ of its own: only what the build made goes.
+    await put(dir, { 'index.html': '<!doctype html>', 'originals/IMG_0001.jpg': 'a photo' });
+    const before = await snapshot(dir);
+    const mine = new DataDirWriter(dir);
+    await mine.open();
+    await mine.close();
+    expect(await snapshot(dir)).toEqual(before);
+
+    // One whose build was refused (another holds the lock) made nothing it could take back.
+    const held = new DataDirWriter(join(dir, 'held'));
+    await held.open();
+    await writeFile(join(dir, 'held', '.build.lock'), `${process.ppid}\n`);
+    await expect(new DataDirWriter(join(dir, 'held')).open()).rejects.toThrow(/another build/);
+    expect(await readdir(join(dir, 'held'))).toContain(DATA_DIR_MARKER);
+  });
+
+  it('keeps the marker after a first build that published nothing but left files for the next one', async () => {
+    const w = new DataDirWriter(join(dir, 'data'));
+    await w.open();
+    await w.putContentAddressed('thumbs/aaaaaaaaaaaaaaaa.webp', Buffer.from('x'), false);
+    await w.close();
+    // The next build must be able to claim (and reuse) what is under the builder's names.
+    expect((await readdir(join(dir, 'data'))).sort()).toEqual([DATA_DIR_MARKER, 'thumbs']);
+    const next = new DataDirWriter(join(dir, 'data'));
+    await next.open();
+    await next.close();
   });
 });
 
@@ -95,6 +139,22 @@ describe('a data dir a build wrote', () => {
     dir = await mkdtemp(join(tmpdir(), 'own-data-dir-'));
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is left as it is by a later build that publishes nothing', async () => {
+    const first = new DataDirWriter(dir);
+    await first.open();
+    await first.putContentAddressed('thumbs/aaaaaaaaaaaaaaaa.webp', Buffer.from('x'), false);
+    await first.putManifest(Buffer.from('{"build":1}'));
+    await first.collectGarbage(new Set(['thumbs/aaaaaaaaaaaaaaaa.webp']));
+    await first.close();
+    await rm(join(dir, 'originals'), { recursive: true });
+    const before = await snapshot(dir);
+    const w = new DataDirWriter(dir);
+    await w.open();
+    await w.close();
+    // Even the originals/ this build made back is taken back; the marker and the build stay.
+    expect(await snapshot(dir)).toEqual(before);
+  });
 
   it('is written again after its first build died before the manifest, whatever that build left', async () => {
     const killed = new DataDirWriter(dir);

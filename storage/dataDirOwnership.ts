@@ -1,4 +1,4 @@
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifest } from '../core/manifest';
 import {
@@ -33,10 +33,11 @@ const LISTED = 10;
  * Checks that a build may write `dir` (an existing folder) and marks it as a data dir; throws, having
  * written and deleted nothing, when the folder holds files under the builder's names that no build wrote.
  * Called before the build takes its lock: taking a stale lock removes whatever file has its name.
+ * True if it wrote the marker (the folder was not marked before).
  */
-export async function claimDataDir(dir: string): Promise<void> {
+export async function claimDataDir(dir: string): Promise<boolean> {
   const marker = join(dir, DATA_DIR_MARKER);
-  if ((await stat(marker).catch(() => undefined)) !== undefined) return;
+  if ((await stat(marker).catch(() => undefined)) !== undefined) return false;
   if (!(await hasLookalikeManifest(dir))) {
     const inTheWay = await builderNamesIn(dir);
     if (inTheWay.length > 0) {
@@ -49,6 +50,19 @@ export async function claimDataDir(dir: string): Promise<void> {
     }
   }
   await writeFile(marker, MARKER_TEXT);
+  return true;
+}
+
+/**
+ * Takes back the marker claimDataDir wrote, for a build that published nothing, unless the folder holds
+ * files under the builder's names: what that build left for the next one (thumbnails, records of
+ * finished work), which the next build could not claim without the marker. True if it removed it.
+ * Called once the build has released its lock and cleared its staging.
+ */
+export async function unclaimDataDir(dir: string): Promise<boolean> {
+  if ((await builderNamesIn(dir)).length > 0) return false;
+  await rm(join(dir, DATA_DIR_MARKER), { force: true });
+  return true;
 }
 
 /** Whether `dir` holds a manifest core's reader takes: a data dir a build wrote before the marker existed. */

@@ -6,6 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATA_DIR_MARKER } from './dataDirNames';
 import { DataDirWriter } from './dataDirWriter';
 
+/** Bytes that look like a WebP of `payload` bytes to its RIFF header (what the size check reads). */
+function webp(payload: number): Buffer {
+  const bytes = Buffer.alloc(8 + payload);
+  bytes.write('RIFF', 0, 'latin1');
+  bytes.writeUInt32LE(payload, 4);
+  bytes.write('WEBP', 8, 'latin1');
+  return bytes;
+}
+
 describe('DataDirWriter', () => {
   let dir: string;
   beforeEach(async () => {
@@ -112,7 +121,8 @@ describe('DataDirWriter', () => {
       await expect(w.replaceAtomically(name, Buffer.from('x')), name).rejects.toThrow(/not a plain path/);
     }
     await w.close();
-    expect(await readdir(dir)).toEqual(['data']);
+    // Nothing outside it; and having published nothing, the data dir it made went again too.
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('keeps an existing content-addressed file, replaces one damaged since, and replaces the manifest atomically', async () => {
@@ -179,6 +189,7 @@ describe('DataDirWriter', () => {
       'index.0123456789abcdef.bin',
       'index.html',
       'manifest.json',
+      'media-sizes.json',
       'originals',
       'retained-files.json',
       'thumbs',
@@ -246,19 +257,53 @@ describe('DataDirWriter', () => {
     expect(await present()).toEqual(second.sort());
   });
 
-  it('knows which thumbnails and originals are stored, from one listing and from the disk for later ones', async () => {
+  it('takes a thumbnail or original for stored only when intact: its recorded size, or a thumbnail’s own header', async () => {
+    const thumb = webp(40);
     const w = new DataDirWriter(dir);
     await w.open();
-    // Stored before the first has(), by an earlier build.
-    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), 'x');
+    // Left by an earlier build that recorded no sizes: a thumbnail checks itself, an original is taken.
+    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), thumb);
+    await writeFile(join(dir, 'originals', 'aaaaaaaaaaaaaaaa.png'), 'original');
+    await writeFile(join(dir, 'thumbs', 'cccccccccccccccc.webp'), thumb.subarray(0, 30));
     expect(await w.has('thumbs/aaaaaaaaaaaaaaaa.webp')).toBe(true);
+    expect(await w.has('originals/aaaaaaaaaaaaaaaa.png')).toBe(true);
     expect(await w.has('thumbs/bbbbbbbbbbbbbbbb.webp')).toBe(false);
-    // Written after the listing, by this writer or another: still seen.
+    // Truncated: its header says 48 bytes.
+    expect(await w.has('thumbs/cccccccccccccccc.webp')).toBe(false);
+    expect(await w.putContentAddressed('thumbs/cccccccccccccccc.webp', thumb, false)).toBe(true);
+    // Written after the build started, by this writer or another: seen on the disk.
     await w.putContentAddressed('originals/bbbbbbbbbbbbbbbb.png', new Uint8Array([1]), false);
-    await writeFile(join(dir, 'thumbs', 'bbbbbbbbbbbbbbbb.webp'), 'x');
+    await writeFile(join(dir, 'thumbs', 'bbbbbbbbbbbbbbbb.webp'), thumb);
     expect(await w.has('originals/bbbbbbbbbbbbbbbb.png')).toBe(true);
     expect(await w.has('thumbs/bbbbbbbbbbbbbbbb.webp')).toBe(true);
     expect(await w.has('manifest.json')).toBe(false);
+    await w.putManifest(Buffer.from('{"build":1}'));
+    const media = ['thumbs', 'originals'].flatMap((sub) =>
+      ['a', 'b', 'c'].map((c) => `${sub}/${c.repeat(16)}.${sub === 'thumbs' ? 'webp' : 'png'}`),
+    );
+    await w.collectGarbage(new Set(media));
+    await w.close();
+    expect(w.repaired).toEqual({ thumbnails: 1, originals: 0 });
+
+    // The next build checks each against the size recorded: truncated or grown is damaged.
+    await writeFile(join(dir, 'originals', 'aaaaaaaaaaaaaaaa.png'), 'orig');
+    await writeFile(join(dir, 'originals', 'bbbbbbbbbbbbbbbb.png'), 'longer');
+    const next = new DataDirWriter(dir);
+    await next.open();
+    expect(await next.has('originals/aaaaaaaaaaaaaaaa.png')).toBe(false);
+    expect(await next.has('originals/bbbbbbbbbbbbbbbb.png')).toBe(false);
+    for (const c of ['a', 'b', 'c']) expect(await next.has(`thumbs/${c.repeat(16)}.webp`)).toBe(true);
+    await next.close();
+  });
+
+  it('writes a thumbnail found damaged again though the new one is the same size', async () => {
+    const w = new DataDirWriter(dir);
+    await w.open();
+    // Not a WebP at all, and no size recorded: nothing says it is the thumbnail but its name.
+    await writeFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'), Buffer.alloc(48));
+    expect(await w.has('thumbs/aaaaaaaaaaaaaaaa.webp')).toBe(false);
+    expect(await w.putContentAddressed('thumbs/aaaaaaaaaaaaaaaa.webp', webp(40), false)).toBe(true);
+    expect(await readFile(join(dir, 'thumbs', 'aaaaaaaaaaaaaaaa.webp'))).toEqual(webp(40));
     await w.close();
   });
 });

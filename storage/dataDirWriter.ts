@@ -1,12 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   BUILDER_NAMES,
   BUILD_LOCK_FILE,
   MANIFEST_FILE,
   MEDIA_FOLDERS,
+  MEDIA_SIZES_FILE,
   RETAINED_FILES,
   STAGING_DIR,
   ownedMedia,
@@ -15,7 +28,8 @@ import {
   type RetainedFiles,
 } from './dataDirNames';
 import { buildLockPid, isAlive } from './buildLockHolder';
-import { claimDataDir } from './dataDirOwnership';
+import { claimDataDir, unclaimDataDir } from './dataDirOwnership';
+import { mediaSizesBytes, readMediaSizes, storedMediaState } from './mediaSizes';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -43,8 +57,6 @@ function isMediaName(name: string): boolean {
   return (MEDIA_FOLDERS as readonly string[]).includes(name.slice(0, Math.max(0, name.indexOf('/'))));
 }
 
-// A synchronous stat: an async one that misses rejects with an Error (stack trace and all), and a build
-// asks once per thumbnail and original; the sync call is a few microseconds on a local disk.
 /** Why a folder cannot be made, in words, for the errors mkdir gives. */
 const CANNOT_MAKE: Record<string, string> = {
   EROFS: 'the file system is read-only',
@@ -59,8 +71,9 @@ const CANNOT_MAKE: Record<string, string> = {
 /**
  * Makes `dir` and its missing parents one level at a time, saying which one could not be made and why.
  * mkdir's recursive mode says ENOENT for a read-only file system, and spins for ever under /proc.
+ * Returns the folders it made, outermost first (not those made meanwhile by someone else).
  */
-async function makeFolder(dir: string): Promise<void> {
+async function makeFolder(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let at = resolve(dir); ; at = dirname(at)) {
     const info = await lstat(at).catch((err: NodeJS.ErrnoException) => {
@@ -79,14 +92,28 @@ async function makeFolder(dir: string): Promise<void> {
     missing.unshift(at);
     if (dirname(at) === at) break;
   }
+  const made: string[] = [];
   for (const folder of missing) {
-    await mkdir(folder).catch((err: NodeJS.ErrnoException) => {
-      // Made meanwhile (another build, a person): it is there, which is all that was asked.
-      if (err.code === 'EEXIST') return;
-      const why = CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message;
-      throw new Error(`the data dir ${dir} cannot be made: ${folder}: ${why}`, { cause: err });
-    });
+    const mine = await mkdir(folder).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        // Made meanwhile (another build, a person): it is there, which is all that was asked.
+        if (err.code === 'EEXIST') return false;
+        const why = CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message;
+        throw new Error(`the data dir ${dir} cannot be made: ${folder}: ${why}`, { cause: err });
+      },
+    );
+    if (mine) made.push(folder);
   }
+  return made;
+}
+
+/** Removes `folder` if it is empty; false if it is not (or cannot be removed). */
+function removeIfEmpty(folder: string): Promise<boolean> {
+  return rmdir(folder).then(
+    () => true,
+    () => false,
+  );
 }
 
 function exists(path: string): boolean {
@@ -105,10 +132,23 @@ export class DataDirWriter {
   private locked = false;
   /** The manifest.json bytes putManifest replaced (null: there was none); undefined before putManifest. */
   private replacedManifest: Uint8Array | null | undefined;
-  /** Names in the media folders, listed on the first has() (see there). */
-  private media: Promise<Set<string>> | undefined;
+  /**
+   * Each thumbnail's and original's size: as the last build recorded it (MEDIA_SIZES_FILE), then as
+   * this build wrote it or found it intact. What has() checks a stored file against.
+   */
+  private sizes = new Map<string, number>();
+  /** Thumbnails and originals has() found damaged: written again by the next put, whatever their size. */
+  private readonly damaged = new Set<string>();
+  /** Thumbnails and originals this build wrote over a file that was not what it makes (damaged). */
+  private readonly replaced = new Set<string>();
   /** Folders known to exist, so thousands of puts into one folder do not each ask for it. */
   private readonly folders = new Set<string>();
+  /** What open() made, for close() to remove again when the build published nothing. */
+  private made: { folders: string[]; marker: boolean; mediaFolders: string[] } = {
+    folders: [],
+    marker: false,
+    mediaFolders: [],
+  };
 
   constructor(readonly dir: string) {
     this.staging = join(dir, STAGING_DIR);
@@ -119,8 +159,27 @@ export class DataDirWriter {
    * then takes the build lock and clears what a killed build may have left in staging.
    */
   async open(): Promise<void> {
-    await makeFolder(this.dir);
-    await claimDataDir(this.dir);
+    this.made.folders = await makeFolder(this.dir);
+    try {
+      this.made.marker = await claimDataDir(this.dir);
+      await this.lock();
+      await rm(this.staging, { recursive: true, force: true });
+      await mkdir(this.staging, { recursive: true });
+      for (const sub of MEDIA_FOLDERS) {
+        if ((await mkdir(join(this.dir, sub), { recursive: true })) !== undefined)
+          this.made.mediaFolders.push(sub);
+      }
+      this.sizes = await readMediaSizes(this.dir);
+    } catch (err) {
+      // Refused, or another build holds the lock: what this one made goes again (its lock and staging
+      // only when it took the lock; otherwise they are the other build's).
+      await this.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Takes the build lock, clearing one a dead build left. */
+  private async lock(): Promise<void> {
     const lock = join(this.dir, BUILD_LOCK_FILE);
     // The lock appears with the holder's pid already in it (a written file linked into place), so a
     // reader never sees a live holder's lock empty.
@@ -148,9 +207,6 @@ export class DataDirWriter {
       await rm(mine, { force: true });
     }
     if (!this.locked) throw new Error(`cannot take the build lock ${lock}`);
-    await rm(this.staging, { recursive: true, force: true });
-    await mkdir(this.staging, { recursive: true });
-    for (const sub of MEDIA_FOLDERS) await mkdir(join(this.dir, sub), { recursive: true });
   }
 
   /**
@@ -175,35 +231,61 @@ export class DataDirWriter {
     await rm(aside, { force: true });
   }
 
+  /**
+   * Releases the lock and clears the staging; after a build that published nothing, also removes what
+   * open() made (removeWhatItMade).
+   */
   async close(): Promise<void> {
-    // Retried: after a failed build, writes still in flight can add to the staging while it is removed.
-    await rm(this.staging, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
-    if (this.locked) await rm(join(this.dir, BUILD_LOCK_FILE), { force: true });
+    // Only its own: without the lock, the staging is another build's.
+    if (this.locked) {
+      // Retried: after a failed build, writes still in flight can add to the staging while it is removed.
+      await rm(this.staging, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      await rm(join(this.dir, BUILD_LOCK_FILE), { force: true });
+    }
     this.locked = false;
+    if (!this.published) await this.removeWhatItMade();
+  }
+
+  /**
+   * A first build that publishes nothing (an empty source, only unreadable files) left a half-made data
+   * dir: the marker and empty thumbs/ and originals/, in folders it had made, which a person then took
+   * for a build. What open() made goes again, if empty: the media folders, then the marker, then the
+   * data dir and the parents it made. Nothing that was there before is touched, and what this build
+   * wrote for the next one to reuse (thumbnails, originals, source-files.unfinished.json) stays, with
+   * the marker that lets the next build claim it.
+   */
+  private async removeWhatItMade(): Promise<void> {
+    const { folders, marker, mediaFolders } = this.made;
+    this.made = { folders: [], marker: false, mediaFolders: [] };
+    for (const sub of mediaFolders) await removeIfEmpty(join(this.dir, sub));
+    if (marker && !(await unclaimDataDir(this.dir).catch(() => false))) return;
+    for (const folder of [...folders].reverse()) {
+      if (!(await removeIfEmpty(folder))) return;
+    }
   }
 
   /**
    * True if a content-addressed file of that name is already in place (and so need not be produced).
-   * Thumbnails and originals are looked up in one listing of their folders instead of a stat each (a
-   * rebuild asks for every image); a name not in it is still checked on disk, so only a file removed
-   * by hand during the build could be missed.
+   * A thumbnail or original must also be intact: the size the last build recorded, or for a thumbnail
+   * without one, the length its WebP header gives (storage/mediaSizes.ts); one damaged since is not
+   * there, and the next put writes it again. One stat per file (a rebuild asks for every image).
    */
   async has(name: string): Promise<boolean> {
-    if (isMediaName(name)) {
-      this.media ??= this.listMedia();
-      if ((await this.media).has(name)) return true;
+    if (!isMediaName(name)) return exists(join(this.dir, name));
+    const state = storedMediaState(join(this.dir, name), name, this.sizes.get(name));
+    if (state === 'missing') return false;
+    if (state === 'damaged') {
+      this.damaged.add(name);
+      return false;
     }
-    return exists(join(this.dir, name));
+    this.sizes.set(name, state);
+    return true;
   }
 
-  private async listMedia(): Promise<Set<string>> {
-    const names = new Set<string>();
-    for (const sub of MEDIA_FOLDERS) {
-      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
-        names.add(`${sub}/${name}`);
-      }
-    }
-    return names;
+  /** How many thumbnails and originals this build wrote again because the ones in place were damaged. */
+  get repaired(): { thumbnails: number; originals: number } {
+    const thumbnails = [...this.replaced].filter((name) => name.startsWith('thumbs/')).length;
+    return { thumbnails, originals: this.replaced.size - thumbnails };
   }
 
   /**
@@ -215,7 +297,12 @@ export class DataDirWriter {
    */
   async putContentAddressed(name: string, bytes: Uint8Array, durable = true): Promise<boolean> {
     const target = this.pathOf(name);
-    if (await this.holds(target, name, bytes)) return false;
+    const media = isMediaName(name);
+    const info = statSync(target, { throwIfNoEntry: false });
+    if (await this.holds(info, target, name, bytes)) {
+      if (media) this.sizes.set(name, bytes.length);
+      return false;
+    }
     const folder = dirname(target);
     if (!this.folders.has(folder)) {
       await mkdir(folder, { recursive: true });
@@ -228,6 +315,11 @@ export class DataDirWriter {
       writeFileSync(temp, bytes);
       renameSync(temp, target);
     }
+    if (media) {
+      this.sizes.set(name, bytes.length);
+      this.damaged.delete(name);
+      if (info !== undefined) this.replaced.add(name);
+    }
     return true;
   }
 
@@ -236,11 +328,17 @@ export class DataDirWriter {
    * damaged since (a disk error, a half copy, an edit): one that is not what this build would write is
    * written again, or every later build kept it and published a manifest that named it. A build's own
    * files are compared whole (they are few, and each was just made in memory); a thumbnail or an
-   * original, thousands of them, by size, which finds the truncated ones.
+   * original, thousands of them, by size, which finds the truncated ones; one has() found damaged is
+   * written again whatever its size.
    */
-  private async holds(target: string, name: string, bytes: Uint8Array): Promise<boolean> {
-    const info = statSync(target, { throwIfNoEntry: false });
+  private async holds(
+    info: Stats | undefined,
+    target: string,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<boolean> {
     if (info === undefined || !info.isFile() || info.size !== bytes.length) return false;
+    if (this.damaged.has(name)) return false;
     return (
       isMediaName(name) ||
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(await readFile(target))
@@ -293,16 +391,18 @@ export class DataDirWriter {
    */
   async collectGarbage(referenced: ReadonlySet<string>): Promise<number> {
     // Files and whole folders (shards.<hash>) are about to be deleted.
-    this.media = undefined;
     this.folders.clear();
     const unreferenced: string[] = [];
     for (const name of await readdir(this.dir)) {
       if (ownedTopLevel(name) !== undefined && !referenced.has(name)) unreferenced.push(name);
     }
+    const media: string[] = [];
     for (const sub of MEDIA_FOLDERS) {
       for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
         const rel = `${sub}/${name}`;
-        if (ownedMedia(rel) && !referenced.has(rel)) unreferenced.push(rel);
+        if (!ownedMedia(rel)) continue;
+        media.push(rel);
+        if (!referenced.has(rel)) unreferenced.push(rel);
       }
     }
     const current = await readFile(join(this.dir, MANIFEST_FILE)).catch(() => null);
@@ -320,13 +420,13 @@ export class DataDirWriter {
       const stale = record?.manifestSha256 === sha256(previous) ? new Set(record.files) : new Set();
       deletable = (name) => stale.has(name);
     }
-    let removed = 0;
+    const removed = new Set<string>();
     const kept: string[] = [];
     for (const name of unreferenced) {
       if (deletable(name)) {
         // A shards.<hash> folder goes whole.
         await rm(join(this.dir, name), { force: true, recursive: true });
-        removed++;
+        removed.add(name);
       } else {
         kept.push(name);
       }
@@ -335,7 +435,29 @@ export class DataDirWriter {
       const record: RetainedFiles = { version: 1, manifestSha256: sha256(current), files: kept };
       await this.replaceAtomically(RETAINED_FILES, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
     }
-    return removed;
+    await this.replaceAtomically(
+      MEDIA_SIZES_FILE,
+      mediaSizesBytes(this.mediaSizes(media, removed, referenced)),
+    );
+    return removed.size;
+  }
+
+  /**
+   * The sizes to record of the thumbnails and originals that stay: as written or checked by this build,
+   * else as recorded before; a referenced one that neither wrote nor checked is taken as it is.
+   */
+  private mediaSizes(
+    media: readonly string[],
+    removed: ReadonlySet<string>,
+    referenced: ReadonlySet<string>,
+  ): [string, number][] {
+    return media.flatMap((name): [string, number][] => {
+      if (removed.has(name)) return [];
+      const size =
+        this.sizes.get(name) ??
+        (referenced.has(name) ? statSync(join(this.dir, name), { throwIfNoEntry: false })?.size : undefined);
+      return size === undefined ? [] : [[name, size]];
+    });
   }
 
   private stagingName(): string {

@@ -18,6 +18,7 @@ function job(): BuildJobData {
     maxPixels: 1e8,
     batchSize: 16,
     augment: { viewsPerImage: 4, sampleRate: 0.5 },
+    keepMetadata: false,
     entries: [
       {
         album: 'faces',
@@ -47,6 +48,9 @@ describe('checkBuildJobData', () => {
       [{ ...job(), model: { sha256: 'ab'.repeat(32), spec: {} } }, /its model spec: /],
       [{ ...job(), batchSize: 0 }, /batchSize must be positive/],
       [{ ...job(), augment: { viewsPerImage: 4, sampleRate: 2 } }, /augment plan/],
+      // A job from a coordinator before --keep-metadata reached workers would be misread as stripped.
+      [{ ...job(), jobVersion: 2 }, /has job format 2, this worker reads 3/],
+      [{ ...job(), keepMetadata: 'yes' }, /its keepMetadata is not true or false/],
       [{ ...job(), entries: 'all' }, /it lists no entries/],
       [{ ...job(), entries: [null] }, /entry 0 is not/],
       [{ ...job(), entries: [{ ...job().entries[0], size: -1 }] }, /entry 0 is not/],

@@ -4,8 +4,11 @@ import { parseModelSpec, type ModelSpec } from '../../core/modelSpec';
 import type { AugmentPlan } from '../augmentedViews';
 import type { SourceEntry } from '../imageSource';
 
-/** Bump when BuildJobData changes meaning, so a worker refuses jobs it would misread. */
-export const BUILD_JOB_VERSION = 2;
+/**
+ * Bump when BuildJobData changes meaning, so a worker refuses jobs it would misread. 3: keepMetadata,
+ * which a worker before it would not see, storing stripped originals where the merge wants them kept.
+ */
+export const BUILD_JOB_VERSION = 3;
 
 /** One job: a slice of the listing for one worker to featurize into a partial shard. */
 export interface BuildJobData {
@@ -22,6 +25,11 @@ export interface BuildJobData {
   batchSize: number;
   /** Which images get edited copies: planned on the whole listing, so every job picks alike. */
   augment: AugmentPlan;
+  /**
+   * Store originals with their metadata, as `build-index --keep-metadata` does (safeOriginal.ts
+   * storedOriginalName: kept and stripped originals have names of their own).
+   */
+  keepMetadata: boolean;
   /** In listing order; the shard lists its images in this order. */
   entries: SourceEntry[];
 }
@@ -69,6 +77,7 @@ export function checkBuildJobData(data: unknown, queueName: string): BuildJobDat
     !(a.sampleRate >= 0 && a.sampleRate <= 1)
   )
     fail('its augment plan is not {viewsPerImage ≥ 0, sampleRate in [0, 1]}');
+  if (typeof d.keepMetadata !== 'boolean') fail('its keepMetadata is not true or false');
   if (!Array.isArray(d.entries)) return fail('it lists no entries');
   d.entries.forEach((e: Partial<SourceEntry> | null, i) => {
     const ok =

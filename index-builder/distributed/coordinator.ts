@@ -134,13 +134,11 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
       `a distributed build needs a source every worker can read: --source must be s3://bucket/prefix, not ${o.sourceUrl}`,
     );
   }
-  // Workers store originals without their metadata (runBuildJob.ts does not pass it on yet).
-  if (o.keepMetadata === true)
-    throw new Error('--keep-metadata applies to single-machine builds, not to a distributed one');
   const source = new S3Source(o.sourceUrl, o.access);
   const workUrl = o.workUrl ?? `s3://${parseS3Url(o.sourceUrl).bucket}/.lookalike-work/`;
   const outDir = resolve(o.outDir);
   const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const keepMetadata = o.keepMetadata === true;
   const { spec } = o.model;
 
   const listing = await source.list();
@@ -240,10 +238,19 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         maxPixels,
         batchSize: o.batchSize ?? 32,
         augment,
+        // Workers store originals as this build publishes them; the merge copies them under that name.
+        keepMetadata,
         entries: queued.slice(i, i + jobSize),
       });
     }
-    const merge = new ShardMerge({ store, buildId, modelSha256, dim: spec.output.dim, writer });
+    const merge = new ShardMerge({
+      store,
+      buildId,
+      modelSha256,
+      dim: spec.output.dim,
+      writer,
+      keepMetadata,
+    });
     const outputs = new Map<string, JobOutput>();
     const { cache } = recalled;
     if (cache !== undefined && jobs.length > 0) {
@@ -490,7 +497,15 @@ async function recallKnown(
   const limit = pLimit(32);
   const images = await Promise.all(
     entries.map((entry) =>
-      limit(() => recallUnchanged(entry, { known: (e) => records.lookup(e), cache, media: writer, augment })),
+      limit(() =>
+        recallUnchanged(entry, {
+          known: (e) => records.lookup(e),
+          cache,
+          media: writer,
+          augment,
+          keepMetadata: o.keepMetadata === true,
+        }),
+      ),
     ),
   );
   return { images, cache, skip: (entry) => records.lookupSkip(entry) };

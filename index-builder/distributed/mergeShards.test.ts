@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -65,8 +65,8 @@ const media = (name: string) => WorkStore.mediaPrefix(BUILD) + name;
 const thumbName = () => thumbnailName(contentHash(original));
 const originalName = () => storedOriginalName(contentHash(original), 'png', false);
 
-function merge(): ShardMerge {
-  return new ShardMerge({ store, buildId: BUILD, modelSha256: MODEL, dim: DIM, writer });
+function merge(keepMetadata = false): ShardMerge {
+  return new ShardMerge({ store, buildId: BUILD, modelSha256: MODEL, dim: DIM, writer, keepMetadata });
 }
 
 beforeEach(async () => {
@@ -98,6 +98,32 @@ describe('ShardMerge', () => {
     expect([m.thumbnailsWritten, m.originalsWritten]).toEqual([1, 1]);
     expect(new Uint8Array(await readFile(join(dir, originalName())))).toEqual(original);
     expect(new Uint8Array(await readFile(join(dir, thumbName())))).toEqual(thumb);
+  });
+
+  it('copies originals under the name a build that keeps their metadata gives them', async () => {
+    const kept = storedOriginalName(contentHash(original), 'png', true);
+    expect(kept).not.toBe(originalName());
+    store.objects.delete(media(originalName()));
+    store.objects.set(media(kept), original);
+    await merge(true).collect(job);
+    expect(new Uint8Array(await readFile(join(dir, kept)))).toEqual(original);
+    expect(await readdir(join(dir, 'originals'))).toEqual([kept.slice('originals/'.length)]);
+    // A build that strips them wants the stripped name, which no worker of this build stored.
+    await expect(merge(false).collect(job)).rejects.toThrow(
+      /originals\/\w+\.png, of job job-00001, is missing/,
+    );
+  });
+
+  it('copies a thumbnail or original again that the data dir holds damaged', async () => {
+    // Truncated by a full disk or a half copy since an earlier build wrote them.
+    await writeFile(join(dir, thumbName()), thumb.subarray(0, thumb.length - 4));
+    const m = merge();
+    await m.collect(job);
+    expect(new Uint8Array(await readFile(join(dir, thumbName())))).toEqual(thumb);
+    expect([m.thumbnailsWritten, m.originalsWritten]).toEqual([1, 1]);
+    // Intact, it is not downloaded again.
+    store.objects.delete(media(thumbName()));
+    await merge().collect(job);
   });
 
   const damages: [string, () => void, RegExp][] = [

@@ -22,6 +22,8 @@ interface MergeOptions {
   modelSha256: string;
   dim: number;
   writer: DataDirWriter;
+  /** Whether the build keeps originals' metadata: its workers stored them under the kept names. */
+  keepMetadata: boolean;
   /** Parallel downloads. */
   concurrency?: number;
 }
@@ -76,7 +78,7 @@ function matchToJob(shard: PartialShard, job: FinishedJob, o: MergeOptions, name
 
 /**
  * Collects finished jobs into the data dir: reads each job's partial shard and copies the thumbnails
- * and originals its worker made (those the data dir already holds are not downloaded). Jobs are
+ * and originals its worker made (those the data dir already holds intact are not downloaded). Jobs are
  * collected one by one, so the coordinator can run again those whose output is damaged while the
  * others' stays collected; in listing order, the images are what runImagePipeline would have
  * returned on one machine, ready for publishBuild.
@@ -110,8 +112,9 @@ export class ShardMerge {
       images.flatMap((u) => [
         this.copy(job, thumbnailName(u.hash)),
         // Originals are checked against the hash the shard gives: a mix-up would publish the wrong file.
-        // Workers store them stripped of their metadata (a distributed build does not keep it).
-        this.copy(job, storedOriginalName(u.hash, u.ext, false), u.hash),
+        // A kept original is the source itself, a stripped one or a rendering records the source's
+        // sha256 (isOriginalOf); each under the name the build's keepMetadata gives it.
+        this.copy(job, storedOriginalName(u.hash, u.ext, this.o.keepMetadata), u.hash),
       ]),
     );
     return { images, skipped: shard.skipped };

@@ -75,6 +75,7 @@ export async function runBuildJob(
       maxPixels: data.maxPixels,
       batchSize: data.batchSize,
       augment: data.augment,
+      keepMetadata: data.keepMetadata,
       sharedRunner: async () => (runner = await ctx.runners.take(sha256, onnxPath, spec)),
       progress: ctx.progress,
     });
