@@ -1,13 +1,14 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifest } from '../core/manifest';
 import { openCollection } from '../core/openCollection';
 import { BUILD_REPORT_FILE, parseBuildReport, type BuildReport } from './buildReport';
 import { contentHash } from './contentAddress';
-import { MANIFEST_FILE, MEDIA_FOLDERS } from '../storage/dataDirNames';
+import { MANIFEST_FILE } from '../storage/dataDirNames';
+import { readMediaSizes, storedMediaState } from '../storage/mediaSizes';
 import type { SourceListing } from './imageSource';
 import type { LoadedModel } from './loadModel';
-import { compileLabelPattern } from './imageLabels';
+import { checkNamePatterns } from './imageLabels';
 import type { PublishSettings } from './publishSettings';
 import { fileDataSource } from '../storage/fileDataSource';
 import { readStylePairs, type StylePairs } from '../models/stylePairsFile';
@@ -54,8 +55,11 @@ export async function fingerprintBuild(i: {
     keepMetadata,
   } = i.settings;
   // A bad pattern fails here, before any image is read, not after featurizing at the fit.
-  if (labelPattern !== undefined) compileLabelPattern(labelPattern);
-  if (sourcePattern !== undefined) compileLabelPattern(sourcePattern, '--source-pattern');
+  checkNamePatterns(
+    i.listing.entries.map((e) => e.key),
+    labelPattern,
+    sourcePattern,
+  );
   const modelSha256 = contentHash(modelBytes);
   const stylePairs = await modelStylePairs(i.model, modelSha256);
   const fingerprint = buildFingerprint({
@@ -114,7 +118,9 @@ function buildFingerprint(inputs: FingerprintInputs): string {
 
 /**
  * The report of the build in `outDir` if that build is complete and was made from exactly this
- * fingerprint (so rebuilding would change nothing); undefined otherwise. Reads no image.
+ * fingerprint (so rebuilding would change nothing); undefined otherwise. Reads no image: each
+ * thumbnail and original is checked by its size (storage/mediaSizes.ts), so that one damaged since is
+ * made again by a build rather than kept for ever.
  */
 export async function findUpToDateBuild(
   outDir: string,
@@ -133,11 +139,10 @@ export async function findUpToDateBuild(
       if ((await stat(join(outDir, ref.path))).size !== ref.bytes) return undefined;
     }
     const items = await (await openCollection(manifest, fileDataSource(outDir))).everyItem();
-    const present = new Set<string>();
-    for (const sub of MEDIA_FOLDERS) {
-      for (const name of await readdir(join(outDir, sub))) present.add(`${sub}/${name}`);
-    }
-    return items.every((it) => present.has(it.thumb) && present.has(it.original)) ? report : undefined;
+    const sizes = await readMediaSizes(outDir);
+    const intact = (name: string) =>
+      typeof storedMediaState(join(outDir, name), name, sizes.get(name)) === 'number';
+    return items.every((it) => intact(it.thumb) && intact(it.original)) ? report : undefined;
   } catch {
     return undefined;
   }

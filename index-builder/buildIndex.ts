@@ -43,6 +43,11 @@ export interface BuildIndexOptions extends PublishSettings {
   /** Fit a new transform even when the images added and removed have not moved the current one. */
   refit?: boolean;
   progress?: ProgressReporter;
+  /**
+   * Stops the build (buildInterrupt.ts): it throws the signal's reason after cleaning up as after any
+   * failure, with nothing published, unless the signal came once the build was publishing.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BuildIndexResult {
@@ -131,7 +136,9 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       knownSkip: options.force === true ? undefined : (entry) => records.lookupSkip(entry),
       keepMetadata: options.keepMetadata,
       progress: options.progress ?? silentProgress,
+      signal: options.signal,
     });
+    options.signal?.throwIfAborted();
     skipped.push(...processed.skipped);
     const report = await finishBuild({
       writer,

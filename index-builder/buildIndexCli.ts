@@ -17,6 +17,7 @@ import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 import { MODEL_WEIGHTS } from '../models/convertShared';
 import { NSFWJS_MODELS } from '../models/nsfwjsModel';
 import { compileLabelPattern } from './imageLabels';
+import { buildStopped, interruptBuild } from './buildInterrupt';
 import { DEFAULT_JOB_SIZE, runCoordinator } from './distributed/coordinator';
 import { loadModel } from './loadModel';
 import type { IndexLayout } from './publishSettings';
@@ -98,7 +99,7 @@ function lshBits(value: string): number {
   return n;
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[], stop: AbortSignal): Promise<void> {
   keepWorkingWhenOutputCloses();
   const program = new Command('build-index')
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
@@ -203,23 +204,7 @@ async function main(argv: string[]): Promise<void> {
     // Workers featurize with their own threads; this option would silently do nothing.
     if (opts.threads !== undefined)
       throw new Error('--threads applies to workers in a distributed build: pass it to build-worker');
-    if (opts.keepMetadata === true)
-      throw new Error(
-        '--keep-metadata applies to single-machine builds: a distributed build strips metadata',
-      );
     const loaded = await loadModel(opts.model);
-    // Ctrl-C while the workers run: the coordinator removes the build's queue from Redis, its work
-    // prefix and the data dir's lock before exiting (they were left behind, the queue with every job).
-    const interrupt = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (interrupt.signal.aborted) process.exit(130);
-      console.error(
-        `build-index: ${signal}: stopping the build and cleaning up (send it again to leave at once)`,
-      );
-      interrupt.abort(new Error(`stopped by ${signal}; the published index was not changed`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const { upToDate, report, phases } = await runCoordinator({
       sourceUrl: opts.source,
       access: { endpoint: opts.endpoint, region: opts.region },
@@ -235,6 +220,7 @@ async function main(argv: string[]): Promise<void> {
       labelPattern: opts.labelPattern,
       sourcePattern: opts.sourcePattern,
       blendNeighbours: opts.blendNeighbours,
+      keepMetadata: opts.keepMetadata,
       layout: opts.layout,
       maxPixels: opts.maxPixels,
       batchSize: opts.batchSize,
@@ -243,7 +229,9 @@ async function main(argv: string[]): Promise<void> {
       refit: opts.refit,
       progress,
       log: (line) => console.log(printable(line)),
-      signal: interrupt.signal,
+      // Ctrl-C while the workers run: the coordinator removes the build's queue from Redis, its work
+      // prefix and the data dir's lock before exiting (they were left behind, the queue with every job).
+      signal: stop,
     });
     printOutcome(upToDate, report, dataDir);
     if (upToDate) return;
@@ -278,12 +266,30 @@ async function main(argv: string[]): Promise<void> {
     force: opts.force,
     refit: opts.refit,
     progress,
+    // Ctrl-C or a supervisor's SIGTERM while featurizing: the workers end, the lock and staging go.
+    signal: stop,
   });
   printOutcome(upToDate, report, dataDir);
 }
 
-main(process.argv).catch((err: unknown) => {
-  // The failed jobs of a distributed build are several lines; a newline in a file name stays spelled out.
-  console.error(printableError('build-index: ', err));
-  process.exitCode = 1;
-});
+const interrupt = interruptBuild('build-index');
+main(process.argv, interrupt.signal)
+  .then(() => {
+    if (interrupt.signal.aborted)
+      console.error('build-index: told to stop as it was publishing, the build finished first');
+  })
+  .catch((err: unknown) => {
+    // The failed jobs of a distributed build are several lines; a newline in a file name stays spelled out.
+    const text = printableError('build-index: ', err);
+    const stopped = buildStopped(err);
+    if (stopped === undefined) {
+      console.error(text);
+      process.exitCode = 1;
+      return;
+    }
+    // Its workers have ended: what a stopped build still waits on (a read from a slow source) must
+    // not keep it running.
+    process.exitCode = stopped.exitCode;
+    process.stderr.write(`${text}\n`, () => process.exit());
+  })
+  .finally(() => interrupt.dispose());

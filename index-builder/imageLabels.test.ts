@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildLabels,
   buildSources,
+  checkNamePatterns,
   compileLabelPattern,
   imageLabels,
   labelSource,
@@ -54,6 +55,20 @@ describe('imageLabels', () => {
     expect(() => buildSources(['a/x.png'], '(')).toThrow(
       /^--source-pattern "\(" is not a regular expression/,
     );
+  });
+
+  it('fails, naming the name it got stuck on, on a pattern that backtracks catastrophically, instead of hanging', () => {
+    // Exponentially many ways to split the a's between the repeats, each tried before giving up: before,
+    // it had not finished after minutes.
+    const stuck = `x/${'a'.repeat(34)}`;
+    const keys = ['x/ab', stuck, 'x/aab'];
+    const pattern = '^[^/]+/((a|a)+)+b';
+    const message = (flag: string) =>
+      `${flag} ${JSON.stringify(pattern)} backtracks catastrophically: matching ${JSON.stringify(stuck)} took over 1 s`;
+    expect(() => imageLabels(keys, pattern)).toThrow(message('--label-pattern'));
+    expect(() => checkNamePatterns(keys, undefined, pattern)).toThrow(message('--source-pattern'));
+    // The names it does not get stuck on still match as before.
+    expect(imageLabels(['x/ab', 'x/aab', 'y/c'], pattern)).toEqual(['a', 'aa', undefined]);
   });
 
   it("takes a build's sources from the source pattern only, and counts them", () => {

@@ -1,3 +1,4 @@
+import { matchEach, SlowMatchError } from './boundedMatch';
 import type { SourceMeta } from './sourceMeta';
 
 /*
@@ -96,17 +97,46 @@ export function sharedLabels(
   return { images: shared.reduce((a, c) => a + c, 0), labels: shared.length };
 }
 
-/** Each key's label under `pattern` (undefined where it does not match or captures nothing). */
+/**
+ * Each key's label under `pattern` (undefined where it does not match or captures nothing). A pattern
+ * that backtracks catastrophically on a key fails, naming it, instead of matching it without end.
+ */
 export function imageLabels(
   keys: readonly string[],
   pattern: string,
   flag = '--label-pattern',
 ): (string | undefined)[] {
   const re = compileLabelPattern(pattern, flag);
-  return keys.map((key) => {
-    const m = re.exec(key);
-    if (m === null) return undefined;
-    const label = m.length > 1 ? m[1] : m[0];
-    return label === undefined || label === '' ? undefined : label;
-  });
+  try {
+    return matchEach(re, keys, captured);
+  } catch (err) {
+    if (!(err instanceof SlowMatchError)) throw err;
+    throw new Error(
+      `${flag} ${JSON.stringify(pattern)} backtracks catastrophically: ${err.message} ` +
+        '(a repeat inside a repeat, like (a+)+, or of alternatives that match the same text, like ' +
+        '(a|a)+, tries exponentially many ways on a name it nearly matches); write it without them',
+      { cause: err },
+    );
+  }
+}
+
+/** A match's first group, or the whole match when the pattern has no group; undefined when empty. */
+function captured(m: RegExpExecArray | null): string | undefined {
+  if (m === null) return undefined;
+  const label = m.length > 1 ? m[1] : m[0];
+  return label === undefined || label === '' ? undefined : label;
+}
+
+/**
+ * Runs `--label-pattern` and `--source-pattern` over the listed keys, so that a pattern that is no
+ * regular expression, or that backtracks catastrophically on a name, fails the build before any image
+ * is featurized rather than at the fit after all of them were.
+ */
+export function checkNamePatterns(
+  keys: readonly string[],
+  labelPattern: string | undefined,
+  sourcePattern: string | undefined,
+): void {
+  if (labelPattern !== undefined) imageLabels(keys, labelPattern);
+  buildSources(keys, sourcePattern);
 }

@@ -32,6 +32,7 @@ import { VectorRenderer } from './vectorRenderer';
 import type { KnownFile } from './sourceFileRecords';
 import { cachedViews, recallUnchanged, viewCountFor } from './unchangedImage';
 import { createWorkerModelRunner } from './workerModelRunner';
+import { untilAborted } from './untilAborted';
 
 /** An image that made it: its embedding plus what the catalog needs. */
 export interface ProcessedImage {
@@ -52,7 +53,10 @@ export interface ProcessedImage {
  * (a DataDirWriter) for a single-machine build, a build's work prefix in S3 for a distributed worker.
  */
 export interface MediaSink {
-  /** True if that name is already stored, so the pipeline need not make it. */
+  /**
+   * True if that name is already stored, so the pipeline need not make it. A data dir says so only of
+   * an intact file (DataDirWriter.has): a damaged one is made again.
+   */
   has(name: string): Promise<boolean>;
   /** Stores the bytes unless that name is already there; true if it wrote them. */
   putContentAddressed(name: string, bytes: Uint8Array, durable?: boolean): Promise<boolean>;
@@ -77,7 +81,7 @@ interface ImagePipelineOptions {
   /**
    * What an earlier build learned from a file that has not changed since (sourceFileRecords.ts): such a
    * file is not read again when its embedding (and views) are cached and its thumbnail and original
-   * are already stored.
+   * are already stored, intact (MediaSink.has).
    */
   known?: (entry: SourceEntry) => KnownFile | undefined;
   /** Why an unchanged file was skipped by an earlier build (sourceFileRecords.ts): it is not read again. */
@@ -85,6 +89,11 @@ interface ImagePipelineOptions {
   /** Store originals with their metadata (EXIF, XMP…) as the source has it; default: stripped (safeOriginal.ts). */
   keepMetadata?: boolean;
   progress: ProgressReporter;
+  /**
+   * Stops the pipeline (buildInterrupt.ts): it throws the signal's reason as soon as it is aborted,
+   * after the model has finished the batch it runs.
+   */
+  signal?: AbortSignal;
 }
 
 /** A file the source could not give: `sourceChanged` when it is no longer what was listed. */
@@ -347,7 +356,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
   };
   const awaitModel = async (inFlight: { batch: InProgress[]; done: Promise<void> }) => {
     const t = performance.now();
-    await inFlight.done;
+    await untilAborted(inFlight.done, opts.signal);
     result.modelWaitMs += performance.now() - t;
     collect(inFlight.batch);
   };
@@ -364,7 +373,7 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
     let next = ahead(chunks.length > 0 ? prepareChunk(chunks[0]) : Promise.resolve([]));
     let inFlight: { batch: InProgress[]; done: Promise<void> } | undefined;
     for (let c = 0; c < chunks.length; c++) {
-      const batch = (await next).filter((u): u is InProgress => u !== undefined);
+      const batch = (await untilAborted(next, opts.signal)).filter((u): u is InProgress => u !== undefined);
       if (c + 1 < chunks.length) next = ahead(prepareChunk(chunks[c + 1]));
       const done = ahead(embed(batch));
       if (inFlight !== undefined) await awaitModel(inFlight);

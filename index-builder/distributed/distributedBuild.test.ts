@@ -504,7 +504,7 @@ describe('distributed build', () => {
     try {
       expect((await client.keys('*')).length).toBeGreaterThan(0);
       coordinator.child.kill('SIGINT');
-      expect((await coordinator.exited).code).toBe(1);
+      expect((await coordinator.exited).code).toBe(130);
       expect(coordinator.output()).toMatch(
         /build-index: stopped by SIGINT; the published index was not changed/,
       );
