@@ -218,24 +218,24 @@ function thumbnailOf(pipeline: Sharp): Promise<Buffer> {
     .toBuffer();
 }
 
-/** A WebP thumbnail whose long side is at most THUMBNAIL_SIZE (smaller images keep their size). */
+/**
+ * A WebP thumbnail whose long side is at most THUMBNAIL_SIZE (smaller images keep their size), drawn from
+ * decodeImage's pixels exactly as makeThumbnailFromPixels draws the thumbnail of an image being
+ * featurized. A thumbnail's name covers only its image's content (storage/dataDirNames.ts), so whether
+ * the embedding was cached must not change its bytes. Drawn from the file (JPEG shrink-on-load, 16-bit
+ * samples resized before the cut to 8 bits, CMYK shrunk before the page's arithmetic) they differed for
+ * most photos, and a warm cache, a worker's cache or a repaired thumbnail put other bytes under a name
+ * that deploy serves as immutable. Decoding to MAX_DECODE_SIDE costs more than a shrink-on-load, but only
+ * here, where the embedding is cached and the thumbnail missing; the featurize path decodes once.
+ */
 export async function makeThumbnail(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  try {
-    const pipeline = open(bytes, maxPixels);
-    const colours = pageColours(await pipeline.metadata());
-    if (colours === 'libvips') return await thumbnailOf(pipeline);
-    // In the colours the page shows the original in.
-    pipeline.resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
-    return await makeThumbnailFromPixels(await pixelsOf(pipeline, colours));
-  } catch (err) {
-    throw err instanceof ImageDecodeError ? err : classify(err);
-  }
+  return makeThumbnailFromPixels((await decodeImage(bytes, maxPixels)).image);
 }
 
 /**
- * makeThumbnail from pixels decodeImage already made (upright sRGB, long side ≤ MAX_DECODE_SIDE, far
- * above THUMBNAIL_SIZE), so the file is not decoded a second time: an emoji's thumbnail took 3.3 ms of
- * CPU from the file and takes 2.4 ms from the pixels.
+ * The thumbnail of pixels decodeImage made (upright sRGB, long side ≤ MAX_DECODE_SIDE, far above
+ * THUMBNAIL_SIZE): the one way every thumbnail is drawn (makeThumbnail decodes first), so the featurize
+ * path draws it without decoding the file a second time.
  */
 export function makeThumbnailFromPixels(image: RgbaImage): Promise<Buffer> {
   const { width, height, data } = image;

@@ -225,6 +225,8 @@ export async function runImagePipeline(opts: ImagePipelineOptions): Promise<Imag
       const pixelSource = isVector(info) ? original.bytes : bytes;
       // Decoding fully both validates the pixels and feeds the model; cached images skip it.
       if (embedding === undefined || views === undefined) decoded = await decodeImage(pixelSource, maxPixels);
+      // Either way the thumbnail is drawn from decodeImage's pixels (decodeImage.ts makeThumbnail), so
+      // its bytes do not depend on whether the embedding was cached.
       if (needThumb)
         thumb = decoded
           ? await makeThumbnailFromPixels(decoded.image)

@@ -71,7 +71,12 @@ export class SourceChangedError extends Error {
 
 export const META_FILE_NAME = 'lookalike-meta.json';
 
-/** Files and folders starting with '.' are never part of a collection (.DS_Store, .git, …). */
+/**
+ * Files and folders starting with '.' are never part of a collection (.DS_Store, .git, …), in a folder
+ * or under an S3 prefix alike, and are left out without a report (ListingSkip): one by one, a `.git/`
+ * would fill build-report.json, and the distributed build's work prefix (`.lookalike-work/`, by default
+ * in the source bucket), which every build changes, would change the listing's fingerprint with it.
+ */
 export function isHidden(name: string): boolean {
   return name.startsWith('.');
 }

@@ -122,6 +122,7 @@ export class S3Source implements ImageSource {
           skipped.push({ key: rel, reason: 'bad-key', message: `${problem}: s3://${bucket}/${key}` });
           continue;
         }
+        // As a folder source leaves out hidden files and folders, unreported (isHidden says why).
         if (rel.split('/').some(isHidden)) continue;
         const size = listed.Size ?? 0;
         const version = listed.ETag ?? `${listed.LastModified?.getTime() ?? ''}`;

@@ -1,10 +1,10 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MultiLineError } from '../../core/printableText';
+import { MultiLineError, printable } from '../../core/printableText';
 import type { ProgressReporter } from '../progressReporter';
 import { bullConnection, jobName, type BuildJobData, type BuildJobResult } from './buildQueue';
 import type { LostQueueGuard } from './lostQueueGuard';
-import type { QuietBuildNotice } from './quietBuildNotice';
+import type { FailedAttempt, QuietBuildNotice } from './quietBuildNotice';
 import { logErrorsOnce, withinTime } from './timeLimit';
 
 const KEYS_NAMED = 20;
@@ -37,6 +37,9 @@ function describeFailure(job: Job<BuildJobData, BuildJobResult>): string[] {
 export class JobWatcher {
   private readonly done = new Map<string, number>();
   private showing = false;
+  /** Attempts at jobs that failed, and the job of the latest (for QuietBuildNotice). */
+  private failedAttempts = 0;
+  private lastFailedJob: string | undefined;
 
   private constructor(
     private readonly events: QueueEvents,
@@ -47,6 +50,15 @@ export class JobWatcher {
       if (typeof data === 'number') this.advance(jobId, data);
     });
     events.on('completed', ({ jobId }) => this.advance(jobId, this.sizes.get(jobId) ?? 0));
+    // A failed attempt with attempts left waits out its backoff as a `delayed` job (the build adds no
+    // job with a delay of its own). A retry policy without backoff (none the CLI sets) would send it
+    // straight back to `waiting`, as a stalled job goes, and its failure would go uncounted here.
+    const failedAttempt = ({ jobId }: { jobId: string }) => {
+      this.failedAttempts++;
+      this.lastFailedJob = jobId;
+    };
+    events.on('delayed', failedAttempt);
+    events.on('failed', failedAttempt);
   }
 
   /**
@@ -127,8 +139,11 @@ export class JobWatcher {
       active: counts.active ?? 0,
       completed: counts.completed ?? 0,
       imagesDone,
+      failedAttempts: this.failedAttempts,
     };
     if (!quiet.notice.due(performance.now(), snapshot)) return;
+    const lastFailure =
+      quiet.notice.failedSinceMoved(snapshot) > 0 ? await this.lastFailure(queue, guard) : undefined;
     // A job whose worker stopped keeps its place among the active ones, without the lock its worker renewed.
     const orphaned =
       snapshot.active === 0
@@ -140,7 +155,26 @@ export class JobWatcher {
             }
             return n;
           })) ?? 0);
-    quiet.log(quiet.notice.notice(performance.now(), snapshot, orphaned));
+    quiet.log(quiet.notice.notice(performance.now(), snapshot, orphaned, lastFailure));
+  }
+
+  /** The latest failed attempt as the queue keeps it: its job's reason and attempts; undefined if gone. */
+  private async lastFailure(
+    queue: Queue<BuildJobData, BuildJobResult>,
+    guard: LostQueueGuard,
+  ): Promise<FailedAttempt | undefined> {
+    const id = this.lastFailedJob;
+    if (id === undefined) return undefined;
+    const job = await guard.ask('read the last failed job', () => queue.getJob(id));
+    if (job === undefined || job === null) return undefined;
+    // Its first line: libvips and MultiLineError repeat themselves over many.
+    const reason = (job.failedReason ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no reason given';
+    return {
+      job: jobName(job),
+      attempt: job.attemptsMade,
+      attempts: job.opts.attempts ?? 1,
+      reason: printable(reason),
+    };
   }
 
   /** Stops listening and ends the progress display. */

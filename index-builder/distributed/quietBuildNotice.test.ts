@@ -7,6 +7,7 @@ const snap = (over: Partial<QueueSnapshot>): QueueSnapshot => ({
   active: 0,
   completed: 0,
   imagesDone: 0,
+  failedAttempts: 0,
   ...over,
 });
 
@@ -57,5 +58,39 @@ describe('QuietBuildNotice', () => {
     const m = new QuietBuildNotice(1_000, START, 0);
     m.due(0, snap({}));
     expect(m.due(60_000, snap({}))).toBe(false);
+  });
+
+  it('says workers are failing jobs, how many attempts failed and the last reason, not that none runs', () => {
+    const n = new QuietBuildNotice(1_000, START, 0);
+    n.due(0, snap({ waiting: 8 }));
+    // Each job taken fails at once: the queue seldom shows it active, and a take is no movement then.
+    expect(n.due(400, snap({ waiting: 7, failedAttempts: 1 }))).toBe(false);
+    expect(n.due(600, snap({ waiting: 6, active: 1, failedAttempts: 1 }))).toBe(false);
+    const failing = snap({ waiting: 7, failedAttempts: 3 });
+    expect(n.due(1_000, failing)).toBe(true);
+    expect(n.failedSinceMoved(failing)).toBe(3);
+    const last = {
+      job: 'job-00003',
+      attempt: 2,
+      attempts: 3,
+      reason: 'model abc.onnx does not match its name',
+    };
+    expect(n.notice(1_000, failing, 0, last)).toBe(
+      'workers are failing jobs: 3 attempts failed in the last 1 s and nothing moved (7 waiting, 0 running); ' +
+        'the last: job-00003, attempt 2 of 3: model abc.onnx does not match its name. A job that fails its ' +
+        'last attempt fails the build',
+    );
+    // Every job waiting out its backoff: nothing to take, but the failures are still said.
+    const backingOff = snap({ failedAttempts: 5 });
+    expect(n.due(3_000, backingOff)).toBe(true);
+    expect(n.notice(3_000, backingOff, 0)).toMatch(
+      /^workers are failing jobs: 5 attempts failed in the last 3 s/,
+    );
+    // Work moving again starts over, counting failures from there.
+    expect(n.due(3_100, snap({ waiting: 1, completed: 1, failedAttempts: 5 }))).toBe(false);
+    const idle = snap({ waiting: 1, completed: 1, failedAttempts: 5 });
+    expect(n.due(4_100, idle)).toBe(true);
+    expect(n.failedSinceMoved(idle)).toBe(0);
+    expect(n.notice(4_100, idle, 0)).toMatch(/^no worker has taken a job for 1 s/);
   });
 });
