@@ -1,4 +1,5 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
@@ -107,6 +108,55 @@ describe('the deploy lock (s3rver)', () => {
       log: (l) => log.push(l),
     });
     expect(log[0]).toMatch(/^taking over the lock of a deploy that stopped \(unreadable lock/);
+    await lock.release();
+  });
+
+  it('a lock left by a process of this machine that is gone is taken over at once; one from elsewhere is not', async () => {
+    // What this process writes into a lock (host, boot, pid), as the deploy that was killed wrote it.
+    const own = await DeployLock.acquire({ client, bucket: BUCKET, prefix: 'killed', log: () => {} });
+    const read = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: deployLockKey('killed') }));
+    const body = JSON.parse(await read.Body!.transformToString()) as Record<string, unknown>;
+    await own.release();
+    // A process that has exited: its pid names nothing now.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const leave = (lock: Record<string, unknown>) =>
+      client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: deployLockKey('killed'), Body: JSON.stringify(lock) }),
+      );
+
+    // The same pid on another machine, or in another boot of this one, may be a deploy that runs.
+    for (const elsewhere of [
+      { ...body, pid: deadPid, host: `not-${String(body.host)}` },
+      { ...body, pid: deadPid, boot: 'another boot' },
+      { ...body, pid: deadPid, boot: undefined },
+    ]) {
+      await leave(elsewhere);
+      await expect(
+        DeployLock.acquire({ client, bucket: BUCKET, prefix: 'killed', log: () => {} }),
+      ).rejects.toThrow(/another deploy to this prefix is running/);
+    }
+    // A holder that runs keeps its lock.
+    await leave(body);
+    await expect(
+      DeployLock.acquire({ client, bucket: BUCKET, prefix: 'killed', log: () => {} }),
+    ).rejects.toThrow(/another deploy to this prefix is running/);
+
+    await leave({ ...body, pid: deadPid });
+    const log: string[] = [];
+    const lock = await DeployLock.acquire({
+      client,
+      bucket: BUCKET,
+      prefix: 'killed',
+      log: (l) => log.push(l),
+    });
+    expect(log).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^taking over the lock of a deploy that no longer runs \\(started .* pid ${deadPid}: no such process on this machine; last renewed \\d+ s ago\\)$`,
+        ),
+      ),
+    ]);
+    await lock.check();
     await lock.release();
   });
 });

@@ -1,8 +1,13 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { hostname, uptime } from 'node:os';
+import { isAlive } from '../storage/buildLockHolder';
 import { s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
-import { objectKey } from './sitePrefix';
+import { DEPLOY_LOCK_FILE, deployLockKey } from './deployLockFile';
+import { assertNotInsideAnotherSite } from './nestedDeploys';
+
+export { DEPLOY_LOCK_FILE, deployLockKey };
 
 /**
  * One deploy at a time per site prefix. Two deploys that overlap each plan against what they read at
@@ -12,13 +17,10 @@ import { objectKey } from './sitePrefix';
  * still has the read-back), renewed while the deploy runs, checked again before anything is deleted
  * or recorded, and removed at the end. A deploy that was killed leaves it behind; it lapses
  * `leaseMs` after its last renewal, judged by the server's clock, and the next deploy takes over.
+ * A lock written on this same machine, since its last boot, by a process that is gone is taken over
+ * at once: there the deploy can tell for sure that its holder no longer runs.
  */
-export const DEPLOY_LOCK_FILE = '.lookalike-deploy.lock';
 const DEFAULT_LOCK_LEASE_MS = 90_000;
-
-export function deployLockKey(prefix: string): string {
-  return objectKey(prefix, DEPLOY_LOCK_FILE);
-}
 
 interface LockBody {
   version: 1;
@@ -26,6 +28,43 @@ interface LockBody {
   host: string;
   pid: number;
   started: string;
+  /** Which boot of which machine, and which pid namespace, `pid` is in (thisBoot); absent in older locks. */
+  boot?: string;
+}
+
+/**
+ * This boot of this machine and this process's pid namespace: a pid means the same process only
+ * when both are the same. A host name alone does not say it (two machines, or a container and its
+ * host, can share one), nor does a boot (pids start again after a reboot). On Linux the kernel's
+ * boot id and the pid namespace's inode say it exactly; elsewhere the boot time, to the minute,
+ * stands in for the boot id (where it cannot match, the lock simply lapses as before).
+ */
+function thisBoot(): string {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    let pidNamespace = '';
+    try {
+      pidNamespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      // Without /proc/self/ns (an old kernel) every process shares the one namespace.
+    }
+    return `${bootId} ${pidNamespace}`;
+  } catch {
+    return `booted ${Math.round((Date.now() / 1000 - uptime()) / 60)} min after 1970`;
+  }
+}
+
+/** Whether the lock's holder is a process on this machine, in this boot, that no longer runs. */
+function holderIsGone(b: LockBody): boolean {
+  return (
+    b.host === hostname() &&
+    b.boot !== undefined &&
+    b.boot === thisBoot() &&
+    // kill(0) would ask about the whole process group, and a damaged pid about nothing.
+    Number.isInteger(b.pid) &&
+    b.pid > 0 &&
+    !isAlive(b.pid)
+  );
 }
 
 /** The lock object as stored: who holds it and how long ago (server time) it was last renewed. */
@@ -39,7 +78,14 @@ function parseBody(text: string): LockBody | null {
   try {
     const b = JSON.parse(text) as Partial<LockBody>;
     return typeof b.id === 'string' && typeof b.started === 'string'
-      ? { version: 1, id: b.id, host: String(b.host), pid: Number(b.pid), started: b.started }
+      ? {
+          version: 1,
+          id: b.id,
+          host: String(b.host),
+          pid: Number(b.pid),
+          started: b.started,
+          boot: typeof b.boot === 'string' ? b.boot : undefined,
+        }
       : null;
   } catch {
     return null;
@@ -108,10 +154,14 @@ export class DeployLock {
     const leaseMs = opts.leaseMs ?? DEFAULT_LOCK_LEASE_MS;
     const key = deployLockKey(opts.prefix);
     const where = `s3://${bucket}/${key}`;
+    // The lock is a deploy's first write: inside another site's published folder it would be public
+    // (planDeploy checks again, for dry runs, which take no lock).
+    await assertNotInsideAnotherSite({ client, bucket, prefix: opts.prefix });
     const existing = await readLock(client, bucket, key);
     if (existing !== null) {
       const holder = describeHolder(existing.body);
-      if (!opts.breakLock && existing.ageMs < leaseMs) {
+      const gone = existing.body !== null && holderIsGone(existing.body);
+      if (!opts.breakLock && !gone && existing.ageMs < leaseMs) {
         const lapses = Math.ceil((leaseMs - existing.ageMs) / 1000);
         throw new Error(
           `another deploy to this prefix is running (${holder}; lock ${where}, renewed ` +
@@ -119,10 +169,13 @@ export class DeployLock {
             `lapses in ${lapses} s and the next deploy takes over; --break-lock takes it now.`,
         );
       }
+      const renewed = `last renewed ${Math.round(existing.ageMs / 1000)} s ago`;
       opts.log(
         opts.breakLock
           ? `breaking the deploy lock (${holder})`
-          : `taking over the lock of a deploy that stopped (${holder}; last renewed ${Math.round(existing.ageMs / 1000)} s ago)`,
+          : gone
+            ? `taking over the lock of a deploy that no longer runs (${holder}: no such process on this machine; ${renewed})`
+            : `taking over the lock of a deploy that stopped (${holder}; ${renewed})`,
       );
     }
     const body: LockBody = {
@@ -131,6 +184,7 @@ export class DeployLock {
       host: hostname(),
       pid: process.pid,
       started: new Date().toISOString(),
+      boot: thisBoot(),
     };
     const lock = new DeployLock(client, bucket, key, body, leaseMs);
     try {

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMMUTABLE, publishRuleFor, REVALIDATE, UploadPhase } from './publishRules';
+import { REPO_ROOT } from '../testing/repoRoot';
 
 describe('publishRuleFor', () => {
   it.each([
@@ -79,5 +82,31 @@ describe('publishRuleFor', () => {
       'index.html',
       'sw.js',
     ]);
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('lists exactly the extensions that are stored gzipped', async () => {
+    const doc = (await readFile(join(REPO_ROOT, 'docs/deploy.md'), 'utf8')).replace(/\s+/g, ' ');
+    const list = /Text-like files \(([^)]*)\) are stored gzipped/.exec(doc)?.[1];
+    expect(list).toBeDefined();
+    const listed = list!.split(',').map((ext) => ext.trim());
+    // `.bin` above all: index files are read with Range requests, which gzip encoding would break.
+    for (const ext of [
+      'wasm',
+      'js',
+      'mjs',
+      'css',
+      'json',
+      'onnx',
+      'bin',
+      'html',
+      'svg',
+      'webmanifest',
+      'map',
+      'txt',
+    ]) {
+      expect(listed.includes(ext), ext).toBe(publishRuleFor(`x.${ext}`).compressible);
+    }
   });
 });

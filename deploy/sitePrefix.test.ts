@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listingPrefix, objectKey, parseSitePrefix } from './sitePrefix';
+import { ancestorPrefixes, listingPrefix, objectKey, parseSitePrefix } from './sitePrefix';
 
 describe('parseSitePrefix', () => {
   it('normalises slashes', () => {
@@ -17,4 +17,12 @@ describe('parseSitePrefix', () => {
       expect(() => parseSitePrefix(bad)).toThrow(/--prefix/);
     },
   );
+});
+
+describe('ancestorPrefixes', () => {
+  it('lists the bucket root and every parent, not the prefix itself', () => {
+    expect(ancestorPrefixes('')).toEqual([]);
+    expect(ancestorPrefixes('data')).toEqual(['']);
+    expect(ancestorPrefixes('sites/demo/data')).toEqual(['', 'sites', 'sites/demo']);
+  });
 });

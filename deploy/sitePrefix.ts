@@ -36,3 +36,13 @@ export function objectKey(prefix: string, sitePath: string): string {
 export function listingPrefix(prefix: string): string {
   return prefix ? `${prefix}/` : '';
 }
+
+/**
+ * The prefixes of the deploys a deploy to `prefix` would lie under: the bucket root, then each
+ * parent (`a/b/c` → `''`, `a`, `a/b`); none for the bucket root itself.
+ */
+export function ancestorPrefixes(prefix: string): string[] {
+  if (prefix === '') return [];
+  const segments = prefix.split('/');
+  return segments.map((_, i) => segments.slice(0, i).join('/'));
+}

@@ -28,6 +28,20 @@ describe('siteUrls', () => {
     );
   });
 
+  it('percent-encodes each segment of the prefix, so that # or a space stays part of the path', () => {
+    expect(siteUrls({ bucket: 'pics', region: 'eu-central-1', prefix: 'my site/ä #1' })).toEqual({
+      website: 'http://pics.s3-website.eu-central-1.amazonaws.com/my%20site/%C3%A4%20%231/',
+      https: 'https://pics.s3.eu-central-1.amazonaws.com/my%20site/%C3%A4%20%231/index.html',
+    });
+    expect(
+      siteUrls({ bucket: 'pics', region: 'us-east-1', prefix: 'a+b/100%', endpoint: 'http://127.0.0.1:4568' })
+        .website,
+    ).toBe('http://127.0.0.1:4568/pics/a%2Bb/100%25/');
+    expect(siteUrls({ bucket: 'pics.example.org', region: 'us-west-2', prefix: 'x y' }).https).toBe(
+      'https://s3.us-west-2.amazonaws.com/pics.example.org/x%20y/index.html',
+    );
+  });
+
   it('builds endpoint-based URLs for S3-compatible servers', () => {
     expect(
       siteUrls({ bucket: 'pics', region: 'us-east-1', prefix: 'demo', endpoint: 'http://127.0.0.1:4568/' }),

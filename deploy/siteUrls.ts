@@ -22,8 +22,12 @@ function awsDomain(region: string): string {
   return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
 }
 
+/**
+ * The prefix as a URL path, each segment percent-encoded: a key may hold spaces, `#`, `%` or `+`,
+ * which a browser would otherwise read as a fragment, an escape or (on S3) a space.
+ */
 function folder(prefix: string): string {
-  return prefix ? `${prefix}/` : '';
+  return prefix ? `${prefix.split('/').map(encodeURIComponent).join('/')}/` : '';
 }
 
 export function siteUrls(opts: {
