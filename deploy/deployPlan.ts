@@ -3,8 +3,8 @@ import pLimit from 'p-limit';
 import type { LocalFile } from './localFiles';
 import { prepareBody } from './preparedBody';
 import { publishRuleFor, type PublishRule } from './publishRules';
-import { DEPLOY_LOCK_FILE } from './deployLock';
-import { DEPLOY_STATE_FILE, stateSaysUnchanged, type DeployRecord } from './deployState';
+import { stateSaysUnchanged, type DeployRecord } from './deployState';
+import { assertNoDeployInsideSite, assertNotInsideAnotherSite, otherDeployPrefixes } from './nestedDeploys';
 import type { ListedObject } from '../storage/s3Listing';
 import { headObject } from './storedHeaders';
 import { objectKey } from './sitePrefix';
@@ -63,25 +63,15 @@ class ExposedObjectError extends Error {
 }
 
 /**
- * Prefixes of the other deploys whose state files the listing shows (a bucket-root deploy lists
- * every site in the bucket; a deploy to `demo` lists one to `demo/v2`).
+ * Hashes every file and works out its stored body (gzip or not); the bodies themselves are not kept.
+ * `inspect` sees each file's bytes as read, so that a check of them (deploy/publishedMedia.ts) does not
+ * read the data dir a second time.
  */
-function otherDeployPrefixes(keys: Iterable<string>, ownKeys: Set<string>): string[] {
-  const out: string[] = [];
-  for (const key of keys) {
-    // A deploy's lock marks its prefix too: a first deploy there has no state yet.
-    for (const file of [DEPLOY_STATE_FILE, DEPLOY_LOCK_FILE]) {
-      if (!ownKeys.has(key) && key.endsWith(`/${file}`)) out.push(key.slice(0, key.length - file.length));
-    }
-  }
-  return [...new Set(out)].sort();
-}
-
-/** Hashes every file and works out its stored body (gzip or not); the bodies themselves are not kept. */
 export async function describeFiles(
   files: LocalFile[],
   prefix: string,
   concurrency: number,
+  inspect?: (file: LocalFile, bytes: Buffer, sha256: string) => void,
 ): Promise<PlannedFile[]> {
   const limit = pLimit(concurrency);
   return Promise.all(
@@ -89,6 +79,7 @@ export async function describeFiles(
       limit(async () => {
         const rule = publishRuleFor(file.sitePath);
         const body = await prepareBody(file.localPath, rule.compressible);
+        inspect?.(file, body.raw, body.sha256);
         return {
           file,
           key: objectKey(prefix, file.sitePath),
@@ -104,12 +95,33 @@ export async function describeFiles(
 }
 
 /**
+ * Refuses a site inside another's published folders, or holding another in its own (nestedDeploys.ts).
+ * The prefix is where the files go: each key is the prefix, then its site path (describeFiles).
+ */
+async function assertNotNested(
+  opts: { client: S3Client; bucket: string; files: PlannedFile[]; state: DeployRecord },
+  others: string[],
+): Promise<void> {
+  const first = opts.files[0];
+  if (first === undefined) return;
+  const root = first.key.slice(0, first.key.length - first.file.sitePath.length);
+  const prefix = root.replace(/\/$/, '');
+  await assertNotInsideAnotherSite({ client: opts.client, bucket: opts.bucket, prefix });
+  // The policy covers the folders of what earlier deploys recorded too, until they are deleted.
+  const recorded = [...opts.state.objects.keys(), ...opts.state.pending.keys()]
+    .filter((k) => k.startsWith(root))
+    .map((k) => k.slice(root.length));
+  assertNoDeployInsideSite(prefix, [...opts.files.map((f) => f.file.sitePath), ...recorded], others);
+}
+
+/**
  * Compares against what is stored. The listing's size rules most files in or out cheaply, the deploy
  * state (checked against the listed ETag) settles most of the rest, and a HEAD the remainder: it
  * confirms content (sha256 metadata) and every header we set, so a change of the header rules
  * re-uploads files whose bytes did not change. An object at a site key that carries no sha256
  * metadata was put there by someone else: the deploy stops before uploading anything
- * (ForeignObjectError) rather than overwrite it and later, with --delete, remove it as its own.
+ * (ForeignObjectError) rather than overwrite it and later, with --delete, remove it as its own. A site
+ * inside another's published folders, or holding another deploy in its own, stops it too.
  */
 export async function planDeploy(opts: {
   client: S3Client;
@@ -131,6 +143,10 @@ export async function planDeploy(opts: {
 }): Promise<DeployPlan> {
   const { client, bucket, files, listed, state } = opts;
   const limit = pLimit(opts.concurrency);
+  // Other deploys the listing shows (a bucket-root deploy lists every site in the bucket; a deploy to
+  // `demo` lists one to `demo/v2`): never in this site's folders, nor this site in theirs.
+  const others = otherDeployPrefixes(listed.keys(), opts.reserved);
+  await assertNotNested(opts, others);
   const plan: DeployPlan = { uploads: [], skips: [], deletes: [], foreign: [], otherDeploys: [] };
   const recorded = (key: string) => {
     const entry = state.objects.get(key);
@@ -168,7 +184,6 @@ export async function planDeploy(opts: {
     else plan.uploads.push({ ...f, reason: d });
   });
   const wanted = new Set(files.map((f) => f.key));
-  const others = otherDeployPrefixes(listed.keys(), opts.reserved);
   const stale = [...listed.keys()]
     .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
     .sort();

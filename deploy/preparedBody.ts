@@ -11,6 +11,8 @@ interface PreparedBody {
   /** sha256 of the file as on disk (before any compression): what the app verifies and what we compare. */
   sha256: string;
   size: number;
+  /** The file as on disk. */
+  raw: Buffer;
   /** The stored body: the file itself or its gzip. */
   body: Buffer;
   contentEncoding: 'gzip' | undefined;
@@ -27,8 +29,8 @@ export async function prepareBody(localPath: string, compressible: boolean): Pro
   if (compressible && raw.length > 0) {
     const gz = await gzipAsync(raw, { level: constants.Z_BEST_COMPRESSION });
     if (gz.length <= raw.length * (1 - MIN_GZIP_SAVING)) {
-      return { sha256, size: raw.length, body: gz, contentEncoding: 'gzip' };
+      return { sha256, size: raw.length, raw, body: gz, contentEncoding: 'gzip' };
     }
   }
-  return { sha256, size: raw.length, body: raw, contentEncoding: undefined };
+  return { sha256, size: raw.length, raw, body: raw, contentEncoding: undefined };
 }

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { describeFiles, type PlannedFile } from './deployPlan';
 import { collectLocalFiles } from './localFiles';
 import { readPublishedDataSet, verifyManifestHashes } from './publishedDataSet';
+import { PublishedMediaCheck } from './publishedMedia';
 import { DATA_DIR } from './publishRules';
-import { BUILDER_NAMES, DATA_DIR_MARKER } from '../storage/dataDirNames';
+import { BUILDER_NAMES, DATA_DIR_MARKER, ownedMedia } from '../storage/dataDirNames';
 
 /**
  * Everything a deploy would publish, described and checked locally before the bucket is contacted:
@@ -36,10 +37,11 @@ export async function describePublication(o: {
     (f) => inData(f.sitePath) && !dataSet.paths.has(dataPath(f.sitePath)),
   );
   // The builder's own working files (build-report.json, duplicate-pairs.bin, …) are never published:
-  // naming them on every deploy made an ordinary build read like a problem.
+  // naming them on every deploy made an ordinary build read like a problem. Nor are the thumbnails and
+  // originals it keeps of the previous build (publishedDataSet.ts retainedPaths).
   const surprising = unpublished
     .map((f) => dataPath(f.sitePath))
-    .filter((p) => !BUILDER_NAMES.has(p.split('/')[0]) && p !== DATA_DIR_MARKER);
+    .filter((p) => !BUILDER_NAMES.has(p.split('/')[0]) && p !== DATA_DIR_MARKER && !ownedMedia(p));
   if (surprising.length > 0) {
     o.log(
       `not published (the manifest does not reach them): ${surprising.slice(0, 3).join(', ')}${surprising.length > 3 ? ', …' : ''}`,
@@ -48,7 +50,11 @@ export async function describePublication(o: {
   const toPublish = collected.files.filter(
     (f) => !inData(f.sitePath) || dataSet.paths.has(dataPath(f.sitePath)),
   );
-  const files = await describeFiles(toPublish, o.prefix, Math.min(o.concurrency, 4));
+  const media = await PublishedMediaCheck.open(o.dataDir, dataSet.media);
+  const files = await describeFiles(toPublish, o.prefix, Math.min(o.concurrency, 4), (f, bytes, sha256) =>
+    media.inspect(f, bytes, sha256),
+  );
+  media.assertIntact();
   verifyManifestHashes(
     o.dataDir,
     dataSet.manifest,

@@ -44,10 +44,17 @@ const present = (extra: string[]) =>
   new Set(['manifest.json', ...v2.referenced, ...extra, 'originals/evil.svg']);
 
 describe('readPublishedDataSet', () => {
-  it("publishes the previous build's retained files too, so open tabs keep working on the host", async () => {
+  it("publishes the previous build's retained build files too, so open tabs keep working on the host, but never its thumbnails and originals", async () => {
     const v1Only = await retainV1();
-    const { paths } = await readPublishedDataSet(v2Dir(), present(v1Only));
-    for (const p of [...v2.referenced, ...v1Only]) expect(paths.has(p)).toBe(true);
+    const { paths, media } = await readPublishedDataSet(v2Dir(), present(v1Only));
+    const isMedia = (p: string) => /^(thumbs|originals)\//.test(p);
+    expect(v1Only.filter(isMedia)).toHaveLength(6);
+    expect(v1Only.filter((p) => !isMedia(p)).length).toBeGreaterThan(0);
+    for (const p of [...v2.referenced, ...v1Only.filter((p) => !isMedia(p))]) expect(paths.has(p)).toBe(true);
+    // Images removed from the collection, or originals with the metadata a rebuild took out: a tab on
+    // the previous build shows them as unavailable and moves to the current build.
+    for (const p of v1Only.filter(isMedia)) expect(paths.has(p)).toBe(false);
+    expect([...media].sort()).toEqual(v2.referenced.filter(isMedia).sort());
     // Never anything a browser could run, whatever the record says.
     expect(paths.has('originals/evil.svg')).toBe(false);
     expect(paths.has(RETAINED_FILES)).toBe(false);

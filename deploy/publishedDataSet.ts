@@ -44,6 +44,8 @@ interface PublishedDataSet {
   manifest: Manifest;
   /** Data-dir-relative paths, manifest.json included. */
   paths: Set<string>;
+  /** The thumbnails and originals the catalog names (all in `paths`): what deploy checks before publishing. */
+  media: Set<string>;
 }
 
 /**
@@ -69,8 +71,9 @@ export async function assertDataDirReady(dataDir: string, log: (line: string) =>
 }
 
 /**
- * Reads the manifest and the catalog and returns the files the app can reach. Anything else in the
- * data dir (build-report.json, which names the source, notes, leftovers) stays private.
+ * Reads the manifest and the catalog and returns the files the app can reach, and the previous build's
+ * build files (retainedPaths). Anything else in the data dir (build-report.json, which names the
+ * source, the previous build's thumbnails and originals, notes, leftovers) stays private.
  * Fails when they name files that are not in `presentPaths` (what is on disk).
  */
 export async function readPublishedDataSet(
@@ -127,12 +130,14 @@ export async function readPublishedDataSet(
     paths.add(ref.path);
   }
   const missing: string[] = [];
+  const media = new Set<string>();
   for (const item of items) {
     for (const path of [item.thumb, item.original]) {
-      if (presentPaths.has(path)) paths.add(path);
+      if (presentPaths.has(path)) media.add(path);
       else missing.push(path);
     }
   }
+  for (const path of media) paths.add(path);
   if (missing.length > 0) {
     throw new Error(
       `${dataDir}: ${missing.length} files the catalog names are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
@@ -155,13 +160,22 @@ export async function readPublishedDataSet(
     );
   }
   for (const path of await retainedPaths(dataDir, presentPaths)) paths.add(path);
-  return { manifest, paths };
+  return { manifest, paths, media };
 }
 
 /**
- * The previous build's files that the builder keeps for a grace period (RETAINED_FILES, written for
- * this very manifest), so that tabs still on that build keep working on the host too; `--delete`
+ * The previous build's build files that the builder keeps for a grace period (RETAINED_FILES, written
+ * for this very manifest), so that tabs still on that build keep searching on the host too; `--delete`
  * removes them once a later build drops them. Only files on disk and of the kinds the builder owns.
+ *
+ * Never its thumbnails and originals: those the current catalog does not name are images removed from
+ * the collection, or originals that still carry the metadata a rebuild without `--keep-metadata` took
+ * out (GPS, author), and publishing them kept them public after `--delete`, and put them on a prefix
+ * that never had that build (audit, December 2026). A tab of the previous build that asks for one of
+ * them gets a 404 (or S3's 403): the page shows its "Image unavailable" tile, re-reads manifest.json and
+ * moves to the current build (docs/index-format.md "Rebuilds"). The previous build's index, catalog and
+ * neighbour lists stay: without them such a tab could not search or page at all, and they hold no image
+ * (a removed image's name and vector stay public until the next build drops them).
  */
 async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promise<string[]> {
   const record = parseRetainedFiles(await readFile(join(dataDir, RETAINED_FILES), 'utf8').catch(() => ''));
@@ -173,10 +187,9 @@ async function retainedPaths(dataDir: string, presentPaths: Set<string>): Promis
     return [];
   const out: string[] = [];
   for (const name of record.files) {
+    if (MEDIA_FOLDERS.some((folder) => name.startsWith(`${folder}/`))) continue; // see above
     const owned = ownedTopLevel(name);
-    if (MEDIA_FOLDERS.some((folder) => name.startsWith(`${folder}/`))) {
-      if (presentPaths.has(name) && PLAIN_RASTER.test(name)) out.push(name);
-    } else if (owned === 'folder') {
+    if (owned === 'folder') {
       for (const p of presentPaths) if (p.startsWith(`${name}/`) && isPassiveDataFile(p)) out.push(p);
     } else if (owned === 'file') {
       if (presentPaths.has(name) && isPassiveDataFile(name)) out.push(name);

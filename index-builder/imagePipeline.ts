@@ -21,13 +21,8 @@ import { SIGNATURE_BYTES, unfitToRead } from './imageSignature';
 import type { LoadedModel } from './loadModel';
 import type { OnnxModelRunner } from './onnxModelRunner';
 import type { ProgressReporter } from './progressReporter';
-import {
-  VECTOR_RENDER_SECONDS,
-  isVector,
-  safeOriginal,
-  storedOriginalName,
-  type SafeOriginal,
-} from './safeOriginal';
+import { VECTOR_RENDER_SECONDS, isVector, safeOriginal, type SafeOriginal } from './safeOriginal';
+import { storedOriginalName } from '../storage/storedOriginal';
 import { VectorRenderer } from './vectorRenderer';
 import type { KnownFile } from './sourceFileRecords';
 import { cachedViews, recallUnchanged, viewCountFor } from './unchangedImage';

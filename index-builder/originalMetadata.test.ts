@@ -2,8 +2,9 @@ import sharp, { type Sharp } from 'sharp';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { contentHash } from './contentAddress';
-import { recordedSourceHash, withoutMetadata } from './originalMetadata';
+import { withoutMetadata } from './originalMetadata';
 import { shapePng } from '../testing/builderFixtures';
+import { recordedSourceHash } from '../storage/storedOriginal';
 
 /** What a phone or an editor writes into a photo, and what must not reach the public site. */
 const EXIF = {

@@ -1,11 +1,11 @@
-import { avifRecord, stripAvif } from './metadataFormats/avif';
-import { Unfollowed, latin1, sourcePayload } from './metadataFormats/fileStructure';
-import { gifRecord, stripGif } from './metadataFormats/gif';
-import { jpegRecord, stripJpeg } from './metadataFormats/jpeg';
-import { pngRecord, stripPng } from './metadataFormats/png';
-import { stripWebp, webpRecord } from './metadataFormats/webp';
+import { stripAvif } from '../storage/metadataFormats/avif';
+import { Unfollowed, sourcePayload } from '../storage/metadataFormats/fileStructure';
+import { stripGif } from '../storage/metadataFormats/gif';
+import { stripJpeg } from '../storage/metadataFormats/jpeg';
+import { stripPng } from '../storage/metadataFormats/png';
+import { stripWebp } from '../storage/metadataFormats/webp';
 
-export { withSourceText } from './metadataFormats/png';
+export { withSourceText } from '../storage/metadataFormats/png';
 
 /*
  * Originals are published as they are, and a photo's file says more than its pixels: EXIF GPS
@@ -15,7 +15,8 @@ export { withSourceText } from './metadataFormats/png';
  * needed to show the image as the source shows it (pixels, colour profile and colour transform,
  * animation, orientation); whatever it does not know is dropped, and a structure it cannot follow is
  * not guessed at: the caller then stores a PNG rendering instead (safeOriginal.ts), which holds nothing
- * but pixels. docs/architecture.md "Originals: metadata" lists what is kept per format; each format is in index-builder/metadataFormats/.
+ * but pixels. docs/architecture.md "Originals: metadata" lists what is kept per format; each format is
+ * in storage/metadataFormats/, whose record readers deploy uses too (storage/storedOriginal.ts).
  *
  * A changed file no longer hashes to the source's sha256, so it records that sha256 itself, as the PNG
  * renderings do: `lookalike-source-sha256`, NUL, 64 hex digits, in the format's own comment (JPEG COM,
@@ -47,17 +48,3 @@ const STRIPPERS: Record<string, (b: Uint8Array, payload: Buffer) => Uint8Array> 
   webp: stripWebp,
   avif: stripAvif,
 };
-
-/** The source sha256 a stored original records (withoutMetadata, or a PNG rendering), if any. */
-export function recordedSourceHash(b: Uint8Array): string | undefined {
-  try {
-    if (latin1(b, 1, 3) === 'PNG') return pngRecord(b);
-    if (b[0] === 0xff && b[1] === 0xd8) return jpegRecord(b);
-    if (latin1(b, 0, 3) === 'GIF') return gifRecord(b);
-    if (latin1(b, 8, 4) === 'WEBP') return webpRecord(b);
-    if (latin1(b, 4, 4) === 'ftyp') return avifRecord(b);
-  } catch (err) {
-    if (!(err instanceof Unfollowed || err instanceof RangeError)) throw err;
-  }
-  return undefined;
-}

@@ -7,11 +7,11 @@ import { thumbnailName } from '../storage/dataDirNames';
 import { MIN_VIEWS, fitCollectionTransform, type TransformInputs } from './fitTransform';
 import type { ProcessedImage } from './imagePipeline';
 import { itemIdsFor } from './itemId';
-import { storedOriginalName } from './safeOriginal';
 import { freshProjections, type Projections } from './projectionCache';
 import type { PublishBuildOptions } from './publishBuild';
 import type { SourceMeta } from './sourceMeta';
 import { chooseTransform, type FitOutcome } from './transformFit';
+import { storedOriginalName } from '../storage/storedOriginal';
 
 /* What both layouts' publishers make of the featurized images: the transform, catalog items, media. */
 

@@ -10,11 +10,11 @@ import { phonePhoto, shapePng } from '../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../testing/scriptedSvg';
 import { FolderSource } from './folderSource';
 import { loadModel } from './loadModel';
-import { VECTOR_RENDER_SECONDS, isOriginalOf, safeOriginal, storedOriginalName } from './safeOriginal';
-import { recordedSourceHash } from './originalMetadata';
+import { VECTOR_RENDER_SECONDS, isOriginalOf, safeOriginal } from './safeOriginal';
 import { originalName } from '../storage/dataDirNames';
 import { RenderTimeoutError, VectorRenderer } from './vectorRenderer';
 import { verifyDataDir } from '../testing/dataDirChecks';
+import { recordedSourceHash, storedOriginalName } from '../storage/storedOriginal';
 
 const vectors = new VectorRenderer(VECTOR_RENDER_SECONDS);
 afterAll(() => vectors.close());

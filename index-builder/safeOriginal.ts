@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { originalName } from '../storage/dataDirNames';
 import { contentHash } from './contentAddress';
 import { ImageDecodeError, classify, type ImageInfo } from './decodeImage';
 import { SIGNATURE_BYTES, signedFormat, type SignedFormat } from './imageSignature';
-import { recordedSourceHash, withSourceText, withoutMetadata } from './originalMetadata';
+import { recordedSourceHash } from '../storage/storedOriginal';
+import { withSourceText, withoutMetadata } from './originalMetadata';
 import type { VectorRenderer } from './vectorRenderer';
 
 /*
@@ -41,25 +40,6 @@ function plainRaster(info: ImageInfo): { ext: string; signature: SignedFormat } 
 /** True if `bytes` is the stored original of the source with this sha256 (itself, its PNG, or it stripped). */
 export function isOriginalOf(bytes: Uint8Array, sourceHash: string): boolean {
   return contentHash(bytes) === sourceHash || recordedSourceHash(bytes) === sourceHash;
-}
-
-/**
- * How originals are stripped (originalMetadata.ts). Deploy serves originals as immutable and a build
- * never rewrites a name it finds, so stripped originals are named apart from the sources they come
- * from, and a change to what is stripped gets new names by raising this (as THUMBNAIL_DRAWING does
- * for thumbnails): originals published with their metadata by builders before it are then replaced.
- */
-const METADATA_STRIPPING = 1;
-
-/**
- * An image's original in the data dir. With `keepMetadata` it is the source's bytes (or its PNG) under
- * the source's content hash, as builders before stripping named every original; otherwise under a
- * hash of that and METADATA_STRIPPING, so that the two never share a name.
- */
-export function storedOriginalName(hash: string, ext: string, keepMetadata: boolean): string {
-  if (keepMetadata) return originalName(hash, ext);
-  const stripped = createHash('sha256').update(`${hash} original without metadata ${METADATA_STRIPPING}`);
-  return originalName(stripped.digest('hex'), ext);
 }
 
 /**

@@ -8,10 +8,10 @@ import { contentHash, hash16 } from './contentAddress';
 import { emojiPng } from '../testing/builderFixtures';
 import { FolderSource } from './folderSource';
 import { loadModel, type LoadedModel } from './loadModel';
-import { storedOriginalName } from './safeOriginal';
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
 import { dataDirFlagProblems } from '../testing/dataDirFlag';
+import { storedOriginalName } from '../storage/storedOriginal';
 
 // A build reads only what lies inside its source folder, and never its own output.
 let dir: string;

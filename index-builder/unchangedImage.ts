@@ -5,7 +5,7 @@ import type { EmbeddingCache } from './embeddingCache';
 import type { MediaSink, ProcessedImage } from './imagePipeline';
 import type { SourceEntry } from './imageSource';
 import type { KnownFile } from './sourceFileRecords';
-import { storedOriginalName } from './safeOriginal';
+import { storedOriginalName } from '../storage/storedOriginal';
 
 /** Edited copies the plan asks of an image with this content hash (0 when it is not sampled). */
 export function viewCountFor(hash: string, plan: AugmentPlan | undefined): number {

@@ -1,9 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentHash } from '../index-builder/contentAddress';
 import { loadDataDir, type LoadedDataDir } from './loadDataDir';
-import { recordedSourceHash } from '../index-builder/originalMetadata';
-import { storedOriginalName } from '../index-builder/safeOriginal';
+import { holdsOriginalNamed } from '../storage/storedOriginal';
 
 /* Checks of a built data dir, shared by the builder's integration tests. */
 
@@ -26,14 +24,10 @@ export async function verifyDataDir(dir: string): Promise<LoadedDataDir> {
   if (missing.length > 0) throw new Error(`${dir} is missing ${missing.join(', ')}`);
   const originals = data.catalog.items.map((it) => it.original);
   for (const path of originals) {
-    // Named after the source: its bytes, or the sha256 a rasterised or stripped original records
-    // (index-builder/safeOriginal.ts storedOriginalName), with or without its metadata.
-    const bytes = await readFile(join(dir, path));
-    const ext = path.slice(path.lastIndexOf('.') + 1);
-    const names = [contentHash(bytes), recordedSourceHash(bytes)].flatMap((hash) =>
-      hash === undefined ? [] : [storedOriginalName(hash, ext, true), storedOriginalName(hash, ext, false)],
-    );
-    if (!names.includes(path)) throw new Error(`${path} does not hold the content its name says`);
+    // Named after the source: its bytes, or the sha256 a rasterised or stripped original records,
+    // with or without its metadata (the check deploy makes too).
+    if (!holdsOriginalNamed(path, await readFile(join(dir, path))))
+      throw new Error(`${path} does not hold the content its name says`);
   }
   return data;
 }

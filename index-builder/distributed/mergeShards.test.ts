@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thumbnailName } from '../../storage/dataDirNames';
 import { DataDirWriter } from '../../storage/dataDirWriter';
 import { contentHash } from '../contentAddress';
-import { storedOriginalName } from '../safeOriginal';
 import { DamagedJobOutput, ShardMerge, type FinishedJob } from './mergeShards';
 import { encodePartialShard, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
+import { storedOriginalName } from '../../storage/storedOriginal';
 
 const BUILD = 'b1-test';
 const MODEL = 'ab'.repeat(32);

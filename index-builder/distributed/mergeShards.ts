@@ -5,9 +5,10 @@ import type { DataDirWriter } from '../../storage/dataDirWriter';
 import type { ProcessedImage } from '../imagePipeline';
 import type { SourceEntry } from '../imageSource';
 import { signedFormat } from '../imageSignature';
-import { isOriginalOf, storedOriginalName } from '../safeOriginal';
+import { isOriginalOf } from '../safeOriginal';
 import { decodePartialShard, PartialShardError, type PartialShard } from './partialShard';
 import { WorkStore } from './workStore';
+import { storedOriginalName } from '../../storage/storedOriginal';
 
 /** A finished job as the coordinator knows it: what it asked for and where the answer is. */
 export interface FinishedJob {

@@ -8,12 +8,11 @@ import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../testi
 import { contentHash } from '../contentAddress';
 import { phonePhoto, shapePng } from '../../testing/builderFixtures';
 import { SCRIPTED_SVG } from '../../testing/scriptedSvg';
-import { recordedSourceHash } from '../originalMetadata';
 import { ownedFiles, verifyDataDir } from '../../testing/dataDirChecks';
-import { storedOriginalName } from '../safeOriginal';
 import { startCli, type CliProcess } from '../../testing/cliProcess';
 import { tearDownTestBed } from '../../testing/distributedTestBed';
 import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
+import { recordedSourceHash, storedOriginalName } from '../../storage/storedOriginal';
 
 /*
  * The distributed build stores originals through the same pipeline as one machine: an SVG with a
