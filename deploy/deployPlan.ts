@@ -19,6 +19,13 @@ export interface PlannedFile {
   size: number;
   storedSize: number;
   contentEncoding: 'gzip' | undefined;
+  /**
+   * One of the previous build's files, kept for tabs still on that build (publishedDataSet.ts
+   * retainedPaths): left in the bucket where it is, never uploaded where it is not. Only tabs of a site
+   * that served that build can ask for it, and a prefix without it never did; uploading it there would
+   * publish the names and vectors of images the collection no longer holds.
+   */
+  retained?: boolean;
 }
 
 type UploadReason = 'new' | 'changed' | 'headers changed';
@@ -155,15 +162,15 @@ export async function planDeploy(opts: {
   const foreignWrites: string[] = [];
   const decisions = await Promise.all(
     files.map((f) =>
-      limit(async (): Promise<UploadReason | 'unchanged'> => {
+      limit(async (): Promise<UploadReason | 'unchanged' | 'not here'> => {
         const stored = listed.get(f.key);
-        if (!stored) return 'new';
+        if (!stored) return f.retained ? 'not here' : 'new';
         if (recorded(f.key)) {
           if (stored.size !== f.storedSize) return 'changed';
           if (stateSaysUnchanged(state.objects, f, stored)) return 'unchanged';
         }
         const head = await headObject(client, bucket, f.key);
-        if (!head) return 'new';
+        if (!head) return f.retained ? 'not here' : 'new';
         // A key an unfinished deploy was writing is its own, whatever it holds (a cut-off upload).
         if (head.sha256 === undefined && !recorded(f.key) && !state.pending.has(f.key)) {
           foreignWrites.push(f.key);
@@ -181,9 +188,9 @@ export async function planDeploy(opts: {
   files.forEach((f, i) => {
     const d = decisions[i];
     if (d === 'unchanged') plan.skips.push(f);
-    else plan.uploads.push({ ...f, reason: d });
+    else if (d !== 'not here') plan.uploads.push({ ...f, reason: d });
   });
-  const wanted = new Set(files.map((f) => f.key));
+  const wanted = new Set(files.filter((_, i) => decisions[i] !== 'not here').map((f) => f.key));
   const stale = [...listed.keys()]
     .filter((k) => !wanted.has(k) && !opts.reserved.has(k) && !others.some((p) => k.startsWith(p)))
     .sort();

@@ -171,11 +171,16 @@ describe("deploy after a rebuild: the previous build's thumbnails and originals"
   });
 
   it('of an image removed from the collection never go to a prefix that did not have that build', async () => {
-    const { data, removed, after } = await rebuiltWithoutOne('fresh', async () => {});
-    await deploy('fresh', data);
+    const { data, removed, after, previousIndex } = await rebuiltWithoutOne('fresh', async () => {});
+    const lines = await deploy('fresh', data);
     const keys = await keysUnder('fresh');
     for (const p of removed) expect(keys).not.toContain(`fresh/data/${p}`);
     expect(keys.filter((k) => /\/data\/(thumbs|originals)\//.test(k))).toHaveLength(2 * after.length);
+    // Nor do the previous build's index and catalog, which name the removed image and hold its vector:
+    // no tab of that build was ever open on this prefix.
+    expect(keys).not.toContain(`fresh/data/${previousIndex}`);
+    for (const key of keys) expect(await objectText(key), key).not.toContain('removed.png');
+    expect(lines.filter((l) => l.startsWith('not published'))).toEqual([]);
   });
 
   it('leave no original with the metadata a rebuild without --keep-metadata took out, after deploy --delete', async () => {

@@ -51,8 +51,11 @@ export async function describePublication(o: {
     (f) => !inData(f.sitePath) || dataSet.paths.has(dataPath(f.sitePath)),
   );
   const media = await PublishedMediaCheck.open(o.dataDir, dataSet.media);
-  const files = await describeFiles(toPublish, o.prefix, Math.min(o.concurrency, 4), (f, bytes, sha256) =>
+  const described = await describeFiles(toPublish, o.prefix, Math.min(o.concurrency, 4), (f, bytes, sha256) =>
     media.inspect(f, bytes, sha256),
+  );
+  const files = described.map((f) =>
+    inData(f.file.sitePath) && dataSet.retained.has(dataPath(f.file.sitePath)) ? { ...f, retained: true } : f,
   );
   media.assertIntact();
   verifyManifestHashes(

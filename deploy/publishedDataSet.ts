@@ -46,6 +46,8 @@ interface PublishedDataSet {
   paths: Set<string>;
   /** The thumbnails and originals the catalog names (all in `paths`): what deploy checks before publishing. */
   media: Set<string>;
+  /** The previous build's build files among `paths` (retainedPaths): kept in a bucket, never added to one. */
+  retained: Set<string>;
 }
 
 /**
@@ -159,8 +161,9 @@ export async function readPublishedDataSet(
         'and raster images, and deploy publishes nothing else',
     );
   }
-  for (const path of await retainedPaths(dataDir, presentPaths)) paths.add(path);
-  return { manifest, paths, media };
+  const retained = new Set((await retainedPaths(dataDir, presentPaths)).filter((p) => !paths.has(p)));
+  for (const path of retained) paths.add(path);
+  return { manifest, paths, media, retained };
 }
 
 /**
