@@ -142,6 +142,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     skipped.push(...processed.skipped);
     const report = await finishBuild({
       writer,
+      signal: options.signal,
       settings: options,
       images: processed.images,
       meta,

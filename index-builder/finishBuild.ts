@@ -28,6 +28,8 @@ interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | '
   modelSha256: string;
   /** The model's style pairs, when it has them (buildFingerprint.ts fingerprintBuild reads them). */
   stylePairs?: StylePairs;
+  /** Stops the build until its manifest is written (publishBuild.ts). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     previousPairs: await readPairState(writer.dir),
     previousLists: await readSavedLists(writer.dir),
     refit: settings.refit,
+    signal: b.signal,
   });
   await writeFitRecord(writer, fitKey, published);
   await writer.replaceAtomically(PROJECTIONS_FILE, published.projections.encode());

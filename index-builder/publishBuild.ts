@@ -32,6 +32,12 @@ export interface PublishBuildOptions extends PublishSettings {
   previousLists?: SavedLists;
   /** Fit a new transform even if the previous one is still valid. */
   refit?: boolean;
+  /**
+   * Stops the build (buildInterrupt.ts) up to the moment the manifest is written: a fit and the
+   * neighbour lists take minutes on a large collection, and a stop asked for then was not heard until
+   * the build had published.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PublishedBuild {

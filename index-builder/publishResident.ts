@@ -101,6 +101,8 @@ export async function publishResident(o: PublishBuildOptions): Promise<Published
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
+  // The last moment a stop leaves the published build as it was.
+  o.signal?.throwIfAborted();
   const { manifestBytes, filesDeleted } = await publishDataDir(writer, {
     layout: 'resident',
     createdAt: o.startedAt,

@@ -90,6 +90,8 @@ export async function publishSharded(o: PublishBuildOptions): Promise<PublishedB
   const assembleMs = performance.now() - assembleStart;
 
   const writeStart = performance.now();
+  // The last moment a stop leaves the published build as it was.
+  o.signal?.throwIfAborted();
   const { manifestBytes, filesDeleted } = await publishDataDir(writer, {
     layout: 'sharded',
     createdAt: o.startedAt,

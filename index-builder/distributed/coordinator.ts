@@ -85,8 +85,9 @@ export interface CoordinatorOptions extends PublishSettings {
   /** Called (and awaited) once the jobs are on the queue, e.g. to start workers. */
   onQueued?(queued: { queueName: string; jobs: number }): void | Promise<void>;
   /**
-   * Stops the build while it waits for the workers (Ctrl-C): it throws the signal's reason after
-   * cleaning up as after any failure (the queue, the work prefix, the data dir's lock and staging).
+   * Stops the build while it waits for the workers (Ctrl-C), or later until its manifest is written: it
+   * throws the signal's reason after cleaning up as after any failure (the queue, the work prefix, the
+   * data dir's lock and staging).
    */
   signal?: AbortSignal;
   /** How old an unregistered build's prefix in the work prefix must be to be removed (leftoverBuilds.ts). */
@@ -415,6 +416,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     // processMs is the wall clock of the whole queue; model load and wait are summed over jobs.
     const report = await finishBuild({
       writer,
+      signal: o.signal,
       settings: o,
       images,
       meta,
