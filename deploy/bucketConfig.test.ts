@@ -10,7 +10,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureBucket } from './bucketConfig';
 import { CORS_RULE } from './bucketSettings';
@@ -19,6 +18,7 @@ import { forwardRequest } from '../testing/httpForward';
 import { writeFixtureData, writeFixtureSite } from '../testing/deployFixture';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { testDeployOptions } from '../testing/deployOptions';
 
 /*
  * A refused bucket setting (audit fault 2: account-level Block Public Access refuses the public
@@ -284,22 +284,16 @@ describe('a deploy whose bucket policy is refused (s3rver behind a proxy)', () =
     const lines: string[] = [];
     try {
       await expect(
-        runDeploy({
-          bucket: BUCKET,
-          prefix: 'x',
-          endpoint: proxy.endpoint,
-          siteDir: site,
-          dataDir: data,
-          buildSiteIfMissing: false,
-          projectDir: fileURLToPath(new URL('..', import.meta.url)),
-          dryRun: false,
-          deleteStale: false,
-          configure: true,
-          concurrency: 4,
-          sdkMaxAttempts: 2,
-          fileRetry: { attempts: 2, baseDelayMs: 10 },
-          log: (line) => lines.push(line),
-        }),
+        runDeploy(
+          testDeployOptions({
+            bucket: BUCKET,
+            prefix: 'x',
+            endpoint: proxy.endpoint,
+            siteDir: site,
+            dataDir: data,
+            log: (line) => lines.push(line),
+          }),
+        ),
       ).rejects.toThrow(
         /^putting the bucket policy was denied: Access Denied\. The bucket was left as it was/,
       );

@@ -1,13 +1,7 @@
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../core/catalog';
 import { buildIndex } from '../index-builder/buildIndex';
@@ -19,6 +13,8 @@ import { verifyDataDir } from '../testing/dataDirChecks';
 import { writeFixtureData, writeFixtureSite, type FixtureData } from '../testing/deployFixture';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 import { runDeploy } from './deploy';
+import { bucketObjects } from '../testing/bucketObjects';
+import { testDeployOptions } from '../testing/deployOptions';
 
 /*
  * Thumbnails and originals are published as immutable: one damaged or replaced on disk must stop the
@@ -26,7 +22,6 @@ import { runDeploy } from './deploy';
  * or one replaced by a page, was published as image/png for a year of caching).
  */
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'lookalike-damaged';
 const PREFIX = 'site';
 
@@ -56,32 +51,21 @@ afterAll(async () => {
 });
 
 function deploy(dataDir: string, prefix = PREFIX) {
-  return runDeploy({
-    bucket: BUCKET,
-    prefix,
-    endpoint: s3.endpoint,
-    siteDir: site,
-    dataDir,
-    buildSiteIfMissing: false,
-    projectDir,
-    dryRun: false,
-    deleteStale: true,
-    configure: true,
-    concurrency: 4,
-    log: () => {},
-  });
+  return runDeploy(
+    testDeployOptions({
+      bucket: BUCKET,
+      prefix,
+      endpoint: s3.endpoint,
+      siteDir: site,
+      dataDir,
+      deleteStale: true,
+    }),
+  );
 }
 
 /** Every object in the bucket, with its ETag and size: what a refused deploy must leave as it was. */
 async function bucketListing(): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }));
-    for (const o of r.Contents ?? []) out.push(`${o.Key} ${o.ETag} ${o.Size}`);
-    token = r.NextContinuationToken;
-  } while (token);
-  return out.sort();
+  return (await bucketObjects(client, BUCKET)).map((o) => `${o.key} ${o.etag} ${o.size}`);
 }
 
 async function storedBytes(key: string): Promise<Buffer> {

@@ -4,7 +4,6 @@ import {
   GetBucketWebsiteCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -23,6 +22,8 @@ import { DeployInterruptedError } from './phasedUpload';
 import { IMMUTABLE, REVALIDATE } from './publishRules';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { bucketObjects } from '../testing/bucketObjects';
+import { testDeployOptions } from '../testing/deployOptions';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'lookalike-site';
@@ -45,24 +46,16 @@ async function writeVersion(version: number) {
 
 function options(over: Partial<DeployOptions> & { lines?: string[] }): DeployOptions {
   const lines = over.lines ?? [];
-  return {
+  return testDeployOptions({
     bucket: BUCKET,
     prefix: PREFIX,
     endpoint: s3.endpoint,
     siteDir: v1.site,
     dataDir: v1.data,
-    buildSiteIfMissing: false,
-    projectDir,
-    dryRun: false,
-    deleteStale: false,
-    configure: true,
-    concurrency: 4,
     partSize: PART_SIZE,
-    sdkMaxAttempts: 2,
-    fileRetry: { attempts: 2, baseDelayMs: 10 },
     log: (line) => lines.push(line),
     ...over,
-  };
+  });
 }
 
 async function getBytes(
@@ -75,8 +68,7 @@ async function getBytes(
 }
 
 async function listAll(bucket: string): Promise<string[]> {
-  const r = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (r.Contents ?? []).map((o) => `${o.Key} ${o.ETag} ${o.Size}`).sort();
+  return (await bucketObjects(client, bucket)).map((o) => `${o.key} ${o.etag} ${o.size}`);
 }
 
 /** The invariant an interrupted deploy must keep: the v1 site, whole, is what visitors get. */

@@ -1,14 +1,12 @@
 import {
   CreateBucketCommand,
   GetBucketWebsiteCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDeploy, type DeployOptions } from './deploy';
 import { DEPLOY_STATE_FILE } from './deployState';
@@ -16,6 +14,8 @@ import { DEPLOY_LOCK_FILE } from './deployLock';
 import { writeFixtureData, writeFixtureSite } from '../testing/deployFixture';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { bucketObjects } from '../testing/bucketObjects';
+import { testDeployOptions } from '../testing/deployOptions';
 
 /*
  * Audit fault 3: `--prefix demo/data` beside a site at `demo/` (or `--prefix data` beside a root
@@ -24,8 +24,6 @@ import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/
  * directions are now refused before the bucket changes.
  */
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
-
 let s3: RunningS3rver;
 let client: S3Client;
 let tmp: string;
@@ -33,28 +31,11 @@ let site: string;
 let data: string;
 
 function options(over: Partial<DeployOptions>): DeployOptions {
-  return {
-    bucket: 'nest',
-    prefix: '',
-    endpoint: s3.endpoint,
-    siteDir: site,
-    dataDir: data,
-    buildSiteIfMissing: false,
-    projectDir,
-    dryRun: false,
-    deleteStale: false,
-    configure: true,
-    concurrency: 4,
-    sdkMaxAttempts: 2,
-    fileRetry: { attempts: 2, baseDelayMs: 10 },
-    log: () => {},
-    ...over,
-  };
+  return testDeployOptions({ bucket: 'nest', endpoint: s3.endpoint, siteDir: site, dataDir: data, ...over });
 }
 
 async function listing(bucket: string): Promise<string[]> {
-  const r = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (r.Contents ?? []).map((o) => `${o.Key} ${o.ETag}`).sort();
+  return (await bucketObjects(client, bucket)).map((o) => `${o.key} ${o.etag}`);
 }
 
 /** A bucket with a deploy state at each of `markers` (what a deploy to that prefix leaves). */

@@ -1,14 +1,8 @@
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../core/catalog';
@@ -22,6 +16,8 @@ import { verifyDataDir } from '../testing/dataDirChecks';
 import { writeFixtureSite } from '../testing/deployFixture';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 import { runDeploy } from './deploy';
+import { bucketObjects } from '../testing/bucketObjects';
+import { testDeployOptions } from '../testing/deployOptions';
 
 /*
  * A data dir keeps the previous build's files so that open tabs of that build keep working. Its
@@ -31,7 +27,6 @@ import { runDeploy } from './deploy';
  * Real builds, so that the data dir and its retained-files.json are the builder's own.
  */
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'lookalike-rebuilt';
 /** What phonePhoto writes into each photo's EXIF. */
 const PRIVATE = ['Jane Doe', 'home address'];
@@ -72,34 +67,22 @@ async function build(src: string, dataDir: string, keepMetadata = false): Promis
 
 async function deploy(prefix: string, dataDir: string, deleteStale = false): Promise<string[]> {
   const lines: string[] = [];
-  await runDeploy({
-    bucket: BUCKET,
-    prefix,
-    endpoint: s3.endpoint,
-    siteDir: site,
-    dataDir,
-    buildSiteIfMissing: false,
-    projectDir,
-    dryRun: false,
-    deleteStale,
-    configure: true,
-    concurrency: 4,
-    log: (line) => lines.push(line),
-  });
+  await runDeploy(
+    testDeployOptions({
+      bucket: BUCKET,
+      prefix,
+      endpoint: s3.endpoint,
+      siteDir: site,
+      dataDir,
+      deleteStale,
+      log: (line) => lines.push(line),
+    }),
+  );
   return lines;
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/`, ContinuationToken: token }),
-    );
-    for (const o of r.Contents ?? []) keys.push(o.Key!);
-    token = r.NextContinuationToken;
-  } while (token);
-  return keys.sort();
+  return (await bucketObjects(client, BUCKET, `${prefix}/`)).map((o) => o.key);
 }
 
 /** Each object's bytes as a browser gets them (gzip undone). */

@@ -9,7 +9,6 @@ import {
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogFromItems } from '../testing/catalogFromItems';
 import { contentAddressedName, fileRefFor } from '../core/manifest';
@@ -19,6 +18,8 @@ import { runDeploy, type DeployOptions } from './deploy';
 import { writeFixtureData, writeFixtureSite } from '../testing/deployFixture';
 import { s3ClientFor } from '../storage/s3ClientFor';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
+import { bucketObjects } from '../testing/bucketObjects';
+import { testDeployOptions } from '../testing/deployOptions';
 
 /*
  * One bucket, several sites (issue 13 item 2): a deploy never deletes what it did not record itself,
@@ -26,7 +27,6 @@ import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/
  * names the site's keys, not the bucket, unless --public-bucket asks for that.
  */
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'shared-sites';
 
 let s3: RunningS3rver;
@@ -36,37 +36,19 @@ const versions: { site: string; data: string }[] = [];
 
 function options(over: Partial<DeployOptions> & { lines?: string[] }): DeployOptions {
   const lines = over.lines ?? [];
-  return {
+  return testDeployOptions({
     bucket: BUCKET,
-    prefix: '',
     endpoint: s3.endpoint,
     siteDir: versions[0].site,
     dataDir: versions[0].data,
-    buildSiteIfMissing: false,
-    projectDir,
-    dryRun: false,
-    deleteStale: false,
-    configure: true,
-    concurrency: 4,
-    sdkMaxAttempts: 2,
-    fileRetry: { attempts: 2, baseDelayMs: 10 },
     log: (line) => lines.push(line),
     ...over,
-  };
+  });
 }
 
 /** Every key with its ETag: a site is untouched when its entries are exactly the same. */
 async function listing(keyPrefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: keyPrefix || undefined, ContinuationToken: token }),
-    );
-    for (const o of r.Contents ?? []) out.push(`${o.Key} ${o.ETag}`);
-    token = r.IsTruncated ? r.NextContinuationToken : undefined;
-  } while (token);
-  return out.sort();
+  return (await bucketObjects(client, BUCKET, keyPrefix)).map((o) => `${o.key} ${o.etag}`);
 }
 
 beforeAll(async () => {
