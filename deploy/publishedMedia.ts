@@ -1,4 +1,4 @@
-import { readMediaSizes, storedMediaState } from '../storage/mediaSizes';
+import { mediaIntact, readMediaSizes } from '../storage/mediaSizes';
 import { holdsOriginalNamed } from '../storage/storedOriginal';
 import type { LocalFile } from './localFiles';
 import { DATA_DIR } from './publishRules';
@@ -10,7 +10,7 @@ import { DATA_DIR } from './publishRules';
  * check only that each was there and had a raster extension (audit, December 2026). Each is now
  * checked as the describe pass reads it to hash it, so that no file is read twice: its size against
  * the one the build recorded (media-sizes.json), or for a thumbnail without a record its WebP header,
- * exactly as a build judges it (storage/mediaSizes.ts storedMediaState), so that what deploy refuses a
+ * exactly as a build judges it (storage/mediaSizes.ts mediaIntact), so that what deploy refuses a
  * rebuild repairs; and an original's bytes against its name (storage/storedOriginal.ts), which catches
  * content that is not what the build stored, whatever its size.
  */
@@ -44,18 +44,13 @@ export class PublishedMediaCheck {
     const name = file.sitePath.slice(DATA_DIR.length + 1);
     if (!this.media.has(name)) return;
     const recorded = this.sizes.get(name);
-    const state = storedMediaState(file.localPath, name, recorded);
-    if (typeof state !== 'number') {
+    // Judged on the bytes read for hashing, not on the file again.
+    if (!mediaIntact(name, bytes.length, recorded, () => bytes)) {
       const why =
-        state === 'missing'
-          ? 'missing'
-          : recorded !== undefined
-            ? `${bytes.length} bytes, the build wrote ${recorded}`
-            : 'not a whole WebP file';
+        recorded !== undefined
+          ? `${bytes.length} bytes, the build wrote ${recorded}`
+          : 'not a whole WebP file';
       this.damaged.push(`${name} (${why})`);
-    } else if (state !== bytes.length) {
-      // Stat and read disagree: something writes the data dir now (the upload compares sha256 too).
-      throw new Error(`${file.localPath} changed while deploying; run the deploy again once it is stable`);
     } else if (name.startsWith('originals/') && !holdsOriginalNamed(name, bytes, sha256)) {
       this.misnamed.push(name);
     }

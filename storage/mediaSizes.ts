@@ -40,33 +40,54 @@ export function mediaSizesBytes(sizes: Iterable<[string, number]>): Uint8Array {
 
 const RIFF_HEADER = 12;
 
-/** Whether the WebP at `path` (of `size` bytes) is as long as its RIFF header says. */
-function webpComplete(path: string, size: number): boolean {
-  if (size < RIFF_HEADER) return false;
+/** Whether `head` (the file's first bytes) begins a WebP of `size` bytes, as its RIFF header says. */
+function webpComplete(head: Uint8Array | undefined, size: number): boolean {
+  if (head === undefined || head.length < RIFF_HEADER) return false;
+  const h = Buffer.from(head.buffer, head.byteOffset, RIFF_HEADER);
+  return (
+    h.toString('latin1', 0, 4) === 'RIFF' &&
+    h.toString('latin1', 8, 12) === 'WEBP' &&
+    h.readUInt32LE(4) + 8 === size
+  );
+}
+
+/** The first RIFF_HEADER bytes of the file at `path`; undefined when it cannot be read. */
+function fileHead(path: string): Uint8Array | undefined {
   const head = Buffer.alloc(RIFF_HEADER);
   try {
     const fd = openSync(path, 'r');
     try {
-      if (readSync(fd, head, 0, RIFF_HEADER, 0) !== RIFF_HEADER) return false;
+      return head.subarray(0, readSync(fd, head, 0, RIFF_HEADER, 0));
     } finally {
       closeSync(fd);
     }
   } catch {
     // Unreadable (its permissions, a disk error): no use to the page either, so made again.
-    return false;
+    return undefined;
   }
-  return (
-    head.toString('latin1', 0, 4) === 'RIFF' &&
-    head.toString('latin1', 8, 12) === 'WEBP' &&
-    head.readUInt32LE(4) + 8 === size
-  );
+}
+
+/**
+ * Whether a thumbnail's or original's data-dir path `name`, holding `size` bytes, is intact: its
+ * recorded size `expected`, or for a thumbnail with none, the length its WebP header gives (`head`
+ * reads the file's first bytes, only then). The one judgement of the builder and of deploy, which has
+ * the bytes in hand.
+ */
+export function mediaIntact(
+  name: string,
+  size: number,
+  expected: number | undefined,
+  head: () => Uint8Array | undefined,
+): boolean {
+  if (expected !== undefined) return size === expected;
+  return !name.startsWith('thumbs/') || webpComplete(head(), size);
 }
 
 /**
  * What is stored under a thumbnail's or original's data-dir path `name` (the file at `path`): missing,
- * damaged (not its recorded size `expected`; for a thumbnail with none, shorter or longer than its
- * header says), or intact, as its size. Synchronous: a build asks once per thumbnail and original, and
- * a sync stat is a few microseconds where an async one that misses rejects with a whole Error.
+ * damaged (mediaIntact says no), or intact, as its size. Synchronous: a build asks once per thumbnail
+ * and original, and a sync stat is a few microseconds where an async one that misses rejects with a
+ * whole Error.
  */
 export function storedMediaState(
   path: string,
@@ -76,7 +97,5 @@ export function storedMediaState(
   const info = statSync(path, { throwIfNoEntry: false });
   if (info === undefined) return 'missing';
   if (!info.isFile()) return 'damaged';
-  if (expected !== undefined) return info.size === expected ? info.size : 'damaged';
-  if (name.startsWith('thumbs/') && !webpComplete(path, info.size)) return 'damaged';
-  return info.size;
+  return mediaIntact(name, info.size, expected, () => fileHead(path)) ? info.size : 'damaged';
 }
