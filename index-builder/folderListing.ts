@@ -57,8 +57,13 @@ function specialKind(d: Dirent): string {
  * - a symbolic link is followed only when its target (fully resolved) is inside the root; one that
  *   leads out is reported as `outside-source`, one whose target is missing as `unreadable`;
  * - a linked folder that contains the folder it is reached from (a loop, however many links make it)
- *   is reported as `symlink-loop` and not walked, so nothing is listed twice through a loop; a folder
- *   is walked through a link once, and further links to it are reported as `linked-twice`;
+ *   is reported as `symlink-loop` and not walked;
+ * - a folder or file is listed once however many paths lead to it (a linked album `Best ->
+ *   2019/summer`, two links to one folder, albums linked to each other): under its own path, since
+ *   links are followed only after every folder has been walked by its own path; else (it lies in a
+ *   hidden folder) under the first link to it by key. Each other path is reported as `linked-twice`.
+ *   Sameness is by real path, never by inode, which a FUSE mount may make up: hard links and copies
+ *   are different files (duplicates, which the duplicates view shows);
  * - a sub-folder that cannot be read is reported as `unreadable-folder` and the listing goes on
  *   (only the root itself must be readable);
  * - the build's own data dir, when it lies inside the root, is left out and reported as `build-output`,
@@ -117,8 +122,25 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
       });
       return [];
     });
+  /** Real path of each folder walked → its path from the root. */
+  const walkedFolders = new Map<string, string>([[rootReal, '']]);
+  /** Real path of each file listed → its key. */
+  const listedFiles = new Map<string, string>();
+  /** A second path to a folder or file already listed: reported, not listed. */
+  const listedBefore = (rel: string, real: string, isFolder: boolean): boolean => {
+    const earlier = isFolder ? walkedFolders.get(real) : listedFiles.get(real);
+    if (earlier === undefined) return false;
+    skipped.push({
+      key: isFolder ? `${rel}/` : fileKey(rel),
+      reason: 'linked-twice',
+      message: `reaches ${real.slice(rootReal.length + 1)} through a symbolic link, a ${isFolder ? `folder already listed as ${earlier}/` : `file already listed as ${earlier}`}: not listed again`,
+    });
+    return true;
+  };
   /** `path`: the file itself, or the real path a link to it was checked to lead to. */
   const addFile = async (rel: string, path: string) => {
+    if (listedBefore(rel, path, false)) return;
+    listedFiles.set(path, fileKey(rel));
     try {
       // lstat: a link put there since the folder was read is not followed out of the source.
       const s = await lstat(path);
@@ -143,8 +165,12 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     }
   };
 
+  /** Links met while walking, followed once every folder reachable without them has been walked. */
+  let links: { rel: string; chain: string[] }[] = [];
   /** `chain`: the real paths of the folders on the way from the root to `rel`, itself last. */
   const walk = async (rel: string, chain: string[]): Promise<void> => {
+    if (rel !== '' && listedBefore(rel, chain[chain.length - 1], true)) return;
+    walkedFolders.set(chain[chain.length - 1], rel);
     let dirents: Dirent[];
     try {
       dirents = namedInUtf8(rel, await readdir(join(root, rel), { withFileTypes: true, encoding: 'buffer' }));
@@ -182,9 +208,10 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
         const real = join(here, d.name);
         if (!inDataDir(real)) await walk(childRel, [...chain, real]);
       } else if (d.isFile()) {
-        files.push(addFile(childRel, join(root, childRel)));
+        // The real path: a folder walked through a link lies at its target.
+        files.push(addFile(childRel, join(here, d.name)));
       } else if (d.isSymbolicLink()) {
-        await followLink(childRel, chain);
+        links.push({ rel: childRel, chain });
       } else {
         skipped.push({
           key: fileKey(childRel),
@@ -196,8 +223,6 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     await Promise.all(files);
   };
 
-  /** Real path of each folder walked through a symbolic link → the link's path. */
-  const linkedFolders = new Map<string, string>();
   const followLink = async (rel: string, chain: string[]): Promise<void> => {
     const path = join(root, rel);
     let target: string;
@@ -239,18 +264,6 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
         });
         return;
       }
-      // Links that reach one folder along many paths (two links to each next folder, n deep) would
-      // list it 2^n times: a folder is walked through a link once.
-      const earlier = linkedFolders.get(target);
-      if (earlier !== undefined) {
-        skipped.push({
-          key: `${rel}/`,
-          reason: 'linked-twice',
-          message: `symbolic link to ${target.slice(rootReal.length + 1) || '.'}, a folder already listed through ${earlier}/: not followed`,
-        });
-        return;
-      }
-      linkedFolders.set(target, rel);
       await walk(rel, [...chain, target]);
     } else if (s?.isFile() === true) {
       await addFile(rel, target);
@@ -264,6 +277,13 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
   };
 
   await walk('', [rootReal]);
+  // Links in rounds, each in key order (a linked folder's own links make the next round), so the path
+  // kept for a folder reached only through links does not depend on the order readdir returned.
+  while (links.length > 0) {
+    const round = links.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+    links = [];
+    for (const { rel, chain } of round) await followLink(rel, chain);
+  }
   entries.sort(byKey);
   skipped.sort(byKey);
   return { entries, metaFile, skipped, identities };

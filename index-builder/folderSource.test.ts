@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmod,
+  link,
   mkdir,
   mkdtemp,
   readdir,
@@ -52,12 +53,20 @@ describe('FolderSource', () => {
     await symlink(join(root, 'beach', 'a.jpg'), join(root, 'beach', 'link.jpg'));
 
     const source = new FolderSource(root);
-    const { entries, metaFile } = await source.list();
+    const { entries, metaFile, skipped } = await source.list();
     expect(entries.map((e) => [e.album, e.path, e.key, e.size])).toEqual([
       ['Holiday', 'cover.png', 'Holiday/cover.png', 3],
       ['beach', 'a.jpg', 'beach/a.jpg', 1],
       ['beach', 'day 2/b.jpg', 'beach/day 2/b.jpg', 2],
-      ['beach', 'link.jpg', 'beach/link.jpg', 1],
+    ]);
+    // The link leads to a file listed by its own path: listed once, there.
+    expect(skipped).toEqual([
+      {
+        key: 'beach/link.jpg',
+        reason: 'linked-twice',
+        message:
+          'reaches beach/a.jpg through a symbolic link, a file already listed as beach/a.jpg: not listed again',
+      },
     ]);
     expect(metaFile?.size).toBeGreaterThan(0);
     expect(Buffer.from(await source.read(entries[2])).toString()).toBe('bb');
@@ -97,20 +106,20 @@ describe('FolderSource', () => {
     await symlink('../../private', join(root, 'beach', 'escape-folder'));
     await symlink('..', join(root, 'beach', 'day 2', 'up')); // back to beach: a loop
     await symlink('.', join(root, 'beach', 'here')); // itself: a loop
-    await symlink('day 2', join(root, 'beach', 'second day')); // inside, no loop: followed
+    await symlink('day 2', join(root, 'beach', 'second day')); // inside, no loop, but listed as day 2
     await symlink('nothing', join(root, 'beach', 'dangling.jpg'));
     await symlink('ring-b', join(root, 'ring-a'));
     await symlink('ring-a', join(root, 'ring-b'));
 
     const { entries, skipped } = await new FolderSource(root).list();
-    expect(entries.map((e) => e.key)).toEqual(['beach/a.jpg', 'beach/day 2/b.jpg', 'beach/second day/b.jpg']);
+    expect(entries.map((e) => e.key)).toEqual(['beach/a.jpg', 'beach/day 2/b.jpg']);
     expect(skipped.map((s) => [s.key, s.reason])).toEqual([
       ['beach/dangling.jpg', 'unreadable'],
       ['beach/day 2/up/', 'symlink-loop'],
       ['beach/escape-folder', 'outside-source'],
       ['beach/escape.jpg', 'outside-source'],
       ['beach/here/', 'symlink-loop'],
-      ['beach/second day/up/', 'symlink-loop'],
+      ['beach/second day/', 'linked-twice'],
       ['ring-a/', 'symlink-loop'],
       ['ring-b/', 'symlink-loop'],
     ]);
@@ -126,16 +135,136 @@ describe('FolderSource', () => {
       for (const link of ['x', 'y']) await symlink(`../d${i + 1}`, join(root, `d${i}`, link));
     await writeFile(join(root, `d${levels}`, 'deep.png'), 'png');
     const { entries, skipped } = await new FolderSource(root).list();
-    // Each folder is walked once directly and once through the first link to it, so the image is
-    // listed twice, and every other visit of a link (3 per level, but 2 at the top) is reported.
-    expect(entries.map((e) => e.key)).toEqual([
-      `d0/${Array(levels).fill('x').join('/')}/deep.png`,
-      `d${levels}/deep.png`,
-    ]);
-    expect(skipped.filter((s) => s.reason === 'linked-twice')).toHaveLength(3 * levels - 2);
+    // Each folder is walked once, by its own path, before any link is followed: every link (two per
+    // level) is reported, each naming that path.
+    expect(entries.map((e) => e.key)).toEqual([`d${levels}/deep.png`]);
+    expect(skipped.map((s) => s.reason)).toEqual(Array(2 * levels).fill('linked-twice'));
     expect(skipped.find((s) => s.key === 'd0/y/')?.message).toBe(
-      'symbolic link to d1, a folder already listed through d0/x/: not followed',
+      'reaches d1 through a symbolic link, a folder already listed as d1/: not listed again',
     );
+  });
+
+  describe('lists a file once however many paths lead to it, by its own path where it has one', () => {
+    it('a linked album and two links to one folder, whichever sort first, and nothing inside them', async () => {
+      // Reached through a link itself: the source is named as people name it, not by its real path.
+      const real = join(dir, 'disk', 'photos');
+      const root = join(dir, 'photos');
+      await mkdir(join(real, '2019', 'summer', 'beach'), { recursive: true });
+      await symlink(real, root);
+      await writeFile(join(real, '2019', 'summer', 'a.jpg'), 'a');
+      await writeFile(join(real, '2019', 'summer', 'beach', 'b.jpg'), 'b');
+      await writeFile(join(real, '2019', 'new-year.jpg'), 'n');
+      await symlink('2019/summer', join(real, 'Best')); // sorts after 2019
+      await symlink(join(root, '2019', 'summer'), join(real, '0-best')); // before it; through the root's link
+      await symlink('2019', join(real, 'all')); // a folder that holds the one linked twice
+      await symlink('../..', join(real, '2019', 'summer', 'up')); // the root: a loop, one report
+
+      const source = new FolderSource(root);
+      const { entries, skipped } = await source.list();
+      expect(entries.map((e) => e.key)).toEqual([
+        '2019/new-year.jpg',
+        '2019/summer/a.jpg',
+        '2019/summer/beach/b.jpg',
+      ]);
+      const listedAs = (folder: string, place: string) =>
+        `reaches ${folder} through a symbolic link, a folder already listed as ${place}/: not listed again`;
+      expect(skipped).toEqual([
+        { key: '0-best/', reason: 'linked-twice', message: listedAs('2019/summer', '2019/summer') },
+        { key: '2019/summer/up/', reason: 'symlink-loop', message: expect.any(String) },
+        { key: 'Best/', reason: 'linked-twice', message: listedAs('2019/summer', '2019/summer') },
+        { key: 'all/', reason: 'linked-twice', message: listedAs('2019', '2019') },
+      ]);
+      // What was left out cannot be read through the source either.
+      const leftOut = {
+        ...entries[1],
+        key: 'Best/a.jpg',
+        album: 'Best',
+        path: 'a.jpg',
+        location: 'Best/a.jpg',
+      };
+      await expect(source.read(leftOut)).rejects.toThrow(/not in this source's listing/);
+    });
+
+    it('two albums linked to each other: each listed once, and no loop reported', async () => {
+      const root = join(dir, 'pair');
+      await mkdir(join(root, 'summer'), { recursive: true });
+      await mkdir(join(root, 'winter'));
+      await writeFile(join(root, 'summer', 's.jpg'), 's');
+      await writeFile(join(root, 'winter', 'w.jpg'), 'w');
+      await symlink('../winter', join(root, 'summer', 'see-also'));
+      await symlink('../summer', join(root, 'winter', 'see-also'));
+      const { entries, skipped } = await new FolderSource(root).list();
+      expect(entries.map((e) => e.key)).toEqual(['summer/s.jpg', 'winter/w.jpg']);
+      expect(skipped).toEqual([
+        {
+          key: 'summer/see-also/',
+          reason: 'linked-twice',
+          message:
+            'reaches winter through a symbolic link, a folder already listed as winter/: not listed again',
+        },
+        {
+          key: 'winter/see-also/',
+          reason: 'linked-twice',
+          message:
+            'reaches summer through a symbolic link, a folder already listed as summer/: not listed again',
+        },
+      ]);
+    });
+
+    it('links into a hidden folder, which has no path of its own: the first by key is kept', async () => {
+      const root = join(dir, 'hidden');
+      await mkdir(join(root, '.store', 'cats'), { recursive: true });
+      await mkdir(join(root, '.store', 'dogs'));
+      await writeFile(join(root, '.store', 'cats', 'c.jpg'), 'c');
+      await writeFile(join(root, '.store', 'dogs', 'd.jpg'), 'd');
+      await symlink('.store', join(root, 'pets')); // sorts after cats: its cats/ is left out
+      await symlink('.store/cats', join(root, 'cats'));
+      await mkdir(join(root, 'starred'));
+      await symlink('../.store/dogs/d.jpg', join(root, 'starred', 'dog.jpg')); // a file: reported as itself
+      const { entries, skipped } = await new FolderSource(root).list();
+      expect(entries.map((e) => e.key)).toEqual(['cats/c.jpg', 'pets/dogs/d.jpg']);
+      expect(skipped).toEqual([
+        {
+          key: 'pets/cats/',
+          reason: 'linked-twice',
+          message:
+            'reaches .store/cats through a symbolic link, a folder already listed as cats/: not listed again',
+        },
+        {
+          key: 'starred/dog.jpg',
+          reason: 'linked-twice',
+          message:
+            'reaches .store/dogs/d.jpg through a symbolic link, a file already listed as pets/dogs/d.jpg: not listed again',
+        },
+      ]);
+    });
+
+    it('keeps hard links and copies (duplicates, not one file reached twice) and links to a file listed nowhere else', async () => {
+      const root = join(dir, 'same-bytes');
+      await mkdir(join(root, 'album'), { recursive: true });
+      await mkdir(join(root, '.originals'));
+      await writeFile(join(root, 'album', 'a.jpg'), 'same');
+      await writeFile(join(root, 'album', 'copy.jpg'), 'same');
+      await link(join(root, 'album', 'a.jpg'), join(root, 'album', 'hard.jpg'));
+      await writeFile(join(root, '.originals', 'o.jpg'), 'o');
+      await symlink('../.originals/o.jpg', join(root, 'album', 'o.jpg'));
+      await symlink('hard.jpg', join(root, 'album', 'to-hard.jpg'));
+      const { entries, skipped } = await new FolderSource(root).list();
+      expect(entries.map((e) => e.key)).toEqual([
+        'album/a.jpg',
+        'album/copy.jpg',
+        'album/hard.jpg',
+        'album/o.jpg',
+      ]);
+      expect(skipped).toEqual([
+        {
+          key: 'album/to-hard.jpg',
+          reason: 'linked-twice',
+          message:
+            'reaches album/hard.jpg through a symbolic link, a file already listed as album/hard.jpg: not listed again',
+        },
+      ]);
+    });
   });
 
   it('reads a file as it was listed, and refuses one whose size changed since', async () => {
@@ -273,22 +402,25 @@ describe('FolderSource', () => {
   });
 
   describe('reads only the file the listing vetted, whatever took its place since', () => {
-    /** `root` with album/a.png and a link album/b.png → ../other/b.png; `outside` holds same-sized secrets. */
+    /**
+     * `root` with album/a.png and a link album/b.png → ../.other/b.png (a hidden folder: listed only
+     * through the link); `outside` holds same-sized secrets.
+     */
     const setUp = async () => {
       const root = join(dir, 'src');
       const outside = join(dir, 'private');
       await mkdir(join(root, 'album'), { recursive: true });
-      await mkdir(join(root, 'other'));
+      await mkdir(join(root, '.other'));
       await mkdir(outside);
       await writeFile(join(root, 'album', 'a.png'), 'listed');
-      await writeFile(join(root, 'other', 'b.png'), 'linked');
-      await symlink('../other/b.png', join(root, 'album', 'b.png'));
+      await writeFile(join(root, '.other', 'b.png'), 'linked');
+      await symlink('../.other/b.png', join(root, 'album', 'b.png'));
       await writeFile(join(outside, 'a.png'), 'SECRET'); // the size the listing saw: that check passes
       await writeFile(join(outside, 'b.png'), 'SECRET');
       const source = new FolderSource(root);
       const { entries } = await source.list();
       const entry = (key: string) => entries.find((e) => e.key === key)!;
-      expect(entries.map((e) => e.key)).toEqual(['album/a.png', 'album/b.png', 'other/b.png']);
+      expect(entries.map((e) => e.key)).toEqual(['album/a.png', 'album/b.png']);
       return { root, outside, source, a: entry('album/a.png'), b: entry('album/b.png') };
     };
     const refused = async (read: Promise<Uint8Array>, message: RegExp) => {
@@ -330,7 +462,7 @@ describe('FolderSource', () => {
       execFileSync('mkfifo', [join(root, 'album', 'fifo')]);
       await rename(join(root, 'album', 'fifo'), join(root, 'album', 'a.png'));
       await refused(source.read(a), /replaced since it was listed/);
-    }, 2000);
+    });
 
     it('a listed file replaced by another of the same size, or removed', async () => {
       const { root, source, a } = await setUp();
