@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { codeWords, lshCode, lshPlanes } from './lsh';
 import { InMemoryLshIndex, defaultSearchStrategy, type LshIndexData, type SearchHit } from './lshIndex';
@@ -6,6 +6,10 @@ import { quantize } from './vectorTransform';
 
 /** An index over the given int8 rows in one bucket (bucket order is assembleIndex's business). */
 function indexOf(rows: Int8Array[], bits = 256, seed = 9, rowBits: 4 | 8 = 8): InMemoryLshIndex {
+  return new InMemoryLshIndex(indexData(rows, bits, seed, rowBits));
+}
+
+function indexData(rows: Int8Array[], bits: number, seed: number, rowBits: 4 | 8): LshIndexData {
   const dims = rows[0].length;
   const codes = new Uint32Array(rows.length * codeWords(bits));
   // bits 0: an index without codes, which every query scans whole.
@@ -31,7 +35,7 @@ function indexOf(rows: Int8Array[], bits = 256, seed = 9, rowBits: 4 | 8 = 8): I
     bucketOffsets: new Uint32Array([0, rows.length]),
   };
   rows.forEach((r, i) => data.vectors.set(r, i * dims));
-  return new InMemoryLshIndex(data);
+  return data;
 }
 
 function clusteredRows(count: number, dims: number, seed: number): Int8Array[] {
@@ -96,6 +100,33 @@ describe('InMemoryLshIndex over int4 rows', () => {
     expect(indexOf(rows, 0, 9, 4).searchByVector(q, 10)).toEqual(
       indexOf(rows, 0, 9, 8).searchByVector(q, 10),
     );
+  });
+});
+
+describe('InMemoryLshIndex without WebAssembly SIMD', () => {
+  it('scans int8 and int4 rows in JavaScript, with the same hits as the WebAssembly scan', async () => {
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      const { InMemoryLshIndex: JsScanIndex } = await import('./lshIndex');
+      // 38 dims: 19 bytes a row, so the table scan's tail past its groups of four bytes runs too.
+      for (const [rows, rowBits] of [
+        [clusteredRows(300, 40, 1), 8],
+        [int4Rows(300, 38, 2), 4],
+        [clusteredRows(300, 32, 3), 4],
+      ] as const) {
+        const data = indexData(rows, 0, 9, rowBits);
+        const js = new JsScanIndex(data);
+        const wasm = new InMemoryLshIndex(data);
+        expect(Reflect.get(js, 'rowDots')).toBeNull();
+        expect(Reflect.get(wasm, 'rowDots')).not.toBeNull();
+        for (const q of [...clusteredRows(5, rows[0].length, 77), rows[3]])
+          expect(js.searchByVector(q, 10)).toEqual(wasm.searchByVector(q, 10));
+        for (const row of [0, 150, 299]) expect(js.searchByRow(row, 7)).toEqual(wasm.searchByRow(row, 7));
+      }
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

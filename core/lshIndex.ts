@@ -1,4 +1,5 @@
 import { fillInt4DotTable, packInt4IfInRange } from './int4Rows';
+import { RowDots } from './rowDots';
 import { assertLshShape, bucketOf, codeWords, lshCode, lshPlanes, popcount32 } from './lsh';
 import { TopK } from './topK';
 import { assertVectorTransform, type RowBits, type VectorTransform } from './vectorTransform';
@@ -125,7 +126,12 @@ export class InMemoryLshIndex implements LshIndex {
   private readonly words: number;
   private readonly codes: Uint32Array;
   private readonly vectors: Int8Array;
-  /** The rows of an int4 index packed again, two values per byte, for the table scan (else null). */
+  /** The rows in a WebAssembly SIMD instance for the exact scan (core/rowDots.ts); null without it. */
+  private readonly rowDots: RowDots | null;
+  /**
+   * Without rowDots: the rows of an int4 index packed again, two values per byte, for the table scan
+   * (else null).
+   */
   private readonly packedRows: Uint8Array | null;
   /** Scratch: the query's int4 dot table (core/int4Rows.ts). */
   private readonly dotTable: Int32Array;
@@ -151,7 +157,9 @@ export class InMemoryLshIndex implements LshIndex {
     this.codes = data.codes;
     this.vectors = data.vectors;
     this.count = data.vectors.length / this.dims;
-    this.packedRows = data.rowBits === 4 ? packInt4IfInRange(data.vectors) : null;
+    const packed = data.rowBits === 4 ? packInt4IfInRange(data.vectors) : null;
+    this.rowDots = RowDots.create(data.vectors, this.dims, packed === null ? 8 : 4);
+    this.packedRows = this.rowDots === null ? packed : null;
     this.dotTable = new Int32Array(this.packedRows === null ? 0 : (this.dims / 2) * 256);
     this.invNorms = new Float64Array(this.count);
     const { dims, vectors } = this;
@@ -244,6 +252,16 @@ export class InMemoryLshIndex implements LshIndex {
   }
 
   private scanExact(v: Int8Array, invQ: number, excludeRow: number, top: TopK): void {
+    if (this.rowDots !== null) {
+      const dots = this.rowDots.dots(v);
+      const { invNorms, count } = this;
+      for (let row = 0; row < count; row++) {
+        if (row === excludeRow) continue;
+        const score = dots[row] * invNorms[row] * invQ;
+        if (top.accepts(row, score)) top.push(row, score);
+      }
+      return;
+    }
     if (this.packedRows !== null) {
       this.scanPacked(this.packedRows, v, invQ, excludeRow, top);
       return;
