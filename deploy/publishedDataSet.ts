@@ -3,7 +3,6 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { duplicateShardPaths, parseDuplicatesFile } from '../core/duplicatesFormat';
 import { isShardedManifest, parseManifest, type FileRef, type Manifest } from '../core/manifest';
-import { openCollection } from '../core/openCollection';
 import {
   BUILD_LOCK_FILE,
   MANIFEST_FILE,
@@ -14,7 +13,7 @@ import {
   parseRetainedFiles,
 } from '../storage/dataDirNames';
 import { buildLockPid, isAlive } from '../storage/buildLockHolder';
-import { fileDataSource } from '../storage/fileDataSource';
+import { readCatalogReferences, type CatalogReferences } from '../storage/catalogReferences';
 
 const BUILD_HINT =
   'build one with `npm run build-index -- --source <images> --data-dir <dir>` (or `npm start` for the demo data)';
@@ -98,18 +97,14 @@ export async function readPublishedDataSet(
   const missingRef = refs.find((r) => !presentPaths.has(r.path));
   if (missingRef)
     throw new Error(`${dataDir}: ${missingRef.path}, named by the manifest, is missing: ${BUILD_HINT}`);
-  // The same reader as the site and `npm run query` (core/openCollection.ts): what it cannot read, the
-  // site could not either.
-  let items: { thumb: string; original: string }[];
-  let catalogFiles: string[];
+  // Read as the site reads it (storage/catalogReferences.ts); serve answers the same media.
+  let catalog: CatalogReferences;
   try {
-    const collection = await openCollection(manifest, fileDataSource(dataDir));
-    items = await collection.everyItem();
-    catalogFiles = collection.catalogFiles();
+    catalog = await readCatalogReferences(dataDir, manifest);
   } catch (err) {
     throw new Error(`${dataDir}: ${(err as Error).message}: ${BUILD_HINT}`, { cause: err });
   }
-  for (const path of catalogFiles) {
+  for (const path of catalog.catalogFiles) {
     if (!presentPaths.has(path))
       throw new Error(`${dataDir}: catalog file ${path} is missing: ${BUILD_HINT}`);
     paths.add(path);
@@ -131,21 +126,15 @@ export async function readPublishedDataSet(
     if (!presentPaths.has(ref.path)) throw new Error(`neighbour shard ${ref.path} is missing: ${BUILD_HINT}`);
     paths.add(ref.path);
   }
-  const missing: string[] = [];
-  const media = new Set<string>();
-  for (const item of items) {
-    for (const path of [item.thumb, item.original]) {
-      if (presentPaths.has(path)) media.add(path);
-      else missing.push(path);
-    }
-  }
-  for (const path of media) paths.add(path);
+  const { media } = catalog;
+  const missing = [...media].filter((path) => !presentPaths.has(path));
   if (missing.length > 0) {
     throw new Error(
       `${dataDir}: ${missing.length} files the catalog names are missing, e.g. ${missing.slice(0, 3).join(', ')}`,
     );
   }
-  const active = items.flatMap((it) => [it.thumb, it.original]).filter((p) => !PLAIN_RASTER.test(p));
+  for (const path of media) paths.add(path);
+  const active = [...media].filter((p) => !PLAIN_RASTER.test(p));
   if (active.length > 0) {
     throw new Error(
       `${dataDir}: ${active.length} thumbnails or originals are not plain raster images (e.g. ${active[0]}), ` +

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { addDataDirOption, pathOption } from '../storage/cliOptions';
 import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 import { isCompressible } from '../deploy/publishRules';
+import { CurrentBuildMedia, isMediaPath } from './currentBuildMedia';
 import { gzipResponder } from './gzipResponder';
 import { APP_CSP, DATA_CSP, NOSNIFF } from './securityHeaders';
 import { staticFiles } from './staticFiles';
@@ -19,6 +20,8 @@ import { staticFiles } from './staticFiles';
  * content-addressed files are immutable.
  * Every response is `nosniff`; the site gets the app's CSP, data files a CSP that makes them inert
  * (scripts/securityHeaders.ts). What deploy stores gzipped on S3 is sent gzipped (scripts/gzipResponder.ts).
+ * Of the data dir, only what deploy would publish is served: no private file (isPublicDataRequest), and
+ * of thumbnails and originals only those of the current build (scripts/currentBuildMedia.ts).
  */
 
 interface ServeOptions {
@@ -95,10 +98,16 @@ export function notFound(_req: IncomingMessage, res: ServerResponse): void {
  * files are not served, even with --host 0.0.0.0.
  */
 export function isPublicDataRequest(url: string): boolean {
+  const path = dataPathOf(url);
+  return path !== undefined && isPublicDataPath(path);
+}
+
+/** The data-dir path a request under /data/ names (its URL with /data taken off); undefined: malformed. */
+function dataPathOf(url: string): string | undefined {
   try {
-    return isPublicDataPath(decodeURIComponent(url.split('?')[0]).replace(/^\/+/, ''));
+    return decodeURIComponent(url.split('?')[0]).replace(/^\/+/, '');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -133,6 +142,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const data = staticFiles(dataDir, dataHeaders, notFound);
   const siteGzip = gzipResponder(distDir, siteHeaders);
   const dataGzip = gzipResponder(dataDir, dataHeaders);
+  // Of thumbs/ and originals/, only what the current build names (scripts/currentBuildMedia.ts).
+  const media = new CurrentBuildMedia(dataDir);
   const serve = (
     gzipped: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
     plain: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
@@ -160,8 +171,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = req.url ?? '/';
     if (url === '/data' || url.startsWith('/data/') || url.startsWith('/data?')) {
       req.url = url.slice('/data'.length) || '/';
+      const path = dataPathOf(req.url);
       if (!isPublicDataRequest(req.url) && !extraDataFiles.has(req.url.split('?')[0].slice(1)))
         notFound(req, res);
+      else if (path !== undefined && isMediaPath(path))
+        void media.names(path).then(
+          (named) => (named ? serve(dataGzip, data, req, res) : notFound(req, res)),
+          () => failed(res),
+        );
       else serve(dataGzip, data, req, res);
     } else {
       serve(siteGzip, site, req, res);
