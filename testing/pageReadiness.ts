@@ -13,7 +13,10 @@ export async function waitForSearchApi(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__lookalike !== undefined, undefined, { timeout: E2E_EXPECT_MS });
 }
 
-/** Resolves once a service worker controls the page and the shell is precached. */
+/**
+ * Resolves once the page says it works offline: a service worker controls it, the shell is precached,
+ * and the open build's albums and their results are stored (statusNotices' "works offline").
+ */
 export async function waitForOfflineReady(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__lookalike?.offlineStatus().state === 'ready', undefined, {
     timeout: E2E_EXPECT_MS,
@@ -21,4 +24,10 @@ export async function waitForOfflineReady(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
     timeout: E2E_EXPECT_MS,
   });
+  // And the albums and their results, which the background preload reads ahead after the first content.
+  await page.waitForFunction(
+    async () => (await window.__lookalike!.searchClient.status()).browseDataStored,
+    undefined,
+    { timeout: E2E_EXPECT_MS },
+  );
 }

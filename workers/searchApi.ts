@@ -77,6 +77,12 @@ export interface QueryPixels {
 export interface WorkerStatus {
   /** A build is open (its catalog read); a resident index loads later, on first need. */
   collectionLoaded: boolean;
+  /**
+   * The open build's catalog and neighbour lists have been read ahead into this browser's cache (a
+   * resident build's; a sharded build reads only what is used), so its albums and album-image results
+   * work offline: what "works offline" promises besides the app shell.
+   */
+  browseDataStored: boolean;
   model: 'idle' | 'loading' | 'ready' | 'failed';
   modelError: string | null;
   /**

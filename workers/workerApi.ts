@@ -23,6 +23,8 @@ function toResponse(found: CollectionSearch, started: number): SearchResponse {
 export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
   /** The last background index load that failed, and for which build. */
   let indexFailure: { build: LoadedBuild; message: string } | null = null;
+  /** The build whose catalog and neighbour lists the background preload read ahead. */
+  let browseDataStoredFor: LoadedBuild | null = null;
   const foreground = new ForegroundCalls();
   const inForeground = <T>(run: (current: LoadedBuild) => Promise<T>): Promise<T> =>
     foreground.run(() => builds.withCurrentBuild(run));
@@ -75,10 +77,18 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
         );
         // Catalog and neighbour-list shards not read ahead are read when a page or query needs them: no
         // failure to report.
-        const lists = current.collection.prefetch(foreground.whenIdle).catch((err: unknown) => {
-          console.warn(`catalog and neighbour lists not read ahead: ${errorMessage(err)}`);
-        });
-        await Promise.all([model.ready(current, report), index, lists]);
+        const lists = current.collection.prefetch(foreground.whenIdle).then(
+          () => (browseDataStoredFor = current),
+          (err: unknown) => {
+            console.warn(`catalog and neighbour lists not read ahead: ${errorMessage(err)}`);
+          },
+        );
+        // Settled together, so that the status the page reads after this says how each of them went
+        // (a model that fails at once must not leave "works offline" unsaid until the next refresh).
+        const failed = (await Promise.allSettled([model.ready(current, report), index, lists])).find(
+          (r) => r.status === 'rejected',
+        );
+        if (failed !== undefined) throw failed.reason;
       });
     },
 
@@ -105,6 +115,7 @@ export function workerApi(builds: BuildLoader, model: QueryModel): SearchApi {
       return {
         storage,
         collectionLoaded: builds.loaded !== null,
+        browseDataStored: builds.loaded !== null && browseDataStoredFor === builds.loaded,
         indexError:
           indexFailure !== null && indexFailure.build === builds.loaded ? indexFailure.message : null,
         ...model.status(),

@@ -4,6 +4,7 @@ import { statusNotices, type StatusInputs } from './statusNotices';
 
 const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   collectionLoaded: true,
+  browseDataStored: true,
   model: 'idle',
   modelError: null,
   indexError: null,
@@ -46,7 +47,15 @@ describe('statusNotices', () => {
   });
 
   it('says when the app works offline and when setting that up failed', () => {
-    expect(statusNotices({ ...base, offline: { state: 'ready' } })[0].text).toContain('works offline');
+    const ready = { ...base, offline: { state: 'ready' } } as const;
+    expect(statusNotices({ ...ready, worker: worker({}) })[0].text).toContain('works offline');
+    // Not before the albums and their results are stored too, nor when storage refused them.
+    expect(statusNotices(ready)[0].text).not.toContain('offline');
+    expect(statusNotices({ ...ready, worker: worker({ browseDataStored: false }) })[0].text).not.toContain(
+      'offline',
+    );
+    const refused = worker({ storage: { notKept: ['collection'], reason: 'quota', freeBytes: 0 } });
+    expect(statusNotices({ ...ready, worker: refused }).at(-1)!.text).not.toContain('works offline');
     const failed = statusNotices({ ...base, offline: { state: 'failed', message: 'quota' } });
     expect(failed[0].id).toBe('offline-failed');
     expect(failed[0].text).toContain('quota');

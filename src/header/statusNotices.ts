@@ -107,7 +107,15 @@ export function statusNotices(s: StatusInputs): StatusNotice[] {
     });
   }
   if (s.imageCount !== null) {
-    const offline = s.offline.state === 'ready' ? ' · works offline' : '';
+    // The app shell is stored (the service worker) and so are the albums and their results (the
+    // preload's read-ahead, kept: storage may have refused it). Before both, going offline would leave
+    // albums that cannot open.
+    const offline =
+      s.offline.state === 'ready' &&
+      s.worker?.browseDataStored === true &&
+      !s.worker.storage.notKept.includes('collection')
+        ? ' · works offline'
+        : '';
     const cache = s.fromCache ? ' · loaded from this browser’s cache' : '';
     notices.push({
       id: 'ready',
