@@ -5,7 +5,7 @@ import { layersPlugin } from './scripts/eslintLayerRule.js';
 
 const TESTS = ['**/*.test.ts', '**/*.test.tsx'];
 const PRODUCT_FOLDERS = ['core', 'workers', 'src', 'index-builder', 'deploy', 'storage', 'models'];
-// scripts/ too: it holds the test suites' time limits and the dev server, neither of which product code may lean on.
+// scripts/ too: it holds the dev server and the demo and dev-set scripts, which product code may not lean on.
 const NODE_PRODUCT_FORBIDS = ['bench', 'e2e', 'testing', 'scripts', 'src', 'workers', 'models/research'];
 const NODE_PRODUCT_WHY = 'Product code stays out of measurements, tests, dev scripts and browser code';
 

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './testing/chromium';
-import { E2E_EXPECT_MS, E2E_TEST_MS } from './scripts/testTimeLimits';
+import { E2E_EXPECT_MS, E2E_TEST_MS } from './testing/timeLimits';
 
 // Several people run e2e tests on one checkout: each run writes its artifacts to its own folder.
 const runId = (process.env.LOOKALIKE_E2E_RUN ??= String(process.pid));
@@ -12,7 +12,7 @@ export default defineConfig({
   globalSetup: './e2e/globalSetup.ts',
   workers: 1,
   fullyParallel: false,
-  // Limits catch hangs, not slowness (scripts/testTimeLimits.ts).
+  // Limits catch hangs, not slowness (testing/timeLimits.ts).
   timeout: E2E_TEST_MS,
   expect: { timeout: E2E_EXPECT_MS },
   reporter: [['list']],

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { QUICK_BENCH_MS } from '../scripts/testTimeLimits';
+import { QUICK_BENCH_MS } from '../testing/timeLimits';
 import type { AlbumQueryResult } from './albumQueryBench';
 import type { BuilderResult } from './builderBench';
 import { renderReport } from './report';

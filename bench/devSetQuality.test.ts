@@ -10,7 +10,7 @@ import {
   textureLabel,
   unifiedByImage,
 } from '../scripts/devSets';
-import { UNIT_TEST_MS } from '../scripts/testTimeLimits';
+import { UNIT_TEST_MS } from '../testing/timeLimits';
 import {
   DEMO_LABEL_PATTERN,
   DEMO_SOURCE_PATTERN,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { DUPLICATE_STRICTNESS } from '../core/duplicatesFormat';
 import { writeFixtureImages } from '../testing/fixtureImages';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import {
   COPIES_PER_ORIGINAL,
   CROPS_PER_ORIGINAL,

@@ -10,7 +10,7 @@ import {
 } from '../core/duplicatesFormat';
 import { MAX_GROUPS_PER_PAGE } from '../core/duplicatesReader';
 import type { ImageRegion } from '../core/imageRegion';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import { buildIndex } from '../index-builder/buildIndex';
 import { contentHash } from '../index-builder/contentAddress';
 import { MIN_CALIBRATED_IMAGES } from '../index-builder/similarityCalibration';

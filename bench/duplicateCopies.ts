@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import type { RgbaImage } from '../core/rgbaImage';
 import { DEFAULT_MAX_PIXELS, decodeImage, toRgba } from '../index-builder/decodeImage';
 import { editImage, encodeEdited, type ImageEdit } from '../index-builder/imageEdits';

@@ -9,7 +9,7 @@ import { waitForOfflineReady } from '../testing/pageReadiness';
 import { summarize } from './stats';
 import { fileKind, meterWireBytes } from './wireBytes';
 import { startServer } from '../scripts/serve';
-import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
+import { E2E_EXPECT_MS } from '../testing/timeLimits';
 
 interface VisitResult {
   /** From navigation start to the first result tile on the page (the page's performance.now()). */

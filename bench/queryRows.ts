@@ -1,4 +1,4 @@
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 
 /**
  * Which rows of a collection of `count` the bench queries: `n` distinct rows drawn at random (seeded,

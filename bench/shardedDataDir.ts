@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CatalogItem } from '../core/catalog';
-import { mulberry32 } from '../core/lsh';
 import { isShardedManifest, type ShardedManifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
+import { mulberry32 } from '../core/prng';
 import { assembleCellIndex } from '../index-builder/assembleCellIndex';
 import { buildShardedCatalog } from '../index-builder/shardedCatalog';
 import { MANIFEST_FILE } from '../storage/dataDirNames';

@@ -13,7 +13,7 @@ import { decodeVector } from './catalogShards';
 import { encodeCellItems, openCellItems } from './cellItems';
 import { NewerFormatError } from './formatVersion';
 import { IndexFormatError, NEWEST_INDEX_VERSION } from './indexFormat';
-import { mulberry32 } from './lsh';
+import { mulberry32 } from './prng';
 
 const DIMS = 6;
 const INPUT_DIM = 9;

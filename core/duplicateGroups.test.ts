@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { completeLinkMerges, cutMerges, type Merge, type ScoredPairs } from './duplicateGroups';
-import { mulberry32 } from './lsh';
+import { mulberry32 } from './prng';
 
 function pairs(list: [number, number, number][]): ScoredPairs {
   return { a: list.map((p) => p[0]), b: list.map((p) => p[1]), score: list.map((p) => p[2]) };

@@ -9,8 +9,9 @@ import {
   decodeIndexData,
   encodeIndex,
 } from './indexFormat';
-import { bucketOf, codeWords, lshCode, lshPlanes, mulberry32 } from './lsh';
+import { bucketOf, codeWords, lshCode, lshPlanes } from './lsh';
 import type { LshIndexData } from './lshIndex';
+import { mulberry32 } from './prng';
 import { sha256Bytes } from './sha256';
 
 /** A small but complete index: random int8 (or int4) rows ordered by a 2-bit bucket. */

@@ -1,29 +1,19 @@
+import { mulberry32 } from './prng';
+
 /**
  * Random-hyperplane LSH whose planes are regenerated from a seed, so an index stores only the seed.
  *
- * Every step is integer arithmetic that JS engines must evaluate identically: mulberry32 uses only
- * Math.imul and 32-bit shifts; a plane coefficient is an Irwin–Hall sum of four 16-bit uniforms
- * (a centred integer, roughly Gaussian); a dot product with an int8 vector is a sum of integers far
- * below 2^53, so it is exact whatever the summation order. The sign bit is therefore bit-identical
- * in every engine, in Node and in the browser.
+ * Every step is integer arithmetic that JS engines must evaluate identically: mulberry32
+ * (core/prng.ts) uses only Math.imul and 32-bit shifts; a plane coefficient is an Irwin–Hall sum of
+ * four 16-bit uniforms (a centred integer, roughly Gaussian); a dot product with an int8 vector is a
+ * sum of integers far below 2^53, so it is exact whatever the summation order. The sign bit is
+ * therefore bit-identical in every engine, in Node and in the browser.
  */
 
 /** Coefficients are sums of this many 16-bit uniforms. */
 const IRWIN_HALL_TERMS = 4;
 /** Subtracting the Irwin–Hall mean (4 × 65535/2) centres the coefficients on zero. */
 const IRWIN_HALL_CENTRE = (IRWIN_HALL_TERMS * 65535) / 2;
-
-/** mulberry32: a tiny 32-bit PRNG; returns a generator of unsigned 32-bit integers. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 export function assertLshShape(bits: number, dims: number): void {
   if (!Number.isInteger(bits) || bits < 32 || bits % 32 !== 0 || bits > 4096) {

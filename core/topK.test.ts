@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './lsh';
+import { mulberry32 } from './prng';
 import { TopK } from './topK';
 
 describe('TopK', () => {

@@ -9,7 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureImages } from '../testing/fixtureImages';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
-import { WAIT_MS } from '../scripts/testTimeLimits';
+import { WAIT_MS } from '../testing/timeLimits';
 
 /*
  * The real thing end to end: the production site (dist/, or a fresh `vite build` when there is none)

@@ -4,7 +4,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { NEWEST_INDEX_VERSION } from '../core/indexFormat';
 import { RESIDENT_MANIFEST_VERSION, contentAddressedName, fileRefFor } from '../core/manifest';
 import { startServer } from '../scripts/serve';
-import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
+import { E2E_EXPECT_MS } from '../testing/timeLimits';
 import { waitForOfflineReady } from '../testing/pageReadiness';
 import { loadCollection } from './harness';
 import { logServiceWorkers, type ServiceWorkerLog } from './serviceWorkerLog';

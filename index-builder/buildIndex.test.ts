@@ -28,7 +28,7 @@ import { loadModel, type LoadedModel } from './loadModel';
 import { ownedFiles, verifyDataDir } from '../testing/dataDirChecks';
 import { REPO_ROOT } from '../testing/repoRoot';
 import { runCli } from '../testing/builderCli';
-import { WAIT_MS } from '../scripts/testTimeLimits';
+import { WAIT_MS } from '../testing/timeLimits';
 import { RACY_MS } from './sourceFileRecords';
 import { decodeStylePairs, encodeStylePairs } from '../models/stylePairsFile';
 import { DATA_DIR_MARKER } from '../storage/dataDirNames';

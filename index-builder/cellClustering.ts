@@ -1,4 +1,4 @@
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 
 /**
  * Splits int8 vectors into cells for the sharded index: spherical k-means seeded two-level (about √C

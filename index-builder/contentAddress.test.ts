@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import { sha256Bytes, sha256Hex } from '../core/sha256';
 import { contentHash } from './contentAddress';
 

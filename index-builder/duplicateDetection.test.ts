@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrationFrom } from '../core/calibration';
 import { completeLinkMerges, cutMerges } from '../core/duplicateGroups';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import {
   DEFAULT_DUPLICATE_THRESHOLDS,
   MAX_CANDIDATES_PER_IMAGE,

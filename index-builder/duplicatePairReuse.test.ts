@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import { candidatePairs, componentMerges, type CandidatePairs } from './duplicateDetection';
 import {
   MAX_NEW_SHARE,

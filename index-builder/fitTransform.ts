@@ -1,5 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import type { VectorTransform } from '../core/vectorTransform';
 import { dense, orthonormalised, product, projectRows, type Dense } from './denseKernels';
 import { labelGroups, labelScatter } from './labelScatter';

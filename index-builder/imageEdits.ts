@@ -1,5 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import type { RgbaImage } from '../core/rgbaImage';
 import { toRgba } from './decodeImage';
 

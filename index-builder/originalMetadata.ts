@@ -1,11 +1,11 @@
-import { stripAvif } from '../storage/metadataFormats/avif';
-import { Unfollowed, sourcePayload } from '../storage/metadataFormats/fileStructure';
-import { stripGif } from '../storage/metadataFormats/gif';
-import { stripJpeg } from '../storage/metadataFormats/jpeg';
-import { stripPng } from '../storage/metadataFormats/png';
-import { stripWebp } from '../storage/metadataFormats/webp';
+import { stripAvif } from '../storage/metadataStrippers/avif';
+import { Unfollowed, sourcePayload } from '../storage/metadataStrippers/fileStructure';
+import { stripGif } from '../storage/metadataStrippers/gif';
+import { stripJpeg } from '../storage/metadataStrippers/jpeg';
+import { stripPng } from '../storage/metadataStrippers/png';
+import { stripWebp } from '../storage/metadataStrippers/webp';
 
-export { withSourceText } from '../storage/metadataFormats/png';
+export { withSourceText } from '../storage/metadataStrippers/png';
 
 /*
  * Originals are published as they are, and a photo's file says more than its pixels: EXIF GPS
@@ -15,8 +15,8 @@ export { withSourceText } from '../storage/metadataFormats/png';
  * needed to show the image as the source shows it (pixels, colour profile and colour transform,
  * animation, orientation); whatever it does not know is dropped, and a structure it cannot follow is
  * not guessed at: the caller then stores a PNG rendering instead (safeOriginal.ts), which holds nothing
- * but pixels. docs/architecture.md "Originals: metadata" lists what is kept per format; each format is
- * in storage/metadataFormats/, whose record readers deploy uses too (storage/storedOriginal.ts).
+ * but pixels. docs/architecture.md "Originals: metadata" lists what is kept per format; each format's
+ * stripper is in storage/metadataStrippers/, whose record readers deploy uses too (storage/storedOriginal.ts).
  *
  * A changed file no longer hashes to the source's sha256, so it records that sha256 itself, as the PNG
  * renderings do: `lookalike-source-sha256`, NUL, 64 hex digits, in the format's own comment (JPEG COM,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import { projectEmbedding, type VectorTransform } from '../core/vectorTransform';
 import { Projections, decodeProjections, transformKeyOf } from './projectionCache';
 

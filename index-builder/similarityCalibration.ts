@@ -1,5 +1,5 @@
 import { calibrationFrom, PARTNERS_PER_IMAGE, type SimilarityCalibration } from '../core/calibration';
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import { compactVector, quantize, type VectorTransform } from '../core/vectorTransform';
 
 /*

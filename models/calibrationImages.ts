@@ -1,4 +1,4 @@
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 import type { RgbaImage } from '../core/rgbaImage';
 
 /*

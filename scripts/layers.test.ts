@@ -124,13 +124,14 @@ describe('npm run lint: layers/imports', () => {
       refused: ["import { searchClient } from '../src/searchClient';"],
     },
     {
-      rule: 'Node product code stays out of bench/, e2e/ and scripts/; the builder does not import deploy/',
+      rule: 'Node product code stays out of bench/, e2e/, testing/ and scripts/; the builder does not import deploy/',
       file: 'index-builder/planted.ts',
       ok: ["import { DataDirWriter } from '../storage/dataDirWriter';"],
       refused: [
         "import { summarise } from '../bench/stats';",
         "import type { RunningSite } from '../e2e/harness';",
-        "import { WAIT_MS } from '../scripts/testTimeLimits';",
+        "import { WAIT_MS } from '../testing/timeLimits';",
+        "import { startServer } from '../scripts/serve';",
         "import { retry } from '../deploy/retry';",
         "import type { S3Target } from '../deploy/deploy';",
       ],

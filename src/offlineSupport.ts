@@ -1,4 +1,5 @@
 import type { InstallFailure } from '../workers/serviceWorkerMessages';
+import { errorMessage } from '../core/errorMessage';
 import { formatBytes } from '../core/formatBytes';
 import { externalStore } from './common/externalStore';
 import { helpTakeOver } from './siteUpdate';
@@ -157,7 +158,7 @@ export function registerOfflineSupport(): void {
     },
     (err: unknown) => {
       clearTimeout(stalled);
-      setStatus({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
+      setStatus({ state: 'failed', message: errorMessage(err) });
     },
   );
 }

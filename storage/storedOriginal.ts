@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { originalName } from './dataDirNames';
-import { avifRecord } from './metadataFormats/avif';
-import { Unfollowed, latin1 } from './metadataFormats/fileStructure';
-import { gifRecord } from './metadataFormats/gif';
-import { jpegRecord } from './metadataFormats/jpeg';
-import { pngRecord } from './metadataFormats/png';
-import { webpRecord } from './metadataFormats/webp';
+import { avifRecord } from './metadataStrippers/avif';
+import { Unfollowed, latin1 } from './metadataStrippers/fileStructure';
+import { gifRecord } from './metadataStrippers/gif';
+import { jpegRecord } from './metadataStrippers/jpeg';
+import { pngRecord } from './metadataStrippers/png';
+import { webpRecord } from './metadataStrippers/webp';
 
 /*
  * How a stored original's name follows from its bytes. The builder names what it stores by it

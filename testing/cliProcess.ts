@@ -6,7 +6,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * How long waitForLine waits when not told: a builder CLI silent this long is taken to have hung. The
- * bench waits with it too, so it is a figure of its own; scripts/testTimeLimits.test.ts checks it is at
+ * bench waits with it too, so it is a figure of its own; testing/timeLimits.test.ts checks it is at
  * least the tests' WAIT_MS.
  */
 export const DEFAULT_LINE_WAIT_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { E2E_EXPECT_MS } from '../scripts/testTimeLimits';
+import { E2E_EXPECT_MS } from './timeLimits';
 // window.__lookalike's type: a global that src/searchClient.ts declares for the e2e build.
 import type {} from '../src/searchClient';
 

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../core/lsh';
+import { mulberry32 } from '../core/prng';
 
 /** Seeded standard normal samples (Box–Muller over mulberry32); test data only, not bit-exact. */
 function gaussian(seed: number): () => number {

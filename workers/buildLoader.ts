@@ -1,9 +1,9 @@
+import { errorMessage } from '../core/errorMessage';
 import { isNewerFormatError } from '../core/formatVersion';
 import { DataCache } from './dataCache';
-import { errorMessage } from './errorMessage';
 import { LoadedBuild } from './loadedBuild';
 import { fetchManifestText, loadManifest } from './manifestFile';
-import { openCollection } from './openCollection';
+import { openCachedCollection } from './openCachedCollection';
 import type { ReportProgress } from './progressThrottle';
 import type { LoadInfo } from './searchApi';
 import { isMissingFile, isUnreachable } from './verifiedFile';
@@ -125,7 +125,7 @@ export class BuildLoader {
     const { manifest, text, fetchedBytes: manifestBytes } = loaded;
     seen.text = text;
     seen.fromNetwork = !loaded.fromCache;
-    const opened = await openCollection(dataUrl, manifest, cache, report);
+    const opened = await openCachedCollection(dataUrl, manifest, cache, report);
     // Only now is it this data URL's stored build, and earlier builds' files go.
     await cache.keepBuild(dataUrl, text, opened.uses);
     const { collection } = opened;

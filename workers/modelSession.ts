@@ -1,9 +1,9 @@
 import type { InferenceSession } from 'onnxruntime-web';
+import { errorMessage } from '../core/errorMessage';
 import { featurize, type ModelRunner } from '../core/featurize';
 import type { Manifest } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
 import type { RgbaImage } from '../core/rgbaImage';
-import { errorMessage } from './errorMessage';
 import { loadOrtRuntime, webGpuAvailable, type ExecutionProvider, type OrtRuntime } from './ortRuntime';
 import type { ReportProgress } from './progressThrottle';
 import type { WorkerStatus } from './searchApi';

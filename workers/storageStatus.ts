@@ -16,7 +16,7 @@ export async function storageStatus(
   if (await cache.storeUnkept(free)) free = await freeBytes();
   const notKept: StorageStatus['notKept'] = [];
   if (manifest) {
-    // A resident build's catalog shards are parts under its catalog's sha256 (workers/openCollection.ts).
+    // A resident build's catalog shards are parts under its catalog's sha256 (workers/openCachedCollection.ts).
     const collectionKept = isShardedManifest(manifest)
       ? cache.partsKept(manifest.index.sha256)
       : [manifest.index, manifest.catalog, ...(manifest.neighbours?.shards ?? [])].every((ref) =>

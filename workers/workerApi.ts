@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
+import { errorMessage } from '../core/errorMessage';
 import { compactVector } from '../core/vectorTransform';
 import type { BuildLoader } from './buildLoader';
-import { errorMessage } from './errorMessage';
 import { ForegroundCalls } from './foregroundCalls';
 import type { LoadedBuild } from './loadedBuild';
 import type { CollectionSearch } from '../core/collection';

@@ -20,7 +20,7 @@ import { connectRedis, queueNameFor } from './buildQueue';
 import { BuildRegistry } from './buildRegistry';
 import { startRedisForTests, type RunningRedis } from '../../testing/redisForTests';
 import { WorkStore } from './workStore';
-import { WAIT_MS } from '../../scripts/testTimeLimits';
+import { WAIT_MS } from '../../testing/timeLimits';
 import { DATA_DIR_MARKER } from '../../storage/dataDirNames';
 
 const BUCKET = 'lookalike-distributed';

@@ -1,5 +1,5 @@
 import type { CatalogItem } from '../../core/catalog';
-import { errorMessage } from '../common/errorMessage';
+import { errorMessage } from '../../core/errorMessage';
 
 /**
  * Items per request: the builder's catalog shard size (index-builder/shardedCatalog.ts), so one page

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CatalogItem } from '../../core/catalog';
+import { errorMessage } from '../../core/errorMessage';
 import type { LoadInfo } from '../../workers/searchApi';
-import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 
 export type ItemLookup =

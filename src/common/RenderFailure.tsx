@@ -1,5 +1,5 @@
 import { Component, type ReactNode } from 'react';
-import { errorMessage } from './errorMessage';
+import { errorMessage } from '../../core/errorMessage';
 import { ErrorPanel } from './ErrorPanel';
 
 interface RenderFailureProps {

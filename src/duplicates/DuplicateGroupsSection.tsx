@@ -2,7 +2,7 @@ import { useEffect, useId, useRef } from 'react';
 import type { SimilarityCalibration } from '../../core/calibration';
 import type { DuplicateStrictness } from '../../workers/searchApi';
 import { ErrorPanel } from '../common/ErrorPanel';
-import { unlessOffline } from '../common/errorMessage';
+import { unlessOffline } from '../common/unlessOffline';
 import { DUPLICATE_STRICTNESS } from '../../core/duplicatesFormat';
 import { formatScore } from '../search/formatScore';
 import { DuplicateGroupGrid } from './DuplicateGroupGrid';

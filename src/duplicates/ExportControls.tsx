@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SimilarityCalibration } from '../../core/calibration';
+import { errorMessage } from '../../core/errorMessage';
 import type { DuplicateStrictness } from '../../workers/searchApi';
-import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 import { collectAllGroups, duplicatesCsv, duplicatesJson } from './duplicateExport';
 import { downloadText } from './downloadFile';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { errorMessage } from '../../core/errorMessage';
 import type { DuplicateStrictness } from '../../workers/searchApi';
-import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 import { duplicateListReducer, GROUPS_PER_PAGE, type DuplicateList } from './duplicateList';
 import { firstPageSize } from './duplicatesPlace';

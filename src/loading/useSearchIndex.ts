@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../../core/errorMessage';
 import type { LoadInfo, LoadProgress } from '../../workers/searchApi';
 import { DATA_URL } from '../catalog/dataUrl';
-import { errorMessage } from '../common/errorMessage';
 import { searchClient } from '../searchClient';
 import { initialLoad } from './initialLoad';
 

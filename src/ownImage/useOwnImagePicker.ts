@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
+import { errorMessage } from '../../core/errorMessage';
 import { printable } from '../../core/printableText';
-import { errorMessage } from '../common/errorMessage';
 import { uploadHref } from '../routing/route';
 import { navigate } from '../routing/useHashRoute';
 import { firstContent } from '../loading/firstContent';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../../core/errorMessage';
 import { formatRegion, type ImageRegion } from '../../core/imageRegion';
 import type { LoadProgress, SearchResponse } from '../../workers/searchApi';
-import { errorMessage } from '../common/errorMessage';
 import { copyPixels, type LastUpload } from '../ownImage/lastUpload';
 import { searchClient } from '../searchClient';
 import { cropRegion, type RegionCrop, type RegionImage } from './region/regionSource';

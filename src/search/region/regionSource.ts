@@ -1,5 +1,5 @@
+import { errorMessage } from '../../../core/errorMessage';
 import type { ImageRegion } from '../../../core/imageRegion';
-import { errorMessage } from '../../common/errorMessage';
 import { decodeUpright, regionOf, type RegionPixels } from '../../decodeImage';
 
 /** One stored picture of the query image, e.g. an album item's original or its thumbnail. */

@@ -1,10 +1,3 @@
-/** The message of anything thrown, including errors that crossed the worker boundary as plain objects. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
-  return String(error);
-}
-
 /**
  * A failure to load part of the collection, said first in words when the browser is offline: what was
  * not opened while online is not on this device (only what a visit has shown is kept for offline use).

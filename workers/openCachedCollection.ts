@@ -9,7 +9,7 @@ import {
   type ResidentManifest,
   type ShardedManifest,
 } from '../core/manifest';
-import { openCollection as openCoreCollection } from '../core/openCollection';
+import { openCollection } from '../core/openCollection';
 import type { DataSource } from '../core/dataSource';
 import { openCachedDataSource } from './cachedDataSource';
 import type { BuildUses, DataCache } from './dataCache';
@@ -33,7 +33,7 @@ export interface OpenedCollection {
  * uses) over HTTP with IndexedDB in front, and says which files (and, for the sharded layout, parts)
  * the cache must keep for it.
  */
-export function openCollection(
+export function openCachedCollection(
   dataUrl: string,
   manifest: Manifest,
   cache: DataCache,
@@ -86,7 +86,7 @@ async function openResident(
     range: (path) => Promise.reject(new Error(`${path}: a resident build is read whole`)),
   };
   // loadVerifiedFile checked each file's sha256, from the network or from IndexedDB.
-  const collection = await openCoreCollection(manifest, source, { sourceVerifies: true });
+  const collection = await openCollection(manifest, source, { sourceVerifies: true });
   // The model stays even if it has not been loaded yet.
   const uses: BuildUses = {
     files: [
@@ -114,7 +114,7 @@ async function openSharded(
   let fetchedBytes: number;
   try {
     const source = await openCachedDataSource(httpDataSource(dataUrl), cache, manifest.index.sha256);
-    collection = await openCoreCollection(manifest, source, {
+    collection = await openCollection(manifest, source, {
       cellStore: source.cellStore,
       networkBytes: () => source.networkBytes,
     });

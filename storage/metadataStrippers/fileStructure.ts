@@ -1,7 +1,8 @@
 /*
- * What the metadata strippers (index-builder/originalMetadata.ts) and the reader of their record
- * (storage/storedOriginal.ts) share: reading a file's structure, refusing what they do not follow, the
- * record of the source's sha256 and the one EXIF field kept. In storage/ because deploy reads the record.
+ * What the metadata strippers (this folder's files, called by index-builder/originalMetadata.ts) and the
+ * reader of their record (storage/storedOriginal.ts) share: reading a file's structure, refusing what
+ * they do not follow, the record of the source's sha256 and the one EXIF field kept. In storage/ because
+ * deploy reads the record.
  */
 
 /** The keyword naming the sha256 of the source a stored original was made from. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import playwrightConfig from '../playwright.config';
 import vitestConfig from '../vitest.config';
-import { DEFAULT_LINE_WAIT_MS } from '../testing/cliProcess';
+import { DEFAULT_LINE_WAIT_MS } from './cliProcess';
 import {
   E2E_EXPECT_MS,
   E2E_TEST_MS,
@@ -11,7 +11,7 @@ import {
   UNIT_HOOK_MS,
   UNIT_TEST_MS,
   WAIT_MS,
-} from './testTimeLimits';
+} from './timeLimits';
 
 /*
  * No test may pass or fail on speed: time limits only stop hangs, and they must hold on a loaded
