@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { deleteKeys } from '../storage/s3Deletion';
 import { listObjects } from '../storage/s3Listing';
 import { s3ClientFor } from '../storage/s3ClientFor';
-import { s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
+import { missingCredentialsMessage, s3ErrorName, s3ErrorStatus } from '../storage/s3Errors';
 import { configureBucket, configurePolicy, sitePolicyPatterns } from './bucketConfig';
 import { planDeploy, type DeployPlan, type PlannedFile } from './deployPlan';
 import { DeployLock, deployLockKey } from './deployLock';
@@ -82,9 +82,8 @@ async function bucketRegion(client: S3Client, bucket: string, fallback: string):
     if (status === 403) {
       throw new Error(`the current AWS credentials may not access bucket '${bucket}'`, { cause: err });
     }
-    if (name === 'CredentialsProviderError') {
-      throw new Error(`no AWS credentials found (${describeError(err)}); see docs/deploy.md`, { cause: err });
-    }
+    const missing = missingCredentialsMessage(err);
+    if (missing !== undefined) throw new Error(missing, { cause: err });
     throw err;
   }
 }

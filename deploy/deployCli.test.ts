@@ -47,7 +47,7 @@ describe('npm run deploy options', () => {
       ],
       [
         ['--bucket', 'b', '--retries', '25', ...endpoint],
-        /'--retries <n>' argument '25' is invalid\. must be between 1 and 20/,
+        /'--retries <n>' argument '25' is invalid\. must be between 0 and 20/,
       ],
       [['--bucket', 'b', '--concurrency', '0', ...endpoint], /'--concurrency <n>' argument '0' is invalid/],
       // Number() took these as 16 and 10; only decimal digits are a count.
@@ -56,6 +56,11 @@ describe('npm run deploy options', () => {
         /'--concurrency <n>' argument '0x10' is invalid/,
       ],
       [['--bucket', 'b', '--retries', '1e1', ...endpoint], /'--retries <n>' argument '1e1' is invalid/],
+      // The parser build-index and build-worker share (storage/cliOptions.ts endpointUrl).
+      [
+        ['--bucket', 'b', '--endpoint', 'notaurl'],
+        /'--endpoint <url>' argument 'notaurl' is invalid\. must be a URL/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = deployCli(args);
@@ -105,6 +110,11 @@ describe('npm run deploy options', () => {
     expect(help).toMatch(/--public-bucket\s+bucket root only: .*\s+public \(default: only the site keys\)\n/);
     for (const line of help.split(/\n(?=\s+-)/))
       expect(line.match(/\(default:/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+    // A flag that is off unless given has no default worth saying.
+    expect(help).not.toMatch(/\(default: (false|\[\])\)/);
+    // Retries after the first attempt, 3 attempts in all by default as before; --bucket is needed.
+    expect(help).toMatch(/--retries <n>\s+times a failed file is tried again, .*\(default: 2\)\n/s);
+    expect(help).toMatch(/--bucket <name>\s+target bucket, .*\(required\)\n/);
   });
 
   it('takes a relative --data-dir from the folder npm was run in (INIT_CWD)', () => {

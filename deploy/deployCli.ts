@@ -2,24 +2,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDeploy, type DeployReport } from './deploy';
+import { DEFAULT_FILE_RETRY, fileRetryWith } from './retry';
 import { formatBytes } from '../core/formatBytes';
 import { parseSitePrefix } from './sitePrefix';
-import { addDataDirOption, intInRange, nonEmpty, pathOption } from '../storage/cliOptions';
+import { addDataDirOption, endpointUrl, intInRange, nonEmpty, pathOption } from '../storage/cliOptions';
 import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
-
-function endpointUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be a URL such as http://127.0.0.1:4568');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidArgumentError('must be http(s)');
-  return value.replace(/\/+$/, '');
-}
 
 /**
  * `--bucket`: a bare bucket name. An `s3://bucket/prefix` URL or a `bucket/prefix` path (what the AWS CLI
@@ -63,7 +52,7 @@ function summary(r: DeployReport, dryRun: boolean): string[] {
 const program = new Command()
   .name('npm run deploy --')
   .description('Publish the site (dist/) and a data dir to an S3 bucket, served as a static website.')
-  .requiredOption('--bucket <name>', 'target bucket, its bare name (must exist)', bucketName)
+  .requiredOption('--bucket <name>', 'target bucket, its bare name; must exist (required)', bucketName)
   // Each default said once: commander adds "(default: …)" itself, here in words instead of "" and false.
   .addOption(new Option('--prefix <prefix>', 'key prefix to publish under').default('', 'bucket root'))
   .option('--region <region>', 'AWS region (default: AWS_REGION / profile; the bucket region wins)')
@@ -75,8 +64,8 @@ const dataDirOf = addDataDirOption(program, {
   defaultDir: 'generated/demo-data',
 });
 program
-  .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing', false)
-  .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote', false)
+  .option('--dry-run', 'list uploads, skips, deletes and bucket settings; change nothing')
+  .option('--delete', 'after uploading, delete stale keys under the prefix that a deploy wrote')
   .option('--no-configure', 'leave website hosting, CORS and the bucket policy alone')
   .addOption(
     new Option('--public-bucket', 'bucket root only: let the policy make the whole bucket public').default(
@@ -88,10 +77,15 @@ program
   .option(
     '--break-lock',
     "take this prefix's deploy lock even if another deploy seems to hold it (only when none is running)",
-    false,
   )
-  // Bounded: retries double their wait, so a huge count would never give up.
-  .option('--retries <n>', 'attempts per file on top of the SDK per-request retries', intInRange(1, 20), 3)
+  // Bounded: retries double their wait, so a huge count would never give up. The flag once counted
+  // attempts, the first included (default 3); its default of 2 retries keeps those 3 attempts.
+  .option(
+    '--retries <n>',
+    'times a failed file is tried again, on top of the SDK per-request retries',
+    intInRange(0, 20),
+    DEFAULT_FILE_RETRY.attempts - 1,
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -104,14 +98,15 @@ async function main(): Promise<void> {
     region?: string;
     endpoint?: string;
     site: string;
-    dryRun: boolean;
-    delete: boolean;
+    dryRun?: boolean;
+    delete?: boolean;
     configure: boolean;
     publicBucket: boolean;
     concurrency: number;
     retries: number;
-    breakLock: boolean;
+    breakLock?: boolean;
   }>();
+  const dryRun = opts.dryRun === true;
   const siteDir = resolve(opts.site);
   const dataDir = resolve(dataDirOf());
   const report = await runDeploy({
@@ -123,17 +118,17 @@ async function main(): Promise<void> {
     dataDir,
     buildSiteIfMissing: siteDir === resolve(projectDir, 'dist'),
     projectDir,
-    dryRun: opts.dryRun,
-    deleteStale: opts.delete,
+    dryRun,
+    deleteStale: opts.delete === true,
     configure: opts.configure,
     publicBucket: opts.publicBucket,
-    breakLock: opts.breakLock,
+    breakLock: opts.breakLock === true,
     concurrency: opts.concurrency,
-    fileRetry: { attempts: opts.retries, baseDelayMs: 1000 },
+    fileRetry: fileRetryWith(opts.retries),
     log: (line) => console.log(line),
     progressStream: process.stderr,
   });
-  for (const line of summary(report, opts.dryRun)) console.log(line);
+  for (const line of summary(report, dryRun)) console.log(line);
 }
 
 main().catch((err: unknown) => {

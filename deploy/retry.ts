@@ -7,6 +7,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1000 };
 
+/** The file retry policy of `deploy --retries <n>`: n times again after the first attempt. */
+export function fileRetryWith(retries: number): RetryPolicy {
+  return { ...DEFAULT_FILE_RETRY, attempts: 1 + retries };
+}
+
 /**
  * The SDK already retries each request; this retries a whole file (a multipart upload restarts from
  * scratch) so that a connection reset in the middle of a large body does not fail the deploy.

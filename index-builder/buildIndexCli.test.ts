@@ -63,6 +63,95 @@ describe('npm run build-index', () => {
   });
 });
 
+describe('npm run build-index --dims', () => {
+  it('says in one line when it asked for more dims than the images give', async () => {
+    const args = [
+      '--source',
+      './shop',
+      '--data-dir',
+      'capped',
+      '--cache',
+      'cache',
+      '--model',
+      'models/spec.json',
+    ];
+    const run = await runCli('buildIndexCli.ts', [...args, '--dims', '4096', '--quiet'], { INIT_CWD: root });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/; index \d+ bytes: 2 dims per image,/);
+    // Capped at the images − 1 (index-builder/fitTransform.ts); before, silently.
+    expect(run.stdout.split('\n')).toContain('  --dims 4096: capped at 2 (3 images)');
+  });
+});
+
+describe('npm run build-index options', () => {
+  it('--help says which options are required, the real --dims defaults and the exit status', async () => {
+    const help = await runCli('buildIndexCli.ts', ['--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      '--source <location> folder or s3://bucket/prefix; its first-level sub-folders are albums (required)',
+    );
+    expect(text).toMatch(/--data-dir <dir> data dir to write .* \(required\)/);
+    expect(text).toContain(
+      '(default 128 int8; 256 int4 from 6,144 images, the same 128 B per image; 96 in the sharded layout); ' +
+        "capped at one less than the images and at the model's dims",
+    );
+    expect(text).toContain('distributed build: work prefix (default s3://<source bucket>/.lookalike-work/)');
+    expect(text).toMatch(
+      /Exit status: 0 when the build finished .* 1 when it failed; 130, 143 or 129 when stopped/,
+    );
+    expect(text).not.toMatch(/\(default: (false|\[\])\)/);
+  });
+
+  it('refuses an --endpoint that is no http(s) URL when parsing it, naming the flag', async () => {
+    const run = await runCli('buildIndexCli.ts', [
+      ...['--source', 's3://my-bucket/photos', '--data-dir', join(root, 'never')],
+      ...['--endpoint', 'notaurl'],
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "error: option '--endpoint <url>' argument 'notaurl' is invalid. must be a URL such as http://127.0.0.1:4568\n",
+    );
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it('says where to put AWS credentials when an S3 source finds none, as deploy does', async () => {
+    // Nothing in the SDK's chain: no keys or profile, no config files, no container or instance role.
+    // Nothing listens on port 9: were credentials found, the listing would fail with ECONNREFUSED.
+    const noCredentials = {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: join(root, 'no-aws', 'credentials'),
+      AWS_CONFIG_FILE: join(root, 'no-aws', 'config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+    };
+    const run = await runCli(
+      'buildIndexCli.ts',
+      [
+        ...['--source', 's3://my-bucket/photos', '--endpoint', 'http://127.0.0.1:9'],
+        ...[
+          '--data-dir',
+          join(root, 'no-credentials'),
+          '--cache',
+          join(root, 'no-credentials-cache'),
+          '--quiet',
+        ],
+      ],
+      noCredentials,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^build-index: cannot list s3:\/\/my-bucket\/photos\/: no AWS credentials found \(.*\): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; see docs\/deploy\.md$/m,
+    );
+  });
+});
+
 describe('npm run build-index with a --label-pattern that backtracks catastrophically', () => {
   it('fails before featurizing, naming the name it got stuck on, instead of hanging after it', async () => {
     const source = join(root, 'stuck');

@@ -3,10 +3,13 @@ import { existsSync } from 'node:fs';
 import { buildIndex, DEFAULT_BATCH_SIZE, defaultCacheDir } from './buildIndex';
 import { DEFAULT_MAX_PIXELS } from './decodeImage';
 import { SMALL_COLLECTION_IMAGES, SMALL_COLLECTION_VIEWS, VIEWS_PER_IMAGE } from './augmentedViews';
-import { buildSummary } from './buildSummary';
+import { buildSummary, type RequestedDims } from './buildSummary';
+import { DEFAULT_DIMS, SHARDED_DIMS, WIDE_DIMS } from './assembleIndex';
+import { MAX_INNER_DIMS_FROM_ROWS } from './fitTransform';
 import type { BuildReport } from './buildReport';
 import {
   addDataDirOption,
+  endpointUrl,
   intInRange,
   nonEmpty,
   pathOption,
@@ -62,7 +65,12 @@ function namePattern(flag: string): (value: string) => string {
   };
 }
 
-function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): void {
+function printOutcome(
+  upToDate: boolean,
+  report: BuildReport,
+  dataDir: string,
+  dims: RequestedDims | undefined,
+): void {
   if (upToDate) {
     console.log(
       printable(
@@ -73,7 +81,7 @@ function printOutcome(upToDate: boolean, report: BuildReport, dataDir: string): 
     return;
   }
   // Skipped files are named as the collection names them: controls in names are spelled out.
-  for (const line of buildSummary(report, dataDir)) console.log(printable(line));
+  for (const line of buildSummary(report, dataDir, dims)) console.log(printable(line));
 }
 
 /**
@@ -105,7 +113,7 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
     .description('Featurize a folder or S3 prefix of images into a Lookalike data dir')
     .requiredOption(
       '--source <location>',
-      'folder or s3://bucket/prefix; sub-folders are albums',
+      'folder or s3://bucket/prefix; its first-level sub-folders are albums (required)',
       sourceOption,
     );
   const dataDirOf = addDataDirOption(program, {
@@ -121,7 +129,9 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
     .option('--bits <n>', 'LSH code bits, a multiple of 32 (default 0: no codes, exact scan)', lshBits)
     .option(
       '--dims <n>',
-      'compact vector dimensions (default 128; 96 in the sharded layout)',
+      `compact vector dimensions (default ${DEFAULT_DIMS} int8; ${WIDE_DIMS} int4 from ` +
+        `${MAX_INNER_DIMS_FROM_ROWS.toLocaleString('en-US')} images, the same 128 B per image; ` +
+        `${SHARDED_DIMS} in the sharded layout); capped at one less than the images and at the model's dims`,
       intInRange(1, 4096),
     )
     .option(
@@ -156,7 +166,7 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
         .choices(['auto', 'resident', 'sharded'])
         .default('auto'),
     )
-    .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)')
+    .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)', endpointUrl)
     .option('--region <region>', 'S3 region')
     .option(
       '--cache <dir>',
@@ -187,13 +197,20 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
     )
     .option(
       '--work <s3-url>',
-      'distributed build: scratch prefix (default s3://<source bucket>/.lookalike-work/)',
+      'distributed build: work prefix (default s3://<source bucket>/.lookalike-work/)',
       nonEmpty,
     )
     .option(
       '--job-size <n>',
       `distributed build: images per job (default ${DEFAULT_JOB_SIZE})`,
       intInRange(1, 100_000),
+    )
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the build finished (or the data dir was up to date); 1 when it failed; ' +
+        '130, 143 or 129 when stopped by Ctrl-C (SIGINT), by SIGTERM, or by the npm run that started it ' +
+        'going away — after cleaning up. A build that fails or is stopped leaves the published data dir ' +
+        'as it was.',
     )
     .parse(argv);
   const opts = program.opts<CliOptions>();
@@ -233,7 +250,7 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
       // prefix and the data dir's lock before exiting (they were left behind, the queue with every job).
       signal: stop,
     });
-    printOutcome(upToDate, report, dataDir);
+    printOutcome(upToDate, report, dataDir, requestedDims(opts.dims, loaded.spec.output.dim));
     if (upToDate) return;
     const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
@@ -269,7 +286,12 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
     // Ctrl-C or a supervisor's SIGTERM while featurizing: the workers end, the lock and staging go.
     signal: stop,
   });
-  printOutcome(upToDate, report, dataDir);
+  printOutcome(upToDate, report, dataDir, requestedDims(opts.dims, model.spec.output.dim));
+}
+
+/** `--dims` as given, with what the model's embeddings hold, or undefined without --dims. */
+function requestedDims(dims: number | undefined, modelDims: number): RequestedDims | undefined {
+  return dims === undefined ? undefined : { requested: dims, modelDims };
 }
 
 const interrupt = interruptBuild('build-index');

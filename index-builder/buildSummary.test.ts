@@ -130,6 +130,34 @@ describe('buildSummary', () => {
     );
   });
 
+  it('says in one line when --dims asked for more than the fit gives, and why; nothing otherwise', () => {
+    const capLines = (
+      dims: number,
+      counts: Partial<BuildReport['counts']>,
+      requested?: number,
+      reused = false,
+    ) => {
+      const r = report(counts);
+      r.dims = dims;
+      r.transform = { ...r.transform!, reused };
+      const given = requested === undefined ? undefined : { requested, modelDims: 960 };
+      return buildSummary(r, 'd', given).filter((l) => l.includes('--dims'));
+    };
+    expect(capLines(8, { indexed: 9 }, 4096)).toEqual(['  --dims 4096: capped at 8 (9 images)']);
+    expect(capLines(960, { indexed: 5000 }, 1024)).toEqual([
+      "  --dims 1024: capped at 960 (the model's 960 dims)",
+    ]);
+    expect(capLines(3, { indexed: 9 }, 64)).toEqual([
+      '  --dims 64: capped at 3 (the images vary along no more directions)',
+    ]);
+    expect(capLines(8, { indexed: 20 }, 64, true)).toEqual([
+      "  --dims 64: capped at 8 (as the kept transform was fitted on an earlier build's images; --refit fits a new one)",
+    ]);
+    // As asked, or not asked: the first line's dims say it all.
+    expect(capLines(128, { indexed: 9000 }, 128)).toEqual([]);
+    expect(capLines(8, { indexed: 9 })).toEqual([]);
+  });
+
   it('names the first 20 skipped files and counts the rest', () => {
     const lines = buildSummary(report({}, 23), 'd');
     expect(lines.filter((l) => l.startsWith('  skipped '))).toHaveLength(20);

@@ -5,8 +5,17 @@ import { MAX_LABELLED_ROWS } from './labelScatter';
 
 const MAX_SKIPPED_SHOWN = 20;
 
-/** What `npm run build-index` prints after a build: counts, the transform, labels, duplicates, skips. */
-export function buildSummary(report: BuildReport, dataDir: string): string[] {
+/** `--dims` as the user gave it, and the dims of the model's embeddings (one of its caps). */
+export interface RequestedDims {
+  requested: number;
+  modelDims: number;
+}
+
+/**
+ * What `npm run build-index` prints after a build: counts, the transform, labels, duplicates, skips;
+ * with `dims`, whether the transform gave fewer dims than `--dims` asked for, and why.
+ */
+export function buildSummary(report: BuildReport, dataDir: string, dims?: RequestedDims): string[] {
   const { counts, timings } = report;
   const lines = [
     `indexed ${counts.indexed} images (${counts.featurized} featurized, ${counts.cached} cached), ` +
@@ -20,6 +29,8 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
         ? ''
         : ` (${report.bytes.transform} bytes of it, the same for any number of images; own-image searches download it once)`),
   ];
+  const capped = dimsCapLine(report, dims);
+  if (capped !== undefined) lines.push(capped);
   // Why a build of an unchanged source was not up to date: what it mended.
   if (counts.repaired !== undefined) {
     const { thumbnails, originals } = counts.repaired;
@@ -57,6 +68,24 @@ export function buildSummary(report: BuildReport, dataDir: string): string[] {
     lines.push(`  … and ${report.skipped.length - MAX_SKIPPED_SHOWN} more, see build-report.json`);
   }
   return lines;
+}
+
+/**
+ * `--dims` above what the fit can give is capped, not refused (fitTransform.ts: at the fitted images − 1
+ * and at the model's dims; components without variance are dropped too): said, or `--dims 4096` on a
+ * small collection read as 4096 dims.
+ */
+function dimsCapLine(report: BuildReport, dims: RequestedDims | undefined): string | undefined {
+  if (dims === undefined || report.dims >= dims.requested) return undefined;
+  const { indexed } = report.counts;
+  const why = report.transform?.reused
+    ? "as the kept transform was fitted on an earlier build's images; --refit fits a new one"
+    : report.dims === indexed - 1
+      ? `${indexed} images`
+      : report.dims === dims.modelDims
+        ? `the model's ${dims.modelDims} dims`
+        : `the images vary along no more directions`;
+  return `  --dims ${dims.requested}: capped at ${report.dims} (${why})`;
 }
 
 /** What the sources (sourcePairs.ts) taught the transform. */

@@ -161,12 +161,14 @@ describe('npm run duplicates', () => {
 
   it('calls the data dir --data-dir in --help, and refuses it with --index for another folder', async () => {
     expect(await dataDirFlagProblems('index-builder/duplicatesCli.ts', '--index', [])).toEqual([]);
+    const help = await runCli('duplicatesCli.ts', ['--help']);
+    expect(help.stdout).toMatch(/--data-dir <dir>\s+[^\n]*\(required\)\n/);
   });
 
   it('says what is wrong with a missing dir, an older build and a bad strictness', async () => {
     const missing = await runCli('duplicatesCli.ts', ['--data-dir', join(root, 'nothing')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/has no manifest\.json .*build-index/);
+    expect(missing.stderr).toMatch(/nothing does not exist: give the data dir npm run build-index wrote/);
 
     const old = join(root, 'old');
     await buildIndex({

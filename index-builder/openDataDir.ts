@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimilarityCalibration } from '../core/calibration';
 import type { Collection } from '../core/collection';
@@ -37,6 +37,10 @@ export async function readDataDirManifest(dir: string): Promise<Manifest> {
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (err) {
+    // A mistyped folder is said to be missing, not to lack a manifest.
+    const missing = await missingFolder(dir);
+    if (missing !== undefined)
+      throw new Error(`${dir} ${missing}: give the data dir npm run build-index wrote`, { cause: err });
     throw new Error(
       `${dir} has no ${MANIFEST_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)}): is it a data dir written by npm run build-index?`,
       { cause: err },
@@ -46,6 +50,16 @@ export async function readDataDirManifest(dir: string): Promise<Manifest> {
     return parseManifest(JSON.parse(text));
   } catch (err) {
     throw new Error(`${join(dir, MANIFEST_FILE)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Why `dir` is no folder at all ('does not exist', 'is not a folder'), or undefined when it is one. */
+async function missingFolder(dir: string): Promise<string | undefined> {
+  try {
+    return (await stat(dir)).isDirectory() ? undefined : 'is not a folder';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : undefined;
   }
 }
 

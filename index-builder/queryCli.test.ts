@@ -232,5 +232,28 @@ describe('npm run query', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/has no manifest.json/);
+    // A mistyped folder is named as missing, not as one without a manifest.
+    const nowhere = join(root, 'nowhere');
+    const missing = await runCli('queryCli.ts', ['--data-dir', nowhere, '--id', 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `query: ${nowhere} does not exist: give the data dir npm run build-index wrote\n`,
+    );
+  });
+
+  it('refuses a run with nothing to query as commander refuses bad flags: error:, exit 1', async () => {
+    const run = await runCli('queryCli.ts', ['--data-dir', out]);
+    expect({ code: run.code, stderr: run.stderr, stdout: run.stdout }).toEqual({
+      code: 1,
+      stderr: 'error: give at least one image or --id\n',
+      stdout: '',
+    });
+  });
+
+  it('marks --data-dir required in --help and prints no empty default for --id', async () => {
+    const help = (await runCli('queryCli.ts', ['--help'])).stdout;
+    expect(help).toMatch(/--data-dir <dir>\s+data dir written by build-index \(required\)\n/);
+    expect(help).toMatch(/--id <id>\s+query by an indexed item id \(repeatable\)\n/);
+    expect(help).not.toContain('(default: [])');
   });
 });

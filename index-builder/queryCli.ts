@@ -13,7 +13,7 @@ import { MIN_CALIBRATED_IMAGES } from './similarityCalibration';
 interface CliOptions {
   k: number;
   json?: boolean;
-  id: string[];
+  id?: string[];
   min?: SimilarityLabel;
   region?: ImageRegion;
 }
@@ -88,12 +88,11 @@ async function main(argv: string[]): Promise<number> {
         "an --id query then crops the item's original at full resolution",
       regionOption,
     )
-    .option(
-      '--id <id>',
-      'query by an indexed item id (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [],
-    )
+    // No default: commander would print "(default: [])".
+    .option('--id <id>', 'query by an indexed item id (repeatable)', (v: string, acc: string[] = []) => [
+      ...acc,
+      v,
+    ])
     .argument('[images...]', 'query image files')
     .addHelpText(
       'after',
@@ -102,13 +101,16 @@ async function main(argv: string[]): Promise<number> {
     )
     .parse(argv);
   const opts = program.opts<CliOptions>();
+  const ids = opts.id ?? [];
   const dataDir = dataDirOf();
   const images = program.args;
-  if (images.length === 0 && opts.id.length === 0) program.error('give at least one image or --id');
+  // Worded as commander's own usage errors (exit 1, before the data dir is opened).
+  if (images.length === 0 && ids.length === 0) program.error('error: give at least one image or --id');
 
   // Either layout is read the way the site reads it: core's Collection over the dir's files.
   const { manifest, collection, model, calibration } = await openDataDir(dataDir);
-  if (opts.min !== undefined && calibration === null) program.error(noCalibration(dataDir, manifest.count));
+  if (opts.min !== undefined && calibration === null)
+    program.error(`error: ${noCalibration(dataDir, manifest.count)}`);
   const { region } = opts;
   // Read from where the user ran npm, printed as they gave it (npm run starts in the package root).
   const byImage = async (runner: OnnxModelRunner, path: string): Promise<QueryOutcome> => {
@@ -131,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
   if (regionText !== undefined && !opts.json) console.log(`region ${regionText} (x,y,w,h of each image)`);
   const outcomes: QueryOutcome[] = [];
   if (region === undefined) {
-    for (const id of opts.id) {
+    for (const id of ids) {
       const o = await queryById(collection, id, opts.k);
       outcomes.push(o);
       print(o);
@@ -142,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       runner = await createOnnxModelRunner(model.onnxPath, model.spec);
       const queries = [
-        ...(region === undefined ? [] : opts.id.map((id) => () => regionById(runner!, id))),
+        ...(region === undefined ? [] : ids.map((id) => () => regionById(runner!, id))),
         ...images.map((path) => () => byImage(runner!, path)),
       ];
       for (const query of queries) {

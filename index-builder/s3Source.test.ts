@@ -75,6 +75,44 @@ describe('unusableKeyProblem', () => {
   });
 });
 
+describe('S3 source without credentials', () => {
+  // Nothing in the SDK's chain: no keys or profile, no config files, no container or instance role.
+  const absent: Record<string, string | undefined> = {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'lookalike-no-aws', 'credentials'),
+    AWS_CONFIG_FILE: join(tmpdir(), 'lookalike-no-aws', 'config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    for (const [k, v] of Object.entries(absent)) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it("says where to put them, as deploy does, not only the SDK's 'from any providers'", async () => {
+    // Nothing listens on port 9: were credentials found, the listing would fail with ECONNREFUSED.
+    const source = new S3Source('s3://my-bucket/photos', { endpoint: 'http://127.0.0.1:9' });
+    await expect(source.list()).rejects.toThrow(
+      /^cannot list s3:\/\/my-bucket\/photos\/: no AWS credentials found \(.*\): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; see docs\/deploy\.md$/,
+    );
+  });
+});
+
 describe('S3 source against s3rver', () => {
   let root: string;
   let server: S3rver;

@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { s3ClientFor } from '../storage/s3ClientFor';
+import { s3ErrorText } from '../storage/s3Errors';
 import {
   META_FILE_NAME,
   SourceChangedError,
@@ -98,8 +99,8 @@ export class S3Source implements ImageSource {
             EncodingType: 'url',
           }),
         )
-        .catch((err: Error) => {
-          throw new Error(`cannot list ${this.description}: ${err.name}: ${err.message}`);
+        .catch((err: unknown) => {
+          throw new Error(`cannot list ${this.description}: ${s3ErrorText(err)}`, { cause: err });
         });
       // Stores that ignore the parameter send raw keys, and say nothing of an encoding.
       const encoded = page.EncodingType === 'url';
@@ -150,12 +151,9 @@ export class S3Source implements ImageSource {
       bytes = await this.get(this.location.prefix + META_FILE_NAME);
     } catch (err) {
       if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
-      throw new Error(
-        `cannot read ${this.description}${META_FILE_NAME}: ${(err as Error).name}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw new Error(`cannot read ${this.description}${META_FILE_NAME}: ${s3ErrorText(err)}`, {
+        cause: err,
+      });
     }
     try {
       return JSON.parse(new TextDecoder().decode(bytes));

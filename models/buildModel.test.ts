@@ -180,6 +180,18 @@ describe('npm run build-model', () => {
     );
   });
 
+  it('says in --help that the default model has a colour block of its own, which --colour-bins replaces', async () => {
+    const help = (await runScript('models/buildModel.ts', ['--help'])).stdout.replace(/\s+/g, ' ');
+    // Read as "no colour block unless asked, at weight 0.3" before; the default has 6 bins at 0.1.
+    expect(help).toContain(
+      "--colour-bins <n> a colour histogram block with n³ joint RGB bins, replacing the model's choice " +
+        '(mobilenet_v2_mid: 6 bins at weight 0.1; the others none)',
+    );
+    expect(help).toContain(
+      '--colour-weight <w> with --colour-bins: its weight next to each unit-length tap block (default 0.3)',
+    );
+  });
+
   it('writes --weights int8 of the default model, without style pairs, into an --out taken from INIT_CWD', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'build-model-cli-'));
     try {

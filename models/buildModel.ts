@@ -239,6 +239,18 @@ export async function buildModel(opts: BuildModelOptions = {}): Promise<BuiltMod
   return { specPath, onnxPath, spec, bytes: bytes.length };
 }
 
+/** `--colour-weight` when `--colour-bins` is given without it. */
+const DEFAULT_COLOUR_WEIGHT = 0.3;
+
+/** Which models have a colour block of their own, and which: `mobilenet_v2_mid: 6 bins at weight 0.1; the others none`. */
+function colourChoices(): string {
+  const own = NSFWJS_MODELS.flatMap((m) => {
+    const c = NSFWJS_EMBEDDINGS[m].colour;
+    return c === undefined ? [] : [`${m}: ${c.bins} bins at weight ${c.weight}`];
+  });
+  return own.length === 0 ? 'none has one' : `${own.join('; ')}; the others none`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('build-model')
@@ -253,8 +265,16 @@ async function main(argv: string[]): Promise<void> {
       ).choices(MODEL_WEIGHTS),
     )
     .option('--out <dir>', 'output folder', pathOption, GENERATED_MODELS_DIR)
-    .option('--colour-bins <n>', 'append a colour histogram block with n³ joint RGB bins (e.g. 4)', Number)
-    .option('--colour-weight <w>', 'its weight next to each unit-length tap block (default 0.3)', Number)
+    .option(
+      '--colour-bins <n>',
+      `a colour histogram block with n³ joint RGB bins, replacing the model's choice (${colourChoices()})`,
+      Number,
+    )
+    .option(
+      '--colour-weight <w>',
+      `with --colour-bins: its weight next to each unit-length tap block (default ${DEFAULT_COLOUR_WEIGHT})`,
+      Number,
+    )
     .option(
       '--scales <sides>',
       "further passes over the input resized to these square sides in px, e.g. 128,224, or 'none' (TF graph models)",
@@ -287,7 +307,9 @@ async function main(argv: string[]): Promise<void> {
   if (o.colourWeight !== undefined && o.colourBins === undefined)
     throw new Error('--colour-weight needs --colour-bins');
   const colour =
-    o.colourBins === undefined ? undefined : { bins: o.colourBins, weight: o.colourWeight ?? 0.3 };
+    o.colourBins === undefined
+      ? undefined
+      : { bins: o.colourBins, weight: o.colourWeight ?? DEFAULT_COLOUR_WEIGHT };
   const variant: ModelVariant = {
     ...(colour ? { colour } : {}),
     ...(o.scales ? { scales: o.scales } : {}),

@@ -55,4 +55,14 @@ describe('npm run prepare-model', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('marks --in, --spec and --out required in --help', async () => {
+    const help = await runScript('models/prepareModel.ts', ['--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('--in <onnx> the downloaded ONNX model (required)');
+    expect(text).toContain('--spec <json> its spec, e.g. models/specs/resnet50-v1-12-qdq.json (required)');
+    expect(text).toContain('--out <dir> where to write the prepared model and spec (required)');
+    expect(text).toMatch(/--tensor <name> feature tensor to expose \(default: the spec's output\.name\) -h/);
+  });
 });

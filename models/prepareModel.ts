@@ -203,9 +203,13 @@ async function main(argv: string[]): Promise<void> {
   const o = new Command()
     .name('prepare-model')
     .description('Expose the pooled feature tensor of an ONNX classifier as the embedding output')
-    .requiredOption('--in <onnx>', 'the downloaded ONNX model', pathOption)
-    .requiredOption('--spec <json>', 'its spec, e.g. models/specs/resnet50-v1-12-qdq.json', pathOption)
-    .requiredOption('--out <dir>', 'where to write the prepared model and spec', pathOption)
+    .requiredOption('--in <onnx>', 'the downloaded ONNX model (required)', pathOption)
+    .requiredOption(
+      '--spec <json>',
+      'its spec, e.g. models/specs/resnet50-v1-12-qdq.json (required)',
+      pathOption,
+    )
+    .requiredOption('--out <dir>', 'where to write the prepared model and spec (required)', pathOption)
     .option('--tensor <name>', "feature tensor to expose (default: the spec's output.name)")
     .parse(argv)
     .opts<{ in: string; spec: string; out: string; tensor?: string }>();

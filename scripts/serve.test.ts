@@ -289,6 +289,21 @@ describe('npm run serve', () => {
     }
   });
 
+  it('refuses a --port of anything but decimal digits up to 65535 when parsing it', async () => {
+    // Number() took 1e3 as port 1000 and '' as 0, any free port. Were one taken, --exit-after ends it.
+    for (const [port, why] of [
+      ['1e3', "expected a whole number, got '1e3'"],
+      ['', "expected a whole number, got ''"],
+      ['abc', "expected a whole number, got 'abc'"],
+      ['65536', 'must be between 0 and 65535, got 65536'],
+    ]) {
+      const run = await runScript('scripts/serve.ts', ['--port', port, '--exit-after', '1']);
+      expect(run.code, port).toBe(1);
+      expect(run.stderr, port).toBe(`error: option '--port <port>' argument '${port}' is invalid. ${why}\n`);
+      expect(run.stdout, port).toBe('');
+    }
+  });
+
   it('refuses an --exit-after longer than a Node timer holds, which stopped it at once', async () => {
     const run = await runScript('scripts/serve.ts', ['--port', '0', '--exit-after', '3000000']);
     expect(run.code).toBe(1);

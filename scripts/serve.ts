@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { addDataDirOption, pathOption } from '../storage/cliOptions';
+import { addDataDirOption, intInRange, pathOption } from '../storage/cliOptions';
 import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 import { isCompressible } from '../deploy/publishRules';
 import { CurrentBuildMedia, isMediaPath } from './currentBuildMedia';
@@ -198,6 +198,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return { url: `http://${host}:${port}/`, port, close };
 }
 
+/**
+ * `--port` of serve and `npm start`: decimal digits only, refused when parsing the flag (`Number()` took
+ * `1e3` as 1000 and '' as 0, any free port).
+ */
+export const portOption = intInRange(0, 65535);
+
 async function main(): Promise<void> {
   // A server outlives whoever read its first lines (`| grep -m1 'served at'`).
   keepWorkingWhenOutputCloses();
@@ -212,21 +218,18 @@ async function main(): Promise<void> {
   });
   program
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0 = any free port)', '4173')
+    .option('--port <port>', 'port (0 = any free port)', portOption, 4173)
     .option('--no-isolation-headers', 'do not send COOP/COEP (imitates S3: the service worker adds them)')
     .option('--exit-after <seconds>', 'stop by itself after this many seconds')
     .parse();
   const o = program.opts<{
     dist: string;
     host: string;
-    port: string;
+    port: number;
     isolationHeaders: boolean;
     exitAfter?: string;
   }>();
   const dataDir = dataDirOf();
-  const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0..65535, got '${o.port}'`);
   const exitAfter = o.exitAfter === undefined ? undefined : Number(o.exitAfter);
   if (exitAfter !== undefined && !(exitAfter > 0))
     throw new Error(`--exit-after must be a positive number, got '${o.exitAfter}'`);
@@ -239,7 +242,7 @@ async function main(): Promise<void> {
     distDir: o.dist,
     dataDir,
     host: o.host,
-    port,
+    port: o.port,
     isolationHeaders: o.isolationHeaders,
     exitAfterMs: exitAfter === undefined ? undefined : exitAfter * 1000,
   });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { startServer } from './serve';
+import { portOption, startServer } from './serve';
 
 /*
  * `npm start`: build whatever is missing or stale (model, demo images, demo index, site), then serve.
@@ -48,9 +48,10 @@ async function main(argv: string[]): Promise<void> {
   const opts = new Command('start')
     .description('Build the demo (model, data, index, site) where missing, then serve it')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '4173')
+    // Parsed here, before the build: a bad port used to fail only after minutes of building the demo.
+    .option('--port <port>', 'port to listen on (0 = any free port)', portOption, 4173)
     .parse(argv)
-    .opts<{ host: string; port: string }>();
+    .opts<{ host: string; port: number }>();
 
   // demo-data builds the default model first when it is missing, then the images and the index.
   run('demo-data');
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
     distDir,
     dataDir: join(ROOT, 'generated', 'demo-data'),
     host: opts.host,
-    port: Number(opts.port),
+    port: opts.port,
   });
   console.log(`\nLookalike is running at ${server.url}  (Ctrl+C stops it)`);
   const stop = () => void server.close().then(() => process.exit(0));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   addDataDirOption,
+  endpointUrl,
   intInRange,
   invocationDir,
   nonEmpty,
@@ -50,6 +51,16 @@ describe('intInRange', () => {
   it('names the bounds', () => {
     expect(() => count('0')).toThrow('must be between 1 and 256, got 0');
     expect(() => count('99999999999999999999')).toThrow(/must be between 1 and 256/);
+  });
+});
+
+describe('endpointUrl', () => {
+  it('takes an http(s) URL without its trailing slashes, and refuses anything else as the flag', () => {
+    expect(endpointUrl('http://127.0.0.1:4568/')).toBe('http://127.0.0.1:4568');
+    expect(endpointUrl('https://s3.example.com')).toBe('https://s3.example.com');
+    expect(() => endpointUrl('notaurl')).toThrow(InvalidArgumentError);
+    expect(() => endpointUrl('notaurl')).toThrow('must be a URL such as http://127.0.0.1:4568');
+    expect(() => endpointUrl('s3://bucket')).toThrow('must be http(s)');
   });
 });
 
@@ -165,6 +176,9 @@ describe('addDataDirOption', () => {
   it('requires a data dir only where there is no default, which stays the package folder it names', () => {
     expect(parse(required, []).output).toBe("error: required option '--data-dir <dir>' not specified\n");
     expect(parse(withDefault, []).dataDir).toBe('gen/d');
+    // Said in --help too, which commander does not do by itself.
+    expect(parse(required, ['--help']).output).toMatch(/--data-dir <dir>\s+data dir to read \(required\)\n/);
+    expect(parse(withDefault, ['--help']).output).not.toContain('(required)');
   });
 
   it('refuses an empty value under either name (an unset variable)', () => {

@@ -63,6 +63,23 @@ export function intInRange(min: number, max: number): (value: string) => number 
 }
 
 /**
+ * A commander parser for `--endpoint`, an S3-compatible server's http(s) URL: refused when parsing the
+ * flag, so that a typo is named as the flag's and not as the SDK's `TypeError: Invalid URL` at the first
+ * request. Trailing slashes are dropped.
+ */
+export function endpointUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://127.0.0.1:4568');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('must be http(s)');
+  return value.replace(/\/+$/, '');
+}
+
+/**
  * A commander parser for a path, location or name: an empty value (an unset shell variable, usually)
  * would otherwise mean the current folder (a build would index or write whatever is there, deploy would
  * publish it) or no bucket.
@@ -93,7 +110,9 @@ export interface DataDirOption {
  * the package's, as given.
  */
 export function addDataDirOption(program: Command, option: DataDirOption): () => string {
-  const flag = new Option('--data-dir <dir>', option.description).argParser(nonEmpty);
+  // Commander's help does not say which options are required: said in the description.
+  const required = option.defaultDir === undefined ? ' (required)' : '';
+  const flag = new Option('--data-dir <dir>', option.description + required).argParser(nonEmpty);
   if (option.defaultDir !== undefined) flag.default(option.defaultDir);
   const alias = new Option(`${option.oldName} <dir>`).argParser(nonEmpty).hideHelp();
   program.addOption(flag).addOption(alias);

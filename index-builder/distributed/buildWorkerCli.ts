@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intInRange, pathOption } from '../../storage/cliOptions';
+import { endpointUrl, intInRange, nonEmpty, pathOption } from '../../storage/cliOptions';
 import { keepWorkingWhenOutputCloses } from '../../storage/cliOutput';
 import { DEFAULT_STALL } from './buildQueue';
 import { BuildWorker, DEFAULT_FAILURE_PAUSE_MS } from './buildWorker';
@@ -30,8 +30,12 @@ async function main(argv: string[]): Promise<void> {
   keepWorkingWhenOutputCloses();
   const program = new Command('build-worker')
     .description('Featurize jobs of distributed builds (build-index --queue) from a Redis queue')
-    .requiredOption('--queue <redis-url>', 'the Redis the coordinators queue jobs on, e.g. redis://host:6379')
-    .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)')
+    .requiredOption(
+      '--queue <redis-url>',
+      'the Redis the coordinators queue jobs on, e.g. redis://host:6379 (required)',
+      nonEmpty,
+    )
+    .option('--endpoint <url>', 'S3-compatible endpoint (path-style addressing)', endpointUrl)
     .option('--region <region>', 'S3 region')
     .option('--concurrency <n>', 'jobs at once', intInRange(1, 64), 1)
     .option('--threads <n>', 'inference threads per job (default: one per core)', intInRange(1, 256))
@@ -69,6 +73,12 @@ async function main(argv: string[]): Promise<void> {
     .option(
       '--exit-when-idle',
       'exit once no build is registered (every coordinator has finished) instead of waiting for more',
+    )
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when stopped by SIGINT or SIGTERM after its running job, or idle with ' +
+        '--exit-when-idle; 1 when it failed; 130 when told again to stop and left a job unfinished ' +
+        '(it goes back to the queue once its lock expires).',
     )
     .parse(argv);
   const opts = program.opts<CliOptions>();

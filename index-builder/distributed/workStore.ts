@@ -1,5 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3ClientFor } from '../../storage/s3ClientFor';
+import { s3ErrorText } from '../../storage/s3Errors';
 import { deleteKeys } from '../../storage/s3Deletion';
 import { listObjects } from '../../storage/s3Listing';
 import { parseS3Url, type S3Location } from '../s3Source';
@@ -24,7 +25,7 @@ function isNotFound(err: unknown): boolean {
 }
 
 /**
- * The scratch prefix a distributed build shares between coordinator and workers:
+ * The work prefix a distributed build shares between coordinator and workers:
  *
  *   models/<sha256>.onnx                    model files, content-addressed, shared by builds
  *   builds/<buildId>/shards/<jobId>.lkshard partial shards (partialShard.ts)
@@ -70,8 +71,8 @@ export class WorkStore {
       .send(
         new PutObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key, Body: bytes }),
       )
-      .catch((err: Error) => {
-        throw new Error(`cannot write ${this.describe(key)}: ${err.name}: ${err.message}`, { cause: err });
+      .catch((err: unknown) => {
+        throw new Error(`cannot write ${this.describe(key)}: ${s3ErrorText(err)}`, { cause: err });
       });
   }
 
@@ -83,8 +84,7 @@ export class WorkStore {
       if (out.Body === undefined) throw new Error('no body');
       return await out.Body.transformToByteArray();
     } catch (err) {
-      const e = err as Error;
-      const why = isNotFound(err) ? 'no such object' : `${e.name}: ${e.message}`;
+      const why = isNotFound(err) ? 'no such object' : s3ErrorText(err);
       throw new Error(`cannot read ${this.describe(key)}: ${why}`, { cause: err });
     }
   }
@@ -108,8 +108,7 @@ export class WorkStore {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      const e = err as Error;
-      throw new Error(`cannot look for ${this.describe(key)}: ${e.name}: ${e.message}`, { cause: err });
+      throw new Error(`cannot look for ${this.describe(key)}: ${s3ErrorText(err)}`, { cause: err });
     }
   }
 
