@@ -90,3 +90,42 @@ test('the app works under its Content-Security-Policy: load, own-image search, n
   expect(hits.results.length).toBe(2);
   expect(violations).toEqual([]);
 });
+
+test('an own image with a script is shown as a PNG of its pixels: its address opened as a page runs nothing', async ({
+  page,
+  context,
+}) => {
+  await page.goto(server.url);
+  await loadCollection(page);
+  await page.getByTestId('own-image-input').setInputFiles({
+    name: 'scripted.svg',
+    mimeType: 'image/svg+xml',
+    buffer: SCRIPTED_SVG,
+  });
+  const shown = page.getByTestId('query-image').locator('img');
+  await expect(shown).toHaveJSProperty('complete', true);
+  expect(await shown.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  const url = await shown.getAttribute('src');
+  expect(url).toMatch(/^blob:/);
+  expect(await page.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), url!)).toBe(
+    'image/png',
+  );
+  // Opened by the browser itself, as when the address is pasted or the image dragged to the tab bar:
+  // such a document does not inherit the app's CSP, so only its type keeps a script from running.
+  const opened = await context.newPage();
+  await opened.goto(url!);
+  await expectNoScriptRan(opened);
+});
+
+test('an HTML file that begins with <svg> is refused as an own image, not drawn', async ({ page }) => {
+  await page.goto(server.url);
+  await loadCollection(page);
+  await page.getByTestId('own-image-input').setInputFiles({
+    name: 'page.html',
+    mimeType: 'text/html',
+    buffer: SCRIPTED_SVG,
+  });
+  await expect(page.getByTestId('image-error')).toContainText(
+    "Couldn't read page.html: it is a web page (HTML), not an image",
+  );
+});

@@ -97,6 +97,9 @@ function drawn(
  */
 export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   if (blob.size === 0) throw new Error('the file is empty');
+  // A page is not a drawing, whatever its first element (isSvg reads the bytes): refused by its type.
+  if (/^(text\/html|application\/xhtml\+xml)\b/i.test(blob.type))
+    throw new Error('it is a web page (HTML), not an image');
   const declared = await declaredSize(blob);
   if (declared === undefined && (await isSvg(blob))) return drawSvg(blob);
   // Said as `npm run query` says it of a damaged file.

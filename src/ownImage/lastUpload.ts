@@ -8,8 +8,13 @@ export interface LastUpload {
   /** Bumped per upload, so the results page searches again when the same URL gets a new image. */
   serial: number;
   name: string;
-  /** Object URL of the file, for showing it; revoked when the next image replaces it. */
+  /**
+   * Object URL of a PNG of `pixels`, for showing it (src/ownImage/shownImage.ts); revoked when the next
+   * image replaces it.
+   */
   url: string;
+  /** Object URL of the file itself, typed as a download: what a region is cut from at full resolution. */
+  fileUrl: string;
   pixels: QueryPixels;
 }
 
@@ -17,10 +22,14 @@ let current: LastUpload | null = null;
 let serial = 0;
 const listeners = new Set<() => void>();
 
-export function setLastUpload(blob: Blob, name: string, pixels: QueryPixels): void {
-  if (current) URL.revokeObjectURL(current.url);
+/** `shown`: what the page shows (pngOf the pixels); `file`: the file, kept inert (inertCopy). */
+export function setLastUpload(file: Blob, shown: Blob, name: string, pixels: QueryPixels): void {
+  if (current) {
+    URL.revokeObjectURL(current.url);
+    URL.revokeObjectURL(current.fileUrl);
+  }
   serial += 1;
-  current = { serial, name, url: URL.createObjectURL(blob), pixels };
+  current = { serial, name, url: URL.createObjectURL(shown), fileUrl: URL.createObjectURL(file), pixels };
   for (const listener of listeners) listener();
 }
 

@@ -6,6 +6,7 @@ import { navigate } from '../routing/useHashRoute';
 import { firstContent } from '../loading/firstContent';
 import { decodeImage } from '../searchClient';
 import { setLastUpload } from './lastUpload';
+import { inertCopy, pngOf } from './shownImage';
 
 export interface ImageError {
   message: string;
@@ -39,8 +40,9 @@ export function useOwnImagePicker(k: number): OwnImagePicker {
       setError(null);
       try {
         const pixels = await decodeImage(blob);
+        const shown = await pngOf(pixels);
         if (serial !== latest.current) return;
-        setLastUpload(blob, name, pixels);
+        setLastUpload(inertCopy(blob), shown, name, pixels);
         // Someone who went to another page while it decoded stays there; the image waits on its page.
         if (window.location.hash === pickedOn) navigate(uploadHref(k));
       } catch (cause) {

@@ -34,7 +34,10 @@ export function UploadSearchPage({
     if (!upload) return null;
     if (!region) return { kind: 'upload', upload };
     // The file itself (its object URL), not the pixels kept for searching: those are shrunk to 1024 px.
-    const image = { key: `upload:${upload.serial}`, renditions: [{ url: upload.url, what: 'your image' }] };
+    const image = {
+      key: `upload:${upload.serial}`,
+      renditions: [{ url: upload.fileUrl, what: 'your image' }],
+    };
     return { kind: 'region', region, image };
   }, [upload, region]);
   if (!upload || !request) {
