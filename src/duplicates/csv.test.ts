@@ -23,6 +23,19 @@ describe('csvText', () => {
     expect(csvText('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
     expect(csvText('\t=1')).toBe(`"'\t=1"`);
     expect(csvText('\r=1')).toBe(`"'\r=1"`);
+    expect(csvText('\uFF1D1+1')).toBe(`"'\uFF1D1+1"`);
+  });
+
+  it("quotes the other locales' separators, so no part of a name becomes a cell of its own", () => {
+    expect(csvText('a;=2+2;b')).toBe('"a;=2+2;b"');
+    expect(csvText('x;=1+1;y.png')).toBe('"x;=1+1;y.png"');
+    expect(csvText('tab\t=1+5.gif')).toBe('"tab\t=1+5.gif"');
+  });
+
+  it('neutralises each line of a name with line breaks, for importers that split lines first', () => {
+    expect(csvText('x\n=1+1')).toBe(`"x\n'=1+1"`);
+    expect(csvText('x\r\n@SUM(A1)')).toBe(`"x\r\n'@SUM(A1)"`);
+    expect(csvText('two\nlines')).toBe('"two\nlines"');
   });
 });
 

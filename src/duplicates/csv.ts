@@ -1,19 +1,26 @@
 /*
  * CSV as spreadsheets read it (RFC 4180): fields with a comma, quote or line break are quoted, quotes
  * doubled, rows end in CRLF. Text from a collection (file and album names) is untrusted: a cell that
- * starts with = + - @ (or a tab or CR, which some spreadsheets skip before reading a formula) would run
- * as a formula when the file is opened, so such text gets a leading apostrophe, which spreadsheets
- * read as "this is text" (the OWASP CSV-injection advice).
+ * starts with = + - @ (or their full-width forms, or a tab or CR, which some spreadsheets skip before
+ * reading a formula) would run as a formula when the file is opened, so such text gets a leading
+ * apostrophe, which spreadsheets read as "this is text" (the OWASP CSV-injection advice). A cell is
+ * also quoted when it holds a semicolon or a tab, the separators of spreadsheets set up for other
+ * locales (Excel in most of continental Europe splits on ';'), which would otherwise split `a;=2+2`
+ * into a cell that starts a formula; and each line of a name with line breaks is neutralised like a
+ * cell, for importers that split lines before they read quotes (audit, December 2026).
  */
 
 export type CsvValue = string | number | null;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+/** A line after a line break (not the first character: FORMULA_START's) that could start a formula. */
+const FORMULA_LINE = /(?<!^)([\r\n])(?=[=+\-@\t\uFF1D\uFF0B\uFF0D\uFF20])/g;
+const NEEDS_QUOTES = /[",;\t\r\n]/;
 
 /** One text cell: neutralised if it could start a formula, quoted if it holds a separator. */
 export function csvText(text: string): string {
-  const safe = FORMULA_START.test(text) ? `'${text}` : text;
+  const lines = text.replace(FORMULA_LINE, "$1'");
+  const safe = FORMULA_START.test(lines) ? `'${lines}` : lines;
   return NEEDS_QUOTES.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
