@@ -20,6 +20,10 @@ describe('relativePath', () => {
     'thumbs//x.webp',
     'thumbs\\..\\x.webp',
     'x.webp?y',
+    // A URL parser drops tabs and line breaks: these climb out too.
+    '.\t./icon.svg',
+    'thumbs/.\n./.\r./x.png',
+    'thumbs/x\u0000.webp',
   ])('rejects %s', (p) => {
     expect(() => relativePath(p, 'thumb', fail)).toThrow(/thumb must be a relative path inside the data dir/);
   });

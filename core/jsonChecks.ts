@@ -38,7 +38,9 @@ export function positiveInt(v: unknown, path: string, fail: Fail): number {
  */
 export function relativePath(v: unknown, path: string, fail: Fail): string {
   const s = nonEmptyString(v, path, fail);
-  if (s.startsWith('/') || s.includes('\\') || s.includes(':') || s.includes('?') || s.includes('#')) {
+  // Control characters too: a URL parser drops tabs and line breaks, so `.\t.` would be `..` there.
+  const control = [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+  if (control || s.startsWith('/') || /[\\:?#]/.test(s)) {
     fail(path, `must be a relative path inside the data dir, got ${JSON.stringify(s)}`);
   }
   for (const segment of s.split('/')) {

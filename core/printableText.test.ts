@@ -13,6 +13,13 @@ describe('printable', () => {
   it('spells out characters that show as nothing, so two names that read the same are not the same', () => {
     expect(printable('Apple\u200b')).toBe('Apple\\u{200b}');
     expect(printable('\ufeffApp\u00adle\u2060')).toBe('\\u{feff}App\\u{ad}le\\u{2060}');
+    // Fillers and blanks that draw nothing (audit, December 2026).
+    expect(printable('A\u3164pple\u2800\u034f\uffa0\u115f\u1160\u17b4')).toBe(
+      'A\\u{3164}pple\\u{2800}\\u{34f}\\u{ffa0}\\u{115f}\\u{1160}\\u{17b4}',
+    );
+    // Variation selectors and tags belong to emoji: a red heart and the flag of Scotland stay whole.
+    const scotland = '\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}';
+    expect(printable(`\u2764\ufe0f ${scotland}`)).toBe(`\u2764\ufe0f ${scotland}`);
     // Joiners are part of words and emoji: a family emoji and a Persian word stay as they are.
     expect(printable('👨\u200d👩\u200d👧 می\u200cخواهم')).toBe('👨\u200d👩\u200d👧 می\u200cخواهم');
   });

@@ -5,12 +5,18 @@
  * `Apple` with a zero-width space is another album that reads the same. The joiners (U+200C, U+200D)
  * stay: Persian words and emoji sequences need them.
  */
-// DEL, C1, the bidirectional controls and the invisible ones (soft hyphen, Mongolian vowel separator,
-// zero-width space, word joiner and invisible operators, zero-width no-break space): also what
-// JSON.stringify leaves raw (printableJson).
+// DEL, C1, the bidirectional controls and the invisible ones (soft hyphen, combining grapheme joiner,
+// the Hangul fillers, Khmer's invisible vowels, Mongolian vowel separator, zero-width space, word joiner
+// and invisible operators, the blank Braille pattern, zero-width no-break space): also what
+// JSON.stringify leaves raw (printableJson). Variation selectors and tag characters stay: emoji need
+// them (❤️, the flag of Scotland).
 const PAST_C0 =
-  '\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
-const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f${PAST_C0}]`, 'g');
+  '\\u007f-\\u009f\\u00ad\\u061c\\u115f\\u1160\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e' +
+  '\\u2060-\\u2064\\u2066-\\u2069\\u2800\\u3164\\ufeff\\uffa0';
+// The invisible ones that are combining marks, apart: in a character class they would read as joined
+// to the character before them.
+const INVISIBLE_MARKS = '\\u034f|\\u17b4|\\u17b5';
+const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f${PAST_C0}]|${INVISIBLE_MARKS}`, 'g');
 
 /** A character written as the escape a reader can look up: `\u{301}`. */
 const spelled = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
@@ -46,7 +52,7 @@ export function printableDistinct(names: readonly string[]): Map<string, string>
 }
 
 // JSON.stringify escapes C0 controls inside strings; its own line breaks (with `space`) must stay.
-const LEFT_RAW_BY_JSON = new RegExp(`[${PAST_C0}]`, 'g');
+const LEFT_RAW_BY_JSON = new RegExp(`[${PAST_C0}]|${INVISIBLE_MARKS}`, 'g');
 
 /**
  * JSON for a terminal: the same document, with the characters JSON.stringify leaves raw (DEL, C1
