@@ -14,7 +14,7 @@ import { fileDataSource } from '../storage/fileDataSource';
 import { readStylePairs, type StylePairs } from '../models/stylePairsFile';
 
 /** Bump when the builder's output changes for the same input, so fingerprints of old builds stop matching. */
-const BUILDER_FORMAT = 16;
+const BUILDER_FORMAT = 17;
 
 interface FingerprintInputs {
   source: string;

@@ -206,9 +206,13 @@ describe('buildIndex', () => {
     const metaFile = join(src, 'lookalike-meta.json');
     const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, Record<string, string>>;
     for (const fields of Object.values(meta)) fields.label = fields.image;
+    // A key that names no image (a typo in its path): its label reaches none, and the report says so.
+    meta['faces/apple_joy.jpg'] = { label: 'joy' };
     await writeFile(metaFile, JSON.stringify(meta));
     const fromMeta = await build(src, out, cache);
     expect(fromMeta.report.counts).toMatchObject({ featurized: 0, labelled: 7, labels: 3 });
+    expect(fromMeta.report.metaKeysWithoutImage).toEqual(['faces/apple_joy.jpg']);
+    expect(plain.report.metaKeysWithoutImage).toBeUndefined();
     expect((await verifyDataDir(out)).manifest.index.sha256).toBe(labelledIndex);
 
     const before = await readFile(join(out, 'manifest.json'));

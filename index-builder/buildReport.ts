@@ -61,6 +61,11 @@ export interface BuildReport {
     sourcePairs?: number;
   };
   skipped: SkippedFile[];
+  /**
+   * Keys of the source's lookalike-meta.json that name no file in it (sourceMeta.ts keysNamingNoImage),
+   * sorted: their fields reach no image. Absent when there are none (and in older reports).
+   */
+  metaKeysWithoutImage?: string[];
   timings: {
     listMs: number;
     /** Read, hash, decode, thumbnail and featurize: the whole per-image pipeline, wall clock. */
@@ -117,6 +122,7 @@ export interface BuildOutcome {
   featurized: number;
   cached: number;
   skipped: SkippedFile[];
+  metaKeysWithoutImage: string[];
   thumbnailsWritten: number;
   originalsWritten: number;
   timings: Pick<BuildReport['timings'], 'listMs' | 'processMs' | 'modelLoadMs' | 'modelWaitMs'>;
@@ -166,6 +172,7 @@ export async function writeBuildReport(writer: DataDirWriter, o: BuildOutcome): 
         : {}),
     },
     skipped: [...o.skipped].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    ...(o.metaKeysWithoutImage.length > 0 ? { metaKeysWithoutImage: o.metaKeysWithoutImage } : {}),
     timings: {
       listMs: Math.round(o.timings.listMs),
       processMs: Math.round(o.timings.processMs),

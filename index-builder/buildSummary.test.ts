@@ -158,6 +158,21 @@ describe('buildSummary', () => {
     expect(capLines(8, { indexed: 9 })).toEqual([]);
   });
 
+  it('says how many keys of lookalike-meta.json name no image, and which', () => {
+    const summary = (keys: string[]) =>
+      buildSummary({ ...report({}), metaKeysWithoutImage: keys }, 'd').filter((l) =>
+        l.includes('lookalike-meta'),
+      );
+    expect(summary([])).toEqual([]);
+    expect(summary(['faces/typo.png'])).toEqual([
+      '  lookalike-meta.json: 1 key names no image in the source, so its fields are shown nowhere ("faces/typo.png")',
+    ]);
+    expect(summary(['a/1.png', 'a/2.png', 'a/3.png', 'b/"4".png'])).toEqual([
+      '  lookalike-meta.json: 4 keys name no image in the source, so their fields are shown nowhere ' +
+        '(e.g. "a/1.png", "a/2.png", "a/3.png"; all in build-report.json)',
+    ]);
+  });
+
   it('names the first 20 skipped files and counts the rest', () => {
     const lines = buildSummary(report({}, 23), 'd');
     expect(lines.filter((l) => l.startsWith('  skipped '))).toHaveLength(20);

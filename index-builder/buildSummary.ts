@@ -1,9 +1,12 @@
 import { shownPath } from '../storage/cliOptions';
 import type { BuildReport } from './buildReport';
 import { MIN_SHARED_LABELS } from './fitTransform';
+import { META_FILE_NAME } from './imageSource';
 import { MAX_LABELLED_ROWS } from './labelScatter';
 
 const MAX_SKIPPED_SHOWN = 20;
+/** Keys of lookalike-meta.json that name no image, shown in the summary (all are in build-report.json). */
+const MAX_META_KEYS_SHOWN = 3;
 
 /** `--dims` as the user gave it, and the dims of the model's embeddings (one of its caps). */
 export interface RequestedDims {
@@ -12,7 +15,8 @@ export interface RequestedDims {
 }
 
 /**
- * What `npm run build-index` prints after a build: counts, the transform, labels, duplicates, skips;
+ * What `npm run build-index` prints after a build: counts, the transform, labels, duplicates, keys of
+ * lookalike-meta.json that name no image, skips;
  * with `dims`, whether the transform gave fewer dims than `--dims` asked for, and why.
  */
 export function buildSummary(report: BuildReport, dataDir: string, dims?: RequestedDims): string[] {
@@ -60,6 +64,15 @@ export function buildSummary(report: BuildReport, dataDir: string, dims?: Reques
     lines.push(
       `  duplicates: ${d.groups['near-identical']} near-identical / ${d.groups['very-similar']} very similar / ` +
         `${d.groups.similar} similar groups (thresholds from ${d.thresholdSource}; ${(d.ms / 1000).toFixed(1)} s)`,
+    );
+  }
+  const lost = report.metaKeysWithoutImage ?? [];
+  if (lost.length > 0) {
+    const shown = lost.slice(0, MAX_META_KEYS_SHOWN).map((k) => JSON.stringify(k));
+    lines.push(
+      `  ${META_FILE_NAME}: ${lost.length === 1 ? '1 key names' : `${lost.length} keys name`} no image in the source, ` +
+        `so ${lost.length === 1 ? 'its fields are' : 'their fields are'} shown nowhere` +
+        ` (${lost.length > shown.length ? `e.g. ${shown.join(', ')}; all in build-report.json` : shown.join(', ')})`,
     );
   }
   for (const s of report.skipped.slice(0, MAX_SKIPPED_SHOWN))

@@ -10,13 +10,16 @@ import { DUPLICATE_PAIRS_FILE, encodePairState, readPairState } from './duplicat
 import { NEIGHBOUR_LISTS_FILE, encodeSavedLists, readSavedLists } from './neighbourListsFile';
 import { publishBuild } from './publishBuild';
 import { publishSettings, withLayoutDims, type PublishSettings } from './publishSettings';
-import type { SourceMeta } from './sourceMeta';
+import { keysNamingNoImage, type SourceMeta } from './sourceMeta';
 import { fitKeyFor, readPreviousFit, writeFitRecord } from './transformFit';
 import { labelSource } from './imageLabels';
 import type { StylePairs } from '../models/stylePairsFile';
 
 /** A featurized build, whoever featurized it (this machine or a queue of workers), ready to publish. */
-interface FeaturizedBuild extends Omit<BuildOutcome, 'published' | 'modelId' | 'cached'> {
+interface FeaturizedBuild extends Omit<
+  BuildOutcome,
+  'published' | 'modelId' | 'cached' | 'metaKeysWithoutImage'
+> {
   /** Open on the data dir; its thumbnails and originals are already written. */
   writer: DataDirWriter;
   settings: PublishSettings & { refit?: boolean };
@@ -87,6 +90,11 @@ export async function finishBuild(b: FeaturizedBuild): Promise<BuildReport> {
     featurized: b.featurized,
     cached: images.length - b.featurized,
     skipped: b.skipped,
+    // Every listed file is indexed or skipped (and reported): a key that is neither names nothing.
+    metaKeysWithoutImage: keysNamingNoImage(
+      b.meta,
+      new Set([...images.map((u) => u.entry.key), ...b.skipped.map((s) => s.key)]),
+    ),
     thumbnailsWritten: b.thumbnailsWritten,
     originalsWritten: b.originalsWritten,
     timings: b.timings,

@@ -21,7 +21,7 @@ export { withSourceText } from '../storage/metadataStrippers/png';
  * A changed file no longer hashes to the source's sha256, so it records that sha256 itself, as the PNG
  * renderings do: `lookalike-source-sha256`, NUL, 64 hex digits, in the format's own comment (JPEG COM,
  * PNG tEXt, GIF comment extension) or in a chunk or box readers skip (a WebP chunk of its own, an AVIF
- * `free` box). It is the only text a stripped original carries.
+ * `free` box). It is the only text a stripped original carries, but its colour profile's names (iccProfile.ts).
  */
 
 /**

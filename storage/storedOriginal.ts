@@ -19,8 +19,9 @@ import { webpRecord } from './metadataStrippers/webp';
  * and a build never rewrites a name it finds, so stripped originals are named apart from the sources
  * they come from, and a change to what is stripped gets new names by raising this (as THUMBNAIL_DRAWING
  * does for thumbnails): originals published with their metadata by builders before it are then replaced.
+ * 2 when JFIF thumbnails, GIF plain text and ICC profiles' device tags were taken out (BUILDER_FORMAT 17).
  */
-const METADATA_STRIPPING = 1;
+const METADATA_STRIPPING = 2;
 
 /**
  * An image's original in the data dir. With `keepMetadata` it is the source's bytes (or its PNG) under

@@ -1,6 +1,10 @@
 import { need, latin1, view, payloadHash } from './fileStructure';
+import { keptIccProfile } from './iccProfile';
 
-/* An AVIF (ISOBMFF) original without its metadata (index-builder/originalMetadata.ts): metadata items are blanked where they lie. */
+/*
+ * An AVIF (ISOBMFF) original without its metadata (index-builder/originalMetadata.ts): metadata items
+ * are blanked where they lie, and so are an ICC profile's device tags and unreferenced bytes (iccProfile.ts).
+ */
 
 interface Box {
   type: string;
@@ -103,15 +107,17 @@ function itemExtents(b: Uint8Array, iloc: Box, idat: Box | undefined): Map<numbe
 
 export function stripAvif(b: Uint8Array, payload: Buffer): Uint8Array {
   const blank: [number, number][] = [];
+  const profiles: [number, Uint8Array][] = [];
   for (const box of boxes(b, 0, b.length)) {
     if (box.type === 'free' || box.type === 'skip') blank.push([box.body, box.end]);
-    else if (box.type === 'meta') blank.push(...metadataItems(b, box));
+    else if (box.type === 'meta') blank.push(...metadataItems(b, box, profiles));
     // An image sequence (moov) and anything else are not followed.
     else need(box.type === 'ftyp' || box.type === 'mdat', `box ${box.type}`);
   }
   // Blanked in place, so that every offset in iloc stays true: the items are there, empty.
   const out = Buffer.from(b);
   for (const [start, end] of blank) out.fill(0, start, end);
+  for (const [start, profile] of profiles) out.set(profile, start);
   if (out.equals(b)) return b;
   const record = Buffer.alloc(8);
   record.writeUInt32BE(8 + payload.length);
@@ -119,15 +125,28 @@ export function stripAvif(b: Uint8Array, payload: Buffer): Uint8Array {
   return Buffer.concat([out, record, payload]);
 }
 
-/** The byte ranges of a meta box's metadata items; throws on items or properties not known here. */
-function metadataItems(b: Uint8Array, meta: Box): [number, number][] {
+/**
+ * The byte ranges of a meta box's metadata items; throws on items or properties not known here. Adds
+ * to `profiles` the ICC profiles (colr) as they are kept, by where they start.
+ */
+function metadataItems(b: Uint8Array, meta: Box, profiles: [number, Uint8Array][]): [number, number][] {
   const children = boxes(b, meta.body + 4, meta.end);
   const child = (type: string) => children.find((c) => c.type === type);
   for (const c of children) need(AVIF_META.has(c.type), `meta box ${c.type}`);
   const iprp = child('iprp');
   for (const c of iprp ? boxes(b, iprp.body, iprp.end) : []) {
     if (c.type === 'ipco')
-      for (const p of boxes(b, c.body, c.end)) need(AVIF_PROPERTIES.has(p.type), `property ${p.type}`);
+      for (const p of boxes(b, c.body, c.end)) {
+        need(AVIF_PROPERTIES.has(p.type), `property ${p.type}`);
+        const colour = p.type === 'colr' ? latin1(b, p.body, 4) : undefined;
+        if (colour === 'prof' || colour === 'rICC') {
+          // A profile colour management cannot read has no place to go but where it is: not followed.
+          const profile = b.subarray(p.body + 4, p.end);
+          const kept = keptIccProfile(profile);
+          need(kept !== undefined, 'ICC profile');
+          if (kept !== profile) profiles.push([p.body + 4, kept]);
+        }
+      }
     else need(c.type === 'ipma', `iprp box ${c.type}`);
   }
   const iinf = child('iinf');

@@ -1,6 +1,10 @@
 import { need, latin1, view, payloadHash, tiffOrientation, orientationTiff } from './fileStructure';
+import { keptIccProfile } from './iccProfile';
 
-/* A WebP original without its metadata (index-builder/originalMetadata.ts): the image, alpha, animation and colour profile chunks are kept. */
+/*
+ * A WebP original without its metadata (index-builder/originalMetadata.ts): the image, alpha, animation
+ * and colour profile (as iccProfile.ts keeps it) chunks are kept.
+ */
 
 /** The RIFF chunk that carries the source's sha256 in a WebP (an unknown chunk, which WebP readers skip). */
 const WEBP_SOURCE_CHUNK = 'LKSH';
@@ -31,7 +35,8 @@ function riffChunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([head, data, Buffer.alloc(data.length & 1)]);
 }
 
-/** VP8X flags: EXIF and XMP present. */
+/** VP8X flags: ICC profile, EXIF and XMP present. */
+const WEBP_ICC = 0x20;
 const WEBP_EXIF = 0x08;
 const WEBP_XMP = 0x04;
 const WEBP_IMAGE = new Set(['VP8 ', 'VP8L']);
@@ -47,14 +52,25 @@ export function stripWebp(b: Uint8Array, payload: Buffer): Uint8Array {
   }
   let changed = riffEnd < b.length;
   let exif: Buffer | undefined;
+  let iccDropped = false;
   const out: Uint8Array[] = [];
   for (const c of chunks) {
+    if (c.type === 'ICCP') {
+      const profile = b.subarray(c.start + 8, c.start + 8 + view(b).getUint32(c.start + 4, true));
+      const kept = keptIccProfile(profile);
+      // Not a profile colour management could read: dropped, its flag cleared.
+      if (kept !== undefined)
+        out.push(kept === profile ? b.subarray(c.start, c.end) : riffChunk('ICCP', kept));
+      changed ||= kept !== profile;
+      iccDropped ||= kept === undefined;
+      continue;
+    }
     if (c.type === 'ANMF') {
       // A frame: 16 bytes of placement and timing, then its image chunks.
       for (const sub of riffChunks(b, c.start + 24, c.end))
         need(sub.type === 'ALPH' || WEBP_IMAGE.has(sub.type), `frame chunk ${sub.type}`);
     }
-    if (['VP8X', 'ICCP', 'ANIM', 'ANMF', 'ALPH', 'VP8 ', 'VP8L'].includes(c.type)) {
+    if (['VP8X', 'ANIM', 'ANMF', 'ALPH', 'VP8 ', 'VP8L'].includes(c.type)) {
       out.push(b.subarray(c.start, c.end));
       continue;
     }
@@ -70,7 +86,8 @@ export function stripWebp(b: Uint8Array, payload: Buffer): Uint8Array {
   if (!changed) return b;
   out.push(riffChunk(WEBP_SOURCE_CHUNK, payload));
   const body = Buffer.concat(out);
-  body[8] = (body[8] & ~(WEBP_EXIF | WEBP_XMP)) | (exif?.length ? WEBP_EXIF : 0);
+  body[8] =
+    (body[8] & ~(WEBP_EXIF | WEBP_XMP | (iccDropped ? WEBP_ICC : 0))) | (exif?.length ? WEBP_EXIF : 0);
   const head = Buffer.from('RIFF\0\0\0\0WEBP', 'latin1');
   head.writeUInt32LE(4 + body.length, 4);
   return Buffer.concat([head, body]);
