@@ -242,24 +242,18 @@ describe('startServer', () => {
 });
 
 describe('npm run serve', () => {
-  it('serves the data dir that --data-dir, or the old --data, names', async () => {
+  it('serves the site --site, or the old --dist, names and the data dir that --data-dir, or the old --data, names', async () => {
     const root = mkdtempSync(join(tmpdir(), 'lookalike-serve-cli-'));
     try {
       mkdirSync(join(root, 'dist'));
       mkdirSync(join(root, 'data'));
       writeFileSync(join(root, 'dist/index.html'), '<!doctype html><title>t</title>');
-      for (const name of ['--data-dir', '--data']) {
+      for (const [site, name] of [
+        ['--site', '--data-dir'],
+        ['--dist', '--data'],
+      ]) {
         // It says what it serves once listening, and stops by itself a second later.
-        const args = [
-          '--dist',
-          join(root, 'dist'),
-          name,
-          join(root, 'data'),
-          '--port',
-          '0',
-          '--exit-after',
-          '1',
-        ];
+        const args = [site, join(root, 'dist'), name, join(root, 'data'), '--port', '0', '--exit-after', '1'];
         const run = await runScript('scripts/serve.ts', args);
         expect(run.code, name).toBe(0);
         expect(run.stdout, name).toContain(`(data: ${join(root, 'data')})`);
@@ -271,7 +265,7 @@ describe('npm run serve', () => {
     }
   });
 
-  it('takes relative --dist and --data-dir from the folder npm was run in (INIT_CWD)', async () => {
+  it('takes relative --site and --data-dir from the folder npm was run in (INIT_CWD)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'lookalike-serve-cli-'));
     try {
       mkdirSync(join(root, 'site'));
@@ -279,7 +273,7 @@ describe('npm run serve', () => {
       writeFileSync(join(root, 'site/index.html'), '<!doctype html><title>t</title>');
       // npm run starts the CLI in the package root (the child's cwd here), and says in INIT_CWD where
       // the user was; the package root has neither folder.
-      const args = ['--dist', 'site', '--data-dir', './mydata', '--port', '0', '--exit-after', '1'];
+      const args = ['--site', 'site', '--data-dir', './mydata', '--port', '0', '--exit-after', '1'];
       const run = await runScript('scripts/serve.ts', args, { INIT_CWD: root });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);

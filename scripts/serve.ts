@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { addDataDirOption, intInRange, pathOption } from '../storage/cliOptions';
+import { addDataDirOption, addFolderOption, intInRange } from '../storage/cliOptions';
 import { keepWorkingWhenOutputCloses } from '../storage/cliOutput';
 import { isCompressible } from '../deploy/publishRules';
 import { CurrentBuildMedia, isMediaPath } from './currentBuildMedia';
@@ -207,10 +207,15 @@ export const portOption = intInRange(0, 65535);
 async function main(): Promise<void> {
   // A server outlives whoever read its first lines (`| grep -m1 'served at'`).
   keepWorkingWhenOutputCloses();
-  const program = new Command()
-    .name('serve')
-    .description('Serve a built site at / and a data dir at /data/')
-    .option('--dist <dir>', 'built site', pathOption, 'dist');
+  const program = new Command().name('serve').description('Serve a built site at / and a data dir at /data/');
+  // --site, as deploy names the same folder.
+  const siteOf = addFolderOption(program, {
+    name: '--site',
+    folders: 'sites',
+    description: 'built site (npm run build)',
+    oldName: '--dist',
+    defaultDir: 'dist',
+  });
   const dataDirOf = addDataDirOption(program, {
     description: 'data dir (built by build-index)',
     oldName: '--data',
@@ -223,13 +228,13 @@ async function main(): Promise<void> {
     .option('--exit-after <seconds>', 'stop by itself after this many seconds')
     .parse();
   const o = program.opts<{
-    dist: string;
     host: string;
     port: number;
     isolationHeaders: boolean;
     exitAfter?: string;
   }>();
   const dataDir = dataDirOf();
+  const siteDir = siteOf();
   const exitAfter = o.exitAfter === undefined ? undefined : Number(o.exitAfter);
   if (exitAfter !== undefined && !(exitAfter > 0))
     throw new Error(`--exit-after must be a positive number, got '${o.exitAfter}'`);
@@ -239,7 +244,7 @@ async function main(): Promise<void> {
       `--exit-after can be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (24 days), got '${o.exitAfter}'; leave it out to serve until stopped`,
     );
   const server = await startServer({
-    distDir: o.dist,
+    distDir: siteDir,
     dataDir,
     host: o.host,
     port: o.port,

@@ -110,9 +110,24 @@ export interface DataDirOption {
  * the package's, as given.
  */
 export function addDataDirOption(program: Command, option: DataDirOption): () => string {
+  return addFolderOption(program, { ...option, name: '--data-dir', folders: 'data dirs' });
+}
+
+/** A folder option with an old name: `--data-dir`, serve's `--site` (once `--dist`, as deploy names it). */
+export interface FolderOption {
+  name: `--${string}`;
+  /** The folder, in the plural, for the message when the two names give two: "data dirs". */
+  folders: string;
+  description: string;
+  oldName: string;
+  defaultDir?: string;
+}
+
+/** addDataDirOption for any folder option with an old name: its reader, to call after `program.parse`. */
+export function addFolderOption(program: Command, option: FolderOption): () => string {
   // Commander's help does not say which options are required: said in the description.
   const required = option.defaultDir === undefined ? ' (required)' : '';
-  const flag = new Option('--data-dir <dir>', option.description + required).argParser(nonEmpty);
+  const flag = new Option(`${option.name} <dir>`, option.description + required).argParser(nonEmpty);
   if (option.defaultDir !== undefined) flag.default(option.defaultDir);
   const alias = new Option(`${option.oldName} <dir>`).argParser(nonEmpty).hideHelp();
   program.addOption(flag).addOption(alias);
@@ -129,8 +144,8 @@ export function addDataDirOption(program: Command, option: DataDirOption): () =>
     // them as given: that is how the user will recognise them.
     if (dir !== undefined && old !== undefined && userPath(dir) !== userPath(old)) {
       program.error(
-        `error: --data-dir '${dir}' and ${option.oldName} '${old}' name different data dirs: pass one ` +
-          `(${option.oldName} is the old name of --data-dir)`,
+        `error: ${option.name} '${dir}' and ${option.oldName} '${old}' name different ${option.folders}: ` +
+          `pass one (${option.oldName} is the old name of ${option.name})`,
       );
     }
     const chosen = dir ?? old;
