@@ -128,7 +128,7 @@ export async function annBench(
       order.forEach((position, row) => (rowOf[position] = row));
       const q = timeQueries(queryRows, (r) => index.searchByRow(rowOf[r], K).map((h) => order[h.row]));
       rows.push({
-        library: `Lookalike (default index: ${dims} ${rowBitsFor(dims) === 4 ? 'int4' : 'int8'} dims, exact scan, core/lshIndex)`,
+        library: `Lookalike (default index: ${dims} ${rowBitsFor(dims) === 4 ? 'int4' : 'int8'} dims, exact scan, core/residentIndex)`,
         bytesPerImage: bytes.length / count,
         buildMs,
         query: summarize(q.ms),

@@ -17,7 +17,7 @@ export interface BuilderRun {
 }
 
 export interface BuilderResult {
-  /** A fresh build: empty embedding cache, empty output dir. */
+  /** A fresh build: empty embedding cache, empty data dir. */
   full: BuilderRun;
   /** The same build again after adding 1 % more images (the cache and the previous output kept). */
   incremental: BuilderRun;
@@ -25,7 +25,7 @@ export interface BuilderResult {
   /** The same two runs in the sharded layout (absent in results written before it was measured). */
   sharded?: { full: BuilderRun; incremental: BuilderRun };
   /**
-   * The fresh build again with the int8 model (its own empty cache and output dir; absent in results
+   * The fresh build again with the int8 model (its own empty cache and data dir; absent in results
    * written before it was measured).
    */
   int8?: { model: string; full: BuilderRun };

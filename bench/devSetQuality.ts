@@ -5,7 +5,7 @@
  *   npx tsx bench/devSetQuality.ts [--model <spec.json>] [--label <name>] [--sets emoji,photos,textures]
  *       [--subset N] [--json out.json] [--settings '{"dims":128}'] [--no-baselines] [--answers out.json]
  *
- * For each set and split: buildIndex over the gallery folder (outDir generated/devsets/builds/<label>/…,
+ * For each set and split: buildIndex over the gallery folder (dataDir generated/devsets/builds/<label>/…,
  * the builder's embedding cache reused), openDataDir, then every query exactly as `npm run query` does
  * (queryByImage for files, queryById for gallery items) with one onnxruntime session. Baselines on the
  * same galleries and queries: an exact cosine scan of the raw model embeddings (no transform, no int8)
@@ -253,7 +253,7 @@ async function runSplit(
   const { split, queries } = run;
   const { root, pipeline, model, log } = ctx;
   const galleryDir = path.join(root, split.gallery);
-  const outDir = path.join(
+  const dataDir = path.join(
     root,
     'builds',
     safeName(pipeline.label),
@@ -268,7 +268,7 @@ async function runSplit(
     progress: silentProgress,
     ...pipeline.settings,
     source: new FolderSource(galleryDir),
-    outDir,
+    dataDir,
     model,
   } as BuildIndexOptions);
   const buildMs = performance.now() - t0;
@@ -278,7 +278,7 @@ async function runSplit(
   );
 
   // Query exactly as npm run query does: core's Collection of either layout over the dir's files.
-  const { collection, model: builtModel } = await openDataDir(outDir);
+  const { collection, model: builtModel } = await openDataDir(dataDir);
   const label = (r: { album: string; name: string }) => split.labels[`${r.album}/${r.name}`];
   const t1 = performance.now();
   const pipelineAnswers: RankedQuery[] = [];

@@ -99,7 +99,7 @@ export async function distributedBench(
     const buildSingle = () =>
       buildIndex({
         source: new S3Source(sourceUrl, { endpoint: s3.endpoint }),
-        outDir: single,
+        dataDir: single,
         model,
         cacheDir: path.join(work, 'cache'),
         force: true,
@@ -112,12 +112,12 @@ export async function distributedBench(
     let equal = true;
     for (const workers of [1, 2]) {
       log(`  distributed build, ${workers} worker(s)`);
-      const outDir = path.join(work, `distributed-${workers}`);
+      const dataDir = path.join(work, `distributed-${workers}`);
       const r = await runDistributedBuild({
         sourceUrl,
         endpoint: s3.endpoint,
         region: 'us-east-1',
-        outDir,
+        dataDir,
         redisUrl: redis.url,
         workers,
         jobSize,
@@ -127,7 +127,7 @@ export async function distributedBench(
         cacheDir: path.join(work, `coordinator-cache-${workers}`),
       });
       rows.push({ workers, ...r });
-      if ((await indexAndCatalog(outDir)) !== expected) equal = false;
+      if ((await indexAndCatalog(dataDir)) !== expected) equal = false;
     }
 
     // +1 %: the 1-worker build's data dir and coordinator cache, a few more emoji of each vendor.
@@ -142,7 +142,7 @@ export async function distributedBench(
       sourceUrl,
       endpoint: s3.endpoint,
       region: 'us-east-1',
-      outDir: path.join(work, 'distributed-1'),
+      dataDir: path.join(work, 'distributed-1'),
       redisUrl: redis.url,
       workers: 1,
       jobSize,

@@ -230,11 +230,11 @@ async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateB
   );
   log(`${input.originals.length} originals + ${copies} edited copies each`);
   const model = await loadModel((await ensureDefaultModel({ quiet: true })).specPath);
-  const outDir = path.join(input.workDir, 'data');
+  const dataDir = path.join(input.workDir, 'data');
   const t0 = performance.now();
   const { report } = await buildIndex({
     source: new FolderSource(collection.dir),
-    outDir,
+    dataDir,
     model,
     cacheDir: input.cacheDir,
     force: true,
@@ -245,7 +245,7 @@ async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateB
     `built ${report.counts.indexed} images in ${(buildMs / 1000).toFixed(1)} s (${report.counts.featurized} featurized)`,
   );
 
-  const data = await loadDataDir(outDir);
+  const data = await loadDataDir(dataDir);
   const items = data.catalog.items;
   const keyOf = (it: { album: string; name: string }) => `${it.album}/${it.name}`;
   const labelOfKey = (key: string) => {
@@ -265,9 +265,9 @@ async function measureDuplicates(input: DuplicateBenchInput): Promise<DuplicateB
   });
 
   // The build's own groups, read as `npm run duplicates` reads them.
-  const { reader } = await openDuplicates(outDir);
+  const { reader } = await openDuplicates(dataDir);
   const strictness: DuplicateBenchResult['strictness'] = [];
-  for (const { strictness: s, threshold, groups } of await readGroups(outDir, row)) {
+  for (const { strictness: s, threshold, groups } of await readGroups(dataDir, row)) {
     const q = pairQuality(labels, groups);
     strictness.push({ strictness: s, threshold, ...q, ...diagnose(groups, labels, originalRow, copyKinds) });
     log(
@@ -397,17 +397,17 @@ async function measureCalibratedGroups(o: {
     o.uncopied,
   );
   const model = await loadModel((await ensureDefaultModel({ quiet: true })).specPath);
-  const outDir = path.join(o.workDir, 'data');
+  const dataDir = path.join(o.workDir, 'data');
   const t0 = performance.now();
   await buildIndex({
     source: new FolderSource(collection.dir),
-    outDir,
+    dataDir,
     model,
     force: true,
     progress: silentProgress,
   });
   const buildMs = performance.now() - t0;
-  const data = await loadDataDir(outDir);
+  const data = await loadDataDir(dataDir);
   const items = data.catalog.items;
   const labels = items.map((it) => {
     const l = collection.labels.get(`${it.album}/${it.name}`);
@@ -416,7 +416,7 @@ async function measureCalibratedGroups(o: {
   });
   if (data.manifest.calibration === undefined)
     throw new Error(`${o.name}: ${items.length} images got no calibration (needs ${MIN_CALIBRATED_IMAGES})`);
-  const strictness = (await readGroups(outDir, new Map(items.map((it, i) => [it.id, i])))).map((x) => {
+  const strictness = (await readGroups(dataDir, new Map(items.map((it, i) => [it.id, i])))).map((x) => {
     const q = pairQuality(labels, x.groups);
     o.log(
       `${o.name} ${x.strictness} (≥ ${x.threshold}): ${q.groups} groups of ${q.groupedImages} images, precision ${q.precision?.toFixed(3) ?? '–'}, recall ${q.recall.toFixed(3)}`,

@@ -15,9 +15,9 @@ import {
   LSH_CANDIDATE_FRACTION,
   LSH_MIN_CANDIDATES,
   defaultSearchStrategy,
-  type InMemoryLshIndex,
+  type InMemoryResidentIndex,
   type SearchStrategy,
-} from '../core/lshIndex';
+} from '../core/residentIndex';
 import { compactVector } from '../core/vectorTransform';
 import {
   DEFAULT_BITS,
@@ -70,7 +70,7 @@ function flat(rows: Float32Array[]): Float32Array {
 
 /** Top-k gallery positions and the time each query took. */
 function runQueries(
-  index: InMemoryLshIndex,
+  index: InMemoryResidentIndex,
   order: number[],
   queries: Int8Array[],
   strategy: SearchStrategy,
@@ -403,7 +403,7 @@ async function writeReport(
     `- Whitening regulariser ε = ${whitenEpsilonFor(DEFAULT_MAX_FIT_ROWS, false)}, the plain whitened PCA's (component i divided by √(λᵢ + ε·mean λ); index-builder/fitTransform.ts).`,
   );
   lines.push(
-    `- Search strategy (core/lshIndex.ts \`defaultSearchStrategy\`), for an index with codes: exact int8 scan up to ${EXACT_SCAN_MAX_ROWS} rows; above, the max(${LSH_MIN_CANDIDATES}, 8·k, count/${1 / LSH_CANDIDATE_FRACTION}) rows nearest in Hamming distance are re-ranked by int8 cosine.`,
+    `- Search strategy (core/residentIndex.ts \`defaultSearchStrategy\`), for an index with codes: exact int8 scan up to ${EXACT_SCAN_MAX_ROWS} rows; above, the max(${LSH_MIN_CANDIDATES}, 8·k, count/${1 / LSH_CANDIDATE_FRACTION}) rows nearest in Hamming distance are re-ranked by int8 cosine.`,
   );
   if (at30k) {
     lines.push(

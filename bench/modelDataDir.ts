@@ -16,15 +16,15 @@ const RESNET50_SPEC = path.join(REPO_ROOT, 'models', 'specs', 'resnet50-v1-12-qd
  */
 export async function buildModelDataDir(
   imagesDir: string,
-  outDir: string,
+  dataDir: string,
   specPath?: string,
 ): Promise<{ modelId: string; modelBytes: number }> {
   const model = await loadModel(specPath);
   const { report } = await buildIndex({
     source: openSource(imagesDir),
-    outDir,
+    dataDir,
     model,
-    cacheDir: path.join(outDir, '..', `${path.basename(outDir)}-cache`),
+    cacheDir: path.join(dataDir, '..', `${path.basename(dataDir)}-cache`),
     progress: silentProgress,
   });
   return { modelId: report.modelId, modelBytes: report.bytes.model };

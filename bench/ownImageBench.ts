@@ -88,7 +88,7 @@ export async function benchPhoto(width = 4032, height = 3024): Promise<BenchPhot
   return { bytes: new Uint8Array(bytes), width, height };
 }
 
-/** The long side the page shrinks a query image to (src/decodeImage.ts MAX_QUERY_SIDE). */
+/** The long side the page shrinks a query image to (src/imageFile/decodeImage.ts MAX_QUERY_SIDE). */
 const QUERY_SIDE = 1024;
 
 /**

@@ -330,7 +330,7 @@ function builder(r: BenchResults): string[] {
   const runRow = (label: string, x: typeof d.full) =>
     `| ${label} | ${x.images} | ${x.featurized} | ${x.cached} | ${f(x.wallMs / 1000, 1)} | ${f(x.imagesPerSecond, 1)} | ${f(x.timings.processMs / 1000, 1)} | ${f(x.timings.assembleMs / 1000, 1)} | ${(x.maxRssBytes / 2 ** 20).toFixed(0)} MiB |`;
   out.push(
-    `\`buildIndex\` (what \`npm run build-index\` runs) in its own Node process, the default model, one inference thread per core, on ${d.full.images} demo emoji images with an empty embedding cache; then ${d.added} images (1 %) are added and the same output dir is rebuilt incrementally. Peak RSS is the child process's (onnxruntime's threads included).`,
+    `\`buildIndex\` (what \`npm run build-index\` runs) in its own Node process, the default model, one inference thread per core, on ${d.full.images} demo emoji images with an empty embedding cache; then ${d.added} images (1 %) are added and the same data dir is rebuilt incrementally. Peak RSS is the child process's (onnxruntime's threads included).`,
     '',
     '| run | images | featurized | from cache | wall s | images/s | decode+featurize s | assemble s | peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -350,7 +350,7 @@ function builder(r: BenchResults): string[] {
           '',
         ]
       : []),
-    `Incremental rebuild ÷ fresh build wall time: ${pct(d.incremental.wallMs / d.full.wallMs)}${d.sharded ? `; sharded layout (its own empty cache and output dir): ${pct(d.sharded.incremental.wallMs / d.sharded.full.wallMs)}` : ''}.`,
+    `Incremental rebuild ÷ fresh build wall time: ${pct(d.incremental.wallMs / d.full.wallMs)}${d.sharded ? `; sharded layout (its own empty cache and data dir): ${pct(d.sharded.incremental.wallMs / d.sharded.full.wallMs)}` : ''}.`,
   );
   const parts = (x: typeof d.full) => x.timings.assembleParts;
   if (parts(d.full) && parts(d.incremental)) {

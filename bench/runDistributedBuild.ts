@@ -8,7 +8,7 @@ interface DistributedBuildRun {
   /** S3-compatible endpoint, for coordinator and workers alike. */
   endpoint?: string;
   region?: string;
-  outDir: string;
+  dataDir: string;
   redisUrl: string;
   /** Worker processes to start. */
   workers: number;
@@ -52,7 +52,7 @@ export async function runDistributedBuild(run: DistributedBuildRun): Promise<Dis
       access: { endpoint: run.endpoint, region: run.region },
       workUrl: run.workUrl,
       redisUrl: run.redisUrl,
-      outDir: run.outDir,
+      dataDir: run.dataDir,
       model,
       jobSize: run.jobSize,
       cacheDir: run.cacheDir,

@@ -1,5 +1,5 @@
 import { cellRowCount, type CellIndexHead, type CellRows } from './cellIndexFormat';
-import { assertK } from './lshIndex';
+import { assertK } from './residentIndex';
 import { TopK } from './topK';
 
 /** A result of a sharded-index query; `position` is the item's place in the sharded catalog. */

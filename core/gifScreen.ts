@@ -1,9 +1,10 @@
 /*
  * The screen a browser allocates for a GIF, from its header and first image descriptor. Chromium (Wuffs)
  * allocates the logical screen grown to cover the first frame (its left + width, top + height), whatever
- * the screen declares, while libvips reports the frames it decodes: the page (src/declaredSize.ts) and
- * the builder (index-builder/decodeImage.ts) both judge a GIF's size by this screen, so they refuse the
- * same files. A 1 × 1 screen with a 20,000² first frame took Chromium 1.5 GB.
+ * the screen declares, while libvips reports the frames it decodes: the page
+ * (src/imageFile/declaredSize.ts) and the builder (index-builder/decodeImage.ts) both judge a GIF's size
+ * by this screen, so they refuse the same files. A 1 × 1 screen with a 20,000² first frame took Chromium
+ * 1.5 GB.
  */
 
 export interface GifSize {

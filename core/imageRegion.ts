@@ -1,7 +1,8 @@
 /*
- * A region of a query image, and the one place where it becomes pixels. The site (src/decodeImage.ts)
- * and `npm run query --region` (index-builder/decodeImage.ts) both crop the rectangle regionPixels()
- * returns from the upright, full-resolution image, so they search the same pixels.
+ * A region of a query image, and the one place where it becomes pixels. The site
+ * (src/imageFile/decodeImage.ts) and `npm run query --region` (index-builder/decodeImage.ts) both crop
+ * the rectangle regionPixels() returns from the upright, full-resolution image, so they search the same
+ * pixels.
  */
 
 /** A box in fractions of the upright image: 0 ≤ x < x + w ≤ 1, 0 ≤ y < y + h ≤ 1. */

@@ -10,7 +10,7 @@ import {
   encodeIndex,
 } from './indexFormat';
 import { bucketOf, codeWords, lshCode, lshPlanes } from './lsh';
-import type { LshIndexData } from './lshIndex';
+import type { ResidentIndexData } from './residentIndex';
 import { mulberry32 } from './prng';
 import { sha256Bytes } from './sha256';
 
@@ -22,7 +22,7 @@ function sampleData(
   inputDim = 12,
   seed = 77,
   rowBits: 4 | 8 = 8,
-): LshIndexData {
+): ResidentIndexData {
   const next = mulberry32(seed);
   const planes = lshPlanes(seed, bits, dims);
   const max = rowBits === 8 ? 127 : 7;
@@ -37,7 +37,7 @@ function sampleData(
   const bucketOffsets = new Uint32Array(5);
   for (const c of codes) bucketOffsets[bucketOf(c, 0, bucketBits) + 1]++;
   for (let b = 0; b < 4; b++) bucketOffsets[b + 1] += bucketOffsets[b];
-  const data: LshIndexData = {
+  const data: ResidentIndexData = {
     modelId: 'mobilenet_v2-test ✓',
     transform: {
       inputDim,
@@ -130,7 +130,7 @@ describe('index format v1', () => {
 
   it('holds an index without LSH codes (bits 0): one bucket, exact search', () => {
     const full = sampleData();
-    const plain: LshIndexData = {
+    const plain: ResidentIndexData = {
       ...full,
       bits: 0,
       bucketBits: 0,

@@ -1,6 +1,6 @@
 import { rejectNewerVersion } from './formatVersion';
 import { packInt4, unpackInt4 } from './int4Rows';
-import { InMemoryLshIndex, assertIndexData, type LshIndexData } from './lshIndex';
+import { InMemoryResidentIndex, assertIndexData, type ResidentIndexData } from './residentIndex';
 import { codeWords } from './lsh';
 import { sha256Bytes } from './sha256';
 import { INT4_ROW_MAX, type RowBits } from './vectorTransform';
@@ -74,7 +74,7 @@ function bytesOf(a: Float32Array | Uint32Array | Int8Array): Uint8Array {
 }
 
 /** Serialises an index; the data must satisfy assertIndexData (rows ordered by bucket). */
-export function encodeIndex(data: LshIndexData): Uint8Array {
+export function encodeIndex(data: ResidentIndexData): Uint8Array {
   if (!LITTLE_ENDIAN_HOST) throw new Error('encodeIndex: big-endian hosts are not supported');
   assertIndexData(data);
   if (data.rowBits === 4) {
@@ -132,7 +132,7 @@ function fail(message: string): never {
 }
 
 /** Reads and checks the header and sections; every failure is an IndexFormatError. */
-export function decodeIndexData(input: Uint8Array): LshIndexData {
+export function decodeIndexData(input: Uint8Array): ResidentIndexData {
   if (!(input instanceof Uint8Array)) fail('expected a Uint8Array');
   if (!LITTLE_ENDIAN_HOST) fail('big-endian hosts are not supported');
   if (input.length < HEADER_BYTES)
@@ -229,7 +229,7 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
     if (unpacked === null) fail('an int4 row holds −8, outside the range ±7 the writer stores');
     vectors = unpacked;
   }
-  const data: LshIndexData = {
+  const data: ResidentIndexData = {
     modelId,
     transform: { inputDim, dims, mean, projection, quantScale },
     seed,
@@ -249,6 +249,6 @@ export function decodeIndexData(input: Uint8Array): LshIndexData {
 }
 
 /** Decodes an index file into a searchable index whose arrays are views into `bytes`. */
-export function decodeIndex(bytes: Uint8Array): InMemoryLshIndex {
-  return new InMemoryLshIndex(decodeIndexData(bytes));
+export function decodeIndex(bytes: Uint8Array): InMemoryResidentIndex {
+  return new InMemoryResidentIndex(decodeIndexData(bytes));
 }

@@ -1,7 +1,7 @@
 import { parseCalibration, type SimilarityCalibration } from './calibration';
 import { parseDuplicatesSummary, type DuplicatesSummary } from './duplicatesFormat';
 import { isNewerFormatError, rejectNewerVersion } from './formatVersion';
-import { parseNeighboursField, type NeighboursField } from './neighboursFormat';
+import { parseNeighboursField, type NeighboursField } from './neighbourListsFormat';
 import { parseModelSpec, type ModelSpec } from './modelSpec';
 import { nonEmptyString, nonNegativeInt, record, relativePath } from './jsonChecks';
 import { sha256Hex } from './sha256';
@@ -34,7 +34,7 @@ export type Manifest = ResidentManifest | ShardedManifest;
 export interface ResidentManifest extends ManifestCommon {
   version: typeof WHOLE_CATALOG_MANIFEST_VERSION | typeof RESIDENT_MANIFEST_VERSION;
   /**
-   * Each image's nearest images, in shards (core/neighboursFormat.ts): album-image queries read these
+   * Each image's nearest images, in shards (core/neighbourListsFormat.ts): album-image queries read these
    * instead of the index. Optional and ignored by older readers: absent from builds before it.
    */
   neighbours?: NeighboursField;

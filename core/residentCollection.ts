@@ -9,14 +9,14 @@ import {
   type WhenIdle,
 } from './collection';
 import { decodeIndex } from './indexFormat';
-import { assertK, type LshIndex } from './lshIndex';
+import { assertK, type ResidentIndex } from './residentIndex';
 import {
   decodeNeighbourShard,
   neighbourShardOf,
   neighboursOf,
   type NeighbourShard,
   type NeighboursField,
-} from './neighboursFormat';
+} from './neighbourListsFormat';
 import { WHOLE_CATALOG_MANIFEST_VERSION, type FileRef, type ResidentManifest } from './manifest';
 import { shardedResidentCatalog, wholeResidentCatalog, type ResidentCatalog } from './residentCatalog';
 import type { DataSource } from './dataSource';
@@ -32,7 +32,7 @@ import { readVerified, withPath } from './verifiedRead';
 export class ResidentCollection implements Collection {
   readonly layout = 'resident';
   readonly albums: CollectionAlbum[];
-  private indexPromise: Promise<LshIndex> | undefined;
+  private indexPromise: Promise<ResidentIndex> | undefined;
   private readonly shards = new Map<number, Promise<NeighbourShard>>();
 
   private constructor(
@@ -85,7 +85,7 @@ export class ResidentCollection implements Collection {
   }
 
   /** The index, read and decoded on first use (a failed read is tried again on the next call). */
-  index(): Promise<LshIndex> {
+  index(): Promise<ResidentIndex> {
     this.indexPromise ??= this.read(this.manifest.index).then((bytes) => {
       const index = withPath(this.manifest.index.path, () => decodeIndex(bytes));
       if (index.modelId !== this.manifest.model.id) {

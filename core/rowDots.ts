@@ -3,7 +3,7 @@ import { I32, V128, op, wasmModule, type WasmFunction } from './wasmModule';
 /*
  * The exact scan's integer dot products of one query with every row of an index, in WebAssembly SIMD
  * where the runtime has it (every current browser and Node ≥ 16). The scan is an own-image search's
- * whole search step, and in JavaScript it costs a few ms per 10,000 rows (core/lshIndex.ts, table
+ * whole search step, and in JavaScript it costs a few ms per 10,000 rows (core/residentIndex.ts, table
  * scan for int4); 16 values per instruction make it several times faster. The products are exact
  * integers either way, so the results do not depend on which runs.
  *

@@ -10,7 +10,7 @@ import { openCellItems, type CellItems } from './cellItems';
 import { PARALLEL_CELL_REQUESTS, defaultProbe, probeCells, searchCells, type CellHit } from './cellSearch';
 import { CatalogReader } from './catalogReader';
 import { decodeVector, type CatalogIndex, type ShardedAlbum, type ShardedItem } from './catalogShards';
-import { assertK } from './lshIndex';
+import { assertK } from './residentIndex';
 import type { ShardedManifest } from './manifest';
 import type { DataSource } from './dataSource';
 import type { VectorTransform } from './vectorTransform';

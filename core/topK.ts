@@ -1,4 +1,4 @@
-import type { SearchHit } from './lshIndex';
+import type { SearchHit } from './residentIndex';
 
 /**
  * Bounded min-heap keeping the best `capacity` (row, score) pairs: higher score wins, equal scores

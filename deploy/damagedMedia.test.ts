@@ -134,7 +134,7 @@ describe('what deploy refuses, a rebuild repairs', () => {
     for (let i = 0; i < 3; i++)
       await writeFile(join(src, 'trip', `photo${i}.jpg`), await phonePhoto(30 + i, 96));
     const build = async (): Promise<CatalogItem[]> => {
-      await buildIndex({ source: new FolderSource(src), outDir: data, model, cacheDir: join(tmp, 'cache') });
+      await buildIndex({ source: new FolderSource(src), dataDir: data, model, cacheDir: join(tmp, 'cache') });
       return (await verifyDataDir(data)).catalog.items;
     };
     const items = await build();

@@ -57,7 +57,7 @@ afterAll(async () => {
 async function build(src: string, dataDir: string, keepMetadata = false): Promise<CatalogItem[]> {
   await buildIndex({
     source: new FolderSource(src),
-    outDir: dataDir,
+    dataDir,
     model,
     cacheDir: join(tmp, 'cache'),
     keepMetadata,

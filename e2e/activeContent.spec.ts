@@ -31,7 +31,7 @@ test.beforeAll(async () => {
   await writeFile(join(src, 'scripted.svg'), SCRIPTED_SVG);
   await buildIndex({
     source: new FolderSource(join(root, 'images')),
-    outDir: dataDir,
+    dataDir,
     model: await loadModel(),
     cacheDir: join(root, 'cache'),
   });

@@ -117,31 +117,31 @@ function buildFingerprint(inputs: FingerprintInputs): string {
 }
 
 /**
- * The report of the build in `outDir` if that build is complete and was made from exactly this
+ * The report of the build in `dataDir` if that build is complete and was made from exactly this
  * fingerprint (so rebuilding would change nothing); undefined otherwise. Reads no image: each
  * thumbnail and original is checked by its size (storage/mediaSizes.ts), so that one damaged since is
  * made again by a build rather than kept for ever.
  */
 export async function findUpToDateBuild(
-  outDir: string,
+  dataDir: string,
   fingerprint: string,
 ): Promise<BuildReport | undefined> {
-  const report = parseBuildReport(await readFile(join(outDir, BUILD_REPORT_FILE), 'utf8').catch(() => ''));
+  const report = parseBuildReport(await readFile(join(dataDir, BUILD_REPORT_FILE), 'utf8').catch(() => ''));
   if (report === undefined || report.fingerprint !== fingerprint) return undefined;
   // A file whose read failed is in the same listing (the fingerprint does not see it): without a new
   // build it would stay out of the collection until something else changed.
   if (report.skipped.some((s) => s.reason === 'read-failed')) return undefined;
   try {
-    const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
+    const manifestBytes = await readFile(join(dataDir, MANIFEST_FILE));
     if (contentHash(manifestBytes) !== report.manifestSha256) return undefined;
     const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
     for (const ref of [manifest.index, manifest.catalog, manifest.model.file]) {
-      if ((await stat(join(outDir, ref.path))).size !== ref.bytes) return undefined;
+      if ((await stat(join(dataDir, ref.path))).size !== ref.bytes) return undefined;
     }
-    const items = await (await openCollection(manifest, fileDataSource(outDir))).everyItem();
-    const sizes = await readMediaSizes(outDir);
+    const items = await (await openCollection(manifest, fileDataSource(dataDir))).everyItem();
+    const sizes = await readMediaSizes(dataDir);
     const intact = (name: string) =>
-      typeof storedMediaState(join(outDir, name), name, sizes.get(name)) === 'number';
+      typeof storedMediaState(join(dataDir, name), name, sizes.get(name)) === 'number';
     return items.every((it) => intact(it.thumb) && intact(it.original)) ? report : undefined;
   } catch {
     return undefined;

@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** A fresh copy of the 12-image fixture to change, and an out dir and cache of its own. */
+/** A fresh copy of the 12-image fixture to change, and a data dir and cache of its own. */
 async function workspace(name: string): Promise<{ src: string; out: string; cache: string }> {
   const dir = join(root, name);
   await cp(fixture, join(dir, 'src'), { recursive: true });
@@ -53,7 +53,7 @@ async function workspace(name: string): Promise<{ src: string; out: string; cach
 }
 
 function build(src: string, out: string, cache: string, extra: Partial<BuildIndexOptions> = {}) {
-  return buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir: cache, ...extra });
+  return buildIndex({ source: new FolderSource(src), dataDir: out, model, cacheDir: cache, ...extra });
 }
 
 /**
@@ -350,7 +350,7 @@ describe('buildIndex', () => {
     };
     const run = (force = false) => {
       ticks.worked = ticks.reused = 0;
-      return buildIndex({ source, outDir: out, model, cacheDir: cache, force, progress });
+      return buildIndex({ source, dataDir: out, model, cacheDir: cache, force, progress });
     };
     const first = await run();
     expect(first.report.skipped).toEqual([
@@ -371,7 +371,7 @@ describe('buildIndex', () => {
     // Into a new data dir every file is read again, but the cache has their embeddings: nothing to
     // featurize but the new file, which the bar's rate must not count at the cached ones' pace.
     ticks.worked = ticks.reused = 0;
-    await buildIndex({ source, outDir: `${out}-again`, model, cacheDir: cache, progress });
+    await buildIndex({ source, dataDir: `${out}-again`, model, cacheDir: cache, progress });
     expect(ticks).toEqual({ worked: 1, reused: 13 });
 
     reads.length = 0;
@@ -517,7 +517,7 @@ describe('buildIndex', () => {
     })(src);
     const { report } = await buildIndex({
       source,
-      outDir: out,
+      dataDir: out,
       model,
       cacheDir: cache,
       maxPixels: 3_000_000,

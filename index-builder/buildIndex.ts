@@ -29,7 +29,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_BATCH_SIZE = 32;
 export interface BuildIndexOptions extends PublishSettings {
   source: ImageSource;
-  outDir: string;
+  dataDir: string;
   model: LoadedModel;
   /** Folder of the embedding cache; default generated/cache/embeddings/<modelId>/. */
   cacheDir?: string;
@@ -93,12 +93,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   const startedAt = new Date();
   const t0 = performance.now();
   const { source, model } = options;
-  const outDir = resolve(options.outDir);
+  const dataDir = resolve(options.dataDir);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const { spec } = model;
 
   // A folder source leaves the data dir out when it lies inside it (and reports that).
-  const listing = await source.list({ outDir });
+  const listing = await source.list({ dataDir });
   const listMs = performance.now() - t0;
   const { fingerprint, modelBytes, modelSha256, stylePairs } = await fingerprintBuild({
     source: source.description,
@@ -108,18 +108,18 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     settings: options,
   });
   if (options.force !== true && options.refit !== true) {
-    const previous = await findUpToDateBuild(outDir, fingerprint);
+    const previous = await findUpToDateBuild(dataDir, fingerprint);
     if (previous !== undefined) return { upToDate: true, report: previous };
   }
   const meta = parseSourceMeta(listing.metaFile ? await source.readMeta() : undefined);
 
   // Before the data dir is touched: a cache that cannot be opened fails the build with nothing written.
   const cache = await openModelCache(options.cacheDir, spec, modelSha256);
-  const writer = new DataDirWriter(outDir);
+  const writer = new DataDirWriter(dataDir);
   await writer.open();
   try {
     const { entries, skipped } = uniqueEntries(listing);
-    const records = await readSourceFileRecords(outDir, maxPixels);
+    const records = await readSourceFileRecords(dataDir, maxPixels);
 
     const processed = await runImagePipeline({
       entries,
@@ -184,8 +184,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     throw (
       diskFull(
         err,
-        outDir,
-        writer.published ? 'this' : existsSync(join(outDir, MANIFEST_FILE)) ? 'previous' : 'none',
+        dataDir,
+        writer.published ? 'this' : existsSync(join(dataDir, MANIFEST_FILE)) ? 'previous' : 'none',
       ) ?? err
     );
   }

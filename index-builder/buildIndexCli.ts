@@ -227,7 +227,7 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
       access: { endpoint: opts.endpoint, region: opts.region },
       workUrl: opts.work,
       redisUrl: opts.queue,
-      outDir: dataDir,
+      dataDir,
       model: loaded,
       // The coordinator's record of what workers computed: a rebuild queues only new images.
       cacheDir: opts.cache ?? defaultCacheDir(loaded.spec.id),
@@ -266,7 +266,7 @@ async function main(argv: string[], stop: AbortSignal): Promise<void> {
   const model = await loadModel(opts.model);
   const { upToDate, report } = await buildIndex({
     source,
-    outDir: dataDir,
+    dataDir,
     model,
     bits: opts.bits,
     dims: opts.dims,

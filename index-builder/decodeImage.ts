@@ -27,7 +27,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /**
  * Decoded images are shrunk to this long side, like the site shrinks query images
- * (src/decodeImage.ts MAX_QUERY_SIDE): models see 160–224 px, and a phone photo at full size is
+ * (src/imageFile/decodeImage.ts MAX_QUERY_SIDE): models see 160–224 px, and a phone photo at full size is
  * ~48 MB of RGBA per image in flight. Far above the model's own antialiased resize.
  */
 export const MAX_DECODE_SIDE = 1024;
@@ -150,7 +150,7 @@ export async function toRgba(pipeline: Sharp): Promise<RgbaImage> {
 }
 
 /**
- * Decodes `region` of an image, as the site does for a region search (src/decodeImage.ts
+ * Decodes `region` of an image, as the site does for a region search (src/imageFile/decodeImage.ts
  * decodeImageRegion): the crop is core/imageRegion.ts regionPixels() of the upright image at full
  * resolution, shrunk afterwards to `maxSide` on the long side. `rect` is the crop in source pixels.
  */

@@ -6,7 +6,7 @@
  */
 export function diskFull(
   err: unknown,
-  outDir: string,
+  dataDir: string,
   published: 'this' | 'previous' | 'none',
 ): Error | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -17,7 +17,7 @@ export function diskFull(
     none: 'nothing was published',
   }[published];
   return new Error(
-    `the disk holding ${outDir} is full (${code}): ${state}; free some space and build again (what was featurized is cached)`,
+    `the disk holding ${dataDir} is full (${code}): ${state}; free some space and build again (what was featurized is cached)`,
     { cause: err },
   );
 }

@@ -129,7 +129,7 @@ export function decodePairState(bytes: Uint8Array): PairState | undefined {
 }
 
 /** The data dir's state, if any and intact. */
-export async function readPairState(outDir: string): Promise<PairState | undefined> {
-  const bytes = await readFile(join(outDir, DUPLICATE_PAIRS_FILE)).catch(() => undefined);
+export async function readPairState(dataDir: string): Promise<PairState | undefined> {
+  const bytes = await readFile(join(dataDir, DUPLICATE_PAIRS_FILE)).catch(() => undefined);
   return bytes === undefined ? undefined : decodePairState(bytes);
 }

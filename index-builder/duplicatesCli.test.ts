@@ -48,10 +48,10 @@ beforeAll(async () => {
   await writeDuplicatesFixtureImages(images);
   const model = await loadModel();
   const cacheDir = join(root, 'cache');
-  await buildIndex({ source: new FolderSource(images), outDir: resident, model, cacheDir });
+  await buildIndex({ source: new FolderSource(images), dataDir: resident, model, cacheDir });
   await buildIndex({
     source: new FolderSource(images),
-    outDir: sharded,
+    dataDir: sharded,
     model,
     cacheDir,
     layout: 'sharded',
@@ -173,7 +173,7 @@ describe('npm run duplicates', () => {
     const old = join(root, 'old');
     await buildIndex({
       source: new FolderSource(images),
-      outDir: old,
+      dataDir: old,
       model: await loadModel(),
       cacheDir: join(root, 'cache'),
     });

@@ -74,28 +74,28 @@ function specialKind(d: Dirent): string {
  * - each file is recorded as it was found (fileIdentity of an lstat, a linked file's of its real path),
  *   never through a link that may have changed since the check.
  */
-export async function listFolder(root: string, rootAlbum: string, outDir?: string): Promise<FolderListing> {
+export async function listFolder(root: string, rootAlbum: string, dataDir?: string): Promise<FolderListing> {
   const rootReal = await realpath(root);
   const entries: SourceEntry[] = [];
   const skipped: ListingSkip[] = [];
   const identities = new Map<string, string>();
   let metaFile: SourceListing['metaFile'];
 
-  let outReal: string | undefined;
-  if (outDir !== undefined) {
-    outReal = await realOrResolved(outDir);
-    if (outReal === rootReal) {
-      throw new Error(`--data-dir ${outDir} is the source folder itself: choose a data dir outside ${root}`);
+  let dataDirReal: string | undefined;
+  if (dataDir !== undefined) {
+    dataDirReal = await realOrResolved(dataDir);
+    if (dataDirReal === rootReal) {
+      throw new Error(`--data-dir ${dataDir} is the source folder itself: choose a data dir outside ${root}`);
     }
     // The builder writes thumbs/ and originals/ into the data dir: a source inside it would take them
     // in as images of the collection, or be the folder they are written to.
-    if (isWithin(rootReal, outReal)) {
+    if (isWithin(rootReal, dataDirReal)) {
       throw new Error(
-        `the source folder ${root} is inside --data-dir ${outDir}, where the build writes its files: choose a data dir outside ${root}`,
+        `the source folder ${root} is inside --data-dir ${dataDir}, where the build writes its files: choose a data dir outside ${root}`,
       );
     }
-    const rel = outReal.slice(rootReal.length + 1).split(sep);
-    if (isWithin(outReal, rootReal) && !rel.some(isHidden)) {
+    const rel = dataDirReal.slice(rootReal.length + 1).split(sep);
+    if (isWithin(dataDirReal, rootReal) && !rel.some(isHidden)) {
       skipped.push({
         key: `${rel.join('/')}/`,
         reason: 'build-output',
@@ -104,7 +104,7 @@ export async function listFolder(root: string, rootAlbum: string, outDir?: strin
     }
   }
 
-  const inDataDir = (real: string) => outReal !== undefined && isWithin(real, outReal);
+  const inDataDir = (real: string) => dataDirReal !== undefined && isWithin(real, dataDirReal);
   const fileKey = (rel: string) => placeInAlbum(rel, rootAlbum).key;
   /**
    * The entries of a folder whose names are UTF-8; the others are reported. Read as strings, such a

@@ -331,24 +331,26 @@ describe('FolderSource', () => {
     await writeFile(join(root, 'album', 'a.jpg'), 'a');
     await writeFile(join(root, 'site-data', 'thumbs', 't.webp'), 't');
     const source = new FolderSource(root);
-    const { entries, skipped } = await source.list({ outDir: join(root, 'site-data') });
+    const { entries, skipped } = await source.list({ dataDir: join(root, 'site-data') });
     expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
     expect(skipped).toEqual([
       { key: 'site-data/', reason: 'build-output', message: expect.stringMatching(/--data-dir/) },
     ]);
     // Not there yet: reported all the same, so the first build and the next list alike.
-    expect((await source.list({ outDir: join(root, 'new-out') })).skipped.map((s) => s.key)).toEqual([
+    expect((await source.list({ dataDir: join(root, 'new-out') })).skipped.map((s) => s.key)).toEqual([
       'new-out/',
     ]);
-    await expect(source.list({ outDir: root })).rejects.toThrow(/--data-dir \S+ is the source folder itself/);
+    await expect(source.list({ dataDir: root })).rejects.toThrow(
+      /--data-dir \S+ is the source folder itself/,
+    );
     // A source inside the data dir would take in the thumbnails and originals the build writes there.
     await expect(
-      new FolderSource(join(root, 'site-data', 'thumbs')).list({ outDir: join(root, 'site-data') }),
+      new FolderSource(join(root, 'site-data', 'thumbs')).list({ dataDir: join(root, 'site-data') }),
     ).rejects.toThrow(/is inside --data-dir .*site-data, where the build writes its files/);
-    await expect(new FolderSource(join(root, 'album')).list({ outDir: root })).rejects.toThrow(
+    await expect(new FolderSource(join(root, 'album')).list({ dataDir: root })).rejects.toThrow(
       /is inside --data-dir/,
     );
-    expect((await source.list({ outDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
+    expect((await source.list({ dataDir: join(dir, 'elsewhere') })).skipped).toEqual([]);
   });
 
   it('leaves out any other data dir in the source (an earlier build of one that moved since), and special files', async () => {
@@ -361,7 +363,7 @@ describe('FolderSource', () => {
     execFileSync('mkfifo', [join(root, 'album', 'pipe.jpg')]);
     await symlink('pipe.jpg', join(root, 'album', 'to-pipe.jpg'));
     const { entries, skipped } = await new FolderSource(root).list({
-      outDir: join(root, 'album', 'new-out'),
+      dataDir: join(root, 'album', 'new-out'),
     });
     expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
     expect(skipped).toEqual([
@@ -390,7 +392,7 @@ describe('FolderSource', () => {
     await symlink('../site/thumbs', join(root, 'album', 'th')); // a folder inside the data dir
     await symlink('../site', join(root, 'album', 'site')); // the data dir itself
     await symlink('../site/thumbs/t.webp', join(root, 'album', 't.webp')); // a file inside it
-    const { entries, skipped } = await new FolderSource(root).list({ outDir: join(root, 'site') });
+    const { entries, skipped } = await new FolderSource(root).list({ dataDir: join(root, 'site') });
     expect(entries.map((e) => e.key)).toEqual(['album/a.jpg']);
     expect(skipped.map((s) => [s.key, s.reason])).toEqual([
       ['album/site/', 'build-output'],

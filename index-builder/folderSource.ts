@@ -33,7 +33,7 @@ export class FolderSource implements ImageSource {
       });
     });
     if (!rootStat.isDirectory()) throw new Error(`source ${this.root} is not a folder`);
-    const { identities, ...listing } = await listFolder(this.root, this.rootAlbum, options.outDir);
+    const { identities, ...listing } = await listFolder(this.root, this.rootAlbum, options.dataDir);
     this.listed = identities;
     return listing;
   }

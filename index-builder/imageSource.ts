@@ -43,7 +43,7 @@ export interface SourceListing {
 
 export interface ListOptions {
   /** The build's data dir: a folder source inside which it lies leaves it out (and reports that). */
-  outDir?: string;
+  dataDir?: string;
 }
 
 /** Where the builder reads images from. Sources are read-only. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_NEIGHBOUR, decodeNeighbourShard } from '../core/neighboursFormat';
+import { NO_NEIGHBOUR, decodeNeighbourShard } from '../core/neighbourListsFormat';
 import { neighbourLists, type ListRows } from './neighbourLists';
 import { decodeSavedLists, encodeSavedLists } from './neighbourListsFile';
 

@@ -5,17 +5,17 @@ import {
   encodeNeighbourShard,
   neighbourShardRows,
   type NeighboursField,
-} from '../core/neighboursFormat';
+} from '../core/neighbourListsFormat';
 import { sha256Hex } from '../core/sha256';
 import { int8Dots } from './denseKernels';
 
 /*
- * Every row's k nearest rows by exact int8 cosine — the score the index gives (core/lshIndex.ts) — for
- * the manifest's neighbour lists (core/neighboursFormat.ts). Ties go to the smaller item id, so a list
+ * Every row's k nearest rows by exact int8 cosine — the score the index gives (core/residentIndex.ts) — for
+ * the manifest's neighbour lists (core/neighbourListsFormat.ts). Ties go to the smaller item id, so a list
  * does not depend on row order, and a rebuild can start from the previous build's lists: when the rows'
- * vectors are the same (the transform kept, no neighbour blend), only new rows are scored against all
- * rows and only rows that lost a neighbour are scanned again, which gives exactly the lists a scan from
- * scratch would.
+ * vectors are the same (the transform kept, no neighbour blend), only new rows are scored against all rows
+ * and only rows that lost a neighbour are scanned again, which gives exactly the lists a scan from scratch
+ * would.
  */
 
 export interface ListRows {

@@ -78,7 +78,7 @@ export function decodeSavedLists(bytes: Uint8Array): SavedLists | undefined {
 }
 
 /** The data dir's saved lists, if any and intact. */
-export async function readSavedLists(outDir: string): Promise<SavedLists | undefined> {
-  const bytes = await readFile(join(outDir, NEIGHBOUR_LISTS_FILE)).catch(() => undefined);
+export async function readSavedLists(dataDir: string): Promise<SavedLists | undefined> {
+  const bytes = await readFile(join(dataDir, NEIGHBOUR_LISTS_FILE)).catch(() => undefined);
   return bytes === undefined ? undefined : decodeSavedLists(bytes);
 }

@@ -174,12 +174,12 @@ export function decodeProjections(
 
 /** Projections under `transform`, seeded from the data dir's file when it was written for it. */
 export async function openProjections(
-  outDir: string,
+  dataDir: string,
   fitKey: string,
   transform: VectorTransform,
 ): Promise<Projections> {
   const key = transformKeyOf(fitKey, transform);
-  const bytes = await readFile(join(outDir, PROJECTIONS_FILE)).catch(() => undefined);
+  const bytes = await readFile(join(dataDir, PROJECTIONS_FILE)).catch(() => undefined);
   const known = bytes === undefined ? undefined : decodeProjections(bytes, key, transform.dims);
   return new Projections(transform, key, known);
 }

@@ -30,7 +30,7 @@ beforeAll(async () => {
   await makeFixtureCollection(src);
   await buildIndex({
     source: new FolderSource(src),
-    outDir: out,
+    dataDir: out,
     model: await loadModel(),
     cacheDir: join(root, 'cache'),
   });

@@ -47,7 +47,7 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function build(src: string, out: string, extra: Partial<BuildIndexOptions> = {}) {
   const source = new CountingSource(src);
-  const { report } = await buildIndex({ source, outDir: out, model, cacheDir: cache, ...extra });
+  const { report } = await buildIndex({ source, dataDir: out, model, cacheDir: cache, ...extra });
   return { report, reads: source.reads.sort() };
 }
 
@@ -141,7 +141,7 @@ describe('rebuild reuse', () => {
         return super.read(entry);
       }
     }
-    const failed = await buildIndex({ source: new FailingOnce(src), outDir: out, model, cacheDir: cache });
+    const failed = await buildIndex({ source: new FailingOnce(src), dataDir: out, model, cacheDir: cache });
     expect(failed.report.skipped).toEqual([
       { key, reason: 'read-failed', message: 'read ECONNRESET (the next build tries it again)' },
     ]);
@@ -151,7 +151,7 @@ describe('rebuild reuse', () => {
     expect(retried.report.counts.indexed).toBe(failed.report.counts.indexed + 1);
     // Once read, the build is up to date again.
     expect(
-      (await buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir: cache })).upToDate,
+      (await buildIndex({ source: new FolderSource(src), dataDir: out, model, cacheDir: cache })).upToDate,
     ).toBe(true);
   });
 
@@ -209,7 +209,7 @@ describe('rebuild reuse', () => {
     const made = { thumb: await readFile(thumb), original: await readFile(original) };
     const rebuild = async () => {
       const source = new CountingSource(src);
-      const result = await buildIndex({ source, outDir: out, model, cacheDir: cache });
+      const result = await buildIndex({ source, dataDir: out, model, cacheDir: cache });
       return { ...result, reads: source.reads };
     };
 
@@ -233,7 +233,7 @@ describe('rebuild reuse', () => {
     await writeFile(original, Buffer.concat([made.original, Buffer.from('appended')]));
     const forced = await buildIndex({
       source: new CountingSource(src),
-      outDir: out,
+      dataDir: out,
       model,
       cacheDir: cache,
       force: true,

@@ -194,7 +194,7 @@ describe('S3 source against s3rver', () => {
     const folderOut = join(root, 'from-folder');
     await buildIndex({
       source: new FolderSource(join(root, 'fixture')),
-      outDir: folderOut,
+      dataDir: folderOut,
       model,
       cacheDir: join(root, 'cache-folder'),
     });
@@ -282,7 +282,7 @@ describe('S3 source against s3rver', () => {
       );
       const { report } = await buildIndex({
         source,
-        outDir: join(root, 'bad-keys-out'),
+        dataDir: join(root, 'bad-keys-out'),
         model: await loadModel(),
         cacheDir: join(root, 'cache-bad-keys'),
       });

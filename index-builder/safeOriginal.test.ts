@@ -219,7 +219,7 @@ describe('a build with an SVG that has a script', () => {
     const out = join(root, 'out');
     const { report } = await buildIndex({
       source: new FolderSource(src),
-      outDir: out,
+      dataDir: out,
       model: await loadModel(),
       cacheDir: join(root, 'cache'),
     });

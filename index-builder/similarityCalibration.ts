@@ -33,7 +33,7 @@ export function randomPairsFor(count: number): number {
 }
 const PAIR_SEED = 0x63616c69;
 
-/** The score a search gives (core/lshIndex.ts): the cosine of two int8 vectors. */
+/** The score a search gives (core/residentIndex.ts): the cosine of two int8 vectors. */
 export function int8Cosine(a: Int8Array, b: Int8Array): number {
   let dot = 0;
   let na = 0;

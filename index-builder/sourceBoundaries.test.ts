@@ -45,7 +45,7 @@ describe('a folder build', () => {
 
     const { report } = await buildIndex({
       source: new FolderSource(root),
-      outDir: out,
+      dataDir: out,
       model,
       cacheDir: join(dir, 'cache'),
     });

@@ -158,12 +158,12 @@ class SourceFileRecords {
  * settings or damaged in any way (then every file is read, as on a first build).
  */
 export async function readSourceFileRecords(
-  outDir: string,
+  dataDir: string,
   maxPixels: number,
   file = SOURCE_FILES_FILE,
 ): Promise<SourceFileRecords> {
   try {
-    const record = JSON.parse(await readFile(join(outDir, file), 'utf8')) as SourceFilesRecord;
+    const record = JSON.parse(await readFile(join(dataDir, file), 'utf8')) as SourceFilesRecord;
     if (record.version !== 1 || record.settings !== recordSettings(maxPixels)) return new SourceFileRecords();
     if (!Array.isArray(record.files) || !record.files.every(isRow)) return new SourceFileRecords();
     const skipped = Array.isArray(record.skipped) ? record.skipped.filter(isSkipRow) : [];

@@ -36,7 +36,7 @@ it('a stop asked for while the transform is fitted leaves the published build as
   const data = join(tmp, 'data');
   const options = {
     source: new FolderSource(join(tmp, 'src')),
-    outDir: data,
+    dataDir: data,
     model,
     cacheDir: join(tmp, 'cache'),
   };

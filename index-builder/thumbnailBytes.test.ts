@@ -60,7 +60,7 @@ describe('thumbnail bytes', () => {
     await writeFile(join(src, 'photos', 'mid.jpg'), await texturedPhoto(900, 700, 8));
     const cacheDir = join(root, 'cache');
     const build = (out: string) =>
-      buildIndex({ source: new FolderSource(src), outDir: out, model, cacheDir });
+      buildIndex({ source: new FolderSource(src), dataDir: out, model, cacheDir });
 
     const cold = await build(join(root, 'cold'));
     expect(cold.report.counts).toMatchObject({ indexed: 14, featurized: 14, cached: 0 });

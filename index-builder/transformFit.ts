@@ -180,19 +180,21 @@ function fitRecordBytes(key: string, manifestBytes: Uint8Array, outcome: FitOutc
  */
 const NO_EARLIER_FIT = 'no earlier fit with these settings to keep';
 
-export async function readPreviousFit(outDir: string, key: string): Promise<PreviousFit | MissingFit> {
+export async function readPreviousFit(dataDir: string, key: string): Promise<PreviousFit | MissingFit> {
   try {
-    const record = JSON.parse(await readFile(join(outDir, TRANSFORM_FIT_FILE), 'utf8')) as TransformFitRecord;
+    const record = JSON.parse(
+      await readFile(join(dataDir, TRANSFORM_FIT_FILE), 'utf8'),
+    ) as TransformFitRecord;
     if (record.version !== 1 || record.key !== key || !Array.isArray(record.fittedOn))
       return { missing: NO_EARLIER_FIT };
-    const manifestBytes = await readFile(join(outDir, MANIFEST_FILE));
+    const manifestBytes = await readFile(join(dataDir, MANIFEST_FILE));
     // A build stopped between publishing its manifest and recording its fit left the older record.
     if (contentHash(manifestBytes) !== record.manifestSha256)
       return {
         missing: "the earlier fit on record is not the published build's (a build was stopped midway)",
       };
     const manifest = parseManifest(JSON.parse(manifestBytes.toString('utf8')));
-    const indexBytes = await readFile(join(outDir, manifest.index.path));
+    const indexBytes = await readFile(join(dataDir, manifest.index.path));
     if (contentHash(indexBytes) !== manifest.index.sha256)
       return { missing: 'the published index does not match its manifest' };
     let transform: VectorTransform;
@@ -207,7 +209,7 @@ export async function readPreviousFit(outDir: string, key: string): Promise<Prev
       transform,
       sampleBelow: record.sampleBelow,
       fittedOn: new Set(record.fittedOn),
-      projections: await openProjections(outDir, key, transform),
+      projections: await openProjections(dataDir, key, transform),
     };
   } catch {
     return { missing: NO_EARLIER_FIT };

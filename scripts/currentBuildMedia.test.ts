@@ -48,7 +48,7 @@ const manifestOf = async (dataDir: string): Promise<Manifest> =>
 async function build(src: string, dataDir: string, settings: PublishSettings = {}): Promise<CatalogItem[]> {
   await buildIndex({
     source: new FolderSource(src),
-    outDir: dataDir,
+    dataDir,
     model,
     cacheDir: join(tmp, 'cache'),
     ...settings,

@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
 
   const { upToDate, report } = await buildIndex({
     source: new FolderSource(opts.images),
-    outDir: dataDir,
+    dataDir,
     model: await loadModel(),
     force: opts.force,
     progress: createProgressReporter('featurizing'),

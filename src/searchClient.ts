@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { LoadProgress, QueryPixels, SearchApi, SearchWorkerName } from '../workers/searchApi';
-import { decodeImage } from './decodeImage';
+import { decodeImage } from './imageFile/decodeImage';
 import { getOfflineStatus, whenOfflineSettled, type OfflineStatus } from './offlineSupport';
 import { noticeNewerData } from './siteUpdate';
 

@@ -13,7 +13,7 @@ import {
   type Manifest,
 } from '../core/manifest';
 import type { ModelSpec } from '../core/modelSpec';
-import type { NeighboursField } from '../core/neighboursFormat';
+import type { NeighboursField } from '../core/neighbourListsFormat';
 import type { DataDirWriter } from './dataDirWriter';
 
 /** A build's bytes, assembled by whoever built it (the builder, the distributed coordinator, bench fixtures). */

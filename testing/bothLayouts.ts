@@ -18,7 +18,7 @@ export async function buildBothLayouts(tmp: string): Promise<{ residentDir: stri
   const shardedDir = join(tmp, 'sharded');
   await buildIndex({
     source: new FolderSource(images),
-    outDir: residentDir,
+    dataDir: residentDir,
     model,
     cacheDir,
     layout: 'resident',
@@ -26,7 +26,7 @@ export async function buildBothLayouts(tmp: string): Promise<{ residentDir: stri
   });
   await buildIndex({
     source: new FolderSource(images),
-    outDir: shardedDir,
+    dataDir: shardedDir,
     model,
     cacheDir,
     layout: 'sharded',

@@ -3,7 +3,8 @@ import { pngClaimingSize } from './builderFixtures';
 
 /*
  * Small files declaring more pixels than the page decodes, of the kinds an audit found past the page's
- * check (each took Chromium 1.5 GB to decode), for the tests of src/declaredSize.ts and decodeUpright.
+ * check (each took Chromium 1.5 GB to decode), for the tests of src/imageFile/declaredSize.ts and
+ * decodeUpright.
  */
 
 /** An APPn segment (a kind of metadata JPEGs carry, as EXIF, ICC profiles and XMP are) of 64 KB. */

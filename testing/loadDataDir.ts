@@ -1,5 +1,5 @@
 import { CATALOG_VERSION, type Catalog } from '../core/catalog';
-import type { LshIndex } from '../core/lshIndex';
+import type { ResidentIndex } from '../core/residentIndex';
 import type { ResidentManifest } from '../core/manifest';
 import { ResidentCollection } from '../core/residentCollection';
 import type { LoadedModel } from '../index-builder/loadModel';
@@ -10,7 +10,7 @@ export interface LoadedDataDir {
   manifest: ResidentManifest;
   /** core's reader of the build (what `npm run query` and the site search); index and catalog are its. */
   collection: ResidentCollection;
-  index: LshIndex;
+  index: ResidentIndex;
   /** Every item, `items[i]` the item of index row i (read from the build's catalog shards). */
   catalog: Catalog;
   /** The model that made the vectors, for featurizing query images. */

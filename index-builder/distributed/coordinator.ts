@@ -60,7 +60,7 @@ export interface CoordinatorOptions extends PublishSettings {
   /** Scratch prefix shared with the workers; default `s3://<source bucket>/.lookalike-work/`. */
   workUrl?: string;
   redisUrl: string;
-  outDir: string;
+  dataDir: string;
   model: LoadedModel;
   maxPixels?: number;
   /** Images per inference call on the workers. */
@@ -137,7 +137,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   }
   const source = new S3Source(o.sourceUrl, o.access);
   const workUrl = o.workUrl ?? `s3://${parseS3Url(o.sourceUrl).bucket}/.lookalike-work/`;
-  const outDir = resolve(o.outDir);
+  const dataDir = resolve(o.dataDir);
   const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   const keepMetadata = o.keepMetadata === true;
   const { spec } = o.model;
@@ -153,7 +153,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
     settings: o,
   });
   if (o.force !== true && o.refit !== true) {
-    const previous = await findUpToDateBuild(outDir, fingerprint);
+    const previous = await findUpToDateBuild(dataDir, fingerprint);
     if (previous !== undefined) {
       const totalMs = performance.now() - t0;
       return { upToDate: true, report: previous, phases: { listMs, queueMs: 0, mergeMs: 0, totalMs } };
@@ -164,7 +164,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
   const { entries, skipped } = uniqueEntries(listing);
 
   const redis = await connectRedis(o.redisUrl);
-  const writer = new DataDirWriter(outDir);
+  const writer = new DataDirWriter(dataDir);
   try {
     await writer.open();
   } catch (err) {
@@ -218,7 +218,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
 
     const augment = augmentPlan(entries.length, o.views);
     // Files unchanged since the last build, with everything they yield kept, need no worker.
-    const recalled = await recallKnown(o, outDir, maxPixels, entries, writer, augment, spec, modelSha256);
+    const recalled = await recallKnown(o, dataDir, maxPixels, entries, writer, augment, spec, modelSha256);
     // Unchanged files an earlier build skipped for what they hold are skipped again, unread.
     entries.forEach((entry, i) => {
       const before = recalled.images[i] === undefined && !o.force ? recalled.skip(entry) : undefined;
@@ -443,7 +443,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
         sourceFileRecordsBytes(images, maxPixels, startedAt.getTime(), { skipped, entries }),
       );
     // What an unfinished build kept is in this build now (or no longer in the source).
-    await rm(join(outDir, UNFINISHED_SOURCE_FILES_FILE), { force: true });
+    await rm(join(dataDir, UNFINISHED_SOURCE_FILES_FILE), { force: true });
     const totalMs = performance.now() - t0;
     return {
       upToDate: false,
@@ -477,7 +477,7 @@ export async function runCoordinator(o: CoordinatorOptions): Promise<Distributed
  */
 async function recallKnown(
   o: CoordinatorOptions,
-  outDir: string,
+  dataDir: string,
   maxPixels: number,
   entries: SourceEntry[],
   writer: DataDirWriter,
@@ -493,8 +493,8 @@ async function recallKnown(
   if (o.cacheDir === undefined) return { images: entries.map(() => undefined), skip: () => undefined };
   const cache = await openModelCache(o.cacheDir, spec, modelSha256);
   // Then what a build that did not finish kept (unfinishedBuild.ts).
-  const records = (await readSourceFileRecords(outDir, maxPixels)).orElse(
-    await readSourceFileRecords(outDir, maxPixels, UNFINISHED_SOURCE_FILES_FILE),
+  const records = (await readSourceFileRecords(dataDir, maxPixels)).orElse(
+    await readSourceFileRecords(dataDir, maxPixels, UNFINISHED_SOURCE_FILES_FILE),
   );
   const limit = pLimit(32);
   const images = await Promise.all(

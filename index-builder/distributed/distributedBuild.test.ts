@@ -149,13 +149,13 @@ function startWorker(name: string, endpoint = s3.endpoint, stays = false): CliPr
   return w;
 }
 
-function coordinatorOptions(outDir: string, over: Partial<CoordinatorOptions>): CoordinatorOptions {
+function coordinatorOptions(dataDir: string, over: Partial<CoordinatorOptions>): CoordinatorOptions {
   return {
     sourceUrl: SOURCE,
     access: { endpoint: s3.endpoint },
     workUrl: WORK,
     redisUrl: redis.url,
-    outDir,
+    dataDir,
     model,
     jobSize: JOB_SIZE,
     ...over,
@@ -204,7 +204,7 @@ describe('distributed build', () => {
     const single = join(root, 'single');
     const { report: singleReport } = await buildIndex({
       source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
-      outDir: single,
+      dataDir: single,
       model,
       cacheDir: join(root, 'cache-single'),
     });
@@ -629,7 +629,7 @@ describe('distributed build', () => {
     const single = join(root, 'single-sources');
     const { report: singleReport } = await buildIndex({
       source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
-      outDir: single,
+      dataDir: single,
       model,
       cacheDir: join(root, 'cache-single-sources'),
       sourcePattern,
@@ -710,11 +710,11 @@ describe('distributed build', () => {
       const source = new S3Source(SOURCE, { endpoint: s3.endpoint });
       const singleCache = join(root, 'cache-single-incremental');
       await deleteAdded();
-      await buildIndex({ source, outDir: single, model, cacheDir: singleCache });
+      await buildIndex({ source, dataDir: single, model, cacheDir: singleCache });
       await putAdded();
       const { report: singleReport } = await buildIndex({
         source,
-        outDir: single,
+        dataDir: single,
         model,
         cacheDir: singleCache,
       });

@@ -58,13 +58,13 @@ function startWorker(name: string): CliProcess {
   return w;
 }
 
-function coordinatorOptions(outDir: string, over: Partial<CoordinatorOptions> = {}): CoordinatorOptions {
+function coordinatorOptions(dataDir: string, over: Partial<CoordinatorOptions> = {}): CoordinatorOptions {
   return {
     sourceUrl: SOURCE,
     access: { endpoint: s3.endpoint },
     workUrl: WORK,
     redisUrl: redis.url,
-    outDir,
+    dataDir,
     model,
     jobSize: JOB_SIZE,
     force: true,
@@ -104,7 +104,7 @@ beforeAll(async () => {
   }));
   ({ report: single } = await buildIndex({
     source: new S3Source(SOURCE, { endpoint: s3.endpoint }),
-    outDir: join(root, 'single'),
+    dataDir: join(root, 'single'),
     model,
     cacheDir: join(root, 'cache-single'),
   }));

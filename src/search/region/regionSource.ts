@@ -1,6 +1,6 @@
 import { errorMessage } from '../../../core/errorMessage';
 import type { ImageRegion } from '../../../core/imageRegion';
-import { decodeUpright, regionOf, type RegionPixels } from '../../decodeImage';
+import { decodeUpright, regionOf, type RegionPixels } from '../../imageFile/decodeImage';
 
 /** One stored picture of the query image, e.g. an album item's original or its thumbnail. */
 export interface Rendition {

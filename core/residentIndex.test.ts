@@ -1,15 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import { syntheticEmbeddings } from '../testing/syntheticEmbeddings';
 import { codeWords, lshCode, lshPlanes } from './lsh';
-import { InMemoryLshIndex, defaultSearchStrategy, type LshIndexData, type SearchHit } from './lshIndex';
+import {
+  InMemoryResidentIndex,
+  defaultSearchStrategy,
+  type ResidentIndexData,
+  type SearchHit,
+} from './residentIndex';
 import { quantize } from './vectorTransform';
 
 /** An index over the given int8 rows in one bucket (bucket order is assembleIndex's business). */
-function indexOf(rows: Int8Array[], bits = 256, seed = 9, rowBits: 4 | 8 = 8): InMemoryLshIndex {
-  return new InMemoryLshIndex(indexData(rows, bits, seed, rowBits));
+function indexOf(rows: Int8Array[], bits = 256, seed = 9, rowBits: 4 | 8 = 8): InMemoryResidentIndex {
+  return new InMemoryResidentIndex(indexData(rows, bits, seed, rowBits));
 }
 
-function indexData(rows: Int8Array[], bits: number, seed: number, rowBits: 4 | 8): LshIndexData {
+function indexData(rows: Int8Array[], bits: number, seed: number, rowBits: 4 | 8): ResidentIndexData {
   const dims = rows[0].length;
   const codes = new Uint32Array(rows.length * codeWords(bits));
   // bits 0: an index without codes, which every query scans whole.
@@ -17,7 +22,7 @@ function indexData(rows: Int8Array[], bits: number, seed: number, rowBits: 4 | 8
     const planes = lshPlanes(seed, bits, dims);
     rows.forEach((r, i) => codes.set(lshCode(planes, bits, r), i * codeWords(bits)));
   }
-  const data: LshIndexData = {
+  const data: ResidentIndexData = {
     modelId: 'test-model',
     transform: {
       inputDim: dims,
@@ -76,7 +81,7 @@ function int4Rows(count: number, dims: number, seed: number): Int8Array[] {
   return clusteredRows(count, dims, seed).map((r) => Int8Array.from(r, (x) => Math.round((x * 7) / 127)));
 }
 
-describe('InMemoryLshIndex over int4 rows', () => {
+describe('InMemoryResidentIndex over int4 rows', () => {
   // 38 dims: 19 bytes a row, so the table scan's tail past its groups of four bytes runs too.
   for (const dims of [32, 38]) {
     it(`scans ${dims}-dim int4 rows exactly as the int8 scan does (one table lookup per byte)`, () => {
@@ -103,12 +108,12 @@ describe('InMemoryLshIndex over int4 rows', () => {
   });
 });
 
-describe('InMemoryLshIndex without WebAssembly SIMD', () => {
+describe('InMemoryResidentIndex without WebAssembly SIMD', () => {
   it('scans int8 and int4 rows in JavaScript, with the same hits as the WebAssembly scan', async () => {
     vi.resetModules();
     vi.stubGlobal('WebAssembly', undefined);
     try {
-      const { InMemoryLshIndex: JsScanIndex } = await import('./lshIndex');
+      const { InMemoryResidentIndex: JsScanIndex } = await import('./residentIndex');
       // 38 dims: 19 bytes a row, so the table scan's tail past its groups of four bytes runs too.
       for (const [rows, rowBits] of [
         [clusteredRows(300, 40, 1), 8],
@@ -117,7 +122,7 @@ describe('InMemoryLshIndex without WebAssembly SIMD', () => {
       ] as const) {
         const data = indexData(rows, 0, 9, rowBits);
         const js = new JsScanIndex(data);
-        const wasm = new InMemoryLshIndex(data);
+        const wasm = new InMemoryResidentIndex(data);
         expect(Reflect.get(js, 'rowDots')).toBeNull();
         expect(Reflect.get(wasm, 'rowDots')).not.toBeNull();
         for (const q of [...clusteredRows(5, rows[0].length, 77), rows[3]])
@@ -130,7 +135,7 @@ describe('InMemoryLshIndex without WebAssembly SIMD', () => {
   });
 });
 
-describe('InMemoryLshIndex', () => {
+describe('InMemoryResidentIndex', () => {
   const rows = clusteredRows(600, 32, 1);
   const index = indexOf(rows);
 

@@ -1,5 +1,5 @@
-import { regionPixels, type ImageRegion, type PixelRect } from '../core/imageRegion';
-import type { QueryPixels } from '../workers/searchApi';
+import { regionPixels, type ImageRegion, type PixelRect } from '../../core/imageRegion';
+import type { QueryPixels } from '../../workers/searchApi';
 import { declaredSize } from './declaredSize';
 
 /**
@@ -108,7 +108,7 @@ export async function decodeUpright(blob: Blob): Promise<ImageBitmap> {
   // A file in a format the browser sniffs, with no size where its decoder looks for one, is refused
   // too: the decoder would fail on it, unless it reads the file otherwise than declaredSize does, which
   // is how a bomb would get past the check. Files in other formats go to the browser unchecked, as
-  // Chromium decodes none (src/declaredSize.ts); refusing them would refuse what other browsers read.
+  // Chromium decodes none (declaredSize.ts); refusing them would refuse what other browsers read.
   if (declared !== undefined && declared.size === undefined) throw corrupt(declared.format);
   const size = declared?.size;
   if (size !== undefined && size.width * size.height > MAX_PIXELS) {

@@ -9,7 +9,7 @@ import {
   neighboursOf,
   parseNeighboursField,
   type NeighbourShard,
-} from './neighboursFormat';
+} from './neighbourListsFormat';
 import type { FileRef } from './manifest';
 
 const shard: NeighbourShard = {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import sharp from 'sharp';
-import { gifClaimingSize, pngClaimingSize } from '../testing/builderFixtures';
+import { gifClaimingSize, pngClaimingSize } from '../../testing/builderFixtures';
 import {
   avifClaimingSize,
   bmpClaimingSize,
   gifFrameBeyondScreen,
   icoClaimingSize,
   jpegBehindMetadata,
-} from '../testing/imageBombs';
+} from '../../testing/imageBombs';
 import { MAX_QUERY_SIDE, decodeUpright, querySize } from './decodeImage';
 
 describe('querySize', () => {

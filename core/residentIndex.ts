@@ -10,7 +10,11 @@ export interface SearchHit {
   score: number;
 }
 
-export interface LshIndex {
+/**
+ * The resident layout's index, held in memory: scanned exactly, or, when built with LSH codes
+ * (`--bits`), searched by Hamming distance first (defaultSearchStrategy).
+ */
+export interface ResidentIndex {
   readonly count: number;
   readonly dims: number;
   readonly bits: number;
@@ -27,7 +31,7 @@ export interface LshIndex {
 }
 
 /** Everything an index holds; rows are ordered by bucket (the first bucketBits bits of their code). */
-export interface LshIndexData {
+export interface ResidentIndexData {
   modelId: string;
   transform: VectorTransform;
   seed: number;
@@ -69,7 +73,7 @@ export function assertK(k: number): void {
 }
 
 /** Checks that the arrays agree with each other; cheap (one pass over the codes' first words). */
-export function assertIndexData(data: LshIndexData): void {
+export function assertIndexData(data: ResidentIndexData): void {
   const { transform, seed, bits, bucketBits, codes, vectors, rowBits, bucketOffsets, modelId } = data;
   if (typeof modelId !== 'string' || modelId.length === 0)
     throw new RangeError('index modelId must be non-empty');
@@ -114,7 +118,7 @@ export function assertIndexData(data: LshIndexData): void {
 }
 
 /** The searchable in-memory index over typed arrays (views into the index file when decoded). */
-export class InMemoryLshIndex implements LshIndex {
+export class InMemoryResidentIndex implements ResidentIndex {
   readonly count: number;
   readonly dims: number;
   readonly bits: number;
@@ -144,7 +148,7 @@ export class InMemoryLshIndex implements LshIndex {
   private readonly candidateRows: Int32Array;
   private readonly queryCode: Uint32Array;
 
-  constructor(data: LshIndexData) {
+  constructor(data: ResidentIndexData) {
     assertIndexData(data);
     this.modelId = data.modelId;
     this.transform = data.transform;

@@ -1,4 +1,4 @@
-import { gifScreen } from '../core/gifScreen';
+import { gifScreen } from '../../core/gifScreen';
 import { BlobReader } from './blobReader';
 import { dibSize } from './dibSize';
 import { heifSize } from './heifSize';

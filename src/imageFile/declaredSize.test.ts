@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { gifClaimingSize, pngClaimingSize } from '../testing/builderFixtures';
+import { gifClaimingSize, pngClaimingSize } from '../../testing/builderFixtures';
 import {
   avifClaimingSize,
   bmpClaimingSize,
@@ -8,7 +8,7 @@ import {
   icoClaimingSize,
   icoOf,
   jpegBehindMetadata,
-} from '../testing/imageBombs';
+} from '../../testing/imageBombs';
 import { declaredSize } from './declaredSize';
 
 const image = (width: number, height: number, channels: 3 | 4 = 3) =>
