@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../testing/repoRoot';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../testing/s3rverForTests';
 import { ensureDefaultModel } from '../models/ensureModel';
 import { BUILD_LOCK_FILE, MANIFEST_FILE, STAGING_DIR } from '../storage/dataDirNames';
+import { noAwsCredentials } from '../testing/noAwsCredentials';
 
 /*
  * npm run build-index from a folder other than the package root: npm starts the CLI in the package root
@@ -118,19 +119,7 @@ describe('npm run build-index options', () => {
   it('says where to put AWS credentials when an S3 source finds none, as deploy does', async () => {
     // Nothing in the SDK's chain: no keys or profile, no config files, no container or instance role.
     // Nothing listens on port 9: were credentials found, the listing would fail with ECONNREFUSED.
-    const noCredentials = {
-      AWS_ACCESS_KEY_ID: undefined,
-      AWS_SECRET_ACCESS_KEY: undefined,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-      AWS_SHARED_CREDENTIALS_FILE: join(root, 'no-aws', 'credentials'),
-      AWS_CONFIG_FILE: join(root, 'no-aws', 'config'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_REGION: 'us-east-1',
-    };
+    const noCredentials = { ...noAwsCredentials(join(root, 'no-aws')), AWS_REGION: 'us-east-1' };
     const run = await runCli(
       'buildIndexCli.ts',
       [

@@ -20,6 +20,7 @@ import { S3Source, decodeListedKey, parseS3Url, unusableKeyProblem } from './s3S
 import { runCli } from '../testing/builderCli';
 import { verifyDataDir } from '../testing/dataDirChecks';
 import { forwardRequest } from '../testing/httpForward';
+import { noAwsCredentials } from '../testing/noAwsCredentials';
 
 // s3rver accepts any signature made with its fixed key pair.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -77,18 +78,7 @@ describe('unusableKeyProblem', () => {
 
 describe('S3 source without credentials', () => {
   // Nothing in the SDK's chain: no keys or profile, no config files, no container or instance role.
-  const absent: Record<string, string | undefined> = {
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
-    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
-    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'lookalike-no-aws', 'credentials'),
-    AWS_CONFIG_FILE: join(tmpdir(), 'lookalike-no-aws', 'config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const absent = noAwsCredentials(join(tmpdir(), 'lookalike-no-aws'));
   const saved: Record<string, string | undefined> = {};
   beforeAll(() => {
     for (const [k, v] of Object.entries(absent)) {
