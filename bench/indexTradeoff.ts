@@ -403,7 +403,7 @@ async function writeReport(
     `- Whitening regulariser ε = ${whitenEpsilonFor(DEFAULT_MAX_FIT_ROWS, false)}, the plain whitened PCA's (component i divided by √(λᵢ + ε·mean λ); index-builder/fitTransform.ts).`,
   );
   lines.push(
-    `- Search strategy (core/residentIndex.ts \`defaultSearchStrategy\`), for an index with codes: exact int8 scan up to ${EXACT_SCAN_MAX_ROWS} rows; above, the max(${LSH_MIN_CANDIDATES}, 8·k, count/${1 / LSH_CANDIDATE_FRACTION}) rows nearest in Hamming distance are re-ranked by int8 cosine.`,
+    `- Search strategy (core/residentIndex.ts \`defaultSearchStrategy\`), for an index with codes: the exact int8 scan wherever WebAssembly SIMD runs it (faster than LSH at every size below); without SIMD, exact up to ${EXACT_SCAN_MAX_ROWS} rows, and above, the max(${LSH_MIN_CANDIDATES}, 8·k, count/${1 / LSH_CANDIDATE_FRACTION}) rows nearest in Hamming distance are re-ranked by int8 cosine.`,
   );
   if (at30k) {
     lines.push(

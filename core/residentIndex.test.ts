@@ -206,9 +206,14 @@ describe('InMemoryResidentIndex', () => {
     for (let i = 0; i < queries; i++) {
       const row = i * 97;
       const exact = new Set(bigIndex.searchWith(big[row], 10, { kind: 'exact' }, row).map((h) => h.row));
-      for (const h of bigIndex.searchByRow(row, 10)) if (exact.has(h.row)) found++;
+      for (const h of bigIndex.searchWith(big[row], 10, strategy, row)) if (exact.has(h.row)) found++;
     }
     expect(found / (queries * 10)).toBeGreaterThanOrEqual(0.95);
+    // With the WebAssembly scan, the default is the exact scan itself: faster than LSH at this size.
+    for (const row of [0, 970, 9700])
+      expect(bigIndex.searchByRow(row, 10)).toEqual(
+        bigIndex.searchWith(big[row], 10, { kind: 'exact' }, row),
+      );
   });
 });
 
@@ -220,5 +225,10 @@ describe('defaultSearchStrategy', () => {
     expect(defaultSearchStrategy(30_000, 10)).toEqual({ kind: 'lsh', candidates: 1875 });
     expect(defaultSearchStrategy(30_000, 300)).toEqual({ kind: 'lsh', candidates: 2400 });
     expect(defaultSearchStrategy(5000, 1000)).toEqual({ kind: 'exact' });
+  });
+
+  it('scans every row where the scan runs in WebAssembly SIMD, at any size', () => {
+    expect(defaultSearchStrategy(30_000, 10, true)).toEqual({ kind: 'exact' });
+    expect(defaultSearchStrategy(1_000_000, 10, true)).toEqual({ kind: 'exact' });
   });
 });
